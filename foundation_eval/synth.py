@@ -1,0 +1,821 @@
+"""A synthetic programme with known truth.
+
+The generator builds a realistic synthetic force for a programme definition: people screened each
+month, the five eligibility criteria, listing once a district is live, risk-tool assessments with
+rater noise, contacts, referrals, offences with harm weights, risk management plans and exits.
+
+Both potential outcomes are simulated with common random numbers: every person's reoffending is
+drawn once as a stream of unit-exponential variates and turned into event times under two
+intensities, with and without the programme. The same uniforms decide engagement with police alone
+and with practitioners, and referral starts with and without the programme. The true value of every
+estimand is then computed from the two worlds, and written beside the data as ``truth.json``.
+
+Model
+-----
+Person ``i`` has a latent risk ``z_i ~ N(0, 1)``. DA reoffending is a Poisson process with intensity
+
+.. math::
+    \\lambda_i(t) = \\lambda_0 \\, s(t)\\, c(t)\\, d_i(t) \\exp(\\sigma z_i + \\beta_a a_i(t))
+    \\times \\theta^{E_i(t)}
+
+where ``s`` is seasonality, ``c`` the COVID-19 lockdown multiplier, ``d`` a decay after the first
+screen, ``a`` age, ``E_i(t)`` is 1 from the first listed month on (programme world) and ``theta`` the
+true hazard ratio of the programme (default 0.80). Engagement, referral take-up and the risk tool
+all depend on ``z``, so naive comparisons between those who engage and those who do not are biased,
+as they are in practice.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from .config import Programme, load_programme
+
+__all__ = ["SynthParams", "SyntheticProgramme", "generate", "write"]
+
+TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences", "rmps", "exits")
+
+
+@dataclass(frozen=True)
+class SynthParams:
+    """Every parameter of the synthetic force. Defaults come from the programme's ``[synthetic]`` table.
+
+    Attributes
+    ----------
+    scale : float
+        Multiplies the number of people (1.0 gives monthly lists near ``eligible_per_month``).
+    true_hr_programme : float
+        Hazard ratio of DA reoffending while on the programme (conditional on latent risk).
+    eligible_per_month : float
+        Target force-wide number of eligible people per month.
+    base_monthly_hazard : float
+        DA reoffence intensity per month for an average-risk person aged 25, outside any decay.
+    risk_sd : float
+        SD of the latent log-hazard risk; drives the risk tool's discrimination.
+    age_effect : float
+        Log-hazard change per 10 years of age.
+    decay : float
+        Extra hazard right after a screen (multiplier ``1 + decay * exp(-months / 4)``).
+    seasonal_amplitude, lockdown_multiplier : float
+        Summer peak of incidents and the rise of incidents in lockdown months.
+    mean_spell_months : float
+        Mean months a person stays on the screen per spell.
+    second_spell_prob : float
+        Probability that a person returns for a second spell.
+    p_da_2y, p_intimate, p_family, p_not_charged : float
+        Probabilities of the non-age criteria, drawn per spell.
+    engagement_police, engagement_practitioner : float
+        Probability of engaging within the engagement window at average risk, with police alone and
+        once practitioners work in the district.
+    engagement_risk_slope : float
+        Log-odds change of engagement per SD of latent risk (negative: riskier people engage less).
+    referral_start_no_programme : float
+        Probability of starting any referral within 12 months without the programme.
+    referral_start_if_engaged : float
+        Extra probability of starting a referral within 12 months for those who engage.
+    ppit_assessed, ppit_double_scored : float
+        Share of listed people assessed, and share of assessments scored twice.
+    rater_noise_sd, rater_leniency_sd : float
+        Item-level noise of an individual rating, and SD of assessors' leniency.
+    exit_custody, exit_moved, exit_died : float
+        Monthly exit rates that censor follow-up.
+    truth_replicates : int
+        Monte Carlo replicates for the risk-tool truths (population AUC and ICC).
+    """
+
+    scale: float = 1.0
+    true_hr_programme: float = 0.80
+    eligible_per_month: float = 150.0
+    base_monthly_hazard: float = 0.045
+    risk_sd: float = 0.75
+    age_effect: float = -0.2
+    decay: float = 0.8
+    seasonal_amplitude: float = 0.15
+    lockdown_multiplier: float = 1.12
+    mean_spell_months: float = 4.0
+    second_spell_prob: float = 0.3
+    p_da_2y: float = 0.95
+    p_intimate: float = 0.8
+    p_family: float = 0.6
+    p_not_charged: float = 0.75
+    engagement_police: float = 0.30
+    engagement_practitioner: float = 0.55
+    engagement_risk_slope: float = -0.6
+    referral_start_no_programme: float = 0.04
+    referral_start_if_engaged: float = 0.50
+    ppit_assessed: float = 0.92
+    ppit_double_scored: float = 0.10
+    rater_noise_sd: float = 0.45
+    rater_leniency_sd: float = 0.2
+    exit_custody: float = 0.006
+    exit_moved: float = 0.006
+    exit_died: float = 0.0004
+    truth_replicates: int = 40
+
+    @classmethod
+    def for_programme(cls, programme: Programme, **overrides) -> SynthParams:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in programme.synthetic.items() if k in known}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown generator parameters: {sorted(unknown)}")
+        values.update(overrides)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SyntheticProgramme:
+    """Generated tables plus the truth they were drawn from."""
+
+    programme: Programme
+    params: SynthParams
+    seed: int
+    tables: dict[str, pd.DataFrame]
+    truth: dict = field(hash=False)
+
+
+# Age at first screen: weights over single years 16..45 (most 18-30, with near-misses above 30).
+_AGES = np.arange(16, 46)
+_AGE_W = np.where(_AGES < 18, 0.5, np.where(_AGES <= 30, 4.0, np.where(_AGES <= 35, 2.0, 0.8)))
+_AGE_W = _AGE_W / _AGE_W.sum()
+_SEX = (["male", "female", "unknown"], [0.90, 0.09, 0.01])
+_ETHNICITY = (["white", "mixed", "asian", "black", "other", "unknown"], [0.87, 0.03, 0.04, 0.02, 0.01, 0.03])
+_CONTACT_TYPES = ["unannounced_visit", "phone", "letter", "office"]
+
+
+def _ids(rng: np.random.Generator, prefix: str, n: int, digits: int) -> np.ndarray:
+    """Opaque unique upper-case hex pseudonyms such as ``P3F9A21C0``."""
+    space = 16**digits
+    vals = np.unique(rng.integers(0, space, size=int(n * 1.1) + 16))
+    while vals.size < n:
+        vals = np.unique(np.concatenate([vals, rng.integers(0, space, size=n)]))
+    vals = rng.permutation(vals)[:n]
+    return np.array([f"{prefix}{v:0{digits}X}" for v in vals], dtype=object)
+
+
+def _month_start(periods: pd.PeriodIndex) -> np.ndarray:
+    return periods.to_timestamp().values.astype("datetime64[D]")
+
+
+def _add_days(dates: np.ndarray, days) -> np.ndarray:
+    return dates + np.floor(np.asarray(days, dtype=float)).astype("timedelta64[D]")
+
+
+def generate(programme: Programme | str = "hiow", seed: int = 20210101, **overrides) -> SyntheticProgramme:
+    """Generate a synthetic programme. Deterministic for a seed.
+
+    Parameters
+    ----------
+    programme : Programme or str
+        Programme definition or the id of a shipped one.
+    seed : int
+        Random seed; the same seed gives byte-identical output.
+    **overrides
+        Any :class:`SynthParams` field, e.g. ``scale=0.25`` for a small force in tests.
+    """
+    prog = load_programme(programme) if isinstance(programme, str) else programme
+    p = SynthParams.for_programme(prog, **overrides)
+    rng = np.random.default_rng(seed)
+    return _Generator(prog, p, rng, seed).run()
+
+
+class _Generator:
+    def __init__(self, prog: Programme, p: SynthParams, rng: np.random.Generator, seed: int):
+        self.prog, self.p, self.rng, self.seed = prog, p, rng, seed
+        self.months = prog.months
+        self.M = len(self.months)
+        self.mstart = _month_start(self.months)
+        self.mend = _month_start(self.months + 1)
+        self.mdays = (self.mend - self.mstart).astype(float)
+        self.extract = np.datetime64(prog.extract_date.date(), "D")
+        moy = self.months.month.values
+        lock = np.isin(self.months, list(prog.lockdown_months))
+        self.season = 1 + p.seasonal_amplitude * np.cos(2 * np.pi * (moy - 7) / 12)
+        self.lock = np.where(lock, p.lockdown_multiplier, 1.0)
+        self.district_ids = np.array(prog.district_ids, dtype=object)
+        self.go_live = np.array([self.months.get_loc(d.go_live) if d.go_live in self.months else
+                                 (self.M if d.go_live > prog.study_end else 0) for d in prog.districts])
+        self.prac_from = np.array([self.months.get_loc(d.practitioner_from) if d.practitioner_from in self.months
+                                   else (self.M if d.practitioner_from > prog.study_end else 0)
+                                   for d in prog.districts])
+        self.n_items = len(prog.ppit_items)
+
+    # ---------------------------------------------------------------- people and screening
+    def people(self):
+        p, rng, prog = self.p, self.rng, self.prog
+        elig_frac = (p.p_da_2y * p.p_intimate * p.p_family * p.p_not_charged
+                     * _AGE_W[(_AGES >= prog.age_min) & (_AGES <= prog.age_max)].sum())
+        person_months = p.mean_spell_months * (1 + p.second_spell_prob * 0.8)
+        new_per_month = p.eligible_per_month / (person_months * elig_frac)
+        n = int(round(new_per_month * self.M * p.scale))
+        size = np.array([d.relative_size for d in prog.districts])
+        # first screens start a year before the study so that month one already has people mid-spell
+        burn = 12
+        w = np.r_[self.season[-burn:], self.season * self.lock]
+        n = int(round(n * (self.M + burn) / self.M))
+        self.n = n
+        self.dist = rng.choice(len(size), size=n, p=size / size.sum())
+        self.first_m = np.sort(rng.choice(self.M + burn, size=n, p=w / w.sum())) - burn
+        age0 = rng.choice(_AGES, size=n, p=_AGE_W)
+        self.birth_mi = self.first_m - age0 * 12 - rng.integers(0, 12, size=n)  # month index of birth
+        self.sex = rng.choice(_SEX[0], size=n, p=_SEX[1])
+        self.eth = rng.choice(_ETHNICITY[0], size=n, p=_ETHNICITY[1])
+        self.z = rng.standard_normal(n)
+        self.pid = _ids(rng, "P", n, 8)
+        # exits, months after the first screen (continuous), then censor everything after
+        rates = np.array([p.exit_custody, p.exit_moved, p.exit_died])
+        t_exit = rng.exponential(1 / rates.sum(), size=n)
+        self.exit_reason = rng.choice(["custody", "moved_away", "died"], size=n, p=rates / rates.sum())
+        exit_mf = self.first_m + t_exit  # fractional month index
+        mi = np.floor(exit_mf).astype(int)
+        ok = mi < self.M
+        exit_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        exit_date[ok] = _add_days(self.mstart[mi[ok]], (exit_mf[ok] - mi[ok]) * self.mdays[mi[ok]])
+        self.exit_date = exit_date
+        self.exit_mf = np.where(ok & (exit_date <= self.extract), exit_mf, np.inf)
+
+    def screening(self):
+        p, rng, prog = self.p, self.rng, self.prog
+        n = self.n
+        geo = 1 / p.mean_spell_months
+        len1 = rng.geometric(geo, size=n)
+        has2 = rng.random(n) < p.second_spell_prob
+        gap = rng.geometric(1 / 9, size=n) + 2
+        len2 = rng.geometric(geo, size=n)
+        start2 = self.first_m + len1 + gap
+        spells = [(np.arange(n), self.first_m, len1, 0), (np.flatnonzero(has2), start2[has2], len2[has2], 1)]
+        rows = []
+        for who, start, length, k in spells:
+            flags = {
+                "crit_da_offence_2y": rng.random(who.size) < p.p_da_2y,
+                "crit_intimate_partner": rng.random(who.size) < p.p_intimate,
+                "crit_family_setting": rng.random(who.size) < p.p_family,
+                "crit_not_charged": rng.random(who.size) < p.p_not_charged,
+            }
+            rep = np.repeat(np.arange(who.size), length)
+            offs = np.arange(rep.size) - np.repeat(np.cumsum(length) - length, length)
+            frame = pd.DataFrame({"i": who[rep], "m": start[rep] + offs, "spell": k})
+            for c, v in flags.items():
+                frame[c] = v[rep]
+            rows.append(frame)
+        s = pd.concat(rows, ignore_index=True)
+        # inside the study, before exit
+        s = s[(s.m < self.M) & (s.m < np.floor(self.exit_mf[s.i]))]
+        s = s[s.m >= 0].drop_duplicates(["i", "m"]).sort_values(["i", "m"]).reset_index(drop=True)
+        # people never screened inside the study are not in the extract
+        keep = np.unique(s.i.values)
+        for name in ("dist", "first_m", "birth_mi", "sex", "eth", "z", "pid", "exit_reason", "exit_date", "exit_mf"):
+            setattr(self, name, getattr(self, name)[keep])
+        s["i"] = np.searchsorted(keep, s.i.values)
+        self.n = n = keep.size
+        age = (s.m.values - self.birth_mi[s.i.values]) // 12
+        s["crit_age"] = (age >= prog.age_min) & (age <= prog.age_max)
+        crit = [c for c, _ in prog.criteria]
+        s["eligible"] = s[crit].all(axis=1)
+        d = self.dist[s.i.values]
+        s["district"] = d
+        s["listed"] = s.eligible & (s.m.values >= self.go_live[d])
+        self.scr = s
+        first_elig = s[s.eligible].groupby("i").m.min()
+        first_list = s[s.listed].groupby("i").m.min()
+        self.elig_m = np.full(n, -1)
+        self.elig_m[first_elig.index.values] = first_elig.values
+        self.list_m = np.full(n, -1)
+        self.list_m[first_list.index.values] = first_list.values
+        self.spell_first = s.groupby(["i", "spell"]).m.min().reset_index()
+
+    # ---------------------------------------------------------------- reoffending in both worlds
+    def hazards(self):
+        p = self.p
+        M = self.M
+        mm = np.arange(M)[None, :]
+        since = mm - self.first_m[:, None]
+        age = (mm - self.birth_mi[:, None]) / 12.0
+        lam = (p.base_monthly_hazard * self.season[None, :] * self.lock[None, :]
+               * (1 + p.decay * np.exp(-np.clip(since, 0, None) / 4.0))
+               * np.exp(p.risk_sd * self.z[:, None] + p.age_effect * (age - 25) / 10))
+        # observation window: from the first screen to exit (fractional months)
+        lo = self.first_m[:, None].astype(float)
+        hi = np.minimum(self.exit_mf, M)[:, None]
+        frac = np.clip(np.minimum(mm + 1, hi) - np.maximum(mm, lo), 0, 1)
+        exposed = (self.list_m[:, None] >= 0) & (mm >= self.list_m[:, None])
+        self.lam0 = lam * frac
+        self.lam1 = np.where(exposed, lam * p.true_hr_programme, lam) * frac
+        self.lam_full1 = np.where(exposed, lam * p.true_hr_programme, lam)  # ignores exit, for truth
+        self.lam_full0 = lam
+
+    def event_times(self, lam: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Fractional month index of each event for cumulative-hazard targets (inf when beyond)."""
+        n, M = lam.shape
+        cum = np.concatenate([np.zeros((n, 1)), np.cumsum(lam, axis=1)], axis=1)
+        big = cum[:, -1].max() + targets.max() + 1
+        flat = (cum + big * np.arange(n)[:, None]).ravel()
+        q = targets + big * np.arange(n)[:, None]
+        pos = np.searchsorted(flat, q.ravel(), side="left").reshape(q.shape)
+        col = pos - np.arange(n)[:, None] * (M + 1)
+        out = np.full(targets.shape, np.inf)
+        inside = (col >= 1) & (col <= M) & (targets <= cum[:, -1:])
+        r, c = np.nonzero(inside)
+        m = col[r, c] - 1
+        seg = lam[r, m]
+        part = (targets[r, c] - cum[r, m]) / np.where(seg > 0, seg, 1)
+        out[r, c] = m + np.clip(part, 0, 1 - 1e-9)
+        return out
+
+    def reoffending(self):
+        rng = self.rng
+        K = 40
+        self.targets = np.cumsum(rng.exponential(size=(self.n, K)), axis=1)
+        self.t1 = self.event_times(self.lam1, self.targets)  # observed world
+        self.t0 = self.event_times(self.lam0, self.targets)
+
+    # ---------------------------------------------------------------- offences table
+    def _month_frac_to_date(self, mf: np.ndarray) -> np.ndarray:
+        """Date of a fractional month index (0 = first study month; negative is before the study)."""
+        mi = np.floor(mf).astype(int)
+        base = np.datetime64(str(self.months[0]), "M")
+        start = (base + mi).astype("datetime64[D]")
+        days = ((base + mi + 1).astype("datetime64[D]") - start).astype(float)
+        return _add_days(start, (mf - mi) * days)
+
+    def offences(self):
+        rng, prog = self.rng, self.prog
+        da_types = [o for o in prog.offence_types if o.da_possible]
+        other_types = [o for o in prog.offence_types if not o.da_possible]
+        sev = np.array([o.severity for o in da_types], dtype=float)
+        recs = []
+        # outcome DA offences (observed world), within the study and before exit
+        r, c = np.nonzero(np.isfinite(self.t1))
+        mf = self.t1[r, c]
+        recs.append(pd.DataFrame({"i": r, "date": self._month_frac_to_date(mf), "da": True, "k": c}))
+        # trigger offences: the month before each spell that met the DA-offence criterion
+        sf = self.spell_first.merge(self.scr[["i", "m", "crit_da_offence_2y"]], on=["i", "m"])
+        sf = sf[sf.crit_da_offence_2y]
+        tm = sf.m.values - 1 + rng.random(len(sf))
+        recs.append(pd.DataFrame({"i": sf.i.values, "date": self._month_frac_to_date(tm), "da": True, "k": -1}))
+        # prior DA history in the 3 years before the first screen
+        n_prior = rng.poisson(np.exp(0.1 + 0.6 * self.z))
+        who = np.repeat(np.arange(self.n), n_prior)
+        pm = self.first_m[who] - 1 - rng.random(who.size) * 36
+        recs.append(pd.DataFrame({"i": who, "date": self._month_frac_to_date(pm), "da": True, "k": -2}))
+        # other (non-DA) offences, unaffected by the programme
+        n_other = rng.poisson(0.01 * np.exp(0.5 * self.z) * np.clip(np.minimum(self.exit_mf, self.M) - self.first_m + 24, 0, None))
+        who = np.repeat(np.arange(self.n), n_other)
+        hi = np.minimum(self.exit_mf[who], self.M)
+        om = (self.first_m[who] - 24) + rng.random(who.size) * (hi - self.first_m[who] + 24)
+        recs.append(pd.DataFrame({"i": who, "date": self._month_frac_to_date(om), "da": False, "k": -3}))
+        off = pd.concat(recs, ignore_index=True)
+        off = off[off.date <= self.extract]
+        off = off.sort_values(["i", "date", "k"], kind="stable").reset_index(drop=True)
+        # types: higher latent risk and later events lean to more severe types (escalation)
+        is_da = off.da.values
+        zz = self.z[off.i.values]
+        nth = off.groupby("i").cumcount().values
+        logits = (sev[None, :] - 3) * (0.25 * zz[:, None] + 0.04 * np.minimum(nth, 10)[:, None]) - 0.8 * sev[None, :]
+        prob = np.exp(logits)
+        prob /= prob.sum(axis=1, keepdims=True)
+        u = rng.random(len(off))
+        da_idx = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1).clip(0, len(da_types) - 1)
+        oth_idx = rng.integers(0, len(other_types), size=len(off)) if other_types else np.zeros(len(off), int)
+        types = np.where(is_da, np.array([o.id for o in da_types], dtype=object)[da_idx],
+                         np.array([o.id for o in other_types] or ["other"], dtype=object)[oth_idx])
+        chi = {o.id: o.chi_days for o in prog.offence_types}
+        # victims: a DA offence is against the current partner, or (20%) a new one; a person's first DA
+        # offence names a new victim, so the running count always points at that person's latest victim
+        da_rank = pd.Series(is_da).groupby(off.i.values).cumsum().values
+        new_victim = is_da & ((da_rank == 1) | (rng.random(len(off)) < 0.2))
+        vix = np.cumsum(new_victim)
+        vids = _ids(rng, "V", int(vix.max()) + 1 if len(vix) else 1, 8)
+        victim = np.where(is_da, vids[np.maximum(vix - 1, 0)], None)
+        off["offence_id"] = _ids(rng, "O", len(off), 9)
+        self.off = pd.DataFrame({
+            "offence_id": off.offence_id.values,
+            "person_id": self.pid[off.i.values],
+            "offence_date": off.date.values,
+            "offence_type": types,
+            "da_flag": is_da,
+            "victim_id": victim,
+            "chi_days": [chi[t] for t in types],
+        })
+
+    # ---------------------------------------------------------------- engagement, contacts
+    def engagement(self):
+        rng, p = self.rng, self.p
+        L = np.flatnonzero(self.list_m >= 0)
+        self.L = L
+        lm = self.list_m[L]
+        d = self.dist[L]
+        self.regime = (lm >= self.prac_from[d]).astype(int)
+        slope = p.engagement_risk_slope
+        self.p_eng0 = expit(logit(p.engagement_police) + slope * self.z[L])
+        self.p_eng1 = expit(logit(p.engagement_practitioner) + slope * self.z[L])
+        v = rng.random(L.size)
+        self.eng0, self.eng1 = v < self.p_eng0, v < self.p_eng1
+        self.engaged = np.where(self.regime == 1, self.eng1, self.eng0)
+        # contacts over the listed months
+        listed = self.scr[self.scr.listed]
+        ncon = rng.poisson(2.0, size=len(listed)) + (listed.m.values == self.list_m[listed.i.values])
+        rep = np.repeat(np.arange(len(listed)), ncon)
+        ci = listed.i.values[rep]
+        cm = listed.m.values[rep]
+        cdate = _add_days(self.mstart[cm], rng.random(rep.size) * self.mdays[cm])
+        cdate = np.minimum(cdate, self.extract)
+        cd = self.dist[ci]
+        prac = cm >= self.prac_from[cd]
+        staff = np.where(prac, rng.choice(["police", "practitioner", "joint"], size=rep.size, p=[0.4, 0.3, 0.3]), "police")
+        lockm = self.lock[cm] > 1
+        ctype = rng.choice(_CONTACT_TYPES, size=rep.size, p=[0.5, 0.3, 0.1, 0.1])
+        ctype = np.where(lockm & (ctype == "unannounced_visit"), "phone", ctype)
+        ctype = np.where(staff == "joint", "joint_visit", ctype)
+        c = pd.DataFrame({"i": ci, "date": cdate, "staff": staff, "type": ctype}).sort_values(["i", "date"], kind="stable")
+        pos = np.full(self.n, -1)
+        pos[L] = np.arange(L.size)
+        li = pos[c.i.values]
+        index_date = self.mstart[self.list_m[c.i.values]]
+        within = (c.date.values - index_date).astype(int) <= self.prog.engagement_window_days
+        eng_person = self.engaged[li]
+        # first engaged contact: a random contact inside the window for those who engage
+        c["within"] = within
+        c["rank"] = c.groupby("i").cumcount()
+        n_within = c[c.within].groupby("i").size()
+        pick = pd.Series(rng.random(n_within.size), index=n_within.index)
+        first_k = np.floor(pick * n_within).astype(int)
+        fk = first_k.reindex(c.i.values).values
+        is_first = c.within.values & eng_person & (c["rank"].values == fk)
+        after_first = eng_person & (c["rank"].values > np.nan_to_num(fk, nan=1e9))
+        u = rng.random(len(c))
+        outcome = np.where(is_first, "engaged",
+                           np.where(after_first & (u < 0.7), "engaged",
+                                    np.where(~within & ~eng_person & (u < 0.08), "engaged",
+                                             np.where(u < 0.55, "no_contact", "refused"))))
+        self.contacts = pd.DataFrame({
+            "contact_id": _ids(rng, "C", len(c), 9),
+            "person_id": self.pid[c.i.values],
+            "contact_date": c.date.values,
+            "contact_type": c.type.values,
+            "staff": c.staff.values,
+            "outcome": outcome,
+        })
+        first_eng = c[is_first].groupby("i").date.min()
+        self.first_eng_date = first_eng
+
+    # ---------------------------------------------------------------- referrals
+    def referrals(self):
+        rng, p, prog = self.rng, self.p, self.prog
+        services = prog.services
+        sid = np.array([s.id for s in services], dtype=object)
+        spath = np.array([s.pathway for s in services], dtype=object)
+        w = np.array([3.0 if s.pathway == "attitudes_thinking_behaviour" else 1.0 for s in services])
+        w /= w.sum()
+        q0 = p.referral_start_no_programme
+        # eligible people: index = first listing if listed, else first eligible month
+        E = np.flatnonzero(self.elig_m >= 0)
+        idx_m = np.where(self.list_m[E] >= 0, self.list_m[E], self.elig_m[E])
+        index = self.mstart[idx_m]
+        listed = self.list_m[E] >= 0
+        pos = np.full(self.n, -1)
+        pos[self.L] = np.arange(self.L.size)
+        eng = np.zeros(E.size, bool)
+        eng[listed] = self.engaged[pos[E[listed]]]
+        w1, w2 = rng.random(E.size), rng.random(E.size)
+        base_start = w1 < q0
+        prog_start = listed & eng & (w2 < p.referral_start_if_engaged)
+        start = base_start | prog_start
+        # truth among listed people: q1 - q0 with q1 = q0 + (1 - q0) * P(engage) * r
+        p_eng = np.where(self.regime == 1, self.p_eng1, self.p_eng0)
+        self.truth_referral_rd = float(np.mean((1 - q0) * p_eng * p.referral_start_if_engaged))
+        fe = self.first_eng_date.reindex(E).values.astype("datetime64[D]")
+        anchor = np.where(prog_start & ~np.isnat(fe), fe, index)
+        ref_date = _add_days(anchor, np.where(prog_start, rng.exponential(20, E.size), rng.uniform(0, 250, E.size)))
+        acc = _add_days(ref_date, rng.exponential(10, E.size))
+        sta = _add_days(acc, rng.exponential(20, E.size))
+        latest = _add_days(index, 360)
+        over = sta > latest
+        sta = np.where(over, latest, sta)
+        acc = np.minimum(acc, sta)
+        ref_date = np.minimum(ref_date, acc)
+        comp = rng.random(E.size) < 0.35
+        end = _add_days(sta, rng.uniform(30, 180, E.size))
+        rows = [pd.DataFrame({"i": E[start], "ref": ref_date[start], "acc": acc[start], "sta": sta[start],
+                              "com": np.where(comp, end, np.datetime64("NaT"))[start],
+                              "dro": np.where(~comp, end, np.datetime64("NaT"))[start]})]
+        # referrals that never start: more of them for engaged listed people
+        n_extra = rng.poisson(np.where(eng, 0.8, np.where(listed, 0.15, 0.05)))
+        who = np.repeat(np.arange(E.size), n_extra)
+        rd = _add_days(index[who], rng.uniform(0, 300, who.size))
+        accepted = rng.random(who.size) < 0.5
+        ad = _add_days(rd, rng.exponential(10, who.size))
+        dd = _add_days(np.where(accepted, ad, rd), rng.exponential(30, who.size))
+        rows.append(pd.DataFrame({"i": E[who], "ref": rd, "acc": np.where(accepted, ad, np.datetime64("NaT")),
+                                  "sta": np.datetime64("NaT"), "com": np.datetime64("NaT"), "dro": dd}))
+        r = pd.concat(rows, ignore_index=True).sort_values(["i", "ref"], kind="stable").reset_index(drop=True)
+        cols = ["ref", "acc", "sta", "com", "dro"]
+        for c in cols:
+            r[c] = r[c].values.astype("datetime64[D]")
+        r = r[r.ref <= self.extract].copy()
+        # stages not yet reached by the extract date are blank
+        for c in cols[1:]:
+            r.loc[r[c] > self.extract, c] = np.datetime64("NaT")
+        r.loc[r.acc.isna(), "sta"] = np.datetime64("NaT")
+        r.loc[r.sta.isna(), "com"] = np.datetime64("NaT")
+        k = rng.choice(len(services), size=len(r), p=w)
+        self.refs = pd.DataFrame({
+            "referral_id": _ids(rng, "F", len(r), 8),
+            "person_id": self.pid[r.i.values],
+            "service": sid[k],
+            "pathway": spath[k],
+            "referred_date": r.ref.values,
+            "accepted_date": r.acc.values,
+            "started_date": r.sta.values,
+            "completed_date": r.com.values,
+            "dropped_date": r.dro.values,
+        })
+
+    # ---------------------------------------------------------------- risk tool and plans
+    def _ppit_items(self, z: np.ndarray, stable: np.ndarray, leniency: np.ndarray, rng) -> np.ndarray:
+        p = self.p
+        J = self.n_items
+        loading = self.loadings
+        latent = z[:, None] * loading[None, :] + stable + leniency[:, None] + rng.normal(0, p.rater_noise_sd, (z.size, J))
+        top = max(self.prog.ppit_scale)
+        cuts = self.cuts  # J x top
+        score = (latent[:, :, None] > cuts[None, :, :]).sum(axis=2)
+        return np.clip(score, 0, top)
+
+    def ppit(self):
+        rng, p, prog = self.rng, self.p, self.prog
+        J, top = self.n_items, max(prog.ppit_scale)
+        offending = np.array([i.domain == "offending" for i in prog.ppit_items])
+        self.loadings = np.where(offending, 0.85, 0.55) + np.linspace(-0.1, 0.1, J)
+        base_cuts = np.linspace(-0.4, 0.9, top)
+        self.cuts = base_cuts[None, :] + np.linspace(-0.3, 0.3, J)[:, None]
+        # assessors: a pool per district with their own leniency
+        per = 4
+        assessors = _ids(rng, "R", per * len(self.district_ids), 4)
+        self.lenient_pool = rng.normal(0, p.rater_leniency_sd, assessors.size)
+        L = self.L
+        assessed = rng.random(L.size) < p.ppit_assessed
+        A = L[assessed]
+        d = self.dist[A]
+        a1 = d * per + rng.integers(0, per, A.size)
+        stable = rng.normal(0, 0.8, (A.size, J))
+        date = _add_days(self.mstart[self.list_m[A]], rng.uniform(0, 40, A.size))
+        date = np.minimum(date, self.extract)
+        s1 = self._ppit_items(self.z[A], stable, self.lenient_pool[a1], rng)
+        dbl = rng.random(A.size) < p.ppit_double_scored
+        a2 = d[dbl] * per + (a1[dbl] - d[dbl] * per + rng.integers(1, per, dbl.sum())) % per
+        s2 = self._ppit_items(self.z[A[dbl]], stable[dbl], self.lenient_pool[a2], rng)
+        date2 = np.minimum(_add_days(date[dbl], rng.integers(0, 8, dbl.sum())), self.extract)
+        items = np.vstack([s1, s2])
+        who = np.concatenate([A, A[dbl]])
+        tot = items.sum(axis=1)
+        frame = pd.DataFrame(items, columns=list(prog.ppit_item_ids))
+        frame.insert(0, "rating", ["first"] * A.size + ["second"] * int(dbl.sum()))
+        frame.insert(0, "assessment_date", np.concatenate([date, date2]))
+        frame.insert(0, "assessor_id", assessors[np.concatenate([a1, a2])])
+        frame.insert(0, "person_id", self.pid[who])
+        frame["total"] = tot
+        frame["priority"] = tot >= prog.ppit_threshold
+        frame = frame.sort_values(["person_id", "rating"], kind="stable").reset_index(drop=True)
+        frame.insert(0, "assessment_id", _ids(rng, "A", len(frame), 8))
+        self.ppit_frame = frame
+        self.assessed = A
+        self.ppit_total_first = pd.Series(tot[: A.size], index=A)
+
+    def rmps(self):
+        rng = self.rng
+        A = self.assessed
+        has = rng.random(A.size) < 0.85
+        W = A[has]
+        pos = np.full(self.n, -1)
+        pos[self.L] = np.arange(self.L.size)
+        eng = self.engaged[pos[W]]
+        pri = self.ppit_total_first.loc[W].values >= self.prog.ppit_threshold
+        date = np.minimum(_add_days(self.mstart[self.list_m[W]], rng.uniform(10, 70, W.size)), self.extract)
+        self.rmp = pd.DataFrame({
+            "rmp_id": _ids(rng, "M", W.size, 8),
+            "person_id": self.pid[W],
+            "rmp_date": date,
+            "supervision": rng.random(W.size) < 0.9,
+            "monitoring_control": rng.random(W.size) < np.where(pri, 0.85, 0.6),
+            "interventions_treatment": rng.random(W.size) < np.where(eng, 0.8, 0.3),
+            "victim_safety": rng.random(W.size) < 0.85,
+        })
+
+    # ---------------------------------------------------------------- truth
+    def truth(self) -> dict:
+        p = self.p
+        L = self.L
+        lm = self.list_m[L]
+        M = self.M
+        # marginal hazard ratio among listed people: Cox on both potential worlds (common random numbers)
+        cens = np.minimum(self.exit_mf[L], M)
+        # only events after listing count
+        t1_after = self._first_after(self.t1[L], lm)
+        t0_after = self._first_after(self.t0[L], lm)
+        ev1, ev0 = t1_after < cens, t0_after < cens
+        dur1 = np.where(ev1, t1_after, cens) - lm
+        dur0 = np.where(ev0, t0_after, cens) - lm
+        hr_marginal = _cox_binary(np.concatenate([dur0, dur1]), np.concatenate([ev0, ev1]),
+                                  np.r_[np.zeros(L.size), np.ones(L.size)])
+        # 12-month risk difference among listed people whose whole window is observed
+        full = (lm + 12 <= M) & (self.exit_mf[L] >= lm + 12)
+        cum1 = np.cumsum(self.lam_full1[L], axis=1)
+        cum0 = np.cumsum(self.lam_full0[L], axis=1)
+        end = np.minimum(lm + 11, M - 1)
+        before = np.where(lm > 0, lm - 1, 0)
+
+        def _window(cum):
+            c_end = cum[np.arange(L.size), end]
+            c_beg = np.where(lm > 0, cum[np.arange(L.size), before], 0.0)
+            return c_end - c_beg
+
+        d1, d0 = _window(cum1), _window(cum0)
+        rd12 = float(np.mean((np.exp(-d0) - np.exp(-d1))[full])) if full.any() else float("nan")
+        risk1 = 1 - np.exp(-d1)
+        # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
+        auc, icc = self._ppit_truth(risk1)
+        eff = {
+            "reoffending_hr_programme": round(hr_marginal, 6),
+            "reoffending_hr_programme_conditional": p.true_hr_programme,
+            "reoffending_12m_rd_programme": round(rd12, 6),
+            "engagement_rd_practitioner": round(float(np.mean(self.p_eng1 - self.p_eng0)), 6),
+            "referral_start_rd_programme": round(self.truth_referral_rd, 6),
+            "ppit_auc_12m": round(auc, 6),
+            "ppit_icc2_total": round(icc, 6),
+        }
+        return {
+            "programme": self.prog.id,
+            "seed": self.seed,
+            "effects": eff,
+            "definitions": {
+                "reoffending_hr_programme": "Marginal hazard ratio of first DA reoffence after first listing, programme vs no programme, among listed people (Cox fit to both potential worlds simulated with common random numbers; censored at exit and the extract date).",
+                "reoffending_hr_programme_conditional": "Hazard ratio given latent risk, the generator's input.",
+                "reoffending_12m_rd_programme": "Expected risk difference (programme minus no programme) of any DA reoffence within 12 months of first listing, among listed people whose 12 months are fully observed.",
+                "engagement_rd_practitioner": "Expected difference in probability of engaging within the engagement window, practitioners on the team vs police alone, averaged over listed people.",
+                "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people.",
+                "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over the listed population).",
+                "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
+            },
+            "counts": {
+                "people": int(self.n),
+                "eligible_people": int((self.elig_m >= 0).sum()),
+                "listed_people": int(L.size),
+            },
+            "parameters": asdict(p),
+        }
+
+    @staticmethod
+    def _first_after(times: np.ndarray, start: np.ndarray) -> np.ndarray:
+        t = np.where(times >= start[:, None], times, np.inf)
+        return t.min(axis=1)
+
+    def _ppit_truth(self, risk1: np.ndarray) -> tuple[float, float]:
+        # a separate stream so the truth does not change the data
+        rng = np.random.default_rng([self.seed, 7])
+        p = self.p
+        R = p.truth_replicates
+        z = np.tile(self.z[self.L], R)
+        r = np.tile(risk1, R)
+        J = self.n_items
+        stable = rng.normal(0, 0.8, (z.size, J))
+        len1 = rng.normal(0, p.rater_leniency_sd, z.size)
+        len2 = rng.normal(0, p.rater_leniency_sd, z.size)
+        t1 = self._ppit_items(z, stable, len1, rng).sum(axis=1)
+        t2 = self._ppit_items(z, stable, len2, rng).sum(axis=1)
+        y = rng.random(z.size) < r
+        auc = _auc(t1, y)
+        icc = float(np.cov(t1, t2)[0, 1] / np.var(np.r_[t1, t2], ddof=1))
+        return auc, icc
+
+    # ---------------------------------------------------------------- assembly
+    def run(self) -> SyntheticProgramme:
+        self.people()
+        self.screening()
+        self.hazards()
+        self.reoffending()
+        self.offences()
+        self.engagement()
+        self.referrals()
+        self.ppit()
+        self.rmps()
+        truth = self.truth()
+        prog = self.prog
+        districts = pd.DataFrame({
+            "district_id": list(prog.district_ids),
+            "district_name": [d.name for d in prog.districts],
+            "go_live": [str(d.go_live) for d in prog.districts],
+            "pilot": [d.pilot for d in prog.districts],
+            "practitioner_from": [str(d.practitioner_from) for d in prog.districts],
+        })
+        birth = self.months[0]
+        people = pd.DataFrame({
+            "person_id": self.pid,
+            "sex": self.sex,
+            "ethnicity_group": self.eth,
+            "birth_ym": [str(birth + int(k)) for k in self.birth_mi],
+            "home_district_id": self.district_ids[self.dist],
+        })
+        s = self.scr
+        screening = pd.DataFrame({
+            "person_id": self.pid[s.i.values],
+            "month": self.months[s.m.values].astype(str),
+            "district_id": self.district_ids[s.district.values],
+            **{c: s[c].values for c, _ in prog.criteria},
+            "eligible": s.eligible.values,
+            "listed": s.listed.values,
+        })
+        ex = np.isfinite(self.exit_mf)
+        exits = pd.DataFrame({
+            "person_id": self.pid[ex],
+            "exit_date": self.exit_date[ex],
+            "exit_reason": self.exit_reason[ex],
+        })
+        # offences after exit are not observed
+        exit_by_pid = pd.Series(self.exit_date[ex], index=self.pid[ex])
+        off = self.off
+        ed = exit_by_pid.reindex(off.person_id.values).values.astype("datetime64[D]")
+        off = off[np.isnat(ed) | (off.offence_date.values <= ed)].reset_index(drop=True)
+        # nothing is recorded after a death
+        died = pd.Series(self.exit_date[ex & (self.exit_reason == "died")],
+                         index=self.pid[ex & (self.exit_reason == "died")])
+
+        def alive(frame, cols):
+            dd = died.reindex(frame.person_id.values).values.astype("datetime64[D]")
+            keep = np.ones(len(frame), bool)
+            for c in cols:
+                v = frame[c].values.astype("datetime64[D]")
+                keep &= np.isnat(dd) | np.isnat(v) | (v <= dd)
+            return frame[keep]
+
+        ref_cols = ["referred_date", "accepted_date", "started_date", "completed_date", "dropped_date"]
+        tables = {
+            "districts": districts,
+            "people": people.sort_values("person_id").reset_index(drop=True),
+            "screening": screening.sort_values(["person_id", "month"]).reset_index(drop=True),
+            "ppit_assessments": alive(self.ppit_frame, ["assessment_date"]).reset_index(drop=True),
+            "contacts": alive(self.contacts, ["contact_date"]).sort_values(["person_id", "contact_date", "contact_id"]).reset_index(drop=True),
+            "referrals": alive(self.refs, ref_cols).sort_values(["person_id", "referred_date", "referral_id"]).reset_index(drop=True),
+            "offences": off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True),
+            "rmps": alive(self.rmp, ["rmp_date"]).sort_values(["person_id", "rmp_date"]).reset_index(drop=True),
+            "exits": exits.sort_values("person_id").reset_index(drop=True),
+        }
+        return SyntheticProgramme(prog, self.p, self.seed, tables, truth)
+
+
+def _auc(score: np.ndarray, y: np.ndarray) -> float:
+    """Mann-Whitney AUC with ties counted one half."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(score)
+    n1 = y.sum()
+    n0 = y.size - n1
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _cox_binary(duration: np.ndarray, event: np.ndarray, x: np.ndarray) -> float:
+    """Hazard ratio for a single binary covariate (Breslow partial likelihood, Newton steps)."""
+    order = np.argsort(-duration, kind="stable")
+    d, e, xx = duration[order], event[order].astype(bool), x[order]
+    # the risk set of a tied time is the whole tie group: take sums at the group's last position
+    last = np.searchsorted(-d, -d, side="right") - 1
+    beta = 0.0
+    for _ in range(50):
+        w = np.exp(beta * xx)
+        s0 = np.cumsum(w)[last]
+        s1 = np.cumsum(w * xx)[last]
+        mean = s1 / s0
+        grad = np.sum(e * (xx - mean))
+        info = np.sum(e * (mean - mean**2))
+        step = grad / info
+        beta += step
+        if abs(step) < 1e-10:
+            break
+    return float(np.exp(beta))
+
+
+def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            out[c] = col.dt.strftime("%Y-%m-%d").where(col.notna(), "")
+        elif pd.api.types.is_bool_dtype(col):
+            out[c] = np.where(col, "true", "false")
+    return out
+
+
+def write(result: SyntheticProgramme, out: str | Path) -> Path:
+    """Write the tables as CSV (byte-identical for a seed) and ``truth.json``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        frame = result.tables[name]
+        _fmt(frame).to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.6g")
+    (out / "truth.json").write_text(json.dumps(result.truth, indent=2, sort_keys=True, default=str) + "\n")
+    return out
