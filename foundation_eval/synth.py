@@ -819,3 +819,17 @@ def write(result: SyntheticProgramme, out: str | Path) -> Path:
         _fmt(frame).to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.6g")
     (out / "truth.json").write_text(json.dumps(result.truth, indent=2, sort_keys=True, default=str) + "\n")
     return out
+
+
+def demo_dataset(programme: str = "hiow", seed: int = 20210101, **overrides):
+    """The built-in synthetic force as a validated :class:`~foundation_eval.data.Dataset` (cached on disk)."""
+    import hashlib
+    import tempfile
+
+    from .data import load_dataset
+
+    key = hashlib.sha256(json.dumps([programme, seed, sorted(overrides.items())], default=str).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-{key}"
+    if not (folder / "truth.json").exists():
+        write(generate(programme, seed=seed, **overrides), folder)
+    return load_dataset(folder, programme)

@@ -1,0 +1,128 @@
+"""Command line: ``foundation-eval synth | validate | render | dictionary``.
+
+Exit codes: 0 success, 1 a report failed to render, 2 invalid input or usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, list_programmes
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="foundation-eval",
+        description="Evaluation and analytics for domestic-abuse perpetrator programmes.",
+    )
+    p.add_argument("--version", action="version", version=f"foundation-eval {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+    progs = ", ".join(list_programmes())
+
+    s = sub.add_parser("synth", help="generate a synthetic programme with known truth")
+    s.add_argument("--out", required=True, help="folder to write the CSV tables and truth.json into")
+    s.add_argument("--seed", type=int, default=20210101, help="random seed (same seed, identical files)")
+    s.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+    s.add_argument("--scale", type=float, default=1.0, help="multiply the number of people (e.g. 0.2 for a small force)")
+
+    v = sub.add_parser("validate", help="check an extract folder against the data contract")
+    v.add_argument("folder", help="folder with one file per table")
+    v.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+
+    r = sub.add_parser("render", help="render the reports (the synthetic force when no --data is given)")
+    r.add_argument("--data", default=None, help="extract folder (default: generate the synthetic force)")
+    r.add_argument("--out", default="reports/demo", help="output folder (replaced when the render completes)")
+    r.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+    r.add_argument("--jobs", type=int, default=None, help="parallel reports (default: all cores)")
+    r.add_argument("--seed", type=int, default=20210101, help="seed of the synthetic force when no --data")
+    r.add_argument("--district", action="append", help="render only this district (repeatable)")
+
+    d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) generated from the schemas")
+    d.add_argument("--out", default=None, help="write to this file instead of standard output")
+    return p
+
+
+def _synth(args) -> int:
+    from .synth import generate, write
+
+    result = generate(args.programme, seed=args.seed, scale=args.scale)
+    out = write(result, args.out)
+    c = result.truth["counts"]
+    print(f"wrote {len(result.tables)} tables and truth.json to {out} "
+          f"({c['people']:,} people, {c['listed_people']:,} listed)")
+    return 0
+
+
+def _validate(args) -> int:
+    from .data import ValidationError, load_dataset
+
+    try:
+        ds = load_dataset(args.folder, args.programme)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+    for w in ds.warnings:
+        print(f"warning: {w}")
+    rows = ", ".join(f"{k} {len(v):,}" for k, v in ds.tables.items())
+    print(f"{args.folder}: valid ({rows})")
+    return 0
+
+
+def _render(args) -> int:
+    from .data import ValidationError
+    from .reports import render
+
+    try:
+        summary = render(args.data, args.out, args.programme, args.jobs, args.seed, args.district)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        print("nothing was rendered", file=sys.stderr)
+        return 2
+    print(f"rendered {len(summary.succeeded)} report(s) into {summary.out} in {summary.seconds:.0f} s; "
+          f"open {summary.out / 'index.html'}")
+    for name, err in summary.failed.items():
+        print(f"FAILED {name}: {err.splitlines()[-1] if err else ''}", file=sys.stderr)
+    return 0 if summary.ok else 1
+
+
+def _dictionary(args) -> int:
+    from .schemas import data_dictionary
+
+    text = data_dictionary()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"synth": _synth, "validate": _validate, "render": _render, "dictionary": _dictionary}
+    try:
+        return handlers[args.command](args)
+    except (ConfigError, KeyError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"foundation-eval: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was moved into place", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001
+        if args.debug:
+            raise
+        print(f"foundation-eval: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

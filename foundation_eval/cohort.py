@@ -1,0 +1,139 @@
+"""Who is in the cohort: eligibility, index dates, follow-up, and descriptions of the cohort.
+
+Definitions
+-----------
+- *Eligible*: met all five criteria in at least one monthly screen.
+- *Listed*: put on the programme list in at least one month (eligible while the district was live).
+- *Index date*: the first day of the first listed month for listed people, of the first eligible
+  month for eligible people never listed.
+- *End of follow-up*: the earliest of exit (custody, moving away, death) and the extract date.
+- *District*: where the person was screened in the index month.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+
+__all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "select"]
+
+AGE_BANDS = [(0, 17, "under 18"), (18, 21, "18-21"), (22, 25, "22-25"), (26, 30, "26-30"), (31, 200, "31 and over")]
+PRIOR_BANDS = [(0, 0, "none"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
+
+
+def _band(values: pd.Series, bands) -> pd.Series:
+    out = pd.Series(pd.NA, index=values.index, dtype=object)
+    for lo, hi, label in bands:
+        out[(values >= lo) & (values <= hi)] = label
+    return out
+
+
+def person_frame(ds: Dataset) -> pd.DataFrame:
+    """One row per eligible person with index date, follow-up and baseline characteristics.
+
+    Columns: ``person_id, district_id, listed, first_eligible, first_listed, index_month, index_date,
+    sex, ethnicity_group, age_at_index, age_band, exit_date, exit_reason, end_date, followup_days,
+    prior_da_2y, prior_da_band, ppit_total, ppit_priority``.
+    """
+    scr = ds.screening
+    elig = scr[scr.eligible.astype(bool)]
+    first_elig = elig.groupby("person_id").month.min().rename("first_eligible")
+    lst = scr[scr.listed.astype(bool)]
+    first_list = lst.groupby("person_id").month.min().rename("first_listed")
+    f = pd.concat([first_elig, first_list], axis=1).reset_index().rename(columns={"index": "person_id"})
+    f["listed"] = f.first_listed.notna()
+    f["index_month"] = f.first_listed.where(f.listed, f.first_eligible)
+    at_index = scr.set_index(["person_id", "month"]).district_id
+    f["district_id"] = at_index.reindex(pd.MultiIndex.from_arrays([f.person_id, f.index_month])).values
+    f["index_date"] = f.index_month.dt.start_time
+    ppl = ds.people.set_index("person_id")
+    f["sex"] = f.person_id.map(ppl.sex)
+    f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group)
+    birth = f.person_id.map(ppl.birth_ym)
+    f["age_at_index"] = [(m.ordinal - b.ordinal) // 12 for m, b in zip(f.index_month, birth, strict=True)]
+    f["age_band"] = _band(f.age_at_index, AGE_BANDS)
+    ex = ds.exits.set_index("person_id")
+    f["exit_date"] = f.person_id.map(ex.exit_date)
+    f["exit_reason"] = f.person_id.map(ex.exit_reason)
+    extract = pd.Timestamp(ds.extract_date)
+    f["end_date"] = f.exit_date.where(f.exit_date.notna() & (f.exit_date < extract), extract)
+    f["followup_days"] = (f.end_date - f.index_date).dt.days
+    off = ds.offences
+    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]]
+    m = da.merge(f[["person_id", "index_date"]], on="person_id")
+    before = m[(m.offence_date < m.index_date) & (m.offence_date >= m.index_date - pd.DateOffset(years=2))]
+    f["prior_da_2y"] = f.person_id.map(before.groupby("person_id").size()).fillna(0).astype(int)
+    f["prior_da_band"] = _band(f.prior_da_2y, PRIOR_BANDS)
+    pp = ds.ppit_assessments
+    if len(pp):
+        first = pp[pp.rating == "first"].sort_values(["person_id", "assessment_date"]).drop_duplicates("person_id")
+        f["ppit_total"] = f.person_id.map(first.set_index("person_id").total).astype("Int64")
+        f["ppit_priority"] = f.person_id.map(first.set_index("person_id").priority).astype("boolean")
+    else:
+        f["ppit_total"] = pd.array([pd.NA] * len(f), dtype="Int64")
+        f["ppit_priority"] = pd.array([pd.NA] * len(f), dtype="boolean")
+    cols = ["person_id", "district_id", "listed", "first_eligible", "first_listed", "index_month", "index_date",
+            "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date", "exit_reason", "end_date",
+            "followup_days", "prior_da_2y", "prior_da_band", "ppit_total", "ppit_priority"]
+    return f[cols].sort_values("person_id").reset_index(drop=True)
+
+
+def select(frame: pd.DataFrame, district: str | None = None, start=None, end=None, month_col: str = "index_month",
+           district_col: str = "district_id") -> pd.DataFrame:
+    """Rows of one district (id; None for the whole force) with ``month_col`` inside [start, end]."""
+    out = frame
+    if district is not None:
+        out = out[out[district_col] == district]
+    if start is not None:
+        out = out[out[month_col] >= pd.Period(start, "M")]
+    if end is not None:
+        out = out[out[month_col] <= pd.Period(end, "M")]
+    return out
+
+
+def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=None) -> pd.DataFrame:
+    """People screened, eligible and listed in each month (``month, screened, eligible, listed``)."""
+    scr = select(ds.screening, district, start, end, month_col="month")
+    months = pd.period_range(start or ds.programme.study_start, end or ds.programme.study_end, freq="M")
+    g = scr.groupby("month").agg(screened=("person_id", "size"), eligible=("eligible", "sum"), listed=("listed", "sum"))
+    g = g.reindex(months, fill_value=0)
+    g.index.name = "month"
+    return g.astype(int).reset_index()
+
+
+def table_one(persons: pd.DataFrame) -> pd.DataFrame:
+    """Characteristics of a group of people (``characteristic, category, n, percent``).
+
+    Percentages are of the group's size. Pass the result through :func:`disclosure.protect` with
+    ``additive_within="characteristic"`` before publishing.
+    """
+    n = len(persons)
+    rows = []
+    spec = [
+        ("Sex", "sex", ["male", "female", "other", "unknown"]),
+        ("Ethnic group", "ethnicity_group", ["white", "mixed", "asian", "black", "other", "unknown"]),
+        ("Age at listing", "age_band", [b[2] for b in AGE_BANDS]),
+        ("DA offences in the 2 years before listing", "prior_da_band", [b[2] for b in PRIOR_BANDS]),
+    ]
+    for label, col, cats in spec:
+        counts = persons[col].value_counts()
+        for c in cats:
+            k = int(counts.get(c, 0))
+            if k or c not in ("other", "under 18", "31 and over"):
+                rows.append({"characteristic": label, "category": c, "n": k})
+    if "ppit_priority" in persons and persons.ppit_priority.notna().any():
+        pri = persons.ppit_priority
+        for c, k in (("priority", int((pri == True).sum())), ("not priority", int((pri == False).sum())),  # noqa: E712
+                     ("not assessed", int(pri.isna().sum()))):
+            rows.append({"characteristic": "PPIT assessment", "category": c, "n": k})
+    t = pd.DataFrame(rows, columns=["characteristic", "category", "n"])
+    t["percent"] = 100 * t.n / n if n else np.nan
+    return t
+
+
+def ppit_distribution(persons: pd.DataFrame, max_score: int) -> pd.DataFrame:
+    """Number of assessed people at each PPIT total (``total, n``), first ratings only."""
+    tot = persons.ppit_total.dropna().astype(int)
+    counts = tot.value_counts().reindex(range(max_score + 1), fill_value=0)
+    return pd.DataFrame({"total": counts.index, "n": counts.values})

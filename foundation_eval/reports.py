@@ -1,0 +1,206 @@
+"""Render the report notebooks in batch: papermill in a process pool, HTML without code.
+
+The extract is validated once, up front; a report that fails never stops the others; output is
+built in a temporary folder beside the destination and moved into place only when complete, so an
+interrupted run never leaves a half-written set. Executed notebooks are kept apart from the pages.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .config import Programme, load_programme
+from .data import Dataset, load_dataset
+from .disclosure import rule_text
+
+__all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render"]
+
+KERNEL = "python3"
+
+
+def notebook_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data" / "notebooks", here.parent / "notebooks"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("notebooks folder not found beside the package")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report: a notebook, its parameters and the page it becomes."""
+
+    name: str
+    title: str
+    notebook: str
+    parameters: dict
+
+
+@dataclass(frozen=True)
+class RenderSummary:
+    out: Path
+    succeeded: tuple[str, ...]
+    failed: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job]:
+    """The reports a render produces: one per district (and more as report types are added)."""
+    prog = ds.programme
+    chosen = [prog.district(d) for d in districts] if districts else list(prog.districts)
+    return [
+        Job(
+            name=f"district-{d.id.lower()}",
+            title=f"{d.name}",
+            notebook="district_report.ipynb",
+            parameters={"district": d.id, "data_dir": data_dir, "programme": programme,
+                        "period_start": str(prog.study_start), "period_end": str(prog.study_end)},
+        )
+        for d in chosen
+    ]
+
+
+def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
+    """Execute one notebook and export its HTML. Returns (name, error or None)."""
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    src = notebook_dir() / job.notebook
+    executed = Path(work) / "executed" / f"{job.name}.ipynb"
+    page = Path(work) / f"{job.name}.html"
+    last = None
+    for attempt in range(retries + 1):
+        try:
+            nb = pm.execute_notebook(str(src), str(executed), parameters=job.parameters, kernel_name=KERNEL,
+                                     progress_bar=False, log_output=False, cwd=str(Path(work)))
+            break
+        except Exception as exc:  # noqa: BLE001 - any failure is reported per report
+            last = exc
+            # a kernel that failed to start (port race) is worth one more try; a cell error is not
+            if "PapermillExecutionError" in type(exc).__name__ or attempt == retries:
+                return job.name, "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
+            time.sleep(1.0 + attempt)
+    else:  # pragma: no cover
+        return job.name, str(last)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb)
+    body = body.replace("<title>Notebook</title>", f"<title>{html.escape(job.title)}</title>", 1)
+    page.write_text(body, encoding="utf-8")
+    return job.name, None
+
+
+def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset) -> str:
+    items = "".join(
+        f'<li><a href="{j.name}.html">{html.escape(j.title)}</a></li>' for j in jobs if j.name not in failed
+    )
+    bad = "".join(f"<li>{html.escape(j.title)}: not produced</li>" for j in jobs if j.name in failed)
+    synthetic = "<p><strong>Synthetic demonstration data: no real person is described.</strong></p>" if prog.illustrative else ""
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(prog.name)} reports</title>
+<style>body{{font-family:system-ui,Arial,sans-serif;max-width:48em;margin:2em auto;color:#1a1a1a}}
+h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
+<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
+<h2>District reports</h2><ul>{items}</ul>{f"<h2>Not produced</h2><ul>{bad}</ul>" if bad else ""}
+<h2>Disclosure control</h2><p>{html.escape(rule_text(prog.disclosure_threshold))}</p>
+<h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p></body></html>"""
+
+
+def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = "hiow",
+           jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
+           synth_overrides: dict | None = None) -> RenderSummary:
+    """Render every report.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Extract folder. Without it the default synthetic force is generated and rendered.
+    out : path
+        Destination folder; replaced as a whole when the render completes.
+    jobs : int, optional
+        Parallel notebook processes (default: all cores).
+
+    Raises
+    ------
+    foundation_eval.data.ValidationError
+        If the extract breaks the data contract (nothing is written).
+    """
+    t0 = time.time()
+    prog = load_programme(programme)
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    scratch = None
+    try:
+        if data_dir is None:
+            from .synth import generate, write
+
+            # person-level synthetic data stay out of the published folder
+            scratch = Path(tempfile.mkdtemp(prefix="foundation-eval-synthetic-"))
+            data_dir = scratch
+            write(generate(prog, seed=seed, **(synth_overrides or {})), data_dir)
+        data_dir = Path(data_dir).resolve()
+        ds = load_dataset(data_dir, prog)
+        (work / "executed").mkdir()
+        todo = plan(ds, str(data_dir), programme, districts)
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+        failed: dict[str, str] = {}
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
+        if jobs == 1:
+            results = (_run_job(j, str(work)) for j in todo)
+            for name, err in results:
+                if err:
+                    failed[name] = err
+                if bar:
+                    bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = []
+                for k, j in enumerate(todo):
+                    futures.append(pool.submit(_run_job, j, str(work)))
+                    if k < jobs:
+                        time.sleep(0.3)  # stagger kernel starts (ZMQ port race)
+                for fut in as_completed(futures):
+                    name, err = fut.result()
+                    if err:
+                        failed[name] = err
+                    if bar:
+                        bar.update()
+        if bar:
+            bar.close()
+        (work / "index.html").write_text(_index(prog, todo, failed, ds), encoding="utf-8")
+        if scratch is not None:
+            shutil.copy(data_dir / "truth.json", work / "truth.json")
+        (work / "render.json").write_text(json.dumps({
+            "programme": prog.id, "data_sha256": ds.data_hash, "version": __version__,
+            "reports": [j.name for j in todo], "failed": sorted(failed),
+        }, indent=2, sort_keys=True) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        work.rename(out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    ok = tuple(j.name for j in todo if j.name not in failed)
+    return RenderSummary(out, ok, failed, time.time() - t0)
