@@ -369,7 +369,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
         m = listed & ~live_mask & scr.district_id.isin(go.index)
         _fail(failures, t, "listed", "listed before the district went live", m, show=False)
         if people is not None and "crit_age" in scr:
-            birth = people.set_index("person_id").birth_ym
+            birth = people.drop_duplicates("person_id").set_index("person_id").birth_ym
             b = scr.person_id.map(birth)
             ok = b.notna() & scr.month.notna()
             age = pd.Series(np.nan, index=scr.index)
@@ -425,7 +425,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
     ex = T("exits")
     if ex is not None and people is not None and len(ex):
         t = raw["exits"]
-        birth = ex.person_id.map(people.set_index("person_id").birth_ym)
+        birth = ex.person_id.map(people.drop_duplicates("person_id").set_index("person_id").birth_ym)
         ok = birth.notna() & ex.exit_date.notna()
         m = pd.Series(False, index=ex.index)
         m[ok] = ex.exit_date[ok].values < birth[ok].dt.start_time.values
@@ -437,7 +437,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
             m = pd.Series(False, index=ex.index)
             m[ok] = ex.exit_date[ok].values < f[ok].dt.start_time.values
             _fail(failures, t, "exit_date", "exit is before the person's first screen (negative follow-up)", m)
-        died = ex[ex.exit_reason == "died"].set_index("person_id").exit_date
+        died = ex[ex.exit_reason == "died"].drop_duplicates("person_id").set_index("person_id").exit_date
         for name, cols in (("contacts", ["contact_date"]), ("offences", ["offence_date"]),
                            ("ppit_assessments", ["assessment_date"]), ("rmps", ["rmp_date"]),
                            ("referrals", ["referred_date", "accepted_date", "started_date", "completed_date"])):

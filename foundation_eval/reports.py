@@ -85,7 +85,8 @@ def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
     for attempt in range(retries + 1):
         try:
             nb = pm.execute_notebook(str(src), str(executed), parameters=job.parameters, kernel_name=KERNEL,
-                                     progress_bar=False, log_output=False, cwd=str(Path(work)))
+                                     progress_bar=False, log_output=False, cwd=str(Path(work)),
+                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
             break
         except Exception as exc:  # noqa: BLE001 - any failure is reported per report
             last = exc

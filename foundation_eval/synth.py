@@ -437,7 +437,7 @@ class _Generator:
         pos[L] = np.arange(L.size)
         li = pos[c.i.values]
         index_date = self.mstart[self.list_m[c.i.values]]
-        within = (c.date.values - index_date).astype(int) <= self.prog.engagement_window_days
+        within = (c.date.values.astype("datetime64[D]") - index_date).astype(int) <= self.prog.engagement_window_days
         eng_person = self.engaged[li]
         # first engaged contact: a random contact inside the window for those who engage
         c["within"] = within
@@ -451,7 +451,7 @@ class _Generator:
         u = rng.random(len(c))
         outcome = np.where(is_first, "engaged",
                            np.where(after_first & (u < 0.7), "engaged",
-                                    np.where(~within & ~eng_person & (u < 0.08), "engaged",
+                                    np.where(~within & ~eng_person & (u < 0.01), "engaged",
                                              np.where(u < 0.55, "no_contact", "refused"))))
         self.contacts = pd.DataFrame({
             "contact_id": _ids(rng, "C", len(c), 9),
@@ -512,7 +512,8 @@ class _Generator:
         ad = _add_days(rd, rng.exponential(10, who.size))
         dd = _add_days(np.where(accepted, ad, rd), rng.exponential(30, who.size))
         rows.append(pd.DataFrame({"i": E[who], "ref": rd, "acc": np.where(accepted, ad, np.datetime64("NaT")),
-                                  "sta": np.datetime64("NaT"), "com": np.datetime64("NaT"), "dro": dd}))
+                                  "sta": np.full(who.size, np.datetime64("NaT"), dtype="datetime64[D]"),
+                                  "com": np.full(who.size, np.datetime64("NaT"), dtype="datetime64[D]"), "dro": dd}))
         r = pd.concat(rows, ignore_index=True).sort_values(["i", "ref"], kind="stable").reset_index(drop=True)
         cols = ["ref", "acc", "sta", "com", "dro"]
         for c in cols:

@@ -1,0 +1,36 @@
+"""Shared fixtures: a small synthetic force, generated once per test session."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from foundation_eval import synth
+from foundation_eval.data import load_dataset
+
+SMALL = {"scale": 0.3, "truth_replicates": 5}
+SEED = 11
+
+
+@pytest.fixture(scope="session")
+def small_result():
+    return synth.generate("hiow", seed=SEED, **SMALL)
+
+
+@pytest.fixture(scope="session")
+def small_dir(small_result, tmp_path_factory):
+    return synth.write(small_result, tmp_path_factory.mktemp("synthetic"))
+
+
+@pytest.fixture(scope="session")
+def small_ds(small_dir):
+    return load_dataset(small_dir)
+
+
+@pytest.fixture()
+def extract_copy(small_dir, tmp_path):
+    """A private, valid copy of the small extract that a test may corrupt."""
+    dest = tmp_path / "extract"
+    shutil.copytree(small_dir, dest)
+    (dest / "truth.json").unlink()
+    return dest
