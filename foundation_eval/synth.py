@@ -353,9 +353,9 @@ class _Generator:
         r, c = np.nonzero(np.isfinite(self.t1))
         mf = self.t1[r, c]
         recs.append(pd.DataFrame({"i": r, "date": self._month_frac_to_date(mf), "da": True, "k": c}))
-        # trigger offences: the month before each spell that met the DA-offence criterion
+        # trigger offence: the month before the first spell (later offences come from the hazard model)
         sf = self.spell_first.merge(self.scr[["i", "m", "crit_da_offence_2y"]], on=["i", "m"])
-        sf = sf[sf.crit_da_offence_2y]
+        sf = sf[sf.crit_da_offence_2y & (sf.spell == 0)]
         tm = sf.m.values - 1 + rng.random(len(sf))
         recs.append(pd.DataFrame({"i": sf.i.values, "date": self._month_frac_to_date(tm), "da": True, "k": -1}))
         # prior DA history in the 3 years before the first screen
@@ -488,7 +488,9 @@ class _Generator:
         start = base_start | prog_start
         # truth among listed people: q1 - q0 with q1 = q0 + (1 - q0) * P(engage) * r
         p_eng = np.where(self.regime == 1, self.p_eng1, self.p_eng0)
-        self.truth_referral_rd = float(np.mean((1 - q0) * p_eng * p.referral_start_if_engaged))
+        # over listed people whose 12 months after listing lie inside the study, as the estimators see them
+        inside = self.list_m[self.L] + 12 <= self.M
+        self.truth_referral_rd = float(np.mean(((1 - q0) * p_eng * p.referral_start_if_engaged)[inside]))
         fe = self.first_eng_date.reindex(E).values.astype("datetime64[D]")
         anchor = np.where(prog_start & ~np.isnat(fe), fe, index)
         ref_date = _add_days(anchor, np.where(prog_start, rng.exponential(20, E.size), rng.uniform(0, 250, E.size)))
@@ -659,7 +661,7 @@ class _Generator:
                 "reoffending_hr_programme_conditional": "Hazard ratio given latent risk, the generator's input.",
                 "reoffending_12m_rd_programme": "Expected risk difference (programme minus no programme) of any DA reoffence within 12 months of first listing, among listed people whose 12 months are fully observed.",
                 "engagement_rd_practitioner": "Expected difference in probability of engaging within the engagement window, practitioners on the team vs police alone, averaged over listed people.",
-                "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people.",
+                "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
                 "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over the listed population).",
                 "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
             },

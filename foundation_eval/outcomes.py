@@ -1,0 +1,167 @@
+"""Analysis frames for outcomes: person-level reoffending, fixed windows, person-months, offences.
+
+All outcome clocks start at the index date (see :mod:`foundation_eval.cohort`) and stop at the end of
+follow-up (exit or extract date). Only domestic-abuse (DA) offences count as reoffending unless stated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+
+__all__ = ["offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """Offences of the given people with their timing relative to the index date.
+
+    Columns: the offence columns plus ``index_date, end_date, days_from_index, after_index, observed``
+    (``observed``: after the index date and not after the end of follow-up) and ``new_victim`` (a DA
+    offence against a victim not named in any of the person's DA offences before it).
+    """
+    off = ds.offences.merge(persons[["person_id", "index_date", "end_date", "district_id", "listed"]], on="person_id")
+    off = off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True)
+    off["days_from_index"] = (off.offence_date - off.index_date).dt.days
+    off["after_index"] = off.offence_date > off.index_date
+    off["observed"] = off.after_index & (off.offence_date <= off.end_date)
+    da = off[off.da_flag.astype(bool)]
+    seen = da.groupby(["person_id", "victim_id"]).cumcount() == 0
+    off["new_victim"] = False
+    off.loc[da.index, "new_victim"] = seen.values & da.victim_id.notna().values
+    # a victim first seen before the index date is not new after it
+    first_seen = da.groupby(["person_id", "victim_id"]).offence_date.transform("min")
+    off.loc[da.index, "new_victim"] = off.loc[da.index, "new_victim"] & (first_seen > da.index_date).values
+    return off
+
+
+def reoffending_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """One row per person: time to first DA reoffence and totals over follow-up.
+
+    Columns added to ``persons``: ``time_days`` (to first DA reoffence or end of follow-up),
+    ``event`` (1 if a DA reoffence was observed), ``time_years``, ``da_count``, ``harm_days`` (Cambridge
+    Crime Harm Index total of DA offences), ``new_victim`` (any DA offence against a new victim),
+    ``max_severity_before``/``max_harm_after`` (harm of the worst DA offence before and after index),
+    ``exposure_years`` (follow-up length).
+    """
+    p = persons.copy()
+    off = offence_frame(ds, p)
+    da = off[off.da_flag.astype(bool)]
+    after = da[da.observed]
+    first = after.groupby("person_id").offence_date.min()
+    g = after.groupby("person_id")
+    p["first_da_date"] = p.person_id.map(first)
+    p["event"] = p.first_da_date.notna().astype(int)
+    stop = p.first_da_date.where(p.event == 1, p.end_date)
+    p["time_days"] = (stop - p.index_date).dt.days.clip(lower=0)
+    p["time_years"] = p.time_days / 365.25
+    p["exposure_years"] = ((p.end_date - p.index_date).dt.days.clip(lower=0)) / 365.25
+    p["da_count"] = p.person_id.map(g.size()).fillna(0).astype(int)
+    p["harm_days"] = p.person_id.map(g.chi_days.sum()).fillna(0.0)
+    p["new_victim"] = p.person_id.map(g.new_victim.any()).fillna(False).astype(bool)
+    before = da[~da.after_index & (da.offence_date >= da.index_date - pd.DateOffset(years=2))]
+    p["max_harm_before"] = p.person_id.map(before.groupby("person_id").chi_days.max()).fillna(0.0)
+    p["max_harm_after"] = p.person_id.map(g.chi_days.max()).fillna(0.0)
+    return p
+
+
+@dataclass(frozen=True)
+class WindowFrame:
+    """People whose whole outcome window is observed, and how many were left out.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Reoffending frame restricted to people observed for ``months`` months, with ``outcome``
+        (1 if a DA reoffence within the window).
+    months : int
+    n_excluded : int
+        People left out because follow-up ended before the window closed.
+    n_excluded_exit : int
+        Of those, people who exited (custody, moved, died) rather than reaching the extract date.
+    """
+
+    frame: pd.DataFrame
+    months: int
+    n_excluded: int
+    n_excluded_exit: int
+
+    def note(self) -> str:
+        return (f"{self.months}-month outcomes use the {len(self.frame):,} people observed for the whole window; "
+                f"{self.n_excluded:,} were left out ({self.n_excluded_exit:,} because they exited before the "
+                "window closed, the rest because the extract ends too soon).")
+
+
+def fixed_window(reoff: pd.DataFrame, months: int, extract_date) -> WindowFrame:
+    """Restrict to people whose ``months``-month window after the index date is fully observed.
+
+    Dropping people who exit is unbiased only if exits are unrelated to reoffending; the note says how
+    many were dropped for that reason so a reader can judge.
+    """
+    close = reoff.index_date + pd.DateOffset(months=months)
+    extract = pd.Timestamp(extract_date)
+    reaches_extract = close <= extract
+    no_exit = reoff.exit_date.isna() | (reoff.exit_date >= close)
+    keep = reaches_extract & no_exit
+    f = reoff[keep].copy()
+    f["outcome"] = ((f.event == 1) & (f.first_da_date <= close[keep])).astype(int)
+    return WindowFrame(f.reset_index(drop=True), months, int((~keep).sum()), int((reaches_extract & ~no_exit).sum()))
+
+
+def person_month_panel(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """Person-month panel from the index month to the end of follow-up, with time-varying exposures.
+
+    Columns: ``person_id, district_id, month, start, stop`` (days since index), ``listed`` (on the list
+    that month), ``live`` (district live), ``engaged_by`` (engaged on or before the month end),
+    ``referral_started_by``, ``referral_completed_by``, ``da_events`` (DA reoffences in the month),
+    ``event_first`` (the first DA reoffence falls in this month).
+    """
+    prog = ds.programme
+    p = persons[["person_id", "district_id", "index_month", "index_date", "end_date"]].copy()
+    end_month = p.end_date.dt.to_period("M")
+    n = (end_month - p.index_month).apply(lambda x: x.n) + 1
+    n = n.clip(lower=1)
+    rep = p.loc[p.index.repeat(n)].reset_index(drop=True)
+    k = rep.groupby("person_id").cumcount()
+    rep["month"] = rep.index_month + k
+    ms = rep.month.dt.start_time
+    me = (rep.month + 1).dt.start_time
+    rep["start"] = (np.maximum(ms, rep.index_date) - rep.index_date).dt.days
+    rep["stop"] = (np.minimum(me, rep.end_date) - rep.index_date).dt.days
+    rep = rep[rep.stop > rep.start].copy()
+    scr = ds.screening
+    listed = scr[scr.listed.astype(bool)][["person_id", "month"]].assign(_l=True)
+    rep = rep.merge(listed, on=["person_id", "month"], how="left")
+    me = (rep.month + 1).dt.start_time
+    rep["listed"] = rep._l.fillna(False).astype(bool)
+    go = pd.Series({d.id: d.go_live for d in prog.districts})
+    rep["live"] = rep.month.values >= go.reindex(rep.district_id).values
+
+    def first_date(frame, col, mask=None):
+        f = frame if mask is None else frame[mask]
+        return rep.person_id.map(f.groupby("person_id")[col].min())
+
+    con, ref = ds.contacts, ds.referrals
+    for name, d in (
+        ("engaged_by", first_date(con, "contact_date", con.outcome == "engaged") if len(con) else None),
+        ("referral_started_by", first_date(ref, "started_date") if len(ref) else None),
+        ("referral_completed_by", first_date(ref, "completed_date") if len(ref) else None),
+    ):
+        rep[name] = False if d is None else ((d >= rep.index_date) & (d < me)).fillna(False).values
+    off = ds.offences
+    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]]
+    da = da.merge(p[["person_id", "index_date", "end_date"]], on="person_id")
+    da = da[(da.offence_date > da.index_date) & (da.offence_date <= da.end_date)]
+    da["month"] = da.offence_date.dt.to_period("M")
+    counts = da.groupby(["person_id", "month"]).size().rename("da_events")
+    rep = rep.merge(counts, on=["person_id", "month"], how="left")
+    rep["da_events"] = rep.da_events.fillna(0).astype(int)
+    first = da.groupby("person_id").month.min()
+    rep["event_first"] = (rep.month == rep.person_id.map(first)).astype(int)
+    cols = ["person_id", "district_id", "month", "start", "stop", "listed", "live", "engaged_by",
+            "referral_started_by", "referral_completed_by", "da_events", "event_first"]
+    return rep[cols].reset_index(drop=True)
