@@ -1,0 +1,101 @@
+"""Validity of the Priority Perpetrator Identification Tool (PPIT): pure statistics.
+
+Every function takes arrays or DataFrames (no knowledge of the input tables) and returns an
+immutable result with plain attributes, a tidy ``.table()`` and, where a figure helps, a
+``.plot(ax=None)`` that returns the matplotlib Axes.
+
+==========================  =========================================================
+Concept                     Functions
+==========================  =========================================================
+Discrimination              :func:`auc`, :func:`delong_test`, :func:`delong_covariance`
+Time-to-event               :func:`harrell_c`, :func:`time_dependent_auc`
+Calibration                 :func:`calibration_table`,
+                            :func:`calibration_in_the_large_and_slope`
+Thresholds                  :func:`threshold_table`, :func:`decision_curve`
+Reliability                 :func:`icc`, :func:`weighted_kappa`, :func:`agreement`
+Internal structure          :func:`item_analysis`, :func:`cronbach_alpha`,
+                            :func:`feldt_interval`, :func:`omega`,
+                            :func:`compare_factor_structures`
+Equity                      :func:`auc_by_group`, :func:`calibration_by_group`,
+                            :func:`differential_prediction`, :func:`flag_rate_parity`
+Incremental value           :func:`incremental_value`, :func:`nri_idi`
+==========================  =========================================================
+"""
+from .calibration import (
+    CalibrationResult,
+    CalibrationTable,
+    calibration_in_the_large_and_slope,
+    calibration_table,
+)
+from .discrimination import AUCResult, DeLongTestResult, auc, delong_covariance, delong_test
+from .equity import (
+    DifferentialPrediction,
+    FlagRateParity,
+    GroupAUC,
+    GroupCalibration,
+    auc_by_group,
+    calibration_by_group,
+    differential_prediction,
+    flag_rate_parity,
+)
+from .incremental import IncrementalValue, incremental_value, nri_idi
+from .reliability import AgreementResult, ICCResult, KappaResult, agreement, icc, weighted_kappa
+from .structure import (
+    AlphaResult,
+    FactorComparison,
+    ItemAnalysis,
+    OmegaResult,
+    compare_factor_structures,
+    cronbach_alpha,
+    feldt_interval,
+    item_analysis,
+    omega,
+)
+from .thresholds import DecisionCurve, ThresholdTable, decision_curve, threshold_table
+from .time_to_event import ConcordanceResult, TimeDependentAUCResult, harrell_c, time_dependent_auc
+
+__all__ = [
+    "AUCResult",
+    "AgreementResult",
+    "AlphaResult",
+    "CalibrationResult",
+    "CalibrationTable",
+    "ConcordanceResult",
+    "DeLongTestResult",
+    "DecisionCurve",
+    "DifferentialPrediction",
+    "FactorComparison",
+    "FlagRateParity",
+    "GroupAUC",
+    "GroupCalibration",
+    "ICCResult",
+    "IncrementalValue",
+    "ItemAnalysis",
+    "KappaResult",
+    "OmegaResult",
+    "ThresholdTable",
+    "TimeDependentAUCResult",
+    "agreement",
+    "auc",
+    "auc_by_group",
+    "calibration_by_group",
+    "calibration_in_the_large_and_slope",
+    "calibration_table",
+    "compare_factor_structures",
+    "cronbach_alpha",
+    "decision_curve",
+    "delong_covariance",
+    "delong_test",
+    "differential_prediction",
+    "feldt_interval",
+    "flag_rate_parity",
+    "harrell_c",
+    "icc",
+    "incremental_value",
+    "item_analysis",
+    "nri_idi",
+    "omega",
+    "threshold_table",
+    "time_dependent_auc",
+    "weighted_kappa",
+]

@@ -1,0 +1,435 @@
+r"""Equity checks across protected characteristics (e.g. ethnicity, sex, age band).
+
+Small groups are never shown on their own. A group is *small* when it has fewer than
+``min_count`` people, events (or flagged people), or non-events (or unflagged people); the
+last rule matters because the non-event count of a group is its size minus its events. With
+``small_groups="pool"`` small groups are merged into one ``"Other"`` group (dropped too if
+that pooled group is itself small); with ``"drop"`` they are left out. The names of pooled and
+dropped groups are kept on the result for the analyst but never appear in ``table()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from ..stats import poisson_rate_interval, wilson_interval
+from ._common import (
+    as_binary,
+    as_float,
+    as_groups,
+    as_probability,
+    check_level,
+    get_ax,
+    logit,
+    same_length,
+    z_value,
+)
+from .discrimination import auc as _auc
+
+__all__ = [
+    "GroupAUC",
+    "GroupCalibration",
+    "DifferentialPrediction",
+    "FlagRateParity",
+    "auc_by_group",
+    "calibration_by_group",
+    "differential_prediction",
+    "flag_rate_parity",
+]
+
+OTHER = "Other"
+
+
+def _small_group_rule(groups: pd.Series, y: np.ndarray, min_count: int, small_groups: str,
+                      other_label: str = OTHER):
+    """Relabel or drop groups with fewer than ``min_count`` people, ones, or zeros.
+
+    Returns (labels with None for dropped rows, pooled names, dropped names).
+    """
+    if small_groups not in ("pool", "drop"):
+        raise ValueError(f"small_groups must be 'pool' or 'drop', got {small_groups!r}")
+    if min_count < 0:
+        raise ValueError("min_count must be non-negative")
+    if (groups == other_label).any() and small_groups == "pool":
+        raise ValueError(f"a group is already called {other_label!r}; rename it before pooling")
+
+    def small(labels):
+        frame = pd.DataFrame({"g": labels, "y": y}).dropna(subset=["g"])
+        agg = frame.groupby("g")["y"].agg(["size", "sum"])
+        bad = (agg["size"] < min_count) | (agg["sum"] < min_count) | (agg["size"] - agg["sum"] < min_count)
+        return list(agg.index[bad])
+
+    labels = groups.astype(object).copy()
+    first = small(labels)
+    pooled: list[str] = []
+    dropped: list[str] = []
+    if small_groups == "drop":
+        dropped = first
+        labels[labels.isin(first)] = None
+    else:
+        pooled = first
+        labels[labels.isin(first)] = other_label
+        if other_label in small(labels):
+            dropped = pooled
+            pooled = []
+            labels[labels == other_label] = None
+    return labels, sorted(pooled), sorted(dropped)
+
+
+def _forest(ax, table, col, lo, hi, ref, xlabel):
+    ax = get_ax(ax)
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(table[col], y, xerr=[table[col] - table[lo], table[hi] - table[col]], fmt="o", capsize=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels(table.index.astype(str))
+    ax.axvline(ref, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+@dataclass(frozen=True, eq=False)
+class GroupAUC:
+    """AUC by group, with a test that the groups' AUCs are equal.
+
+    ``heterogeneity_chi2`` is Cochran's :math:`Q = \\sum_g w_g(\\hat A_g - \\bar A_w)^2`,
+    :math:`w_g = 1/\\mathrm{se}_g^2`, on (groups - 1) degrees of freedom (groups are
+    independent samples).
+    """
+
+    min_count: int
+    pooled_groups: tuple
+    dropped_groups: tuple
+    heterogeneity_chi2: float
+    heterogeneity_df: int
+    heterogeneity_p_value: float
+    level: float
+    _table: pd.DataFrame = field(repr=False)
+
+    def table(self) -> pd.DataFrame:
+        """Indexed by group (plus ``All``): ``n``, ``events``, ``auc``, ``se``, ``ci_low``, ``ci_high``."""
+        return self._table.copy()
+
+    def plot(self, ax=None):
+        return _forest(ax, self._table, "auc", "ci_low", "ci_high", 0.5, "AUC")
+
+
+def auc_by_group(
+    scores,
+    outcomes,
+    groups,
+    min_count: int = 10,
+    small_groups: str = "pool",
+    level: float = 0.95,
+    method: str = "delong",
+) -> GroupAUC:
+    """AUC (DeLong interval, see :func:`foundation_eval.ppit.auc`) within each group.
+
+    Groups smaller than ``min_count`` people, events or non-events are pooled into ``"Other"``
+    or dropped (``small_groups``), never shown. The ``All`` row uses everyone.
+    """
+    x = as_float(scores, "scores")
+    y = as_binary(outcomes)
+    g = as_groups(groups)
+    same_length(scores=x, outcomes=y, groups=g)
+    check_level(level)
+    labels, pooled, dropped = _small_group_rule(g, y, min_count, small_groups)
+    rows = {}
+    for name in sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v)):
+        m = (labels == name).to_numpy()
+        r = _auc(x[m], y[m], level=level, method=method)
+        rows[name] = {"n": r.n, "events": r.n_events, "auc": r.estimate, "se": r.se,
+                      "ci_low": r.ci_low, "ci_high": r.ci_high}
+    overall = _auc(x, y, level=level, method=method)
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    if len(table) >= 2:
+        w = 1 / table["se"] ** 2
+        mean = (w * table["auc"]).sum() / w.sum()
+        q = float((w * (table["auc"] - mean) ** 2).sum())
+        df = len(table) - 1
+        p = float(_st.chi2.sf(q, df))
+    else:
+        q, df, p = float("nan"), 0, float("nan")
+    table.loc["All"] = {"n": overall.n, "events": overall.n_events, "auc": overall.estimate,
+                        "se": overall.se, "ci_low": overall.ci_low, "ci_high": overall.ci_high}
+    table[["n", "events"]] = table[["n", "events"]].astype(int)
+    table.index.name = "group"
+    return GroupAUC(min_count=int(min_count), pooled_groups=tuple(pooled), dropped_groups=tuple(dropped),
+                    heterogeneity_chi2=q, heterogeneity_df=int(df), heterogeneity_p_value=p,
+                    level=float(level), _table=table)
+
+
+@dataclass(frozen=True, eq=False)
+class GroupCalibration:
+    """Observed against expected outcome rate by group."""
+
+    min_count: int
+    pooled_groups: tuple
+    dropped_groups: tuple
+    level: float
+    _table: pd.DataFrame = field(repr=False)
+
+    def table(self) -> pd.DataFrame:
+        """Indexed by group (plus ``All``): ``n``, ``events``, ``observed`` (+ Wilson CI),
+        ``expected`` (mean predicted probability), ``oe_ratio`` (+ exact Poisson CI),
+        ``citl`` (calibration-in-the-large, + Wald CI)."""
+        return self._table.copy()
+
+    def plot(self, ax=None):
+        return _forest(ax, self._table, "oe_ratio", "oe_ci_low", "oe_ci_high", 1.0,
+                       "Observed / expected events")
+
+
+def _citl(p, y, z):
+    import statsmodels.api as sm
+
+    fit = sm.GLM(y, np.ones((y.size, 1)), family=sm.families.Binomial(), offset=logit(p)).fit()
+    a, se = float(fit.params[0]), float(fit.bse[0])
+    return a, a - z * se, a + z * se
+
+
+def calibration_by_group(
+    predicted_prob,
+    outcomes,
+    groups,
+    min_count: int = 10,
+    small_groups: str = "pool",
+    level: float = 0.95,
+) -> GroupCalibration:
+    r"""Calibration of predicted probabilities within each group.
+
+    For each group: observed proportion (Wilson interval), expected proportion (mean predicted
+    probability), the ratio of observed to expected events :math:`O/E` with an exact (Garwood)
+    Poisson interval for :math:`O` divided by :math:`E`, and calibration-in-the-large
+    :math:`a` from :math:`\mathrm{logit}\,P(Y=1) = a + \mathrm{logit}(\hat p)`
+    (see :func:`foundation_eval.ppit.calibration_in_the_large_and_slope`).
+
+    A PPIT score is not a probability: derive ``predicted_prob`` first, e.g. from a logistic
+    model of the outcome on the score fitted to everyone; group-specific miscalibration of that
+    model is then exactly the differential prediction of Cleary (1968), tested formally by
+    :func:`differential_prediction`.
+    """
+    p = as_probability(predicted_prob)
+    y = as_binary(outcomes, require_both=False)
+    g = as_groups(groups)
+    same_length(predicted_prob=p, outcomes=y, groups=g)
+    z = z_value(level)
+    labels, pooled, dropped = _small_group_rule(g, y, min_count, small_groups)
+    rows = {}
+    names = sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v))
+    for name in [*names, "All"]:
+        m = np.ones(y.size, bool) if name == "All" else (labels == name).to_numpy()
+        events, n, expected = int(y[m].sum()), int(m.sum()), float(p[m].sum())
+        lo, hi = wilson_interval(events, n, level)
+        oe, oe_lo, oe_hi = poisson_rate_interval(events, expected, level)
+        a, a_lo, a_hi = _citl(p[m], y[m], z) if 0 < events < n else (np.nan, np.nan, np.nan)
+        rows[name] = {"n": n, "events": events, "observed": events / n, "ci_low": lo, "ci_high": hi,
+                      "expected": expected / n, "oe_ratio": oe, "oe_ci_low": oe_lo, "oe_ci_high": oe_hi,
+                      "citl": a, "citl_ci_low": a_lo, "citl_ci_high": a_hi}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "group"
+    return GroupCalibration(min_count=int(min_count), pooled_groups=tuple(pooled),
+                            dropped_groups=tuple(dropped), level=float(level), _table=table)
+
+
+@dataclass(frozen=True, eq=False)
+class DifferentialPrediction:
+    """Cleary (1968) test of differential prediction by logistic regression.
+
+    Attributes
+    ----------
+    slope_lr, slope_df, slope_p_value : float
+        Do score slopes differ between groups? (score x group interaction; model 2 vs 1)
+    intercept_lr, intercept_df, intercept_p_value : float
+        Given common slopes, do intercepts differ? (group main effect; model 1 vs 0)
+    overall_lr, overall_df, overall_p_value : float
+        Any difference (model 2 vs 0).
+    reference : str
+        Reference group of the coefficients.
+    """
+
+    reference: str
+    groups: tuple
+    slope_lr: float
+    slope_df: int
+    slope_p_value: float
+    intercept_lr: float
+    intercept_df: int
+    intercept_p_value: float
+    overall_lr: float
+    overall_df: int
+    overall_p_value: float
+    pooled_groups: tuple
+    dropped_groups: tuple
+    level: float
+    _coefficients: pd.DataFrame = field(repr=False)
+    _curve: pd.DataFrame = field(repr=False)
+
+    def table(self) -> pd.DataFrame:
+        """Likelihood-ratio tests: rows ``slopes``, ``intercepts``, ``overall``."""
+        return pd.DataFrame(
+            {
+                "lr_statistic": [self.slope_lr, self.intercept_lr, self.overall_lr],
+                "df": [self.slope_df, self.intercept_df, self.overall_df],
+                "p_value": [self.slope_p_value, self.intercept_p_value, self.overall_p_value],
+            },
+            index=pd.Index(["slopes", "intercepts", "overall"]),
+        )
+
+    def coefficients(self) -> pd.DataFrame:
+        """Coefficients (log-odds) of the full model with Wald intervals."""
+        return self._coefficients.copy()
+
+    def plot(self, ax=None):
+        """Predicted probability against score, one curve per group (full model)."""
+        ax = get_ax(ax)
+        for name, part in self._curve.groupby("group", sort=False):
+            ax.plot(part["score"], part["predicted"], label=str(name))
+        ax.set_xlabel("Score")
+        ax.set_ylabel("Predicted probability of outcome")
+        ax.set_ylim(0, 1)
+        ax.legend()
+        return ax
+
+
+def differential_prediction(
+    scores,
+    outcomes,
+    group,
+    reference: str | None = None,
+    min_count: int = 10,
+    small_groups: str = "pool",
+    level: float = 0.95,
+) -> DifferentialPrediction:
+    r"""Differential prediction (Cleary 1968, *J Educ Meas* 5:115-124) with logistic models.
+
+    .. math::
+        M_0:\ \mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s \\
+        M_1:\ \ldots + \sum_g \gamma_g D_g \\
+        M_2:\ \ldots + \sum_g \gamma_g D_g + \sum_g \delta_g D_g s
+
+    with :math:`D_g` indicators of the non-reference groups. Likelihood-ratio tests: slopes
+    (:math:`M_2` vs :math:`M_1`), intercepts given common slopes (:math:`M_1` vs :math:`M_0`;
+    the step-down order of Lautenschlager & Mendoza 1986) and overall (:math:`M_2` vs
+    :math:`M_0`), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
+    :math:`\gamma_g` means the same score under-predicts the outcome for group :math:`g`.
+
+    Parameters
+    ----------
+    reference : str, optional
+        Reference group (default: the largest).
+    min_count, small_groups
+        Small-group rule (see module notes); it also prevents separation in tiny groups.
+    """
+    import statsmodels.api as sm
+
+    x = as_float(scores, "scores")
+    y = as_binary(outcomes)
+    g = as_groups(group, "group")
+    same_length(scores=x, outcomes=y, group=g)
+    z = z_value(level)
+    labels, pooled, dropped = _small_group_rule(g, y, min_count, small_groups)
+    keep = labels.notna().to_numpy()
+    x, y, labels = x[keep], y[keep], labels[keep].astype(str).reset_index(drop=True)
+    names = list(labels.value_counts().index)
+    if len(names) < 2:
+        raise ValueError("fewer than two groups remain after the small-group rule; nothing to compare")
+    if reference is None:
+        reference = names[0]
+    elif reference not in names:
+        raise ValueError(f"reference group {reference!r} not found among {sorted(names)}")
+    others = [n for n in sorted(names) if n != reference]
+    dummies = np.column_stack([(labels == n).to_numpy(float) for n in others])
+    base = np.column_stack([np.ones_like(x), x])
+    designs = [base, np.column_stack([base, dummies]), np.column_stack([base, dummies, dummies * x[:, None]])]
+    fits = [sm.GLM(y, d, family=sm.families.Binomial()).fit() for d in designs]
+    ll = [f.llf for f in fits]
+    k = len(others)
+    slope_lr, int_lr, all_lr = 2 * (ll[2] - ll[1]), 2 * (ll[1] - ll[0]), 2 * (ll[2] - ll[0])
+    full = fits[2]
+    cnames = ["intercept", "score"] + [f"group[{n}]" for n in others] + [f"score:group[{n}]" for n in others]
+    coef = pd.DataFrame({"estimate": full.params, "se": full.bse}, index=pd.Index(cnames))
+    coef["ci_low"] = coef["estimate"] - z * coef["se"]
+    coef["ci_high"] = coef["estimate"] + z * coef["se"]
+    coef["p_value"] = 2 * _st.norm.sf(np.abs(coef["estimate"] / coef["se"]))
+    grid = np.linspace(x.min(), x.max(), 50)
+    curves = []
+    for name in [reference, *others]:
+        d = np.zeros((grid.size, len(others)))
+        if name != reference:
+            d[:, others.index(name)] = 1.0
+        design = np.column_stack([np.ones_like(grid), grid, d, d * grid[:, None]])
+        curves.append(pd.DataFrame({"group": name, "score": grid, "predicted": full.predict(design)}))
+    return DifferentialPrediction(
+        reference=reference,
+        groups=tuple([reference, *others]),
+        slope_lr=float(slope_lr), slope_df=k, slope_p_value=float(_st.chi2.sf(max(slope_lr, 0), k)),
+        intercept_lr=float(int_lr), intercept_df=k, intercept_p_value=float(_st.chi2.sf(max(int_lr, 0), k)),
+        overall_lr=float(all_lr), overall_df=2 * k, overall_p_value=float(_st.chi2.sf(max(all_lr, 0), 2 * k)),
+        pooled_groups=tuple(pooled), dropped_groups=tuple(dropped), level=float(level),
+        _coefficients=coef, _curve=pd.concat(curves, ignore_index=True),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class FlagRateParity:
+    """Share flagged (e.g. as priority) by group."""
+
+    overall_rate: float
+    min_count: int
+    pooled_groups: tuple
+    dropped_groups: tuple
+    level: float
+    _table: pd.DataFrame = field(repr=False)
+
+    def table(self) -> pd.DataFrame:
+        """Indexed by group (plus ``All``): ``n``, ``flagged``, ``rate`` (+ Wilson CI),
+        ``ratio_to_overall`` and ``ratio_to_rest`` (+ Katz log CI)."""
+        return self._table.copy()
+
+    def plot(self, ax=None):
+        t = self._table.drop(index="All")
+        return _forest(ax, t, "rate", "ci_low", "ci_high", self.overall_rate, "Share flagged")
+
+
+def flag_rate_parity(
+    flags, groups, min_count: int = 10, small_groups: str = "pool", level: float = 0.95
+) -> FlagRateParity:
+    r"""Rate of being flagged by group, against the overall rate.
+
+    ``rate`` :math:`= f_g/n_g` with a Wilson interval; ``ratio_to_overall`` :math:`= r_g/r`;
+    ``ratio_to_rest`` :math:`= r_g / r_{\bar g}` (the group against everyone else) with the
+    Katz log interval
+    :math:`\exp\{\log RR \pm z\sqrt{1/f_g - 1/n_g + 1/f_{\bar g} - 1/n_{\bar g}}\}`
+    (Katz et al. 1978, *Biometrics* 34:469-474). Groups with fewer than ``min_count`` people,
+    flagged or unflagged are pooled or dropped.
+    """
+    f = as_binary(flags, "flags", require_both=False)
+    g = as_groups(groups)
+    same_length(flags=f, groups=g)
+    z = z_value(level)
+    labels, pooled, dropped = _small_group_rule(g, f, min_count, small_groups)
+    overall = f.mean()
+    rows = {}
+    names = sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v))
+    for name in [*names, "All"]:
+        m = np.ones(f.size, bool) if name == "All" else (labels == name).to_numpy()
+        a, n1 = int(f[m].sum()), int(m.sum())
+        lo, hi = wilson_interval(a, n1, level)
+        rate = a / n1
+        row = {"n": n1, "flagged": a, "rate": rate, "ci_low": lo, "ci_high": hi,
+               "ratio_to_overall": rate / overall if overall > 0 else np.nan,
+               "ratio_to_rest": np.nan, "ratio_ci_low": np.nan, "ratio_ci_high": np.nan}
+        if name != "All":
+            c, n2 = int(f[~m].sum()), int((~m).sum())
+            if a > 0 and c > 0:
+                rr = rate / (c / n2)
+                se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+                row.update(ratio_to_rest=rr, ratio_ci_low=rr * np.exp(-z * se), ratio_ci_high=rr * np.exp(z * se))
+        rows[name] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "group"
+    return FlagRateParity(overall_rate=float(overall), min_count=int(min_count), pooled_groups=tuple(pooled),
+                          dropped_groups=tuple(dropped), level=float(level), _table=table)
