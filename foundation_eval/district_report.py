@@ -10,14 +10,18 @@ import html
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
 from .cohort import monthly_list_size, person_frame, ppit_distribution, select, table_one
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
-from .engagement import funnel
-from .figures import funnel_plot, list_size_plot, ppit_histogram, to_html
+from .engagement import add_phase, first_engagement_frame, funnel, time_to_engagement
+from .figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram, to_html
+from .outcomes import fixed_window, reoffending_frame
+from .referrals import referral_frame, stage_table
+from .stats import wilson_interval
 
 __all__ = ["DistrictReport", "table_html", "count_phrase"]
 
@@ -77,8 +81,14 @@ class DistrictReport:
 
     # ------------------------------------------------------------------ frames
     @cached_property
+    def force_persons(self) -> pd.DataFrame:
+        """Everyone eligible in the period, all districts (the comparison for every district figure)."""
+        return add_phase(self.ds, select(person_frame(self.ds), None, self.start, self.end))
+
+    @cached_property
     def persons(self) -> pd.DataFrame:
-        return select(person_frame(self.ds), self.district_id, self.start, self.end)
+        f = self.force_persons
+        return f if self.district_id is None else f[f.district_id == self.district_id]
 
     @cached_property
     def listed(self) -> pd.DataFrame:
@@ -182,6 +192,152 @@ class DistrictReport:
                                  "percent_of_previous": "% of previous stage"})
         return ("<h2>Engagement funnel</h2><p>People who reached each stage after their first listing. Intervals are "
                 "Wilson 95% intervals.</p>" + to_html(ax, alt) + tab)
+
+
+    # ------------------------------------------------------------------ outcome sections
+    def _share(self, k: int, n: int) -> dict:
+        """A proportion with its Wilson interval, withheld when either count is below the threshold."""
+        if n < self.threshold or 0 < k < self.threshold or 0 < n - k < self.threshold:
+            return {"k": None, "n": n if n >= self.threshold else None, "pct": None, "low": None, "high": None}
+        lo, hi = wilson_interval(k, n)
+        return {"k": k, "n": n, "pct": 100 * k / n, "low": 100 * lo, "high": 100 * hi}
+
+    def _compare_sentence(self, what: str, here: dict, force: dict) -> str:
+        where = f"In {self.name}" if self.district_id else "Across the force"
+        if here["pct"] is None:
+            return f"{where}, too few people to publish the share who {what} (fewer than {self.threshold} in a group)."
+        s = (f"{where}, {here['pct']:.0f}% of listed people {what} (95% interval {here['low']:.0f}% to "
+             f"{here['high']:.0f}%, {here['n']:,} people)")
+        if self.district_id and force["pct"] is not None:
+            s += f", against {force['pct']:.0f}% ({force['low']:.0f}% to {force['high']:.0f}%) across the force"
+        return s + "."
+
+    @cached_property
+    def engagement_frames(self):
+        window = self.ds.programme.engagement_window_days
+        out = {}
+        for key, persons in (("here", self.persons), ("force", self.force_persons)):
+            f = first_engagement_frame(self.ds, persons)
+            within = (f.event == 1) & (f.days <= window)
+            out[key] = self._share(int(within.sum()), len(f))
+        return out
+
+    def engagement_section(self) -> str:
+        window = self.ds.programme.engagement_window_days
+        e = self.engagement_frames
+        sentence = self._compare_sentence(f"engaged within {window} days of listing", e["here"], e["force"])
+        tte = time_to_engagement(self.ds, self.persons, by="team", horizon_days=window)
+        tab = tte.table()
+        # the teams partition the area's listed people, whose total is published: protect as additive counts
+        tab = protect(tab, {"people": [], "engaged": ["percent_by_horizon", "ci_low", "ci_high"]}, self.threshold,
+                      additive=True)
+        html_tab = table_html(tab, {"percent_by_horizon": "{:.0f}%", "ci_low": "{:.0f}%", "ci_high": "{:.0f}%"},
+                              rename={"group": "Team at listing", "people": "People", "engaged": "Ever engaged",
+                                      "percent_by_horizon": f"% engaged by day {window}", "ci_low": "95% low",
+                                      "ci_high": "95% high"})
+        fig = ""
+        if tab.table.people.notna().all() and len(tab.table):
+            ax = tte.plot()
+            ax.set_title(f"Time to first engagement by team: {self.name}")
+            fig = to_html(ax, f"Cumulative percentage of listed people engaged by days since first listing, for people "
+                              f"listed while police worked alone and after practitioners joined, in {self.name}.")
+        caveat = ("People listed after practitioners joined engaged more often, but they were also listed later, so "
+                  "part of the difference may come from other changes over time.")
+        return (f"<h2>Engagement</h2><p>{html.escape(sentence)}</p>{fig}{html_tab}<p>{html.escape(caveat)}</p>")
+
+    @cached_property
+    def referral_frames(self):
+        out = {}
+        for key, persons in (("here", self.persons), ("force", self.force_persons)):
+            listed = persons[persons.listed]
+            refs = referral_frame(self.ds, listed)
+            started = refs[refs.started].person_id.nunique()
+            out[key] = (refs, self._share(int(started), len(listed)))
+        return out
+
+    def referral_section(self) -> str:
+        refs, here = self.referral_frames["here"]
+        _, force = self.referral_frames["force"]
+        sentence = self._compare_sentence("started at least one referred service", here, force)
+        if len(refs):
+            st = stage_table(refs, by="pathway")
+            st = st[st.pathway != "All"]  # a total row would reveal a single suppressed pathway
+            st["pathway"] = st.pathway.str.replace("_", " ")
+            tab = protect(st, {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
+                               "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low",
+                                           "complete_high"],
+                               "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []},
+                          self.threshold, additive=True)
+            body = table_html(tab, {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct",
+                                                             "complete_low", "complete_high")},
+                              rename={"pathway": "Pathway", "referred": "Referred", "accepted": "Accepted",
+                                      "started": "Started", "completed": "Completed", "dropped": "Dropped",
+                                      "start_pct": "% started", "start_low": "95% low", "start_high": "95% high",
+                                      "complete_pct": "% of starters completing", "complete_low": "95% low",
+                                      "complete_high": "95% high"})
+        else:
+            body = "<p>No referrals were recorded.</p>"
+        return (f"<h2>Referrals</h2><p>{html.escape(sentence)} The table counts referrals (a person may have several) "
+                f"by reducing-reoffending pathway.</p>{body}")
+
+    @cached_property
+    def reoffending_frames(self):
+        out = {}
+        for key, persons in (("here", self.persons), ("force", self.force_persons)):
+            r = reoffending_frame(self.ds, persons[persons.listed])
+            w = fixed_window(r, 12, self.ds.extract_date)
+            out[key] = (r, w, self._share(int(w.frame.outcome.sum()), len(w.frame)))
+        return out
+
+    def reoffending_section(self) -> str:
+        from .reoffending import event_rate, kaplan_meier
+
+        r, w, here = self.reoffending_frames["here"]
+        rf, _, force = self.reoffending_frames["force"]
+        sentence = self._compare_sentence("committed a further domestic-abuse offence within 12 months", here, force)
+        parts = [f"<h2>Reoffending</h2><p>{html.escape(sentence)} {html.escape(w.note())}</p>"]
+        if len(r) >= self.threshold:
+            ax = new_axes()
+            curves = [(self.name, r, PALETTE[0])] + ([("Whole force", rf, PALETTE[1])] if self.district_id else [])
+            for label, frame, colour in curves:
+                km = kaplan_meier(frame.time_days.to_numpy() / 30.4375, frame.event.to_numpy(), label=label)
+                t = km.table()
+                t = t[t.at_risk >= self.threshold]  # never draw a curve on fewer people than the threshold
+                x = np.concatenate([[0.0], t.time])
+                ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=colour, label=label)
+                ax.fill_between(x, 100 * (1 - np.concatenate([[1.0], t.ci_high])),
+                                100 * (1 - np.concatenate([[1.0], t.ci_low])), step="post", color=colour, alpha=0.15,
+                                linewidth=0)
+            ax.set_xlabel("Months since first listing")
+            ax.set_ylabel("Percent with a further DA offence")
+            ax.set_xlim(0, 36)
+            ax.legend(loc="lower right")
+            ax.set_title(f"Time to first further domestic-abuse offence: {self.name}")
+            parts.append(to_html(ax, f"Kaplan-Meier curves of the cumulative percentage of listed people with a further "
+                                     f"domestic-abuse offence by months since first listing, {self.name}"
+                                     + (" against the whole force" if self.district_id else "")
+                                     + ", with 95% intervals; curves stop where fewer than "
+                                     f"{self.threshold} people remain at risk."))
+            rows = []
+            for label, frame in (("This area" if self.district_id else "Force", r),) + (
+                    (("Whole force", rf),) if self.district_id else ()):
+                er = event_rate(frame.da_count.sum(), frame.exposure_years.sum())
+                harm = frame.harm_days.sum() / frame.exposure_years.sum()
+                rows.append({"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
+                             "person_years": frame.exposure_years.sum(), "rate": er.rate, "ci_low": er.ci_low,
+                             "ci_high": er.ci_high, "harm_per_py": harm})
+            tab = protect(pd.DataFrame(rows), {"people": ["person_years", "rate", "ci_low", "ci_high", "harm_per_py"],
+                                               "offences": ["rate", "ci_low", "ci_high", "harm_per_py"]},
+                          self.threshold, additive=False)
+            parts.append(table_html(tab, {"person_years": "{:,.0f}", "rate": "{:.2f}", "ci_low": "{:.2f}",
+                                          "ci_high": "{:.2f}", "harm_per_py": "{:,.0f}"},
+                                    rename={"group": "", "people": "People", "offences": "DA offences",
+                                            "person_years": "Person-years", "rate": "Per person-year",
+                                            "ci_low": "95% low (exact)", "ci_high": "95% high (exact)",
+                                            "harm_per_py": "Harm (CHI days) per person-year"}))
+        parts.append("<p>These figures describe listed people; they are not a comparison with people who were not "
+                     "listed, so they do not show what the programme caused. The evaluation report estimates that.</p>")
+        return "".join(parts)
 
     def methods(self) -> str:
         prog = self.ds.programme

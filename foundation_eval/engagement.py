@@ -102,3 +102,94 @@ def funnel(ds: Dataset, persons: pd.DataFrame, level: float = 0.95) -> FunnelRes
         })
         prev = k
     return FunnelResult(pd.DataFrame(rows), level)
+
+
+def add_phase(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """Add ``phase`` (pilot or rollout district), ``team`` (police alone, or with practitioners at the
+    index month) and ``quarter`` (of the index month) to a person frame."""
+    prog = ds.programme
+    pilot = {d.id: d.pilot for d in prog.districts}
+    prac = pd.Series({d.id: d.practitioner_from for d in prog.districts})
+    out = persons.copy()
+    out["phase"] = np.where(out.district_id.map(pilot).fillna(False).astype(bool), "pilot", "rollout")
+    with_prac = out.index_month.values >= prac.reindex(out.district_id).values
+    out["team"] = np.where(with_prac, "with practitioners", "police alone")
+    out["quarter"] = out.index_month.dt.asfreq("Q").astype(str)
+    return out
+
+
+def funnel_by(ds: Dataset, persons: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
+    """The funnel for each value of ``by`` (e.g. ``district_id``, ``phase``, ``team``, ``quarter``),
+    stacked with a ``group`` column. Pass through disclosure control before publishing."""
+    frames = []
+    for key, grp in persons[persons.listed].groupby(by, sort=True):
+        t = funnel(ds, grp, level).table()
+        t.insert(0, "group", key)
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def first_engagement_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """Listed people with ``days`` from index to first engaged contact (or end of follow-up) and ``event``."""
+    p = persons[persons.listed].copy()
+    con = ds.contacts
+    eng = con[con.outcome == "engaged"][["person_id", "contact_date"]].merge(p[["person_id", "index_date"]])
+    first = eng[eng.contact_date >= eng.index_date].groupby("person_id").contact_date.min()
+    p["first_engaged"] = p.person_id.map(first)
+    p["event"] = p.first_engaged.notna().astype(int)
+    stop = p.first_engaged.where(p.event == 1, p.end_date)
+    p["days"] = (stop - p.index_date).dt.days.clip(lower=0).astype(float)
+    return p
+
+
+@dataclass(frozen=True)
+class TimeToEngagement:
+    """Kaplan-Meier curves of time to first engagement per group, with a log-rank test."""
+
+    curves: dict
+    logrank: object | None
+    horizon_days: int
+
+    def table(self) -> pd.DataFrame:
+        """Per group: people, engaged, and the cumulative share engaged by the horizon with its interval."""
+        rows = []
+        for g, km in self.curves.items():
+            s = km.survival_at(self.horizon_days)
+            t = km.table()
+            at = t[t.time <= self.horizon_days]
+            lo = 1 - (at.ci_high.iloc[-1] if len(at) else 1.0)
+            hi = 1 - (at.ci_low.iloc[-1] if len(at) else 1.0)
+            rows.append({"group": g, "people": km.n, "engaged": int(km.events.sum()),
+                         "percent_by_horizon": 100 * (1 - s), "ci_low": 100 * lo, "ci_high": 100 * hi})
+        return pd.DataFrame(rows)
+
+    def plot(self, ax=None):
+        from .figures import PALETTE, new_axes
+
+        ax = new_axes(ax)
+        for (g, km), c in zip(self.curves.items(), PALETTE, strict=False):
+            t = km.table()
+            x = np.concatenate([[0.0], t.time])
+            ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=c, label=str(g))
+        ax.set_xlim(0, max(self.horizon_days * 2, 1))
+        ax.set_xlabel("Days since first listing")
+        ax.set_ylabel("Percent engaged")
+        ax.legend(loc="lower right")
+        return ax
+
+
+def time_to_engagement(ds: Dataset, persons: pd.DataFrame, by: str | None = None, horizon_days: int | None = None,
+                       level: float = 0.95) -> TimeToEngagement:
+    """Time from first listing to first engaged contact (Kaplan-Meier), overall or per group of ``by``.
+
+    Censoring at the end of follow-up (exit or extract date). Groups are compared with the log-rank test.
+    """
+    from .reoffending import kaplan_meier, logrank
+
+    f = first_engagement_frame(ds, persons)
+    horizon = horizon_days or ds.programme.engagement_window_days
+    groups = {"all": f} if by is None else {k: g for k, g in f.groupby(by, sort=True)}
+    curves = {k: kaplan_meier(g.days.to_numpy(), g.event.to_numpy(), level=level, label=str(k))
+              for k, g in groups.items() if len(g)}
+    lr = logrank(f.days.to_numpy(), f.event.to_numpy(), f[by].astype(str).to_numpy()) if by and len(curves) > 1 else None
+    return TimeToEngagement(curves, lr, horizon)

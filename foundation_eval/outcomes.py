@@ -62,7 +62,7 @@ def reoffending_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     p["exposure_years"] = ((p.end_date - p.index_date).dt.days.clip(lower=0)) / 365.25
     p["da_count"] = p.person_id.map(g.size()).fillna(0).astype(int)
     p["harm_days"] = p.person_id.map(g.chi_days.sum()).fillna(0.0)
-    p["new_victim"] = p.person_id.map(g.new_victim.any()).fillna(False).astype(bool)
+    p["new_victim"] = p.person_id.isin(after[after.new_victim].person_id)
     before = da[~da.after_index & (da.offence_date >= da.index_date - pd.DateOffset(years=2))]
     p["max_harm_before"] = p.person_id.map(before.groupby("person_id").chi_days.max()).fillna(0.0)
     p["max_harm_after"] = p.person_id.map(g.chi_days.max()).fillna(0.0)

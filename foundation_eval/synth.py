@@ -642,7 +642,7 @@ class _Generator:
         rd12 = float(np.mean((np.exp(-d0) - np.exp(-d1))[full])) if full.any() else float("nan")
         risk1 = 1 - np.exp(-d1)
         # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
-        auc, icc = self._ppit_truth(risk1)
+        auc, icc = self._ppit_truth(risk1, lm + 12 <= M)
         eff = {
             "reoffending_hr_programme": round(hr_marginal, 6),
             "reoffending_hr_programme_conditional": p.true_hr_programme,
@@ -651,6 +651,10 @@ class _Generator:
             "referral_start_rd_programme": round(self.truth_referral_rd, 6),
             "ppit_auc_12m": round(auc, 6),
             "ppit_icc2_total": round(icc, 6),
+            # engagement and referral take-up carry no effect of their own here: the programme's effect is
+            # on listing, so any association of these exposures with reoffending is confounding by risk
+            "reoffending_hr_engaged": 1.0,
+            "reoffending_hr_referral_started": 1.0,
         }
         return {
             "programme": self.prog.id,
@@ -662,8 +666,10 @@ class _Generator:
                 "reoffending_12m_rd_programme": "Expected risk difference (programme minus no programme) of any DA reoffence within 12 months of first listing, among listed people whose 12 months are fully observed.",
                 "engagement_rd_practitioner": "Expected difference in probability of engaging within the engagement window, practitioners on the team vs police alone, averaged over listed people.",
                 "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
-                "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over the listed population).",
+                "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over listed people whose 12 months lie inside the study).",
                 "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
+                "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
+                "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
             },
             "counts": {
                 "people": int(self.n),
@@ -678,13 +684,14 @@ class _Generator:
         t = np.where(times >= start[:, None], times, np.inf)
         return t.min(axis=1)
 
-    def _ppit_truth(self, risk1: np.ndarray) -> tuple[float, float]:
-        # a separate stream so the truth does not change the data
+    def _ppit_truth(self, risk1: np.ndarray, inside: np.ndarray) -> tuple[float, float]:
+        # a separate stream so the truth does not change the data; the AUC is over listed people whose
+        # 12 months lie inside the study, the population a 12-month validation can observe
         rng = np.random.default_rng([self.seed, 7])
         p = self.p
         R = p.truth_replicates
-        z = np.tile(self.z[self.L], R)
-        r = np.tile(risk1, R)
+        z = np.tile(self.z[self.L][inside], R)
+        r = np.tile(risk1[inside], R)
         J = self.n_items
         stable = rng.normal(0, 0.8, (z.size, J))
         len1 = rng.normal(0, p.rater_leniency_sd, z.size)

@@ -1,0 +1,86 @@
+"""Coverage study: bias and 95% interval coverage of every headline estimate over many seeds.
+
+Each replicate generates the synthetic force with its own seed, writes and validates it like a real
+extract, computes the headline estimates and scores them against that replicate's truth.json.
+
+    python benchmarks/coverage.py --seeds 200 [--jobs 2] [--scale 1.0] [--dask]
+
+Replicates run in a process pool over all cores, or on a Dask distributed cluster with --dask (a
+local cluster here; pass --scheduler ADDRESS for a real one).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+
+def replicate(seed: int, scale: float = 1.0) -> list[dict]:
+    from foundation_eval import synth
+    from foundation_eval.data import load_dataset
+    from foundation_eval.estimates import headline_estimates
+
+    result = synth.generate("hiow", seed=seed, scale=scale, truth_replicates=10)
+    with tempfile.TemporaryDirectory() as d:
+        synth.write(result, d)
+        ds = load_dataset(d)
+        est = headline_estimates(ds)
+    truth = result.truth["effects"]
+    return [{"seed": seed, "name": e.name, "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high,
+             "truth": truth[e.name], "covered": e.covers(truth[e.name])} for e in est]
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    g = rows.groupby("name")
+    out = pd.DataFrame({
+        "replicates": g.size(),
+        "mean_truth": g.truth.mean(),
+        "mean_estimate": g.estimate.mean(),
+        "bias": g.apply(lambda x: (x.estimate - x.truth).mean()),
+        "rmse": g.apply(lambda x: np.sqrt(((x.estimate - x.truth) ** 2).mean())),
+        "coverage_pct": 100 * g.covered.mean(),
+        "mean_ci_width": g.apply(lambda x: (x.ci_high - x.ci_low).mean()),
+    })
+    n = out.replicates
+    out["coverage_mc_se_pct"] = 100 * np.sqrt(0.95 * 0.05 / n)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=200)
+    ap.add_argument("--first-seed", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--dask", action="store_true", help="run on a Dask distributed cluster")
+    ap.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    ap.add_argument("--out", default="benchmarks/coverage_results.csv")
+    args = ap.parse_args()
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    t0 = time.time()
+    if args.dask:
+        from dask.distributed import Client, LocalCluster
+
+        cluster = None if args.scheduler else LocalCluster(n_workers=args.jobs, threads_per_worker=1)
+        client = Client(args.scheduler or cluster)
+        futures = client.map(replicate, seeds, scale=args.scale)
+        results = client.gather(futures)
+        client.close()
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(replicate, seeds, [args.scale] * len(seeds)))
+    rows = pd.DataFrame([r for rep in results for r in rep])
+    rows.to_csv(args.out, index=False)
+    table = summarise(rows)
+    pd.set_option("display.width", 160)
+    print(table.round(4).to_string())
+    print(f"\n{len(seeds)} replicates in {time.time() - t0:.0f} s on {args.jobs} worker(s); rows in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

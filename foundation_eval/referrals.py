@@ -1,0 +1,115 @@
+"""Referral take-up: referred -> accepted -> started -> completed, by service and pathway.
+
+Counts are of referrals made on or after a person's index date. Shares carry Wilson intervals; time
+from referral to start is a Kaplan-Meier estimate (censored at drop-out or the extract date); the
+take-up model is a logistic GEE with errors clustered by district.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+from .stats import wilson_interval
+
+__all__ = ["referral_frame", "stage_table", "time_to_start", "TakeUpModel", "takeup_model"]
+
+STAGES = ("referred", "accepted", "started", "completed", "dropped")
+
+
+def referral_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
+    """Referrals of the given people made on or after their index date, with stage flags."""
+    ref = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
+    ref = ref[ref.referred_date >= ref.index_date].copy()
+    ref["referred"] = True
+    for s in ("accepted", "started", "completed", "dropped"):
+        ref[s] = ref[f"{s}_date"].notna()
+    ref["days_to_start"] = (ref.started_date - ref.referred_date).dt.days
+    return ref.reset_index(drop=True)
+
+
+def stage_table(refs: pd.DataFrame, by: str = "service", level: float = 0.95) -> pd.DataFrame:
+    """Referrals reaching each stage by ``by`` (service or pathway), with Wilson intervals.
+
+    Columns: ``by, referred, accepted, started, completed, dropped`` (counts of referrals) and
+    ``start_pct, start_low, start_high`` (share of referrals started) and ``complete_pct,
+    complete_low, complete_high`` (share of started referrals completed), plus an "All" row.
+    """
+    g = refs.groupby(by)[list(STAGES)].sum().astype(int)
+    g.loc["All"] = g.sum()
+    out = g.reset_index().rename(columns={"index": by})
+    lo, hi = wilson_interval(out.started.to_numpy(), out.referred.to_numpy(), level)
+    out["start_pct"], out["start_low"], out["start_high"] = 100 * out.started / out.referred, 100 * lo, 100 * hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo, hi = wilson_interval(out.completed.to_numpy(), out.started.to_numpy(), level)
+        out["complete_pct"] = 100 * out.completed / out.started.replace(0, np.nan)
+    out["complete_low"], out["complete_high"] = 100 * lo, 100 * hi
+    return out
+
+
+def time_to_start(refs: pd.DataFrame, extract_date, level: float = 0.95):
+    """Kaplan-Meier of days from referral to start, censored at drop-out (if never started) or the extract."""
+    from .reoffending import kaplan_meier
+
+    extract = pd.Timestamp(extract_date)
+    stop = refs.started_date.fillna(refs.dropped_date).fillna(extract)
+    days = (stop - refs.referred_date).dt.days.clip(lower=0)
+    return kaplan_meier(days.to_numpy(float), refs.started.to_numpy(int), level=level, label="referral to start")
+
+
+@dataclass(frozen=True)
+class TakeUpModel:
+    """Logistic GEE of starting a referred service, clustered by district."""
+
+    params: pd.DataFrame
+    n: int
+    clusters: int
+    cov_type: str
+
+    def table(self) -> pd.DataFrame:
+        """Columns ``coef, se, odds_ratio, or_low, or_high, p`` indexed by term."""
+        return self.params.copy()
+
+    def plot(self, ax=None):
+        from .figures import new_axes
+
+        ax = new_axes(ax)
+        t = self.params.drop(index="Intercept", errors="ignore")
+        y = np.arange(len(t))
+        ax.errorbar(t.odds_ratio, y, xerr=[t.odds_ratio - t.or_low, t.or_high - t.odds_ratio], fmt="o", capsize=3)
+        ax.axvline(1, color="grey", ls="--", lw=1)
+        ax.set_yticks(y, t.index)
+        ax.set_xscale("log")
+        ax.set_xlabel("Odds ratio of starting (95% interval)")
+        return ax
+
+
+def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "district_id",
+                 level: float = 0.95) -> TakeUpModel:
+    """Logistic GEE (Liang & Zeger 1986) of ``started`` on covariates, exchangeable within cluster.
+
+    ``covariates`` are column names; text columns enter as categorical terms (first level as reference).
+
+    With few clusters (about 14 districts) the usual sandwich is too small, so the Mancl & DeRouen
+    (2001) bias-reduced covariance is used.
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    from scipy import stats
+
+    df = refs.dropna(subset=covariates + [cluster]).copy()
+    df["started_i"] = df.started.astype(int)
+    terms = [f"C({c})" if not pd.api.types.is_numeric_dtype(df[c]) else c for c in covariates]
+    formula = "started_i ~ " + " + ".join(terms)
+    model = smf.gee(formula, groups=cluster, data=df, family=sm.families.Binomial(),
+                    cov_struct=sm.cov_struct.Exchangeable())
+    res = model.fit(cov_type="bias_reduced")
+    z = stats.norm.ppf(0.5 + level / 2)
+    params = pd.DataFrame({"coef": res.params, "se": res.bse})
+    params["odds_ratio"] = np.exp(params.coef)
+    params["or_low"] = np.exp(params.coef - z * params.se)
+    params["or_high"] = np.exp(params.coef + z * params.se)
+    params["p"] = 2 * stats.norm.sf(np.abs(params.coef / params.se))
+    return TakeUpModel(params, len(df), int(df[cluster].nunique()), "bias_reduced")

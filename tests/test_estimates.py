@@ -1,0 +1,55 @@
+"""Headline estimates: reference values of the interval they use, and recovery of the generator's truth."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from foundation_eval import synth
+from foundation_eval.data import load_dataset
+from foundation_eval.estimates import headline_estimates, results_json
+from foundation_eval.stats import newcombe_difference
+
+
+@pytest.mark.parametrize("x1,n1,x2,n2,low,high", [
+    # Newcombe (1998) Stat Med 17:873-890, Table II, method 10 (hybrid score)
+    (56, 70, 48, 80, 0.0524, 0.3339),
+    (9, 10, 3, 10, 0.1705, 0.8090),
+    (5, 56, 0, 29, -0.0381, 0.1926),
+    (0, 10, 0, 20, -0.1611, 0.2775),
+])
+def test_newcombe_difference_reference_values(x1, n1, x2, n2, low, high):
+    d, lo, hi = newcombe_difference(x1, n1, x2, n2)
+    assert d == pytest.approx(x1 / n1 - x2 / n2)
+    assert lo == pytest.approx(low, abs=5e-5) and hi == pytest.approx(high, abs=5e-5)
+
+
+@pytest.fixture(scope="module")
+def full_force(tmp_path_factory):
+    result = synth.generate("hiow", seed=20210101, truth_replicates=10)
+    d = synth.write(result, tmp_path_factory.mktemp("full"))
+    return load_dataset(d), result.truth["effects"]
+
+
+def test_headline_estimates_cover_the_truth(full_force):
+    ds, truth = full_force
+    est = {e.name: e for e in headline_estimates(ds)}
+    assert set(est) == {"engagement_rd_practitioner", "referral_start_rd_programme", "reoffending_12m_rd_programme",
+                        "reoffending_hr_programme", "ppit_auc_12m", "ppit_icc2_total"}
+    for name, e in est.items():
+        assert e.ci_low < e.estimate < e.ci_high, name
+        assert e.covers(truth[name]), (name, e, truth[name])
+        assert e.design
+    # effects point the right way and are not trivially wide
+    assert est["reoffending_hr_programme"].ci_high - est["reoffending_hr_programme"].ci_low < 0.35
+    assert est["engagement_rd_practitioner"].ci_low > 0
+    assert est["referral_start_rd_programme"].ci_low > 0
+
+
+def test_results_json_is_deterministic_and_shaped(full_force):
+    ds, _ = full_force
+    a = results_json(headline_estimates(ds))
+    b = results_json(headline_estimates(ds))
+    assert a == b
+    rec = json.loads(a)["estimates"][0]
+    assert {"name", "estimate", "ci_low", "ci_high", "design", "sms_level"} <= set(rec)
