@@ -120,18 +120,15 @@ def referral_start_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None, 
                     notes=(f"started within 12 months: {x1}/{n1} listed, {x0}/{n0} comparison",))
 
 
-def _lockdown_share(ds: Dataset, index_month: pd.Series, months: int) -> np.ndarray:
-    lock = {m.ordinal for m in ds.programme.lockdown_months}
-    return np.array([sum((m.ordinal + k) in lock for k in range(months)) / months for m in index_month])
-
-
 def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
     """Any DA reoffence within 12 months: listed vs historical comparison, whole window observed.
 
     Regression-adjusted risk difference: a linear probability model of the 12-month outcome on
-    programme, months on the screen at index (risk falls after an incident) and the share of the
-    window in COVID-19 lockdown months (the comparison windows fall earlier), with HC1 robust errors.
-    The unadjusted Newcombe difference is kept in the notes.
+    programme and log(1 + months on the screen at index), with HC1 robust errors. Risk is highest
+    just after an incident, and people listed when their district went live were often mid-spell,
+    so without the adjustment the programme looks better than it is. (Adjusting also for the share
+    of the window in lockdown months over-corrects on the synthetic force: it is nearly collinear
+    with the comparison period.) The unadjusted Newcombe difference is kept in the notes.
     """
     import statsmodels.api as sm
     from scipy import stats
@@ -142,14 +139,13 @@ def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None,
     g1, g0 = w[w.listed], w[w.pre_live_12m]
     d0, lo0, hi0 = newcombe_difference(int(g1.outcome.sum()), len(g1), int(g0.outcome.sum()), len(g0), level)
     X = pd.DataFrame({"const": 1.0, "programme": w.listed.astype(float),
-                      "log_months_on_screen": w.log_months_on_screen,
-                      "lockdown_share": _lockdown_share(ds, w.index_month, 12)})
+                      "log_months_on_screen": w.log_months_on_screen})
     fit = sm.OLS(w.outcome.astype(float).to_numpy(), X).fit(cov_type="HC1")
     z = stats.norm.ppf(0.5 + level / 2)
     d, se = float(fit.params["programme"]), float(fit.bse["programme"])
     return Estimate("reoffending_12m_rd_programme", d, d - z * se, d + z * se,
                     design="Listed people vs eligible people whose first 12 months ended before go-live; "
-                           "regression-adjusted for months on the screen and lockdown months", sms_level=2,
+                           "regression-adjusted for months on the screen", sms_level=2,
                     comparison="eligible before the district went live", n=len(w),
                     notes=(f"reoffended within 12 months: {int(g1.outcome.sum())}/{len(g1)} listed, "
                            f"{int(g0.outcome.sum())}/{len(g0)} comparison; unadjusted difference {d0:.3f} "
