@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint install clean
 
 $(STAMP): pyproject.toml
+	@# headless Chromium prints the PDF reports and drives the browser test (Debian package; needs root)
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "warning: could not install chromium; PDF output and the browser test need it"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

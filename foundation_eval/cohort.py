@@ -16,7 +16,7 @@ import pandas as pd
 
 from .data import Dataset
 
-__all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "select"]
+__all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
 
 AGE_BANDS = [(0, 17, "under 18"), (18, 21, "18-21"), (22, 25, "22-25"), (26, 30, "26-30"), (31, 200, "31 and over")]
 PRIOR_BANDS = [(0, 0, "none"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
@@ -92,11 +92,24 @@ def select(frame: pd.DataFrame, district: str | None = None, start=None, end=Non
     return out
 
 
-def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=None) -> pd.DataFrame:
-    """People screened, eligible and listed in each month (``month, screened, eligible, listed``)."""
+def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=None, freq: str = "M") -> pd.DataFrame:
+    """People screened, eligible and listed in each month (``month, screened, eligible, listed``).
+
+    With ``freq="Q"`` the counts are of distinct people in each quarter (the ``month`` column then
+    holds quarterly periods), for areas too small to publish monthly counts.
+    """
     scr = select(ds.screening, district, start, end, month_col="month")
     months = pd.period_range(start or ds.programme.study_start, end or ds.programme.study_end, freq="M")
-    g = scr.groupby("month").agg(screened=("person_id", "size"), eligible=("eligible", "sum"), listed=("listed", "sum"))
+    if freq == "Q":
+        scr = scr.assign(month=scr.month.dt.asfreq("Q"))
+        months = pd.period_range(months[0].asfreq("Q"), months[-1].asfreq("Q"), freq="Q")
+        g = scr.groupby("month").agg(
+            screened=("person_id", "nunique"),
+            eligible=("person_id", lambda s: s[scr.loc[s.index, "eligible"].astype(bool)].nunique()),
+            listed=("person_id", lambda s: s[scr.loc[s.index, "listed"].astype(bool)].nunique()))
+    else:
+        g = scr.groupby("month").agg(screened=("person_id", "size"), eligible=("eligible", "sum"),
+                                     listed=("listed", "sum"))
     g = g.reindex(months, fill_value=0)
     g.index.name = "month"
     return g.astype(int).reset_index()
@@ -137,3 +150,18 @@ def ppit_distribution(persons: pd.DataFrame, max_score: int) -> pd.DataFrame:
     tot = persons.ppit_total.dropna().astype(int)
     counts = tot.value_counts().reindex(range(max_score + 1), fill_value=0)
     return pd.DataFrame({"total": counts.index, "n": counts.values})
+
+
+def ppit_bands(persons: pd.DataFrame, max_score: int, threshold: int, width: int = 4) -> pd.DataFrame:
+    """Assessed people per band of PPIT totals (``band, n, priority``); one band starts at the threshold,
+    so no band straddles it. Bands keep counts large enough to publish where single scores would not."""
+    tot = persons.ppit_total.dropna().astype(int)
+    edges = sorted({*range(threshold, -1, -width), *range(threshold, max_score + 1, width), max_score + 1})
+    edges = [e for e in edges if 0 <= e <= max_score + 1]
+    if edges[0] != 0:
+        edges = [0, *edges]
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        label = f"{lo}-{hi - 1}" if hi - 1 > lo else str(lo)
+        rows.append({"band": label, "n": int(((tot >= lo) & (tot < hi)).sum()), "priority": lo >= threshold})
+    return pd.DataFrame(rows)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .cohort import monthly_list_size, person_frame, ppit_distribution, select, table_one
+from .cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
 from .engagement import add_phase, first_engagement_frame, funnel, time_to_engagement
@@ -78,6 +78,7 @@ class DistrictReport:
         self.start = self.start or str(prog.study_start)
         self.end = self.end or str(prog.study_end)
         self.threshold = prog.disclosure_threshold
+        self.published: dict[str, pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ frames
     @cached_property
@@ -96,8 +97,15 @@ class DistrictReport:
 
     @cached_property
     def list_sizes(self) -> Protected:
-        sizes = monthly_list_size(self.ds, self.district_id, self.start, self.end)
-        return protect(sizes, ["screened", "eligible", "listed"], self.threshold, additive=False)
+        """Monthly counts, or quarterly ones where most live months would be suppressed."""
+        cols = ["screened", "eligible", "listed"]
+        monthly = protect(monthly_list_size(self.ds, self.district_id, self.start, self.end), cols, self.threshold,
+                          additive=False)
+        live = monthly.table.month >= (self.go_live or self.ds.programme.study_start)
+        if monthly.suppressed.listed[live].mean() <= 0.3:
+            return monthly
+        quarterly = monthly_list_size(self.ds, self.district_id, self.start, self.end, freq="Q")
+        return protect(quarterly, cols, self.threshold, additive=False)
 
     @cached_property
     def table_one(self) -> Protected:
@@ -105,8 +113,8 @@ class DistrictReport:
 
     @cached_property
     def ppit(self) -> Protected:
-        dist = ppit_distribution(self.listed, self.ds.programme.ppit_max)
-        return protect(dist, ["n"], self.threshold)
+        prog = self.ds.programme
+        return protect(ppit_bands(self.listed, prog.ppit_max, prog.ppit_threshold), ["n"], self.threshold)
 
     @cached_property
     def funnel(self) -> Protected:
@@ -121,6 +129,24 @@ class DistrictReport:
                 f"<p class='fe-sub'>District report, listings {self.start} to {self.end}. "
                 f"{'Synthetic demonstration data. ' if self.is_synthetic else ''}</p>")
 
+    def _table(self, title: str, protected: Protected, formats: dict | None = None, caption: str | None = None,
+               rename: dict | None = None) -> str:
+        """HTML of a protected table, remembered for the report's workbook."""
+        shown = protected.display(formats)
+        self.published[title] = shown.rename(columns=rename) if rename else shown
+        return table_html(protected, formats, caption, rename)
+
+    def save_workbook(self, path) -> str:
+        """Write every table this report published (plus the figures' data) to an XLSX workbook."""
+        from .export import write_workbook
+
+        tables = dict(self.published)
+        tables.setdefault("Monthly list", self.list_sizes.display().assign(month=lambda f: f.month.astype(str)))
+        tables.setdefault("PPIT score bands", self.ppit.display())
+        tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})
+        write_workbook(tables, path)
+        return ""
+
     @property
     def is_synthetic(self) -> bool:
         return self.ds.programme.illustrative
@@ -131,12 +157,13 @@ class DistrictReport:
         t = self.threshold
         n_listed = f.at["listed", "n"]
         sizes = self.list_sizes.table
-        live = sizes if self.go_live is None else sizes[sizes.month >= self.go_live]
+        live = sizes if self.go_live is None else sizes[sizes.month.dt.end_time >= self.go_live.start_time]
+        per = "quarter" if str(sizes.month.dtype).startswith("period[Q") else "month"
         avg = live.listed.mean() if len(live) and live.listed.notna().all() else None
         s = []
         where = f"in {self.name}" if self.district_id else "across the force"
         s.append(f"Between {self.start} and {self.end}, {count_phrase(n_listed, t)} were put on the programme list "
-                 f"{where}" + (f", on average {avg:.0f} a month once the programme was live." if avg else "."))
+                 f"{where}" + (f", on average {avg:.0f} a {per} once the programme was live." if avg else "."))
         if self.go_live is not None:
             s.append(f"The programme went live here in {self.go_live}.")
         eng = f.loc["engaged"]
@@ -155,22 +182,25 @@ class DistrictReport:
 
     def list_size_section(self) -> str:
         sizes = self.list_sizes.table
-        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each month: {self.name}")
+        per = "quarter" if str(sizes.month.dtype).startswith("period[Q") else "month"
+        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}")
         alt = (f"Line chart of the number of people meeting all five criteria and the number listed each month in "
                f"{self.name}, {self.start} to {self.end}.")
+        note = (" Counts here are of people per quarter: monthly counts in this area are mostly too small to publish."
+                if per == "quarter" else "")
         return ("<h2>Monthly list</h2><p>Each month police data are screened against the five criteria; people in a "
-                "live district who meet all five are listed.</p>" + to_html(ax, alt))
+                f"live district who meet all five are listed.{note}</p>" + to_html(ax, alt))
 
     def table_one_section(self) -> str:
         return ("<h2>Who was listed</h2><p>Characteristics of listed people at their first listing.</p>"
-                + table_html(self.table_one, {"percent": "{:.0f}%"},
+                + self._table("Who was listed", self.table_one, {"percent": "{:.0f}%"},
                              rename={"characteristic": "Characteristic", "category": "Group", "n": "People",
                                      "percent": "Percent"}))
 
     def ppit_section(self) -> str:
         prog = self.ds.programme
         ax = ppit_histogram(self.ppit.table, prog.ppit_threshold, title=f"PPIT total scores: {self.name}")
-        alt = (f"Bar chart of the number of listed people at each PPIT total from 0 to {prog.ppit_max}; totals at or "
+        alt = (f"Bar chart of the number of listed people in bands of PPIT total from 0 to {prog.ppit_max}; totals at or "
                f"above {prog.ppit_threshold} mark a priority perpetrator.")
         pri = self.table_one.table
         pri = pri[pri.characteristic == "PPIT assessment"].set_index("category")
@@ -185,7 +215,7 @@ class DistrictReport:
         ax = funnel_plot(self.funnel.table, title=f"From listing to completed service: {self.name}")
         alt = ("Bar chart of the percentage of listed people reaching each stage: assessed, contacted, engaged, "
                "referred, started and completed a service, with 95% intervals.")
-        tab = table_html(self.funnel, {"percent": "{:.1f}%", "ci_low": "{:.1f}%", "ci_high": "{:.1f}%",
+        tab = self._table("Engagement funnel", self.funnel, {"percent": "{:.1f}%", "ci_low": "{:.1f}%", "ci_high": "{:.1f}%",
                                        "percent_of_previous": "{:.0f}%"},
                          rename={"stage": "Stage key", "label": "Stage", "n": "People", "percent": "% of listed",
                                  "ci_low": "95% low", "ci_high": "95% high",
@@ -231,7 +261,7 @@ class DistrictReport:
         # the teams partition the area's listed people, whose total is published: protect as additive counts
         tab = protect(tab, {"people": [], "engaged": ["percent_by_horizon", "ci_low", "ci_high"]}, self.threshold,
                       additive=True)
-        html_tab = table_html(tab, {"percent_by_horizon": "{:.0f}%", "ci_low": "{:.0f}%", "ci_high": "{:.0f}%"},
+        html_tab = self._table("Engagement by team", tab, {"percent_by_horizon": "{:.0f}%", "ci_low": "{:.0f}%", "ci_high": "{:.0f}%"},
                               rename={"group": "Team at listing", "people": "People", "engaged": "Ever engaged",
                                       "percent_by_horizon": f"% engaged by day {window}", "ci_low": "95% low",
                                       "ci_high": "95% high"})
@@ -268,7 +298,7 @@ class DistrictReport:
                                            "complete_high"],
                                "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []},
                           self.threshold, additive=True)
-            body = table_html(tab, {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct",
+            body = self._table("Referrals by pathway", tab, {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct",
                                                              "complete_low", "complete_high")},
                               rename={"pathway": "Pathway", "referred": "Referred", "accepted": "Accepted",
                                       "started": "Started", "completed": "Completed", "dropped": "Dropped",
@@ -329,7 +359,7 @@ class DistrictReport:
             tab = protect(pd.DataFrame(rows), {"people": ["person_years", "rate", "ci_low", "ci_high", "harm_per_py"],
                                                "offences": ["rate", "ci_low", "ci_high", "harm_per_py"]},
                           self.threshold, additive=False)
-            parts.append(table_html(tab, {"person_years": "{:,.0f}", "rate": "{:.2f}", "ci_low": "{:.2f}",
+            parts.append(self._table("Reoffending rates", tab, {"person_years": "{:,.0f}", "rate": "{:.2f}", "ci_low": "{:.2f}",
                                           "ci_high": "{:.2f}", "harm_per_py": "{:,.0f}"},
                                     rename={"group": "", "people": "People", "offences": "DA offences",
                                             "person_years": "Person-years", "rate": "Per person-year",

@@ -64,8 +64,10 @@ def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title:
     """Monthly eligible and listed counts (suppressed months left as gaps)."""
     ax = new_axes(ax)
     x = sizes.month.dt.to_timestamp()
-    ax.plot(x, sizes.eligible, color=PALETTE[0], label="Met all five criteria", lw=1.8)
-    ax.plot(x, sizes.listed, color=PALETTE[1], label="Listed", lw=1.8)
+    listed = pd.to_numeric(sizes.listed, errors="coerce")
+    ax.fill_between(x, 0, listed.fillna(0), where=listed.notna().to_numpy(), step="mid", color=PALETTE[1], alpha=0.45,
+                    linewidth=0, label="Listed")
+    ax.plot(x, sizes.eligible, color=PALETTE[0], label="Met all five criteria", lw=1.8, drawstyle="steps-mid")
     if go_live is not None:
         ax.axvline(go_live.to_timestamp(), color=GREY, ls="--", lw=1)
         ax.annotate("go-live", (go_live.to_timestamp(), ax.get_ylim()[1]), color=GREY, fontsize=8,
@@ -89,8 +91,9 @@ def funnel_plot(stages: pd.DataFrame, title: str = "", ax=None):
     ax.barh(y, pct.fillna(0), color=PALETTE[0], alpha=0.85)
     ok = pct.notna() & lo.notna()
     ax.errorbar(pct[ok], y[ok], xerr=[pct[ok] - lo[ok], hi[ok] - pct[ok]], fmt="none", ecolor="black", capsize=3, lw=1)
-    for yi, v in zip(y, pct, strict=True):
-        ax.text((0 if pd.isna(v) else v) + 1.5, yi, "suppressed" if pd.isna(v) else f"{v:.0f}%", va="center", fontsize=8)
+    for yi, v, h in zip(y, pct, hi, strict=True):
+        x = 1.5 if pd.isna(v) else (h if pd.notna(h) else v) + 1.5
+        ax.text(x, yi, "suppressed" if pd.isna(v) else f"{v:.0f}%", va="center", fontsize=8)
     ax.set_yticks(y, s.label)
     ax.set_xlim(0, 110)
     ax.set_xlabel("Percent of listed people (95% interval)")
@@ -100,15 +103,20 @@ def funnel_plot(stages: pd.DataFrame, title: str = "", ax=None):
 
 
 def ppit_histogram(dist: pd.DataFrame, threshold: int, title: str = "", ax=None):
-    """Number of people at each PPIT total (suppressed totals left blank), with the priority threshold."""
+    """Number of people per PPIT score band (suppressed bands marked), priority bands highlighted.
+
+    ``dist`` has columns ``band``, ``n`` and ``priority`` (whether the band is at or above the threshold).
+    """
     ax = new_axes(ax)
     n = pd.to_numeric(dist.n, errors="coerce")
-    colors = [PALETTE[3] if t >= threshold else PALETTE[0] for t in dist.total]
-    ax.bar(dist.total, n.fillna(0), color=colors, width=0.85)
-    ax.axvline(threshold - 0.5, color=GREY, ls="--", lw=1)
-    ax.annotate(f"priority (>= {threshold})", (threshold - 0.4, ax.get_ylim()[1]), color=GREY, fontsize=8,
-                xytext=(2, -10), textcoords="offset points")
-    ax.set_xlabel("PPIT total score")
+    x = np.arange(len(dist))
+    colors = [PALETTE[3] if pri else PALETTE[0] for pri in dist.priority]
+    ax.bar(x, n.fillna(0), color=colors, width=0.8)
+    for xi, v in zip(x, n, strict=True):
+        if pd.isna(v):
+            ax.text(xi, 0, "[c]", ha="center", va="bottom", fontsize=8, color=GREY)
+    ax.set_xticks(x, dist.band)
+    ax.set_xlabel(f"PPIT total score (orange: priority, {threshold} or more)")
     ax.set_ylabel("People")
     ax.set_title(title)
     return ax

@@ -73,18 +73,21 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job
     ]
 
 
-def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
-    """Execute one notebook and export its HTML. Returns (name, error or None)."""
+def _run_job(job: Job, work: str, retries: int = 1, pdf: bool = True) -> tuple[str, str | None]:
+    """Execute one notebook, export its HTML (and PDF). Returns (name, error or None)."""
     import papermill as pm
     from nbconvert import HTMLExporter
 
     src = notebook_dir() / job.notebook
     executed = Path(work) / "executed" / f"{job.name}.ipynb"
     page = Path(work) / f"{job.name}.html"
+    params = dict(job.parameters)
+    if "workbook_path" in _parameter_names(src):
+        params["workbook_path"] = str(Path(work) / f"{job.name}.xlsx")
     last = None
     for attempt in range(retries + 1):
         try:
-            nb = pm.execute_notebook(str(src), str(executed), parameters=job.parameters, kernel_name=KERNEL,
+            nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
                                      progress_bar=False, log_output=False, cwd=str(Path(work)),
                                      extra_arguments=["--IPKernelApp.log_level=ERROR"])
             break
@@ -102,14 +105,35 @@ def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb)
     body = body.replace("<title>Notebook</title>", f"<title>{html.escape(job.title)}</title>", 1)
+    body = body.replace("<html>", '<html lang="en">', 1)
     page.write_text(body, encoding="utf-8")
+    if pdf:
+        from .export import BrowserError, html_to_pdf
+
+        try:
+            html_to_pdf(page, page.with_suffix(".pdf"))
+        except BrowserError as exc:
+            return job.name, f"PDF: {exc}"
     return job.name, None
 
 
-def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset) -> str:
-    items = "".join(
-        f'<li><a href="{j.name}.html">{html.escape(j.title)}</a></li>' for j in jobs if j.name not in failed
-    )
+def _parameter_names(notebook: Path) -> set[str]:
+    """Names assigned in a notebook's parameters cell."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            src = "".join(cell["source"])
+            return {line.split("=")[0].strip() for line in src.splitlines() if "=" in line and not line.startswith("#")}
+    return set()
+
+
+def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Path) -> str:
+    def links(j: Job) -> str:
+        extra = "".join(f' <a href="{j.name}.{ext}">{ext.upper()}</a>' for ext in ("pdf", "xlsx")
+                        if (work / f"{j.name}.{ext}").exists())
+        return f'<li><a href="{j.name}.html">{html.escape(j.title)}</a>{extra}</li>'
+
+    items = "".join(links(j) for j in jobs if j.name not in failed)
     bad = "".join(f"<li>{html.escape(j.title)}: not produced</li>" for j in jobs if j.name in failed)
     synthetic = "<p><strong>Synthetic demonstration data: no real person is described.</strong></p>" if prog.illustrative else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(prog.name)} reports</title>
@@ -123,7 +147,7 @@ h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
 
 def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = "hiow",
            jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
-           synth_overrides: dict | None = None) -> RenderSummary:
+           synth_overrides: dict | None = None, pdf: bool = True) -> RenderSummary:
     """Render every report.
 
     Parameters
@@ -166,7 +190,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
 
             bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
         if jobs == 1:
-            results = (_run_job(j, str(work)) for j in todo)
+            results = (_run_job(j, str(work), pdf=pdf) for j in todo)
             for name, err in results:
                 if err:
                     failed[name] = err
@@ -176,7 +200,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = []
                 for k, j in enumerate(todo):
-                    futures.append(pool.submit(_run_job, j, str(work)))
+                    futures.append(pool.submit(_run_job, j, str(work), 1, pdf))
                     if k < jobs:
                         time.sleep(0.3)  # stagger kernel starts (ZMQ port race)
                 for fut in as_completed(futures):
@@ -187,7 +211,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
                         bar.update()
         if bar:
             bar.close()
-        (work / "index.html").write_text(_index(prog, todo, failed, ds), encoding="utf-8")
+        (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
         # force-wide headline estimates, computed once per render, under the names truth.json uses
         from .estimates import headline_estimates, results_json
 

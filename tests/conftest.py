@@ -34,3 +34,15 @@ def extract_copy(small_dir, tmp_path):
     shutil.copytree(small_dir, dest)
     (dest / "truth.json").unlink()
     return dest
+
+
+@pytest.fixture(scope="session")
+def rendered_site(small_dir, tmp_path_factory):
+    """One district report rendered from the small force (PDF when Chromium is present)."""
+    from foundation_eval.export import find_browser
+    from foundation_eval.reports import render
+
+    out = tmp_path_factory.mktemp("site") / "site"
+    summary = render(small_dir, out, jobs=1, districts=["SOU"], progress=False, pdf=find_browser() is not None)
+    assert summary.ok, summary.failed
+    return out

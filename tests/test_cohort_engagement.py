@@ -158,3 +158,19 @@ def test_takeup_model_recovers_known_odds_ratio():
     t = takeup_model(refs, ["x"]).table()
     assert t.at["x", "or_low"] < 2 < t.at["x", "or_high"]
     assert abs(t.at["x", "odds_ratio"] - 2) < 0.3
+
+
+def test_ppit_bands_do_not_straddle_the_threshold(tiny):
+    from foundation_eval.cohort import ppit_bands
+
+    bands = ppit_bands(person_frame(tiny), 20, 12)
+    assert bands.band.tolist() == ["0-3", "4-7", "8-11", "12-15", "16-19", "20"]
+    assert bands.priority.tolist() == [False, False, False, True, True, True]
+    assert bands.set_index("band").at["8-11", "n"] == 1 and bands.n.sum() == 1
+
+
+def test_quarterly_list_size_counts_distinct_people(tiny):
+    q = monthly_list_size(tiny, "SOU", freq="Q").set_index("month")
+    assert q.loc[pd.Period("2021Q1", "Q")].tolist() == [3, 2, 2]  # A1 listed twice in the quarter counts once
+    assert q.loc[pd.Period("2020Q2", "Q")].tolist() == [1, 1, 0]
+    assert len(q) == 24

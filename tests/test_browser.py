@@ -1,0 +1,49 @@
+"""Rendered reports checked in a real browser (headless Chromium), plus their PDF and XLSX copies."""
+from __future__ import annotations
+
+import os
+import re
+
+import pandas as pd
+import pytest
+
+from foundation_eval.export import dump_dom, find_browser, screenshot
+
+needs_browser = pytest.mark.skipif(find_browser() is None and os.environ.get("CI") != "true",
+                                   reason="headless Chromium not installed (make install installs it)")
+
+
+@needs_browser
+def test_report_loads_in_chromium_with_figures_and_no_code(rendered_site):
+    dom, console = dump_dom(rendered_site / "district-sou.html")
+    imgs = re.findall(r"<img [^>]*>", dom)
+    assert len(imgs) >= 5
+    assert all('alt="' in i and 'alt=""' not in i for i in imgs)
+    assert "Uncaught" not in console
+    assert "Traceback" not in dom and "jp-RenderedText" not in dom.split("<body", 1)[1] or "stderr" not in dom
+    assert 'class="jp-InputArea' not in dom
+    assert "Summary" in dom and "Disclosure control" in dom and "Provenance" in dom
+
+
+@needs_browser
+def test_screenshots_and_pdf_are_produced(rendered_site):
+    shots = rendered_site / "screenshots"
+    shots.mkdir(exist_ok=True)
+    png = screenshot(rendered_site / "district-sou.html", shots / "district.png", 1200, 1600)
+    assert png.stat().st_size > 20_000
+    idx = screenshot(rendered_site / "index.html", shots / "index.png", 1000, 800)
+    assert idx.stat().st_size > 5_000
+    pdf = rendered_site / "district-sou.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+
+
+def test_workbook_holds_every_published_table_without_small_counts(rendered_site):
+    book = pd.read_excel(rendered_site / "district-sou.xlsx", sheet_name=None, dtype=str)
+    assert {"Contents", "Who was listed", "Engagement funnel", "Reoffending rates", "Disclosure rule"} <= set(book)
+    counts = {"people", "da offences", "referred", "accepted", "started", "completed", "dropped", "ever engaged",
+              "screened", "eligible", "listed", "n"}
+    for name, sheet in book.items():
+        for col in [c for c in sheet.columns if str(c).lower() in counts]:
+            for v in sheet[col].dropna():
+                if re.fullmatch(r"[1-9]", v.replace(",", "")):
+                    pytest.fail(f"count {v} below the threshold in sheet {name!r}, column {col!r}")
