@@ -320,7 +320,7 @@ class DistrictReport:
         return out
 
     def reoffending_section(self) -> str:
-        from .reoffending import event_rate, kaplan_meier
+        from .reoffending import bootstrap_ratio, event_rate, kaplan_meier
 
         r, w, here = self.reoffending_frames["here"]
         rf, _, force = self.reoffending_frames["force"]
@@ -352,19 +352,26 @@ class DistrictReport:
             for label, frame in (("This area" if self.district_id else "Force", r),) + (
                     (("Whole force", rf),) if self.district_id else ()):
                 er = event_rate(frame.da_count.sum(), frame.exposure_years.sum())
-                harm = frame.harm_days.sum() / frame.exposure_years.sum()
+                harm = bootstrap_ratio(frame.harm_days.to_numpy(), frame.exposure_years.to_numpy(), n_boot=999, seed=1)
+                escalated = frame[(frame.da_count > 0)]
                 rows.append({"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
                              "person_years": frame.exposure_years.sum(), "rate": er.rate, "ci_low": er.ci_low,
-                             "ci_high": er.ci_high, "harm_per_py": harm})
-            tab = protect(pd.DataFrame(rows), {"people": ["person_years", "rate", "ci_low", "ci_high", "harm_per_py"],
-                                               "offences": ["rate", "ci_low", "ci_high", "harm_per_py"]},
-                          self.threshold, additive=False)
+                             "ci_high": er.ci_high, "harm_per_py": harm.estimate, "harm_low": harm.ci_low,
+                             "harm_high": harm.ci_high, "new_victim": int(frame.new_victim.sum()),
+                             "escalated": int((escalated.max_harm_after > escalated.max_harm_before).sum())})
+            derived = ["person_years", "rate", "ci_low", "ci_high", "harm_per_py", "harm_low", "harm_high"]
+            tab = protect(pd.DataFrame(rows), {"people": derived, "offences": derived, "new_victim": [],
+                                               "escalated": []}, self.threshold, additive=False)
             parts.append(self._table("Reoffending rates", tab, {"person_years": "{:,.0f}", "rate": "{:.2f}", "ci_low": "{:.2f}",
-                                          "ci_high": "{:.2f}", "harm_per_py": "{:,.0f}"},
+                                          "ci_high": "{:.2f}", "harm_per_py": "{:,.0f}", "harm_low": "{:,.0f}",
+                                          "harm_high": "{:,.0f}"},
                                     rename={"group": "", "people": "People", "offences": "DA offences",
                                             "person_years": "Person-years", "rate": "Per person-year",
                                             "ci_low": "95% low (exact)", "ci_high": "95% high (exact)",
-                                            "harm_per_py": "Harm (CHI days) per person-year"}))
+                                            "harm_per_py": "Harm (CHI days) per person-year",
+                                            "harm_low": "95% low (bootstrap)", "harm_high": "95% high (bootstrap)",
+                                            "new_victim": "People offending against a new victim",
+                                            "escalated": "People whose worst offence was more harmful than before"}))
         parts.append("<p>These figures describe listed people; they are not a comparison with people who were not "
                      "listed, so they do not show what the programme caused. The evaluation report estimates that.</p>")
         return "".join(parts)
