@@ -1,0 +1,81 @@
+"""Impact designs for the pilot-versus-rollout evaluation (DESIGN.md section 5).
+
+* :func:`staggered_did` - Callaway & Sant'Anna (2021) group-time effects, aggregations, pre-trend
+  test, multiplier bootstrap and randomisation inference over go-live dates (module ``did``).
+* :func:`twfe` and :func:`bacon_decomposition` - naive two-way fixed effects with wild cluster
+  bootstrap, and the Goodman-Bacon (2021) decomposition that shows why it misleads (``twfe``).
+* :func:`interrupted_time_series` - segmented regression with seasonality and Newey-West errors
+  (``its``).
+* :func:`regression_discontinuity` and :func:`density_test` - sharp local-linear RD with the CCT
+  bandwidth and robust bias-corrected interval; McCrary density test (``rd``).
+* :func:`minimum_detectable_effect`, :func:`power_curve`, :func:`simulate_power_staggered` (``power``).
+* :func:`wild_cluster_bootstrap`, :func:`multiplier_bootstrap` and randomisation helpers
+  (``inference``).
+
+Every estimate carries ``design``, ``estimand``, ``comparison``, ``assumptions``, ``sms_level``
+(Maryland Scientific Methods Scale, see :mod:`foundation_eval.impact._base`) and
+``summary_sentence()``.
+"""
+from ._base import SMS_LEVELS, ImpactEstimate
+from .did import AggregateResult, PretrendTest, StaggeredDiDResult, randomization_inference, staggered_did
+from .inference import (
+    MultiplierBootstrap,
+    RandomizationResult,
+    WildBootstrapResult,
+    bootstrap_weights,
+    multiplier_bootstrap,
+    permutation_p_value,
+    wild_cluster_bootstrap,
+)
+from .its import ITSResult, interrupted_time_series, newey_west_cov
+from .power import (
+    MDEResult,
+    PowerCurve,
+    SimulatedPower,
+    design_effect,
+    mde_multiplier,
+    minimum_detectable_effect,
+    power_curve,
+    simulate_power_staggered,
+    simulate_staggered_panel,
+)
+from .rd import DensityTest, RDResult, density_test, mse_bandwidth, regression_discontinuity
+from .twfe import BaconDecomposition, TWFEResult, bacon_decomposition, twfe
+
+__all__ = [
+    "SMS_LEVELS",
+    "ImpactEstimate",
+    "staggered_did",
+    "StaggeredDiDResult",
+    "AggregateResult",
+    "PretrendTest",
+    "randomization_inference",
+    "twfe",
+    "TWFEResult",
+    "bacon_decomposition",
+    "BaconDecomposition",
+    "interrupted_time_series",
+    "ITSResult",
+    "newey_west_cov",
+    "regression_discontinuity",
+    "RDResult",
+    "mse_bandwidth",
+    "density_test",
+    "DensityTest",
+    "minimum_detectable_effect",
+    "MDEResult",
+    "mde_multiplier",
+    "design_effect",
+    "power_curve",
+    "PowerCurve",
+    "simulate_power_staggered",
+    "simulate_staggered_panel",
+    "SimulatedPower",
+    "wild_cluster_bootstrap",
+    "WildBootstrapResult",
+    "multiplier_bootstrap",
+    "MultiplierBootstrap",
+    "bootstrap_weights",
+    "permutation_p_value",
+    "RandomizationResult",
+]
