@@ -643,6 +643,7 @@ class _Generator:
         risk1 = 1 - np.exp(-d1)
         # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
         auc, icc = self._ppit_truth(risk1, lm + 12 <= M)
+        did_att = self._did_truth()
         eff = {
             "reoffending_hr_programme": round(hr_marginal, 6),
             "reoffending_hr_programme_conditional": p.true_hr_programme,
@@ -651,6 +652,7 @@ class _Generator:
             "referral_start_rd_programme": round(self.truth_referral_rd, 6),
             "ppit_auc_12m": round(auc, 6),
             "ppit_icc2_total": round(icc, 6),
+            "did_att_da_rate": round(did_att, 6),
             # engagement and referral take-up carry no effect of their own here: the programme's effect is
             # on listing, so any association of these exposures with reoffending is confounding by risk
             "reoffending_hr_engaged": 1.0,
@@ -668,6 +670,7 @@ class _Generator:
                 "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
                 "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over listed people whose 12 months lie inside the study).",
                 "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
+                "did_att_da_rate": "Average effect of the programme on DA offences per eligible person-month in district-months from go-live until the last district went live (the cells a staggered difference-in-differences with not-yet-treated controls can estimate), equally weighted across district-months: the Callaway-Sant'Anna simple aggregation.",
                 "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
                 "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
             },
@@ -678,6 +681,18 @@ class _Generator:
             },
             "parameters": asdict(p),
         }
+
+    def _did_truth(self) -> float:
+        """Programme effect on the district-month DA rate among eligible people, from both worlds."""
+        s = self.scr[self.scr.eligible]
+        i, m = s.i.to_numpy(), s.m.to_numpy()
+        e1 = (np.floor(self.t1[i]) == m[:, None]).sum(axis=1)
+        e0 = (np.floor(self.t0[i]) == m[:, None]).sum(axis=1)
+        cells = pd.DataFrame({"d": s.district.to_numpy(), "m": m, "diff": e1 - e0})
+        g = cells.groupby(["d", "m"])["diff"].mean().reset_index()
+        last = self.go_live.max()
+        post = (g.m.to_numpy() >= self.go_live[g.d.to_numpy()]) & (g.m.to_numpy() < last)
+        return float(g["diff"][post].mean()) if post.any() else float("nan")
 
     @staticmethod
     def _first_after(times: np.ndarray, start: np.ndarray) -> np.ndarray:
