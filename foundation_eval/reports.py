@@ -61,7 +61,7 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job
     """The reports a render produces: one per district (and more as report types are added)."""
     prog = ds.programme
     chosen = [prog.district(d) for d in districts] if districts else list(prog.districts)
-    return [
+    jobs = [
         Job(
             name=f"district-{d.id.lower()}",
             title=f"{d.name}",
@@ -71,6 +71,13 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job
         )
         for d in chosen
     ]
+    if districts:  # a render of named districts is only those districts
+        return jobs
+    if len(ds.ppit_assessments):
+        jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
+                        {"data_dir": data_dir, "programme": programme, "outcome": "any_da", "window_months": 12,
+                         "min_followup_months": 12, "harm_threshold": 0}))
+    return jobs
 
 
 def _run_job(job: Job, work: str, retries: int = 1, pdf: bool = True) -> tuple[str, str | None]:
@@ -133,13 +140,15 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
                         if (work / f"{j.name}.{ext}").exists())
         return f'<li><a href="{j.name}.html">{html.escape(j.title)}</a>{extra}</li>'
 
-    items = "".join(links(j) for j in jobs if j.name not in failed)
+    items = "".join(links(j) for j in jobs if j.name not in failed and j.name.startswith("district-"))
+    studies = "".join(links(j) for j in jobs if j.name not in failed and not j.name.startswith("district-"))
     bad = "".join(f"<li>{html.escape(j.title)}: not produced</li>" for j in jobs if j.name in failed)
     synthetic = "<p><strong>Synthetic demonstration data: no real person is described.</strong></p>" if prog.illustrative else ""
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(prog.name)} reports</title>
 <style>body{{font-family:system-ui,Arial,sans-serif;max-width:48em;margin:2em auto;color:#1a1a1a}}
 h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
 <h1>{html.escape(prog.name)}: reports</h1>{synthetic}
+{f"<h2>Force-wide reports</h2><ul>{studies}</ul>" if studies else ""}
 <h2>District reports</h2><ul>{items}</ul>{f"<h2>Not produced</h2><ul>{bad}</ul>" if bad else ""}
 <h2>Disclosure control</h2><p>{html.escape(rule_text(prog.disclosure_threshold))}</p>
 <h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p></body></html>"""

@@ -246,3 +246,15 @@ def test_cli_validate_subprocess_has_no_traceback(extract_copy):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "people.csv" in proc.stderr and "UTF-8" in proc.stderr
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_render_refuses_corrupted_extract_and_writes_nothing(case, extract_copy, tmp_path, capsys):
+    corrupt, file, column, words = CASES[case]
+    corrupt(extract_copy)
+    out = tmp_path / "site"
+    assert main(["render", "--data", str(extract_copy), "--out", str(out), "--no-pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert file in err and words in err and (not column or f"column {column}" in err)
+    assert not out.exists() and not list(tmp_path.glob(".site.partial-*"))

@@ -1,0 +1,345 @@
+"""PPIT validity report: analysis frames, the RFG baseline, report sections, disclosure control,
+recovery of the generator's truth and the notebook under papermill."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from foundation_eval import __version__, synth
+from foundation_eval.config import load_programme
+from foundation_eval.data import Dataset, load_dataset
+from foundation_eval.disclosure import rule_text, unsafe_cells
+from foundation_eval.ppit import auc, icc
+from foundation_eval.ppit_report import (
+    POOLED,
+    PpitValidityReport,
+    outcome_definition,
+    reliability_frame,
+    rfg_scores,
+    safe_bands,
+    validation_frame,
+)
+
+ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "ppit_validity.ipynb"
+ITEMS = [f"ppit_{i:02d}" for i in range(1, 11)]
+
+
+def _visible(page: str) -> str:
+    """The page without embedded PNG payloads (base64 text is not content a reader sees)."""
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+
+
+# ------------------------------------------------------------------------------------------ RFG
+def test_rfg_score_hand_checked():
+    prog = load_programme("hiow")
+    idx = pd.Timestamp("2022-03-01")
+    persons = pd.DataFrame({"person_id": ["A", "B", "C", "D"], "index_date": [idx] * 4})
+    rows = [
+        # A: latest 14 days before (R=3); 2 DA offences in 2 years (F=2); worst ABH, severity 4 of 6 (G=2)
+        ("A", "2022-02-15", "common_assault", True), ("A", "2021-10-01", "abh", True),
+        ("A", "2020-01-01", "gbh", True),  # outside the 2-year lookback
+        ("A", "2022-02-28", "theft", False),  # not DA
+        # B: one harassment 273 days before: R=1, F=1, G=ceil(3*1/6)=1
+        ("B", "2021-06-01", "harassment", True),
+        # D: latest 59 days before (R=2), 4 offences (F=3), strangulation severity 5 (G=3)
+        ("D", "2022-01-01", "criminal_damage", True), ("D", "2021-12-01", "strangulation", True),
+        ("D", "2021-09-01", "harassment", True), ("D", "2021-05-01", "stalking", True),
+        ("D", "2022-03-01", "gbh", True),  # on the index date: not before it
+        ("D", "2022-05-01", "gbh", True),  # after the index date
+    ]
+    off = pd.DataFrame(rows, columns=["person_id", "offence_date", "offence_type", "da_flag"])
+    off["offence_date"] = pd.to_datetime(off.offence_date)
+    got = rfg_scores(off, persons, prog.offence_types).set_index("person_id")
+    expect = {"A": (2, 3, 2, 2, 7), "B": (1, 1, 1, 1, 3), "C": (0, 0, 0, 0, 0), "D": (4, 2, 3, 3, 8)}
+    for pid, (n, r, f, g, total) in expect.items():
+        row = got.loc[pid]
+        assert (row.prior_da, row.rfg_recency, row.rfg_frequency, row.rfg_gravity, row.rfg_score) == (n, r, f, g, total)
+    assert got.loc["A", "days_since_last_da"] == 14 and got.loc["D", "max_severity"] == 5
+    assert list(got.index) == ["A", "B", "C", "D"]
+
+
+# ------------------------------------------------------------------------------------------ a hand-made extract
+def _tiny_dataset() -> Dataset:
+    """Six people whose outcomes can be worked out by hand (index month 2023-01 unless stated)."""
+    prog = load_programme("hiow")
+    P = [f"P0000000{i}" for i in range(1, 7)]
+    screening = pd.DataFrame({
+        "person_id": P + ["P00000004"],
+        "month": pd.PeriodIndex(["2023-01"] * 3 + ["2024-06", "2023-01", "2023-01", "2024-07"], freq="M"),
+        "district_id": ["SOU"] * 7,
+        "eligible": [True] * 7,
+        "listed": [True, True, True, True, False, True, True],
+    })
+    people = pd.DataFrame({"person_id": P, "sex": ["male"] * 6, "ethnicity_group": ["white"] * 6,
+                           "birth_ym": pd.PeriodIndex(["1998-05"] * 6, freq="M"), "home_district_id": ["SOU"] * 6})
+    exits = pd.DataFrame({"person_id": ["P00000003"], "exit_date": pd.to_datetime(["2023-05-01"]),
+                          "exit_reason": ["custody"]})
+    off = pd.DataFrame([
+        ("O000000001", "P00000001", "2022-12-01", "harassment", True, "V00000001", 20.0),  # prior
+        ("O000000002", "P00000001", "2023-06-01", "common_assault", True, "V00000001", 20.0),
+        ("O000000003", "P00000001", "2023-08-01", "abh", True, "V00000001", 365.0),
+        ("O000000004", "P00000002", "2024-02-01", "harassment", True, "V00000002", 20.0),  # after the window
+        ("O000000005", "P00000002", "2023-03-01", "theft", False, None, 10.0),  # not DA
+        ("O000000006", "P00000003", "2023-09-01", "gbh", True, "V00000003", 1095.0),  # after exit
+    ], columns=["offence_id", "person_id", "offence_date", "offence_type", "da_flag", "victim_id", "chi_days"])
+    off["offence_date"] = pd.to_datetime(off.offence_date)
+
+    def rating(aid, pid, assessor, date, kind, items):
+        tot = int(sum(items))
+        return {"assessment_id": aid, "person_id": pid, "assessor_id": assessor, "assessment_date": pd.Timestamp(date),
+                "rating": kind, **dict(zip(ITEMS, items, strict=True)), "total": tot, "priority": tot >= 12}
+
+    pp = pd.DataFrame([
+        rating("A00000001", "P00000001", "R0001", "2023-01-10", "first", [2] * 7 + [1, 0, 0]),
+        rating("A00000002", "P00000002", "R0002", "2023-01-12", "first", [1] * 10),
+        rating("A00000003", "P00000002", "R0003", "2023-01-15", "second", [1] * 8 + [2, 2]),
+        rating("A00000004", "P00000003", "R0001", "2023-01-20", "first", [0] * 10),
+        rating("A00000005", "P00000004", "R0002", "2024-06-05", "first", [2] * 10),
+        rating("A00000006", "P00000005", "R0002", "2023-01-05", "first", [1] * 10),  # never listed
+    ])
+    tables = {"screening": screening, "people": people, "exits": exits, "offences": off, "ppit_assessments": pp}
+    return Dataset(programme=prog, tables=tables, source="tiny", data_hash="0" * 64)
+
+
+def test_validation_frame_outcomes_hand_checked():
+    ds = _tiny_dataset()
+    f = validation_frame(ds).set_index("person_id")
+    # P4 listed 2024-06 has under 12 months before the extract; P5 never listed; P6 never assessed
+    assert list(f.index) == ["P00000001", "P00000002", "P00000003"]
+    assert f.loc["P00000001", "ppit_total"] == 15 and bool(f.loc["P00000001", "ppit_priority"])
+    assert f.loc["P00000001", "assessor_id"] == "R0001" and f.loc["P00000001", "ppit_01"] == 2
+    assert f.loc["P00000001", "prior_da_2y"] == 1 and f.loc["P00000001", "rfg_score"] == 2 + 1 + 1
+    # P1: DA offences 151 and 212 days after 2023-01-01, both inside the window
+    assert f.loc["P00000001", "outcome"] == 1 and f.loc["P00000001", "time_days"] == 151
+    assert f.loc["P00000001", "window_da_count"] == 2 and f.loc["P00000001", "window_harm_days"] == 385
+    # P2: the only DA offence comes after the window closes (2024-01-01): outcome 0 but an event at 396 days
+    assert f.loc["P00000002", "outcome"] == 0 and f.loc["P00000002", "event"] == 1
+    assert f.loc["P00000002", "time_days"] == 396
+    # P3 exits after 120 days: window not observed, censored at exit; the later offence is not seen
+    assert not f.loc["P00000003", "window_observed"] and pd.isna(f.loc["P00000003", "outcome"])
+    assert f.loc["P00000003", "event"] == 0 and f.loc["P00000003", "time_days"] == 120
+    # violent DA (severity >= 4): only P1's ABH, 212 days in
+    v = validation_frame(ds, outcome="violent_da").set_index("person_id")
+    assert v.outcome.tolist()[:2] == [1, 0] and v.loc["P00000001", "time_days"] == 212
+    assert v.loc["P00000002", "event"] == 0
+    # harm above 365 CHI days: 20 + 365 crosses it with the ABH; above 400 never
+    h = validation_frame(ds, outcome="harm_above", harm_threshold=365).set_index("person_id")
+    assert h.loc["P00000001", "outcome"] == 1 and h.loc["P00000001", "time_days"] == 212
+    h2 = validation_frame(ds, outcome="harm_above", harm_threshold=400).set_index("person_id")
+    assert h2.loc["P00000001", "outcome"] == 0 and h2.loc["P00000001", "event"] == 0
+    # no minimum follow-up: P4 enters, its window unobserved
+    z = validation_frame(ds, min_followup_months=0).set_index("person_id")
+    assert "P00000004" in z.index and not z.loc["P00000004", "window_observed"]
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        validation_frame(ds, outcome="murder")
+
+
+def test_outcome_definition_uses_programme_severity():
+    prog = load_programme("hiow")
+    v = outcome_definition(prog, "violent_da")
+    assert set(v.types) == {"abh", "strangulation", "gbh", "sexual_assault"}
+    assert set(outcome_definition(prog, "violent_da", violent_severity=2).types) >= {"common_assault", "breach_order"}
+    assert outcome_definition(prog, "harm_above").harm_threshold == 365
+    with pytest.raises(ValueError):
+        outcome_definition(prog, "harm_above", harm_threshold=-1)
+
+
+def test_reliability_frame_hand_checked():
+    r = reliability_frame(_tiny_dataset())
+    assert len(r) == 1
+    row = r.iloc[0]
+    assert (row.total_first, row.total_second, row.days_between) == (10, 12, 3)
+    assert (row.assessor_first, row.assessor_second) == ("R0002", "R0003") and not row.same_assessor
+    assert row.ppit_09_second == 2 and not row.priority_first and row.priority_second
+
+
+# ------------------------------------------------------------------------------------------ disclosure helpers
+def test_safe_bands_pool_small_scores():
+    # score: (events, non-events) = 0:(0,30) 1:(5,20) 2:(5,5) 3:(20,10) 4:(3,0)
+    counts = {0: (0, 30), 1: (5, 20), 2: (5, 5), 3: (20, 10), 4: (3, 0)}
+    x = np.concatenate([[s] * (e + n) for s, (e, n) in counts.items()])
+    y = np.concatenate([[1] * e + [0] * n for e, n in counts.values()])
+    # from the top: 4 alone has 3 events -> pool with 3 -> (23, 10); 2 alone (5, 5) -> pool with 1 -> (10, 25); 0 safe
+    assert safe_bands(x, y, 10) == [0.0, 1.0, 3.0]
+    # forcing an edge at 2 is impossible on the upper side? 2-4 = (28, 15) safe, below 0-1 = (5, 50) unsafe -> ignored
+    assert safe_bands(x, y, 10, force_edge=2) == [0.0, 1.0, 3.0]
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        xs = rng.integers(0, 21, 300)
+        ys = (rng.random(300) < 0.1 + 0.03 * xs).astype(int)
+        edges = safe_bands(xs, ys, 10, force_edge=12)
+        band = np.searchsorted(edges, xs, side="right") - 1
+        for b in range(len(edges)):
+            e, n = ys[band == b].sum(), (band == b).sum() - ys[band == b].sum()
+            assert (e == 0 or e >= 10) and (n == 0 or n >= 10)
+
+
+# ------------------------------------------------------------------------------------------ the report, small force
+@pytest.fixture(scope="module")
+def small_report(small_ds):
+    rep = PpitValidityReport(small_ds, n_boot=100)
+    rep.page = rep.html()
+    return rep
+
+
+def test_summary_reports_the_auc_of_the_validation_frame(small_ds, small_report):
+    f = validation_frame(small_ds)
+    w = f[f.window_observed]
+    a = auc(w.ppit_total.astype(float), w.outcome.astype(int))
+    text = re.sub(r"<[^>]+>", " ", small_report.summary())
+    assert f"AUC) of {a.estimate:.2f} (95% interval {a.ci_low:.2f} to {a.ci_high:.2f})" in text
+    assert "ODARA (0.67)" in text and "SARA (0.63)" in text and "police-history models (0.75)" in text
+    sentences = [s for s in re.split(r"(?<=[.])\s+(?=[A-Z])", text.replace("Summary", "", 1).strip()) if s.strip()]
+    assert 3 <= len(sentences) <= 6
+    # the same AUC in the discrimination section and in the headline estimates
+    assert f"{a.estimate:.2f} ({a.ci_low:.2f} to {a.ci_high:.2f})" in small_report.discrimination_section()
+    head = small_report.headline().set_index("name")
+    assert head.loc["ppit_auc_12m", "estimate"] == pytest.approx(a.estimate)
+    assert head.loc["ppit_auc_12m", "ci_low"] == pytest.approx(a.ci_low)
+    # ICC(2,1) from the double-scored pairs, laid out as first/second rating
+    r = reliability_frame(small_ds)
+    r = r[~r.same_assessor]
+    long = pd.concat([pd.DataFrame({"t": r.index, "k": 0, "s": r.total_first}),
+                      pd.DataFrame({"t": r.index, "k": 1, "s": r.total_second})]).sort_values(["t", "k"])
+    icc2 = icc(long, "t", "k", "s").table().loc["ICC2"]
+    assert head.loc["ppit_icc2_total", "estimate"] == pytest.approx(icc2.icc)
+    assert f"{icc2.icc:.2f} (95% interval {icc2.ci_low:.2f} to {icc2.ci_high:.2f})" in text
+
+
+def test_report_contains_every_section(small_report, small_ds):
+    page = small_report.page
+    for heading in ("Summary", "Methods", "Discrimination", "Time to the outcome", "Does the PPIT add to police data?",
+                    "Calibration", "Temporal validation", "Thresholds", "Decision curve",
+                    "Reliability between assessors", "Agreement on each item", "Agreement on the priority flag",
+                    "Internal structure", "One factor or two?", "Equity", "Limitations", "Disclosure control",
+                    "Provenance", "References"):
+        assert f">{heading}<" in page, heading
+    assert page.count("data:image/png;base64") >= 5 and page.count('alt="') >= 5
+    for form in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"):
+        assert f"<td>{form}</td>" in page
+    assert "current priority threshold" in page and "Harrell" in page and "Feldt" in page
+    assert small_ds.data_hash in page and __version__ in page
+    assert "recency-frequency-gravity" in page and "Davies &amp; Biddle 2018" in page
+
+
+def test_no_identifier_or_birth_date_in_report(small_report):
+    page = _visible(small_report.page)
+    assert not ID.search(page)
+    assert not re.search(r"\bR[0-9A-F]{4}\b", page)  # assessor codes
+    # "birth" only in the statement of the disclosure rule ("No identifier, date of birth ... is published")
+    assert page.lower().count("birth") == rule_text(small_report.threshold).lower().count("birth")
+
+
+def test_published_counts_are_zero_or_above_threshold(small_report):
+    t = small_report.threshold
+    tables = small_report.published_tables()
+    assert len(tables) >= 12
+    for name, prot, counts in tables:
+        assert unsafe_cells(prot.table.reset_index(drop=True), t, counts).empty, name
+        # a withheld count withholds every count of its row
+        if counts:
+            hidden = prot.suppressed[counts].any(axis=1)
+            assert prot.suppressed.loc[hidden, counts].all(axis=1).all(), name
+    # equity groups are pooled, never shown below the threshold
+    for name, res in small_report.equity_results.items():
+        if res is None:
+            continue
+        for col in ("n", "events"):
+            assert (res["auc"].table()[col] >= t).all(), name
+        assert (res["flag"].table().flagged >= t).all()
+    assert POOLED in small_report.page or all(r is None or not r["pooled"] for r in small_report.equity_results.values())
+
+
+@pytest.mark.parametrize("kwargs", [{"outcome": "violent_da"}, {"outcome": "harm_above", "harm_threshold": 500},
+                                    {"window_months": 6, "min_followup_months": 0}])
+def test_other_outcome_definitions_render_safely(small_ds, kwargs):
+    rep = PpitValidityReport(small_ds, n_boot=0, **kwargs)
+    page = rep.html()
+    assert "Traceback" not in page and not ID.search(_visible(page))
+    for name, prot, counts in rep.published_tables():
+        assert unsafe_cells(prot.table.reset_index(drop=True), rep.threshold, counts).empty, name
+    names = set(rep.headline().name)
+    if kwargs.get("outcome") == "violent_da":
+        assert "ppit_auc_violent_da_12m" in names and "ppit_auc_12m" not in names
+        assert "Actual bodily harm" in page or "actual bodily harm" in page
+    if "window_months" in kwargs:
+        assert "ppit_auc_6m" in names
+    assert "ppit_icc2_total" in names
+
+
+def test_too_few_outcomes_are_not_analysed(small_ds):
+    rep = PpitValidityReport(small_ds, outcome="harm_above", harm_threshold=1e6, n_boot=0)
+    assert not rep.can_discriminate
+    assert "Too few people" in rep.discrimination_section()
+    assert "ppit_auc_harm_above_12m" not in set(rep.headline().name)
+    assert "ppit_icc2_total" in set(rep.headline().name)
+
+
+# ------------------------------------------------------------------------------------------ recovery of the truth
+@pytest.fixture(scope="module")
+def full_force(tmp_path_factory):
+    """The default synthetic force at full scale (seed 20210101), as the notebook's demo uses."""
+    folder = synth.write(synth.generate("hiow", seed=20210101), tmp_path_factory.mktemp("ppit-full"))
+    return load_dataset(folder), json.loads((folder / "truth.json").read_text())["effects"]
+
+
+def test_auc_and_icc_intervals_cover_the_generator_truth(full_force):
+    ds, truth = full_force
+    rep = PpitValidityReport(ds, n_boot=0)
+    head = rep.headline().set_index("name")
+    a, i = head.loc["ppit_auc_12m"], head.loc["ppit_icc2_total"]
+    assert a.ci_low <= truth["ppit_auc_12m"] <= a.ci_high
+    assert i.ci_low <= truth["ppit_icc2_total"] <= i.ci_high
+    assert a.n > 700 and i.n > 100
+    # published tools' range, and a tool that adds to police records, as the generator was built
+    assert 0.6 < a.estimate < 0.8
+    assert head.loc["ppit_auc_minus_rfg_12m", "ci_low"] > 0
+    assert 0.75 < head.loc["ppit_alpha", "estimate"] < 0.9
+    assert head.loc["ppit_omega", "estimate"] == pytest.approx(0.83, abs=0.05)
+    assert head.loc["ppit_harrell_c", "ci_low"] > 0.6
+    records = rep.headline_records()
+    assert {"name", "estimate", "ci_low", "ci_high", "design", "sms_level"} <= set(records[0])
+    json.dumps(records)
+
+
+# ------------------------------------------------------------------------------------------ notebook
+def test_notebook_is_stored_clean():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert nb.metadata.kernelspec.name == "python3"
+    ids = [c.id for c in nb.cells]
+    assert len(set(ids)) == len(ids) and ids[0] == "parameters"
+    assert "parameters" in nb.cells[0].metadata.tags
+    for c in nb.cells:
+        assert c.cell_type == "code" and c.outputs == [] and c.execution_count is None
+    src = nb.cells[0].source
+    for p in ('data_dir = ""', 'programme = "hiow"', 'outcome = "any_da"', "window_months = 12",
+              "min_followup_months = 12", "harm_threshold = 0"):
+        assert p in src
+    # thin: no statistics in the notebook
+    body = "\n".join(c.source for c in nb.cells[1:])
+    assert "import numpy" not in body and "foundation_eval.ppit import" not in body
+
+
+@pytest.mark.slow
+def test_notebook_executes_under_papermill(small_dir, tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "ppit.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                        parameters={"data_dir": str(small_dir), "programme": "hiow", "outcome": "any_da",
+                                    "window_months": 12, "min_followup_months": 12, "harm_threshold": 0})
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not any(o.get("output_type") == "error" for o in outputs)
+    assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # no warnings
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Discrimination" in shown and "Reliability between assessors" in shown and "Provenance" in shown
+    assert not ID.search(_visible(shown))
