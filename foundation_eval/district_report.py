@@ -411,7 +411,8 @@ h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-to
 .fe-sub { color: #555; margin-top: 0; }
 .fe-summary { background: #eef5fb; border-left: 5px solid #0072B2; padding: 0.6em 1em; }
 table.fe-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
-table.fe-table th, table.fe-table td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left; }
+table.fe-table th, table.fe-table td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left !important; }
+.jp-RenderedHTMLCommon table.fe-table td, .jp-RenderedHTMLCommon table.fe-table th { text-align: left !important; }
 table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
 figure.fe-figure { margin: 0.8em 0; }
 </style>"""

@@ -23,7 +23,7 @@ from .data import Dataset
 from .outcomes import fixed_window, reoffending_frame
 from .stats import newcombe_difference
 
-__all__ = ["Estimate", "headline_estimates", "results_json", "engagement_rd_practitioner",
+__all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
            "referral_start_rd_programme", "reoffending_12m_rd_programme", "reoffending_hr_programme",
            "ppit_auc_12m", "ppit_icc2_total", "analysis_frame"]
 
@@ -217,9 +217,25 @@ ESTIMATORS = (engagement_rd_practitioner, referral_start_rd_programme, reoffendi
 
 
 def headline_estimates(ds: Dataset, level: float = 0.95) -> list[Estimate]:
-    """Every headline estimate, computed from one shared analysis frame."""
+    """Every headline estimate the extract supports, computed from one shared analysis frame.
+
+    An estimate the data cannot support (e.g. no risk-tool assessments, no comparison group) is left
+    out rather than failing the others; :func:`not_estimable` says which and why.
+    """
     frame = analysis_frame(ds)
-    return [f(ds, frame, level) for f in ESTIMATORS]
+    out = []
+    for f in ESTIMATORS:
+        try:
+            out.append(f(ds, frame, level))
+        except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
+            continue
+    return out
+
+
+def not_estimable(ds: Dataset, estimates: list[Estimate]) -> list[str]:
+    """Names of headline estimands missing from ``estimates``."""
+    have = {e.name for e in estimates}
+    return [f.__name__ for f in ESTIMATORS if f.__name__ not in have]
 
 
 def results_json(estimates: list[Estimate]) -> str:

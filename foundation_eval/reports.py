@@ -73,6 +73,10 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job
     ]
     if districts:  # a render of named districts is only those districts
         return jobs
+    jobs.insert(0, Job("force-overview", "Force overview for the Police and Crime Commissioner", "force_overview.ipynb",
+                       {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
+                        "period_end": str(prog.study_end)}))
+    jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb", {"data_dir": data_dir, "programme": programme}))
     if len(ds.ppit_assessments):
         jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
                         {"data_dir": data_dir, "programme": programme, "outcome": "any_da", "window_months": 12,
