@@ -23,7 +23,7 @@ import pandas as pd
 from .config import Programme, load_programme
 from .schemas import TABLE_ORDER, TableSchema, load_schemas
 
-__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder"]
+__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_snapshot"]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 MAX_EXAMPLES = 5
@@ -458,6 +458,35 @@ def _hash_files(paths: list[Path]) -> str:
     return h.hexdigest()
 
 
+SNAPSHOT = "snapshot.json"
+
+
+def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
+    """Save a validated dataset as typed Parquet tables, so that many reports can open it quickly.
+
+    A snapshot holds person-level data: keep it out of any published folder.
+    """
+    import json
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in ds.tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    meta = {"data_hash": ds.data_hash, "source": Path(ds.source).name, "warnings": list(ds.warnings),
+            "programme": ds.programme.source, "tables": sorted(ds.tables)}
+    (folder / SNAPSHOT).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    return folder
+
+
+def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
+    import json
+
+    meta = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    return Dataset(programme=prog, tables=MappingProxyType(tables), source=meta["source"],
+                   data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
+
+
 def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extract_date=None) -> Dataset:
     """Read and validate an extract folder.
 
@@ -469,6 +498,8 @@ def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extrac
         Programme definition the extract must agree with.
     extract_date : date-like, optional
         Latest date allowed in the data; defaults to the programme's extract date.
+
+    A folder written by :func:`write_snapshot` (already validated) is opened directly.
 
     Raises
     ------
@@ -482,6 +513,8 @@ def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extrac
     warnings: list[str] = []
     if not folder.is_dir():
         raise ValidationError(str(folder), [Failure(str(folder), "", "folder does not exist", 0)])
+    if (folder / SNAPSHOT).exists() and extract_date is None:
+        return _read_snapshot(folder, prog)
     schemas = load_schemas()
     raw: dict[str, _Table] = {}
     tables: dict[str, pd.DataFrame] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Programme, load_programme
-from .data import Dataset, load_dataset
+from .data import Dataset, load_dataset, write_snapshot
 from .disclosure import rule_text
 
 __all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render"]
@@ -183,6 +183,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     scratch = None
+    scratch_dirs: list[Path] = []
     try:
         if data_dir is None:
             from .synth import generate, write
@@ -193,8 +194,12 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             write(generate(prog, seed=seed, **(synth_overrides or {})), data_dir)
         data_dir = Path(data_dir).resolve()
         ds = load_dataset(data_dir, prog)
+        # validate once; every notebook opens the typed snapshot (kept out of the published folder)
+        snap = Path(tempfile.mkdtemp(prefix="foundation-eval-snapshot-"))
+        scratch_dirs.append(snap)
+        write_snapshot(ds, snap)
         (work / "executed").mkdir()
-        todo = plan(ds, str(data_dir), programme, districts)
+        todo = plan(ds, str(snap), programme, districts)
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         failed: dict[str, str] = {}
         bar = None
@@ -242,7 +247,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        for d in [scratch, *scratch_dirs]:
+            if d is not None:
+                shutil.rmtree(d, ignore_errors=True)
     ok = tuple(j.name for j in todo if j.name not in failed)
     return RenderSummary(out, ok, failed, time.time() - t0)

@@ -258,3 +258,14 @@ def test_render_refuses_corrupted_extract_and_writes_nothing(case, extract_copy,
     assert "Traceback" not in err
     assert file in err and words in err and (not column or f"column {column}" in err)
     assert not out.exists() and not list(tmp_path.glob(".site.partial-*"))
+
+
+def test_snapshot_round_trip_keeps_types_and_hash(small_ds, tmp_path):
+    from foundation_eval.data import write_snapshot
+
+    snap = write_snapshot(small_ds, tmp_path / "snap")
+    again = load_dataset(snap)
+    assert again.data_hash == small_ds.data_hash
+    for name, frame in small_ds.tables.items():
+        assert list(frame.dtypes) == list(again.tables[name].dtypes), name
+        assert frame.equals(again.tables[name]), name
