@@ -137,7 +137,7 @@ def person_month_panel(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     listed = scr[scr.listed.astype(bool)][["person_id", "month"]].assign(_l=True)
     rep = rep.merge(listed, on=["person_id", "month"], how="left")
     me = (rep.month + 1).dt.start_time
-    rep["listed"] = rep._l.fillna(False).astype(bool)
+    rep["listed"] = rep._l.notna()
     go = pd.Series({d.id: d.go_live for d in prog.districts})
     rep["live"] = rep.month.values >= go.reindex(rep.district_id).values
 
