@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/foundation-eval render --out reports/demo
+	$(BIN)/foundation-eval render --out reports/demo --screenshots
 
 test: $(STAMP)
 	$(BIN)/ruff check foundation_eval tests benchmarks

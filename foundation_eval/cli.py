@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=20210101, help="seed of the synthetic force when no --data")
     r.add_argument("--district", action="append", help="render only this district (repeatable)")
     r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies (they need headless Chromium)")
+    r.add_argument("--screenshots", action="store_true", help="save a PNG of each page in OUT/screenshots for review")
 
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) generated from the schemas")
     d.add_argument("--out", default=None, help="write to this file instead of standard output")
@@ -79,7 +80,8 @@ def _render(args) -> int:
     from .reports import render
 
     try:
-        summary = render(args.data, args.out, args.programme, args.jobs, args.seed, args.district, pdf=not args.no_pdf)
+        summary = render(args.data, args.out, args.programme, args.jobs, args.seed, args.district, pdf=not args.no_pdf,
+                         screenshots=args.screenshots)
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         print("nothing was rendered", file=sys.stderr)

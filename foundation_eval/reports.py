@@ -57,8 +57,9 @@ class RenderSummary:
         return not self.failed
 
 
-def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job]:
-    """The reports a render produces: one per district (and more as report types are added)."""
+def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_reports: bool = True) -> list[Job]:
+    """The reports a render produces: one per district (or the named ones) and, unless ``force_reports``
+    is false, the force overview, the data quality report and the risk-tool validity study."""
     prog = ds.programme
     chosen = [prog.district(d) for d in districts] if districts else list(prog.districts)
     jobs = [
@@ -71,7 +72,7 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None) -> list[Job
         )
         for d in chosen
     ]
-    if districts:  # a render of named districts is only those districts
+    if not force_reports:
         return jobs
     jobs.insert(0, Job("force-overview", "Force overview for the Police and Crime Commissioner", "force_overview.ipynb",
                        {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
@@ -160,7 +161,8 @@ h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
 
 def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = "hiow",
            jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
-           synth_overrides: dict | None = None, pdf: bool = True) -> RenderSummary:
+           synth_overrides: dict | None = None, pdf: bool = True, force_reports: bool = True,
+           screenshots: bool = False) -> RenderSummary:
     """Render every report.
 
     Parameters
@@ -199,7 +201,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         scratch_dirs.append(snap)
         write_snapshot(ds, snap)
         (work / "executed").mkdir()
-        todo = plan(ds, str(snap), programme, districts)
+        todo = plan(ds, str(snap), programme, districts, force_reports)
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         failed: dict[str, str] = {}
         bar = None
@@ -230,6 +232,12 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         if bar:
             bar.close()
         (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
+        if screenshots:
+            from .export import screenshot
+
+            (work / "screenshots").mkdir()
+            for page in ["index", *(j.name for j in todo if j.name not in failed)]:
+                screenshot(work / f"{page}.html", work / "screenshots" / f"{page}.png")
         # force-wide headline estimates, computed once per render, under the names truth.json uses
         from .estimates import headline_estimates, results_json
 

@@ -38,11 +38,13 @@ def extract_copy(small_dir, tmp_path):
 
 @pytest.fixture(scope="session")
 def rendered_site(small_dir, tmp_path_factory):
-    """One district report rendered from the small force (PDF when Chromium is present)."""
+    """One district report and the force-wide reports rendered from the small force, with PDF and
+    screenshots when Chromium is present."""
     from foundation_eval.export import find_browser
     from foundation_eval.reports import render
 
     out = tmp_path_factory.mktemp("site") / "site"
-    summary = render(small_dir, out, jobs=1, districts=["SOU"], progress=False, pdf=find_browser() is not None)
+    browser = find_browser() is not None
+    summary = render(small_dir, out, jobs=2, districts=["SOU"], progress=False, pdf=browser, screenshots=browser)
     assert summary.ok, summary.failed
     return out

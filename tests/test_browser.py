@@ -26,6 +26,18 @@ def test_report_loads_in_chromium_with_figures_and_no_code(rendered_site):
 
 
 @needs_browser
+def test_every_report_type_loads_with_figures(rendered_site):
+    for page in ("force-overview", "ppit-validity", "data-quality", "index"):
+        dom, console = dump_dom(rendered_site / f"{page}.html")
+        assert "Uncaught" not in console, page
+        assert 'class="jp-InputArea' not in dom and "Traceback" not in dom, page
+        if page != "index":
+            assert len(re.findall(r"<img [^>]*alt=", dom)) >= 1, page
+            assert (rendered_site / f"{page}.pdf").exists()
+        assert (rendered_site / "screenshots" / f"{page}.png").stat().st_size > 5_000
+
+
+@needs_browser
 def test_screenshots_and_pdf_are_produced(rendered_site):
     shots = rendered_site / "screenshots"
     shots.mkdir(exist_ok=True)

@@ -47,11 +47,12 @@ def test_no_identifier_or_birth_date_in_any_output(rendered_site, small_dir):
         assert not hits, f"identifiers {sorted(hits)[:5]} found in {path.name}"
         born = [b for b in births if b in text]
         assert not born, f"birth year-months {born[:5]} found in {path.name}"
-    assert scanned >= 6  # html, pdf, xlsx, results/render json, executed notebook, index
+    assert scanned >= 15  # every report type: html, pdf, xlsx, executed notebook; results, render, index
 
 
 def test_results_json_identical_across_renders(rendered_site, small_dir, tmp_path):
-    again = render(small_dir, tmp_path / "again", jobs=1, districts=["SOU"], progress=False, pdf=False)
+    again = render(small_dir, tmp_path / "again", jobs=1, districts=["SOU"], progress=False, pdf=False,
+                   force_reports=False)
     assert again.ok
     a = (rendered_site / "results.json").read_text()
     b = (tmp_path / "again" / "results.json").read_text()
@@ -64,6 +65,7 @@ def test_results_json_identical_across_renders(rendered_site, small_dir, tmp_pat
 def test_synthetic_render_writes_truth_beside_results(seed, tmp_path):
     """`render` without data generates the force, and its truth sits next to its results."""
     out = render(None, tmp_path / "demo", jobs=1, districts=["EAS"], progress=False, pdf=False, seed=seed,
+                 force_reports=False,
                  synth_overrides={"scale": 0.2, "truth_replicates": 2})
     truth = json.loads((out.out / "truth.json").read_text())["effects"]
     results = json.loads((out.out / "results.json").read_text())["estimates"]

@@ -83,14 +83,15 @@ def test_render_cli_writes_index_and_code_free_pages(small_dir, tmp_path):
 def test_failing_report_does_not_stop_others(small_dir, tmp_path, monkeypatch):
     real_plan = reports.plan
 
-    def plan_with_broken(ds, data_dir, programme, districts=None):
-        jobs = real_plan(ds, data_dir, programme, districts)
+    def plan_with_broken(ds, data_dir, programme, districts=None, force_reports=True):
+        jobs = real_plan(ds, data_dir, programme, districts, force_reports)
         broken = reports.Job("district-broken", "Broken", "district_report.ipynb",
                              {**jobs[0].parameters, "district": "Atlantis"})
         return [broken, *jobs]
 
     monkeypatch.setattr(reports, "plan", plan_with_broken)
-    summary = reports.render(small_dir, tmp_path / "out", jobs=1, districts=["EAS"], progress=False)
+    summary = reports.render(small_dir, tmp_path / "out", jobs=1, districts=["EAS"], progress=False,
+                             force_reports=False, pdf=False)
     assert summary.succeeded == ("district-eas",)
     assert "district-broken" in summary.failed and "Atlantis" in summary.failed["district-broken"]
     assert "Not produced" in (tmp_path / "out" / "index.html").read_text()
