@@ -23,7 +23,7 @@ from .outcomes import fixed_window, reoffending_frame
 from .referrals import referral_frame, stage_table
 from .stats import wilson_interval
 
-__all__ = ["DistrictReport", "table_html", "count_phrase"]
+__all__ = ["DistrictReport", "table_html", "count_phrase", "provenance_html", "provenance_rows", "report_css"]
 
 
 def table_html(protected: Protected, formats: dict | None = None, caption: str | None = None,
@@ -35,6 +35,23 @@ def table_html(protected: Protected, formats: dict | None = None, caption: str |
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     body = shown.to_html(index=False, classes="fe-table", border=0, escape=True)
     return body.replace('<table border="0" class="dataframe fe-table">', f'<table class="fe-table">{cap}', 1)
+
+
+def provenance_rows(ds: Dataset, parameters: dict) -> list[tuple[str, str]]:
+    """What a reader needs to reproduce a report: programme, input hash, version, parameters, date."""
+    return [
+        ("Programme", f"{ds.programme.name} ({ds.programme.id})"),
+        ("Input data SHA-256", ds.data_hash),
+        ("foundation-eval version", __version__),
+        ("Parameters", ", ".join(f"{k}={v}" for k, v in parameters.items())),
+        ("Rendered", _dt.date.today().isoformat()),
+    ]
+
+
+def provenance_html(ds: Dataset, parameters: dict) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in provenance_rows(ds, parameters))
+    return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
 
 
 def count_phrase(value, threshold: int, noun: str = "people") -> str:
@@ -389,15 +406,7 @@ class DistrictReport:
 
     def provenance(self, parameters: dict | None = None) -> str:
         params = parameters or {"district": self.district, "period_start": self.start, "period_end": self.end}
-        rows = [
-            ("Programme", f"{self.ds.programme.name} ({self.ds.programme.id})"),
-            ("Input data SHA-256", self.ds.data_hash),
-            ("foundation-eval version", __version__),
-            ("Parameters", ", ".join(f"{k}={v}" for k, v in params.items())),
-            ("Rendered", _dt.date.today().isoformat()),
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
+        return provenance_html(self.ds, params)
 
 
 

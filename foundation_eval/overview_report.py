@@ -8,7 +8,6 @@ notebook ``notebooks/force_overview.ipynb`` only displays what these methods ret
 """
 from __future__ import annotations
 
-import datetime as _dt
 import html
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,11 +15,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from .cohort import person_frame, select
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, table_html
+from .district_report import count_phrase, provenance_html, table_html
 from .engagement import add_phase, first_engagement_frame, person_engagement
 from .figures import PALETTE, new_axes, to_html
 from .funnel_plot import FunnelPlotResult, funnel_plot, protect_units
@@ -677,15 +675,7 @@ class OverviewReport:
     def provenance(self, parameters: dict | None = None) -> str:
         params = parameters or {"programme": self.ds.programme.id, "period_start": self.start,
                                 "period_end": self.end}
-        rows = [
-            ("Programme", f"{self.ds.programme.name} ({self.ds.programme.id})"),
-            ("Input data SHA-256", self.ds.data_hash),
-            ("foundation-eval version", __version__),
-            ("Parameters", ", ".join(f"{k}={v}" for k, v in params.items())),
-            ("Rendered", _dt.date.today().isoformat()),
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
+        return provenance_html(self.ds, params)
 
     # ------------------------------------------------------------------ everything published
     def published_tables(self) -> dict[str, PublishedTable]:

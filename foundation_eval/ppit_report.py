@@ -35,7 +35,6 @@ Outcome definitions (``outcome=``)
 """
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import math
 from dataclasses import dataclass, field
@@ -44,12 +43,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import __version__
 from . import ppit as pv
 from .cohort import person_frame
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, report_css, table_html
+from .district_report import count_phrase, provenance_rows, report_css, table_html
 from .figures import GREY, PALETTE, new_axes, to_html
 from .outcomes import offence_frame
 from .stats import wilson_interval
@@ -1559,13 +1557,7 @@ class PpitValidityReport:
 
     def provenance(self, parameters: dict | None = None) -> str:
         params = parameters or self.parameters()
-        rows = [
-            ("Programme", f"{self.ds.programme.name} ({self.ds.programme.id})"),
-            ("Input data SHA-256", self.ds.data_hash),
-            ("foundation-eval version", __version__),
-            ("Parameters", ", ".join(f"{k}={v}" for k, v in params.items())),
-            ("Rendered", _dt.date.today().isoformat()),
-        ]
+        rows = provenance_rows(self.ds, params)
         body = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
         refs = list(REFERENCES)
         own = self.ds.programme.ppit_reference

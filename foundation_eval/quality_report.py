@@ -9,7 +9,6 @@ displays what these methods return.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import html
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,10 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from . import __version__
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase
+from .district_report import count_phrase, provenance_html
 from .figures import GREY, PALETTE, new_axes, to_html
 from .overview_report import PublishedTable, _absent, _drop, _typed
 from .schemas import TABLE_ORDER, load_schemas
@@ -470,15 +468,7 @@ class QualityReport:
 
     def provenance(self, parameters: dict | None = None) -> str:
         params = parameters or {"programme": self.ds.programme.id}
-        rows = [
-            ("Programme", f"{self.ds.programme.name} ({self.ds.programme.id})"),
-            ("Input data SHA-256", self.ds.data_hash),
-            ("foundation-eval version", __version__),
-            ("Parameters", ", ".join(f"{k}={v}" for k, v in params.items())),
-            ("Rendered", _dt.date.today().isoformat()),
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-        return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
+        return provenance_html(self.ds, params)
 
 
 def _join(names: list[str]) -> str:
