@@ -748,6 +748,15 @@ class PpitValidityReport:
         """Every table shown so far: (name, Protected table, count columns)."""
         return [(k, p, c) for k, (p, c) in self._published.items()]
 
+    def save_workbook(self, path) -> str:
+        """Write every table this report published to an XLSX workbook (call after the sections)."""
+        from .export import write_workbook
+
+        tables = {name: prot.display() for name, prot, _ in self.published_tables()}
+        tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})
+        write_workbook(tables, path)
+        return ""
+
     def _too_few(self, what: str) -> str:
         return (f"<p>Too few people to publish {_esc(what)}: fewer than {self.threshold} with or without the "
                 "outcome.</p>")

@@ -34,6 +34,7 @@ def test_every_report_type_loads_with_figures(rendered_site):
         if page != "index":
             assert len(re.findall(r"<img [^>]*alt=", dom)) >= 1, page
             assert (rendered_site / f"{page}.pdf").exists()
+            assert (rendered_site / f"{page}.xlsx").exists()
         assert (rendered_site / "screenshots" / f"{page}.png").stat().st_size > 5_000
 
 
