@@ -105,3 +105,18 @@ def test_invalid_extract_renders_nothing(extract_copy, tmp_path, capsys):
     assert main(["render", "--data", str(extract_copy), "--out", str(out)]) == 2
     assert not out.exists() and not list(tmp_path.glob(".site.partial-*"))
     assert "people.csv, column sex" in capsys.readouterr().err
+
+
+def test_every_notebook_is_clean_and_declares_its_parameters():
+    """Notebooks are stored without outputs, and papermill can read every parameter they declare."""
+    import papermill as pm
+
+    for nb_path in sorted(reports.notebook_dir().glob("*.ipynb")):
+        nb = json.loads(nb_path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and not c.get("execution_count") for c in code), nb_path.name
+        tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, nb_path.name
+        declared = reports._parameter_names(nb_path)
+        assert set(pm.inspect_notebook(str(nb_path))) == declared, nb_path.name
+        assert {"data_dir", "programme"} <= declared
