@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, list_programmes
+from .config import DEFAULT_PROGRAMME, ConfigError, list_programmes
 
 __all__ = ["main"]
 
@@ -27,17 +27,17 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("synth", help="generate a synthetic programme with known truth")
     s.add_argument("--out", required=True, help="folder to write the CSV tables and truth.json into")
     s.add_argument("--seed", type=int, default=20210101, help="random seed (same seed, identical files)")
-    s.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+    s.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
     s.add_argument("--scale", type=float, default=1.0, help="multiply the number of people (e.g. 0.2 for a small force)")
 
     v = sub.add_parser("validate", help="check an extract folder against the data contract")
     v.add_argument("folder", help="folder with one file per table")
-    v.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+    v.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
 
     r = sub.add_parser("render", help="render the reports (the synthetic force when no --data is given)")
     r.add_argument("--data", default=None, help="extract folder (default: generate the synthetic force)")
     r.add_argument("--out", default="reports/demo", help="output folder (replaced when the render completes)")
-    r.add_argument("--programme", default="hiow", help=f"programme id or TOML file (shipped: {progs})")
+    r.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
     r.add_argument("--jobs", type=int, default=None, help="parallel reports (default: all cores)")
     r.add_argument("--seed", type=int, default=20210101, help="seed of the synthetic force when no --data")
     r.add_argument("--district", action="append", help="render only this district (repeatable)")
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) generated from the schemas")
     d.add_argument("--out", default=None, help="write to this file instead of standard output")
+    d.add_argument("--programme", default=None,
+                   help=f"the contract as this programme uses it (its criteria, risk-tool items, pathways and extra "
+                        f"columns); default: the shared schema files (shipped: {progs})")
     return p
 
 
@@ -94,9 +97,14 @@ def _render(args) -> int:
 
 
 def _dictionary(args) -> int:
-    from .schemas import data_dictionary
+    from .schemas import data_dictionary, programme_schemas
 
-    text = data_dictionary()
+    if args.programme:
+        from .config import load_programme
+
+        text = data_dictionary(programme_schemas(load_programme(args.programme)))
+    else:
+        text = data_dictionary()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:

@@ -2,7 +2,7 @@
 
 Definitions
 -----------
-- *Eligible*: met all five criteria in at least one monthly screen.
+- *Eligible*: met all the programme's criteria in at least one monthly screen.
 - *Listed*: put on the programme list in at least one month (eligible while the district was live).
 - *Index date*: the first day of the first listed month for listed people, of the first eligible
   month for eligible people never listed.
@@ -19,6 +19,8 @@ from .data import Dataset
 __all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
 
 AGE_BANDS = [(0, 17, "under 18"), (18, 21, "18-21"), (22, 25, "22-25"), (26, 30, "26-30"), (31, 200, "31 and over")]
+# for a programme without an age band (eligibility at any adult age)
+AGE_BANDS_OPEN = [(0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 200, "45 and over")]
 PRIOR_BANDS = [(0, 0, "none"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
 
 
@@ -52,7 +54,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group)
     birth = f.person_id.map(ppl.birth_ym)
     f["age_at_index"] = [(m.ordinal - b.ordinal) // 12 for m, b in zip(f.index_month, birth, strict=True)]
-    f["age_band"] = _band(f.age_at_index, AGE_BANDS)
+    f["age_band"] = _band(f.age_at_index, AGE_BANDS if ds.programme.has_age_criterion else AGE_BANDS_OPEN)
     ex = ds.exits.set_index("person_id")
     f["exit_date"] = f.person_id.map(ex.exit_date)
     f["exit_reason"] = f.person_id.map(ex.exit_reason)
@@ -123,17 +125,19 @@ def table_one(persons: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(persons)
     rows = []
+    labels = set(persons.age_band.dropna())
+    bands = AGE_BANDS if labels <= {b[2] for b in AGE_BANDS} else AGE_BANDS_OPEN
     spec = [
         ("Sex", "sex", ["male", "female", "other", "unknown"]),
         ("Ethnic group", "ethnicity_group", ["white", "mixed", "asian", "black", "other", "unknown"]),
-        ("Age at listing", "age_band", [b[2] for b in AGE_BANDS]),
+        ("Age at listing", "age_band", [b[2] for b in bands]),
         ("DA offences in the 2 years before listing", "prior_da_band", [b[2] for b in PRIOR_BANDS]),
     ]
     for label, col, cats in spec:
         counts = persons[col].value_counts()
         for c in cats:
             k = int(counts.get(c, 0))
-            if k or c not in ("other", "under 18", "31 and over"):
+            if k or c not in ("other", "under 18", "31 and over", "45 and over"):
                 rows.append({"characteristic": label, "category": c, "n": k})
     if "ppit_priority" in persons and persons.ppit_priority.notna().any():
         pri = persons.ppit_priority

@@ -6,16 +6,25 @@ that file, never in code.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["District", "PpitItem", "OffenceType", "Service", "Programme", "load_programme", "list_programmes"]
+__all__ = ["District", "PpitItem", "OffenceType", "Service", "ExtraColumn", "Cost", "Programme", "load_programme",
+           "list_programmes", "DEFAULT_PROGRAMME", "AGE_CRITERION"]
 
 PROGRAMME_DIR = Path(__file__).parent / "programmes"
+# The one place that names the programme used when none is given (CLI, notebooks, ``generate``...).
 DEFAULT_PROGRAMME = "hiow"
+# Screening column of the age criterion; a programme has it exactly when it sets ``age_min``/``age_max``.
+AGE_CRITERION = "crit_age"
+# Tables a programme may extend with its own columns (``[[columns]]`` in the programme file).
+EXTENSIBLE_TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences",
+                     "rmps", "exits")
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ConfigError(ValueError):
@@ -64,6 +73,31 @@ class Service:
 
 
 @dataclass(frozen=True)
+class ExtraColumn:
+    """A programme-specific column added to one table of the data contract (``[[columns]]``).
+
+    ``values`` lists the allowed values (text columns); ``synthetic_weights`` (same length) is used only
+    by the synthetic generator to draw them.
+    """
+
+    table: str
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    values: tuple[str, ...] | None = None
+    synthetic_weights: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Spending in one period (e.g. a financial year), in the programme's currency."""
+
+    period: str
+    amount: float
+
+
+@dataclass(frozen=True)
 class Programme:
     """A programme read from its TOML file. Immutable; build a new one to change it."""
 
@@ -77,8 +111,8 @@ class Programme:
     extract_date: pd.Timestamp
     lockdown_months: tuple[pd.Period, ...]
     criteria: tuple[tuple[str, str], ...]
-    age_min: int
-    age_max: int
+    age_min: int | None
+    age_max: int | None
     disclosure_threshold: int
     windows_months: tuple[int, ...]
     engagement_window_days: int
@@ -94,6 +128,29 @@ class Programme:
     pathways: tuple[str, ...]
     synthetic: dict = field(default_factory=dict, hash=False, compare=False)
     source: str = ""
+    behaviour_change: tuple[str, ...] = ()
+    columns: tuple[ExtraColumn, ...] = ()
+    costs: tuple[Cost, ...] = ()
+    currency: str = "GBP"
+    partners: tuple[str, ...] = ()
+
+    @property
+    def has_risk_tool(self) -> bool:
+        """True when the programme defines a risk tool (a ``[ppit]`` section with items)."""
+        return bool(self.ppit_items)
+
+    @property
+    def has_age_criterion(self) -> bool:
+        """True when eligibility includes an age band (``age_min``/``age_max`` set)."""
+        return self.age_min is not None or self.age_max is not None
+
+    @property
+    def total_cost(self) -> float | None:
+        return float(sum(c.amount for c in self.costs)) if self.costs else None
+
+    def columns_for(self, table: str) -> tuple[ExtraColumn, ...]:
+        """The programme's extra columns of one table."""
+        return tuple(c for c in self.columns if c.table == table)
 
     @property
     def months(self) -> pd.PeriodIndex:
@@ -117,7 +174,7 @@ class Programme:
 
     @property
     def ppit_max(self) -> int:
-        return max(self.ppit_scale) * len(self.ppit_items)
+        return max(self.ppit_scale) * len(self.ppit_items) if self.ppit_items else 0
 
     def districts_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -138,7 +195,7 @@ def list_programmes() -> list[str]:
 
 
 def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
-    """Read a programme by shipped id (e.g. ``"hiow"``) or from a TOML file path."""
+    """Read a programme by shipped id (see :func:`list_programmes`) or from a TOML file path."""
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = PROGRAMME_DIR / f"{name_or_path}.toml"
@@ -149,7 +206,8 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
     where = path.name
     try:
         prog, study, elig = raw["programme"], raw["study"], raw["eligibility"]
-        ppit = raw["ppit"]
+        # the risk tool is optional: a programme without one leaves out [ppit] (and every risk-tool report)
+        ppit = raw.get("ppit", {})
         districts = tuple(
             District(
                 id=str(d["id"]),
@@ -161,7 +219,17 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             )
             for d in raw["districts"]
         )
-        items = tuple(PpitItem(i["id"], i["label"], i["domain"], i["time"]) for i in ppit["items"])
+        items = tuple(PpitItem(i["id"], i["label"], i["domain"], i["time"]) for i in ppit.get("items", []))
+        columns = tuple(
+            ExtraColumn(
+                table=str(c["table"]), name=str(c["name"]), type=str(c.get("type", "string")),
+                description=str(c.get("description", "")), required=bool(c.get("required", False)),
+                values=tuple(str(v) for v in c["values"]) if "values" in c else None,
+                synthetic_weights=tuple(float(w) for w in c["synthetic_weights"]) if "synthetic_weights" in c else None,
+            )
+            for c in raw.get("columns", [])
+        )
+        costs = tuple(Cost(str(c["period"]), float(c["amount"])) for c in raw.get("costs", {}).get("periods", []))
         offences = tuple(
             OffenceType(o["id"], o["label"], bool(o["da_possible"]), float(o["chi_days"]), int(o["severity"]))
             for o in raw["offence_types"]
@@ -178,16 +246,16 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             extract_date=pd.Timestamp(study["extract_date"]),
             lockdown_months=tuple(_month(m, f"{where} lockdown_months") for m in study.get("lockdown_months", [])),
             criteria=tuple((c["column"], c["label"]) for c in elig["criteria"]),
-            age_min=int(elig["age_min"]),
-            age_max=int(elig["age_max"]),
+            age_min=int(elig["age_min"]) if "age_min" in elig else None,
+            age_max=int(elig["age_max"]) if "age_max" in elig else None,
             disclosure_threshold=int(raw.get("disclosure", {}).get("threshold", 10)),
             windows_months=tuple(int(w) for w in raw.get("outcomes", {}).get("windows_months", [6, 12, 24])),
             engagement_window_days=int(raw.get("outcomes", {}).get("engagement_window_days", 90)),
-            ppit_name=str(ppit["name"]),
+            ppit_name=str(ppit["name"]) if ppit else "",
             ppit_reference=str(ppit.get("reference", "")),
-            ppit_scale=tuple(int(v) for v in ppit["scale"]),
+            ppit_scale=tuple(int(v) for v in ppit["scale"]) if ppit else (),
             ppit_scale_labels=tuple(ppit.get("scale_labels", [])),
-            ppit_threshold=int(ppit["priority_threshold"]),
+            ppit_threshold=int(ppit["priority_threshold"]) if ppit else 0,
             ppit_items=items,
             districts=districts,
             offence_types=offences,
@@ -195,6 +263,11 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             pathways=tuple(raw["services"]["pathways"]),
             synthetic=dict(raw.get("synthetic", {})),
             source=str(path),
+            behaviour_change=tuple(str(s) for s in raw["services"].get("behaviour_change", [])),
+            columns=columns,
+            costs=costs,
+            currency=str(raw.get("costs", {}).get("currency", "GBP")),
+            partners=tuple(str(x) for x in prog.get("partners", [])),
         )
     except KeyError as exc:
         raise ConfigError(f"{where}: missing required key {exc}") from exc
@@ -208,8 +281,33 @@ def _check(p: Programme, where: str) -> None:
         raise ConfigError(f"{where}: district ids are not unique")
     if p.study_end < p.study_start:
         raise ConfigError(f"{where}: study.end is before study.start")
-    if len(p.ppit_items) == 0 or len({i.id for i in p.ppit_items}) != len(p.ppit_items):
-        raise ConfigError(f"{where}: PPIT items must be present and unique")
+    if len({i.id for i in p.ppit_items}) != len(p.ppit_items):
+        raise ConfigError(f"{where}: PPIT items must be unique")
+    if p.ppit_name and not p.ppit_items:
+        raise ConfigError(f"{where}: [ppit] needs items (leave the section out for a programme without a risk tool)")
+    crit = [c for c, _ in p.criteria]
+    if not crit or len(set(crit)) != len(crit) or not all(_SNAKE.match(c) for c in crit):
+        raise ConfigError(f"{where}: eligibility criteria need unique snake_case column names")
+    if (p.age_min is None) != (p.age_max is None):
+        raise ConfigError(f"{where}: set both eligibility.age_min and age_max, or neither")
+    if p.has_age_criterion != (AGE_CRITERION in crit):
+        raise ConfigError(f"{where}: an age band (age_min/age_max) needs the criterion column {AGE_CRITERION!r} "
+                          "and that column needs an age band")
+    bad = [s for s in p.behaviour_change if s not in {x.id for x in p.services}]
+    if bad:
+        raise ConfigError(f"{where}: services.behaviour_change names unknown services {bad}")
+    seen = set()
+    for c in p.columns:
+        key = (c.table, c.name)
+        if c.table not in EXTENSIBLE_TABLES or not _SNAKE.match(c.name) or key in seen:
+            raise ConfigError(f"{where}: column {c.table}.{c.name}: needs a known table and a unique snake_case name")
+        seen.add(key)
+        if c.type not in {"string", "integer", "number", "boolean", "date", "yearmonth"}:
+            raise ConfigError(f"{where}: column {c.table}.{c.name}: unknown type {c.type!r}")
+        if c.values is not None and (c.type != "string" or not c.values):
+            raise ConfigError(f"{where}: column {c.table}.{c.name}: allowed values need a non-empty list and type string")
+        if c.synthetic_weights is not None and (c.values is None or len(c.synthetic_weights) != len(c.values)):
+            raise ConfigError(f"{where}: column {c.table}.{c.name}: synthetic_weights need one weight per value")
     for i in p.ppit_items:
         if i.domain not in {"offending", "offender"} or i.time not in {"recent", "historic"}:
             raise ConfigError(f"{where}: PPIT item {i.id} needs domain offending/offender and time recent/historic")

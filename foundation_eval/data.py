@@ -20,8 +20,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .config import Programme, load_programme
-from .schemas import TABLE_ORDER, TableSchema, load_schemas
+from .config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
+from .schemas import TABLE_ORDER, TableSchema, programme_schemas
 
 __all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_snapshot"]
 
@@ -368,15 +368,16 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
         _fail(failures, t, "listed", "listed but not eligible", m, show=False)
         m = listed & ~live_mask & scr.district_id.isin(go.index)
         _fail(failures, t, "listed", "listed before the district went live", m, show=False)
-        if people is not None and "crit_age" in scr:
+        if people is not None and prog.has_age_criterion and AGE_CRITERION in scr:
             birth = people.drop_duplicates("person_id").set_index("person_id").birth_ym
             b = scr.person_id.map(birth)
             ok = b.notna() & scr.month.notna()
             age = pd.Series(np.nan, index=scr.index)
             age[ok] = [(m_.ordinal - b_.ordinal) // 12 for m_, b_ in zip(scr.month[ok], b[ok], strict=True)]
             in_band = (age >= prog.age_min) & (age <= prog.age_max)
-            m = ok & scr.crit_age.notna() & (scr.crit_age.fillna(False).astype(bool) != in_band)
-            _fail(failures, t, "crit_age", f"crit_age disagrees with birth_ym (age band {prog.age_min}-{prog.age_max})", m,
+            crit_age = scr[AGE_CRITERION]
+            m = ok & crit_age.notna() & (crit_age.fillna(False).astype(bool) != in_band)
+            _fail(failures, t, AGE_CRITERION, f"{AGE_CRITERION} disagrees with birth_ym (age band {prog.age_min}-{prog.age_max})", m,
                   show=False)
     pp = T("ppit_assessments")
     if pp is not None and len(pp):
@@ -487,7 +488,7 @@ def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
                    data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
 
 
-def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extract_date=None) -> Dataset:
+def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME, extract_date=None) -> Dataset:
     """Read and validate an extract folder.
 
     Parameters
@@ -515,7 +516,8 @@ def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extrac
         raise ValidationError(str(folder), [Failure(str(folder), "", "folder does not exist", 0)])
     if (folder / SNAPSHOT).exists() and extract_date is None:
         return _read_snapshot(folder, prog)
-    schemas = load_schemas()
+    # the shared contract as this programme uses it: its criteria, risk-tool items, pathways and extra columns
+    schemas = programme_schemas(prog)
     raw: dict[str, _Table] = {}
     tables: dict[str, pd.DataFrame] = {}
     used: list[Path] = []
@@ -532,6 +534,10 @@ def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extrac
             else:
                 warnings.append(f"optional table {name} is absent: its sections are left out")
                 tables[name] = pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema.fields})
+            continue
+        if name == "ppit_assessments" and not prog.has_risk_tool:
+            failures.append(Failure(found[0].name, "", f"the programme {prog.id!r} defines no risk tool: remove this "
+                                    "table or add a [ppit] section to the programme file", 0))
             continue
         used.append(found[0])
         t = _read(found[0], schema, failures)
@@ -561,7 +567,7 @@ def load_dataset(folder: str | Path, programme: Programme | str = "hiow", extrac
     )
 
 
-def validate_folder(folder: str | Path, programme: Programme | str = "hiow") -> list[Failure]:
+def validate_folder(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME) -> list[Failure]:
     """All failures of an extract (empty when it is valid)."""
     try:
         load_dataset(folder, programme)

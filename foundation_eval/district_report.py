@@ -54,6 +54,14 @@ def provenance_html(ds: Dataset, parameters: dict) -> str:
     return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
 
 
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """A small number in words, as a sentence would use it ("five"); digits from 11."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
+
+
 def count_phrase(value, threshold: int, noun: str = "people") -> str:
     """A count for a sentence, never revealing a suppressed value."""
     if value is None or pd.isna(value):
@@ -159,7 +167,8 @@ class DistrictReport:
 
         tables = dict(self.published)
         tables.setdefault("Monthly list", self.list_sizes.display().assign(month=lambda f: f.month.astype(str)))
-        tables.setdefault("PPIT score bands", self.ppit.display())
+        if self.ds.programme.has_risk_tool:
+            tables.setdefault("PPIT score bands", self.ppit.display())
         tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})
         write_workbook(tables, path)
         return ""
@@ -200,13 +209,15 @@ class DistrictReport:
     def list_size_section(self) -> str:
         sizes = self.list_sizes.table
         per = "quarter" if str(sizes.month.dtype).startswith("period[Q") else "month"
-        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}")
-        alt = (f"Line chart of the number of people meeting all five criteria and the number listed each month in "
+        n_crit = number_word(len(self.ds.programme.criteria))
+        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}",
+                            eligible_label=f"Met all {n_crit} criteria")
+        alt = (f"Line chart of the number of people meeting all {n_crit} criteria and the number listed each month in "
                f"{self.name}, {self.start} to {self.end}.")
         note = (" Counts here are of people per quarter: monthly counts in this area are mostly too small to publish."
                 if per == "quarter" else "")
-        return ("<h2>Monthly list</h2><p>Each month police data are screened against the five criteria; people in a "
-                f"live district who meet all five are listed.{note}</p>" + to_html(ax, alt))
+        return (f"<h2>Monthly list</h2><p>Each month police data are screened against the {n_crit} criteria; people "
+                f"in a live district who meet all {n_crit} are listed.{note}</p>" + to_html(ax, alt))
 
     def table_one_section(self) -> str:
         return ("<h2>Who was listed</h2><p>Characteristics of listed people at their first listing.</p>"
@@ -215,7 +226,10 @@ class DistrictReport:
                                      "percent": "Percent"}))
 
     def ppit_section(self) -> str:
+        """Risk-tool scores of listed people; empty for a programme without a risk tool."""
         prog = self.ds.programme
+        if not prog.has_risk_tool:
+            return ""
         ax = ppit_histogram(self.ppit.table, prog.ppit_threshold, title=f"PPIT total scores: {self.name}")
         alt = (f"Bar chart of the number of listed people in bands of PPIT total from 0 to {prog.ppit_max}; totals at or "
                f"above {prog.ppit_threshold} mark a priority perpetrator.")
@@ -230,8 +244,9 @@ class DistrictReport:
 
     def funnel_section(self) -> str:
         ax = funnel_plot(self.funnel.table, title=f"From listing to completed service: {self.name}")
-        alt = ("Bar chart of the percentage of listed people reaching each stage: assessed, contacted, engaged, "
-               "referred, started and completed a service, with 95% intervals.")
+        stages = ", ".join(k for k in self.funnel.table.stage if k not in ("listed", "completed"))
+        alt = (f"Bar chart of the percentage of listed people reaching each stage: {stages} and completed a service, "
+               "with 95% intervals.")
         tab = self._table("Engagement funnel", self.funnel, {"percent": "{:.1f}%", "ci_low": "{:.1f}%", "ci_high": "{:.1f}%",
                                        "percent_of_previous": "{:.0f}%"},
                          rename={"stage": "Stage key", "label": "Stage", "n": "People", "percent": "% of listed",
@@ -324,8 +339,35 @@ class DistrictReport:
                                       "complete_high": "95% high"})
         else:
             body = "<p>No referrals were recorded.</p>"
+        body += self._extra_column_tables(refs)
         return (f"<h2>Referrals</h2><p>{html.escape(sentence)} The table counts referrals (a person may have several) "
                 f"by reducing-reoffending pathway.</p>{body}")
+
+    def _extra_column_tables(self, refs: pd.DataFrame) -> str:
+        """Referral stages by each programme-specific column of referrals with allowed values (e.g. a
+        referral route); nothing for a programme without such columns."""
+        out = ""
+        for col in self.ds.programme.columns_for("referrals"):
+            if col.values is None or col.name not in refs or not len(refs):
+                continue
+            st = stage_table(refs.assign(**{col.name: refs[col.name].fillna("not recorded")}), by=col.name)
+            st = st[st[col.name] != "All"]
+            st[col.name] = st[col.name].str.replace("_", " ")
+            tab = protect(st, {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
+                               "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low",
+                                           "complete_high"],
+                               "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []},
+                          self.threshold, additive=True)
+            heading = col.name.replace("_", " ").capitalize()
+            out += f"<p>{html.escape(col.description)}</p>" + self._table(
+                f"Referrals by {col.name.replace('_', ' ')}", tab,
+                {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct", "complete_low",
+                                        "complete_high")},
+                rename={col.name: heading, "referred": "Referred", "accepted": "Accepted", "started": "Started",
+                        "completed": "Completed", "dropped": "Dropped", "start_pct": "% started",
+                        "start_low": "95% low", "start_high": "95% high", "complete_pct": "% of starters completing",
+                        "complete_low": "95% low", "complete_high": "95% high"})
+        return out
 
     @cached_property
     def reoffending_frames(self):
@@ -396,8 +438,8 @@ class DistrictReport:
     def methods(self) -> str:
         prog = self.ds.programme
         crit = "".join(f"<li>{html.escape(label)}</li>" for _, label in prog.criteria)
-        return ("<h2>Methods</h2><p>People are counted once, from their first listing (the index date). The five "
-                f"criteria are:</p><ul>{crit}</ul><p>Percentages carry Wilson (1927) score intervals. Engagement means "
+        return ("<h2>Methods</h2><p>People are counted once, from their first listing (the index date). The "
+                f"{number_word(len(prog.criteria))} criteria are:</p><ul>{crit}</ul><p>Percentages carry Wilson (1927) score intervals. Engagement means "
                 "at least one contact recorded as engaged on or after the index date. Referral stages count people "
                 "who reached each stage with any service.</p>")
 

@@ -13,7 +13,7 @@ import pandas as pd
 from .data import Dataset
 from .stats import wilson_interval
 
-__all__ = ["FUNNEL_STAGES", "FunnelResult", "funnel", "person_engagement"]
+__all__ = ["FUNNEL_STAGES", "FunnelResult", "funnel", "funnel_stages", "person_engagement"]
 
 FUNNEL_STAGES = (
     ("listed", "Listed"),
@@ -24,6 +24,11 @@ FUNNEL_STAGES = (
     ("started", "Started a service"),
     ("completed", "Completed a service"),
 )
+
+
+def funnel_stages(programme) -> tuple[tuple[str, str], ...]:
+    """The funnel's stages for a programme: without a risk tool there is no assessment stage."""
+    return tuple(s for s in FUNNEL_STAGES if s[0] != "assessed" or programme.has_risk_tool)
 
 
 def person_engagement(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
@@ -80,15 +85,16 @@ def funnel(ds: Dataset, persons: pd.DataFrame, level: float = 0.95) -> FunnelRes
     ``percent_of_previous`` is the conversion from the stage before.
     """
     flags = person_engagement(ds, persons)
+    stages = funnel_stages(ds.programme)
     # stages are nested: a person counts at a stage only if they reached every stage before it
     reached = np.ones(len(flags), bool)
-    for key, _ in FUNNEL_STAGES:
+    for key, _ in stages:
         reached &= flags[key].to_numpy(bool)
         flags[key] = reached.copy()
     n_listed = len(flags)
     rows = []
     prev = None
-    for key, label in FUNNEL_STAGES:
+    for key, label in stages:
         k = int(flags[key].sum())
         lo, hi = wilson_interval(k, n_listed, level) if n_listed else (np.nan, np.nan)
         rows.append({

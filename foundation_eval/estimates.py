@@ -25,7 +25,7 @@ from .stats import newcombe_difference
 
 __all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
            "referral_start_rd_programme", "reoffending_12m_rd_programme", "reoffending_hr_programme",
-           "ppit_auc_12m", "ppit_icc2_total", "analysis_frame"]
+           "ppit_auc_12m", "ppit_icc2_total", "analysis_frame", "estimators_for"]
 
 
 @dataclass(frozen=True)
@@ -214,17 +214,24 @@ def ppit_icc2_total(ds: Dataset, frame: pd.DataFrame | None = None, level: float
 
 ESTIMATORS = (engagement_rd_practitioner, referral_start_rd_programme, reoffending_12m_rd_programme,
               reoffending_hr_programme, ppit_auc_12m, ppit_icc2_total)
+RISK_TOOL_ESTIMATORS = (ppit_auc_12m, ppit_icc2_total)
+
+
+def estimators_for(programme) -> tuple:
+    """The headline estimators that apply to a programme: without a risk tool, none of the risk-tool ones."""
+    return tuple(f for f in ESTIMATORS if programme.has_risk_tool or f not in RISK_TOOL_ESTIMATORS)
 
 
 def headline_estimates(ds: Dataset, level: float = 0.95) -> list[Estimate]:
     """Every headline estimate the extract supports, computed from one shared analysis frame.
 
     An estimate the data cannot support (e.g. no risk-tool assessments, no comparison group) is left
-    out rather than failing the others; :func:`not_estimable` says which and why.
+    out rather than failing the others; :func:`not_estimable` says which and why. A programme without a
+    risk tool has no risk-tool estimands at all (:func:`estimators_for`).
     """
     frame = analysis_frame(ds)
     out = []
-    for f in ESTIMATORS:
+    for f in estimators_for(ds.programme):
         try:
             out.append(f(ds, frame, level))
         except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
@@ -235,7 +242,7 @@ def headline_estimates(ds: Dataset, level: float = 0.95) -> list[Estimate]:
 def not_estimable(ds: Dataset, estimates: list[Estimate]) -> list[str]:
     """Names of headline estimands missing from ``estimates``."""
     have = {e.name for e in estimates}
-    return [f.__name__ for f in ESTIMATORS if f.__name__ not in have]
+    return [f.__name__ for f in estimators_for(ds.programme) if f.__name__ not in have]
 
 
 def results_json(estimates: list[Estimate]) -> str:

@@ -60,14 +60,15 @@ def to_html(fig_or_ax, alt: str, caption: str | None = None) -> str:
             f'style="max-width:100%">{cap}</figure>')
 
 
-def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title: str = "", ax=None):
+def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title: str = "", ax=None,
+                   eligible_label: str = "Met all the criteria"):
     """Monthly eligible and listed counts (suppressed months left as gaps)."""
     ax = new_axes(ax)
     x = sizes.month.dt.to_timestamp()
     listed = pd.to_numeric(sizes.listed, errors="coerce")
     ax.fill_between(x, 0, listed.fillna(0), where=listed.notna().to_numpy(), step="mid", color=PALETTE[1], alpha=0.45,
                     linewidth=0, label="Listed")
-    ax.plot(x, sizes.eligible, color=PALETTE[0], label="Met all five criteria", lw=1.8, drawstyle="steps-mid")
+    ax.plot(x, sizes.eligible, color=PALETTE[0], label=eligible_label, lw=1.8, drawstyle="steps-mid")
     if go_live is not None:
         ax.axvline(go_live.to_timestamp(), color=GREY, ls="--", lw=1)
         ax.annotate("go-live", (go_live.to_timestamp(), ax.get_ylim()[1]), color=GREY, fontsize=8,

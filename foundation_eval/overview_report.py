@@ -18,7 +18,7 @@ import pandas as pd
 from .cohort import person_frame, select
 from .data import Dataset
 from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, provenance_html, table_html
+from .district_report import count_phrase, number_word, provenance_html, table_html
 from .engagement import add_phase, first_engagement_frame, person_engagement
 from .figures import PALETTE, new_axes, to_html
 from .funnel_plot import FunnelPlotResult, funnel_plot, protect_units
@@ -252,7 +252,7 @@ class OverviewReport:
         except Exception:  # noqa: BLE001 - fall back to the estimators that can run
             frame = est.analysis_frame(self.ds)
             out = []
-            for f in est.ESTIMATORS:
+            for f in est.estimators_for(self.ds.programme):
                 try:
                     out.append(f(self.ds, frame))
                 except Exception as exc:  # noqa: BLE001
@@ -480,7 +480,8 @@ class OverviewReport:
         listed, year, plans = self.listed, self.year, self.plans
         n = len(listed)
         flags = person_engagement(self.ds, self.persons)
-        count(o[0], "People meeting all five criteria in the period", len(self.persons), "Direct measure")
+        count(o[0], f"People meeting all {number_word(len(self.ds.programme.criteria))} criteria in the period",
+              len(self.persons), "Direct measure")
         count(o[0], "People put on the programme list", n, "Direct measure")
         prop(o[0], "Listed people assessed with the PPIT", flags.assessed.sum(), n, "Direct measure",
              "ppit_assessments")
@@ -576,7 +577,10 @@ class OverviewReport:
                                "percent": "Percent", "ci_low": "95% low", "ci_high": "95% high"})
 
     def pillars_section(self) -> str:
-        """Share of risk management plans with each of the four pillars, with Wilson intervals."""
+        """Share of risk management plans with each of the four pillars, with Wilson intervals; nothing when the
+        extract has no plans table (e.g. a programme that does not record plans)."""
+        if "rmps" in self.absent:
+            return ""
         tab = self.pillars_table
         t = tab.protected.table
         head = ("<h2>Risk management plans: the four pillars</h2><p>Each listed person should have a risk management "
@@ -682,7 +686,8 @@ class OverviewReport:
         """Every table this report publishes, by name (for a workbook and for checks)."""
         out = {f"funnel_{key}": self._funnel_table(key) for key, v in self.funnels.items() if v[2] is not None}
         out["commissioning_outcomes"] = self.outcomes_table
-        out["rmp_pillars"] = self.pillars_table
+        if "rmps" not in self.absent:
+            out["rmp_pillars"] = self.pillars_table
         out["headline_estimates"] = self.estimates_table
         return out
 

@@ -1,34 +1,43 @@
-"""District x month panels of outcomes among eligible people, for staggered-adoption designs.
+"""District x period panels of outcomes among eligible people, for staggered-adoption designs.
 
-One row per district and study month: eligible people screened that month (``eligible``), how many
-of them were listed, DA offences they committed in that month (``da_events``) and the rate per
-eligible person-month, engagement and referral starts in the month, and the district's go-live as
-the first treated period (a month index, 0 = the first study month).
+One row per district and study period (a month, or a quarter with ``freq="Q"``): eligible
+person-months screened in the period (``eligible``), distinct eligible people (``people``), how many
+of those person-months were listed, DA offences committed by eligible people in the months they were
+eligible (``da_events``) and the rate per eligible person-month, person-months with an engaged contact
+and with a referral start, and the district's go-live as the first treated period.
+
+Rates are always per eligible *person-month*, whatever the period length, so monthly and quarterly
+panels estimate effects in the same units. A quarterly panel pools three months: with 14 districts
+and 5 to 25 eligible people a district-month, monthly rates are very noisy and small districts have
+months with nobody eligible (the rate is then undefined and the panel unbalanced); district-quarters
+are rarely empty.
+
+A period is *treated* from the one that contains the go-live month. When go-live falls inside a
+quarter, that quarter mixes months before and after go-live; every shipped programme goes live at a
+quarter start, and :func:`district_period_panel` warns otherwise.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from .data import Dataset
 
-__all__ = ["district_month_panel"]
+__all__ = ["district_month_panel", "district_period_panel"]
+
+_COLUMNS = ["district_id", "month", "t", "first_treated", "live", "eligible", "listed", "da_events", "da_rate",
+            "engaged", "engaged_rate", "referral_starts", "referral_rate"]
 
 
-def district_month_panel(ds: Dataset) -> pd.DataFrame:
-    """Balanced district x month panel.
-
-    Columns: ``district_id, month, t`` (month index from 0), ``first_treated`` (month index of go-live;
-    0 means never treated within the study, as :func:`foundation_eval.impact.staggered_did` expects, so
-    go-live indices are shifted by 1), ``live, eligible, listed, da_events, da_rate, engaged, engaged_rate,
-    referral_starts, referral_rate``.
-    """
-    prog = ds.programme
-    months = prog.months
+def _eligible_months(ds: Dataset) -> pd.DataFrame:
+    """Eligible person-months with DA events, engagement and referral starts in the month."""
     scr = ds.screening
     el = scr[scr.eligible.astype(bool)][["person_id", "month", "district_id", "listed"]]
     off = ds.offences
-    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]].assign(month=lambda f: f.offence_date.dt.to_period("M"))
+    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]].assign(
+        month=lambda f: f.offence_date.dt.to_period("M"))
     ev = da.groupby(["person_id", "month"]).size().rename("da_events").reset_index()
     el = el.merge(ev, on=["person_id", "month"], how="left")
     con = ds.contacts
@@ -48,22 +57,90 @@ def district_month_panel(ds: Dataset) -> pd.DataFrame:
     el = el.fillna({"da_events": 0, "engaged": 0, "referral_starts": 0})
     el["engaged"] = (el.engaged > 0).astype(int)
     el["referral_starts"] = (el.referral_starts > 0).astype(int)
-    g = el.groupby(["district_id", "month"]).agg(eligible=("person_id", "size"), listed=("listed", "sum"),
-                                                 da_events=("da_events", "sum"), engaged=("engaged", "sum"),
-                                                 referral_starts=("referral_starts", "sum"))
-    full = pd.MultiIndex.from_product([list(prog.district_ids), months], names=["district_id", "month"])
+    el["listed"] = el.listed.astype(bool).astype(int)
+    return el
+
+
+def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd.DataFrame:
+    """Balanced district x period panel of eligible people's outcomes.
+
+    Parameters
+    ----------
+    ds : Dataset
+    freq : {"M", "Q"}
+        Monthly or quarterly periods.
+    exclude_months : iterable of Period or str
+        Months left out before aggregating (e.g. COVID-19 lockdown months). A period whose months are
+        all excluded is dropped for every district, so the panel stays balanced; a district's go-live
+        period then moves to the first remaining period at or after go-live.
+
+    Returns
+    -------
+    DataFrame
+        ``district_id, period, month`` (the period, kept under its historical name), ``t`` (1-based
+        period index), ``first_treated`` (``t`` of the first period containing or after go-live; 0 for
+        districts never live within the study, as :func:`foundation_eval.impact.staggered_did`
+        expects), ``live, n_months`` (months of the period kept), ``eligible`` (eligible person-months),
+        ``people`` (distinct eligible people), ``listed`` (listed person-months), ``da_events,
+        da_rate`` (DA offences per eligible person-month), ``engaged, engaged_rate`` (person-months with
+        an engaged contact, per eligible person-month), ``referral_starts, referral_rate``.
+        ``da_rate`` and the other rates are missing where nobody was eligible.
+    """
+    if freq not in ("M", "Q"):
+        raise ValueError("freq must be 'M' (months) or 'Q' (quarters)")
+    prog = ds.programme
+    months = prog.months
+    drop = {pd.Period(m, "M") for m in exclude_months}
+    kept = pd.PeriodIndex([m for m in months if m not in drop], freq="M")
+    if not len(kept):
+        raise ValueError("every study month is excluded")
+    el = _eligible_months(ds)
+    el = el[el.month.isin(kept)]
+    el["period"] = el.month.dt.asfreq(freq) if freq == "Q" else el.month
+    per_of = pd.Series(kept.asfreq(freq) if freq == "Q" else kept, index=kept)
+    periods = pd.PeriodIndex(pd.unique(per_of.to_numpy()), freq=freq)
+    g = el.groupby(["district_id", "period"]).agg(
+        eligible=("person_id", "size"), people=("person_id", "nunique"), listed=("listed", "sum"),
+        da_events=("da_events", "sum"), engaged=("engaged", "sum"), referral_starts=("referral_starts", "sum"))
+    full = pd.MultiIndex.from_product([list(prog.district_ids), periods], names=["district_id", "period"])
     g = g.reindex(full, fill_value=0).reset_index()
-    g["t"] = (g.month - months[0]).apply(lambda x: x.n)
-    go = {d.id: d.go_live for d in prog.districts}
-    first = {k: (months.get_loc(v) + 1 if v in months else (0 if v > months[-1] else 1)) for k, v in go.items()}
+    pos = {p: i + 1 for i, p in enumerate(periods)}
+    g["t"] = g.period.map(pos).astype(int)
+    n_months = per_of.groupby(per_of.to_numpy()).size()
+    g["n_months"] = g.period.map(n_months).astype(int)
+    first = {}
+    for d in prog.districts:
+        go = d.go_live
+        if freq == "Q" and go.month % 3 != 1:
+            warnings.warn(f"{d.id} goes live in {go}, inside a quarter: that quarter counts as treated although "
+                          "it includes months before go-live", stacklevel=2)
+        if go > months[-1]:
+            first[d.id] = 0
+            continue
+        later = kept[kept >= go]
+        if not len(later):
+            first[d.id] = 0
+            continue
+        p = later[0].asfreq(freq) if freq == "Q" else later[0]
+        first[d.id] = pos[p]
     g["first_treated"] = g.district_id.map(first).astype(int)
-    g["t"] = g.t + 1  # periods count from 1 so that 0 can mean never treated
     g["live"] = (g.first_treated > 0) & (g.t >= g.first_treated)
     with np.errstate(invalid="ignore", divide="ignore"):
-        g["da_rate"] = np.where(g.eligible > 0, g.da_events / g.eligible, np.nan)
-        g["engaged_rate"] = np.where(g.eligible > 0, g.engaged / g.eligible, np.nan)
-        g["referral_rate"] = np.where(g.eligible > 0, g.referral_starts / g.eligible, np.nan)
-    for c in ("eligible", "listed", "da_events", "engaged", "referral_starts"):
+        for num, rate in (("da_events", "da_rate"), ("engaged", "engaged_rate"), ("referral_starts", "referral_rate")):
+            g[rate] = np.where(g.eligible > 0, g[num] / g.eligible, np.nan)
+    for c in ("eligible", "people", "listed", "da_events", "engaged", "referral_starts"):
         g[c] = g[c].astype(int)
-    return g[["district_id", "month", "t", "first_treated", "live", "eligible", "listed", "da_events", "da_rate",
-              "engaged", "engaged_rate", "referral_starts", "referral_rate"]]
+    g["month"] = g.period
+    cols = ["district_id", "period", "month", "t", "first_treated", "live", "n_months", "eligible", "people", "listed",
+            "da_events", "da_rate", "engaged", "engaged_rate", "referral_starts", "referral_rate"]
+    return g[cols]
+
+
+def district_month_panel(ds: Dataset) -> pd.DataFrame:
+    """Balanced district x month panel (the monthly :func:`district_period_panel`).
+
+    Columns: ``district_id, month, t`` (month index from 1), ``first_treated`` (month index of go-live;
+    0 means never treated within the study, as :func:`foundation_eval.impact.staggered_did` expects),
+    ``live, eligible, listed, da_events, da_rate, engaged, engaged_rate, referral_starts, referral_rate``.
+    """
+    return district_period_panel(ds, "M")[_COLUMNS]

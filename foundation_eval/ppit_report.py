@@ -23,7 +23,7 @@ Outcome definitions (``outcome=``)
     Any police-recorded domestic-abuse (DA) offence after the index date.
 ``"violent_da"``
     A DA offence whose offence type has ``severity >= violent_severity`` in the programme's
-    offence types (default :data:`VIOLENT_SEVERITY` = 4; for the Hampshire programme: actual
+    offence types (default :data:`VIOLENT_SEVERITY` = 4; with the default programme's types: actual
     bodily harm, non-fatal strangulation, grievous bodily harm and sexual assault, i.e. violence
     with injury and sexual violence). Common assault (severity 2) is not counted because the
     severity scale ranks it with breach of orders; lower the cut to include it.
@@ -171,7 +171,7 @@ def rfg_scores(offences: pd.DataFrame, persons: pd.DataFrame, offence_types,
     * **Frequency** F: 0, 1, 2 or 3 for 0, 1, 2-3 and 4 or more offences (the bands of the
       cohort's prior-offending table);
     * **Gravity** G: :math:`\lceil 3 s / s_{max} \rceil` for the highest severity :math:`s` among
-      them, :math:`s_{max}` the highest severity in the programme's offence types (for Hampshire,
+      them, :math:`s_{max}` the highest severity in the programme's offence types (for a maximum of 6,
       severities 1-2, 3-4, 5-6 give 1, 2, 3); 0 if there was none;
 
     and ``rfg_score`` = R + F + G (0 to 9), equal weights as in the RFG matrices.
@@ -1544,7 +1544,7 @@ class PpitValidityReport:
         ]
         if self.is_synthetic:
             items.append("These results are from synthetic demonstration data generated with known truth: they "
-                         "show what the report will contain, not how the PPIT performs in Hampshire.")
+                         "show what the report will contain, not how the PPIT performs in practice.")
         return "<h2>Limitations</h2><ul>" + "".join(f"<li>{_esc(i)}</li>" for i in items) + "</ul>"
 
     def disclosure(self) -> str:

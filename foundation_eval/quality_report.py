@@ -22,7 +22,7 @@ from .disclosure import Protected, protect, rule_text
 from .district_report import count_phrase, provenance_html
 from .figures import GREY, PALETTE, new_axes, to_html
 from .overview_report import PublishedTable, _absent, _drop, _typed
-from .schemas import TABLE_ORDER, load_schemas
+from .schemas import TABLE_ORDER, programme_schemas
 from .stats import wilson_interval
 
 __all__ = ["QualityReport", "completeness", "monthly_records", "sparse_months", "consistency_checks",
@@ -51,7 +51,7 @@ def completeness(ds: Dataset, skip=()) -> pd.DataFrame:
     Columns: ``table, column, description, records, blank, filled, percent_blank``. Required columns
     are left out: validation has already guaranteed they are never blank.
     """
-    schemas = load_schemas()
+    schemas = programme_schemas(ds.programme)
     rows = []
     for name in TABLE_ORDER:
         frame = ds.tables.get(name)
@@ -309,7 +309,8 @@ class QualityReport:
                       m.n_secondary)
         monthly = PublishedTable("monthly_records", "Records per month in each table", m, ("records",),
                                  {}, {"table": "Table", "month": "Month", "records": "Records"})
-        return {t.name: t for t in (self.completeness, monthly, self.sparse, self.checks, self.double)}
+        double = (self.double,) if self.ds.programme.has_risk_tool else ()
+        return {t.name: t for t in (self.completeness, monthly, self.sparse, self.checks, *double)}
 
     def save_workbook(self, path) -> str:
         """Write every published table, and the disclosure rule, to an XLSX workbook (one sheet each)."""
@@ -372,6 +373,8 @@ class QualityReport:
             s.append(f"{allrow.percent:.1f}% of people assessed with the PPIT were scored independently a second "
                      f"time (95% interval {allrow.ci_low:.1f}% to {allrow.ci_high:.1f}%), the sample the "
                      "reliability estimates rest on.")
+        elif not self.ds.programme.has_risk_tool:
+            pass  # a programme without a risk tool has nothing to double score
         elif "ppit_assessments" in self.absent:
             s.append("PPIT assessments are not in this extract, so double scoring cannot be checked.")
         else:
@@ -449,6 +452,8 @@ class QualityReport:
                 "table; People counts the distinct people they belong to.</p>" + self.checks.html())
 
     def double_scoring_section(self) -> str:
+        if not self.ds.programme.has_risk_tool:  # nothing to double score
+            return ""
         return ("<h2>Double scoring of the PPIT</h2><p>A sample of people is scored independently by a second "
                 "assessor, so that the agreement between assessors (reliability) can be measured. The table shows the "
                 "share of people assessed with the PPIT who were also scored a second time, by year of first "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .config import Programme, load_programme
+from .config import DEFAULT_PROGRAMME, Programme, load_programme
 from .data import Dataset, load_dataset, write_snapshot
 from .disclosure import rule_text
 
@@ -59,7 +59,8 @@ class RenderSummary:
 
 def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_reports: bool = True) -> list[Job]:
     """The reports a render produces: one per district (or the named ones) and, unless ``force_reports``
-    is false, the force overview, the data quality report and the risk-tool validity study."""
+    is false, the force overview, the data quality report and the risk-tool validity study (only for a
+    programme that defines a risk tool and an extract that holds its assessments)."""
     prog = ds.programme
     chosen = [prog.district(d) for d in districts] if districts else list(prog.districts)
     jobs = [
@@ -78,7 +79,7 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
                        {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
                         "period_end": str(prog.study_end)}))
     jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb", {"data_dir": data_dir, "programme": programme}))
-    if len(ds.ppit_assessments):
+    if prog.has_risk_tool and len(ds.ppit_assessments):
         jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
                         {"data_dir": data_dir, "programme": programme, "outcome": "any_da", "window_months": 12,
                          "min_followup_months": 12, "harm_threshold": 0}))
@@ -159,7 +160,7 @@ h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
 <h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p></body></html>"""
 
 
-def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = "hiow",
+def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = DEFAULT_PROGRAMME,
            jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
            synth_overrides: dict | None = None, pdf: bool = True, force_reports: bool = True,
            screenshots: bool = False) -> RenderSummary:
@@ -181,6 +182,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     """
     t0 = time.time()
     prog = load_programme(programme)
+    if str(programme).endswith(".toml"):  # a programme file: notebooks run elsewhere, so give them its full path
+        programme = str(Path(programme).resolve())
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -6,11 +6,11 @@ This module reads them and writes the human data dictionary (``data_schemas/READ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Field", "TableSchema", "schema_dir", "load_schemas", "data_dictionary", "TABLE_ORDER"]
+__all__ = ["Field", "TableSchema", "schema_dir", "load_schemas", "programme_schemas", "data_dictionary", "TABLE_ORDER"]
 
 # Tables in dependency order: a table's foreign keys point only to tables before it.
 TABLE_ORDER = (
@@ -38,6 +38,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    role: str | None = None  # "x-role": criterion, risk_tool_item or pathway (replaced per programme)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def _parse(raw: dict) -> TableSchema:
                 minimum=c.get("minimum"),
                 maximum=c.get("maximum"),
                 pattern=c.get("pattern"),
+                role=f.get("x-role"),
             )
         )
     pk = raw.get("primaryKey", [])
@@ -103,6 +105,46 @@ def load_schemas(folder: str | None = None) -> dict[str, TableSchema]:
         path = base / f"{name}.schema.json"
         out[name] = _parse(json.loads(path.read_text(encoding="utf-8")))
     return out
+
+
+def programme_schemas(programme) -> dict[str, TableSchema]:
+    """The data contract as one programme uses it: the shared schema files, adapted by the programme file.
+
+    - Fields with ``"x-role": "criterion"`` (screening) become the programme's eligibility criteria, one
+      required boolean column each (a criterion named like a shared field keeps that field's description).
+    - Fields with ``"x-role": "risk_tool_item"`` (ppit_assessments) become the programme's risk-tool
+      items; a programme without a risk tool keeps the shared fields (and cannot supply the table).
+    - The field with ``"x-role": "pathway"`` (referrals) allows the programme's pathways.
+    - Each ``[[columns]]`` entry of the programme file is appended to its table (schema extension).
+    """
+    base = load_schemas()
+    out = {}
+    for name, schema in base.items():
+        fields = list(schema.fields)
+        if name == "screening":
+            fields = _replace_role(fields, "criterion", [
+                Field(c, "boolean", label, required=True, role="criterion") for c, label in programme.criteria])
+        elif name == "ppit_assessments" and programme.has_risk_tool:
+            fields = _replace_role(fields, "risk_tool_item", [
+                Field(i.id, "integer", f"Item {k}: {i.label} (score on the tool's scale).", required=True, minimum=0,
+                      role="risk_tool_item") for k, i in enumerate(programme.ppit_items, 1)])
+        fields = [replace(f, enum=tuple(programme.pathways)) if f.role == "pathway" else f for f in fields]
+        taken = {f.name for f in fields}
+        for col in programme.columns_for(name):
+            if col.name in taken:
+                raise ValueError(f"programme column {name}.{col.name} is already in the data contract")
+            fields.append(Field(col.name, col.type, f"{col.description.rstrip('.')} (programme-specific column).",
+                                required=col.required, enum=col.values, role="extension"))
+        out[name] = replace(schema, fields=tuple(fields))
+    return out
+
+
+def _replace_role(fields: list[Field], role: str, wanted: list[Field]) -> list[Field]:
+    """Swap the fields of one role for ``wanted``, in place of the first; shared fields of the same name stay."""
+    shared = {f.name: f for f in fields if f.role == role}
+    at = next((k for k, f in enumerate(fields) if f.role == role), len(fields))
+    rest = [f for f in fields if f.role != role]
+    return rest[:at] + [shared.get(w.name, w) for w in wanted] + rest[at:]
 
 
 _TYPE_WORDS = {
@@ -166,14 +208,20 @@ def data_dictionary(schemas: dict[str, TableSchema] | None = None) -> str:
         "Checked by `foundation-eval validate` beyond the column rules above:",
         "",
         "- No date after the extract date; no event after a person's death; no exit before birth.",
-        "- `screening.eligible` is true exactly when all five criteria are true; `listed` implies `eligible` "
-        "and a district that was live that month; `crit_age` agrees with `birth_ym`.",
+        "- `screening.eligible` is true exactly when all the programme's criteria are true; `listed` implies "
+        "`eligible` and a district that was live that month; `crit_age` (a programme with an age band) agrees "
+        "with `birth_ym`.",
         "- `screening.month` lies within the study period.",
         "- PPIT items lie on the programme's scale, `total` equals the item sum and `priority` equals "
-        "`total >= threshold`.",
+        "`total >= threshold`; a programme without a risk tool supplies no `ppit_assessments`.",
         "- Referral stages are in order (referred <= accepted <= started <= completed); a referral cannot be "
         "both completed and dropped; started needs accepted; `service` and its `pathway` match the programme.",
         "- `offence_type` is one of the programme's offence types; a DA offence names a victim.",
+        "",
+        "Each programme file adapts this contract: its eligibility criteria replace the `crit_*` columns, its "
+        "risk-tool items replace `ppit_01`...`ppit_10`, its pathways are the allowed `pathway` values, and its "
+        "`[[columns]]` entries add programme-specific columns. `foundation-eval dictionary --programme ID` prints "
+        "the contract as one programme uses it.",
         "",
     ]
     return "\n".join(lines)

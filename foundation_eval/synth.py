@@ -1,8 +1,9 @@
 """A synthetic programme with known truth.
 
 The generator builds a realistic synthetic force for a programme definition: people screened each
-month, the five eligibility criteria, listing once a district is live, risk-tool assessments with
-rater noise, contacts, referrals, offences with harm weights, risk management plans and exits.
+month, the programme's eligibility criteria, listing once a district is live, risk-tool assessments with
+rater noise (when the programme has a risk tool), contacts, referrals, offences with harm weights, risk
+management plans, exits and any programme-specific columns.
 
 Both potential outcomes are simulated with common random numbers: every person's reoffending is
 drawn once as a stream of unit-exponential variates and turned into event times under two
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from .config import Programme, load_programme
+from .config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
 
 __all__ = ["SynthParams", "SyntheticProgramme", "generate", "write"]
 
@@ -67,8 +68,13 @@ class SynthParams:
         Mean months a person stays on the screen per spell.
     second_spell_prob : float
         Probability that a person returns for a second spell.
-    p_da_2y, p_intimate, p_family, p_not_charged : float
-        Probabilities of the non-age criteria, drawn per spell.
+    criteria : dict
+        Probability, per screening spell, that each non-age criterion holds, keyed by the criterion's
+        screening column (``[synthetic.criteria]`` in the programme file; a criterion not named holds
+        always). The age criterion follows from birth dates.
+    trigger_criterion : str
+        Criterion column whose first spell brings a recorded DA offence in the month before the first
+        screen (the incident that put the person on the screen); blank: every first spell does.
     engagement_police, engagement_practitioner : float
         Probability of engaging within the engagement window at average risk, with police alone and
         once practitioners work in the district.
@@ -84,6 +90,9 @@ class SynthParams:
         Item-level noise of an individual rating, and SD of assessors' leniency.
     exit_custody, exit_moved, exit_died : float
         Monthly exit rates that censor follow-up.
+    rmp_share : float
+        Share of assessed (or, without a risk tool, listed) people with a risk management plan; 0 writes
+        no ``rmps`` table.
     truth_replicates : int
         Monte Carlo replicates for the risk-tool truths (population AUC and ICC).
     """
@@ -99,10 +108,8 @@ class SynthParams:
     lockdown_multiplier: float = 1.12
     mean_spell_months: float = 4.0
     second_spell_prob: float = 0.3
-    p_da_2y: float = 0.95
-    p_intimate: float = 0.8
-    p_family: float = 0.6
-    p_not_charged: float = 0.75
+    criteria: dict = field(default_factory=dict, hash=False)
+    trigger_criterion: str = ""
     engagement_police: float = 0.30
     engagement_practitioner: float = 0.55
     engagement_risk_slope: float = -0.6
@@ -115,6 +122,7 @@ class SynthParams:
     exit_custody: float = 0.006
     exit_moved: float = 0.006
     exit_died: float = 0.0004
+    rmp_share: float = 0.85
     truth_replicates: int = 40
 
     @classmethod
@@ -143,6 +151,11 @@ class SyntheticProgramme:
 _AGES = np.arange(16, 46)
 _AGE_W = np.where(_AGES < 18, 0.5, np.where(_AGES <= 30, 4.0, np.where(_AGES <= 35, 2.0, 0.8)))
 _AGE_W = _AGE_W / _AGE_W.sum()
+# Without an age band (e.g. early intervention): single years 16..64, most in their twenties and thirties.
+_AGES_OPEN = np.arange(16, 65)
+_AGE_W_OPEN = np.select([_AGES_OPEN < 18, _AGES_OPEN < 25, _AGES_OPEN < 35, _AGES_OPEN < 45, _AGES_OPEN < 55],
+                        [0.3, 3.0, 4.0, 3.0, 1.5], 0.6)
+_AGE_W_OPEN = _AGE_W_OPEN / _AGE_W_OPEN.sum()
 _SEX = (["male", "female", "unknown"], [0.90, 0.09, 0.01])
 _ETHNICITY = (["white", "mixed", "asian", "black", "other", "unknown"], [0.87, 0.03, 0.04, 0.02, 0.01, 0.03])
 _CONTACT_TYPES = ["unannounced_visit", "phone", "letter", "office"]
@@ -166,7 +179,7 @@ def _add_days(dates: np.ndarray, days) -> np.ndarray:
     return dates + np.floor(np.asarray(days, dtype=float)).astype("timedelta64[D]")
 
 
-def generate(programme: Programme | str = "hiow", seed: int = 20210101, **overrides) -> SyntheticProgramme:
+def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides) -> SyntheticProgramme:
     """Generate a synthetic programme. Deterministic for a seed.
 
     Parameters
@@ -204,12 +217,26 @@ class _Generator:
                                    else (self.M if d.practitioner_from > prog.study_end else 0)
                                    for d in prog.districts])
         self.n_items = len(prog.ppit_items)
+        # the programme's criteria drawn per spell (all but the age criterion, which follows birth dates)
+        self.drawn_criteria = [c for c, _ in prog.criteria if c != AGE_CRITERION]
+        unknown = set(p.criteria) - set(self.drawn_criteria)
+        if unknown:
+            raise ValueError(f"synthetic criteria {sorted(unknown)} are not criteria of the programme {prog.id!r}")
+        if p.trigger_criterion and p.trigger_criterion not in self.drawn_criteria:
+            raise ValueError(f"trigger_criterion {p.trigger_criterion!r} is not a criterion of the programme {prog.id!r}")
+        if prog.has_age_criterion:
+            self.ages, self.age_w = _AGES, _AGE_W
+        else:
+            self.ages, self.age_w = _AGES_OPEN, _AGE_W_OPEN
 
     # ---------------------------------------------------------------- people and screening
     def people(self):
         p, rng, prog = self.p, self.rng, self.prog
-        elig_frac = (p.p_da_2y * p.p_intimate * p.p_family * p.p_not_charged
-                     * _AGE_W[(_AGES >= prog.age_min) & (_AGES <= prog.age_max)].sum())
+        elig_frac = 1.0
+        for c in self.drawn_criteria:
+            elig_frac *= p.criteria.get(c, 1.0)
+        if prog.has_age_criterion:
+            elig_frac *= self.age_w[(self.ages >= prog.age_min) & (self.ages <= prog.age_max)].sum()
         person_months = p.mean_spell_months * (1 + p.second_spell_prob * 0.8)
         new_per_month = p.eligible_per_month / (person_months * elig_frac)
         n = int(round(new_per_month * self.M * p.scale))
@@ -221,7 +248,7 @@ class _Generator:
         self.n = n
         self.dist = rng.choice(len(size), size=n, p=size / size.sum())
         self.first_m = np.sort(rng.choice(self.M + burn, size=n, p=w / w.sum())) - burn
-        age0 = rng.choice(_AGES, size=n, p=_AGE_W)
+        age0 = rng.choice(self.ages, size=n, p=self.age_w)
         self.birth_mi = self.first_m - age0 * 12 - rng.integers(0, 12, size=n)  # month index of birth
         self.sex = rng.choice(_SEX[0], size=n, p=_SEX[1])
         self.eth = rng.choice(_ETHNICITY[0], size=n, p=_ETHNICITY[1])
@@ -251,12 +278,7 @@ class _Generator:
         spells = [(np.arange(n), self.first_m, len1, 0), (np.flatnonzero(has2), start2[has2], len2[has2], 1)]
         rows = []
         for who, start, length, k in spells:
-            flags = {
-                "crit_da_offence_2y": rng.random(who.size) < p.p_da_2y,
-                "crit_intimate_partner": rng.random(who.size) < p.p_intimate,
-                "crit_family_setting": rng.random(who.size) < p.p_family,
-                "crit_not_charged": rng.random(who.size) < p.p_not_charged,
-            }
+            flags = {c: rng.random(who.size) < p.criteria.get(c, 1.0) for c in self.drawn_criteria}
             rep = np.repeat(np.arange(who.size), length)
             offs = np.arange(rep.size) - np.repeat(np.cumsum(length) - length, length)
             frame = pd.DataFrame({"i": who[rep], "m": start[rep] + offs, "spell": k})
@@ -273,8 +295,9 @@ class _Generator:
             setattr(self, name, getattr(self, name)[keep])
         s["i"] = np.searchsorted(keep, s.i.values)
         self.n = n = keep.size
-        age = (s.m.values - self.birth_mi[s.i.values]) // 12
-        s["crit_age"] = (age >= prog.age_min) & (age <= prog.age_max)
+        if prog.has_age_criterion:
+            age = (s.m.values - self.birth_mi[s.i.values]) // 12
+            s[AGE_CRITERION] = (age >= prog.age_min) & (age <= prog.age_max)
         crit = [c for c, _ in prog.criteria]
         s["eligible"] = s[crit].all(axis=1)
         d = self.dist[s.i.values]
@@ -354,8 +377,9 @@ class _Generator:
         mf = self.t1[r, c]
         recs.append(pd.DataFrame({"i": r, "date": self._month_frac_to_date(mf), "da": True, "k": c}))
         # trigger offence: the month before the first spell (later offences come from the hazard model)
-        sf = self.spell_first.merge(self.scr[["i", "m", "crit_da_offence_2y"]], on=["i", "m"])
-        sf = sf[sf.crit_da_offence_2y & (sf.spell == 0)]
+        trig = self.p.trigger_criterion
+        sf = self.spell_first.merge(self.scr[["i", "m", *([trig] if trig else [])]], on=["i", "m"])
+        sf = sf[(sf[trig] if trig else True) & (sf.spell == 0)]
         tm = sf.m.values - 1 + rng.random(len(sf))
         recs.append(pd.DataFrame({"i": sf.i.values, "date": self._month_frac_to_date(tm), "da": True, "k": -1}))
         # prior DA history in the 3 years before the first screen
@@ -470,7 +494,8 @@ class _Generator:
         services = prog.services
         sid = np.array([s.id for s in services], dtype=object)
         spath = np.array([s.pathway for s in services], dtype=object)
-        w = np.array([3.0 if s.pathway == "attitudes_thinking_behaviour" else 1.0 for s in services])
+        # behaviour-change services (the programme's ``services.behaviour_change``) are referred to most
+        w = np.array([3.0 if s.id in prog.behaviour_change else 1.0 for s in services])
         w /= w.sum()
         q0 = p.referral_start_no_programme
         # eligible people: index = first listing if listed, else first eligible month
@@ -593,12 +618,13 @@ class _Generator:
     def rmps(self):
         rng = self.rng
         A = self.assessed
-        has = rng.random(A.size) < 0.85
+        has = rng.random(A.size) < self.p.rmp_share
         W = A[has]
         pos = np.full(self.n, -1)
         pos[self.L] = np.arange(self.L.size)
         eng = self.engaged[pos[W]]
-        pri = self.ppit_total_first.loc[W].values >= self.prog.ppit_threshold
+        pri = (self.ppit_total_first.loc[W].values >= self.prog.ppit_threshold if self.prog.has_risk_tool
+               else np.zeros(W.size, bool))
         date = np.minimum(_add_days(self.mstart[self.list_m[W]], rng.uniform(10, 70, W.size)), self.extract)
         self.rmp = pd.DataFrame({
             "rmp_id": _ids(rng, "M", W.size, 8),
@@ -642,7 +668,7 @@ class _Generator:
         rd12 = float(np.mean((np.exp(-d0) - np.exp(-d1))[full])) if full.any() else float("nan")
         risk1 = 1 - np.exp(-d1)
         # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
-        auc, icc = self._ppit_truth(risk1, lm + 12 <= M)
+        auc, icc = self._ppit_truth(risk1, lm + 12 <= M) if self.prog.has_risk_tool else (np.nan, np.nan)
         did_att = self._did_truth()
         eff = {
             "reoffending_hr_programme": round(hr_marginal, 6),
@@ -658,7 +684,7 @@ class _Generator:
             "reoffending_hr_engaged": 1.0,
             "reoffending_hr_referral_started": 1.0,
         }
-        return {
+        out = {
             "programme": self.prog.id,
             "seed": self.seed,
             "effects": eff,
@@ -670,7 +696,7 @@ class _Generator:
                 "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
                 "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over listed people whose 12 months lie inside the study).",
                 "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
-                "did_att_da_rate": "Average effect of the programme on DA offences per eligible person-month in district-months from go-live until the last district went live (the cells a staggered difference-in-differences with not-yet-treated controls can estimate), equally weighted across district-months: the Callaway-Sant'Anna simple aggregation.",
+                "did_att_da_rate": "Average effect of the programme on DA offences per eligible person-month in district-quarters from the go-live quarter until the last district went live (the cells a staggered difference-in-differences with not-yet-treated controls can estimate), equally weighted across district-quarters; a cell's effect is the difference in DA offences committed in the months people were eligible, per eligible person-month: the Callaway-Sant'Anna simple aggregation on the quarterly district panel.",
                 "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
                 "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
             },
@@ -681,17 +707,30 @@ class _Generator:
             },
             "parameters": asdict(p),
         }
+        if not self.prog.has_risk_tool:  # no risk tool, no risk-tool estimands
+            for name in ("ppit_auc_12m", "ppit_icc2_total"):
+                del out["effects"][name], out["definitions"][name]
+        return out
 
     def _did_truth(self) -> float:
-        """Programme effect on the district-month DA rate among eligible people, from both worlds."""
+        """Programme effect on the district-quarter DA rate among eligible people, from both worlds.
+
+        Cells are district x calendar quarter, as in ``district_period_panel(ds, "Q")``: the effect in a
+        cell is the difference (programme world minus none) in DA offences committed in the months
+        people were eligible, per eligible person-month; cells are averaged with equal weight over
+        district-quarters from the go-live quarter until the quarter the last district went live.
+        """
         s = self.scr[self.scr.eligible]
         i, m = s.i.to_numpy(), s.m.to_numpy()
         e1 = (np.floor(self.t1[i]) == m[:, None]).sum(axis=1)
         e0 = (np.floor(self.t0[i]) == m[:, None]).sum(axis=1)
-        cells = pd.DataFrame({"d": s.district.to_numpy(), "m": m, "diff": e1 - e0})
-        g = cells.groupby(["d", "m"])["diff"].mean().reset_index()
-        last = self.go_live.max()
-        post = (g.m.to_numpy() >= self.go_live[g.d.to_numpy()]) & (g.m.to_numpy() < last)
+        q0 = self.months[0].asfreq("Q").ordinal
+        qidx = np.array([p.asfreq("Q").ordinal - q0 for p in self.months])
+        cells = pd.DataFrame({"d": s.district.to_numpy(), "q": qidx[m], "diff": e1 - e0})
+        g = cells.groupby(["d", "q"])["diff"].mean().reset_index()
+        goq = np.where(self.go_live < self.M, qidx[np.minimum(self.go_live, self.M - 1)], qidx[-1] + 1)
+        last = goq.max()
+        post = (g.q.to_numpy() >= goq[g.d.to_numpy()]) & (g.q.to_numpy() < last)
         return float(g["diff"][post].mean()) if post.any() else float("nan")
 
     @staticmethod
@@ -727,8 +766,12 @@ class _Generator:
         self.offences()
         self.engagement()
         self.referrals()
-        self.ppit()
-        self.rmps()
+        if self.prog.has_risk_tool:
+            self.ppit()
+        else:  # no risk tool: nobody is assessed, and plans (if any) follow listing
+            self.assessed = self.L
+        if self.p.rmp_share > 0:
+            self.rmps()
         truth = self.truth()
         prog = self.prog
         districts = pd.DataFrame({
@@ -783,14 +826,40 @@ class _Generator:
             "districts": districts,
             "people": people.sort_values("person_id").reset_index(drop=True),
             "screening": screening.sort_values(["person_id", "month"]).reset_index(drop=True),
-            "ppit_assessments": alive(self.ppit_frame, ["assessment_date"]).reset_index(drop=True),
+            "ppit_assessments": (alive(self.ppit_frame, ["assessment_date"]).reset_index(drop=True)
+                                 if prog.has_risk_tool else None),
             "contacts": alive(self.contacts, ["contact_date"]).sort_values(["person_id", "contact_date", "contact_id"]).reset_index(drop=True),
             "referrals": alive(self.refs, ref_cols).sort_values(["person_id", "referred_date", "referral_id"]).reset_index(drop=True),
             "offences": off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True),
-            "rmps": alive(self.rmp, ["rmp_date"]).sort_values(["person_id", "rmp_date"]).reset_index(drop=True),
+            "rmps": (alive(self.rmp, ["rmp_date"]).sort_values(["person_id", "rmp_date"]).reset_index(drop=True)
+                     if self.p.rmp_share > 0 else None),
             "exits": exits.sort_values("person_id").reset_index(drop=True),
         }
+        # tables the programme does not record (no risk tool, no plans) are left out, as in a real extract
+        tables = {name: frame for name, frame in tables.items() if frame is not None}
+        self._extra_columns(tables)
         return SyntheticProgramme(prog, self.p, self.seed, tables, truth)
+
+    def _extra_columns(self, tables: dict) -> None:
+        """Fill the programme's own columns (``[[columns]]``) from a separate random stream, so that adding
+        one never changes the rest of the data."""
+        rng = np.random.default_rng([self.seed, 13])
+        for col in self.prog.columns:
+            frame = tables.get(col.table)
+            if frame is None:
+                continue
+            n = len(frame)
+            if col.values is not None:
+                w = np.asarray(col.synthetic_weights or [1.0] * len(col.values), dtype=float)
+                values = rng.choice(np.array(col.values, dtype=object), size=n, p=w / w.sum())
+            elif col.type == "boolean":
+                values = rng.random(n) < 0.5
+            elif col.required:
+                raise ValueError(f"the generator cannot fill the required column {col.table}.{col.name}: give it "
+                                 "allowed values in the programme file")
+            else:
+                values = np.full(n, None, dtype=object)
+            tables[col.table] = frame.assign(**{col.name: values})
 
 
 def _auc(score: np.ndarray, y: np.ndarray) -> float:
@@ -840,13 +909,15 @@ def write(result: SyntheticProgramme, out: str | Path) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
-        frame = result.tables[name]
+        frame = result.tables.get(name)
+        if frame is None:  # a table the programme does not record
+            continue
         _fmt(frame).to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.6g")
     (out / "truth.json").write_text(json.dumps(result.truth, indent=2, sort_keys=True, default=str) + "\n")
     return out
 
 
-def demo_dataset(programme: str = "hiow", seed: int = 20210101, **overrides):
+def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
     """The built-in synthetic force as a validated :class:`~foundation_eval.data.Dataset` (cached on disk)."""
     import hashlib
     import tempfile

@@ -8,7 +8,7 @@
   Miller (2008, *Rev Econ Stat* 90:414-427) for one coefficient of a linear model, with a p-value
   from bootstrap t-statistics and a confidence interval by test inversion (as in Roodman, MacKinnon,
   Nielsen & Webb 2019, *Stata J* 19:4-60). Webb weights are the default because with few clusters
-  (Hampshire has 14 districts) two-point weights give too few distinct bootstrap samples.
+  (a force has a dozen or so districts) two-point weights give too few distinct bootstrap samples.
 * :func:`permutation_p_value` and :class:`RandomizationResult` - randomisation (permutation)
   inference (Fisher's exact test of the sharp null of no effect for any unit). Used with
   :func:`foundation_eval.impact.randomization_inference` over go-live dates.

@@ -1,7 +1,7 @@
 r"""Sharp regression discontinuity: local-linear estimate, MSE-optimal bandwidth, robust CI.
 
 Design: people are treated when a running variable crosses a cutoff (e.g. a PPIT total at or above
-a priority threshold; age at or below 30 for Project Foundation's cohort list). The effect at the
+a priority threshold; age at or below a programme's upper age limit for its cohort list). The effect at the
 cutoff is the jump in the conditional mean of the outcome,
 :math:`\tau = \lim_{x \downarrow c} E[Y|X=x] - \lim_{x \uparrow c} E[Y|X=x]` (sign flipped when the
 treated side is the left one).
