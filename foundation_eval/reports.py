@@ -79,6 +79,10 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
                        {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
                         "period_end": str(prog.study_end)}))
     jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb", {"data_dir": data_dir, "programme": programme}))
+    # the evaluation's regression-discontinuity designs need an age limit and a risk-tool threshold
+    if prog.has_age_criterion and prog.has_risk_tool:
+        jobs.insert(1, Job("pilot-vs-rollout", "Did the programme work? Pilot-versus-rollout evaluation",
+                           "pilot_vs_rollout.ipynb", {"data_dir": data_dir, "programme": programme}))
     if prog.has_risk_tool and len(ds.ppit_assessments):
         jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
                         {"data_dir": data_dir, "programme": programme, "outcome": "any_da", "window_months": 12,
@@ -95,8 +99,11 @@ def _run_job(job: Job, work: str, retries: int = 1, pdf: bool = True) -> tuple[s
     executed = Path(work) / "executed" / f"{job.name}.ipynb"
     page = Path(work) / f"{job.name}.html"
     params = dict(job.parameters)
-    if "workbook_path" in _parameter_names(src):
+    declared = _parameter_names(src)
+    if "workbook_path" in declared:
         params["workbook_path"] = str(Path(work) / f"{job.name}.xlsx")
+    if "results_path" in declared:
+        params["results_path"] = str(Path(work) / "executed" / f"{job.name}.results.json")
     last = None
     for attempt in range(retries + 1):
         try:
@@ -244,7 +251,18 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         # force-wide headline estimates, computed once per render, under the names truth.json uses
         from .estimates import headline_estimates, results_json
 
-        (work / "results.json").write_text(results_json(headline_estimates(ds)), encoding="utf-8")
+        records = json.loads(results_json(headline_estimates(ds)))["estimates"]
+        have = {r["name"] for r in records}
+        # headline estimates written by report notebooks (e.g. the evaluation's designs)
+        for extra in sorted((work / "executed").glob("*.results.json")):
+            data = json.loads(extra.read_text(encoding="utf-8"))
+            for rec in data.get("estimates", data) if isinstance(data, dict) else data:
+                if rec.get("name") not in have:
+                    records.append(rec)
+                    have.add(rec.get("name"))
+            extra.unlink()
+        (work / "results.json").write_text(json.dumps({"estimates": records}, indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
         if scratch is not None:
             shutil.copy(data_dir / "truth.json", work / "truth.json")
         (work / "render.json").write_text(json.dumps({

@@ -1,0 +1,412 @@
+"""Pilot-versus-rollout evaluation: the imputation estimator against hand computations, the quarterly
+panel and the generator's truth, recovery on the synthetic force, report content and the notebook."""
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from foundation_eval import evaluation as E
+from foundation_eval.disclosure import unsafe_cells
+from foundation_eval.evaluation import Costs, Evaluation, imputation_did
+from foundation_eval.evaluation_report import EvaluationReport, count_text
+from foundation_eval.panel import district_month_panel, district_period_panel
+from foundation_eval.reports import notebook_dir
+
+ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,9}\b")  # synthetic pseudonyms of people, victims, offences, ...
+NOTEBOOK = notebook_dir() / "pilot_vs_rollout.ipynb"
+
+
+# --------------------------------------------------------------------------------------------------
+# the imputation estimator
+# --------------------------------------------------------------------------------------------------
+
+
+def _panel(rng, cohorts=((3, 2), (5, 3), (7, 2), (0, 2)), T=9, effect=lambda g, e: -1.0 - 0.5 * e, sigma=0.0):
+    rows = []
+    unit = 0
+    for g, k in cohorts:
+        for _ in range(k):
+            a = rng.normal(0, 2)
+            for t in range(1, T + 1):
+                eff = effect(g, t - g) if g and t >= g else 0.0
+                rows.append((unit, t, g, a + 0.3 * t + math.sin(t) + eff + rng.normal(0, sigma)))
+            unit += 1
+    return pd.DataFrame(rows, columns=["unit", "t", "g", "y"])
+
+
+def test_noise_free_panel_recovers_the_average_effect_exactly():
+    """Parallel trends, no noise: the estimate is the equally weighted mean of the true cell effects
+    over the treated cells, and never-treated units are used as comparisons throughout."""
+    df = _panel(np.random.default_rng(1))
+    res = imputation_did(df, "unit", "t", "g", "y")
+    tr = df[(df.g > 0) & (df.t >= df.g)]
+    truth = np.mean([-1.0 - 0.5 * (t - g) for t, g in zip(tr.t, tr.g, strict=True)])
+    assert res.estimate == pytest.approx(truth, abs=1e-10)
+    assert res.n_treated == len(tr) and res.n_excluded == 0
+    dyn = res.event_study().set_index("event_time")
+    for e in (0, 1, 4):
+        assert dyn.loc[e, "att"] == pytest.approx(-1.0 - 0.5 * e, abs=1e-10)
+    # three cohorts contribute treated cells: Student-t on 3 degrees of freedom
+    assert res.df == 3 and "jackknife" in res.interval_method
+
+
+def test_constant_effect_has_zero_jackknife_se_and_relative_effect():
+    df = _panel(np.random.default_rng(2), effect=lambda g, e: -2.0)
+    res = imputation_did(df, "unit", "t", "g", "y")
+    assert res.estimate == pytest.approx(-2.0, abs=1e-10)
+    assert res.se == pytest.approx(0.0, abs=1e-9)
+    base = df[(df.g > 0) & (df.t < df.g)].y.mean()  # treated units before go-live
+    assert res.baseline_mean == pytest.approx(base)
+    assert res.relative == pytest.approx(-2.0 / base)
+
+
+def test_equals_the_saturated_regression_of_borusyak_jaravel_spiess():
+    """With noise, the imputation estimate equals the mean of the treated-cell coefficients of an OLS
+    regression on unit dummies, period dummies and one dummy per treated cell (BJS 2024, Theorem 1)."""
+    df = _panel(np.random.default_rng(3), sigma=0.7)
+    res = imputation_did(df, "unit", "t", "g", "y")
+    tr = ((df.g > 0) & (df.t >= df.g)).to_numpy()
+    U = pd.get_dummies(df.unit).to_numpy(float)
+    Tm = pd.get_dummies(df.t).to_numpy(float)[:, 1:]
+    cells = np.zeros((len(df), tr.sum()))
+    cells[np.flatnonzero(tr), np.arange(tr.sum())] = 1.0
+    beta = np.linalg.lstsq(np.column_stack([U, Tm, cells]), df.y.to_numpy(), rcond=None)[0]
+    assert res.estimate == pytest.approx(beta[-tr.sum():].mean(), abs=1e-10)
+
+
+def test_jackknife_standard_error_by_hand():
+    df = _panel(np.random.default_rng(4), sigma=0.5)
+    res = imputation_did(df, "unit", "t", "g", "y", df=5)
+    loo = [imputation_did(df[df.unit != u], "unit", "t", "g", "y").estimate for u in sorted(df.unit.unique())]
+    loo = np.array(loo)
+    G = loo.size
+    se = math.sqrt((G - 1) / G * np.sum((loo - loo.mean()) ** 2))
+    assert res.se == pytest.approx(se, rel=1e-10)
+    np.testing.assert_allclose(res.jackknife.estimate, loo, rtol=1e-10)
+    crit = stats.t.ppf(0.975, 5)
+    assert res.ci_high - res.estimate == pytest.approx(crit * se)
+    assert res.p_value == pytest.approx(2 * stats.t.sf(abs(res.estimate / se), 5))
+
+
+def test_periods_without_comparison_units_are_excluded():
+    """Without never-treated units, periods in which every unit is live cannot be imputed."""
+    df = _panel(np.random.default_rng(5), cohorts=((3, 2), (5, 2), (7, 2)), sigma=0.1)
+    res = imputation_did(df, "unit", "t", "g", "y")
+    assert res.n_excluded == int(((df.t >= 7) & (df.t >= df.g)).sum())
+    assert res.cells.time.max() == 6
+    assert "could not be imputed" in res.notes[0]
+
+
+def test_before_after_without_period_effects_and_with_covariates():
+    df = _panel(np.random.default_rng(6), sigma=0.3)
+    res = imputation_did(df, "unit", "t", "g", "y", time_effects=False, df="clusters")
+    tr = (df.g > 0) & (df.t >= df.g)
+    pre_mean = df[~tr].groupby("unit").y.mean()
+    gaps = df[tr].y - df[tr].unit.map(pre_mean)
+    assert res.estimate == pytest.approx(gaps.mean(), abs=1e-10)
+    assert res.df == df.unit.nunique() - 1
+    # a covariate that is exactly the period trend restores the DiD up to the sine term
+    df["trend"] = df.t.astype(float)
+    with_cov = imputation_did(df, "unit", "t", "g", "y", time_effects=False, covariates=["trend"])
+    assert abs(with_cov.estimate - res.estimate) > 0.1
+
+
+def test_bad_input_is_refused():
+    df = _panel(np.random.default_rng(7))
+    with pytest.raises(KeyError):
+        imputation_did(df, "unit", "t", "g", "nope")
+    with pytest.raises(ValueError, match="missing"):
+        imputation_did(df.assign(y=np.where(df.t == 2, np.nan, df.y)), "unit", "t", "g", "y")
+    with pytest.raises(ValueError, match="treated"):
+        imputation_did(df.assign(g=0), "unit", "t", "g", "y")
+
+
+# --------------------------------------------------------------------------------------------------
+# quarterly panel and the generator's truth
+# --------------------------------------------------------------------------------------------------
+
+
+def test_quarterly_panel_sums_the_months(small_ds):
+    m = district_period_panel(small_ds, "M")
+    q = district_period_panel(small_ds, "Q")
+    assert len(q) == 14 * 24 and q.n_months.eq(3).all()
+    agg = m.assign(q=m.period.dt.asfreq("Q")).groupby(["district_id", "q"])[["eligible", "da_events"]].sum()
+    mine = q.set_index(["district_id", "period"])[["eligible", "da_events"]]
+    np.testing.assert_array_equal(agg.to_numpy(), mine.loc[agg.index].to_numpy())
+    ok = q.eligible > 0
+    np.testing.assert_allclose(q.da_rate[ok], q.da_events[ok] / q.eligible[ok])
+    first = q.groupby("district_id").first_treated.first()
+    assert first["SOU"] == 9 and first["EAS"] == 9 and first["EHA"] == 17  # 2021Q1 and 2023Q1
+    # the monthly wrapper keeps its historical columns
+    assert list(district_month_panel(small_ds).columns)[:4] == ["district_id", "month", "t", "first_treated"]
+
+
+def test_lockdown_exclusion_drops_whole_quarters_and_moves_go_live(small_ds):
+    q = district_period_panel(small_ds, "Q", small_ds.programme.lockdown_months)
+    periods = set(q.period.astype(str))
+    assert "2020Q2" not in periods and "2021Q1" not in periods and "2020Q4" in periods
+    assert q[q.period.astype(str) == "2020Q4"].n_months.eq(2).all()
+    first = q.groupby("district_id").first_treated.first()
+    t_of = dict(zip(q.period.astype(str), q.t, strict=False))
+    assert first["SOU"] == t_of["2021Q2"]  # the pilot went live in a quarter that is all lockdown
+
+
+def test_did_truth_is_the_equally_weighted_district_quarter_effect():
+    """truth.json's did_att_da_rate recomputed from the generator's two potential worlds."""
+    from foundation_eval import synth
+    from foundation_eval.config import load_programme
+
+    prog = load_programme("hiow")
+    p = synth.SynthParams.for_programme(prog, scale=0.2, truth_replicates=2)
+    g = synth._Generator(prog, p, np.random.default_rng(8), 8)
+    res = g.run()
+    s = g.scr[g.scr.eligible]
+    i, m = s.i.to_numpy(), s.m.to_numpy()
+    diff = (np.floor(g.t1[i]) == m[:, None]).sum(axis=1) - (np.floor(g.t0[i]) == m[:, None]).sum(axis=1)
+    cells = pd.DataFrame({"d": s.district.to_numpy(), "q": m // 3, "diff": diff})
+    rate = cells.groupby(["d", "q"])["diff"].mean().reset_index()
+    goq = g.go_live // 3
+    post = (rate.q >= goq[rate.d]) & (rate.q < goq.max())
+    assert res.truth["effects"]["did_att_da_rate"] == pytest.approx(rate["diff"][post].mean(), abs=1e-6)
+    assert "district-quarters" in res.truth["definitions"]["did_att_da_rate"]
+
+
+# --------------------------------------------------------------------------------------------------
+# the evaluation on the small synthetic force
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """A full-scale synthetic force (about 150 eligible people a month), its truth and its evaluation."""
+    from foundation_eval import synth
+    from foundation_eval.data import load_dataset
+
+    res = synth.generate("hiow", seed=11, truth_replicates=2)
+    ds = load_dataset(synth.write(res, tmp_path_factory.mktemp("full")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ds, res.truth["effects"], Evaluation(ds, n_perm=49)
+
+
+@pytest.fixture(scope="module")
+def ev(small_ds):
+    e = Evaluation(small_ds, n_perm=99)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        e.sensitivity  # noqa: B018 - compute once for the module
+    return e
+
+
+@pytest.fixture(scope="module")
+def report(ev):
+    r = EvaluationReport(ev, {"data_dir": "test"})
+    r.all_sections = r.sections()
+    return r
+
+
+def test_headline_estimates_cover_the_generator_truth(full):
+    """One full-scale force: each headline interval covers its truth (coverage over many forces is measured
+    by benchmarks/coverage_impact.py)."""
+    _, truth, ev_full = full
+    head = ev_full.headline()
+    assert [h["name"] for h in head] == list(E.TRUTH_NAMES)
+    for h in head:
+        assert set(h) == {"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}
+        assert h["ci_low"] <= truth[h["name"]] <= h["ci_high"], (h, truth[h["name"]])
+        assert h["ci_low"] < h["estimate"] < h["ci_high"]
+    by = {h["name"]: h for h in head}
+    assert by["did_att_da_rate"]["sms_level"] in (3, 4) and by["reoffending_12m_rd_programme"]["sms_level"] == 2
+    assert 0.6 < by["reoffending_hr_programme"]["estimate"] < 1.1
+    # the 12-month risk difference implied by the Cox model covers the same truth
+    assert ev_full.cox_rd.covers(truth["reoffending_12m_rd_programme"])
+
+
+def test_small_force_headline_structure(ev, small_ds):
+    head = ev.headline()
+    assert [h["name"] for h in head] == list(E.TRUTH_NAMES)
+    assert all(h["ci_low"] < h["estimate"] < h["ci_high"] for h in head)
+    # other specifications keep the names whose estimand they share, and say what changed
+    alt = Evaluation(small_ds, exclude_lockdown=True, window_months=6, n_perm=19).headline()
+    assert [h["name"] for h in alt] == ["did_att_da_rate", "reoffending_hr_programme"]
+    assert all("lockdown months excluded" in h["design"] for h in alt)
+
+
+def test_every_estimate_states_its_design(ev):
+    ests = ev.estimates()
+    assert len({e.name for e in ests}) == len(ests) >= 14
+    for e in ests:
+        assert e.design and e.estimand and e.comparison and e.assumptions and e.interval_method, e.name
+        assert e.sms_level in (1, 2, 3, 4), e.name
+        assert math.isfinite(e.estimate) and e.ci_low <= e.ci_high, e.name
+        assert e.summary_sentence().startswith("Using "), e.name
+        assert len(e.table()) == 1
+    names = {e.name: e for e in ests}
+    assert names["naive_engaged_vs_not_12m"].sms_level == 1 and names["its_pilot"].sms_level == 2
+    assert names["rd_age_12m"].sms_level == 4 and names["twfe_da_rate"].sms_level == 3
+    records = ev.records()
+    assert {r["name"] for r in records} >= set(E.TRUTH_NAMES)
+
+
+def test_did_components(ev):
+    did = ev.did
+    assert did.df == 4  # four go-live waves with estimable effects (the last has no comparison)
+    assert did.n_clusters == 14 and did.n_excluded > 0
+    assert len(did.jackknife) == 14
+    assert any(k == "Randomisation test" for k, _ in did.diagnostics)
+    assert 0 < ev.did_ri.p_value <= 1 and ev.did_ri.n_draws == 99
+    es = ev.event_study
+    assert es.event_time.min() == -8 and 3 <= es.event_time.max() <= 7
+    assert (es.ci_low <= es.att).all() and (es.att <= es.ci_high).all()
+    assert es.pre.sum() == 8
+    tw, bacon, note = ev.twfe
+    assert bacon.table().weight.sum() == pytest.approx(1.0)
+    assert "already running the programme" in note and tw.wild is not None
+    assert isinstance(ev.cs_never, str) and "never-treated" in ev.cs_never
+    # engagement is impossible before go-live: its DiD is positive
+    assert ev.did_engaged.estimate > 0.1
+
+
+def test_sensitivity_table(ev):
+    s = ev.sensitivity
+    assert list(s.columns) == ["group", "analysis", "estimate", "ci_low", "ci_high", "sms_level", "n", "note"]
+    text = " ".join(s.analysis)
+    for key in ("Primary", "Callaway", "Monthly panel", "Lockdown months excluded", "Placebo", "Leaving one district out",
+                "two-way", "6 months", "24 months", "Cox, exposed only while on the list"):
+        assert key in text, key
+    placebo = s[s.analysis.str.startswith("Placebo")].iloc[0]
+    assert placebo.ci_low < 0 < placebo.ci_high
+    lo = s[s.analysis.str.contains("smallest")].estimate.iloc[0]
+    hi = s[s.analysis.str.contains("largest")].estimate.iloc[0]
+    assert lo <= ev.did.estimate + 1e-12 or lo <= hi
+
+
+def test_value_for_money_arithmetic(ev, small_ds):
+    v = ev.vfm
+    assert v.cost_per_engaged == pytest.approx(v.cost_total / v.n_engaged)
+    assert v.cost_per_completed_referral == pytest.approx(v.cost_total / v.n_completed_referrals)
+    assert v.offences_averted[0] == pytest.approx(-ev.did.estimate * v.live_person_months)
+    assert v.offences_averted[1] <= v.offences_averted[0] <= v.offences_averted[2]
+    assert v.benefit[0] == pytest.approx(-ev.cohort.estimate * v.n_listed * 34015)
+    assert v.cost_source.startswith("illustrative")
+    other = E.value_for_money(small_ds, ev.did, ev.cohort, Costs(programme_cost_total=2e6, unit_cost_per_victim=1000,
+                                                                   price_uplift=1.5))
+    assert other.cost_total == 2e6 and other.benefit[0] == pytest.approx(v.benefit[0] / 34015 * 1500)
+    assert set(v.table().item) >= {"Cost per person engaged", "Cost per completed referral", "Benefit-cost ratio"}
+
+
+def test_power_uses_the_design_precision(ev):
+    p = ev.power
+    M = stats.t.ppf(0.975, ev.did.df) + stats.t.ppf(0.8, ev.did.df)
+    assert p.did_mde == pytest.approx(M * ev.did.se)
+    assert p.person_mde.mde > 0 and 0 < p.p0 < 1
+    curve = p.curve
+    assert curve.power.iloc[0] == pytest.approx(0.05, abs=0.01) and curve.power.is_monotonic_increasing
+    assert "districts" in p.summary_sentence()
+
+
+def test_rd_designs(ev):
+    res, dens, est = ev.rd_age
+    assert res.side == "left" and res.cutoff == 31 * 12
+    assert any(k == "Sharp assignment" and v.startswith("100% listed below") and v.endswith("0% above")
+               for k, v in est.diagnostics)
+    assert dens.bin_width == 1.0
+    res, dens, est = ev.rd_ppit
+    assert res.cutoff == 12 and min(res.n_mass_points_left, res.n_mass_points_right) >= 5
+
+
+def test_naive_comparisons_show_their_bias(full):
+    """At full scale, engaged vs not engaged (true effect of engaging: zero) looks strongly protective, while
+    the designs' intervals cover the truth."""
+    _, truth, ev_full = full
+    naive = {e.name: e for e in ev_full.naive}
+    eng = naive["naive_engaged_vs_not_12m"]
+    assert truth["reoffending_hr_engaged"] == 1.0  # engaging has no effect of its own in the generator
+    assert eng.ci_high < 0 and not eng.covers(0.0)  # lower-risk people engage more
+    assert ev_full.cohort.covers(truth["reoffending_12m_rd_programme"])
+    assert naive["naive_listed_vs_not_12m"].sms_level == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# report and notebook
+# --------------------------------------------------------------------------------------------------
+
+
+def _visible(html_text: str) -> str:
+    return re.sub(r'src="data:image/png;base64,[^"]+"', "", html_text)
+
+
+def test_report_sections_render_without_identifiers_or_small_counts(report):
+    secs = report.all_sections
+    assert len(secs) == 12
+    body = "\n".join(secs)
+    for heading in ("Summary", "Districts that went live", "People before and after go-live", "Interrupted time series",
+                    "Regression discontinuity", "simpler comparisons", "Sensitivity analyses", "Value for money",
+                    "can and cannot detect", "Appendix: methods", "Disclosure control", "Provenance"):
+        assert heading in body, heading
+    assert not ID.search(_visible(body))
+    assert body.count("<figure") == 4 and body.count('alt="') >= 4
+    assert body.count("Maryland Scientific Methods Scale level") >= 5
+    thr = report.threshold
+    for title, table in report.published.items():
+        counts = [c for c in table.columns if c in ("n", "Count", "People")]
+        nums = table[counts].replace({"[c]": np.nan, "": np.nan}).apply(
+            lambda c: pd.to_numeric(c.astype(str).str.replace(",", ""), errors="coerce"))
+        assert unsafe_cells(nums, thr, counts).empty, title
+
+
+def test_executive_summary_answers_the_question(report):
+    s = report.summary_sentences()
+    assert 3 <= len(s) <= 6
+    assert "domestic-abuse offence within 12 months" in s[0] and "95% interval" in s[0] and "Maryland level" in s[0]
+    assert "districts" in s[1] and "95% interval" in s[1] and "person-months" in s[1]
+    assert "£" in s[-2] and "synthetic" in s[-1]
+
+
+def test_count_text_never_reveals_small_numbers():
+    assert count_text(7, 10) == "fewer than 10 people"
+    assert count_text(1234, 10, "offences") == "1,234 offences"
+    assert count_text(0, 10) == "0 people"
+
+
+def test_notebook_is_thin_and_declares_the_parameters():
+    import papermill as pm
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    params = pm.inspect_notebook(str(NOTEBOOK))
+    assert {"data_dir", "programme", "exclude_lockdown", "window_months", "unit_cost_per_victim"} <= set(params)
+    assert params["programme"]["default"] == '"hiow"' and params["data_dir"]["default"] == '""'
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
+    assert len({c.id for c in code}) == len(code)
+    body = "\n".join(c.source for c in code[1:])
+    assert "import numpy" not in body and "foundation_eval.impact" not in body
+
+
+@pytest.mark.slow
+def test_notebook_executes_under_papermill(small_dir, tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "pilot_vs_rollout.ipynb"
+    res_path = tmp_path / "results.json"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+                        parameters={"data_dir": str(small_dir), "programme": "hiow", "exclude_lockdown": False,
+                                    "window_months": 12, "unit_cost_per_victim": 34015,
+                                    "results_path": str(res_path)})
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not any(o.get("output_type") == "error" for o in outputs)
+    assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "did it reduce domestic abuse?" in shown and "Provenance" in shown
+    assert not ID.search(_visible(shown))
+    head = json.loads(res_path.read_text())["estimates"]
+    assert [h["name"] for h in head] == list(E.TRUTH_NAMES)
