@@ -14,10 +14,10 @@ import argparse
 import os
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+from _parallel import run_seeds
 
 
 def replicate(seed: int, scale: float = 1.0) -> list[dict]:
@@ -63,17 +63,7 @@ def main() -> None:
     args = ap.parse_args()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     t0 = time.time()
-    if args.dask:
-        from dask.distributed import Client, LocalCluster
-
-        cluster = None if args.scheduler else LocalCluster(n_workers=args.jobs, threads_per_worker=1)
-        client = Client(args.scheduler or cluster)
-        futures = client.map(replicate, seeds, scale=args.scale)
-        results = client.gather(futures)
-        client.close()
-    else:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(replicate, seeds, [args.scale] * len(seeds)))
+    results = run_seeds(replicate, seeds, args.jobs, args.dask, args.scheduler, scale=args.scale)
     rows = pd.DataFrame([r for rep in results for r in rep])
     rows.to_csv(args.out, index=False)
     table = summarise(rows)

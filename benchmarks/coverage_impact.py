@@ -19,10 +19,10 @@ import os
 import tempfile
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+from _parallel import run_seeds
 
 # (row name, truth key in truth.json or "zero", kind) - kind "design" is expected to cover, "naive" shows bias,
 # "approximate" targets a neighbouring estimand (the truth is the closest one the generator writes)
@@ -146,19 +146,7 @@ def main() -> None:
     args = ap.parse_args()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     t0 = time.time()
-    if args.dask:
-        from dask.distributed import Client, LocalCluster
-
-        cluster = None if args.scheduler else LocalCluster(n_workers=args.jobs, threads_per_worker=1)
-        client = Client(args.scheduler or cluster)
-        futures = client.map(replicate, seeds, scale=args.scale, n_perm=args.n_perm)
-        results = client.gather(futures)
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    else:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(replicate, seeds, [args.scale] * len(seeds), [args.n_perm] * len(seeds)))
+    results = run_seeds(replicate, seeds, args.jobs, args.dask, args.scheduler, scale=args.scale, n_perm=args.n_perm)
     rows = pd.DataFrame([r for rep in results for r in rep])
     rows.to_csv(args.out, index=False)
     table = summarise(rows)

@@ -21,6 +21,7 @@ from . import __version__
 from .config import DEFAULT_PROGRAMME, Programme, load_programme
 from .data import Dataset, load_dataset, write_snapshot
 from .disclosure import rule_text
+from .schemas import resource_dir
 
 __all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render"]
 
@@ -28,11 +29,7 @@ KERNEL = "python3"
 
 
 def notebook_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "notebooks", here.parent / "notebooks"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("notebooks folder not found beside the package")
+    return resource_dir("notebooks")
 
 
 @dataclass(frozen=True)

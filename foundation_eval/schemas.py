@@ -18,13 +18,18 @@ TABLE_ORDER = (
 )
 
 
-def schema_dir() -> Path:
-    """Folder holding the schema files, in an installed wheel or in the source tree."""
+def resource_dir(name: str) -> Path:
+    """A top-level project folder (``data_schemas``, ``notebooks``) in an installed wheel or the source tree."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "data_schemas", here.parent / "data_schemas"):
+    for candidate in (here / "_data" / name, here.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("data_schemas folder not found beside the package")
+    raise FileNotFoundError(f"{name} folder not found beside the package")
+
+
+def schema_dir() -> Path:
+    """Folder holding the schema files."""
+    return resource_dir("data_schemas")
 
 
 @dataclass(frozen=True)
