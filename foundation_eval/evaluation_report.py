@@ -579,9 +579,9 @@ class EvaluationReport:
             "average with not-yet-treated comparisons, using all pre-go-live periods as each district's baseline.",
             "Intervals for the district designs: leave-one-district-out jackknife standard errors with Student-t "
             "critical values on as many degrees of freedom as there are go-live waves with an estimable effect, "
-            "because timing varies only between waves (in the spirit of Donald and Lang 2007). In a simulation "
-            "study on 1,000 synthetic forces (benchmarks/coverage_impact.py) these 95% intervals contained the true "
-            "effect 96.7% of the time; the usual analytic intervals contained it only about 82% of the time.",
+            "because timing varies only between waves (in the spirit of Donald and Lang 2007). In simulations on "
+            "1,000 synthetic forces (benchmarks/coverage_impact.py) these 95% intervals contained the true effect "
+            "96.7% of the time; the usual analytic intervals contained it only about 82% of the time.",
             "Randomisation inference: go-live dates are re-assigned to districts at random, keeping wave sizes, and the "
             "estimate recomputed; the p-value is the share of re-assignments giving an effect at least as large.",
             "Event study and pre-trends: Callaway and Sant'Anna (2021) group-time effects with not-yet-treated "
