@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render the reports (the synthetic force when no --data is given)")
     r.add_argument("--data", default=None, help="extract folder (default: generate the synthetic force)")
-    r.add_argument("--out", default="reports/demo", help="output folder (replaced when the render completes)")
+    r.add_argument("--out", default=None, help="output folder, replaced when the render completes (default: "
+                   "reports/demo for the default programme, reports/<programme id> for another)")
     r.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
     r.add_argument("--jobs", type=int, default=None, help="parallel reports (default: all cores)")
     r.add_argument("--seed", type=int, default=20210101, help="seed of the synthetic force when no --data")
@@ -82,8 +83,14 @@ def _render(args) -> int:
     from .data import ValidationError
     from .reports import render
 
+    out = args.out
+    if out is None:
+        from .config import load_programme
+
+        pid = load_programme(args.programme).id
+        out = "reports/demo" if pid == DEFAULT_PROGRAMME else f"reports/{pid}"
     try:
-        summary = render(args.data, args.out, args.programme, args.jobs, args.seed, args.district, pdf=not args.no_pdf,
+        summary = render(args.data, out, args.programme, args.jobs, args.seed, args.district, pdf=not args.no_pdf,
                          screenshots=args.screenshots)
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)

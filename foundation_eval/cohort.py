@@ -37,7 +37,12 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     Columns: ``person_id, district_id, listed, first_eligible, first_listed, index_month, index_date,
     sex, ethnicity_group, age_at_index, age_band, exit_date, exit_reason, end_date, followup_days,
     prior_da_2y, prior_da_band, ppit_total, ppit_priority``.
+
+    When the dataset carries its reduced tables (:meth:`foundation_eval.data.Dataset.with_reduced`,
+    computed once per render), the frame is read from them rather than rebuilt from the events.
     """
+    if ds.reduced is not None:
+        return ds.reduced.person_frame()
     scr = ds.screening
     elig = scr[scr.eligible.astype(bool)]
     first_elig = elig.groupby("person_id").month.min().rename("first_eligible")

@@ -83,6 +83,9 @@ class Dataset:
         SHA-256 over the input files' bytes, for provenance.
     warnings : tuple of str
         Things worth knowing that do not stop analysis (extra columns, absent optional tables).
+    reduced : foundation_eval.reduce.Reduced or None
+        The event tables reduced once to small analysis tables (see :meth:`with_reduced`); analysis
+        frames are read from it when present instead of being rebuilt from the events.
     """
 
     programme: Programme
@@ -90,6 +93,17 @@ class Dataset:
     source: str
     data_hash: str
     warnings: tuple[str, ...] = field(default=())
+    reduced: object | None = field(default=None, repr=False, compare=False)
+
+    def with_reduced(self) -> Dataset:
+        """This dataset with its event tables reduced (:func:`foundation_eval.reduce.reduce_dataset`)."""
+        if self.reduced is not None:
+            return self
+        from dataclasses import replace
+
+        from .reduce import reduce_dataset
+
+        return replace(self, reduced=reduce_dataset(self))
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = object.__getattribute__(self, "tables")
@@ -167,26 +181,49 @@ def _read(path: Path, schema: TableSchema, failures: list[Failure]) -> _Table | 
         frame = frame.apply(lambda s: s.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", r"\1", regex=True))
         return _Table(path, frame, 2)
     try:
-        frame = pd.read_parquet(path)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # text stays in Arrow memory: a national extract holds tens of millions of identifiers
+        arrow_text = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+        frame = pq.read_table(path).to_pandas(types_mapper=arrow_text.get)
     except Exception as exc:  # noqa: BLE001
         failures.append(Failure(fname, "", f"not a readable Parquet file: {exc}", 0))
         return None
-    return _Table(path, _parquet_as_text(frame), 0)
+    # typed columns are kept: those already of their schema's type skip the text checks
+    return _Table(path, frame, 0)
 
 
-def _parquet_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = {}
-    for c in frame.columns:
-        s = frame[c]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = s.dt.strftime("%Y-%m-%d")
-        elif isinstance(s.dtype, pd.PeriodDtype):
-            out[c] = s.astype(str).where(s.notna(), None)
-        elif pd.api.types.is_bool_dtype(s):
-            out[c] = s.map({True: "true", False: "false"})
-        else:
-            out[c] = s.astype("string").astype(object).where(s.notna(), None)
-    return pd.DataFrame(out)
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """A typed (Parquet) column written out as the text a CSV would hold, for the text checks."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d")
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return s.dt.strftime("%Y-%m").where(s.notna(), None)
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "true", False: "false"})
+    return s.astype("string")
+
+
+def _native(s: pd.Series, kind: str) -> pd.Series | None:
+    """A typed column already of the schema's type, in the dtype the library uses; None if it is not."""
+    d = s.dtype
+    if kind == "date" and pd.api.types.is_datetime64_dtype(d):  # tz-aware goes the text way
+        return s.astype("datetime64[ns]").dt.floor("D")  # as the text route, which keeps the date only
+    if kind == "boolean" and pd.api.types.is_bool_dtype(d):
+        return s.astype("boolean")
+    if kind == "integer" and pd.api.types.is_integer_dtype(d):
+        return s.astype("Int64")
+    if kind == "number" and pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_bool_dtype(d):
+        out = s.astype(float)
+        return out if np.isfinite(out.dropna()).all() else None  # infinities get the text route's message
+    if kind == "yearmonth" and str(d) == "period[M]":
+        return s
+    return None
 
 
 # ------------------------------------------------------------------------------------------ checks
@@ -230,18 +267,25 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
         if f.name not in present:
             typed[f.name] = pd.Series([pd.NA] * len(frame), dtype=object)
             continue
-        s = frame[f.name].astype(object).where(frame[f.name].notna(), None)
-        s = s.map(lambda v: v.strip() if isinstance(v, str) else v)
-        s = s.where(s != "", None)
+        col = frame[f.name]
+        native = None if _is_text(col) or f.enum is not None or f.pattern is not None else _native(col, f.type)
+        if native is None:
+            # text (CSV, Excel, or a typed column written out); Arrow strings keep the checks vectorised
+            s = (col if _is_text(col) else _as_text(col)).astype("string[pyarrow]").str.strip()
+            s = s.where(s != "")
+        else:
+            s = native
         null = s.isna()
         if f.required:
             _fail(failures, t, f.name, "value is required but blank", null, show=False)
-        val = s[~null].astype(str)
+        val = s[~null]
         bad = pd.Series(False, index=s.index)
-        if f.type == "string":
-            out = s
+        if native is not None:
+            out = native
+        elif f.type == "string":
+            out = s.astype(object).where(~null, None)
         elif f.type == "integer":
-            good = val.str.match(_INT_RE)
+            good = val.str.match(_INT_RE.pattern)
             bad[val.index[~good]] = True
             _fail(failures, t, f.name, "must be a whole number", bad)
             out = pd.to_numeric(s.where(~bad), errors="coerce").astype("Int64")
@@ -254,10 +298,11 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             good = val.isin(_TRUE | _FALSE)
             bad[val.index[~good]] = True
             _fail(failures, t, f.name, "must be true or false", bad)
-            out = s.map(lambda v: None if v is None else (True if v in _TRUE else (False if v in _FALSE else None)))
-            out = out.astype("boolean")
+            out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+            out[s.isin(_TRUE)] = True
+            out[s.isin(_FALSE)] = False
         elif f.type == "date":
-            shape = val.str.match(_DATE_RE)
+            shape = val.str.match(_DATE_RE.pattern)
             parsed = pd.to_datetime(val.where(shape), format="%Y-%m-%d", errors="coerce")
             not_iso = val.index[~shape]
             impossible = val.index[shape & parsed.isna()]
@@ -271,14 +316,17 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
             out[parsed.index] = parsed
         elif f.type == "yearmonth":
-            shape = val.str.match(_YM_RE)
+            shape = val.str.match(_YM_RE.pattern)
             month_ok = shape & val.str[5:7].isin([f"{m:02d}" for m in range(1, 13)])
             bad[val.index[~month_ok]] = True
             _fail(failures, t, f.name, "year-month must be YYYY-MM with a month 01-12", bad)
             out = pd.Series(pd.NaT, index=s.index, dtype="period[M]")
             good_idx = val.index[month_ok]
             if len(good_idx):
-                out[good_idx] = pd.PeriodIndex(val[good_idx], freq="M")
+                good = val[good_idx]
+                # ordinals from the digits: far faster than parsing each string as a Period
+                ords = (good.str[:4].astype(int) - 1970) * 12 + good.str[5:7].astype(int) - 1
+                out[good_idx] = pd.PeriodIndex.from_ordinals(ords.to_numpy(), freq="M")
         else:
             raise ValueError(f"schema type {f.type!r} is not supported")
         ok &= not bad.any()
@@ -287,7 +335,7 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             m = present_ok & ~s.isin(f.enum)
             _fail(failures, t, f.name, f"value not allowed (allowed: {', '.join(f.enum)})", m)
         if f.pattern is not None:
-            m = present_ok & ~s.astype(str).str.fullmatch(f.pattern)
+            m = present_ok & ~s.str.fullmatch(f.pattern).fillna(False).astype(bool)
             _fail(failures, t, f.name, f"value does not match the identifier pattern {f.pattern}", m)
         if f.minimum is not None:
             m = present_ok & (pd.to_numeric(out, errors="coerce") < f.minimum).fillna(False).astype(bool)
@@ -315,9 +363,11 @@ def _check_foreign_keys(tables, raw, schemas, failures):
                 continue
             child = tables[name][list(cols)]
             parent = tables[ref][list(refcols)]
-            key = child.astype(str).agg("|".join, axis=1)
-            pkey = set(parent.astype(str).agg("|".join, axis=1))
-            m = child.notna().all(axis=1) & ~key.isin(pkey)
+            if len(cols) == 1:
+                found = child.iloc[:, 0].isin(parent.iloc[:, 0])
+            else:
+                found = pd.MultiIndex.from_frame(child.astype(str)).isin(pd.MultiIndex.from_frame(parent.astype(str)))
+            m = child.notna().all(axis=1) & ~pd.Series(found, index=child.index)
             _fail(failures, raw[name], ", ".join(cols), f"no matching {', '.join(refcols)} in {raw[ref].path.name}", m)
 
 
@@ -362,7 +412,8 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
         go = pd.Series({d.id: d.go_live for d in prog.districts})
         live = scr.month.notna() & scr.district_id.isin(go.index)
         live_mask = pd.Series(False, index=scr.index)
-        live_mask[live] = scr.month[live].values >= go.reindex(scr.district_id[live]).values
+        go_ord = pd.Series({d: p.ordinal for d, p in go.items()})
+        live_mask[live] = scr.month[live].array.asi8 >= scr.district_id[live].map(go_ord).to_numpy()
         listed = scr.listed.fillna(False).astype(bool)
         m = listed & ~scr.eligible.fillna(False).astype(bool)
         _fail(failures, t, "listed", "listed but not eligible", m, show=False)
@@ -373,7 +424,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, failur
             b = scr.person_id.map(birth)
             ok = b.notna() & scr.month.notna()
             age = pd.Series(np.nan, index=scr.index)
-            age[ok] = [(m_.ordinal - b_.ordinal) // 12 for m_, b_ in zip(scr.month[ok], b[ok], strict=True)]
+            age[ok] = (scr.month[ok].array.asi8 - b[ok].array.asi8) // 12
             in_band = (age >= prog.age_min) & (age <= prog.age_max)
             crit_age = scr[AGE_CRITERION]
             m = ok & crit_age.notna() & (crit_age.fillna(False).astype(bool) != in_band)
@@ -460,10 +511,13 @@ def _hash_files(paths: list[Path]) -> str:
 
 
 SNAPSHOT = "snapshot.json"
+REDUCED = "reduced"
 
 
 def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     """Save a validated dataset as typed Parquet tables, so that many reports can open it quickly.
+
+    Its reduced analysis tables, when computed (:meth:`Dataset.with_reduced`), are saved beside them.
 
     A snapshot holds person-level data: keep it out of any published folder.
     """
@@ -473,6 +527,8 @@ def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in ds.tables.items():
         frame.to_parquet(folder / f"{name}.parquet", index=False)
+    if ds.reduced is not None:
+        ds.reduced.write(folder / REDUCED)
     meta = {"data_hash": ds.data_hash, "source": Path(ds.source).name, "warnings": list(ds.warnings),
             "programme": ds.programme.source, "tables": sorted(ds.tables)}
     (folder / SNAPSHOT).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
@@ -484,8 +540,13 @@ def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
 
     meta = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    reduced = None
+    if (folder / REDUCED).is_dir():
+        from .reduce import Reduced
+
+        reduced = Reduced.read(folder / REDUCED)
     return Dataset(programme=prog, tables=MappingProxyType(tables), source=meta["source"],
-                   data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
+                   data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]), reduced=reduced)
 
 
 def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME, extract_date=None) -> Dataset:

@@ -228,7 +228,13 @@ def headline_estimates(ds: Dataset, level: float = 0.95) -> list[Estimate]:
     An estimate the data cannot support (e.g. no risk-tool assessments, no comparison group) is left
     out rather than failing the others; :func:`not_estimable` says which and why. A programme without a
     risk tool has no risk-tool estimands at all (:func:`estimators_for`).
+
+    A render fits them once and stores them with the dataset's reduced tables; at the default level
+    they are then read back rather than refitted.
     """
+    stored = getattr(ds.reduced, "estimates", None)
+    if stored is not None and level == 0.95:
+        return list(stored)
     frame = analysis_frame(ds)
     out = []
     for f in estimators_for(ds.programme):

@@ -14,7 +14,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -202,8 +202,13 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             data_dir = scratch
             write(generate(prog, seed=seed, **(synth_overrides or {})), data_dir)
         data_dir = Path(data_dir).resolve()
-        ds = load_dataset(data_dir, prog)
-        # validate once; every notebook opens the typed snapshot (kept out of the published folder)
+        # validate and reduce the event tables once; every notebook opens the typed snapshot with its
+        # reduced tables (kept out of the published folder)
+        ds = load_dataset(data_dir, prog).with_reduced()
+        # force-wide headline models: fitted once here, stored with the snapshot, never refitted by a report
+        from .estimates import headline_estimates, results_json
+
+        ds = replace(ds, reduced=replace(ds.reduced, estimates=tuple(headline_estimates(ds))))
         snap = Path(tempfile.mkdtemp(prefix="foundation-eval-snapshot-"))
         scratch_dirs.append(snap)
         write_snapshot(ds, snap)
@@ -245,10 +250,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             (work / "screenshots").mkdir()
             for page in ["index", *(j.name for j in todo if j.name not in failed)]:
                 screenshot(work / f"{page}.html", work / "screenshots" / f"{page}.png")
-        # force-wide headline estimates, computed once per render, under the names truth.json uses
-        from .estimates import headline_estimates, results_json
-
-        records = json.loads(results_json(headline_estimates(ds)))["estimates"]
+        # force-wide headline estimates under the names truth.json uses
+        records = json.loads(results_json(list(ds.reduced.estimates)))["estimates"]
         have = {r["name"] for r in records}
         # headline estimates written by report notebooks (e.g. the evaluation's designs)
         for extra in sorted((work / "executed").glob("*.results.json")):

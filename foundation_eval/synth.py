@@ -924,7 +924,11 @@ def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **ove
 
     from .data import load_dataset
 
-    key = hashlib.sha256(json.dumps([programme, seed, sorted(overrides.items())], default=str).encode()).hexdigest()[:12]
+    # the generator's code and the programme file are part of the key: a changed generator never reuses old data
+    prog = load_programme(programme)
+    source = [Path(__file__).read_bytes().hex(), Path(prog.source).read_bytes().hex()]
+    key = hashlib.sha256(json.dumps([programme, seed, sorted(overrides.items()), source],
+                                    default=str).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-{key}"
     if not (folder / "truth.json").exists():
         write(generate(programme, seed=seed, **overrides), folder)

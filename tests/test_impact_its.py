@@ -123,3 +123,12 @@ def test_options_and_errors():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_monthly_periods_give_the_same_fit_as_month_starts():
+    """A ``period[M]`` time column (as the library's panels hold) places each month in its season."""
+    df = _series(np.random.default_rng(4)).iloc[3:].reset_index(drop=True)  # starts in April
+    by_date = interrupted_time_series(df, "month", "rate", pd.Timestamp("2021-01-01"))
+    by_period = interrupted_time_series(df.assign(month=df.month.dt.to_period("M")), "month", "rate",
+                                        pd.Period("2021-01", "M"))
+    pd.testing.assert_frame_equal(by_period.table(), by_date.table())

@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -269,3 +270,42 @@ def test_snapshot_round_trip_keeps_types_and_hash(small_ds, tmp_path):
     for name, frame in small_ds.tables.items():
         assert list(frame.dtypes) == list(again.tables[name].dtypes), name
         assert frame.equals(again.tables[name]), name
+
+
+def _typed_parquet(d, table, fn):
+    """Replace a CSV table with a typed Parquet copy (as a warehouse export would be), edited by ``fn``."""
+    from foundation_eval.schemas import load_schemas
+
+    kinds = {"date": "datetime64[ns]", "integer": "Int64", "number": "float", "boolean": "boolean"}
+    f = read(d, table)
+    for field in load_schemas()[table].fields:
+        if field.name in f and field.type in kinds:
+            col = f[field.name]
+            if field.type == "boolean":
+                col = col.map({"true": True, "false": False})
+            f[field.name] = col.astype(kinds[field.type])
+    fn(f)
+    f.to_parquet(d / f"{table}.parquet", index=False)
+    (d / f"{table}.csv").unlink()
+
+
+def test_typed_parquet_loads_like_the_csv(small_ds, extract_copy):
+    for table in ("offences", "referrals", "contacts", "ppit_assessments"):
+        _typed_parquet(extract_copy, table, lambda f: None)
+    ds = load_dataset(extract_copy)
+    for table in ("offences", "referrals", "contacts", "ppit_assessments"):
+        pd.testing.assert_frame_equal(ds.tables[table], small_ds.tables[table])
+
+
+@pytest.mark.parametrize("edit_fn, column, rule", [
+    (lambda f: f.__setitem__("offence_date", f.offence_date.where(f.index != 3, pd.Timestamp("2031-05-01"))),
+     "offence_date", "after the extract date"),
+    (lambda f: f.__setitem__("chi_days", f.chi_days.where(f.index != 2, np.inf)), "chi_days", "must be a number"),
+    (lambda f: f.__setitem__("chi_days", f.chi_days.where(f.index != 2, -5.0)), "chi_days", "below the minimum"),
+])
+def test_typed_parquet_errors_name_file_column_and_rule(extract_copy, edit_fn, column, rule):
+    _typed_parquet(extract_copy, "offences", edit_fn)
+    with pytest.raises(ValidationError) as err:
+        load_dataset(extract_copy)
+    hits = [x for x in err.value.failures if x.file == "offences.parquet" and x.column == column and rule in x.rule]
+    assert hits and hits[0].count == 1 and hits[0].examples

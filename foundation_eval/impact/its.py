@@ -146,7 +146,7 @@ class ITSResult(ImpactEstimate):
 def _season_position(tvals: pd.Series, period: int) -> np.ndarray:
     if period == 12 and pd.api.types.is_datetime64_any_dtype(tvals):
         return (tvals.dt.month - 1).to_numpy()
-    if period == 12 and isinstance(tvals.dtype, pd.PeriodDtype) and tvals.dt.freqstr.startswith("M"):
+    if period == 12 and str(tvals.dtype) == "period[M]":
         return (tvals.dt.month - 1).to_numpy()
     return np.arange(len(tvals)) % period
 

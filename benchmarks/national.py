@@ -1,0 +1,185 @@
+"""A synthetic national-scale extract: load, validate, reduce and fit the core models, timed and measured.
+
+    python benchmarks/national.py [--people 2000000] [--districts 300] [--workdir DIR]
+
+The extract is generated first, in its own process, by the project's synthetic generator for a
+programme of ``--districts`` districts (a national-scale copy of the default programme with shorter
+screening spells, so that events per person look like a national police extract); it is written
+as Parquet and is not timed. A fresh process then runs, timing each stage:
+
+1. load and validate the extract against the full data contract (:func:`load_dataset`);
+2. reduce the event tables with polars to the person, cohort-month and district-month tables
+   (:meth:`Dataset.with_reduced`);
+3. fit the core models on the reduced tables, once: Cox (Efron ties, district-clustered errors) of
+   time to DA reoffence, logistic GEE of 12-month reoffending clustered by district, negative
+   binomial DA counts with a person-years offset, and a Poisson district-month model.
+
+It prints each stage's seconds and the process's peak resident memory against the goals of issue 8
+(<= 120 s and <= 8 GiB on 2 cores) as ratios. ``--people`` sets the size; the generator's force is
+scaled to reach it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import product
+from pathlib import Path
+from string import ascii_uppercase
+
+GOAL_SECONDS = 120.0
+GOAL_GIB = 8.0
+# the default programme gives about this many people per unit of the generator's scale, with these settings
+SETTINGS = {"mean_spell_months": 1.5, "second_spell_prob": 0.1, "base_monthly_hazard": 0.02, "truth_replicates": 1}
+PEOPLE_PER_SCALE = 26_800
+
+
+def national_programme(districts: int, folder: Path) -> Path:
+    """Write a programme file: the default programme's rules with ``districts`` districts going live in
+    quarterly waves over 2021-2023."""
+    from foundation_eval.config import load_programme
+
+    base = load_programme("hiow")
+    text = Path(base.source).read_text(encoding="utf-8")
+    head, rest = text.split("[[districts]]", 1)
+    tail = rest[rest.index("[[offence_types]]"):]
+    head = head.replace('id = "hiow"', 'id = "national-benchmark"', 1)
+    ids = ["".join(p) for p in product(ascii_uppercase, repeat=3)][:districts]
+    blocks = []
+    for k, did in enumerate(ids):
+        wave = 0 if k < max(2, districts // 12) else 1 + k % 11  # a pilot group, then 11 quarterly waves
+        year, quarter = divmod(wave, 4)
+        go = f"{2021 + year}-{3 * quarter + 1:02d}"
+        size = 0.4 + (k * 7919 % 100) / 62.5  # deterministic spread of district sizes, 0.4 to 2.0
+        blocks.append(f'[[districts]]\nid = "{did}"\nname = "District {k + 1:03d}"\nrelative_size = {size:.3f}\n'
+                      f'go_live = "{go}"\npilot = {"true" if wave == 0 else "false"}\npractitioner_from = "{go}"\n')
+    path = folder / "national-benchmark.toml"
+    path.write_text(head + "\n".join(blocks) + "\n" + tail, encoding="utf-8")
+    return path
+
+
+def generate(people: int, districts: int, workdir: Path) -> dict:
+    """Generate and write the national extract (runs in its own process)."""
+    from foundation_eval.synth import generate as synth_generate
+
+    workdir = Path(workdir)
+    prog = national_programme(districts, workdir)
+    result = synth_generate(str(prog), seed=2024, scale=people / PEOPLE_PER_SCALE, **SETTINGS)
+    extract = workdir / "extract"
+    extract.mkdir(exist_ok=True)
+    counts = {}
+    for name, frame in result.tables.items():
+        frame.to_parquet(extract / f"{name}.parquet", index=False)
+        counts[name] = len(frame)
+    return {"programme": str(prog), "extract": str(extract), "rows": counts}
+
+
+def measure(programme: str, extract: str) -> dict:
+    """Load, validate, reduce and fit; seconds per stage and peak memory (runs in a fresh process)."""
+    import numpy as np
+    import pandas as pd
+    import statsmodels.api as sm
+
+    from foundation_eval.data import load_dataset
+    from foundation_eval.reoffending import cox, negative_binomial
+
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    ds = load_dataset(extract, programme)
+    times["load and validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ds = ds.with_reduced()
+    times["reduce (polars)"] = time.perf_counter() - t
+    persons = ds.reduced.persons
+    listed = persons[persons.listed].assign(live=lambda f: f.live_at_index.astype(float),
+                                            age=lambda f: f.age_at_index.astype(float),
+                                            prior=lambda f: f.prior_da_2y.astype(float))
+    everyone = persons.assign(live=lambda f: f.live_at_index.astype(float),
+                              age=lambda f: f.age_at_index.astype(float),
+                              prior=lambda f: f.prior_da_2y.astype(float))
+    fits = {}
+    t = time.perf_counter()
+    res = cox(everyone, "time_days", "event", ["live", "age", "prior"], cluster="district_id")
+    fits["cox_hr_live"] = float(res.table().loc["live", "hr"])
+    times["Cox, Efron, clustered"] = time.perf_counter() - t
+    t = time.perf_counter()
+    w = everyone[everyone.observed_12m]
+    X = sm.add_constant(w[["live", "age", "prior"]].to_numpy())
+    gee = sm.GEE(w.reoffended_12m.astype(float).to_numpy(), X, groups=pd.factorize(w.district_id)[0],
+                 family=sm.families.Binomial(), cov_struct=sm.cov_struct.Independence()).fit()
+    fits["logit_or_live"] = float(np.exp(gee.params[1]))
+    times["12-month logistic GEE"] = time.perf_counter() - t
+    t = time.perf_counter()
+    nb = negative_binomial(everyone[everyone.exposure_years > 0], "da_count", "exposure_years",
+                           ["live", "age", "prior"], cluster="district_id")
+    fits["nb_rate_ratio_live"] = float(np.exp(nb.table().loc["live", "coef"]))
+    times["negative binomial counts"] = time.perf_counter() - t
+    t = time.perf_counter()
+    dm = ds.reduced.district_month
+    dm = dm[dm.eligible > 0]
+    go = {d.id: d.go_live for d in ds.programme.districts}
+    live = (dm.month >= dm.district_id.map(go)).astype(float).to_numpy()
+    design = pd.get_dummies(dm[["district_id"]].assign(month=dm.month.astype(str)), drop_first=True, dtype=float)
+    Xd = np.column_stack([np.ones(len(dm)), live, design.to_numpy()])
+    pois = sm.GLM(dm.da_reoffences.to_numpy(), Xd, family=sm.families.Poisson(),
+                  offset=np.log(dm.eligible.to_numpy())).fit(cov_type="cluster",
+                                                             cov_kwds={"groups": pd.factorize(dm.district_id)[0]})
+    fits["poisson_rr_live"] = float(np.exp(pois.params[1]))
+    times["district-month Poisson"] = time.perf_counter() - t
+    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return {"times": times, "peak_gib": peak_gib, "fits": fits, "persons": len(persons), "listed": int(len(listed)),
+            "district_months": len(ds.reduced.district_month)}
+
+
+def _child(fn: str, *args) -> dict:
+    """Run a stage in a fresh interpreter so that memory and imports do not carry over."""
+    code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import national; "
+            f"print('@@' + json.dumps(national.{fn}(*{args!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if out.returncode:
+        sys.exit(f"{fn} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.rsplit("@@", 1)[1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--people", type=int, default=2_000_000)
+    ap.add_argument("--districts", type=int, default=300)
+    ap.add_argument("--workdir", type=Path,
+                    help="keep the generated extract here and reuse it next time (default: a temporary folder)")
+    args = ap.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="national-benchmark-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    done = work / "generated.json"
+    if args.workdir and done.exists() and json.loads(done.read_text())["args"] == [args.people, args.districts]:
+        gen = json.loads(done.read_text())  # the same extract, generated before into --workdir
+    else:
+        gen = _child("generate", args.people, args.districts, str(work))
+        done.write_text(json.dumps({**gen, "args": [args.people, args.districts]}))
+    rows = gen["rows"]
+    events = sum(v for k, v in rows.items() if k not in ("people", "districts"))
+    how = "reused from --workdir" if time.perf_counter() - t < 1 else f"generated in {time.perf_counter() - t:.0f} s"
+    print(f"extract {how} (not timed below): {rows['people']:,} people, "
+          f"{events:,} event rows, {rows['districts']} districts", flush=True)
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    m = _child("measure", gen["programme"], gen["extract"])
+    total = sum(m["times"].values())
+    print("\n| stage | seconds |\n| --- | --- |")
+    for k, v in m["times"].items():
+        print(f"| {k} | {v:.1f} |")
+    print(f"| **total** | **{total:.1f}** |")
+    print(f"\npersons in the reduced table {m['persons']:,} (listed {m['listed']:,}); "
+          f"district-months {m['district_months']:,}")
+    print(f"time {total:.1f} s against the goal {GOAL_SECONDS:.0f} s: ratio {total / GOAL_SECONDS:.2f}")
+    print(f"peak memory {m['peak_gib']:.2f} GiB against the goal {GOAL_GIB:.0f} GiB: ratio {m['peak_gib'] / GOAL_GIB:.2f}")
+    print("estimates (a check that the models ran; confounded, not effects): "
+          + ", ".join(f"{k} {v:.3f}" for k, v in m["fits"].items()))
+
+
+if __name__ == "__main__":
+    main()

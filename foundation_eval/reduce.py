@@ -1,0 +1,255 @@
+"""Columnar reduction of the event tables into small analysis tables, done once per extract.
+
+The event tables (screening, offences, contacts, referrals, risk-tool assessments) grow with every
+month a programme runs; a national extract holds tens of millions of rows. Every report needs only a
+few small tables derived from them, so they are reduced once, up front, with polars (a columnar,
+multi-threaded engine), and reports read the results instead of re-deriving them from the events:
+
+- ``persons``: one row per eligible person, exactly :func:`foundation_eval.cohort.person_frame`,
+  plus the reoffending outcomes of :func:`foundation_eval.outcomes.reoffending_frame`
+  (``first_da_date, event, time_days, exposure_years, da_count, harm_days``), the first engagement and
+  referral start on or after the index date, whether the district was live at the index month, and
+  the 12-month fixed-window outcome (``observed_12m, reoffended_12m``, as
+  :func:`foundation_eval.outcomes.fixed_window`).
+- ``cohort_month``: people, 12-month outcomes, person-years, DA reoffences and harm by district,
+  index month and listing status.
+- ``district_month``: people screened, eligible and listed in each district and month (as
+  :func:`foundation_eval.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
+  in the district.
+
+Definitions follow :mod:`foundation_eval.cohort` and :mod:`foundation_eval.outcomes`; tests hold the
+two implementations equal on the synthetic force.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from .data import Dataset
+
+__all__ = ["Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS"]
+
+PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", "first_listed", "index_month",
+                        "index_date", "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date",
+                        "exit_reason", "end_date", "followup_days", "prior_da_2y", "prior_da_band", "ppit_total",
+                        "ppit_priority"]
+OUTCOME_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days",
+                   "first_engaged", "first_referral_started", "live_at_index", "observed_12m", "reoffended_12m"]
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """The small tables every report reads.
+
+    Attributes
+    ----------
+    persons, cohort_month, district_month : DataFrame
+        See the module docstring. ``persons`` holds person-level pseudonyms: never publish it.
+    estimates : tuple of Estimate, optional
+        The force-wide headline estimates, fitted once per render and stored with the tables so that
+        no report refits them (see :func:`foundation_eval.estimates.headline_estimates`).
+    """
+
+    persons: pd.DataFrame
+    cohort_month: pd.DataFrame
+    district_month: pd.DataFrame
+    estimates: tuple | None = None
+
+    def person_frame(self) -> pd.DataFrame:
+        """The columns of :func:`foundation_eval.cohort.person_frame`, in its order."""
+        return self.persons[PERSON_FRAME_COLUMNS].copy()
+
+    def write(self, folder: str | Path) -> Path:
+        """Save the tables as Parquet (person-level: keep them out of any published folder)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("persons", "cohort_month", "district_month"):
+            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+        if self.estimates is not None:
+            (folder / "estimates.json").write_text(json.dumps([asdict(e) for e in self.estimates]), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Reduced:
+        folder = Path(folder)
+        persons, cohort, dm = (pd.read_parquet(folder / f"{n}.parquet") for n in ("persons", "cohort_month", "district_month"))
+        # Parquet gives None for a missing text value; the pandas frames hold NaN there
+        persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
+        estimates = None
+        if (folder / "estimates.json").exists():
+            from .estimates import Estimate
+
+            estimates = tuple(Estimate(**{**e, "notes": tuple(e["notes"])})
+                              for e in json.loads((folder / "estimates.json").read_text(encoding="utf-8")))
+        return cls(persons, cohort, dm, estimates)
+
+
+# ----------------------------------------------------------------------------------- conversions
+def _ordinals(s: pd.Series) -> pl.Series:
+    """Monthly periods as integer month ordinals (months since 1970-01), missing kept missing."""
+    vals = s.array.asi8 if isinstance(s.dtype, pd.PeriodDtype) else pd.PeriodIndex(s, freq="M").asi8
+    return pl.Series(vals, dtype=pl.Int64).set(pl.Series(s.isna().to_numpy()), None)
+
+
+def _pl(frame: pd.DataFrame, cols: list[str], months: tuple[str, ...] = ()) -> pl.DataFrame:
+    out = {}
+    for c in cols:
+        s = frame[c]
+        if c in months:
+            out[c] = _ordinals(s)
+        elif str(s.dtype) == "boolean":
+            out[c] = pl.Series(s.fillna(False).to_numpy(dtype=bool))
+        elif s.dtype == object:
+            out[c] = pl.Series(s.to_numpy(), dtype=pl.String)
+        else:
+            out[c] = pl.from_pandas(s)
+    return pl.DataFrame(out) if out else pl.DataFrame()
+
+
+def _month_start(ord_col: pl.Expr) -> pl.Expr:
+    return pl.datetime(1970 + ord_col // 12, ord_col % 12 + 1, 1, time_unit="ns")
+
+
+def _periods(values: pd.Series) -> pd.Series:
+    ords = values.to_numpy(dtype="float64")
+    out = pd.Series(pd.NaT, index=values.index, dtype="period[M]")
+    ok = ~np.isnan(ords)
+    if ok.any():
+        out[ok] = pd.PeriodIndex.from_ordinals(ords[ok].astype(np.int64), freq="M")
+    return out
+
+
+# ----------------------------------------------------------------------------------- reduction
+def reduce_dataset(ds: Dataset) -> Reduced:
+    """Reduce a validated extract's event tables to :class:`Reduced` in one columnar pass.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract (:func:`foundation_eval.data.load_dataset`).
+    """
+    from .cohort import AGE_BANDS, AGE_BANDS_OPEN, PRIOR_BANDS, _band
+
+    prog = ds.programme
+    extract = pd.Timestamp(ds.extract_date)
+    scr = _pl(ds.screening, ["person_id", "month", "district_id", "eligible", "listed"], months=("month",))
+    first = (scr.lazy().group_by("person_id")
+             .agg(pl.col("month").filter(pl.col("eligible")).min().alias("first_eligible"),
+                  pl.col("month").filter(pl.col("listed")).min().alias("first_listed"))
+             .filter(pl.col("first_eligible").is_not_null() | pl.col("first_listed").is_not_null())
+             .with_columns(pl.col("first_listed").is_not_null().alias("listed"),
+                           pl.coalesce("first_listed", "first_eligible").alias("index_month")))
+    at_index = scr.lazy().select("person_id", pl.col("month").alias("index_month"), "district_id")
+    people = _pl(ds.people, ["person_id", "sex", "ethnicity_group", "birth_ym"], months=("birth_ym",))
+    exits = _pl(ds.exits, ["person_id", "exit_date", "exit_reason"])
+    if exits.is_empty():
+        exits = pl.DataFrame(schema={"person_id": pl.String, "exit_date": pl.Datetime("ns"), "exit_reason": pl.String})
+    go = pl.DataFrame({"district_id": [d.id for d in prog.districts],
+                       "go_live_ord": [d.go_live.ordinal for d in prog.districts]})
+    ext = pl.lit(extract.to_datetime64()).cast(pl.Datetime("ns"))
+    f = (first.join(at_index, on=["person_id", "index_month"], how="left")
+         .join(people.lazy(), on="person_id", how="left")
+         .join(exits.lazy(), on="person_id", how="left")
+         .join(go.lazy(), on="district_id", how="left")
+         .with_columns(_month_start(pl.col("index_month")).alias("index_date"),
+                       ((pl.col("index_month") - pl.col("birth_ym")) // 12).alias("age_at_index"),
+                       (pl.col("index_month") >= pl.col("go_live_ord")).fill_null(False).alias("live_at_index"))
+         .with_columns(pl.when(pl.col("exit_date").is_not_null() & (pl.col("exit_date") < ext))
+                       .then(pl.col("exit_date")).otherwise(ext).alias("end_date"))
+         .with_columns((pl.col("end_date") - pl.col("index_date")).dt.total_days().alias("followup_days"),
+                       pl.col("index_date").dt.offset_by("12mo").alias("close_12m")))
+    f = f.collect()
+
+    off = _pl(ds.offences, ["person_id", "offence_date", "da_flag", "chi_days"]).filter(pl.col("da_flag"))
+    da = off.lazy().join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id", how="inner")
+    prior = (da.filter((pl.col("offence_date") < pl.col("index_date"))
+                       & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))
+             .group_by("person_id").agg(pl.len().alias("prior_da_2y")))
+    after = (da.filter((pl.col("offence_date") > pl.col("index_date")) & (pl.col("offence_date") <= pl.col("end_date")))
+             .group_by("person_id").agg(pl.col("offence_date").min().alias("first_da_date"),
+                                        pl.len().alias("da_count"), pl.col("chi_days").sum().alias("harm_days")))
+    since = f.lazy().select("person_id", "index_date")
+
+    def first_on_or_after(frame: pd.DataFrame, col: str, name: str, keep=None) -> pl.LazyFrame:
+        cols = ["person_id", col] + ([keep[0]] if keep else [])
+        t = _pl(frame, cols) if len(frame) else pl.DataFrame(schema={c: pl.String for c in cols})
+        if keep:
+            t = t.filter(pl.col(keep[0]) == keep[1])
+        if not len(frame):
+            t = t.with_columns(pl.col(col).cast(pl.Datetime("ns")))
+        return (t.lazy().join(since, on="person_id").filter(pl.col(col) >= pl.col("index_date"))
+                .group_by("person_id").agg(pl.col(col).min().alias(name)))
+
+    engaged = first_on_or_after(ds.contacts, "contact_date", "first_engaged", ("outcome", "engaged"))
+    started = first_on_or_after(ds.referrals, "started_date", "first_referral_started")
+    p = (f.lazy().join(prior, on="person_id", how="left").join(after, on="person_id", how="left")
+         .join(engaged, on="person_id", how="left").join(started, on="person_id", how="left"))
+    pp = ds.ppit_assessments
+    if len(pp):
+        first_pp = (_pl(pp, ["person_id", "assessment_date", "rating", "total", "priority"])
+                    .filter(pl.col("rating") == "first").sort(["person_id", "assessment_date"], maintain_order=True)
+                    .group_by("person_id", maintain_order=True).first()
+                    .select("person_id", pl.col("total").alias("ppit_total"), pl.col("priority").alias("ppit_priority")))
+        p = p.join(first_pp.lazy(), on="person_id", how="left")
+    p = (p.with_columns(pl.col("prior_da_2y").fill_null(0), pl.col("da_count").fill_null(0),
+                        pl.col("harm_days").fill_null(0.0),
+                        pl.col("first_da_date").is_not_null().cast(pl.Int64).alias("event"))
+         .with_columns((pl.coalesce("first_da_date", "end_date") - pl.col("index_date")).dt.total_days()
+                       .clip(lower_bound=0).alias("time_days"),
+                       (pl.col("followup_days").clip(lower_bound=0) / 365.25).alias("exposure_years"),
+                       ((pl.col("close_12m") <= ext)
+                        & (pl.col("exit_date").is_null() | (pl.col("exit_date") >= pl.col("close_12m"))))
+                       .alias("observed_12m"))
+         .with_columns((pl.col("observed_12m") & (pl.col("event") == 1)
+                        & (pl.col("first_da_date") <= pl.col("close_12m"))).alias("reoffended_12m"),
+                       (pl.col("time_days") / 365.25).alias("time_years"))
+         .sort("person_id").collect())
+
+    persons = p.drop("birth_ym", "go_live_ord", "close_12m").to_pandas()
+    for c in ("first_eligible", "first_listed", "index_month"):
+        persons[c] = _periods(persons[c])
+    persons["listed"] = persons["listed"].astype(bool)
+    persons["age_band"] = _band(persons.age_at_index, AGE_BANDS if prog.has_age_criterion else AGE_BANDS_OPEN)
+    persons["prior_da_2y"] = persons.prior_da_2y.astype(int)
+    persons["prior_da_band"] = _band(persons.prior_da_2y, PRIOR_BANDS)
+    persons["followup_days"] = persons.followup_days.astype(int)
+    for c in ("exit_reason",):
+        persons[c] = persons[c].astype(object).where(persons[c].notna(), np.nan)
+    if len(pp):
+        persons["ppit_total"] = persons.ppit_total.astype("Int64")
+        persons["ppit_priority"] = persons.ppit_priority.astype("boolean")
+    else:
+        persons["ppit_total"] = pd.array([pd.NA] * len(persons), dtype="Int64")
+        persons["ppit_priority"] = pd.array([pd.NA] * len(persons), dtype="boolean")
+    persons = persons[PERSON_FRAME_COLUMNS + OUTCOME_COLUMNS]
+
+    cohort = (p.lazy().group_by("district_id", "index_month", "listed")
+              .agg(pl.len().alias("people"), pl.col("observed_12m").sum().alias("observed_12m"),
+                   pl.col("reoffended_12m").sum().alias("reoffended_12m"),
+                   pl.col("exposure_years").sum().alias("person_years"), pl.col("da_count").sum().alias("da_offences"),
+                   pl.col("harm_days").sum().alias("harm_days"))
+              .sort("district_id", "index_month", "listed").collect().to_pandas())
+    cohort["index_month"] = _periods(cohort.index_month)
+
+    months = pd.period_range(prog.study_start, prog.study_end, freq="M")
+    grid = pl.DataFrame({"district_id": np.repeat([d.id for d in prog.districts], len(months)),
+                         "month": np.tile(months.asi8, len(prog.districts))})
+    counts = (scr.lazy().group_by("district_id", "month")
+              .agg(pl.len().alias("screened"), pl.col("eligible").sum().alias("eligible"),
+                   pl.col("listed").sum().alias("listed")))
+    reoff = (da.filter((pl.col("offence_date") > pl.col("index_date")) & (pl.col("offence_date") <= pl.col("end_date")))
+             .join(f.lazy().select("person_id", "district_id"), on="person_id")
+             .with_columns(((pl.col("offence_date").dt.year() - 1970) * 12 + pl.col("offence_date").dt.month() - 1)
+                           .cast(pl.Int64).alias("month"))
+             .group_by("district_id", "month").agg(pl.len().alias("da_reoffences")))
+    dm = (grid.lazy().join(counts, on=["district_id", "month"], how="left")
+          .join(reoff, on=["district_id", "month"], how="left")
+          .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in ("screened", "eligible", "listed", "da_reoffences"))
+          .sort("district_id", "month").collect().to_pandas())
+    dm["month"] = _periods(dm.month)
+    return Reduced(persons.reset_index(drop=True), cohort, dm)

@@ -1,0 +1,127 @@
+"""The columnar reduction gives exactly the frames the pandas definitions give."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from foundation_eval import synth
+from foundation_eval.cohort import monthly_list_size, person_frame
+from foundation_eval.config import load_programme
+from foundation_eval.data import load_dataset, write_snapshot
+from foundation_eval.outcomes import fixed_window, reoffending_frame
+from foundation_eval.reduce import PERSON_FRAME_COLUMNS, Reduced, reduce_dataset
+
+PROGRAMMES = ["hiow", "change-that-lasts"]
+
+
+@pytest.fixture(scope="module", params=PROGRAMMES)
+def pair(request, tmp_path_factory):
+    """(dataset, its reduction, pandas person frame, pandas reoffending frame) for each shipped programme."""
+    folder = synth.write(synth.generate(request.param, seed=5, scale=0.3, truth_replicates=2),
+                         tmp_path_factory.mktemp(request.param))
+    ds = load_dataset(folder, request.param)
+    persons = person_frame(ds)
+    return ds, reduce_dataset(ds), persons, reoffending_frame(ds, persons)
+
+
+def test_person_frame_identical(pair):
+    ds, red, persons, _ = pair
+    pd.testing.assert_frame_equal(red.person_frame(), persons)
+    assert red.persons.person_id.is_unique
+
+
+def test_reoffending_outcomes_identical(pair):
+    _, red, _, reoff = pair
+    for col in ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days"]:
+        pd.testing.assert_series_equal(red.persons[col], reoff[col], check_names=False, check_dtype=False)
+
+
+def test_twelve_month_window_identical(pair):
+    ds, red, _, reoff = pair
+    w = fixed_window(reoff, 12, ds.extract_date)
+    kept = red.persons[red.persons.observed_12m]
+    assert list(kept.person_id) == list(w.frame.person_id)
+    assert kept.reoffended_12m.astype(int).tolist() == w.frame.outcome.tolist()
+
+
+def test_first_engagement_and_referral_start_on_or_after_index(pair):
+    ds, red, _, _ = pair
+    p = red.persons.set_index("person_id")
+    con = ds.contacts[ds.contacts.outcome == "engaged"].merge(p.index_date.reset_index(), on="person_id")
+    expect = con[con.contact_date >= con.index_date].groupby("person_id").contact_date.min()
+    got = p.first_engaged.dropna()
+    pd.testing.assert_series_equal(got.sort_index(), expect.sort_index(), check_names=False)
+    assert p.first_referral_started.dropna().ge(p.index_date.reindex(p.first_referral_started.dropna().index)).all()
+
+
+def test_district_month_matches_list_sizes(pair):
+    ds, red, _, _ = pair
+    for d in ds.programme.districts:
+        got = red.district_month[red.district_month.district_id == d.id].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[["month", "screened", "eligible", "listed"]], monthly_list_size(ds, d.id),
+                                      check_dtype=False)
+    # every observed DA reoffence is placed in exactly one district-month
+    assert red.district_month.da_reoffences.sum() == red.persons.da_count.sum()
+
+
+def test_cohort_month_adds_up(pair):
+    _, red, _, _ = pair
+    c, p = red.cohort_month, red.persons
+    assert c.people.sum() == len(p)
+    assert c.reoffended_12m.sum() == p.reoffended_12m.sum()
+    assert c.person_years.sum() == pytest.approx(p.exposure_years.sum())
+    assert not c.duplicated(["district_id", "index_month", "listed"]).any()
+
+
+def test_snapshot_carries_the_reduction_and_person_frame_reads_it(small_ds, tmp_path):
+    ds = small_ds.with_reduced()
+    assert ds.with_reduced() is ds  # computed once
+    write_snapshot(ds, tmp_path / "snap")
+    again = load_dataset(tmp_path / "snap")
+    assert isinstance(again.reduced, Reduced)
+    pd.testing.assert_frame_equal(person_frame(again), person_frame(small_ds), check_exact=True)
+    pd.testing.assert_frame_equal(again.reduced.district_month, ds.reduced.district_month)
+    # the frame handed out is a copy: a caller cannot change the stored reduction
+    f = person_frame(again)
+    f.loc[:, "listed"] = False
+    assert again.reduced.persons.listed.any()
+
+
+def test_optional_tables_absent(extract_copy):
+    for name in ("contacts", "referrals", "ppit_assessments", "rmps"):
+        (extract_copy / f"{name}.csv").unlink()
+    ds = load_dataset(extract_copy)
+    red = reduce_dataset(ds)
+    pd.testing.assert_frame_equal(red.person_frame(), person_frame(ds))
+    assert red.persons.first_engaged.isna().all() and red.persons.ppit_total.isna().all()
+
+
+def test_no_persons_when_nobody_is_eligible(extract_copy):
+    scr = pd.read_csv(extract_copy / "screening.csv", dtype=str)
+    crit = [c for c, _ in load_programme("hiow").criteria]
+    scr[crit[0]] = "false"
+    scr["eligible"] = "false"
+    scr["listed"] = "false"
+    scr.to_csv(extract_copy / "screening.csv", index=False)
+    red = reduce_dataset(load_dataset(extract_copy))
+    assert len(red.persons) == 0 and list(red.persons.columns[: len(PERSON_FRAME_COLUMNS)]) == PERSON_FRAME_COLUMNS
+    assert red.district_month.eligible.sum() == 0
+
+
+def test_headline_estimates_stored_once_and_read_back(small_ds, tmp_path):
+    from dataclasses import replace
+
+    from foundation_eval.estimates import headline_estimates
+
+    fitted = headline_estimates(small_ds)
+    assert fitted
+    ds = small_ds.with_reduced()
+    ds = replace(ds, reduced=replace(ds.reduced, estimates=tuple(fitted)))
+    write_snapshot(ds, tmp_path / "snap")
+    again = load_dataset(tmp_path / "snap")
+    assert headline_estimates(again) == fitted  # read back, identical to the last digit
+    # another confidence level is not stored: it is fitted afresh
+    wider = {e.name: e for e in headline_estimates(again, level=0.99)}
+    for e in fitted:
+        assert wider[e.name].estimate == pytest.approx(e.estimate)
+        assert wider[e.name].ci_low <= e.ci_low
