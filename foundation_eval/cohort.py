@@ -105,8 +105,14 @@ def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=
     With ``freq="Q"`` the counts are of distinct people in each quarter (the ``month`` column then
     holds quarterly periods), for areas too small to publish monthly counts.
     """
-    scr = select(ds.screening, district, start, end, month_col="month")
     months = pd.period_range(start or ds.programme.study_start, end or ds.programme.study_end, freq="M")
+    if freq == "M" and ds.reduced is not None:
+        dm = ds.reduced.district_month
+        dm = dm if district is None else dm[dm.district_id == district]
+        g = dm.groupby("month")[["screened", "eligible", "listed"]].sum().reindex(months, fill_value=0)
+        g.index.name = "month"
+        return g.astype(int).reset_index()
+    scr = select(ds.screening, district, start, end, month_col="month")
     if freq == "Q":
         scr = scr.assign(month=scr.month.dt.asfreq("Q"))
         months = pd.period_range(months[0].asfreq("Q"), months[-1].asfreq("Q"), freq="Q")

@@ -45,9 +45,15 @@ def reoffending_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     Columns added to ``persons``: ``time_days`` (to first DA reoffence or end of follow-up),
     ``event`` (1 if a DA reoffence was observed), ``time_years``, ``da_count``, ``harm_days`` (Cambridge
     Crime Harm Index total of DA offences), ``new_victim`` (any DA offence against a new victim),
-    ``max_severity_before``/``max_harm_after`` (harm of the worst DA offence before and after index),
+    ``max_harm_before``/``max_harm_after`` (harm of the worst DA offence before and after index),
     ``exposure_years`` (follow-up length).
+
+    Read from the dataset's reduced tables when it carries them and ``persons`` are rows of them.
     """
+    if ds.reduced is not None:
+        stored = ds.reduced.reoffending_frame(persons)
+        if stored is not None:
+            return stored
     p = persons.copy()
     off = offence_frame(ds, p)
     da = off[off.da_flag.astype(bool)]

@@ -6,8 +6,7 @@ few small tables derived from them, so they are reduced once, up front, with pol
 multi-threaded engine), and reports read the results instead of re-deriving them from the events:
 
 - ``persons``: one row per eligible person, exactly :func:`foundation_eval.cohort.person_frame`,
-  plus the reoffending outcomes of :func:`foundation_eval.outcomes.reoffending_frame`
-  (``first_da_date, event, time_days, exposure_years, da_count, harm_days``), the first engagement and
+  plus the outcomes :func:`foundation_eval.outcomes.reoffending_frame` adds, the first engagement and
   referral start on or after the index date, whether the district was live at the index month, and
   the 12-month fixed-window outcome (``observed_12m, reoffended_12m``, as
   :func:`foundation_eval.outcomes.fixed_window`).
@@ -32,14 +31,16 @@ import polars as pl
 
 from .data import Dataset
 
-__all__ = ["Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS"]
+__all__ = ["Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS"]
 
 PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", "first_listed", "index_month",
                         "index_date", "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date",
                         "exit_reason", "end_date", "followup_days", "prior_da_2y", "prior_da_band", "ppit_total",
                         "ppit_priority"]
-OUTCOME_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days",
-                   "first_engaged", "first_referral_started", "live_at_index", "observed_12m", "reoffended_12m"]
+# the columns reoffending_frame adds, in its order
+REOFFENDING_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days",
+                       "new_victim", "max_harm_before", "max_harm_after"]
+OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, "first_engaged", "first_referral_started", "live_at_index", "observed_12m", "reoffended_12m"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,22 @@ class Reduced:
     def person_frame(self) -> pd.DataFrame:
         """The columns of :func:`foundation_eval.cohort.person_frame`, in its order."""
         return self.persons[PERSON_FRAME_COLUMNS].copy()
+
+    def reoffending_frame(self, persons: pd.DataFrame) -> pd.DataFrame | None:
+        """:func:`foundation_eval.outcomes.reoffending_frame` for ``persons`` from the stored outcomes, or
+        None when ``persons`` are not rows of this reduction (other people, or other index or end dates)."""
+        stored = self.persons.set_index("person_id")
+        ids = persons.person_id
+        if not ids.isin(stored.index).all():
+            return None
+        sub = stored.loc[ids.to_numpy()]
+        for c in ("index_date", "end_date"):
+            if not np.array_equal(sub[c].to_numpy(), persons[c].to_numpy()):
+                return None
+        out = persons.copy()
+        for c in REOFFENDING_COLUMNS:
+            out[c] = sub[c].to_numpy()
+        return out
 
     def write(self, folder: str | Path) -> Path:
         """Save the tables as Parquet (person-level: keep them out of any published folder)."""
@@ -170,9 +187,22 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     prior = (da.filter((pl.col("offence_date") < pl.col("index_date"))
                        & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))
              .group_by("person_id").agg(pl.len().alias("prior_da_2y")))
-    after = (da.filter((pl.col("offence_date") > pl.col("index_date")) & (pl.col("offence_date") <= pl.col("end_date")))
+    observed = (pl.col("offence_date") > pl.col("index_date")) & (pl.col("offence_date") <= pl.col("end_date"))
+    after = (da.filter(observed)
              .group_by("person_id").agg(pl.col("offence_date").min().alias("first_da_date"),
-                                        pl.len().alias("da_count"), pl.col("chi_days").sum().alias("harm_days")))
+                                        pl.len().cast(pl.Int64).alias("da_count"),
+                                        pl.col("chi_days").sum().alias("harm_days"),
+                                        pl.col("chi_days").max().alias("max_harm_after")))
+    # as outcomes.reoffending_frame: the worst harm in the two years up to and including the index date
+    worst_before = (da.filter((pl.col("offence_date") <= pl.col("index_date"))
+                              & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))
+                    .group_by("person_id").agg(pl.col("chi_days").max().alias("max_harm_before")))
+    # a victim is new when the person's first DA offence against them falls inside follow-up
+    victims = _pl(ds.offences, ["person_id", "victim_id", "offence_date", "da_flag"]).filter(pl.col("da_flag"))
+    new_victim = (victims.lazy().filter(pl.col("victim_id").is_not_null())
+                  .group_by("person_id", "victim_id").agg(pl.col("offence_date").min())
+                  .join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id")
+                  .filter(observed).select("person_id").unique().with_columns(pl.lit(True).alias("new_victim")))
     since = f.lazy().select("person_id", "index_date")
 
     def first_on_or_after(frame: pd.DataFrame, col: str, name: str, keep=None) -> pl.LazyFrame:
@@ -188,6 +218,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     engaged = first_on_or_after(ds.contacts, "contact_date", "first_engaged", ("outcome", "engaged"))
     started = first_on_or_after(ds.referrals, "started_date", "first_referral_started")
     p = (f.lazy().join(prior, on="person_id", how="left").join(after, on="person_id", how="left")
+         .join(worst_before, on="person_id", how="left").join(new_victim, on="person_id", how="left")
          .join(engaged, on="person_id", how="left").join(started, on="person_id", how="left"))
     pp = ds.ppit_assessments
     if len(pp):
@@ -197,7 +228,8 @@ def reduce_dataset(ds: Dataset) -> Reduced:
                     .select("person_id", pl.col("total").alias("ppit_total"), pl.col("priority").alias("ppit_priority")))
         p = p.join(first_pp.lazy(), on="person_id", how="left")
     p = (p.with_columns(pl.col("prior_da_2y").fill_null(0), pl.col("da_count").fill_null(0),
-                        pl.col("harm_days").fill_null(0.0),
+                        pl.col("harm_days").fill_null(0.0), pl.col("new_victim").fill_null(False),
+                        pl.col("max_harm_before").fill_null(0.0), pl.col("max_harm_after").fill_null(0.0),
                         pl.col("first_da_date").is_not_null().cast(pl.Int64).alias("event"))
          .with_columns((pl.coalesce("first_da_date", "end_date") - pl.col("index_date")).dt.total_days()
                        .clip(lower_bound=0).alias("time_days"),
@@ -218,6 +250,9 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     persons["prior_da_2y"] = persons.prior_da_2y.astype(int)
     persons["prior_da_band"] = _band(persons.prior_da_2y, PRIOR_BANDS)
     persons["followup_days"] = persons.followup_days.astype(int)
+    # divided in numpy: polars gave values one unit in the last place away from the pandas frames
+    persons["time_years"] = persons.time_days / 365.25
+    persons["exposure_years"] = persons.followup_days.clip(lower=0) / 365.25
     for c in ("exit_reason",):
         persons[c] = persons[c].astype(object).where(persons[c].notna(), np.nan)
     if len(pp):
