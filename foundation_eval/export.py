@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["find_browser", "html_to_pdf", "screenshot", "dump_dom", "write_workbook", "BrowserError"]
+__all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "dump_dom", "write_workbook", "BrowserError"]
 
 _FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -50,13 +50,172 @@ def _run(args: list[str], timeout: int = 120) -> subprocess.CompletedProcess:
     return proc
 
 
+class _DevTools:
+    """One headless Chromium driven over the DevTools protocol on a pipe (no network port is opened).
+
+    Starting Chromium costs about a second; a render prints every report through one session.
+    """
+
+    def __init__(self, timeout: float = 60.0):
+        browser = find_browser()
+        if browser is None:
+            raise BrowserError("headless Chromium was not found: run `make install` (installs Debian's chromium) "
+                               "or set FOUNDATION_EVAL_CHROMIUM")
+        self.timeout = timeout
+        self._profile = tempfile.mkdtemp(prefix="fe-chromium-")
+        child_in, self._out = os.pipe()
+        self._in, child_out = os.pipe()
+
+        def wire():  # the protocol's pipe is the browser's fd 3 (commands) and fd 4 (replies)
+            import fcntl
+
+            a, b = fcntl.fcntl(child_in, fcntl.F_DUPFD, 10), fcntl.fcntl(child_out, fcntl.F_DUPFD, 10)
+            os.dup2(a, 3)
+            os.dup2(b, 4)
+
+        self.proc = subprocess.Popen([browser, *_FLAGS, f"--user-data-dir={self._profile}", "--remote-debugging-pipe"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=wire, pass_fds=(3, 4))
+        os.close(child_in)
+        os.close(child_out)
+        self._buf = b""
+        self._next = 0
+        self._events: list[dict] = []
+
+    def __enter__(self) -> _DevTools:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for fd in (self._out, self._in):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self._profile, ignore_errors=True)
+
+    def _read(self) -> dict:
+        import json
+        import select
+
+        while b"\0" not in self._buf:
+            ready, _, _ = select.select([self._in], [], [], self.timeout)
+            chunk = os.read(self._in, 1 << 20) if ready else b""
+            if not chunk:
+                raise BrowserError("Chromium stopped answering" if ready else f"Chromium did not answer in {self.timeout:.0f} s")
+            self._buf += chunk
+        msg, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(msg)
+
+    def call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        import json
+
+        self._next += 1
+        msg = {"id": self._next, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self._out, json.dumps(msg).encode() + b"\0")
+        while True:
+            reply = self._read()
+            if reply.get("id") == self._next:
+                if "error" in reply:
+                    raise BrowserError(f"{method}: {reply['error'].get('message')}")
+                return reply.get("result", {})
+            self._events.append(reply)
+
+    def wait_event(self, method: str, session: str) -> dict:
+        while True:
+            for k, ev in enumerate(self._events):
+                if ev.get("method") == method and ev.get("sessionId") == session:
+                    return self._events.pop(k)
+            self._events.append(self._read())
+
+    def print_pdf(self, html_path: Path, pdf_path: Path) -> Path:
+        import base64
+
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        try:
+            session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            self.call("Page.enable", session=session)
+            self.call("Page.navigate", {"url": html_path.as_uri()}, session)
+            self.wait_event("Page.loadEventFired", session)
+            # A4 with 1 cm margins, backgrounds, no browser header or footer
+            data = self.call("Page.printToPDF", {
+                "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.4, "marginBottom": 0.4,
+                "marginLeft": 0.4, "marginRight": 0.4, "printBackground": True, "displayHeaderFooter": False,
+            }, session)["data"]
+        finally:
+            self.call("Target.closeTarget", {"targetId": target})
+            self._events.clear()
+        pdf_path.write_bytes(base64.b64decode(data))
+        return pdf_path
+
+
+class PdfPrinter:
+    """Prints pages to PDF through one headless Chromium, started on first use (a context manager).
+
+    ``print`` returns None on success or the error; once the browser is lost every later page gets
+    that error rather than a new attempt.
+    """
+
+    def __init__(self):
+        self._session: _DevTools | None = None
+        self._broken: str | None = None
+
+    def __enter__(self) -> PdfPrinter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def print(self, html_path: str | Path, pdf_path: str | Path | None = None) -> str | None:
+        html_path = Path(html_path).resolve()
+        pdf_path = Path(pdf_path).resolve() if pdf_path else html_path.with_suffix(".pdf")
+        if self._broken:
+            return self._broken
+        try:
+            if self._session is None:
+                self._session = _DevTools()
+            self._session.print_pdf(html_path, pdf_path)
+            if pdf_path.stat().st_size == 0:
+                raise BrowserError(f"Chromium wrote an empty {pdf_path.name}")
+        except (BrowserError, OSError, KeyError) as exc:
+            if self._session is None or self._session.proc.poll() is not None:
+                self._broken = f"Chromium is not available: {exc}"
+                self.close()
+            return str(exc)
+        return None
+
+
+def html_to_pdfs(pages: list[tuple[str | Path, str | Path]]) -> dict[str, str]:
+    """Print many HTML pages to PDF through one browser session; returns ``{html name: error}`` for any that failed."""
+    failed: dict[str, str] = {}
+    with PdfPrinter() as printer:
+        for html_path, pdf_path in pages:
+            err = printer.print(html_path, pdf_path)
+            if err:
+                failed[Path(html_path).name] = err
+    return failed
+
+
 def html_to_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
     """Print an HTML page to PDF (A4, backgrounds, no browser header or footer)."""
     html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
-    proc = _run(["--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=5000",
-                 f"--print-to-pdf={pdf_path}", html_path.as_uri()])
-    if not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        raise BrowserError(f"Chromium did not write {pdf_path.name}: {proc.stderr.strip()[-500:]}")
+    err = html_to_pdfs([(html_path, pdf_path)])
+    if err:
+        raise BrowserError(f"Chromium did not write {pdf_path.name}: {err[html_path.name][-500:]}")
     return pdf_path
 
 

@@ -87,8 +87,8 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
     return jobs
 
 
-def _run_job(job: Job, work: str, retries: int = 1, pdf: bool = True) -> tuple[str, str | None]:
-    """Execute one notebook, export its HTML (and PDF). Returns (name, error or None)."""
+def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
+    """Execute one notebook and export its HTML. Returns (name, error or None)."""
     import papermill as pm
     from nbconvert import HTMLExporter
 
@@ -124,13 +124,6 @@ def _run_job(job: Job, work: str, retries: int = 1, pdf: bool = True) -> tuple[s
     body = body.replace("<title>Notebook</title>", f"<title>{html.escape(job.title)}</title>", 1)
     body = body.replace("<html>", '<html lang="en">', 1)
     page.write_text(body, encoding="utf-8")
-    if pdf:
-        from .export import BrowserError, html_to_pdf
-
-        try:
-            html_to_pdf(page, page.with_suffix(".pdf"))
-        except BrowserError as exc:
-            return job.name, f"PDF: {exc}"
     return job.name, None
 
 
@@ -193,6 +186,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     scratch = None
     scratch_dirs: list[Path] = []
+    printer = None
     try:
         if data_dir is None:
             from .synth import generate, write
@@ -216,31 +210,40 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         todo = plan(ds, str(snap), programme, districts, force_reports)
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         failed: dict[str, str] = {}
+        # notebooks run in the pool; this process prints each finished page to PDF through one browser
+        from .export import PdfPrinter
+
+        printer = PdfPrinter() if pdf else None
+
+        def finished(name: str, err: str | None) -> None:
+            if not err and printer is not None:
+                err = printer.print(work / f"{name}.html")
+                err = f"PDF: {err}" if err else None
+            if err:
+                failed[name] = err
+            if bar:
+                bar.update()
+
         bar = None
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
         if jobs == 1:
-            results = (_run_job(j, str(work), pdf=pdf) for j in todo)
-            for name, err in results:
-                if err:
-                    failed[name] = err
-                if bar:
-                    bar.update()
+            for j in todo:
+                finished(*_run_job(j, str(work)))
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = []
-                for k, j in enumerate(todo):
-                    futures.append(pool.submit(_run_job, j, str(work), 1, pdf))
+                # force-wide studies take about twice a district report: start them first so none is the tail
+                for k, j in enumerate(sorted(todo, key=lambda j: j.notebook == "district_report.ipynb")):
+                    futures.append(pool.submit(_run_job, j, str(work)))
                     if k < jobs:
                         time.sleep(0.3)  # stagger kernel starts (ZMQ port race)
                 for fut in as_completed(futures):
-                    name, err = fut.result()
-                    if err:
-                        failed[name] = err
-                    if bar:
-                        bar.update()
+                    finished(*fut.result())
+        if printer is not None:
+            printer.close()
         if bar:
             bar.close()
         (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
@@ -276,6 +279,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
+        if printer is not None:
+            printer.close()
         for d in [scratch, *scratch_dirs]:
             if d is not None:
                 shutil.rmtree(d, ignore_errors=True)

@@ -50,6 +50,43 @@ def test_screenshots_and_pdf_are_produced(rendered_site):
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
 
 
+@needs_browser
+def test_pdf_is_a4_with_the_report_text_and_figures(rendered_site):
+    from pypdf import PdfReader
+
+    reader = PdfReader(rendered_site / "district-sou.pdf")
+    assert len(reader.pages) >= 3
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (596, 842)  # A4 in points
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Summary" in text and "Provenance" in text
+    assert sum(len(p.images) for p in reader.pages) >= 5  # the figures were loaded before printing
+
+
+@needs_browser
+def test_one_browser_prints_many_pages(rendered_site, tmp_path):
+    from foundation_eval.export import PdfPrinter
+
+    with PdfPrinter() as printer:
+        for page in ("district-sou", "index", "data-quality"):
+            assert printer.print(rendered_site / f"{page}.html", tmp_path / f"{page}.pdf") is None
+    assert all((tmp_path / f"{p}.pdf").read_bytes()[:5] == b"%PDF-" for p in ("district-sou", "index", "data-quality"))
+
+
+def test_a_browser_that_fails_is_reported_per_page(rendered_site, tmp_path, monkeypatch):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("FOUNDATION_EVAL_CHROMIUM", str(fake))
+    from foundation_eval.export import html_to_pdfs
+
+    failed = html_to_pdfs([(rendered_site / "index.html", tmp_path / "a.pdf"),
+                           (rendered_site / "data-quality.html", tmp_path / "b.pdf")])
+    assert set(failed) == {"index.html", "data-quality.html"}
+    assert "stopped answering" in failed["index.html"] and "not available" in failed["data-quality.html"]
+    assert not list(tmp_path.glob("*.pdf"))
+
+
 def test_workbook_holds_every_published_table_without_small_counts(rendered_site):
     book = pd.read_excel(rendered_site / "district-sou.xlsx", sheet_name=None, dtype=str)
     assert {"Contents", "Who was listed", "Engagement funnel", "Reoffending rates", "Disclosure rule"} <= set(book)
