@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "dump_dom", "write_workbook", "BrowserError"]
+__all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "screenshots", "dump_dom", "write_workbook", "BrowserError"]
 
 _FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,6 +25,10 @@ _FLAGS = [
 
 class BrowserError(RuntimeError):
     """Headless Chromium is missing or failed."""
+
+
+class _BrowserGone(BrowserError):
+    """The browser closed its end of the protocol pipe or stopped answering: the session is over."""
 
 
 def find_browser() -> str | None:
@@ -90,10 +94,9 @@ class _DevTools:
 
     def close(self) -> None:
         for fd in (self._out, self._in):
-            try:
+            if fd >= 0:
                 os.close(fd)
-            except OSError:
-                pass
+        self._out = self._in = -1  # closing the pipe tells Chromium to quit; never close a reused number
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -109,7 +112,8 @@ class _DevTools:
             ready, _, _ = select.select([self._in], [], [], self.timeout)
             chunk = os.read(self._in, 1 << 20) if ready else b""
             if not chunk:
-                raise BrowserError("Chromium stopped answering" if ready else f"Chromium did not answer in {self.timeout:.0f} s")
+                raise _BrowserGone("Chromium stopped answering" if ready
+                                   else f"Chromium did not answer in {self.timeout:.0f} s")
             self._buf += chunk
         msg, self._buf = self._buf.split(b"\0", 1)
         return json.loads(msg)
@@ -121,7 +125,10 @@ class _DevTools:
         msg = {"id": self._next, "method": method, "params": params or {}}
         if session:
             msg["sessionId"] = session
-        os.write(self._out, json.dumps(msg).encode() + b"\0")
+        try:
+            os.write(self._out, json.dumps(msg).encode() + b"\0")
+        except BrokenPipeError as exc:
+            raise _BrowserGone("Chromium stopped answering (it closed its pipe)") from exc
         while True:
             reply = self._read()
             if reply.get("id") == self._next:
@@ -137,25 +144,35 @@ class _DevTools:
                     return self._events.pop(k)
             self._events.append(self._read())
 
-    def print_pdf(self, html_path: Path, pdf_path: Path) -> Path:
+    def _page(self, html_path: Path, method: str, params: dict, viewport: tuple[int, int] | None = None) -> bytes:
+        """Open a page in a new tab, wait for it to load, and return ``method``'s decoded data."""
         import base64
 
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
             session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            if viewport:
+                self.call("Emulation.setDeviceMetricsOverride", {"width": viewport[0], "height": viewport[1],
+                                                                 "deviceScaleFactor": 1, "mobile": False}, session)
             self.call("Page.enable", session=session)
             self.call("Page.navigate", {"url": html_path.as_uri()}, session)
             self.wait_event("Page.loadEventFired", session)
-            # A4 with 1 cm margins, backgrounds, no browser header or footer
-            data = self.call("Page.printToPDF", {
-                "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.4, "marginBottom": 0.4,
-                "marginLeft": 0.4, "marginRight": 0.4, "printBackground": True, "displayHeaderFooter": False,
-            }, session)["data"]
+            data = self.call(method, params, session)["data"]
         finally:
             self.call("Target.closeTarget", {"targetId": target})
             self._events.clear()
-        pdf_path.write_bytes(base64.b64decode(data))
+        return base64.b64decode(data)
+
+    def print_pdf(self, html_path: Path, pdf_path: Path) -> Path:
+        # A4 with 1 cm margins, backgrounds, no browser header or footer
+        pdf_path.write_bytes(self._page(html_path, "Page.printToPDF", {
+            "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.4, "marginBottom": 0.4,
+            "marginLeft": 0.4, "marginRight": 0.4, "printBackground": True, "displayHeaderFooter": False}))
         return pdf_path
+
+    def screenshot(self, html_path: Path, png_path: Path, width: int, height: int) -> Path:
+        png_path.write_bytes(self._page(html_path, "Page.captureScreenshot", {"format": "png"}, (width, height)))
+        return png_path
 
 
 class PdfPrinter:
@@ -192,7 +209,7 @@ class PdfPrinter:
             if pdf_path.stat().st_size == 0:
                 raise BrowserError(f"Chromium wrote an empty {pdf_path.name}")
         except (BrowserError, OSError, KeyError) as exc:
-            if self._session is None or self._session.proc.poll() is not None:
+            if self._session is None or isinstance(exc, _BrowserGone) or self._session.proc.poll() is not None:
                 self._broken = f"Chromium is not available: {exc}"
                 self.close()
             return str(exc)
@@ -219,14 +236,15 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path) -> Path:
     return pdf_path
 
 
+def screenshots(pages: list[tuple[str | Path, str | Path]], width: int = 1280, height: int = 2400) -> list[Path]:
+    """PNGs of the top of several pages, for review, through one browser session."""
+    with _DevTools() as session:
+        return [session.screenshot(Path(h).resolve(), Path(p).resolve(), width, height) for h, p in pages]
+
+
 def screenshot(html_path: str | Path, png_path: str | Path, width: int = 1280, height: int = 2400) -> Path:
     """PNG of the top of a page, for review."""
-    html_path, png_path = Path(html_path).resolve(), Path(png_path).resolve()
-    proc = _run([f"--window-size={width},{height}", "--virtual-time-budget=5000", f"--screenshot={png_path}",
-                 html_path.as_uri()])
-    if not png_path.exists():
-        raise BrowserError(f"Chromium did not write {png_path.name}: {proc.stderr.strip()[-500:]}")
-    return png_path
+    return screenshots([(html_path, png_path)], width, height)[0]
 
 
 def dump_dom(html_path: str | Path) -> tuple[str, str]:

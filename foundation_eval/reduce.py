@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from .data import Dataset
 
@@ -121,8 +122,9 @@ def _pl(frame: pd.DataFrame, cols: list[str], months: tuple[str, ...] = ()) -> p
             out[c] = _ordinals(s)
         elif str(s.dtype) == "boolean":
             out[c] = pl.Series(s.fillna(False).to_numpy(dtype=bool))
-        elif s.dtype == object:
-            out[c] = pl.Series(s.to_numpy(), dtype=pl.String)
+        elif s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            # through Arrow, which takes None and NaN alike as missing (and a column with no text at all)
+            out[c] = pl.from_arrow(pa.array(s, type=pa.string(), from_pandas=True))
         else:
             out[c] = pl.from_pandas(s)
     return pl.DataFrame(out) if out else pl.DataFrame()

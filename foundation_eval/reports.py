@@ -248,11 +248,11 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             bar.close()
         (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
         if screenshots:
-            from .export import screenshot
+            from .export import screenshots as take
 
             (work / "screenshots").mkdir()
-            for page in ["index", *(j.name for j in todo if j.name not in failed)]:
-                screenshot(work / f"{page}.html", work / "screenshots" / f"{page}.png")
+            take([(work / f"{page}.html", work / "screenshots" / f"{page}.png")
+                  for page in ["index", *(j.name for j in todo if j.name not in failed)]])
         # force-wide headline estimates under the names truth.json uses
         records = json.loads(results_json(list(ds.reduced.estimates)))["estimates"]
         have = {r["name"] for r in records}

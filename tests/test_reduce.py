@@ -150,3 +150,15 @@ def test_headline_estimates_stored_once_and_read_back(small_ds, tmp_path):
     for e in fitted:
         assert wider[e.name].estimate == pytest.approx(e.estimate)
         assert wider[e.name].ci_low <= e.ci_low
+
+
+def test_text_columns_with_leading_or_mixed_missing_values_convert():
+    """Regression: polars took a text column whose first value is missing for an object column."""
+    import numpy as np
+
+    from foundation_eval.reduce import _pl
+
+    frame = pd.DataFrame({"a": [None, "V1", "V2"], "b": ["x", np.nan, None], "c": [None, None, None]})
+    got = _pl(frame, ["a", "b", "c"])
+    assert got["a"].to_list() == [None, "V1", "V2"] and got["b"].to_list() == ["x", None, None]
+    assert got["c"].null_count() == 3
