@@ -184,7 +184,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
                        pl.col("index_date").dt.offset_by("12mo").alias("close_12m")))
     f = f.collect()
 
-    off = _pl(ds.offences, ["person_id", "offence_date", "da_flag", "chi_days"]).filter(pl.col("da_flag"))
+    off = _pl(ds.offences, ["person_id", "offence_date", "da_flag", "chi_days", "victim_id"]).filter(pl.col("da_flag"))
     da = off.lazy().join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id", how="inner")
     prior = (da.filter((pl.col("offence_date") < pl.col("index_date"))
                        & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))
@@ -200,8 +200,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
                               & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))
                     .group_by("person_id").agg(pl.col("chi_days").max().alias("max_harm_before")))
     # a victim is new when the person's first DA offence against them falls inside follow-up
-    victims = _pl(ds.offences, ["person_id", "victim_id", "offence_date", "da_flag"]).filter(pl.col("da_flag"))
-    new_victim = (victims.lazy().filter(pl.col("victim_id").is_not_null())
+    new_victim = (off.lazy().filter(pl.col("victim_id").is_not_null())
                   .group_by("person_id", "victim_id").agg(pl.col("offence_date").min())
                   .join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id")
                   .filter(observed).select("person_id").unique().with_columns(pl.lit(True).alias("new_victim")))
