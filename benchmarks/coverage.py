@@ -36,15 +36,16 @@ def replicate(seed: int, scale: float = 1.0) -> list[dict]:
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.assign(error=rows.estimate - rows.truth, width=rows.ci_high - rows.ci_low)
     g = rows.groupby("name")
     out = pd.DataFrame({
         "replicates": g.size(),
         "mean_truth": g.truth.mean(),
         "mean_estimate": g.estimate.mean(),
-        "bias": g.apply(lambda x: (x.estimate - x.truth).mean()),
-        "rmse": g.apply(lambda x: np.sqrt(((x.estimate - x.truth) ** 2).mean())),
+        "bias": g.error.mean(),
+        "rmse": np.sqrt(rows.assign(sq=rows.error**2).groupby("name").sq.mean()),
         "coverage_pct": 100 * g.covered.mean(),
-        "mean_ci_width": g.apply(lambda x: (x.ci_high - x.ci_low).mean()),
+        "mean_ci_width": g.width.mean(),
     })
     n = out.replicates
     out["coverage_mc_se_pct"] = 100 * np.sqrt(0.95 * 0.05 / n)
