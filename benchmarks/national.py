@@ -95,9 +95,6 @@ def measure(programme: str, extract: str) -> dict:
     ds = ds.with_reduced()
     times["reduce (polars)"] = time.perf_counter() - t
     persons = ds.reduced.persons
-    listed = persons[persons.listed].assign(live=lambda f: f.live_at_index.astype(float),
-                                            age=lambda f: f.age_at_index.astype(float),
-                                            prior=lambda f: f.prior_da_2y.astype(float))
     everyone = persons.assign(live=lambda f: f.live_at_index.astype(float),
                               age=lambda f: f.age_at_index.astype(float),
                               prior=lambda f: f.prior_da_2y.astype(float))
@@ -131,7 +128,7 @@ def measure(programme: str, extract: str) -> dict:
     fits["poisson_rr_live"] = float(np.exp(pois.params[1]))
     times["district-month Poisson"] = time.perf_counter() - t
     peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return {"times": times, "peak_gib": peak_gib, "fits": fits, "persons": len(persons), "listed": int(len(listed)),
+    return {"times": times, "peak_gib": peak_gib, "fits": fits, "persons": len(persons), "listed": int(persons.listed.sum()),
             "district_months": len(ds.reduced.district_month)}
 
 

@@ -110,8 +110,7 @@ class Reduced:
 # ----------------------------------------------------------------------------------- conversions
 def _ordinals(s: pd.Series) -> pl.Series:
     """Monthly periods as integer month ordinals (months since 1970-01), missing kept missing."""
-    vals = s.array.asi8 if isinstance(s.dtype, pd.PeriodDtype) else pd.PeriodIndex(s, freq="M").asi8
-    return pl.Series(vals, dtype=pl.Int64).set(pl.Series(s.isna().to_numpy()), None)
+    return pl.Series(s.array.asi8, dtype=pl.Int64).set(pl.Series(s.isna().to_numpy()), None)
 
 
 def _pl(frame: pd.DataFrame, cols: list[str], months: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -239,8 +238,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
                         & (pl.col("exit_date").is_null() | (pl.col("exit_date") >= pl.col("close_12m"))))
                        .alias("observed_12m"))
          .with_columns((pl.col("observed_12m") & (pl.col("event") == 1)
-                        & (pl.col("first_da_date") <= pl.col("close_12m"))).alias("reoffended_12m"),
-                       (pl.col("time_days") / 365.25).alias("time_years"))
+                        & (pl.col("first_da_date") <= pl.col("close_12m"))).alias("reoffended_12m"))
          .sort("person_id").collect())
 
     persons = p.drop("birth_ym", "go_live_ord", "close_12m").to_pandas()
@@ -254,8 +252,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     # divided in numpy: polars gave values one unit in the last place away from the pandas frames
     persons["time_years"] = persons.time_days / 365.25
     persons["exposure_years"] = persons.followup_days.clip(lower=0) / 365.25
-    for c in ("exit_reason",):
-        persons[c] = persons[c].astype(object).where(persons[c].notna(), np.nan)
+    persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
     if len(pp):
         persons["ppit_total"] = persons.ppit_total.astype("Int64")
         persons["ppit_priority"] = persons.ppit_priority.astype("boolean")
@@ -278,8 +275,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     counts = (scr.lazy().group_by("district_id", "month")
               .agg(pl.len().alias("screened"), pl.col("eligible").sum().alias("eligible"),
                    pl.col("listed").sum().alias("listed")))
-    reoff = (da.filter((pl.col("offence_date") > pl.col("index_date")) & (pl.col("offence_date") <= pl.col("end_date")))
-             .join(f.lazy().select("person_id", "district_id"), on="person_id")
+    reoff = (da.filter(observed).join(f.lazy().select("person_id", "district_id"), on="person_id")
              .with_columns(((pl.col("offence_date").dt.year() - 1970) * 12 + pl.col("offence_date").dt.month() - 1)
                            .cast(pl.Int64).alias("month"))
              .group_by("district_id", "month").agg(pl.len().alias("da_reoffences")))
