@@ -21,9 +21,9 @@ from _parallel import run_seeds
 
 
 def replicate(seed: int, scale: float = 1.0) -> list[dict]:
-    from foundation_eval import synth
-    from foundation_eval.data import load_dataset
-    from foundation_eval.estimates import headline_estimates
+    from foundation_eval.data import synth
+    from foundation_eval.data.load import load_dataset
+    from foundation_eval.evaluation.estimates import headline_estimates
 
     result = synth.generate("hiow", seed=seed, scale=scale, truth_replicates=10)
     with tempfile.TemporaryDirectory() as d:

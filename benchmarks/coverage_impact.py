@@ -1,7 +1,7 @@
 """Coverage study of the pilot-versus-rollout designs: bias and 95% interval coverage over many seeds.
 
 Each replicate generates the synthetic force with its own seed, writes and validates it like a real
-extract, runs the designs of :mod:`foundation_eval.evaluation` and scores each estimate against that
+extract, runs the designs of :mod:`foundation_eval.evaluation.designs` and scores each estimate against that
 replicate's ``truth.json`` (or against zero where the design's true effect is zero by construction:
 the placebo go-live, the PPIT priority flag and engagement, which has no effect of its own in the
 generator). Naive comparisons are scored against the truth they would be read as estimating, so the
@@ -48,7 +48,7 @@ ROWS = (
 
 def _estimates(ev) -> dict:
     """Every scored estimate of one replicate as {row name: (estimate, ci_low, ci_high)}."""
-    from foundation_eval.evaluation import did_callaway_santanna, did_imputation, did_panel
+    from foundation_eval.evaluation.designs import did_callaway_santanna, did_imputation, did_panel
 
     out = {}
 
@@ -86,9 +86,9 @@ def _estimates(ev) -> dict:
 
 def replicate(seed: int, scale: float = 1.0, n_perm: int = 199) -> list[dict]:
     """One synthetic force: estimates, truths and timings."""
-    from foundation_eval import synth
-    from foundation_eval.data import load_dataset
-    from foundation_eval.evaluation import Evaluation
+    from foundation_eval.data import synth
+    from foundation_eval.data.load import load_dataset
+    from foundation_eval.evaluation.designs import Evaluation
 
     t0 = time.time()
     result = synth.generate("hiow", seed=seed, scale=scale, truth_replicates=2)

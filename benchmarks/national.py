@@ -9,7 +9,7 @@ as Parquet and is not timed. A fresh process then runs, timing each stage:
 
 1. load and validate the extract against the full data contract (:func:`load_dataset`);
 2. reduce the event tables with polars to the person, cohort-month and district-month tables
-   (:meth:`Dataset.with_reduced`);
+   (:func:`foundation_eval.frames.reduce.with_reduced`);
 3. fit the core models on the reduced tables, once: Cox (Efron ties, district-clustered errors) of
    time to DA reoffence, logistic GEE of 12-month reoffending clustered by district, negative
    binomial DA counts with a person-years offset, and a Poisson district-month model.
@@ -64,7 +64,7 @@ def national_programme(districts: int, folder: Path) -> Path:
 
 def generate(people: int, districts: int, workdir: Path) -> dict:
     """Generate and write the national extract (runs in its own process)."""
-    from foundation_eval.synth import generate as synth_generate
+    from foundation_eval.data.synth import generate as synth_generate
 
     workdir = Path(workdir)
     prog = national_programme(districts, workdir)
@@ -84,15 +84,16 @@ def measure(programme: str, extract: str) -> dict:
     import pandas as pd
     import statsmodels.api as sm
 
-    from foundation_eval.data import load_dataset
-    from foundation_eval.reoffending import cox, negative_binomial
+    from foundation_eval.data.load import load_dataset
+    from foundation_eval.frames.reduce import with_reduced
+    from foundation_eval.models.reoffending import cox, negative_binomial
 
     times: dict[str, float] = {}
     t = time.perf_counter()
     ds = load_dataset(extract, programme)
     times["load and validate"] = time.perf_counter() - t
     t = time.perf_counter()
-    ds = ds.with_reduced()
+    ds = with_reduced(ds)
     times["reduce (polars)"] = time.perf_counter() - t
     persons = ds.reduced.persons
     everyone = persons.assign(live=lambda f: f.live_at_index.astype(float),

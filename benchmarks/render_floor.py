@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 FLOOR_SOURCE = """import pandas, statsmodels.api, lifelines, matplotlib, seaborn
-import foundation_eval.data, foundation_eval.district_report"""
+import foundation_eval.data.load, foundation_eval.reporting.district_report"""
 
 
 def _floor_job(args):
@@ -37,7 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     args = ap.parse_args()
-    from foundation_eval.reports import render
+    from foundation_eval.reporting.render import render
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.time()

@@ -8,8 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .config import DEFAULT_PROGRAMME, ConfigError, list_programmes
+from foundation_eval import __version__
+from foundation_eval.config import DEFAULT_PROGRAMME, ConfigError, list_programmes
 
 __all__ = ["main"]
 
@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _synth(args) -> int:
-    from .synth import generate, write
+    from foundation_eval.data.synth import generate, write
 
     result = generate(args.programme, seed=args.seed, scale=args.scale)
     out = write(result, args.out)
@@ -65,7 +65,7 @@ def _synth(args) -> int:
 
 
 def _validate(args) -> int:
-    from .data import ValidationError, load_dataset
+    from foundation_eval.data.load import ValidationError, load_dataset
 
     try:
         ds = load_dataset(args.folder, args.programme)
@@ -80,12 +80,12 @@ def _validate(args) -> int:
 
 
 def _render(args) -> int:
-    from .data import ValidationError
-    from .reports import render
+    from foundation_eval.data.load import ValidationError
+    from foundation_eval.reporting.render import render
 
     out = args.out
     if out is None:
-        from .config import load_programme
+        from foundation_eval.config import load_programme
 
         pid = load_programme(args.programme).id
         out = "reports/demo" if pid == DEFAULT_PROGRAMME else f"reports/{pid}"
@@ -104,10 +104,10 @@ def _render(args) -> int:
 
 
 def _dictionary(args) -> int:
-    from .schemas import data_dictionary, programme_schemas
+    from foundation_eval.schemas import data_dictionary, programme_schemas
 
     if args.programme:
-        from .config import load_programme
+        from foundation_eval.config import load_programme
 
         text = data_dictionary(programme_schemas(load_programme(args.programme)))
     else:

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from foundation_eval import synth
-from foundation_eval.data import load_dataset
+from foundation_eval.data import synth
+from foundation_eval.data.load import load_dataset
 
 SMALL = {"scale": 0.3, "truth_replicates": 5}
 SEED = 11
@@ -40,8 +40,8 @@ def extract_copy(small_dir, tmp_path):
 def rendered_site(small_dir, tmp_path_factory):
     """One district report and the force-wide reports rendered from the small force, with PDF and
     screenshots when Chromium is present."""
-    from foundation_eval.export import find_browser
-    from foundation_eval.reports import render
+    from foundation_eval.reporting.export import find_browser
+    from foundation_eval.reporting.render import render
 
     out = tmp_path_factory.mktemp("site") / "site"
     browser = find_browser() is not None

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval.export import dump_dom, find_browser, screenshot
+from foundation_eval.reporting.export import dump_dom, find_browser, screenshot
 
 needs_browser = pytest.mark.skipif(find_browser() is None and os.environ.get("CI") != "true",
                                    reason="headless Chromium not installed (make install installs it)")
@@ -65,7 +65,7 @@ def test_pdf_is_a4_with_the_report_text_and_figures(rendered_site):
 
 @needs_browser
 def test_one_browser_prints_many_pages(rendered_site, tmp_path):
-    from foundation_eval.export import PdfPrinter
+    from foundation_eval.reporting.export import PdfPrinter
 
     with PdfPrinter() as printer:
         for page in ("district-sou", "index", "data-quality"):
@@ -78,7 +78,7 @@ def test_a_browser_that_fails_is_reported_per_page(rendered_site, tmp_path, monk
     fake.write_text("#!/bin/sh\nexit 1\n")
     fake.chmod(0o755)
     monkeypatch.setenv("FOUNDATION_EVAL_CHROMIUM", str(fake))
-    from foundation_eval.export import html_to_pdfs
+    from foundation_eval.reporting.export import html_to_pdfs
 
     failed = html_to_pdfs([(rendered_site / "index.html", tmp_path / "a.pdf"),
                            (rendered_site / "data-quality.html", tmp_path / "b.pdf")])

@@ -4,9 +4,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from foundation_eval.cohort import monthly_list_size, person_frame, ppit_distribution, select, table_one
-from foundation_eval.data import load_dataset
-from foundation_eval.engagement import funnel
+from foundation_eval.data.load import load_dataset
+from foundation_eval.frames.cohort import (
+    monthly_list_size,
+    person_frame,
+    ppit_distribution,
+    select,
+    table_one,
+)
+from foundation_eval.models.engagement import funnel
 
 A1, A2, A3, A4 = "P000000A1", "P000000A2", "P000000A3", "P000000A4"
 CRIT = ["crit_da_offence_2y", "crit_intimate_partner", "crit_family_setting", "crit_not_charged", "crit_age"]
@@ -105,7 +111,7 @@ def test_ppit_distribution(tiny):
 
 
 def test_engagement_by_team_and_time_to_engagement(small_ds):
-    from foundation_eval.engagement import add_phase, funnel_by, time_to_engagement
+    from foundation_eval.models.engagement import add_phase, funnel_by, time_to_engagement
 
     persons = add_phase(small_ds, person_frame(small_ds))
     by_team = funnel_by(small_ds, persons, "team")
@@ -124,7 +130,7 @@ def test_engagement_by_team_and_time_to_engagement(small_ds):
 def test_referral_stage_table_and_takeup_model(small_ds):
     import numpy as np
 
-    from foundation_eval.referrals import referral_frame, stage_table, takeup_model, time_to_start
+    from foundation_eval.models.referrals import referral_frame, stage_table, takeup_model, time_to_start
 
     persons = person_frame(small_ds)
     refs = referral_frame(small_ds, persons[persons.listed])
@@ -146,7 +152,7 @@ def test_takeup_model_recovers_known_odds_ratio():
     """Clustered binary data with a true odds ratio of 2: the GEE interval covers it."""
     import numpy as np
 
-    from foundation_eval.referrals import takeup_model
+    from foundation_eval.models.referrals import takeup_model
 
     rng = np.random.default_rng(4)
     n, k = 6000, 14
@@ -161,7 +167,7 @@ def test_takeup_model_recovers_known_odds_ratio():
 
 
 def test_ppit_bands_do_not_straddle_the_threshold(tiny):
-    from foundation_eval.cohort import ppit_bands
+    from foundation_eval.frames.cohort import ppit_bands
 
     bands = ppit_bands(person_frame(tiny), 20, 12)
     assert bands.band.tolist() == ["0-3", "4-7", "8-11", "12-15", "16-19", "20"]

@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from foundation_eval.disclosure import SUPPRESSED, protect, protect_crosstab, rule_text, unsafe_cells
+from foundation_eval.reporting.disclosure import (
+    SUPPRESSED,
+    protect,
+    protect_crosstab,
+    rule_text,
+    unsafe_cells,
+)
 
 
 def test_primary_and_secondary_suppression_within_groups():

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from foundation_eval import synth
-from foundation_eval.data import load_dataset
-from foundation_eval.estimates import headline_estimates, results_json
+from foundation_eval.data import synth
+from foundation_eval.data.load import load_dataset
+from foundation_eval.evaluation.estimates import headline_estimates, results_json
 from foundation_eval.stats import newcombe_difference
 
 

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from foundation_eval import evaluation as E
-from foundation_eval.disclosure import unsafe_cells
-from foundation_eval.evaluation import Costs, Evaluation, imputation_did
-from foundation_eval.evaluation_report import EvaluationReport, count_text
-from foundation_eval.panel import district_month_panel, district_period_panel
-from foundation_eval.reports import notebook_dir
+from foundation_eval.evaluation import designs as E
+from foundation_eval.evaluation.designs import Costs, Evaluation, imputation_did
+from foundation_eval.frames.panel import district_month_panel, district_period_panel
+from foundation_eval.reporting.disclosure import unsafe_cells
+from foundation_eval.reporting.evaluation_report import EvaluationReport, count_text
+from foundation_eval.reporting.render import notebook_dir
 
 ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,9}\b")  # synthetic pseudonyms of people, victims, offences, ...
 NOTEBOOK = notebook_dir() / "pilot_vs_rollout.ipynb"
@@ -161,8 +161,8 @@ def test_lockdown_exclusion_drops_whole_quarters_and_moves_go_live(small_ds):
 
 def test_did_truth_is_the_equally_weighted_district_quarter_effect():
     """truth.json's did_att_da_rate recomputed from the generator's two potential worlds."""
-    from foundation_eval import synth
     from foundation_eval.config import load_programme
+    from foundation_eval.data import synth
 
     prog = load_programme("hiow")
     p = synth.SynthParams.for_programme(prog, scale=0.2, truth_replicates=2)
@@ -187,8 +187,8 @@ def test_did_truth_is_the_equally_weighted_district_quarter_effect():
 @pytest.fixture(scope="module")
 def full(tmp_path_factory):
     """A full-scale synthetic force (about 150 eligible people a month), its truth and its evaluation."""
-    from foundation_eval import synth
-    from foundation_eval.data import load_dataset
+    from foundation_eval.data import synth
+    from foundation_eval.data.load import load_dataset
 
     res = synth.generate("hiow", seed=11, truth_replicates=2)
     ds = load_dataset(synth.write(res, tmp_path_factory.mktemp("full")))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from foundation_eval import synth
-from foundation_eval.cohort import person_frame
-from foundation_eval.data import load_dataset
-from foundation_eval.exposure import WARNING, exposure_effect
+from foundation_eval.data import synth
+from foundation_eval.data.load import load_dataset
+from foundation_eval.frames.cohort import person_frame
+from foundation_eval.models.exposure import WARNING, exposure_effect
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from foundation_eval.funnel_plot import (
+from foundation_eval.models.funnel_plot import (
     FunnelPlotResult,
     funnel_limits,
     funnel_plot,
     level_label,
     overdispersion,
-    protect_units,
 )
+from foundation_eval.reporting.disclosure import protect_units
 
 
 def _binom_cdf(r: int, n: int, p: float) -> float:

@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval.disclosure import rule_text, unsafe_cells
-from foundation_eval.estimates import Estimate
-from foundation_eval.overview_report import COMMISSIONING_OUTCOMES, OverviewReport, share
+from foundation_eval.evaluation.estimates import Estimate
+from foundation_eval.reporting.disclosure import rule_text, unsafe_cells
+from foundation_eval.reporting.overview_report import COMMISSIONING_OUTCOMES, OverviewReport, share
 from foundation_eval.stats import wilson_interval
 
 ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
@@ -161,7 +161,7 @@ def test_provenance_and_disclosure(overview, small_ds):
 def test_force_overview_notebook_executes(small_dir, tmp_path):
     import papermill as pm
 
-    from foundation_eval.reports import notebook_dir
+    from foundation_eval.reporting.render import notebook_dir
 
     out = tmp_path / "force_overview.ipynb"
     workbook = tmp_path / "overview.xlsx"
@@ -177,8 +177,8 @@ def test_force_overview_notebook_executes(small_dir, tmp_path):
 
 
 def test_reports_run_without_optional_tables(extract_copy):
-    from foundation_eval.data import load_dataset
-    from foundation_eval.quality_report import QualityReport
+    from foundation_eval.data.load import load_dataset
+    from foundation_eval.reporting.quality_report import QualityReport
 
     for name in ("rmps", "referrals", "ppit_assessments"):
         (extract_copy / f"{name}.csv").unlink()

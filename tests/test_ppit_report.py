@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from foundation_eval import __version__, synth
+from foundation_eval import __version__
 from foundation_eval.config import load_programme
-from foundation_eval.data import Dataset, load_dataset
-from foundation_eval.disclosure import rule_text, unsafe_cells
+from foundation_eval.data import synth
+from foundation_eval.data.load import Dataset, load_dataset
 from foundation_eval.ppit import auc, icc
-from foundation_eval.ppit_report import (
+from foundation_eval.reporting.disclosure import rule_text, unsafe_cells
+from foundation_eval.reporting.ppit_report import (
     POOLED,
     PpitValidityReport,
     outcome_definition,

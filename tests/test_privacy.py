@@ -11,7 +11,7 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval.reports import render
+from foundation_eval.reporting.render import render
 
 ID_COLUMNS = {"people": ["person_id"], "offences": ["offence_id", "victim_id"], "contacts": ["contact_id"],
               "referrals": ["referral_id"], "ppit_assessments": ["assessment_id", "assessor_id"], "rmps": ["rmp_id"]}

@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from foundation_eval import synth
 from foundation_eval.cli import main
 from foundation_eval.config import (
     DEFAULT_PROGRAMME,
@@ -26,10 +25,11 @@ from foundation_eval.config import (
     list_programmes,
     load_programme,
 )
-from foundation_eval.data import ValidationError, load_dataset
-from foundation_eval.district_report import DistrictReport
-from foundation_eval.estimates import headline_estimates
-from foundation_eval.reports import plan
+from foundation_eval.data import synth
+from foundation_eval.data.load import ValidationError, load_dataset
+from foundation_eval.evaluation.estimates import headline_estimates
+from foundation_eval.reporting.district_report import DistrictReport
+from foundation_eval.reporting.render import plan
 from foundation_eval.schemas import load_schemas, programme_schemas
 
 CTL = "change-that-lasts"
@@ -207,7 +207,7 @@ def test_reports_and_estimates_skip_what_a_programme_lacks(ctl_dir):
 @pytest.mark.slow
 @pytest.mark.parametrize("pid", PROGRAMMES)
 def test_render_complete_set(pid, tmp_path):
-    from foundation_eval.reports import render
+    from foundation_eval.reporting.render import render
 
     prog = load_programme(pid)
     out = tmp_path / "site"

@@ -6,9 +6,9 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval.data import load_dataset
-from foundation_eval.disclosure import rule_text, unsafe_cells
-from foundation_eval.quality_report import (
+from foundation_eval.data.load import load_dataset
+from foundation_eval.reporting.disclosure import rule_text, unsafe_cells
+from foundation_eval.reporting.quality_report import (
     QualityReport,
     completeness,
     consistency_checks,
@@ -156,7 +156,7 @@ def test_every_published_table_passes_disclosure_control(quality):
 def test_data_quality_notebook_executes(small_dir, tmp_path):
     import papermill as pm
 
-    from foundation_eval.reports import notebook_dir
+    from foundation_eval.reporting.render import notebook_dir
 
     out = tmp_path / "data_quality.ipynb"
     nb = pm.execute_notebook(str(notebook_dir() / "data_quality.ipynb"), str(out),

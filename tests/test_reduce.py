@@ -6,12 +6,19 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from foundation_eval import synth
-from foundation_eval.cohort import monthly_list_size, person_frame
 from foundation_eval.config import load_programme
-from foundation_eval.data import load_dataset, write_snapshot
-from foundation_eval.outcomes import fixed_window, reoffending_frame
-from foundation_eval.reduce import PERSON_FRAME_COLUMNS, REOFFENDING_COLUMNS, Reduced, reduce_dataset
+from foundation_eval.data import synth
+from foundation_eval.data.load import load_dataset
+from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_snapshot
+from foundation_eval.frames.cohort import monthly_list_size, person_frame
+from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
+from foundation_eval.frames.reduce import (
+    PERSON_FRAME_COLUMNS,
+    REOFFENDING_COLUMNS,
+    Reduced,
+    reduce_dataset,
+    with_reduced,
+)
 
 PROGRAMMES = ["hiow", "change-that-lasts"]
 
@@ -99,10 +106,11 @@ def test_cohort_month_adds_up(pair):
 
 
 def test_snapshot_carries_the_reduction_and_person_frame_reads_it(small_ds, tmp_path):
-    ds = small_ds.with_reduced()
-    assert ds.with_reduced() is ds  # computed once
-    write_snapshot(ds, tmp_path / "snap")
-    again = load_dataset(tmp_path / "snap")
+    snap = build_snapshot(small_ds)
+    ds = snap.dataset
+    assert with_reduced(ds) is ds  # computed once
+    write_snapshot(snap, tmp_path / "snap")
+    again = open_snapshot(tmp_path / "snap").dataset
     assert isinstance(again.reduced, Reduced)
     pd.testing.assert_frame_equal(person_frame(again), person_frame(small_ds), check_exact=True)
     pd.testing.assert_frame_equal(again.reduced.district_month, ds.reduced.district_month)
@@ -133,30 +141,25 @@ def test_no_persons_when_nobody_is_eligible(extract_copy):
     assert red.district_month.eligible.sum() == 0
 
 
-def test_headline_estimates_stored_once_and_read_back(small_ds, tmp_path):
-    from dataclasses import replace
+def test_headline_estimates_fitted_once_and_read_back(small_ds, tmp_path):
+    from foundation_eval.evaluation.registry import REGISTRY
 
-    from foundation_eval.estimates import headline_estimates
-
-    fitted = headline_estimates(small_ds)
-    assert fitted
-    ds = small_ds.with_reduced()
-    ds = replace(ds, reduced=replace(ds.reduced, estimates=tuple(fitted)))
-    write_snapshot(ds, tmp_path / "snap")
-    again = load_dataset(tmp_path / "snap")
-    assert headline_estimates(again) == fitted  # read back, identical to the last digit
-    # another confidence level is not stored: it is fitted afresh
-    wider = {e.name: e for e in headline_estimates(again, level=0.99)}
-    for e in fitted:
-        assert wider[e.name].estimate == pytest.approx(e.estimate)
-        assert wider[e.name].ci_low <= e.ci_low
+    snap = build_snapshot(small_ds)
+    assert snap.estimates
+    assert all(e.name in REGISTRY for e in snap.estimates)
+    write_snapshot(snap, tmp_path / "snap")
+    again = open_snapshot(tmp_path / "snap")
+    assert again.estimates == snap.estimates  # read back, identical to the last digit
+    assert again.unavailable == snap.unavailable
+    for e in snap.estimates:
+        assert again.estimate(e.name) == e
 
 
 def test_text_columns_with_leading_or_mixed_missing_values_convert():
     """Regression: polars took a text column whose first value is missing for an object column."""
     import numpy as np
 
-    from foundation_eval.reduce import _pl
+    from foundation_eval.frames.reduce import _pl
 
     frame = pd.DataFrame({"a": [None, "V1", "V2"], "b": ["x", np.nan, None], "c": [None, None, None]})
     got = _pl(frame, ["a", "b", "c"])

@@ -1,4 +1,4 @@
-"""Tests for foundation_eval.reoffending.
+"""Tests for foundation_eval.models.reoffending.
 
 Reference values are quoted next to each assertion with their source. Recovery tests simulate data
 with a known truth (fixed seeds). Positive-stable frailties (Hougaard 1986, Biometrika 73:387) are
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from foundation_eval import reoffending as ro  # noqa: E402
+from foundation_eval.models import reoffending as ro  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 

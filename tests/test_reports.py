@@ -7,10 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval import reports
 from foundation_eval.cli import main
-from foundation_eval.disclosure import unsafe_cells
-from foundation_eval.district_report import DistrictReport, count_phrase
+from foundation_eval.reporting import render as reports
+from foundation_eval.reporting.disclosure import unsafe_cells
+from foundation_eval.reporting.district_report import DistrictReport, count_phrase
 
 
 def _no_small_counts(protected, columns, threshold=10):

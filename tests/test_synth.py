@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from foundation_eval import synth
 from foundation_eval.cli import main
 from foundation_eval.config import load_programme
+from foundation_eval.data import synth
 
 
 def test_same_seed_gives_byte_identical_files(tmp_path, capsys):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from foundation_eval.cli import main
-from foundation_eval.data import ValidationError, load_dataset
+from foundation_eval.data.load import ValidationError, load_dataset
 
 
 def read(d, table):
@@ -262,9 +262,9 @@ def test_render_refuses_corrupted_extract_and_writes_nothing(case, extract_copy,
 
 
 def test_snapshot_round_trip_keeps_types_and_hash(small_ds, tmp_path):
-    from foundation_eval.data import write_snapshot
+    from foundation_eval.data.load import write_snapshot
 
-    snap = write_snapshot(small_ds, tmp_path / "snap")
+    snap = write_snapshot(small_ds, tmp_path / "snap")  # the tables alone
     again = load_dataset(snap)
     assert again.data_hash == small_ds.data_hash
     for name, frame in small_ds.tables.items():

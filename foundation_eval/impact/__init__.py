@@ -16,9 +16,15 @@ Every estimate carries ``design``, ``estimand``, ``comparison``, ``assumptions``
 (Maryland Scientific Methods Scale, see :mod:`foundation_eval.impact._base`) and
 ``summary_sentence()``.
 """
-from ._base import SMS_LEVELS, ImpactEstimate
-from .did import AggregateResult, PretrendTest, StaggeredDiDResult, randomization_inference, staggered_did
-from .inference import (
+from foundation_eval.impact._base import SMS_LEVELS, ImpactEstimate
+from foundation_eval.impact.did import (
+    AggregateResult,
+    PretrendTest,
+    StaggeredDiDResult,
+    randomization_inference,
+    staggered_did,
+)
+from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,
     WildBootstrapResult,
@@ -27,8 +33,8 @@ from .inference import (
     permutation_p_value,
     wild_cluster_bootstrap,
 )
-from .its import ITSResult, interrupted_time_series, newey_west_cov
-from .power import (
+from foundation_eval.impact.its import ITSResult, interrupted_time_series, newey_west_cov
+from foundation_eval.impact.power import (
     MDEResult,
     PowerCurve,
     SimulatedPower,
@@ -39,8 +45,14 @@ from .power import (
     simulate_power_staggered,
     simulate_staggered_panel,
 )
-from .rd import DensityTest, RDResult, density_test, mse_bandwidth, regression_discontinuity
-from .twfe import BaconDecomposition, TWFEResult, bacon_decomposition, twfe
+from foundation_eval.impact.rd import (
+    DensityTest,
+    RDResult,
+    density_test,
+    mse_bandwidth,
+    regression_discontinuity,
+)
+from foundation_eval.impact.twfe import BaconDecomposition, TWFEResult, bacon_decomposition, twfe
 
 __all__ = [
     "SMS_LEVELS",

@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._base import ImpactEstimate
-from ._panel import NEVER, Panel, prepare_panel
-from .inference import (
+from foundation_eval.impact._base import ImpactEstimate
+from foundation_eval.impact._panel import NEVER, Panel, prepare_panel
+from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,
     multiplier_bootstrap,

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._base import ImpactEstimate
-from ._panel import _require
+from foundation_eval.impact._base import ImpactEstimate
+from foundation_eval.impact._panel import _require
 
 __all__ = ["interrupted_time_series", "ITSResult", "newey_west_cov"]
 

@@ -349,7 +349,7 @@ def simulate_power_staggered(
     dates (``method="randomization"``, ``n_perm`` permutations) is below ``alpha``. With 14 districts
     the analytic test over-rejects; the randomisation test is exact.
     """
-    from .did import staggered_did
+    from foundation_eval.impact.did import staggered_did
 
     rng = np.random.default_rng(seed)
     est, ses, rej, cover = [], [], [], []

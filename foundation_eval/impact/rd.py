@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._base import ImpactEstimate
-from ._panel import _require
+from foundation_eval.impact._base import ImpactEstimate
+from foundation_eval.impact._panel import _require
 
 __all__ = ["regression_discontinuity", "RDResult", "density_test", "DensityTest", "mse_bandwidth"]
 

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._base import ImpactEstimate
-from ._panel import NEVER, _require, prepare_panel, unit_constant
-from .inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
+from foundation_eval.impact._base import ImpactEstimate
+from foundation_eval.impact._panel import NEVER, _require, prepare_panel, unit_constant
+from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
 
 __all__ = ["twfe", "TWFEResult", "bacon_decomposition", "BaconDecomposition"]
 

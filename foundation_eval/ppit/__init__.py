@@ -21,14 +21,20 @@ Equity                      :func:`auc_by_group`, :func:`calibration_by_group`,
 Incremental value           :func:`incremental_value`, :func:`nri_idi`
 ==========================  =========================================================
 """
-from .calibration import (
+from foundation_eval.ppit.calibration import (
     CalibrationResult,
     CalibrationTable,
     calibration_in_the_large_and_slope,
     calibration_table,
 )
-from .discrimination import AUCResult, DeLongTestResult, auc, delong_covariance, delong_test
-from .equity import (
+from foundation_eval.ppit.discrimination import (
+    AUCResult,
+    DeLongTestResult,
+    auc,
+    delong_covariance,
+    delong_test,
+)
+from foundation_eval.ppit.equity import (
     DifferentialPrediction,
     FlagRateParity,
     GroupAUC,
@@ -38,9 +44,16 @@ from .equity import (
     differential_prediction,
     flag_rate_parity,
 )
-from .incremental import IncrementalValue, incremental_value, nri_idi
-from .reliability import AgreementResult, ICCResult, KappaResult, agreement, icc, weighted_kappa
-from .structure import (
+from foundation_eval.ppit.incremental import IncrementalValue, incremental_value, nri_idi
+from foundation_eval.ppit.reliability import (
+    AgreementResult,
+    ICCResult,
+    KappaResult,
+    agreement,
+    icc,
+    weighted_kappa,
+)
+from foundation_eval.ppit.structure import (
     AlphaResult,
     FactorComparison,
     ItemAnalysis,
@@ -51,8 +64,13 @@ from .structure import (
     item_analysis,
     omega,
 )
-from .thresholds import DecisionCurve, ThresholdTable, decision_curve, threshold_table
-from .time_to_event import ConcordanceResult, TimeDependentAUCResult, harrell_c, time_dependent_auc
+from foundation_eval.ppit.thresholds import DecisionCurve, ThresholdTable, decision_curve, threshold_table
+from foundation_eval.ppit.time_to_event import (
+    ConcordanceResult,
+    TimeDependentAUCResult,
+    harrell_c,
+    time_dependent_auc,
+)
 
 __all__ = [
     "AUCResult",

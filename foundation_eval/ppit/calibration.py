@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..stats import wilson_interval
-from ._common import (
+from foundation_eval.ppit._common import (
     as_binary,
     as_float,
     as_probability,
@@ -26,6 +25,7 @@ from ._common import (
     same_length,
     z_value,
 )
+from foundation_eval.stats import wilson_interval
 
 __all__ = [
     "CalibrationTable",

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..stats import poisson_rate_interval, wilson_interval
-from ._common import (
+from foundation_eval.ppit._common import (
     as_binary,
     as_float,
     as_groups,
@@ -27,7 +26,8 @@ from ._common import (
     same_length,
     z_value,
 )
-from .discrimination import auc as _auc
+from foundation_eval.ppit.discrimination import auc as _auc
+from foundation_eval.stats import poisson_rate_interval, wilson_interval
 
 __all__ = [
     "GroupAUC",

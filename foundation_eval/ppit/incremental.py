@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ._common import as_binary, get_ax, readonly, z_value
-from .discrimination import DeLongTestResult, delong_test
+from foundation_eval.ppit._common import as_binary, get_ax, readonly, z_value
+from foundation_eval.ppit.discrimination import DeLongTestResult, delong_test
 
 __all__ = ["IncrementalValue", "incremental_value", "nri_idi"]
 
@@ -130,7 +130,7 @@ class IncrementalValue:
 
     def plot(self, ax=None):
         """ROC curves of both models."""
-        from .discrimination import auc
+        from foundation_eval.ppit.discrimination import auc
 
         ax = get_ax(ax)
         auc(self._p_base, self._y).plot(ax=ax, label=f"Base (AUC {self.auc_base:.2f})")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..stats import wilson_interval
-from ._common import as_binary, check_level, same_length, z_value
+from foundation_eval.ppit._common import as_binary, check_level, same_length, z_value
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["ICCResult", "KappaResult", "AgreementResult", "icc", "weighted_kappa", "agreement"]
 
@@ -67,7 +67,7 @@ class ICCResult:
 
     def plot(self, ax=None):
         """Point estimates with intervals for the six coefficients."""
-        from ._common import get_ax
+        from foundation_eval.ppit._common import get_ax
 
         ax = get_ax(ax)
         t = self._table

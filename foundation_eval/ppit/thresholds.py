@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..stats import wilson_interval
-from ._common import as_binary, as_float, as_probability, check_level, get_ax, same_length
+from foundation_eval.ppit._common import as_binary, as_float, as_probability, check_level, get_ax, same_length
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["ThresholdTable", "DecisionCurve", "threshold_table", "decision_curve"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
+from foundation_eval.data.load import Dataset
 
 __all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
 
@@ -38,7 +38,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     sex, ethnicity_group, age_at_index, age_band, exit_date, exit_reason, end_date, followup_days,
     prior_da_2y, prior_da_band, ppit_total, ppit_priority``.
 
-    When the dataset carries its reduced tables (:meth:`foundation_eval.data.Dataset.with_reduced`,
+    When the dataset carries its reduced tables (:meth:`foundation_eval.data.load.Dataset.with_reduced`,
     computed once per render), the frame is read from them rather than rebuilt from the events.
     """
     if ds.reduced is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Protected", "protect", "protect_crosstab", "rule_text", "SUPPRESSED", "unsafe_cells"]
+__all__ = ["Protected", "protect", "protect_units", "protect_crosstab", "rule_text", "SUPPRESSED", "unsafe_cells"]
 
 SUPPRESSED = "[c]"
 
@@ -195,3 +195,39 @@ def unsafe_cells(table: pd.DataFrame, threshold: int, count_columns: Iterable[st
         for i in table.index[bad.fillna(False)]:
             hits.append({"row": i, "column": c, "value": v[i]})
     return pd.DataFrame(hits, columns=["row", "column", "value"])
+
+
+def protect_units(result, threshold: int):
+    """Disclosure control for a funnel plot of people: which units may be drawn and tabulated.
+
+    A unit is withheld when its volume is below ``threshold`` or when the people with (``k``) or
+    without (``n - k``) the outcome number 1 to ``threshold - 1`` (primary suppression, applied by
+    :func:`foundation_eval.reporting.disclosure.protect`). Because force totals are published, a single withheld
+    unit could be recovered by subtraction, so the unit with the next smallest count is withheld too
+    (secondary suppression). Returns ``(protected_table, plot_result)``: a
+    :class:`~foundation_eval.reporting.disclosure.Protected` per-unit table (``unit, n, k, percent, position``)
+    and the result with the withheld units left off its plot.
+    """
+    u = result.units
+    frame = pd.DataFrame({"unit": u.unit.astype(str), "n": u.n, "k": u.k, "rest": u.n - u.k,
+                          "value": u.value, "position": u.position})
+    counts = ["n", "k", "rest"] if result.kind == "proportion" else ["k"]  # person-years are not people
+    first = protect(frame, counts, threshold, additive=False)
+    hidden = first.suppressed[counts].any(axis=1).to_numpy()
+    n_primary = int(hidden.sum())
+    if n_primary == 1 and len(frame) > 1:
+        cand = np.where(~hidden, frame.k.to_numpy(float), np.inf)
+        if np.isfinite(cand).any():
+            hidden[int(np.argmin(cand))] = True
+    name = "percent" if result.kind == "proportion" else "rate"
+    table = frame.drop(columns="rest").rename(columns={"value": name})
+    if name == "percent":
+        table["percent"] = 100 * table.percent
+    supp = pd.DataFrame(False, index=table.index, columns=table.columns)
+    for c in ("n", "k", name, "position"):
+        supp[c] = hidden
+    shown = table.copy().astype({"n": float, "k": float, name: float})
+    shown.loc[hidden, ["n", "k", name]] = np.nan
+    shown["position"] = shown.position.where(~hidden, None)
+    prot = Protected(shown, supp, threshold, n_primary, int(hidden.sum()) - n_primary)
+    return prot, result.without(list(table.unit[hidden]))

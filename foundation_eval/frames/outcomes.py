@@ -1,6 +1,6 @@
 """Analysis frames for outcomes: person-level reoffending, fixed windows, person-months, offences.
 
-All outcome clocks start at the index date (see :mod:`foundation_eval.cohort`) and stop at the end of
+All outcome clocks start at the index date (see :mod:`foundation_eval.frames.cohort`) and stop at the end of
 follow-up (exit or extract date). Only domestic-abuse (DA) offences count as reoffending unless stated.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
+from foundation_eval.data.load import Dataset
 
 __all__ = ["offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
 

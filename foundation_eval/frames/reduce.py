@@ -5,24 +5,23 @@ month a programme runs; a national extract holds tens of millions of rows. Every
 few small tables derived from them, so they are reduced once, up front, with polars (a columnar,
 multi-threaded engine), and reports read the results instead of re-deriving them from the events:
 
-- ``persons``: one row per eligible person, exactly :func:`foundation_eval.cohort.person_frame`,
-  plus the outcomes :func:`foundation_eval.outcomes.reoffending_frame` adds, the first engagement and
+- ``persons``: one row per eligible person, exactly :func:`foundation_eval.frames.cohort.person_frame`,
+  plus the outcomes :func:`foundation_eval.frames.outcomes.reoffending_frame` adds, the first engagement and
   referral start on or after the index date, whether the district was live at the index month, and
   the 12-month fixed-window outcome (``observed_12m, reoffended_12m``, as
-  :func:`foundation_eval.outcomes.fixed_window`).
+  :func:`foundation_eval.frames.outcomes.fixed_window`).
 - ``cohort_month``: people, 12-month outcomes, person-years, DA reoffences and harm by district,
   index month and listing status.
 - ``district_month``: people screened, eligible and listed in each district and month (as
-  :func:`foundation_eval.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
+  :func:`foundation_eval.frames.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
   in the district.
 
-Definitions follow :mod:`foundation_eval.cohort` and :mod:`foundation_eval.outcomes`; tests hold the
+Definitions follow :mod:`foundation_eval.frames.cohort` and :mod:`foundation_eval.frames.outcomes`; tests hold the
 two implementations equal on the synthetic force.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +29,9 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from .data import Dataset
+from foundation_eval.data.load import Dataset
 
-__all__ = ["Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS"]
+__all__ = ["with_reduced", "Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS"]
 
 PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", "first_listed", "index_month",
                         "index_date", "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date",
@@ -52,22 +51,18 @@ class Reduced:
     ----------
     persons, cohort_month, district_month : DataFrame
         See the module docstring. ``persons`` holds person-level pseudonyms: never publish it.
-    estimates : tuple of Estimate, optional
-        The force-wide headline estimates, fitted once per render and stored with the tables so that
-        no report refits them (see :func:`foundation_eval.estimates.headline_estimates`).
     """
 
     persons: pd.DataFrame
     cohort_month: pd.DataFrame
     district_month: pd.DataFrame
-    estimates: tuple | None = None
 
     def person_frame(self) -> pd.DataFrame:
-        """The columns of :func:`foundation_eval.cohort.person_frame`, in its order."""
+        """The columns of :func:`foundation_eval.frames.cohort.person_frame`, in its order."""
         return self.persons[PERSON_FRAME_COLUMNS].copy()
 
     def reoffending_frame(self, persons: pd.DataFrame) -> pd.DataFrame | None:
-        """:func:`foundation_eval.outcomes.reoffending_frame` for ``persons`` from the stored outcomes, or
+        """:func:`foundation_eval.frames.outcomes.reoffending_frame` for ``persons`` from the stored outcomes, or
         None when ``persons`` are not rows of this reduction (other people, or other index or end dates)."""
         stored = self.persons.set_index("person_id")
         ids = persons.person_id
@@ -88,8 +83,6 @@ class Reduced:
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("persons", "cohort_month", "district_month"):
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
-        if self.estimates is not None:
-            (folder / "estimates.json").write_text(json.dumps([asdict(e) for e in self.estimates]), encoding="utf-8")
         return folder
 
     @classmethod
@@ -98,13 +91,7 @@ class Reduced:
         persons, cohort, dm = (pd.read_parquet(folder / f"{n}.parquet") for n in ("persons", "cohort_month", "district_month"))
         # Parquet gives None for a missing text value; the pandas frames hold NaN there
         persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
-        estimates = None
-        if (folder / "estimates.json").exists():
-            from .estimates import Estimate
-
-            estimates = tuple(Estimate(**{**e, "notes": tuple(e["notes"])})
-                              for e in json.loads((folder / "estimates.json").read_text(encoding="utf-8")))
-        return cls(persons, cohort, dm, estimates)
+        return cls(persons, cohort, dm)
 
 
 # ----------------------------------------------------------------------------------- conversions
@@ -149,9 +136,9 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     Parameters
     ----------
     ds : Dataset
-        A validated extract (:func:`foundation_eval.data.load_dataset`).
+        A validated extract (:func:`foundation_eval.data.load.load_dataset`).
     """
-    from .cohort import AGE_BANDS, AGE_BANDS_OPEN, PRIOR_BANDS, _band
+    from foundation_eval.frames.cohort import AGE_BANDS, AGE_BANDS_OPEN, PRIOR_BANDS, _band
 
     prog = ds.programme
     extract = pd.Timestamp(ds.extract_date)
@@ -285,3 +272,10 @@ def reduce_dataset(ds: Dataset) -> Reduced:
           .sort("district_id", "month").collect().to_pandas())
     dm["month"] = _periods(dm.month)
     return Reduced(persons.reset_index(drop=True), cohort, dm)
+
+
+def with_reduced(ds: Dataset) -> Dataset:
+    """``ds`` carrying its reduced tables (computed once; a dataset that already has them is returned)."""
+    from dataclasses import replace
+
+    return ds if ds.reduced is not None else replace(ds, reduced=reduce_dataset(ds))

@@ -13,15 +13,22 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
-from .data import Dataset
-from .disclosure import Protected, protect, rule_text
-from .engagement import add_phase, first_engagement_frame, funnel, time_to_engagement
-from .figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram, to_html
-from .outcomes import fixed_window, reoffending_frame
-from .referrals import referral_frame, stage_table
-from .stats import wilson_interval
+from foundation_eval import __version__
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
+from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
+from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel, time_to_engagement
+from foundation_eval.models.referrals import referral_frame, stage_table
+from foundation_eval.reporting.disclosure import Protected, protect, rule_text
+from foundation_eval.reporting.figures import (
+    PALETTE,
+    funnel_plot,
+    list_size_plot,
+    new_axes,
+    ppit_histogram,
+    to_html,
+)
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["DistrictReport", "table_html", "count_phrase", "provenance_html", "provenance_rows", "report_css"]
 
@@ -163,7 +170,7 @@ class DistrictReport:
 
     def save_workbook(self, path) -> str:
         """Write every table this report published (plus the figures' data) to an XLSX workbook."""
-        from .export import write_workbook
+        from foundation_eval.reporting.export import write_workbook
 
         tables = dict(self.published)
         tables.setdefault("Monthly list", self.list_sizes.display().assign(month=lambda f: f.month.astype(str)))
@@ -379,7 +386,7 @@ class DistrictReport:
         return out
 
     def reoffending_section(self) -> str:
-        from .reoffending import bootstrap_ratio, event_rate, kaplan_meier
+        from foundation_eval.models.reoffending import bootstrap_ratio, event_rate, kaplan_meier
 
         r, w, here = self.reoffending_frames["here"]
         rf, _, force = self.reoffending_frames["force"]

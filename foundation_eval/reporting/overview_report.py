@@ -15,16 +15,16 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .cohort import person_frame, select
-from .data import Dataset
-from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, number_word, provenance_html, table_html
-from .engagement import add_phase, first_engagement_frame, person_engagement
-from .figures import PALETTE, new_axes, to_html
-from .funnel_plot import FunnelPlotResult, funnel_plot, protect_units
-from .outcomes import fixed_window, offence_frame, reoffending_frame
-from .referrals import referral_frame
-from .stats import wilson_interval
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.cohort import person_frame, select
+from foundation_eval.frames.outcomes import fixed_window, offence_frame, reoffending_frame
+from foundation_eval.models.engagement import add_phase, first_engagement_frame, person_engagement
+from foundation_eval.models.funnel_plot import FunnelPlotResult, funnel_plot
+from foundation_eval.models.referrals import referral_frame
+from foundation_eval.reporting.disclosure import Protected, protect, protect_units, rule_text
+from foundation_eval.reporting.district_report import count_phrase, number_word, provenance_html, table_html
+from foundation_eval.reporting.figures import PALETTE, new_axes, to_html
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["OverviewReport", "PublishedTable", "share", "COMMISSIONING_OUTCOMES", "RMP_PILLARS"]
 
@@ -124,7 +124,7 @@ def _typed(ds: Dataset) -> Dataset:
     from dataclasses import replace
     from types import MappingProxyType
 
-    from .schemas import load_schemas
+    from foundation_eval.schemas import load_schemas
 
     schemas = load_schemas()
     kinds = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
@@ -245,7 +245,7 @@ class OverviewReport:
         ``estimate_failures``."""
         if self.estimates is not None:
             return list(self.estimates)
-        from . import estimates as est
+        from foundation_eval.evaluation import estimates as est
 
         try:
             return est.headline_estimates(self.ds)
@@ -489,7 +489,7 @@ class OverviewReport:
              "Direct measure", "contacts")
         prop(o[1], "Further domestic-abuse offence within 12 months (people followed for a year)", year.outcome.sum(),
              len(year), "Proxy: police-recorded offences only; abuse that is never reported is missed")
-        from .reoffending import bootstrap_ratio, event_rate
+        from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
 
         r = self.reoffending
         if len(r) and r.exposure_years.sum() > 0:
@@ -693,7 +693,7 @@ class OverviewReport:
 
     def save_workbook(self, path) -> str:
         """Write every published table, and the disclosure rule, to an XLSX workbook (one sheet each)."""
-        from .export import write_workbook
+        from foundation_eval.reporting.export import write_workbook
 
         tables = {t.title: t.display() for t in self.published_tables().values()}
         tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})

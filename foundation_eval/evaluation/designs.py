@@ -1,4 +1,4 @@
-r"""Pilot-versus-rollout impact evaluation built from a validated :class:`~foundation_eval.data.Dataset`.
+r"""Pilot-versus-rollout impact evaluation built from a validated :class:`~foundation_eval.data.load.Dataset`.
 
 This module turns the programme's tables into the analysis frames of each design and runs the
 estimators of :mod:`foundation_eval.impact` (issue 5) on them. Every estimate carries its design,
@@ -62,8 +62,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .data import Dataset
-from .impact import (
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.panel import district_period_panel
+from foundation_eval.impact import (
     ImpactEstimate,
     bacon_decomposition,
     density_test,
@@ -76,8 +77,7 @@ from .impact import (
     staggered_did,
     twfe,
 )
-from .panel import district_period_panel
-from .stats import newcombe_difference
+from foundation_eval.stats import newcombe_difference
 
 __all__ = [
     "EvalEstimate",
@@ -464,7 +464,7 @@ def _lockdown(ds: Dataset, exclude_lockdown: bool) -> tuple:
 
 
 def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> pd.DataFrame:
-    """District x period panel for the DiD designs (see :func:`foundation_eval.panel.district_period_panel`).
+    """District x period panel for the DiD designs (see :func:`foundation_eval.frames.panel.district_period_panel`).
 
     Periods in which nobody in a district was eligible have no rate; the imputation estimator simply
     leaves those rows out, while the estimators that need a balanced panel (Callaway & Sant'Anna, the
@@ -550,7 +550,7 @@ def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q",
     order is planned, so read it as how unusual the observed effect is among the effects other orders
     would have produced from the same data.
     """
-    from .impact import RandomizationResult
+    from foundation_eval.impact import RandomizationResult
 
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     p = p[p[outcome].notna()]
@@ -573,7 +573,7 @@ def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q",
 
 
 def _n_assignments(labels) -> int:
-    from .impact.inference import n_distinct_permutations
+    from foundation_eval.impact.inference import n_distinct_permutations
 
     return int(n_distinct_permutations(labels))
 
@@ -836,13 +836,13 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     stratified by district; calendar-quarter indicators absorb seasonality, lockdowns and any
     force-wide trend, so the exposure effect is identified from the staggered go-live dates (a
     survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor and Student-t on
-    G - 1 df, as in :func:`foundation_eval.estimates.reoffending_hr_programme`.
+    G - 1 df, as in :func:`foundation_eval.evaluation.estimates.reoffending_hr_programme`.
 
     Scored against ``reoffending_hr_programme`` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
     unmeasured differences in risk between people the two differ slightly.
     """
-    from .reoffending import cox_time_varying
+    from foundation_eval.models.reoffending import cox_time_varying
 
     f = cox_frame(ds, exposure) if frame is None else frame
     if exclude_lockdown:
@@ -886,8 +886,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
 
 def listed_window_risk(ds: Dataset, window_months: int = 12) -> tuple[int, int]:
     """Listed people with the whole window from first listing observed, and how many reoffended in it."""
-    from .cohort import person_frame
-    from .outcomes import fixed_window, reoffending_frame
+    from foundation_eval.frames.cohort import person_frame
+    from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 
     p = reoffending_frame(ds, person_frame(ds))
     w = fixed_window(p, window_months, ds.extract_date).frame
@@ -1130,7 +1130,7 @@ def its_all_districts(ds: Dataset, freq: str = "Q", level: float = 0.95) -> pd.D
 
 
 def _age_criterion() -> str:
-    from . import config
+    from foundation_eval import config
 
     return getattr(config, "AGE_CRITERION", "crit_age")
 
@@ -1238,7 +1238,7 @@ def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
 def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
     """Listed people with a first PPIT rating: ``ppit_total``, and DA reoffending within the window from first
     listing (windows fully observed)."""
-    from .cohort import person_frame
+    from foundation_eval.frames.cohort import person_frame
 
     p = person_frame(ds)
     p = p[p.listed & p.ppit_total.notna()][["person_id", "district_id", "index_date", "ppit_total"]].copy()
@@ -1284,8 +1284,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
     3. Before vs after go-live in the pilot districts, DA offences per eligible person-month (SMS 2):
        no comparison for changes over time.
     """
-    from .cohort import person_frame
-    from .outcomes import fixed_window, reoffending_frame
+    from foundation_eval.frames.cohort import person_frame
+    from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 
     out = []
     p = reoffending_frame(ds, person_frame(ds))
@@ -1465,9 +1465,9 @@ def value_for_money(ds: Dataset, did: EvalEstimate, rd: EvalEstimate, costs: Cos
 
     Each interval is the effect's interval carried through the same arithmetic.
     """
-    from .cohort import person_frame
-    from .engagement import person_engagement
-    from .referrals import referral_frame
+    from foundation_eval.frames.cohort import person_frame
+    from foundation_eval.models.engagement import person_engagement
+    from foundation_eval.models.referrals import referral_frame
 
     prog = ds.programme
     panel = district_period_panel(ds, "M")

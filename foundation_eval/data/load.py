@@ -20,8 +20,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from .config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
-from .schemas import TABLE_ORDER, TableSchema, programme_schemas
+from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
+from foundation_eval.schemas import TABLE_ORDER, TableSchema, programme_schemas
 
 __all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_snapshot"]
 
@@ -83,9 +83,10 @@ class Dataset:
         SHA-256 over the input files' bytes, for provenance.
     warnings : tuple of str
         Things worth knowing that do not stop analysis (extra columns, absent optional tables).
-    reduced : foundation_eval.reduce.Reduced or None
-        The event tables reduced once to small analysis tables (see :meth:`with_reduced`); analysis
-        frames are read from it when present instead of being rebuilt from the events.
+    reduced : object or None
+        The event tables reduced once to small analysis tables (set by
+        :func:`foundation_eval.frames.reduce.with_reduced`); analysis frames are read from it when present
+        instead of being rebuilt from the events. Derived data, never results.
     """
 
     programme: Programme
@@ -94,16 +95,6 @@ class Dataset:
     data_hash: str
     warnings: tuple[str, ...] = field(default=())
     reduced: object | None = field(default=None, repr=False, compare=False)
-
-    def with_reduced(self) -> Dataset:
-        """This dataset with its event tables reduced (:func:`foundation_eval.reduce.reduce_dataset`)."""
-        if self.reduced is not None:
-            return self
-        from dataclasses import replace
-
-        from .reduce import reduce_dataset
-
-        return replace(self, reduced=reduce_dataset(self))
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = object.__getattribute__(self, "tables")
@@ -511,13 +502,13 @@ def _hash_files(paths: list[Path]) -> str:
 
 
 SNAPSHOT = "snapshot.json"
-REDUCED = "reduced"
 
 
 def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     """Save a validated dataset as typed Parquet tables, so that many reports can open it quickly.
 
-    Its reduced analysis tables, when computed (:meth:`Dataset.with_reduced`), are saved beside them.
+    The render snapshot (:mod:`foundation_eval.evaluation.snapshot`) adds the reduced tables and the fitted
+    headline estimates beside these tables.
 
     A snapshot holds person-level data: keep it out of any published folder.
     """
@@ -527,8 +518,6 @@ def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in ds.tables.items():
         frame.to_parquet(folder / f"{name}.parquet", index=False)
-    if ds.reduced is not None:
-        ds.reduced.write(folder / REDUCED)
     meta = {"data_hash": ds.data_hash, "source": Path(ds.source).name, "warnings": list(ds.warnings),
             "programme": ds.programme.source, "tables": sorted(ds.tables)}
     (folder / SNAPSHOT).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
@@ -540,13 +529,8 @@ def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
 
     meta = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
-    reduced = None
-    if (folder / REDUCED).is_dir():
-        from .reduce import Reduced
-
-        reduced = Reduced.read(folder / REDUCED)
     return Dataset(programme=prog, tables=MappingProxyType(tables), source=meta["source"],
-                   data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]), reduced=reduced)
+                   data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
 
 
 def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME, extract_date=None) -> Dataset:

@@ -2,7 +2,7 @@
 validation warnings and the PPIT double-scoring rate.
 
 Everything here is about an extract that already passed validation (a broken extract never gets this
-far: :func:`foundation_eval.data.load_dataset` stops it with a clear error). The checks look for records
+far: :func:`foundation_eval.data.load.load_dataset` stops it with a clear error). The checks look for records
 the data contract allows but that deserve a second look before results are trusted. Counts shown pass
 disclosure control and no identifier is ever shown. The notebook ``notebooks/data_quality.ipynb`` only
 displays what these methods return.
@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .data import Dataset
-from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, provenance_html
-from .figures import GREY, PALETTE, new_axes, to_html
-from .overview_report import PublishedTable, _absent, _drop, _typed
-from .schemas import TABLE_ORDER, programme_schemas
-from .stats import wilson_interval
+from foundation_eval.data.load import Dataset
+from foundation_eval.reporting.disclosure import Protected, protect, rule_text
+from foundation_eval.reporting.district_report import count_phrase, provenance_html
+from foundation_eval.reporting.figures import GREY, PALETTE, new_axes, to_html
+from foundation_eval.reporting.overview_report import PublishedTable, _absent, _drop, _typed
+from foundation_eval.schemas import TABLE_ORDER, programme_schemas
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["QualityReport", "completeness", "monthly_records", "sparse_months", "consistency_checks",
            "double_scoring", "DATE_COLUMNS"]
@@ -314,7 +314,7 @@ class QualityReport:
 
     def save_workbook(self, path) -> str:
         """Write every published table, and the disclosure rule, to an XLSX workbook (one sheet each)."""
-        from .export import write_workbook
+        from foundation_eval.reporting.export import write_workbook
 
         tables = {t.title: t.display() for t in self.published_tables().values()}
         tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
-from .stats import wilson_interval
+from foundation_eval.data.load import Dataset
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["FUNNEL_STAGES", "FunnelResult", "funnel", "funnel_stages", "person_engagement"]
 
@@ -70,7 +70,7 @@ class FunnelResult:
         return int(self.stages.n.iloc[0])
 
     def plot(self, ax=None):
-        from .figures import funnel_plot
+        from foundation_eval.plotting import funnel_plot
 
         return funnel_plot(self.stages, ax=ax)
 
@@ -170,7 +170,7 @@ class TimeToEngagement:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None):
-        from .figures import PALETTE, new_axes
+        from foundation_eval.plotting import PALETTE, new_axes
 
         ax = new_axes(ax)
         for (g, km), c in zip(self.curves.items(), PALETTE, strict=False):
@@ -190,7 +190,7 @@ def time_to_engagement(ds: Dataset, persons: pd.DataFrame, by: str | None = None
 
     Censoring at the end of follow-up (exit or extract date). Groups are compared with the log-rank test.
     """
-    from .reoffending import kaplan_meier, logrank
+    from foundation_eval.models.reoffending import kaplan_meier, logrank
 
     f = first_engagement_frame(ds, persons)
     horizon = horizon_days or ds.programme.engagement_window_days

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
+from foundation_eval.data.load import Dataset
 
 __all__ = ["district_month_panel", "district_period_panel"]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
-from .stats import wilson_interval
+from foundation_eval.data.load import Dataset
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["referral_frame", "stage_table", "time_to_start", "TakeUpModel", "takeup_model"]
 
@@ -51,7 +51,7 @@ def stage_table(refs: pd.DataFrame, by: str = "service", level: float = 0.95) ->
 
 def time_to_start(refs: pd.DataFrame, extract_date, level: float = 0.95):
     """Kaplan-Meier of days from referral to start, censored at drop-out (if never started) or the extract."""
-    from .reoffending import kaplan_meier
+    from foundation_eval.models.reoffending import kaplan_meier
 
     extract = pd.Timestamp(extract_date)
     stop = refs.started_date.fillna(refs.dropped_date).fillna(extract)
@@ -73,7 +73,7 @@ class TakeUpModel:
         return self.params.copy()
 
     def plot(self, ax=None):
-        from .figures import new_axes
+        from foundation_eval.plotting import new_axes
 
         ax = new_axes(ax)
         t = self.params.drop(index="Intercept", errors="ignore")

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from .config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
+from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
 
 __all__ = ["SynthParams", "SyntheticProgramme", "generate", "write"]
 
@@ -918,11 +918,11 @@ def write(result: SyntheticProgramme, out: str | Path) -> Path:
 
 
 def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
-    """The built-in synthetic force as a validated :class:`~foundation_eval.data.Dataset` (cached on disk)."""
+    """The built-in synthetic force as a validated :class:`~foundation_eval.data.load.Dataset` (cached on disk)."""
     import hashlib
     import tempfile
 
-    from .data import load_dataset
+    from foundation_eval.data.load import load_dataset
 
     # the generator's code and the programme file are part of the key: a changed generator never reuses old data
     prog = load_programme(programme)

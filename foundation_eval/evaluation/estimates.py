@@ -1,6 +1,6 @@
 """Headline estimates under the names the synthetic generator's ``truth.json`` uses.
 
-Each function takes a validated :class:`~foundation_eval.data.Dataset`, builds its analysis frame and
+Each function takes a validated :class:`~foundation_eval.data.load.Dataset`, builds its analysis frame and
 returns an :class:`Estimate` that states its design, comparison and Maryland Scientific Methods
 Scale (SMS) level. :func:`headline_estimates` runs them all; reports write them to ``results.json`` so
 that any render of synthetic data can be scored against the truth.
@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from .cohort import person_frame
-from .data import Dataset
-from .outcomes import fixed_window, reoffending_frame
-from .stats import newcombe_difference
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.cohort import person_frame
+from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
+from foundation_eval.stats import newcombe_difference
 
 __all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
            "referral_start_rd_programme", "reoffending_12m_rd_programme", "reoffending_hr_programme",
@@ -158,7 +158,7 @@ def reoffending_hr_programme(ds: Dataset, frame: pd.DataFrame | None = None, lev
     The comparison group is followed from first eligibility and censored at the go-live of its district,
     so no comparison person-time is spent on the programme.
     """
-    from .reoffending import cox
+    from foundation_eval.models.reoffending import cox
 
     p = _frame(ds, frame).copy()
     go = p.district_id.map(pd.Series({d.id: d.go_live.start_time for d in ds.programme.districts}))
@@ -187,7 +187,7 @@ def reoffending_hr_programme(ds: Dataset, frame: pd.DataFrame | None = None, lev
 
 def ppit_auc_12m(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
     """AUC of the first-rating PPIT total for DA reoffending within 12 months (DeLong interval)."""
-    from .ppit import auc
+    from foundation_eval.ppit import auc
 
     p = _frame(ds, frame)
     w = fixed_window(p, 12, ds.extract_date).frame
@@ -200,7 +200,7 @@ def ppit_auc_12m(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 
 
 def ppit_icc2_total(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
     """ICC(2,1) of the PPIT total on double-scored assessments (Shrout & Fleiss 1979)."""
-    from .ppit import icc
+    from foundation_eval.ppit import icc
 
     pp = ds.ppit_assessments
     both = pp.groupby("person_id").rating.transform("nunique") == 2
@@ -229,12 +229,9 @@ def headline_estimates(ds: Dataset, level: float = 0.95) -> list[Estimate]:
     out rather than failing the others; :func:`not_estimable` says which and why. A programme without a
     risk tool has no risk-tool estimands at all (:func:`estimators_for`).
 
-    A render fits them once and stores them with the dataset's reduced tables; at the default level
-    they are then read back rather than refitted.
+    A render fits them once, in its snapshot (:mod:`foundation_eval.evaluation.snapshot`), and every
+    report reads them from there.
     """
-    stored = getattr(ds.reduced, "estimates", None)
-    if stored is not None and level == 0.95:
-        return list(stored)
     frame = analysis_frame(ds)
     out = []
     for f in estimators_for(ds.programme):

@@ -14,14 +14,15 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .config import DEFAULT_PROGRAMME, Programme, load_programme
-from .data import Dataset, load_dataset, write_snapshot
-from .disclosure import rule_text
-from .schemas import resource_dir
+from foundation_eval import __version__
+from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
+from foundation_eval.data.load import Dataset, load_dataset
+from foundation_eval.evaluation.snapshot import build_snapshot, write_snapshot
+from foundation_eval.reporting.disclosure import rule_text
+from foundation_eval.schemas import resource_dir
 
 __all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render"]
 
@@ -174,7 +175,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
 
     Raises
     ------
-    foundation_eval.data.ValidationError
+    foundation_eval.data.load.ValidationError
         If the extract breaks the data contract (nothing is written).
     """
     t0 = time.time()
@@ -189,7 +190,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     printer = None
     try:
         if data_dir is None:
-            from .synth import generate, write
+            from foundation_eval.data.synth import generate, write
 
             # person-level synthetic data stay out of the published folder
             scratch = Path(tempfile.mkdtemp(prefix="foundation-eval-synthetic-"))
@@ -198,20 +199,18 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         data_dir = Path(data_dir).resolve()
         # validate and reduce the event tables once; every notebook opens the typed snapshot with its
         # reduced tables (kept out of the published folder)
-        ds = load_dataset(data_dir, prog).with_reduced()
         # force-wide headline models: fitted once here, stored with the snapshot, never refitted by a report
-        from .estimates import headline_estimates, results_json
-
-        ds = replace(ds, reduced=replace(ds.reduced, estimates=tuple(headline_estimates(ds))))
+        snapshot = build_snapshot(load_dataset(data_dir, prog))
+        ds = snapshot.dataset
         snap = Path(tempfile.mkdtemp(prefix="foundation-eval-snapshot-"))
         scratch_dirs.append(snap)
-        write_snapshot(ds, snap)
+        write_snapshot(snapshot, snap)
         (work / "executed").mkdir()
         todo = plan(ds, str(snap), programme, districts, force_reports)
         jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         failed: dict[str, str] = {}
         # notebooks run in the pool; this process prints each finished page to PDF through one browser
-        from .export import PdfPrinter
+        from foundation_eval.reporting.export import PdfPrinter
 
         printer = PdfPrinter() if pdf else None
 
@@ -248,21 +247,14 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             bar.close()
         (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
         if screenshots:
-            from .export import screenshots as take
+            from foundation_eval.reporting.export import screenshots as take
 
             (work / "screenshots").mkdir()
             take([(work / f"{page}.html", work / "screenshots" / f"{page}.png")
                   for page in ["index", *(j.name for j in todo if j.name not in failed)]])
-        # force-wide headline estimates under the names truth.json uses
-        records = json.loads(results_json(list(ds.reduced.estimates)))["estimates"]
-        have = {r["name"] for r in records}
-        # headline estimates written by report notebooks (e.g. the evaluation's designs)
-        for extra in sorted((work / "executed").glob("*.results.json")):
-            data = json.loads(extra.read_text(encoding="utf-8"))
-            for rec in data.get("estimates", data) if isinstance(data, dict) else data:
-                if rec.get("name") not in have:
-                    records.append(rec)
-                    have.add(rec.get("name"))
+        # one value per estimand, from the snapshot every report read
+        records = snapshot.results()["estimates"]
+        for extra in (work / "executed").glob("*.results.json"):
             extra.unlink()
         (work / "results.json").write_text(json.dumps({"estimates": records}, indent=2, sort_keys=True) + "\n",
                                            encoding="utf-8")

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
-from .outcomes import person_month_panel, reoffending_frame
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.outcomes import person_month_panel, reoffending_frame
 
 __all__ = ["EXPOSURES", "ExposureEffect", "exposure_effect", "landmark_frame"]
 
@@ -84,7 +84,7 @@ class ExposureEffect:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None):
-        from .figures import new_axes
+        from foundation_eval.plotting import new_axes
 
         ax = new_axes(ax)
         t = self.table()
@@ -101,7 +101,7 @@ def exposure_effect(ds: Dataset, persons: pd.DataFrame, exposure: str = "engaged
                     covariates=("ppit", "ppit_missing", "prior_da_2y", "age_at_index", "male"),
                     level: float = 0.95) -> ExposureEffect:
     """Naive, time-varying and weighted hazard ratios for ``exposure`` (see the module notes)."""
-    from .reoffending import cox, cox_time_varying, ipw_weights
+    from foundation_eval.models.reoffending import cox, cox_time_varying, ipw_weights
 
     if exposure not in EXPOSURES:
         raise ValueError(f"exposure must be one of {sorted(EXPOSURES)}, not {exposure!r}")

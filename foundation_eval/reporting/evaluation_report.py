@@ -6,7 +6,7 @@ its assumptions in plain English, the sensitivity analyses, value for money, wha
 and cannot detect, a methods appendix, the disclosure statement and provenance. The notebook
 ``notebooks/pilot_vs_rollout.ipynb`` only displays what these methods return.
 
-Disclosure: every table passes :func:`foundation_eval.disclosure.protect`; figures show estimates, or
+Disclosure: every table passes :func:`foundation_eval.reporting.disclosure.protect`; figures show estimates, or
 rates only where both the events and the non-events behind them reach the threshold; counts in
 sentences go through :func:`count_text`. No identifier reaches the report.
 """
@@ -20,15 +20,15 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .config import DEFAULT_PROGRAMME
-from .data import Dataset
-from .disclosure import Protected, protect, rule_text
-from .district_report import report_css, table_html
-from .evaluation import Costs, EvalEstimate, Evaluation
-from .figures import GREY, PALETTE, new_axes, to_html
-from .impact import SMS_LEVELS
-from .panel import district_period_panel
+from foundation_eval import __version__
+from foundation_eval.config import DEFAULT_PROGRAMME
+from foundation_eval.data.load import Dataset
+from foundation_eval.evaluation.designs import Costs, EvalEstimate, Evaluation
+from foundation_eval.frames.panel import district_period_panel
+from foundation_eval.impact import SMS_LEVELS
+from foundation_eval.reporting.disclosure import Protected, protect, rule_text
+from foundation_eval.reporting.district_report import report_css, table_html
+from foundation_eval.reporting.figures import GREY, PALETTE, new_axes, to_html
 
 __all__ = ["EvaluationReport", "count_text", "report_css"]
 
@@ -89,7 +89,7 @@ def _ul(items) -> str:
 
 
 class EvaluationReport:
-    """All content of the pilot-versus-rollout report for one :class:`~foundation_eval.evaluation.Evaluation`.
+    """All content of the pilot-versus-rollout report for one :class:`~foundation_eval.evaluation.designs.Evaluation`.
 
     Parameters
     ----------
@@ -111,8 +111,8 @@ class EvaluationReport:
                         window_months: int = 12, unit_cost_per_victim: float = 34015,
                         annual_cost: float | None = None) -> EvaluationReport:
         """Load the data (the synthetic demonstration force when ``data_dir`` is blank) and build the report."""
-        from .data import load_dataset
-        from .synth import demo_dataset
+        from foundation_eval.data.load import load_dataset
+        from foundation_eval.data.synth import demo_dataset
 
         ds = load_dataset(data_dir, programme) if data_dir else demo_dataset(programme)
         costs = Costs(unit_cost_per_victim=float(unit_cost_per_victim),
@@ -354,7 +354,7 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ ITS
     def its_figure(self) -> str:
-        from .evaluation import its_series
+        from foundation_eval.evaluation.designs import its_series
 
         res, est = self.ev.its_force
         # observed points as quarterly rates (monthly counts are often below the threshold), published only

@@ -1,13 +1,9 @@
-"""House style for figures: colour-blind-safe palette, labelled axes, alt text.
+"""House style for figures: colour-blind-safe palette and labelled axes, used by every ``.plot()``.
 
 The palette is Okabe & Ito (2008), safe for the common forms of colour-vision deficiency. Figures are
 drawn from tables that have already passed disclosure control.
 """
 from __future__ import annotations
-
-import base64
-import html
-import io
 
 import matplotlib
 
@@ -16,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["PALETTE", "style", "new_axes", "to_html", "list_size_plot", "funnel_plot", "ppit_histogram"]
+__all__ = ["PALETTE", "GREY", "style", "new_axes", "list_size_plot", "funnel_plot", "ppit_histogram"]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 GREY = "#767676"
@@ -46,18 +42,6 @@ def new_axes(ax=None, figsize=None):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
     return ax
-
-
-def to_html(fig_or_ax, alt: str, caption: str | None = None) -> str:
-    """Self-contained ``<figure>`` with the PNG embedded and alt text; closes the figure."""
-    fig = fig_or_ax.figure if hasattr(fig_or_ax, "figure") and not isinstance(fig_or_ax, plt.Figure) else fig_or_ax
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode()
-    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure class="fe-figure"><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
-            f'style="max-width:100%">{cap}</figure>')
 
 
 def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title: str = "", ax=None,

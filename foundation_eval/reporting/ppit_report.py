@@ -2,7 +2,7 @@ r"""PPIT validity study: the analysis frames and a report that reads like a rese
 
 Two layers, following the one-way flow of the design handbook:
 
-1. **Analysis frames** built from a validated :class:`~foundation_eval.data.Dataset`:
+1. **Analysis frames** built from a validated :class:`~foundation_eval.data.load.Dataset`:
 
    * :func:`validation_frame`: one row per listed person with a first PPIT rating, their items,
      assessor, the outcome within a fixed window after the index date, the time-to-event columns,
@@ -43,14 +43,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from . import ppit as pv
-from .cohort import person_frame
-from .data import Dataset
-from .disclosure import Protected, protect, rule_text
-from .district_report import count_phrase, provenance_rows, report_css, table_html
-from .figures import GREY, PALETTE, new_axes, to_html
-from .outcomes import offence_frame
-from .stats import wilson_interval
+from foundation_eval import ppit as pv
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.cohort import person_frame
+from foundation_eval.frames.outcomes import offence_frame
+from foundation_eval.reporting.disclosure import Protected, protect, rule_text
+from foundation_eval.reporting.district_report import count_phrase, provenance_rows, report_css, table_html
+from foundation_eval.reporting.figures import GREY, PALETTE, new_axes, to_html
+from foundation_eval.stats import wilson_interval
 
 __all__ = [
     "OUTCOMES",
@@ -236,7 +236,7 @@ def validation_frame(ds: Dataset, outcome: str = "any_da", window_months: int = 
     """Listed people with a first PPIT rating, their baseline predictors and outcomes.
 
     Sample: people listed at least once (index date = first listing, see
-    :mod:`foundation_eval.cohort`) whose first rating (``rating == "first"``, earliest) exists and
+    :mod:`foundation_eval.frames.cohort`) whose first rating (``rating == "first"``, earliest) exists and
     whose index date is at least ``min_followup_months`` before the extract date (default
     ``window_months``), so that everyone could have been followed that long.
 
@@ -246,7 +246,7 @@ def validation_frame(ds: Dataset, outcome: str = "any_da", window_months: int = 
 
     * ``window_close``: index date + ``window_months``;
     * ``window_observed``: the whole window is observed (it closes by the extract date and the
-      person did not exit before it closed), as in :func:`foundation_eval.outcomes.fixed_window`;
+      person did not exit before it closed), as in :func:`foundation_eval.frames.outcomes.fixed_window`;
     * ``outcome``: 1 if the outcome event (see :func:`outcome_definition`) happened after the
       index date and by ``window_close``; missing (``<NA>``) when the window is not observed;
     * ``window_da_count``, ``window_harm_days``: DA offences and their Crime Harm Index days in the
@@ -409,7 +409,7 @@ def _protect_rows(frame: pd.DataFrame, cells, derived, threshold: int, additive:
     A row is withheld whole (its counts and everything derived from them) when any of its cells
     holds 1 to ``threshold - 1``; with ``additive`` (rows add up to a published total) a second row
     is withheld when exactly one is, so the total cannot give it away. Goes through
-    :func:`foundation_eval.disclosure.protect`, the single gate.
+    :func:`foundation_eval.reporting.disclosure.protect`, the single gate.
     """
     f = frame.reset_index(drop=True).copy()
     vals = f[list(cells)].apply(pd.to_numeric, errors="coerce").fillna(0)
@@ -750,7 +750,7 @@ class PpitValidityReport:
 
     def save_workbook(self, path) -> str:
         """Write every table this report published to an XLSX workbook (call after the sections)."""
-        from .export import write_workbook
+        from foundation_eval.reporting.export import write_workbook
 
         tables = {name: prot.display() for name, prot, _ in self.published_tables()}
         tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})

@@ -45,7 +45,7 @@ estimates
   ``overdispersion="auto"`` uses when the :math:`\\chi^2` test finds over-dispersion (p < 0.05).
 
 Adjusted limits use the normal approximation (as in the papers). Nothing here applies disclosure
-control: :func:`protect_units` does that for a published plot.
+control: :func:`foundation_eval.reporting.disclosure.protect_units` does that for a published plot.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ import pandas as pd
 from scipy import stats as _st
 
 __all__ = ["FunnelPlotResult", "Overdispersion", "funnel_limits", "funnel_plot", "overdispersion",
-           "protect_units", "level_label", "POSITIONS"]
+           "level_label", "POSITIONS"]
 
 DEFAULT_LEVELS = (0.95, 0.998)
 POSITIONS = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
@@ -265,7 +265,7 @@ class FunnelPlotResult:
     measure : str
         What the values are, for axis labels (e.g. "engaged within 90 days").
     withheld : tuple of str
-        Units left off the plot by disclosure control (see :func:`protect_units`).
+        Units left off the plot by disclosure control (see :func:`foundation_eval.reporting.disclosure.protect_units`).
     """
 
     units: pd.DataFrame
@@ -289,7 +289,7 @@ class FunnelPlotResult:
 
     def table(self) -> pd.DataFrame:
         """The per-unit table (a copy, ``value`` named ``proportion`` or ``rate``), withheld units included:
-        apply disclosure control (:func:`protect_units`) before publishing."""
+        apply disclosure control (:func:`foundation_eval.reporting.disclosure.protect_units`) before publishing."""
         return self.units.rename(columns={"value": self.kind})
 
     def limits(self, n_grid=None) -> pd.DataFrame:
@@ -327,7 +327,7 @@ class FunnelPlotResult:
         Withheld units are not drawn. ``scale`` multiplies values (default 100 for proportions, so the
         y-axis is a percentage, and 1 for rates).
         """
-        from .figures import GREY, PALETTE, new_axes
+        from foundation_eval.plotting import GREY, PALETTE, new_axes
 
         ax = new_axes(ax, figsize=(7.5, 4.4))
         s = scale if scale is not None else (100.0 if self.kind == "proportion" else 1.0)
@@ -478,41 +478,3 @@ def funnel_plot(units, k, n, target: float | None = None, level=DEFAULT_LEVELS, 
         frame["n"] = frame.n.astype(int)
         frame["k"] = frame.k.astype(int)
     return FunnelPlotResult(frame, theta, levels, kind, method, disp, adjustment, estimated, measure)
-
-
-def protect_units(result: FunnelPlotResult, threshold: int):
-    """Disclosure control for a funnel plot of people: which units may be drawn and tabulated.
-
-    A unit is withheld when its volume is below ``threshold`` or when the people with (``k``) or
-    without (``n - k``) the outcome number 1 to ``threshold - 1`` (primary suppression, applied by
-    :func:`foundation_eval.disclosure.protect`). Because force totals are published, a single withheld
-    unit could be recovered by subtraction, so the unit with the next smallest count is withheld too
-    (secondary suppression). Returns ``(protected_table, plot_result)``: a
-    :class:`~foundation_eval.disclosure.Protected` per-unit table (``unit, n, k, percent, position``)
-    and the result with the withheld units left off its plot.
-    """
-    from .disclosure import Protected, protect
-
-    u = result.units
-    frame = pd.DataFrame({"unit": u.unit.astype(str), "n": u.n, "k": u.k, "rest": u.n - u.k,
-                          "value": u.value, "position": u.position})
-    counts = ["n", "k", "rest"] if result.kind == "proportion" else ["k"]  # person-years are not people
-    first = protect(frame, counts, threshold, additive=False)
-    hidden = first.suppressed[counts].any(axis=1).to_numpy()
-    n_primary = int(hidden.sum())
-    if n_primary == 1 and len(frame) > 1:
-        cand = np.where(~hidden, frame.k.to_numpy(float), np.inf)
-        if np.isfinite(cand).any():
-            hidden[int(np.argmin(cand))] = True
-    name = "percent" if result.kind == "proportion" else "rate"
-    table = frame.drop(columns="rest").rename(columns={"value": name})
-    if name == "percent":
-        table["percent"] = 100 * table.percent
-    supp = pd.DataFrame(False, index=table.index, columns=table.columns)
-    for c in ("n", "k", name, "position"):
-        supp[c] = hidden
-    shown = table.copy().astype({"n": float, "k": float, name: float})
-    shown.loc[hidden, ["n", "k", name]] = np.nan
-    shown["position"] = shown.position.where(~hidden, None)
-    prot = Protected(shown, supp, threshold, n_primary, int(hidden.sum()) - n_primary)
-    return prot, result.without(list(table.unit[hidden]))

@@ -1,0 +1,112 @@
+"""A render's snapshot: the validated dataset, its reduced tables and the fitted headline estimates.
+
+Built once per render and opened by every report notebook, so every page reads the same values and
+nothing is refitted. The :class:`~foundation_eval.data.Dataset` itself carries no results. A snapshot
+holds person-level data: keep it out of any published folder.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
+from foundation_eval.data.load import SNAPSHOT, Dataset, load_dataset
+from foundation_eval.data.load import write_snapshot as _write_tables
+from foundation_eval.evaluation.estimates import Estimate
+from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
+from foundation_eval.frames.reduce import Reduced, with_reduced
+
+__all__ = ["Snapshot", "build_snapshot", "open_snapshot", "write_snapshot"]
+
+REDUCED = "reduced"
+ESTIMATES = "estimates.json"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What every report of one render reads.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The validated extract, carrying its reduced tables.
+    estimates : tuple of Estimate
+        The registered headline estimates (:data:`foundation_eval.evaluation.registry.REGISTRY`).
+    unavailable : dict
+        Estimand name to the reason the data do not support it.
+    """
+
+    dataset: Dataset
+    estimates: tuple[Estimate, ...] = ()
+    unavailable: dict = field(default_factory=dict)
+
+    @property
+    def programme(self) -> Programme:
+        return self.dataset.programme
+
+    def estimate(self, name: str) -> Estimate | None:
+        """The one published value of a registered estimand, or None when it is unavailable."""
+        if name not in REGISTRY:
+            raise KeyError(f"{name!r} is not a registered estimand")
+        return next((e for e in self.estimates if e.name == name), None)
+
+    def results(self) -> dict:
+        """``{"estimates": [...]}`` for ``results.json`` (registry order)."""
+        return {"estimates": [e.record() for e in self.estimates]}
+
+
+def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
+    """Reduce the extract and fit every registered estimand once."""
+    ds = with_reduced(ds)
+    est, why = fit_estimands(ds, level)
+    return Snapshot(ds, tuple(est), why)
+
+
+def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
+    """Save a snapshot as typed Parquet tables, the reduced tables and the estimates."""
+    folder = _write_tables(snap.dataset, folder)
+    if snap.dataset.reduced is not None:
+        snap.dataset.reduced.write(folder / REDUCED)
+    (folder / ESTIMATES).write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates],
+                                                "unavailable": snap.unavailable}, sort_keys=True), encoding="utf-8")
+    return folder
+
+
+def _read(folder: Path, prog: Programme) -> Snapshot:
+    from dataclasses import replace
+
+    ds = load_dataset(folder, prog)
+    if (folder / REDUCED).is_dir():
+        ds = replace(ds, reduced=Reduced.read(folder / REDUCED))
+    data = json.loads((folder / ESTIMATES).read_text(encoding="utf-8")) if (folder / ESTIMATES).exists() else {}
+    est = tuple(Estimate(**{**e, "notes": tuple(e["notes"])}) for e in data.get("estimates", []))
+    return Snapshot(ds, est, dict(data.get("unavailable", {})))
+
+
+_DEMO: dict = {}
+
+
+def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAULT_PROGRAMME) -> Snapshot:
+    """The snapshot a report notebook reads.
+
+    Parameters
+    ----------
+    data_dir : path or ""
+        A snapshot folder written by a render, or an extract folder (validated, reduced and fitted
+        here), or blank for the built-in synthetic force.
+    programme : str or Programme
+        Programme id or file.
+    """
+    prog = load_programme(programme) if isinstance(programme, str) else programme
+    if not data_dir:
+        from foundation_eval.data.synth import demo_dataset
+
+        key = (prog.source, prog.id)
+        if key not in _DEMO:
+            _DEMO[key] = build_snapshot(demo_dataset(programme if isinstance(programme, str) else prog.source))
+        return _DEMO[key]
+    folder = Path(data_dir)
+    if (folder / SNAPSHOT).exists():
+        return _read(folder, prog)
+    return build_snapshot(load_dataset(folder, prog))
