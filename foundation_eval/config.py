@@ -114,6 +114,7 @@ class Programme:
     age_min: int | None
     age_max: int | None
     disclosure_threshold: int
+    disclosure_rounding: int
     windows_months: tuple[int, ...]
     engagement_window_days: int
     ppit_name: str
@@ -249,6 +250,7 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             age_min=int(elig["age_min"]) if "age_min" in elig else None,
             age_max=int(elig["age_max"]) if "age_max" in elig else None,
             disclosure_threshold=int(raw.get("disclosure", {}).get("threshold", 10)),
+            disclosure_rounding=int(raw.get("disclosure", {}).get("rounding_base", 5)),
             windows_months=tuple(int(w) for w in raw.get("outcomes", {}).get("windows_months", [6, 12, 24])),
             engagement_window_days=int(raw.get("outcomes", {}).get("engagement_window_days", 90)),
             ppit_name=str(ppit["name"]) if ppit else "",
@@ -316,3 +318,5 @@ def _check(p: Programme, where: str) -> None:
         raise ConfigError(f"{where}: services {bad} name a pathway not in services.pathways")
     if p.disclosure_threshold < 1:
         raise ConfigError(f"{where}: disclosure.threshold must be at least 1")
+    if p.disclosure_rounding < 1:
+        raise ConfigError(f"{where}: disclosure.rounding_base must be at least 1 (1 publishes exact counts)")

@@ -1,0 +1,114 @@
+"""The one workbook writer: every report's published tables as an XLSX a reader can compute with.
+
+Numbers are stored as numbers with a number format (``#,##0``, ``0%``, ``0.00``), never as
+formatted text; a withheld cell holds ``[c]``, as the Government Statistical Service recommends.
+Sheets are numbered (``Table 1``...) and each carries its full title in cell A1; a Contents sheet
+lists every table by its full title and a Notes sheet gives the disclosure rule and provenance.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from foundation_eval.reporting.disclosure import SUPPRESSED
+
+__all__ = ["write_workbook", "NUMBER_FORMATS"]
+
+#: Excel number format of each column kind (see foundation_eval.reporting.publication.KINDS).
+NUMBER_FORMATS = {"count": "#,##0", "whole": "#,##0", "percent": "0%", "proportion": "0%", "points": "0.0",
+              "ratio": "0.00", "index": "0.00", "rate": "0.0", "decimal1": "0.0", "decimal2": "0.00",
+              "money": "£#,##0"}
+
+
+def write_workbook(tables, path, notes=()) -> Path:
+    """Write published tables (:class:`~foundation_eval.reporting.publication.Table`) to ``path``.
+
+    Parameters
+    ----------
+    tables : sequence of Table
+    path : path
+        Destination ``.xlsx`` (written to a temporary file and moved into place).
+    notes : sequence of (str, str)
+        Rows of the Notes sheet.
+
+    Returns
+    -------
+    Path
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    wb = Workbook()
+    contents = wb.active
+    contents.title = "Contents"
+    contents["A1"] = "Contents"
+    contents["A1"].font = Font(bold=True, size=13)
+    contents.append([])
+    contents.append(["Sheet", "Table"])
+    for cell in contents[3]:
+        cell.font = Font(bold=True)
+    for k, t in enumerate(tables, start=1):
+        sheet = f"Table {k}"
+        contents.append([sheet, t.title])
+        ws = wb.create_sheet(sheet)
+        ws["A1"] = t.title
+        ws["A1"].font = Font(bold=True, size=12)
+        cols = list(t.values.columns)
+        ws.append([])
+        ws.append([str(t.headings.get(c, c)) for c in cols])
+        for cell in ws[3]:
+            cell.font = Font(bold=True)
+        for i in range(len(t.values)):
+            row = []
+            for c in cols:
+                v = t.values[c].iloc[i]
+                if bool(t.suppressed[c].iloc[i]):
+                    row.append(SUPPRESSED)
+                elif v is None or (not isinstance(v, str) and pd.isna(v)):
+                    row.append(None)
+                elif t.kinds.get(c, "text") == "text":
+                    row.append(str(v))
+                elif t.kinds.get(c) == "percent":
+                    row.append(float(v) / 100.0)
+                elif t.kinds.get(c) == "count":
+                    row.append(int(v))
+                else:
+                    row.append(float(v))
+            ws.append(row)
+            r = ws.max_row
+            for j, c in enumerate(cols, start=1):
+                kind = t.kinds.get(c, "text")
+                if kind in NUMBER_FORMATS and not isinstance(ws.cell(r, j).value, str):
+                    ws.cell(r, j).number_format = NUMBER_FORMATS[kind]
+        r = ws.max_row + 2
+        for note in list(t.notes) + ([f"{SUPPRESSED}: not published under the disclosure rule."]
+                                     if t.suppressed.to_numpy().any() else []):
+            ws.cell(r, 1, note)
+            r += 1
+        for j, c in enumerate(cols, start=1):
+            width = max([len(str(t.headings.get(c, c)))] + [len(str(x)) for x in t.values[c].head(200)])
+            ws.column_dimensions[ws.cell(3, j).column_letter].width = min(60, max(10, width + 2))
+    contents.column_dimensions["A"].width = 10
+    contents.column_dimensions["B"].width = 90
+    ns = wb.create_sheet("Notes")
+    ns["A1"] = "Notes"
+    ns["A1"].font = Font(bold=True, size=13)
+    ns.append([])
+    for k, v in notes:
+        ns.append([str(k), str(v)])
+    ns.column_dimensions["A"].width = 26
+    ns.column_dimensions["B"].width = 110
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
