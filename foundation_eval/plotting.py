@@ -75,7 +75,7 @@ def funnel_plot(stages: pd.DataFrame, title: str = "", ax=None):
     hi = pd.to_numeric(s.ci_high, errors="coerce")
     ax.barh(y, pct.fillna(0), color=PALETTE[0], alpha=0.85)
     ok = pct.notna() & lo.notna()
-    ax.errorbar(pct[ok], y[ok], xerr=[pct[ok] - lo[ok], hi[ok] - pct[ok]], fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.errorbar(pct[ok].to_numpy(), y[ok], xerr=[(pct[ok] - lo[ok]).to_numpy(), (hi[ok] - pct[ok]).to_numpy()], fmt="none", ecolor="black", capsize=3, lw=1)
     for yi, v, h in zip(y, pct, hi, strict=True):
         x = 1.5 if pd.isna(v) else (h if pd.notna(h) else v) + 1.5
         ax.text(x, yi, "suppressed" if pd.isna(v) else f"{v:.0f}%", va="center", fontsize=8)

@@ -1,13 +1,30 @@
-"""Content of a district report: every table, figure and sentence, already disclosure-controlled.
+"""Content of a district report: every table, figure and sentence, published through one :class:`Page`.
 
-The district notebook only calls these methods and displays what they return (HTML strings), so the
-notebook holds no statistics of its own and everything here is unit-tested.
+``DistrictReport(snap, district)`` reads the render's snapshot (the dataset with its reduced tables and
+the registered headline estimates) and publishes what one district's report shows through
+``report.page`` (:class:`foundation_eval.reporting.publication.Page`): counts rounded and small ones
+withheld by one rule, numbers formatted by one set of rules, sentences from templates, and a claim
+printed only where its result supports it. Each method returns publication items (a
+:class:`~foundation_eval.reporting.publication.Section`, ``Text`` or ``Table``) for the notebook to show.
+
+Each headline figure has one definition, computed once and worded the same in the summary and in its
+section:
+
+- *engaged within N days of listing* (N: the programme's engagement window): a contact recorded as
+  engaged on or after the index date and at most N days after it, among all listed people
+  (:func:`foundation_eval.models.engagement.first_engagement_frame`);
+- *started a referred service after listing*: a referral made on or after the index date was started
+  (:func:`foundation_eval.models.referrals.referral_frame`);
+- *a further domestic-abuse offence within 12 months of listing*: among listed people whose whole
+  12-month window is observed (:func:`foundation_eval.frames.outcomes.fixed_window`).
+
+Shares carry Wilson (1927) intervals; a difference of two shares Newcombe's (1998) hybrid score
+interval (:func:`foundation_eval.stats.newcombe_difference`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -17,25 +34,601 @@ from foundation_eval import __version__
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
 from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
-from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel, time_to_engagement
+from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel
 from foundation_eval.models.referrals import referral_frame, stage_table
-from foundation_eval.reporting.disclosure import Protected, protect, rule_text
-from foundation_eval.reporting.figures import (
-    PALETTE,
-    funnel_plot,
-    list_size_plot,
-    new_axes,
-    ppit_histogram,
-    to_html,
-)
-from foundation_eval.stats import wilson_interval
+from foundation_eval.reporting.disclosure import Protected
+from foundation_eval.reporting.figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram
+from foundation_eval.reporting.publication import Page, Section, Text
+from foundation_eval.stats import newcombe_difference
 
-__all__ = ["DistrictReport", "table_html", "count_phrase", "provenance_html", "provenance_rows", "report_css"]
+__all__ = ["DistrictReport", "table_html", "count_phrase", "number_word", "provenance_html", "provenance_rows",
+           "report_css"]
+
+OUTCOME_MONTHS = 12
+TEAMS = ("police alone", "with practitioners")
+_PCT = ("percent", "ci_low", "ci_high")
 
 
+def _month(p) -> str:
+    """A month or quarter as words ("March 2021", "2021 Q1")."""
+    p = pd.Period(p)
+    return p.strftime("%B %Y") if p.freqstr.startswith("M") else f"{p.year} Q{p.quarter}"
+
+
+def _whole(values) -> pd.Series:
+    """Percentages stored at the precision the page shows (whole percent), so that a workbook cell
+    cannot give back the exact counts behind a rounded count."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").round(0)
+
+
+class DistrictReport:
+    """All content of one district's report, published through ``self.page``.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`).
+    district : str
+        District id or name; ``None``, ``""``, ``"force"`` or ``"all"`` for the whole force.
+    start, end : str, optional
+        First and last month (YYYY-MM) of listings to include; default the study period.
+
+    Examples
+    --------
+    >>> snap = open_snapshot("", "hiow")                      # doctest: +SKIP
+    >>> report = DistrictReport(snap, "Southampton")          # doctest: +SKIP
+    >>> show(report.summary(), report.funnel())               # doctest: +SKIP
+    >>> report.page.write_workbook("southampton.xlsx")        # doctest: +SKIP
+    """
+
+    def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None):
+        if isinstance(snap, Dataset):
+            raise TypeError("DistrictReport takes a render snapshot: open_snapshot(data_dir, programme) or "
+                            "build_snapshot(dataset) from foundation_eval.evaluation.snapshot")
+        self.snap = snap
+        self.ds = snap.dataset
+        prog = self.ds.programme
+        self.district = district
+        if district in (None, "", "force", "all"):
+            self.district_id = None
+            self.name = f"{prog.force or prog.name} (all districts)"
+            self.go_live = self.practitioners_from = None
+        else:
+            d = prog.district(district)
+            self.district_id, self.name, self.go_live, self.practitioners_from = (d.id, d.name, d.go_live,
+                                                                                  d.practitioner_from)
+        self.start = str(start or prog.study_start)
+        self.end = str(end or prog.study_end)
+        self.window = int(prog.engagement_window_days)
+        self.page = Page(snap, self.name, kind="District report",
+                         parameters={"district": self.district_id or "force", "period_start": self.start,
+                                     "period_end": self.end})
+
+    @property
+    def threshold(self) -> int:
+        return self.page.threshold
+
+    @property
+    def where(self) -> str:
+        """``in Southampton`` or ``across the force``."""
+        return f"in {self.name}" if self.district_id else "across the force"
+
+    # ------------------------------------------------------------------ frames (read once)
+    @cached_property
+    def force_persons(self) -> pd.DataFrame:
+        """Everyone eligible in the period, all districts, from the snapshot's reduced tables."""
+        return add_phase(self.ds, select(person_frame(self.ds), None, self.start, self.end))
+
+    def _here(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if self.district_id is None else frame[frame.district_id == self.district_id]
+
+    @cached_property
+    def persons(self) -> pd.DataFrame:
+        return self._here(self.force_persons)
+
+    @cached_property
+    def listed(self) -> pd.DataFrame:
+        return self.persons[self.persons.listed]
+
+    @cached_property
+    def engagement_frame(self) -> pd.DataFrame:
+        """Listed people of the force with ``engaged_within``: engaged within the window of listing."""
+        f = first_engagement_frame(self.ds, self.force_persons)
+        return f.assign(engaged_within=(f.event == 1) & (f.days <= self.window))
+
+    @cached_property
+    def referrals_frame(self) -> pd.DataFrame:
+        """Referrals of the force's listed people made on or after their index date."""
+        return referral_frame(self.ds, self.force_persons[self.force_persons.listed])
+
+    @cached_property
+    def reoffending_people(self) -> pd.DataFrame:
+        """Reoffending of the force's listed people (read from the reduced tables)."""
+        return reoffending_frame(self.ds, self.force_persons[self.force_persons.listed])
+
+    @cached_property
+    def window_frame(self):
+        return fixed_window(self.reoffending_people, OUTCOME_MONTHS, self.ds.extract_date)
+
+    # ------------------------------------------------------------------ headline figures (one definition each)
+    def _shares(self, frame: pd.DataFrame, flag: str) -> dict:
+        here = self._here(frame)
+        return {"here": self.page.share(int(here[flag].sum()), len(here)),
+                "force": self.page.share(int(frame[flag].sum()), len(frame))}
+
+    @cached_property
+    def engaged(self) -> dict:
+        """Share of listed people engaged within the window of listing, here and across the force."""
+        return self._shares(self.engagement_frame, "engaged_within")
+
+    def _people_with(self, stage: str) -> pd.DataFrame:
+        listed = self.force_persons[self.force_persons.listed]
+        refs = self.referrals_frame
+        return listed.assign(flag=listed.person_id.isin(refs[refs[stage]].person_id))
+
+    @cached_property
+    def started(self) -> dict:
+        """Share of listed people who started a referred service after listing."""
+        return self._shares(self._people_with("started"), "flag")
+
+    @cached_property
+    def completed(self) -> dict:
+        """Share of listed people who completed a referred service after listing."""
+        return self._shares(self._people_with("completed"), "flag")
+
+    @cached_property
+    def reoffended(self) -> dict:
+        """Share of listed people observed for 12 months with a further DA offence within them."""
+        return self._shares(self.window_frame.frame, "outcome")
+
+    @cached_property
+    def practitioner_comparison(self) -> dict:
+        """Engagement within the window by team at listing in this area, and the difference.
+
+        Returns ``{"exists", "groups", "difference", "low", "high"}``: ``exists`` is true only when
+        both teams listed people here and both shares may be published.
+        """
+        f = self._here(self.engagement_frame)
+        groups = {t: self.page.share(int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum()))
+                  for t in TEAMS}
+        counts = {t: (int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum())) for t in TEAMS}
+        exists = all(g["pct"] is not None for g in groups.values())
+        d = lo = hi = None
+        if exists:
+            (x1, n1), (x0, n0) = counts["with practitioners"], counts["police alone"]
+            d, lo, hi = newcombe_difference(x1, n1, x0, n0)
+        return {"exists": exists, "groups": groups, "difference": d, "low": lo, "high": hi,
+                "people": {t: counts[t][1] for t in TEAMS}}
+
+    def practitioner_claim(self) -> Text | None:
+        """"People listed after practitioners joined engaged more (or less) often", or None when this area
+        has no such comparison or its interval includes no difference."""
+        c = self.practitioner_comparison
+        if not c["exists"] or not (c["low"] > 0 or c["high"] < 0):
+            return None
+        return self.page.say(
+            "People listed after practitioners joined the team {{ how }} within {{ w }} days of listing: "
+            "{{ a | percent }} against {{ b | percent }} while police worked alone, a difference of "
+            "{{ d | points }} percentage points (95% interval {{ lo | points }} to {{ hi | points }}).",
+            how="engaged more often" if c["low"] > 0 else "engaged less often", w=self.window,
+            a=c["groups"]["with practitioners"]["pct"], b=c["groups"]["police alone"]["pct"], d=c["difference"],
+            lo=c["low"], hi=c["high"])
+
+    # ------------------------------------------------------------------ published tables
+    @cached_property
+    def list_sizes(self):
+        """Monthly counts (from the reduced tables), or quarterly ones where most live months would be
+        withheld; published through the page (rounded, small counts withheld).
+
+        Returns ``(table, "month" or "quarter", exact frame with ``_period``)``."""
+        cols = ["screened", "eligible", "listed"]
+        monthly = monthly_list_size(self.ds, self.district_id, self.start, self.end)
+        live = monthly.month >= (self.go_live or self.ds.programme.study_start)
+        hidden = monthly.listed.map(self.page.rule.hidden)
+        frame, per = monthly, "month"
+        if live.any() and hidden[live].mean() > 0.3:
+            frame, per = monthly_list_size(self.ds, self.district_id, self.start, self.end, freq="Q"), "quarter"
+        frame = frame.assign(month=[_month(m) for m in frame.month], _period=frame.month)
+        n_crit = len(self.ds.programme.criteria)
+        t = self.page.table(
+            "list_size", frame[["month", *cols]], title=f"People screened, meeting the criteria and listed each {per}: "
+            f"{self.name}", counts=cols, additive=False,
+            headings={"month": per.capitalize(), "screened": "People screened",
+                      "eligible": f"Met all {n_crit} criteria", "listed": "Listed"},
+            notes=("Counts of people in each " + per + ("; a person listed in several months of a quarter counts "
+                                                        "once in it." if per == "quarter" else "."),))
+        return t, per, frame.reset_index(drop=True)
+
+    @cached_property
+    def table_one(self):
+        t = table_one(self.listed)
+        t["percent"] = _whole(t.percent)
+        t["characteristic"] = t.characteristic.str.replace("2 years", "two years")
+        return self.page.table(
+            "who_was_listed", t, title=f"Characteristics of listed people at their first listing: {self.name}",
+            counts={"n": ["percent"]}, additive_within="characteristic", kinds={"percent": "percent"},
+            headings={"characteristic": "Characteristic", "category": "Group", "n": "People",
+                      "percent": "Percent of listed people"},
+            notes=("Percentages are of all listed people in the area and period.",))
+
+    @cached_property
+    def ppit(self):
+        prog = self.ds.programme
+        t = ppit_bands(self.listed, prog.ppit_max, prog.ppit_threshold)
+        t["priority"] = np.where(t.priority, "yes", "no")
+        return self.page.table(
+            "ppit_bands", t, title=f"Listed people by {prog.ppit_name} total score (first rating): {self.name}",
+            counts=["n"], headings={"band": "Score band", "n": "People", "priority": "Priority band"},
+            notes=(f"Scores of {prog.ppit_threshold} or more mark a priority perpetrator.",))
+
+    @cached_property
+    def funnel_table(self):
+        """The engagement funnel of this area's listed people, through the page.
+
+        Stages are nested (a person counts at a stage only if they reached every stage above it); a
+        share is withheld when the people reaching, or not reaching, the stage number 1 to threshold - 1.
+        """
+        t = funnel(self.ds, self.persons).table()
+        n_listed = int(t.n.iloc[0]) if len(t) else 0
+        prev = t.n.shift(1)
+        hide = {c: [self.page.share(k, n_listed)["pct"] is None for k in t.n] for c in _PCT}
+        hide["percent_of_previous"] = [pd.notna(p) and self.page.share(k, int(p))["pct"] is None
+                                       for k, p in zip(t.n, prev, strict=True)]
+        for c in (*_PCT, "percent_of_previous"):
+            t[c] = _whole(t[c])
+        t["label"] = [lab if i < 2 else f"... and {lab[0].lower()}{lab[1:]}" for i, lab in enumerate(t.label)]
+        return self.page.table(
+            "funnel", t.drop(columns="stage"), title=f"From listing to completed service: {self.name}",
+            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, hide=hide,
+            kinds={c: "percent" for c in (*_PCT, "percent_of_previous")},
+            headings={"label": "Stage (each counts people who also reached every stage above it)",
+                      "n": "People", "percent": "Percent of listed people", "ci_low": "95% interval from",
+                      "ci_high": "95% interval to", "percent_of_previous": "Percent of the stage above"},
+            notes=("Records on or after the first listing, at any time up to the extract date. Wilson 95% intervals.",
+                   "A share is not published when fewer than the threshold reached, or did not reach, the stage."))
+
+    # ------------------------------------------------------------------ page parts
+    def header(self) -> Text:
+        return self.page.header(f"Listings from {_month(self.start)} to {_month(self.end)}.")
+
+    def summary(self) -> Text:
+        """Summary: plain-English sentences from the same values as the sections."""
+        t, per, exact = self.list_sizes
+        live = exact if self.go_live is None else exact[exact._period.dt.end_time >= self.go_live.start_time]
+        avg = live.listed.mean() if len(live) else None
+        say = self.page.say
+        s = [say("Between {{ a }} and {{ b }}, {{ n | count }} were put on the programme list {{ where }}"
+                 "{% if avg is not none %}, on average {{ avg | count }} a {{ per }} once the programme was live"
+                 "{% endif %}.", a=_month(self.start), b=_month(self.end), n=len(self.listed), where=self.where,
+                 avg=avg, per=per)]
+        if self.go_live is not None:
+            s.append(say("The programme went live here in {{ m }}.", m=_month(self.go_live)))
+        s.append(self._share_sentence(self.engaged["here"], f"engaged within {self.window} days of listing",
+                                      short=True))
+        s.append(self._share_sentence(self.started["here"], "started a referred service after listing", short=True))
+        claim = self.practitioner_claim()
+        if claim is not None:
+            s.append(claim)
+        s.append(self.page.paragraph("These are descriptive figures: they show what happened, not what the "
+                                     "programme caused."))
+        return self.page.summary(s)
+
+    def _share_sentence(self, here: dict, what: str, force: dict | None = None, short: bool = False,
+                        of: str = "listed people") -> Text:
+        """``46% of listed people engaged within 90 days of listing (95% interval ...)``; the same words in the
+        summary (``short``) and in the section (with the count and the force-wide share)."""
+        if here["pct"] is None:
+            return self.page.say("Too few people {{ where }} to publish the share of {{ of }} who {{ what }} "
+                                 "(fewer than {{ t }} with or without it).", where=self.where, of=of, what=what,
+                                 t=self.threshold)
+        return self.page.say(
+            "{% if not short %}{{ Where }}, {% endif %}{{ p | percent }} of {{ of }} {{ what }} "
+            "(95% interval {{ lo | percent }} to {{ hi | percent }}{% if not short %}, of {{ n | count }}{% endif %})"
+            "{% if force and force.pct is not none %}, against {{ force.pct | percent }} ({{ force.low | percent }} "
+            "to {{ force.high | percent }}) across the force{% endif %}.",
+            short=short, Where=self.where[0].upper() + self.where[1:], p=here["pct"], lo=here["low"], hi=here["high"],
+            n=here["n"], what=what, of=of, force=force if (force and self.district_id) else None)
+
+    def list_size(self) -> Section:
+        """Monthly list: people meeting the criteria and listed each month (drawn from published counts)."""
+        t, per, exact = self.list_sizes
+        n_crit = len(self.ds.programme.criteria)
+        sizes = pd.DataFrame({"month": exact._period, "eligible": t.values.eligible, "listed": t.values.listed})
+        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}",
+                            eligible_label=f"Met all {n_crit} criteria")
+        fig = self.page.figure(ax, f"Line chart of the number of people meeting all {n_crit} criteria and the number "
+                                   f"listed each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
+                                   "as published (rounded; withheld counts left as gaps).")
+        text = self.page.say(
+            "Each month police data are screened against the {{ k | word }} criteria; people in a live district who "
+            "meet all {{ k | word }} are listed.{% if per == 'quarter' %} Counts here are of people per quarter: "
+            "monthly counts in this area are mostly too small to publish.{% endif %} The counts are in the "
+            "workbook.", k=n_crit, per=per)
+        return Section("Monthly list", (text, fig))
+
+    def who_was_listed(self) -> Section:
+        return Section("Who was listed", (self.page.paragraph("Characteristics of listed people at their first "
+                                                              "listing."), self.table_one))
+
+    def risk_assessment(self) -> Section | None:
+        """Risk-tool scores of listed people; None for a programme without a risk tool."""
+        prog = self.ds.programme
+        if not prog.has_risk_tool:
+            return None
+        t = self.ppit
+        ax = ppit_histogram(t.values.assign(priority=t.values.priority == "yes"), prog.ppit_threshold,
+                            title=f"{prog.ppit_name} total scores: {self.name}")
+        fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
+                                   f"from 0 to {prog.ppit_max}, as published; totals at or above "
+                                   f"{prog.ppit_threshold} mark a priority perpetrator.")
+        pri = self.listed.ppit_priority
+        text = self.page.say(
+            "Practitioners score listed people on the {{ tool }} ({{ items | word }} items, total 0 to {{ top }}; "
+            "{{ thr }} or more marks a priority perpetrator). Of the people listed {{ where }}, {{ k | count }} were "
+            "assessed as a priority.", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max, thr=prog.ppit_threshold,
+            k=int((pri == True).sum()), where=self.where)  # noqa: E712
+        return Section("Risk assessment", (text, fig, t))
+
+    def funnel(self) -> Section:
+        """The engagement funnel (:func:`foundation_eval.models.engagement.funnel`) with its chart."""
+        t = self.funnel_table
+        ax = funnel_plot(t.values, title=f"From listing to completed service: {self.name}")
+        fig = self.page.figure(ax, "Bar chart of the percentage of listed people reaching each stage, from assessment "
+                                   "or contact to a completed service, with 95% intervals, as published.")
+        text = self.page.paragraph(
+            "People who reached each stage after their first listing. The stages are nested: a person counts as "
+            "engaged here only if also contacted (and assessed, where the programme has a risk tool), at any time "
+            "after listing. The headline engagement figure of this report is different: engaged within the "
+            "engagement window, whatever came before (see Engagement).")
+        return Section("Engagement funnel", (text, fig, t))
+
+    def engagement(self) -> Section:
+        """Engaged within the window of listing, here against the force, and by team at listing."""
+        what = f"engaged within {self.window} days of listing"
+        items = [self._share_sentence(self.engaged["here"], what, self.engaged["force"])]
+        f = self._here(self.engagement_frame)
+        rows = []
+        for team in TEAMS:
+            g = f[f.team == team]
+            if len(g):
+                sh = self.page.share(int(g.engaged_within.sum()), len(g))
+                rows.append({"team": team, "people": len(g), "engaged": int(g.engaged_within.sum()),
+                             "percent": sh["pct"], "ci_low": sh["low"], "ci_high": sh["high"]})
+        if rows:
+            frame = pd.DataFrame(rows)
+            hide = {c: frame.percent.isna().tolist() for c in _PCT}
+            for c in _PCT:
+                frame[c] = _whole(frame[c])
+            items.append(self.page.table(
+                "engagement_by_team", frame, title=f"Listed people engaged within {self.window} days of listing, by "
+                f"team at listing: {self.name}", counts={"people": list(_PCT), "engaged": list(_PCT)}, hide=hide,
+                kinds={c: "percent" for c in _PCT},
+                headings={"team": "Team when the person was listed", "people": "People listed",
+                          "engaged": f"Engaged within {self.window} days", "percent": "Percent engaged",
+                          "ci_low": "95% interval from", "ci_high": "95% interval to"},
+                notes=("Wilson 95% intervals. A share is not published when fewer than the threshold engaged or "
+                       "did not engage.",)))
+        items.append(self._practitioner_text())
+        e = self.page.estimate("engagement_rd_practitioner")
+        if e.available:
+            items.append(self.page.say(
+                "Across the force over the whole study period, the evaluation's estimate of this difference "
+                "(practitioners on the team against police alone) is {{ e | estimate }}; it is the figure every "
+                "report and the results file give.", e=e))
+        fig = self._engagement_figure(f)
+        if fig is not None:
+            items.append(fig)
+        return Section("Engagement", tuple(items))
+
+    def _practitioner_text(self) -> Text:
+        c = self.practitioner_comparison
+        claim = self.practitioner_claim()
+        if claim is not None:
+            return Text(claim.markup + self.page.paragraph(
+                "They were also listed later, so part of the difference may come from other changes over time.").markup)
+        if self.district_id and c["people"]["police alone"] == 0:
+            return self.page.paragraph(
+                f"Practitioners were on the team for every listing in {self.name} in this period, so the area has "
+                "no police-alone group to compare with.")
+        if self.district_id and c["people"]["with practitioners"] == 0:
+            return self.page.paragraph(f"Practitioners had not joined the team in {self.name} by the end of this "
+                                       "period, so there is no comparison between teams here.")
+        if not c["exists"]:
+            return self.page.paragraph("In one of the two teams too few people engaged, or did not engage, to publish "
+                                       "its share, so the teams are not compared here.")
+        return self.page.say(
+            "People listed after practitioners joined and people listed while police worked alone engaged at rates "
+            "these data cannot tell apart: a difference of {{ d | points }} percentage points (95% interval "
+            "{{ lo | points }} to {{ hi | points }}), which includes no difference.", d=c["difference"], lo=c["low"],
+            hi=c["high"])
+
+    def _curves(self, groups, scale: float, xlabel: str, ylabel: str, xlim: float, title: str):
+        """Kaplan-Meier cumulative incidence with 95% bands, each curve stopped where fewer than the threshold
+        remain at risk; None when no group is large enough."""
+        from foundation_eval.models.reoffending import kaplan_meier
+
+        ax = None
+        for (label, durations, events), colour in zip(groups, PALETTE, strict=False):
+            if len(durations) < self.threshold:
+                continue
+            km = kaplan_meier(np.asarray(durations, float) / scale, np.asarray(events, int), label=label)
+            t = km.table()
+            t = t[t.at_risk >= self.threshold]
+            ax = new_axes() if ax is None else ax
+            x = np.concatenate([[0.0], t.time])
+            ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=colour, label=label)
+            ax.fill_between(x, 100 * (1 - np.concatenate([[1.0], t.ci_high])),
+                            100 * (1 - np.concatenate([[1.0], t.ci_low])), step="post", color=colour, alpha=0.15,
+                            linewidth=0)
+        if ax is None:
+            return None
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(0, xlim)
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="lower right")
+        ax.set_title(title)
+        return ax
+
+    def _engagement_figure(self, f: pd.DataFrame):
+        groups = [(team, g.days, g.event) for team, g in f.groupby("team", sort=True)]
+        ax = self._curves(groups, 1.0, "Days since first listing", "Percent engaged", self.window * 2,
+                          f"Time to first engagement by team at listing: {self.name}")
+        if ax is None:
+            return None
+        ax.axvline(self.window, color="grey", ls="--", lw=1)
+        return self.page.figure(ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by "
+                                    f"days since first listing, by team at listing, in {self.name}, with 95% "
+                                    f"intervals; the dashed line marks day {self.window}; curves stop where fewer "
+                                    f"than {self.threshold} people remain.")
+
+    def _stage_table(self, name: str, refs: pd.DataFrame, by: str, heading: str, title: str, notes=()):
+        st = stage_table(refs, by=by)
+        st = st[st[by] != "All"].copy()  # a total row would reveal a single withheld row
+        st[by] = st[by].astype(str).str.replace("_", " ")
+        pct = {"start": ("started", "referred"), "complete": ("completed", "started")}
+        hide = {}
+        for key, (k, n) in pct.items():
+            mask = [self.page.share(int(a), int(b))["pct"] is None for a, b in zip(st[k], st[n], strict=True)]
+            for c in (f"{key}_pct", f"{key}_low", f"{key}_high"):
+                hide[c] = mask
+                st[c] = _whole(st[c]).to_numpy()
+        derived = {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
+                   "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low", "complete_high"],
+                   "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []}
+        return self.page.table(
+            name, st, title=title, counts=derived, hide=hide,
+            kinds={c: "percent" for c in ("start_pct", "start_low", "start_high", "complete_pct", "complete_low",
+                                          "complete_high")},
+            headings={by: heading, "referred": "Referrals", "accepted": "Accepted", "started": "Started",
+                      "completed": "Completed", "dropped": "Dropped", "start_pct": "Percent started",
+                      "start_low": "Started: 95% interval from", "start_high": "Started: 95% interval to",
+                      "complete_pct": "Percent of starts completed", "complete_low": "Completed: 95% interval from",
+                      "complete_high": "Completed: 95% interval to"},
+            notes=("Counts of referrals (a person may have several) made on or after the first listing. Wilson 95% "
+                   "intervals.", *notes))
+
+    def referrals(self) -> Section:
+        """People who started (and completed) a referred service, and referrals by pathway."""
+        items = [self._share_sentence(self.started["here"], "started a referred service after listing",
+                                      self.started["force"])]
+        if self.completed["here"]["pct"] is not None:
+            items.append(self._share_sentence(self.completed["here"], "completed a referred service after listing",
+                                              self.completed["force"]))
+        refs = self._here(self.referrals_frame)
+        if len(refs):
+            items.append(self.page.paragraph("The table counts referrals by reducing-reoffending pathway."))
+            items.append(self._stage_table("referrals_by_pathway", refs, "pathway", "Pathway",
+                                           f"Referrals by pathway: {self.name}"))
+            for col in self.ds.programme.columns_for("referrals"):
+                if col.values is None or col.name not in refs:
+                    continue
+                label = col.name.replace("_", " ")
+                items.append(self.page.say("{{ d }}", d=col.description))
+                items.append(self._stage_table(
+                    f"referrals_by_{col.name}", refs.assign(**{col.name: refs[col.name].fillna("not recorded")}),
+                    col.name, label.capitalize(), f"Referrals by {label}: {self.name}"))
+        else:
+            items.append(self.page.say("No referrals were recorded for listed people {{ where }}.", where=self.where))
+        return Section("Referrals", tuple(items))
+
+    def reoffending(self) -> Section:
+        """Further domestic-abuse offences of listed people: 12-month share, curves and rates."""
+        from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
+
+        what = f"committed a further domestic-abuse offence within {OUTCOME_MONTHS} months of listing"
+        here_all = self._here(self.reoffending_people)
+        w = fixed_window(here_all, OUTCOME_MONTHS, self.ds.extract_date)
+        items = [self._share_sentence(self.reoffended["here"], what, self.reoffended["force"],
+                                      of=f"listed people observed for {OUTCOME_MONTHS} months"),
+                 self.page.say(
+                     "{{ m }}-month outcomes: {{ n | count }} listed {{ where }} were observed for the whole window "
+                     "and {{ out | count }} were left out ({{ ex | count }} because they exited before the window "
+                     "closed, the others because the extract ends too soon).", m=OUTCOME_MONTHS, n=len(w.frame),
+                     where=self.where, out=w.n_excluded, ex=w.n_excluded_exit)]
+        rf = self.reoffending_people
+        groups = [(self.name, here_all.time_days, here_all.event)]
+        if self.district_id:
+            groups.append(("Whole force", rf.time_days, rf.event))
+        ax = self._curves(groups, 30.4375, "Months since first listing", "Percent with a further DA offence", 36,
+                          f"Time to first further domestic-abuse offence: {self.name}")
+        if ax is not None:
+            items.append(self.page.figure(
+                ax, f"Kaplan-Meier curves of the cumulative percentage of listed people with a further domestic-abuse "
+                    f"offence by months since first listing, {self.name}"
+                    + (" against the whole force" if self.district_id else "")
+                    + f", with 95% intervals; curves stop where fewer than {self.threshold} people remain at risk."))
+        rows = []
+        for label, frame in [("This area" if self.district_id else "Whole force", here_all)] + (
+                [("Whole force", rf)] if self.district_id else []):
+            row = {"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
+                   "person_years": float(frame.exposure_years.sum()), "rate": None, "ci_low": None, "ci_high": None,
+                   "harm": None, "harm_low": None, "harm_high": None, "new_victim": int(frame.new_victim.sum()),
+                   "escalated": int(((frame.da_count > 0) & (frame.max_harm_after > frame.max_harm_before)).sum())}
+            if len(frame) >= self.threshold and row["person_years"] > 0:
+                er = event_rate(row["offences"], row["person_years"])
+                harm = bootstrap_ratio(frame.harm_days.to_numpy(), frame.exposure_years.to_numpy(), n_boot=999, seed=1)
+                row.update(rate=er.rate, ci_low=er.ci_low, ci_high=er.ci_high, harm=harm.estimate,
+                           harm_low=harm.ci_low, harm_high=harm.ci_high)
+            rows.append(row)
+        derived = ["person_years", "rate", "ci_low", "ci_high", "harm", "harm_low", "harm_high"]
+        items.append(self.page.table(
+            "reoffending", pd.DataFrame(rows), title=f"Further domestic-abuse offences of listed people over "
+            f"follow-up: {self.name}", counts={"people": derived, "offences": derived, "new_victim": [],
+                                               "escalated": []}, additive=False,
+            kinds={"person_years": "whole", "rate": "decimal2", "ci_low": "decimal2", "ci_high": "decimal2",
+                   "harm": "whole", "harm_low": "whole", "harm_high": "whole"},
+            headings={"group": "Area", "people": "People listed", "offences": "Further DA offences",
+                      "person_years": "Person-years of follow-up", "rate": "Offences per person-year",
+                      "ci_low": "Offences: 95% interval from", "ci_high": "Offences: 95% interval to",
+                      "harm": "Harm (Crime Harm Index days) per person-year", "harm_low": "Harm: 95% interval from",
+                      "harm_high": "Harm: 95% interval to",
+                      "new_victim": "People offending against a new victim",
+                      "escalated": "People whose worst offence after listing was more harmful than before"},
+            notes=("Follow-up runs from the first listing to exit or the extract date. Offence rates carry exact "
+                   "Poisson intervals; harm per person-year a bootstrap interval resampling people.",)))
+        items.append(self.page.paragraph(
+            "These figures describe listed people; they are not a comparison with people who were not listed, so "
+            "they do not show what the programme caused. The evaluation report estimates that."))
+        return Section("Reoffending", tuple(items))
+
+    def methods(self) -> Section:
+        prog = self.ds.programme
+        return Section("Methods", (
+            self.page.say("People are counted once, from their first listing (the index date). The {{ k | word }} "
+                          "criteria are:", k=len(prog.criteria)),
+            self.page.bullets([label for _, label in prog.criteria]),
+            self.page.say(
+                "Engaged within {{ w }} days of listing means at least one contact recorded as engaged on or after "
+                "the index date and no more than {{ w }} days after it, among all listed people; the same figure "
+                "is used in the summary and the Engagement section. Started a referred service means a referral "
+                "made on or after the index date was started. Percentages carry Wilson (1927) score intervals and "
+                "differences of two percentages Newcombe's (1998) interval.", w=self.window)))
+
+    def disclosure(self) -> Section:
+        return self.page.disclosure()
+
+    def provenance(self) -> Section:
+        return self.page.provenance()
+
+    def sections(self) -> list:
+        """Every part of the report in order (the risk-assessment section only for a programme with a risk tool)."""
+        parts = [self.header(), self.summary(), self.list_size(), self.who_was_listed(), self.risk_assessment(),
+                 self.funnel(), self.engagement(), self.referrals(), self.reoffending(), self.methods(),
+                 self.disclosure(), self.provenance()]
+        return [p for p in parts if p is not None]
+
+    def html(self) -> str:
+        """The whole report as HTML (what the notebook shows, section by section)."""
+        return "".join(p.html() for p in self.sections())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Kept for compatibility: helpers that other report modules still import from here, until they publish
+# through the Page. New code uses foundation_eval.reporting.publication and foundation_eval.reporting.formats.
 def table_html(protected: Protected, formats: dict | None = None, caption: str | None = None,
                rename: dict | None = None) -> str:
-    """HTML for a protected table (withheld cells shown as [c])."""
+    """HTML for a protected table (withheld cells shown as [c]). Kept for compatibility."""
     shown = protected.display(formats)
     if rename:
         shown = shown.rename(columns=rename)
@@ -45,7 +638,7 @@ def table_html(protected: Protected, formats: dict | None = None, caption: str |
 
 
 def provenance_rows(ds: Dataset, parameters: dict) -> list[tuple[str, str]]:
-    """What a reader needs to reproduce a report: programme, input hash, version, parameters, date."""
+    """Programme, input hash, version, parameters, date. Kept for compatibility (see ``Page.provenance_rows``)."""
     return [
         ("Programme", f"{ds.programme.name} ({ds.programme.id})"),
         ("Input data SHA-256", ds.data_hash),
@@ -56,421 +649,29 @@ def provenance_rows(ds: Dataset, parameters: dict) -> list[tuple[str, str]]:
 
 
 def provenance_html(ds: Dataset, parameters: dict) -> str:
+    """Kept for compatibility (see ``Page.provenance``)."""
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in provenance_rows(ds, parameters))
     return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
 
 
-_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
 def number_word(n: int) -> str:
-    """A small number in words, as a sentence would use it ("five"); digits from 11."""
-    return _WORDS[n] if 0 <= n < len(_WORDS) else f"{n:,}"
+    """A small number in words. Kept for compatibility: :func:`foundation_eval.reporting.formats.number_word`."""
+    from foundation_eval.reporting.formats import number_word as _nw
+
+    return _nw(n)
 
 
 def count_phrase(value, threshold: int, noun: str = "people") -> str:
-    """A count for a sentence, never revealing a suppressed value."""
-    if value is None or pd.isna(value):
+    """A count for a sentence; counts from 1 to ``threshold - 1`` read "fewer than ...". Kept for
+    compatibility: new code uses ``Page.count`` (which also rounds)."""
+    if value is None or pd.isna(value) or 0 < float(value) < threshold:
         return f"fewer than {threshold} {noun}"
     return f"{int(value):,} {noun}"
 
 
-def _pct(value) -> str:
-    return "[c]" if value is None or pd.isna(value) else f"{value:.0f}%"
-
-
-@dataclass
-class DistrictReport:
-    """All content of one district's report.
-
-    Parameters
-    ----------
-    ds : Dataset
-    district : str
-        District id or name; ``None`` or ``"force"`` for the whole force.
-    start, end : str, optional
-        First and last month (YYYY-MM) of listings to include; default the study period.
-    """
-
-    ds: Dataset
-    district: str | None = None
-    start: str | None = None
-    end: str | None = None
-
-    def __post_init__(self):
-        prog = self.ds.programme
-        if self.district in (None, "", "force", "all"):
-            self.district_id = None
-            self.name = f"{prog.force or prog.name} (all districts)"
-            self.go_live = None
-        else:
-            d = prog.district(self.district)
-            self.district_id, self.name, self.go_live = d.id, d.name, d.go_live
-        self.start = self.start or str(prog.study_start)
-        self.end = self.end or str(prog.study_end)
-        self.threshold = prog.disclosure_threshold
-        self.published: dict[str, pd.DataFrame] = {}
-
-    # ------------------------------------------------------------------ frames
-    @cached_property
-    def force_persons(self) -> pd.DataFrame:
-        """Everyone eligible in the period, all districts (the comparison for every district figure)."""
-        return add_phase(self.ds, select(person_frame(self.ds), None, self.start, self.end))
-
-    @cached_property
-    def persons(self) -> pd.DataFrame:
-        f = self.force_persons
-        return f if self.district_id is None else f[f.district_id == self.district_id]
-
-    @cached_property
-    def listed(self) -> pd.DataFrame:
-        return self.persons[self.persons.listed]
-
-    @cached_property
-    def list_sizes(self) -> Protected:
-        """Monthly counts, or quarterly ones where most live months would be suppressed."""
-        cols = ["screened", "eligible", "listed"]
-        monthly = protect(monthly_list_size(self.ds, self.district_id, self.start, self.end), cols, self.threshold,
-                          additive=False)
-        live = monthly.table.month >= (self.go_live or self.ds.programme.study_start)
-        if monthly.suppressed.listed[live].mean() <= 0.3:
-            return monthly
-        quarterly = monthly_list_size(self.ds, self.district_id, self.start, self.end, freq="Q")
-        return protect(quarterly, cols, self.threshold, additive=False)
-
-    @cached_property
-    def table_one(self) -> Protected:
-        return protect(table_one(self.listed), {"n": ["percent"]}, self.threshold, additive_within="characteristic")
-
-    @cached_property
-    def ppit(self) -> Protected:
-        prog = self.ds.programme
-        return protect(ppit_bands(self.listed, prog.ppit_max, prog.ppit_threshold), ["n"], self.threshold)
-
-    @cached_property
-    def funnel(self) -> Protected:
-        res = funnel(self.ds, self.persons)
-        return protect(res.table(), {"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, self.threshold,
-                       additive=False)
-
-    # ------------------------------------------------------------------ sections (HTML)
-    def title(self) -> str:
-        prog = self.ds.programme
-        return (f"<h1>{html.escape(prog.name)}: {html.escape(self.name)}</h1>"
-                f"<p class='fe-sub'>District report, listings {self.start} to {self.end}. "
-                f"{'Synthetic demonstration data. ' if self.is_synthetic else ''}</p>")
-
-    def _table(self, title: str, protected: Protected, formats: dict | None = None, caption: str | None = None,
-               rename: dict | None = None) -> str:
-        """HTML of a protected table, remembered for the report's workbook."""
-        shown = protected.display(formats)
-        self.published[title] = shown.rename(columns=rename) if rename else shown
-        return table_html(protected, formats, caption, rename)
-
-    def save_workbook(self, path) -> str:
-        """Write every table this report published (plus the figures' data) to an XLSX workbook."""
-        from foundation_eval.reporting.export import write_workbook
-
-        tables = dict(self.published)
-        tables.setdefault("Monthly list", self.list_sizes.display().assign(month=lambda f: f.month.astype(str)))
-        if self.ds.programme.has_risk_tool:
-            tables.setdefault("PPIT score bands", self.ppit.display())
-        tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})
-        write_workbook(tables, path)
-        return ""
-
-    @property
-    def is_synthetic(self) -> bool:
-        return self.ds.programme.illustrative
-
-    def summary(self) -> str:
-        """Executive summary: 3-6 plain-English sentences generated from the results."""
-        f = self.funnel.table.set_index("stage")
-        t = self.threshold
-        n_listed = f.at["listed", "n"]
-        sizes = self.list_sizes.table
-        live = sizes if self.go_live is None else sizes[sizes.month.dt.end_time >= self.go_live.start_time]
-        per = "quarter" if str(sizes.month.dtype).startswith("period[Q") else "month"
-        avg = live.listed.mean() if len(live) and live.listed.notna().all() else None
-        s = []
-        where = f"in {self.name}" if self.district_id else "across the force"
-        s.append(f"Between {self.start} and {self.end}, {count_phrase(n_listed, t)} were put on the programme list "
-                 f"{where}" + (f", on average {avg:.0f} a {per} once the programme was live." if avg else "."))
-        if self.go_live is not None:
-            s.append(f"The programme went live here in {self.go_live}.")
-        eng = f.loc["engaged"]
-        if pd.notna(eng.percent):
-            s.append(f"{_pct(eng.percent)} of listed people engaged with the team (95% interval "
-                     f"{eng.ci_low:.0f}% to {eng.ci_high:.0f}%).")
-        else:
-            s.append(f"Fewer than {t} listed people engaged, so the share is not published.")
-        st, co = f.loc["started"], f.loc["completed"]
-        if pd.notna(st.percent):
-            s.append(f"{_pct(st.percent)} started a referred service (95% interval {st.ci_low:.0f}% to "
-                     f"{st.ci_high:.0f}%)" + (f" and {_pct(co.percent)} completed one." if pd.notna(co.percent)
-                                              else f"; fewer than {t} completed one."))
-        s.append("These are descriptive figures: they show what happened, not what the programme caused.")
-        return "<div class='fe-summary'><h2>Summary</h2><p>" + " ".join(html.escape(x) for x in s) + "</p></div>"
-
-    def list_size_section(self) -> str:
-        sizes = self.list_sizes.table
-        per = "quarter" if str(sizes.month.dtype).startswith("period[Q") else "month"
-        n_crit = number_word(len(self.ds.programme.criteria))
-        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}",
-                            eligible_label=f"Met all {n_crit} criteria")
-        alt = (f"Line chart of the number of people meeting all {n_crit} criteria and the number listed each month in "
-               f"{self.name}, {self.start} to {self.end}.")
-        note = (" Counts here are of people per quarter: monthly counts in this area are mostly too small to publish."
-                if per == "quarter" else "")
-        return (f"<h2>Monthly list</h2><p>Each month police data are screened against the {n_crit} criteria; people "
-                f"in a live district who meet all {n_crit} are listed.{note}</p>" + to_html(ax, alt))
-
-    def table_one_section(self) -> str:
-        return ("<h2>Who was listed</h2><p>Characteristics of listed people at their first listing.</p>"
-                + self._table("Who was listed", self.table_one, {"percent": "{:.0f}%"},
-                             rename={"characteristic": "Characteristic", "category": "Group", "n": "People",
-                                     "percent": "Percent"}))
-
-    def ppit_section(self) -> str:
-        """Risk-tool scores of listed people; empty for a programme without a risk tool."""
-        prog = self.ds.programme
-        if not prog.has_risk_tool:
-            return ""
-        ax = ppit_histogram(self.ppit.table, prog.ppit_threshold, title=f"PPIT total scores: {self.name}")
-        alt = (f"Bar chart of the number of listed people in bands of PPIT total from 0 to {prog.ppit_max}; totals at or "
-               f"above {prog.ppit_threshold} mark a priority perpetrator.")
-        pri = self.table_one.table
-        pri = pri[pri.characteristic == "PPIT assessment"].set_index("category")
-        text = (f"<h2>Risk assessment</h2><p>Practitioners score listed people on the {html.escape(prog.ppit_name)} "
-                f"({len(prog.ppit_items)} items, total 0 to {prog.ppit_max}; {prog.ppit_threshold} or more marks a "
-                "priority perpetrator).")
-        if "priority" in pri.index and pd.notna(pri.at["priority", "n"]):
-            text += f" {int(pri.at['priority', 'n']):,} listed people were assessed as a priority."
-        return text + "</p>" + to_html(ax, alt)
-
-    def funnel_section(self) -> str:
-        ax = funnel_plot(self.funnel.table, title=f"From listing to completed service: {self.name}")
-        stages = ", ".join(k for k in self.funnel.table.stage if k not in ("listed", "completed"))
-        alt = (f"Bar chart of the percentage of listed people reaching each stage: {stages} and completed a service, "
-               "with 95% intervals.")
-        tab = self._table("Engagement funnel", self.funnel, {"percent": "{:.1f}%", "ci_low": "{:.1f}%", "ci_high": "{:.1f}%",
-                                       "percent_of_previous": "{:.0f}%"},
-                         rename={"stage": "Stage key", "label": "Stage", "n": "People", "percent": "% of listed",
-                                 "ci_low": "95% low", "ci_high": "95% high",
-                                 "percent_of_previous": "% of previous stage"})
-        return ("<h2>Engagement funnel</h2><p>People who reached each stage after their first listing. Intervals are "
-                "Wilson 95% intervals.</p>" + to_html(ax, alt) + tab)
-
-
-    # ------------------------------------------------------------------ outcome sections
-    def _share(self, k: int, n: int) -> dict:
-        """A proportion with its Wilson interval, withheld when either count is below the threshold."""
-        if n < self.threshold or 0 < k < self.threshold or 0 < n - k < self.threshold:
-            return {"k": None, "n": n if n >= self.threshold else None, "pct": None, "low": None, "high": None}
-        lo, hi = wilson_interval(k, n)
-        return {"k": k, "n": n, "pct": 100 * k / n, "low": 100 * lo, "high": 100 * hi}
-
-    def _compare_sentence(self, what: str, here: dict, force: dict) -> str:
-        where = f"In {self.name}" if self.district_id else "Across the force"
-        if here["pct"] is None:
-            return f"{where}, too few people to publish the share who {what} (fewer than {self.threshold} in a group)."
-        s = (f"{where}, {here['pct']:.0f}% of listed people {what} (95% interval {here['low']:.0f}% to "
-             f"{here['high']:.0f}%, {here['n']:,} people)")
-        if self.district_id and force["pct"] is not None:
-            s += f", against {force['pct']:.0f}% ({force['low']:.0f}% to {force['high']:.0f}%) across the force"
-        return s + "."
-
-    @cached_property
-    def engagement_frames(self):
-        window = self.ds.programme.engagement_window_days
-        out = {}
-        for key, persons in (("here", self.persons), ("force", self.force_persons)):
-            f = first_engagement_frame(self.ds, persons)
-            within = (f.event == 1) & (f.days <= window)
-            out[key] = self._share(int(within.sum()), len(f))
-        return out
-
-    def engagement_section(self) -> str:
-        window = self.ds.programme.engagement_window_days
-        e = self.engagement_frames
-        sentence = self._compare_sentence(f"engaged within {window} days of listing", e["here"], e["force"])
-        tte = time_to_engagement(self.ds, self.persons, by="team", horizon_days=window)
-        tab = tte.table()
-        # the teams partition the area's listed people, whose total is published: protect as additive counts
-        tab = protect(tab, {"people": [], "engaged": ["percent_by_horizon", "ci_low", "ci_high"]}, self.threshold,
-                      additive=True)
-        html_tab = self._table("Engagement by team", tab, {"percent_by_horizon": "{:.0f}%", "ci_low": "{:.0f}%", "ci_high": "{:.0f}%"},
-                              rename={"group": "Team at listing", "people": "People", "engaged": "Ever engaged",
-                                      "percent_by_horizon": f"% engaged by day {window}", "ci_low": "95% low",
-                                      "ci_high": "95% high"})
-        fig = ""
-        if tab.table.people.notna().all() and len(tab.table):
-            ax = tte.plot()
-            ax.set_title(f"Time to first engagement by team: {self.name}")
-            fig = to_html(ax, f"Cumulative percentage of listed people engaged by days since first listing, for people "
-                              f"listed while police worked alone and after practitioners joined, in {self.name}.")
-        caveat = ("People listed after practitioners joined engaged more often, but they were also listed later, so "
-                  "part of the difference may come from other changes over time.")
-        return (f"<h2>Engagement</h2><p>{html.escape(sentence)}</p>{fig}{html_tab}<p>{html.escape(caveat)}</p>")
-
-    @cached_property
-    def referral_frames(self):
-        out = {}
-        for key, persons in (("here", self.persons), ("force", self.force_persons)):
-            listed = persons[persons.listed]
-            refs = referral_frame(self.ds, listed)
-            started = refs[refs.started].person_id.nunique()
-            out[key] = (refs, self._share(int(started), len(listed)))
-        return out
-
-    def referral_section(self) -> str:
-        refs, here = self.referral_frames["here"]
-        _, force = self.referral_frames["force"]
-        sentence = self._compare_sentence("started at least one referred service", here, force)
-        if len(refs):
-            st = stage_table(refs, by="pathway")
-            st = st[st.pathway != "All"]  # a total row would reveal a single suppressed pathway
-            st["pathway"] = st.pathway.str.replace("_", " ")
-            tab = protect(st, {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
-                               "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low",
-                                           "complete_high"],
-                               "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []},
-                          self.threshold, additive=True)
-            body = self._table("Referrals by pathway", tab, {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct",
-                                                             "complete_low", "complete_high")},
-                              rename={"pathway": "Pathway", "referred": "Referred", "accepted": "Accepted",
-                                      "started": "Started", "completed": "Completed", "dropped": "Dropped",
-                                      "start_pct": "% started", "start_low": "95% low", "start_high": "95% high",
-                                      "complete_pct": "% of starters completing", "complete_low": "95% low",
-                                      "complete_high": "95% high"})
-        else:
-            body = "<p>No referrals were recorded.</p>"
-        body += self._extra_column_tables(refs)
-        return (f"<h2>Referrals</h2><p>{html.escape(sentence)} The table counts referrals (a person may have several) "
-                f"by reducing-reoffending pathway.</p>{body}")
-
-    def _extra_column_tables(self, refs: pd.DataFrame) -> str:
-        """Referral stages by each programme-specific column of referrals with allowed values (e.g. a
-        referral route); nothing for a programme without such columns."""
-        out = ""
-        for col in self.ds.programme.columns_for("referrals"):
-            if col.values is None or col.name not in refs or not len(refs):
-                continue
-            st = stage_table(refs.assign(**{col.name: refs[col.name].fillna("not recorded")}), by=col.name)
-            st = st[st[col.name] != "All"]
-            st[col.name] = st[col.name].str.replace("_", " ")
-            tab = protect(st, {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
-                               "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low",
-                                           "complete_high"],
-                               "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []},
-                          self.threshold, additive=True)
-            heading = col.name.replace("_", " ").capitalize()
-            out += f"<p>{html.escape(col.description)}</p>" + self._table(
-                f"Referrals by {col.name.replace('_', ' ')}", tab,
-                {c: "{:.0f}%" for c in ("start_pct", "start_low", "start_high", "complete_pct", "complete_low",
-                                        "complete_high")},
-                rename={col.name: heading, "referred": "Referred", "accepted": "Accepted", "started": "Started",
-                        "completed": "Completed", "dropped": "Dropped", "start_pct": "% started",
-                        "start_low": "95% low", "start_high": "95% high", "complete_pct": "% of starters completing",
-                        "complete_low": "95% low", "complete_high": "95% high"})
-        return out
-
-    @cached_property
-    def reoffending_frames(self):
-        out = {}
-        for key, persons in (("here", self.persons), ("force", self.force_persons)):
-            r = reoffending_frame(self.ds, persons[persons.listed])
-            w = fixed_window(r, 12, self.ds.extract_date)
-            out[key] = (r, w, self._share(int(w.frame.outcome.sum()), len(w.frame)))
-        return out
-
-    def reoffending_section(self) -> str:
-        from foundation_eval.models.reoffending import bootstrap_ratio, event_rate, kaplan_meier
-
-        r, w, here = self.reoffending_frames["here"]
-        rf, _, force = self.reoffending_frames["force"]
-        sentence = self._compare_sentence("committed a further domestic-abuse offence within 12 months", here, force)
-        parts = [f"<h2>Reoffending</h2><p>{html.escape(sentence)} {html.escape(w.note())}</p>"]
-        if len(r) >= self.threshold:
-            ax = new_axes()
-            curves = [(self.name, r, PALETTE[0])] + ([("Whole force", rf, PALETTE[1])] if self.district_id else [])
-            for label, frame, colour in curves:
-                km = kaplan_meier(frame.time_days.to_numpy() / 30.4375, frame.event.to_numpy(), label=label)
-                t = km.table()
-                t = t[t.at_risk >= self.threshold]  # never draw a curve on fewer people than the threshold
-                x = np.concatenate([[0.0], t.time])
-                ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=colour, label=label)
-                ax.fill_between(x, 100 * (1 - np.concatenate([[1.0], t.ci_high])),
-                                100 * (1 - np.concatenate([[1.0], t.ci_low])), step="post", color=colour, alpha=0.15,
-                                linewidth=0)
-            ax.set_xlabel("Months since first listing")
-            ax.set_ylabel("Percent with a further DA offence")
-            ax.set_xlim(0, 36)
-            ax.legend(loc="lower right")
-            ax.set_title(f"Time to first further domestic-abuse offence: {self.name}")
-            parts.append(to_html(ax, f"Kaplan-Meier curves of the cumulative percentage of listed people with a further "
-                                     f"domestic-abuse offence by months since first listing, {self.name}"
-                                     + (" against the whole force" if self.district_id else "")
-                                     + ", with 95% intervals; curves stop where fewer than "
-                                     f"{self.threshold} people remain at risk."))
-            rows = []
-            for label, frame in (("This area" if self.district_id else "Force", r),) + (
-                    (("Whole force", rf),) if self.district_id else ()):
-                er = event_rate(frame.da_count.sum(), frame.exposure_years.sum())
-                harm = bootstrap_ratio(frame.harm_days.to_numpy(), frame.exposure_years.to_numpy(), n_boot=999, seed=1)
-                escalated = frame[(frame.da_count > 0)]
-                rows.append({"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
-                             "person_years": frame.exposure_years.sum(), "rate": er.rate, "ci_low": er.ci_low,
-                             "ci_high": er.ci_high, "harm_per_py": harm.estimate, "harm_low": harm.ci_low,
-                             "harm_high": harm.ci_high, "new_victim": int(frame.new_victim.sum()),
-                             "escalated": int((escalated.max_harm_after > escalated.max_harm_before).sum())})
-            derived = ["person_years", "rate", "ci_low", "ci_high", "harm_per_py", "harm_low", "harm_high"]
-            tab = protect(pd.DataFrame(rows), {"people": derived, "offences": derived, "new_victim": [],
-                                               "escalated": []}, self.threshold, additive=False)
-            parts.append(self._table("Reoffending rates", tab, {"person_years": "{:,.0f}", "rate": "{:.2f}", "ci_low": "{:.2f}",
-                                          "ci_high": "{:.2f}", "harm_per_py": "{:,.0f}", "harm_low": "{:,.0f}",
-                                          "harm_high": "{:,.0f}"},
-                                    rename={"group": "", "people": "People", "offences": "DA offences",
-                                            "person_years": "Person-years", "rate": "Per person-year",
-                                            "ci_low": "95% low (exact)", "ci_high": "95% high (exact)",
-                                            "harm_per_py": "Harm (CHI days) per person-year",
-                                            "harm_low": "95% low (bootstrap)", "harm_high": "95% high (bootstrap)",
-                                            "new_victim": "People offending against a new victim",
-                                            "escalated": "People whose worst offence was more harmful than before"}))
-        parts.append("<p>These figures describe listed people; they are not a comparison with people who were not "
-                     "listed, so they do not show what the programme caused. The evaluation report estimates that.</p>")
-        return "".join(parts)
-
-    def methods(self) -> str:
-        prog = self.ds.programme
-        crit = "".join(f"<li>{html.escape(label)}</li>" for _, label in prog.criteria)
-        return ("<h2>Methods</h2><p>People are counted once, from their first listing (the index date). The "
-                f"{number_word(len(prog.criteria))} criteria are:</p><ul>{crit}</ul><p>Percentages carry Wilson (1927) score intervals. Engagement means "
-                "at least one contact recorded as engaged on or after the index date. Referral stages count people "
-                "who reached each stage with any service.</p>")
-
-    def disclosure(self) -> str:
-        return f"<h2>Disclosure control</h2><p>{html.escape(rule_text(self.threshold))}</p>"
-
-    def provenance(self, parameters: dict | None = None) -> str:
-        params = parameters or {"district": self.district, "period_start": self.start, "period_end": self.end}
-        return provenance_html(self.ds, params)
-
-
-
-
-
 def report_css() -> str:
-    """House style for report pages."""
-    return """<style>
-body, .jp-Notebook { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #1a1a1a; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-top: 1.4em; border-bottom: 2px solid #0072B2; }
-.fe-sub { color: #555; margin-top: 0; }
-.fe-summary { background: #eef5fb; border-left: 5px solid #0072B2; padding: 0.6em 1em; }
-table.fe-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
-table.fe-table th, table.fe-table td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left !important; }
-.jp-RenderedHTMLCommon table.fe-table td, .jp-RenderedHTMLCommon table.fe-table th { text-align: left !important; }
-table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
-figure.fe-figure { margin: 0.8em 0; }
-</style>"""
+    """House style for report pages. Kept for compatibility: the Page's header carries the stylesheet."""
+    from foundation_eval.reporting.publication import stylesheet
+
+    return f"<style>{stylesheet()}</style>"
