@@ -1,61 +1,13 @@
-"""District report content, the notebook under papermill, and batch rendering."""
+"""The notebooks under papermill and batch rendering (district report content: test_district_report.py)."""
 from __future__ import annotations
 
 import json
-import re
 
 import pandas as pd
 import pytest
 
 from foundation_eval.cli import main
 from foundation_eval.reporting import render as reports
-from foundation_eval.reporting.disclosure import unsafe_cells
-from foundation_eval.reporting.district_report import DistrictReport, count_phrase
-
-
-def _no_small_counts(protected, columns, threshold=10):
-    shown = protected.table
-    return unsafe_cells(shown.reset_index(drop=True), threshold, columns).empty
-
-
-def test_report_tables_pass_disclosure_control(small_ds):
-    rep = DistrictReport(small_ds, "Gosport")
-    assert _no_small_counts(rep.table_one, ["n"])
-    assert _no_small_counts(rep.funnel, ["n"])
-    assert _no_small_counts(rep.ppit, ["n"])
-    assert _no_small_counts(rep.list_sizes, ["screened", "eligible", "listed"])
-    # a withheld count also withholds its percentage and interval
-    f = rep.funnel
-    for col in ("percent", "ci_low", "ci_high"):
-        assert (f.suppressed[col] | ~f.suppressed["n"]).all()
-
-
-def test_summary_is_plain_english_with_intervals(small_ds):
-    rep = DistrictReport(small_ds, "SOU")
-    text = re.sub("<[^>]+>", " ", rep.summary())
-    sentences = [s for s in re.split(r"(?<=[.])\s+", text.strip()) if s.strip() and s.strip() != "Summary"]
-    assert 3 <= len(sentences) <= 6
-    assert "95% interval" in text and "Southampton" in text
-    assert "not what the programme caused" in text
-    assert count_phrase(None, 10) == "fewer than 10 people" and count_phrase(12, 10) == "12 people"
-
-
-def test_no_identifier_reaches_report_html(small_ds):
-    rep = DistrictReport(small_ds, "SOU")
-    page = rep.title() + rep.summary() + rep.table_one_section() + rep.funnel_section() + rep.provenance()
-    assert not re.search(r"\b[PVOCAFMR][0-9A-F]{8,9}\b", page)
-    assert "birth" not in page.lower()
-
-
-def test_force_wide_report(small_ds):
-    rep = DistrictReport(small_ds, None)
-    assert rep.district_id is None and "all districts" in rep.name
-    assert rep.funnel.table.n.iloc[0] == person_listed_count(small_ds)
-
-
-def person_listed_count(ds):
-    s = ds.screening
-    return s[s.listed.astype(bool)].person_id.nunique()
 
 
 @pytest.mark.slow

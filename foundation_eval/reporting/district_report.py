@@ -271,8 +271,8 @@ class DistrictReport:
         t = funnel(self.ds, self.persons).table()
         n_listed = int(t.n.iloc[0]) if len(t) else 0
         prev = t.n.shift(1)
-        hide = {c: [self.page.share(k, n_listed)["pct"] is None for k in t.n] for c in _PCT}
-        hide["percent_of_previous"] = [pd.notna(p) and self.page.share(k, int(p))["pct"] is None
+        hide = {c: [n_listed > 0 and self.page.share(k, n_listed)["pct"] is None for k in t.n] for c in _PCT}
+        hide["percent_of_previous"] = [pd.notna(p) and p > 0 and self.page.share(k, int(p))["pct"] is None
                                        for k, p in zip(t.n, prev, strict=True)]
         for c in (*_PCT, "percent_of_previous"):
             t[c] = _whole(t[c])
@@ -297,6 +297,12 @@ class DistrictReport:
         live = exact if self.go_live is None else exact[exact._period.dt.end_time >= self.go_live.start_time]
         avg = live.listed.mean() if len(live) else None
         say = self.page.say
+        if not len(self.listed):
+            return self.page.summary([
+                say("No one was put on the programme list {{ where }} between {{ a }} and {{ b }}.", where=self.where,
+                    a=_month(self.start), b=_month(self.end)),
+                say("The programme went live here in {{ m }}.", m=_month(self.go_live)) if self.go_live else None,
+                self.page.paragraph("There are no engagement, referral or reoffending figures to report.")])
         s = [say("Between {{ a }} and {{ b }}, {{ n | count }} were put on the programme list {{ where }}"
                  "{% if avg is not none %}, on average {{ avg | count }} a {{ per }} once the programme was live"
                  "{% endif %}.", a=_month(self.start), b=_month(self.end), n=len(self.listed), where=self.where,
@@ -317,6 +323,8 @@ class DistrictReport:
                         of: str = "listed people") -> Text:
         """``46% of listed people engaged within 90 days of listing (95% interval ...)``; the same words in the
         summary (``short``) and in the section (with the count and the force-wide share)."""
+        if not len(self.listed):
+            return self.page.say("No one was listed {{ where }} in this period.", where=self.where)
         if here["pct"] is None:
             return self.page.say("Too few people {{ where }} to publish the share of {{ of }} who {{ what }} "
                                  "(fewer than {{ t }} with or without it).", where=self.where, of=of, what=what,
@@ -489,7 +497,7 @@ class DistrictReport:
         pct = {"start": ("started", "referred"), "complete": ("completed", "started")}
         hide = {}
         for key, (k, n) in pct.items():
-            mask = [self.page.share(int(a), int(b))["pct"] is None for a, b in zip(st[k], st[n], strict=True)]
+            mask = [b > 0 and self.page.share(int(a), int(b))["pct"] is None for a, b in zip(st[k], st[n], strict=True)]
             for c in (f"{key}_pct", f"{key}_low", f"{key}_high"):
                 hide[c] = mask
                 st[c] = _whole(st[c]).to_numpy()
@@ -540,12 +548,13 @@ class DistrictReport:
         here_all = self._here(self.reoffending_people)
         w = fixed_window(here_all, OUTCOME_MONTHS, self.ds.extract_date)
         items = [self._share_sentence(self.reoffended["here"], what, self.reoffended["force"],
-                                      of=f"listed people observed for {OUTCOME_MONTHS} months"),
-                 self.page.say(
+                                      of=f"listed people observed for {OUTCOME_MONTHS} months")]
+        if len(here_all):
+            items.append(self.page.say(
                      "{{ m }}-month outcomes: {{ n | count }} listed {{ where }} were observed for the whole window "
                      "and {{ out | count }} were left out ({{ ex | count }} because they exited before the window "
                      "closed, the others because the extract ends too soon).", m=OUTCOME_MONTHS, n=len(w.frame),
-                     where=self.where, out=w.n_excluded, ex=w.n_excluded_exit)]
+                     where=self.where, out=w.n_excluded, ex=w.n_excluded_exit))
         rf = self.reoffending_people
         groups = [(self.name, here_all.time_days, here_all.event)]
         if self.district_id:
