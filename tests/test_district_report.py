@@ -83,7 +83,8 @@ def test_every_district_page_renders_and_states_no_small_count(pages):
 
 def test_no_table_cell_holds_a_small_count(pages):
     for key, (rep, _) in pages.items():
-        assert {t.name for t in rep.page.tables} >= {"list_size", "who_was_listed", "funnel", "reoffending"}
+        assert {t.name for t in rep.page.tables} >= {"list_size", "who_was_listed", "funnel", "reoffending_rates",
+                                                      "reoffending_harm"}
         assert ("engagement_by_team" in {t.name for t in rep.page.tables}) == bool(len(rep.listed))
         for t in rep.page.tables:
             assert all(t.headings.get(c) for c in t.values.columns), (key, t.name)  # every column has a heading

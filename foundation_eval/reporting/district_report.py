@@ -355,8 +355,7 @@ class DistrictReport:
         return Section("Monthly list", (text, fig))
 
     def who_was_listed(self) -> Section:
-        return Section("Who was listed", (self.page.paragraph("Characteristics of listed people at their first "
-                                                              "listing."), self.table_one))
+        return Section("Who was listed", (self.table_one,))
 
     def risk_assessment(self) -> Section | None:
         """Risk-tool scores of listed people; None for a programme without a risk tool."""
@@ -491,30 +490,31 @@ class DistrictReport:
                                     f"than {self.threshold} people remain.")
 
     def _stage_table(self, name: str, refs: pd.DataFrame, by: str, heading: str, title: str, notes=()):
+        """Referrals reaching each stage by ``by`` (:func:`foundation_eval.models.referrals.stage_table`), with
+        the share started and the share of starts completed (accepted and dropped referrals are left out so
+        that the table fits a printed page)."""
         st = stage_table(refs, by=by)
         st = st[st[by] != "All"].copy()  # a total row would reveal a single withheld row
         st[by] = st[by].astype(str).str.replace("_", " ")
-        pct = {"start": ("started", "referred"), "complete": ("completed", "started")}
         hide = {}
-        for key, (k, n) in pct.items():
+        for (k, n), cols in ((("started", "referred"), ("start_pct", "start_low", "start_high")),
+                             (("completed", "started"), ("complete_pct",))):
             mask = [b > 0 and self.page.share(int(a), int(b))["pct"] is None for a, b in zip(st[k], st[n], strict=True)]
-            for c in (f"{key}_pct", f"{key}_low", f"{key}_high"):
+            for c in cols:
                 hide[c] = mask
                 st[c] = _whole(st[c]).to_numpy()
-        derived = {"referred": ["start_pct", "start_low", "start_high"], "accepted": [],
-                   "started": ["start_pct", "start_low", "start_high", "complete_pct", "complete_low", "complete_high"],
-                   "completed": ["complete_pct", "complete_low", "complete_high"], "dropped": []}
+        st = st[[by, "referred", "started", "completed", "start_pct", "start_low", "start_high", "complete_pct"]]
         return self.page.table(
-            name, st, title=title, counts=derived, hide=hide,
-            kinds={c: "percent" for c in ("start_pct", "start_low", "start_high", "complete_pct", "complete_low",
-                                          "complete_high")},
-            headings={by: heading, "referred": "Referrals", "accepted": "Accepted", "started": "Started",
-                      "completed": "Completed", "dropped": "Dropped", "start_pct": "Percent started",
-                      "start_low": "Started: 95% interval from", "start_high": "Started: 95% interval to",
-                      "complete_pct": "Percent of starts completed", "complete_low": "Completed: 95% interval from",
-                      "complete_high": "Completed: 95% interval to"},
+            name, st, title=title, hide=hide,
+            counts={"referred": ["start_pct", "start_low", "start_high"],
+                    "started": ["start_pct", "start_low", "start_high", "complete_pct"],
+                    "completed": ["complete_pct"]},
+            kinds={c: "percent" for c in ("start_pct", "start_low", "start_high", "complete_pct")},
+            headings={by: heading, "referred": "Referrals", "started": "Started", "completed": "Completed",
+                      "start_pct": "Percent started", "start_low": "95% interval from", "start_high": "95% interval to",
+                      "complete_pct": "Percent of starts completed"},
             notes=("Counts of referrals (a person may have several) made on or after the first listing. Wilson 95% "
-                   "intervals.", *notes))
+                   "interval of the percentage started.", *notes))
 
     def referrals(self) -> Section:
         """People who started (and completed) a referred service, and referrals by pathway."""
@@ -580,22 +580,26 @@ class DistrictReport:
                 row.update(rate=er.rate, ci_low=er.ci_low, ci_high=er.ci_high, harm=harm.estimate,
                            harm_low=harm.ci_low, harm_high=harm.ci_high)
             rows.append(row)
-        derived = ["person_years", "rate", "ci_low", "ci_high", "harm", "harm_low", "harm_high"]
+        frame = pd.DataFrame(rows)
+        area = {"group": "Area", "people": "People listed"}
         items.append(self.page.table(
-            "reoffending", pd.DataFrame(rows), title=f"Further domestic-abuse offences of listed people over "
-            f"follow-up: {self.name}", counts={"people": derived, "offences": derived, "new_victim": [],
-                                               "escalated": []}, additive=False,
-            kinds={"person_years": "whole", "rate": "decimal2", "ci_low": "decimal2", "ci_high": "decimal2",
-                   "harm": "whole", "harm_low": "whole", "harm_high": "whole"},
-            headings={"group": "Area", "people": "People listed", "offences": "Further DA offences",
-                      "person_years": "Person-years of follow-up", "rate": "Offences per person-year",
-                      "ci_low": "Offences: 95% interval from", "ci_high": "Offences: 95% interval to",
-                      "harm": "Harm (Crime Harm Index days) per person-year", "harm_low": "Harm: 95% interval from",
-                      "harm_high": "Harm: 95% interval to",
-                      "new_victim": "People offending against a new victim",
+            "reoffending_rates", frame[["group", "people", "offences", "person_years", "rate", "ci_low", "ci_high"]],
+            title=f"Further domestic-abuse offences of listed people per person-year of follow-up: {self.name}",
+            counts={"people": ["person_years", "rate", "ci_low", "ci_high"],
+                    "offences": ["person_years", "rate", "ci_low", "ci_high"]}, additive=False,
+            kinds={"person_years": "whole", "rate": "decimal2", "ci_low": "decimal2", "ci_high": "decimal2"},
+            headings={**area, "offences": "Further DA offences", "person_years": "Person-years of follow-up",
+                      "rate": "Offences per person-year", "ci_low": "95% interval from", "ci_high": "95% interval to"},
+            notes=("Follow-up runs from the first listing to exit or the extract date. Exact Poisson intervals.",)))
+        items.append(self.page.table(
+            "reoffending_harm", frame[["group", "people", "harm", "harm_low", "harm_high", "new_victim", "escalated"]],
+            title=f"Harm of further domestic-abuse offences, new victims and escalation: {self.name}",
+            counts={"people": ["harm", "harm_low", "harm_high"], "new_victim": [], "escalated": []}, additive=False,
+            kinds={"harm": "whole", "harm_low": "whole", "harm_high": "whole"},
+            headings={**area, "harm": "Harm per person-year (Crime Harm Index days)", "harm_low": "95% interval from",
+                      "harm_high": "95% interval to", "new_victim": "People offending against a new victim",
                       "escalated": "People whose worst offence after listing was more harmful than before"},
-            notes=("Follow-up runs from the first listing to exit or the extract date. Offence rates carry exact "
-                   "Poisson intervals; harm per person-year a bootstrap interval resampling people.",)))
+            notes=("Harm per person-year carries a bootstrap interval resampling people (999 draws).",)))
         items.append(self.page.paragraph(
             "These figures describe listed people; they are not a comparison with people who were not listed, so "
             "they do not show what the programme caused. The evaluation report estimates that."))
