@@ -173,7 +173,12 @@ def test_practitioner_claim_only_where_the_comparison_exists_and_supports_it(pag
         text = plain(page)
         supported = c["exists"] and (c["low"] > 0 or c["high"] < 0)
         assert ("People listed after practitioners joined the team engaged" in text) == supported, key
-        if c["exists"]:
+        if key is None:  # the force page states the registered estimand, never a refit of it
+            e = rep.snap.estimate("engagement_rd_practitioner")
+            assert (c["difference"], c["low"], c["high"]) == ((e.estimate, e.ci_low, e.ci_high) if e else (None,) * 3)
+            assert text.count("data-estimand") == 0 and page.count("data-estimand='engagement_rd_practitioner'") == \
+                (1 if e else 0) + (1 if supported else 0)
+        elif c["exists"]:
             listed = rep.engagement_frame[rep.engagement_frame.district_id == rep.district_id] if key else \
                 rep.engagement_frame
             x1 = int(listed.engaged_within[listed.team == "with practitioners"].sum())

@@ -185,20 +185,27 @@ class DistrictReport:
     def practitioner_comparison(self) -> dict:
         """Engagement within the window by team at listing in this area, and the difference.
 
-        Returns ``{"exists", "groups", "difference", "low", "high"}``: ``exists`` is true only when
-        both teams listed people here and both shares may be published.
+        Returns ``{"exists", "groups", "difference", "low", "high", "people", "estimate"}``. In a district,
+        ``exists`` is true only when both teams listed people there and both shares may be published,
+        and the difference is Newcombe's (1998) interval on this district's people. For the whole force
+        the difference is the registered estimand ``engagement_rd_practitioner`` read from the snapshot
+        (``estimate``), never refitted here, so the force page and ``results.json`` give one value.
         """
         f = self._here(self.engagement_frame)
         groups = {t: self.page.share(int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum()))
                   for t in TEAMS}
         counts = {t: (int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum())) for t in TEAMS}
+        out = {"groups": groups, "people": {t: counts[t][1] for t in TEAMS}, "estimate": None}
+        if self.district_id is None:
+            e = self.page.estimate("engagement_rd_practitioner")
+            return {**out, "exists": e.available, "difference": e.estimate, "low": e.ci_low, "high": e.ci_high,
+                    "estimate": e}
         exists = all(g["pct"] is not None for g in groups.values())
         d = lo = hi = None
         if exists:
             (x1, n1), (x0, n0) = counts["with practitioners"], counts["police alone"]
             d, lo, hi = newcombe_difference(x1, n1, x0, n0)
-        return {"exists": exists, "groups": groups, "difference": d, "low": lo, "high": hi,
-                "people": {t: counts[t][1] for t in TEAMS}}
+        return {**out, "exists": exists, "difference": d, "low": lo, "high": hi}
 
     def practitioner_claim(self) -> Text | None:
         """"People listed after practitioners joined engaged more (or less) often", or None when this area
@@ -206,13 +213,18 @@ class DistrictReport:
         c = self.practitioner_comparison
         if not c["exists"] or not (c["low"] > 0 or c["high"] < 0):
             return None
+        how = "engaged more often" if c["low"] > 0 else "engaged less often"
+        if c["estimate"] is not None:
+            return self.page.say(
+                "People listed after practitioners joined the team {{ how }} within {{ w }} days of listing than "
+                "people listed while police worked alone: the evaluation estimates the difference as "
+                "{{ e | estimate }}.", how=how, w=self.window, e=c["estimate"])
         return self.page.say(
             "People listed after practitioners joined the team {{ how }} within {{ w }} days of listing: "
             "{{ a | percent }} against {{ b | percent }} while police worked alone, a difference of "
             "{{ d | points }} percentage points (95% interval {{ lo | points }} to {{ hi | points }}).",
-            how="engaged more often" if c["low"] > 0 else "engaged less often", w=self.window,
-            a=c["groups"]["with practitioners"]["pct"], b=c["groups"]["police alone"]["pct"], d=c["difference"],
-            lo=c["low"], hi=c["high"])
+            how=how, w=self.window, a=c["groups"]["with practitioners"]["pct"], b=c["groups"]["police alone"]["pct"],
+            d=c["difference"], lo=c["low"], hi=c["high"])
 
     # ------------------------------------------------------------------ published tables
     @cached_property
@@ -417,7 +429,7 @@ class DistrictReport:
                        "did not engage.",)))
         items.append(self._practitioner_text())
         e = self.page.estimate("engagement_rd_practitioner")
-        if e.available:
+        if e.available and self.district_id is not None:
             items.append(self.page.say(
                 "Across the force over the whole study period, the evaluation's estimate of this difference "
                 "(practitioners on the team against police alone) is {{ e | estimate }}; it is the figure every "
@@ -440,6 +452,14 @@ class DistrictReport:
         if self.district_id and c["people"]["with practitioners"] == 0:
             return self.page.paragraph(f"Practitioners had not joined the team in {self.name} by the end of this "
                                        "period, so there is no comparison between teams here.")
+        if c["estimate"] is not None:
+            if not c["exists"]:
+                return self.page.say("The evaluation's estimate of the difference between teams is not available: "
+                                     "{{ why }}", why=c["estimate"].reason)
+            return self.page.say(
+                "The evaluation's estimate of the difference between people listed after practitioners joined and "
+                "people listed while police worked alone is {{ e | estimate }}, an interval that includes no "
+                "difference.", e=c["estimate"])
         if not c["exists"]:
             return self.page.paragraph("In one of the two teams too few people engaged, or did not engage, to publish "
                                        "its share, so the teams are not compared here.")
