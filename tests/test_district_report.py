@@ -195,7 +195,7 @@ def test_practitioner_claim_only_where_the_comparison_exists_and_supports_it(pag
 def test_claim_follows_the_interval(tiny):
     _, _, snap = tiny
     base = {"exists": True, "groups": {"with practitioners": {"pct": 60.0}, "police alone": {"pct": 40.0}},
-            "people": {"with practitioners": 100, "police alone": 100}}
+            "people": {"with practitioners": 100, "police alone": 100}, "estimate": None}
     cases = [((0.2, 0.05, 0.35), "engaged more often"), ((-0.2, -0.35, -0.05), "engaged less often"),
              ((0.05, -0.1, 0.2), None)]
     for (d, lo, hi), expected in cases:
