@@ -306,7 +306,8 @@ class DistrictReport:
     def summary(self) -> Text:
         """Summary: plain-English sentences from the same values as the sections."""
         t, per, exact = self.list_sizes
-        live = exact if self.go_live is None else exact[exact._period.dt.end_time >= self.go_live.start_time]
+        first_live = self.go_live or min(d.go_live for d in self.ds.programme.districts)
+        live = exact[exact._period.dt.end_time >= first_live.start_time]
         avg = live.listed.mean() if len(live) else None
         say = self.page.say
         if not len(self.listed):
