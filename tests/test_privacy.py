@@ -69,5 +69,6 @@ def test_synthetic_render_writes_truth_beside_results(seed, tmp_path):
                  synth_overrides={"scale": 0.2, "truth_replicates": 2})
     truth = json.loads((out.out / "truth.json").read_text())["effects"]
     results = json.loads((out.out / "results.json").read_text())["estimates"]
-    assert {r["name"] for r in results} <= set(truth)
+    assert {r["name"] for r in results if r["primary"]} <= set(truth)
+    assert {r["truth_name"] for r in results} <= set(truth)
     assert not list(out.out.glob("*.csv")), "person-level synthetic data must not be published"

@@ -52,8 +52,14 @@ class Snapshot:
         return next((e for e in self.estimates if e.name == name), None)
 
     def results(self) -> dict:
-        """``{"estimates": [...]}`` for ``results.json`` (registry order)."""
-        return {"estimates": [e.record() for e in self.estimates]}
+        """``{"estimates": [...]}`` for ``results.json``, in registry order.
+
+        Each record also says whether it is the primary answer to its question (``primary``) and
+        which ``truth.json`` name it is scored against (``truth_name``): alternatives carry their own
+        names and the truth name of the quantity they estimate.
+        """
+        return {"estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
+                               "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
 def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
