@@ -112,15 +112,17 @@ def signed(x, decimals: int = 1) -> str:
     return s if s.startswith("-") else "+" + s
 
 
-def points(d, scale: float = 100.0) -> str:
-    """A difference of two proportions in percentage points, one decimal, signed.
+def points(d, sign: bool = True, scale: float = 100.0) -> str:
+    """A difference of two proportions in percentage points, one decimal, signed (``sign=False``: its size).
 
     Examples
     --------
-    >>> points(-0.0862)
-    '-8.6'
+    >>> points(-0.0862), points(0.112, sign=False)
+    ('-8.6', '11.2')
     """
-    return signed(float(d) * scale, 1) if _finite(d) else ""
+    if not _finite(d):
+        return ""
+    return signed(float(d) * scale, 1) if sign else f"{abs(float(d)) * scale:.1f}"
 
 
 def ratio(r) -> str:
@@ -134,15 +136,17 @@ def ratio(r) -> str:
     return f"{float(r):.2f}" if _finite(r) else ""
 
 
-def rate(r, scale: float = 100.0) -> str:
-    """A change in a rate per person-month shown per 100 person-months, one decimal, signed.
+def rate(r, sign: bool = True, scale: float = 100.0) -> str:
+    """A rate per person-month shown per 100 person-months, one decimal: a change signed, a level (``sign=False``) not.
 
     Examples
     --------
-    >>> rate(0.0147)
-    '+1.5'
+    >>> rate(0.0147), rate(0.0853, sign=False)
+    ('+1.5', '8.5')
     """
-    return signed(float(r) * scale, 1) if _finite(r) else ""
+    if not _finite(r):
+        return ""
+    return signed(float(r) * scale, 1) if sign else f"{float(r) * scale:.1f}"
 
 
 def index(x) -> str:

@@ -173,7 +173,9 @@ class Figure(_Item):
         return self.markup
 
 
-# column kinds: how a value reads (HTML) and how the workbook stores it
+# Column kinds: how a value reads (HTML) and how the workbook stores it. Table values are in the
+# scale they are read in: "percent" 0-100, "points" in percentage points, "rate" per 100
+# person-months, "proportion" 0-1. (Sentence filters take proportions and per-person-month rates.)
 KINDS = ("count", "percent", "proportion", "points", "ratio", "index", "rate", "decimal1", "decimal2", "whole",
          "money", "text")
 
