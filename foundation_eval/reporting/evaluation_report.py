@@ -450,7 +450,7 @@ class EvaluationReport:
     def rd_section(self) -> Section | None:
         """Regression discontinuities at the age limit and the risk-tool threshold, where the programme has them."""
         page, ev, prog = self.page, self.ev, self.prog
-        has_age = prog.age_max is not None if hasattr(prog, "age_max") else False
+        has_age = prog.has_age_criterion
         if not has_age and not prog.has_risk_tool:
             return None
         items = []
@@ -671,8 +671,9 @@ class EvaluationReport:
             "district, calendar-quarter indicators; district-clustered errors with a small-sample factor.",
             "Interrupted time series: segmented regression with Fourier seasonality and Newey-West errors (Lopez "
             "Bernal, Cummins and Gasparrini 2017).",
-            "Regression discontinuity: local-linear fits with the mean-squared-error optimal bandwidth and robust "
-            "bias-corrected intervals (Calonico, Cattaneo and Titiunik 2014); McCrary (2008) density test.",
+            *(["Regression discontinuity: local-linear fits with the mean-squared-error optimal bandwidth and robust "
+               "bias-corrected intervals (Calonico, Cattaneo and Titiunik 2014); McCrary (2008) density test."]
+              if self.prog.has_age_criterion or self.prog.has_risk_tool else []),
             "Maryland Scientific Methods Scale (Sherman et al. 1997; Farrington et al. 2002): 1 correlation at one "
             "time; 2 before-after without a comparable control; 3 before-after with a comparison group; 4 "
             "comparison with several comparable units and checked trends; 5 random assignment.",
