@@ -253,12 +253,14 @@ class Table(_Item):
 
     def html(self) -> str:
         shown = self.display()
-        numeric = [self.kinds.get(c, "text") != "text" for c in self.values.columns]
+        # count cells are marked so that checks of a rendered page can find every published count
+        css = ["fe-num fe-count" if c in self.counts else "fe-num" if self.kinds.get(c, "text") != "text" else ""
+               for c in self.values.columns]
         head = "".join(f"<th scope='col'>{html.escape(str(h))}</th>" for h in shown.columns)
         rows = []
         for _, r in shown.iterrows():
-            cells = "".join(f"<td class='fe-num'>{html.escape(str(v))}</td>" if num else f"<td>{html.escape(str(v))}</td>"
-                            for v, num in zip(r, numeric, strict=True))
+            cells = "".join(f"<td class='{k}'>{html.escape(str(v))}</td>" if k else f"<td>{html.escape(str(v))}</td>"
+                            for v, k in zip(r, css, strict=True))
             rows.append(f"<tr>{cells}</tr>")
         notes = list(self.notes)
         if self.suppressed.to_numpy().any():
