@@ -6,6 +6,7 @@ take-up model is a logistic GEE with errors clustered by district.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,8 @@ class TakeUpModel:
     n: int
     clusters: int
     cov_type: str
+    working_correlation: str = "exchangeable"
+    converged: bool = True
 
     def table(self) -> pd.DataFrame:
         """Columns ``coef, se, odds_ratio, or_low, or_high, p`` indexed by term."""
@@ -93,7 +96,9 @@ def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "dist
     ``covariates`` are column names; text columns enter as categorical terms (first level as reference).
 
     With few clusters (about 14 districts) the usual sandwich is too small, so the Mancl & DeRouen
-    (2001) bias-reduced covariance is used.
+    (2001) bias-reduced covariance is used. When the exchangeable working correlation does not converge,
+    the independence working correlation is used instead (``working_correlation`` says which); a model
+    that converges under neither raises ``ValueError`` rather than returning unconverged estimates.
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -103,13 +108,29 @@ def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "dist
     df["started_i"] = df.started.astype(int)
     terms = [f"C({c})" if not pd.api.types.is_numeric_dtype(df[c]) else c for c in covariates]
     formula = "started_i ~ " + " + ".join(terms)
-    model = smf.gee(formula, groups=cluster, data=df, family=sm.families.Binomial(),
-                    cov_struct=sm.cov_struct.Exchangeable())
-    res = model.fit(cov_type="bias_reduced")
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
+
+    # exchangeable first; when its iterations do not settle, the independence working correlation (still
+    # consistent, the sandwich carrying the clustering); a model that converges under neither is refused
+    res, working = None, None
+    for name, struct in (("exchangeable", sm.cov_struct.Exchangeable()), ("independence", sm.cov_struct.Independence())):
+        model = smf.gee(formula, groups=cluster, data=df, family=sm.families.Binomial(), cov_struct=struct)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", IterationLimitWarning)
+            warnings.simplefilter("error", ConvergenceWarning)
+            try:
+                res = model.fit(cov_type="bias_reduced", maxiter=100)
+            except (IterationLimitWarning, ConvergenceWarning):
+                continue
+        working = name
+        break
+    if res is None:
+        raise ValueError("the take-up model did not converge under an exchangeable or an independence working "
+                         "correlation, so it is not reported")
     z = stats.norm.ppf(0.5 + level / 2)
     params = pd.DataFrame({"coef": res.params, "se": res.bse})
     params["odds_ratio"] = np.exp(params.coef)
     params["or_low"] = np.exp(params.coef - z * params.se)
     params["or_high"] = np.exp(params.coef + z * params.se)
     params["p"] = 2 * stats.norm.sf(np.abs(params.coef / params.se))
-    return TakeUpModel(params, len(df), int(df[cluster].nunique()), "bias_reduced")
+    return TakeUpModel(params, len(df), int(df[cluster].nunique()), "bias_reduced", working, True)
