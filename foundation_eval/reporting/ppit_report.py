@@ -128,7 +128,9 @@ class PpitValidityReport:
                   "min_followup_months": self.min_followup_months if self.min_followup_months is not None
                   else self.window_months, "harm_threshold": self.spec.harm_threshold if self.spec else None,
                   "n_boot": self.n_boot, "level": self.level}
-        self.page = Page(snap, "risk-tool validity study", kind="Risk-tool validity study", parameters=params)
+        self.has_tool = self.has_tool and self.spec is not None
+        title = f"{prog.ppit_name} validity study" if self.has_tool else "risk-tool validity study"
+        self.page = Page(snap, title, kind="Risk-tool validity study", parameters=params)
         self.t = self.page.threshold
         if self.has_tool:
             self.items = list(prog.ppit_item_ids)
@@ -407,8 +409,8 @@ class PpitValidityReport:
         return self.page.summary(s[:6])
 
     def _auc_sentence(self, lo, hi) -> Text:
-        return self._say("The PPIT total told apart those who did and did not with an AUC of {{ auc }}, {{ bench }} "
-                         "in published studies ({{ name }}).",
+        return self._say("The PPIT total told apart those who did and did not: the {{ name }} was {{ auc }}, {{ bench }} "
+                         "in published studies.",
                          auc=self._auc_markup(), bench=self._compare_benchmarks(lo, hi), name=self.auc_label)
 
     def _auc_markup(self):
@@ -450,8 +452,9 @@ class PpitValidityReport:
                       "first day of the month of first listing; the first rating (the one used in practice) is "
                       "analysed. People listed less than {{ fu }} months before the extract date ({{ extract }}) are "
                       "left out. Accuracy for the binary outcome uses the {{ n | count }} whose whole {{ w }}-month "
-                      "window was observed; {{ x | count }} were left out, {{ ex | count }} of them because they "
-                      "exited (custody, moved away or died) before it closed. Time-to-event measures use everyone, "
+                      "window was observed; {{ x | count }} were left out ({{ ex | count }} because they "
+                      "exited, i.e. custody, moved away or died, before it closed; the rest because the extract "
+                      "ended first). Time-to-event measures use everyone, "
                       "censored at exit or the extract date.",
                       prog=prog.name, fu=min_fu, extract=str(pd.Timestamp(self.ds.extract_date).date()),
                       n=len(self.binary), w=self.window_months, x=excluded, ex=exited),
