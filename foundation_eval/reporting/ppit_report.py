@@ -568,14 +568,14 @@ class PpitValidityReport:
         est, lo, hi = self.auc_numbers()
         n, e = len(self.binary), self.n_events
         rows = [{"predictor": PREDICTORS["ppit_total"], "auc": est, "low": lo, "high": hi, "diff": np.nan,
-                 "p": ""}]
+                 "p": np.nan}]
         for k in ("prior_da_2y", "rfg_score"):
             r, d = self.auc_baselines[k], self.delong[k]
             rows.append({"predictor": PREDICTORS[k], "auc": r.estimate, "low": r.ci_low, "high": r.ci_high,
-                         "diff": d.difference, "p": fmt.p_value(d.p_value)})
+                         "diff": d.difference, "p": d.p_value})
         tab = self.page.table(
             "discrimination", pd.DataFrame(rows), title=f"Discrimination: {self.outcome_phrase}",
-            kinds={"auc": "index", "low": "index", "high": "index", "diff": "decimal2"},
+            kinds={"auc": "index", "low": "index", "high": "index", "diff": "decimal2", "p": "p"},
             headings={"predictor": "Predictor", "auc": "AUC", "low": "Lower 95%", "high": "Upper 95%",
                       "diff": "PPIT minus this", "p": "p (paired DeLong)"},
             notes=(f"AUC with the DeLong, DeLong & Clarke-Pearson (1988) interval; differences and p from the paired "
@@ -664,7 +664,7 @@ class PpitValidityReport:
                    "does not detectably add information beyond police records")
         text = self._say(
             "In {{ n | count }}, the PPIT total {{ verdict }}: likelihood-ratio chi-square {{ chi }} on {{ df }} "
-            "degrees of freedom, p {{ p }} (logistic models with and without the PPIT; the likelihood-ratio test is "
+            "{{ df | plural('degree') }} of freedom, p {{ p }} (logistic models with and without the PPIT; the likelihood-ratio test is "
             "the valid test of added information for nested models, Pepe et al. 2013). AUCs of fitted models are "
             "in-sample and slightly optimistic for the larger model.",
             n=inc.n, verdict=verdict, chi=fmt.decimal(inc.lr_statistic), df=inc.lr_df, p=fmt.p_value(inc.lr_p_value))
@@ -995,7 +995,7 @@ class PpitValidityReport:
         better = fc.lr_p_value < 0.05 and ft.bic.iloc[1] < ft.bic.iloc[0]
         items += [self.page.heading("One factor or two?", 3), self._say(
             "Confirmatory factor models fitted by maximum likelihood. The model with {{ groups }} factors {{ verdict }} "
-            "than one general factor (chi-square difference {{ chi }} on {{ df }} degrees of freedom, p {{ p }}; BIC "
+            "than one general factor (chi-square difference {{ chi }} on {{ df }} {{ df | plural('degree') }} of freedom, p {{ p }}; BIC "
             "difference {{ bic }}); the factors correlate {{ r }} and their omegas are {{ om }}. Items have few "
             "categories, so fit indices from Pearson covariances are best read comparatively.",
             groups=" and ".join(fc.groups), verdict="fits better" if better else "does not fit clearly better",
@@ -1100,9 +1100,9 @@ class PpitValidityReport:
                 if not everyone[i] and not ha[i] and np.isfinite(row.auc):
                     forest.append((name, row.group, row.auc, row.low, row.high))
             dp = res.get("dp")
-            tests.append({"characteristic": name, "auc_q": fmt.p_value(res["auc"].heterogeneity_p_value),
-                          "slopes": fmt.p_value(dp.slope_p_value) if dp else "",
-                          "intercepts": fmt.p_value(dp.intercept_p_value) if dp else ""})
+            tests.append({"characteristic": name, "auc_q": res["auc"].heterogeneity_p_value,
+                          "slopes": dp.slope_p_value if dp else np.nan,
+                          "intercepts": dp.intercept_p_value if dp else np.nan})
         if tests:
             items += [self.page.heading("Tests", 3), self._say(
                 "Equal AUCs across groups: Cochran's Q. Differential prediction (Cleary 1968): likelihood-ratio tests "
@@ -1110,6 +1110,7 @@ class PpitValidityReport:
                 "same score carries a different risk in different groups. Several tests are run, so one p below "
                 "the usual five per cent is weak evidence on its own."),
                 self.page.table("equity_tests", pd.DataFrame(tests), title="Tests of equal accuracy by group",
+                                kinds={"auc_q": "p", "slopes": "p", "intercepts": "p"},
                                 headings={"characteristic": "Characteristic", "auc_q": "Equal AUC p",
                                           "slopes": "Equal slopes p", "intercepts": "Equal intercepts p"},
                                 notes=("Blank: not estimable with the groups large enough to publish.",))]

@@ -175,7 +175,7 @@ class Figure(_Item):
 
 # column kinds: how a value reads (HTML) and how the workbook stores it
 KINDS = ("count", "percent", "proportion", "points", "ratio", "index", "rate", "decimal1", "decimal2", "whole",
-         "money", "text")
+         "money", "p", "text")
 
 
 def _show(v, kind: str) -> str:
@@ -203,6 +203,8 @@ def _show(v, kind: str) -> str:
         return f"{float(v):,.2f}"
     if kind == "money":
         return fmt.money(v)
+    if kind == "p":
+        return fmt.p_value(v)
     return str(v)
 
 
