@@ -430,7 +430,9 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
     assert not any(o.get("output_type") == "error" for o in outputs)
     assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # no warnings
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "Discrimination" in shown and "Reliability between assessors" in shown and "Provenance" in shown
-    assert "data-estimand='ppit_auc_12m'" in shown
+    for table in ("discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc", "item_analysis",
+                  "equity_accuracy_sex", "equity_tests"):
+        assert f"data-table='{table}'" in shown, table
+    assert "Summary" in shown and "Provenance" in shown and "data-estimand='ppit_auc_12m'" in shown
     assert not ID.search(_visible(shown)) and not SMALL_COUNT.search(_text(shown))
     assert book.exists()
