@@ -29,6 +29,7 @@ from foundation_eval.ppit.validity import (
 )
 from foundation_eval.reporting.ppit_report import PpitValidityReport
 from foundation_eval.reporting.ppit_tables import safe_bands, withheld_rows
+from foundation_eval.reporting.ppit_text import BENCHMARKS
 
 ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "ppit_validity.ipynb"
@@ -245,6 +246,21 @@ def test_page_auc_and_icc_are_the_registered_values(report, tenth):
     row = icc(long, "person_id", "rating", "total").table().loc["ICC2"]
     assert row.icc == pytest.approx(i.estimate) and icc_t.loc["ICC1", "icc"] == pytest.approx(
         icc(long, "person_id", "rating", "total").table().loc["ICC1", "icc"])
+
+
+def test_claims_only_when_the_result_supports_them(report):
+    summary = _text(report.summary().html())
+    inc = report.incremental_value
+    assert ("the PPIT added information" in summary) == (inc.lr_p_value < 0.05)
+    assert ("did not detectably add" in summary) == (inc.lr_p_value >= 0.05)
+    better = all(d.ci_low > 0 for d in report.delong.values())
+    assert ("The PPIT did better than police records alone" in summary) == better
+    verdict = _text(report.incremental().html())
+    assert ("adds information beyond police records" in verdict) == (inc.lr_p_value < 0.05)
+    lo, hi = report.auc_numbers()[1:]
+    for name, value, _ in BENCHMARKS:
+        word = "below" if hi < value else "above" if lo > value else "in line with"
+        assert f"{word} {name} ({value:.2f})" in summary
 
 
 def test_report_contains_every_section(report, tenth):
