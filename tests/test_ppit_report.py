@@ -198,6 +198,10 @@ def test_withheld_rows_secondary_suppression():
     # a is small; c (next smallest count, 12) goes too so the total cannot give a away; the total row stays
     assert withheld_rows(f, ["e", "ne"], 10, additive=True, exclude=everyone).tolist() == [True, False, True, False]
     assert withheld_rows(f, ["e", "ne"], 10, additive=False).tolist() == [True, False, False, False]
+    # a group withheld for another reason (too small for its statistic) is protected the same way
+    also = np.array([False, False, True, False])
+    f2 = f.assign(e=[30, 40, 25, 95])
+    assert withheld_rows(f2, ["e", "ne"], 10, exclude=everyone, also=also).tolist() == [True, False, True, False]
 
 
 # ------------------------------------------------------------------------------------------ the page, small force

@@ -619,8 +619,13 @@ class PpitValidityReport:
             "harrell_sample", pd.DataFrame({"who": ["Outcome observed", "Censored without it"], "n": [ev, len(f) - ev]}),
             title="People in the time-to-event analysis", counts=["n"], additive=True,
             headings={"who": "People", "n": "Number"}))
-        td = self.td_auc
-        if td is None:
+        try:
+            td, why = self.td_auc, None
+        except ValueError as exc:
+            td, why = None, str(exc).rstrip(".")
+        if why is not None:
+            items.append(self._say("AUC at fixed horizons could not be estimated: {{ why }}.", why=why))
+        elif td is None:
             items.append(self._say("AUC at fixed horizons is not published: at no horizon of {{ h }} months were at "
                                    "least {{ t }} people with and without the outcome.",
                                    h=_and(str(m) for m in HORIZONS_MONTHS), t=self.t))
@@ -763,9 +768,7 @@ class PpitValidityReport:
 
     def _calibration_figure(self, tab):
         v = tab.values
-        mean_score = self._calibration_frame([*self.bands, float(self.binary.ppit_total.max()) + 1],
-                                             band_labels(self.bands, float(self.binary.ppit_total.max())),
-                                             False).mean_score
+        mean_score = v.mean_score.astype(float)
         ax = new_axes(figsize=(6.4, 4.0))
         ok = v.observed.notna().to_numpy()
         if ok.any():
@@ -1076,9 +1079,8 @@ class PpitValidityReport:
                 continue
             acc, flag = self._group_frame(name, res)
             everyone = (acc.group == "Everyone").to_numpy()
-            ha = withheld_rows(acc, ["events", "non_events"], self.t, additive=True, exclude=everyone)
-            ha |= acc.auc.isna().to_numpy() & ~everyone
-            ha = withheld_rows(acc.assign(_h=np.where(ha, 1, 0)), ["_h"], 2, additive=True, exclude=everyone) | ha
+            ha = withheld_rows(acc, ["events", "non_events"], self.t, additive=True, exclude=everyone,
+                               also=acc.auc.isna().to_numpy() & ~everyone)
             items.append(self.page.table(
                 f"equity_accuracy_{name.lower().replace(' ', '_')}", acc,
                 title=f"Accuracy by {name.lower()}", counts=["events", "non_events"], additive=False,
@@ -1086,9 +1088,8 @@ class PpitValidityReport:
                 headings={"group": name, "events": "With outcome", "non_events": "Without", "auc": "AUC",
                           "low": "Lower 95%", "high": "Upper 95%", "oe": "Observed / expected"},
                 hide={c: ha for c in ("events", "non_events", "auc", "low", "high", "oe")}))
-            hf = withheld_rows(flag, ["flagged", "unflagged"], self.t, additive=True, exclude=everyone)
-            hf |= flag.rate.isna().to_numpy() & ~everyone
-            hf = withheld_rows(flag.assign(_h=np.where(hf, 1, 0)), ["_h"], 2, additive=True, exclude=everyone) | hf
+            hf = withheld_rows(flag, ["flagged", "unflagged"], self.t, additive=True, exclude=everyone,
+                               also=flag.rate.isna().to_numpy() & ~everyone)
             items.append(self.page.table(
                 f"equity_priority_{name.lower().replace(' ', '_')}", flag,
                 title=f"Flagged as a priority by {name.lower()}", counts=["flagged", "unflagged"], additive=False,

@@ -83,16 +83,20 @@ def band_labels(edges: list[float], top: float) -> list[str]:
     return out
 
 
-def withheld_rows(frame: pd.DataFrame, cells, threshold: int, additive: bool = True, exclude=None) -> np.ndarray:
+def withheld_rows(frame: pd.DataFrame, cells, threshold: int, additive: bool = True, exclude=None,
+                  also=None) -> np.ndarray:
     """Rows to withhold whole: any of ``cells`` holds 1 to ``threshold - 1`` (primary suppression).
 
     With ``additive`` (the rows add up to a published total, e.g. the groups of one characteristic)
     and exactly one row withheld, the row with the next smallest count is withheld too, so that the
     total cannot give the first away (secondary suppression, ONS guidance). ``exclude`` marks rows
-    that are not part of the additive group (e.g. the total row itself).
+    that are not part of the additive group (e.g. the total row itself); ``also`` marks rows to withhold
+    for another reason (e.g. a group too small for its statistic), counted as primary suppressions.
     """
     v = frame[list(cells)].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(float)
     hidden = ((v > 0) & (v < threshold)).any(axis=1)
+    if also is not None:
+        hidden = hidden | np.asarray(also, bool)
     part = np.ones(len(frame), bool) if exclude is None else ~np.asarray(exclude, bool)
     if additive and int((hidden & part).sum()) == 1 and int(part.sum()) > 1:
         key = np.where(v > 0, v, np.inf).min(axis=1)
