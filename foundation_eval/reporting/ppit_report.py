@@ -453,11 +453,11 @@ class PpitValidityReport:
                       "analysed. People listed less than {{ fu }} months before the extract date ({{ extract }}) are "
                       "left out. Accuracy for the binary outcome uses the {{ n | count }} whose whole {{ w }}-month "
                       "window was observed; {{ x | count }} were left out ({{ ex | count }} because they "
-                      "exited, i.e. custody, moved away or died, before it closed; the rest because the extract "
-                      "ended first). Time-to-event measures use everyone, "
+                      "exited, i.e. custody, moved away or died, before it closed{% if rest %}; the rest because the "
+                      "extract ended first{% endif %}). Time-to-event measures use everyone, "
                       "censored at exit or the extract date.",
                       prog=prog.name, fu=min_fu, extract=str(pd.Timestamp(self.ds.extract_date).date()),
-                      n=len(self.binary), w=self.window_months, x=excluded, ex=exited),
+                      n=len(self.binary), w=self.window_months, x=excluded, ex=exited, rest=excluded > exited),
             self._say("Outcome: {{ text }}", text=self._outcome_text()),
             self._say("The {{ name }} (PPIT; Robinson & Clancy 2015) has {{ k }} items scored {{ lo }} to {{ hi }}; "
                       "the total runs from 0 to {{ top }} and {{ thr }} or more marks a priority perpetrator.",
@@ -511,7 +511,8 @@ class PpitValidityReport:
     def _roc_points(self, col: str) -> pd.DataFrame:
         """ROC points from the published (rounded) counts at safe cut-offs."""
         b = self.binary
-        edges = safe_bands(b[col], b.outcome, self.t)
+        # the PPIT curve passes through the cut-offs of the threshold table, so the two publish one set of edges
+        edges = self.bands if col == "ppit_total" else safe_bands(b[col], b.outcome, self.t)
         if not edges:
             return pd.DataFrame(columns=["fpr", "tpr", "cutoff"])
         frame, _ = self._threshold_frame(col, edges)
