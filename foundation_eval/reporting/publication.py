@@ -130,6 +130,7 @@ table.fe-table td.fe-num { text-align: right !important; font-variant-numeric: t
 table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
 p.fe-note { font-size: 0.85em; color: #444; margin-top: 0.2em; }
 figure.fe-figure { margin: 0.8em 0; }
+table.fe-provenance td { word-break: break-all; }
 """
 
 
