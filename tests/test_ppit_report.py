@@ -240,6 +240,9 @@ def test_page_auc_and_icc_are_the_registered_values(report, tenth):
     assert 3 <= len(sentences) <= 6
     disc = {t.name: t for t in report.page.tables}["discrimination"].values
     assert disc.auc[0] == pytest.approx(a.estimate) and disc.high[0] == pytest.approx(a.ci_high)
+    for tab in report.page.tables:
+        if tab.name.startswith("equity_accuracy_"):
+            assert tab.values.auc.iloc[-1] == pytest.approx(a.estimate)  # everyone
     icc_t = {t.name: t for t in report.page.tables}["icc"].values.set_index("form")
     assert icc_t.loc["ICC2", "icc"] == pytest.approx(i.estimate) and icc_t.loc["ICC2", "low"] == pytest.approx(i.ci_low)
     # the library gives the same values on the report's own samples

@@ -452,9 +452,9 @@ class PpitValidityReport:
                       "first day of the month of first listing; the first rating (the one used in practice) is "
                       "analysed. People listed less than {{ fu }} months before the extract date ({{ extract }}) are "
                       "left out. Accuracy for the binary outcome uses the {{ n | count }} whose whole {{ w }}-month "
-                      "window was observed; {{ x | count }} were left out ({{ ex | count }} because they "
-                      "exited, i.e. custody, moved away or died, before it closed{% if rest %}; the rest because the "
-                      "extract ended first{% endif %}). Time-to-event measures use everyone, "
+                      "window was observed; {{ x | count }} were left out{% if rest %} ({{ ex | count }} because they "
+                      "exited, i.e. custody, moved away or died, before it closed; the rest because the extract ended "
+                      "first){% else %} because they exited (custody, moved away or died) before it closed{% endif %}. Time-to-event measures use everyone, "
                       "censored at exit or the extract date.",
                       prog=prog.name, fu=min_fu, extract=str(pd.Timestamp(self.ds.extract_date).date()),
                       n=len(self.binary), w=self.window_months, x=excluded, ex=exited, rest=excluded > exited),
@@ -1049,8 +1049,10 @@ class PpitValidityReport:
             def pick(t, col, gg=g):
                 return float(t.at[gg, col]) if len(t) and gg in t.index and col in t.columns else np.nan
 
-            acc.append({**row, "auc": pick(a, "auc"), "low": pick(a, "ci_low"), "high": pick(a, "ci_high"),
-                        "oe": pick(c, "oe_ratio")})
+            auc_g = (pick(a, "auc"), pick(a, "ci_low"), pick(a, "ci_high"))
+            if g == "All":  # everyone: the page's one AUC (the registered value with the default outcome)
+                auc_g = self.auc_numbers()
+            acc.append({**row, "auc": auc_g[0], "low": auc_g[1], "high": auc_g[2], "oe": pick(c, "oe_ratio")})
             flag.append({"group": row["group"], "flagged": k, "unflagged": int(m.sum()) - k,
                          "rate": pick(fl, "rate"), "low": pick(fl, "ci_low"), "high": pick(fl, "ci_high"),
                          "ratio": pick(fl, "ratio_to_rest") if g != "All" else np.nan})
