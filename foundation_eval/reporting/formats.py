@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["ordinal", "plural", "number_word", "percent", "points", "ratio", "rate", "index", "money",
-           "signed", "value", "interval", "UNITS"]
+           "signed", "value", "interval", "UNITS", "p_value", "decimal"]
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -203,3 +203,29 @@ def interval(lo, hi, unit: str, level: float = 0.95) -> str:
     '95% interval 0.63 to 0.97'
     """
     return f"{level * 100:.0f}% interval {value(lo, unit)} to {value(hi, unit)}"
+
+
+def p_value(p) -> str:
+    """A p-value: ``< 0.001`` below a thousandth, else three decimals.
+
+    Examples
+    --------
+    >>> p_value(0.00002), p_value(0.0432), p_value(0.5)
+    ('< 0.001', '0.043', '0.500')
+    """
+    if not _finite(p):
+        return ""
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+def decimal(x, decimals: int = 1, sign: bool = False) -> str:
+    """A statistic that is not a count, share or index (chi-square, mean score): fixed decimals, optionally signed.
+
+    Examples
+    --------
+    >>> decimal(12.345), decimal(0.5, 2, sign=True)
+    ('12.3', '+0.50')
+    """
+    if not _finite(x):
+        return ""
+    return signed(x, decimals) if sign else f"{float(x):,.{decimals}f}"

@@ -130,6 +130,7 @@ table.fe-table td.fe-num { text-align: right !important; font-variant-numeric: t
 table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
 p.fe-note { font-size: 0.85em; color: #444; margin-top: 0.2em; }
 figure.fe-figure { margin: 0.8em 0; }
+table.fe-provenance td { word-break: break-all; }
 """
 
 
@@ -177,7 +178,7 @@ class Figure(_Item):
 # scale they are read in: "percent" 0-100, "points" in percentage points, "rate" per 100
 # person-months, "proportion" 0-1. (Sentence filters take proportions and per-person-month rates.)
 KINDS = ("count", "percent", "proportion", "points", "ratio", "index", "rate", "decimal1", "decimal2", "whole",
-         "money", "text")
+         "money", "p", "text")
 
 
 def _show(v, kind: str) -> str:
@@ -205,6 +206,8 @@ def _show(v, kind: str) -> str:
         return f"{float(v):,.2f}"
     if kind == "money":
         return fmt.money(v)
+    if kind == "p":
+        return fmt.p_value(v)
     return str(v)
 
 
