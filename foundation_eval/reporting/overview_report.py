@@ -591,12 +591,13 @@ class OverviewReport:
                       "ci_low": "95% low", "ci_high": "95% high"},
             notes=("Plans agreed on or after the person's first listing. Wilson 95% intervals.",))
 
-    def pillars(self) -> Section | None:
-        """Share of risk management plans with each of the four pillars; None when the extract holds no plans
-        (a programme that does not record them)."""
-        if "rmps" in self.absent:
-            return None
+    def pillars(self) -> Section:
+        """Share of risk management plans with each of the four pillars (a sentence instead when the extract
+        holds no plans table, as for a programme that does not record them)."""
         p = self.page
+        if "rmps" in self.absent:
+            return Section("Risk management plans: the four pillars", (
+                p.paragraph("This extract holds no risk management plans, so the four pillars cannot be shown."),))
         intro = p.paragraph("Each listed person should have a risk management plan resting on four pillars: "
                             "supervision, monitoring and control, interventions and treatment, and victim safety. "
                             "The figure shows the share of plans agreed after listing that include each pillar.")

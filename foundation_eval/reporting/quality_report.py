@@ -506,11 +506,12 @@ class QualityReport:
                                 "why each check matters."),
             self.checks_table))
 
-    def double_scoring(self) -> Section | None:
-        """The double-scoring rate; None for a programme without a risk tool (nothing to double score)."""
-        if not self.programme.has_risk_tool:
-            return None
+    def double_scoring(self) -> Section:
+        """The double-scoring rate (a sentence instead for a programme without a risk tool)."""
         p = self.page
+        if not self.programme.has_risk_tool:
+            return Section("Double scoring of the risk tool", (
+                p.paragraph("This programme defines no risk tool, so there is nothing to double score."),))
         if self.double_table is None:
             return Section("Double scoring of the risk tool", (
                 p.paragraph("Risk-tool assessments are not in this extract, so double scoring cannot be checked."),))
