@@ -293,7 +293,7 @@ def test_force_overview_notebook_executes(small_dir, tmp_path):
                              kernel_name="python3", progress_bar=False)
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Summary" in html_out and "data:image/png;base64" in html_out
-    assert not ID_PATTERN.search(html_out)
+    assert not ID_PATTERN.search(_text(html_out))
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     assert workbook.exists()
 
