@@ -372,8 +372,8 @@ class OverviewReport:
             "of listed people recorded for a further domestic-abuse offence within 12 months rose with the "
             "programme{% else %}The evaluation finds no "
             "clear change in the share of listed people recorded for a further domestic-abuse offence within 12 "
-            "months{% endif %}: {{ e | estimate }}{% if d == 0 %}, an interval that includes no difference{% endif %} "
-            "({{ design }}{% if level %}, Maryland Scientific Methods Scale level {{ level }}{% endif %}).",
+            "months{% endif %}: {{ e | estimate }}{% if d == 0 %}, an interval that includes no difference{% endif %}; "
+            "design: {{ design }}{% if level %}, Maryland Scientific Methods Scale level {{ level }}{% endif %}.",
             e=e, d=d, design=e.design[:1].lower() + e.design[1:], level=e.sms_level)
 
     def summary(self) -> Text:
@@ -711,7 +711,7 @@ class OverviewReport:
                                why="; ".join(words.get(x, x) for x in needs) or "not part of its evaluation"))
         levels = sorted({v.sms_level for v in (p.estimate(n) for n in names["primary"])
                          if v.available and v.sms_level is not None})
-        if levels:
+        if levels and max(levels) < 5:  # level five is a randomised trial
             items.append(p.say(
                 "Caveat: {% if top <= 2 %}the programme comparisons here are observational{% else %}even the strongest "
                 "design here is not a randomised trial{% endif %}, so changes over time and differences between the "
