@@ -51,7 +51,7 @@ RMP_PILLARS = (
     ("victim_safety", "Victim safety"),
 )
 HEALTH_PATHWAYS = ("health", "drugs_alcohol")
-#: the funnel measures: key -> (title, what the people did, who they are, table it needs)
+#: the funnel measures, in page order (each defined once in ``OverviewReport.measures``)
 MEASURES = ("engagement", "referral", "reoffending")
 BOOTSTRAP_RESAMPLES = 1000
 _SIDES = {"above": "above", "below": "below"}
@@ -295,7 +295,7 @@ class OverviewReport:
     def _funnel_sentence(self) -> Text:
         parts, clean, withheld, drawn = [], [], False, 0
         for view in self.funnels.values():
-            if view.drawn is None:
+            if view.drawn is None or not len(view.drawn.units):
                 continue
             drawn += 1
             withheld |= bool(view.withheld)
@@ -307,7 +307,8 @@ class OverviewReport:
             else:
                 clean.append(view.measure.title.lower())
         if not drawn:
-            return self.page.say("No funnel plot could be drawn from this extract.")
+            return self.page.say("No district could be placed on a funnel plot: the numbers in each district are "
+                                 "too small to publish.")
         every = "every district shown" if withheld else "every district"
         if not parts:
             return self.page.say(
@@ -315,7 +316,8 @@ class OverviewReport:
                 "differences between districts are no larger than chance alone would often produce"
                 "{% if withheld %} (smaller districts are left off to protect small numbers){% endif %}.",
                 every=every, top=level_label(max(DEFAULT_LEVELS)), withheld=withheld,
-                which={3: "all three measures", 2: "both measures"}.get(drawn, "the measure shown"))
+                which={3: "all three measures", 2: "both measures"}.get(
+                    drawn, f"the one measure with districts shown ({clean[0] if clean else ''})"))
         return self.page.say(
             "On the funnel plots, {{ parts }}{% if clean %}; {{ every }} lies within the limits for {{ clean }}"
             "{% endif %}: differences that large are unlikely to be chance alone and are worth looking into.",
