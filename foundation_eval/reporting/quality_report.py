@@ -457,6 +457,7 @@ class QualityReport:
 
     def monthly(self) -> Section:
         """Records per month per table (published values; withheld months are gaps), with sparse months marked."""
+        import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
 
         p = self.page
@@ -486,6 +487,8 @@ class QualityReport:
                 ax.set_title(label, fontsize=9)
                 ax.set_ylim(bottom=0)
                 ax.tick_params(labelsize=7)
+                ax.xaxis.set_major_locator(mdates.YearLocator())
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
             for ax in axes[len(tables):]:
                 ax.set_visible(False)
             fig.supylabel("Records per month", fontsize=9)
