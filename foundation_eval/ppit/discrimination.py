@@ -56,6 +56,16 @@ def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
     -------
     aucs : ndarray, shape (n_scores,)
     cov : ndarray, shape (n_scores, n_scores)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> aucs, cov = delong_covariance(ratings, truth)
+    >>> round(float(aucs[0]), 4), round(float(np.sqrt(cov[0, 0])), 4)
+    (0.8932, 0.0307)
     """
     y = as_binary(outcomes)
     s = np.atleast_2d(np.asarray(scores, dtype=float))
@@ -140,6 +150,16 @@ class AUCResult:
         ``"wald"`` (estimate +/- z se, clipped to [0, 1]), ``"logit"`` (Wald interval on the
         logit scale, back-transformed) or ``"percentile"`` (bootstrap).
     n, n_events, n_nonevents : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> result = auc(ratings, truth)
+    >>> result.n_events, result.n_nonevents, result.method
+    (51, 58, 'delong')
     """
 
     estimate: float
@@ -156,7 +176,14 @@ class AUCResult:
     _outcomes: np.ndarray = field(repr=False, compare=False)
 
     def table(self) -> pd.DataFrame:
-        """One-row summary: estimate, se, ci_low, ci_high, level, method, counts."""
+        """One-row summary.
+
+        Returns
+        -------
+        DataFrame
+            ``estimate, se, ci_low, ci_high, level, method, ci_scale, n, n_events, n_nonevents`` (index
+            ``auc``).
+        """
         return pd.DataFrame(
             [
                 {
@@ -178,7 +205,11 @@ class AUCResult:
     def roc(self) -> pd.DataFrame:
         """Empirical ROC curve: one row per cut-off (flag when score >= threshold).
 
-        The first row has threshold +inf (nobody flagged), so the curve starts at (0, 0).
+        Returns
+        -------
+        DataFrame
+            ``threshold, fpr, tpr, specificity``. The first row has threshold +inf (nobody flagged), so
+            the curve starts at (0, 0); the last ends at (1, 1).
         """
         pos = np.sort(self._scores[self._outcomes == 1])
         neg = np.sort(self._scores[self._outcomes == 0])
@@ -195,7 +226,21 @@ class AUCResult:
         )
 
     def plot(self, ax=None, label: str | None = None, **kwargs):
-        """ROC curve with the chance diagonal; returns the matplotlib Axes."""
+        """ROC curve with the chance diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        label : str, optional
+            Legend label; default the AUC with its interval.
+        **kwargs
+            Passed to ``Axes.plot`` for the curve.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         curve = self.roc()
         text = label or f"AUC {self.estimate:.2f} ({self.ci_low:.2f} to {self.ci_high:.2f})"
@@ -247,6 +292,19 @@ def auc(
     Returns
     -------
     AUCResult
+
+    Examples
+    --------
+    Hanley and McNeil (1982) CT ratings: area 0.893; Stata's ``roctab`` on the same 109 ratings
+    reports 0.8932 (SE 0.0307, interval 0.8330 to 0.9534):
+
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> result = auc(ratings, truth)
+    >>> round(result.estimate, 4), round(result.se, 4), round(result.ci_low, 4), round(result.ci_high, 4)
+    (0.8932, 0.0307, 0.833, 0.9534)
     """
     x = as_float(scores, "scores")
     y = as_binary(outcomes)
@@ -305,6 +363,23 @@ class DeLongTestResult:
         Wald interval for the difference.
     correlation : float
         Correlation between the two AUC estimates.
+
+    se_a, se_b : float
+        Standard errors of the two AUCs.
+    level : float
+    n : int
+        People.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> noisy = ratings + np.random.default_rng(0).normal(0, 1.5, ratings.size)
+    >>> test = delong_test(ratings, noisy, truth)
+    >>> test.table().index.tolist()
+    ['a', 'b', 'a - b']
     """
 
     auc_a: float
@@ -322,6 +397,14 @@ class DeLongTestResult:
     n: int
 
     def table(self) -> pd.DataFrame:
+        """Both AUCs and their difference.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``a``, ``b`` and ``a - b``; columns ``auc, se, ci_low, ci_high, z, p_value`` (interval
+            and test for the difference only).
+        """
         return pd.DataFrame(
             {
                 "auc": [self.auc_a, self.auc_b, self.difference],
@@ -348,6 +431,32 @@ def delong_test(scores_a, scores_b, outcomes, level: float = 0.95) -> DeLongTest
     For two *nested* logistic models fitted to the same data this test is badly conservative
     (Demler, Pencina & D'Agostino 2012, *Stat Med* 31:2577-2587); use the likelihood-ratio test
     of :func:`foundation_eval.ppit.incremental_value` for that question.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like
+        Two scores for the same people (higher = more likely to have the outcome).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    level : float
+        Confidence level of the interval for the difference.
+
+    Returns
+    -------
+    DeLongTestResult
+
+    Examples
+    --------
+    A score against a noisier copy of itself, on the Hanley and McNeil (1982) ratings:
+
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> noisy = ratings + np.random.default_rng(0).normal(0, 1.5, ratings.size)
+    >>> test = delong_test(ratings, noisy, truth)
+    >>> round(test.difference, 3), test.p_value < 0.001, test.correlation > 0
+    (0.13, True, True)
     """
     a = as_float(scores_a, "scores_a")
     b = as_float(scores_b, "scores_b")

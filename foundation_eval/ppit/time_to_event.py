@@ -54,6 +54,19 @@ class ConcordanceResult:
         ``se`` is NaN when it was not requested.
     n_comparable, n_concordant, n_discordant, n_tied_risk : int
         Usable pairs and how they split (pairs tied on the risk score count one half).
+
+    level : float
+    n, n_events : int
+    se_method : str
+        How ``se`` was obtained (``"jackknife"``, or ``"none"``).
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> c = harrell_c(rossi.week, rossi.arrest, rossi.prio)
+    >>> c.n_comparable == c.n_concordant + c.n_discordant + c.n_tied_risk
+    True
     """
 
     estimate: float
@@ -70,6 +83,14 @@ class ConcordanceResult:
     se_method: str
 
     def table(self) -> pd.DataFrame:
+        """One-row summary.
+
+        Returns
+        -------
+        DataFrame
+            ``estimate, se, ci_low, ci_high, level, n, n_events, n_comparable, n_concordant,
+            n_discordant, n_tied_risk, se_method`` (index ``harrell_c``).
+        """
         return pd.DataFrame([self.__dict__], index=pd.Index(["harrell_c"]))
 
 
@@ -156,6 +177,24 @@ def harrell_c(time, event, risk_score, level: float = 0.95, se: bool = True) -> 
         n = 10,000) and is refused above n = 100,000. With ``se=False`` the point estimate
         uses lifelines' :math:`O(n\log n)` algorithm, for national-scale extracts (pair counts
         are then -1 if lifelines' internal counter is unavailable).
+
+    Returns
+    -------
+    ConcordanceResult
+
+    Examples
+    --------
+    Rossi recidivism data with the linear predictor of Fox's Cox model: R ``survival`` reports
+    "Concordance= 0.64 (se = 0.027)":
+
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> from foundation_eval.models.reoffending import cox
+    >>> covs = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    >>> lp = rossi[covs].to_numpy() @ cox(rossi, "week", "arrest", covs).coef
+    >>> c = harrell_c(rossi.week, rossi.arrest, lp)
+    >>> round(c.estimate, 2), abs(c.se - 0.027) < 0.0015
+    (0.64, True)
     """
     t, e, r = _check_survival(time, event, risk_score)
     z = z_value(level)
@@ -261,6 +300,17 @@ class TimeDependentAUCResult:
     mean_auc : float
         Average of AUC(t) weighted by the drop in the Kaplan-Meier survival curve over the
         horizons (Lambert & Chevret 2016), as in scikit-survival.
+
+    level : float
+    n_boot : int
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> res = time_dependent_auc(rossi.week, rossi.arrest, rossi.prio, [13, 26, 39])
+    >>> res.table().columns.tolist()
+    ['time', 'auc', 'ci_low', 'ci_high', 'n_cases', 'n_controls']
     """
 
     times: np.ndarray
@@ -274,6 +324,13 @@ class TimeDependentAUCResult:
     n_boot: int
 
     def table(self) -> pd.DataFrame:
+        """AUC(t) at each horizon.
+
+        Returns
+        -------
+        DataFrame
+            ``time, auc, ci_low, ci_high, n_cases, n_controls``.
+        """
         return pd.DataFrame(
             {
                 "time": self.times,
@@ -286,6 +343,19 @@ class TimeDependentAUCResult:
         )
 
     def plot(self, ax=None, **kwargs):
+        """AUC(t) against the horizon, with the bootstrap band when there is one and the 0.5 line.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        **kwargs
+            Passed to ``Axes.plot``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         ax.plot(self.times, self.auc, marker="o", **kwargs)
         if np.isfinite(self.ci_low).any():
@@ -327,6 +397,20 @@ def time_dependent_auc(
     n_boot : int
         If positive, percentile intervals from ``n_boot`` nonparametric bootstrap resamples of
         people (the censoring distribution is re-estimated in each resample).
+
+    Returns
+    -------
+    TimeDependentAUCResult
+
+    Examples
+    --------
+    Prior convictions as a risk score for re-arrest by 13, 26 and 39 weeks:
+
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> res = time_dependent_auc(rossi.week, rossi.arrest, rossi.prio, [13, 26, 39])
+    >>> res.auc.round(3).tolist(), res.n_cases.tolist()
+    ([0.576, 0.607, 0.614], [20, 54, 81])
     """
     t, e, r = _check_survival(time, event, risk_score)
     check_level(level)
