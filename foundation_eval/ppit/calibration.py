@@ -37,11 +37,20 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class CalibrationTable:
-    """Observed outcome proportion by band.
+    """Observed outcome proportion by band (see `calibration_table`).
 
-    ``table()`` has one row per band: ``band``, ``n``, ``events``, ``observed``
-    (proportion), ``ci_low``, ``ci_high`` (Wilson), ``mean_predicted`` (mean of the input
-    values in the band: a probability, or the mean score), ``lower``/``upper`` band limits.
+    Attributes
+    ----------
+    level : float
+        Confidence level of the Wilson intervals.
+    is_probability : bool
+        Whether the input values were probabilities (then `plot` draws the diagonal).
+
+    Examples
+    --------
+    >>> ct = calibration_table([1, 1, 2, 2, 2, 3, 3, 3, 3, 3], [0, 0, 0, 1, 0, 1, 1, 0, 1, 1], bins="unique")
+    >>> ct.table()[["band", "n", "events"]].values.tolist()
+    [['1', 2, 0], ['2', 3, 1], ['3', 5, 4]]
     """
 
     level: float
@@ -49,12 +58,31 @@ class CalibrationTable:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
+        """One row per band.
+
+        Returns
+        -------
+        DataFrame
+            ``band, lower, upper, n, events, observed`` (proportion), ``ci_low, ci_high`` (Wilson) and
+            ``mean_predicted`` (mean input value in the band: a probability, or the mean score).
+        """
         return self._table.copy()
 
     def plot(self, ax=None, **kwargs):
         """Observed proportion (with Wilson intervals) against the band's mean input value.
 
         For probabilities the line of perfect calibration is drawn.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        **kwargs
+            Passed to ``Axes.errorbar``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
         """
         ax = get_ax(ax)
         t = self._table
@@ -95,6 +123,21 @@ def calibration_table(
     Wilson (1927) score intervals from :func:`foundation_eval.stats.wilson_interval`.
     Bands with few people should be merged or suppressed before publication
     (see the disclosure module).
+
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    CalibrationTable
+
+    Examples
+    --------
+    One band per PPIT-like score; the observed share in band 3 is 4/5 with its Wilson interval:
+
+    >>> ct = calibration_table([1, 1, 2, 2, 2, 3, 3, 3, 3, 3], [0, 0, 0, 1, 0, 1, 1, 0, 1, 1], bins="unique")
+    >>> [round(float(v), 4) for v in ct.table().loc[2, ["observed", "ci_low", "ci_high"]]]
+    [0.8, 0.3755, 0.9638]
     """
     x = as_float(predicted_or_score, "predicted_or_score")
     y = as_binary(outcomes, require_both=False)
@@ -161,7 +204,7 @@ def calibration_table(
 
 @dataclass(frozen=True, eq=False)
 class CalibrationResult:
-    r"""Calibration-in-the-large and calibration slope with Wald intervals.
+    """Calibration-in-the-large and calibration slope with Wald intervals.
 
     Attributes
     ----------
@@ -173,6 +216,22 @@ class CalibrationResult:
         signature of overfitting).
     observed, expected : float
         Observed events and the sum of predicted probabilities; ``oe_ratio`` = observed/expected.
+
+    intercept_p_value, slope_p_value : float
+        Tests of intercept = 0 and slope = 1.
+    oe_ratio : float
+    n : int
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> eta = rng.normal(-1, 1, 2000)
+    >>> y = rng.uniform(size=2000) < 1 / (1 + np.exp(-eta))        # outcomes drawn from the predictions
+    >>> res = calibration_in_the_large_and_slope(1 / (1 + np.exp(-eta)), y)
+    >>> res.intercept_ci_low < 0 < res.intercept_ci_high, res.slope_ci_low < 1 < res.slope_ci_high
+    (True, True)
     """
 
     intercept: float
@@ -194,9 +253,13 @@ class CalibrationResult:
     _y: np.ndarray = field(repr=False, compare=False)
 
     def table(self) -> pd.DataFrame:
-        """Rows ``calibration_in_the_large`` and ``calibration_slope``.
+        """Both measures with their intervals.
 
-        ``p_value`` tests intercept = 0 and slope = 1 respectively.
+        Returns
+        -------
+        DataFrame
+            Rows ``calibration_in_the_large`` and ``calibration_slope``; columns ``estimate, se, ci_low,
+            ci_high, ideal, p_value`` (``p_value`` tests intercept = 0 and slope = 1 respectively).
         """
         return pd.DataFrame(
             {
@@ -211,7 +274,21 @@ class CalibrationResult:
         )
 
     def plot(self, ax=None, bins: int = 10, **kwargs):
-        """Calibration plot: decile groups with Wilson intervals, a LOWESS smooth, the diagonal."""
+        """Calibration plot: decile groups with Wilson intervals, a LOWESS smooth, the diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        bins : int
+            Number of quantile groups.
+        **kwargs
+            Passed to the group markers.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         from statsmodels.nonparametric.smoothers_lowess import lowess
 
         ax = get_ax(ax)
@@ -236,6 +313,29 @@ def calibration_in_the_large_and_slope(predicted_prob, outcomes, level: float = 
     Both are maximum-likelihood fits (statsmodels GLM, binomial family); intervals and p-values
     are Wald (the slope's tests :math:`b = 1`). When every :math:`\hat p_i = p_0` the
     intercept is exactly :math:`\mathrm{logit}(\bar y) - \mathrm{logit}(p_0)`.
+
+    Parameters
+    ----------
+    predicted_prob : array-like
+        Predicted probabilities in (0, 1).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    CalibrationResult
+
+    Examples
+    --------
+    Every prediction 0.3 and 5 of 10 outcomes: the intercept is logit(0.5) - logit(0.3) = 0.8473
+    (the slope is not identified and is NaN):
+
+    >>> import numpy as np
+    >>> res = calibration_in_the_large_and_slope(np.full(10, 0.3), [0, 0, 0, 1, 0, 1, 1, 0, 1, 1])
+    >>> round(res.intercept, 4)
+    0.8473
     """
     import statsmodels.api as sm
 
