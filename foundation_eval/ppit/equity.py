@@ -141,7 +141,7 @@ class GroupAUC:
         return self._table.copy()
 
     def plot(self, ax=None):
-        """AUC of each group with its interval, beside the overall AUC.
+        """Forest plot: AUC of each group and of everyone (``All``) with its interval, and the 0.5 line.
 
         Parameters
         ----------
@@ -283,7 +283,7 @@ class GroupCalibration:
         return self._table.copy()
 
     def plot(self, ax=None):
-        """Observed-to-expected ratio of each group with its interval, and the line O/E = 1.
+        """Forest plot: observed-to-expected ratio of each group and of everyone with its interval, and O/E = 1.
 
         Parameters
         ----------
@@ -629,7 +629,7 @@ class FlagRateParity:
         return self._table.copy()
 
     def plot(self, ax=None):
-        """Flag rate of each group with its interval, and the overall rate.
+        """Forest plot: flag rate of each group with its interval, and the overall rate as reference line.
 
         Parameters
         ----------
