@@ -1,6 +1,6 @@
 """Analysis frames for outcomes: person-level reoffending, fixed windows, person-months, offences.
 
-All outcome clocks start at the index date (see :mod:`foundation_eval.frames.cohort`) and stop at the end of
+All outcome clocks start at the index date (see `foundation_eval.frames.cohort`) and stop at the end of
 follow-up (exit or extract date). Only domestic-abuse (DA) offences count as reoffending unless stated.
 """
 from __future__ import annotations

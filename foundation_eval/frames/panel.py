@@ -14,7 +14,7 @@ are rarely empty.
 
 A period is *treated* from the one that contains the go-live month. When go-live falls inside a
 quarter, that quarter mixes months before and after go-live; every shipped programme goes live at a
-quarter start, and :func:`district_period_panel` warns otherwise.
+quarter start, and `district_period_panel` warns otherwise.
 """
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
     DataFrame
         ``district_id, period, month`` (the period, kept under its historical name), ``t`` (1-based
         period index), ``first_treated`` (``t`` of the first period containing or after go-live; 0 for
-        districts never live within the study, as :func:`foundation_eval.impact.staggered_did`
+        districts never live within the study, as `foundation_eval.impact.staggered_did`
         expects), ``live, n_months`` (months of the period kept), ``eligible`` (eligible person-months),
         ``people`` (distinct eligible people), ``listed`` (listed person-months), ``da_events,
         da_rate`` (DA offences per eligible person-month), ``engaged, engaged_rate`` (person-months with

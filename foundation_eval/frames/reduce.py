@@ -5,18 +5,18 @@ month a programme runs; a national extract holds tens of millions of rows. Every
 few small tables derived from them, so they are reduced once, up front, with polars (a columnar,
 multi-threaded engine), and reports read the results instead of re-deriving them from the events:
 
-- ``persons``: one row per eligible person, exactly :func:`foundation_eval.frames.cohort.person_frame`,
-  plus the outcomes :func:`foundation_eval.frames.outcomes.reoffending_frame` adds, the first engagement and
+- ``persons``: one row per eligible person, exactly `foundation_eval.frames.cohort.person_frame`,
+  plus the outcomes `foundation_eval.frames.outcomes.reoffending_frame` adds, the first engagement and
   referral start on or after the index date, whether the district was live at the index month, and
   the 12-month fixed-window outcome (``observed_12m, reoffended_12m``, as
-  :func:`foundation_eval.frames.outcomes.fixed_window`).
+  `foundation_eval.frames.outcomes.fixed_window`).
 - ``cohort_month``: people, 12-month outcomes, person-years, DA reoffences and harm by district,
   index month and listing status.
 - ``district_month``: people screened, eligible and listed in each district and month (as
-  :func:`foundation_eval.frames.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
+  `foundation_eval.frames.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
   in the district.
 
-Definitions follow :mod:`foundation_eval.frames.cohort` and :mod:`foundation_eval.frames.outcomes`; tests hold the
+Definitions follow `foundation_eval.frames.cohort` and `foundation_eval.frames.outcomes`; tests hold the
 two implementations equal on the synthetic force.
 """
 from __future__ import annotations

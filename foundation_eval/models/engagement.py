@@ -1,7 +1,7 @@
 """Engagement of listed people: the funnel from listing to completed referral.
 
 Each stage counts people (not events) who reached it after their first listing, with a Wilson
-interval (:func:`foundation_eval.stats.wilson_interval`) for the share of listed people.
+interval (`foundation_eval.stats.wilson_interval`) for the share of listed people.
 """
 from __future__ import annotations
 

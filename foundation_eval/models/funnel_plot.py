@@ -7,45 +7,47 @@ the limits differs from the target no more than chance alone would often produce
 
 Control limits
 --------------
-For a target :math:`\\theta_0` and volume :math:`n` the :math:`p`-limit (p = 0.001, 0.025, 0.975,
+For a target $\\theta_0$ and volume $n$ the $p$-limit (p = 0.001, 0.025, 0.975,
 0.999 for the 95% and 99.8% funnels) is
 
-- *exact* (Spiegelhalter 2005, appendix A.1.1 and A.1.2): let :math:`r_p` be the :math:`p`-quantile of
-  :math:`Y \\sim \\text{Binomial}(n, \\theta_0)` (or :math:`\\text{Poisson}(\\theta_0 n)` for a rate per
-  person-year with exposure :math:`n`), the smallest :math:`r` with :math:`F(r) \\ge p`. Because
-  :math:`Y` is discrete, interpolate:
+- *exact* (Spiegelhalter 2005, appendix A.1.1 and A.1.2): let $r_p$ be the $p$-quantile of
+  $Y \\sim \\text{Binomial}(n, \\theta_0)$ (or $\\text{Poisson}(\\theta_0 n)$ for a rate per
+  person-year with exposure $n$), the smallest $r$ with $F(r) \\ge p$. Because
+  $Y$ is discrete, interpolate:
 
-  .. math::
-      \\alpha = \\frac{F(r_p) - p}{F(r_p) - F(r_p - 1)}, \\qquad \\text{limit} = \\frac{r_p - \\alpha}{n},
+  $$
+  \\alpha = \\frac{F(r_p) - p}{F(r_p) - F(r_p - 1)}, \\qquad \\text{limit} = \\frac{r_p - \\alpha}{n},
+  $$
 
-  which is the inverse, at :math:`p`, of the distribution function joined linearly between integers.
+  which is the inverse, at $p$, of the distribution function joined linearly between integers.
   Limits are clipped to [0, 1] for proportions and to [0, inf) for rates.
-- *normal*: :math:`\\theta_0 \\pm z_p \\sqrt{V(\\theta_0)/n}` with :math:`V = \\theta_0(1-\\theta_0)`
-  for a proportion and :math:`V = \\theta_0` for a rate.
+- *normal*: $\\theta_0 \\pm z_p \\sqrt{V(\\theta_0)/n}$ with $V = \\theta_0(1-\\theta_0)$
+  for a proportion and $V = \\theta_0$ for a rate.
 
 Over-dispersion
 ---------------
 When units differ by more than chance (unmeasured case mix, recording practice), too many fall outside
-the limits. With standardised residuals :math:`z_i = (y_i - \\theta_0)/\\sqrt{V/n_i}`, Winsorised at
+the limits. With standardised residuals $z_i = (y_i - \\theta_0)/\\sqrt{V/n_i}$, Winsorised at
 their 10th and 90th percentiles, Spiegelhalter (2005, section 6; and *Qual Saf Health Care* 14:347-351)
 estimates
 
-- a multiplicative factor :math:`\\hat\\phi = \\frac{1}{I}\\sum_i z_i^2`; :math:`I\\hat\\phi` is compared
-  with :math:`\\chi^2` on :math:`I - 1` degrees of freedom (:math:`I` when the target is given rather
-  than estimated), and limits become :math:`\\theta_0 \\pm z_p\\sqrt{\\hat\\phi V/n}`;
+- a multiplicative factor $\\hat\\phi = \\frac{1}{I}\\sum_i z_i^2$; $I\\hat\\phi$ is compared
+  with $\\chi^2$ on $I - 1$ degrees of freedom ($I$ when the target is given rather
+  than estimated), and limits become $\\theta_0 \\pm z_p\\sqrt{\\hat\\phi V/n}$;
 - an additive random-effects variance (DerSimonian and Laird 1986)
 
-  .. math::
-      \\hat\\tau^2 = \\max\\left(0, \\frac{I\\hat\\phi - (I - 1)}{\\sum_i w_i - \\sum_i w_i^2/\\sum_i w_i}\\right),
-      \\qquad w_i = n_i / V,
+  $$
+  \\hat\\tau^2 = \\max\\left(0, \\frac{I\\hat\\phi - (I - 1)}{\\sum_i w_i - \\sum_i w_i^2/\\sum_i w_i}\\right),
+  \\qquad w_i = n_i / V,
+  $$
 
-  with limits :math:`\\theta_0 \\pm z_p\\sqrt{V/n + \\hat\\tau^2}`. The additive model keeps the
+  with limits $\\theta_0 \\pm z_p\\sqrt{V/n + \\hat\\tau^2}$. The additive model keeps the
   funnel shape while allowing real between-unit variation, so large units are not flagged for trivial
   differences; it is what Spiegelhalter recommends for institutional comparison and what
-  ``overdispersion="auto"`` uses when the :math:`\\chi^2` test finds over-dispersion (p < 0.05).
+  ``overdispersion="auto"`` uses when the $\\chi^2$ test finds over-dispersion (p < 0.05).
 
 Adjusted limits use the normal approximation (as in the papers). Nothing here applies disclosure
-control: :func:`foundation_eval.reporting.disclosure.protect_units` does that for a published plot.
+control: `foundation_eval.reporting.disclosure.protect_units` does that for a published plot.
 """
 from __future__ import annotations
 
@@ -128,7 +130,7 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
     Parameters
     ----------
     target : float
-        :math:`\theta_0`, a proportion in (0, 1) or a rate per unit of exposure (> 0).
+        $\theta_0$, a proportion in (0, 1) or a rate per unit of exposure (> 0).
     n_grid : array-like
         Volumes: people for a proportion (rounded to whole numbers for the exact limits), person-years
         for a rate.
@@ -138,7 +140,7 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
     kind : "proportion" or "rate"
     method : "exact" or "normal"
         Exact binomial/Poisson limits with Spiegelhalter's interpolation, or the normal approximation
-        :math:`\theta_0 \pm z\sqrt{V(\theta_0)/n}`.
+        $\theta_0 \pm z\sqrt{V(\theta_0)/n}$.
     phi, tau2 : float
         Over-dispersion: multiplicative factor or additive between-unit variance. Either one other than
         its null value (1 or 0) gives normal-approximation limits widened accordingly.
@@ -147,7 +149,7 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
     -------
     DataFrame
         Column ``n`` and, for each level, ``lower_<L>`` and ``upper_<L>`` with ``<L>`` from
-        :func:`level_label` (``lower_95``, ``upper_99.8``...).
+        `level_label` (``lower_95``, ``upper_99.8``...).
 
     Examples
     --------
@@ -201,7 +203,7 @@ class Overdispersion:
     tau2 : float
         Additive between-unit variance (DerSimonian-Laird), on the proportion or rate scale.
     statistic : float
-        :math:`I\hat\phi`, compared with chi-square on ``df`` degrees of freedom.
+        $I\hat\phi$, compared with chi-square on ``df`` degrees of freedom.
     df : int
     p_value : float
     units : int
@@ -239,15 +241,16 @@ def overdispersion(k, n, target: float | None = None, *, kind: str = "proportion
                    winsor: float = 0.1) -> Overdispersion:
     r"""Estimate over-dispersion of unit proportions (or rates) around a target.
 
-    .. math::
-        z_i = \frac{y_i - \theta_0}{\sqrt{V(\theta_0)/n_i}}, \quad
-        \hat\phi = \frac{1}{I}\sum_i \tilde z_i^2, \quad
-        \hat\tau^2 = \max\left(0, \frac{I\hat\phi - (I-1)}{\sum w_i - \sum w_i^2/\sum w_i}\right)
+    $$
+    z_i = \frac{y_i - \theta_0}{\sqrt{V(\theta_0)/n_i}}, \quad
+    \hat\phi = \frac{1}{I}\sum_i \tilde z_i^2, \quad
+    \hat\tau^2 = \max\left(0, \frac{I\hat\phi - (I-1)}{\sum w_i - \sum w_i^2/\sum w_i}\right)
+    $$
 
-    where :math:`\tilde z` are the z-scores Winsorised at the ``winsor`` and ``1 - winsor`` quantiles
-    and :math:`w_i = n_i/V(\theta_0)` (Spiegelhalter 2005, *Stat Med* 24:1185, section 6;
+    where $\tilde z$ are the z-scores Winsorised at the ``winsor`` and ``1 - winsor`` quantiles
+    and $w_i = n_i/V(\theta_0)$ (Spiegelhalter 2005, *Stat Med* 24:1185, section 6;
     Spiegelhalter 2005, *Qual Saf Health Care* 14:347). With ``target=None`` the pooled value
-    :math:`\sum k_i/\sum n_i` is used and the test has :math:`I - 1` degrees of freedom.
+    $\sum k_i/\sum n_i$ is used and the test has $I - 1$ degrees of freedom.
 
     Parameters
     ----------
@@ -305,7 +308,7 @@ class FunnelPlotResult:
         One row per unit: ``unit, n, k, value`` (proportion or rate), ``z`` (against the unadjusted
         limits), ``z_adjusted`` (against the over-dispersed limits, equal to ``z`` when unadjusted), the
         limits at the unit's volume (``lower_95, upper_95, lower_99.8, upper_99.8``...) and
-        ``position``, one of :data:`POSITIONS`.
+        ``position``, one of `POSITIONS`.
     target : float
     levels : tuple of float
     kind : "proportion" or "rate"
@@ -318,7 +321,7 @@ class FunnelPlotResult:
     measure : str
         What the values are, for axis labels (e.g. "engaged within 90 days").
     withheld : tuple of str
-        Units left off the plot by disclosure control (see :func:`foundation_eval.reporting.disclosure.protect_units`).
+        Units left off the plot by disclosure control (see `foundation_eval.reporting.disclosure.protect_units`).
 
     Examples
     --------
@@ -544,7 +547,7 @@ def funnel_plot(units, k, n, target: float | None = None, level=DEFAULT_LEVELS, 
     n : array-like
         Volume per unit: people (proportion) or person-years (rate).
     target : float, optional
-        :math:`\theta_0`; default the pooled value :math:`\sum k/\sum n`.
+        $\theta_0$; default the pooled value $\sum k/\sum n$.
     level : float or sequence
         Funnel coverages, default 95% and 99.8%.
     kind : "proportion" or "rate"

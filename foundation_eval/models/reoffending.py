@@ -393,17 +393,18 @@ class KaplanMeierResult:
 def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") -> KaplanMeierResult:
     r"""Kaplan-Meier (product-limit) estimate of the survival function.
 
-    .. math::
-        \hat S(t) = \prod_{t_j \le t} \left(1 - \frac{d_j}{n_j}\right), \qquad
-        \widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2 \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
+    $$
+    \hat S(t) = \prod_{t_j \le t} \left(1 - \frac{d_j}{n_j}\right), \qquad
+    \widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2 \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
+    $$
 
     (Kaplan & Meier 1958; Greenwood 1926). The pointwise interval is the log(-log) one,
-    :math:`\hat S^{\exp(\pm z\,\sigma / \log \hat S)}` with :math:`\sigma^2` the Greenwood sum
+    $\hat S^{\exp(\pm z\,\sigma / \log \hat S)}$ with $\sigma^2$ the Greenwood sum
     (Kalbfleisch & Prentice 1980, sec. 1.3); this is lifelines' default and R's
     ``conf.type = "log-log"`` (R's own default is "log"). It stays inside [0, 1]. Where the curve
     reaches 0 the interval is undefined (NaN).
 
-    The median is the first time with :math:`\hat S(t) \le 0.5` (``inf`` if the curve never gets
+    The median is the first time with $\hat S(t) \le 0.5$ (``inf`` if the curve never gets
     there); its interval (Brookmeyer & Crowley 1982, as R prints it) runs from the first time
     the lower limit is <= 0.5 to the first time the upper limit is <= 0.5 (``inf`` if never).
 
@@ -532,20 +533,21 @@ class LogRankResult:
 def logrank(durations, events, groups) -> LogRankResult:
     r"""k-sample log-rank test of equal survival curves.
 
-    At each distinct event time :math:`t_j` with :math:`d_j` events among :math:`n_j` at risk
-    (:math:`n_{gj}` in group g), :math:`E_{gj} = d_j n_{gj} / n_j` and
+    At each distinct event time $t_j$ with $d_j$ events among $n_j$ at risk
+    ($n_{gj}$ in group g), $E_{gj} = d_j n_{gj} / n_j$ and
 
-    .. math::
-        V_{gh} = \sum_j \frac{d_j (n_j - d_j)}{n_j - 1}\,\frac{n_{gj}}{n_j}
-                 \left(\delta_{gh} - \frac{n_{hj}}{n_j}\right), \qquad
-        X^2 = (O - E)^\top V^{-} (O - E) \sim \chi^2_{k-1}
+    $$
+    V_{gh} = \sum_j \frac{d_j (n_j - d_j)}{n_j - 1}\,\frac{n_{gj}}{n_j}
+             \left(\delta_{gh} - \frac{n_{hj}}{n_j}\right), \qquad
+    X^2 = (O - E)^\top V^{-} (O - E) \sim \chi^2_{k-1}
+    $$
 
     using the first k-1 groups (Mantel 1966; Peto & Peto 1972); identical to R ``survdiff(rho=0)``.
 
     Parameters
     ----------
     durations, events : array-like
-        As for :func:`kaplan_meier`.
+        As for `kaplan_meier`.
     groups : array-like
         Group label per person; two or more distinct values.
 
@@ -688,12 +690,13 @@ class RiskDifferenceResult:
 
 def risk_difference(durations, events, groups, horizon: float, level: float = 0.95, *,
                     reference=None) -> RiskDifferenceResult:
-    r"""Difference in the Kaplan-Meier cumulative incidence :math:`F(\tau) = 1 - \hat S(\tau)`
-    between two groups at a fixed horizon :math:`\tau` (e.g. 12 months).
+    r"""Difference in the Kaplan-Meier cumulative incidence $F(\tau) = 1 - \hat S(\tau)$
+    between two groups at a fixed horizon $\tau$ (e.g. 12 months).
 
-    .. math::
-        \widehat{RD} = \hat F_1(\tau) - \hat F_0(\tau), \qquad
-        \widehat{SE} = \sqrt{\widehat{\mathrm{Var}}_{GW}\hat S_1(\tau) + \widehat{\mathrm{Var}}_{GW}\hat S_0(\tau)}
+    $$
+    \widehat{RD} = \hat F_1(\tau) - \hat F_0(\tau), \qquad
+    \widehat{SE} = \sqrt{\widehat{\mathrm{Var}}_{GW}\hat S_1(\tau) + \widehat{\mathrm{Var}}_{GW}\hat S_0(\tau)}
+    $$
 
     with Greenwood variances (the groups are independent) and a Wald interval
     (Klein, Logan, Harhoff & Andersen 2007, *Stat Med* 26:4505, the "naive" KM test at a fixed time).
@@ -960,7 +963,7 @@ def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.nd
 
 @dataclass(frozen=True)
 class CoxResult:
-    """Fitted Cox model (see :func:`cox` and :func:`cox_time_varying`).
+    """Fitted Cox model (see `cox` and `cox_time_varying`).
 
     Attributes
     ----------
@@ -1049,7 +1052,7 @@ class CoxResult:
         r"""Test of proportional hazards from scaled Schoenfeld residuals, per covariate and global.
 
         For each covariate (a text covariate's indicators together) it is the score test for adding
-        :math:`x \cdot g(t)` to the model, with g the transformed time centred at the event mean
+        $x \cdot g(t)$ to the model, with g the transformed time centred at the event mean
         (Grambsch & Therneau 1994, *Biometrika* 81:515). This is exactly the test of R
         ``survival::cox.zph`` from version 3.0 (2019) on; earlier versions and lifelines'
         ``proportional_hazard_test`` use an approximation to it and give somewhat different numbers.
@@ -1186,16 +1189,17 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
         strata=None, weights: str | None = None, level: float = 0.95) -> CoxResult:
     r"""Cox proportional-hazards model with Efron's handling of tied times.
 
-    .. math::
-        h(t \mid x) = h_0(t)\, e^{x^\top \beta}
+    $$
+    h(t \mid x) = h_0(t)\, e^{x^\top \beta}
+    $$
 
     fitted by Newton-Raphson on Efron's (1977) approximation to the partial likelihood, as R
     ``coxph`` does by default (Breslow's approximation is biased towards 0 when many times are tied,
     e.g. follow-up in whole weeks or months).
 
     Standard errors are model-based (inverse information) unless ``cluster`` or ``weights`` is given,
-    in which case they are the robust sandwich :math:`I^{-1} (\sum_c U_c U_c^\top) I^{-1}` with
-    :math:`U_c` the sum over cluster c of weighted Efron score residuals (Lin & Wei 1989; identical
+    in which case they are the robust sandwich $I^{-1} (\sum_c U_c U_c^\top) I^{-1}$ with
+    $U_c$ the sum over cluster c of weighted Efron score residuals (Lin & Wei 1989; identical
     to R ``coxph(..., cluster = id)`` / ``robust = TRUE``; no small-sample factor). With weights and
     no cluster each row is its own cluster, as for inverse-probability weights, where the sandwich
     is conservative (Hernan, Brumback & Robins 2000).
@@ -1214,7 +1218,7 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     strata : str or list of str, optional
         Columns defining strata with separate baseline hazards.
     weights : str, optional
-        Column of non-negative case weights (e.g. from :func:`ipw_weights`).
+        Column of non-negative case weights (e.g. from `ipw_weights`).
     level : float
         Confidence level for the hazard-ratio intervals.
 
@@ -1272,14 +1276,14 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     Each row is an interval (start, stop] during which the covariates are constant; ``event`` is 1
     on the row whose ``stop`` is the event time. A person is in the risk set at time t on the row
     with start < t <= stop (Andersen & Gill 1982). The estimator, ties (Efron), robust errors and
-    strata are those of :func:`cox`; splitting a person's follow-up into pieces with unchanged
+    strata are those of `cox`; splitting a person's follow-up into pieces with unchanged
     covariates gives exactly the same fit.
 
     For recurrent events (several events per person) pass ``cluster=id`` so the standard errors
     allow for the dependence between a person's events (Lin, Wei, Yang & Ying 2000).
 
     A time-varying *exposure* that people choose (engagement, referral take-up) is confounded:
-    unless ``self_selected=False`` the result carries :data:`CONFOUNDING_WARNING` as
+    unless ``self_selected=False`` the result carries `CONFOUNDING_WARNING` as
     ``confounding_warning``, to be shown beside the estimate.
 
     Parameters
@@ -1291,7 +1295,7 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     start, stop : str
         Interval ends, 0 <= start < stop.
     event, covariates, cluster, weights, strata, level
-        As for :func:`cox`.
+        As for `cox`.
 
     Returns
     -------
@@ -1367,7 +1371,7 @@ def _pooled_sd(x: np.ndarray, a: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class IPWResult:
-    """Inverse-probability-of-treatment weights (see :func:`ipw_weights`).
+    """Inverse-probability-of-treatment weights (see `ipw_weights`).
 
     Attributes
     ----------
@@ -1436,19 +1440,20 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
                 trim: float | None = None) -> IPWResult:
     r"""Inverse-probability-of-treatment weights from a logistic propensity model.
 
-    With propensity :math:`e(x) = P(A = 1 \mid x)` from a main-effects logistic regression,
+    With propensity $e(x) = P(A = 1 \mid x)$ from a main-effects logistic regression,
 
-    .. math::
-        w_i = \frac{A_i\,P(A=1)}{e(x_i)} + \frac{(1-A_i)\,P(A=0)}{1-e(x_i)}\quad\text{(stabilised)},
-        \qquad w_i = \frac{A_i}{e(x_i)} + \frac{1-A_i}{1-e(x_i)}\quad\text{(not)}
+    $$
+    w_i = \frac{A_i\,P(A=1)}{e(x_i)} + \frac{(1-A_i)\,P(A=0)}{1-e(x_i)}\quad\text{(stabilised)},
+    \qquad w_i = \frac{A_i}{e(x_i)} + \frac{1-A_i}{1-e(x_i)}\quad\text{(not)}
+    $$
 
     (Robins, Hernan & Brumback 2000, *Epidemiology* 11:550). Stabilised weights average about 1 and
-    keep the pseudo-population the size of the sample. Pass them to :func:`cox` (``weights=``),
+    keep the pseudo-population the size of the sample. Pass them to `cox` (``weights=``),
     which then uses robust standard errors.
 
     Balance is the standardised mean difference of each design column,
-    :math:`(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}` (Austin 2009, *Stat Med* 28:3083; for a 0/1
-    column :math:`s^2 = p(1-p)`), before and after weighting (weighted means; Austin & Stuart 2015,
+    $(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}$ (Austin 2009, *Stat Med* 28:3083; for a 0/1
+    column $s^2 = p(1-p)$), before and after weighting (weighted means; Austin & Stuart 2015,
     *Stat Med* 34:3661). The denominator is the unweighted pooled SD in both columns, so the change
     reflects the means only.
 
@@ -1601,13 +1606,14 @@ class EventRateResult:
 def event_rate(events, exposure_years, level: float = 0.95, *, per: float = 1.0) -> EventRateResult:
     r"""Event rate per person-year with the exact (Garwood 1936) Poisson interval.
 
-    .. math::
-        \hat\lambda = \frac{\sum_i k_i}{\sum_i T_i}, \qquad
-        \left[\frac{\chi^2_{2k,\,\alpha/2}}{2T},\ \frac{\chi^2_{2k+2,\,1-\alpha/2}}{2T}\right]
+    $$
+    \hat\lambda = \frac{\sum_i k_i}{\sum_i T_i}, \qquad
+    \left[\frac{\chi^2_{2k,\,\alpha/2}}{2T},\ \frac{\chi^2_{2k+2,\,1-\alpha/2}}{2T}\right]
+    $$
 
-    computed by :func:`foundation_eval.stats.poisson_rate_interval`. The interval assumes events
+    computed by `foundation_eval.stats.poisson_rate_interval`. The interval assumes events
     are Poisson; with repeat offending they are over-dispersed, so for comparisons prefer
-    :func:`negative_binomial` (or :func:`bootstrap_ratio`, resampling people).
+    `negative_binomial` (or `bootstrap_ratio`, resampling people).
 
     Parameters
     ----------
@@ -1750,14 +1756,15 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
                       cluster: str | None = None, level: float = 0.95) -> NegativeBinomialResult:
     r"""Negative binomial (NB2) regression of counts with a log(exposure) offset.
 
-    .. math::
-        y_i \sim \mathrm{NB}(\mu_i, \theta),\quad \log \mu_i = \log T_i + x_i^\top\beta,\quad
-        \mathrm{Var}(y_i) = \mu_i + \alpha \mu_i^2,\ \alpha = 1/\theta
+    $$
+    y_i \sim \mathrm{NB}(\mu_i, \theta),\quad \log \mu_i = \log T_i + x_i^\top\beta,\quad
+    \mathrm{Var}(y_i) = \mu_i + \alpha \mu_i^2,\ \alpha = 1/\theta
+    $$
 
-    (Cameron & Trivedi 2013, ch. 3). :math:`\beta` and :math:`\theta` are the joint maximum-likelihood
+    (Cameron & Trivedi 2013, ch. 3). $\beta$ and $\theta$ are the joint maximum-likelihood
     estimates, as R ``MASS::glm.nb``; like ``glm.nb`` the coefficient SEs come from the expected
-    information at :math:`\hat\theta`, :math:`(X^\top W X)^{-1}` with :math:`W = \mu/(1 + \alpha\mu)`,
-    and SE(:math:`\theta`) from the observed information (Venables & Ripley 2002, sec. 7.4).
+    information at $\hat\theta$, $(X^\top W X)^{-1}$ with $W = \mu/(1 + \alpha\mu)$,
+    and SE($\theta$) from the observed information (Venables & Ripley 2002, sec. 7.4).
     ``alpha`` is the dispersion (0 = Poisson).
 
     With ``cluster``, coefficient SEs are the cluster-robust sandwich with the same bread and the

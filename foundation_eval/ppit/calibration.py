@@ -1,8 +1,8 @@
 r"""Calibration: does the observed outcome rate match the score band or the predicted risk?
 
-* :func:`calibration_table`: observed proportion with the outcome by score band (or by
+* `calibration_table`: observed proportion with the outcome by score band (or by
   quantile group of a predicted probability), each with a Wilson interval.
-* :func:`calibration_in_the_large_and_slope`: logistic recalibration of predicted
+* `calibration_in_the_large_and_slope`: logistic recalibration of predicted
   probabilities (Cox 1958, *Biometrika* 45:562-565; Van Calster et al. 2016, *J Clin
   Epidemiol* 74:167-176).
 """
@@ -120,7 +120,7 @@ def calibration_table(
 
     Notes
     -----
-    Wilson (1927) score intervals from :func:`foundation_eval.stats.wilson_interval`.
+    Wilson (1927) score intervals from `foundation_eval.stats.wilson_interval`.
     Bands with few people should be merged or suppressed before publication
     (see the disclosure module).
 
@@ -209,10 +209,10 @@ class CalibrationResult:
     Attributes
     ----------
     intercept, intercept_se, intercept_ci_low, intercept_ci_high : float
-        Calibration-in-the-large :math:`a` (0 when the average risk is right; > 0 when risk is
+        Calibration-in-the-large $a$ (0 when the average risk is right; > 0 when risk is
         under-predicted).
     slope, slope_se, slope_ci_low, slope_ci_high : float
-        Calibration slope :math:`b` (1 when ideal; < 1 when predictions are too extreme, the
+        Calibration slope $b$ (1 when ideal; < 1 when predictions are too extreme, the
         signature of overfitting).
     observed, expected : float
         Observed events and the sum of predicted probabilities; ``oe_ratio`` = observed/expected.
@@ -302,17 +302,17 @@ class CalibrationResult:
 def calibration_in_the_large_and_slope(predicted_prob, outcomes, level: float = 0.95) -> CalibrationResult:
     r"""Calibration-in-the-large and calibration slope of predicted probabilities.
 
-    With :math:`\eta_i = \mathrm{logit}(\hat p_i)`:
+    With $\eta_i = \mathrm{logit}(\hat p_i)$:
 
-    * slope :math:`b` from the logistic regression
-      :math:`\mathrm{logit}\,P(Y_i = 1) = a' + b\,\eta_i` (Cox 1958);
-    * calibration-in-the-large :math:`a` from
-      :math:`\mathrm{logit}\,P(Y_i = 1) = a + \eta_i`, i.e. the slope fixed at 1 through an
+    * slope $b$ from the logistic regression
+      $\mathrm{logit}\,P(Y_i = 1) = a' + b\,\eta_i$ (Cox 1958);
+    * calibration-in-the-large $a$ from
+      $\mathrm{logit}\,P(Y_i = 1) = a + \eta_i$, i.e. the slope fixed at 1 through an
       offset (Van Calster et al. 2016, level "mean calibration").
 
     Both are maximum-likelihood fits (statsmodels GLM, binomial family); intervals and p-values
-    are Wald (the slope's tests :math:`b = 1`). When every :math:`\hat p_i = p_0` the
-    intercept is exactly :math:`\mathrm{logit}(\bar y) - \mathrm{logit}(p_0)`.
+    are Wald (the slope's tests $b = 1$). When every $\hat p_i = p_0$ the
+    intercept is exactly $\mathrm{logit}(\bar y) - \mathrm{logit}(p_0)$.
 
     Parameters
     ----------

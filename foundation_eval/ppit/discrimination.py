@@ -4,15 +4,16 @@ The area under the ROC curve (AUC) is the Mann-Whitney probability that a random
 person with the outcome scores higher than a randomly chosen person without it, ties
 counting one half:
 
-.. math::
-    \hat A = \frac{1}{mn}\sum_{i=1}^{m}\sum_{j=1}^{n}
-    \left[\,I(X_i > Y_j) + \tfrac12 I(X_i = Y_j)\right]
+$$
+\hat A = \frac{1}{mn}\sum_{i=1}^{m}\sum_{j=1}^{n}
+\left[\,I(X_i > Y_j) + \tfrac12 I(X_i = Y_j)\right]
+$$
 
-with :math:`X` the scores of the :math:`m` events and :math:`Y` those of the :math:`n`
+with $X$ the scores of the $m$ events and $Y$ those of the $n$
 non-events. Its variance (alone, or jointly for several scores on the same people) is the
 nonparametric estimator of DeLong, DeLong & Clarke-Pearson (1988), *Biometrics* 44:837-845,
 computed with the midrank algorithm of Sun & Xu (2014), *IEEE Signal Processing Letters*
-21:1389-1393, in :math:`O(N \log N)`.
+21:1389-1393, in $O(N \log N)$.
 """
 from __future__ import annotations
 
@@ -33,18 +34,19 @@ _CI_SCALES = ("wald", "logit")
 def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
     r"""AUCs of one or more scores and their DeLong covariance matrix.
 
-    Fast algorithm of Sun & Xu (2014) with midranks. For score :math:`r`, let :math:`T_Z` be
-    the midranks in the pooled sample, :math:`T_X` those among the :math:`m` events and
-    :math:`T_Y` those among the :math:`n` non-events. Then
+    Fast algorithm of Sun & Xu (2014) with midranks. For score $r$, let $T_Z$ be
+    the midranks in the pooled sample, $T_X$ those among the $m$ events and
+    $T_Y$ those among the $n$ non-events. Then
 
-    .. math::
-        \hat A_r = \frac{\sum_{i} T_Z(X_i) - m(m+1)/2}{mn},\quad
-        V_{10}(X_i) = \frac{T_Z(X_i) - T_X(X_i)}{n},\quad
-        V_{01}(Y_j) = 1 - \frac{T_Z(Y_j) - T_Y(Y_j)}{m}
+    $$
+    \hat A_r = \frac{\sum_{i} T_Z(X_i) - m(m+1)/2}{mn},\quad
+    V_{10}(X_i) = \frac{T_Z(X_i) - T_X(X_i)}{n},\quad
+    V_{01}(Y_j) = 1 - \frac{T_Z(Y_j) - T_Y(Y_j)}{m}
+    $$
 
-    and :math:`\widehat{\mathrm{Cov}}(\hat A) = S_{10}/m + S_{01}/n`, with :math:`S_{10}`,
-    :math:`S_{01}` the sample covariance matrices (divisor :math:`m-1`, :math:`n-1`) of the
-    structural components :math:`V_{10}` and :math:`V_{01}` (DeLong et al. 1988).
+    and $\widehat{\mathrm{Cov}}(\hat A) = S_{10}/m + S_{01}/n$, with $S_{10}$,
+    $S_{01}$ the sample covariance matrices (divisor $m-1$, $n-1$) of the
+    structural components $V_{10}$ and $V_{01}$ (DeLong et al. 1988).
 
     Parameters
     ----------
@@ -87,13 +89,14 @@ def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hanley_mcneil_se(pos: np.ndarray, neg: np.ndarray, a: float) -> float:
-    r"""Hanley & McNeil (1982) standard error with empirical :math:`Q_1`, :math:`Q_2`.
+    r"""Hanley & McNeil (1982) standard error with empirical $Q_1$, $Q_2$.
 
-    .. math::
-        \mathrm{SE}^2 = \frac{A(1-A) + (m-1)(Q_1 - A^2) + (n-1)(Q_2 - A^2)}{mn}
+    $$
+    \mathrm{SE}^2 = \frac{A(1-A) + (m-1)(Q_1 - A^2) + (n-1)(Q_2 - A^2)}{mn}
+    $$
 
-    :math:`Q_1` is the probability that two random events both outscore one random non-event
-    and :math:`Q_2` that one random event outscores two random non-events, ties broken at
+    $Q_1$ is the probability that two random events both outscore one random non-event
+    and $Q_2$ that one random event outscores two random non-events, ties broken at
     random (a tie of all three counts 1/3), as in the paper's worked example (Table II).
     """
     m, n = pos.size, neg.size
@@ -278,15 +281,15 @@ def auc(
         Sun & Xu (2014). ``"bootstrap"``: ``n_boot`` stratified resamples (events and
         non-events resampled separately), ``se`` is their standard deviation and the interval
         is the percentile interval. ``"hanley_mcneil"``: the variance formula of Hanley &
-        McNeil (1982), *Radiology* 143:29-36, with :math:`Q_1`, :math:`Q_2` estimated from the
+        McNeil (1982), *Radiology* 143:29-36, with $Q_1$, $Q_2$ estimated from the
         data as in their worked example; kept for comparison with older papers.
     n_boot, seed : int
         Bootstrap replicates and seed (``method="bootstrap"`` only).
     ci : {"wald", "logit"}
-        For the asymptotic methods: ``"wald"`` gives :math:`\hat A \pm z\,\mathrm{se}` clipped
+        For the asymptotic methods: ``"wald"`` gives $\hat A \pm z\,\mathrm{se}$ clipped
         to [0, 1] (what pROC and Stata's ``roctab`` report); ``"logit"`` builds the Wald
-        interval for :math:`\mathrm{logit}(\hat A)` with
-        :math:`\mathrm{se}/(\hat A(1-\hat A))` and back-transforms it, which stays inside
+        interval for $\mathrm{logit}(\hat A)$ with
+        $\mathrm{se}/(\hat A(1-\hat A))$ and back-transforms it, which stays inside
         (0, 1) and behaves better near 1 in small samples.
 
     Returns
@@ -421,16 +424,17 @@ class DeLongTestResult:
 def delong_test(scores_a, scores_b, outcomes, level: float = 0.95) -> DeLongTestResult:
     r"""DeLong test of equal AUCs for two scores on the same people.
 
-    .. math::
-        z = \frac{\hat A_a - \hat A_b}{\sqrt{\hat V_{aa} + \hat V_{bb} - 2\hat V_{ab}}}
+    $$
+    z = \frac{\hat A_a - \hat A_b}{\sqrt{\hat V_{aa} + \hat V_{bb} - 2\hat V_{ab}}}
+    $$
 
-    with :math:`\hat V` the DeLong covariance matrix (see :func:`delong_covariance`).
+    with $\hat V$ the DeLong covariance matrix (see `delong_covariance`).
 
     Notes
     -----
     For two *nested* logistic models fitted to the same data this test is badly conservative
     (Demler, Pencina & D'Agostino 2012, *Stat Med* 31:2577-2587); use the likelihood-ratio test
-    of :func:`foundation_eval.ppit.incremental_value` for that question.
+    of `foundation_eval.ppit.incremental_value` for that question.
 
     Parameters
     ----------

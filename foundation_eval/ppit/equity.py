@@ -94,8 +94,8 @@ def _forest(ax, table, col, lo, hi, ref, xlabel):
 class GroupAUC:
     r"""AUC by group, with a test that the groups' AUCs are equal.
 
-    ``heterogeneity_chi2`` is Cochran's :math:`Q = \sum_g w_g(\hat A_g - \bar A_w)^2`,
-    :math:`w_g = 1/\mathrm{se}_g^2`, on (groups - 1) degrees of freedom (groups are
+    ``heterogeneity_chi2`` is Cochran's $Q = \sum_g w_g(\hat A_g - \bar A_w)^2$,
+    $w_g = 1/\mathrm{se}_g^2$, on (groups - 1) degrees of freedom (groups are
     independent samples).
 
     Attributes
@@ -164,7 +164,7 @@ def auc_by_group(
     level: float = 0.95,
     method: str = "delong",
 ) -> GroupAUC:
-    r"""AUC (DeLong interval, see :func:`foundation_eval.ppit.auc`) within each group.
+    r"""AUC (DeLong interval, see `foundation_eval.ppit.auc`) within each group.
 
     Groups smaller than ``min_count`` people, events or non-events are pooled into ``"Other"``
     or dropped (``small_groups``), never shown. The ``All`` row uses everyone.
@@ -317,15 +317,15 @@ def calibration_by_group(
     r"""Calibration of predicted probabilities within each group.
 
     For each group: observed proportion (Wilson interval), expected proportion (mean predicted
-    probability), the ratio of observed to expected events :math:`O/E` with an exact (Garwood)
-    Poisson interval for :math:`O` divided by :math:`E`, and calibration-in-the-large
-    :math:`a` from :math:`\mathrm{logit}\,P(Y=1) = a + \mathrm{logit}(\hat p)`
-    (see :func:`foundation_eval.ppit.calibration_in_the_large_and_slope`).
+    probability), the ratio of observed to expected events $O/E$ with an exact (Garwood)
+    Poisson interval for $O$ divided by $E$, and calibration-in-the-large
+    $a$ from $\mathrm{logit}\,P(Y=1) = a + \mathrm{logit}(\hat p)$
+    (see `foundation_eval.ppit.calibration_in_the_large_and_slope`).
 
     A PPIT score is not a probability: derive ``predicted_prob`` first, e.g. from a logistic
     model of the outcome on the score fitted to everyone; group-specific miscalibration of that
     model is then exactly the differential prediction of Cleary (1968), tested formally by
-    :func:`differential_prediction`.
+    `differential_prediction`.
 
     Parameters
     ----------
@@ -493,16 +493,17 @@ def differential_prediction(
 ) -> DifferentialPrediction:
     r"""Differential prediction (Cleary 1968, *J Educ Meas* 5:115-124) with logistic models.
 
-    .. math::
-        M_0:\ \mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s \\
-        M_1:\ \ldots + \sum_g \gamma_g D_g \\
-        M_2:\ \ldots + \sum_g \gamma_g D_g + \sum_g \delta_g D_g s
+    $$
+    M_0:\ \mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s \\
+    M_1:\ \ldots + \sum_g \gamma_g D_g \\
+    M_2:\ \ldots + \sum_g \gamma_g D_g + \sum_g \delta_g D_g s
+    $$
 
-    with :math:`D_g` indicators of the non-reference groups. Likelihood-ratio tests: slopes
-    (:math:`M_2` vs :math:`M_1`), intercepts given common slopes (:math:`M_1` vs :math:`M_0`;
-    the step-down order of Lautenschlager & Mendoza 1986) and overall (:math:`M_2` vs
-    :math:`M_0`), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
-    :math:`\gamma_g` means the same score under-predicts the outcome for group :math:`g`.
+    with $D_g$ indicators of the non-reference groups. Likelihood-ratio tests: slopes
+    ($M_2$ vs $M_1$), intercepts given common slopes ($M_1$ vs $M_0$;
+    the step-down order of Lautenschlager & Mendoza 1986) and overall ($M_2$ vs
+    $M_0$), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
+    $\gamma_g$ means the same score under-predicts the outcome for group $g$.
 
     Parameters
     ----------
@@ -649,10 +650,10 @@ def flag_rate_parity(
 ) -> FlagRateParity:
     r"""Rate of being flagged by group, against the overall rate.
 
-    ``rate`` :math:`= f_g/n_g` with a Wilson interval; ``ratio_to_overall`` :math:`= r_g/r`;
-    ``ratio_to_rest`` :math:`= r_g / r_{\bar g}` (the group against everyone else) with the
+    ``rate`` $= f_g/n_g$ with a Wilson interval; ``ratio_to_overall`` $= r_g/r$;
+    ``ratio_to_rest`` $= r_g / r_{\bar g}$ (the group against everyone else) with the
     Katz log interval
-    :math:`\exp\{\log RR \pm z\sqrt{1/f_g - 1/n_g + 1/f_{\bar g} - 1/n_{\bar g}}\}`
+    $\exp\{\log RR \pm z\sqrt{1/f_g - 1/n_g + 1/f_{\bar g} - 1/n_{\bar g}}\}$
     (Katz et al. 1978, *Biometrics* 34:469-474). Groups with fewer than ``min_count`` people,
     flagged or unflagged are pooled or dropped.
 

@@ -27,20 +27,22 @@ __all__ = ["IncrementalValue", "incremental_value", "nri_idi"]
 def nri_idi(p_old, p_new, outcomes, level: float = 0.95) -> pd.DataFrame:
     r"""Category-free NRI and IDI (Pencina et al. 2008).
 
-    .. math::
-        \mathrm{NRI} = [P(\uparrow\mid E) - P(\downarrow\mid E)]
-                      + [P(\downarrow\mid \bar E) - P(\uparrow\mid \bar E)]
+    $$
+    \mathrm{NRI} = [P(\uparrow\mid E) - P(\downarrow\mid E)]
+                  + [P(\downarrow\mid \bar E) - P(\uparrow\mid \bar E)]
+    $$
 
-    where :math:`\uparrow` means :math:`\hat p_{new} > \hat p_{old}`. Each component is a
+    where $\uparrow$ means $\hat p_{new} > \hat p_{old}$. Each component is a
     difference of two multinomial proportions, with variance
-    :math:`[p_\uparrow + p_\downarrow - (p_\uparrow - p_\downarrow)^2]/n` (events :math:`E`
-    and non-events :math:`\bar E` independent).
+    $[p_\uparrow + p_\downarrow - (p_\uparrow - p_\downarrow)^2]/n$ (events $E$
+    and non-events $\bar E$ independent).
 
-    .. math::
-        \mathrm{IDI} = (\bar p_{new,E} - \bar p_{old,E}) - (\bar p_{new,\bar E} - \bar p_{old,\bar E})
+    $$
+    \mathrm{IDI} = (\bar p_{new,E} - \bar p_{old,E}) - (\bar p_{new,\bar E} - \bar p_{old,\bar E})
+    $$
 
-    with standard error :math:`\sqrt{s_E^2/n_E + s_{\bar E}^2/n_{\bar E}}`, :math:`s` the standard
-    deviations of :math:`\hat p_{new} - \hat p_{old}` within events and non-events.
+    with standard error $\sqrt{s_E^2/n_E + s_{\bar E}^2/n_{\bar E}}$, $s$ the standard
+    deviations of $\hat p_{new} - \hat p_{old}$ within events and non-events.
 
     Returns
     -------
@@ -106,7 +108,7 @@ class IncrementalValue:
         Log-odds ratios of the added predictor(s) in the full model with Wald intervals and
         odds ratios.
     reclassification : DataFrame or None
-        NRI and IDI (see :func:`nri_idi`).
+        NRI and IDI (see `nri_idi`).
 
     n, n_events : int
     level : float
@@ -197,13 +199,13 @@ def incremental_value(
 ) -> IncrementalValue:
     r"""Does the added predictor (e.g. PPIT total) improve on the base predictors?
 
-    Fits :math:`\mathrm{logit}\,P(Y=1) = \alpha + X\beta` (base) and
-    :math:`\alpha + X\beta + Z\gamma` (full) by maximum likelihood (statsmodels GLM, binomial)
+    Fits $\mathrm{logit}\,P(Y=1) = \alpha + X\beta$ (base) and
+    $\alpha + X\beta + Z\gamma$ (full) by maximum likelihood (statsmodels GLM, binomial)
     and reports:
 
-    * the likelihood-ratio test :math:`2(\ell_{full} - \ell_{base}) \sim \chi^2_{\dim Z}`;
+    * the likelihood-ratio test $2(\ell_{full} - \ell_{base}) \sim \chi^2_{\dim Z}$;
     * the AUCs of the fitted probabilities and their paired DeLong difference;
-    * optionally NRI and IDI (:func:`nri_idi`).
+    * optionally NRI and IDI (`nri_idi`).
 
     Parameters
     ----------

@@ -4,13 +4,14 @@ Intraclass correlations follow Shrout & Fleiss (1979), *Psychol Bull* 86:420-428
 F-based confidence intervals of McGraw & Wong (1996), *Psychol Methods* 1:30-46 (the same
 formulas as R ``psych::ICC``), computed from the two-way ANOVA mean squares:
 
-.. math::
-    \mathrm{MSR} = \frac{k\sum_i(\bar y_{i\cdot} - \bar y)^2}{n-1},\;
-    \mathrm{MSC} = \frac{n\sum_j(\bar y_{\cdot j} - \bar y)^2}{k-1},\;
-    \mathrm{MSE} = \frac{SS_T - SS_R - SS_C}{(n-1)(k-1)},\;
-    \mathrm{MSW} = \frac{SS_T - SS_R}{n(k-1)}
+$$
+\mathrm{MSR} = \frac{k\sum_i(\bar y_{i\cdot} - \bar y)^2}{n-1},\;
+\mathrm{MSC} = \frac{n\sum_j(\bar y_{\cdot j} - \bar y)^2}{k-1},\;
+\mathrm{MSE} = \frac{SS_T - SS_R - SS_C}{(n-1)(k-1)},\;
+\mathrm{MSW} = \frac{SS_T - SS_R}{n(k-1)}
+$$
 
-for :math:`n` targets (people scored) each rated :math:`k` times.
+for $n$ targets (people scored) each rated $k$ times.
 """
 from __future__ import annotations
 
@@ -236,11 +237,12 @@ def icc(
 ) -> ICCResult:
     r"""Intraclass correlations ICC(1,1), ICC(2,1), ICC(3,1) and their k-rating versions.
 
-    .. math::
-        \mathrm{ICC1} = \frac{\mathrm{MSR}-\mathrm{MSW}}{\mathrm{MSR}+(k-1)\mathrm{MSW}},\quad
-        \mathrm{ICC2} = \frac{\mathrm{MSR}-\mathrm{MSE}}
-        {\mathrm{MSR}+(k-1)\mathrm{MSE}+k(\mathrm{MSC}-\mathrm{MSE})/n},\quad
-        \mathrm{ICC3} = \frac{\mathrm{MSR}-\mathrm{MSE}}{\mathrm{MSR}+(k-1)\mathrm{MSE}}
+    $$
+    \mathrm{ICC1} = \frac{\mathrm{MSR}-\mathrm{MSW}}{\mathrm{MSR}+(k-1)\mathrm{MSW}},\quad
+    \mathrm{ICC2} = \frac{\mathrm{MSR}-\mathrm{MSE}}
+    {\mathrm{MSR}+(k-1)\mathrm{MSE}+k(\mathrm{MSC}-\mathrm{MSE})/n},\quad
+    \mathrm{ICC3} = \frac{\mathrm{MSR}-\mathrm{MSE}}{\mathrm{MSR}+(k-1)\mathrm{MSE}}
+    $$
 
     and ICC1k = (MSR - MSW)/MSR, ICC2k = (MSR - MSE)/(MSR + (MSC - MSE)/n),
     ICC3k = (MSR - MSE)/MSR (Shrout & Fleiss 1979). Intervals: McGraw & Wong (1996) Table 7
@@ -374,11 +376,12 @@ def weighted_kappa(
 ) -> KappaResult:
     r"""Cohen's weighted kappa for two ratings of the same people.
 
-    .. math::
-        \kappa_w = 1 - \frac{\sum_{ij} w_{ij} p_{ij}}{\sum_{ij} w_{ij} p_{i\cdot} p_{\cdot j}}
+    $$
+    \kappa_w = 1 - \frac{\sum_{ij} w_{ij} p_{ij}}{\sum_{ij} w_{ij} p_{i\cdot} p_{\cdot j}}
+    $$
 
-    with disagreement weights :math:`w_{ij} = |i-j|` (``"linear"``) or :math:`(i-j)^2`
-    (``"quadratic"``) on the category *positions* :math:`i, j = 0, \dots, c-1` (Cohen 1968,
+    with disagreement weights $w_{ij} = |i-j|$ (``"linear"``) or $(i-j)^2$
+    (``"quadratic"``) on the category *positions* $i, j = 0, \dots, c-1$ (Cohen 1968,
     *Psychol Bull* 70:213-220); ``weights=None`` gives Cohen's unweighted kappa. Standard errors
     are those of Fleiss, Cohen & Everitt (1969), *Psychol Bull* 72:323-327, as computed by
     ``statsmodels.stats.inter_rater.cohens_kappa``.
@@ -520,8 +523,8 @@ class AgreementResult:
 def agreement(flag_a, flag_b, level: float = 0.95) -> AgreementResult:
     """Agreement of two binary ratings (e.g. two assessors' priority flags).
 
-    Percent agreement :math:`p_o = (a+d)/n` with a Wilson interval; Cohen's (1960) kappa
-    :math:`(p_o - p_e)/(1 - p_e)` with the standard error of Fleiss, Cohen & Everitt (1969);
+    Percent agreement $p_o = (a+d)/n$ with a Wilson interval; Cohen's (1960) kappa
+    $(p_o - p_e)/(1 - p_e)$ with the standard error of Fleiss, Cohen & Everitt (1969);
     specific positive and negative agreement (Cicchetti & Feinstein 1990).
 
     Parameters

@@ -1,10 +1,10 @@
 r"""Internal structure of the PPIT items: item analysis, alpha, omega and factor structure.
 
-* :func:`item_analysis`: per-item endorsement/mean, corrected item-total correlation and
+* `item_analysis`: per-item endorsement/mean, corrected item-total correlation and
   alpha if the item is deleted.
-* :func:`cronbach_alpha`: coefficient alpha (Cronbach 1951) with the Feldt (1965) interval.
-* :func:`omega`: McDonald's omega total from a one-factor maximum-likelihood model.
-* :func:`compare_factor_structures`: one factor against correlated factors (e.g. *offending*
+* `cronbach_alpha`: coefficient alpha (Cronbach 1951) with the Feldt (1965) interval.
+* `omega`: McDonald's omega total from a one-factor maximum-likelihood model.
+* `compare_factor_structures`: one factor against correlated factors (e.g. *offending*
   against *offender* items) by maximum-likelihood confirmatory factor analysis.
 
 Rows with a missing item are dropped (listwise deletion) and the number used is reported.
@@ -68,11 +68,12 @@ def _alpha(x: np.ndarray) -> float:
 def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
     r"""Feldt (1965) confidence interval for coefficient alpha.
 
-    .. math::
-        \left[1 - (1-\hat\alpha)F_{1-\gamma/2},\; 1 - (1-\hat\alpha)F_{\gamma/2}\right]
+    $$
+    \left[1 - (1-\hat\alpha)F_{1-\gamma/2},\; 1 - (1-\hat\alpha)F_{\gamma/2}\right]
+    $$
 
-    with :math:`F_q` the :math:`q` quantile of the F distribution on :math:`n-1` and
-    :math:`(n-1)(k-1)` degrees of freedom and :math:`\gamma = 1 -` level (Feldt, Woodruff &
+    with $F_q$ the $q$ quantile of the F distribution on $n-1$ and
+    $(n-1)(k-1)$ degrees of freedom and $\gamma = 1 -$ level (Feldt, Woodruff &
     Salih 1987, *Appl Psychol Meas* 11:93-103, formulas 6-7). It is also the interval of
     ICC(3,k), to which alpha is identical (McGraw & Wong 1996).
 
@@ -148,10 +149,11 @@ class AlphaResult:
 def cronbach_alpha(items, level: float = 0.95) -> AlphaResult:
     r"""Cronbach's (1951) coefficient alpha with the Feldt (1965) interval.
 
-    .. math::
-        \alpha = \frac{k}{k-1}\left(1 - \frac{\sum_i s_i^2}{s_X^2}\right)
+    $$
+    \alpha = \frac{k}{k-1}\left(1 - \frac{\sum_i s_i^2}{s_X^2}\right)
+    $$
 
-    with item variances :math:`s_i^2` and total-score variance :math:`s_X^2` (divisor n - 1).
+    with item variances $s_i^2$ and total-score variance $s_X^2$ (divisor n - 1).
 
     Parameters
     ----------
@@ -239,10 +241,10 @@ class ItemAnalysis:
 def item_analysis(items_frame) -> ItemAnalysis:
     """Classical item analysis.
 
-    For each item :math:`i`: mean and standard deviation; **endorsement**, the share of people
+    For each item $i$: mean and standard deviation; **endorsement**, the share of people
     scoring above the item's lowest possible value as observed (for 0/1 items, the share
     scoring 1); the **corrected item-total correlation**
-    :math:`r(x_i, X - x_i)`, the Pearson correlation of the item with the total of the other
+    $r(x_i, X - x_i)$, the Pearson correlation of the item with the total of the other
     items; and **alpha if deleted**, coefficient alpha of the remaining items.
 
     Parameters
@@ -374,11 +376,12 @@ class OmegaResult:
 def omega(items, level: float = 0.95, n_boot: int = 0, seed: int = 0) -> OmegaResult:
     r"""McDonald's (1999) omega total of the unit-weighted sum of the items.
 
-    A one-factor model :math:`\Sigma = \lambda\lambda^\top + \Theta` is fitted to the item
-    covariance matrix by maximum likelihood (see :mod:`foundation_eval.ppit._cfa`) and
+    A one-factor model $\Sigma = \lambda\lambda^\top + \Theta$ is fitted to the item
+    covariance matrix by maximum likelihood (see `foundation_eval.ppit._cfa`) and
 
-    .. math::
-        \omega = \frac{(\sum_i \lambda_i)^2}{(\sum_i \lambda_i)^2 + \sum_i \theta_{ii}}
+    $$
+    \omega = \frac{(\sum_i \lambda_i)^2}{(\sum_i \lambda_i)^2 + \sum_i \theta_{ii}}
+    $$
 
     (loadings in the items' raw units, factor variance 1). ``n_boot`` > 0 adds a bootstrap
     percentile interval (rows resampled; the model refitted each time).
@@ -549,7 +552,7 @@ def compare_factor_structures(items, groups: dict[str, list[str]]) -> FactorComp
     r"""Compare one general factor with correlated factors defined by item groups.
 
     Both models are confirmatory factor analyses fitted by maximum likelihood to the item
-    covariance matrix (divisor N, statistic :math:`T = N F_{ML}`, the conventions of lavaan's
+    covariance matrix (divisor N, statistic $T = N F_{ML}$, the conventions of lavaan's
     ``cfa()``; checked against its Holzinger-Swineford example in the tests):
 
     * one factor: every item loads on one factor;
@@ -557,9 +560,9 @@ def compare_factor_structures(items, groups: dict[str, list[str]]) -> FactorComp
       and free correlations.
 
     Reported for each: chi-square test of exact fit, CFI and TLI (against the independence
-    model), RMSEA (:math:`\sqrt{\max(T-df,0)/(df\,N)}`), SRMR, log-likelihood, AIC and BIC.
+    model), RMSEA ($\sqrt{\max(T-df,0)/(df\,N)}$), SRMR, log-likelihood, AIC and BIC.
     The models are nested, so the chi-square difference gives a likelihood-ratio test with
-    :math:`g(g-1)/2` degrees of freedom for :math:`g` groups.
+    $g(g-1)/2$ degrees of freedom for $g$ groups.
 
     Parameters
     ----------

@@ -1,8 +1,8 @@
 r"""Trade-offs at cut-offs of a risk score: classification table and decision curve.
 
-* :func:`threshold_table`: at every cut-off, people with ``score >= cut-off`` are flagged;
+* `threshold_table`: at every cut-off, people with ``score >= cut-off`` are flagged;
   sensitivity, specificity, PPV, NPV and the share flagged, each with a Wilson interval.
-* :func:`decision_curve`: net benefit of acting on ``predicted_prob >= p_t`` (Vickers & Elkin
+* `decision_curve`: net benefit of acting on ``predicted_prob >= p_t`` (Vickers & Elkin
   2006, *Med Decis Making* 26:565-574) against treating everyone or no one.
 """
 from __future__ import annotations
@@ -110,10 +110,11 @@ def threshold_table(scores, outcomes, thresholds=None, level: float = 0.95) -> T
     A person is flagged when ``score >= threshold``. With TP, FP, FN, TN the counts of the
     2 x 2 table:
 
-    .. math::
-        \text{sens} = \frac{TP}{TP+FN},\ \text{spec} = \frac{TN}{TN+FP},\
-        \text{PPV} = \frac{TP}{TP+FP},\ \text{NPV} = \frac{TN}{TN+FN},\
-        \text{share} = \frac{TP+FP}{n}
+    $$
+    \text{sens} = \frac{TP}{TP+FN},\ \text{spec} = \frac{TN}{TN+FP},\
+    \text{PPV} = \frac{TP}{TP+FP},\ \text{NPV} = \frac{TN}{TN+FN},\
+    \text{share} = \frac{TP+FP}{n}
+    $$
 
     each with a Wilson (1927) interval (a proportion with an empty denominator is NaN). PPV
     and NPV depend on the outcome rate of this sample.
@@ -240,14 +241,15 @@ class DecisionCurve:
 def decision_curve(predicted_prob, outcomes, thresholds=None) -> DecisionCurve:
     r"""Decision-curve analysis (Vickers & Elkin 2006).
 
-    Acting on everyone with :math:`\hat p \ge p_t`:
+    Acting on everyone with $\hat p \ge p_t$:
 
-    .. math::
-        \mathrm{NB}(p_t) = \frac{TP}{n} - \frac{FP}{n}\,\frac{p_t}{1 - p_t}
+    $$
+    \mathrm{NB}(p_t) = \frac{TP}{n} - \frac{FP}{n}\,\frac{p_t}{1 - p_t}
+    $$
 
-    Treat-all: :math:`\pi - (1-\pi)\,p_t/(1-p_t)` with :math:`\pi` the outcome rate;
+    Treat-all: $\pi - (1-\pi)\,p_t/(1-p_t)$ with $\pi$ the outcome rate;
     treat-none: 0. Interventions avoided per 100:
-    :math:`100\,(\mathrm{NB} - \mathrm{NB_{all}})\,(1-p_t)/p_t`.
+    $100\,(\mathrm{NB} - \mathrm{NB_{all}})\,(1-p_t)/p_t$.
 
     Parameters
     ----------

@@ -2,9 +2,9 @@ r"""Discrimination of a risk score for a censored time to event (e.g. time to DA
 
 Two summaries:
 
-* :func:`harrell_c`: Harrell's concordance index over all usable pairs (Harrell, Lee & Mark
+* `harrell_c`: Harrell's concordance index over all usable pairs (Harrell, Lee & Mark
   1996, *Stat Med* 15:361-387), with a leave-one-out jackknife standard error.
-* :func:`time_dependent_auc`: the cumulative/dynamic AUC at chosen horizons, with inverse
+* `time_dependent_auc`: the cumulative/dynamic AUC at chosen horizons, with inverse
   probability of censoring weights (Uno et al. 2007, *JASA* 102:527-537; Hung & Chiang 2010,
   *Can J Stat* 38:8-26), optionally with bootstrap intervals.
 
@@ -149,22 +149,23 @@ def _harrell_c_fast(t, e, r, level, n) -> ConcordanceResult:
 def harrell_c(time, event, risk_score, level: float = 0.95, se: bool = True) -> ConcordanceResult:
     r"""Harrell's concordance index for a censored outcome, higher risk = shorter time.
 
-    A pair :math:`(i, j)` is usable when the earlier time is an observed event:
-    :math:`T_i < T_j` with :math:`\delta_i = 1`, or :math:`T_i = T_j` with :math:`\delta_i = 1`
-    and :math:`\delta_j = 0` (censored at the same time is taken as later). Pairs with tied
+    A pair $(i, j)$ is usable when the earlier time is an observed event:
+    $T_i < T_j$ with $\delta_i = 1$, or $T_i = T_j$ with $\delta_i = 1$
+    and $\delta_j = 0$ (censored at the same time is taken as later). Pairs with tied
     event times are not usable. Then
 
-    .. math::
-        C = \frac{\sum_{\text{usable}} I(r_i > r_j) + \tfrac12 I(r_i = r_j)}{\#\text{usable}}
+    $$
+    C = \frac{\sum_{\text{usable}} I(r_i > r_j) + \tfrac12 I(r_i = r_j)}{\#\text{usable}}
+    $$
 
     This is the definition of R ``survival::concordance`` (default ``timewt="n"``) and of
     ``lifelines.utils.concordance_index`` (applied to ``-risk_score``).
 
     Standard error: the delete-one jackknife (Quenouille-Tukey),
-    :math:`\mathrm{se}^2 = \frac{n-1}{n}\sum_k (C_{(-k)} - \bar C_{(\cdot)})^2`, where
-    :math:`C_{(-k)}` is recomputed exactly by removing person :math:`k`'s pairs. It is close to
+    $\mathrm{se}^2 = \frac{n-1}{n}\sum_k (C_{(-k)} - \bar C_{(\cdot)})^2$, where
+    $C_{(-k)}$ is recomputed exactly by removing person $k$'s pairs. It is close to
     the infinitesimal-jackknife standard error that R ``survival`` prints (the two coincide
-    asymptotically). The interval is :math:`C \pm z\,\mathrm{se}`.
+    asymptotically). The interval is $C \pm z\,\mathrm{se}$.
 
     Parameters
     ----------
@@ -173,9 +174,9 @@ def harrell_c(time, event, risk_score, level: float = 0.95, se: bool = True) -> 
     risk_score : array-like
         Higher = higher risk.
     se : bool
-        The jackknife costs :math:`O(n^2)` time (in memory-bounded blocks; about 0.3 s at
+        The jackknife costs $O(n^2)$ time (in memory-bounded blocks; about 0.3 s at
         n = 10,000) and is refused above n = 100,000. With ``se=False`` the point estimate
-        uses lifelines' :math:`O(n\log n)` algorithm, for national-scale extracts (pair counts
+        uses lifelines' $O(n\log n)$ algorithm, for national-scale extracts (pair counts
         are then -1 if lifelines' internal counter is unavailable).
 
     Returns
@@ -372,15 +373,16 @@ def time_dependent_auc(
 ) -> TimeDependentAUCResult:
     r"""Cumulative/dynamic AUC(t) with inverse probability of censoring weights.
 
-    Cases at horizon :math:`t` are people with an event by :math:`t`
-    (:math:`T_i \le t, \delta_i = 1`); controls are people still event-free after :math:`t`
-    (:math:`T_j > t`). Each case is weighted by :math:`1/\hat G(T_i)`, with :math:`\hat G`
+    Cases at horizon $t$ are people with an event by $t$
+    ($T_i \le t, \delta_i = 1$); controls are people still event-free after $t$
+    ($T_j > t$). Each case is weighted by $1/\hat G(T_i)$, with $\hat G$
     the Kaplan-Meier estimate of the censoring survivor function:
 
-    .. math::
-        \widehat{\mathrm{AUC}}(t) = \frac{\sum_i \sum_j I(T_i \le t)\,\delta_i\,
-        I(T_j > t)\,\hat G(T_i)^{-1}\,[I(r_i > r_j) + \tfrac12 I(r_i = r_j)]}
-        {\sum_i I(T_i \le t)\,\delta_i\,\hat G(T_i)^{-1} \;\cdot\; \sum_j I(T_j > t)}
+    $$
+    \widehat{\mathrm{AUC}}(t) = \frac{\sum_i \sum_j I(T_i \le t)\,\delta_i\,
+    I(T_j > t)\,\hat G(T_i)^{-1}\,[I(r_i > r_j) + \tfrac12 I(r_i = r_j)]}
+    {\sum_i I(T_i \le t)\,\delta_i\,\hat G(T_i)^{-1} \;\cdot\; \sum_j I(T_j > t)}
+    $$
 
     (Uno et al. 2007; Hung & Chiang 2010). This is the estimator of scikit-survival's
     ``cumulative_dynamic_auc`` with the censoring distribution estimated on the same data;
