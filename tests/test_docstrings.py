@@ -1,7 +1,7 @@
 """Every public function and class of the statistical layers documents itself, and its examples run.
 
 Checked modules: config, schemas, stats, plotting, frames, models and ppit. For each name in a module's
-``__all__``: a function has a numpy-style ``Parameters`` section when it takes arguments, ``Returns``
+``__all__``: a function has a numpy-style ``Parameters`` section naming every argument, ``Returns``
 when it returns something, and ``Examples``; a class has ``Examples`` and ``Attributes`` or
 ``Parameters``; each public method of a class has a docstring, with ``Parameters`` when it takes
 arguments and ``Returns`` when it returns something. The examples then run as doctests.
@@ -49,14 +49,39 @@ def _sections(doc: str) -> set[str]:
             and len(lines[i + 1].strip()) >= len(lines[i].strip()) > 0}
 
 
+def _documented_parameters(doc: str) -> set[str]:
+    """Names listed in the Parameters section (``a, b : type`` lines count both)."""
+    lines = doc.splitlines()
+    names: set[str] = set()
+    inside = False
+    for i, line in enumerate(lines):
+        underline = i + 1 < len(lines) and lines[i + 1].strip() and set(lines[i + 1].strip()) == {"-"}
+        if line.strip() == "Parameters" and underline:
+            inside = True
+            continue
+        if inside:
+            if underline and line.strip() and not line.startswith(" "):
+                break  # the next section
+            if line and not line.startswith(" ") and set(line.strip()) != {"-"}:
+                names.update(n.strip().lstrip("*") for n in line.split(" : ")[0].split(","))
+    return names
+
+
+def _undocumented(func) -> list[str]:
+    params = [p.name for p in inspect.signature(func).parameters.values() if p.name not in ("self", "cls")]
+    known = _documented_parameters(inspect.getdoc(func) or "")
+    return [p for p in params if p not in known]
+
+
 def _takes_arguments(func) -> bool:
     params = [p for p in inspect.signature(func).parameters.values() if p.name not in ("self", "cls")]
     return bool(params)
 
 
 def _returns(func) -> bool:
+    """Whether the function returns something: anything not annotated ``-> None`` counts."""
     ann = inspect.signature(func).return_annotation
-    return ann not in (None, "None", inspect.Signature.empty) or ann is inspect.Signature.empty and False
+    return ann not in (None, "None")
 
 
 def _public(module_name):
@@ -94,11 +119,15 @@ def _problems(qualname, obj) -> list[str]:
                 continue
             if _takes_arguments(func) and "Parameters" not in msec:
                 out.append(f"{qualname}.{mname}: no Parameters")
+            elif _undocumented(func):
+                out.append(f"{qualname}.{mname}: parameters not described: {_undocumented(func)}")
             if _returns(func) and "Returns" not in msec:
                 out.append(f"{qualname}.{mname}: no Returns")
     else:
         if _takes_arguments(obj) and "Parameters" not in found:
             out.append(f"{qualname}: no Parameters")
+        elif _undocumented(obj):
+            out.append(f"{qualname}: parameters not described: {_undocumented(obj)}")
         if _returns(obj) and "Returns" not in found and "Yields" not in found:
             out.append(f"{qualname}: no Returns")
         if "Examples" not in found:

@@ -416,6 +416,8 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
         1 if the event (e.g. a DA reoffence) was observed, 0 if censored.
     level : float
         Confidence level of the pointwise interval.
+    label : str
+        Name of the group, used in plot legends.
 
     Returns
     -------
@@ -703,6 +705,10 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
 
     Parameters
     ----------
+    durations : array-like of float
+        Time to the event or censoring.
+    events : array-like of 0/1
+        1 if the event was observed, 0 if censored.
     groups : array-like
         Exactly two distinct labels.
     horizon : float
@@ -711,6 +717,8 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
     reference : label, optional
         The comparison group; default the first label in sorted order (e.g. 0, or "control").
         The estimate is the other group minus the reference.
+    level : float
+        Confidence level.
 
     Returns
     -------
@@ -1296,6 +1304,9 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
         Interval ends, 0 <= start < stop.
     event, covariates, cluster, weights, strata, level
         As for `cox`.
+    self_selected : bool
+        Whether the exposure is chosen by the people themselves (engagement, referral): the result
+        then carries `CONFOUNDING_WARNING`.
 
     Returns
     -------
@@ -1621,6 +1632,8 @@ def event_rate(events, exposure_years, level: float = 0.95, *, per: float = 1.0)
         Event count(s); arrays are summed (e.g. one count per person).
     exposure_years : float or array-like
         Person-years at risk; summed likewise. Must be positive in total.
+    level : float
+        Confidence level of the exact interval.
     per : float
         Report per this many person-years (e.g. 100).
 
@@ -1780,6 +1793,10 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
         Column of positive exposure (e.g. years at risk); None for equal exposure.
     covariates : list of str
         Numeric columns as they are; text columns as indicators against the first level.
+    cluster : str, optional
+        Column of clusters (e.g. district) for cluster-robust standard errors.
+    level : float
+        Confidence level.
 
     Returns
     -------

@@ -109,27 +109,27 @@ def calibration_table(
     predicted_or_score : array-like
         A score (e.g. PPIT total) or a predicted probability.
     outcomes : array-like of 0/1
+        Observed binary outcome.
     bins : int, "unique" or sequence of band edges
         * int: that many groups of (nearly) equal size by quantile; tied values are never split,
           so fewer groups may result.
         * ``"unique"``: one band per distinct value (natural for a short integer score).
         * sequence of edges ``[e0, e1, ..., ek]``: bands ``e0 <= x < e1``, ..., the last band
           closed on the right (``e_{k-1} <= x <= ek``). Values outside the edges raise an error.
+    level : float
+        Confidence level.
     labels : sequence of str, optional
         Names of the bands when edges are given.
+
+    Returns
+    -------
+    CalibrationTable
 
     Notes
     -----
     Wilson (1927) score intervals from `foundation_eval.stats.wilson_interval`.
     Bands with few people should be merged or suppressed before publication
     (see the disclosure module).
-
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    CalibrationTable
 
     Examples
     --------

@@ -255,6 +255,8 @@ def icc(
         Long format: one row per rating.
     target, rater, score : str
         Columns naming the person scored, the assessor, and the score (e.g. PPIT total).
+    level : float
+        Confidence level.
     design : {"auto", "crossed", "positions"}
         PPIT double scoring is unbalanced: each person is scored by 2 of many assessors.
         ``"crossed"`` requires the same k raters for every target. ``"positions"`` arranges

@@ -173,6 +173,8 @@ def harrell_c(time, event, risk_score, level: float = 0.95, se: bool = True) -> 
         Follow-up time and event indicator (1 = event, 0 = censored).
     risk_score : array-like
         Higher = higher risk.
+    level : float
+        Confidence level.
     se : bool
         The jackknife costs $O(n^2)$ time (in memory-bounded blocks; about 0.3 s at
         n = 10,000) and is refused above n = 100,000. With ``se=False`` the point estimate
@@ -399,6 +401,10 @@ def time_dependent_auc(
     n_boot : int
         If positive, percentile intervals from ``n_boot`` nonparametric bootstrap resamples of
         people (the censoring distribution is re-estimated in each resample).
+    level : float
+        Confidence level of the bootstrap intervals.
+    seed : int
+        Seed of the bootstrap.
 
     Returns
     -------
