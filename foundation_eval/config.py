@@ -19,8 +19,10 @@ __all__ = ["District", "PpitItem", "OffenceType", "Service", "ExtraColumn", "Cos
 PROGRAMME_DIR = Path(__file__).parent / "programmes"
 # The one place that names the programme used when none is given (CLI, notebooks, ``generate``...).
 DEFAULT_PROGRAMME = "hiow"
+"""Id of the programme used when none is given (CLI, notebooks, the generator)."""
 # Screening column of the age criterion; a programme has it exactly when it sets ``age_min``/``age_max``.
 AGE_CRITERION = "crit_age"
+"""Screening column of the age criterion; a programme has it exactly when it sets an age band."""
 # Tables a programme may extend with its own columns (``[[columns]]`` in the programme file).
 EXTENSIBLE_TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences",
                      "rmps", "exits")

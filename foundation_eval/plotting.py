@@ -15,7 +15,9 @@ import pandas as pd  # noqa: E402
 __all__ = ["PALETTE", "GREY", "style", "new_axes", "list_size_plot", "funnel_plot", "ppit_histogram"]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+"""Okabe & Ito (2008) colours, safe for the common colour-vision deficiencies, in the order used."""
 GREY = "#767676"
+"""Neutral grey for reference lines and annotations (4.5:1 contrast on white)."""
 
 
 def style() -> None:

@@ -16,6 +16,7 @@ __all__ = ["Field", "TableSchema", "schema_dir", "load_schemas", "programme_sche
 TABLE_ORDER = (
     "districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences", "rmps", "exits",
 )
+"""Contract tables in dependency order: a table's foreign keys point only to tables before it."""
 
 
 def resource_dir(name: str) -> Path:

@@ -37,9 +37,11 @@ PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", 
                         "index_date", "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date",
                         "exit_reason", "end_date", "followup_days", "prior_da_2y", "prior_da_band", "ppit_total",
                         "ppit_priority"]
+"""Columns of `foundation_eval.frames.cohort.person_frame`, in its order."""
 # the columns reoffending_frame adds, in its order
 REOFFENDING_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days",
                        "new_victim", "max_harm_before", "max_harm_after"]
+"""Columns `foundation_eval.frames.outcomes.reoffending_frame` adds, in its order."""
 OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, "first_engaged", "first_referral_started", "live_at_index", "observed_12m", "reoffended_12m"]
 
 

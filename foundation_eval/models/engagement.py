@@ -24,6 +24,7 @@ FUNNEL_STAGES = (
     ("started", "Started a service"),
     ("completed", "Completed a service"),
 )
+"""Stages of the engagement funnel as ``(key, label)``, in order; `funnel_stages` drops the assessment without a risk tool."""
 
 
 def funnel_stages(programme) -> tuple[tuple[str, str], ...]:

@@ -28,6 +28,7 @@ EXPOSURES = {
     "engaged": ("engaged_by", "engaging with the team"),
     "referral_started": ("referral_started_by", "starting a referred service"),
 }
+"""Exposure key to ``(person-month panel column, plain-English label)``."""
 WARNING = ("People decide for themselves whether to engage or take up a service, and those who do are different "
            "from those who do not. These comparisons describe association, not effect: even the weighted estimate "
            "only allows for the differences that were measured.")

@@ -62,7 +62,9 @@ __all__ = ["FunnelPlotResult", "Overdispersion", "funnel_limits", "funnel_plot",
            "level_label", "POSITIONS"]
 
 DEFAULT_LEVELS = (0.95, 0.998)
+"""Default funnel coverages: 95% and 99.8% (about two and three standard errors)."""
 POSITIONS = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
+"""Where a unit can fall against the funnels, from highest to lowest."""
 
 
 def level_label(level: float) -> str:

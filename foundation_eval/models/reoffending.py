@@ -64,6 +64,7 @@ CONFOUNDING_WARNING = (
     "an association, not the effect of engagement. Adjust for measured confounders (for example with "
     "inverse-probability weights) and read the result as suggestive, not causal."
 )
+"""Plain-English caution carried by Cox results for self-selected exposures (engagement, referral)."""
 
 
 # ----------------------------------------------------------------------------------------------
