@@ -16,6 +16,7 @@ __all__ = ["Field", "TableSchema", "schema_dir", "load_schemas", "programme_sche
 TABLE_ORDER = (
     "districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences", "rmps", "exits",
 )
+"""Contract tables in dependency order: a table's foreign keys point only to tables before it."""
 
 
 def resource_dir(name: str) -> Path:
@@ -28,12 +29,53 @@ def resource_dir(name: str) -> Path:
 
 
 def schema_dir() -> Path:
-    """Folder holding the schema files."""
+    """Folder holding the schema files.
+
+    Returns
+    -------
+    Path
+        ``data_schemas/`` of the source tree, or its copy inside an installed wheel.
+
+    Examples
+    --------
+    >>> (schema_dir() / "people.schema.json").is_file()
+    True
+    """
     return resource_dir("data_schemas")
 
 
 @dataclass(frozen=True)
 class Field:
+    """One column of a contract table (a Frictionless Table Schema field).
+
+    Attributes
+    ----------
+    name : str
+        Column name.
+    type : str
+        ``string``, ``integer``, ``number``, ``boolean``, ``date`` or ``yearmonth``.
+    description : str
+        Text for the data dictionary.
+    required : bool
+        Whether every row must have a value.
+    unique : bool
+        Whether values must be unique.
+    enum : tuple of str, optional
+        Allowed values.
+    minimum, maximum : float, optional
+        Bounds of numeric values.
+    pattern : str, optional
+        Regular expression text values must match (e.g. for pseudonyms).
+    role : str, optional
+        ``"x-role"`` of the field: ``criterion``, ``risk_tool_item``, ``pathway`` (replaced per programme)
+        or ``extension`` (a programme's own column).
+
+    Examples
+    --------
+    >>> f = load_schemas()["people"].field("person_id")
+    >>> f.type, f.required
+    ('string', True)
+    """
     name: str
     type: str
     description: str
@@ -48,6 +90,27 @@ class Field:
 
 @dataclass(frozen=True)
 class TableSchema:
+    """One table of the data contract.
+
+    Attributes
+    ----------
+    name, title, description : str
+        Table name (file name of the table in an extract), title and description.
+    required_table : bool
+        Whether every extract must supply the table.
+    fields : tuple of Field
+        Columns in order.
+    primary_key : tuple of str
+        Columns that identify a row.
+    foreign_keys : tuple
+        ``(fields, referenced table, referenced fields)`` triples.
+
+    Examples
+    --------
+    >>> people = load_schemas()["people"]
+    >>> people.primary_key, "person_id" in people.field_names
+    (('person_id',), True)
+    """
     name: str
     title: str
     description: str
@@ -58,9 +121,26 @@ class TableSchema:
 
     @property
     def field_names(self) -> tuple[str, ...]:
+        """Column names in order."""
         return tuple(f.name for f in self.fields)
 
     def field(self, name: str) -> Field:
+        """The field called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Column name.
+
+        Returns
+        -------
+        Field
+
+        Raises
+        ------
+        KeyError
+            When the table has no such column.
+        """
         for f in self.fields:
             if f.name == name:
                 return f
@@ -103,7 +183,25 @@ def _parse(raw: dict) -> TableSchema:
 
 @lru_cache(maxsize=4)
 def load_schemas(folder: str | None = None) -> dict[str, TableSchema]:
-    """All table schemas, keyed by table name, in dependency order."""
+    """All table schemas, keyed by table name, in dependency order.
+
+    The shared contract before any programme adapts it (see `programme_schemas`). Cached.
+
+    Parameters
+    ----------
+    folder : str, optional
+        Folder of ``*.schema.json`` files; default `schema_dir`.
+
+    Returns
+    -------
+    dict of str to TableSchema
+        In `TABLE_ORDER`: a table's foreign keys point only to tables before it.
+
+    Examples
+    --------
+    >>> list(load_schemas())[:3]
+    ['districts', 'people', 'screening']
+    """
     base = Path(folder) if folder else schema_dir()
     out = {}
     for name in TABLE_ORDER:
@@ -121,6 +219,27 @@ def programme_schemas(programme) -> dict[str, TableSchema]:
       items; a programme without a risk tool keeps the shared fields (and cannot supply the table).
     - The field with ``"x-role": "pathway"`` (referrals) allows the programme's pathways.
     - Each ``[[columns]]`` entry of the programme file is appended to its table (schema extension).
+
+    Parameters
+    ----------
+    programme : Programme
+        As from `foundation_eval.config.load_programme`.
+
+    Returns
+    -------
+    dict of str to TableSchema
+
+    Raises
+    ------
+    ValueError
+        When a programme column repeats a column of the contract.
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> schemas = programme_schemas(load_programme("change-that-lasts"))
+    >>> schemas["referrals"].field("route").role
+    'extension'
     """
     base = load_schemas()
     out = {}
@@ -163,7 +282,25 @@ _TYPE_WORDS = {
 
 
 def data_dictionary(schemas: dict[str, TableSchema] | None = None) -> str:
-    """Markdown data dictionary for readers without Python (written to data_schemas/README.md)."""
+    """Markdown data dictionary for readers without Python (written to data_schemas/README.md).
+
+    Parameters
+    ----------
+    schemas : dict of str to TableSchema, optional
+        Schemas to describe, e.g. `programme_schemas` of one programme; default the shared contract.
+
+    Returns
+    -------
+    str
+        Markdown: how an extract is laid out, then one section per table with a row per column (type,
+        required, allowed values, description) and its keys.
+
+    Examples
+    --------
+    >>> text = data_dictionary()
+    >>> text.splitlines()[0]
+    '# Data dictionary'
+    """
     schemas = schemas or load_schemas()
     lines = [
         "# Data dictionary",
