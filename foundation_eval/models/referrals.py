@@ -146,6 +146,10 @@ class TakeUpModel:
         Number of clusters (districts).
     cov_type : str
         Covariance used (``"bias_reduced"``, Mancl and DeRouen 2001).
+    working_correlation : {"exchangeable", "independence"}
+        The working correlation the model converged under.
+    converged : bool
+        Always True: an unconverged model is never returned.
 
     Examples
     --------
