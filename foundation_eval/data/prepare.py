@@ -443,6 +443,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             failures.append(Failure(f"{mname} [tables.{name}.columns]", f.name,
                                     f"maps private column {c.column!r}, which must never be written (a date of birth "
                                     "reaches birth_ym only through derive = \"yearmonth\")", 0))
+            out[f.name] = pd.Series(None, index=frame.index, dtype=object)
             continue
         s = frame[c.column] if c.column else pd.Series(c.value, index=frame.index, dtype=object)
         show = c.column not in private_cols
@@ -451,6 +452,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             if c.recode or c.lookup or c.derive or c.value is not None:
                 failures.append(Failure(f"{mname} [tables.{name}.columns]", f.name, "an identifier column takes a "
                                         "source column only: it is pseudonymised, never recoded", 0))
+                out[f.name] = pd.Series(None, index=frame.index, dtype=object)
                 continue
             ids[f.name] = {letter: s}
             out[f.name] = s
@@ -471,7 +473,9 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             r = s.map(lambda v, t=table, k=c.field: None if v is None or v not in t else t[v].get(k))
             unknown = s.notna() & ~s.isin(list(table))
             if unknown.any():
-                failures.append(_unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown, show))
+                fail = _unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown, show)
+                if fail not in failures:  # one source column may fill several contract columns
+                    failures.append(fail)
             recodings.append(f"{name}.{f.name}: {int(s.notna().sum()):,} values looked up in {c.lookup} "
                              f"({c.field})")
             s = r
@@ -684,7 +688,7 @@ def _check_survivors(built: dict[str, _Built], prog: Programme, schemas, failure
             s = b.frame[f.name]
             hit = s.notna() & (s.isin(ids) | s.isin(pvt))
             if hit.any():
-                failures.append(Failure(f"{name}.csv", f.name, "a raw identifier or private value (a police number, "
+                failures.append(Failure(f"{name}.csv (from {b.src.label})", f.name, "a raw identifier or private value (a police number, "
                                         "name or date of birth) would be written: map this column to another source "
                                         "column", int(hit.sum()), _examples(b.src, hit)))
 
