@@ -34,7 +34,14 @@ import pandas as pd
 
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.data.load import MAX_EXAMPLES, Failure, ValidationError, load_dataset
-from foundation_eval.data.pseudonym import DEFAULT_KEY_ENV, HEX_DIGITS, Key, KeyProblem, Pseudonymiser, read_key
+from foundation_eval.data.pseudonym import (
+    DEFAULT_KEY_ENV,
+    HEX_DIGITS,
+    Key,
+    KeyProblem,
+    Pseudonymiser,
+    read_key,
+)
 from foundation_eval.schemas import TABLE_ORDER, Field, TableSchema, programme_schemas
 
 __all__ = ["PrepareError", "Prepared", "prepare", "mapping_template", "identifier_letter"]
