@@ -107,7 +107,7 @@ class Prepared:
             lines.append("pseudonymised (HMAC-SHA256, distinct identifiers): " + ", ".join(
                 f"{_KIND.get(k, k)} {n:,}" for k, n in self.pseudonyms.items()))
         if self.unmapped:
-            lines.append("source columns not written: " + "; ".join(self.unmapped))
+            lines.append("source columns not written: " + ", ".join(self.unmapped))
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -436,6 +436,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
         allowed = [allowed] if isinstance(allowed, str) else [str(a) for a in allowed]
         keep &= frame[col].isin(allowed)
     frame = frame[keep]
+    counted: list[tuple[str, pd.Series]] = []  # recodings applied: message and the rows they touched
     id_cols = {f.name: identifier_letter(f) for f in schema.fields if identifier_letter(f)}
     private_cols = set(private) | {specs[c].column for c in id_cols if specs[c] and specs[c].column}
     private_cols |= {c.column for c in specs.values() if c and c.derive and c.column}
@@ -472,8 +473,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             unknown = s.notna() & r.isna()
             if unknown.any():
                 failures.append(_unrecoded(src, c.column, f"recoding in [recode.{c.recode}]", s, unknown, show))
-            recodings.append(f"{name}.{f.name}: {int((s.notna() | r.notna()).sum()):,} values recoded with "
-                             f"{c.recode}")
+            how = "an inline recoding" if c.recode == f"{name}.{f.name}" else f"[recode.{c.recode}]"
+            counted.append((f"{name}.{f.name}: \0 values recoded with {how}", s.notna() | r.notna()))
             s = r
         if c.lookup:
             table = mp.lookups[c.lookup]
@@ -483,8 +484,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
                 fail = _unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown, show)
                 if fail not in failures:  # one source column may fill several contract columns
                     failures.append(fail)
-            recodings.append(f"{name}.{f.name}: {int(s.notna().sum()):,} values looked up in {c.lookup} "
-                             f"({c.field})")
+            counted.append((f"{name}.{f.name}: \0 values looked up in [lookup.{c.lookup}] ({c.field})",
+                            s.notna()))
             s = r
         kind = "yearmonth" if c.derive == "yearmonth" else f.type
         if kind in ("date", "yearmonth") and not (c.recode or c.lookup):
@@ -499,8 +500,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
                                         _examples(src, nodate, s if show else None)))
             s = parsed.dt.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m").astype(object).where(parsed.notna(), None)
             if c.derive:
-                recodings.append(f"{name}.{f.name}: derived from {c.column} (year and month kept; "
-                                 f"{c.column} not written)")
+                counted.append((f"{name}.{f.name}: derived from {c.column} (year and month kept; {c.column} not "
+                                "written)", s.notna()))
         elif kind == "boolean" and not (c.recode or c.lookup):
             unknown = s.notna() & ~s.isin(_TRUE | _FALSE)
             if unknown.any():
@@ -520,10 +521,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
         before = len(result)
         result = result[~result.astype(str).duplicated()]
         dropped += before - len(result)
-    used = {c.column for c in specs.values() if c and c.column} | set(where)
-    unmapped = sorted(set(src.frame.columns) - used)
-    account = TableAccount(read, dropped, len(result), src.label + (f" ({len(unmapped)} columns not written)"
-                                                                    if unmapped else ""))
+    recodings += [text.replace("\0", f"{int(mask.loc[result.index].sum()):,}") for text, mask in counted]
+    account = TableAccount(read, dropped, len(result), src.label)
     ids = {k: {letter: v.loc[result.index] for letter, v in d.items()} for k, d in ids.items()}
     return _Built(result, src, account, ids, private_cols)
 
@@ -630,7 +629,7 @@ def _unmapped(built: dict[str, _Built], mp: _Mapping) -> list[str]:
         used = {v if isinstance(v, str) else v.get("column") for v in spec.get("columns", {}).values()}
         cols = [c for c in b.src.frame.columns if c not in used and c not in spec.get("where", {})]
         if cols:
-            out.append(f"{b.src.label}: {len(cols)} column{'s' if len(cols) != 1 else ''}")
+            out.append(f"{b.src.label} ({len(cols)} column{'s' if len(cols) != 1 else ''})")
     return out
 
 
