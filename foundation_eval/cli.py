@@ -114,6 +114,9 @@ def _prepare(args) -> int:
     if args.template:
         text = mapping_template(args.programme or DEFAULT_PROGRAMME)
         if args.out:
+            if Path(args.out).exists():
+                print(f"foundation-eval: {args.out} exists; a mapping file is never overwritten", file=sys.stderr)
+                return 2
             Path(args.out).write_text(text, encoding="utf-8")
             print(f"wrote a mapping template to {args.out}")
         else:

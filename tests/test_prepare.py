@@ -347,8 +347,8 @@ def copy(raw, tmp_path):
     return dest
 
 
-def _refused(root: Path, **kw) -> PrepareError:
-    out = root / "extract"
+def _refused(root: Path, out: Path | None = None, **kw) -> PrepareError:
+    out = out or root / "extract"
     with pytest.raises(PrepareError) as exc:
         prepare(root / "mapping.toml", root / "exports", out, **kw)
     assert not out.exists()
@@ -418,20 +418,34 @@ def test_refuses_a_missing_or_too_short_key(copy, monkeypatch, tmp_path):
 
 
 def test_refuses_a_raw_identifier_or_private_value_that_would_be_written(copy, key_env):
+    # the person number, copied into another column of the export, mapped to a written column
+    nominals = pd.read_csv(copy / "exports" / "nominals.csv", dtype=str, keep_default_na=False)
+    nominals.assign(Alias=nominals.PersonNo).to_csv(copy / "exports" / "nominals.csv", index=False)
     _edit_mapping(copy, 'home_district_id = { column = "District", recode = "district" }',
-                  'home_district_id = "PersonNo"')
-    _edit_mapping(copy, 'service = "Service"', 'service = "Police no"')
+                  'home_district_id = "Alias"')
+    _edit_mapping(copy, 'district_name = "District"', 'district_name = { value = "Loxley" }')  # a surname
     err = _refused(copy)
     rules = {(f.file, f.column): f for f in err.failures}
     assert set(rules) == {("people.csv (from nominals.csv)", "home_district_id"),
-                          ("referrals.csv (from partner.xlsx, sheet Referrals)", "service")}
+                          ("districts.csv (from partner.xlsx, sheet Districts)", "district_name")}
     f = rules["people.csv (from nominals.csv)", "home_district_id"]
     assert f.rule.startswith("a raw identifier or private value (a police number, name or date of birth) would be "
                              "written")
-    nominals = pd.read_csv(copy / "exports" / "nominals.csv", dtype=str)
     assert f.count == nominals.PersonNo.nunique()  # every person, the repeated address rows dropped
     assert f.examples[:2] == ("line 2", "line 4")  # line 3 repeats line 2 (another address)
-    assert "44/" not in err.report()
+    assert rules["districts.csv (from partner.xlsx, sheet Districts)", "district_name"].count == 14
+    assert "44/" not in err.report() and "Loxley" not in err.report()
+
+
+def test_refuses_the_source_of_an_identifier_mapped_to_another_column(copy, key_env):
+    _edit_mapping(copy, 'chi_days = { column = "HOCode", lookup = "ho_offence", field = "chi_days" }',
+                  'chi_days = "CrimeRef"')
+    _edit_mapping(copy, 'service = "Service"', 'service = "Police no"')
+    err = _refused(copy)
+    assert [(f.file, f.column) for f in err.failures] == [("mapping.toml [tables.referrals.columns]", "service"),
+                                                          ("mapping.toml [tables.offences.columns]", "chi_days")]
+    assert err.failures[1].rule.startswith("maps 'CrimeRef', the source of an identifier: the raw identifier would "
+                                           "be written")
 
 
 def test_refuses_a_private_column_mapped_to_the_contract(copy, key_env):
@@ -470,9 +484,11 @@ def test_an_extract_that_breaks_the_contract_is_not_moved_into_place(copy, key_e
     # eligible taken from one criterion: prepare writes it, validate refuses it, nothing stays
     _edit_mapping(copy, 'eligible = { column = "Eligible", recode = "yes_no" }',
                   'eligible = { column = "Intimate partner", recode = "yes_no" }')
-    err = _refused(copy)
+    err = _refused(copy, out=copy / "extracts" / "2024" / "12")
     assert any(f.file == "screening.csv" and f.column == "eligible" and "breaks the data contract" in f.rule
                for f in err.failures)
+    assert "eligible must be true exactly when all criteria are true" in err.report()
+    assert not (copy / "extracts").exists()  # folders made for the destination are removed too
 
 
 def test_an_existing_extract_is_kept_unless_replaced(prepared, raw, tmp_path, key_env):
@@ -571,3 +587,4 @@ def test_cli_prepare_prints_the_account_and_never_the_key(raw, tmp_path, capsys)
     assert "nothing was written" in capsys.readouterr().err
     assert main(["prepare", "--template", "--out", str(tmp_path / "t.toml")]) == 0
     assert tomllib.loads((tmp_path / "t.toml").read_text())["programme"] == "hiow"
+    assert main(["prepare", "--template", "--out", str(tmp_path / "t.toml")]) == 2  # a filled-in mapping is kept

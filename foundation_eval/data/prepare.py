@@ -438,7 +438,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
     frame = frame[keep]
     counted: list[tuple[str, pd.Series]] = []  # recodings applied: message and the rows they touched
     id_cols = {f.name: identifier_letter(f) for f in schema.fields if identifier_letter(f)}
-    private_cols = set(private) | {specs[c].column for c in id_cols if specs[c] and specs[c].column}
+    id_sources = {specs[c].column for c in id_cols if specs[c] and specs[c].column}
+    private_cols = set(private) | id_sources
     private_cols |= {c.column for c in specs.values() if c and c.derive and c.column}
     out: dict[str, pd.Series] = {}
     ids: dict[str, dict[str, pd.Series]] = {}
@@ -451,6 +452,12 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             failures.append(Failure(f"{mname} [tables.{name}.columns]", f.name,
                                     f"maps private column {c.column!r}, which must never be written (a date of birth "
                                     "reaches birth_ym only through derive = \"yearmonth\")", 0))
+            out[f.name] = pd.Series(None, index=frame.index, dtype=object)
+            continue
+        if c.column in id_sources and f.name not in id_cols:
+            failures.append(Failure(f"{mname} [tables.{name}.columns]", f.name,
+                                    f"maps {c.column!r}, the source of an identifier: the raw identifier would be "
+                                    "written (identifiers reach the extract only as pseudonyms)", 0))
             out[f.name] = pd.Series(None, index=frame.index, dtype=object)
             continue
         s = frame[c.column] if c.column else pd.Series(c.value, index=frame.index, dtype=object)
@@ -478,7 +485,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             s = r
         if c.lookup:
             table = mp.lookups[c.lookup]
-            r = s.map(lambda v, t=table, k=c.field: None if v is None or v not in t else t[v].get(k))
+            r = s.map({code: row.get(c.field) for code, row in table.items()})
             unknown = s.notna() & ~s.isin(list(table))
             if unknown.any():
                 fail = _unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown, show)
@@ -507,7 +514,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             if unknown.any():
                 failures.append(_unrecoded(src, c.column, "recoding to true/false (add recode = \"yes_no\")", s,
                                            unknown, show))
-            s = s.map(lambda v: None if v is None else ("true" if v in _TRUE else "false" if v in _FALSE else v))
+            s = s.mask(s.isin(_TRUE), "true").mask(s.isin(_FALSE), "false")
         elif f.enum is not None and not (c.recode or c.lookup):
             unknown = s.notna() & ~s.isin(f.enum)
             if unknown.any():
@@ -701,6 +708,7 @@ def _check_survivors(built: dict[str, _Built], prog: Programme, schemas, failure
 
 def _write(built: dict[str, _Built], out: Path, prog: Programme, replace: bool, account: Prepared) -> Prepared:
     """Write into a temporary folder beside ``out``, validate, and move into place only when valid."""
+    made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.preparing-", dir=out.parent))
     try:
@@ -722,6 +730,9 @@ def _write(built: dict[str, _Built], out: Path, prog: Programme, replace: bool, 
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for p in made:  # folders made for the destination go too: a refused run leaves nothing
+            if p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
         raise
     return Prepared(out=out, programme=account.programme, tables=account.tables, recodings=account.recodings,
                     pseudonyms=account.pseudonyms, unmapped=account.unmapped, warnings=tuple(ds.warnings))
