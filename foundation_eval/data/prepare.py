@@ -293,6 +293,8 @@ def _read_source(raw_dir: Path, table: str, spec: dict, failures, workbooks: dic
         except Exception as exc:  # noqa: BLE001 - any reader error is a file problem to report
             failures.append(Failure(src, "", f"not a readable Excel workbook: {exc}", 0))
             return None
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # some exporters write a wrong sheet size; read every row that is there
         rows = [[_cell(v) for v in r] for r in ws.iter_rows(min_row=header, values_only=True)]
         if not rows:
             failures.append(Failure(label, "", f"sheet has no header on row {header}", 0))
@@ -495,7 +497,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
                             s.notna()))
             s = r
         kind = "yearmonth" if c.derive == "yearmonth" else f.type
-        if kind in ("date", "yearmonth") and not (c.recode or c.lookup):
+        if kind in ("date", "yearmonth"):  # also after a recoding or lookup, which may give dates
             formats = c.formats if c.formats is not None else (
                 mp.date_formats if kind == "date" or c.derive else ("%Y-%m", *mp.month_formats, *mp.date_formats))
             parsed = _parse_dates(s, formats)
