@@ -76,7 +76,7 @@ def _identities(tables) -> dict[str, dict[str, str]]:
         "offence": _numbers(t["offences"].offence_id, lambda c, k: f"44{19 + k % 6}{c:07d}", 3),
         "contact": _numbers(t["contacts"].contact_id, lambda c, k: str(5_000_000 + c), 4),
         "assessment": _numbers(t["ppit_assessments"].assessment_id, lambda c, k: f"PPIT-{c:06d}", 5),
-        "assessor": _numbers(t["ppit_assessments"].assessor_id, lambda c, k: f"PC{c % 9000 + 1000}", 6),
+        "assessor": _numbers(t["ppit_assessments"].assessor_id, lambda c, k: f"PC{c:06d}", 6),
         "referral": _numbers(t["referrals"].referral_id, lambda c, k: f"REF/{c:06d}", 7),
         "rmp": _numbers(t["rmps"].rmp_id, lambda c, k: f"RMP-{c:06d}", 8),
     }
@@ -502,6 +502,26 @@ def test_an_existing_extract_is_kept_unless_replaced(prepared, raw, tmp_path, ke
     prepare(root / "mapping.toml", root / "exports", out, replace=True)
     assert not (out / "keep.txt").exists() and (out / "people.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["extract"]  # no temporary folder left behind
+
+
+def test_inline_lookup_and_a_cp1252_export_give_the_same_extract(copy, prepared, key_env):
+    crimes = copy / "exports" / "crimes.csv"
+    text = crimes.read_text(encoding="utf-8").replace("free text", "free text costing \u00a35")
+    crimes.write_bytes(text.encode("cp1252"))
+    ho = pd.read_csv(HERE / "ho_offence_codes.csv", dtype=str)
+    rows = "\n".join(f'"{r.ho_code}" = {{ offence_type = "{r.offence_type}", chi_days = {r.chi_days} }}'
+                     for r in ho.itertuples())
+    _edit_mapping(copy, 'file = "ho_offence_codes.csv"\nkey = "ho_code"\n', "")
+    _edit_mapping(copy, "[lookup.ho_offence]\n", f"[lookup.ho_offence.values]\n{rows}\n")
+    err = _refused(copy)
+    (f,) = err.failures
+    assert f.file == "crimes.csv" and f.rule.startswith("not utf-8-sig text (byte 0xa3 on line 2): set encoding = "
+                                                         '"cp1252"')
+    _edit_mapping(copy, 'source = "crimes.csv"\n', 'source = "crimes.csv"\nencoding = "cp1252"\n')
+    prepare(copy / "mapping.toml", copy / "exports", copy / "extract")
+    out, _ = prepared
+    for p in sorted(out.iterdir()):  # same exports, same key: the same files, byte for byte
+        assert (copy / "extract" / p.name).read_bytes() == p.read_bytes(), p.name
 
 
 # ------------------------------------------------------------------------------------------ pseudonyms and key
