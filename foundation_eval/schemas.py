@@ -310,8 +310,10 @@ def data_dictionary(schemas: dict[str, TableSchema] | None = None) -> str:
         "An extract is a folder with one file per table, named after the table (`people.csv`, `people.parquet` "
         "or `people.xlsx`). Column names are exactly as below; dates are ISO 8601 (`2021-03-15`), year-months "
         "`2021-03`, true/false as `true`/`false`; an empty cell means missing. Identifiers are opaque "
-        "pseudonyms: never names, police system numbers or dates of birth. Check an extract with "
-        "`foundation-eval validate FOLDER`.",
+        "pseudonyms, a letter and hexadecimal digits (8 as the synthetic force writes them, e.g. `P3F9A21C0`; 16 as "
+        "`foundation-eval prepare` writes them with the force's key): never names, police system numbers or dates "
+        "of birth. Check an extract with `foundation-eval validate FOLDER`; build one from a force's own exports "
+        "with `foundation-eval prepare` ([below](#from-a-forces-exports-to-an-extract)).",
         "",
         "The schema files are [Frictionless Table Schema](https://specs.frictionlessdata.io/table-schema/) "
         "JSON, readable by any language.",
@@ -336,7 +338,7 @@ def data_dictionary(schemas: dict[str, TableSchema] | None = None) -> str:
             if f.maximum is not None:
                 allowed.append(f"<= {f.maximum}")
             if f.pattern:
-                allowed.append(f"pattern `{f.pattern}`")
+                allowed.append(f"pattern `{f.pattern}`".replace("|", "\\|"))  # a bare | would split the table cell
             if f.unique:
                 allowed.append("unique")
             lines.append(
@@ -359,11 +361,48 @@ def data_dictionary(schemas: dict[str, TableSchema] | None = None) -> str:
         "- Referral stages are in order (referred <= accepted <= started <= completed); a referral cannot be "
         "both completed and dropped; started needs accepted; `service` and its `pathway` match the programme.",
         "- `offence_type` is one of the programme's offence types; a DA offence names a victim.",
+        "- Keys are unique: a key (above) repeated in its table is refused. This is also how a pseudonym collision "
+        "(two people, offences... given one pseudonym) shows in an extract; `validate` cannot see a collision of "
+        "identifiers that are not keys (victims, assessors), which `prepare` checks before writing.",
         "",
         "Each programme file adapts this contract: its eligibility criteria replace the `crit_*` columns, its "
         "risk-tool items replace `ppit_01`...`ppit_10`, its pathways are the allowed `pathway` values, and its "
         "`[[columns]]` entries add programme-specific columns. `foundation-eval dictionary --programme ID` prints "
         "the contract as one programme uses it.",
+        "",
+        "## From a force's exports to an extract",
+        "",
+        "No records system exports this contract directly. `foundation-eval prepare` turns a force's own exports "
+        "(CSV files, or Excel workbooks with a sheet per table) into a validated extract:",
+        "",
+        "1. `foundation-eval prepare --template --out mapping.toml` writes a commented mapping file listing every "
+        "table and column above with its type and allowed values. The analyst fills in, once per force, the source "
+        "file (and sheet) of each table, the source column of each contract column, the accepted date formats "
+        "(e.g. `%d/%m/%Y`, `excel` for Excel serial day numbers), recodings (`Y`/`N`, sex and ethnicity codes, "
+        "district names to codes), lookups (a Home Office offence code to `offence_type` and `chi_days`) and "
+        "`birth_ym` derived from the date of birth. Columns not mapped (names, addresses, dates of birth, free "
+        "text) are never written.",
+        "2. `foundation-eval prepare --mapping mapping.toml --source EXPORTS --out EXTRACT` reads the exports, "
+        "recodes and pseudonymises them, writes the tables into a temporary folder beside `EXTRACT`, validates them "
+        "against this contract and moves them into place only when they are valid. Every problem (a required "
+        "column with no mapping, a value with no recoding, a date in no accepted format, a missing or short key, a "
+        "raw identifier that would reach the extract, a pseudonym collision) is reported at once with the file, "
+        "column and example row numbers, never an identifier; then nothing is written. On success it prints the "
+        "rows read, dropped and written per table and the recodings applied.",
+        "",
+        "**Pseudonyms and the key.** Every identifier column is replaced by the column's letter and the first 16 "
+        "hexadecimal digits of HMAC-SHA256(key, letter, identifier). The key is a secret of at least 32 bytes "
+        "(`foundation-eval prepare --new-key FILE` makes one) held by the force, e.g. by its data protection "
+        "officer or the information asset owner of the records system: it stays inside the force, is read from a "
+        "file or an environment variable, and is never written to the extract, the mapping or any log. Evaluators "
+        "receive the extract, never the key. The same key gives the same pseudonyms every month, so people link "
+        "across monthly extracts; a new key breaks that link (use one only if the old key may have leaked). A plain "
+        "hash would not do: anyone could hash every possible police number and reverse it.",
+        "",
+        "**Collisions.** n distinct identifiers given 16 hex digits collide by chance in about "
+        "n^2 / (2 x 16^16) pairs: about 1 in 10 million at 2 million people (8 digits would give about 465 pairs, "
+        "silently merging histories). `prepare` refuses any collision among the identifiers it pseudonymises; "
+        "`validate` refuses repeated keys.",
         "",
     ]
     return "\n".join(lines)
