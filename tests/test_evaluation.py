@@ -16,7 +16,7 @@ from foundation_eval.evaluation.designs import Costs, Evaluation, imputation_did
 from foundation_eval.frames.panel import district_month_panel, district_period_panel
 from foundation_eval.reporting.render import notebook_dir
 
-ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,9}\b")  # synthetic pseudonyms of people, victims, offences, ...
+ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,16}\b")  # synthetic pseudonyms of people, victims, offences, ...
 NOTEBOOK = notebook_dir() / "pilot_vs_rollout.ipynb"
 
 

@@ -18,7 +18,7 @@ from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.overview_report import COMMISSIONING_OUTCOMES, MEASURES, OverviewReport
 from foundation_eval.stats import wilson_interval
 
-ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
 SMALL_COUNT = re.compile(r"(?<![\d.,+\-])[1-9] (?:people|person|listed|records|offences|plans|men|women|victims)\b")
 
 

@@ -31,7 +31,7 @@ from foundation_eval.reporting.ppit_report import PpitValidityReport
 from foundation_eval.reporting.ppit_tables import safe_bands, withheld_rows
 from foundation_eval.reporting.ppit_text import BENCHMARKS
 
-ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "ppit_validity.ipynb"
 ITEMS = [f"ppit_{i:02d}" for i in range(1, 11)]
 SMALL_COUNT = re.compile(r"(?<![\d.,-])[1-9] (people|person|listed people|were|of them|pairs)\b")

@@ -19,7 +19,7 @@ from foundation_eval.reporting.quality_report import (
 )
 from foundation_eval.stats import wilson_interval
 
-ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
 SMALL_COUNT = re.compile(r"(?<![\d.,+\-])[1-9] (?:people|person|listed|records|offences|plans|men|women|victims)\b")
 
 
