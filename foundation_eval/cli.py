@@ -1,4 +1,4 @@
-"""Command line: ``foundation-eval synth | validate | render | dictionary``.
+"""Command line: ``foundation-eval synth | validate | prepare | render | dictionary``.
 
 Exit codes: 0 success, 1 a report failed to render, 2 invalid input or usage.
 """
@@ -33,6 +33,21 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check an extract folder against the data contract")
     v.add_argument("folder", help="folder with one file per table")
     v.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
+
+    pr = sub.add_parser("prepare", help="turn a force's own exports into a pseudonymised, validated extract")
+    pr.add_argument("--mapping", help="mapping file (TOML) from the exports to the data contract")
+    pr.add_argument("--source", help="folder holding the exports named in the mapping")
+    pr.add_argument("--out", help="extract folder to write (with --template: the mapping file to write)")
+    pr.add_argument("--programme", default=None, help=f"programme id or TOML file (default: the mapping's, else "
+                    f"{DEFAULT_PROGRAMME}; shipped: {progs})")
+    pr.add_argument("--key-file", default=None, help="file holding the pseudonymisation key (default: as the mapping "
+                    "says, else the environment variable FOUNDATION_EVAL_KEY)")
+    pr.add_argument("--key-env", default=None, help="environment variable holding the key")
+    pr.add_argument("--replace", action="store_true", help="replace an existing extract folder")
+    pr.add_argument("--template", action="store_true", help="write a commented mapping file for the programme to "
+                    "fill in (to --out, or standard output)")
+    pr.add_argument("--new-key", metavar="FILE", default=None, help="write a new random key to FILE (readable by "
+                    "you only) and stop; the key is not shown")
 
     r = sub.add_parser("render", help="render the reports (the synthetic force when no --data is given)")
     r.add_argument("--data", default=None, help="extract folder (default: generate the synthetic force)")
@@ -79,6 +94,49 @@ def _validate(args) -> int:
     return 0
 
 
+def _prepare(args) -> int:
+    from foundation_eval.data.prepare import PrepareError, mapping_template, prepare
+
+    if args.new_key:
+        import os
+
+        from foundation_eval.data.pseudonym import new_key
+
+        path = Path(args.new_key)
+        if path.exists():
+            print(f"foundation-eval: {path} exists; a key is never overwritten", file=sys.stderr)
+            return 2
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_key() + "\n")
+        print(f"wrote a new key to {path}; keep it with the force (not with the extract) and use it every month")
+        return 0
+    if args.template:
+        text = mapping_template(args.programme or DEFAULT_PROGRAMME)
+        if args.out:
+            if Path(args.out).exists():
+                print(f"foundation-eval: {args.out} exists; a mapping file is never overwritten", file=sys.stderr)
+                return 2
+            Path(args.out).write_text(text, encoding="utf-8")
+            print(f"wrote a mapping template to {args.out}")
+        else:
+            print(text, end="")
+        return 0
+    missing = [o for o, v in (("--mapping", args.mapping), ("--source", args.source), ("--out", args.out)) if not v]
+    if missing:
+        print(f"foundation-eval prepare: {', '.join(missing)} required (or --template, --new-key)", file=sys.stderr)
+        return 2
+    try:
+        done = prepare(args.mapping, args.source, args.out, args.programme, key_file=args.key_file,
+                       key_env=args.key_env, replace=args.replace)
+    except PrepareError as exc:
+        print(exc.report(), file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
+    print(done.summary())
+    return 0
+
+
 def _render(args) -> int:
     from foundation_eval.data.load import ValidationError
     from foundation_eval.reporting.render import render
@@ -122,7 +180,8 @@ def _dictionary(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    handlers = {"synth": _synth, "validate": _validate, "render": _render, "dictionary": _dictionary}
+    handlers = {"synth": _synth, "validate": _validate, "prepare": _prepare, "render": _render,
+                "dictionary": _dictionary}
     try:
         return handlers[args.command](args)
     except (ConfigError, KeyError, FileNotFoundError) as exc:

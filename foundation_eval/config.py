@@ -19,8 +19,10 @@ __all__ = ["District", "PpitItem", "OffenceType", "Service", "ExtraColumn", "Cos
 PROGRAMME_DIR = Path(__file__).parent / "programmes"
 # The one place that names the programme used when none is given (CLI, notebooks, ``generate``...).
 DEFAULT_PROGRAMME = "hiow"
+"""Id of the programme used when none is given (CLI, notebooks, the generator)."""
 # Screening column of the age criterion; a programme has it exactly when it sets ``age_min``/``age_max``.
 AGE_CRITERION = "crit_age"
+"""Screening column of the age criterion; a programme has it exactly when it sets an age band."""
 # Tables a programme may extend with its own columns (``[[columns]]`` in the programme file).
 EXTENSIBLE_TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences",
                      "rmps", "exits")
@@ -40,6 +42,30 @@ def _month(value: str, where: str) -> pd.Period:
 
 @dataclass(frozen=True)
 class District:
+    """One district of a programme (``[[districts]]`` in the programme file).
+
+    Attributes
+    ----------
+    id : str
+        Short code, 2-6 capitals (e.g. ``"SOU"``); the ``district_id`` of every table.
+    name : str
+        Name used in reports.
+    relative_size : float
+        Relative number of eligible people (used by the synthetic generator).
+    go_live : pandas Period
+        Month the programme went live in the district (the staggered designs' first treated period).
+    pilot : bool
+        Whether the district was a pilot site.
+    practitioner_from : pandas Period
+        Month from which practitioners joined the district's team.
+
+    Examples
+    --------
+    >>> prog = load_programme("hiow")
+    >>> d = prog.districts[0]
+    >>> isinstance(d, District), len(d.id) <= 6, d.go_live.freqstr
+    (True, True, 'M')
+    """
     id: str
     name: str
     relative_size: float
@@ -50,6 +76,25 @@ class District:
 
 @dataclass(frozen=True)
 class PpitItem:
+    """One item of the risk tool (``[ppit].items``).
+
+    Attributes
+    ----------
+    id : str
+        Column of ``ppit_assessments`` holding the item's score (e.g. ``"ppit_01"``).
+    label : str
+        Wording used in reports.
+    domain : {"offending", "offender"}
+        What the item describes.
+    time : {"recent", "historic"}
+        Whether the item concerns recent or historic behaviour.
+
+    Examples
+    --------
+    >>> item = load_programme("hiow").ppit_items[0]
+    >>> item.id, item.domain in ("offending", "offender")
+    ('ppit_01', True)
+    """
     id: str
     label: str
     domain: str  # "offending" or "offender"
@@ -58,6 +103,27 @@ class PpitItem:
 
 @dataclass(frozen=True)
 class OffenceType:
+    """One offence type of the programme (``[[offence_types]]``).
+
+    Attributes
+    ----------
+    id : str
+        Value of ``offences.offence_type``.
+    label : str
+        Wording used in reports.
+    da_possible : bool
+        Whether an offence of this type can be domestic abuse.
+    chi_days : float
+        Harm weight in days (a crime harm index: the starting-point sentence in days).
+    severity : int
+        Ordinal severity used to rank offences.
+
+    Examples
+    --------
+    >>> types = load_programme("hiow").offence_types
+    >>> all(t.chi_days >= 0 for t in types)
+    True
+    """
     id: str
     label: str
     da_possible: bool
@@ -67,6 +133,23 @@ class OffenceType:
 
 @dataclass(frozen=True)
 class Service:
+    """One service people can be referred to (``[services].list``).
+
+    Attributes
+    ----------
+    id : str
+        Value of ``referrals.service``.
+    label : str
+        Wording used in reports.
+    pathway : str
+        Pathway the service belongs to (one of the programme's ``pathways``).
+
+    Examples
+    --------
+    >>> prog = load_programme("hiow")
+    >>> all(s.pathway in prog.pathways for s in prog.services)
+    True
+    """
     id: str
     label: str
     pathway: str
@@ -76,8 +159,28 @@ class Service:
 class ExtraColumn:
     """A programme-specific column added to one table of the data contract (``[[columns]]``).
 
-    ``values`` lists the allowed values (text columns); ``synthetic_weights`` (same length) is used only
-    by the synthetic generator to draw them.
+    Attributes
+    ----------
+    table : str
+        Contract table the column belongs to.
+    name : str
+        Column name (snake case).
+    type : str
+        ``string``, ``integer``, ``number``, ``boolean``, ``date`` or ``yearmonth``.
+    description : str
+        Text for the data dictionary.
+    required : bool
+        Whether every row must have a value.
+    values : tuple of str, optional
+        Allowed values (text columns); ``validate`` rejects any other.
+    synthetic_weights : tuple of float, optional
+        Same length as ``values``; used only by the synthetic generator to draw them.
+
+    Examples
+    --------
+    >>> col = load_programme("change-that-lasts").columns_for("referrals")[0]
+    >>> col.name, col.table
+    ('route', 'referrals')
     """
 
     table: str
@@ -91,7 +194,20 @@ class ExtraColumn:
 
 @dataclass(frozen=True)
 class Cost:
-    """Spending in one period (e.g. a financial year), in the programme's currency."""
+    """Spending in one period (e.g. a financial year), in the programme's currency.
+
+    Attributes
+    ----------
+    period : str
+        Label of the period (e.g. ``"2021/22"``).
+    amount : float
+        Amount spent.
+
+    Examples
+    --------
+    >>> Cost("2021/22", 250000.0).amount
+    250000.0
+    """
 
     period: str
     amount: float
@@ -99,7 +215,56 @@ class Cost:
 
 @dataclass(frozen=True)
 class Programme:
-    """A programme read from its TOML file. Immutable; build a new one to change it."""
+    """A programme read from its TOML file. Immutable; build a new one to change it.
+
+    Attributes
+    ----------
+    id, name, force, description : str
+        Identity: ``force`` is how reports name the whole area.
+    illustrative : bool
+        Whether reports are marked as demonstration data.
+    study_start, study_end : pandas Period
+        First and last month of the study.
+    extract_date : pandas Timestamp
+        Latest date allowed in an extract.
+    lockdown_months : tuple of Period
+        COVID-19 lockdown months (some designs can leave them out).
+    criteria : tuple of (column, label)
+        Eligibility criteria in screening order; each is a true/false column of ``screening``.
+    age_min, age_max : int or None
+        Age band of eligibility, or None for none.
+    disclosure_threshold : int
+        Smallest count that may be published.
+    windows_months : tuple of int
+        Fixed outcome windows (months).
+    engagement_window_days : int
+        Days after listing within which a first contact counts as engagement.
+    ppit_name, ppit_reference, ppit_scale, ppit_scale_labels, ppit_threshold, ppit_items
+        The risk tool (empty when the programme has none).
+    districts : tuple of District
+    offence_types : tuple of OffenceType
+    services : tuple of Service
+    pathways : tuple of str
+    synthetic : dict
+        Overrides of the synthetic generator's parameters.
+    source : str
+        Path of the TOML file read.
+    behaviour_change : tuple of str
+        Ids of the behaviour-change services.
+    columns : tuple of ExtraColumn
+        Programme-specific columns.
+    costs : tuple of Cost
+    currency : str
+    partners : tuple of str
+
+    Examples
+    --------
+    >>> prog = load_programme("hiow")
+    >>> prog.id, prog.has_risk_tool, prog.has_age_criterion
+    ('hiow', True, True)
+    >>> prog.district(prog.districts[0].name).id == prog.districts[0].id
+    True
+    """
 
     id: str
     name: str
@@ -147,22 +312,50 @@ class Programme:
 
     @property
     def total_cost(self) -> float | None:
+        """Sum of ``costs`` (None when the programme states no costs)."""
         return float(sum(c.amount for c in self.costs)) if self.costs else None
 
     def columns_for(self, table: str) -> tuple[ExtraColumn, ...]:
-        """The programme's extra columns of one table."""
+        """The programme's extra columns of one table.
+
+        Parameters
+        ----------
+        table : str
+            Contract table name (e.g. ``"referrals"``).
+
+        Returns
+        -------
+        tuple of ExtraColumn
+        """
         return tuple(c for c in self.columns if c.table == table)
 
     @property
     def months(self) -> pd.PeriodIndex:
+        """Every month of the study, ``study_start`` to ``study_end``."""
         return pd.period_range(self.study_start, self.study_end, freq="M")
 
     @property
     def district_ids(self) -> tuple[str, ...]:
+        """District ids in file order."""
         return tuple(d.id for d in self.districts)
 
     def district(self, key: str) -> District:
-        """Look a district up by id or by name (case-insensitive)."""
+        """Look a district up by id or by name (case-insensitive).
+
+        Parameters
+        ----------
+        key : str
+            District id or name.
+
+        Returns
+        -------
+        District
+
+        Raises
+        ------
+        KeyError
+            Naming the known ids when no district matches.
+        """
         k = str(key).strip().lower()
         for d in self.districts:
             if d.id.lower() == k or d.name.lower() == k:
@@ -171,13 +364,23 @@ class Programme:
 
     @property
     def ppit_item_ids(self) -> tuple[str, ...]:
+        """Risk-tool item ids in file order."""
         return tuple(i.id for i in self.ppit_items)
 
     @property
     def ppit_max(self) -> int:
+        """Highest possible risk-tool total (0 without a risk tool)."""
         return max(self.ppit_scale) * len(self.ppit_items) if self.ppit_items else 0
 
     def districts_frame(self) -> pd.DataFrame:
+        """The districts as a table, one row per district in file order.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``district_id``, ``district_name``, ``relative_size``, ``go_live``, ``pilot`` and
+            ``practitioner_from``.
+        """
         return pd.DataFrame(
             {
                 "district_id": [d.id for d in self.districts],
@@ -191,12 +394,48 @@ class Programme:
 
 
 def list_programmes() -> list[str]:
-    """Ids of the programmes shipped with the package."""
+    """Ids of the programmes shipped with the package.
+
+    Returns
+    -------
+    list of str
+        Sorted file names (without ``.toml``) of ``foundation_eval/programmes/``.
+
+    Examples
+    --------
+    >>> "hiow" in list_programmes() and "change-that-lasts" in list_programmes()
+    True
+    """
     return sorted(p.stem for p in PROGRAMME_DIR.glob("*.toml"))
 
 
 def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
-    """Read a programme by shipped id (see :func:`list_programmes`) or from a TOML file path."""
+    """Read a programme by shipped id (see `list_programmes`) or from a TOML file path.
+
+    The file is checked as it is read; an inconsistent one raises ``ConfigError`` naming the key at fault
+    (an age band without its criterion column, a service whose pathway does not exist, synthetic weights
+    that do not match the values...).
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A shipped id (``"hiow"``, ``"change-that-lasts"``) or the path of a ``.toml`` file.
+
+    Returns
+    -------
+    Programme
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing or inconsistent.
+
+    Examples
+    --------
+    >>> prog = load_programme("change-that-lasts")
+    >>> prog.has_risk_tool, prog.has_age_criterion
+    (False, False)
+    """
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = PROGRAMME_DIR / f"{name_or_path}.toml"

@@ -15,11 +15,24 @@ import pandas as pd  # noqa: E402
 __all__ = ["PALETTE", "GREY", "style", "new_axes", "list_size_plot", "funnel_plot", "ppit_histogram"]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
+"""Okabe & Ito (2008) colours, safe for the common colour-vision deficiencies, in the order used."""
 GREY = "#767676"
+"""Neutral grey for reference lines and annotations (4.5:1 contrast on white)."""
 
 
 def style() -> None:
-    """Apply the house style to matplotlib."""
+    """Apply the house style to matplotlib.
+
+    Okabe-Ito colour cycle (`PALETTE`), no top or right spines, a light grid, bold 11-point titles and no
+    legend frame. Every ``.plot()`` of the library calls it through `new_axes`.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> style()
+    >>> plt.rcParams["axes.spines.top"]
+    False
+    """
     plt.rcParams.update({
         "figure.figsize": (7.5, 3.6),
         "figure.dpi": 100,
@@ -38,6 +51,27 @@ def style() -> None:
 
 
 def new_axes(ax=None, figsize=None):
+    """The axes to draw on, in the house style: ``ax`` itself, or a new figure's axes.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        Axes supplied by the caller (e.g. one panel of a grid); drawn on as they are.
+    figsize : (float, float), optional
+        Size of a new figure in inches; default the house style's 7.5 x 3.6.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = new_axes(figsize=(4, 3))
+    >>> ax.figure.get_size_inches().tolist()
+    [4.0, 3.0]
+    >>> new_axes(ax) is ax
+    True
+    """
     style()
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
@@ -46,7 +80,36 @@ def new_axes(ax=None, figsize=None):
 
 def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title: str = "", ax=None,
                    eligible_label: str = "Met all the criteria"):
-    """Monthly eligible and listed counts (suppressed months left as gaps)."""
+    """Monthly eligible and listed counts (suppressed months left as gaps).
+
+    Parameters
+    ----------
+    sizes : DataFrame
+        One row per month with columns ``month`` (monthly Period), ``eligible`` and ``listed`` (numbers,
+        or ``[c]``/missing where suppressed), as from `foundation_eval.frames.cohort.monthly_list_size`
+        after disclosure control.
+    go_live : pandas Period, optional
+        Month the programme went live; drawn as a dashed line.
+    title : str
+        Axes title.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when omitted.
+    eligible_label : str
+        Legend label of the eligible line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sizes = pd.DataFrame({"month": pd.period_range("2021-01", periods=4, freq="M"),
+    ...                       "eligible": [40, 52, 47, 60], "listed": [None, 21, 25, 30]})
+    >>> ax = list_size_plot(sizes, go_live=pd.Period("2021-02", "M"), title="Monthly list")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['Listed', 'Met all the criteria']
+    """
     ax = new_axes(ax)
     x = sizes.month.dt.to_timestamp()
     listed = pd.to_numeric(sizes.listed, errors="coerce")
@@ -66,7 +129,34 @@ def list_size_plot(sizes: pd.DataFrame, go_live: pd.Period | None = None, title:
 
 
 def funnel_plot(stages: pd.DataFrame, title: str = "", ax=None):
-    """Horizontal bars: share of listed people reaching each stage, with interval whiskers."""
+    """Horizontal bars: share of listed people reaching each stage, with interval whiskers.
+
+    (The engagement funnel, not the Spiegelhalter funnel plot of
+    `foundation_eval.models.funnel_plot`.)
+
+    Parameters
+    ----------
+    stages : DataFrame
+        One row per stage, in order, with columns ``label``, ``percent``, ``ci_low`` and ``ci_high``
+        (percent of listed people; missing where suppressed, which is written on the bar).
+    title : str
+        Axes title.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> stages = pd.DataFrame({"label": ["Listed", "Contacted", "Engaged"], "percent": [100, 72.0, None],
+    ...                        "ci_low": [97.0, 65.0, None], "ci_high": [100, 78.0, None]})
+    >>> ax = funnel_plot(stages)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Engaged', 'Contacted', 'Listed']
+    """
     ax = new_axes(ax, figsize=(7.5, 3.4))
     s = stages.iloc[::-1].reset_index(drop=True)
     y = np.arange(len(s))
@@ -90,7 +180,31 @@ def funnel_plot(stages: pd.DataFrame, title: str = "", ax=None):
 def ppit_histogram(dist: pd.DataFrame, threshold: int, title: str = "", ax=None):
     """Number of people per PPIT score band (suppressed bands marked), priority bands highlighted.
 
-    ``dist`` has columns ``band``, ``n`` and ``priority`` (whether the band is at or above the threshold).
+    Parameters
+    ----------
+    dist : DataFrame
+        Columns ``band`` (label), ``n`` (people; missing where suppressed, marked ``[c]``) and
+        ``priority`` (whether the band is at or above the threshold), as from
+        `foundation_eval.frames.cohort.ppit_distribution` after disclosure control.
+    threshold : int
+        Priority threshold, named in the axis label.
+    title : str
+        Axes title.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dist = pd.DataFrame({"band": ["0-4", "5-9", "10-14", "15+"], "n": [12, 40, None, 25],
+    ...                      "priority": [False, False, True, True]})
+    >>> ax = ppit_histogram(dist, threshold=10)
+    >>> len(ax.patches), ax.texts[0].get_text()
+    (4, '[c]')
     """
     ax = new_axes(ax)
     n = pd.to_numeric(dist.n, errors="coerce")

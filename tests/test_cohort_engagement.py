@@ -142,7 +142,14 @@ def test_referral_stage_table_and_takeup_model(small_ds):
     km = time_to_start(refs, small_ds.extract_date)
     assert np.isfinite(km.median) and km.median > 0
     refs = refs.assign(adapt=(refs.service == "ADAPT").astype(int))
-    model = takeup_model(refs, ["adapt"])
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import IterationLimitWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IterationLimitWarning)  # never published unconverged
+        model = takeup_model(refs, ["adapt"])
+    assert model.converged and model.working_correlation in ("exchangeable", "independence")
     t = model.table()
     assert model.clusters == refs.district_id.nunique()
     assert (t.or_low < t.odds_ratio).all() and (t.odds_ratio < t.or_high).all()

@@ -77,7 +77,8 @@ def test_every_district_page_renders_and_states_no_small_count(pages):
         for n in re.findall(r"\b(\d[\d,]*) people\b", text):
             v = int(n.replace(",", ""))
             assert v == 0 or (v >= rep.threshold and v % rep.page.rule.base == 0), (key, n)
-        assert not any(pid in page for pid in rep.ds.people.person_id.head(300)) and "birth_ym" not in page
+        assert not re.search(r"\b[PVOCAFMR][0-9A-F]{8,16}\b", page) and "birth_ym" not in page
+        assert not any(pid in page for pid in rep.ds.people.person_id.head(300))
         assert page.count("data:image/png;base64") >= 2 and 'alt="' in page
 
 

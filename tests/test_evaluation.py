@@ -2,12 +2,10 @@
 panel and the generator's truth, recovery on the synthetic force, report content and the notebook."""
 from __future__ import annotations
 
-import json
 import math
 import re
 import warnings
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,11 +14,9 @@ from scipy import stats
 from foundation_eval.evaluation import designs as E
 from foundation_eval.evaluation.designs import Costs, Evaluation, imputation_did
 from foundation_eval.frames.panel import district_month_panel, district_period_panel
-from foundation_eval.reporting.disclosure import unsafe_cells
-from foundation_eval.reporting.evaluation_report import EvaluationReport, count_text
 from foundation_eval.reporting.render import notebook_dir
 
-ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,9}\b")  # synthetic pseudonyms of people, victims, offences, ...
+ID = re.compile(r"\b[PVOCFARM][0-9A-F]{8,16}\b")  # synthetic pseudonyms of people, victims, offences, ...
 NOTEBOOK = notebook_dir() / "pilot_vs_rollout.ipynb"
 
 
@@ -206,12 +202,6 @@ def ev(small_ds):
     return e
 
 
-@pytest.fixture(scope="module")
-def report(ev):
-    r = EvaluationReport(ev, {"data_dir": "test"})
-    r.all_sections = r.sections()
-    return r
-
 
 def test_headline_estimates_cover_the_generator_truth(full):
     """One full-scale force: each headline interval covers its truth (coverage over many forces is measured
@@ -333,80 +323,3 @@ def test_naive_comparisons_show_their_bias(full):
     assert eng.ci_high < 0 and not eng.covers(0.0)  # lower-risk people engage more
     assert ev_full.cohort.covers(truth["reoffending_12m_rd_programme"])
     assert naive["naive_listed_vs_not_12m"].sms_level == 1
-
-
-# --------------------------------------------------------------------------------------------------
-# report and notebook
-# --------------------------------------------------------------------------------------------------
-
-
-def _visible(html_text: str) -> str:
-    return re.sub(r'src="data:image/png;base64,[^"]+"', "", html_text)
-
-
-def test_report_sections_render_without_identifiers_or_small_counts(report):
-    secs = report.all_sections
-    assert len(secs) == 12
-    body = "\n".join(secs)
-    for heading in ("Summary", "Districts that went live", "People before and after go-live", "Interrupted time series",
-                    "Regression discontinuity", "simpler comparisons", "Sensitivity analyses", "Value for money",
-                    "can and cannot detect", "Appendix: methods", "Disclosure control", "Provenance"):
-        assert heading in body, heading
-    assert not ID.search(_visible(body))
-    assert body.count("<figure") == 4 and body.count('alt="') >= 4
-    assert body.count("Maryland Scientific Methods Scale level") >= 5
-    thr = report.threshold
-    for title, table in report.published.items():
-        counts = [c for c in table.columns if c in ("n", "Count", "People")]
-        nums = table[counts].replace({"[c]": np.nan, "": np.nan}).apply(
-            lambda c: pd.to_numeric(c.astype(str).str.replace(",", ""), errors="coerce"))
-        assert unsafe_cells(nums, thr, counts).empty, title
-
-
-def test_executive_summary_answers_the_question(report):
-    s = report.summary_sentences()
-    assert 3 <= len(s) <= 6
-    assert "domestic-abuse offence within 12 months" in s[0] and "95% interval" in s[0] and "Maryland level" in s[0]
-    assert "districts" in s[1] and "95% interval" in s[1] and "person-months" in s[1]
-    assert "£" in s[-2] and "synthetic" in s[-1]
-
-
-def test_count_text_never_reveals_small_numbers():
-    assert count_text(7, 10) == "fewer than 10 people"
-    assert count_text(1234, 10, "offences") == "1,234 offences"
-    assert count_text(0, 10) == "0 people"
-
-
-def test_notebook_is_thin_and_declares_the_parameters():
-    import papermill as pm
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    params = pm.inspect_notebook(str(NOTEBOOK))
-    assert {"data_dir", "programme", "exclude_lockdown", "window_months", "unit_cost_per_victim"} <= set(params)
-    assert params["programme"]["default"] == '"hiow"' and params["data_dir"]["default"] == '""'
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
-    assert len({c.id for c in code}) == len(code)
-    body = "\n".join(c.source for c in code[1:])
-    assert "import numpy" not in body and "foundation_eval.impact" not in body
-
-
-@pytest.mark.slow
-def test_notebook_executes_under_papermill(small_dir, tmp_path):
-    import papermill as pm
-
-    out = tmp_path / "pilot_vs_rollout.ipynb"
-    res_path = tmp_path / "results.json"
-    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                        parameters={"data_dir": str(small_dir), "programme": "hiow", "exclude_lockdown": False,
-                                    "window_months": 12, "unit_cost_per_victim": 34015,
-                                    "results_path": str(res_path)})
-    nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
-    assert not any(o.get("output_type") == "error" for o in outputs)
-    assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-    shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "did it reduce domestic abuse?" in shown and "Provenance" in shown
-    assert not ID.search(_visible(shown))
-    head = json.loads(res_path.read_text())["estimates"]
-    assert [h["name"] for h in head] == list(E.TRUTH_NAMES)

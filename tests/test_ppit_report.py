@@ -1,7 +1,9 @@
-"""PPIT validity report: analysis frames, the RFG baseline, report sections, disclosure control,
-recovery of the generator's truth and the notebook under papermill."""
+"""PPIT validity report: analysis frames, the RFG baseline, safe bands, the published page (disclosure,
+registered estimates, small force, a programme without a risk tool), recovery of the generator's truth and the
+notebook under papermill."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -15,26 +17,34 @@ from foundation_eval import __version__
 from foundation_eval.config import load_programme
 from foundation_eval.data import synth
 from foundation_eval.data.load import Dataset, load_dataset
+from foundation_eval.evaluation.estimates import ppit_auc_12m, ppit_icc2_total
+from foundation_eval.evaluation.snapshot import Snapshot, build_snapshot, write_snapshot
 from foundation_eval.ppit import auc, icc
-from foundation_eval.reporting.disclosure import rule_text, unsafe_cells
-from foundation_eval.reporting.ppit_report import (
-    POOLED,
-    PpitValidityReport,
+from foundation_eval.ppit.validity import (
+    double_scored,
     outcome_definition,
     reliability_frame,
     rfg_scores,
-    safe_bands,
     validation_frame,
 )
+from foundation_eval.reporting.ppit_report import PpitValidityReport
+from foundation_eval.reporting.ppit_tables import safe_bands, withheld_rows
+from foundation_eval.reporting.ppit_text import BENCHMARKS
 
-ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+ID = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "ppit_validity.ipynb"
 ITEMS = [f"ppit_{i:02d}" for i in range(1, 11)]
+SMALL_COUNT = re.compile(r"(?<![\d.,-])[1-9] (people|person|listed people|were|of them|pairs)\b")
 
 
 def _visible(page: str) -> str:
     """The page without embedded PNG payloads (base64 text is not content a reader sees)."""
     return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+
+
+def _text(page: str) -> str:
+    """What a reader reads: the page without markup."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _visible(page)))
 
 
 # ------------------------------------------------------------------------------------------ RFG
@@ -182,40 +192,86 @@ def test_safe_bands_pool_small_scores():
             assert (e == 0 or e >= 10) and (n == 0 or n >= 10)
 
 
-# ------------------------------------------------------------------------------------------ the report, small force
+def test_withheld_rows_secondary_suppression():
+    f = pd.DataFrame({"g": ["a", "b", "c", "all"], "e": [3, 40, 25, 68], "ne": [30, 50, 12, 92]})
+    everyone = np.array([False, False, False, True])
+    # a is small; c (next smallest count, 12) goes too so the total cannot give a away; the total row stays
+    assert withheld_rows(f, ["e", "ne"], 10, additive=True, exclude=everyone).tolist() == [True, False, True, False]
+    assert withheld_rows(f, ["e", "ne"], 10, additive=False).tolist() == [True, False, False, False]
+    # a group withheld for another reason (too small for its statistic) is protected the same way
+    also = np.array([False, False, True, False])
+    f2 = f.assign(e=[30, 40, 25, 95])
+    assert withheld_rows(f2, ["e", "ne"], 10, exclude=everyone, also=also).tolist() == [True, False, True, False]
+
+
+# ------------------------------------------------------------------------------------------ the page, small force
 @pytest.fixture(scope="module")
-def small_report(small_ds):
-    rep = PpitValidityReport(small_ds, n_boot=100)
-    rep.page = rep.html()
+def tenth(tmp_path_factory):
+    """The default programme at a tenth of the default size, as a written and reopened snapshot."""
+    folder = synth.write(synth.generate("hiow", seed=1, scale=0.1), tmp_path_factory.mktemp("ppit-tenth"))
+    snap = build_snapshot(load_dataset(folder))
+    out = write_snapshot(snap, tmp_path_factory.mktemp("ppit-tenth-snap"))
+    return snap, out
+
+
+@pytest.fixture(scope="module")
+def report(tenth):
+    rep = PpitValidityReport(tenth[0], n_boot=0)
+    rep.rendered = rep.html()
     return rep
 
 
-def test_summary_reports_the_auc_of_the_validation_frame(small_ds, small_report):
-    f = validation_frame(small_ds)
-    w = f[f.window_observed]
-    a = auc(w.ppit_total.astype(float), w.outcome.astype(int))
-    text = re.sub(r"<[^>]+>", " ", small_report.summary())
-    assert f"AUC) of {a.estimate:.2f} (95% interval {a.ci_low:.2f} to {a.ci_high:.2f})" in text
-    assert "ODARA (0.67)" in text and "SARA (0.63)" in text and "police-history models (0.75)" in text
-    sentences = [s for s in re.split(r"(?<=[.])\s+(?=[A-Z])", text.replace("Summary", "", 1).strip()) if s.strip()]
+def test_page_auc_and_icc_are_the_registered_values(report, tenth):
+    snap = tenth[0]
+    a, i = snap.estimate("ppit_auc_12m"), snap.estimate("ppit_icc2_total")
+    page = report.rendered
+    # every marked value is the snapshot's
+    for name, e in (("ppit_auc_12m", a), ("ppit_icc2_total", i)):
+        spans = re.findall(rf"data-estimand='{name}' data-estimate='([^']*)' data-ci-low='([^']*)'", page)
+        assert spans, name
+        for est, lo in spans:
+            assert float(est) == pytest.approx(e.estimate, abs=1e-6) and float(lo) == pytest.approx(e.ci_low, abs=1e-6)
+    # the summary and the discrimination section show the registered AUC in the same words
+    summary = _text(report.summary().html())
+    assert f"{a.estimate:.2f} (95% interval {a.ci_low:.2f} to {a.ci_high:.2f})" in summary
+    assert "AUC of the risk-tool total for a further DA offence within 12 months" in summary
+    assert "ODARA (0.67)" in summary and "SARA (0.63)" in summary and "police-history models (0.75)" in summary
+    sentences = [s for s in re.split(r"(?<=[.])\s+(?=[A-Z])", summary.replace("Summary", "", 1).strip()) if s.strip()]
     assert 3 <= len(sentences) <= 6
-    # the same AUC in the discrimination section and in the headline estimates
-    assert f"{a.estimate:.2f} ({a.ci_low:.2f} to {a.ci_high:.2f})" in small_report.discrimination_section()
-    head = small_report.headline().set_index("name")
-    assert head.loc["ppit_auc_12m", "estimate"] == pytest.approx(a.estimate)
-    assert head.loc["ppit_auc_12m", "ci_low"] == pytest.approx(a.ci_low)
-    # ICC(2,1) from the double-scored pairs, laid out as first/second rating
-    r = reliability_frame(small_ds)
-    r = r[~r.same_assessor]
-    long = pd.concat([pd.DataFrame({"t": r.index, "k": 0, "s": r.total_first}),
-                      pd.DataFrame({"t": r.index, "k": 1, "s": r.total_second})]).sort_values(["t", "k"])
-    icc2 = icc(long, "t", "k", "s").table().loc["ICC2"]
-    assert head.loc["ppit_icc2_total", "estimate"] == pytest.approx(icc2.icc)
-    assert f"{icc2.icc:.2f} (95% interval {icc2.ci_low:.2f} to {icc2.ci_high:.2f})" in text
+    disc = {t.name: t for t in report.page.tables}["discrimination"].values
+    assert disc.auc[0] == pytest.approx(a.estimate) and disc.high[0] == pytest.approx(a.ci_high)
+    for tab in report.page.tables:
+        if tab.name.startswith("equity_accuracy_"):
+            assert tab.values.auc.iloc[-1] == pytest.approx(a.estimate)  # everyone
+    icc_t = {t.name: t for t in report.page.tables}["icc"].values.set_index("form")
+    assert icc_t.loc["ICC2", "icc"] == pytest.approx(i.estimate) and icc_t.loc["ICC2", "low"] == pytest.approx(i.ci_low)
+    # the library gives the same values on the report's own samples
+    b = report.binary
+    lib = auc(b.ppit_total.astype(float), b.outcome)
+    assert lib.estimate == pytest.approx(a.estimate) and lib.ci_low == pytest.approx(a.ci_low)
+    long = double_scored(snap.dataset.ppit_assessments)
+    row = icc(long, "person_id", "rating", "total").table().loc["ICC2"]
+    assert row.icc == pytest.approx(i.estimate) and icc_t.loc["ICC1", "icc"] == pytest.approx(
+        icc(long, "person_id", "rating", "total").table().loc["ICC1", "icc"])
 
 
-def test_report_contains_every_section(small_report, small_ds):
-    page = small_report.page
+def test_claims_only_when_the_result_supports_them(report):
+    summary = _text(report.summary().html())
+    inc = report.incremental_value
+    assert ("the PPIT added information" in summary) == (inc.lr_p_value < 0.05)
+    assert ("did not detectably add" in summary) == (inc.lr_p_value >= 0.05)
+    better = all(d.ci_low > 0 for d in report.delong.values())
+    assert ("The PPIT did better than police records alone" in summary) == better
+    verdict = _text(report.incremental().html())
+    assert ("adds information beyond police records" in verdict) == (inc.lr_p_value < 0.05)
+    lo, hi = report.auc_numbers()[1:]
+    for name, value, _ in BENCHMARKS:
+        word = "below" if hi < value else "above" if lo > value else "in line with"
+        assert f"{word} {name} ({value:.2f})" in summary
+
+
+def test_report_contains_every_section(report, tenth):
+    page = report.rendered
     for heading in ("Summary", "Methods", "Discrimination", "Time to the outcome", "Does the PPIT add to police data?",
                     "Calibration", "Temporal validation", "Thresholds", "Decision curve",
                     "Reliability between assessors", "Agreement on each item", "Agreement on the priority flag",
@@ -223,64 +279,106 @@ def test_report_contains_every_section(small_report, small_ds):
                     "Provenance", "References"):
         assert f">{heading}<" in page, heading
     assert page.count("data:image/png;base64") >= 5 and page.count('alt="') >= 5
-    for form in ("ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"):
-        assert f"<td>{form}</td>" in page
+    assert "could not be estimated" not in page
     assert "current priority threshold" in page and "Harrell" in page and "Feldt" in page
-    assert small_ds.data_hash in page and __version__ in page
-    assert "recency-frequency-gravity" in page and "Davies &amp; Biddle 2018" in page
+    assert tenth[0].dataset.data_hash in page and __version__ in page
+    assert "recency-frequency-gravity" in page and "Davies & Biddle 2018" in html.unescape(page)
 
 
-def test_no_identifier_or_birth_date_in_report(small_report):
-    page = _visible(small_report.page)
+def test_no_identifier_and_no_small_count_anywhere(report):
+    page = _visible(report.rendered)
     assert not ID.search(page)
     assert not re.search(r"\bR[0-9A-F]{4}\b", page)  # assessor codes
-    # "birth" only in the statement of the disclosure rule ("No identifier, date of birth ... is published")
-    assert page.lower().count("birth") == rule_text(small_report.threshold).lower().count("birth")
+    assert not SMALL_COUNT.search(_text(report.rendered)), SMALL_COUNT.search(_text(report.rendered))
+    t = report.page.threshold
+    assert len(report.page.tables) >= 15
+    for tab in report.page.tables:
+        for c in tab.counts:
+            v = pd.to_numeric(tab.values[c], errors="coerce").dropna()
+            assert not ((v > 0) & (v < t)).any(), (tab.name, c)
+            assert (v % 5 == 0).all(), (tab.name, c)  # rounded to 5
+        assert all(h for h in tab.display().columns), tab.name  # every column has a heading
+        assert tab.title
 
 
-def test_published_counts_are_zero_or_above_threshold(small_report):
-    t = small_report.threshold
-    tables = small_report.published_tables()
-    assert len(tables) >= 12
-    for name, prot, counts in tables:
-        assert unsafe_cells(prot.table.reset_index(drop=True), t, counts).empty, name
-        # a withheld count withholds every count of its row
-        if counts:
-            hidden = prot.suppressed[counts].any(axis=1)
-            assert prot.suppressed.loc[hidden, counts].all(axis=1).all(), name
-    # equity groups are pooled, never shown below the threshold
-    for name, res in small_report.equity_results.items():
-        if res is None:
-            continue
-        for col in ("n", "events"):
-            assert (res["auc"].table()[col] >= t).all(), name
-        assert (res["flag"].table().flagged >= t).all()
-    assert POOLED in small_report.page or all(r is None or not r["pooled"] for r in small_report.equity_results.values())
+def test_equity_groups_below_the_threshold_are_withheld(report):
+    t = report.page.threshold
+    tables = [x for x in report.page.tables if x.name.startswith("equity_accuracy_")]
+    assert tables
+    for tab in tables:
+        groups = tab.values.iloc[:-1]  # the last row is everyone
+        hidden = tab.suppressed.iloc[:-1]
+        assert (hidden.events == hidden.auc).all()  # a withheld group's AUC is withheld with its counts
+        assert hidden.events.sum() != 1  # never one hidden group alone (secondary suppression)
+        shown = groups[~hidden.events.to_numpy()]
+        assert (shown.events >= t).all() and (shown.non_events >= t).all()
+    # the exact counts behind a published group are at least the threshold
+    res = report.equity_results["Sex"]
+    if res["auc"] is not None:
+        assert (res["auc"].table()[["n", "events"]] >= t).all().all()
+
+
+def test_workbook_holds_numbers(report, tmp_path):
+    from openpyxl import load_workbook
+
+    path = report.page.write_workbook(tmp_path / "ppit.xlsx")
+    wb = load_workbook(path)
+    assert len(wb.sheetnames) >= len(report.page.tables)
+    numeric = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+               if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)]
+    assert len(numeric) > 50
+    text = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(re.fullmatch(r"-?[\d,]+(\.\d+)?%?", v) for v in text)  # no number stored as text
 
 
 @pytest.mark.parametrize("kwargs", [{"outcome": "violent_da"}, {"outcome": "harm_above", "harm_threshold": 500},
                                     {"window_months": 6, "min_followup_months": 0}])
-def test_other_outcome_definitions_render_safely(small_ds, kwargs):
-    rep = PpitValidityReport(small_ds, n_boot=0, **kwargs)
+def test_other_outcomes_are_other_quantities(tenth, kwargs):
+    rep = PpitValidityReport(tenth[0], n_boot=0, **kwargs)
     page = rep.html()
-    assert "Traceback" not in page and not ID.search(_visible(page))
-    for name, prot, counts in rep.published_tables():
-        assert unsafe_cells(prot.table.reset_index(drop=True), rep.threshold, counts).empty, name
-    names = set(rep.headline().name)
+    assert not rep.registered
+    assert "data-estimand='ppit_auc_12m'" not in page  # never under the registered name
+    if rep.can_discriminate:
+        assert "not the registered headline AUC" in page
+    else:
+        assert "Not published: fewer than 10 people had, or did not have," in _text(page)
+    assert "data-estimand='ppit_icc2_total'" in page  # agreement does not depend on the outcome
+    assert not ID.search(_visible(page)) and not SMALL_COUNT.search(_text(page))
+    for tab in rep.page.tables:
+        for c in tab.counts:
+            v = pd.to_numeric(tab.values[c], errors="coerce").dropna()
+            assert not ((v > 0) & (v < rep.page.threshold)).any(), tab.name
     if kwargs.get("outcome") == "violent_da":
-        assert "ppit_auc_violent_da_12m" in names and "ppit_auc_12m" not in names
-        assert "Actual bodily harm" in page or "actual bodily harm" in page
-    if "window_months" in kwargs:
-        assert "ppit_auc_6m" in names
-    assert "ppit_icc2_total" in names
+        assert "actual bodily harm" in page.lower()
 
 
-def test_too_few_outcomes_are_not_analysed(small_ds):
-    rep = PpitValidityReport(small_ds, outcome="harm_above", harm_threshold=1e6, n_boot=0)
+def test_too_few_outcomes_say_why(tenth):
+    rep = PpitValidityReport(tenth[0], outcome="harm_above", harm_threshold=1e6, n_boot=0)
     assert not rep.can_discriminate
-    assert "Too few people" in rep.discrimination_section()
-    assert "ppit_auc_harm_above_12m" not in set(rep.headline().name)
-    assert "ppit_icc2_total" in set(rep.headline().name)
+    text = _text(rep.html())
+    assert "Not published: fewer than 10 people had, or did not have," in text
+    assert "Too few people had, or did not have, the outcome" in text
+    assert "could not be estimated" not in text
+
+
+def test_programme_without_a_risk_tool(tmp_path_factory):
+    prog = load_programme("change-that-lasts")
+    folder = synth.write(synth.generate("change-that-lasts", seed=1, scale=0.1), tmp_path_factory.mktemp("ctl"))
+    ds = load_dataset(folder, prog)
+    snap = Snapshot(ds)
+    rep = PpitValidityReport(snap, n_boot=0)
+    text = _text(rep.html())
+    assert "defines no risk tool" in text and "Disclosure control" in text
+    assert rep.page.tables == []
+
+
+def test_report_opens_a_written_snapshot(tenth):
+    from foundation_eval.evaluation.snapshot import open_snapshot
+
+    snap = open_snapshot(tenth[1], "hiow")
+    rep = PpitValidityReport(snap, n_boot=0)
+    assert rep.auc_view.estimate == pytest.approx(tenth[0].estimate("ppit_auc_12m").estimate)
+    assert "data-estimand='ppit_auc_12m'" in rep.discrimination().html()
 
 
 # ------------------------------------------------------------------------------------------ recovery of the truth
@@ -293,54 +391,71 @@ def full_force(tmp_path_factory):
 
 def test_auc_and_icc_intervals_cover_the_generator_truth(full_force):
     ds, truth = full_force
-    rep = PpitValidityReport(ds, n_boot=0)
-    head = rep.headline().set_index("name")
-    a, i = head.loc["ppit_auc_12m"], head.loc["ppit_icc2_total"]
+    snap = Snapshot(ds, (ppit_auc_12m(ds), ppit_icc2_total(ds)))
+    rep = PpitValidityReport(snap, n_boot=0)
+    a, i = rep.auc_view, rep.icc_view
     assert a.ci_low <= truth["ppit_auc_12m"] <= a.ci_high
     assert i.ci_low <= truth["ppit_icc2_total"] <= i.ci_high
-    assert a.n > 700 and i.n > 100
+    assert snap.estimate("ppit_auc_12m").n > 700 and snap.estimate("ppit_icc2_total").n > 100
     # published tools' range, and a tool that adds to police records, as the generator was built
     assert 0.6 < a.estimate < 0.8
-    assert head.loc["ppit_auc_minus_rfg_12m", "ci_low"] > 0
-    assert 0.75 < head.loc["ppit_alpha", "estimate"] < 0.9
-    assert head.loc["ppit_omega", "estimate"] == pytest.approx(0.83, abs=0.05)
-    assert head.loc["ppit_harrell_c", "ci_low"] > 0.6
-    records = rep.headline_records()
-    assert {"name", "estimate", "ci_low", "ci_high", "design", "sms_level"} <= set(records[0])
-    json.dumps(records)
+    assert rep.delong["rfg_score"].ci_low > 0
+    assert 0.75 < rep.alpha.alpha < 0.9
+    assert rep.omega.omega == pytest.approx(0.83, abs=0.05)
+    assert rep.harrell["ppit_total"].ci_low > 0.6
+    # the page's AUC is the library's on the report's sample
+    assert rep.auc_ppit.estimate == pytest.approx(a.estimate)
 
 
 # ------------------------------------------------------------------------------------------ notebook
-def test_notebook_is_stored_clean():
+def test_notebook_is_stored_clean_and_reads_as_an_analysis():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
     assert nb.metadata.kernelspec.name == "python3"
     ids = [c.id for c in nb.cells]
     assert len(set(ids)) == len(ids) and ids[0] == "parameters"
     assert "parameters" in nb.cells[0].metadata.tags
-    for c in nb.cells:
-        assert c.cell_type == "code" and c.outputs == [] and c.execution_count is None
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for c in code:
+        assert c.outputs == [] and c.execution_count is None
     src = nb.cells[0].source
     for p in ('data_dir = ""', 'programme = "hiow"', 'outcome = "any_da"', "window_months = 12",
-              "min_followup_months = 12", "harm_threshold = 0"):
+              "min_followup_months = 12", "harm_threshold = 0", 'workbook_path = ""'):
         assert p in src
-    # thin: no statistics in the notebook
-    body = "\n".join(c.source for c in nb.cells[1:])
+    assert "snap = open_snapshot(data_dir, programme)" in code[1].source
+    assert "report.page.write_workbook(workbook_path)" in code[-1].source
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    headings = [m.splitlines()[0] for m in markdown if m.startswith("## ")]
+    assert len(headings) >= 9
+    for ref in ("DeLong", "Shrout & Fleiss (1979)", "Harrell", "Uno et al. 2007", "Vickers & Elkin 2006", "Cleary 1968",
+                "Cronbach", "Wilson (1927)", "Pepe et al. 2013"):
+        assert any(ref in m for m in markdown), ref
+    # short cells that call the library; no statistics and no indexing of sections
+    for c in code[2:]:
+        assert len([line for line in c.source.splitlines() if line.strip()]) <= 3, c.source
+    body = "\n".join(c.source for c in code[1:])
     assert "import numpy" not in body and "foundation_eval.ppit import" not in body
+    assert not re.search(r"sections\(\)\[", body)
 
 
 @pytest.mark.slow
-def test_notebook_executes_under_papermill(small_dir, tmp_path):
+def test_notebook_executes_under_papermill(tenth, tmp_path):
     import papermill as pm
 
     out = tmp_path / "ppit.ipynb"
+    book = tmp_path / "ppit.xlsx"
     pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                        parameters={"data_dir": str(small_dir), "programme": "hiow", "outcome": "any_da",
-                                    "window_months": 12, "min_followup_months": 12, "harm_threshold": 0})
+                        parameters={"data_dir": str(tenth[1]), "programme": "hiow", "outcome": "any_da",
+                                    "window_months": 12, "min_followup_months": 12, "harm_threshold": 0,
+                                    "workbook_path": str(book)})
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)
     assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # no warnings
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "Discrimination" in shown and "Reliability between assessors" in shown and "Provenance" in shown
-    assert not ID.search(_visible(shown))
+    for table in ("discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc", "item_analysis",
+                  "equity_accuracy_sex", "equity_tests"):
+        assert f"data-table='{table}'" in shown, table
+    assert "Summary" in shown and "Provenance" in shown and "data-estimand='ppit_auc_12m'" in shown
+    assert not ID.search(_visible(shown)) and not SMALL_COUNT.search(_text(shown))
+    assert book.exists()

@@ -39,7 +39,7 @@ def test_no_identifier_or_birth_date_in_any_output(rendered_site, small_dir):
         for c in cols:
             secrets |= set(frame[c].dropna())
     births = set(pd.read_csv(small_dir / "people.csv", dtype=str).birth_ym)
-    pattern = re.compile(r"\b[A-Z][0-9A-F]{4,9}\b")
+    pattern = re.compile(r"\b[A-Z][0-9A-F]{4,16}\b")
     scanned = 0
     for path, text in _output_texts(rendered_site):
         scanned += 1
@@ -69,5 +69,6 @@ def test_synthetic_render_writes_truth_beside_results(seed, tmp_path):
                  synth_overrides={"scale": 0.2, "truth_replicates": 2})
     truth = json.loads((out.out / "truth.json").read_text())["effects"]
     results = json.loads((out.out / "results.json").read_text())["estimates"]
-    assert {r["name"] for r in results} <= set(truth)
+    assert {r["name"] for r in results if r["primary"]} <= set(truth)
+    assert {r["truth_name"] for r in results} <= set(truth)
     assert not list(out.out.glob("*.csv")), "person-level synthetic data must not be published"

@@ -216,9 +216,11 @@ def test_render_complete_set(pid, tmp_path):
     for name in ("force-overview", "data-quality"):
         assert (out / f"{name}.html").exists() and f'href="{name}.html"' in index
     assert (out / "ppit-validity.html").exists() == prog.has_risk_tool
-    results = {e["name"] for e in json.loads((out / "results.json").read_text())["estimates"]}
+    records = json.loads((out / "results.json").read_text())["estimates"]
+    results = {e["name"] for e in records if e["primary"]}
     truth = json.loads((out / "truth.json").read_text())
     assert truth["programme"] == pid and results <= set(truth["effects"])
+    assert {e["truth_name"] for e in records} <= set(truth["effects"])
     assert any(n.startswith("ppit_") for n in results) == prog.has_risk_tool
     meta = json.loads((out / "render.json").read_text())
     assert meta["programme"] == pid and meta["failed"] == []

@@ -74,7 +74,7 @@ def test_hidden_count_cannot_be_recovered_by_subtraction_across_tables():
     assert t1.suppressed.n.tolist() == [True, True]
     assert listed % 5 == 0 and assessed % 5 == 0
     # every true value consistent with the published ones: at least two candidates for the hidden cell
-    candidates = {(l - a) for l in range(int(listed) - 2, int(listed) + 3) for a in range(int(assessed) - 2, int(assessed) + 3)}
+    candidates = {(x - a) for x in range(int(listed) - 2, int(listed) + 3) for a in range(int(assessed) - 2, int(assessed) + 3)}
     assert len({c for c in candidates if 1 <= c <= 9}) > 1
 
 

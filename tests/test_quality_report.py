@@ -6,8 +6,9 @@ import re
 import pandas as pd
 import pytest
 
+from foundation_eval.data import synth
 from foundation_eval.data.load import load_dataset
-from foundation_eval.reporting.disclosure import rule_text, unsafe_cells
+from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.quality_report import (
     QualityReport,
     completeness,
@@ -18,18 +19,32 @@ from foundation_eval.reporting.quality_report import (
 )
 from foundation_eval.stats import wilson_interval
 
-ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,9}")
+ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
+SMALL_COUNT = re.compile(r"(?<![\d.,+\-])[1-9] (?:people|person|listed|records|offences|plans|men|women|victims)\b")
 
 
 @pytest.fixture(scope="module")
 def quality(small_ds):
-    return QualityReport(small_ds)
+    rep = QualityReport(small_ds)
+    rep.page_html = rep.html()
+    return rep
 
 
-def _page(rep: QualityReport) -> str:
-    return "".join([rep.title(), rep.summary(), rep.validation_section(), rep.completeness_section(),
-                    rep.monthly_section(), rep.checks_section(), rep.double_scoring_section(), rep.methods(),
-                    rep.disclosure(), rep.provenance()])
+def _text(html: str) -> str:
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<img[^>]*>", " ", html)
+    return re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", html)).strip()
+
+
+def _check_disclosure(rep: QualityReport) -> None:
+    text = _text(rep.html())
+    assert not SMALL_COUNT.search(text), SMALL_COUNT.findall(text)
+    assert not ID_PATTERN.search(text)
+    for t in rep.page.tables:
+        for c in t.counts:
+            v = pd.to_numeric(t.values[c], errors="coerce").dropna()
+            assert not ((v > 0) & (v < rep.page.threshold)).any(), (t.name, c)
+            assert (v % rep.page.rule.base == 0).all(), (t.name, c)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +78,8 @@ def damaged(small_dir, tmp_path_factory):
 
 
 def test_sections_render(quality):
-    page = _page(quality)
-    assert page.count("data:image/png;base64") == 1 and 'alt="Small line charts' in page
+    page = quality.page_html
+    assert page.count("<figure") == 1 and 'alt="Small line charts' in page
     for heading in ("Summary", "What validation said", "Completeness", "Records per month", "Records worth checking",
                     "Double scoring", "Methods", "Disclosure control", "Provenance"):
         assert heading in page
@@ -72,16 +87,25 @@ def test_sections_render(quality):
 
 
 def test_summary_sentences_carry_numbers_and_an_interval(quality, small_ds):
-    s = quality.summary_sentences()
+    s = [x.plain for x in quality.summary_sentences()]
     assert 3 <= len(s) <= 6
     text = " ".join(s)
-    assert f"{len(small_ds.people):,} people" in text and "95% interval" in text
+    rule = quality.page.rule
+    assert f"{rule.publish(len(small_ds.people)):,} people" in text and "95% interval" in text
     pp = small_ds.ppit_assessments
     first = set(pp[pp.rating == "first"].person_id)
     k = len(first & set(pp[pp.rating == "second"].person_id))
     lo, hi = wilson_interval(k, len(first))
-    assert f"{100 * k / len(first):.1f}% of people assessed" in text
-    assert f"95% interval {100 * lo:.1f}% to {100 * hi:.1f}%" in text
+    assert f"{fmt.percent(k / len(first))} of people assessed with the risk tool" in text
+    assert f"95% interval {fmt.percent(lo)} to {fmt.percent(hi)}" in text
+
+
+def test_sparse_months_in_the_methods_follow_the_rule(quality):
+    from foundation_eval.reporting.quality_report import SPARSE_RULE
+
+    text = quality.methods().html()
+    assert f"below {fmt.percent(SPARSE_RULE['ratio'])} of the typical count" in text
+    assert f"the {fmt.number_word(SPARSE_RULE['width'])} months before" in text
 
 
 def test_completeness_counts_blank_optional_columns(small_ds):
@@ -109,21 +133,22 @@ def test_sparse_months_rule():
 def test_damaged_extract_is_reported(damaged):
     ds = damaged["ds"]
     rep = QualityReport(ds)
-    sp = rep.sparse.protected.table
+    sp = rep.sparse_table.values
     assert ((sp.table == "Contacts") & (sp.month == damaged["month"])).any()
     checks = consistency_checks(ds).set_index("check")
     assert checks.at["Contacts with people never listed", "records"] == 3
     assert checks.at["Contacts with people never listed", "people"] == 3
     assert checks.at["Offences with a victim but no domestic-abuse flag", "records"] == 12
-    # published: 3 is below the threshold and is withheld
-    pub = rep.checks.protected.table.set_index("check")
+    # published: 3 is below the threshold and is withheld; 12 is rounded to 10
+    pub = rep.checks_table.values.set_index("check")
     assert pd.isna(pub.at["Contacts with people never listed", "records"])
-    assert pub.at["Offences with a victim but no domestic-abuse flag", "records"] == 12
-    assert len(ds.warnings) == 1 and "officer_notes" in rep.validation_section()
-    assert "1 warning" in rep.summary_sentences()[0]
-    page = _page(rep)
-    assert not ID_PATTERN.search(page)
-    assert damaged["month"] in " ".join(rep.summary_sentences())
+    assert pub.at["Offences with a victim but no domestic-abuse flag", "records"] == 10
+    assert len(ds.warnings) == 1 and "officer_notes" in rep.validation().html()
+    summary = [x.plain for x in rep.summary_sentences()]
+    assert "with one warning, listed below" in summary[0]
+    assert not ID_PATTERN.search(_text(rep.html()))
+    assert damaged["month"] in " ".join(summary)
+    _check_disclosure(rep)
 
 
 def test_double_scoring_by_year(small_ds):
@@ -143,13 +168,42 @@ def test_monthly_records_cover_the_study_period(small_ds):
 
 
 def test_every_published_table_passes_disclosure_control(quality):
-    for name, pub in quality.published_tables().items():
-        shown = pub.protected.table.reset_index(drop=True)
-        assert unsafe_cells(shown, quality.threshold, list(pub.counts)).empty, name
-        assert not ID_PATTERN.search(pub.display().to_string()), name
-    page = _page(quality)
-    assert not ID_PATTERN.search(page)
-    assert "birth" not in page.replace(rule_text(quality.threshold), "").lower()
+    assert {t.name for t in quality.page.tables} == {"completeness", "monthly_records", "sparse_months",
+                                                      "consistency_checks", "double_scoring"}
+    _check_disclosure(quality)
+    assert "birth" not in _text(quality.page_html).replace(quality.page.rule.text(), "").lower()
+
+
+def test_workbook_holds_numbers(quality, tmp_path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(quality.page.write_workbook(tmp_path / "quality.xlsx"))
+    tables = {t.title: t for t in quality.page.tables}
+    for row in wb["Contents"].iter_rows(min_row=4):
+        t, ws = tables[row[1].value], wb[row[0].value]
+        for j, c in enumerate(t.values.columns, start=1):
+            if t.kinds.get(c, "text") != "text":
+                for i in range(len(t.values)):
+                    v = ws.cell(4 + i, j).value
+                    assert v is None or v == "[c]" or isinstance(v, int | float), (t.title, c, v)
+
+
+@pytest.mark.parametrize("programme, scale", [("hiow", 0.1), ("change-that-lasts", 0.3)])
+def test_small_force_and_second_programme_render(programme, scale, tmp_path):
+    folder = synth.write(synth.generate(programme, seed=1, scale=scale), tmp_path)
+    rep = QualityReport(load_dataset(folder, programme))
+    html = rep.html()
+    _check_disclosure(rep)
+    assert "Records per month" in html and len(rep.summary_sentences()) >= 3
+    if programme == "change-that-lasts":
+        assert "defines no risk tool" in html and "double_scoring" not in {t.name for t in rep.page.tables}
+
+
+def test_a_snapshot_or_a_dataset_gives_the_same_page(small_ds):
+    from foundation_eval.evaluation.snapshot import Snapshot
+
+    a, b = QualityReport(small_ds), QualityReport(Snapshot(small_ds))
+    assert [x.plain for x in a.summary_sentences()] == [x.plain for x in b.summary_sentences()]
 
 
 @pytest.mark.slow
@@ -160,9 +214,11 @@ def test_data_quality_notebook_executes(small_dir, tmp_path):
 
     out = tmp_path / "data_quality.ipynb"
     nb = pm.execute_notebook(str(notebook_dir() / "data_quality.ipynb"), str(out),
-                             parameters={"data_dir": str(small_dir), "programme": "hiow"},
+                             parameters={"data_dir": str(small_dir), "programme": "hiow",
+                                         "workbook_path": str(tmp_path / "quality.xlsx")},
                              kernel_name="python3", progress_bar=False)
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Summary" in html_out and "data:image/png;base64" in html_out
-    assert not ID_PATTERN.search(html_out)
+    assert not ID_PATTERN.search(_text(html_out))
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    assert (tmp_path / "quality.xlsx").exists()

@@ -21,8 +21,8 @@ def test_every_table_has_a_schema_with_described_fields():
 
 def test_identifiers_are_opaque_pseudonyms():
     schemas = load_schemas()
-    assert schemas["people"].field("person_id").pattern == "^P[0-9A-F]{8}$"
-    assert schemas["offences"].field("victim_id").pattern == "^V[0-9A-F]{8}$"
+    assert schemas["people"].field("person_id").pattern == "^P([0-9A-F]{8}|[0-9A-F]{16})$"
+    assert schemas["offences"].field("victim_id").pattern == "^V([0-9A-F]{8}|[0-9A-F]{16})$"
 
 
 def test_committed_data_dictionary_is_current():

@@ -917,12 +917,11 @@ def write(result: SyntheticProgramme, out: str | Path) -> Path:
     return out
 
 
-def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
-    """The built-in synthetic force as a validated :class:`~foundation_eval.data.load.Dataset` (cached on disk)."""
+def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides) -> Path:
+    """The built-in synthetic force written as CSV (cached on disk, keyed by the generator's code, the
+    programme file, the seed and any overrides)."""
     import hashlib
     import tempfile
-
-    from foundation_eval.data.load import load_dataset
 
     # the generator's code and the programme file are part of the key: a changed generator never reuses old data
     prog = load_programme(programme)
@@ -932,4 +931,11 @@ def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **ove
     folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-{key}"
     if not (folder / "truth.json").exists():
         write(generate(programme, seed=seed, **overrides), folder)
-    return load_dataset(folder, programme)
+    return folder
+
+
+def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
+    """The built-in synthetic force as a validated :class:`~foundation_eval.data.load.Dataset` (cached on disk)."""
+    from foundation_eval.data.load import load_dataset
+
+    return load_dataset(demo_folder(programme, seed, **overrides), programme)

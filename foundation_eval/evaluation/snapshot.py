@@ -52,8 +52,14 @@ class Snapshot:
         return next((e for e in self.estimates if e.name == name), None)
 
     def results(self) -> dict:
-        """``{"estimates": [...]}`` for ``results.json`` (registry order)."""
-        return {"estimates": [e.record() for e in self.estimates]}
+        """``{"estimates": [...]}`` for ``results.json``, in registry order.
+
+        Each record also says whether it is the primary answer to its question (``primary``) and
+        which ``truth.json`` name it is scored against (``truth_name``): alternatives carry their own
+        names and the truth name of the quantity they estimate.
+        """
+        return {"estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
+                               "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
 def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
@@ -100,13 +106,39 @@ def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAUL
     """
     prog = load_programme(programme) if isinstance(programme, str) else programme
     if not data_dir:
-        from foundation_eval.data.synth import demo_dataset
-
         key = (prog.source, prog.id)
         if key not in _DEMO:
-            _DEMO[key] = build_snapshot(demo_dataset(programme if isinstance(programme, str) else prog.source))
+            _DEMO[key] = _demo_snapshot(programme if isinstance(programme, str) else prog.source, prog)
         return _DEMO[key]
     folder = Path(data_dir)
     if (folder / SNAPSHOT).exists():
         return _read(folder, prog)
     return build_snapshot(load_dataset(folder, prog))
+
+
+def _demo_snapshot(programme: str, prog: Programme) -> Snapshot:
+    """The built-in synthetic force's snapshot, cached on disk beside its data (keyed by the generator,
+    the programme file and the code that fits the estimates), so that every notebook opened on the
+    demo data starts in seconds."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    from foundation_eval.data.synth import demo_folder
+    from foundation_eval.evaluation import designs, estimates, registry
+    from foundation_eval.frames import reduce
+
+    data = demo_folder(programme)
+    code = "".join(Path(m.__file__).read_text(encoding="utf-8") for m in (designs, estimates, registry, reduce))
+    key = hashlib.sha256((data.name + prog.source + code).encode()).hexdigest()[:12]
+    folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-snapshot-{key}"
+    if (folder / ESTIMATES).exists():
+        return _read(folder, prog)
+    snap = build_snapshot(load_dataset(data, prog))
+    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".partial-", dir=folder.parent))
+    write_snapshot(snap, tmp)
+    try:
+        tmp.rename(folder)
+    except OSError:  # another process wrote it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return snap

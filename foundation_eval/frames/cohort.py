@@ -34,12 +34,33 @@ def _band(values: pd.Series, bands) -> pd.Series:
 def person_frame(ds: Dataset) -> pd.DataFrame:
     """One row per eligible person with index date, follow-up and baseline characteristics.
 
-    Columns: ``person_id, district_id, listed, first_eligible, first_listed, index_month, index_date,
-    sex, ethnicity_group, age_at_index, age_band, exit_date, exit_reason, end_date, followup_days,
-    prior_da_2y, prior_da_band, ppit_total, ppit_priority``.
+    The index date is the first day of the month a person was first listed, or, for people eligible but
+    never listed, of the month they were first eligible. Follow-up ends at exit or at the extract date.
 
-    When the dataset carries its reduced tables (:meth:`foundation_eval.data.load.Dataset.with_reduced`,
+    When the dataset carries its reduced tables (`foundation_eval.frames.reduce.with_reduced`,
     computed once per render), the frame is read from them rather than rebuilt from the events.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract (`foundation_eval.data.load.load_dataset`).
+
+    Returns
+    -------
+    DataFrame
+        ``person_id, district_id, listed, first_eligible, first_listed, index_month, index_date, sex,
+        ethnicity_group, age_at_index, age_band, exit_date, exit_reason, end_date, followup_days,
+        prior_da_2y, prior_da_band, ppit_total, ppit_priority``. Person-level: never publish it.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> persons.columns[:4].tolist()
+    ['person_id', 'district_id', 'listed', 'first_eligible']
+    >>> bool((persons.end_date >= persons.index_date).all()), persons.person_id.is_unique
+    (True, True)
     """
     if ds.reduced is not None:
         return ds.reduced.person_frame()
@@ -88,7 +109,36 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
 
 def select(frame: pd.DataFrame, district: str | None = None, start=None, end=None, month_col: str = "index_month",
            district_col: str = "district_id") -> pd.DataFrame:
-    """Rows of one district (id; None for the whole force) with ``month_col`` inside [start, end]."""
+    """Rows of one district (id; None for the whole force) with ``month_col`` inside [start, end].
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any frame with a district column and a monthly Period column.
+    district : str, optional
+        District id; None keeps every district.
+    start, end : Period or str, optional
+        Inclusive bounds on ``month_col``; None for no bound.
+    month_col : str
+        Monthly Period column to filter on.
+    district_col : str
+        District column.
+
+    Returns
+    -------
+    DataFrame
+        The matching rows, in their original order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"district_id": ["A", "A", "B"],
+    ...                       "index_month": pd.PeriodIndex(["2021-01", "2022-06", "2021-05"], freq="M")})
+    >>> select(frame, "A", start="2022-01").index.tolist()
+    [1]
+    >>> len(select(frame, None, end="2021-12"))
+    2
+    """
     out = frame
     if district is not None:
         out = out[out[district_col] == district]
@@ -100,10 +150,36 @@ def select(frame: pd.DataFrame, district: str | None = None, start=None, end=Non
 
 
 def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=None, freq: str = "M") -> pd.DataFrame:
-    """People screened, eligible and listed in each month (``month, screened, eligible, listed``).
+    """People screened, eligible and listed in each month.
 
     With ``freq="Q"`` the counts are of distinct people in each quarter (the ``month`` column then
     holds quarterly periods), for areas too small to publish monthly counts.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    district : str, optional
+        District id; None for the whole force.
+    start, end : Period or str, optional
+        First and last month; default the study period.
+    freq : {"M", "Q"}
+        Monthly counts, or distinct people per quarter.
+
+    Returns
+    -------
+    DataFrame
+        ``month, screened, eligible, listed``, one row per period (zeros included).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> sizes = monthly_list_size(ds, start="2022-01", end="2022-12")
+    >>> sizes.columns.tolist(), len(sizes)
+    (['month', 'screened', 'eligible', 'listed'], 12)
+    >>> bool((sizes.listed <= sizes.eligible).all())
+    True
     """
     months = pd.period_range(start or ds.programme.study_start, end or ds.programme.study_end, freq="M")
     if freq == "M" and ds.reduced is not None:
@@ -129,10 +205,33 @@ def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=
 
 
 def table_one(persons: pd.DataFrame) -> pd.DataFrame:
-    """Characteristics of a group of people (``characteristic, category, n, percent``).
+    """Characteristics of a group of people (a "Table 1").
 
-    Percentages are of the group's size. Pass the result through :func:`disclosure.protect` with
-    ``additive_within="characteristic"`` before publishing.
+    Sex, ethnic group, age band, DA offences in the two years before listing and PPIT assessment, with
+    percentages of the group's size. Pass the result through
+    `foundation_eval.reporting.disclosure.protect` with ``additive_within="characteristic"`` before
+    publishing.
+
+    Parameters
+    ----------
+    persons : DataFrame
+        Rows of `person_frame` (e.g. the listed people of one district).
+
+    Returns
+    -------
+    DataFrame
+        ``characteristic, category, n, percent``.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> t1 = table_one(persons[persons.listed])
+    >>> t1.columns.tolist()
+    ['characteristic', 'category', 'n', 'percent']
+    >>> int(t1[t1.characteristic == "Sex"].n.sum()) == int(persons.listed.sum())
+    True
     """
     n = len(persons)
     rows = []
@@ -161,15 +260,65 @@ def table_one(persons: pd.DataFrame) -> pd.DataFrame:
 
 
 def ppit_distribution(persons: pd.DataFrame, max_score: int) -> pd.DataFrame:
-    """Number of assessed people at each PPIT total (``total, n``), first ratings only."""
+    """Number of assessed people at each PPIT total, first ratings only.
+
+    Parameters
+    ----------
+    persons : DataFrame
+        Rows of `person_frame` (their ``ppit_total``; people never assessed are left out).
+    max_score : int
+        Highest possible total (`foundation_eval.config.Programme.ppit_max`); every total from 0 to it
+        gets a row.
+
+    Returns
+    -------
+    DataFrame
+        ``total, n``.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> dist = ppit_distribution(person_frame(ds), ds.programme.ppit_max)
+    >>> len(dist) == ds.programme.ppit_max + 1
+    True
+    """
     tot = persons.ppit_total.dropna().astype(int)
     counts = tot.value_counts().reindex(range(max_score + 1), fill_value=0)
     return pd.DataFrame({"total": counts.index, "n": counts.values})
 
 
 def ppit_bands(persons: pd.DataFrame, max_score: int, threshold: int, width: int = 4) -> pd.DataFrame:
-    """Assessed people per band of PPIT totals (``band, n, priority``); one band starts at the threshold,
-    so no band straddles it. Bands keep counts large enough to publish where single scores would not."""
+    """Assessed people per band of PPIT totals.
+
+    One band starts at the threshold, so no band straddles it. Bands keep counts large enough to publish
+    where single scores would not.
+
+    Parameters
+    ----------
+    persons : DataFrame
+        Rows of `person_frame`.
+    max_score : int
+        Highest possible total.
+    threshold : int
+        Priority threshold (`foundation_eval.config.Programme.ppit_threshold`).
+    width : int
+        Band width in points.
+
+    Returns
+    -------
+    DataFrame
+        ``band`` (label such as ``"10-13"``), ``n``, ``priority`` (band at or above the threshold).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> prog = ds.programme
+    >>> bands = ppit_bands(person_frame(ds), prog.ppit_max, prog.ppit_threshold)
+    >>> bands[bands.priority].band.iloc[0].startswith(str(prog.ppit_threshold))
+    True
+    """
     tot = persons.ppit_total.dropna().astype(int)
     edges = sorted({*range(threshold, -1, -width), *range(threshold, max_score + 1, width), max_score + 1})
     edges = [e for e in edges if 0 <= e <= max_score + 1]

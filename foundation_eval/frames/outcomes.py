@@ -1,6 +1,6 @@
 """Analysis frames for outcomes: person-level reoffending, fixed windows, person-months, offences.
 
-All outcome clocks start at the index date (see :mod:`foundation_eval.frames.cohort`) and stop at the end of
+All outcome clocks start at the index date (see `foundation_eval.frames.cohort`) and stop at the end of
 follow-up (exit or extract date). Only domestic-abuse (DA) offences count as reoffending unless stated.
 """
 from __future__ import annotations
@@ -20,9 +20,30 @@ DAYS_PER_MONTH = 365.25 / 12
 def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     """Offences of the given people with their timing relative to the index date.
 
-    Columns: the offence columns plus ``index_date, end_date, days_from_index, after_index, observed``
-    (``observed``: after the index date and not after the end of follow-up) and ``new_victim`` (a DA
-    offence against a victim not named in any of the person's DA offences before it).
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame`.
+
+    Returns
+    -------
+    DataFrame
+        The offence columns plus ``index_date, end_date, district_id, listed, days_from_index,
+        after_index, observed`` (``observed``: after the index date and not after the end of follow-up)
+        and ``new_victim`` (a DA offence against a victim not named in any of the person's DA offences
+        before it).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> offences = offence_frame(ds, persons)
+    >>> bool((offences[offences.observed].days_from_index > 0).all())
+    True
     """
     off = ds.offences.merge(persons[["person_id", "index_date", "end_date", "district_id", "listed"]], on="person_id")
     off = off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True)
@@ -42,13 +63,35 @@ def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 def reoffending_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per person: time to first DA reoffence and totals over follow-up.
 
-    Columns added to ``persons``: ``time_days`` (to first DA reoffence or end of follow-up),
-    ``event`` (1 if a DA reoffence was observed), ``time_years``, ``da_count``, ``harm_days`` (Cambridge
-    Crime Harm Index total of DA offences), ``new_victim`` (any DA offence against a new victim),
-    ``max_harm_before``/``max_harm_after`` (harm of the worst DA offence before and after index),
-    ``exposure_years`` (follow-up length).
-
     Read from the dataset's reduced tables when it carries them and ``persons`` are rows of them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame`.
+
+    Returns
+    -------
+    DataFrame
+        ``persons`` with ``first_da_date``, ``time_days`` (to first DA reoffence or end of follow-up),
+        ``event`` (1 if a DA reoffence was observed), ``time_years``, ``exposure_years`` (follow-up
+        length), ``da_count``, ``harm_days`` (Cambridge Crime Harm Index total of DA offences),
+        ``new_victim`` (any DA offence against a new victim), ``max_harm_before``/``max_harm_after``
+        (harm of the worst DA offence before and after index).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> reoff = reoffending_frame(ds, persons)
+    >>> sorted(set(reoff.event))
+    [0, 1]
+    >>> bool((reoff.time_years <= reoff.exposure_years + 1e-9).all())
+    True
     """
     if ds.reduced is not None:
         stored = ds.reduced.reoffending_frame(persons)
@@ -79,16 +122,26 @@ def reoffending_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 class WindowFrame:
     """People whose whole outcome window is observed, and how many were left out.
 
+    Returned by `fixed_window`.
+
     Attributes
     ----------
     frame : DataFrame
         Reoffending frame restricted to people observed for ``months`` months, with ``outcome``
         (1 if a DA reoffence within the window).
     months : int
+        Window length in months.
     n_excluded : int
         People left out because follow-up ended before the window closed.
     n_excluded_exit : int
         Of those, people who exited (custody, moved, died) rather than reaching the extract date.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> w = WindowFrame(pd.DataFrame({"outcome": [0, 1, 1]}), months=12, n_excluded=2, n_excluded_exit=1)
+    >>> w.note()
+    '12-month outcomes use the 3 people observed for the whole window; 2 were left out (1 because they exited before the window closed, the rest because the extract ends too soon).'
     """
 
     frame: pd.DataFrame
@@ -97,6 +150,12 @@ class WindowFrame:
     n_excluded_exit: int
 
     def note(self) -> str:
+        """One sentence for a report saying who the window's outcome covers and who was left out.
+
+        Returns
+        -------
+        str
+        """
         return (f"{self.months}-month outcomes use the {len(self.frame):,} people observed for the whole window; "
                 f"{self.n_excluded:,} were left out ({self.n_excluded_exit:,} because they exited before the "
                 "window closed, the rest because the extract ends too soon).")
@@ -107,6 +166,33 @@ def fixed_window(reoff: pd.DataFrame, months: int, extract_date) -> WindowFrame:
 
     Dropping people who exit is unbiased only if exits are unrelated to reoffending; the note says how
     many were dropped for that reason so a reader can judge.
+
+    Parameters
+    ----------
+    reoff : DataFrame
+        A `reoffending_frame`.
+    months : int
+        Window length in months.
+    extract_date : date-like
+        Last date of the extract (``ds.extract_date``): windows closing after it are not fully observed.
+
+    Returns
+    -------
+    WindowFrame
+        The restricted frame with ``outcome`` (1 if a DA reoffence within the window) and the counts left
+        out.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> window = fixed_window(reoffending_frame(ds, persons), 12, ds.extract_date)
+    >>> len(window.frame) + window.n_excluded == len(persons)
+    True
+    >>> window.note().startswith("12-month outcomes use the")
+    True
     """
     close = reoff.index_date + pd.DateOffset(months=months)
     extract = pd.Timestamp(extract_date)
@@ -121,10 +207,33 @@ def fixed_window(reoff: pd.DataFrame, months: int, extract_date) -> WindowFrame:
 def person_month_panel(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     """Person-month panel from the index month to the end of follow-up, with time-varying exposures.
 
-    Columns: ``person_id, district_id, month, start, stop`` (days since index), ``listed`` (on the list
-    that month), ``live`` (district live), ``engaged_by`` (engaged on or before the month end),
-    ``referral_started_by``, ``referral_completed_by``, ``da_events`` (DA reoffences in the month),
-    ``event_first`` (the first DA reoffence falls in this month).
+    The counting-process layout (start, stop] of time-varying Cox models
+    (`foundation_eval.models.reoffending.cox_time_varying`).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame`.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id, district_id, month, start, stop`` (days since index), ``listed`` (on the list
+        that month), ``live`` (district live), ``engaged_by`` (engaged on or before the month end),
+        ``referral_started_by``, ``referral_completed_by``, ``da_events`` (DA reoffences in the month),
+        ``event_first`` (the first DA reoffence falls in this month).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> panel = person_month_panel(ds, persons)
+    >>> bool((panel.stop > panel.start).all()), int(panel.groupby("person_id").event_first.sum().max())
+    (True, 1)
     """
     prog = ds.programme
     p = persons[["person_id", "district_id", "index_month", "index_date", "end_date"]].copy()

@@ -1,7 +1,7 @@
 """Engagement of listed people: the funnel from listing to completed referral.
 
 Each stage counts people (not events) who reached it after their first listing, with a Wilson
-interval (:func:`foundation_eval.stats.wilson_interval`) for the share of listed people.
+interval (`foundation_eval.stats.wilson_interval`) for the share of listed people.
 """
 from __future__ import annotations
 
@@ -24,15 +24,60 @@ FUNNEL_STAGES = (
     ("started", "Started a service"),
     ("completed", "Completed a service"),
 )
+"""Stages of the engagement funnel as ``(key, label)``, in order; `funnel_stages` drops the assessment without a risk tool."""
 
 
 def funnel_stages(programme) -> tuple[tuple[str, str], ...]:
-    """The funnel's stages for a programme: without a risk tool there is no assessment stage."""
+    """The funnel's stages for a programme: without a risk tool there is no assessment stage.
+
+    Parameters
+    ----------
+    programme : Programme
+        As from `foundation_eval.config.load_programme`.
+
+    Returns
+    -------
+    tuple of (key, label)
+        The stages of `FUNNEL_STAGES` that apply, in order.
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> [key for key, _ in funnel_stages(load_programme("change-that-lasts"))]
+    ['listed', 'contacted', 'engaged', 'referred', 'started', 'completed']
+    """
     return tuple(s for s in FUNNEL_STAGES if s[0] != "assessed" or programme.has_risk_tool)
 
 
 def person_engagement(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
-    """Stage flags per listed person, counting only records on or after the index date."""
+    """Stage flags per listed person, counting only records on or after the index date.
+
+    The flags are not nested here (a person may be referred without a recorded contact); `funnel`
+    nests them.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame`; only listed people are kept.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id, index_date`` and one boolean column per stage: ``assessed, contacted, engaged,
+        referred, started, completed, listed``.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> flags = person_engagement(ds, persons)
+    >>> len(flags) == int(persons.listed.sum()), bool(flags.listed.all())
+    (True, True)
+    """
     p = persons[persons.listed][["person_id", "index_date"]].copy()
 
     def reached(frame: pd.DataFrame, date_col: str, mask=None) -> pd.Series:
@@ -56,20 +101,58 @@ def person_engagement(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FunnelResult:
-    """People reaching each stage, with Wilson intervals for the share of listed people."""
+    """People reaching each stage, with Wilson intervals for the share of listed people.
+
+    Returned by `funnel`.
+
+    Attributes
+    ----------
+    stages : DataFrame
+        One row per stage (see `table`).
+    level : float
+        Confidence level of the intervals.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> result = FunnelResult(pd.DataFrame({"stage": ["listed", "engaged"], "label": ["Listed", "Engaged"],
+    ...                                     "n": [120, 54], "percent": [100.0, 45.0], "ci_low": [96.9, 36.4],
+    ...                                     "ci_high": [100.0, 53.9], "percent_of_previous": [None, 45.0]}), 0.95)
+    >>> result.listed
+    120
+    """
 
     stages: pd.DataFrame
     level: float
 
     def table(self) -> pd.DataFrame:
-        """Columns ``stage, label, n, percent, ci_low, ci_high, percent_of_previous`` (percent of listed)."""
+        """The funnel as a table.
+
+        Returns
+        -------
+        DataFrame
+            ``stage, label, n, percent, ci_low, ci_high, percent_of_previous`` (percent of listed people,
+            and conversion from the stage before). Pass it through disclosure control before publishing.
+        """
         return self.stages.copy()
 
     @property
     def listed(self) -> int:
+        """Number of listed people (the first stage)."""
         return int(self.stages.n.iloc[0])
 
     def plot(self, ax=None):
+        """Horizontal bars of the share reaching each stage (`foundation_eval.plotting.funnel_plot`).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         from foundation_eval.plotting import funnel_plot
 
         return funnel_plot(self.stages, ax=ax)
@@ -80,9 +163,34 @@ def funnel(ds: Dataset, persons: pd.DataFrame, level: float = 0.95) -> FunnelRes
 
     Stages are nested: a person counts as, say, referred only if also listed, assessed, contacted and
     engaged; referrals of people who never engaged are counted by the referral analyses, not here.
+    ``percent`` is the share of listed people reaching the stage, with a Wilson (1927) interval
+    (`foundation_eval.stats.wilson_interval`); ``percent_of_previous`` is the conversion from the stage
+    before.
 
-    ``percent`` is the share of listed people reaching the stage, with a Wilson (1927) interval;
-    ``percent_of_previous`` is the conversion from the stage before.
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame` (listed people are counted).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    FunnelResult
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> persons = person_frame(ds)
+    >>> table = funnel(ds, persons).table()
+    >>> table.stage.tolist() == [key for key, _ in funnel_stages(ds.programme)]
+    True
+    >>> bool(table.n.is_monotonic_decreasing)
+    True
     """
     flags = person_engagement(ds, persons)
     stages = funnel_stages(ds.programme)

@@ -7,45 +7,47 @@ the limits differs from the target no more than chance alone would often produce
 
 Control limits
 --------------
-For a target :math:`\\theta_0` and volume :math:`n` the :math:`p`-limit (p = 0.001, 0.025, 0.975,
+For a target $\\theta_0$ and volume $n$ the $p$-limit (p = 0.001, 0.025, 0.975,
 0.999 for the 95% and 99.8% funnels) is
 
-- *exact* (Spiegelhalter 2005, appendix A.1.1 and A.1.2): let :math:`r_p` be the :math:`p`-quantile of
-  :math:`Y \\sim \\text{Binomial}(n, \\theta_0)` (or :math:`\\text{Poisson}(\\theta_0 n)` for a rate per
-  person-year with exposure :math:`n`), the smallest :math:`r` with :math:`F(r) \\ge p`. Because
-  :math:`Y` is discrete, interpolate:
+- *exact* (Spiegelhalter 2005, appendix A.1.1 and A.1.2): let $r_p$ be the $p$-quantile of
+  $Y \\sim \\text{Binomial}(n, \\theta_0)$ (or $\\text{Poisson}(\\theta_0 n)$ for a rate per
+  person-year with exposure $n$), the smallest $r$ with $F(r) \\ge p$. Because
+  $Y$ is discrete, interpolate:
 
-  .. math::
-      \\alpha = \\frac{F(r_p) - p}{F(r_p) - F(r_p - 1)}, \\qquad \\text{limit} = \\frac{r_p - \\alpha}{n},
+  $$
+  \\alpha = \\frac{F(r_p) - p}{F(r_p) - F(r_p - 1)}, \\qquad \\text{limit} = \\frac{r_p - \\alpha}{n},
+  $$
 
-  which is the inverse, at :math:`p`, of the distribution function joined linearly between integers.
+  which is the inverse, at $p$, of the distribution function joined linearly between integers.
   Limits are clipped to [0, 1] for proportions and to [0, inf) for rates.
-- *normal*: :math:`\\theta_0 \\pm z_p \\sqrt{V(\\theta_0)/n}` with :math:`V = \\theta_0(1-\\theta_0)`
-  for a proportion and :math:`V = \\theta_0` for a rate.
+- *normal*: $\\theta_0 \\pm z_p \\sqrt{V(\\theta_0)/n}$ with $V = \\theta_0(1-\\theta_0)$
+  for a proportion and $V = \\theta_0$ for a rate.
 
 Over-dispersion
 ---------------
 When units differ by more than chance (unmeasured case mix, recording practice), too many fall outside
-the limits. With standardised residuals :math:`z_i = (y_i - \\theta_0)/\\sqrt{V/n_i}`, Winsorised at
+the limits. With standardised residuals $z_i = (y_i - \\theta_0)/\\sqrt{V/n_i}$, Winsorised at
 their 10th and 90th percentiles, Spiegelhalter (2005, section 6; and *Qual Saf Health Care* 14:347-351)
 estimates
 
-- a multiplicative factor :math:`\\hat\\phi = \\frac{1}{I}\\sum_i z_i^2`; :math:`I\\hat\\phi` is compared
-  with :math:`\\chi^2` on :math:`I - 1` degrees of freedom (:math:`I` when the target is given rather
-  than estimated), and limits become :math:`\\theta_0 \\pm z_p\\sqrt{\\hat\\phi V/n}`;
+- a multiplicative factor $\\hat\\phi = \\frac{1}{I}\\sum_i z_i^2$; $I\\hat\\phi$ is compared
+  with $\\chi^2$ on $I - 1$ degrees of freedom ($I$ when the target is given rather
+  than estimated), and limits become $\\theta_0 \\pm z_p\\sqrt{\\hat\\phi V/n}$;
 - an additive random-effects variance (DerSimonian and Laird 1986)
 
-  .. math::
-      \\hat\\tau^2 = \\max\\left(0, \\frac{I\\hat\\phi - (I - 1)}{\\sum_i w_i - \\sum_i w_i^2/\\sum_i w_i}\\right),
-      \\qquad w_i = n_i / V,
+  $$
+  \\hat\\tau^2 = \\max\\left(0, \\frac{I\\hat\\phi - (I - 1)}{\\sum_i w_i - \\sum_i w_i^2/\\sum_i w_i}\\right),
+  \\qquad w_i = n_i / V,
+  $$
 
-  with limits :math:`\\theta_0 \\pm z_p\\sqrt{V/n + \\hat\\tau^2}`. The additive model keeps the
+  with limits $\\theta_0 \\pm z_p\\sqrt{V/n + \\hat\\tau^2}$. The additive model keeps the
   funnel shape while allowing real between-unit variation, so large units are not flagged for trivial
   differences; it is what Spiegelhalter recommends for institutional comparison and what
-  ``overdispersion="auto"`` uses when the :math:`\\chi^2` test finds over-dispersion (p < 0.05).
+  ``overdispersion="auto"`` uses when the $\\chi^2$ test finds over-dispersion (p < 0.05).
 
 Adjusted limits use the normal approximation (as in the papers). Nothing here applies disclosure
-control: :func:`foundation_eval.reporting.disclosure.protect_units` does that for a published plot.
+control: `foundation_eval.reporting.disclosure.protect_units` does that for a published plot.
 """
 from __future__ import annotations
 
@@ -60,11 +62,28 @@ __all__ = ["FunnelPlotResult", "Overdispersion", "funnel_limits", "funnel_plot",
            "level_label", "POSITIONS"]
 
 DEFAULT_LEVELS = (0.95, 0.998)
+"""Default funnel coverages: 95% and 99.8% (about two and three standard errors)."""
 POSITIONS = ("above 99.8%", "above 95%", "within 95%", "below 95%", "below 99.8%")
+"""Where a unit can fall against the funnels, from highest to lowest."""
 
 
 def level_label(level: float) -> str:
-    """Column suffix for a level: 0.95 -> "95", 0.998 -> "99.8"."""
+    """Column suffix for a level: 0.95 -> "95", 0.998 -> "99.8".
+
+    Parameters
+    ----------
+    level : float
+        Coverage in (0, 1).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> level_label(0.95), level_label(0.998)
+    ('95', '99.8')
+    """
     return f"{100 * level:g}"
 
 
@@ -108,12 +127,12 @@ def _exact_limit(p: float, target: float, n: np.ndarray, kind: str) -> np.ndarra
 
 def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "proportion",
                   method: str = "exact", phi: float = 1.0, tau2: float = 0.0) -> pd.DataFrame:
-    """Control limits around ``target`` at each volume in ``n_grid``.
+    r"""Control limits around ``target`` at each volume in ``n_grid``.
 
     Parameters
     ----------
     target : float
-        :math:`\\theta_0`, a proportion in (0, 1) or a rate per unit of exposure (> 0).
+        $\theta_0$, a proportion in (0, 1) or a rate per unit of exposure (> 0).
     n_grid : array-like
         Volumes: people for a proportion (rounded to whole numbers for the exact limits), person-years
         for a rate.
@@ -123,7 +142,7 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
     kind : "proportion" or "rate"
     method : "exact" or "normal"
         Exact binomial/Poisson limits with Spiegelhalter's interpolation, or the normal approximation
-        :math:`\\theta_0 \\pm z\\sqrt{V(\\theta_0)/n}`.
+        $\theta_0 \pm z\sqrt{V(\theta_0)/n}$.
     phi, tau2 : float
         Over-dispersion: multiplicative factor or additive between-unit variance. Either one other than
         its null value (1 or 0) gives normal-approximation limits widened accordingly.
@@ -132,7 +151,16 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
     -------
     DataFrame
         Column ``n`` and, for each level, ``lower_<L>`` and ``upper_<L>`` with ``<L>`` from
-        :func:`level_label` (``lower_95``, ``upper_99.8``...).
+        `level_label` (``lower_95``, ``upper_99.8``...).
+
+    Examples
+    --------
+    Normal limits at n = 100 around 0.3 are $0.3 \pm 1.96\sqrt{0.3 \cdot 0.7/100}$:
+
+    >>> funnel_limits(0.3, [100], 0.95, method="normal").round(4).values.tolist()
+    [[100.0, 0.2102, 0.3898]]
+    >>> funnel_limits(0.3, [50, 200]).columns.tolist()
+    ['n', 'lower_95', 'upper_95', 'lower_99.8', 'upper_99.8']
     """
     _check_kind(kind)
     if method not in ("exact", "normal"):
@@ -168,7 +196,7 @@ def funnel_limits(target: float, n_grid, level=DEFAULT_LEVELS, *, kind: str = "p
 
 @dataclass(frozen=True)
 class Overdispersion:
-    """Spiegelhalter's (2005) over-dispersion estimates for a set of units.
+    r"""Spiegelhalter's (2005) over-dispersion estimates for a set of units.
 
     Attributes
     ----------
@@ -177,11 +205,17 @@ class Overdispersion:
     tau2 : float
         Additive between-unit variance (DerSimonian-Laird), on the proportion or rate scale.
     statistic : float
-        :math:`I\\hat\\phi`, compared with chi-square on ``df`` degrees of freedom.
+        $I\hat\phi$, compared with chi-square on ``df`` degrees of freedom.
     df : int
     p_value : float
     units : int
     winsor : float
+
+    Examples
+    --------
+    >>> od = overdispersion([12, 30, 41, 9, 60, 25, 70], [60, 110, 150, 20, 190, 140, 150])
+    >>> od.df, od.detected
+    (6, True)
     """
 
     phi: float
@@ -207,17 +241,41 @@ def _winsorise(z: np.ndarray, winsor: float) -> np.ndarray:
 
 def overdispersion(k, n, target: float | None = None, *, kind: str = "proportion",
                    winsor: float = 0.1) -> Overdispersion:
-    """Estimate over-dispersion of unit proportions (or rates) around a target.
+    r"""Estimate over-dispersion of unit proportions (or rates) around a target.
 
-    .. math::
-        z_i = \\frac{y_i - \\theta_0}{\\sqrt{V(\\theta_0)/n_i}}, \\quad
-        \\hat\\phi = \\frac{1}{I}\\sum_i \\tilde z_i^2, \\quad
-        \\hat\\tau^2 = \\max\\left(0, \\frac{I\\hat\\phi - (I-1)}{\\sum w_i - \\sum w_i^2/\\sum w_i}\\right)
+    $$
+    z_i = \frac{y_i - \theta_0}{\sqrt{V(\theta_0)/n_i}}, \quad
+    \hat\phi = \frac{1}{I}\sum_i \tilde z_i^2, \quad
+    \hat\tau^2 = \max\left(0, \frac{I\hat\phi - (I-1)}{\sum w_i - \sum w_i^2/\sum w_i}\right)
+    $$
 
-    where :math:`\\tilde z` are the z-scores Winsorised at the ``winsor`` and ``1 - winsor`` quantiles
-    and :math:`w_i = n_i/V(\\theta_0)` (Spiegelhalter 2005, *Stat Med* 24:1185, section 6;
+    where $\tilde z$ are the z-scores Winsorised at the ``winsor`` and ``1 - winsor`` quantiles
+    and $w_i = n_i/V(\theta_0)$ (Spiegelhalter 2005, *Stat Med* 24:1185, section 6;
     Spiegelhalter 2005, *Qual Saf Health Care* 14:347). With ``target=None`` the pooled value
-    :math:`\\sum k_i/\\sum n_i` is used and the test has :math:`I - 1` degrees of freedom.
+    $\sum k_i/\sum n_i$ is used and the test has $I - 1$ degrees of freedom.
+
+    Parameters
+    ----------
+    k : array-like
+        Events per unit.
+    n : array-like
+        Volume per unit (people, or person-years for a rate).
+    target : float, optional
+        $\theta_0$; default the pooled value (then the test loses a degree of freedom).
+    kind : {"proportion", "rate"}
+        What the values are.
+    winsor : float
+        Winsorising fraction (default 10%, as Spiegelhalter).
+
+    Returns
+    -------
+    Overdispersion
+
+    Examples
+    --------
+    >>> od = overdispersion([12, 30, 41, 9, 60, 25, 70], [60, 110, 150, 20, 190, 140, 150])
+    >>> round(od.phi, 2), round(od.p_value, 4)
+    (2.63, 0.0053)
     """
     _check_kind(kind)
     k = np.asarray(k, dtype=float)
@@ -252,7 +310,7 @@ class FunnelPlotResult:
         One row per unit: ``unit, n, k, value`` (proportion or rate), ``z`` (against the unadjusted
         limits), ``z_adjusted`` (against the over-dispersed limits, equal to ``z`` when unadjusted), the
         limits at the unit's volume (``lower_95, upper_95, lower_99.8, upper_99.8``...) and
-        ``position``, one of :data:`POSITIONS`.
+        ``position``, one of `POSITIONS`.
     target : float
     levels : tuple of float
     kind : "proportion" or "rate"
@@ -265,7 +323,16 @@ class FunnelPlotResult:
     measure : str
         What the values are, for axis labels (e.g. "engaged within 90 days").
     withheld : tuple of str
-        Units left off the plot by disclosure control (see :func:`foundation_eval.reporting.disclosure.protect_units`).
+        Units left off the plot by disclosure control (see `foundation_eval.reporting.disclosure.protect_units`).
+
+    Examples
+    --------
+    >>> districts = ["A", "B", "C", "D", "E", "F"]
+    >>> result = funnel_plot(districts, [12, 30, 41, 9, 60, 25], [60, 110, 150, 20, 190, 140])
+    >>> result.outside(0.95)
+    ['D', 'F']
+    >>> result.without(["D"]).outside(0.95)
+    ['F']
     """
 
     units: pd.DataFrame
@@ -281,26 +348,61 @@ class FunnelPlotResult:
 
     @property
     def phi(self) -> float:
+        """Multiplicative factor applied to the limits (1 unless the adjustment is multiplicative)."""
         return 1.0 if self.adjustment != "multiplicative" else max(1.0, self.dispersion.phi)
 
     @property
     def tau2(self) -> float:
+        """Additive variance applied to the limits (0 unless the adjustment is additive)."""
         return self.dispersion.tau2 if self.adjustment == "additive" else 0.0
 
     def table(self) -> pd.DataFrame:
-        """The per-unit table (a copy, ``value`` named ``proportion`` or ``rate``), withheld units included:
-        apply disclosure control (:func:`foundation_eval.reporting.disclosure.protect_units`) before publishing."""
+        """The per-unit table, withheld units included.
+
+        Apply disclosure control (`foundation_eval.reporting.disclosure.protect_units`) before publishing.
+
+        Returns
+        -------
+        DataFrame
+            A copy of ``units`` with ``value`` named ``proportion`` or ``rate``.
+        """
         return self.units.rename(columns={"value": self.kind})
 
     def limits(self, n_grid=None) -> pd.DataFrame:
-        """Control limits over a grid of volumes (default: 300 points spanning the units)."""
+        """Control limits over a grid of volumes.
+
+        Parameters
+        ----------
+        n_grid : array-like, optional
+            Volumes; default 300 points spanning the units.
+
+        Returns
+        -------
+        DataFrame
+            As `funnel_limits`, with this result's target, levels, method and adjustment.
+        """
         if n_grid is None:
             n_grid = self._grid()
         return funnel_limits(self.target, n_grid, self.levels, kind=self.kind, method=self.method,
                              phi=self.phi, tau2=self.tau2)
 
     def outside(self, level: float | None = None, side: str = "both") -> list[str]:
-        """Units outside the ``level`` limits (default the widest), on one side or both."""
+        """Units outside the ``level`` limits (default the widest), on one side or both.
+
+        Withheld units are never listed.
+
+        Parameters
+        ----------
+        level : float, optional
+            One of ``levels``; default the widest (99.8%).
+        side : {"both", "above", "below"}
+            Which side of the funnel.
+
+        Returns
+        -------
+        list of str
+            Unit labels.
+        """
         lev = max(self.levels) if level is None else level
         lab = level_label(lev)
         u = self.units
@@ -310,7 +412,17 @@ class FunnelPlotResult:
         return list(u.unit[mask & ~u.unit.isin(self.withheld)].astype(str))
 
     def without(self, units: Sequence[str]) -> FunnelPlotResult:
-        """The same funnel with some units withheld from the plot (target and limits unchanged)."""
+        """The same funnel with some units withheld from the plot (target and limits unchanged).
+
+        Parameters
+        ----------
+        units : sequence of str
+            Labels of units to withhold (added to any already withheld).
+
+        Returns
+        -------
+        FunnelPlotResult
+        """
         return replace(self, withheld=tuple(dict.fromkeys([*self.withheld, *map(str, units)])))
 
     def _grid(self) -> np.ndarray:
@@ -324,8 +436,22 @@ class FunnelPlotResult:
              xlabel: str | None = None, ylabel: str | None = None):
         """Funnel plot: units as points, target line, 95% (dashed) and 99.8% (solid) limits.
 
-        Withheld units are not drawn. ``scale`` multiplies values (default 100 for proportions, so the
-        y-axis is a percentage, and 1 for rates).
+        Withheld units are not drawn.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        labels : bool
+            Whether to label the points with the unit names.
+        scale : float, optional
+            Multiplies values: default 100 for proportions (the y-axis is a percentage) and 1 for rates.
+        title, xlabel, ylabel : str, optional
+            Axes title and labels (defaults name the measure and volume).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
         """
         from foundation_eval.plotting import GREY, PALETTE, new_axes
 
@@ -412,7 +538,7 @@ def _position(value: np.ndarray, lim: pd.DataFrame, levels: tuple[float, ...]) -
 def funnel_plot(units, k, n, target: float | None = None, level=DEFAULT_LEVELS, *, kind: str = "proportion",
                 method: str = "exact", overdispersion: str | None = None, winsor: float = 0.1,
                 measure: str = "") -> FunnelPlotResult:
-    """Place units on a funnel plot (Spiegelhalter 2005).
+    r"""Place units on a funnel plot (Spiegelhalter 2005).
 
     Parameters
     ----------
@@ -423,7 +549,7 @@ def funnel_plot(units, k, n, target: float | None = None, level=DEFAULT_LEVELS, 
     n : array-like
         Volume per unit: people (proportion) or person-years (rate).
     target : float, optional
-        :math:`\\theta_0`; default the pooled value :math:`\\sum k/\\sum n`.
+        $\theta_0$; default the pooled value $\sum k/\sum n$.
     level : float or sequence
         Funnel coverages, default 95% and 99.8%.
     kind : "proportion" or "rate"
@@ -439,6 +565,18 @@ def funnel_plot(units, k, n, target: float | None = None, level=DEFAULT_LEVELS, 
     Returns
     -------
     FunnelPlotResult
+
+    Examples
+    --------
+    Six districts' 12-month reoffending around the pooled rate; D (small) and F (large) fall outside the
+    95% limits, none outside 99.8%:
+
+    >>> districts = ["A", "B", "C", "D", "E", "F"]
+    >>> result = funnel_plot(districts, [12, 30, 41, 9, 60, 25], [60, 110, 150, 20, 190, 140])
+    >>> round(result.target, 4), result.outside()
+    (0.2642, [])
+    >>> result.table().position.tolist()
+    ['within 95%', 'within 95%', 'within 95%', 'above 95%', 'within 95%', 'below 95%']
     """
     _check_kind(kind)
     if overdispersion not in (None, "multiplicative", "additive", "auto"):

@@ -6,6 +6,7 @@ take-up model is a logistic GEE with errors clustered by district.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,30 @@ STAGES = ("referred", "accepted", "started", "completed", "dropped")
 
 
 def referral_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
-    """Referrals of the given people made on or after their index date, with stage flags."""
+    """Referrals of the given people made on or after their index date, with stage flags.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    persons : DataFrame
+        Rows of `foundation_eval.frames.cohort.person_frame`.
+
+    Returns
+    -------
+    DataFrame
+        The referral columns plus ``index_date, district_id, listed``, boolean stage flags ``referred,
+        accepted, started, completed, dropped`` and ``days_to_start`` (missing if never started).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> refs = referral_frame(ds, person_frame(ds))
+    >>> bool((refs.referred_date >= refs.index_date).all()), bool((refs.days_to_start.dropna() >= 0).all())
+    (True, True)
+    """
     ref = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
     ref = ref[ref.referred_date >= ref.index_date].copy()
     ref["referred"] = True
@@ -33,9 +57,31 @@ def referral_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 def stage_table(refs: pd.DataFrame, by: str = "service", level: float = 0.95) -> pd.DataFrame:
     """Referrals reaching each stage by ``by`` (service or pathway), with Wilson intervals.
 
-    Columns: ``by, referred, accepted, started, completed, dropped`` (counts of referrals) and
-    ``start_pct, start_low, start_high`` (share of referrals started) and ``complete_pct,
-    complete_low, complete_high`` (share of started referrals completed), plus an "All" row.
+    Parameters
+    ----------
+    refs : DataFrame
+        A `referral_frame`.
+    by : str
+        Grouping column, ``"service"`` or ``"pathway"``.
+    level : float
+        Confidence level of the Wilson (1927) intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``by, referred, accepted, started, completed, dropped`` (counts of referrals),
+        ``start_pct, start_low, start_high`` (share of referrals started) and ``complete_pct,
+        complete_low, complete_high`` (share of started referrals completed), plus an "All" row.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> refs = referral_frame(ds, person_frame(ds))
+    >>> table = stage_table(refs, by="pathway")
+    >>> table.pathway.iloc[-1], int(table.referred.iloc[-1]) == len(refs)
+    ('All', True)
     """
     g = refs.groupby(by)[list(STAGES)].sum().astype(int)
     g.loc["All"] = g.sum()
@@ -50,7 +96,32 @@ def stage_table(refs: pd.DataFrame, by: str = "service", level: float = 0.95) ->
 
 
 def time_to_start(refs: pd.DataFrame, extract_date, level: float = 0.95):
-    """Kaplan-Meier of days from referral to start, censored at drop-out (if never started) or the extract."""
+    """Kaplan-Meier of days from referral to start, censored at drop-out (if never started) or the extract.
+
+    Parameters
+    ----------
+    refs : DataFrame
+        A `referral_frame`.
+    extract_date : date-like
+        Censoring date for referrals neither started nor dropped.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    KaplanMeierResult
+        Of time to start in days (`foundation_eval.models.reoffending.kaplan_meier`).
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> refs = referral_frame(ds, person_frame(ds))
+    >>> km = time_to_start(refs, ds.extract_date)
+    >>> km.n == len(refs), 0 <= km.survival_at(90) <= 1
+    (True, True)
+    """
     from foundation_eval.models.reoffending import kaplan_meier
 
     extract = pd.Timestamp(extract_date)
@@ -61,18 +132,66 @@ def time_to_start(refs: pd.DataFrame, extract_date, level: float = 0.95):
 
 @dataclass(frozen=True)
 class TakeUpModel:
-    """Logistic GEE of starting a referred service, clustered by district."""
+    """Logistic GEE of starting a referred service, clustered by district.
+
+    Returned by `takeup_model`.
+
+    Attributes
+    ----------
+    params : DataFrame
+        Coefficients (see `table`).
+    n : int
+        Referrals in the model.
+    clusters : int
+        Number of clusters (districts).
+    cov_type : str
+        Covariance used (``"bias_reduced"``, Mancl and DeRouen 2001).
+    working_correlation : {"exchangeable", "independence"}
+        The working correlation the model converged under.
+    converged : bool
+        Always True: an unconverged model is never returned.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> refs = referral_frame(ds, person_frame(ds))
+    >>> model = takeup_model(refs, ["pathway"])
+    >>> model.table().columns.tolist(), model.cov_type
+    (['coef', 'se', 'odds_ratio', 'or_low', 'or_high', 'p'], 'bias_reduced')
+    """
 
     params: pd.DataFrame
     n: int
     clusters: int
     cov_type: str
+    working_correlation: str = "exchangeable"
+    converged: bool = True
 
     def table(self) -> pd.DataFrame:
-        """Columns ``coef, se, odds_ratio, or_low, or_high, p`` indexed by term."""
+        """The model's terms.
+
+        Returns
+        -------
+        DataFrame
+            ``coef, se, odds_ratio, or_low, or_high, p`` indexed by term (text covariates as
+            ``C(column)[T.level]``).
+        """
         return self.params.copy()
 
     def plot(self, ax=None):
+        """Odds ratios with their intervals on a log scale (intercept left out).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         from foundation_eval.plotting import new_axes
 
         ax = new_axes(ax)
@@ -88,12 +207,49 @@ class TakeUpModel:
 
 def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "district_id",
                  level: float = 0.95) -> TakeUpModel:
-    """Logistic GEE (Liang & Zeger 1986) of ``started`` on covariates, exchangeable within cluster.
+    r"""Logistic GEE (Liang & Zeger 1986) of ``started`` on covariates, exchangeable within cluster.
+
+    $$
+    \operatorname{logit} P(\text{started}_{ij}) = x_{ij}'\beta,
+    \qquad \operatorname{corr}(y_{ij}, y_{ik}) = \rho \text{ within cluster } i
+    $$
 
     ``covariates`` are column names; text columns enter as categorical terms (first level as reference).
-
     With few clusters (about 14 districts) the usual sandwich is too small, so the Mancl & DeRouen
-    (2001) bias-reduced covariance is used.
+    (2001) bias-reduced covariance is used; intervals are Wald intervals on the log-odds scale. When the
+    exchangeable working correlation does not converge, the independence working correlation is used
+    instead (``working_correlation`` says which); a model that converges under neither raises
+    ``ValueError`` rather than returning unconverged estimates.
+
+    Parameters
+    ----------
+    refs : DataFrame
+        A `referral_frame` (rows with a missing covariate or cluster are dropped).
+    covariates : list of str
+        Column names of the covariates.
+    cluster : str
+        Cluster column.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    TakeUpModel
+
+    Raises
+    ------
+    ValueError
+        When the model converges under neither working correlation.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> from foundation_eval.frames.cohort import person_frame
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> refs = referral_frame(ds, person_frame(ds))
+    >>> model = takeup_model(refs, ["pathway"])
+    >>> model.n == len(refs), model.clusters > 1
+    (True, True)
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -103,13 +259,29 @@ def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "dist
     df["started_i"] = df.started.astype(int)
     terms = [f"C({c})" if not pd.api.types.is_numeric_dtype(df[c]) else c for c in covariates]
     formula = "started_i ~ " + " + ".join(terms)
-    model = smf.gee(formula, groups=cluster, data=df, family=sm.families.Binomial(),
-                    cov_struct=sm.cov_struct.Exchangeable())
-    res = model.fit(cov_type="bias_reduced")
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
+
+    # exchangeable first; when its iterations do not settle, the independence working correlation (still
+    # consistent, the sandwich carrying the clustering); a model that converges under neither is refused
+    res, working = None, None
+    for name, struct in (("exchangeable", sm.cov_struct.Exchangeable()), ("independence", sm.cov_struct.Independence())):
+        model = smf.gee(formula, groups=cluster, data=df, family=sm.families.Binomial(), cov_struct=struct)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", IterationLimitWarning)
+            warnings.simplefilter("error", ConvergenceWarning)
+            try:
+                res = model.fit(cov_type="bias_reduced", maxiter=100)
+            except (IterationLimitWarning, ConvergenceWarning):
+                continue
+        working = name
+        break
+    if res is None:
+        raise ValueError("the take-up model did not converge under an exchangeable or an independence working "
+                         "correlation, so it is not reported")
     z = stats.norm.ppf(0.5 + level / 2)
     params = pd.DataFrame({"coef": res.params, "se": res.bse})
     params["odds_ratio"] = np.exp(params.coef)
     params["or_low"] = np.exp(params.coef - z * params.se)
     params["or_high"] = np.exp(params.coef + z * params.se)
     params["p"] = 2 * stats.norm.sf(np.abs(params.coef / params.se))
-    return TakeUpModel(params, len(df), int(df[cluster].nunique()), "bias_reduced")
+    return TakeUpModel(params, len(df), int(df[cluster].nunique()), "bias_reduced", working, True)

@@ -64,6 +64,7 @@ CONFOUNDING_WARNING = (
     "an association, not the effect of engagement. Adjust for measured confounders (for example with "
     "inverse-probability weights) and read the result as suggestive, not causal."
 )
+"""Plain-English caution carried by Cox results for self-selected exposures (engagement, referral)."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,7 +248,37 @@ def _loglog_ci(surv: np.ndarray, greenwood: np.ndarray, z: float):
 
 @dataclass(frozen=True)
 class KaplanMeierResult:
-    """Kaplan-Meier estimate (see :func:`kaplan_meier`)."""
+    r"""Kaplan-Meier estimate (see `kaplan_meier`).
+
+    Attributes
+    ----------
+    time : ndarray
+        Distinct observed times (censor-only times included).
+    at_risk, events, censored : ndarray
+        Number at risk just before each time, events and censorings at it.
+    survival, std_error : ndarray
+        $\hat S(t)$ and its Greenwood standard error.
+    ci_low, ci_high : ndarray
+        Pointwise log(-log) interval.
+    median, median_ci_low, median_ci_high : float
+        Median survival time and its Brookmeyer-Crowley interval (NaN where not reached).
+    n : int
+        People.
+    level : float
+        Confidence level.
+    label : str
+        Name of the group (used in plot legends).
+
+    Examples
+    --------
+    Freireich (1963) 6-MP group; Klein and Moeschberger (2003) Table 4.1A give S(10) = 0.753:
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(t, e, label="6-MP")
+    >>> round(km.survival_at(10), 4), km.median
+    (0.7529, 23.0)
+    """
 
     time: np.ndarray
     at_risk: np.ndarray
@@ -265,8 +296,16 @@ class KaplanMeierResult:
     label: str = "all"
 
     def table(self) -> pd.DataFrame:
-        """One row per distinct observed time, censor-only times included (their ``events`` is 0
-        and the survival carries over). Columns: time, at_risk, events, survival, ci_low, ci_high."""
+        """The curve as a table.
+
+        One row per distinct observed time, censor-only times included (their ``events`` is 0 and the
+        survival carries over).
+
+        Returns
+        -------
+        DataFrame
+            ``time, at_risk, events, survival, ci_low, ci_high``.
+        """
         return pd.DataFrame({
             "time": self.time, "at_risk": self.at_risk.astype(np.int64), "events": self.events.astype(np.int64),
             "survival": self.survival, "ci_low": self.ci_low, "ci_high": self.ci_high,
@@ -279,19 +318,65 @@ class KaplanMeierResult:
         return float(out) if out.ndim == 0 else out
 
     def survival_at(self, t):
-        """S(t), right-continuous; 1 before the first time; the last value beyond the last time."""
+        """S(t), right-continuous; 1 before the first time; the last value beyond the last time.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) in the units of the durations.
+
+        Returns
+        -------
+        float or ndarray
+        """
         return self._step(self.survival, t, 1.0)
 
     def std_error_at(self, t):
-        """Greenwood standard error of S(t) (0 before the first event)."""
+        """Greenwood standard error of S(t) (0 before the first event).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) in the units of the durations.
+
+        Returns
+        -------
+        float or ndarray
+        """
         return self._step(self.std_error, t, 0.0)
 
     def risk_at(self, t):
-        """Cumulative incidence 1 - S(t)."""
+        """Cumulative incidence 1 - S(t).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) in the units of the durations.
+
+        Returns
+        -------
+        float or ndarray
+        """
         return 1.0 - self.survival_at(t)
 
     def plot(self, ax=None, *, color=None, label: str | None = None, band: bool = True):
-        """Step curve of S(t) from (0, 1) with the pointwise interval as a shaded band."""
+        """Step curve of S(t) from (0, 1) with the pointwise interval as a shaded band.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        color : matplotlib colour, optional
+            Line colour.
+        label : str, optional
+            Legend label; default ``self.label``.
+        band : bool
+            Whether to shade the pointwise interval.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         x = np.concatenate([[0.0], self.time])
         y = np.concatenate([[1.0], self.survival])
@@ -309,17 +394,18 @@ class KaplanMeierResult:
 def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") -> KaplanMeierResult:
     r"""Kaplan-Meier (product-limit) estimate of the survival function.
 
-    .. math::
-        \hat S(t) = \prod_{t_j \le t} \left(1 - \frac{d_j}{n_j}\right), \qquad
-        \widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2 \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
+    $$
+    \hat S(t) = \prod_{t_j \le t} \left(1 - \frac{d_j}{n_j}\right), \qquad
+    \widehat{\mathrm{Var}}\,\hat S(t) = \hat S(t)^2 \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
+    $$
 
     (Kaplan & Meier 1958; Greenwood 1926). The pointwise interval is the log(-log) one,
-    :math:`\hat S^{\exp(\pm z\,\sigma / \log \hat S)}` with :math:`\sigma^2` the Greenwood sum
+    $\hat S^{\exp(\pm z\,\sigma / \log \hat S)}$ with $\sigma^2$ the Greenwood sum
     (Kalbfleisch & Prentice 1980, sec. 1.3); this is lifelines' default and R's
     ``conf.type = "log-log"`` (R's own default is "log"). It stays inside [0, 1]. Where the curve
     reaches 0 the interval is undefined (NaN).
 
-    The median is the first time with :math:`\hat S(t) \le 0.5` (``inf`` if the curve never gets
+    The median is the first time with $\hat S(t) \le 0.5$ (``inf`` if the curve never gets
     there); its interval (Brookmeyer & Crowley 1982, as R prints it) runs from the first time
     the lower limit is <= 0.5 to the first time the upper limit is <= 0.5 (``inf`` if never).
 
@@ -331,11 +417,25 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
         1 if the event (e.g. a DA reoffence) was observed, 0 if censored.
     level : float
         Confidence level of the pointwise interval.
+    label : str
+        Name of the group, used in plot legends.
 
     Returns
     -------
     KaplanMeierResult
         ``table()`` has one row per distinct time, censor-only times included.
+
+    Examples
+    --------
+    Freireich (1963) 6-MP group (Klein and Moeschberger 2003, Table 4.1A):
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(t, e)
+    >>> km.survival_at([6, 10, 23]).round(4).tolist(), round(km.std_error_at(10), 4)
+    ([0.8571, 0.7529, 0.4482], 0.0963)
+    >>> km.table().columns.tolist()
+    ['time', 'at_risk', 'events', 'survival', 'ci_low', 'ci_high']
     """
     t = _durations(durations)
     e = _events(events, t.size)
@@ -363,7 +463,31 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
 
 @dataclass(frozen=True)
 class LogRankResult:
-    """k-sample log-rank test (see :func:`logrank`)."""
+    """k-sample log-rank test (see `logrank`).
+
+    Attributes
+    ----------
+    statistic : float
+        Chi-squared statistic.
+    dof : int
+        Degrees of freedom (groups - 1).
+    p_value : float
+    groups : tuple
+        Group labels in sorted order.
+    n, observed, expected : ndarray
+        People, observed and expected events per group.
+    curves : tuple of KaplanMeierResult
+        Kaplan-Meier curve of each group (for `plot`).
+
+    Examples
+    --------
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> placebo = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+    >>> res = logrank(t + placebo, e + [1] * 21, ["6-MP"] * 21 + ["placebo"] * 21)
+    >>> res.table().observed.tolist()
+    [9.0, 21.0]
+    """
 
     statistic: float
     dof: int
@@ -375,14 +499,32 @@ class LogRankResult:
     curves: tuple = field(repr=False, default=())
 
     def table(self) -> pd.DataFrame:
-        """Observed and expected events per group, with (O-E)^2/E."""
+        """Observed and expected events per group.
+
+        Returns
+        -------
+        DataFrame
+            ``group, n, observed, expected, o_minus_e_sq_over_e``.
+        """
         return pd.DataFrame({
             "group": list(self.groups), "n": self.n.astype(np.int64), "observed": self.observed,
             "expected": self.expected, "o_minus_e_sq_over_e": (self.observed - self.expected) ** 2 / self.expected,
         })
 
     def plot(self, ax=None, band: bool = False):
-        """Kaplan-Meier curve of each group, with the test in the title."""
+        """Kaplan-Meier curve of each group, with the test in the title.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        band : bool
+            Whether to shade each curve's pointwise interval.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         for km in self.curves:
             km.plot(ax=ax, band=band)
@@ -394,22 +536,38 @@ class LogRankResult:
 def logrank(durations, events, groups) -> LogRankResult:
     r"""k-sample log-rank test of equal survival curves.
 
-    At each distinct event time :math:`t_j` with :math:`d_j` events among :math:`n_j` at risk
-    (:math:`n_{gj}` in group g), :math:`E_{gj} = d_j n_{gj} / n_j` and
+    At each distinct event time $t_j$ with $d_j$ events among $n_j$ at risk
+    ($n_{gj}$ in group g), $E_{gj} = d_j n_{gj} / n_j$ and
 
-    .. math::
-        V_{gh} = \sum_j \frac{d_j (n_j - d_j)}{n_j - 1}\,\frac{n_{gj}}{n_j}
-                 \left(\delta_{gh} - \frac{n_{hj}}{n_j}\right), \qquad
-        X^2 = (O - E)^\top V^{-} (O - E) \sim \chi^2_{k-1}
+    $$
+    V_{gh} = \sum_j \frac{d_j (n_j - d_j)}{n_j - 1}\,\frac{n_{gj}}{n_j}
+             \left(\delta_{gh} - \frac{n_{hj}}{n_j}\right), \qquad
+    X^2 = (O - E)^\top V^{-} (O - E) \sim \chi^2_{k-1}
+    $$
 
     using the first k-1 groups (Mantel 1966; Peto & Peto 1972); identical to R ``survdiff(rho=0)``.
 
     Parameters
     ----------
     durations, events : array-like
-        As for :func:`kaplan_meier`.
+        As for `kaplan_meier`.
     groups : array-like
         Group label per person; two or more distinct values.
+
+    Returns
+    -------
+    LogRankResult
+
+    Examples
+    --------
+    Freireich (1963): chi-squared 16.79 on 1 df (Kalbfleisch and Prentice 2002, sec. 1.5):
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> placebo = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+    >>> res = logrank(t + placebo, e + [1] * 21, ["6-MP"] * 21 + ["placebo"] * 21)
+    >>> round(res.statistic, 2), res.dof
+    (16.79, 1)
     """
     t = _durations(durations)
     e = _events(events, t.size)
@@ -453,7 +611,31 @@ def logrank(durations, events, groups) -> LogRankResult:
 
 @dataclass(frozen=True)
 class RiskDifferenceResult:
-    """Difference in cumulative incidence at a horizon (see :func:`risk_difference`)."""
+    r"""Difference in cumulative incidence at a horizon (see `risk_difference`).
+
+    Attributes
+    ----------
+    estimate, se, ci_low, ci_high, p_value : float
+        Risk in the second group minus the reference, its Greenwood standard error, Wald interval and
+        p-value.
+    horizon : float
+        Time at which the risks are compared.
+    groups : tuple
+        (reference, other).
+    risk, risk_se : ndarray
+        Cumulative incidence $1 - \hat S(\tau)$ of each group and its standard error.
+    level : float
+    curves : tuple of KaplanMeierResult
+
+    Examples
+    --------
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> placebo = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+    >>> res = risk_difference(t + placebo, e + [1] * 21, ["6-MP"] * 21 + ["placebo"] * 21, horizon=10)
+    >>> res.table().term.tolist()
+    ['risk[6-MP]', 'risk[placebo]', 'risk[placebo] - risk[6-MP]']
+    """
 
     estimate: float
     se: float
@@ -468,7 +650,13 @@ class RiskDifferenceResult:
     curves: tuple = field(repr=False, default=())
 
     def table(self) -> pd.DataFrame:
-        """Risk in each group and the difference (second group minus reference), one row each."""
+        """Risk in each group and the difference (second group minus reference), one row each.
+
+        Returns
+        -------
+        DataFrame
+            ``term, horizon, estimate, se, ci_low, ci_high``.
+        """
         z = _z(self.level)
         rows = [{"term": f"risk[{g}]", "estimate": r, "se": s, "ci_low": max(0.0, r - z * s),
                  "ci_high": min(1.0, r + z * s)} for g, r, s in zip(self.groups, self.risk, self.risk_se, strict=True)]
@@ -479,7 +667,17 @@ class RiskDifferenceResult:
         return out
 
     def plot(self, ax=None):
-        """Cumulative incidence curves of both groups with the horizon marked."""
+        """Cumulative incidence curves of both groups with the horizon marked.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         for km in self.curves:
             x = np.concatenate([[0.0], km.time])
@@ -495,18 +693,23 @@ class RiskDifferenceResult:
 
 def risk_difference(durations, events, groups, horizon: float, level: float = 0.95, *,
                     reference=None) -> RiskDifferenceResult:
-    r"""Difference in the Kaplan-Meier cumulative incidence :math:`F(\tau) = 1 - \hat S(\tau)`
-    between two groups at a fixed horizon :math:`\tau` (e.g. 12 months).
+    r"""Difference in the Kaplan-Meier cumulative incidence $F(\tau) = 1 - \hat S(\tau)$
+    between two groups at a fixed horizon $\tau$ (e.g. 12 months).
 
-    .. math::
-        \widehat{RD} = \hat F_1(\tau) - \hat F_0(\tau), \qquad
-        \widehat{SE} = \sqrt{\widehat{\mathrm{Var}}_{GW}\hat S_1(\tau) + \widehat{\mathrm{Var}}_{GW}\hat S_0(\tau)}
+    $$
+    \widehat{RD} = \hat F_1(\tau) - \hat F_0(\tau), \qquad
+    \widehat{SE} = \sqrt{\widehat{\mathrm{Var}}_{GW}\hat S_1(\tau) + \widehat{\mathrm{Var}}_{GW}\hat S_0(\tau)}
+    $$
 
     with Greenwood variances (the groups are independent) and a Wald interval
     (Klein, Logan, Harhoff & Andersen 2007, *Stat Med* 26:4505, the "naive" KM test at a fixed time).
 
     Parameters
     ----------
+    durations : array-like of float
+        Time to the event or censoring.
+    events : array-like of 0/1
+        1 if the event was observed, 0 if censored.
     groups : array-like
         Exactly two distinct labels.
     horizon : float
@@ -515,6 +718,23 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
     reference : label, optional
         The comparison group; default the first label in sorted order (e.g. 0, or "control").
         The estimate is the other group minus the reference.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    RiskDifferenceResult
+
+    Examples
+    --------
+    Freireich (1963) at 10 weeks: placebo 13/21 relapsed, 6-MP 1 - 0.7529:
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> placebo = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+    >>> res = risk_difference(t + placebo, e + [1] * 21, ["6-MP"] * 21 + ["placebo"] * 21, horizon=10)
+    >>> round(res.estimate, 3), round(13 / 21 - (1 - 0.7529), 3)
+    (0.372, 0.372)
     """
     t = _durations(durations)
     e = _events(events, t.size)
@@ -752,7 +972,7 @@ def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.nd
 
 @dataclass(frozen=True)
 class CoxResult:
-    """Fitted Cox model (see :func:`cox` and :func:`cox_time_varying`).
+    """Fitted Cox model (see `cox` and `cox_time_varying`).
 
     Attributes
     ----------
@@ -773,6 +993,14 @@ class CoxResult:
         Harrell's C of the linear predictor (NaN for start/stop data).
     confounding_warning : str or None
         Plain-English caution for self-selected exposures (engagement, referral).
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> fit = cox(rossi, "week", "arrest", ["fin", "age", "race", "wexp", "mar", "paro", "prio"])
+    >>> round(float(fit.hr[0]), 3), fit.events
+    (0.684, 114)
     """
 
     covariates: tuple
@@ -797,10 +1025,18 @@ class CoxResult:
 
     @property
     def hr(self) -> np.ndarray:
+        """Hazard ratios, ``exp(coef)``."""
         return np.exp(self.coef)
 
     def table(self) -> pd.DataFrame:
-        """Indexed by covariate; columns coef, se, hr, hr_low, hr_high, p (Wald, normal)."""
+        """The coefficients as a table.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by covariate; ``coef, se, hr, hr_low, hr_high, p`` (Wald interval and test, normal
+            reference; robust when the model was fitted with ``cluster``).
+        """
         z = _z(self.level)
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
@@ -811,7 +1047,12 @@ class CoxResult:
         return out
 
     def likelihood_ratio_test(self) -> tuple[float, int, float]:
-        """(statistic, df, p) of the model against beta = 0 (model-based, not robust)."""
+        """Likelihood-ratio test of the model against beta = 0 (model-based, not robust).
+
+        Returns
+        -------
+        (statistic, df, p) : tuple of (float, int, float)
+        """
         stat = 2 * (self.loglik - self.loglik_null)
         df = len(self.covariates)
         return float(stat), df, float(_st.chi2.sf(stat, df))
@@ -820,7 +1061,7 @@ class CoxResult:
         r"""Test of proportional hazards from scaled Schoenfeld residuals, per covariate and global.
 
         For each covariate (a text covariate's indicators together) it is the score test for adding
-        :math:`x \cdot g(t)` to the model, with g the transformed time centred at the event mean
+        $x \cdot g(t)$ to the model, with g the transformed time centred at the event mean
         (Grambsch & Therneau 1994, *Biometrika* 81:515). This is exactly the test of R
         ``survival::cox.zph`` from version 3.0 (2019) on; earlier versions and lifelines'
         ``proportional_hazard_test`` use an approximation to it and give somewhat different numbers.
@@ -846,7 +1087,17 @@ class CoxResult:
         return out
 
     def plot(self, ax=None):
-        """Forest plot of hazard ratios with intervals on a log axis."""
+        """Forest plot of hazard ratios with intervals on a log axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         tab = self.table()
         y = np.arange(len(tab))[::-1]
@@ -947,16 +1198,17 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
         strata=None, weights: str | None = None, level: float = 0.95) -> CoxResult:
     r"""Cox proportional-hazards model with Efron's handling of tied times.
 
-    .. math::
-        h(t \mid x) = h_0(t)\, e^{x^\top \beta}
+    $$
+    h(t \mid x) = h_0(t)\, e^{x^\top \beta}
+    $$
 
     fitted by Newton-Raphson on Efron's (1977) approximation to the partial likelihood, as R
     ``coxph`` does by default (Breslow's approximation is biased towards 0 when many times are tied,
     e.g. follow-up in whole weeks or months).
 
     Standard errors are model-based (inverse information) unless ``cluster`` or ``weights`` is given,
-    in which case they are the robust sandwich :math:`I^{-1} (\sum_c U_c U_c^\top) I^{-1}` with
-    :math:`U_c` the sum over cluster c of weighted Efron score residuals (Lin & Wei 1989; identical
+    in which case they are the robust sandwich $I^{-1} (\sum_c U_c U_c^\top) I^{-1}$ with
+    $U_c$ the sum over cluster c of weighted Efron score residuals (Lin & Wei 1989; identical
     to R ``coxph(..., cluster = id)`` / ``robust = TRUE``; no small-sample factor). With weights and
     no cluster each row is its own cluster, as for inverse-probability weights, where the sandwich
     is conservative (Hernan, Brumback & Robins 2000).
@@ -975,7 +1227,7 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     strata : str or list of str, optional
         Columns defining strata with separate baseline hazards.
     weights : str, optional
-        Column of non-negative case weights (e.g. from :func:`ipw_weights`).
+        Column of non-negative case weights (e.g. from `ipw_weights`).
     level : float
         Confidence level for the hazard-ratio intervals.
 
@@ -984,6 +1236,27 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     CoxResult
         ``table()`` indexed by covariate with columns coef, se, hr, hr_low, hr_high, p; also
         ``concordance`` (Harrell's C), ``n``, ``events``, ``ph_test()`` and ``plot()``.
+
+    Examples
+    --------
+    Fox (2002), Rossi recidivism data, Efron ties: coefficient of ``fin`` -0.37942 (SE 0.19138),
+    likelihood-ratio test 33.27 on 7 df:
+
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> fit = cox(rossi, "week", "arrest", ["fin", "age", "race", "wexp", "mar", "paro", "prio"])
+    >>> fit.table().loc["fin", ["coef", "se"]].round(5).tolist()
+    [-0.37942, 0.19138]
+    >>> stat, df, p = fit.likelihood_ratio_test()
+    >>> round(stat, 2), df
+    (33.27, 7)
+
+    With errors clustered (here on an arbitrary grouping, for illustration):
+
+    >>> rossi["group"] = rossi.index % 20
+    >>> robust = cox(rossi, "week", "arrest", ["fin", "prio"], cluster="group")
+    >>> robust.n_clusters, robust.robust
+    (20, True)
     """
     strata_cols = _as_list(strata)
     cols = [duration, event, *_as_list(covariates), *strata_cols]
@@ -1006,20 +1279,20 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
 def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, event: str, covariates,
                      cluster: str | None = None, weights: str | None = None, strata=None,
                      level: float = 0.95, *, self_selected: bool = True) -> CoxResult:
-    r"""Cox model on start/stop (counting-process) data, for covariates that change over follow-up,
+    """Cox model on start/stop (counting-process) data, for covariates that change over follow-up,
     such as being engaged with the programme or having started a referral.
 
     Each row is an interval (start, stop] during which the covariates are constant; ``event`` is 1
     on the row whose ``stop`` is the event time. A person is in the risk set at time t on the row
     with start < t <= stop (Andersen & Gill 1982). The estimator, ties (Efron), robust errors and
-    strata are those of :func:`cox`; splitting a person's follow-up into pieces with unchanged
+    strata are those of `cox`; splitting a person's follow-up into pieces with unchanged
     covariates gives exactly the same fit.
 
     For recurrent events (several events per person) pass ``cluster=id`` so the standard errors
     allow for the dependence between a person's events (Lin, Wei, Yang & Ying 2000).
 
     A time-varying *exposure* that people choose (engagement, referral take-up) is confounded:
-    unless ``self_selected=False`` the result carries :data:`CONFOUNDING_WARNING` as
+    unless ``self_selected=False`` the result carries `CONFOUNDING_WARNING` as
     ``confounding_warning``, to be shown beside the estimate.
 
     Parameters
@@ -1031,12 +1304,27 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     start, stop : str
         Interval ends, 0 <= start < stop.
     event, covariates, cluster, weights, strata, level
-        As for :func:`cox`.
+        As for `cox`.
+    self_selected : bool
+        Whether the exposure is chosen by the people themselves (engagement, referral): the result
+        then carries `CONFOUNDING_WARNING`.
 
     Returns
     -------
     CoxResult
         ``n`` counts people (distinct ids); ``concordance`` is NaN (not defined here).
+
+    Examples
+    --------
+    One interval per person gives the ordinary Cox model:
+
+    >>> from lifelines.datasets import load_rossi            # Rossi et al. (1980), 432 released prisoners
+    >>> rossi = load_rossi()
+    >>> rossi["id"], rossi["start"] = range(len(rossi)), 0
+    >>> tv = cox_time_varying(rossi, "id", "start", "week", "arrest", ["fin", "age", "prio"])
+    >>> fixed = cox(rossi, "week", "arrest", ["fin", "age", "prio"])
+    >>> bool(np.allclose(tv.coef, fixed.coef))
+    True
     """
     strata_cols = _as_list(strata)
     cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
@@ -1095,7 +1383,7 @@ def _pooled_sd(x: np.ndarray, a: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class IPWResult:
-    """Inverse-probability-of-treatment weights (see :func:`ipw_weights`).
+    """Inverse-probability-of-treatment weights (see `ipw_weights`).
 
     Attributes
     ----------
@@ -1105,6 +1393,14 @@ class IPWResult:
         Standardised mean differences before and after weighting, one row per design column.
     ess_treated, ess_control : float
         Kish effective sample sizes (sum w)^2 / sum w^2 in each group.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"engaged": [1] * 10 + [0] * 30 + [1] * 30 + [0] * 10, "high_risk": [0] * 40 + [1] * 40})
+    >>> res = ipw_weights(frame, "engaged", ["high_risk"])
+    >>> round(float(res.table().smd_after.abs().max()), 6)
+    0.0
     """
 
     weights: pd.Series
@@ -1118,11 +1414,27 @@ class IPWResult:
     treatment: str
 
     def table(self) -> pd.DataFrame:
-        """The balance table: covariate, smd_before, smd_after (|SMD| < 0.1 is the usual target)."""
+        """The balance table (|SMD| < 0.1 is the usual target).
+
+        Returns
+        -------
+        DataFrame
+            ``covariate, smd_before, smd_after``.
+        """
         return self.balance.copy()
 
     def plot(self, ax=None):
-        """Love plot: absolute SMD before and after weighting, with the 0.1 reference line."""
+        """Love plot: absolute SMD before and after weighting, with the 0.1 reference line.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         tab = self.balance
         y = np.arange(len(tab))[::-1]
@@ -1140,19 +1452,20 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
                 trim: float | None = None) -> IPWResult:
     r"""Inverse-probability-of-treatment weights from a logistic propensity model.
 
-    With propensity :math:`e(x) = P(A = 1 \mid x)` from a main-effects logistic regression,
+    With propensity $e(x) = P(A = 1 \mid x)$ from a main-effects logistic regression,
 
-    .. math::
-        w_i = \frac{A_i\,P(A=1)}{e(x_i)} + \frac{(1-A_i)\,P(A=0)}{1-e(x_i)}\quad\text{(stabilised)},
-        \qquad w_i = \frac{A_i}{e(x_i)} + \frac{1-A_i}{1-e(x_i)}\quad\text{(not)}
+    $$
+    w_i = \frac{A_i\,P(A=1)}{e(x_i)} + \frac{(1-A_i)\,P(A=0)}{1-e(x_i)}\quad\text{(stabilised)},
+    \qquad w_i = \frac{A_i}{e(x_i)} + \frac{1-A_i}{1-e(x_i)}\quad\text{(not)}
+    $$
 
     (Robins, Hernan & Brumback 2000, *Epidemiology* 11:550). Stabilised weights average about 1 and
-    keep the pseudo-population the size of the sample. Pass them to :func:`cox` (``weights=``),
+    keep the pseudo-population the size of the sample. Pass them to `cox` (``weights=``),
     which then uses robust standard errors.
 
     Balance is the standardised mean difference of each design column,
-    :math:`(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}` (Austin 2009, *Stat Med* 28:3083; for a 0/1
-    column :math:`s^2 = p(1-p)`), before and after weighting (weighted means; Austin & Stuart 2015,
+    $(\bar x_1 - \bar x_0)/\sqrt{(s_1^2 + s_0^2)/2}$ (Austin 2009, *Stat Med* 28:3083; for a 0/1
+    column $s^2 = p(1-p)$), before and after weighting (weighted means; Austin & Stuart 2015,
     *Stat Med* 34:3661). The denominator is the unweighted pooled SD in both columns, so the change
     reflects the means only.
 
@@ -1168,6 +1481,21 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
     trim : float, optional
         Truncate the weights at the ``trim`` and ``1 - trim`` quantiles (e.g. 0.01; Cole & Hernan
         2008, *Am J Epidemiol* 168:656). Truncation trades a little bias for less variance.
+
+    Returns
+    -------
+    IPWResult
+
+    Examples
+    --------
+    One binary confounder, so the weights are known exactly (Robins, Hernan and Brumback 2000):
+    10 of 40 low-risk and 30 of 40 high-risk people engaged, so e = 0.25 or 0.75 and P(A = 1) = 0.5.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"engaged": [1] * 10 + [0] * 30 + [1] * 30 + [0] * 10, "high_risk": [0] * 40 + [1] * 40})
+    >>> res = ipw_weights(frame, "engaged", ["high_risk"])
+    >>> sorted(res.weights.round(3).unique().tolist())
+    [0.667, 2.0]
     """
     _require_columns(frame, [treatment, *_as_list(covariates)])
     a = _as_float(frame[treatment].to_numpy(dtype=float), f"column {treatment!r}")
@@ -1224,7 +1552,26 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
 
 @dataclass(frozen=True)
 class EventRateResult:
-    """Events per person-year (see :func:`event_rate`)."""
+    """Events per person-year (see `event_rate`).
+
+    Attributes
+    ----------
+    events : float
+        Total events.
+    person_years : float
+        Total exposure.
+    rate, ci_low, ci_high : float
+        Rate per ``per`` person-years and its exact interval.
+    level : float
+    per : float
+        Rate denominator (e.g. 100 for a rate per 100 person-years).
+
+    Examples
+    --------
+    >>> res = event_rate([3, 0, 7], [50.0, 100.0, 50.0], per=100)
+    >>> res.rate
+    5.0
+    """
 
     events: float
     person_years: float
@@ -1235,12 +1582,30 @@ class EventRateResult:
     per: float
 
     def table(self) -> pd.DataFrame:
-        """One row: events, person_years, rate, ci_low, ci_high, per (rate is per ``per`` person-years)."""
+        """The rate as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            ``events, person_years, rate, ci_low, ci_high, per`` (rate per ``per`` person-years).
+        """
         return pd.DataFrame([{"events": self.events, "person_years": self.person_years, "rate": self.rate,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "per": self.per}])
 
     def plot(self, ax=None, label: str = "rate"):
-        """The rate as a point with its exact interval."""
+        """The rate as a point with its exact interval.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        label : str
+            Label on the vertical axis.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         ax.errorbar([self.rate], [0], xerr=[[self.rate - self.ci_low], [self.ci_high - self.rate]], fmt="o",
                     color="black", capsize=3)
@@ -1253,13 +1618,14 @@ class EventRateResult:
 def event_rate(events, exposure_years, level: float = 0.95, *, per: float = 1.0) -> EventRateResult:
     r"""Event rate per person-year with the exact (Garwood 1936) Poisson interval.
 
-    .. math::
-        \hat\lambda = \frac{\sum_i k_i}{\sum_i T_i}, \qquad
-        \left[\frac{\chi^2_{2k,\,\alpha/2}}{2T},\ \frac{\chi^2_{2k+2,\,1-\alpha/2}}{2T}\right]
+    $$
+    \hat\lambda = \frac{\sum_i k_i}{\sum_i T_i}, \qquad
+    \left[\frac{\chi^2_{2k,\,\alpha/2}}{2T},\ \frac{\chi^2_{2k+2,\,1-\alpha/2}}{2T}\right]
+    $$
 
-    computed by :func:`foundation_eval.stats.poisson_rate_interval`. The interval assumes events
+    computed by `foundation_eval.stats.poisson_rate_interval`. The interval assumes events
     are Poisson; with repeat offending they are over-dispersed, so for comparisons prefer
-    :func:`negative_binomial` (or :func:`bootstrap_ratio`, resampling people).
+    `negative_binomial` (or `bootstrap_ratio`, resampling people).
 
     Parameters
     ----------
@@ -1267,8 +1633,23 @@ def event_rate(events, exposure_years, level: float = 0.95, *, per: float = 1.0)
         Event count(s); arrays are summed (e.g. one count per person).
     exposure_years : float or array-like
         Person-years at risk; summed likewise. Must be positive in total.
+    level : float
+        Confidence level of the exact interval.
     per : float
         Report per this many person-years (e.g. 100).
+
+    Returns
+    -------
+    EventRateResult
+
+    Examples
+    --------
+    10 events in 200 person-years: exact limits for k = 10 are 4.795 and 18.390 (Breslow and Day
+    1987, vol. II), divided by 200:
+
+    >>> res = event_rate([3, 0, 7], [50.0, 100.0, 50.0])
+    >>> res.rate, round(res.ci_low * 200, 3), round(res.ci_high * 200, 3)
+    (0.05, 4.795, 18.39)
     """
     k = np.atleast_1d(np.asarray(events, dtype=float))
     t = np.atleast_1d(np.asarray(exposure_years, dtype=float))
@@ -1294,7 +1675,36 @@ def event_rate(events, exposure_years, level: float = 0.95, *, per: float = 1.0)
 
 @dataclass(frozen=True)
 class NegativeBinomialResult:
-    """NB2 regression (see :func:`negative_binomial`)."""
+    r"""NB2 regression (see `negative_binomial`).
+
+    Attributes
+    ----------
+    terms : tuple of str
+        Terms, ``"(Intercept)"`` first (text covariates as ``name[level]``).
+    coef, se : ndarray
+        Log rate ratios and their standard errors (robust with clusters).
+    cov : ndarray
+        Covariance of ``coef``.
+    alpha, alpha_se : float
+        Over-dispersion $\alpha$ (variance $\mu + \alpha\mu^2$) and its standard error.
+    theta, theta_se : float
+        $\theta = 1/\alpha$ as R's ``MASS::glm.nb`` reports it.
+    loglik : float
+    n : int
+    n_clusters : int or None
+    level : float
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> x, years = rng.integers(0, 2, 3000), rng.uniform(0.5, 2, 3000)
+    >>> mu = years * np.exp(0.2 + np.log(0.7) * x)           # true rate ratio 0.7, theta 1.5
+    >>> y = rng.negative_binomial(1.5, 1.5 / (1.5 + mu))
+    >>> res = negative_binomial(pd.DataFrame({"y": y, "x": x, "years": years}), "y", "years", ["x"])
+    >>> res.terms
+    ('(Intercept)', 'x')
+    """
 
     terms: tuple
     coef: np.ndarray
@@ -1311,11 +1721,19 @@ class NegativeBinomialResult:
 
     @property
     def irr(self) -> np.ndarray:
+        """Incidence-rate ratios, ``exp(coef)``."""
         return np.exp(self.coef)
 
     def table(self) -> pd.DataFrame:
-        """Indexed by term ("(Intercept)" first); columns coef, se, irr, irr_low, irr_high, p.
-        The intercept's irr is the baseline rate per unit of exposure."""
+        """The coefficients as a table.
+
+        The intercept's irr is the baseline rate per unit of exposure.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by term (``"(Intercept)"`` first); ``coef, se, irr, irr_low, irr_high, p``.
+        """
         z = _z(self.level)
         p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
         return pd.DataFrame({
@@ -1324,7 +1742,17 @@ class NegativeBinomialResult:
         }, index=pd.Index(list(self.terms), name="term"))
 
     def plot(self, ax=None):
-        """Forest plot of incidence-rate ratios (intercept omitted)."""
+        """Forest plot of incidence-rate ratios (intercept omitted).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         tab = self.table().iloc[1:]
         y = np.arange(len(tab))[::-1]
@@ -1342,14 +1770,15 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
                       cluster: str | None = None, level: float = 0.95) -> NegativeBinomialResult:
     r"""Negative binomial (NB2) regression of counts with a log(exposure) offset.
 
-    .. math::
-        y_i \sim \mathrm{NB}(\mu_i, \theta),\quad \log \mu_i = \log T_i + x_i^\top\beta,\quad
-        \mathrm{Var}(y_i) = \mu_i + \alpha \mu_i^2,\ \alpha = 1/\theta
+    $$
+    y_i \sim \mathrm{NB}(\mu_i, \theta),\quad \log \mu_i = \log T_i + x_i^\top\beta,\quad
+    \mathrm{Var}(y_i) = \mu_i + \alpha \mu_i^2,\ \alpha = 1/\theta
+    $$
 
-    (Cameron & Trivedi 2013, ch. 3). :math:`\beta` and :math:`\theta` are the joint maximum-likelihood
+    (Cameron & Trivedi 2013, ch. 3). $\beta$ and $\theta$ are the joint maximum-likelihood
     estimates, as R ``MASS::glm.nb``; like ``glm.nb`` the coefficient SEs come from the expected
-    information at :math:`\hat\theta`, :math:`(X^\top W X)^{-1}` with :math:`W = \mu/(1 + \alpha\mu)`,
-    and SE(:math:`\theta`) from the observed information (Venables & Ripley 2002, sec. 7.4).
+    information at $\hat\theta$, $(X^\top W X)^{-1}$ with $W = \mu/(1 + \alpha\mu)$,
+    and SE($\theta$) from the observed information (Venables & Ripley 2002, sec. 7.4).
     ``alpha`` is the dispersion (0 = Poisson).
 
     With ``cluster``, coefficient SEs are the cluster-robust sandwich with the same bread and the
@@ -1365,6 +1794,29 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
         Column of positive exposure (e.g. years at risk); None for equal exposure.
     covariates : list of str
         Numeric columns as they are; text columns as indicators against the first level.
+    cluster : str, optional
+        Column of clusters (e.g. district) for cluster-robust standard errors.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    NegativeBinomialResult
+
+    Examples
+    --------
+    Recovery of a known rate ratio (0.7) from simulated counts with a person-years offset (the tests
+    check the fit against R's ``MASS::glm.nb`` on the quine data):
+
+    >>> import pandas as pd
+    >>> rng = np.random.default_rng(5)
+    >>> x, years = rng.integers(0, 2, 3000), rng.uniform(0.5, 2, 3000)
+    >>> mu = years * np.exp(0.2 + np.log(0.7) * x)
+    >>> y = rng.negative_binomial(1.5, 1.5 / (1.5 + mu))
+    >>> res = negative_binomial(pd.DataFrame({"y": y, "x": x, "years": years}), "y", "years", ["x"])
+    >>> t = res.table()
+    >>> bool(t.loc["x", "irr_low"] < 0.7 < t.loc["x", "irr_high"]), round(res.theta, 1)
+    (True, 1.6)
     """
     cols = [count, *_as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
     _require_columns(frame, list(dict.fromkeys(cols)))
@@ -1436,7 +1888,30 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Bootstrap estimate and interval (see :func:`bootstrap_mean`, :func:`bootstrap_ratio`)."""
+    """Bootstrap estimate and interval (see `bootstrap_mean`, `bootstrap_ratio`).
+
+    Attributes
+    ----------
+    estimate, se, ci_low, ci_high : float
+        Estimate, SD of the replicates and the interval.
+    level : float
+    method : str
+        ``"bca"``, ``"percentile"`` or ``"normal"``.
+    n : int
+        Units resampled.
+    n_boot : int
+        Replicates drawn.
+    statistic : str
+        What was estimated (``"mean"``, ``"weighted mean"``, ``"ratio of sums"``).
+    replicates : ndarray
+        The bootstrap replicates (read-only).
+
+    Examples
+    --------
+    >>> res = bootstrap_mean([94, 197, 16, 38, 99, 141, 23], n_boot=1000, seed=3)
+    >>> res.statistic, res.n, res.replicates.size
+    ('mean', 7, 1000)
+    """
 
     estimate: float
     se: float
@@ -1450,13 +1925,29 @@ class BootstrapResult:
     replicates: np.ndarray = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """One row: statistic, estimate, se, ci_low, ci_high, method, n, n_boot."""
+        """The estimate as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            ``statistic, estimate, se, ci_low, ci_high, method, n, n_boot``.
+        """
         return pd.DataFrame([{"statistic": self.statistic, "estimate": self.estimate, "se": self.se,
                               "ci_low": self.ci_low, "ci_high": self.ci_high, "method": self.method,
                               "n": self.n, "n_boot": self.n_boot}])
 
     def plot(self, ax=None):
-        """Histogram of the bootstrap replicates with the estimate and interval marked."""
+        """Histogram of the bootstrap replicates with the estimate and interval marked.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = _new_axes(ax)
         ax.hist(self.replicates, bins=40, color="lightgrey", edgecolor="white")
         ax.axvline(self.estimate, color="black")
@@ -1477,12 +1968,39 @@ def _boot(num, den, n_boot, level, seed, method, statistic) -> BootstrapResult:
 
 def bootstrap_mean(values, weights=None, n_boot: int = 2000, level: float = 0.95, seed=0,
                    method: str = "bca") -> BootstrapResult:
-    r"""Mean (or weighted mean :math:`\sum w_i x_i / \sum w_i`) with a bootstrap interval that
-    resamples people, e.g. Cambridge Crime Harm Index days per person.
+    r"""Mean (or weighted mean $\sum w_i x_i / \sum w_i$) with a bootstrap interval that resamples people.
 
-    Harm is highly skewed (a few serious offences dominate), so the default interval is BCa
-    (Efron 1987), which corrects the percentile interval for bias and skewness; see
-    :func:`foundation_eval.stats.bootstrap_ratio_of_sums` for the formulas. ``seed`` fixes the draws.
+    For example Cambridge Crime Harm Index days per person. Harm is highly skewed (a few serious offences
+    dominate), so the default interval is BCa (Efron 1987), which corrects the percentile interval for
+    bias and skewness; see `foundation_eval.stats.bootstrap_ratio_of_sums` for the formulas.
+
+    Parameters
+    ----------
+    values : array-like
+        One value per person.
+    weights : array-like, optional
+        Case weights (e.g. inverse-probability weights).
+    n_boot : int
+        Replicates.
+    level : float
+        Confidence level.
+    seed : int
+        Fixes the draws.
+    method : {"bca", "percentile", "normal"}
+        Interval method.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Examples
+    --------
+    Efron and Tibshirani (1993) Table 2.1, mouse treatment group: mean 86.86, ideal bootstrap SE 23.36
+    (their Table 6.1):
+
+    >>> res = bootstrap_mean([94, 197, 16, 38, 99, 141, 23], n_boot=4000, seed=3)
+    >>> round(res.estimate, 2), abs(res.se - 23.36) < 1.0
+    (86.86, True)
     """
     x = _as_float(values, "values")
     w = np.ones(x.size) if weights is None else _weights(weights, x.size)
@@ -1491,9 +2009,35 @@ def bootstrap_mean(values, weights=None, n_boot: int = 2000, level: float = 0.95
 
 def bootstrap_ratio(numerator, denominator, n_boot: int = 2000, level: float = 0.95, seed=0,
                     method: str = "bca") -> BootstrapResult:
-    r"""Ratio of sums :math:`\sum_i a_i / \sum_i b_i` with a bootstrap interval resampling people,
-    e.g. harm per person-year (a = harm of person i, b = their years at risk). Unlike the Poisson
-    interval this allows for people who offend repeatedly."""
+    r"""Ratio of sums $\sum_i a_i / \sum_i b_i$ with a bootstrap interval resampling people.
+
+    For example harm per person-year (a = harm of person i, b = their years at risk). Unlike the Poisson
+    interval this allows for people who offend repeatedly. BCa by default; formulas in
+    `foundation_eval.stats.bootstrap_ratio_of_sums`.
+
+    Parameters
+    ----------
+    numerator, denominator : array-like
+        One value per person; denominators non-negative with a positive total.
+    n_boot : int
+        Replicates.
+    level : float
+        Confidence level.
+    seed : int
+        Fixes the draws.
+    method : {"bca", "percentile", "normal"}
+        Interval method.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Examples
+    --------
+    >>> res = bootstrap_ratio([0, 30, 0, 180, 20], [1.0, 2.0, 0.5, 1.5, 1.0], n_boot=500, seed=1)
+    >>> round(res.estimate, 2), res.ci_low < res.estimate < res.ci_high
+    (38.33, True)
+    """
     a = _as_float(numerator, "numerator")
     b = _as_float(denominator, "denominator")
     if b.size != a.size:

@@ -4,22 +4,16 @@ Every function takes arrays or DataFrames (no knowledge of the input tables) and
 immutable result with plain attributes, a tidy ``.table()`` and, where a figure helps, a
 ``.plot(ax=None)`` that returns the matplotlib Axes.
 
-==========================  =========================================================
-Concept                     Functions
-==========================  =========================================================
-Discrimination              :func:`auc`, :func:`delong_test`, :func:`delong_covariance`
-Time-to-event               :func:`harrell_c`, :func:`time_dependent_auc`
-Calibration                 :func:`calibration_table`,
-                            :func:`calibration_in_the_large_and_slope`
-Thresholds                  :func:`threshold_table`, :func:`decision_curve`
-Reliability                 :func:`icc`, :func:`weighted_kappa`, :func:`agreement`
-Internal structure          :func:`item_analysis`, :func:`cronbach_alpha`,
-                            :func:`feldt_interval`, :func:`omega`,
-                            :func:`compare_factor_structures`
-Equity                      :func:`auc_by_group`, :func:`calibration_by_group`,
-                            :func:`differential_prediction`, :func:`flag_rate_parity`
-Incremental value           :func:`incremental_value`, :func:`nri_idi`
-==========================  =========================================================
+| concept | functions |
+| --- | --- |
+| Discrimination | `auc`, `delong_test`, `delong_covariance` |
+| Time-to-event | `harrell_c`, `time_dependent_auc` |
+| Calibration | `calibration_table`, `calibration_in_the_large_and_slope` |
+| Thresholds | `threshold_table`, `decision_curve` |
+| Reliability | `icc`, `weighted_kappa`, `agreement` |
+| Internal structure | `item_analysis`, `cronbach_alpha`, `feldt_interval`, `omega`, `compare_factor_structures` |
+| Equity | `auc_by_group`, `calibration_by_group`, `differential_prediction`, `flag_rate_parity` |
+| Incremental value | `incremental_value`, `nri_idi` |
 """
 from foundation_eval.ppit.calibration import (
     CalibrationResult,

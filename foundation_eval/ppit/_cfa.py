@@ -1,18 +1,19 @@
 r"""Maximum-likelihood confirmatory factor analysis with simple-structure loadings.
 
-Model: :math:`\Sigma(\theta) = \Lambda\Phi\Lambda^\top + \Theta`, with the loading pattern
+Model: $\Sigma(\theta) = \Lambda\Phi\Lambda^\top + \Theta$, with the loading pattern
 fixed (each item loads on the factors marked in ``pattern``), factor variances fixed at 1,
-factor correlations free, and diagonal residual variances :math:`\Theta`. The ML discrepancy
+factor correlations free, and diagonal residual variances $\Theta$. The ML discrepancy
 
-.. math::
-    F_{ML} = \log|\Sigma| + \mathrm{tr}(S\Sigma^{-1}) - \log|S| - p
+$$
+F_{ML} = \log|\Sigma| + \mathrm{tr}(S\Sigma^{-1}) - \log|S| - p
+$$
 
 is minimised by L-BFGS-B with its analytic gradient
-(:math:`M = \Sigma^{-1} - \Sigma^{-1}S\Sigma^{-1}`; :math:`\partial F/\partial\Lambda = 2M\Lambda\Phi`,
-:math:`\partial F/\partial\phi_{ab} = 2(\Lambda^\top M\Lambda)_{ab}`,
-:math:`\partial F/\partial\theta_{i} = M_{ii}`), Jöreskog (1969), *Psychometrika* 34:183-202.
-:math:`S` is the covariance matrix with divisor :math:`N` and the test statistic is
-:math:`T = N F_{ML}`, the conventions of lavaan's default ``estimator="ML"``.
+($M = \Sigma^{-1} - \Sigma^{-1}S\Sigma^{-1}$; $\partial F/\partial\Lambda = 2M\Lambda\Phi$,
+$\partial F/\partial\phi_{ab} = 2(\Lambda^\top M\Lambda)_{ab}$,
+$\partial F/\partial\theta_{i} = M_{ii}$), Jöreskog (1969), *Psychometrika* 34:183-202.
+$S$ is the covariance matrix with divisor $N$ and the test statistic is
+$T = N F_{ML}$, the conventions of lavaan's default ``estimator="ML"``.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Input checks and small helpers shared by the PPIT validity modules.
 
-Every public function in :mod:`foundation_eval.ppit` validates its inputs here so that bad
+Every public function in `foundation_eval.ppit` validates its inputs here so that bad
 input fails early with a message that names the argument and the rule it broke.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 r"""Calibration: does the observed outcome rate match the score band or the predicted risk?
 
-* :func:`calibration_table`: observed proportion with the outcome by score band (or by
+* `calibration_table`: observed proportion with the outcome by score band (or by
   quantile group of a predicted probability), each with a Wilson interval.
-* :func:`calibration_in_the_large_and_slope`: logistic recalibration of predicted
+* `calibration_in_the_large_and_slope`: logistic recalibration of predicted
   probabilities (Cox 1958, *Biometrika* 45:562-565; Van Calster et al. 2016, *J Clin
   Epidemiol* 74:167-176).
 """
@@ -37,11 +37,20 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class CalibrationTable:
-    """Observed outcome proportion by band.
+    """Observed outcome proportion by band (see `calibration_table`).
 
-    ``table()`` has one row per band: ``band``, ``n``, ``events``, ``observed``
-    (proportion), ``ci_low``, ``ci_high`` (Wilson), ``mean_predicted`` (mean of the input
-    values in the band: a probability, or the mean score), ``lower``/``upper`` band limits.
+    Attributes
+    ----------
+    level : float
+        Confidence level of the Wilson intervals.
+    is_probability : bool
+        Whether the input values were probabilities (then `plot` draws the diagonal).
+
+    Examples
+    --------
+    >>> ct = calibration_table([1, 1, 2, 2, 2, 3, 3, 3, 3, 3], [0, 0, 0, 1, 0, 1, 1, 0, 1, 1], bins="unique")
+    >>> ct.table()[["band", "n", "events"]].values.tolist()
+    [['1', 2, 0], ['2', 3, 1], ['3', 5, 4]]
     """
 
     level: float
@@ -49,12 +58,31 @@ class CalibrationTable:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
+        """One row per band.
+
+        Returns
+        -------
+        DataFrame
+            ``band, lower, upper, n, events, observed`` (proportion), ``ci_low, ci_high`` (Wilson) and
+            ``mean_predicted`` (mean input value in the band: a probability, or the mean score).
+        """
         return self._table.copy()
 
     def plot(self, ax=None, **kwargs):
         """Observed proportion (with Wilson intervals) against the band's mean input value.
 
         For probabilities the line of perfect calibration is drawn.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        **kwargs
+            Passed to ``Axes.errorbar``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
         """
         ax = get_ax(ax)
         t = self._table
@@ -81,20 +109,35 @@ def calibration_table(
     predicted_or_score : array-like
         A score (e.g. PPIT total) or a predicted probability.
     outcomes : array-like of 0/1
+        Observed binary outcome.
     bins : int, "unique" or sequence of band edges
         * int: that many groups of (nearly) equal size by quantile; tied values are never split,
           so fewer groups may result.
         * ``"unique"``: one band per distinct value (natural for a short integer score).
         * sequence of edges ``[e0, e1, ..., ek]``: bands ``e0 <= x < e1``, ..., the last band
           closed on the right (``e_{k-1} <= x <= ek``). Values outside the edges raise an error.
+    level : float
+        Confidence level.
     labels : sequence of str, optional
         Names of the bands when edges are given.
 
+    Returns
+    -------
+    CalibrationTable
+
     Notes
     -----
-    Wilson (1927) score intervals from :func:`foundation_eval.stats.wilson_interval`.
+    Wilson (1927) score intervals from `foundation_eval.stats.wilson_interval`.
     Bands with few people should be merged or suppressed before publication
     (see the disclosure module).
+
+    Examples
+    --------
+    One band per PPIT-like score; the observed share in band 3 is 4/5 with its Wilson interval:
+
+    >>> ct = calibration_table([1, 1, 2, 2, 2, 3, 3, 3, 3, 3], [0, 0, 0, 1, 0, 1, 1, 0, 1, 1], bins="unique")
+    >>> [round(float(v), 4) for v in ct.table().loc[2, ["observed", "ci_low", "ci_high"]]]
+    [0.8, 0.3755, 0.9638]
     """
     x = as_float(predicted_or_score, "predicted_or_score")
     y = as_binary(outcomes, require_both=False)
@@ -161,18 +204,34 @@ def calibration_table(
 
 @dataclass(frozen=True, eq=False)
 class CalibrationResult:
-    r"""Calibration-in-the-large and calibration slope with Wald intervals.
+    """Calibration-in-the-large and calibration slope with Wald intervals.
 
     Attributes
     ----------
     intercept, intercept_se, intercept_ci_low, intercept_ci_high : float
-        Calibration-in-the-large :math:`a` (0 when the average risk is right; > 0 when risk is
+        Calibration-in-the-large $a$ (0 when the average risk is right; > 0 when risk is
         under-predicted).
     slope, slope_se, slope_ci_low, slope_ci_high : float
-        Calibration slope :math:`b` (1 when ideal; < 1 when predictions are too extreme, the
+        Calibration slope $b$ (1 when ideal; < 1 when predictions are too extreme, the
         signature of overfitting).
     observed, expected : float
         Observed events and the sum of predicted probabilities; ``oe_ratio`` = observed/expected.
+
+    intercept_p_value, slope_p_value : float
+        Tests of intercept = 0 and slope = 1.
+    oe_ratio : float
+    n : int
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> eta = rng.normal(-1, 1, 2000)
+    >>> y = rng.uniform(size=2000) < 1 / (1 + np.exp(-eta))        # outcomes drawn from the predictions
+    >>> res = calibration_in_the_large_and_slope(1 / (1 + np.exp(-eta)), y)
+    >>> res.intercept_ci_low < 0 < res.intercept_ci_high, res.slope_ci_low < 1 < res.slope_ci_high
+    (True, True)
     """
 
     intercept: float
@@ -194,9 +253,13 @@ class CalibrationResult:
     _y: np.ndarray = field(repr=False, compare=False)
 
     def table(self) -> pd.DataFrame:
-        """Rows ``calibration_in_the_large`` and ``calibration_slope``.
+        """Both measures with their intervals.
 
-        ``p_value`` tests intercept = 0 and slope = 1 respectively.
+        Returns
+        -------
+        DataFrame
+            Rows ``calibration_in_the_large`` and ``calibration_slope``; columns ``estimate, se, ci_low,
+            ci_high, ideal, p_value`` (``p_value`` tests intercept = 0 and slope = 1 respectively).
         """
         return pd.DataFrame(
             {
@@ -211,7 +274,21 @@ class CalibrationResult:
         )
 
     def plot(self, ax=None, bins: int = 10, **kwargs):
-        """Calibration plot: decile groups with Wilson intervals, a LOWESS smooth, the diagonal."""
+        """Calibration plot: decile groups with Wilson intervals, a LOWESS smooth, the diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        bins : int
+            Number of quantile groups.
+        **kwargs
+            Passed to the group markers.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         from statsmodels.nonparametric.smoothers_lowess import lowess
 
         ax = get_ax(ax)
@@ -225,17 +302,40 @@ class CalibrationResult:
 def calibration_in_the_large_and_slope(predicted_prob, outcomes, level: float = 0.95) -> CalibrationResult:
     r"""Calibration-in-the-large and calibration slope of predicted probabilities.
 
-    With :math:`\eta_i = \mathrm{logit}(\hat p_i)`:
+    With $\eta_i = \mathrm{logit}(\hat p_i)$:
 
-    * slope :math:`b` from the logistic regression
-      :math:`\mathrm{logit}\,P(Y_i = 1) = a' + b\,\eta_i` (Cox 1958);
-    * calibration-in-the-large :math:`a` from
-      :math:`\mathrm{logit}\,P(Y_i = 1) = a + \eta_i`, i.e. the slope fixed at 1 through an
+    * slope $b$ from the logistic regression
+      $\mathrm{logit}\,P(Y_i = 1) = a' + b\,\eta_i$ (Cox 1958);
+    * calibration-in-the-large $a$ from
+      $\mathrm{logit}\,P(Y_i = 1) = a + \eta_i$, i.e. the slope fixed at 1 through an
       offset (Van Calster et al. 2016, level "mean calibration").
 
     Both are maximum-likelihood fits (statsmodels GLM, binomial family); intervals and p-values
-    are Wald (the slope's tests :math:`b = 1`). When every :math:`\hat p_i = p_0` the
-    intercept is exactly :math:`\mathrm{logit}(\bar y) - \mathrm{logit}(p_0)`.
+    are Wald (the slope's tests $b = 1$). When every $\hat p_i = p_0$ the
+    intercept is exactly $\mathrm{logit}(\bar y) - \mathrm{logit}(p_0)$.
+
+    Parameters
+    ----------
+    predicted_prob : array-like
+        Predicted probabilities in (0, 1).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    CalibrationResult
+
+    Examples
+    --------
+    Every prediction 0.3 and 5 of 10 outcomes: the intercept is logit(0.5) - logit(0.3) = 0.8473
+    (the slope is not identified and is NaN):
+
+    >>> import numpy as np
+    >>> res = calibration_in_the_large_and_slope(np.full(10, 0.3), [0, 0, 0, 1, 0, 1, 1, 0, 1, 1])
+    >>> round(res.intercept, 4)
+    0.8473
     """
     import statsmodels.api as sm
 

@@ -4,15 +4,16 @@ The area under the ROC curve (AUC) is the Mann-Whitney probability that a random
 person with the outcome scores higher than a randomly chosen person without it, ties
 counting one half:
 
-.. math::
-    \hat A = \frac{1}{mn}\sum_{i=1}^{m}\sum_{j=1}^{n}
-    \left[\,I(X_i > Y_j) + \tfrac12 I(X_i = Y_j)\right]
+$$
+\hat A = \frac{1}{mn}\sum_{i=1}^{m}\sum_{j=1}^{n}
+\left[\,I(X_i > Y_j) + \tfrac12 I(X_i = Y_j)\right]
+$$
 
-with :math:`X` the scores of the :math:`m` events and :math:`Y` those of the :math:`n`
+with $X$ the scores of the $m$ events and $Y$ those of the $n$
 non-events. Its variance (alone, or jointly for several scores on the same people) is the
 nonparametric estimator of DeLong, DeLong & Clarke-Pearson (1988), *Biometrics* 44:837-845,
 computed with the midrank algorithm of Sun & Xu (2014), *IEEE Signal Processing Letters*
-21:1389-1393, in :math:`O(N \log N)`.
+21:1389-1393, in $O(N \log N)$.
 """
 from __future__ import annotations
 
@@ -33,18 +34,19 @@ _CI_SCALES = ("wald", "logit")
 def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
     r"""AUCs of one or more scores and their DeLong covariance matrix.
 
-    Fast algorithm of Sun & Xu (2014) with midranks. For score :math:`r`, let :math:`T_Z` be
-    the midranks in the pooled sample, :math:`T_X` those among the :math:`m` events and
-    :math:`T_Y` those among the :math:`n` non-events. Then
+    Fast algorithm of Sun & Xu (2014) with midranks. For score $r$, let $T_Z$ be
+    the midranks in the pooled sample, $T_X$ those among the $m$ events and
+    $T_Y$ those among the $n$ non-events. Then
 
-    .. math::
-        \hat A_r = \frac{\sum_{i} T_Z(X_i) - m(m+1)/2}{mn},\quad
-        V_{10}(X_i) = \frac{T_Z(X_i) - T_X(X_i)}{n},\quad
-        V_{01}(Y_j) = 1 - \frac{T_Z(Y_j) - T_Y(Y_j)}{m}
+    $$
+    \hat A_r = \frac{\sum_{i} T_Z(X_i) - m(m+1)/2}{mn},\quad
+    V_{10}(X_i) = \frac{T_Z(X_i) - T_X(X_i)}{n},\quad
+    V_{01}(Y_j) = 1 - \frac{T_Z(Y_j) - T_Y(Y_j)}{m}
+    $$
 
-    and :math:`\widehat{\mathrm{Cov}}(\hat A) = S_{10}/m + S_{01}/n`, with :math:`S_{10}`,
-    :math:`S_{01}` the sample covariance matrices (divisor :math:`m-1`, :math:`n-1`) of the
-    structural components :math:`V_{10}` and :math:`V_{01}` (DeLong et al. 1988).
+    and $\widehat{\mathrm{Cov}}(\hat A) = S_{10}/m + S_{01}/n$, with $S_{10}$,
+    $S_{01}$ the sample covariance matrices (divisor $m-1$, $n-1$) of the
+    structural components $V_{10}$ and $V_{01}$ (DeLong et al. 1988).
 
     Parameters
     ----------
@@ -56,6 +58,16 @@ def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
     -------
     aucs : ndarray, shape (n_scores,)
     cov : ndarray, shape (n_scores, n_scores)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> aucs, cov = delong_covariance(ratings, truth)
+    >>> round(float(aucs[0]), 4), round(float(np.sqrt(cov[0, 0])), 4)
+    (0.8932, 0.0307)
     """
     y = as_binary(outcomes)
     s = np.atleast_2d(np.asarray(scores, dtype=float))
@@ -77,13 +89,14 @@ def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hanley_mcneil_se(pos: np.ndarray, neg: np.ndarray, a: float) -> float:
-    r"""Hanley & McNeil (1982) standard error with empirical :math:`Q_1`, :math:`Q_2`.
+    r"""Hanley & McNeil (1982) standard error with empirical $Q_1$, $Q_2$.
 
-    .. math::
-        \mathrm{SE}^2 = \frac{A(1-A) + (m-1)(Q_1 - A^2) + (n-1)(Q_2 - A^2)}{mn}
+    $$
+    \mathrm{SE}^2 = \frac{A(1-A) + (m-1)(Q_1 - A^2) + (n-1)(Q_2 - A^2)}{mn}
+    $$
 
-    :math:`Q_1` is the probability that two random events both outscore one random non-event
-    and :math:`Q_2` that one random event outscores two random non-events, ties broken at
+    $Q_1$ is the probability that two random events both outscore one random non-event
+    and $Q_2$ that one random event outscores two random non-events, ties broken at
     random (a tie of all three counts 1/3), as in the paper's worked example (Table II).
     """
     m, n = pos.size, neg.size
@@ -140,6 +153,16 @@ class AUCResult:
         ``"wald"`` (estimate +/- z se, clipped to [0, 1]), ``"logit"`` (Wald interval on the
         logit scale, back-transformed) or ``"percentile"`` (bootstrap).
     n, n_events, n_nonevents : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> result = auc(ratings, truth)
+    >>> result.n_events, result.n_nonevents, result.method
+    (51, 58, 'delong')
     """
 
     estimate: float
@@ -156,7 +179,14 @@ class AUCResult:
     _outcomes: np.ndarray = field(repr=False, compare=False)
 
     def table(self) -> pd.DataFrame:
-        """One-row summary: estimate, se, ci_low, ci_high, level, method, counts."""
+        """One-row summary.
+
+        Returns
+        -------
+        DataFrame
+            ``estimate, se, ci_low, ci_high, level, method, ci_scale, n, n_events, n_nonevents`` (index
+            ``auc``).
+        """
         return pd.DataFrame(
             [
                 {
@@ -178,7 +208,11 @@ class AUCResult:
     def roc(self) -> pd.DataFrame:
         """Empirical ROC curve: one row per cut-off (flag when score >= threshold).
 
-        The first row has threshold +inf (nobody flagged), so the curve starts at (0, 0).
+        Returns
+        -------
+        DataFrame
+            ``threshold, fpr, tpr, specificity``. The first row has threshold +inf (nobody flagged), so
+            the curve starts at (0, 0); the last ends at (1, 1).
         """
         pos = np.sort(self._scores[self._outcomes == 1])
         neg = np.sort(self._scores[self._outcomes == 0])
@@ -195,7 +229,21 @@ class AUCResult:
         )
 
     def plot(self, ax=None, label: str | None = None, **kwargs):
-        """ROC curve with the chance diagonal; returns the matplotlib Axes."""
+        """ROC curve with the chance diagonal.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        label : str, optional
+            Legend label; default the AUC with its interval.
+        **kwargs
+            Passed to ``Axes.plot`` for the curve.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         curve = self.roc()
         text = label or f"AUC {self.estimate:.2f} ({self.ci_low:.2f} to {self.ci_high:.2f})"
@@ -233,20 +281,33 @@ def auc(
         Sun & Xu (2014). ``"bootstrap"``: ``n_boot`` stratified resamples (events and
         non-events resampled separately), ``se`` is their standard deviation and the interval
         is the percentile interval. ``"hanley_mcneil"``: the variance formula of Hanley &
-        McNeil (1982), *Radiology* 143:29-36, with :math:`Q_1`, :math:`Q_2` estimated from the
+        McNeil (1982), *Radiology* 143:29-36, with $Q_1$, $Q_2$ estimated from the
         data as in their worked example; kept for comparison with older papers.
     n_boot, seed : int
         Bootstrap replicates and seed (``method="bootstrap"`` only).
     ci : {"wald", "logit"}
-        For the asymptotic methods: ``"wald"`` gives :math:`\hat A \pm z\,\mathrm{se}` clipped
+        For the asymptotic methods: ``"wald"`` gives $\hat A \pm z\,\mathrm{se}$ clipped
         to [0, 1] (what pROC and Stata's ``roctab`` report); ``"logit"`` builds the Wald
-        interval for :math:`\mathrm{logit}(\hat A)` with
-        :math:`\mathrm{se}/(\hat A(1-\hat A))` and back-transforms it, which stays inside
+        interval for $\mathrm{logit}(\hat A)$ with
+        $\mathrm{se}/(\hat A(1-\hat A))$ and back-transforms it, which stays inside
         (0, 1) and behaves better near 1 in small samples.
 
     Returns
     -------
     AUCResult
+
+    Examples
+    --------
+    Hanley and McNeil (1982) CT ratings: area 0.893; Stata's ``roctab`` on the same 109 ratings
+    reports 0.8932 (SE 0.0307, interval 0.8330 to 0.9534):
+
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> result = auc(ratings, truth)
+    >>> round(result.estimate, 4), round(result.se, 4), round(result.ci_low, 4), round(result.ci_high, 4)
+    (0.8932, 0.0307, 0.833, 0.9534)
     """
     x = as_float(scores, "scores")
     y = as_binary(outcomes)
@@ -305,6 +366,23 @@ class DeLongTestResult:
         Wald interval for the difference.
     correlation : float
         Correlation between the two AUC estimates.
+
+    se_a, se_b : float
+        Standard errors of the two AUCs.
+    level : float
+    n : int
+        People.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> noisy = ratings + np.random.default_rng(0).normal(0, 1.5, ratings.size)
+    >>> test = delong_test(ratings, noisy, truth)
+    >>> test.table().index.tolist()
+    ['a', 'b', 'a - b']
     """
 
     auc_a: float
@@ -322,6 +400,14 @@ class DeLongTestResult:
     n: int
 
     def table(self) -> pd.DataFrame:
+        """Both AUCs and their difference.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``a``, ``b`` and ``a - b``; columns ``auc, se, ci_low, ci_high, z, p_value`` (interval
+            and test for the difference only).
+        """
         return pd.DataFrame(
             {
                 "auc": [self.auc_a, self.auc_b, self.difference],
@@ -338,16 +424,43 @@ class DeLongTestResult:
 def delong_test(scores_a, scores_b, outcomes, level: float = 0.95) -> DeLongTestResult:
     r"""DeLong test of equal AUCs for two scores on the same people.
 
-    .. math::
-        z = \frac{\hat A_a - \hat A_b}{\sqrt{\hat V_{aa} + \hat V_{bb} - 2\hat V_{ab}}}
+    $$
+    z = \frac{\hat A_a - \hat A_b}{\sqrt{\hat V_{aa} + \hat V_{bb} - 2\hat V_{ab}}}
+    $$
 
-    with :math:`\hat V` the DeLong covariance matrix (see :func:`delong_covariance`).
+    with $\hat V$ the DeLong covariance matrix (see `delong_covariance`).
 
     Notes
     -----
     For two *nested* logistic models fitted to the same data this test is badly conservative
     (Demler, Pencina & D'Agostino 2012, *Stat Med* 31:2577-2587); use the likelihood-ratio test
-    of :func:`foundation_eval.ppit.incremental_value` for that question.
+    of `foundation_eval.ppit.incremental_value` for that question.
+
+    Parameters
+    ----------
+    scores_a, scores_b : array-like
+        Two scores for the same people (higher = more likely to have the outcome).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    level : float
+        Confidence level of the interval for the difference.
+
+    Returns
+    -------
+    DeLongTestResult
+
+    Examples
+    --------
+    A score against a noisier copy of itself, on the Hanley and McNeil (1982) ratings:
+
+    >>> import numpy as np
+    >>> normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]      # Hanley & McNeil (1982) Table I
+    >>> ratings = np.r_[np.repeat(np.arange(1, 6), normal), np.repeat(np.arange(1, 6), abnormal)]
+    >>> truth = np.r_[np.zeros(58), np.ones(51)]
+    >>> noisy = ratings + np.random.default_rng(0).normal(0, 1.5, ratings.size)
+    >>> test = delong_test(ratings, noisy, truth)
+    >>> round(test.difference, 3), test.p_value < 0.001, test.correlation > 0
+    (0.13, True, True)
     """
     a = as_float(scores_a, "scores_a")
     b = as_float(scores_b, "scores_b")

@@ -92,11 +92,33 @@ def _forest(ax, table, col, lo, hi, ref, xlabel):
 
 @dataclass(frozen=True, eq=False)
 class GroupAUC:
-    """AUC by group, with a test that the groups' AUCs are equal.
+    r"""AUC by group, with a test that the groups' AUCs are equal.
 
-    ``heterogeneity_chi2`` is Cochran's :math:`Q = \\sum_g w_g(\\hat A_g - \\bar A_w)^2`,
-    :math:`w_g = 1/\\mathrm{se}_g^2`, on (groups - 1) degrees of freedom (groups are
+    ``heterogeneity_chi2`` is Cochran's $Q = \sum_g w_g(\hat A_g - \bar A_w)^2$,
+    $w_g = 1/\mathrm{se}_g^2$, on (groups - 1) degrees of freedom (groups are
     independent samples).
+
+    Attributes
+    ----------
+    heterogeneity_chi2, heterogeneity_df, heterogeneity_p_value : float
+        Cochran's Q test of equal AUCs.
+    min_count : int
+        Small-group rule applied.
+    pooled_groups, dropped_groups : tuple of str
+        Groups pooled into ``"Other"`` or dropped by that rule.
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> res = auc_by_group(score, y, group)
+    >>> res.table().index.tolist(), res.heterogeneity_df
+    (['north', 'south', 'west', 'All'], 2)
     """
 
     min_count: int
@@ -109,10 +131,27 @@ class GroupAUC:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Indexed by group (plus ``All``): ``n``, ``events``, ``auc``, ``se``, ``ci_low``, ``ci_high``."""
+        """AUC per group.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by group (plus ``All``): ``n``, ``events``, ``auc``, ``se``, ``ci_low``, ``ci_high``.
+        """
         return self._table.copy()
 
     def plot(self, ax=None):
+        """Forest plot: AUC of each group and of everyone (``All``) with its interval, and the 0.5 line.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         return _forest(ax, self._table, "auc", "ci_low", "ci_high", 0.5, "AUC")
 
 
@@ -125,10 +164,49 @@ def auc_by_group(
     level: float = 0.95,
     method: str = "delong",
 ) -> GroupAUC:
-    """AUC (DeLong interval, see :func:`foundation_eval.ppit.auc`) within each group.
+    r"""AUC (DeLong interval, see `foundation_eval.ppit.auc`) within each group.
 
     Groups smaller than ``min_count`` people, events or non-events are pooled into ``"Other"``
     or dropped (``small_groups``), never shown. The ``All`` row uses everyone.
+
+    The heterogeneity test is Cochran's $Q = \sum_g w_g(\hat A_g - \bar A_w)^2$, $w_g = 1/\mathrm{se}_g^2$,
+    on (groups - 1) degrees of freedom.
+
+    Parameters
+    ----------
+    scores : array-like
+        Risk score (higher = more likely to have the outcome).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    groups : array-like
+        Group of each person (e.g. ethnic group).
+    min_count : int
+        Smallest number of people (and of events and non-events, or of flagged and unflagged) a group
+        needs to be shown.
+    small_groups : {"pool", "drop"}
+        Pool small groups into ``"Other"`` or drop them; either way they are never shown alone.
+    level : float
+        Confidence level.
+    method : str
+        Variance method of `foundation_eval.ppit.auc`.
+
+    Returns
+    -------
+    GroupAUC
+
+    Examples
+    --------
+    A score that works equally in every group: no evidence of different AUCs:
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> res = auc_by_group(score, y, group)
+    >>> res.heterogeneity_p_value > 0.05
+    True
     """
     x = as_float(scores, "scores")
     y = as_binary(outcomes)
@@ -163,7 +241,28 @@ def auc_by_group(
 
 @dataclass(frozen=True, eq=False)
 class GroupCalibration:
-    """Observed against expected outcome rate by group."""
+    """Observed against expected outcome rate by group (see `calibration_by_group`).
+
+    Attributes
+    ----------
+    min_count : int
+        Small-group rule applied.
+    pooled_groups, dropped_groups : tuple of str
+        Groups pooled into ``"Other"`` or dropped by that rule.
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> res = calibration_by_group(prob, y, group)
+    >>> res.table().index.tolist()
+    ['north', 'south', 'west', 'All']
+    """
 
     min_count: int
     pooled_groups: tuple
@@ -172,12 +271,29 @@ class GroupCalibration:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Indexed by group (plus ``All``): ``n``, ``events``, ``observed`` (+ Wilson CI),
-        ``expected`` (mean predicted probability), ``oe_ratio`` (+ exact Poisson CI),
-        ``citl`` (calibration-in-the-large, + Wald CI)."""
+        """Calibration per group.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by group (plus ``All``): ``n``, ``events``, ``observed`` (+ Wilson ``ci_low``,
+            ``ci_high``), ``expected`` (mean predicted probability), ``oe_ratio`` (+ exact Poisson
+            ``oe_ci_low``, ``oe_ci_high``) and ``citl`` (calibration-in-the-large, + Wald interval).
+        """
         return self._table.copy()
 
     def plot(self, ax=None):
+        """Forest plot: observed-to-expected ratio of each group and of everyone with its interval, and O/E = 1.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         return _forest(ax, self._table, "oe_ratio", "oe_ci_low", "oe_ci_high", 1.0,
                        "Observed / expected events")
 
@@ -201,15 +317,47 @@ def calibration_by_group(
     r"""Calibration of predicted probabilities within each group.
 
     For each group: observed proportion (Wilson interval), expected proportion (mean predicted
-    probability), the ratio of observed to expected events :math:`O/E` with an exact (Garwood)
-    Poisson interval for :math:`O` divided by :math:`E`, and calibration-in-the-large
-    :math:`a` from :math:`\mathrm{logit}\,P(Y=1) = a + \mathrm{logit}(\hat p)`
-    (see :func:`foundation_eval.ppit.calibration_in_the_large_and_slope`).
+    probability), the ratio of observed to expected events $O/E$ with an exact (Garwood)
+    Poisson interval for $O$ divided by $E$, and calibration-in-the-large
+    $a$ from $\mathrm{logit}\,P(Y=1) = a + \mathrm{logit}(\hat p)$
+    (see `foundation_eval.ppit.calibration_in_the_large_and_slope`).
 
     A PPIT score is not a probability: derive ``predicted_prob`` first, e.g. from a logistic
     model of the outcome on the score fitted to everyone; group-specific miscalibration of that
     model is then exactly the differential prediction of Cleary (1968), tested formally by
-    :func:`differential_prediction`.
+    `differential_prediction`.
+
+    Parameters
+    ----------
+    predicted_prob : array-like
+        Predicted probabilities.
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    groups : array-like
+        Group of each person.
+    min_count : int
+        Smallest number of people (and of events and non-events, or of flagged and unflagged) a group
+        needs to be shown.
+    small_groups : {"pool", "drop"}
+        Pool small groups into ``"Other"`` or drop them; either way they are never shown alone.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    GroupCalibration
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> table = calibration_by_group(prob, y, group).table()
+    >>> bool((table.oe_ci_low < 1).all() and (table.oe_ci_high > 1).all())
+    True
     """
     p = as_probability(predicted_prob)
     y = as_binary(outcomes, require_both=False)
@@ -248,6 +396,24 @@ class DifferentialPrediction:
         Any difference (model 2 vs 0).
     reference : str
         Reference group of the coefficients.
+
+    groups : tuple of str
+        Groups in the models (after the small-group rule).
+    pooled_groups, dropped_groups : tuple of str
+        Groups pooled into ``"Other"`` or dropped.
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> res = differential_prediction(score, y, group)
+    >>> res.reference, res.table().index.tolist()
+    ('north', ['slopes', 'intercepts', 'overall'])
     """
 
     reference: str
@@ -268,7 +434,13 @@ class DifferentialPrediction:
     _curve: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Likelihood-ratio tests: rows ``slopes``, ``intercepts``, ``overall``."""
+        """The three likelihood-ratio tests.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``slopes``, ``intercepts``, ``overall``; columns ``lr_statistic``, ``df``, ``p_value``.
+        """
         return pd.DataFrame(
             {
                 "lr_statistic": [self.slope_lr, self.intercept_lr, self.overall_lr],
@@ -279,11 +451,27 @@ class DifferentialPrediction:
         )
 
     def coefficients(self) -> pd.DataFrame:
-        """Coefficients (log-odds) of the full model with Wald intervals."""
+        """Coefficients (log-odds) of the full model with Wald intervals.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by term; ``estimate, se, ci_low, ci_high, p_value``.
+        """
         return self._coefficients.copy()
 
     def plot(self, ax=None):
-        """Predicted probability against score, one curve per group (full model)."""
+        """Predicted probability against score, one curve per group (full model).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         for name, part in self._curve.groupby("group", sort=False):
             ax.plot(part["score"], part["predicted"], label=str(name))
@@ -305,16 +493,17 @@ def differential_prediction(
 ) -> DifferentialPrediction:
     r"""Differential prediction (Cleary 1968, *J Educ Meas* 5:115-124) with logistic models.
 
-    .. math::
-        M_0:\ \mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s \\
-        M_1:\ \ldots + \sum_g \gamma_g D_g \\
-        M_2:\ \ldots + \sum_g \gamma_g D_g + \sum_g \delta_g D_g s
+    $$
+    M_0:\ \mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s \\
+    M_1:\ \ldots + \sum_g \gamma_g D_g \\
+    M_2:\ \ldots + \sum_g \gamma_g D_g + \sum_g \delta_g D_g s
+    $$
 
-    with :math:`D_g` indicators of the non-reference groups. Likelihood-ratio tests: slopes
-    (:math:`M_2` vs :math:`M_1`), intercepts given common slopes (:math:`M_1` vs :math:`M_0`;
-    the step-down order of Lautenschlager & Mendoza 1986) and overall (:math:`M_2` vs
-    :math:`M_0`), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
-    :math:`\gamma_g` means the same score under-predicts the outcome for group :math:`g`.
+    with $D_g$ indicators of the non-reference groups. Likelihood-ratio tests: slopes
+    ($M_2$ vs $M_1$), intercepts given common slopes ($M_1$ vs $M_0$;
+    the step-down order of Lautenschlager & Mendoza 1986) and overall ($M_2$ vs
+    $M_0$), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
+    $\gamma_g$ means the same score under-predicts the outcome for group $g$.
 
     Parameters
     ----------
@@ -322,6 +511,33 @@ def differential_prediction(
         Reference group (default: the largest).
     min_count, small_groups
         Small-group rule (see module notes); it also prevents separation in tiny groups.
+
+    scores : array-like
+        Risk score.
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    group : array-like
+        Group of each person.
+    level : float
+        Confidence level of the coefficients' intervals.
+
+    Returns
+    -------
+    DifferentialPrediction
+
+    Examples
+    --------
+    The same logistic model in every group, so neither slopes nor intercepts differ:
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(4)
+    >>> group = rng.choice(["north", "south", "west"], 1200, p=[0.5, 0.3, 0.2])
+    >>> score = rng.integers(0, 21, 1200)
+    >>> prob = 1 / (1 + np.exp(-(-2.5 + 0.2 * score)))             # the same model in every group
+    >>> y = (rng.uniform(size=1200) < prob).astype(int)
+    >>> res = differential_prediction(score, y, group)
+    >>> res.slope_p_value > 0.05, res.intercept_p_value > 0.05
+    (True, True)
     """
     import statsmodels.api as sm
 
@@ -375,7 +591,24 @@ def differential_prediction(
 
 @dataclass(frozen=True, eq=False)
 class FlagRateParity:
-    """Share flagged (e.g. as priority) by group."""
+    """Share flagged (e.g. as priority) by group (see `flag_rate_parity`).
+
+    Attributes
+    ----------
+    overall_rate : float
+        Share of everyone flagged.
+    min_count : int
+        Small-group rule applied.
+    pooled_groups, dropped_groups : tuple of str
+        Groups pooled into ``"Other"`` or dropped by that rule.
+    level : float
+
+    Examples
+    --------
+    >>> res = flag_rate_parity([1] * 30 + [0] * 70 + [1] * 10 + [0] * 90, ["a"] * 100 + ["b"] * 100)
+    >>> res.overall_rate
+    0.2
+    """
 
     overall_rate: float
     min_count: int
@@ -385,11 +618,29 @@ class FlagRateParity:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Indexed by group (plus ``All``): ``n``, ``flagged``, ``rate`` (+ Wilson CI),
-        ``ratio_to_overall`` and ``ratio_to_rest`` (+ Katz log CI)."""
+        """Flag rates per group.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by group (plus ``All``): ``n``, ``flagged``, ``rate`` (+ Wilson ``ci_low``,
+            ``ci_high``), ``ratio_to_overall`` and ``ratio_to_rest`` (+ Katz log ``ratio_ci_low``,
+            ``ratio_ci_high``).
+        """
         return self._table.copy()
 
     def plot(self, ax=None):
+        """Forest plot: flag rate of each group with its interval, and the overall rate as reference line.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         t = self._table.drop(index="All")
         return _forest(ax, t, "rate", "ci_low", "ci_high", self.overall_rate, "Share flagged")
 
@@ -399,12 +650,39 @@ def flag_rate_parity(
 ) -> FlagRateParity:
     r"""Rate of being flagged by group, against the overall rate.
 
-    ``rate`` :math:`= f_g/n_g` with a Wilson interval; ``ratio_to_overall`` :math:`= r_g/r`;
-    ``ratio_to_rest`` :math:`= r_g / r_{\bar g}` (the group against everyone else) with the
+    ``rate`` $= f_g/n_g$ with a Wilson interval; ``ratio_to_overall`` $= r_g/r$;
+    ``ratio_to_rest`` $= r_g / r_{\bar g}$ (the group against everyone else) with the
     Katz log interval
-    :math:`\exp\{\log RR \pm z\sqrt{1/f_g - 1/n_g + 1/f_{\bar g} - 1/n_{\bar g}}\}`
+    $\exp\{\log RR \pm z\sqrt{1/f_g - 1/n_g + 1/f_{\bar g} - 1/n_{\bar g}}\}$
     (Katz et al. 1978, *Biometrics* 34:469-474). Groups with fewer than ``min_count`` people,
     flagged or unflagged are pooled or dropped.
+
+    Parameters
+    ----------
+    flags : array-like of bool or 0/1
+        Whether each person was flagged.
+    groups : array-like
+        Group of each person.
+    min_count : int
+        Smallest number of people (and of events and non-events, or of flagged and unflagged) a group
+        needs to be shown.
+    small_groups : {"pool", "drop"}
+        Pool small groups into ``"Other"`` or drop them; either way they are never shown alone.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    FlagRateParity
+
+    Examples
+    --------
+    30 of 100 flagged in group a and 10 of 100 in b: ratio 3.0, Katz interval
+    $\exp(\log 3 \pm 1.96\sqrt{1/30 - 1/100 + 1/10 - 1/100})$ = 1.551 to 5.803:
+
+    >>> res = flag_rate_parity([1] * 30 + [0] * 70 + [1] * 10 + [0] * 90, ["a"] * 100 + ["b"] * 100)
+    >>> [round(float(v), 3) for v in res.table().loc["a", ["ratio_to_rest", "ratio_ci_low", "ratio_ci_high"]]]
+    [3.0, 1.551, 5.803]
     """
     f = as_binary(flags, "flags", require_both=False)
     g = as_groups(groups)

@@ -4,13 +4,14 @@ Intraclass correlations follow Shrout & Fleiss (1979), *Psychol Bull* 86:420-428
 F-based confidence intervals of McGraw & Wong (1996), *Psychol Methods* 1:30-46 (the same
 formulas as R ``psych::ICC``), computed from the two-way ANOVA mean squares:
 
-.. math::
-    \mathrm{MSR} = \frac{k\sum_i(\bar y_{i\cdot} - \bar y)^2}{n-1},\;
-    \mathrm{MSC} = \frac{n\sum_j(\bar y_{\cdot j} - \bar y)^2}{k-1},\;
-    \mathrm{MSE} = \frac{SS_T - SS_R - SS_C}{(n-1)(k-1)},\;
-    \mathrm{MSW} = \frac{SS_T - SS_R}{n(k-1)}
+$$
+\mathrm{MSR} = \frac{k\sum_i(\bar y_{i\cdot} - \bar y)^2}{n-1},\;
+\mathrm{MSC} = \frac{n\sum_j(\bar y_{\cdot j} - \bar y)^2}{k-1},\;
+\mathrm{MSE} = \frac{SS_T - SS_R - SS_C}{(n-1)(k-1)},\;
+\mathrm{MSW} = \frac{SS_T - SS_R}{n(k-1)}
+$$
 
-for :math:`n` targets (people scored) each rated :math:`k` times.
+for $n$ targets (people scored) each rated $k$ times.
 """
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ class ICCResult:
         ICC3 treat "first vs second rating" as the column effect, not a rater effect.
     mean_squares : dict
         ``MSR``, ``MSC``, ``MSE``, ``MSW``.
+
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> sf = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> ratings = pd.DataFrame([(f"t{i}", f"judge{j + 1}", sf[i, j]) for i in range(6) for j in range(4)],
+    ...                        columns=["target", "rater", "score"])       # Shrout & Fleiss (1979) Table 2
+    >>> res = icc(ratings, "target", "rater", "score")
+    >>> res.design, res.n_targets, res.k
+    ('crossed', 6, 4)
     """
 
     n_targets: int
@@ -61,12 +74,28 @@ class ICCResult:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Indexed ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k; columns ``icc``, ``ci_low``,
-        ``ci_high``, ``F``, ``df1``, ``df2``, ``p_value`` (test of ICC = 0), ``description``."""
+        """The six coefficients.
+
+        Returns
+        -------
+        DataFrame
+            Indexed ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k; columns ``icc``, ``ci_low``, ``ci_high``,
+            ``F``, ``df1``, ``df2``, ``p_value`` (test of ICC = 0), ``description``.
+        """
         return self._table.copy()
 
     def plot(self, ax=None):
-        """Point estimates with intervals for the six coefficients."""
+        """Point estimates with intervals for the six coefficients.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         from foundation_eval.ppit._common import get_ax
 
         ax = get_ax(ax)
@@ -208,11 +237,12 @@ def icc(
 ) -> ICCResult:
     r"""Intraclass correlations ICC(1,1), ICC(2,1), ICC(3,1) and their k-rating versions.
 
-    .. math::
-        \mathrm{ICC1} = \frac{\mathrm{MSR}-\mathrm{MSW}}{\mathrm{MSR}+(k-1)\mathrm{MSW}},\quad
-        \mathrm{ICC2} = \frac{\mathrm{MSR}-\mathrm{MSE}}
-        {\mathrm{MSR}+(k-1)\mathrm{MSE}+k(\mathrm{MSC}-\mathrm{MSE})/n},\quad
-        \mathrm{ICC3} = \frac{\mathrm{MSR}-\mathrm{MSE}}{\mathrm{MSR}+(k-1)\mathrm{MSE}}
+    $$
+    \mathrm{ICC1} = \frac{\mathrm{MSR}-\mathrm{MSW}}{\mathrm{MSR}+(k-1)\mathrm{MSW}},\quad
+    \mathrm{ICC2} = \frac{\mathrm{MSR}-\mathrm{MSE}}
+    {\mathrm{MSR}+(k-1)\mathrm{MSE}+k(\mathrm{MSC}-\mathrm{MSE})/n},\quad
+    \mathrm{ICC3} = \frac{\mathrm{MSR}-\mathrm{MSE}}{\mathrm{MSR}+(k-1)\mathrm{MSE}}
+    $$
 
     and ICC1k = (MSR - MSW)/MSR, ICC2k = (MSR - MSE)/(MSR + (MSC - MSE)/n),
     ICC3k = (MSR - MSE)/MSR (Shrout & Fleiss 1979). Intervals: McGraw & Wong (1996) Table 7
@@ -225,6 +255,8 @@ def icc(
         Long format: one row per rating.
     target, rater, score : str
         Columns naming the person scored, the assessor, and the score (e.g. PPIT total).
+    level : float
+        Confidence level.
     design : {"auto", "crossed", "positions"}
         PPIT double scoring is unbalanced: each person is scored by 2 of many assessors.
         ``"crossed"`` requires the same k raters for every target. ``"positions"`` arranges
@@ -243,6 +275,22 @@ def icc(
     ValueError
         Targets with fewer than 2 ratings, unequal numbers of ratings, fewer than 2 targets or
         raters, missing or non-numeric scores.
+
+    Returns
+    -------
+    ICCResult
+
+    Examples
+    --------
+    Shrout and Fleiss (1979) Table 2, six targets and four judges: ICC(1,1) = .17, ICC(2,1) = .29,
+    ICC(3,1) = .71, ICC(1,4) = .44, ICC(2,4) = .62, ICC(3,4) = .91:
+
+    >>> import numpy as np, pandas as pd
+    >>> sf = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
+    >>> ratings = pd.DataFrame([(f"t{i}", f"judge{j + 1}", sf[i, j]) for i in range(6) for j in range(4)],
+    ...                        columns=["target", "rater", "score"])       # Shrout & Fleiss (1979) Table 2
+    >>> icc(ratings, "target", "rater", "score").table().icc.round(2).tolist()
+    [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
     """
     check_level(level)
     y, design = _ratings_matrix(frame, target, rater, score, design, ratings_per_target)
@@ -265,6 +313,22 @@ class KappaResult:
         Standard error under kappa = 0 and the test of kappa = 0.
     observed_agreement, expected_agreement : float
         Weighted proportions of agreement observed and expected by chance.
+
+    n : int
+        People rated by both.
+    weights : str or None
+        ``"linear"``, ``"quadratic"`` or None (unweighted).
+    categories : tuple
+        The ordered categories.
+    level : float
+
+    Examples
+    --------
+    >>> a = [0, 1, 2, 2, 1, 0, 2, 1, 1, 0]
+    >>> b = [0, 1, 2, 1, 1, 0, 2, 2, 1, 1]
+    >>> k = weighted_kappa(a, b, weights=None)
+    >>> k.crosstab().values.tolist()
+    [[2, 1, 0], [0, 3, 1], [0, 1, 2]]
     """
 
     kappa: float
@@ -283,13 +347,26 @@ class KappaResult:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
-        """One-row summary."""
+        """One-row summary.
+
+        Returns
+        -------
+        DataFrame
+            ``kappa, se, ci_low, ci_high, se_null, z, p_value, observed_agreement, expected_agreement, n,
+            weights``.
+        """
         keys = ["kappa", "se", "ci_low", "ci_high", "se_null", "z", "p_value",
                 "observed_agreement", "expected_agreement", "n", "weights"]
         return pd.DataFrame([{k: getattr(self, k) for k in keys}], index=pd.Index(["kappa"]))
 
     def crosstab(self) -> pd.DataFrame:
-        """Rater A (rows) by rater B (columns) counts."""
+        """Rater A (rows) by rater B (columns) counts.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by the categories of rater A, one column per category of rater B.
+        """
         return self._table.copy()
 
 
@@ -301,11 +378,12 @@ def weighted_kappa(
 ) -> KappaResult:
     r"""Cohen's weighted kappa for two ratings of the same people.
 
-    .. math::
-        \kappa_w = 1 - \frac{\sum_{ij} w_{ij} p_{ij}}{\sum_{ij} w_{ij} p_{i\cdot} p_{\cdot j}}
+    $$
+    \kappa_w = 1 - \frac{\sum_{ij} w_{ij} p_{ij}}{\sum_{ij} w_{ij} p_{i\cdot} p_{\cdot j}}
+    $$
 
-    with disagreement weights :math:`w_{ij} = |i-j|` (``"linear"``) or :math:`(i-j)^2`
-    (``"quadratic"``) on the category *positions* :math:`i, j = 0, \dots, c-1` (Cohen 1968,
+    with disagreement weights $w_{ij} = |i-j|$ (``"linear"``) or $(i-j)^2$
+    (``"quadratic"``) on the category *positions* $i, j = 0, \dots, c-1$ (Cohen 1968,
     *Psychol Bull* 70:213-220); ``weights=None`` gives Cohen's unweighted kappa. Standard errors
     are those of Fleiss, Cohen & Everitt (1969), *Psychol Bull* 72:323-327, as computed by
     ``statsmodels.stats.inter_rater.cohens_kappa``.
@@ -316,6 +394,27 @@ def weighted_kappa(
         The ordered categories. Default: the sorted union of the observed values (categories
         nobody used are then absent, as in R ``irr::kappa2``); pass the full scale (e.g.
         ``[0, 1, 2]``) to keep unused categories in the weight spacing.
+
+    rater_a, rater_b : array-like
+        The two ratings of each person (same length).
+    weights : {"linear", "quadratic", None}
+        Disagreement weights; None for Cohen's (1960) unweighted kappa.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    KappaResult
+
+    Examples
+    --------
+    Observed agreement 0.70, chance agreement 0.35, so kappa = 0.35/0.65 = 0.5385:
+
+    >>> a = [0, 1, 2, 2, 1, 0, 2, 1, 1, 0]
+    >>> b = [0, 1, 2, 1, 1, 0, 2, 2, 1, 1]
+    >>> k = weighted_kappa(a, b, weights=None)
+    >>> round(k.observed_agreement, 2), round(k.expected_agreement, 2), round(k.kappa, 4)
+    (0.7, 0.35, 0.5385)
     """
     from statsmodels.stats.inter_rater import cohens_kappa
 
@@ -383,6 +482,15 @@ class AgreementResult:
     kappa : KappaResult
     positive_agreement, negative_agreement : float
         Specific agreement on flagged and on unflagged people (2a/(2a+b+c), 2d/(2d+b+c)).
+
+    n : int
+    level : float
+
+    Examples
+    --------
+    >>> res = agreement([1, 1, 0, 0, 1, 0, 0, 0, 1, 1], [1, 0, 0, 0, 1, 0, 0, 1, 1, 1])
+    >>> res.table().index.tolist()
+    ['percent_agreement', 'positive_agreement', 'negative_agreement', 'kappa']
     """
 
     percent_agreement: float
@@ -395,6 +503,14 @@ class AgreementResult:
     level: float
 
     def table(self) -> pd.DataFrame:
+        """The agreement measures.
+
+        Returns
+        -------
+        DataFrame
+            Rows ``percent_agreement``, ``positive_agreement``, ``negative_agreement`` and ``kappa``;
+            columns ``estimate, ci_low, ci_high`` (intervals for percent agreement and kappa).
+        """
         return pd.DataFrame(
             {
                 "estimate": [self.percent_agreement, self.positive_agreement, self.negative_agreement,
@@ -407,11 +523,30 @@ class AgreementResult:
 
 
 def agreement(flag_a, flag_b, level: float = 0.95) -> AgreementResult:
-    r"""Agreement of two binary ratings (e.g. two assessors' priority flags).
+    """Agreement of two binary ratings (e.g. two assessors' priority flags).
 
-    Percent agreement :math:`p_o = (a+d)/n` with a Wilson interval; Cohen's (1960) kappa
-    :math:`(p_o - p_e)/(1 - p_e)` with the standard error of Fleiss, Cohen & Everitt (1969);
+    Percent agreement $p_o = (a+d)/n$ with a Wilson interval; Cohen's (1960) kappa
+    $(p_o - p_e)/(1 - p_e)$ with the standard error of Fleiss, Cohen & Everitt (1969);
     specific positive and negative agreement (Cicchetti & Feinstein 1990).
+
+    Parameters
+    ----------
+    flag_a, flag_b : array-like of bool or 0/1
+        The two raters' flags for the same people.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    AgreementResult
+
+    Examples
+    --------
+    8 of 10 agree (4 both flagged, 4 both not): $p_o = 0.8$, $p_e = 0.5$, kappa 0.6:
+
+    >>> res = agreement([1, 1, 0, 0, 1, 0, 0, 0, 1, 1], [1, 0, 0, 0, 1, 0, 0, 1, 1, 1])
+    >>> res.percent_agreement, round(res.kappa.kappa, 4), res.positive_agreement
+    (0.8, 0.6, 0.8)
     """
     a = as_binary(flag_a, "flag_a", require_both=False)
     b = as_binary(flag_b, "flag_b", require_both=False)

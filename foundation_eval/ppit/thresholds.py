@@ -1,8 +1,8 @@
 r"""Trade-offs at cut-offs of a risk score: classification table and decision curve.
 
-* :func:`threshold_table`: at every cut-off, people with ``score >= cut-off`` are flagged;
+* `threshold_table`: at every cut-off, people with ``score >= cut-off`` are flagged;
   sensitivity, specificity, PPV, NPV and the share flagged, each with a Wilson interval.
-* :func:`decision_curve`: net benefit of acting on ``predicted_prob >= p_t`` (Vickers & Elkin
+* `decision_curve`: net benefit of acting on ``predicted_prob >= p_t`` (Vickers & Elkin
   2006, *Med Decis Making* 26:565-574) against treating everyone or no one.
 """
 from __future__ import annotations
@@ -25,6 +25,19 @@ class ThresholdTable:
     ``table()`` columns: ``threshold``, ``flagged``, ``share_flagged`` (+ ``_ci_low``,
     ``_ci_high``), ``tp``, ``fp``, ``fn``, ``tn``, ``sensitivity``, ``specificity``, ``ppv``,
     ``npv`` (each with ``_ci_low``/``_ci_high``) and ``youden`` (sensitivity + specificity - 1).
+
+    Attributes
+    ----------
+    level : float
+        Confidence level of the Wilson intervals.
+    n, n_events : int
+        People and people with the outcome.
+
+    Examples
+    --------
+    >>> tt = threshold_table([1, 2, 3, 4, 5, 6], [0, 0, 1, 0, 1, 1])
+    >>> tt.table().threshold.tolist()
+    [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     """
 
     level: float
@@ -33,10 +46,33 @@ class ThresholdTable:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
+        """One row per cut-off.
+
+        Returns
+        -------
+        DataFrame
+            ``threshold, flagged, tp, fp, fn, tn``, ``share_flagged``, ``sensitivity``, ``specificity``,
+            ``ppv``, ``npv`` (each with ``_ci_low``/``_ci_high``) and ``youden``.
+        """
         return self._table.copy()
 
     def at(self, threshold: float) -> pd.Series:
-        """The row for one cut-off."""
+        """The row for one cut-off.
+
+        Parameters
+        ----------
+        threshold : float
+            A cut-off of the table.
+
+        Returns
+        -------
+        Series
+
+        Raises
+        ------
+        KeyError
+            When the cut-off is not in the table.
+        """
         t = self._table
         hit = t.index[np.isclose(t["threshold"], threshold)]
         if hit.empty:
@@ -44,7 +80,17 @@ class ThresholdTable:
         return t.loc[hit[0]]
 
     def plot(self, ax=None):
-        """Sensitivity, specificity and share flagged against the cut-off."""
+        """Sensitivity, specificity and share flagged against the cut-off.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         t = self._table
         for col, label in [("sensitivity", "Sensitivity"), ("specificity", "Specificity"),
@@ -64,10 +110,11 @@ def threshold_table(scores, outcomes, thresholds=None, level: float = 0.95) -> T
     A person is flagged when ``score >= threshold``. With TP, FP, FN, TN the counts of the
     2 x 2 table:
 
-    .. math::
-        \text{sens} = \frac{TP}{TP+FN},\ \text{spec} = \frac{TN}{TN+FP},\
-        \text{PPV} = \frac{TP}{TP+FP},\ \text{NPV} = \frac{TN}{TN+FN},\
-        \text{share} = \frac{TP+FP}{n}
+    $$
+    \text{sens} = \frac{TP}{TP+FN},\ \text{spec} = \frac{TN}{TN+FP},\
+    \text{PPV} = \frac{TP}{TP+FP},\ \text{NPV} = \frac{TN}{TN+FN},\
+    \text{share} = \frac{TP+FP}{n}
+    $$
 
     each with a Wilson (1927) interval (a proportion with an empty denominator is NaN). PPV
     and NPV depend on the outcome rate of this sample.
@@ -76,6 +123,26 @@ def threshold_table(scores, outcomes, thresholds=None, level: float = 0.95) -> T
     ----------
     thresholds : array-like, optional
         Cut-offs to tabulate; default every distinct score.
+
+    scores : array-like
+        Risk score (higher = more likely to have the outcome).
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    ThresholdTable
+
+    Examples
+    --------
+    Flagging scores of 4 or more: TP = 2, FP = 1, FN = 1, TN = 2:
+
+    >>> tt = threshold_table([1, 2, 3, 4, 5, 6], [0, 0, 1, 0, 1, 1])
+    >>> row = tt.at(4)
+    >>> [int(row[c]) for c in ("tp", "fp", "fn", "tn")], round(float(row.sensitivity), 4), round(float(row.specificity), 4)
+    ([2, 1, 1, 2], 0.6667, 0.6667)
     """
     x = as_float(scores, "scores")
     y = as_binary(outcomes)
@@ -109,12 +176,25 @@ def threshold_table(scores, outcomes, thresholds=None, level: float = 0.95) -> T
 
 @dataclass(frozen=True, eq=False)
 class DecisionCurve:
-    """Net benefit by threshold probability.
+    r"""Net benefit by threshold probability.
 
     ``table()`` columns: ``threshold``, ``net_benefit`` (acting on the model),
     ``treat_all``, ``treat_none`` (always 0), ``tp``, ``fp`` and
     ``interventions_avoided_per_100`` (Vickers & Elkin 2006, net reduction in interventions
     relative to treating all, per 100 people).
+
+    Attributes
+    ----------
+    n : int
+        People.
+    prevalence : float
+        Outcome rate $\pi$.
+
+    Examples
+    --------
+    >>> dc = decision_curve([0.1, 0.2, 0.4, 0.5, 0.7, 0.9], [0, 0, 1, 0, 1, 1], thresholds=[0.3, 0.5])
+    >>> dc.prevalence
+    0.5
     """
 
     n: int
@@ -122,9 +202,29 @@ class DecisionCurve:
     _table: pd.DataFrame = field(repr=False)
 
     def table(self) -> pd.DataFrame:
+        """Net benefit at each threshold.
+
+        Returns
+        -------
+        DataFrame
+            ``threshold, net_benefit, treat_all, treat_none, tp, fp, interventions_avoided_per_100``.
+        """
         return self._table.copy()
 
     def plot(self, ax=None, label: str = "Model"):
+        """Net benefit of the model, treat-all and treat-none against the threshold probability.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure when omitted.
+        label : str
+            Legend label of the model's curve.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
         ax = get_ax(ax)
         t = self._table
         ax.plot(t["threshold"], t["net_benefit"], label=label)
@@ -141,19 +241,37 @@ class DecisionCurve:
 def decision_curve(predicted_prob, outcomes, thresholds=None) -> DecisionCurve:
     r"""Decision-curve analysis (Vickers & Elkin 2006).
 
-    Acting on everyone with :math:`\hat p \ge p_t`:
+    Acting on everyone with $\hat p \ge p_t$:
 
-    .. math::
-        \mathrm{NB}(p_t) = \frac{TP}{n} - \frac{FP}{n}\,\frac{p_t}{1 - p_t}
+    $$
+    \mathrm{NB}(p_t) = \frac{TP}{n} - \frac{FP}{n}\,\frac{p_t}{1 - p_t}
+    $$
 
-    Treat-all: :math:`\pi - (1-\pi)\,p_t/(1-p_t)` with :math:`\pi` the outcome rate;
+    Treat-all: $\pi - (1-\pi)\,p_t/(1-p_t)$ with $\pi$ the outcome rate;
     treat-none: 0. Interventions avoided per 100:
-    :math:`100\,(\mathrm{NB} - \mathrm{NB_{all}})\,(1-p_t)/p_t`.
+    $100\,(\mathrm{NB} - \mathrm{NB_{all}})\,(1-p_t)/p_t$.
 
     Parameters
     ----------
     thresholds : array-like, optional
         Threshold probabilities in (0, 1); default 0.01, 0.02, ..., 0.99.
+
+    predicted_prob : array-like
+        Predicted probabilities.
+    outcomes : array-like of 0/1
+        Observed binary outcome.
+
+    Returns
+    -------
+    DecisionCurve
+
+    Examples
+    --------
+    At $p_t = 0.3$: 3 true and 1 false positive among 6, so NB = 3/6 - (1/6)(0.3/0.7) = 0.4286:
+
+    >>> dc = decision_curve([0.1, 0.2, 0.4, 0.5, 0.7, 0.9], [0, 0, 1, 0, 1, 1], thresholds=[0.3, 0.5])
+    >>> dc.table().net_benefit.round(4).tolist(), dc.table().treat_all.round(4).tolist()
+    ([0.4286, 0.1667], [0.2857, 0.0])
     """
     p = as_probability(predicted_prob, open_interval=False)
     y = as_binary(outcomes)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["ordinal", "plural", "number_word", "percent", "points", "ratio", "rate", "index", "money",
-           "signed", "value", "interval", "UNITS"]
+           "signed", "value", "interval", "UNITS", "p_value", "decimal"]
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -112,15 +112,17 @@ def signed(x, decimals: int = 1) -> str:
     return s if s.startswith("-") else "+" + s
 
 
-def points(d, scale: float = 100.0) -> str:
-    """A difference of two proportions in percentage points, one decimal, signed.
+def points(d, sign: bool = True, scale: float = 100.0) -> str:
+    """A difference of two proportions in percentage points, one decimal, signed (``sign=False``: its size).
 
     Examples
     --------
-    >>> points(-0.0862)
-    '-8.6'
+    >>> points(-0.0862), points(0.112, sign=False)
+    ('-8.6', '11.2')
     """
-    return signed(float(d) * scale, 1) if _finite(d) else ""
+    if not _finite(d):
+        return ""
+    return signed(float(d) * scale, 1) if sign else f"{abs(float(d)) * scale:.1f}"
 
 
 def ratio(r) -> str:
@@ -134,15 +136,17 @@ def ratio(r) -> str:
     return f"{float(r):.2f}" if _finite(r) else ""
 
 
-def rate(r, scale: float = 100.0) -> str:
-    """A change in a rate per person-month shown per 100 person-months, one decimal, signed.
+def rate(r, sign: bool = True, scale: float = 100.0) -> str:
+    """A rate per person-month shown per 100 person-months, one decimal: a change signed, a level (``sign=False``) not.
 
     Examples
     --------
-    >>> rate(0.0147)
-    '+1.5'
+    >>> rate(0.0147), rate(0.0853, sign=False)
+    ('+1.5', '8.5')
     """
-    return signed(float(r) * scale, 1) if _finite(r) else ""
+    if not _finite(r):
+        return ""
+    return signed(float(r) * scale, 1) if sign else f"{float(r) * scale:.1f}"
 
 
 def index(x) -> str:
@@ -199,3 +203,29 @@ def interval(lo, hi, unit: str, level: float = 0.95) -> str:
     '95% interval 0.63 to 0.97'
     """
     return f"{level * 100:.0f}% interval {value(lo, unit)} to {value(hi, unit)}"
+
+
+def p_value(p) -> str:
+    """A p-value: ``< 0.001`` below a thousandth, else three decimals.
+
+    Examples
+    --------
+    >>> p_value(0.00002), p_value(0.0432), p_value(0.5)
+    ('< 0.001', '0.043', '0.500')
+    """
+    if not _finite(p):
+        return ""
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
+
+
+def decimal(x, decimals: int = 1, sign: bool = False) -> str:
+    """A statistic that is not a count, share or index (chi-square, mean score): fixed decimals, optionally signed.
+
+    Examples
+    --------
+    >>> decimal(12.345), decimal(0.5, 2, sign=True)
+    ('12.3', '+0.50')
+    """
+    if not _finite(x):
+        return ""
+    return signed(x, decimals) if sign else f"{float(x):,.{decimals}f}"

@@ -130,6 +130,7 @@ table.fe-table td.fe-num { text-align: right !important; font-variant-numeric: t
 table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
 p.fe-note { font-size: 0.85em; color: #444; margin-top: 0.2em; }
 figure.fe-figure { margin: 0.8em 0; }
+table.fe-provenance td { word-break: break-all; }
 """
 
 
@@ -173,9 +174,11 @@ class Figure(_Item):
         return self.markup
 
 
-# column kinds: how a value reads (HTML) and how the workbook stores it
+# Column kinds: how a value reads (HTML) and how the workbook stores it. Table values are in the
+# scale they are read in: "percent" 0-100, "points" in percentage points, "rate" per 100
+# person-months, "proportion" 0-1. (Sentence filters take proportions and per-person-month rates.)
 KINDS = ("count", "percent", "proportion", "points", "ratio", "index", "rate", "decimal1", "decimal2", "whole",
-         "money", "text")
+         "money", "p", "text")
 
 
 def _show(v, kind: str) -> str:
@@ -203,6 +206,8 @@ def _show(v, kind: str) -> str:
         return f"{float(v):,.2f}"
     if kind == "money":
         return fmt.money(v)
+    if kind == "p":
+        return fmt.p_value(v)
     return str(v)
 
 
@@ -251,12 +256,14 @@ class Table(_Item):
 
     def html(self) -> str:
         shown = self.display()
-        numeric = [self.kinds.get(c, "text") != "text" for c in self.values.columns]
+        # count cells are marked so that checks of a rendered page can find every published count
+        css = ["fe-num fe-count" if c in self.counts else "fe-num" if self.kinds.get(c, "text") != "text" else ""
+               for c in self.values.columns]
         head = "".join(f"<th scope='col'>{html.escape(str(h))}</th>" for h in shown.columns)
         rows = []
         for _, r in shown.iterrows():
-            cells = "".join(f"<td class='fe-num'>{html.escape(str(v))}</td>" if num else f"<td>{html.escape(str(v))}</td>"
-                            for v, num in zip(r, numeric, strict=True))
+            cells = "".join(f"<td class='{k}'>{html.escape(str(v))}</td>" if k else f"<td>{html.escape(str(v))}</td>"
+                            for v, k in zip(r, css, strict=True))
             rows.append(f"<tr>{cells}</tr>")
         notes = list(self.notes)
         if self.suppressed.to_numpy().any():

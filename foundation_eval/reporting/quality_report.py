@@ -1,16 +1,20 @@
-"""Content of the data-quality report: completeness, late or missing months, suspicious records,
-validation warnings and the PPIT double-scoring rate.
+"""Content of the data-quality report: completeness, late or missing months, records worth checking,
+validation warnings and the risk-tool double-scoring rate.
 
-Everything here is about an extract that already passed validation (a broken extract never gets this
-far: :func:`foundation_eval.data.load.load_dataset` stops it with a clear error). The checks look for records
-the data contract allows but that deserve a second look before results are trusted. Counts shown pass
-disclosure control and no identifier is ever shown. The notebook ``notebooks/data_quality.ipynb`` only
-displays what these methods return.
+The report is about an extract that already passed validation. It takes the render's snapshot (or a
+validated :class:`~foundation_eval.data.load.Dataset`, wrapped in a snapshot without estimates: the
+report needs no fitted model). Validation *failures* are not shown here by design: an extract that
+breaks the data contract never becomes a dataset (:func:`foundation_eval.data.load.load_dataset`
+raises a ``ValidationError`` naming file, column, rule and example rows, which ``foundation-eval
+validate`` prints), so no report is built on it. What validation *warned* about is listed here.
+
+Everything is published through one :class:`~foundation_eval.reporting.publication.Page`
+(``report.page``): counts are rounded and 1 to threshold - 1 withheld, shares withheld on small groups,
+and no identifier is ever shown. The notebook ``notebooks/data_quality.ipynb`` shows each section.
 """
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -18,14 +22,12 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.reporting.disclosure import Protected, protect, rule_text
-from foundation_eval.reporting.district_report import count_phrase, provenance_html
-from foundation_eval.reporting.figures import GREY, PALETTE, new_axes, to_html
-from foundation_eval.reporting.overview_report import PublishedTable, _absent, _drop, _typed
+from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
+from foundation_eval.reporting.publication import Page, Section, Table, Text
 from foundation_eval.schemas import TABLE_ORDER, programme_schemas
 from foundation_eval.stats import wilson_interval
 
-__all__ = ["QualityReport", "completeness", "monthly_records", "sparse_months", "consistency_checks",
+__all__ = ["QualityReport", "SPARSE_RULE", "completeness", "monthly_records", "sparse_months", "consistency_checks",
            "double_scoring", "DATE_COLUMNS"]
 
 # the date that places each table's records in time
@@ -218,265 +220,14 @@ def double_scoring(ds: Dataset, level: float = 0.95) -> pd.DataFrame:
     return g
 
 
-@dataclass
-class QualityReport:
-    """All content of the data-quality report for one validated extract."""
-
-    ds: Dataset
-
-    def __post_init__(self):
-        self.absent = frozenset(_absent(self.ds))
-        self.ds = _typed(self.ds)
-        self.threshold = self.ds.programme.disclosure_threshold
-
-    # ------------------------------------------------------------------ results
-    @cached_property
-    def completeness(self) -> PublishedTable:
-        c = completeness(self.ds, skip=self.absent)
-        prot = protect(c, {"blank": ["percent_blank"], "filled": ["percent_blank"], "records": ["percent_blank"]},
-                       self.threshold, additive=False)
-        prot = _drop(prot, ["filled"])
-        t = prot.table.copy()
-        t["table"] = t.table.map(TABLE_LABELS).fillna(t.table)
-        prot = Protected(t, prot.suppressed, prot.threshold, prot.n_primary, prot.n_secondary)
-        return PublishedTable("completeness", "Blank values in columns that may be left blank", prot,
-                              ("records", "blank"), {"percent_blank": "{:.1f}%"},
-                              {"table": "Table", "column": "Column", "description": "What it holds",
-                               "records": "Records", "blank": "Blank", "percent_blank": "% blank"})
-
-    @cached_property
-    def monthly(self) -> Protected:
-        """Records per month per table after disclosure control (secondary suppression within a table)."""
-        m = monthly_records(self.ds, skip=self.absent)
-        return protect(m, ["records"], self.threshold, additive_within="table")
-
-    @cached_property
-    def sparse(self) -> PublishedTable:
-        m = monthly_records(self.ds, skip=self.absent)
-        rows = []
-        for name, grp in m.groupby("table", sort=False):
-            s = sparse_months(grp.set_index("month").records, min_typical=self.threshold)
-            s.insert(0, "table", name)
-            if len(s):
-                rows.append(s)
-        frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-            {"table": pd.Series(dtype=object), "month": pd.Series(dtype=object),
-             "records": pd.Series(dtype=int), "typical": pd.Series(dtype=float), "where": pd.Series(dtype=object)})
-        frame["month"] = frame.month.astype(str)
-        frame["table"] = frame.table.map(TABLE_LABELS).fillna(frame.table)
-        frame["typical"] = frame.typical.astype(float).round()
-        prot = protect(frame, ["records", "typical"], self.threshold, additive=False)
-        return PublishedTable("sparse_months", "Months with far fewer records than the months around them", prot,
-                              ("records",), {"typical": "{:,.0f}"},
-                              {"table": "Table", "month": "Month", "records": "Records",
-                               "typical": "Typical nearby month", "where": "Where"})
-
-    @cached_property
-    def checks(self) -> PublishedTable:
-        c = consistency_checks(self.ds)
-        c = c[~c.table.isin(self.absent)].reset_index(drop=True)
-        c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
-        prot = protect(c, ["records", "people", "of_records"], self.threshold, additive=False)
-        return PublishedTable("consistency_checks", "Records that are allowed but worth checking", prot,
-                              ("records", "people", "of_records"), {},
-                              {"check": "Check", "table": "Table", "records": "Records", "people": "People",
-                               "of_records": "Records in the table", "comment": "Why it matters"})
-
-    @cached_property
-    def double(self) -> PublishedTable:
-        d = double_scoring(self.ds)
-        d["not_double"] = d.assessed - d.double_scored
-        derived = ["percent", "ci_low", "ci_high"]
-        years = d[d.year != "All"]
-        prot_years = protect(years, {"assessed": derived, "double_scored": derived, "not_double": derived},
-                             self.threshold, additive=True)
-        prot_all = protect(d[d.year == "All"], {"assessed": derived, "double_scored": derived,
-                                                "not_double": derived}, self.threshold, additive=False)
-        table = pd.concat([prot_years.table, prot_all.table], ignore_index=True)
-        supp = pd.concat([prot_years.suppressed, prot_all.suppressed], ignore_index=True)
-        prot = _drop(Protected(table, supp, self.threshold, prot_years.n_primary + prot_all.n_primary,
-                               prot_years.n_secondary + prot_all.n_secondary), ["not_double"])
-        return PublishedTable("double_scoring", "PPIT double scoring by year of first assessment", prot,
-                              ("assessed", "double_scored"),
-                              {"percent": "{:.1f}%", "ci_low": "{:.1f}%", "ci_high": "{:.1f}%"},
-                              {"year": "Year", "assessed": "People assessed", "double_scored": "Also scored a second time",
-                               "percent": "Percent", "ci_low": "95% low", "ci_high": "95% high"})
-
-    def published_tables(self) -> dict[str, PublishedTable]:
-        """Every table this report publishes, by name (the monthly series goes to the workbook only)."""
-        m = self.monthly
-        m = Protected(m.table.assign(month=m.table.month.astype(str)), m.suppressed, m.threshold, m.n_primary,
-                      m.n_secondary)
-        monthly = PublishedTable("monthly_records", "Records per month in each table", m, ("records",),
-                                 {}, {"table": "Table", "month": "Month", "records": "Records"})
-        double = (self.double,) if self.ds.programme.has_risk_tool else ()
-        return {t.name: t for t in (self.completeness, monthly, self.sparse, self.checks, *double)}
-
-    def save_workbook(self, path) -> str:
-        """Write every published table, and the disclosure rule, to an XLSX workbook (one sheet each)."""
-        from foundation_eval.reporting.export import write_workbook
-
-        tables = {t.title: t.display() for t in self.published_tables().values()}
-        tables["Disclosure rule"] = pd.DataFrame({"rule": [rule_text(self.threshold)]})
-        write_workbook(tables, path)
-        return ""
-
-    # ------------------------------------------------------------------ sections (HTML)
-    def title(self) -> str:
-        prog = self.ds.programme
-        return (f"<h1>{html.escape(prog.name)}: data quality</h1><p class='fe-sub'>Extract of "
-                f"{pd.Timestamp(prog.extract_date).date()}, study period {prog.study_start} to {prog.study_end}. "
-                f"{'Synthetic demonstration data: no real person is described. ' if prog.illustrative else ''}</p>")
-
-    def summary_sentences(self) -> list[str]:
-        """The executive summary as a list of 3-6 plain-English sentences."""
-        t = self.threshold
-        ds = self.ds
-        s = []
-        n_people = len(ds.people)
-        present = [n for n in TABLE_ORDER if n in ds.tables and n not in self.absent]
-        n_records = sum(len(ds.tables[n]) for n in present)
-        w = len(ds.warnings)
-        s.append(f"The extract holds {count_phrase(n_people if n_people >= t else None, t)} and {n_records:,} records "
-                 f"in {len(present)} tables, and it passed every rule of the data contract"
-                 + (" with no warnings." if not w else f" with {w} warning{'s' if w != 1 else ''}, listed below."))
-        c = self.completeness.protected.table
-        c = c[c.percent_blank.notna()]
-        if len(c):
-            top = c.sort_values("percent_blank", ascending=False).iloc[0]
-            k = len(self.completeness.protected.table)
-            s.append(f"Of the {k} column{'s' if k != 1 else ''} that may be left blank, the most often "
-                     f"blank is {top.column} in {_lower(top.table)} ({top.percent_blank:.0f}% of "
-                     f"{int(top.records):,} records).")
-        sp = self.sparse.protected.table
-        if len(sp):
-            where = [f"{_lower(tb)} in {mo}" for tb, mo in zip(sp.table, sp.month, strict=True)]
-            shown = _join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-            s.append(f"{len(where)} month{'s have' if len(where) != 1 else ' has'} far fewer records than the months "
-                     f"around {'them' if len(where) != 1 else 'it'} ({shown}): records may be missing or still "
-                     "arriving.")
-        else:
-            s.append("No month has far fewer records than the months around it.")
-        ch = self.checks.protected.table
-        hits = ch[(ch.records.isna()) | (ch.records > 0)]
-        if len(hits):
-            known = hits[hits.records.notna()].sort_values("records", ascending=False)
-            most = (f", the most common being {_lower(known.iloc[0].check)} ({int(known.iloc[0].records):,} records)"
-                    if len(known) else "")
-            s.append(f"{len(hits)} of {len(ch)} consistency checks found records that are allowed but worth "
-                     f"checking{most}.")
-        else:
-            s.append(f"None of the {len(ch)} consistency checks found anything to query.")
-        d = self.double.protected.table
-        allrow = d[d.year == "All"].iloc[0] if (d.year == "All").any() else None
-        if allrow is not None and pd.notna(allrow.percent):
-            s.append(f"{allrow.percent:.1f}% of people assessed with the PPIT were scored independently a second "
-                     f"time (95% interval {allrow.ci_low:.1f}% to {allrow.ci_high:.1f}%), the sample the "
-                     "reliability estimates rest on.")
-        elif not self.ds.programme.has_risk_tool:
-            pass  # a programme without a risk tool has nothing to double score
-        elif "ppit_assessments" in self.absent:
-            s.append("PPIT assessments are not in this extract, so double scoring cannot be checked.")
-        else:
-            s.append(f"Too few people (fewer than {t}) were double scored to publish the rate.")
-        return s[:6]
-
-    def summary(self) -> str:
-        body = " ".join(html.escape(x) for x in self.summary_sentences())
-        return f"<div class='fe-summary'><h2>Summary</h2><p>{body}</p></div>"
-
-    def validation_section(self) -> str:
-        """What validation warned about (failures stop the render, so none can appear here)."""
-        head = ("<h2>What validation said</h2><p>Every file was checked against the data contract (types, allowed "
-                "values, keys, links between tables, dates and the programme's rules). A file that breaks a rule stops "
-                "the reports with an error naming the file, column and rows, so everything below passed. Validation "
-                "also notes things that do not stop analysis:</p>")
-        if not self.ds.warnings:
-            return head + "<p>No warnings: every expected table was present and every column was in the contract.</p>"
-        items = "".join(f"<li>{html.escape(w)}</li>" for w in self.ds.warnings)
-        return head + f"<ul>{items}</ul>"
-
-    def completeness_section(self) -> str:
-        return ("<h2>Completeness</h2><p>Share of records left blank in each column that the data contract allows "
-                "to be blank (for example a referral that was never started has no start date). Required columns "
-                "are never blank: validation checks them. A column that is blank far more often than the programme "
-                "would suggest may point to a recording gap.</p>" + self.completeness.html())
-
-    def monthly_section(self) -> str:
-        """Records per month per table, with late or missing months marked."""
-        m = self.monthly.table
-        sp = self.sparse.protected.table
-        tables = list(dict.fromkeys(m.table))
-        import matplotlib.pyplot as plt
-
-        new_axes()  # house style
-        rows = (len(tables) + 1) // 2
-        fig, axes = plt.subplots(rows, 2, figsize=(7.5, 1.9 * rows), sharex=True)
-        axes = np.atleast_1d(axes).ravel()
-        first_live = min(d.go_live for d in self.ds.programme.districts).to_timestamp()
-        for ax, name in zip(axes, tables, strict=False):
-            g = m[m.table == name]
-            x = g.month.dt.to_timestamp()
-            ax.plot(x, pd.to_numeric(g.records, errors="coerce"), color=PALETTE[0], lw=1.4)
-            label = TABLE_LABELS.get(name, name)
-            flagged = sp[sp.table == label]
-            if len(flagged):
-                # marked on the axis, not at the count, so a suppressed count is not drawn
-                fx = pd.PeriodIndex(flagged.month, freq="M").to_timestamp()
-                ax.scatter(fx, np.zeros(len(fx)), color=PALETTE[3], marker="^", zorder=3, s=30, clip_on=False)
-            ax.axvline(first_live, color=GREY, ls="--", lw=0.8)
-            ax.set_title(label, fontsize=9)
-            ax.set_ylim(bottom=0)
-            ax.tick_params(labelsize=7)
-        for ax in axes[len(tables):]:
-            ax.set_visible(False)
-        fig.supylabel("Records per month", fontsize=9)
-        fig.supxlabel("Month (dashed line: first go-live)", fontsize=9)
-        fig.tight_layout()
-        alt = ("Small line charts of the number of records per month in each dated table (screening, PPIT "
-               "assessments, contacts, referrals, offences, risk management plans, exits) over the study period, "
-               "with months that have far fewer records than the months around them marked by red triangles on the "
-               "axis.")
-        intro = ("<h2>Records per month</h2><p>Each table's records by month. A month with far fewer records than the "
-                 "months around it (fewer than half the typical count nearby) may be missing data; low counts in the "
-                 "latest months may be records still arriving. Tables about the programme (assessments, contacts, "
-                 "plans) start at go-live. Months with 1 to "
-                 f"{self.threshold - 1} records are left as gaps.</p>")
-        table = (self.sparse.html() if len(sp) else
-                 "<p>No month has far fewer records than the months around it.</p>")
-        return intro + to_html(fig, alt) + table
-
-    def checks_section(self) -> str:
-        return ("<h2>Records worth checking</h2><p>These records are allowed by the data contract, so they do not stop "
-                "the analysis, but each can point to a recording or linking problem. Records counts rows of the "
-                "table; People counts the distinct people they belong to.</p>" + self.checks.html())
-
-    def double_scoring_section(self) -> str:
-        if not self.ds.programme.has_risk_tool:  # nothing to double score
-            return ""
-        return ("<h2>Double scoring of the PPIT</h2><p>A sample of people is scored independently by a second "
-                "assessor, so that the agreement between assessors (reliability) can be measured. The table shows the "
-                "share of people assessed with the PPIT who were also scored a second time, by year of first "
-                "assessment, with Wilson 95% intervals.</p>" + self.double.html())
-
-    def methods(self) -> str:
-        return ("<h2>Methods</h2><p>Completeness covers the columns the data contract marks as optional. Records are "
-                "placed in months by: " + ", ".join(f"{TABLE_LABELS[k].lower()} by {v.replace('_', ' ')}"
-                                                     for k, v in DATE_COLUMNS.items())
-                + ". A month is marked when its count is below half the typical count nearby, taken as the smaller of "
-                "the medians of the three months before and the three months after (one side at the ends of the "
-                f"series), and that typical count is at least {self.threshold}. Listing dates are the first day of "
-                "the first listed month. Intervals are Wilson (1927) score intervals.</p>")
-
-    def disclosure(self) -> str:
-        return f"<h2>Disclosure control</h2><p>{html.escape(rule_text(self.threshold))}</p>"
-
-    def provenance(self, parameters: dict | None = None) -> str:
-        params = parameters or {"programme": self.ds.programme.id}
-        return provenance_html(self.ds, params)
 
 
-def _join(names: list[str]) -> str:
+#: how :func:`sparse_months` is applied on the page (the methods text is written from these values)
+SPARSE_RULE = {"width": 3, "ratio": 0.5, "alpha": 0.001}
+
+
+def _join(names) -> str:
+    names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -484,3 +235,322 @@ def _lower(label: str) -> str:
     """Lower-case the first word of a label for use inside a sentence, keeping acronyms (PPIT)."""
     first = label.split(" ", 1)[0]
     return label if first.isupper() else label[:1].lower() + label[1:]
+
+
+def _absent(ds) -> frozenset:
+    """Optional tables the extract did not include (named in the loader's warnings)."""
+    said = " ".join(ds.warnings)
+    return frozenset(name for name in ds.tables if f"optional table {name} is absent" in said)
+
+
+def _typed(ds):
+    """The dataset with absent optional tables given their schema's column types (empty, but dates are
+    dates), so that every check runs on an extract without, say, risk management plans."""
+    from types import MappingProxyType
+
+    from foundation_eval.schemas import load_schemas
+
+    schemas = load_schemas()
+    kinds = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
+             "yearmonth": "period[M]"}
+    tables, changed = dict(ds.tables), False
+    for name, frame in ds.tables.items():
+        if len(frame) or name not in schemas:
+            continue
+        tables[name] = pd.DataFrame({f.name: pd.Series(dtype=kinds.get(f.type, object)) for f in schemas[name].fields})
+        changed = True
+    return replace(ds, tables=MappingProxyType(tables)) if changed else ds
+
+
+class QualityReport:
+    """All content of the data-quality report for one validated extract, published through ``self.page``.
+
+    Parameters
+    ----------
+    snap : Snapshot or Dataset
+        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`), or a validated
+        dataset (wrapped in a snapshot without estimates; nothing here needs a fitted model).
+    parameters : dict, optional
+        Extra parameters for the provenance block (e.g. the data folder's name).
+    """
+
+    def __init__(self, snap, parameters: dict | None = None):
+        if isinstance(snap, Dataset):
+            from foundation_eval.evaluation.snapshot import Snapshot
+
+            snap = Snapshot(snap)
+        prog = snap.programme
+        self.snap = snap
+        self.programme = prog
+        self.absent = _absent(snap.dataset)
+        self.ds = _typed(snap.dataset)
+        self.page = Page(snap, "data quality", kind="For analysts",
+                         parameters={"programme": prog.id, **(parameters or {})})
+
+    @property
+    def has_double_scoring(self) -> bool:
+        return self.programme.has_risk_tool and "ppit_assessments" not in self.absent
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def completeness_table(self) -> Table:
+        """Blank values in each column the data contract allows to be blank (:func:`completeness`)."""
+        c = completeness(self.ds, skip=self.absent)
+        small = np.array([self.page.rule.hidden(f) for f in c.filled], dtype=bool)
+        c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
+        return self.page.table(
+            "completeness", c.drop(columns="filled"), title="Blank values in columns that may be left blank",
+            counts={"records": ["percent_blank"], "blank": ["percent_blank"]}, additive=False,
+            kinds={"percent_blank": "decimal1"}, hide={"blank": small, "percent_blank": small},
+            headings={"table": "Table", "column": "Column", "description": "What it holds", "records": "Records",
+                      "blank": "Blank", "percent_blank": "Percent blank"},
+            notes=("Required columns are left out: validation guarantees they are never blank.",
+                   "Percent blank is worked out from the exact counts, to one decimal place."))
+
+    @cached_property
+    def monthly_frame(self) -> pd.DataFrame:
+        """Records per month in each dated table (:func:`monthly_records`), before disclosure control."""
+        return monthly_records(self.ds, skip=self.absent)
+
+    @cached_property
+    def monthly_table(self) -> Table:
+        """Records per month per table (secondary suppression within a table); in the workbook and the figure."""
+        m = self.monthly_frame.copy()
+        m["table"] = m.table.map(TABLE_LABELS).fillna(m.table)
+        m["month"] = m.month.astype(str)
+        return self.page.table("monthly_records", m, title="Records per month in each table", counts=["records"],
+                               additive_within="table",
+                               headings={"table": "Table", "month": "Month", "records": "Records"},
+                               notes=("Months are placed by each table's main date (see Methods).",))
+
+    @cached_property
+    def sparse_table(self) -> Table:
+        """Months with far fewer records than the months around them (:func:`sparse_months`)."""
+        rows = []
+        for name, grp in self.monthly_frame.groupby("table", sort=False):
+            s = sparse_months(grp.set_index("month").records, min_typical=self.page.threshold, **SPARSE_RULE)
+            s.insert(0, "table", TABLE_LABELS.get(name, name))
+            if len(s):
+                rows.append(s)
+        frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+            {"table": pd.Series(dtype=object), "month": pd.Series(dtype=object), "records": pd.Series(dtype=float),
+             "typical": pd.Series(dtype=float), "where": pd.Series(dtype=object)})
+        frame["month"] = frame.month.astype(str)
+        return self.page.table(
+            "sparse_months", frame, title="Months with far fewer records than the months around them",
+            counts=["records", "typical"], additive=False,
+            headings={"table": "Table", "month": "Month", "records": "Records", "typical": "Typical nearby month",
+                      "where": "Where in the series"},
+            notes=("Typical nearby month: the smaller of the medians of the months just before and just after.",))
+
+    @cached_property
+    def checks_table(self) -> Table:
+        """Records the data contract allows but that deserve a second look (:func:`consistency_checks`)."""
+        c = consistency_checks(self.ds)
+        c = c[~c.table.isin(self.absent)].reset_index(drop=True)
+        c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
+        notes = tuple(f"{ch}: {why}" for ch, why in zip(c.check, c.comment, strict=True))
+        return self.page.table(
+            "consistency_checks", c.drop(columns="comment"), title="Records that are allowed but worth checking",
+            counts=["records", "people", "of_records"], additive=False,
+            headings={"check": "Check", "table": "Table", "records": "Records", "people": "People",
+                      "of_records": "Records in the table"},
+            notes=("Records counts rows of the table; People counts the distinct people they belong to.", *notes))
+
+    @cached_property
+    def double_table(self) -> Table | None:
+        """Share of people assessed with the risk tool who were scored a second time, by year (:func:`double_scoring`)."""
+        if not self.has_double_scoring:
+            return None
+        d = double_scoring(self.ds)
+        small = np.array([self.page.rule.hidden(a - b) for a, b in zip(d.assessed, d.double_scored, strict=True)])
+        derived = ["percent", "ci_low", "ci_high"]
+        return self.page.table(
+            "double_scoring", d, title="Risk-tool double scoring by year of first assessment",
+            counts={"assessed": derived, "double_scored": derived}, additive=True,
+            kinds={c: "percent" for c in derived}, hide={c: small for c in ["double_scored", *derived]},
+            headings={"year": "Year", "assessed": "People assessed", "double_scored": "Also scored a second time",
+                      "percent": "Percent", "ci_low": "95% low", "ci_high": "95% high"},
+            notes=("Wilson 95% intervals.",))
+
+    # ------------------------------------------------------------------ sections
+    def header(self) -> Text:
+        prog = self.programme
+        return self.page.header(f"Extract of {pd.Timestamp(prog.extract_date).date()}, study period "
+                                f"{prog.study_start} to {prog.study_end}.")
+
+    def summary_sentences(self) -> list[Text]:
+        """The executive summary: three to six sentences made from the published tables."""
+        p, ds = self.page, self.ds
+        present = [n for n in TABLE_ORDER if n in ds.tables and n not in self.absent]
+        w = len(ds.warnings)
+        s = [p.say("The extract holds {{ people | count }} and {{ records | count('records') }} in {{ k | word }} "
+                   "tables, and it passed every rule of the data contract {% if w %}with {{ w | word }} "
+                   "{{ w | plural('warning') }}, listed below{% else %}with no warnings{% endif %}.",
+                   people=len(ds.people), records=sum(len(ds.tables[n]) for n in present), k=len(present), w=w)]
+        c = self.completeness_table.values
+        shown = c[c.percent_blank.notna() & c.records.notna()]
+        if len(shown):
+            top = shown.sort_values("percent_blank", ascending=False).iloc[0]
+            s.append(p.say("Of the {{ k | word }} {{ k | plural('column') }} that may be left blank, the most often "
+                           "blank is {{ column }} in {{ table }} ({{ pct | percent }} of {{ n | count('records') }}).",
+                           k=len(c), column=top.column, table=_lower(top.table), pct=top.percent_blank, n=top.records))
+        sp = self.sparse_table.values
+        if len(sp):
+            where = [f"{_lower(tb)} in {mo}" for tb, mo in zip(sp.table, sp.month, strict=True)]
+            s.append(p.say("{{ k | word | capitalize }} {{ k | plural('month has', 'months have') }} far fewer records "
+                           "than the months around {{ k | plural('it', 'them') }} ({{ shown }}{% if more %} and "
+                           "{{ more | word }} more{% endif %}): records may be missing or still arriving.",
+                           k=len(where), shown=_join(where[:3]), more=max(0, len(where) - 3)))
+        else:
+            s.append(p.say("No month has far fewer records than the months around it."))
+        exact = consistency_checks(ds)
+        exact = exact[~exact.table.isin(self.absent)]
+        hits = int((exact.records > 0).sum())
+        ch = self.checks_table.values
+        if hits:
+            known = ch[ch.records.notna() & (ch.records > 0)].sort_values("records", ascending=False)
+            s.append(p.say("{{ hits | word | capitalize }} of the {{ n | word }} consistency checks found records that "
+                           "are allowed but worth checking{% if top %}, the most common being {{ top }} "
+                           "({{ r | count('records') }}){% endif %}.", hits=hits, n=len(ch),
+                           top=_lower(known.iloc[0].check) if len(known) else "",
+                           r=known.iloc[0].records if len(known) else None))
+        else:
+            s.append(p.say("None of the {{ n | word }} consistency checks found anything to query.", n=len(ch)))
+        if self.has_double_scoring:
+            d = double_scoring(ds)
+            a = d[d.year == "All"].iloc[0]
+            sh = p.share(a.double_scored, a.assessed)
+            s.append(p.say("{% if sh.pct is not none %}{{ sh.pct | percent }} of people assessed with the risk tool "
+                           "were scored independently a second time (95% interval {{ sh.low | percent }} to "
+                           "{{ sh.high | percent }}), the sample the reliability estimates rest on.{% else %}Too few "
+                           "people were double scored, or too few were not, to publish the double-scoring rate."
+                           "{% endif %}", sh=sh))
+        elif self.programme.has_risk_tool:
+            s.append(p.say("Risk-tool assessments are not in this extract, so double scoring cannot be checked."))
+        return s[:6]
+
+    def summary(self) -> Text:
+        return self.page.summary(self.summary_sentences())
+
+    def validation(self) -> Section:
+        """What validation warned about (failures stop the render, so none can appear here)."""
+        p = self.page
+        items = [p.paragraph("Every file was checked against the data contract (types, allowed values, keys, links "
+                             "between tables, dates and the programme's rules). A file that breaks a rule stops the "
+                             "reports with an error naming the file, column and rows, so everything below passed. "
+                             "Validation also notes things that do not stop analysis:")]
+        if self.ds.warnings:
+            items.append(p.bullets([p.say("{{ w }}", w=w) for w in self.ds.warnings]))
+        else:
+            items.append(p.paragraph("No warnings: every expected table was present and every column was in the "
+                                     "contract."))
+        return Section("What validation said", tuple(items))
+
+    def completeness(self) -> Section:
+        return Section("Completeness", (
+            self.page.paragraph("Share of records left blank in each column that the data contract allows to be blank "
+                                "(for example a referral that was never started has no start date). Required columns "
+                                "are never blank: validation checks them. A column that is blank far more often than "
+                                "the programme would suggest may point to a recording gap."),
+            self.completeness_table))
+
+    def monthly(self) -> Section:
+        """Records per month per table (published values; withheld months are gaps), with sparse months marked."""
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
+
+        p = self.page
+        m, sp = self.monthly_table.values, self.sparse_table.values
+        tables = list(dict.fromkeys(m.table))
+        items = [p.say("Each table's records by month. A month with far fewer records than the months around it "
+                       "(fewer than {{ ratio | proportion }} of the typical count nearby) may be missing data; low "
+                       "counts in the latest months may be records still arriving. Tables about the programme "
+                       "(assessments, contacts, plans) start at go-live. Months with fewer than {{ t }} records are "
+                       "left as gaps, and every count is rounded.", ratio=SPARSE_RULE["ratio"], t=p.threshold)]
+        if tables:
+            new_axes()  # house style
+            rows = (len(tables) + 1) // 2
+            fig, axes = plt.subplots(rows, 2, figsize=(7.5, 1.9 * rows), sharex=True)
+            axes = np.atleast_1d(axes).ravel()
+            first_live = min(d.go_live for d in self.programme.districts).to_timestamp()
+            for ax, label in zip(axes, tables, strict=False):
+                g = m[m.table == label]
+                x = pd.PeriodIndex(g.month, freq="M").to_timestamp()
+                ax.plot(x, pd.to_numeric(g.records, errors="coerce"), color=PALETTE[0], lw=1.4)
+                flagged = sp[sp.table == label]
+                if len(flagged):
+                    # marked on the axis, not at the count, so a withheld count is not drawn
+                    fx = pd.PeriodIndex(flagged.month, freq="M").to_timestamp()
+                    ax.scatter(fx, np.zeros(len(fx)), color=PALETTE[3], marker="^", zorder=3, s=30, clip_on=False)
+                ax.axvline(first_live, color=GREY, ls="--", lw=0.8)
+                ax.set_title(label, fontsize=9)
+                ax.set_ylim(bottom=0)
+                ax.tick_params(labelsize=7)
+                ax.xaxis.set_major_locator(mdates.YearLocator())
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+            for ax in axes[len(tables):]:
+                ax.set_visible(False)
+            fig.supylabel("Records per month", fontsize=9)
+            fig.supxlabel("Month (dashed line: first go-live)", fontsize=9)
+            fig.tight_layout()
+            alt = ("Small line charts of the number of records per month in each dated table over the study period, "
+                   "with months that have far fewer records than the months around them marked by red triangles on "
+                   "the axis.")
+            items.append(p.figure(fig, alt))
+        items.append(self.sparse_table if len(sp) else
+                     p.paragraph("No month has far fewer records than the months around it."))
+        return Section("Records per month", tuple(items))
+
+    def checks(self) -> Section:
+        return Section("Records worth checking", (
+            self.page.paragraph("These records are allowed by the data contract, so they do not stop the analysis, "
+                                "but each can point to a recording or linking problem. The notes under the table say "
+                                "why each check matters."),
+            self.checks_table))
+
+    def double_scoring(self) -> Section:
+        """The double-scoring rate (a sentence instead for a programme without a risk tool)."""
+        p = self.page
+        if not self.programme.has_risk_tool:
+            return Section("Double scoring of the risk tool", (
+                p.paragraph("This programme defines no risk tool, so there is nothing to double score."),))
+        if self.double_table is None:
+            return Section("Double scoring of the risk tool", (
+                p.paragraph("Risk-tool assessments are not in this extract, so double scoring cannot be checked."),))
+        return Section("Double scoring of the risk tool", (
+            p.paragraph("A sample of people is scored independently by a second assessor, so that the agreement "
+                        "between assessors (reliability) can be measured. The table shows the share of people "
+                        "assessed with the risk tool who were also scored a second time, by year of first "
+                        "assessment."),
+            self.double_table))
+
+    def methods(self) -> Section:
+        p = self.page
+        placed = ", ".join(f"{TABLE_LABELS[k].lower()} by {v.replace('_', ' ')}" for k, v in DATE_COLUMNS.items()
+                           if k not in self.absent)
+        return Section("Methods", (
+            p.say("Completeness covers the columns the data contract marks as optional. Records are placed in months "
+                  "by: {{ placed }}. A month is marked when its count is below {{ ratio | proportion }} of the typical "
+                  "count nearby, taken as the smaller of the medians of the {{ width | word }} months before and the "
+                  "{{ width | word }} months after (one side at the ends of the series), that typical count is at "
+                  "least {{ t }}, and a count that low would have a Poisson probability below {{ alpha }} given the "
+                  "typical count. Listing dates are the first day of the first listed month. Intervals are Wilson "
+                  "(1927) score intervals.", placed=placed, ratio=SPARSE_RULE["ratio"], width=SPARSE_RULE["width"],
+                  alpha=SPARSE_RULE["alpha"], t=p.threshold),))
+
+    def disclosure(self) -> Section:
+        return self.page.disclosure()
+
+    def provenance(self) -> Section:
+        return self.page.provenance()
+
+    # ------------------------------------------------------------------ the whole page
+    def sections(self) -> list:
+        """Every item of the page in order (what the notebook shows, cell by cell)."""
+        out = [self.header(), self.summary(), self.validation(), self.completeness(), self.monthly(), self.checks(),
+               self.double_scoring(), self.methods(), self.disclosure(), self.provenance()]
+        return [x for x in out if x is not None]
+
+    def html(self) -> str:
+        return "".join(x.html() for x in self.sections())

@@ -77,8 +77,8 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
                        {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
                         "period_end": str(prog.study_end)}))
     jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb", {"data_dir": data_dir, "programme": programme}))
-    # the evaluation's regression-discontinuity designs need an age limit and a risk-tool threshold
-    if prog.has_age_criterion and prog.has_risk_tool:
+    # every programme with staggered go-live dates gets its evaluation (designs it cannot support say why)
+    if len({d.go_live for d in prog.districts}) >= 2:
         jobs.insert(1, Job("pilot-vs-rollout", "Did the programme work? Pilot-versus-rollout evaluation",
                            "pilot_vs_rollout.ipynb", {"data_dir": data_dir, "programme": programme}))
     if prog.has_risk_tool and len(ds.ppit_assessments):

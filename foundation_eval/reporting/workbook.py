@@ -20,7 +20,7 @@ __all__ = ["write_workbook", "NUMBER_FORMATS"]
 #: Excel number format of each column kind (see foundation_eval.reporting.publication.KINDS).
 NUMBER_FORMATS = {"count": "#,##0", "whole": "#,##0", "percent": "0%", "proportion": "0%", "points": "0.0",
               "ratio": "0.00", "index": "0.00", "rate": "0.0", "decimal1": "0.0", "decimal2": "0.00",
-              "money": "£#,##0"}
+              "money": "£#,##0", "p": "0.000"}
 
 
 def write_workbook(tables, path, notes=()) -> Path:

@@ -1,0 +1,70 @@
+"""Fixed text of the PPIT validity report: the published benchmarks it is judged against and its references."""
+from __future__ import annotations
+
+__all__ = ["BENCHMARKS", "REFERENCES", "icc_words"]
+
+#: Published areas under the ROC curve of domestic-abuse risk tools that the PPIT is judged against.
+BENCHMARKS = (
+    ("ODARA", 0.67, "Ontario Domestic Assault Risk Assessment, mean AUC over validation studies "
+                    "(Messing & Thaller 2013, meta-analysis)"),
+    ("SARA", 0.63, "Spousal Assault Risk Assessment guide, mean AUC over validation studies "
+                   "(Messing & Thaller 2013, meta-analysis)"),
+    ("police-history models", 0.75, "models built from police records of prior offending, about 0.75 "
+                                    "(e.g. Grogger, Gupta, Ivandic & Kirchmaier 2021)"),
+)
+
+
+REFERENCES = (
+    "Bland, J. M. and Altman, D. G. (1986). Statistical methods for assessing agreement between two methods of "
+    "clinical measurement. Lancet 327: 307-310.",
+    "Clancy, A., Robinson, A. L. and Hanks, S. (2014). Defining and Profiling Serial Domestic Abuse Perpetrators: "
+    "An All-Wales Feasibility Review. Cardiff University.",
+    "Cleary, T. A. (1968). Test bias: prediction of grades of Negro and white students in integrated colleges. "
+    "Journal of Educational Measurement 5: 115-124.",
+    "Cohen, J. (1968). Weighted kappa. Psychological Bulletin 70: 213-220.",
+    "Cox, D. R. (1958). Two further applications of a model for binary regression. Biometrika 45: 562-565.",
+    "Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. Psychometrika 16: 297-334.",
+    "Davies, P. A. and Biddle, P. (2018). Implementing a perpetrator-focused partnership approach to tackling "
+    "domestic abuse. European Journal of Criminology 15: 468-488.",
+    "DeLong, E. R., DeLong, D. M. and Clarke-Pearson, D. L. (1988). Comparing the areas under two or more correlated "
+    "receiver operating characteristic curves. Biometrics 44: 837-845.",
+    "Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson reliability coefficient twenty. "
+    "Psychometrika 30: 357-370.",
+    "Fleiss, J. L., Cohen, J. and Everitt, B. S. (1969). Large sample standard errors of kappa and weighted kappa. "
+    "Psychological Bulletin 72: 323-327.",
+    "Grogger, J., Gupta, S., Ivandic, R. and Kirchmaier, T. (2021). Comparing conventional and machine-learning "
+    "approaches to risk assessment in domestic abuse cases. Journal of Empirical Legal Studies 18: 90-130.",
+    "Koo, T. K. and Li, M. Y. (2016). A guideline of selecting and reporting intraclass correlation coefficients for "
+    "reliability research. Journal of Chiropractic Medicine 15: 155-163.",
+    "Harrell, F. E., Lee, K. L. and Mark, D. B. (1996). Multivariable prognostic models. Statistics in Medicine 15: "
+    "361-387.",
+    "Katz, D., Baptista, J., Azen, S. P. and Pike, M. C. (1978). Obtaining confidence intervals for the risk ratio "
+    "in cohort studies. Biometrics 34: 469-474.",
+    "McDonald, R. P. (1999). Test Theory: A Unified Treatment. Erlbaum.",
+    "McGraw, K. O. and Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. "
+    "Psychological Methods 1: 30-46.",
+    "Messing, J. T. and Thaller, J. (2013). The average predictive validity of intimate partner violence risk "
+    "assessment instruments. Journal of Interpersonal Violence 28: 1537-1558.",
+    "Pepe, M. S., Kerr, K. F., Longton, G. and Wang, Z. (2013). Testing for improvement in prediction model "
+    "performance. Statistics in Medicine 32: 1467-1482.",
+    "Robinson, A. and Clancy, A. (2015). Development of the Priority Perpetrator Identification Tool (PPIT) for "
+    "domestic abuse. Cardiff University.",
+    "Sherman, L., Neyroud, P. W. and Neyroud, E. (2016). The Cambridge Crime Harm Index: measuring total harm from "
+    "crime based on sentencing guidelines. Policing 10: 171-183.",
+    "Shrout, P. E. and Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability. "
+    "Psychological Bulletin 86: 420-428.",
+    "Uno, H., Cai, T., Tian, L. and Wei, L. J. (2007). Evaluating prediction rules for t-year survivors with "
+    "censored regression models. Journal of the American Statistical Association 102: 527-537.",
+    "Van Calster, B., Nieboer, D., Vergouwe, Y., De Cock, B., Pencina, M. J. and Steyerberg, E. W. (2016). A "
+    "calibration hierarchy for risk models was defined: from utopia to empirical data. Journal of Clinical "
+    "Epidemiology 74: 167-176.",
+    "Vickers, A. J. and Elkin, E. B. (2006). Decision curve analysis: a novel method for evaluating prediction "
+    "models. Medical Decision Making 26: 565-574.",
+    "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. Journal of the "
+    "American Statistical Association 22: 209-212.",
+)
+
+
+def icc_words(v: float) -> str:
+    """Koo & Li (2016) reading of an ICC: poor < 0.5 <= moderate < 0.75 <= good < 0.9 <= excellent."""
+    return "poor" if v < 0.5 else "moderate" if v < 0.75 else "good" if v < 0.9 else "excellent"

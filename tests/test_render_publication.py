@@ -1,0 +1,100 @@
+"""Every page of a render, read as its reader would: one value per estimand across pages and
+results.json, the disclosure rule on every count in tables and sentences, a numeric workbook per
+report, and a tenth-size force that still gets every report."""
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+
+from foundation_eval.config import load_programme
+from foundation_eval.data import synth
+
+SMALL_COUNT = re.compile(
+    r"(?<![\d.,+£-])\b[1-9] (people|person|offences|offenders|referrals|assessments|victims|contacts|listed)\b")
+COUNT_CELL = re.compile(r"<td class='fe-num fe-count'>([^<]*)</td>")
+SPAN = re.compile(r"data-estimand='([a-z0-9_]+)' data-estimate='([^']*)' data-ci-low='([^']*)' data-ci-high='([^']*)'")
+
+
+def _text(page: str) -> str:
+    page = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r'src="data:image/png;base64,[^"]+"', "", page)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.fixture(scope="session")
+def tiny_site(tmp_path_factory):
+    """A force a tenth of the default size, every report, no PDF."""
+    from foundation_eval.reporting.render import render
+
+    res = synth.generate("hiow", seed=3, scale=0.1, truth_replicates=1)
+    data = synth.write(res, tmp_path_factory.mktemp("tiny-data"))
+    out = tmp_path_factory.mktemp("tiny") / "site"
+    summary = render(data, out, jobs=2, progress=False, pdf=False)
+    return out, summary
+
+
+def test_a_tenth_size_force_renders_every_report(tiny_site):
+    out, summary = tiny_site
+    assert summary.ok, summary.failed
+    prog = load_programme("hiow")
+    names = {p.stem for p in out.glob("*.html")}
+    expected = {f"district-{d.id.lower()}" for d in prog.districts} | {"force-overview", "pilot-vs-rollout",
+                                                                       "data-quality", "ppit-validity", "index"}
+    assert expected <= names, expected - names
+
+
+def _pages(site):
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(site.glob("*.html"))}
+
+
+def test_no_sentence_states_a_count_below_the_threshold(tiny_site, rendered_site):
+    for site in (tiny_site[0], rendered_site):
+        for name, page in _pages(site).items():
+            hit = SMALL_COUNT.search(_text(page))
+            assert not hit, f"{name}: ...{_text(page)[max(0, hit.start() - 120):hit.end() + 20]}..."
+
+
+def test_every_published_count_is_rounded_or_withheld(tiny_site, rendered_site):
+    for site in (tiny_site[0], rendered_site):
+        for name, page in _pages(site).items():
+            for cell in COUNT_CELL.findall(page):
+                if cell in ("[c]", "", "0"):
+                    continue
+                v = int(cell.replace(",", ""))
+                assert v >= 10 and v % 5 == 0, f"{name}: published count {cell}"
+
+
+def test_every_named_estimate_on_every_page_equals_results_json(rendered_site):
+    records = {r["name"]: r for r in json.loads((rendered_site / "results.json").read_text())["estimates"]}
+    seen = set()
+    for name, page in _pages(rendered_site).items():
+        for est, value, lo, hi in SPAN.findall(page):
+            seen.add(est)
+            r = records[est]
+            assert (float(value), float(lo), float(hi)) == pytest.approx((r["estimate"], r["ci_low"], r["ci_high"]),
+                                                                           abs=1e-6), (name, est)
+    assert {"did_att_da_rate", "reoffending_hr_programme"} <= seen
+
+
+def test_every_report_writes_a_workbook_of_numbers(rendered_site):
+    from openpyxl import load_workbook
+
+    pages = [p for p in rendered_site.glob("*.html") if p.stem != "index"]
+    assert pages
+    for page in pages:
+        book = page.with_suffix(".xlsx")
+        assert book.exists(), f"{page.stem} wrote no workbook"
+        wb = load_workbook(book)
+        assert wb.sheetnames[0] == "Contents" and wb.sheetnames[-1] == "Notes"
+        numbers = 0
+        for ws in wb.worksheets[1:-1]:
+            for row in ws.iter_rows(min_row=4):
+                for cell in row:
+                    if isinstance(cell.value, str):
+                        assert not re.fullmatch(r"-?[\d,]+(\.\d+)?%?", cell.value), (page.stem, ws.title, cell.value)
+                    elif isinstance(cell.value, int | float):
+                        numbers += 1
+        assert numbers, f"{page.stem}: no numeric cell"
