@@ -355,16 +355,20 @@ class DistrictReport:
         t, per, exact = self.list_sizes
         n_crit = len(self.ds.programme.criteria)
         sizes = pd.DataFrame({"month": exact._period, "eligible": t.values.eligible, "listed": t.values.listed})
+        drawable = bool(sizes[["eligible", "listed"]].fillna(0).to_numpy().sum())
+        text = self.page.say(
+            "Each month police data are screened against the {{ k | word }} criteria; people in a live district who "
+            "meet all {{ k | word }} are listed.{% if per == 'quarter' %} Counts here are of people per quarter: "
+            "monthly counts in this area are mostly too small to publish.{% endif %}{% if not drawable %} Even "
+            "these counts are too small to publish, so there is no chart.{% endif %} The counts are in the "
+            "workbook.", k=n_crit, per=per, drawable=drawable)
+        if not drawable:  # every count withheld: an empty chart would say nothing
+            return Section("Monthly list", (text,))
         ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}",
                             eligible_label=f"Met all {n_crit} criteria")
         fig = self.page.figure(ax, f"Line chart of the number of people meeting all {n_crit} criteria and the number "
                                    f"listed each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
                                    "as published (rounded; withheld counts left as gaps).")
-        text = self.page.say(
-            "Each month police data are screened against the {{ k | word }} criteria; people in a live district who "
-            "meet all {{ k | word }} are listed.{% if per == 'quarter' %} Counts here are of people per quarter: "
-            "monthly counts in this area are mostly too small to publish.{% endif %} The counts are in the "
-            "workbook.", k=n_crit, per=per)
         return Section("Monthly list", (text, fig))
 
     def who_was_listed(self) -> Section:
@@ -376,18 +380,20 @@ class DistrictReport:
         if not prog.has_risk_tool:
             return None
         t = self.ppit
-        ax = ppit_histogram(t.values.assign(priority=t.values.priority == "yes"), prog.ppit_threshold,
-                            title=f"{prog.ppit_name} total scores: {self.name}")
-        fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
-                                   f"from 0 to {prog.ppit_max}, as published; totals at or above "
-                                   f"{prog.ppit_threshold} mark a priority perpetrator.")
+        fig = None
+        if t.values.n.fillna(0).sum() > 0:  # no chart when every band is withheld
+            ax = ppit_histogram(t.values.assign(priority=t.values.priority == "yes"), prog.ppit_threshold,
+                                title=f"{prog.ppit_name} total scores: {self.name}")
+            fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
+                                       f"from 0 to {prog.ppit_max}, as published; totals at or above "
+                                       f"{prog.ppit_threshold} mark a priority perpetrator.")
         pri = self.listed.ppit_priority
         text = self.page.say(
             "Practitioners score listed people on the {{ tool }} ({{ items | word }} items, total 0 to {{ top }}; "
             "{{ thr }} or more marks a priority perpetrator). Of the people listed {{ where }}, {{ k | count }} were "
             "assessed as a priority.", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max, thr=prog.ppit_threshold,
             k=int((pri == True).sum()), where=self.where)  # noqa: E712
-        return Section("Risk assessment", (text, fig, t))
+        return Section("Risk assessment", tuple(i for i in (text, fig, t) if i is not None))
 
     def funnel(self) -> Section:
         """The engagement funnel (:func:`foundation_eval.models.engagement.funnel`) with its chart."""
