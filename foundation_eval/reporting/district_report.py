@@ -75,10 +75,10 @@ class DistrictReport:
 
     Examples
     --------
-    >>> snap = open_snapshot("", "hiow")                      # doctest: +SKIP
-    >>> report = DistrictReport(snap, "Southampton")          # doctest: +SKIP
+    >>> snap = open_snapshot(data_dir, programme)             # doctest: +SKIP
+    >>> report = DistrictReport(snap, district)               # doctest: +SKIP
     >>> show(report.summary(), report.funnel())               # doctest: +SKIP
-    >>> report.page.write_workbook("southampton.xlsx")        # doctest: +SKIP
+    >>> report.page.write_workbook("district.xlsx")           # doctest: +SKIP
     """
 
     def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None):
@@ -110,7 +110,7 @@ class DistrictReport:
 
     @property
     def where(self) -> str:
-        """``in Southampton`` or ``across the force``."""
+        """``in`` and the district's name, or ``across the force``."""
         return f"in {self.name}" if self.district_id else "across the force"
 
     # ------------------------------------------------------------------ frames (read once)
