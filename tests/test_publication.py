@@ -111,7 +111,13 @@ def test_workbook_cells_are_numbers_with_formats(tmp_path):
     ws = wb["Table 1"]
     assert [c.value for c in ws[3]] == ["Stage", "People", "% of listed", "Rate"]
     assert ws["B4"].value == 1445 and ws["B4"].number_format == "#,##0"
-    assert ws["C5"].value == pytest.approx(0.485) and ws["C5"].number_format == "0%"
+    assert ws["C5"].value == pytest.approx(0.48) and ws["C5"].number_format == "0%"  # whole percent, as shown
     assert ws["D4"].value == pytest.approx(0.1234) and ws["D5"].value is None
     notes = {r[0].value: r[1].value for r in wb["Notes"].iter_rows(min_row=3)}
     assert "rounded to the nearest 5" in notes["Disclosure control"]
+
+
+def test_two_columns_may_not_share_a_heading():
+    with pytest.raises(ValueError, match="share the heading 'People'"):
+        _page().table("t", pd.DataFrame({"a": [10], "b": [20]}), title="T", counts=["a", "b"],
+                      headings={"a": "People", "b": "People"})

@@ -490,6 +490,10 @@ class Page:
             Extra cells to withhold: column to boolean mask (e.g. a rate whose denominator is hidden).
         """
         kinds = dict(kinds or {})
+        shown = [(headings or {}).get(c, c) for c in frame.columns]
+        dupes = sorted({h for h in shown if shown.count(h) > 1})
+        if dupes:
+            raise ValueError(f"table {name!r}: two columns would share the heading {dupes[0]!r}; give each its own")
         cols = list(counts) if not isinstance(counts, dict) else list(counts)
         for c in cols:
             kinds.setdefault(c, "count")

@@ -73,7 +73,10 @@ def write_workbook(tables, path, notes=()) -> Path:
                 elif t.kinds.get(c, "text") == "text":
                     row.append(str(v))
                 elif t.kinds.get(c) == "percent":
-                    row.append(float(v) / 100.0)
+                    # as published: whole percentages (more digits beside rounded counts give the counts back)
+                    row.append(round(float(v)) / 100.0)
+                elif t.kinds.get(c) == "proportion":
+                    row.append(round(float(v), 2))
                 elif t.kinds.get(c) == "count":
                     row.append(int(v))
                 else:
