@@ -81,6 +81,7 @@ from foundation_eval.impact import (
     twfe,
 )
 from foundation_eval.impact.imputation import _impute
+from foundation_eval.impact.maryland import maryland_level
 from foundation_eval.stats import newcombe_difference
 
 __all__ = [
@@ -168,6 +169,26 @@ _OUTCOME_LABELS = {
 }
 _PERIOD = {"M": "month", "Q": "quarter"}
 
+#: One unit per outcome in every report: (scale applied to the stored estimate, unit in words).
+DISPLAY_UNITS = {
+    "da_rate": (100.0, "DA offences per 100 eligible person-months"),
+    "engaged_rate": (100.0, "percentage points of eligible person-months with an engaged contact"),
+    "referral_rate": (100.0, "percentage points of eligible person-months with a referral start"),
+    "risk": (100.0, "percentage points"),
+    "ratio": (1.0, "hazard ratio"),
+}
+
+
+def _level(design_key: str, **diag) -> dict:
+    """Keyword arguments ``sms_level, level_flags, design_key`` from the one Maryland table."""
+    m = maryland_level(design_key, **diag)
+    return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
+
+
+def _units(kind: str) -> dict:
+    k, u = DISPLAY_UNITS[kind]
+    return {"display_scale": k, "display_unit": u}
+
 
 def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                    panel: pd.DataFrame | None = None, pretrend_p: float | None = None,
@@ -180,7 +201,8 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     a pre-trend test; :class:`Evaluation` passes the randomisation test of the Callaway & Sant'Anna
     pre-period effects, because the Wald test's covariance is singular with 14 districts and many
     pre-periods and it over-rejects) sets the SMS level: 4 when there is no evidence against parallel
-    pre-trends, 3 otherwise or when not given.
+    pre-trends, 3 when it rejects (:func:`foundation_eval.impact.maryland.maryland_level`; when not given the
+    level stays 4 and the missing check is flagged in ``level_flags``).
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     per = _PERIOD[p.attrs.get("freq", freq)]
@@ -191,13 +213,11 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
         attrs = dict(p.attrs)
         p = p[~empty].reset_index(drop=True)
         p.attrs.update(attrs)
-    sms = 3
     if pretrend_p is not None and not math.isnan(pretrend_p):
         diag.append(("Pre-trends", f"randomisation test of the Callaway & Sant'Anna pre-period effects, "
                                    f"p = {pretrend_p:.3f}"))
-        sms = 4 if pretrend_p >= 0.05 else 3
     primary = outcome == "da_rate" and p.attrs.get("freq", freq) == "Q" and not exclude_lockdown
-    return imputation_did(
+    res = imputation_did(
         p, "district_id", "t", "first_treated", outcome, level=level,
         name=f"did_imputation_{outcome}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
@@ -206,8 +226,14 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
                  f"go-live until the last district went live, equally weighted",
         comparison=f"districts not yet live, through district and {per} effects fitted to the {per}s before "
                    "go-live",
-        sms_level=sms, diagnostics=tuple(diag), truth_name="did_att_da_rate" if primary else None,
+        sms_level=3, diagnostics=tuple(diag), truth_name="did_att_da_rate" if primary else None,
     )
+    return replace(res, **_level("staggered_did", pre_trend_p=pretrend_p), **_units(
+        outcome if outcome in DISPLAY_UNITS else "da_rate"),
+        population=f"everyone eligible in districts once live, {per}s from go-live until the last district went live",
+        window=f"each live district-{per} from go-live until the last district went live (later {per}s have no "
+               "comparison and are outside the estimate)",
+        unit=_OUTCOME_LABELS.get(outcome, outcome))
 
 
 def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
@@ -311,6 +337,8 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
         ci_high=full.estimate + crit * se, level=level, p_value=float(2 * _st.t.sf(abs(full.estimate / se), dof)),
         design=f"staggered difference-in-differences, district x {per} panel (Callaway & Sant'Anna 2021)",
         estimand=full.estimand, comparison=full.comparison, assumptions=full.assumptions, sms_level=full.sms_level,
+        design_key="staggered_did", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"),
+        unit=_OUTCOME_LABELS.get(outcome, outcome),
         outcome=_OUTCOME_LABELS.get(outcome, outcome),
         interval_method=f"leave-one-district-out jackknife SE, Student-t with {dof} df",
         diagnostics=(("Analytic interval", f"{full.ci_low:.4f} to {full.ci_high:.4f} (influence function, normal; "
@@ -425,10 +453,13 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
         covs = ["lockdown_share", "season_q2", "season_q3", "season_q4"]
     diag = (("People", f"{n_a:,} first eligible after go-live; {n_b:,} whose {window_months}-month window closed "
              "before go-live"),)
+    if n_a == 0 or n_b == 0:
+        raise ValueError(f"no people {'first eligible after go-live' if n_a == 0 else 'whose window closed before go-live'}"
+                         f" with a complete {window_months}-month window")
     label = {"outcome": f"DA reoffending within {window_months} months (risk)",
              "da_count": f"DA offences within {window_months} months per person",
              "harm_days": f"Crime Harm Index days within {window_months} months per person"}.get(outcome, outcome)
-    return imputation_did(
+    res = imputation_did(
         f, "district_id", "index_q", "go_q", outcome, treated="treated", covariates=covs, time_effects=False,
         df="clusters", level=level, name=f"cohort_{outcome}_{window_months}m" + ("_adjusted" if adjust else ""),
         outcome_label=label,
@@ -450,6 +481,10 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
         truth_name="reoffending_12m_rd_programme" if (window_months == 12 and outcome == "outcome"
                                                       and not adjust) else None,
     )
+    return replace(res, **_level("cohort_before_after"), **(_units("risk") if outcome == "outcome" else {}),
+                   population="people first eligible once their district was live (all listed at once)",
+                   window=f"{window_months} months from first eligibility",
+                   unit="risk (share)" if outcome == "outcome" else label)
 
 
 def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
@@ -499,15 +534,22 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
 
 
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
-                    exclude_lockdown: bool = False, level: float = 0.95) -> EvalEstimate:
+                    exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "waves",
+                    pretrend_p: float | None = None) -> EvalEstimate:
     """Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
 
     Eligible people are followed from their first eligible month (time since then is the time scale,
     so the high risk just after an incident sits in the baseline hazard); baseline hazards are
     stratified by district; calendar-quarter indicators absorb seasonality, lockdowns and any
     force-wide trend, so the exposure effect is identified from the staggered go-live dates (a
-    survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor and Student-t on
-    G - 1 df, as in :func:`foundation_eval.evaluation.estimates.reoffending_hr_programme`.
+    survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor.
+
+    Small-sample inference follows the district DiD (one standard for every design identified by
+    staggered timing): Student-t on the number of go-live waves with a comparison, that is waves - 1
+    (``df="waves"``, 4 in the shipped programme), since the exposure effect is identified only from
+    differences in timing between waves (Donald & Lang 2007). ``df="clusters"`` gives G - 1 (13), the
+    earlier rule; ``benchmarks/coverage_impact.py`` reports the coverage of both. ``pretrend_p`` (the
+    district comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
     Scored against ``reoffending_hr_programme`` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
@@ -524,8 +566,14 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
                                strata="district_id", level=level, self_selected=False)
     row = res.table().loc["exposed"]
     G = int(f.district_id.nunique())
+    if G < 2:
+        raise ValueError("need at least two districts")
+    waves = len({d.go_live for d in ds.programme.districts if d.id in set(f.district_id)})
+    dof = {"waves": max(waves - 1, 1), "clusters": G - 1}.get(df, df) if isinstance(df, str) else int(df)
+    if isinstance(dof, str):
+        raise ValueError("df must be 'waves', 'clusters' or an integer")
     se = float(row.se) * math.sqrt(G / (G - 1))
-    crit = float(_st.t.ppf(0.5 + level / 2, G - 1))
+    crit = float(_st.t.ppf(0.5 + level / 2, dof))
     hr, lo, hi = math.exp(row.coef), math.exp(row.coef - crit * se), math.exp(row.coef + crit * se)
     try:
         ph = res.ph_test().loc["exposed"]
@@ -535,7 +583,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     label = "listed (from first listing on)" if exposure == "ever_listed" else "on the list that month"
     return EvalEstimate(
         name=f"cox_tv_{exposure}", estimate=hr, se=se, ci_low=lo, ci_high=hi, level=level,
-        p_value=float(2 * _st.t.sf(abs(row.coef / se), G - 1)),
+        p_value=float(2 * _st.t.sf(abs(row.coef / se), dof)),
         design="Cox model with time-varying exposure, stratified by district, calendar-quarter effects",
         estimand=f"hazard ratio of first DA reoffence, time {label} vs time not yet listed, among eligible people",
         comparison="eligible people's time before their district went live (or before they were listed), in the "
@@ -547,7 +595,12 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
             "Censoring at exit or the extract date is unrelated to reoffending.",
         ),
         sms_level=3, outcome="first DA reoffence", scale="ratio",
-        interval_method=f"cluster-robust (district) sandwich x G/(G-1), Student-t with {G - 1} df",
+        interval_method=f"cluster-robust (district) sandwich x G/(G-1), Student-t with {dof} df "
+                        f"({'go-live waves with a comparison' if df == 'waves' else 'districts - 1'})",
+        **_level("cox_staggered", pre_trend_p=pretrend_p), **_units("ratio"),
+        population="everyone eligible, followed from first eligibility",
+        window="from first eligibility to the first DA reoffence, exit or the extract date",
+        unit="hazard ratio",
         diagnostics=(("Data", f"{res.n:,} people, {res.events:,} first reoffences, {G} districts"),
                      ("Proportional hazards", ph_txt)),
         n=int(res.n),
@@ -590,6 +643,8 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
         comparison=cox_hr.comparison, assumptions=cox_hr.assumptions + (
             "The hazard ratio applies throughout the window (proportional hazards).",),
         sms_level=cox_hr.sms_level, outcome=f"DA reoffending within {window_months} months (risk)",
+        level_flags=cox_hr.level_flags, design_key=cox_hr.design_key, **_units("risk"),
+        population="listed people", window=f"{window_months} months from first listing", unit="risk (share)",
         interval_method="hazard-ratio interval mapped through S1^(1/HR) - S1",
         diagnostics=(("Listed people", f"{n_listed:,} observed for {window_months} months; "
                       f"{100 * (1 - s1):.0f}% reoffended"),),
@@ -601,11 +656,37 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
 # ==================================================================================================
 
 
+def comparison_districts(panel: pd.DataFrame, event_times) -> pd.Series:
+    """Distinct districts serving as not-yet-live comparisons at each event time (union over go-live cohorts).
+
+    For cohort ``g`` at event time ``e`` the comparison districts are those not live by period
+    ``g + e`` (never live, or going live later), other than cohort ``g`` itself; a point resting on
+    one or two districts is fragile however narrow its interval.
+    """
+    first = panel.groupby("district_id").first_treated.first()
+    tmin, tmax = int(panel.t.min()), int(panel.t.max())
+    out = {}
+    for e in event_times:
+        ids = set()
+        for g in sorted(set(first[first > 0])):
+            t = int(g) + int(e)
+            if t < tmin or t > tmax:
+                continue
+            ctrl = first[((first == 0) | (first > t)) & (first != g)].index
+            ids |= set(ctrl)
+        out[int(e)] = len(ids)
+    return pd.Series(out, name="n_comparison")
+
+
 def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
-                   min_event: int = -8, max_event: int | None = None, level: float = 0.95) -> pd.DataFrame:
+                   min_event: int = -8, max_event: int | None = None, level: float = 0.95,
+                   min_comparison: int = 2) -> pd.DataFrame:
     """Callaway & Sant'Anna dynamic (event-study) effects with leave-one-district-out jackknife-t intervals.
 
-    Columns ``event_time, att, se, ci_low, ci_high, pre, se_analytic``. Event times before
+    Columns ``event_time, att, se, ci_low, ci_high, pre, se_analytic, n_comparison, few_comparisons``:
+    ``n_comparison`` counts the comparison districts behind each point (:func:`comparison_districts`) and
+    ``few_comparisons`` marks points resting on fewer than ``min_comparison`` of them (the programme
+    file's ``[evaluation] min_comparison_districts``), for a report to grey or leave out. Event times before
     ``min_event`` rest on the last cohorts alone and are dropped. Pre-period effects (``pre``) compare
     consecutive periods before go-live (R ``did``'s varying base period): they should scatter around
     zero if trends were parallel. Degrees of freedom: go-live cohorts with an estimable effect, as for
@@ -641,7 +722,10 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
     keep = out.event_time >= min_event
     if max_event is not None:
         keep &= out.event_time <= max_event
-    return out[keep][["event_time", "att", "se", "ci_low", "ci_high", "pre", "se_analytic"]].reset_index(drop=True)
+    out["n_comparison"] = out.event_time.map(comparison_districts(panel, out.event_time)).astype(int)
+    out["few_comparisons"] = out.n_comparison < int(min_comparison)
+    cols = ["event_time", "att", "se", "ci_low", "ci_high", "pre", "se_analytic", "n_comparison", "few_comparisons"]
+    return out[keep][cols].reset_index(drop=True)
 
 
 def did_twfe(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: pd.DataFrame | None = None,
@@ -699,7 +783,8 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",
-        comparison="districts whose placebo go-live had not yet come", sms_level=3)
+        comparison="districts whose placebo go-live had not yet come", sms_level=None, design_key="placebo",
+        **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
 
 
 # ==================================================================================================
@@ -736,7 +821,9 @@ def _its(series: pd.DataFrame, intervention, freq: str, name: str, where: str, l
                                     "Newey-West errors)",
         estimand="immediate change in DA offences per eligible person-month at go-live",
         comparison="the same series' trend and seasonal pattern before go-live, projected forward",
-        assumptions=res.assumptions, sms_level=2, outcome=_OUTCOME_LABELS["da_rate"],
+        assumptions=res.assumptions, outcome=_OUTCOME_LABELS["da_rate"], **_level("its"), **_units("da_rate"),
+        unit=_OUTCOME_LABELS["da_rate"], population=f"everyone eligible in the {where}",
+        window="the first period after go-live (level change)",
         interval_method=res.interval_method,
         diagnostics=(("Periods", f"{res.n_pre} before and {res.n_post} after go-live"),
                      ("Residual autocorrelation", f"lag-1 {res.residual_acf1:.2f}"),
@@ -857,7 +944,7 @@ def rd_age_frame(ds: Dataset, window_months: int = 12, span_years: int = 6) -> p
 
 
 def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, density_cut, bin_width, level,
-        min_mass_points: int = 0):
+        min_mass_points: int = 0, design_key: str = "rd", population: str = ""):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = regression_discontinuity(frame, running, "outcome", cutoff, side=side, level=level)
@@ -876,7 +963,9 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
     est = EvalEstimate(
         name=name, estimate=res.estimate_bc, se=res.se_robust, ci_low=res.ci_low, ci_high=res.ci_high, level=level,
         p_value=res.p_value, design="regression discontinuity (sharp, local linear, robust bias-corrected)",
-        estimand=estimand, comparison=comparison, assumptions=res.assumptions, sms_level=4,
+        estimand=estimand, comparison=comparison, assumptions=res.assumptions,
+        **_level(design_key, density_p=dens.p_value), **_units("risk"), population=population,
+        window=f"{name.rsplit('_', 1)[-1].rstrip('m')} months", unit="risk (share)",
         outcome=res.outcome, interval_method=res.interval_method, notes=notes, diagnostics=diag,
         n=int(res.n_left + res.n_right))
     return res, dens, est
@@ -903,7 +992,8 @@ def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
                f"effect of being listed on DA reoffending within {window_months} months, for people at the age limit "
                f"({prog.age_max} years and 11 months vs {prog.age_max + 1} years)",
                "people just over the age limit meeting every other criterion in a live district",
-               (("Sharp assignment", sharp),), cut, 1.0, level)
+               (("Sharp assignment", sharp),), cut, 1.0, level, design_key="rd",
+               population="people at the upper age limit meeting every other criterion in a live district")
 
 
 def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
@@ -936,7 +1026,8 @@ def rd_ppit(ds: Dataset, window_months: int = 12, level: float = 0.95):
     return _rd(f, "ppit_total", thr, "right", f"rd_ppit_{window_months}m",
                f"effect of a priority flag on DA reoffending within {window_months} months of listing, for listed "
                f"people at the threshold ({thr})",
-               "listed people scoring just below the priority threshold", (), thr, 1.0, level, min_mass_points=5)
+               "listed people scoring just below the priority threshold", (), thr, 1.0, level, min_mass_points=5,
+               design_key="rd_risk_flag", population="listed people scoring at the priority threshold")
 
 
 # ==================================================================================================
@@ -970,7 +1061,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             estimand=f"difference in the risk of DA reoffending within {window_months} months",
             comparison="eligible people never listed (eligible only before go-live)",
             assumptions=("None that hold: the groups differ in period and in the stage of their offending.",),
-            sms_level=1, outcome=f"DA reoffending within {window_months} months (risk)",
+            outcome=f"DA reoffending within {window_months} months (risk)", **_level("cross_section"),
+            **_units("risk"), population="eligible people", window=f"{window_months} months", unit="risk (share)",
             interval_method="Newcombe hybrid score interval", n=len(g1) + len(g0),
             diagnostics=(("Groups", f"{len(g1):,} listed, {len(g0):,} never listed"),)))
     con = ds.contacts
@@ -987,7 +1079,9 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             estimand=f"difference in the risk of DA reoffending within {window_months} months",
             comparison=f"listed people with no engaged contact within {win} days",
             assumptions=("None that hold: people choose to engage, and lower-risk people engage more.",),
-            sms_level=1, outcome=f"DA reoffending within {window_months} months (risk)",
+            outcome=f"DA reoffending within {window_months} months (risk)", **_level("self_selected"),
+            **_units("risk"), population="listed people", window=f"{window_months} months from first listing",
+            unit="risk (share)",
             interval_method="Newcombe hybrid score interval", n=len(e1) + len(e0),
             diagnostics=(("Groups", f"{len(e1):,} engaged, {len(e0):,} not engaged"),)))
     pil = [d.id for d in ds.programme.districts if d.pilot]
@@ -1004,7 +1098,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             design="naive before-and-after comparison in the pilot districts",
             estimand="difference in DA offences per eligible person-month, after vs before go-live",
             comparison="the same districts before go-live, with no allowance for change over time",
-            assumptions=("Nothing but the programme changed between the two periods.",), sms_level=2,
+            assumptions=("Nothing but the programme changed between the two periods.",), **_level("before_after"),
+            **_units("da_rate"), population="everyone eligible in the pilot districts", unit=_OUTCOME_LABELS["da_rate"],
             outcome=_OUTCOME_LABELS["da_rate"], interval_method="Poisson rate difference, normal",
             n=int(len(sub))))
     return out
@@ -1412,7 +1507,8 @@ class Evaluation:
         return EvalEstimate(
             name=tw.name, estimate=tw.estimate, se=tw.se, ci_low=tw.ci_low, ci_high=tw.ci_high, level=tw.level,
             p_value=tw.p_value, design=tw.design, estimand=tw.estimand, comparison=tw.comparison,
-            assumptions=tw.assumptions, sms_level=tw.sms_level, outcome=_OUTCOME_LABELS["da_rate"],
+            assumptions=tw.assumptions, outcome=_OUTCOME_LABELS["da_rate"], **_level("twfe"), **_units("da_rate"),
+            unit=_OUTCOME_LABELS["da_rate"],
             interval_method=tw.interval_method, notes=tw.notes, diagnostics=diag, n=tw.n_obs)
 
     @cached_property

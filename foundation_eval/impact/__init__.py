@@ -38,6 +38,7 @@ from foundation_eval.impact.inference import (
     wild_cluster_bootstrap,
 )
 from foundation_eval.impact.its import ITSResult, interrupted_time_series, newey_west_cov
+from foundation_eval.impact.maryland import DESIGN_LEVELS, MarylandLevel, level_table, maryland_level
 from foundation_eval.impact.power import (
     MDEResult,
     PowerCurve,
@@ -60,6 +61,10 @@ from foundation_eval.impact.twfe import BaconDecomposition, TWFEResult, bacon_de
 
 __all__ = [
     "SMS_LEVELS",
+    "DESIGN_LEVELS",
+    "MarylandLevel",
+    "maryland_level",
+    "level_table",
     "ImpactEstimate",
     "EvalEstimate",
     "NotEstimable",

@@ -32,13 +32,7 @@ import pandas as pd
 
 __all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "format_number"]
 
-SMS_LEVELS = {
-    1: "correlation at a single point in time",
-    2: "before-and-after comparison in the treated group, without a comparable control",
-    3: "before-and-after comparison of treated and comparable untreated groups",
-    4: "comparison with comparable controls, design-based control of other factors",
-    5: "random assignment",
-}
+from foundation_eval.impact.maryland import SMS_LEVELS  # noqa: E402 - one definition of the levels
 
 
 def format_number(x: float, digits: int = 3) -> str:

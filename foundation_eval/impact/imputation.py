@@ -156,7 +156,7 @@ def imputation_did(
     estimand: str = "average effect over treated observations from go-live until the last unit goes live",
     comparison: str = "units not yet live, through unit and period effects fitted before go-live",
     assumptions: tuple = DID_ASSUMPTIONS,
-    sms_level: int = 3,
+    sms_level: int | None = 3,
     diagnostics: tuple = (),
     truth_name: str | None = None,
 ) -> ImputationResult:
@@ -282,7 +282,7 @@ def imputation_did(
     return ImputationResult(
         name=name, estimate=att, se=se, ci_low=att - crit * se, ci_high=att + crit * se, level=level,
         p_value=pval, design=design, estimand=estimand, comparison=comparison, assumptions=tuple(assumptions),
-        sms_level=int(sms_level), outcome=outcome_label or outcome,
+        sms_level=None if sms_level is None else int(sms_level), outcome=outcome_label or outcome,
         interval_method=f"leave-one-cluster-out jackknife SE ({Gj} clusters), Student-t with {dof} df",
         notes=tuple(n for n in notes if n), diagnostics=tuple(diagnostics), n=int(len(d)), truth_name=truth_name,
         df=dof, counterfactual_mean=cf, baseline_mean=base, relative=att / base if base else float("nan"),
