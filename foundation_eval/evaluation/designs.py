@@ -40,7 +40,9 @@ Designs
    level); people whose window straddles go-live are left out.
 4. **Cox model with time-varying exposure** (``reoffending_hr_programme``): eligible people followed
    from first eligibility; exposed from the month they were first listed (listing only happens while
-   the district is live); baseline hazards stratified by district; calendar-quarter effects.
+   the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
+   identified by the same staggered timing as the district comparison and held to the same
+   small-sample standard: Student-t on the number of go-live waves with a comparison.
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
    Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other
@@ -49,7 +51,12 @@ Designs
 7. **Naive comparisons** that show what the designs protect against: listed vs never-listed,
    engaged vs not engaged, before-and-after in the pilot districts.
 
-Sensitivity analyses, value for money and power are computed from the same objects.
+Sensitivity analyses, value for money (:mod:`foundation_eval.evaluation.value`) and power are computed
+from the same objects. Maryland levels come from one table
+(:func:`foundation_eval.impact.maryland.maryland_level`); the verdict follows the programme file's
+pre-specified primary analysis (:mod:`foundation_eval.evaluation.verdict`); threats to validity are in
+:mod:`foundation_eval.evaluation.threats`. A design the data cannot support is a
+:class:`~foundation_eval.impact.NotEstimable` result, never an exception.
 """
 from __future__ import annotations
 
@@ -63,11 +70,13 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.evaluation.value import Costs, ValueForMoney, value_for_money
 from foundation_eval.frames.panel import district_period_panel
 from foundation_eval.impact import (
     DID_ASSUMPTIONS,
     EvalEstimate,
     ImputationResult,
+    NotEstimable,
     bacon_decomposition,
     density_test,
     imputation_did,
@@ -118,6 +127,10 @@ __all__ = [
     "PowerAnalysis",
     "Evaluation",
     "TRUTH_NAMES",
+    "HEADLINE_ATTRS",
+    "DISPLAY_UNITS",
+    "NotEstimable",
+    "comparison_districts",
 ]
 
 #: Headline estimates and the ``truth.json`` names they are scored against.
@@ -594,7 +607,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
             "go-live dates are unrelated to changes in the district's reoffending (as for DiD).",
             "Censoring at exit or the extract date is unrelated to reoffending.",
         ),
-        sms_level=3, outcome="first DA reoffence", scale="ratio",
+        outcome="first DA reoffence", scale="ratio",
         interval_method=f"cluster-robust (district) sandwich x G/(G-1), Student-t with {dof} df "
                         f"({'go-live waves with a comparison' if df == 'waves' else 'districts - 1'})",
         **_level("cox_staggered", pre_trend_p=pretrend_p), **_units("ratio"),
@@ -777,14 +790,14 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     q.attrs.update(p.attrs)
     per = _PERIOD[freq]
     n_tr = int(q.loc[q.first_treated > 0, "district_id"].nunique())
-    return imputation_did(
+    res = imputation_did(
         q, "district_id", "t", "first_treated", outcome, level=level, name=f"placebo_{outcome}_{shift_months}m",
         df=max(n_tr - 1, 1),
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",
-        comparison="districts whose placebo go-live had not yet come", sms_level=None, design_key="placebo",
-        **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
+        comparison="districts whose placebo go-live had not yet come", sms_level=None)
+    return replace(res, design_key="placebo", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
 
 
 # ==================================================================================================
@@ -1106,167 +1119,6 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
 
 
 # ==================================================================================================
-# value for money
-# ==================================================================================================
-
-
-@dataclass(frozen=True)
-class Costs:
-    """Programme and unit costs for the value-for-money section. Replace the defaults with real figures.
-
-    Attributes
-    ----------
-    annual_cost_full_force : float
-        Cost of running the programme for a year in every district (police officers' time, Foundation
-        Practitioners, management, commissioned places), in pounds. The default of 1,000,000 is an
-        ILLUSTRATIVE placeholder, not a published figure: the cost over the evaluation period is this
-        amount times the share of district-years the programme was live. Used only when neither
-        ``programme_cost_total`` nor the programme file's ``[costs]`` gives the spending.
-    programme_cost_total : float, optional
-        Total spending over the evaluation period; overrides the programme file's ``[costs]``.
-    unit_cost_per_victim : float
-        Economic and social cost of domestic abuse per victim: 34,015 pounds (Home Office 2019, *The
-        economic and social costs of domestic abuse*, Research Report 107, Oliver, Alexander, Roe &
-        Wlasny; year ending March 2017 prices; England and Wales). About 70% of it is the physical and
-        emotional harm to the victim; the rest is lost output and the costs of health, police, criminal
-        justice and other services.
-    price_year : str
-        Prices the unit cost is in.
-    price_uplift : float
-        Multiplier from ``price_year`` to the reporting year (e.g. the HM Treasury GDP deflator
-        ratio); 1.0 keeps 2016/17 prices.
-    """
-
-    annual_cost_full_force: float = 1_000_000.0
-    programme_cost_total: float | None = None
-    unit_cost_per_victim: float = 34_015.0
-    price_year: str = "year ending March 2017"
-    price_uplift: float = 1.0
-    illustrative: bool = True
-
-    CAVEATS = (
-        "The programme cost is an illustrative placeholder unless replaced with the force's own figures.",
-        "The Home Office unit cost is an average over all victims of domestic abuse in a year, not the cost of "
-        "one recorded offence; an averted reoffender is counted here as one victim spared, which is a "
-        "simplification in both directions (one perpetrator may harm several people; not every recorded "
-        "offence means a new year of abuse).",
-        "Most of the unit cost is the physical and emotional harm to victims: it is a social value, not cash "
-        "that the police or the Commissioner would save.",
-        "Unit costs are in prices of the year ending March 2017 unless an uplift is given.",
-        "Only recorded DA offences are counted; unrecorded abuse averted (or displaced) is not.",
-        "The intervals carry only the statistical uncertainty of the effect estimates, not that of the costs.",
-    )
-
-
-@dataclass(frozen=True)
-class ValueForMoney:
-    """Costs, outputs, outcomes averted and monetised benefits with intervals (see :func:`value_for_money`)."""
-
-    costs: Costs
-    cost_total: float
-    cost_source: str
-    district_years_live: float
-    n_listed: int
-    n_engaged: int
-    n_completed_referrals: int
-    live_person_months: float
-    offences_averted: tuple[float, float, float]
-    harm_days_per_offence: float
-    harm_averted: tuple[float, float, float]
-    reoffenders_prevented: tuple[float, float, float]
-    benefit: tuple[float, float, float]
-    window_months: int
-
-    @property
-    def cost_per_engaged(self) -> float:
-        return self.cost_total / self.n_engaged if self.n_engaged else float("nan")
-
-    @property
-    def cost_per_completed_referral(self) -> float:
-        return self.cost_total / self.n_completed_referrals if self.n_completed_referrals else float("nan")
-
-    @property
-    def benefit_cost_ratio(self) -> tuple[float, float, float]:
-        return tuple(b / self.cost_total for b in self.benefit)
-
-    def table(self) -> pd.DataFrame:
-        """One row per quantity: ``item, value, ci_low, ci_high, unit, n`` (``n`` is a count where there is one)."""
-        nan = float("nan")
-        rows = [
-            ("Programme cost over the evaluation period", self.cost_total, nan, nan, "GBP", nan),
-            ("District-years live", self.district_years_live, nan, nan, "years", nan),
-            ("People listed", nan, nan, nan, "people", self.n_listed),
-            ("People engaged", nan, nan, nan, "people", self.n_engaged),
-            ("Completed referrals", nan, nan, nan, "referrals", self.n_completed_referrals),
-            ("Cost per person engaged", self.cost_per_engaged, nan, nan, "GBP", nan),
-            ("Cost per completed referral", self.cost_per_completed_referral, nan, nan, "GBP", nan),
-            ("DA offences averted (staggered DiD)", *self.offences_averted, "offences", nan),
-            ("Harm averted (Crime Harm Index)", *self.harm_averted, "days of imprisonment equivalent", nan),
-            (f"People kept from reoffending within {self.window_months} months", *self.reoffenders_prevented,
-             "people", nan),
-            ("Social value of victims spared", *self.benefit, "GBP", nan),
-            ("Benefit-cost ratio", *self.benefit_cost_ratio, "ratio", nan),
-        ]
-        return pd.DataFrame(rows, columns=["item", "value", "ci_low", "ci_high", "unit", "n"])
-
-
-def _neg(est) -> tuple[float, float, float]:
-    """Averted = minus the effect; the interval flips."""
-    return (-est.estimate, -est.ci_high, -est.ci_low)
-
-
-def value_for_money(ds: Dataset, did: EvalEstimate, rd: EvalEstimate, costs: Costs = Costs(),
-                    window_months: int = 12) -> ValueForMoney:
-    """Value for money from the headline estimates.
-
-    * cost = ``annual_cost_full_force`` x district-years live within the study / number of districts;
-    * cost per person engaged (listed people with an engaged contact after listing) and per completed
-      referral (referrals completed after listing);
-    * DA offences averted = -(DiD effect per eligible person-month) x eligible person-months in live
-      districts (the whole live period, so the effect is assumed to hold beyond the estimation window);
-    * harm averted = offences averted x the mean Crime Harm Index days of listed people's DA offences
-      after listing;
-    * people kept from reoffending within the window = -(risk difference) x people listed;
-    * social value = people kept from reoffending x unit cost per victim x price uplift.
-
-    Each interval is the effect's interval carried through the same arithmetic.
-    """
-    from foundation_eval.frames.cohort import person_frame
-    from foundation_eval.models.engagement import person_engagement
-    from foundation_eval.models.referrals import referral_frame
-
-    prog = ds.programme
-    panel = district_period_panel(ds, "M")
-    live = panel[panel.live]
-    dy = len(live[["district_id", "month"]].drop_duplicates()) / 12
-    if costs.programme_cost_total is not None:
-        cost, source = float(costs.programme_cost_total), "total given"
-    elif getattr(prog, "total_cost", None):
-        cost, source = float(prog.total_cost), "the programme file's [costs]"
-    else:
-        cost = costs.annual_cost_full_force * dy / len(prog.districts)
-        source = (f"illustrative placeholder: {costs.annual_cost_full_force:,.0f} a year for the whole force x "
-                  "share of district-years live")
-    persons = person_frame(ds)
-    listed = persons[persons.listed]
-    eng = person_engagement(ds, persons)
-    refs = referral_frame(ds, listed) if len(ds.referrals) else pd.DataFrame({"completed": []})
-    pm = float(live.eligible.sum())
-    off = tuple(x * pm for x in _neg(did))
-    da = _da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
-    after = da[da.offence_date > da.index_date]
-    harm_per = float(after.chi_days.mean()) if len(after) else float("nan")
-    harm = tuple(x * harm_per for x in off)
-    prevented = tuple(x * len(listed) for x in _neg(rd))
-    benefit = tuple(x * costs.unit_cost_per_victim * costs.price_uplift for x in prevented)
-    return ValueForMoney(costs=costs, cost_total=cost, cost_source=source, district_years_live=dy, n_listed=int(len(listed)),
-                         n_engaged=int(eng.engaged.sum()), n_completed_referrals=int(refs.completed.sum()),
-                         live_person_months=pm, offences_averted=off, harm_days_per_offence=harm_per,
-                         harm_averted=harm, reoffenders_prevented=prevented, benefit=benefit,
-                         window_months=int(window_months))
-
-
-# ==================================================================================================
 # power
 # ==================================================================================================
 
@@ -1383,8 +1235,35 @@ def _row(analysis: str, est, note: str = "", n=None) -> dict:
             "sms_level": est.sms_level, "n": np.nan if n is None else n, "note": note}
 
 
+_ERRORS = (ValueError, KeyError, IndexError, ZeroDivisionError, np.linalg.LinAlgError)
+
+
+def _safe(name: str, design: str, key: str, fn):
+    """``fn()``, or a :class:`NotEstimable` saying why the data do not support the design."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return fn()
+    except _ERRORS as exc:
+        return NotEstimable(name=name, design=design, reason=str(exc) or type(exc).__name__, design_key=key)
+
+
+def _ok(x) -> bool:
+    return getattr(x, "estimable", True) and not isinstance(x, str)
+
+
+#: Headline result names and the attribute of :class:`Evaluation` that holds each.
+HEADLINE_ATTRS = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
+                  "reoffending_hr_programme": "cox"}
+
+
 class Evaluation:
     """Every design of the pilot-versus-rollout evaluation for one dataset, computed on first use.
+
+    A design the data cannot support (too few periods, districts or events) is a
+    :class:`~foundation_eval.impact.NotEstimable` result with the reason, never an exception:
+    :meth:`not_estimable` lists them. The regression discontinuities keep their earlier form (a
+    string "not estimable: ...").
 
     Parameters
     ----------
@@ -1420,6 +1299,11 @@ class Evaluation:
         self.seed = int(seed)
         self.level = level
 
+    @property
+    def plan(self):
+        """The programme file's pre-specified primary analysis (:class:`foundation_eval.config.EvaluationPlan`)."""
+        return self.ds.programme.evaluation
+
     # ---------------------------------------------------------------- district panel designs
     @cached_property
     def panel(self) -> pd.DataFrame:
@@ -1437,7 +1321,8 @@ class Evaluation:
     @cached_property
     def cs(self):
         """Callaway & Sant'Anna group-time effects, not-yet-treated controls (event study, pre-trends)."""
-        return did_callaway_santanna(self.ds, panel=self.panel, seed=self.seed)
+        return _safe("did_cs", "Callaway & Sant'Anna group-time effects", "staggered_did",
+                     lambda: did_callaway_santanna(self.ds, panel=self.panel, seed=self.seed))
 
     @cached_property
     def cs_never(self):
@@ -1449,56 +1334,80 @@ class Evaluation:
 
     @cached_property
     def pretrend(self):
-        return self.cs.pretrend_test()
+        return self.cs.pretrend_test() if _ok(self.cs) else None
 
     @cached_property
     def pretrend_ri(self):
-        return self.cs.pretrend_test("randomization", n_perm=self.n_perm, seed=self.seed)
+        if not _ok(self.cs):
+            return None
+        try:
+            return self.cs.pretrend_test("randomization", n_perm=self.n_perm, seed=self.seed)
+        except _ERRORS:
+            return None
+
+    @property
+    def _pretrend_p(self) -> float | None:
+        pt = self.pretrend_ri
+        if pt is None or getattr(pt, "df", 1) == 0:
+            return None
+        return float(pt.p_value)
 
     @cached_property
     def did(self) -> ImputationResult:
         """Headline: imputation DiD on the DA rate (``did_att_da_rate``)."""
-        res = did_imputation(self.ds, "da_rate", freq=self.freq, exclude_lockdown=self.exclude_lockdown,
-                             panel=self.panel, pretrend_p=self.pretrend_ri.p_value, level=self.level)
-        diag = res.diagnostics + (
-            ("Randomisation test", f"p = {self.did_ri.p_value:.3f} over {self.did_ri.n_draws} re-assigned go-live "
-                                   "orders"),)
+        def fit():
+            res = did_imputation(self.ds, "da_rate", freq=self.freq, exclude_lockdown=self.exclude_lockdown,
+                                 panel=self.panel, pretrend_p=self._pretrend_p, level=self.level)
+            ri = self.did_ri
+            if _ok(ri):
+                res = replace(res, diagnostics=res.diagnostics + (
+                    ("Randomisation test", f"p = {ri.p_value:.3f} over {ri.n_draws} re-assigned go-live orders"),))
+            return res
 
-        return replace(res, diagnostics=diag)
+        return _safe("did_att_da_rate", "staggered difference-in-differences, district panel", "staggered_did", fit)
 
     @cached_property
     def event_study(self) -> pd.DataFrame:
-        """Callaway & Sant'Anna event study (jackknife-t intervals), two years either side of go-live."""
+        """Callaway & Sant'Anna event study (jackknife-t intervals), two years either side of go-live, with the
+        number of comparison districts behind each point (``n_comparison``, ``few_comparisons``)."""
         per_year = 4 if self.freq == "Q" else 12
-        return cs_event_study(self.panel, "da_rate", min_event=-2 * per_year, max_event=2 * per_year - 1,
-                              level=self.level)
+        return _safe("event_study", "event study", "event_study", lambda: cs_event_study(
+            self.panel, "da_rate", min_event=-2 * per_year, max_event=2 * per_year - 1, level=self.level,
+            min_comparison=self.plan.min_comparison_districts))
 
     @cached_property
     def did_ri(self):
-        return did_randomization(self.ds, panel=self.panel, n_perm=self.n_perm, seed=self.seed)
+        return _safe("did_ri", "randomisation test over go-live dates", "randomisation_test",
+                     lambda: did_randomization(self.ds, panel=self.panel, n_perm=self.n_perm, seed=self.seed))
 
     @cached_property
     def did_cs_simple(self) -> EvalEstimate:
-        return cs_jackknife(self.panel, "da_rate", level=self.level)
+        return _safe("did_cs_simple_da_rate", "staggered difference-in-differences (Callaway & Sant'Anna 2021)",
+                     "staggered_did", lambda: cs_jackknife(self.panel, "da_rate", level=self.level))
 
     @cached_property
     def did_engaged(self) -> ImputationResult:
-        return did_imputation(self.ds, "engaged_rate", freq=self.freq, panel=self.panel, level=self.level,
-                              pretrend_p=None)
+        return _safe("did_imputation_engaged_rate", "staggered difference-in-differences, engagement",
+                     "staggered_did", lambda: did_imputation(self.ds, "engaged_rate", freq=self.freq, panel=self.panel,
+                                                             level=self.level, pretrend_p=None))
 
     @cached_property
     def did_referral(self) -> ImputationResult:
-        return did_imputation(self.ds, "referral_rate", freq=self.freq, panel=self.panel, level=self.level,
-                              pretrend_p=None)
+        return _safe("did_imputation_referral_rate", "staggered difference-in-differences, referral starts",
+                     "staggered_did", lambda: did_imputation(self.ds, "referral_rate", freq=self.freq,
+                                                             panel=self.panel, level=self.level, pretrend_p=None))
 
     @cached_property
     def twfe(self):
-        """``(TWFEResult, BaconDecomposition, note)``."""
-        return did_twfe(self.ds, panel=self.panel, seed=self.seed)
+        """``(TWFEResult, BaconDecomposition, note)``, or NotEstimable."""
+        return _safe("twfe_da_rate", "two-way fixed effects", "twfe",
+                     lambda: did_twfe(self.ds, panel=self.panel, seed=self.seed))
 
     @cached_property
     def twfe_estimate(self) -> EvalEstimate:
         """The naive TWFE estimate with its Bacon decomposition and wild bootstrap as diagnostics."""
+        if not _ok(self.twfe):
+            return self.twfe
         tw, bacon, _ = self.twfe
         diag = (("Bacon decomposition", bacon.summary_sentence()),)
         if tw.wild is not None:
@@ -1513,7 +1422,9 @@ class Evaluation:
 
     @cached_property
     def placebo(self) -> ImputationResult:
-        return placebo_did(self.ds, 12, freq=self.freq, level=self.level)
+        """Placebo go-live 12 months early (a check of the design: no Maryland level)."""
+        return _safe("placebo_da_rate_12m", "placebo staggered DiD", "placebo",
+                     lambda: placebo_did(self.ds, 12, freq=self.freq, level=self.level))
 
     # ---------------------------------------------------------------- person-level designs
     @cached_property
@@ -1523,28 +1434,46 @@ class Evaluation:
     @cached_property
     def cohort(self) -> ImputationResult:
         """Eligible cohorts before vs after go-live within district (``reoffending_12m_rd_programme``)."""
-        return cohort_did(self.ds, self.window_months, adjust=self.exclude_lockdown, frame=self.cohorts,
-                          level=self.level)
+        return _safe("reoffending_12m_rd_programme", "eligible cohorts before vs after go-live within district",
+                     "cohort_before_after", lambda: cohort_did(self.ds, self.window_months, adjust=self.exclude_lockdown,
+                                                               frame=self.cohorts, level=self.level))
 
     @cached_property
     def cox(self) -> EvalEstimate:
-        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``)."""
-        return cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level)
+        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``); t on the
+        number of go-live waves with a comparison; Maryland level read with the district pre-trend check."""
+        return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
+                     lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level,
+                                             pretrend_p=self._pretrend_p))
 
     @cached_property
     def cox_rd(self) -> EvalEstimate:
+        if not _ok(self.cox):
+            return self.cox
         n, k = listed_window_risk(self.ds, self.window_months)
-        return cox_implied_risk_difference(self.cox, n, k, self.window_months)
+        return _safe(f"cox_implied_rd_{self.window_months}m", "Cox model translated to the risk scale",
+                     "cox_staggered", lambda: cox_implied_risk_difference(self.cox, n, k, self.window_months))
 
     # ---------------------------------------------------------------- ITS and RD
     @cached_property
     def its_pilot(self):
-        """``(ITSResult, EvalEstimate)`` for the pilot districts (the first go-live group when none is marked)."""
-        return its_force(self.ds, "pilot", "M", self.level)
+        """``(ITSResult, EvalEstimate)`` for the pilot districts (quarterly when some months have nobody
+        eligible), or NotEstimable."""
+        def fit():
+            try:
+                return its_force(self.ds, "pilot", "M", self.level)
+            except ValueError:
+                return its_force(self.ds, "pilot", "Q", self.level)
+        return _safe("its_pilot", "interrupted time series, pilot districts", "its", fit)
 
     @cached_property
     def its_force(self):
-        return its_force(self.ds, "force", "M", self.level)
+        def fit():
+            try:
+                return its_force(self.ds, "force", "M", self.level)
+            except ValueError:
+                return its_force(self.ds, "force", "Q", self.level)
+        return _safe("its_force", "interrupted time series, whole force", "its", fit)
 
     @cached_property
     def its_districts(self) -> pd.DataFrame:
@@ -1555,120 +1484,283 @@ class Evaluation:
         """``(RDResult, DensityTest, EvalEstimate)`` or the reason the data do not support it."""
         try:
             return rd_age(self.ds, self.window_months, self.level)
-        except (ValueError, np.linalg.LinAlgError) as exc:
+        except _ERRORS as exc:
             return f"not estimable: {exc}"
 
     @cached_property
     def rd_ppit(self):
         try:
             return rd_ppit(self.ds, self.window_months, self.level)
-        except (ValueError, np.linalg.LinAlgError) as exc:
+        except _ERRORS as exc:
             return f"not estimable: {exc}"
 
     @cached_property
     def naive(self) -> list[EvalEstimate]:
-        return naive_comparisons(self.ds, self.window_months, self.level)
+        res = _safe("naive", "naive comparisons", "cross_section",
+                    lambda: naive_comparisons(self.ds, self.window_months, self.level))
+        return res if isinstance(res, list) else []
 
     # ---------------------------------------------------------------- sensitivity, VfM, power
     @cached_property
-    def sensitivity(self) -> pd.DataFrame:
-        """Every sensitivity analysis in one table (``group, analysis, estimate, ci_low, ci_high, sms_level,
-        n, note``)."""
+    def _sensitivity(self):
         ds, lv = self.ds, self.level
         per = _PERIOD[self.freq]
-        rows = []
+        rows: list[dict] = []
+        variants: dict[str, list] = {k: [] for k in HEADLINE_ATTRS}
+
+        def add(group, label, est, note="", n=None, variant_of=None, level=True):
+            if not _ok(est):
+                reason = est.reason if hasattr(est, "reason") else str(est)
+                rows.append({"group": group, "analysis": label, "note": f"not estimable: {reason}"})
+                return
+            r = _row(label, est, note, n=n)
+            if not level:
+                r["sms_level"] = np.nan
+            r["group"] = group
+            rows.append(r)
+            if variant_of:
+                variants[variant_of].append((label, est))
+
+        def fit(fn, name, design, key):
+            return _safe(name, design, key, fn)
+
         g = "DA offences per eligible person-month (district panel)"
-        rows.append(_row(f"Primary: imputation DiD, district x {per}" + (", lockdown months excluded"
-                                                                        if self.exclude_lockdown else ""),
-                         self.did, n=self.did.n))
-        rows.append(_row(f"Callaway & Sant'Anna, base = {per} before go-live", self.did_cs_simple, n=len(self.panel)))
+        did = self.did
+        add(g, f"Primary: imputation DiD, district x {per}" + (", lockdown months excluded" if self.exclude_lockdown
+                                                               else ""), did, n=getattr(did, "n", None))
+        add(g, f"Callaway & Sant'Anna, base = {per} before go-live", self.did_cs_simple, n=len(self.panel),
+            variant_of="did_att_da_rate")
         other_freq = "M" if self.freq == "Q" else "Q"
-        try:
-            alt = did_imputation(ds, freq=other_freq, exclude_lockdown=self.exclude_lockdown, level=lv)
-            empty = [v for k, v in alt.diagnostics if k == "Empty cells"]
-            rows.append(_row(f"{_PERIOD[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=alt.n))
-        except ValueError as exc:
-            rows.append({"analysis": f"{_PERIOD[other_freq].capitalize()}ly panel", "note": f"not estimable: {exc}"})
-        alt = did_imputation(ds, freq=self.freq, exclude_lockdown=not self.exclude_lockdown, level=lv)
-        rows.append(_row("Lockdown months " + ("included" if self.exclude_lockdown else "excluded"), alt, n=alt.n))
-        rows.append(_row("Placebo: go-live 12 months early, pre-programme data only", self.placebo,
-                         "should be close to zero", n=self.placebo.n))
-        jk = self.did.jackknife.dropna(subset=["estimate"])
-        names = {d.id: d.name for d in ds.programme.districts}
-        for lab, idx in (("smallest", jk.estimate.idxmin()), ("largest", jk.estimate.idxmax())):
-            r = jk.loc[idx]
-            rows.append({"analysis": f"Leaving one district out: {lab} estimate", "estimate": r.estimate,
-                         "ci_low": np.nan, "ci_high": np.nan, "sms_level": self.did.sms_level, "n": np.nan,
-                         "note": f"without {names.get(r.left_out, r.left_out)}"})
-        tw = self.twfe[0]
-        r = _row("Naive two-way fixed effects (for contrast)", tw, "cluster-robust interval", n=tw.n_obs)
-        if tw.wild is not None:
-            r.update(ci_low=tw.wild.ci_low, ci_high=tw.wild.ci_high, note="wild cluster bootstrap interval")
-        rows.append(r)
-        for r in rows:
+        alt = fit(lambda: did_imputation(ds, freq=other_freq, exclude_lockdown=self.exclude_lockdown, level=lv,
+                                         pretrend_p=self._pretrend_p), "did_alt_freq", "district panel", "staggered_did")
+        empty = [v for k, v in getattr(alt, "diagnostics", ()) if k == "Empty cells"]
+        add(g, f"{_PERIOD[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=getattr(alt, "n", None),
+            variant_of="did_att_da_rate")
+        alt = fit(lambda: did_imputation(ds, freq=self.freq, exclude_lockdown=not self.exclude_lockdown, level=lv,
+                                         pretrend_p=self._pretrend_p), "did_lockdown", "district panel", "staggered_did")
+        self._lockdown_variant = alt
+        add(g, "Lockdown months " + ("included" if self.exclude_lockdown else "excluded"), alt,
+            n=getattr(alt, "n", None), variant_of="did_att_da_rate")
+        add(g, "Placebo: go-live 12 months early, pre-programme data only", self.placebo, "should be close to zero",
+            n=getattr(self.placebo, "n", None), level=False)
+        if _ok(did):
+            jk = did.jackknife.dropna(subset=["estimate"])
+            names = {d.id: d.name for d in ds.programme.districts}
+            if len(jk):
+                for lab, idx in (("smallest", jk.estimate.idxmin()), ("largest", jk.estimate.idxmax())):
+                    r = jk.loc[idx]
+                    rows.append({"group": g, "analysis": f"Leaving one district out: {lab} estimate",
+                                 "estimate": r.estimate, "ci_low": np.nan, "ci_high": np.nan, "sms_level": np.nan,
+                                 "n": np.nan, "note": f"without {names.get(r.left_out, r.left_out)}"})
+        if _ok(self.twfe):
+            tw = self.twfe[0]
+            r = _row("Naive two-way fixed effects (for contrast)", self.twfe_estimate, "cluster-robust interval",
+                     n=tw.n_obs)
+            if tw.wild is not None:
+                r.update(ci_low=tw.wild.ci_low, ci_high=tw.wild.ci_high, note="wild cluster bootstrap interval")
             r["group"] = g
+            rows.append(r)
+        else:
+            add(g, "Naive two-way fixed effects (for contrast)", self.twfe)
         g2 = "Risk of DA reoffending (people)"
-        rows2 = [_row(f"Cohorts before vs after go-live, {self.window_months} months", self.cohort,
-                      n=self.cohort.n_treated + self.cohort.n_untreated)]
+        coh = self.cohort
+        add(g2, f"Cohorts before vs after go-live, {self.window_months} months", coh,
+            n=(coh.n_treated + coh.n_untreated) if _ok(coh) else None)
         for w in sorted({6, 12, 24} - {self.window_months}):
-            try:
-                r = cohort_did(ds, w, level=lv)
-                rows2.append(_row(f"Cohorts before vs after go-live, {w} months", r, n=r.n_treated + r.n_untreated))
-            except ValueError as exc:
-                rows2.append({"analysis": f"Cohorts before vs after go-live, {w} months", "note": f"not estimable: {exc}"})
-        r = cohort_did(ds, self.window_months, adjust=not self.exclude_lockdown, frame=self.cohorts, level=lv)
-        rows2.append(_row("Cohorts, " + ("unadjusted" if self.exclude_lockdown else
-                                         "adjusted for lockdown months and season"), r, n=r.n_treated + r.n_untreated))
-        rows2.append(_row(f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_rd, n=self.cox_rd.n))
-        for r in rows2:
-            r["group"] = g2
+            r = fit(lambda w=w: cohort_did(ds, w, level=lv), f"cohort_{w}m", "cohorts", "cohort_before_after")
+            add(g2, f"Cohorts before vs after go-live, {w} months", r,
+                n=(r.n_treated + r.n_untreated) if _ok(r) else None)
+        r = fit(lambda: cohort_did(ds, self.window_months, adjust=not self.exclude_lockdown, frame=self.cohorts,
+                                   level=lv), "cohort_adjusted", "cohorts", "cohort_before_after")
+        add(g2, "Cohorts, " + ("unadjusted" if self.exclude_lockdown else "adjusted for lockdown months and season"), r,
+            n=(r.n_treated + r.n_untreated) if _ok(r) else None, variant_of="reoffending_12m_rd_programme")
+        add(g2, f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_rd,
+            n=getattr(self.cox_rd, "n", None))
         g3 = "Hazard ratio of first DA reoffence (people)"
-        rows3 = [_row("Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown
-                                                              else ""), self.cox, n=self.cox.n)]
-        r = cox_listed_live(ds, exposure="on_list", exclude_lockdown=self.exclude_lockdown, level=lv)
-        rows3.append(_row("Cox, exposed only while on the list", r, n=r.n))
-        r = cox_listed_live(ds, exclude_lockdown=not self.exclude_lockdown, level=lv)
-        rows3.append(_row("Cox, lockdown months " + ("included" if self.exclude_lockdown else "excluded"), r, n=r.n))
-        for r in rows3:
-            r["group"] = g3
-        out = pd.DataFrame(rows + rows2 + rows3)
+        add(g3, "Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown else ""),
+            self.cox, n=getattr(self.cox, "n", None))
+        r = fit(lambda: cox_listed_live(ds, exposure="on_list", exclude_lockdown=self.exclude_lockdown, level=lv,
+                                        pretrend_p=self._pretrend_p), "cox_on_list", "Cox", "cox_staggered")
+        add(g3, "Cox, exposed only while on the list", r, n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
+        r = fit(lambda: cox_listed_live(ds, exclude_lockdown=not self.exclude_lockdown, level=lv,
+                                        pretrend_p=self._pretrend_p), "cox_lockdown", "Cox", "cox_staggered")
+        add(g3, "Cox, lockdown months " + ("included" if self.exclude_lockdown else "excluded"), r,
+            n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
+        out = pd.DataFrame(rows)
         cols = ["group", "analysis", "estimate", "ci_low", "ci_high", "sms_level", "n", "note"]
         out = out.reindex(columns=cols)
         out["note"] = out.note.fillna("")
-        return out
+        return out, variants
+
+    @property
+    def sensitivity(self) -> pd.DataFrame:
+        """Every sensitivity analysis in one table (``group, analysis, estimate, ci_low, ci_high, sms_level,
+        n, note``). Checks (placebo, leave-one-out) carry no level; analyses that cannot be estimated say why."""
+        return self._sensitivity[0]
+
+    @property
+    def sensitivity_variants(self) -> dict:
+        """Headline name to the ``(label, result)`` sensitivity analyses of the same estimand."""
+        return self._sensitivity[1]
 
     @cached_property
     def vfm(self) -> ValueForMoney:
+        """The earlier single-design value for money (DiD offences averted, cohort social value)."""
+        if not (_ok(self.did) and _ok(self.cohort)):
+            return NotEstimable("vfm", "value for money", "needs both the district comparison and the cohort "
+                                "comparison")
         return value_for_money(self.ds, self.did, self.cohort, self.costs, self.window_months)
 
     @cached_property
+    def value(self):
+        """Value for money under every headline design, led by the pre-specified primary
+        (:class:`foundation_eval.evaluation.value.ValueAnalysis`)."""
+        from foundation_eval.evaluation.value import value_analysis
+
+        res = {"did_att_da_rate": self.did, "reoffending_12m_rd_programme": self.cohort,
+               f"cox_implied_rd_{self.window_months}m": self.cox_rd}
+        primary = self.plan.primary
+        if primary == "reoffending_hr_programme":
+            primary = f"cox_implied_rd_{self.window_months}m"
+        pw = self.power if _ok(self.power) else None
+        return value_analysis(self.ds, res, primary=primary, power=pw, costs=self.costs,
+                              window_months=self.window_months)
+
+    @cached_property
     def power(self) -> PowerAnalysis:
+        if not _ok(self.did):
+            return NotEstimable("power", "power analysis", "the district comparison is not estimable")
         p = self.panel
         per_month = p.eligible.sum() / (len(self.ds.programme.months))
-        return power_analysis(self.did, self.cohorts, p.district_id.nunique(), per_month, self.window_months)
+        return _safe("power", "power analysis", "", lambda: power_analysis(
+            self.did, self.cohorts, p.district_id.nunique(), per_month, self.window_months))
+
+    # ---------------------------------------------------------------- verdict, statements, threats
+    def headline_results(self) -> dict:
+        """The three headline results by name (NotEstimable where the data do not support one)."""
+        return {n: getattr(self, a) for n, a in HEADLINE_ATTRS.items()}
+
+    @cached_property
+    def verdict(self):
+        """The verdict from the pre-specified primary analysis (:class:`foundation_eval.evaluation.verdict.Verdict`).
+
+        Supporting designs: the other headline results, the Callaway & Sant'Anna estimate, the
+        regression discontinuities and the engaged-versus-not comparison (descriptive), each with its
+        level and flagged when its significance is lost under this evaluation's sensitivity analyses.
+        """
+        from foundation_eval.evaluation.verdict import verdict
+
+        head = self.headline_results()
+        primary = head.get(self.plan.primary)
+        if primary is None:
+            primary = NotEstimable(self.plan.primary, self.plan.primary, "the primary named in the programme file "
+                                   "is not one of this evaluation's headline results")
+        sup = {n: r for n, r in head.items() if n != self.plan.primary}
+        sup["did_cs_simple_da_rate"] = self.did_cs_simple
+        for rd in (self.rd_age, self.rd_ppit):
+            if _ok(rd):
+                sup[rd[2].name] = rd[2]
+        for e in self.naive:
+            if e.design_key == "self_selected":
+                sup[e.name] = e
+        self.sensitivity  # noqa: B018 - fills the variants
+        return verdict(self.plan.primary, primary, sup, self.sensitivity_variants)
+
+    def statements(self) -> dict:
+        """"You can say / you cannot say" statements per headline result (name to a tuple of Statement)."""
+        from foundation_eval.evaluation.verdict import statements
+
+        age = self.ds.programme.age_max
+        out = {}
+        for name, est in self.headline_results().items():
+            out[name] = statements(name, est, window_months=self.window_months, age_limit=age)
+        for rd in (self.rd_age, self.rd_ppit):
+            if _ok(rd):
+                out[rd[2].name] = statements(rd[2].name, rd[2], window_months=self.window_months, age_limit=age)
+        for e in self.naive:
+            if e.design_key == "self_selected":
+                out[e.name] = statements(e.name, e, window_months=self.window_months)
+        return out
+
+    @cached_property
+    def threats(self):
+        """Lockdowns, spill-overs, multiplicity and regression to the mean
+        (:class:`foundation_eval.evaluation.threats.Threats`)."""
+        from foundation_eval.evaluation.threats import (
+            Threats,
+            lockdown_threat,
+            multiplicity_threat,
+            regression_to_mean_threat,
+            spillover_threat,
+        )
+
+        prog = self.ds.programme
+        self.sensitivity  # noqa: B018 - computes the lockdown variant
+        head = self.headline_results()
+        primary = head.get(self.plan.primary, self.did)
+        ex = getattr(self, "_lockdown_variant", None) if self.plan.primary == "did_att_da_rate" else None
+        results = {e.name: e for e in self.estimates()}
+        results.update({n: r for n, r in head.items() if _ok(r)})
+        return Threats((lockdown_threat(prog, primary, None if self.exclude_lockdown else ex),
+                        spillover_threat(prog),
+                        multiplicity_threat(self.plan.primary, results),
+                        regression_to_mean_threat(self.ds)))
+
+    def synthetic_notes(self) -> tuple[str, ...]:
+        """Sentences true only of the synthetic generator, for programmes marked illustrative (empty otherwise)."""
+        if not self.ds.programme.illustrative:
+            return ()
+        return ("In the synthetic data engaging has no effect of its own, so any difference between people who "
+                "engaged and people who did not is selection.",
+                "In the synthetic data the priority flag changes risk management plans but not reoffending.",
+                "In the synthetic data fewer people over the upper age limit come to police attention, so the density "
+                "check at the age limit can fail without any sorting.")
 
     # ---------------------------------------------------------------- outputs
     def estimates(self) -> list[EvalEstimate]:
-        """Every scalar estimate (headline first), for results.json and the methods appendix."""
+        """Every estimable scalar estimate (headline first), for results.json and the methods appendix.
+
+        Checks of the design (placebo, leave-one-out) are in :meth:`checks`; designs the data cannot
+        support are in :meth:`not_estimable`."""
         out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged, self.did_referral,
-               self.twfe_estimate, self.its_pilot[1], self.its_force[1], self.placebo]
+               self.twfe_estimate]
+        out += [x[1] if _ok(x) else x for x in (self.its_pilot, self.its_force)]
         for rd in (self.rd_age, self.rd_ppit):
-            if not isinstance(rd, str):
+            if _ok(rd):
                 out.append(rd[2])
         out.extend(self.naive)
+        return [e for e in out if _ok(e)]
+
+    def checks(self) -> list:
+        """Checks of the design, with no Maryland level: the placebo go-live."""
+        return [x for x in (self.placebo,) if _ok(x)]
+
+    def not_estimable(self) -> list[NotEstimable]:
+        """Every design the data do not support, with the reason."""
+        out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
+                           self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
+                           self.event_study) if isinstance(x, NotEstimable)]
+        for name, design, rd in (("rd_age", "regression discontinuity at the age limit", self.rd_age),
+                                 ("rd_ppit", "regression discontinuity at the risk-tool threshold", self.rd_ppit)):
+            if isinstance(rd, str):
+                out.append(NotEstimable(name, design, rd.removeprefix("not estimable: "),
+                                        "rd" if name == "rd_age" else "rd_risk_flag"))
         return out
 
     def headline(self) -> list[dict]:
         """Headline records ``{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}`` under the
         ``truth.json`` names: the district DiD (``did_att_da_rate``), the cohort comparison
         (``reoffending_12m_rd_programme``, only with a 12-month window) and the Cox hazard ratio
-        (``reoffending_hr_programme``). With the defaults (quarterly panel, lockdown months kept) the
-        estimands are exactly the truth's; with ``exclude_lockdown`` or monthly periods they differ
-        slightly, and the ``design`` field says so."""
-        out = [{**self.did.record(), "name": "did_att_da_rate"}]
-        if self.window_months == 12:
+        (``reoffending_hr_programme``); not-estimable ones are left out. With the defaults (quarterly panel,
+        lockdown months kept) the estimands are exactly the truth's; with ``exclude_lockdown`` or monthly
+        periods they differ slightly, and the ``design`` field says so."""
+        out = []
+        if _ok(self.did):
+            out.append({**self.did.record(), "name": "did_att_da_rate"})
+        if self.window_months == 12 and _ok(self.cohort):
             out.append({**self.cohort.record(), "name": "reoffending_12m_rd_programme"})
-        out.append({**self.cox.record(), "name": "reoffending_hr_programme"})
+        if _ok(self.cox):
+            out.append({**self.cox.record(), "name": "reoffending_hr_programme"})
         if self.exclude_lockdown:
             for r in out:
                 r["design"] += " (lockdown months excluded)" if "cohort" not in r["design"] else ""
