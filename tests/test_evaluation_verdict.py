@@ -23,7 +23,7 @@ from foundation_eval.impact import DESIGN_LEVELS, SMS_LEVELS, EvalEstimate, NotE
 DOCUMENTED = {  # design: (passed or no check, failed, not run) - the table in impact/maryland.py's docstring
     "randomised": (5, None, None), "staggered_did": (4, 3, 4), "cox_staggered": (4, 3, 4), "twfe": (3, None, None),
     "cohort_before_after": (2, None, None), "its": (2, None, None), "before_after": (2, None, None),
-    "historical_comparison": (2, None, None), "rd": (4, 3, 4), "rd_risk_flag": (4, 3, 4),
+    "historical_comparison": (2, None, None), "rd": (4, 4, 4), "rd_risk_flag": (4, 3, 4),
     "cross_section": (1, None, None), "self_selected": (1, None, None), "placebo": (None, None, None),
     "leave_one_out": (None, None, None), "randomisation_test": (None, None, None), "event_study": (None, None, None),
     "measurement": (None, None, None),
@@ -41,8 +41,10 @@ def test_every_design_and_diagnostic_maps_to_the_documented_level():
             got = rows["none"]
             assert (pd.isna(got) and ok is None) or got == ok, design
     # a failed check lowers by one and says so; a missing check is flagged and leaves the level
-    m = maryland_level("rd", density_p=0.006)
+    m = maryland_level("rd_risk_flag", density_p=0.006)
     assert m.level == 3 and m.lowered and "failed (p = 0.006)" in m.flags[0]
+    m = maryland_level("rd", density_p=0.006)  # age cannot be manipulated: flagged beside the level, not lowered
+    assert m.level == 4 and not m.lowered and "failed (p = 0.006)" in m.flags[0]
     m = maryland_level("staggered_did")
     assert m.level == 4 and "not run" in m.flags[0]
     assert "priority flag" in maryland_level("rd_risk_flag", density_p=0.5).identifies

@@ -22,9 +22,13 @@ Rules
 -----
 1. The level belongs to the **design**, not to the outcome (:data:`DESIGN_LEVELS`).
 2. A **failed** design check lowers the level by one and is flagged beside it: the pre-trend check
-   of a comparison-group design (p < ``alpha``), the density (McCrary) check of a discontinuity
-   (p < ``alpha``). A check that was **not run** leaves the level and is flagged beside it ("not
-   tested for this outcome"), so the same estimator reads the same on every outcome.
+   of a comparison-group design (p < ``alpha``), the density (McCrary) check of a discontinuity in
+   a score people could influence (the risk-tool total, p < ``alpha``). McCrary's test detects
+   manipulation of the running variable; age cannot be manipulated, so at an age limit a failed
+   density check (a different number of people coming to police attention either side) is flagged
+   beside the level without lowering it. A check that was **not run** leaves the level and is
+   flagged beside it ("not run for this result"), so the same estimator reads the same on every
+   outcome.
 3. **Checks carry no level of their own**: placebo tests, leave-one-out re-estimates, randomisation
    tests, event-study points (``level`` None).
 4. A discontinuity at the risk-tool threshold estimates the effect of the **priority flag**, not of
@@ -69,7 +73,9 @@ class DesignLevel:
     level : int or None
         Level before diagnostics; None for checks and measurements.
     checks : tuple of str
-        Diagnostics that can lower the level: ``"pre_trends"``, ``"density"``.
+        Diagnostics of the design: ``"pre_trends"``, ``"density"``.
+    flag_only : tuple of str
+        Checks whose failure is flagged beside the level without lowering it.
     identifies : str
         What the design estimates, when it is not the programme's effect.
     reason : str
@@ -82,6 +88,7 @@ class DesignLevel:
     checks: tuple[str, ...] = ()
     identifies: str = "the effect of the programme"
     reason: str = ""
+    flag_only: tuple[str, ...] = ()
 
 
 DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
@@ -104,8 +111,9 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
                 reason="no comparison group"),
     DesignLevel("historical_comparison", "listed people against eligible people before go-live", 2, (),
                 reason="a comparison group from an earlier period, not concurrent"),
-    DesignLevel("rd", "regression discontinuity at an eligibility limit", 4, ("density",),
-                reason="quasi-random assignment either side of a limit"),
+    DesignLevel("rd", "regression discontinuity at an age limit", 4, ("density",),
+                reason="quasi-random assignment either side of a limit that cannot be manipulated",
+                flag_only=("density",)),
     DesignLevel("rd_risk_flag", "regression discontinuity at the risk-tool priority threshold", 4, ("density",),
                 identifies="the effect of the priority flag on listed people, not the effect of the programme",
                 reason="quasi-random assignment either side of the threshold"),
@@ -205,6 +213,9 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
         p = given[c]
         if p is None:
             flags.append(f"{words[c]} not run for this result")
+        elif p < alpha and c in d.flag_only:
+            flags.append(f"{words[c]} failed (p = {p:.3f}): read with care; the running variable cannot be "
+                         "manipulated, so the level is kept")
         elif p < alpha:
             level -= 1
             flags.append(f"{words[c]} failed (p = {p:.3f}): level lowered from {d.level} to {level}")
