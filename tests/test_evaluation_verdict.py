@@ -13,8 +13,22 @@ import pytest
 from foundation_eval.config import EvaluationPlan, load_programme
 from foundation_eval.evaluation.designs import Evaluation, comparison_districts
 from foundation_eval.evaluation.value import round_count, round_money
-from foundation_eval.evaluation.verdict import FINDINGS, finding, loses_significance, ordinal, statements, verdict
-from foundation_eval.impact import DESIGN_LEVELS, SMS_LEVELS, EvalEstimate, NotEstimable, level_table, maryland_level
+from foundation_eval.evaluation.verdict import (
+    FINDINGS,
+    finding,
+    loses_significance,
+    ordinal,
+    statements,
+    verdict,
+)
+from foundation_eval.impact import (
+    DESIGN_LEVELS,
+    SMS_LEVELS,
+    EvalEstimate,
+    NotEstimable,
+    level_table,
+    maryland_level,
+)
 
 # --------------------------------------------------------------------------------------------------
 # the level table
