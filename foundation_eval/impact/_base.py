@@ -9,19 +9,11 @@ Every impact estimator in this subpackage returns an immutable result that carri
 * ``sms_level`` - the Maryland Scientific Methods Scale level (see :data:`SMS_LEVELS`);
 * ``summary_sentence()`` - one sentence for a commissioner, with the estimate and its interval.
 
-Maryland Scientific Methods Scale (Sherman et al. 1997, *Preventing Crime: What Works, What Doesn't,
-What's Promising*, ch. 2; Farrington, Gottfredson, Sherman & Welsh 2002) as used here:
-
-====  ==========================================================================================
- 1    correlation at one point in time
- 2    before-and-after in the treated units only, no comparable comparison group (single-series
-      interrupted time series sits here: the pre-period trend is the only counterfactual)
- 3    before-and-after in treated and comparable untreated units (difference-in-differences
-      without evidence on pre-trends; naive two-way fixed effects under staggered adoption)
- 4    comparison with controls for other factors or units shown to be comparable: Callaway &
-      Sant'Anna DiD whose pre-period effects pass a joint test; regression discontinuity
- 5    random assignment
-====  ==========================================================================================
+The Maryland Scientific Methods Scale levels and the one table from design (and its diagnostics) to
+level live in :mod:`foundation_eval.impact.maryland` (Farrington, Gottfredson, Sherman & Welsh 2002).
+:class:`EvalEstimate` adds diagnostics, the estimand fields (population, window, unit and the display
+unit) and the flags set beside the level; :class:`NotEstimable` stands in for a design the data cannot
+support.
 """
 from __future__ import annotations
 
@@ -30,9 +22,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "format_number"]
+from foundation_eval.impact.maryland import SMS_LEVELS  # one definition of the levels
 
-from foundation_eval.impact.maryland import SMS_LEVELS  # noqa: E402 - one definition of the levels
+__all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "format_number"]
 
 
 def format_number(x: float, digits: int = 3) -> str:
