@@ -577,7 +577,12 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         warnings.simplefilter("ignore", RuntimeWarning)
         res = cox_time_varying(f, "person_id", "start", "stop", "event", ["exposed", "cal_q"], cluster="district_id",
                                strata="district_id", level=level, self_selected=False)
+    if not getattr(res, "converged", True):
+        raise ValueError("the Cox model did not converge (too few events or a covariate that separates them), so "
+                         "its estimate is not published")
     row = res.table().loc["exposed"]
+    if not (math.isfinite(row.coef) and math.isfinite(row.se) and row.se > 0):
+        raise ValueError("the Cox model gave no finite estimate for exposure")
     G = int(f.district_id.nunique())
     if G < 2:
         raise ValueError("need at least two districts")
