@@ -212,13 +212,19 @@ def test_evaluation_verdict_statements_and_estimands(ev):
     assert ev.cohort.display_unit == "percentage points" and ev.cox.display_unit == "hazard ratio"
 
 
-def test_cox_uses_wave_degrees_of_freedom(ev, small_ds):
-    waves = len({d.go_live for d in small_ds.programme.districts})
-    assert f"Student-t with {waves - 1} df" in ev.cox.interval_method
+def test_cox_degrees_of_freedom_are_tied_to_clusters_or_waves(ev, small_ds):
     from scipy import stats
 
+    from foundation_eval.evaluation.designs import cox_frame, cox_listed_live
+
+    G = small_ds.screening.district_id.nunique()
+    assert f"Student-t with {G - 1} df (districts - 1)" in ev.cox.interval_method
     b = math.log(ev.cox.estimate)
-    assert ev.cox.ci_high == pytest.approx(math.exp(b + stats.t.ppf(0.975, waves - 1) * ev.cox.se))
+    assert ev.cox.ci_high == pytest.approx(math.exp(b + stats.t.ppf(0.975, G - 1) * ev.cox.se))
+    waves = len({d.go_live for d in small_ds.programme.districts})
+    w = cox_listed_live(small_ds, frame=cox_frame(small_ds), df="waves")
+    assert f"Student-t with {waves - 1} df (go-live waves" in w.interval_method
+    assert w.estimate == pytest.approx(ev.cox.estimate) and w.ci_high > ev.cox.ci_high
 
 
 def test_event_study_marks_points_with_few_comparison_districts(ev):

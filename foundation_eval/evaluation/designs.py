@@ -42,7 +42,8 @@ Designs
    from first eligibility; exposed from the month they were first listed (listing only happens while
    the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
    identified by the same staggered timing as the district comparison and held to the same
-   small-sample standard: Student-t on the number of go-live waves with a comparison.
+   small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 95.3% coverage
+   over 64 synthetic forces in ``benchmarks/coverage_impact.py``; waves - 1 over-covered at 98.4%).
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
    Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other
@@ -547,7 +548,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
 
 
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
-                    exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "waves",
+                    exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "clusters",
                     pretrend_p: float | None = None) -> EvalEstimate:
     """Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
 
@@ -557,12 +558,15 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     force-wide trend, so the exposure effect is identified from the staggered go-live dates (a
     survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor.
 
-    Small-sample inference follows the district DiD (one standard for every design identified by
-    staggered timing): Student-t on the number of go-live waves with a comparison, that is waves - 1
-    (``df="waves"``, 4 in the shipped programme), since the exposure effect is identified only from
-    differences in timing between waves (Donald & Lang 2007). ``df="clusters"`` gives G - 1 (13), the
-    earlier rule; ``benchmarks/coverage_impact.py`` reports the coverage of both. ``pretrend_p`` (the
-    district comparison's pre-trend test, which checks the same timing) sets the Maryland level.
+    Small-sample inference is held to the standard of the district DiD (every design identified by
+    staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
+    the rule chosen by the coverage study of ``benchmarks/coverage_impact.py``): ``df="clusters"``
+    (default) is G - 1 (13 in the shipped programme), ``df="waves"`` the number of waves with a
+    comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 64 synthetic forces the
+    default covered the true hazard ratio 95.3% of the time (Monte Carlo SE 2.6) and waves - 1 98.4%
+    with intervals 29% wider and a third of the power; for the DiD's jackknife, G - 1 under-covered
+    (92.9% over 1,000 forces), which is why the two rules differ. ``pretrend_p`` (the district
+    comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
     Scored against ``reoffending_hr_programme`` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
@@ -1445,8 +1449,8 @@ class Evaluation:
 
     @cached_property
     def cox(self) -> EvalEstimate:
-        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``); t on the
-        number of go-live waves with a comparison; Maryland level read with the district pre-trend check."""
+        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``); t on
+        G - 1 df (coverage checked by simulation); Maryland level read with the district pre-trend check."""
         return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
                      lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level,
                                              pretrend_p=self._pretrend_p))
