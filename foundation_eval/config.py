@@ -126,6 +126,8 @@ class EvaluationPlan:
     cost_placeholder : bool
         True when the programme's costs are placeholders: value-for-money figures that use them are
         not findings.
+    neighbours : tuple of (str, tuple of str)
+        Districts sharing a border, for the spill-over analysis (``[evaluation.neighbours]``).
     """
 
     primary: str = "did_att_da_rate"
@@ -137,6 +139,13 @@ class EvaluationPlan:
     price_base: str = ""
     deflator: tuple[tuple[str, float], ...] = ()
     cost_placeholder: bool = False
+    neighbours: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def neighbours_of(self, district: str) -> tuple[str, ...]:
+        """Neighbours of ``district`` (both directions of every listed pair)."""
+        out = set(dict(self.neighbours).get(district, ()))
+        out |= {a for a, bs in self.neighbours if district in bs}
+        return tuple(sorted(out - {district}))
 
     def deflate(self, amount: float, year: str) -> float:
         """``amount`` in ``year`` prices restated in ``price_base`` prices (unchanged without a deflator)."""
@@ -338,6 +347,7 @@ def _evaluation_plan(e: dict) -> EvaluationPlan:
         price_base=str(e.get("price_base", "")),
         deflator=tuple((str(k), float(v)) for k, v in e.get("deflator", {}).items()),
         cost_placeholder=bool(e.get("cost_placeholder", False)),
+        neighbours=tuple((str(k), tuple(str(x) for x in v)) for k, v in e.get("neighbours", {}).items()),
     )
 
 
@@ -385,6 +395,9 @@ def _check(p: Programme, where: str) -> None:
         raise ConfigError(f"{where}: evaluation.harmful must be 'increase' or 'decrease'")
     if ev.min_comparison_districts < 1:
         raise ConfigError(f"{where}: evaluation.min_comparison_districts must be at least 1")
+    bad = sorted({d for a, bs in ev.neighbours for d in (a, *bs)} - {d.id for d in p.districts})
+    if bad:
+        raise ConfigError(f"{where}: evaluation.neighbours names unknown districts {bad}")
     if ev.price_base and ev.deflator and ev.price_base not in dict(ev.deflator):
         raise ConfigError(f"{where}: evaluation.price_base {ev.price_base!r} has no entry in evaluation.deflator")
     if p.disclosure_threshold < 1:

@@ -275,7 +275,17 @@ def test_threats(ev):
     assert [t.key for t in th.items] == ["lockdown", "spillover", "multiplicity", "regression_to_mean"]
     lock = th["lockdown"]
     assert lock.kind == "analysis" and lock.values["months"] >= 3 and "low" in lock.values
-    assert th["spillover"].kind == "limitation"
+    spill = th["spillover"]
+    assert spill.kind == "analysis" and spill.values["dropped"] > 0 and np.isfinite(spill.values["estimate"])
+    assert spill.values["primary_estimate"] == pytest.approx(100 * ev.did.estimate)
+    # the analysis by hand: no comparison district-quarter left with a live neighbour
+    from foundation_eval.evaluation.threats import spillover_did
+
+    res, dropped = spillover_did(ev.panel, ev.plan.neighbours_of)
+    assert dropped == spill.values["dropped"] and res.n_untreated < ev.did.n_untreated
+    nothing, none_dropped = spillover_did(ev.panel, lambda d: ())
+    assert none_dropped == 0 and nothing.estimate == pytest.approx(ev.did.estimate)
+    assert load_programme("change-that-lasts").evaluation.neighbours == ()
     mult = th["multiplicity"]
     assert mult.values["n_results"] >= 10 and "pre-specified" in mult.text()
     rtm = th["regression_to_mean"]
@@ -334,6 +344,7 @@ def test_change_that_lasts_completes_without_age_band_or_risk_tool():
     assert [h["name"] for h in out["headline"]] == ["did_att_da_rate", "reoffending_12m_rd_programme",
                                                    "reoffending_hr_programme"]
     assert out["verdict"].finding in FINDINGS
+    assert out["threats"]["spillover"].kind == "limitation"  # no neighbour table in this programme file
     val = out["value"]
     assert not val.cost_placeholder and np.isfinite(val.table().bcr).all()  # real grant figures: ratios published
     assert val.cost_total > 1_370_000  # the grant, restated in 2024/25 prices

@@ -1711,7 +1711,8 @@ class Evaluation:
         results = {e.name: e for e in self.estimates()}
         results.update({n: r for n, r in head.items() if _ok(r)})
         return Threats((lockdown_threat(prog, primary, None if self.exclude_lockdown else ex),
-                        spillover_threat(prog),
+                        spillover_threat(prog, self.panel, self.did if self.plan.primary == "did_att_da_rate"
+                                         else None),
                         multiplicity_threat(self.plan.primary, results),
                         regression_to_mean_threat(self.ds)))
 
