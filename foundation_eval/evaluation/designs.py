@@ -42,8 +42,9 @@ Designs
    from first eligibility; exposed from the month they were first listed (listing only happens while
    the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
    identified by the same staggered timing as the district comparison and held to the same
-   small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 95.3% coverage
-   over 64 synthetic forces in ``benchmarks/coverage_impact.py``; waves - 1 over-covered at 98.4%).
+   small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
+   over 88 synthetic forces in ``benchmarks/coverage_impact.py``; waves - 1 covered 97.7% with half the
+   power).
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
    Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other
@@ -562,9 +563,9 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
     the rule chosen by the coverage study of ``benchmarks/coverage_impact.py``): ``df="clusters"``
     (default) is G - 1 (13 in the shipped programme), ``df="waves"`` the number of waves with a
-    comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 64 synthetic forces the
-    default covered the true hazard ratio 95.3% of the time (Monte Carlo SE 2.6) and waves - 1 98.4%
-    with intervals 29% wider and a third of the power; for the DiD's jackknife, G - 1 under-covered
+    comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 88 synthetic forces the
+    default covered the true hazard ratio 94.3% of the time (Monte Carlo SE 2.5) and waves - 1 97.7%
+    with intervals 29% wider and half the power; for the DiD's jackknife, G - 1 under-covered
     (92.9% over 1,000 forces), which is why the two rules differ. ``pretrend_p`` (the district
     comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
