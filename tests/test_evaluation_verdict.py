@@ -355,3 +355,16 @@ def test_not_estimable_result():
     assert not n.estimable and n.sentence() == ("Staggered difference-in-differences: not estimable because need at "
                                                 "least two periods.")
     assert n.table().estimable.tolist() == [False]
+
+
+def test_imputation_estimator_lives_in_the_impact_layer():
+    import ast
+    from pathlib import Path
+
+    import foundation_eval.impact as impact
+    from foundation_eval.evaluation import designs
+
+    assert designs.imputation_did is impact.imputation_did and designs.ImputationResult is impact.ImputationResult
+    for f in Path(impact.__file__).parent.glob("*.py"):
+        mods = [n.module for n in ast.walk(ast.parse(f.read_text())) if isinstance(n, ast.ImportFrom) and n.module]
+        assert not [m for m in mods if m.startswith(("foundation_eval.evaluation", "foundation_eval.reporting"))], f
