@@ -214,6 +214,66 @@ class Cost:
 
 
 @dataclass(frozen=True)
+class EvaluationPlan:
+    """The pre-specified primary analysis and evaluation settings (``[evaluation]`` of the programme file).
+
+    Written before the data are seen: the verdict of the impact evaluation follows ``primary`` alone;
+    every other design is reported as supporting or exploratory.
+
+    Attributes
+    ----------
+    primary : str
+        Registered estimand name of the primary analysis (e.g. ``"did_att_da_rate"``).
+    design : str
+        Its design key in the Maryland table (:data:`foundation_eval.impact.maryland.DESIGN_LEVELS`).
+    outcome : str
+        The primary outcome in words.
+    window : str
+        The primary window in words.
+    harmful : str
+        ``"increase"`` when a rise in the outcome is harmful (offences), ``"decrease"`` otherwise.
+    min_comparison_districts : int
+        Event-study points resting on fewer comparison districts than this are marked.
+    price_base : str
+        Financial year every cost and unit cost is restated in (e.g. ``"2024/25"``); empty keeps
+        nominal prices.
+    deflator : tuple of (str, float)
+        GDP deflator index by financial year (HM Treasury series), used to restate costs in ``price_base``.
+    cost_placeholder : bool
+        True when the programme's costs are placeholders: value-for-money figures that use them are
+        not findings.
+    neighbours : tuple of (str, tuple of str)
+        Districts sharing a border, for the spill-over analysis (``[evaluation.neighbours]``).
+    """
+
+    primary: str = "did_att_da_rate"
+    design: str = "staggered_did"
+    outcome: str = "DA offences per 100 eligible person-months"
+    window: str = "from each district's go-live until the last district went live"
+    harmful: str = "increase"
+    min_comparison_districts: int = 2
+    price_base: str = ""
+    deflator: tuple[tuple[str, float], ...] = ()
+    cost_placeholder: bool = False
+    neighbours: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def neighbours_of(self, district: str) -> tuple[str, ...]:
+        """Neighbours of ``district`` (both directions of every listed pair)."""
+        out = set(dict(self.neighbours).get(district, ()))
+        out |= {a for a, bs in self.neighbours if district in bs}
+        return tuple(sorted(out - {district}))
+
+    def deflate(self, amount: float, year: str) -> float:
+        """``amount`` in ``year`` prices restated in ``price_base`` prices (unchanged without a deflator)."""
+        d = dict(self.deflator)
+        if not self.price_base or not d:
+            return float(amount)
+        if year not in d or self.price_base not in d:
+            raise KeyError(f"no deflator for {year!r} or the price base {self.price_base!r}; have {sorted(d)}")
+        return float(amount) * d[self.price_base] / d[year]
+
+
+@dataclass(frozen=True)
 class Programme:
     """A programme read from its TOML file. Immutable; build a new one to change it.
 
@@ -299,6 +359,7 @@ class Programme:
     costs: tuple[Cost, ...] = ()
     currency: str = "GBP"
     partners: tuple[str, ...] = ()
+    evaluation: EvaluationPlan = field(default_factory=EvaluationPlan, hash=False, compare=False)
 
     @property
     def has_risk_tool(self) -> bool:
@@ -509,11 +570,26 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             costs=costs,
             currency=str(raw.get("costs", {}).get("currency", "GBP")),
             partners=tuple(str(x) for x in prog.get("partners", [])),
+            evaluation=_evaluation_plan(raw.get("evaluation", {})),
         )
     except KeyError as exc:
         raise ConfigError(f"{where}: missing required key {exc}") from exc
     _check(programme, where)
     return programme
+
+
+def _evaluation_plan(e: dict) -> EvaluationPlan:
+    d = EvaluationPlan()
+    return EvaluationPlan(
+        primary=str(e.get("primary", d.primary)), design=str(e.get("primary_design", d.design)),
+        outcome=str(e.get("primary_outcome", d.outcome)), window=str(e.get("primary_window", d.window)),
+        harmful=str(e.get("harmful", d.harmful)),
+        min_comparison_districts=int(e.get("min_comparison_districts", d.min_comparison_districts)),
+        price_base=str(e.get("price_base", "")),
+        deflator=tuple((str(k), float(v)) for k, v in e.get("deflator", {}).items()),
+        cost_placeholder=bool(e.get("cost_placeholder", False)),
+        neighbours=tuple((str(k), tuple(str(x) for x in v)) for k, v in e.get("neighbours", {}).items()),
+    )
 
 
 def _check(p: Programme, where: str) -> None:
@@ -555,6 +631,16 @@ def _check(p: Programme, where: str) -> None:
     bad = [s.id for s in p.services if s.pathway not in p.pathways]
     if bad:
         raise ConfigError(f"{where}: services {bad} name a pathway not in services.pathways")
+    ev = p.evaluation
+    if ev.harmful not in ("increase", "decrease"):
+        raise ConfigError(f"{where}: evaluation.harmful must be 'increase' or 'decrease'")
+    if ev.min_comparison_districts < 1:
+        raise ConfigError(f"{where}: evaluation.min_comparison_districts must be at least 1")
+    bad = sorted({d for a, bs in ev.neighbours for d in (a, *bs)} - {d.id for d in p.districts})
+    if bad:
+        raise ConfigError(f"{where}: evaluation.neighbours names unknown districts {bad}")
+    if ev.price_base and ev.deflator and ev.price_base not in dict(ev.deflator):
+        raise ConfigError(f"{where}: evaluation.price_base {ev.price_base!r} has no entry in evaluation.deflator")
     if p.disclosure_threshold < 1:
         raise ConfigError(f"{where}: disclosure.threshold must be at least 1")
     if p.disclosure_rounding < 1:

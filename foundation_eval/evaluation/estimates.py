@@ -21,6 +21,7 @@ import pandas as pd
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.cohort import person_frame
 from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
+from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import newcombe_difference
 
 __all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
@@ -95,7 +96,8 @@ def engagement_rd_practitioner(ds: Dataset, frame: pd.DataFrame | None = None, l
     x0, n0 = int(engaged[~with_prac].sum()), int((~with_prac).sum())
     d, lo, hi = newcombe_difference(x1, n1, x0, n0, level)
     return Estimate("engagement_rd_practitioner", d, lo, hi,
-                    design="Listed people before vs after practitioners joined their district's team", sms_level=2,
+                    design="Listed people before vs after practitioners joined their district's team",
+                    sms_level=DESIGN_LEVELS["before_after"].level,
                     comparison="listed while police worked alone", n=n1 + n0,
                     notes=(f"engaged within {window} days: {x1}/{n1} with practitioners, {x0}/{n0} police alone",))
 
@@ -115,7 +117,7 @@ def referral_start_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None, 
     x1, n1, x0, n0 = int(started[g1].sum()), int(g1.sum()), int(started[g0].sum()), int(g0.sum())
     d, lo, hi = newcombe_difference(x1, n1, x0, n0, level)
     return Estimate("referral_start_rd_programme", d, lo, hi,
-                    design="Listed people vs eligible people whose first 12 months ended before go-live", sms_level=2,
+                    design="Listed people vs eligible people whose first 12 months ended before go-live", sms_level=DESIGN_LEVELS["historical_comparison"].level,
                     comparison="eligible before the district went live", n=n1 + n0,
                     notes=(f"started within 12 months: {x1}/{n1} listed, {x0}/{n0} comparison",))
 
@@ -145,7 +147,7 @@ def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None,
     d, se = float(fit.params["programme"]), float(fit.bse["programme"])
     return Estimate("reoffending_12m_rd_programme", d, d - z * se, d + z * se,
                     design="Listed people vs eligible people whose first 12 months ended before go-live; "
-                           "regression-adjusted for months on the screen", sms_level=2,
+                           "regression-adjusted for months on the screen", sms_level=DESIGN_LEVELS["historical_comparison"].level,
                     comparison="eligible before the district went live", n=len(w),
                     notes=(f"reoffended within 12 months: {int(g1.outcome.sum())}/{len(g1)} listed, "
                            f"{int(g0.outcome.sum())}/{len(g0)} comparison; unadjusted difference {d0:.3f} "
@@ -181,7 +183,7 @@ def reoffending_hr_programme(ds: Dataset, frame: pd.DataFrame | None = None, lev
     return Estimate("reoffending_hr_programme", float(row.hr), float(lo), float(hi),
                     design="Cox model, listed people vs eligible people before go-live, errors clustered by district "
                            "(small-sample corrected)",
-                    sms_level=2, comparison="eligible before the district went live", n=len(f),
+                    sms_level=DESIGN_LEVELS["historical_comparison"].level, comparison="eligible before the district went live", n=len(f),
                     notes=(f"{int(f.event.sum())} first DA reoffences",))
 
 

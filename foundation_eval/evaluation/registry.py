@@ -146,6 +146,9 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
             attr = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
                     "reoffending_hr_programme": "cox"}[e.name]
             res = getattr(ev, attr)
+            if not getattr(res, "estimable", True):  # a design the data cannot support: say why
+                why[e.name] = f"The data do not support this estimate: {res.reason}"
+                continue
             out.append(_from_eval(res, e.name))
         except _ERRORS as exc:
             why[e.name] = f"The data do not support this estimate: {exc}"

@@ -1,5 +1,8 @@
 """Impact designs for the pilot-versus-rollout evaluation (DESIGN.md section 5).
 
+* :func:`imputation_did` - the imputation DiD of Borusyak, Jaravel & Spiess (2024) with a
+  leave-one-cluster-out jackknife and t on the number of go-live cohorts (``imputation``).
+* :func:`maryland_level` - the one table from design and diagnostics to Maryland level (``maryland``).
 * :func:`staggered_did` - Callaway & Sant'Anna (2021) group-time effects, aggregations, pre-trend
   test, multiplier bootstrap and randomisation inference over go-live dates (module ``did``).
 * :func:`twfe` and :func:`bacon_decomposition` - naive two-way fixed effects with wild cluster
@@ -16,7 +19,7 @@ Every estimate carries ``design``, ``estimand``, ``comparison``, ``assumptions``
 (Maryland Scientific Methods Scale, see :mod:`foundation_eval.impact._base`) and
 ``summary_sentence()``.
 """
-from foundation_eval.impact._base import SMS_LEVELS, ImpactEstimate
+from foundation_eval.impact._base import SMS_LEVELS, EvalEstimate, ImpactEstimate, NotEstimable
 from foundation_eval.impact.did import (
     AggregateResult,
     PretrendTest,
@@ -24,6 +27,7 @@ from foundation_eval.impact.did import (
     randomization_inference,
     staggered_did,
 )
+from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_did
 from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,
@@ -34,6 +38,7 @@ from foundation_eval.impact.inference import (
     wild_cluster_bootstrap,
 )
 from foundation_eval.impact.its import ITSResult, interrupted_time_series, newey_west_cov
+from foundation_eval.impact.maryland import DESIGN_LEVELS, MarylandLevel, level_table, maryland_level
 from foundation_eval.impact.power import (
     MDEResult,
     PowerCurve,
@@ -56,7 +61,16 @@ from foundation_eval.impact.twfe import BaconDecomposition, TWFEResult, bacon_de
 
 __all__ = [
     "SMS_LEVELS",
+    "DESIGN_LEVELS",
+    "MarylandLevel",
+    "maryland_level",
+    "level_table",
     "ImpactEstimate",
+    "EvalEstimate",
+    "NotEstimable",
+    "imputation_did",
+    "ImputationResult",
+    "DID_ASSUMPTIONS",
     "staggered_did",
     "StaggeredDiDResult",
     "AggregateResult",

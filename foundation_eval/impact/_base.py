@@ -9,34 +9,22 @@ Every impact estimator in this subpackage returns an immutable result that carri
 * ``sms_level`` - the Maryland Scientific Methods Scale level (see :data:`SMS_LEVELS`);
 * ``summary_sentence()`` - one sentence for a commissioner, with the estimate and its interval.
 
-Maryland Scientific Methods Scale (Sherman et al. 1997, *Preventing Crime: What Works, What Doesn't,
-What's Promising*, ch. 2; Farrington, Gottfredson, Sherman & Welsh 2002) as used here:
-
-====  ==========================================================================================
- 1    correlation at one point in time
- 2    before-and-after in the treated units only, no comparable comparison group (single-series
-      interrupted time series sits here: the pre-period trend is the only counterfactual)
- 3    before-and-after in treated and comparable untreated units (difference-in-differences
-      without evidence on pre-trends; naive two-way fixed effects under staggered adoption)
- 4    comparison with controls for other factors or units shown to be comparable: Callaway &
-      Sant'Anna DiD whose pre-period effects pass a joint test; regression discontinuity
- 5    random assignment
-====  ==========================================================================================
+The Maryland Scientific Methods Scale levels and the one table from design (and its diagnostics) to
+level live in :mod:`foundation_eval.impact.maryland` (Farrington, Gottfredson, Sherman & Welsh 2002).
+:class:`EvalEstimate` adds diagnostics, the estimand fields (population, window, unit and the display
+unit) and the flags set beside the level; :class:`NotEstimable` stands in for a design the data cannot
+support.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-__all__ = ["ImpactEstimate", "SMS_LEVELS", "format_number"]
+import pandas as pd
 
-SMS_LEVELS = {
-    1: "correlation at a single point in time",
-    2: "before-and-after comparison in the treated group, without a comparable control",
-    3: "before-and-after comparison of treated and comparable untreated groups",
-    4: "comparison with comparable controls, design-based control of other factors",
-    5: "random assignment",
-}
+from foundation_eval.impact.maryland import SMS_LEVELS  # one definition of the levels
+
+__all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "format_number"]
 
 
 def format_number(x: float, digits: int = 3) -> str:
@@ -121,3 +109,139 @@ class ImpactEstimate:
             "design": self.design,
             "sms_level": int(self.sms_level),
         }
+
+
+@dataclass(frozen=True)
+class EvalEstimate(ImpactEstimate):
+    """An :class:`~foundation_eval.impact.ImpactEstimate` with diagnostics and a sample size.
+
+    Attributes (beyond those of ImpactEstimate)
+    --------------------------------------------
+    diagnostics : tuple of (label, text) pairs
+        Checks of the design in plain words (pre-trend test, density test, clusters, ...).
+    n : int
+        Units behind the estimate (people, district-periods, screens), for the methods table.
+    truth_name : str or None
+        The ``truth.json`` name this estimate is scored against, when it is a headline estimate.
+    scale : str
+        ``"difference"`` or ``"ratio"`` (no effect is 0 or 1).
+    population : str
+        Who the estimate is about ("everyone eligible in live districts", "everyone listed", ...).
+    window : str
+        The period the outcome is counted over ("within 12 months of first eligibility", ...).
+    unit : str
+        Unit of ``estimate`` as stored (e.g. "DA offences per eligible person-month").
+    display_scale, display_unit : float, str
+        Multiply ``estimate`` and its interval by ``display_scale`` to read it in ``display_unit``, the
+        one unit a report uses for this outcome (e.g. 100 and "DA offences per 100 eligible
+        person-months"; 100 and "percentage points" for a risk difference).
+    level_flags : tuple of str
+        Plain-words flags set beside the Maryland level by :func:`foundation_eval.impact.maryland.maryland_level`
+        (a failed or missing design check).
+    design_key : str
+        Key of the design in :data:`foundation_eval.impact.maryland.DESIGN_LEVELS`.
+    """
+
+    diagnostics: tuple = ()
+    n: int = 0
+    truth_name: str | None = None
+    scale: str = "difference"
+    population: str = ""
+    window: str = ""
+    unit: str = ""
+    display_scale: float = 1.0
+    display_unit: str = ""
+    level_flags: tuple = ()
+    design_key: str = ""
+
+    @property
+    def estimable(self) -> bool:
+        """True: this result holds an estimate (see :class:`NotEstimable`)."""
+        return True
+
+    def displayed(self) -> tuple[float, float, float]:
+        """``(estimate, ci_low, ci_high)`` in ``display_unit`` (ratios are returned unchanged)."""
+        k = self.display_scale
+        return (self.estimate * k, self.ci_low * k, self.ci_high * k)
+
+    def estimand_fields(self) -> dict:
+        """Population, comparison, window and unit of the estimate: the estimand stated once."""
+        return {"population": self.population, "comparison": self.comparison, "window": self.window,
+                "unit": self.display_unit or self.unit}
+
+    def record(self) -> dict:
+        """``results.json`` entry under the truth name when there is one."""
+        r = self.to_record()
+        if self.truth_name:
+            r["name"] = self.truth_name
+        return r
+
+    def covers(self, value: float) -> bool:
+        return bool(self.ci_low <= value <= self.ci_high)
+
+    def table(self) -> pd.DataFrame:
+        """One row: name, estimate, interval, p-value, SMS level, design, estimand, comparison, n."""
+        return pd.DataFrame([{"name": self.name, "estimate": self.estimate, "se": self.se, "ci_low": self.ci_low,
+                              "ci_high": self.ci_high, "p_value": self.p_value, "sms_level": self.sms_level,
+                              "design": self.design, "estimand": self.estimand, "comparison": self.comparison,
+                              "interval_method": self.interval_method, "n": self.n}])
+
+    def plot(self, ax=None):
+        """The estimate with its interval and a line at no effect."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 2.5))
+        ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
+                    fmt="o", capsize=4)
+        ax.axvline(1.0 if self.scale == "ratio" else 0.0, color="0.4", lw=0.8)
+        ax.set_yticks([])
+        ax.set_xlabel(f"{self.outcome} ({int(round(self.level * 100))}% interval)")
+        return ax
+
+    @property
+    def null(self) -> float:
+        """The value meaning no effect: 1 for a ratio, 0 for a difference."""
+        return 1.0 if self.scale == "ratio" else 0.0
+
+    @property
+    def excludes_no_effect(self) -> bool:
+        null = self.null
+        return bool(self.ci_low > null or self.ci_high < null)
+
+
+@dataclass(frozen=True)
+class NotEstimable:
+    """A design the data cannot support, with the reason in plain words (never an exception in a report).
+
+    Attributes
+    ----------
+    name : str
+        Name the estimate would have had.
+    design : str
+        The design in words.
+    reason : str
+        Why it cannot be estimated ("need at least two periods", "no district went live after ...").
+    design_key : str
+        Key of the design in the Maryland level table.
+    """
+
+    name: str
+    design: str
+    reason: str
+    design_key: str = ""
+    estimate: float = float("nan")
+    ci_low: float = float("nan")
+    ci_high: float = float("nan")
+    sms_level: int | None = None
+
+    @property
+    def estimable(self) -> bool:
+        return False
+
+    def sentence(self) -> str:
+        """"<design>: not estimable because <reason>."""
+        return f"{self.design[:1].upper()}{self.design[1:]}: not estimable because {self.reason.rstrip('.')}."
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"name": self.name, "design": self.design, "estimable": False, "reason": self.reason}])

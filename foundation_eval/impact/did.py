@@ -60,6 +60,7 @@ from foundation_eval.impact.inference import (
     n_distinct_permutations,
     permutation_p_value,
 )
+from foundation_eval.impact.maryland import maryland_level
 
 __all__ = [
     "staggered_did",
@@ -362,9 +363,10 @@ class StaggeredDiDResult:
 
     @property
     def sms_level(self) -> int:
-        """4 when pre-period effects exist and pass the joint test at 5%; 3 otherwise."""
+        """Level from :func:`foundation_eval.impact.maryland.maryland_level`: 4, lowered to 3 when the joint
+        test of the pre-period effects rejects at 5%."""
         pt = self.pretrend_test()
-        return 4 if (pt.df > 0 and pt.p_value >= 0.05) else 3
+        return maryland_level("staggered_did", pre_trend_p=pt.p_value if pt.df > 0 else None).level
 
     @property
     def _valid(self) -> np.ndarray:

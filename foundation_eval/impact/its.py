@@ -35,6 +35,7 @@ from scipy import stats as _st
 
 from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import _require
+from foundation_eval.impact.maryland import DESIGN_LEVELS
 
 __all__ = ["interrupted_time_series", "ITSResult", "newey_west_cov"]
 
@@ -270,7 +271,7 @@ def interrupted_time_series(
         estimand="immediate level change at the intervention",
         comparison="the same series' pre-intervention trend and seasonality projected forward",
         assumptions=_ITS_ASSUMPTIONS,
-        sms_level=2,
+        sms_level=DESIGN_LEVELS["its"].level,
         outcome=outcome,
         interval_method=f"Newey-West HAC SE (Bartlett, {L} lags), "
                         + (f"t with {n - k} df, n/(n-k) factor" if small_sample else "normal approximation"),

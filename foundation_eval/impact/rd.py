@@ -47,6 +47,7 @@ from scipy import stats as _st
 
 from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import _require
+from foundation_eval.impact.maryland import DESIGN_LEVELS
 
 __all__ = ["regression_discontinuity", "RDResult", "density_test", "DensityTest", "mse_bandwidth"]
 
@@ -383,7 +384,7 @@ def regression_discontinuity(
         estimand=f"effect for people at the cutoff {cutoff:g} of {running}",
         comparison=f"people just either side of the cutoff (treated: {treated} {cutoff:g})",
         assumptions=_RD_ASSUMPTIONS,
-        sms_level=4,
+        sms_level=DESIGN_LEVELS["rd"].level,
         outcome=outcome,
         interval_method="robust bias-corrected (Calonico, Cattaneo & Titiunik 2014), NN variance",
         notes=tuple(notes),

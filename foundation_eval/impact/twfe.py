@@ -28,6 +28,7 @@ from scipy import stats as _st
 from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import NEVER, _require, prepare_panel, unit_constant
 from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
+from foundation_eval.impact.maryland import DESIGN_LEVELS
 
 __all__ = ["twfe", "TWFEResult", "bacon_decomposition", "BaconDecomposition"]
 
@@ -224,7 +225,7 @@ def twfe(
                  "with changing effects)",
         comparison="all units not switching at the same time, including already-treated units",
         assumptions=_TWFE_ASSUMPTIONS,
-        sms_level=3,
+        sms_level=DESIGN_LEVELS["twfe"].level,
         outcome=outcome,
         interval_method=f"cluster-robust CR1 SE, t with {n_cl - 1} df",
         notes=tuple(notes),

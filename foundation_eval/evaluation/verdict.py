@@ -1,0 +1,349 @@
+r"""The verdict of an impact evaluation, from its pre-specified primary analysis, and what a reader can say.
+
+* :func:`finding` - one result in a fixed vocabulary (:data:`FINDINGS`), direction aware.
+* :func:`verdict` - the primary result's finding and Maryland level first, then the supporting
+  designs labelled as such, each flagged when it loses significance under the report's own
+  sensitivity analyses.
+* :func:`statements` - "You can say / you cannot say" sentences per headline result, in the style of
+  the Justice Data Lab's reports (Ministry of Justice, *Justice Data Lab: methodology*, 2016 and the
+  statements printed with every JDL analysis): the population, the comparison, the window and the
+  interval, and the over-reading a reader must avoid. Numbers are passed as values beside a template,
+  never formatted into a string here, so the publication layer applies its own formats and
+  disclosure; no statement carries a count of people.
+
+A result "excludes no effect" when its interval lies wholly on one side of 0 (differences) or 1
+(ratios). The verdict reads the primary analysis alone (a pre-specified primary guards against
+choosing the favourable design afterwards: the What Works Centre for Crime Reduction's EMMIE
+"Effect" rating and HM Treasury's *Magenta Book*, 2020, ch. 3).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["FINDINGS", "NOT_ESTIMABLE", "finding", "loses_significance", "SupportingResult", "Verdict", "verdict",
+           "Statement", "statements", "ordinal"]
+
+#: The fixed vocabulary of a finding.
+FINDINGS = ("evidence of a reduction", "no clear evidence either way", "evidence of an increase")
+NOT_ESTIMABLE = "not estimable"
+
+
+def ordinal(n: int) -> str:
+    """``1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 101st``."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _null(est) -> float:
+    return 1.0 if getattr(est, "scale", "difference") == "ratio" else 0.0
+
+
+def _finite(*xs) -> bool:
+    return all(x is not None and math.isfinite(float(x)) for x in xs)
+
+
+def finding(est) -> str:
+    """The finding of one result: "evidence of a reduction" when the whole interval lies below no effect
+    (a negative difference, a hazard ratio below 1), "evidence of an increase" when it lies above, "no
+    clear evidence either way" otherwise; "not estimable" for a result without an interval."""
+    if not getattr(est, "estimable", True) or not _finite(est.ci_low, est.ci_high):
+        return NOT_ESTIMABLE
+    null = _null(est)
+    if est.ci_high < null:
+        return FINDINGS[0]
+    if est.ci_low > null:
+        return FINDINGS[2]
+    return FINDINGS[1]
+
+
+def loses_significance(est, variants) -> tuple[str, ...]:
+    """Labels of the sensitivity analyses under which a result that excludes no effect no longer does.
+
+    ``variants`` is a list of ``(label, result)``; results without a finite interval are skipped.
+    """
+    if finding(est) not in (FINDINGS[0], FINDINGS[2]):
+        return ()
+    return tuple(lab for lab, v in variants if finding(v) == FINDINGS[1])
+
+
+@dataclass(frozen=True)
+class SupportingResult:
+    """A design reported beside the primary, with its level and its own finding.
+
+    Attributes
+    ----------
+    name, design : str
+    role : {"supporting", "descriptive"}
+        "descriptive" for level 1 and for designs that estimate something other than the programme's
+        effect (the risk-tool threshold).
+    sms_level : int or None
+    level_flags : tuple of str
+    finding : str
+    estimate, ci_low, ci_high : float
+        In ``unit`` (the display unit).
+    unit : str
+    loses_significance_under : tuple of str
+        Sensitivity analyses under which its interval includes no effect.
+    """
+
+    name: str
+    design: str
+    role: str
+    sms_level: int | None
+    level_flags: tuple[str, ...]
+    finding: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    unit: str
+    loses_significance_under: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of the evaluation: the pre-specified primary analysis first.
+
+    Attributes
+    ----------
+    primary : str
+        Name of the pre-specified primary result (the programme file's ``[evaluation] primary``).
+    design : str
+    finding : str
+        One of :data:`FINDINGS`, or "not estimable".
+    sms_level : int or None
+    level_flags : tuple of str
+    estimate, ci_low, ci_high : float
+        In ``unit``.
+    unit, population, comparison, window : str
+        The estimand, stated once.
+    reason : str
+        Why the primary is not estimable (empty otherwise).
+    loses_significance_under : tuple of str
+    supporting : tuple of SupportingResult
+    """
+
+    primary: str
+    design: str
+    finding: str
+    sms_level: int | None
+    level_flags: tuple[str, ...]
+    estimate: float
+    ci_low: float
+    ci_high: float
+    unit: str
+    population: str
+    comparison: str
+    window: str
+    reason: str = ""
+    loses_significance_under: tuple[str, ...] = ()
+    supporting: tuple[SupportingResult, ...] = field(default=())
+
+    @property
+    def answer(self) -> str:
+        """The finding with its status: "<finding> (pre-specified primary analysis, Maryland level k)"."""
+        if self.finding == NOT_ESTIMABLE:
+            return f"not estimable: {self.reason}"
+        lvl = f", Maryland level {self.sms_level}" if self.sms_level else ""
+        return f"{self.finding} (pre-specified primary analysis{lvl})"
+
+    def table(self) -> pd.DataFrame:
+        """Primary then supporting: ``role, name, design, finding, estimate, ci_low, ci_high, unit, sms_level,
+        level_flags, loses_significance_under``."""
+        rows = [{"role": "primary", "name": self.primary, "design": self.design, "finding": self.finding,
+                 "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high, "unit": self.unit,
+                 "sms_level": self.sms_level, "level_flags": "; ".join(self.level_flags),
+                 "loses_significance_under": "; ".join(self.loses_significance_under)}]
+        for s in self.supporting:
+            rows.append({"role": s.role, "name": s.name, "design": s.design, "finding": s.finding,
+                         "estimate": s.estimate, "ci_low": s.ci_low, "ci_high": s.ci_high, "unit": s.unit,
+                         "sms_level": s.sms_level, "level_flags": "; ".join(s.level_flags),
+                         "loses_significance_under": "; ".join(s.loses_significance_under)})
+        out = pd.DataFrame(rows)
+        out["sms_level"] = out.sms_level.astype("Int64")
+        return out
+
+
+def _disp(est) -> tuple[float, float, float]:
+    if hasattr(est, "displayed"):
+        return est.displayed()
+    return (est.estimate, est.ci_low, est.ci_high)
+
+
+def _unit(est) -> str:
+    return getattr(est, "display_unit", "") or getattr(est, "unit", "") or getattr(est, "outcome", "")
+
+
+def verdict(primary_name: str, primary, supporting: dict, variants: dict | None = None) -> Verdict:
+    """The verdict from the primary result and its Maryland level; supporting designs listed after it.
+
+    Parameters
+    ----------
+    primary_name : str
+        The programme file's ``[evaluation] primary``.
+    primary : EvalEstimate or NotEstimable
+    supporting : dict
+        Name to result for every other headline design (not-estimable ones are left out).
+    variants : dict, optional
+        Name to a list of ``(label, result)`` sensitivity analyses of that result.
+    """
+    variants = variants or {}
+    sup = []
+    for name, est in supporting.items():
+        if not getattr(est, "estimable", True):
+            continue
+        lvl = est.sms_level
+        key = getattr(est, "design_key", "")
+        role = "descriptive" if (lvl == 1 or key in ("rd_risk_flag", "self_selected")) else "supporting"
+        e, lo, hi = _disp(est)
+        sup.append(SupportingResult(name=name, design=est.design, role=role, sms_level=lvl,
+                                    level_flags=tuple(getattr(est, "level_flags", ())), finding=finding(est),
+                                    estimate=e, ci_low=lo, ci_high=hi, unit=_unit(est),
+                                    loses_significance_under=loses_significance(est, variants.get(name, ()))))
+    sup.sort(key=lambda s: (s.role != "supporting", -(s.sms_level or 0)))
+    if not getattr(primary, "estimable", True):
+        nan = float("nan")
+        return Verdict(primary_name, primary.design, NOT_ESTIMABLE, None, (), nan, nan, nan, "", "", "", "",
+                       reason=primary.reason, supporting=tuple(sup))
+    e, lo, hi = _disp(primary)
+    return Verdict(primary=primary_name, design=primary.design, finding=finding(primary), sms_level=primary.sms_level,
+                   level_flags=tuple(getattr(primary, "level_flags", ())), estimate=e, ci_low=lo, ci_high=hi,
+                   unit=_unit(primary), population=getattr(primary, "population", ""), comparison=primary.comparison,
+                   window=getattr(primary, "window", ""),
+                   loses_significance_under=loses_significance(primary, variants.get(primary_name, ())),
+                   supporting=tuple(sup))
+
+
+# ==================================================================================================
+# what you can say, what you cannot say
+# ==================================================================================================
+
+
+def _fmt(x: float) -> str:
+    if not _finite(x):
+        return "n/a"
+    ax = abs(x)
+    return f"{x:.0f}" if ax >= 10 else (f"{x:.1f}" if ax >= 1 else f"{x:.2f}")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One "You can say" or "You cannot say" sentence: a template key, the template and its values.
+
+    Attributes
+    ----------
+    result : str
+        Name of the result the statement is about.
+    kind : {"can", "cannot"}
+    key : str
+        Template key (stable, for the publication layer's own wording).
+    template : str
+        English template with ``{name}`` fields.
+    values : dict
+        The numbers (effects in display units, levels), never counts of people.
+    """
+
+    result: str
+    kind: str
+    key: str
+    template: str
+    values: dict
+
+    def text(self, fmt=_fmt) -> str:
+        """The sentence with ``fmt`` applied to every number (a plain default; publication layers pass theirs)."""
+        vals = {k: (fmt(v) if isinstance(v, float) else v) for k, v in self.values.items()}
+        lead = "You can say: " if self.kind == "can" else "You cannot say: "
+        return lead + self.template.format(**vals)
+
+
+_MAGNITUDE = {
+    FINDINGS[0]: "fell",
+    FINDINGS[2]: "rose",
+}
+
+
+def statements(name: str, est, *, window_months: int = 12, age_limit: int | None = None) -> tuple[Statement, ...]:
+    """"You can say / you cannot say" statements for one headline result (none for a not-estimable one).
+
+    The "can" statement gives the population, the comparison, the window and the interval in the
+    result's display unit; for designs without a concurrent comparison it adds "this may reflect the
+    programme or other changes". The "cannot" statements name the over-readings: the point estimate
+    as the programme's effect, "no effect" from an interval that includes no effect, and causal
+    claims from self-selected or risk-flag comparisons.
+    """
+    if not getattr(est, "estimable", True) or not _finite(est.ci_low, est.ci_high):
+        return ()
+    f = finding(est)
+    key = getattr(est, "design_key", "")
+    e, lo, hi = _disp(est)
+    out: list[Statement] = []
+    caveat = "" if key in ("staggered_did", "cox_staggered", "rd", "rd_risk_flag") else (
+        "; this may reflect the programme or other changes")
+    common = {"level": est.sms_level}
+
+    def add(kind, k, template, **values):
+        out.append(Statement(name, kind, k, template, {**common, **values}))
+
+    if key == "cohort_before_after":
+        if f == FINDINGS[0]:
+            add("can", "cohort_less", "later cohorts of listed people reoffended less than earlier cohorts in the same "
+                "districts, by {low} to {high} points within {window} months{caveat}.", low=-hi, high=-lo,
+                window=window_months, caveat=caveat)
+            add("cannot", "point_as_effect", "the programme cut reoffending by {point} points.", point=-e)
+        elif f == FINDINGS[2]:
+            add("can", "cohort_more", "later cohorts of listed people reoffended more than earlier cohorts in the same "
+                "districts, by {low} to {high} points within {window} months{caveat}.", low=lo, high=hi,
+                window=window_months, caveat=caveat)
+            add("cannot", "point_as_harm", "the programme increased reoffending by {point} points.", point=e)
+        else:
+            add("can", "cohort_unclear", "later cohorts of listed people reoffended within {window} months at a rate "
+                "between {low} points lower and {high} points higher than earlier cohorts in the same districts.",
+                low=-lo, high=hi, window=window_months)
+            add("cannot", "no_effect", "the programme had no effect on reoffending.")
+    elif key == "cox_staggered" and getattr(est, "scale", "") == "ratio":
+        add("can", "hazard_ratio", "once listed in a live district, eligible people had a rate of first DA reoffence "
+            "{low} to {high} times that of eligible people not yet listed, in the same district and calendar quarter.",
+            low=lo, high=hi)
+        if f == FINDINGS[0]:
+            add("cannot", "ratio_as_percent", "the programme cut reoffending by {pct}%.", pct=100 * (1 - e))
+        elif f == FINDINGS[1]:
+            add("cannot", "no_effect", "the programme had no effect on reoffending.")
+        else:
+            add("cannot", "ratio_as_harm", "the programme increased reoffending by {pct}%.", pct=100 * (e - 1))
+    elif key in ("staggered_did", "twfe", "its", "before_after"):
+        unit = _unit(est)
+        comparison = {"staggered_did": "districts not yet live", "twfe": "districts not yet live or already live",
+                      "its": "the trend before go-live", "before_after": "the same districts before go-live"}[key]
+        if f == FINDINGS[1]:
+            add("can", "rate_unclear", "once districts went live, the change in {unit} among eligible people, against "
+                "{comparison}, lay between {low} and {high}{caveat}.", unit=unit, comparison=comparison,
+                low=lo, high=hi, caveat=caveat)
+            add("cannot", "no_effect", "the programme had no effect on DA offences.")
+            add("cannot", "direction", "the programme reduced DA offences.")
+        else:
+            add("can", "rate_change", "once districts went live, {unit} among eligible people {verb} by {low} to "
+                "{high} against {comparison}{caveat}.", unit=unit, verb=_MAGNITUDE[f], comparison=comparison,
+                low=min(abs(lo), abs(hi)), high=max(abs(lo), abs(hi)), caveat=caveat)
+            add("cannot", "point_as_effect", "the programme changed {unit} by exactly {point}.", unit=unit, point=e)
+    elif key == "self_selected":
+        add("can", "engaged_correlation", "listed people who engaged reoffended at a rate between {low} and {high} "
+            "points different from those who did not; people choose to engage, so this is a correlation.",
+            low=lo, high=hi)
+        add("cannot", "engaging_works", "engaging with the programme reduced reoffending.")
+    elif key == "rd_risk_flag":
+        add("can", "flag_effect", "for listed people scoring at the priority threshold, being flagged a priority "
+            "perpetrator changed reoffending within {window} months by {low} to {high} points.", low=lo, high=hi,
+            window=window_months)
+        add("cannot", "flag_as_programme", "this is the effect of the programme: everyone compared was on it.")
+    elif key == "rd":
+        add("can", "age_limit", "for people at the upper age limit (the day before and after their {birthday} "
+            "birthday), being listed changed reoffending within {window} months by {low} to {high} points.",
+            birthday=ordinal(age_limit + 1) if age_limit is not None else "limit", low=lo, high=hi,
+            window=window_months)
+        add("cannot", "other_ages", "the programme has the same effect at other ages.")
+    else:
+        add("can", "generic", "the estimate lies between {low} and {high} ({unit}).", low=lo, high=hi, unit=_unit(est))
+    return tuple(out)

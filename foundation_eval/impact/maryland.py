@@ -1,0 +1,243 @@
+r"""Maryland Scientific Methods Scale: one table from design (and its diagnostics) to level.
+
+Every impact result in the package takes its level from :func:`maryland_level`, so the same
+estimator gets the same level whatever the outcome, and the two reports cannot define a level
+differently.
+
+Sources
+-------
+* Farrington, D. P., Gottfredson, D. C., Sherman, L. W. & Welsh, B. C. (2002). The Maryland
+  Scientific Methods Scale. In Sherman, Farrington, Welsh & MacKenzie (eds.), *Evidence-Based Crime
+  Prevention*, pp. 13-21. London: Routledge. (Level definitions, quoted in :data:`SMS_LEVELS`.)
+* Sherman, L. W. et al. (1997). *Preventing Crime: What Works, What Doesn't, What's Promising*,
+  ch. 2. Washington DC: US Department of Justice.
+* What Works Centre for Crime Reduction (College of Policing), *Crime Reduction Toolkit*: the EMMIE
+  framework, whose "Effect" dimension rates the design on the Maryland scale.
+* What Works Centre for Local Economic Growth (2016), *Guide to scoring evidence using the Maryland
+  Scientific Methods Scale*: quasi-random designs (regression discontinuity) at level 4 only when
+  the discontinuity is defended (here: the density check), and comparison-group designs at level 4
+  only with evidence that the groups were comparable before treatment (here: the pre-trend check).
+
+Rules
+-----
+1. The level belongs to the **design**, not to the outcome (:data:`DESIGN_LEVELS`).
+2. A **failed** design check lowers the level by one and is flagged beside it: the pre-trend check
+   of a comparison-group design (p < ``alpha``), the density (McCrary) check of a discontinuity in
+   a score people could influence (the risk-tool total, p < ``alpha``). McCrary's test detects
+   manipulation of the running variable; age cannot be manipulated, so at an age limit a failed
+   density check (a different number of people coming to police attention either side) is flagged
+   beside the level without lowering it. A check that was **not run** leaves the level and is
+   flagged beside it ("not run for this result"), so the same estimator reads the same on every
+   outcome.
+3. **Checks carry no level of their own**: placebo tests, leave-one-out re-estimates, randomisation
+   tests, event-study points (``level`` None).
+4. A discontinuity at the risk-tool threshold estimates the effect of the **priority flag**, not of
+   the programme: its entry says so (``identifies``).
+5. Measurements (AUC, ICC) are not impact estimates: no level.
+
+Level 4 here means "before and after in multiple treated and comparison units, controlling for
+other variables" (Farrington et al. 2002) with the comparability evidence of rule 2; level 5 needs
+random assignment, which no design in this package has.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["SMS_LEVELS", "DesignLevel", "DESIGN_LEVELS", "MarylandLevel", "maryland_level", "level_table"]
+
+#: The five levels in the words of Farrington et al. (2002), the one definition every report uses.
+SMS_LEVELS = {
+    1: "correlation between the programme and the outcome at one point in time, or a comparison of people "
+       "who chose to take part with people who did not",
+    2: "outcome measured before and after the programme, with no comparable comparison group",
+    3: "outcome measured before and after the programme in treated and comparable untreated groups",
+    4: "outcome measured before and after in multiple treated and comparison units, controlling for other "
+       "variables that influence it (with evidence that the groups were comparable)",
+    5: "random assignment of the programme to units",
+}
+
+
+@dataclass(frozen=True)
+class DesignLevel:
+    """One row of the design table.
+
+    Attributes
+    ----------
+    key : str
+        Machine key (``EvalEstimate.design_key``).
+    label : str
+        The design in words.
+    level : int or None
+        Level before diagnostics; None for checks and measurements.
+    checks : tuple of str
+        Diagnostics of the design: ``"pre_trends"``, ``"density"``.
+    flag_only : tuple of str
+        Checks whose failure is flagged beside the level without lowering it.
+    identifies : str
+        What the design estimates, when it is not the programme's effect.
+    reason : str
+        Why the design sits at this level.
+    """
+
+    key: str
+    label: str
+    level: int | None
+    checks: tuple[str, ...] = ()
+    identifies: str = "the effect of the programme"
+    reason: str = ""
+    flag_only: tuple[str, ...] = ()
+
+
+DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
+    DesignLevel("randomised", "randomised controlled trial", 5, (), reason="random assignment"),
+    DesignLevel("staggered_did", "staggered comparison of districts going live at different dates "
+                "(difference-in-differences: imputation or Callaway & Sant'Anna)", 4, ("pre_trends",),
+                reason="many treated and comparison districts before and after, district and period effects"),
+    DesignLevel("cox_staggered", "survival model with exposure from listing, districts going live at different "
+                "dates (stratified by district, calendar-quarter effects)", 4, ("pre_trends",),
+                reason="identified by the same staggered timing as the district comparison, with district and "
+                       "period controls"),
+    DesignLevel("twfe", "two-way fixed-effects regression under staggered adoption", 3, (),
+                reason="treated and comparison units before and after, but part of the comparison uses districts "
+                       "already live (Goodman-Bacon 2021)"),
+    DesignLevel("cohort_before_after", "earlier and later cohorts of eligible people within the same districts", 2,
+                (), reason="before and after within the treated districts, no concurrent comparison group"),
+    DesignLevel("its", "interrupted time series", 2, (),
+                reason="one series before and after, the projected trend is the only comparison"),
+    DesignLevel("before_after", "before-and-after comparison in the same districts", 2, (),
+                reason="no comparison group"),
+    DesignLevel("historical_comparison", "listed people against eligible people before go-live", 2, (),
+                reason="a comparison group from an earlier period, not concurrent"),
+    DesignLevel("rd", "regression discontinuity at an age limit", 4, ("density",),
+                reason="quasi-random assignment either side of a limit that cannot be manipulated",
+                flag_only=("density",)),
+    DesignLevel("rd_risk_flag", "regression discontinuity at the risk-tool priority threshold", 4, ("density",),
+                identifies="the effect of the priority flag on listed people, not the effect of the programme",
+                reason="quasi-random assignment either side of the threshold"),
+    DesignLevel("cross_section", "comparison of listed and never-listed people at one time", 1, (),
+                reason="correlation, groups differ in period and stage of offending"),
+    DesignLevel("self_selected", "comparison of people who engaged with people who did not", 1, (),
+                identifies="a correlation between engaging and the outcome, not an effect",
+                reason="people choose to engage"),
+    DesignLevel("placebo", "placebo test", None, (), identifies="a check of the design, not an effect"),
+    DesignLevel("leave_one_out", "leave-one-out re-estimate", None, (), identifies="a check of the design"),
+    DesignLevel("randomisation_test", "randomisation test over go-live dates", None, (),
+                identifies="a check of the design"),
+    DesignLevel("event_study", "event-study point", None, (), identifies="a check of the design"),
+    DesignLevel("measurement", "measurement (discrimination, reliability)", None, (),
+                identifies="a property of the risk tool, not an effect"),
+)}
+
+
+@dataclass(frozen=True)
+class MarylandLevel:
+    """A design's level after its diagnostics.
+
+    Attributes
+    ----------
+    design_key : str
+    level : int or None
+        Level after diagnostics (None for checks and measurements).
+    base_level : int or None
+        Level of the design before diagnostics.
+    flags : tuple of str
+        Plain-words notes set beside the level (failed or missing checks).
+    identifies : str
+        What the design estimates.
+    """
+
+    design_key: str
+    level: int | None
+    base_level: int | None
+    flags: tuple[str, ...] = ()
+    identifies: str = "the effect of the programme"
+
+    @property
+    def description(self) -> str:
+        """The level's definition from :data:`SMS_LEVELS` (empty when there is no level)."""
+        return SMS_LEVELS.get(self.level, "") if self.level else ""
+
+    @property
+    def lowered(self) -> bool:
+        return self.level is not None and self.base_level is not None and self.level < self.base_level
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"design": self.design_key, "level": self.level, "base_level": self.base_level,
+                              "flags": "; ".join(self.flags), "identifies": self.identifies}])
+
+
+def _p(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density_p: float | None = None,
+                   alpha: float = 0.05) -> MarylandLevel:
+    """The Maryland level of a design given its diagnostics (rules in the module docstring).
+
+    Parameters
+    ----------
+    design_key : str
+        A key of :data:`DESIGN_LEVELS`.
+    pre_trend_p : float, optional
+        p-value of the pre-trend test (designs with the ``"pre_trends"`` check); None when not run.
+    density_p : float, optional
+        p-value of the McCrary density test (``"density"`` check); None when not run.
+    alpha : float
+        A check fails when its p-value is below ``alpha``.
+
+    Examples
+    --------
+    >>> maryland_level("staggered_did", pre_trend_p=0.4).level
+    4
+    >>> maryland_level("staggered_did", pre_trend_p=0.01).level
+    3
+    >>> maryland_level("placebo").level is None
+    True
+    """
+    if design_key not in DESIGN_LEVELS:
+        raise KeyError(f"unknown design {design_key!r}; known: {', '.join(DESIGN_LEVELS)}")
+    d = DESIGN_LEVELS[design_key]
+    level, flags = d.level, []
+    if level is None:
+        return MarylandLevel(design_key, None, None, ("a check of the design: no level of its own",)
+                             if design_key != "measurement" else (), d.identifies)
+    given = {"pre_trends": _p(pre_trend_p), "density": _p(density_p)}
+    words = {"pre_trends": "pre-trend check", "density": "density (McCrary) check at the threshold"}
+    for c in d.checks:
+        p = given[c]
+        if p is None:
+            flags.append(f"{words[c]} not run for this result")
+        elif p < alpha and c in d.flag_only:
+            flags.append(f"{words[c]} failed (p = {p:.3f}): read with care; the running variable cannot be "
+                         "manipulated, so the level is kept")
+        elif p < alpha:
+            level -= 1
+            flags.append(f"{words[c]} failed (p = {p:.3f}): level lowered from {d.level} to {level}")
+    if design_key == "rd_risk_flag":
+        flags.append("estimates the effect of the priority flag, not of the programme")
+    return MarylandLevel(design_key, level, d.level, tuple(flags), d.identifies)
+
+
+def level_table(alpha: float = 0.05) -> pd.DataFrame:
+    """Every design and diagnostic outcome with its level: ``design, label, check, outcome, level, base_level,
+    identifies`` (the documented table; ``outcome`` is "passed", "failed" or "not run")."""
+    rows = []
+    for key, d in DESIGN_LEVELS.items():
+        combos = [("", "none", {})]
+        for c in d.checks:
+            arg = "pre_trend_p" if c == "pre_trends" else "density_p"
+            combos = [(c, "passed", {arg: 0.5}), (c, "failed", {arg: alpha / 5}), (c, "not run", {})]
+        for check, outcome, kw in combos:
+            m = maryland_level(key, alpha=alpha, **kw)
+            rows.append({"design": key, "label": d.label, "check": check, "outcome": outcome, "level": m.level,
+                         "base_level": d.level, "identifies": d.identifies})
+    out = pd.DataFrame(rows)
+    out["level"] = out.level.astype("Int64")
+    out["base_level"] = out.base_level.astype("Int64")
+    return out
