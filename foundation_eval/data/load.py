@@ -378,7 +378,7 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             m = present_ok & (out > f.maximum).fill_null(False)
             _fail(failures, t, f.name, f"value above the maximum {f.maximum}", m)
         if f.unique:
-            m = present_ok & s.is_duplicated()
+            m = present_ok & _duplicated(s)
             _fail(failures, t, f.name, "value must be unique but is repeated", m)
         typed[f.name] = out.rename(f.name)
     result = pl.DataFrame(list(typed.values()))
@@ -397,9 +397,21 @@ def _null_where(s: pl.Series, mask: pl.Series) -> pl.Series:
     return pl.select(pl.when(mask.fill_null(False)).then(pl.lit(None, s.dtype)).otherwise(s)).to_series().rename(s.name)
 
 
+def _duplicated(s: pl.Series) -> pl.Series:
+    """Rows whose value appears more than once (missing values count as one value), as ``Series.is_duplicated``
+    but hashing long text once: only rows whose 64-bit hash repeats are compared as text."""
+    if s.dtype != pl.String:
+        return s.is_duplicated()
+    candidates = s.hash().is_duplicated()
+    if not candidates.any():
+        return candidates
+    exact = s.filter(candidates).is_duplicated()
+    return pl.zeros(len(s), dtype=pl.Boolean, eager=True).scatter(candidates.arg_true(), exact)
+
+
 def _lookup(keys: pl.Series, table: pl.DataFrame, key: str, value: str) -> pl.Series:
     """``value`` of the first row of ``table`` with each key (missing when there is none), in the order of ``keys``."""
-    first = table.select(key, value).unique(subset=key, keep="first", maintain_order=True)
+    first = table.select(key, value).unique(subset=key, keep="first")
     return (keys.rename(key).to_frame().join(first, on=key, how="left", maintain_order="left", nulls_equal=False)
             .get_column(value))
 
