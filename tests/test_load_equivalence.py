@@ -88,3 +88,17 @@ def test_bad_input_gives_the_same_failures(case, extract_copy):
     # the same example rows, quoted the same way (text files)
     assert sorted((key(f), f.examples) for f in e_new.value.failures) == \
         sorted((key(f), f.examples) for f in e_old.value.failures)
+
+
+def test_snapshot_tables_are_read_when_first_used(small_ds, tmp_path):
+    """A report that reads only some tables of a render snapshot does not load the others."""
+    snap = new.write_snapshot(small_ds, tmp_path / "snap")
+    again = new.load_dataset(snap)
+    assert list(again.tables) == sorted(small_ds.tables) and "offences" in again.tables
+    assert again.tables._cache == {}
+    pd.testing.assert_frame_equal(again.people, small_ds.people, check_exact=True)
+    assert set(again.tables._cache) == {"people"}
+    with pytest.raises(TypeError):
+        again.tables["people"] = None
+    with pytest.raises(KeyError):
+        again.tables["victims"]

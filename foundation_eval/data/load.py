@@ -646,12 +646,45 @@ def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     return folder
 
 
+class _SnapshotTables(Mapping):
+    """The tables of a snapshot folder, each read from its Parquet file the first time it is asked for.
+
+    A report that reads only the reduced tables then never loads the event tables: at national scale
+    they hold millions of rows, and every report notebook opens the snapshot. Read-only, like the
+    mapping of a freshly validated dataset.
+    """
+
+    def __init__(self, folder: Path, names: list[str]):
+        self._folder = Path(folder)
+        self._names = tuple(names)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._cache:
+            self._cache[name] = pd.read_parquet(self._folder / f"{name}.parquet")
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name) -> bool:
+        return name in self._names
+
+    def __repr__(self) -> str:
+        return f"<snapshot tables {', '.join(self._names)} in {self._folder} (read on first use: {sorted(self._cache)})>"
+
+
 def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
     import json
 
     meta = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
-    return Dataset(programme=prog, tables=MappingProxyType(tables), source=meta["source"],
+    tables = _SnapshotTables(folder, list(meta["tables"]))
+    return Dataset(programme=prog, tables=tables, source=meta["source"],
                    data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
 
 
