@@ -31,8 +31,10 @@ first N district pages (a reduced smoke run), ``--jobs`` sets the render's paral
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -179,14 +181,18 @@ def _papermill_times(executed: Path) -> dict:
                 src = "".join(cell.get("source", "")).strip().splitlines()
                 cells.append((float(d), src[0][:70] if src else ""))
         cells.sort(reverse=True)
+        if not (nb.get("metadata", {}).get("papermill") or {}).get("duration"):
+            continue  # not finished
         out[nb_path.stem] = {"seconds": float((nb.get("metadata", {}).get("papermill") or {}).get("duration") or 0.0),
                              "slowest_cells": cells[:3]}
     return out
 
 
-def render_stage(programme: str, extract: str, out: str, districts: int | None = None, jobs: int | None = None) -> dict:
+def render_stage(programme: str, extract: str, out: str, districts: int | None = None, jobs: int | None = None,
+                 timeout: float | None = None) -> dict:
     """Run ``foundation-eval render --data`` on the extract in a fresh process; wall time and peak memory of
-    its process tree, for the preparation and for the reports, and each report's duration."""
+    its process tree, for the preparation and for the reports, and each report's duration. After
+    ``timeout`` seconds the render is stopped and the stage it reached is reported."""
     import psutil
 
     from foundation_eval.config import load_programme
@@ -207,9 +213,26 @@ def render_stage(programme: str, extract: str, out: str, districts: int | None =
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, text=True)
         ps = psutil.Process(proc.pid)
         prep_s = None
+        work = out  # the render's partial output folder, once it exists
         peak = {"preparation": 0, "reports": 0}
         pages: dict[str, float] = {}
+        stopped = False
         while proc.poll() is None:
+            if timeout is not None and time.perf_counter() - t0 > timeout:
+                stopped = True
+                if prep_s is not None:  # read the finished reports' records before the render removes its folder
+                    per_report = _papermill_times(work / "executed")
+                family = ps.children(recursive=True)
+                proc.send_signal(signal.SIGINT)  # the render then deletes its partial output and its snapshot
+                try:
+                    proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    pass
+                for p in [ps, *family]:  # and whatever it started that is still running
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        p.kill()
+                proc.wait()
+                break
             rss = _tree_rss(ps)
             if prep_s is None:
                 partial = [p for p in out.parent.glob(f".{out.name}.partial-*") if (p / "executed").is_dir()]
@@ -229,8 +252,11 @@ def render_stage(programme: str, extract: str, out: str, districts: int | None =
             pages.setdefault(page.stem, wall)
     text = log.read_text(encoding="utf-8", errors="replace")
     summary = json.loads((out / "render.json").read_text()) if (out / "render.json").exists() else {}
-    per_report = _papermill_times(out / "executed") if (out / "executed").is_dir() else {}
-    return {"returncode": proc.returncode, "wall": wall, "preparation": prep_s,
+    if not stopped:
+        per_report = _papermill_times(out / "executed") if (out / "executed").is_dir() else {}
+    elif prep_s is None:
+        per_report = {}
+    return {"returncode": proc.returncode, "stopped_after": timeout if stopped else None, "wall": wall, "preparation": prep_s,
             "peak_gib": {k: v / 2**30 for k, v in peak.items()}, "pages_done_at": pages,
             "reports": summary.get("reports", []), "failed": summary.get("failed", []), "per_report": per_report,
             "log_tail": text[-3000:], "out": str(out)}
@@ -257,6 +283,8 @@ def main() -> None:
     ap.add_argument("--render-districts", type=int, default=None, metavar="N",
                     help="with --render: only the first N district pages (a reduced run)")
     ap.add_argument("--jobs", type=int, default=None, help="with --render: parallel reports (default: all cores)")
+    ap.add_argument("--render-timeout", type=float, default=None, metavar="SECONDS",
+                    help="with --render: stop the render after this long and report the stage it reached")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="national-benchmark-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -291,7 +319,8 @@ def main() -> None:
           + ", ".join(f"{k} {v:.3f}" for k, v in m["fits"].items()))
     if args.render:
         print("\nrendering every report on the extract (--no-pdf) ...", flush=True)
-        r = render_stage(gen["programme"], gen["extract"], str(work / "site"), args.render_districts, args.jobs)
+        r = render_stage(gen["programme"], gen["extract"], str(work / "site"), args.render_districts, args.jobs,
+                         args.render_timeout)
         report_render(r)
         if r["returncode"]:
             sys.exit(1)
@@ -323,7 +352,9 @@ def report_render(r: dict) -> None:
     slow = sorted(((c[0], k, c[1]) for k, v in per.items() for c in v["slowest_cells"]), reverse=True)[:8]
     if slow:
         print("slowest cells: " + "; ".join(f"{k} {d:.1f} s `{src}`" for d, k, src in slow))
-    if r["failed"] or r["returncode"]:
+    if r["stopped_after"] is not None:
+        print(f"stopped after {r['stopped_after']:.0f} s (--render-timeout): {len(done)} of the planned pages written")
+    elif r["failed"] or r["returncode"]:
         print(f"render exited {r['returncode']}; failed reports: {', '.join(r['failed']) or 'see log'}")
         print(r["log_tail"])
 
