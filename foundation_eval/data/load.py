@@ -569,12 +569,30 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
 
 
 # ------------------------------------------------------------------------------------------ to pandas
+def _reuse(values: pl.Series, text: pl.Series, objects: np.ndarray) -> np.ndarray:
+    """``values`` as str objects, taking those equal to an element of ``text`` from ``objects`` (the same
+    values, already Python str) so that one identifier is held once however many tables name it."""
+    known = pl.DataFrame({"k": text, "i": pl.int_range(len(text), eager=True, dtype=pl.Int64)})
+    known = known.unique(subset="k", keep="first")
+    pos = values.rename("k").to_frame().join(known, on="k", how="left", maintain_order="left").get_column("i")
+    found = pos.is_not_null().to_numpy()
+    words = np.empty(len(values), dtype=object)
+    words[found] = objects[pos.drop_nulls().to_numpy()]
+    if not found.all():
+        words[~found] = values.filter(~pl.Series(found)).to_numpy()
+    return words
+
+
 _NAT = np.iinfo(np.int64).min
 
 
-def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str]) -> pd.DataFrame:
+def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], shared: dict | None = None) -> pd.DataFrame:
     """The typed table in the dtypes the library uses: object text (None when blank), Int64, float64,
-    boolean, datetime64[ns] and period[M]; a column absent from the file is an object column of NA."""
+    boolean, datetime64[ns] and period[M]; a column absent from the file is an object column of NA.
+
+    ``shared`` maps a column name to (text, objects): the values of that column already converted (the
+    people table's person identifiers), whose str objects this table's column then reuses.
+    """
     import pyarrow.compute as pc
 
     kinds = {f.name: f.type for f in schema.fields}
@@ -586,12 +604,16 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str]) -> pd
         kind = kinds[name]
         if name in absent:
             out[name] = pd.Series([pd.NA] * n, dtype=object)
-        elif kind == "string" and name in unique:
+        elif kind == "string" and name in unique and not (shared and name in shared):
             out[name] = pd.Series(s.to_numpy(), dtype=object)
         elif kind == "string":
             # repeated values share one str object (district, type and person codes repeat a great deal)
             enc = pc.dictionary_encode(s.rechunk().to_arrow())
-            words = np.append(enc.dictionary.to_numpy(zero_copy_only=False), None)
+            if shared and name in shared:
+                words = _reuse(pl.Series("k", enc.dictionary), *shared[name])
+            else:
+                words = enc.dictionary.to_numpy(zero_copy_only=False)
+            words = np.append(words, None)
             codes = pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False)
             out[name] = pd.Series(words[codes], dtype=object)
         elif kind == "integer":
@@ -757,8 +779,14 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
     if failures:
         raise ValidationError(str(folder), failures)
     raw.clear()
+    shared = None
     for name in list(checked):
-        tables[name] = _to_pandas(checked.pop(name), schemas[name], absent_columns[name])
+        frame = checked.pop(name)
+        tables[name] = _to_pandas(frame, schemas[name], absent_columns[name], shared)
+        if name == "people":  # every event table names people: hold each identifier once
+            shared = {"person_id": (frame.get_column("person_id"), tables[name]["person_id"].to_numpy())}
+        del frame
+    del shared
     tables = {name: tables[name] for name in TABLE_ORDER if name in tables}
     return Dataset(
         programme=prog,
