@@ -21,8 +21,9 @@ ratios. ``--people`` sets the size; the generator's force is scaled to reach it.
 ``--render`` then runs the whole render on the extract, as a user would, in a fresh process:
 ``foundation-eval render --data EXTRACT --programme PROGRAMME --no-pdf`` (every district page, the force
 overview, the evaluation, the risk-tool study and the data-quality report). It reports the render's
-wall time and the peak resident memory of its whole process tree (the render, its worker pool and the
-notebook kernels, summed and sampled every half second) against the goals (<= 15 minutes and <= 8 GiB
+wall time and the peak memory of its whole process tree (the render, its worker pool and the notebook
+kernels: proportional set sizes summed, so that pages the forked workers share count once, sampled every
+half second) against the goals (<= 15 minutes and <= 8 GiB
 on 2 cores) as ratios, stage by stage: the preparation (load and validate, reduce, fit the headline
 models, write the snapshot) and the reports, with each report's own duration and its slowest cells
 read from papermill's records in the executed notebooks. ``--render-districts N`` renders only the
@@ -153,7 +154,9 @@ def measure(programme: str, extract: str) -> dict:
 
 
 def _tree_rss(proc) -> int:
-    """Resident bytes of a process and all its descendants (summed: shared pages count once per process)."""
+    """Memory of a process and all its descendants: the sum of their proportional set sizes (a page shared
+    by n processes, such as the render's data in its forked workers, counts 1/n in each), or of their
+    resident sizes where the system does not report PSS."""
     import psutil
 
     total = 0
@@ -163,8 +166,12 @@ def _tree_rss(proc) -> int:
         return 0
     for p in members:
         try:
-            total += p.memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except psutil.AccessDenied:
+            with contextlib.suppress(psutil.Error):
+                total += p.memory_info().rss
+        except psutil.NoSuchProcess:
             pass
     return total
 
@@ -330,7 +337,7 @@ def report_render(r: dict) -> None:
     """Print the render's stages, ratios to the goals and where the time went."""
     wall, prep = r["wall"], r["preparation"]
     done = r["pages_done_at"]
-    print("\n| render stage | seconds | peak GiB (process tree) |\n| --- | --- | --- |")
+    print("\n| render stage | seconds | peak GiB (process tree, PSS) |\n| --- | --- | --- |")
     if prep is None:
         print(f"| preparation (did not finish) | {wall:.1f} | {r['peak_gib']['preparation']:.2f} |")
     else:
