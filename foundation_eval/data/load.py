@@ -369,7 +369,7 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             m = present_ok & ~s.is_in(list(f.enum))
             _fail(failures, t, f.name, f"value not allowed (allowed: {', '.join(f.enum)})", m)
         if f.pattern is not None:
-            m = present_ok & ~s.str.contains(f"^(?:{f.pattern})$").fill_null(False)
+            m = present_ok & ~_fullmatch(s, f.pattern)
             _fail(failures, t, f.name, f"value does not match the identifier pattern {f.pattern}", m)
         if f.minimum is not None and out.dtype.is_numeric():
             m = present_ok & (out < f.minimum).fill_null(False)
@@ -395,6 +395,18 @@ _POLARS = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "bool
 def _null_where(s: pl.Series, mask: pl.Series) -> pl.Series:
     """``s`` with the values where ``mask`` is true set missing (a new series; ``s`` is untouched)."""
     return pl.select(pl.when(mask.fill_null(False)).then(pl.lit(None, s.dtype)).otherwise(s)).to_series().rename(s.name)
+
+
+def _fullmatch(s: pl.Series, pattern: str) -> pl.Series:
+    """Whether each text value matches the whole ``pattern`` (missing values do not). The pattern is a schema
+    file's; one the Rust regex engine cannot run (look-arounds, back-references) is run by Python's ``re``."""
+    try:
+        return s.str.contains(f"^(?:{pattern})$").fill_null(False)
+    except pl.exceptions.ComputeError:
+        import re
+
+        rx = re.compile(pattern)
+        return pl.Series([v is not None and rx.fullmatch(v) is not None for v in s.to_list()], dtype=pl.Boolean)
 
 
 def _duplicated(s: pl.Series) -> pl.Series:
