@@ -1,6 +1,7 @@
 """The national-scale benchmark keeps running: its programme is valid and every stage runs on a small copy."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,6 +22,24 @@ def test_national_benchmark_runs_at_small_scale(tmp_path):
     m = national.measure(gen["programme"], gen["extract"])
     assert list(m["times"]) == ["load and validate", "reduce (polars)", "Cox, Efron, clustered",
                                 "12-month logistic GEE", "negative binomial counts", "district-month Poisson"]
-    assert m["district_months"] == 30 * len(prog.months) and 0 < m["peak_gib"] < 8
+    assert m["district_months"] == 30 * len(prog.months) and 0 < m["load_peak_gib"] <= m["peak_gib"] < 8
     # a fixed seed: the crude live-district comparison points the way of the generator's programme effect (HR 0.8)
     assert m["fits"]["cox_hr_live"] < 1
+
+
+def test_national_render_runs_at_small_scale(tmp_path):
+    """``--render`` on a tiny copy (6 districts, one district page and the force-wide reports; not timed)."""
+    gen = national.generate(6_000, 6, str(tmp_path))
+    r = national.render_stage(gen["programme"], gen["extract"], str(tmp_path / "site"), districts=1, jobs=2)
+    assert r["returncode"] == 0, r["log_tail"]
+    assert r["failed"] == []
+    assert sorted(r["reports"]) == sorted(["district-aaa", *national.FORCE_REPORTS])
+    # every page was written and timed, after the preparation and within the render
+    assert set(r["pages_done_at"]) == set(r["reports"])
+    assert 0 < r["preparation"] < min(r["pages_done_at"].values()) <= max(r["pages_done_at"].values()) <= r["wall"]
+    assert set(r["per_report"]) == set(r["reports"])
+    assert all(v["seconds"] > 0 and v["slowest_cells"] for v in r["per_report"].values())
+    assert 0 < r["peak_gib"]["preparation"] < 8 and 0 < r["peak_gib"]["reports"] < 8
+    results = json.loads((tmp_path / "site" / "results.json").read_text())
+    assert results["estimates"]
+    national.report_render(r)  # the printed summary works on what was measured
