@@ -109,6 +109,17 @@ class Dataset:
     def extract_date(self) -> pd.Timestamp:
         return self.programme.extract_date
 
+    @property
+    def absent(self) -> frozenset:
+        """Optional tables the extract did not include (they are empty, typed frames)."""
+        said = " ".join(self.warnings)
+        return frozenset(name for name in self.tables if f"optional table {name} is absent" in said)
+
+
+# dtypes of an absent optional table's empty columns, as loaded tables carry them
+_EMPTY_DTYPES = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
+                 "yearmonth": "period[M]"}
+
 
 # ------------------------------------------------------------------------------------------ reading
 class _Table:
@@ -769,7 +780,9 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
                                         f"{name}.parquet or {name}.xlsx)", 0))
             else:
                 warnings.append(f"optional table {name} is absent: its sections are left out")
-                tables[name] = pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema.fields})
+                # empty, but typed as the schema says, so that every analysis runs without the table
+                tables[name] = pd.DataFrame({f.name: pd.Series(dtype=_EMPTY_DTYPES.get(f.type, object))
+                                             for f in schema.fields})
             continue
         if name == "ppit_assessments" and not prog.has_risk_tool:
             failures.append(Failure(found[0].name, "", f"the programme {prog.id!r} defines no risk tool: remove this "

@@ -62,29 +62,6 @@ def _join(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _absent(ds) -> frozenset:
-    """Optional tables the extract did not include (named in the loader's warnings)."""
-    said = " ".join(ds.warnings)
-    return frozenset(name for name in ds.tables if f"optional table {name} is absent" in said)
-
-
-def _typed(ds):
-    """The dataset with absent optional tables given their schema's column types (empty, but dates are
-    dates), so that every analysis runs on an extract without, say, risk management plans."""
-    from types import MappingProxyType
-
-    from foundation_eval.schemas import load_schemas
-
-    schemas = load_schemas()
-    kinds = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
-             "yearmonth": "period[M]"}
-    tables, changed = dict(ds.tables), False
-    for name, frame in ds.tables.items():
-        if len(frame) or name not in schemas:
-            continue
-        tables[name] = pd.DataFrame({f.name: pd.Series(dtype=kinds.get(f.type, object)) for f in schemas[name].fields})
-        changed = True
-    return replace(ds, tables=MappingProxyType(tables)) if changed else ds
 
 
 @dataclass(frozen=True)
@@ -160,8 +137,8 @@ class OverviewReport:
         prog = snap.programme
         self.snap = snap
         self.programme = prog
-        self.absent = _absent(snap.dataset)
-        self.ds = _typed(snap.dataset)
+        self.absent = snap.dataset.absent
+        self.ds = snap.dataset
         self.start = start or str(prog.study_start)
         self.end = end or str(prog.study_end)
         self.window = int(prog.engagement_window_days)

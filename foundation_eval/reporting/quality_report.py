@@ -14,7 +14,6 @@ and no identifier is ever shown. The notebook ``notebooks/data_quality.ipynb`` s
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -237,29 +236,6 @@ def _lower(label: str) -> str:
     return label if first.isupper() else label[:1].lower() + label[1:]
 
 
-def _absent(ds) -> frozenset:
-    """Optional tables the extract did not include (named in the loader's warnings)."""
-    said = " ".join(ds.warnings)
-    return frozenset(name for name in ds.tables if f"optional table {name} is absent" in said)
-
-
-def _typed(ds):
-    """The dataset with absent optional tables given their schema's column types (empty, but dates are
-    dates), so that every check runs on an extract without, say, risk management plans."""
-    from types import MappingProxyType
-
-    from foundation_eval.schemas import load_schemas
-
-    schemas = load_schemas()
-    kinds = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
-             "yearmonth": "period[M]"}
-    tables, changed = dict(ds.tables), False
-    for name, frame in ds.tables.items():
-        if len(frame) or name not in schemas:
-            continue
-        tables[name] = pd.DataFrame({f.name: pd.Series(dtype=kinds.get(f.type, object)) for f in schemas[name].fields})
-        changed = True
-    return replace(ds, tables=MappingProxyType(tables)) if changed else ds
 
 
 class QualityReport:
@@ -282,8 +258,8 @@ class QualityReport:
         prog = snap.programme
         self.snap = snap
         self.programme = prog
-        self.absent = _absent(snap.dataset)
-        self.ds = _typed(snap.dataset)
+        self.absent = snap.dataset.absent
+        self.ds = snap.dataset
         self.page = Page(snap, "data quality", kind="For analysts",
                          parameters={"programme": prog.id, **(parameters or {})})
 
