@@ -222,12 +222,13 @@ class EvaluationReport:
                 why=why.rstrip("."))
         return self.page.say(
             "<strong>Primary analysis: {{ v.finding }}.</strong> The pre-specified primary analysis, the "
-            "{{ name | lower }}, finds that {{ v.unit }} changed by {{ p | estimate }} once a district went live "
+            "{{ name }}, finds that domestic-abuse offences among eligible people changed by {{ p | estimate }} once a "
+            "district went live "
             "(Maryland level {{ v.sms_level }}{% if v.level_flags %}; {{ v.level_flags | join('; ') }}{% endif %}). "
             "It covers {{ v.population }}, compared with {{ v.comparison }}; period: {{ v.window }}."
             "{% if v.loses_significance_under %} It loses significance under the report's own sensitivity analyses "
             "({{ v.loses_significance_under | join('; ') }}).{% endif %}",
-            v=v, p=p, name=self.design_name(v.primary, v.design))
+            v=v, p=p, name=_lower(self.design_name(v.primary, v.design)))
 
     def _display(self, s) -> str:
         """A supporting result's value and interval in its display unit, through the number formats."""
@@ -247,11 +248,11 @@ class EvaluationReport:
             view = self.views.get(s.name)
             role = "Supporting design" if s.role == "supporting" else "Descriptive result, not evidence of effect"
             out.append(self.page.say(
-                "{{ role }}, {{ name | lower }} (Maryland level {{ s.sms_level }}{% if s.level_flags %}; "
+                "{{ role }}, {{ name }} (Maryland level {{ s.sms_level }}{% if s.level_flags %}; "
                 "{{ s.level_flags | join('; ') }}{% endif %}): {% if view %}{{ view | estimate }}{% else %}"
                 "{{ shown }}{% endif %}, {{ s.finding }}{% if s.loses_significance_under %}; it loses significance "
                 "under the report's own sensitivity analyses ({{ s.loses_significance_under | join('; ') }})"
-                "{% endif %}.", role=role, name=self.design_name(s.name, s.design), s=s,
+                "{% endif %}.", role=role, name=_lower(self.design_name(s.name, s.design)), s=s,
                 view=view if view is not None and view.available else None, shown=self._display(s)))
         return out
 
@@ -891,6 +892,10 @@ class EvaluationReport:
                 vals[k] = fmt.decimal(float(v), 1, sign=k not in levels)
             else:
                 vals[k] = v
+        if th.key == "multiplicity":  # result names as the page calls their designs
+            vals["primary"] = _lower(self.design_name(str(vals.get("primary", "")), ""))
+            names = [n for n in str(vals.get("names", "")).removeprefix(": ").split(", ") if n]
+            vals["names"] = (": " + "; ".join(_lower(self.design_name(n, n)) for n in names)) if names else ""
         body = re.sub(r"\{(\w+)\}", r"{{ \1 }}", th.template)
         return self.page.say("<strong>{{ title }}</strong> ({{ kind }}). " + body, title=th.title,
                              kind="a short analysis" if th.kind == "analysis" else "a stated limitation", **vals)
@@ -913,6 +918,9 @@ class EvaluationReport:
                 missing = self.ev.not_estimable()
         except _ERRORS:
             missing = []
+        # a discontinuity the programme does not have (no age limit, no risk tool) is not a design it lost
+        absent = {"rd": not self.prog.has_age_criterion, "rd_risk_flag": not self.prog.has_risk_tool}
+        missing = [m for m in missing if not absent.get(m.design_key, False)]
         if missing:
             items.append(page.heading("Designs these data could not support", 3))
             items.append(page.bullets([page.say("{{ s }}", s=m.sentence()) for m in missing]))
@@ -977,6 +985,11 @@ class EvaluationReport:
 
     def provenance(self) -> Section:
         return self.page.provenance()
+
+
+def _lower(name: str) -> str:
+    """A design name inside a sentence (first letter lower case, names of people kept)."""
+    return name[:1].lower() + name[1:]
 
 
 def _esc(s) -> str:
