@@ -123,15 +123,20 @@ class EvaluationReport:
         d = DESIGN_LEVELS.get(key)
         if d is not None and d.identifies != "the effect of the programme":
             out += f". It estimates {d.identifies}"
+            flags = [f for f in flags if not f.startswith("estimates the effect")]  # said just above
         if flags:
             out += ". Flagged beside the level: " + "; ".join(flags)
         return out
 
     def _design_box(self, e) -> Text:
         items = "".join(f"<li>{_esc(a)}</li>" for a in e.assumptions)
-        words = self._level_words(e.sms_level, getattr(e, "level_flags", ()), getattr(e, "design_key", ""))
+        key = getattr(e, "design_key", "")
+        words = self._level_words(e.sms_level, getattr(e, "level_flags", ()), key)
+        d = DESIGN_LEVELS.get(key)
+        what = ("the programme's effect" if d is None or d.identifies == "the effect of the programme"
+                else "the effect it estimates")
         return Text(f"<div class='fe-design'><p><strong>Strength of evidence.</strong> {_esc(words)}."
-                    f"</p><p><strong>What has to be true for this to be the programme's effect:</strong></p>"
+                    f"</p><p><strong>What has to be true for this to be {what}:</strong></p>"
                     f"<ul>{items}</ul></div>")
 
     @property
@@ -306,7 +311,7 @@ class EvaluationReport:
         t = v.table()
         t = t[t.finding != NOT_ESTIMABLE].copy()
         t["label"] = [self.design_name(n, d) for n, d in zip(t.name, t.design, strict=True)]
-        t["role_words"] = t.role.map({"primary": "primary (pre-specified)", "supporting": "supporting",
+        t["role_words"] = t.role.map({"primary": "primary, pre-specified", "supporting": "supporting",
                                       "descriptive": "descriptive"})
         return t
 
