@@ -240,7 +240,7 @@ def test_weaker_design_cannot_overrule_the_primary(report, snap):
     first = summary.split(".")[0]
     assert summary.startswith(f"Primary analysis: {FINDINGS[1]}.")
     assert "reduction" not in first and "Yes" not in summary and "yes" not in first
-    assert "Supporting design, cohort comparison (earlier and later cohorts) (Maryland level 2)" in summary
+    assert "Supporting design, comparison of earlier and later cohorts (Maryland level 2)" in summary
     assert "evidence of a reduction" in summary.split("Supporting design", 1)[1]  # said, but only as support
 
 

@@ -39,8 +39,8 @@ _ERRORS = (ValueError, KeyError, IndexError, ZeroDivisionError, np.linalg.LinAlg
 #: Short names of the designs as the page calls them (by Maryland design key; the level comes from the library).
 DESIGN_NAMES = {
     "staggered_did": "Staggered district comparison",
-    "cox_staggered": "Survival analysis (Cox model, staggered go-live)",
-    "cohort_before_after": "Cohort comparison (earlier and later cohorts)",
+    "cox_staggered": "Cox survival analysis over the staggered go-live",
+    "cohort_before_after": "Comparison of earlier and later cohorts",
     "twfe": "Two-way fixed-effects regression",
     "its": "Interrupted time series",
     "before_after": "Before-and-after comparison",
@@ -205,9 +205,9 @@ class EvaluationReport:
         """The page's short name of a result's design."""
         key = self._key(name)
         if name.startswith("did_cs"):
-            return "Staggered district comparison (Callaway & Sant'Anna)"
+            return "Callaway & Sant'Anna district comparison"
         if name.startswith("cox_implied"):
-            return "Survival analysis, on the risk scale"
+            return "Cox survival analysis, on the risk scale"
         return DESIGN_NAMES.get(key, design[:1].upper() + design[1:])
 
     # ------------------------------------------------------------------ header, verdict, summary
@@ -269,8 +269,8 @@ class EvaluationReport:
         t = va.table()
         r = t[t.role == "primary"].iloc[0]
         return self.page.say(
-            "Value for money under the primary analysis: about {{ v }} victims spared (95% interval {{ lo }} to "
-            "{{ hi }}{% if neg %}; a negative number means more victims{% endif %}), a social value of "
+            "Value for money under the primary analysis: victims spared {{ v }} (95% interval {{ lo }} to "
+            "{{ hi }}{% if neg %}; a negative number means more victims, not fewer{% endif %}), a social value of "
             "{{ r.social_value | money }} ({{ r.social_value_low | money }} to {{ r.social_value_high | money }})."
             "{% if placeholder %} The programme's costs are placeholders, so no benefit-cost ratio is given as a "
             "finding.{% else %} The benefit-cost ratio is {{ r.bcr | ratio }} ({{ r.bcr_low | ratio }} to "
