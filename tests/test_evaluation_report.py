@@ -313,3 +313,23 @@ def test_notebook_executes_under_papermill_and_writes_its_workbook(snap, tmp_pat
     assert "did it reduce domestic abuse?" in shown and "Provenance" in shown
     wb = load_workbook(tmp_path / "e.xlsx")
     assert wb.sheetnames[0] == "Contents" and wb.sheetnames[-1] == "Notes" and len(wb.sheetnames) > 4
+
+
+def test_value_for_money_with_real_costs_gives_ratios_and_break_even(report):
+    """With costs that are not placeholders the benefit-cost ratio appears, rounded, with its lower bound read."""
+    import dataclasses
+
+    va = dataclasses.replace(report.ev.value, cost_placeholder=False)
+    ev = copy.copy(report.ev)
+    ev.__dict__["value"] = va
+    r = EvaluationReport(report.snap, evaluation=ev)
+    section = r.vfm_section()
+    t = {x.name: x for x in r.page.tables}
+    shown = t["vfm_value"].values
+    assert list(shown.bcr) == list(va.table().bcr) and all(round(x, 1) == x for x in shown.bcr.dropna())
+    assert "Programme cost over the evaluation period" in set(t["vfm_costs"].values["item"])
+    assert "To pay for itself the programme has to spare about" in Text(section.html()).plain
+    text = Text(r.summary().html()).plain
+    row = va.table().iloc[0]
+    assert f"The benefit-cost ratio is {fmt.ratio(row.bcr)}" in text
+    assert ("its lower bound is below 1" in text) == bool(row.bcr_low < 1)

@@ -523,7 +523,7 @@ class EvaluationReport:
                                           "decomposition)",
                                     kinds={"weight": "proportion", "estimate": "rate"},
                                     headings={"type": "Comparison", "weight": "Weight",
-                                              "estimate": "Average effect per 100 person-months"}))
+                                              "estimate": "Average effect, DA offences per 100 eligible person-months"}))
         else:
             items.append(self._not_estimable("The two-way fixed-effects contrast", why_tw))
         eng, _ = self._get("did_engaged")
@@ -603,10 +603,10 @@ class EvaluationReport:
 
     def its_section(self) -> Section:
         page = self.page
-        items = [page.paragraph(
+        items = [page.say(
             "Each series is compared with its own trend and seasonal pattern before go-live, projected forward; there "
             "is no comparison area, so anything else that changed at the same time (the pandemic lockdowns "
-            "overlapped the pilot's start) is mixed in with the programme. Effects are in DA offences per hundred "
+            "overlapped the pilot's start) is mixed in with the programme. Effects are in DA offences per 100 "
             "eligible person-months.")]
         pil, why_p = self._get("its_pilot")
         frc, why_f = self._get("its_force")
@@ -794,7 +794,7 @@ class EvaluationReport:
                     for c in checks]
             items.append(page.table("checks", pd.DataFrame(rows), title="Checks of the design (no Maryland level)",
                                     kinds={"estimate": "rate", "ci_low": "rate", "ci_high": "rate"},
-                                    headings={"check": "Check", "estimate": "Estimate per 100 person-months",
+                                    headings={"check": "Check", "estimate": "DA offences per 100 eligible person-months",
                                               "ci_low": "95% low", "ci_high": "95% high",
                                               "reading": "What it should show"}))
         return Section("6. Sensitivity analyses", tuple(items))
