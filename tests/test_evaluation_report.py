@@ -188,7 +188,7 @@ def test_threats_and_designs_not_estimable(report):
     for m in report.ev.not_estimable():
         assert m.sentence() in text
     assert "did_att_da_rate" not in text  # designs by their names, not machine names
-    for note in report.ev.synthetic_notes():
+    for note in report.ev.synthetic_notes():  # the default force has an age limit and a risk tool
         assert note in text
 
 
@@ -279,6 +279,8 @@ def test_second_programme_gets_its_page_without_discontinuities(tmp_path_factory
         parts = r.sections()
     body = "".join(p.html() for p in parts)
     assert "Regression discontinuity" not in body and "1. Districts that went live" in body
+    assert "priority flag changes" not in body and "upper age limit come" not in body  # no notes on absent parts
+    assert "Primary analysis:" in body and "You can say:" in body and "9. Threats to validity" in body
 
 
 def test_notebook_reads_as_an_analysis():
@@ -331,5 +333,5 @@ def test_value_for_money_with_real_costs_gives_ratios_and_break_even(report):
     assert "To pay for itself the programme has to spare about" in Text(section.html()).plain
     text = Text(r.summary().html()).plain
     row = va.table().iloc[0]
-    assert f"The benefit-cost ratio is {fmt.ratio(row.bcr)}" in text
+    assert f"The benefit-cost ratio is {fmt.decimal(row.bcr, 1)}" in text
     assert ("its lower bound is below 1" in text) == bool(row.bcr_low < 1)

@@ -273,11 +273,12 @@ class EvaluationReport:
             "{{ hi }}{% if neg %}; a negative number means more victims, not fewer{% endif %}), a social value of "
             "{{ r.social_value | money }} ({{ r.social_value_low | money }} to {{ r.social_value_high | money }})."
             "{% if placeholder %} The programme's costs are placeholders, so no benefit-cost ratio is given as a "
-            "finding.{% else %} The benefit-cost ratio is {{ r.bcr | ratio }} ({{ r.bcr_low | ratio }} to "
-            "{{ r.bcr_high | ratio }}){% if r.bcr_low < 1 %}: its lower bound is below 1, so this evaluation "
+            "finding.{% else %} The benefit-cost ratio is {{ bcr }} ({{ bcr_low }} to "
+            "{{ bcr_high }}){% if r.bcr_low < 1 %}: its lower bound is below 1, so this evaluation "
             "cannot show that the programme's social value exceeds its cost{% endif %}.{% endif %}",
             r=r, v=fmt.decimal(r.victims_spared, 0), lo=fmt.decimal(r.victims_low, 0),
-            hi=fmt.decimal(r.victims_high, 0), neg=bool(r.victims_low < 0), placeholder=bool(va.cost_placeholder))
+            hi=fmt.decimal(r.victims_high, 0), neg=bool(r.victims_low < 0), placeholder=bool(va.cost_placeholder),
+            bcr=fmt.decimal(r.bcr, 1), bcr_low=fmt.decimal(r.bcr_low, 1), bcr_high=fmt.decimal(r.bcr_high, 1))
 
     def summary(self) -> Text:
         """The verdict first, then supporting designs, value for money, reach and what can be detected."""
@@ -839,7 +840,7 @@ class EvaluationReport:
                  "social_value_high": "95% high"}
         if not va.cost_placeholder:
             cols += ["bcr", "bcr_low", "bcr_high"]
-            kinds.update(bcr="ratio", bcr_low="ratio", bcr_high="ratio")
+            kinds.update(bcr="decimal1", bcr_low="decimal1", bcr_high="decimal1")  # rounded to 0.1 by the library
             heads.update(bcr="Benefit-cost ratio", bcr_low="Ratio 95% low", bcr_high="Ratio 95% high")
         items.append(page.table("vfm_value", t[cols], title="Social value under each design, primary first",
                                 kinds=kinds, headings=heads, notes=tuple(va.caveats)))
@@ -929,7 +930,10 @@ class EvaluationReport:
         if missing:
             items.append(page.heading("Designs these data could not support", 3))
             items.append(page.bullets([page.say("{{ s }}", s=m.sentence()) for m in missing]))
-        notes = self.ev.synthetic_notes()
+        # only the notes about parts this programme has (no age limit or risk tool: no note about them)
+        skip = (["age limit"] if not self.prog.has_age_criterion else []) + (
+            ["priority flag"] if not self.prog.has_risk_tool else [])
+        notes = [n for n in self.ev.synthetic_notes() if not any(w in n for w in skip)]
         if notes:
             items.append(page.heading("About the synthetic data", 3))
             items.append(page.bullets([page.say("{{ s }}", s=n) for n in notes]))
@@ -994,6 +998,8 @@ class EvaluationReport:
 
 def _lower(name: str) -> str:
     """A design name inside a sentence (first letter lower case, names of people kept)."""
+    if name.split(" ", 1)[0] in ("Cox", "Callaway"):
+        return name
     return name[:1].lower() + name[1:]
 
 
