@@ -210,6 +210,15 @@ class EvaluationReport:
             return "Cox survival analysis, on the risk scale"
         return DESIGN_NAMES.get(key, design[:1].upper() + design[1:])
 
+    def _result_words(self, name: str) -> str:
+        """A result named in a sentence: its design and, for results other than the headline ones, its outcome."""
+        words = _lower(self.design_name(name, name))
+        e = self.results.get(name)
+        outcome = getattr(e, "outcome", "")
+        if name not in self.views and outcome not in ("", "outcome", "the outcome"):
+            words += f" ({outcome})"
+        return words
+
     # ------------------------------------------------------------------ header, verdict, summary
     def header(self) -> Text:
         return self.page.header(f"Impact of the pilot and staggered rollout, {self.prog.study_start} to "
@@ -449,7 +458,7 @@ class EvaluationReport:
         ax.set_xlabel(f"{per.capitalize()}s since the district went live")
         ax.set_ylabel("Change in DA offences\nper 100 eligible person-months")
         ax.set_title("Event study: effect by time since go-live")
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)
         alt = (f"Event-study chart: estimated change in DA offences per 100 eligible person-months for each {per} "
                f"from {int(d.event_time.min())} to {int(d.event_time.max())} {per}s around go-live, with 95% "
                "intervals; points before go-live test for differing trends and should sit near zero; points resting "
@@ -901,7 +910,7 @@ class EvaluationReport:
         if th.key == "multiplicity":  # result names as the page calls their designs
             vals["primary"] = _lower(self.design_name(str(vals.get("primary", "")), ""))
             names = [n for n in str(vals.get("names", "")).removeprefix(": ").split(", ") if n]
-            vals["names"] = (": " + "; ".join(_lower(self.design_name(n, n)) for n in names)) if names else ""
+            vals["names"] = (": " + "; ".join(self._result_words(n) for n in names)) if names else ""
         body = re.sub(r"\{(\w+)\}", r"{{ \1 }}", th.template)
         return self.page.say("<strong>{{ title }}</strong> ({{ kind }}). " + body, title=th.title,
                              kind="a short analysis" if th.kind == "analysis" else "a stated limitation", **vals)
