@@ -1719,13 +1719,17 @@ class Evaluation:
 
     def synthetic_notes(self) -> tuple[str, ...]:
         """Sentences true only of the synthetic generator, for programmes marked illustrative (empty otherwise)."""
-        if not self.ds.programme.illustrative:
+        prog = self.ds.programme
+        if not prog.illustrative:
             return ()
-        return ("In the synthetic data engaging has no effect of its own, so any difference between people who "
-                "engaged and people who did not is selection.",
-                "In the synthetic data the priority flag changes risk management plans but not reoffending.",
-                "In the synthetic data fewer people over the upper age limit come to police attention, so the density "
-                "check at the age limit can fail without any sorting.")
+        notes = ["In the synthetic data engaging has no effect of its own, so any difference between people who "
+                 "engaged and people who did not is selection."]
+        if prog.has_risk_tool:
+            notes.append("In the synthetic data the priority flag changes risk management plans but not reoffending.")
+        if prog.has_age_criterion:
+            notes.append("In the synthetic data fewer people over the upper age limit come to police attention, so "
+                         "the density check at the age limit can fail without any sorting.")
+        return tuple(notes)
 
     # ---------------------------------------------------------------- outputs
     def estimates(self) -> list[EvalEstimate]:
@@ -1751,9 +1755,11 @@ class Evaluation:
         out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
                            self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
                            self.event_study) if isinstance(x, NotEstimable)]
-        for name, design, rd in (("rd_age", "regression discontinuity at the age limit", self.rd_age),
-                                 ("rd_ppit", "regression discontinuity at the risk-tool threshold", self.rd_ppit)):
-            if isinstance(rd, str):
+        prog = self.ds.programme
+        for name, design, rd, applies in (
+                ("rd_age", "regression discontinuity at the age limit", self.rd_age, prog.has_age_criterion),
+                ("rd_ppit", "regression discontinuity at the risk-tool threshold", self.rd_ppit, prog.has_risk_tool)):
+            if applies and isinstance(rd, str):
                 out.append(NotEstimable(name, design, rd.removeprefix("not estimable: "),
                                         "rd" if name == "rd_age" else "rd_risk_flag"))
         return out

@@ -164,8 +164,9 @@ def multiplicity_threat(primary_name: str, results: dict, alpha: float = 0.05) -
         "multiplicity", "Primary and exploratory results", "analysis",
         "The verdict rests on one pre-specified primary analysis ({primary}). {n_results} other results were "
         "examined; read them as supporting or exploratory. With a Bonferroni correction over them (p below "
-        "{threshold}), {n_survive} remain distinguishable from no effect{names}.",
+        "{threshold}), {n_survive} {verb} distinguishable from no effect{names}.",
         {"primary": primary_name, "n_results": len(others), "threshold": f"{thr:.4f}", "n_survive": len(survive),
+         "verb": "remains" if len(survive) == 1 else "remain",
          "names": (": " + ", ".join(survive)) if survive else ""})
 
 

@@ -465,7 +465,9 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
             mde_victims = float(power.did_mde * pm / per_reoffender)
         else:
             mde_victims = float(power.person_mde.mde * len(listed))
-    caveats = tuple(c for c in Costs.CAVEATS if not (c.startswith("Unit costs are in prices") and plan.price_base)) + (
+    caveats = tuple(c for c in Costs.CAVEATS
+                    if not (c.startswith("Unit costs are in prices") and plan.price_base)
+                    and not (c.startswith("The programme cost is an illustrative placeholder") and not placeholder)) + (
         (f"Every sum of money is in {plan.price_base} prices (GDP deflator).",) if plan.price_base else ())
     if placeholder:
         caveats = ("The programme cost is a placeholder: cost-based figures are not findings.",) + caveats

@@ -30,7 +30,7 @@ _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", 
 UNITS = {
     "points": "percentage points",
     "ratio": "",
-    "rate": "offences per 100 person-months",
+    "rate": "DA offences per 100 eligible person-months",
     "index": "",
 }
 
