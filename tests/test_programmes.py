@@ -224,6 +224,19 @@ def test_render_complete_set(pid, tmp_path):
     assert any(n.startswith("ppit_") for n in results) == prog.has_risk_tool
     meta = json.loads((out / "render.json").read_text())
     assert meta["programme"] == pid and meta["failed"] == []
+    # every programme with staggered go-live dates gets its evaluation, and every page states each named
+    # estimate exactly as results.json does
+    assert (out / "pilot-vs-rollout.html").exists() and 'href="pilot-vs-rollout.html"' in index
+    by_name = {e["name"]: e for e in records}
+    marks = set()
+    for page in out.glob("*.html"):
+        for name, est, lo, hi in re.findall(r"data-estimand='([a-z0-9_]+)' data-estimate='([^']*)' "
+                                            r"data-ci-low='([^']*)' data-ci-high='([^']*)'", page.read_text()):
+            r = by_name[name]
+            assert (float(est), float(lo), float(hi)) == pytest.approx((r["estimate"], r["ci_low"], r["ci_high"]),
+                                                                       abs=1e-6), (page.name, name)
+            marks.add(name)
+    assert {"did_att_da_rate", "reoffending_hr_programme"} & set(by_name) <= marks
 
 
 # ------------------------------------------------------------------------------------------ no names in code
