@@ -243,14 +243,14 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
     studies = "".join(links(j) for j in jobs if j.name not in failed and not j.name.startswith("district-"))
     bad = "".join(f"<li>{html.escape(j.title)}: not produced</li>" for j in jobs if j.name in failed)
     synthetic = "<p><strong>Synthetic demonstration data: no real person is described.</strong></p>" if prog.illustrative else ""
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(prog.name)} reports</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;max-width:48em;margin:2em auto;color:#1a1a1a}}
-h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
-<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
+    body = f"""<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
 {f"<h2>Force-wide reports</h2><ul>{studies}</ul>" if studies else ""}
 <h2>District reports</h2><ul>{items}</ul>{f"<h2>Not produced</h2><ul>{bad}</ul>" if bad else ""}
 <h2>Disclosure control</h2><p>{html.escape(rule_text(prog.disclosure_threshold))}</p>
-<h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p></body></html>"""
+<h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p>"""
+    from foundation_eval.reporting.export import page_html
+
+    return page_html(body, f"{prog.name} reports")
 
 
 def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None):
