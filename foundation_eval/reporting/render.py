@@ -162,7 +162,10 @@ def _start_worker() -> None:
     from multiprocessing import util
 
     util.Finalize(None, stop_kernels, exitpriority=10)
-    _kernel()
+    try:
+        _kernel()
+    except Exception:  # noqa: BLE001 - an initialiser that raises breaks the pool; the first job retries
+        pass
 
 
 def _clear(km) -> None:
