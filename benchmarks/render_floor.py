@@ -95,13 +95,15 @@ def profile_district(tmp: Path) -> dict:
     write_snapshot(build_snapshot(demo_dataset("hiow")), snap)
     nb = nbformat.read(notebook_dir() / "district_report.ipynb", as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    ns = {"display": lambda *a, **k: None}
-    exec(code[0], ns)  # noqa: S102 - the notebook's parameters cell
-    ns.update(data_dir=str(snap), workbook_path=str(tmp / "w.xlsx"))
     import matplotlib
 
     matplotlib.use("agg")
-    exec("\n".join(line for line in code[1].splitlines() if "IPython" not in line), ns)  # noqa: S102
+    ns: dict = {}
+    exec(code[0], ns)  # noqa: S102 - the notebook's parameters cell
+    ns.update(data_dir=str(snap), workbook_path=str(tmp / "w.xlsx"))
+    setup = "\n".join(line for line in code[1].splitlines() if not line.lstrip().startswith("display("))
+    exec(setup, ns)  # noqa: S102 - imports, snapshot, report object
+    ns["display"] = lambda *a, **k: None
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
@@ -119,10 +121,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--profile", action="store_true", help="also profile one district report in this process")
+    ap.add_argument("--profile-only", action="store_true", help="only profile one district report")
     args = ap.parse_args()
     from foundation_eval.reporting.export import find_browser
     from foundation_eval.reporting.render import render
 
+    if args.profile_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("district report profile:", json.dumps(profile_district(Path(tmp))))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         runs = {}
