@@ -64,7 +64,9 @@ def notebook_page(nb, title: str) -> str:
     """An executed notebook as a report page: outputs only (no code, no prompts), in the page template.
 
     Uses nbconvert's ``basic`` template, which writes the cells' HTML and nothing else: no require.js,
-    MathJax or JupyterLab stylesheet from a CDN. Code cells without output are left out.
+    MathJax or JupyterLab stylesheet from a CDN. Code cells without output and warnings the kernel
+    printed (stderr) are left out, and so are ``<style>`` blocks in outputs: every rule a page needs is
+    in ``templates/style.css``, its one stylesheet.
     """
     global _EXPORTER
     if _EXPORTER is None:  # one exporter per process: building its Jinja environment costs more than using it
@@ -77,10 +79,18 @@ def notebook_page(nb, title: str) -> str:
         _EXPORTER.anchor_link_text = ""
     import copy
 
-    nb = copy.copy(nb)
-    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # warnings a kernel printed are not part of a report
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     body, _ = _EXPORTER.from_notebook_node(nb)
-    return page_html(body, title)
+    return page_html(_STYLE_BLOCK.sub("", body), title)
+
+
+# a page has one stylesheet, the template's: style blocks that outputs carry are dropped
+_STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
 
 _FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
