@@ -345,14 +345,18 @@ class PdfPrinter:
         pdf_path = Path(pdf_path).resolve() if pdf_path else html_path.with_suffix(".pdf")
         if self._broken:
             return self._broken
-        try:
-            if self._session is None:
+        if self._session is None:
+            try:
                 self._session = _DevTools()
+            except Exception as exc:  # noqa: BLE001 - e.g. a platform without the DevTools pipe (Windows)
+                self._broken = f"Chromium is not available: {type(exc).__name__}: {exc}"
+                return self._broken
+        try:
             self._session.print_pdf(html_path, pdf_path)
             if pdf_path.stat().st_size == 0:
                 raise BrowserError(f"Chromium wrote an empty {pdf_path.name}")
         except (BrowserError, OSError, KeyError) as exc:
-            if self._session is None or isinstance(exc, _BrowserGone) or self._session.proc.poll() is not None:
+            if isinstance(exc, _BrowserGone) or self._session.proc.poll() is not None:
                 self._broken = f"Chromium is not available: {exc}"
                 self.close()
             return str(exc)

@@ -318,8 +318,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         and :class:`foundation_eval.reporting.export.BrowserError` is raised. ``False``: no PDFs.
     scheduler : str or distributed.Client, optional
         Run the report jobs on this Dask distributed scheduler instead of the local process pool. The
-        workers need the package installed and must see the extract's folder and ``out``'s parent
-        folder at the same paths (the snapshot the notebooks read is written there).
+        workers need the package installed and must see ``out``'s parent folder at the same path (the
+        snapshot the notebooks read is written there), and a programme file at its path if one is given.
 
     Raises
     ------
