@@ -355,11 +355,12 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     try:
         jobs = max(1, jobs or os.cpu_count() or 1)
         if scheduler is None and jobs > 1:
-            # workers start now and begin importing the stack in their kernels while the snapshot is built
+            # workers start now and begin importing the stack in their kernels while the snapshot is built;
+            # spawned, not forked: a fork of a process with threads (Dask, polars, a browser session) can
+            # copy a held lock into the child and hang it
             import multiprocessing as mp
 
-            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                                       mp_context=mp.get_context("fork") if os.name == "posix" else None)
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, mp_context=mp.get_context("spawn"))
             for _ in range(jobs):
                 pool.submit(time.sleep, 0)
         if data_dir is None:
