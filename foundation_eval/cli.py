@@ -57,7 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--jobs", type=int, default=None, help="parallel reports (default: all cores)")
     r.add_argument("--seed", type=int, default=20210101, help="seed of the synthetic force when no --data")
     r.add_argument("--district", action="append", help="render only this district (repeatable)")
-    r.add_argument("--no-pdf", action="store_true", help="skip the PDF copies (they need headless Chromium)")
+    pdf = r.add_mutually_exclusive_group()
+    pdf.add_argument("--pdf", dest="pdf", action="store_true", default=None,
+                     help="require the PDF copies: fail, writing nothing, if no browser can print them "
+                          "(default: print them when headless Chromium or Chrome is found, else warn once)")
+    pdf.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDF copies")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the report jobs on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786; "
+                        "needs the dask extra, and workers that see the data and the output's parent folder)")
     r.add_argument("--screenshots", action="store_true", help="save a PNG of each page in OUT/screenshots for review")
 
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) generated from the schemas")
@@ -139,6 +146,7 @@ def _prepare(args) -> int:
 
 def _render(args) -> int:
     from foundation_eval.data.load import ValidationError
+    from foundation_eval.reporting.export import BrowserError
     from foundation_eval.reporting.render import render
 
     out = args.out
@@ -148,12 +156,17 @@ def _render(args) -> int:
         pid = load_programme(args.programme).id
         out = "reports/demo" if pid == DEFAULT_PROGRAMME else f"reports/{pid}"
     try:
-        summary = render(args.data, out, args.programme, args.jobs, args.seed, args.district, pdf=not args.no_pdf,
-                         screenshots=args.screenshots)
+        summary = render(args.data, out, args.programme, args.jobs, args.seed, args.district, pdf=args.pdf,
+                         screenshots=args.screenshots, scheduler=args.scheduler)
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         print("nothing was rendered", file=sys.stderr)
         return 2
+    except BrowserError as exc:
+        print(f"foundation-eval: {exc}", file=sys.stderr)
+        return 1
+    for w in summary.warnings:
+        print(f"warning: {w}", file=sys.stderr)
     print(f"rendered {len(summary.succeeded)} report(s) into {summary.out} in {summary.seconds:.0f} s; "
           f"open {summary.out / 'index.html'}")
     for name, err in summary.failed.items():

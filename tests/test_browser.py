@@ -7,7 +7,13 @@ import re
 import pandas as pd
 import pytest
 
-from foundation_eval.reporting.export import dump_dom, find_browser, screenshot
+from foundation_eval.reporting.export import (
+    PRINTABLE_WIDTH_PX,
+    dump_dom,
+    find_browser,
+    inspect_page,
+    screenshot,
+)
 
 needs_browser = pytest.mark.skipif(find_browser() is None and os.environ.get("CI") != "true",
                                    reason="headless Chromium not installed (make install installs it)")
@@ -27,14 +33,13 @@ def test_report_loads_in_chromium_with_figures_and_no_code(rendered_site):
 
 @needs_browser
 def test_every_report_type_loads_with_figures(rendered_site):
-    for page in ("force-overview", "ppit-validity", "data-quality", "index"):
+    for page in ("force-overview", "pilot-vs-rollout", "ppit-validity", "data-quality", "index"):
         dom, console = dump_dom(rendered_site / f"{page}.html")
         assert "Uncaught" not in console, page
         assert 'class="jp-InputArea' not in dom and "Traceback" not in dom, page
         if page != "index":
             assert len(re.findall(r"<img [^>]*alt=", dom)) >= 1, page
             assert (rendered_site / f"{page}.pdf").exists()
-            assert (rendered_site / f"{page}.xlsx").exists()
         assert (rendered_site / "screenshots" / f"{page}.png").stat().st_size > 5_000
 
 
@@ -57,7 +62,8 @@ def test_pdf_is_a4_with_the_report_text_and_figures(rendered_site):
     reader = PdfReader(rendered_site / "district-sou.pdf")
     assert len(reader.pages) >= 3
     box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (596, 842)  # A4 in points
+    # A4 is 210 x 297 mm = 595.3 x 841.9 points
+    assert float(box.width) == pytest.approx(595.3, abs=1) and float(box.height) == pytest.approx(841.9, abs=1)
     text = "".join(p.extract_text() for p in reader.pages)
     assert "Summary" in text and "Provenance" in text
     assert sum(len(p.images) for p in reader.pages) >= 5  # the figures were loaded before printing
@@ -97,3 +103,61 @@ def test_workbook_holds_every_published_table_without_small_counts(rendered_site
             for v in sheet[col].dropna():
                 if re.fullmatch(r"[1-9]", v.replace(",", "")):
                     pytest.fail(f"count {v} below the threshold in sheet {name!r}, column {col!r}")
+
+
+def _pages(site):
+    return sorted(site.glob("*.html"))
+
+
+@needs_browser
+def test_no_page_makes_any_network_request(rendered_site):
+    """Every page of a render is self-contained: the browser requests nothing but the page itself."""
+    pages = _pages(rendered_site)
+    assert {p.stem for p in pages} >= {"index", "force-overview", "pilot-vs-rollout", "data-quality",
+                                       "ppit-validity", "district-sou"}
+    checks = inspect_page(pages)
+    for check in checks:
+        assert check.requests and check.requests[0] == check.page  # the recorder saw the page load
+        assert check.outside_requests == (), (check.page, check.outside_requests)
+
+
+_WIDEST = """(() => {
+  const tables = [...document.querySelectorAll("table")];
+  return {widest: Math.max(0, ...tables.map(t => t.scrollWidth)), page: document.documentElement.scrollWidth,
+          tables: tables.length};
+})()"""
+
+
+@needs_browser
+def test_no_table_is_wider_than_the_printable_a4_width(rendered_site):
+    """With print media emulated at the width of A4 less its margins, every table fits."""
+    for check in inspect_page(_pages(rendered_site), _WIDEST, width=PRINTABLE_WIDTH_PX, media="print"):
+        if check.page.endswith("/index.html"):
+            continue
+        assert check.value["tables"] >= 1, check.page
+        assert check.value["widest"] <= PRINTABLE_WIDTH_PX, (check.page, check.value)
+        assert check.value["page"] <= PRINTABLE_WIDTH_PX, (check.page, check.value)
+
+
+@needs_browser
+def test_no_pdf_page_is_blank(rendered_site):
+    from pypdf import PdfReader
+
+    pdfs = sorted(rendered_site.glob("*.pdf"))
+    assert {p.stem for p in pdfs} >= {"force-overview", "pilot-vs-rollout", "data-quality", "ppit-validity",
+                                      "district-sou"}
+    for pdf in pdfs:
+        for k, page in enumerate(PdfReader(pdf).pages, start=1):
+            assert page.extract_text().strip() or len(page.images), f"{pdf.name} page {k} is blank"
+
+
+@needs_browser
+def test_render_records_the_formats_it_produced(rendered_site):
+    import json
+
+    meta = json.loads((rendered_site / "render.json").read_text())
+    assert meta["pdf"] == "printed" and meta["warnings"] == []
+    assert meta["formats"]["pdf"] == meta["formats"]["html"] == meta["reports"]
+    assert set(meta["formats"]["xlsx"]) | set(meta["missing_workbooks"]) == set(meta["reports"])
+    for name in meta["formats"]["xlsx"]:
+        assert (rendered_site / f"{name}.xlsx").exists()

@@ -1,20 +1,96 @@
-"""Publication formats: PDF and screenshots through headless Chromium, XLSX workbooks of tables.
+"""Publication formats: self-contained HTML pages, PDF and screenshots through headless Chromium,
+XLSX workbooks of tables.
 
-Chromium is installed by the project's setup (``make install`` on Debian: the ``chromium`` package);
-set ``FOUNDATION_EVAL_CHROMIUM`` to use another Chromium or Chrome binary.
+A page is the executed notebook's outputs (nbconvert's ``basic`` template: body only, inputs left out)
+inside the package's own page template with one inline stylesheet (``templates/style.css``), so a page
+loads nothing from anywhere else.
+
+PDFs are optional. Chromium is installed by the project's setup (``make install`` on Debian: the
+``chromium`` package); set ``FOUNDATION_EVAL_CHROMIUM`` to use another Chromium or Chrome binary, or to
+``none`` to act as if no browser were installed.
 """
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "screenshots", "dump_dom", "write_workbook", "BrowserError"]
+__all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "screenshots", "dump_dom",
+           "write_workbook", "BrowserError", "stylesheet", "page_html", "notebook_page", "inspect_page", "PageCheck",
+           "NO_BROWSER_HINT", "PRINTABLE_WIDTH_PX"]
+
+TEMPLATES = Path(__file__).with_name("templates")
+#: what to do without a browser, said once by a render that could not print PDFs
+NO_BROWSER_HINT = ("PDF copies need headless Chromium or Chrome: install it (Debian/Ubuntu: `apt-get install "
+                   "chromium`; elsewhere Google Chrome) or point FOUNDATION_EVAL_CHROMIUM at its binary, then "
+                   "render again (or pass --no-pdf to skip PDFs without this warning)")
+#: A4 (210 mm) less the stylesheet's 12 mm left and right page margins, in CSS pixels (96 per inch)
+PRINTABLE_WIDTH_PX = int((210 - 2 * 12) / 25.4 * 96)
+
+
+def stylesheet() -> str:
+    """The one stylesheet of the report pages (screen and print)."""
+    return (TEMPLATES / "style.css").read_text(encoding="utf-8")
+
+
+_JINJA = None
+
+
+def page_html(body: str, title: str, lang: str = "en") -> str:
+    """A complete, self-contained page: ``body`` (HTML) inside the page template with the stylesheet inline."""
+    global _JINJA
+    if _JINJA is None:
+        import jinja2
+
+        _JINJA = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+                                    keep_trailing_newline=True)
+    from foundation_eval import __version__
+
+    return _JINJA.get_template("page.html.j2").render(body=body, title=html.escape(title), lang=lang,
+                                                      css=stylesheet(), version=__version__)
+
+
+_EXPORTER = None
+
+
+def notebook_page(nb, title: str) -> str:
+    """An executed notebook as a report page: outputs only (no code, no prompts), in the page template.
+
+    Uses nbconvert's ``basic`` template, which writes the cells' HTML and nothing else: no require.js,
+    MathJax or JupyterLab stylesheet from a CDN. Code cells without output and warnings the kernel
+    printed (stderr) are left out, and so are ``<style>`` blocks in outputs: every rule a page needs is
+    in ``templates/style.css``, its one stylesheet.
+    """
+    global _EXPORTER
+    if _EXPORTER is None:  # one exporter per process: building its Jinja environment costs more than using it
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="basic")
+        _EXPORTER.exclude_input = True
+        _EXPORTER.exclude_input_prompt = True
+        _EXPORTER.exclude_output_prompt = True
+        _EXPORTER.anchor_link_text = ""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # warnings a kernel printed are not part of a report
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
+    body, _ = _EXPORTER.from_notebook_node(nb)
+    return page_html(_STYLE_BLOCK.sub("", body), title)
+
+
+# a page has one stylesheet, the template's: style blocks that outputs carry are dropped
+_STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
 
 _FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -32,8 +108,10 @@ class _BrowserGone(BrowserError):
 
 
 def find_browser() -> str | None:
-    """Path of a Chromium or Chrome binary, or None."""
+    """Path of a Chromium or Chrome binary, or None (also when ``FOUNDATION_EVAL_CHROMIUM=none``)."""
     env = os.environ.get("FOUNDATION_EVAL_CHROMIUM")
+    if env and env.strip().lower() in ("none", "off", "0"):
+        return None
     if env and Path(env).exists():
         return env
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
@@ -144,35 +222,100 @@ class _DevTools:
                     return self._events.pop(k)
             self._events.append(self._read())
 
+    def _open(self, html_path: Path, viewport: tuple[int, int] | None = None, media: str | None = None,
+              network: bool = False) -> tuple[str, str, list[str]]:
+        """Open a page in a new tab and wait for it to load: (target, session, URLs it requested)."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        if viewport:
+            self.call("Emulation.setDeviceMetricsOverride", {"width": viewport[0], "height": viewport[1],
+                                                             "deviceScaleFactor": 1, "mobile": False}, session)
+        if media:
+            self.call("Emulation.setEmulatedMedia", {"media": media}, session)
+        if network:
+            self.call("Network.enable", session=session)
+        self.call("Page.enable", session=session)
+        self.call("Page.navigate", {"url": html_path.as_uri()}, session)
+        self.wait_event("Page.loadEventFired", session)
+        requests = [ev["params"]["request"]["url"] for ev in self._events
+                    if ev.get("method") == "Network.requestWillBeSent" and ev.get("sessionId") == session]
+        return target, session, requests
+
     def _page(self, html_path: Path, method: str, params: dict, viewport: tuple[int, int] | None = None) -> bytes:
         """Open a page in a new tab, wait for it to load, and return ``method``'s decoded data."""
         import base64
 
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        target = None
         try:
-            session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            if viewport:
-                self.call("Emulation.setDeviceMetricsOverride", {"width": viewport[0], "height": viewport[1],
-                                                                 "deviceScaleFactor": 1, "mobile": False}, session)
-            self.call("Page.enable", session=session)
-            self.call("Page.navigate", {"url": html_path.as_uri()}, session)
-            self.wait_event("Page.loadEventFired", session)
+            target, session, _ = self._open(html_path, viewport)
             data = self.call(method, params, session)["data"]
         finally:
-            self.call("Target.closeTarget", {"targetId": target})
+            if target is not None:
+                self.call("Target.closeTarget", {"targetId": target})
             self._events.clear()
         return base64.b64decode(data)
 
+    def inspect(self, html_path: Path, expression: str | None, viewport: tuple[int, int] | None,
+                media: str | None) -> tuple[list[str], object]:
+        target = None
+        try:
+            target, session, requests = self._open(html_path, viewport, media, network=True)
+            value = None
+            if expression:
+                reply = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
+                if "exceptionDetails" in reply:
+                    raise BrowserError(f"{expression[:60]}...: {reply['exceptionDetails'].get('text')}")
+                value = reply["result"].get("value")
+            # requests the page made after it loaded (late images, fonts) arrive as events meanwhile
+            requests += [ev["params"]["request"]["url"] for ev in self._events
+                         if ev.get("method") == "Network.requestWillBeSent" and ev.get("sessionId") == session
+                         and ev["params"]["request"]["url"] not in requests]
+        finally:
+            if target is not None:
+                self.call("Target.closeTarget", {"targetId": target})
+            self._events.clear()
+        return requests, value
+
     def print_pdf(self, html_path: Path, pdf_path: Path) -> Path:
-        # A4 with 1 cm margins, backgrounds, no browser header or footer
+        # A4 from the stylesheet's @page rule (paper size and margins here are the fallback), backgrounds,
+        # no browser header or footer
         pdf_path.write_bytes(self._page(html_path, "Page.printToPDF", {
-            "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.4, "marginBottom": 0.4,
-            "marginLeft": 0.4, "marginRight": 0.4, "printBackground": True, "displayHeaderFooter": False}))
+            "paperWidth": 8.27, "paperHeight": 11.69, "marginTop": 0.47, "marginBottom": 0.55,
+            "marginLeft": 0.47, "marginRight": 0.47, "printBackground": True, "displayHeaderFooter": False,
+            "preferCSSPageSize": True}))
         return pdf_path
 
     def screenshot(self, html_path: Path, png_path: Path, width: int, height: int) -> Path:
         png_path.write_bytes(self._page(html_path, "Page.captureScreenshot", {"format": "png"}, (width, height)))
         return png_path
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """What a page did in the browser: every URL it requested (the page itself first) and a value."""
+
+    page: str
+    requests: tuple[str, ...]
+    value: object = None
+
+    @property
+    def outside_requests(self) -> tuple[str, ...]:
+        """Requests other than the page itself and inline ``data:`` URLs: none for a self-contained page."""
+        return tuple(u for u in self.requests if not u.startswith("data:") and u != self.page)
+
+
+def inspect_page(pages: list[str | Path], expression: str | None = None, width: int | None = None,
+                 media: str | None = None, height: int = 1200) -> list[PageCheck]:
+    """Load pages in headless Chromium, recording every request (DevTools ``Network`` domain), and
+    evaluate ``expression`` (JavaScript) in each; ``media="print"`` emulates print media and ``width``
+    sets the viewport width in CSS pixels."""
+    out = []
+    with _DevTools() as session:
+        for page in pages:
+            path = Path(page).resolve()
+            requests, value = session.inspect(path, expression, (width, height) if width else None, media)
+            out.append(PageCheck(path.as_uri(), tuple(requests), value))
+    return out
 
 
 class PdfPrinter:
@@ -202,14 +345,18 @@ class PdfPrinter:
         pdf_path = Path(pdf_path).resolve() if pdf_path else html_path.with_suffix(".pdf")
         if self._broken:
             return self._broken
-        try:
-            if self._session is None:
+        if self._session is None:
+            try:
                 self._session = _DevTools()
+            except Exception as exc:  # noqa: BLE001 - e.g. a platform without the DevTools pipe (Windows)
+                self._broken = f"Chromium is not available: {type(exc).__name__}: {exc}"
+                return self._broken
+        try:
             self._session.print_pdf(html_path, pdf_path)
             if pdf_path.stat().st_size == 0:
                 raise BrowserError(f"Chromium wrote an empty {pdf_path.name}")
         except (BrowserError, OSError, KeyError) as exc:
-            if self._session is None or isinstance(exc, _BrowserGone) or self._session.proc.poll() is not None:
+            if isinstance(exc, _BrowserGone) or self._session.proc.poll() is not None:
                 self._broken = f"Chromium is not available: {exc}"
                 self.close()
             return str(exc)

@@ -1,8 +1,12 @@
-"""Render the report notebooks in batch: papermill in a process pool, HTML without code.
+"""Render the report notebooks in batch: papermill in a process pool (or on a Dask cluster), pages
+without code, PDF copies when a browser is available, a workbook per report.
 
 The extract is validated once, up front; a report that fails never stops the others; output is
 built in a temporary folder beside the destination and moved into place only when complete, so an
 interrupted run never leaves a half-written set. Executed notebooks are kept apart from the pages.
+Each worker keeps one Jupyter kernel, which imports the stack once and runs its reports in turn with
+its namespace cleared between them. ``render.json`` records the formats each report was produced in,
+the reports without a workbook, any warning and where the time went.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import shutil
 import tempfile
 import time
 import traceback
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +29,7 @@ from foundation_eval.evaluation.snapshot import build_snapshot, write_snapshot
 from foundation_eval.reporting.disclosure import rule_text
 from foundation_eval.schemas import resource_dir
 
-__all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render"]
+__all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render", "stop_kernels"]
 
 KERNEL = "python3"
 
@@ -49,6 +54,8 @@ class RenderSummary:
     succeeded: tuple[str, ...]
     failed: dict = field(default_factory=dict)
     seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+    formats: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -88,44 +95,144 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
     return jobs
 
 
-def _run_job(job: Job, work: str, retries: int = 1) -> tuple[str, str | None]:
-    """Execute one notebook and export its HTML. Returns (name, error or None)."""
+# The stack every report imports, loaded once when a worker's kernel starts (the kernel then runs
+# several reports in turn, its namespace cleared between them, so no report pays for the imports again).
+_WARM = """
+import importlib
+for _m in ("numpy", "pandas", "scipy.stats", "statsmodels.api", "lifelines", "matplotlib.pyplot", "seaborn",
+           "polars", "pyarrow.parquet", "foundation_eval.evaluation.snapshot", "foundation_eval.reporting.figures",
+           "foundation_eval.reporting.district_report", "foundation_eval.reporting.overview_report",
+           "foundation_eval.reporting.evaluation_report", "foundation_eval.reporting.ppit_report",
+           "foundation_eval.reporting.quality_report"):
+    try:
+        importlib.import_module(_m)
+    except Exception:
+        pass
+del importlib, _m
+"""
+# what a report left in the kernel goes before the next one starts (a cheaper %reset: no history or gc pass)
+_RESET = """
+_fe_ns, _fe_hidden = get_ipython().user_ns, get_ipython().user_ns_hidden
+for _fe_k in [k for k in _fe_ns if k not in _fe_hidden and not (k.startswith("__") and k.endswith("__"))]:
+    if not _fe_k.startswith("_fe_"):
+        del _fe_ns[_fe_k]
+import matplotlib.pyplot as _fe_plt
+_fe_plt.close("all")
+del _fe_ns, _fe_hidden, _fe_k, _fe_plt
+"""
+
+# one kernel per worker thread, kept for the worker's life: {thread id: (kernel manager, its working folder)}
+_KERNELS: dict[int, tuple] = {}
+
+
+def _kernel(fresh: bool = False):
+    """This worker's kernel, started (and its imports begun) on first use or when ``fresh``."""
+    import threading
+
+    from jupyter_client.manager import KernelManager
+
+    key = threading.get_ident()
+    if key in _KERNELS:
+        km, cwd = _KERNELS[key]
+        if not fresh and km.is_alive():
+            return km
+        _stop(key)
+    cwd = tempfile.mkdtemp(prefix="foundation-eval-kernel-")
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel(cwd=cwd, extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"])
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute(_WARM, silent=True, store_history=False)  # not awaited: the first report queues behind it
+    finally:
+        kc.stop_channels()
+    _KERNELS[key] = (km, cwd)
+    return km
+
+
+def _stop(key: int) -> None:
+    km, cwd = _KERNELS.pop(key)
+    try:
+        km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+        pass
+    shutil.rmtree(cwd, ignore_errors=True)
+
+
+def stop_kernels() -> None:
+    """Shut down every kernel this process started for reports (run at worker exit)."""
+    for key in list(_KERNELS):
+        _stop(key)
+
+
+def _start_worker() -> None:
+    """Pool initialiser: start this worker's kernel now, so its imports overlap the snapshot being built."""
+    from multiprocessing import util
+
+    util.Finalize(None, stop_kernels, exitpriority=10)
+    try:
+        _kernel()
+    except Exception:  # noqa: BLE001 - an initialiser that raises breaks the pool; the first job retries
+        pass
+
+
+def _clear(km) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.execute_interactive(_RESET, silent=True, store_history=False, timeout=120)
+    finally:
+        kc.stop_channels()
+
+
+def _run_job(job: Job, retries: int = 1) -> dict:
+    """Execute one notebook in this worker's kernel and build its page.
+
+    Returns ``{"name", "error", "files": {file name: bytes}, "timings"}``; the files (page, workbook,
+    executed notebook) travel back to the caller, so a worker needs no access to the output folder.
+    """
     import papermill as pm
-    from nbconvert import HTMLExporter
+
+    from foundation_eval.reporting.export import notebook_page
 
     src = notebook_dir() / job.notebook
-    executed = Path(work) / "executed" / f"{job.name}.ipynb"
-    page = Path(work) / f"{job.name}.html"
+    tmp = Path(tempfile.mkdtemp(prefix=f"foundation-eval-{job.name}-"))
+    executed = tmp / f"{job.name}.ipynb"
+    workbook = tmp / f"{job.name}.xlsx"
     params = dict(job.parameters)
     declared = _parameter_names(src)
     if "workbook_path" in declared:
-        params["workbook_path"] = str(Path(work) / f"{job.name}.xlsx")
+        params["workbook_path"] = str(workbook)
     if "results_path" in declared:
-        params["results_path"] = str(Path(work) / "executed" / f"{job.name}.results.json")
-    last = None
-    for attempt in range(retries + 1):
-        try:
-            nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
-                                     progress_bar=False, log_output=False, cwd=str(Path(work)),
-                                     extra_arguments=["--IPKernelApp.log_level=ERROR"])
-            break
-        except Exception as exc:  # noqa: BLE001 - any failure is reported per report
-            last = exc
-            # a kernel that failed to start (port race) is worth one more try; a cell error is not
-            if "PapermillExecutionError" in type(exc).__name__ or attempt == retries:
-                return job.name, "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
-            time.sleep(1.0 + attempt)
-    else:  # pragma: no cover
-        return job.name, str(last)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    body = body.replace("<title>Notebook</title>", f"<title>{html.escape(job.title)}</title>", 1)
-    body = body.replace("<html>", '<html lang="en">', 1)
-    page.write_text(body, encoding="utf-8")
-    return job.name, None
+        params["results_path"] = str(tmp / f"{job.name}.results.json")
+    timings: dict[str, float] = {}
+    try:
+        for attempt in range(retries + 1):
+            t0 = time.perf_counter()
+            try:
+                km = _kernel(fresh=attempt > 0)
+                _clear(km)
+                t1 = time.perf_counter()
+                nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
+                                         progress_bar=False, log_output=False, km=km)
+                timings.update(kernel=round(t1 - t0, 3), execute=round(time.perf_counter() - t1, 3))
+                break
+            except Exception as exc:  # noqa: BLE001 - any failure is reported per report
+                # a kernel that failed to start or died is worth one more try in a new one; a cell error is not
+                if "PapermillExecutionError" in type(exc).__name__ or attempt == retries:
+                    err = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
+                    return {"name": job.name, "error": err, "files": {}, "timings": timings}
+                time.sleep(1.0 + attempt)
+        t2 = time.perf_counter()
+        files = {f"{job.name}.html": notebook_page(nb, job.title).encode("utf-8"),
+                 f"executed/{job.name}.ipynb": executed.read_bytes()}
+        if workbook.exists():
+            files[f"{job.name}.xlsx"] = workbook.read_bytes()
+        timings["export"] = round(time.perf_counter() - t2, 3)
+        return {"name": job.name, "error": None, "files": files, "timings": timings}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _parameter_names(notebook: Path) -> set[str]:
@@ -148,21 +255,54 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
     studies = "".join(links(j) for j in jobs if j.name not in failed and not j.name.startswith("district-"))
     bad = "".join(f"<li>{html.escape(j.title)}: not produced</li>" for j in jobs if j.name in failed)
     synthetic = "<p><strong>Synthetic demonstration data: no real person is described.</strong></p>" if prog.illustrative else ""
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(prog.name)} reports</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;max-width:48em;margin:2em auto;color:#1a1a1a}}
-h1{{border-bottom:3px solid #0072B2}} li{{margin:0.2em 0}}</style></head><body>
-<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
+    body = f"""<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
 {f"<h2>Force-wide reports</h2><ul>{studies}</ul>" if studies else ""}
 <h2>District reports</h2><ul>{items}</ul>{f"<h2>Not produced</h2><ul>{bad}</ul>" if bad else ""}
 <h2>Disclosure control</h2><p>{html.escape(rule_text(prog.disclosure_threshold))}</p>
-<h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p></body></html>"""
+<h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p>"""
+    from foundation_eval.reporting.export import page_html
+
+    return page_html(body, f"{prog.name} reports")
+
+
+def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None):
+    """Yield each job's result as it finishes: in the process pool, or on a Dask distributed cluster."""
+    # force-wide studies take about twice a district report: start them first so none is the tail
+    order = sorted(todo, key=lambda j: j.notebook == "district_report.ipynb")
+    if scheduler is not None:
+        try:
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise RuntimeError("--scheduler needs Dask distributed: pip install 'foundation-eval[dask]'") from exc
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = [client.submit(_run_job, j, pure=False, key=f"report-{j.name}-{uuid.uuid4().hex[:8]}")
+                       for j in order]
+            for fut in dask_completed(futures):
+                yield fut.result()
+            client.run(stop_kernels)
+        finally:
+            if client is not scheduler:
+                client.close()
+        return
+    if jobs == 1:
+        try:
+            for j in order:
+                yield _run_job(j)
+        finally:
+            stop_kernels()
+        return
+    futures = [pool.submit(_run_job, j) for j in order]
+    for fut in as_completed(futures):
+        yield fut.result()
 
 
 def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = DEFAULT_PROGRAMME,
            jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
-           synth_overrides: dict | None = None, pdf: bool = True, force_reports: bool = True,
-           screenshots: bool = False) -> RenderSummary:
-    """Render every report.
+           synth_overrides: dict | None = None, pdf: bool | None = None, force_reports: bool = True,
+           screenshots: bool = False, scheduler=None) -> RenderSummary:
+    """Render every report: an HTML page, a PDF copy and an XLSX workbook each, and ``results.json``.
 
     Parameters
     ----------
@@ -171,24 +311,58 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     out : path
         Destination folder; replaced as a whole when the render completes.
     jobs : int, optional
-        Parallel notebook processes (default: all cores).
+        Parallel notebook processes (default: all cores). Each keeps one kernel for the reports it runs.
+    pdf : bool, optional
+        ``None`` (default): print PDFs when a browser is found, otherwise skip them with one warning.
+        ``True``: PDFs are required; without a browser, or if one fails to print, nothing is written
+        and :class:`foundation_eval.reporting.export.BrowserError` is raised. ``False``: no PDFs.
+    scheduler : str or distributed.Client, optional
+        Run the report jobs on this Dask distributed scheduler instead of the local process pool. The
+        workers need the package installed and must see ``out``'s parent folder at the same path (the
+        snapshot the notebooks read is written there), and a programme file at its path if one is given.
 
     Raises
     ------
     foundation_eval.data.load.ValidationError
         If the extract breaks the data contract (nothing is written).
     """
+    from foundation_eval.reporting.export import NO_BROWSER_HINT, BrowserError, PdfPrinter, find_browser
+
     t0 = time.time()
     prog = load_programme(programme)
     if str(programme).endswith(".toml"):  # a programme file: notebooks run elsewhere, so give them its full path
         programme = str(Path(programme).resolve())
+    browser = find_browser()
+    if pdf is True and browser is None:
+        raise BrowserError(f"PDFs were asked for (--pdf) but no browser was found; nothing was written. "
+                           f"{NO_BROWSER_HINT}")
+    warnings_: list[str] = []
+    want_pdf = pdf is not False and browser is not None
+    if browser is None and (pdf is None or screenshots):
+        what = "PDF copies" if pdf is None and not screenshots else (
+            "screenshots" if pdf is not None else "PDF copies and screenshots")
+        warnings_.append(f"no headless Chromium or Chrome was found, so the {what} were not made "
+                         f"(every HTML page, workbook and results.json were). {NO_BROWSER_HINT}")
+        screenshots = False
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     scratch = None
     scratch_dirs: list[Path] = []
     printer = None
+    pool = None
+    timings: dict = {}
     try:
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        if scheduler is None and jobs > 1:
+            # workers start now and begin importing the stack in their kernels while the snapshot is built;
+            # spawned, not forked: a fork of a process with threads (Dask, polars, a browser session) can
+            # copy a held lock into the child and hang it
+            import multiprocessing as mp
+
+            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, mp_context=mp.get_context("spawn"))
+            for _ in range(jobs):
+                pool.submit(time.sleep, 0)
         if data_dir is None:
             from foundation_eval.data.synth import generate, write
 
@@ -197,29 +371,46 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             data_dir = scratch
             write(generate(prog, seed=seed, **(synth_overrides or {})), data_dir)
         data_dir = Path(data_dir).resolve()
+        t1 = time.time()
         # validate and reduce the event tables once; every notebook opens the typed snapshot with its
         # reduced tables (kept out of the published folder)
         # force-wide headline models: fitted once here, stored with the snapshot, never refitted by a report
         snapshot = build_snapshot(load_dataset(data_dir, prog))
         ds = snapshot.dataset
-        snap = Path(tempfile.mkdtemp(prefix="foundation-eval-snapshot-"))
+        # on a cluster the workers read the snapshot from a folder they share with this machine
+        snap = Path(tempfile.mkdtemp(prefix=".foundation-eval-snapshot-",
+                                     dir=out.parent if scheduler is not None else None))
         scratch_dirs.append(snap)
         write_snapshot(snapshot, snap)
+        timings["snapshot"] = round(time.time() - t1, 2)
         (work / "executed").mkdir()
         todo = plan(ds, str(snap), programme, districts, force_reports)
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         failed: dict[str, str] = {}
+        produced: dict[str, list[str]] = {}
+        pdf_errors: dict[str, str] = {}
+        timings["reports"] = {}
         # notebooks run in the pool; this process prints each finished page to PDF through one browser
-        from foundation_eval.reporting.export import PdfPrinter
+        printer = PdfPrinter() if want_pdf else None
+        pdf_seconds = 0.0
 
-        printer = PdfPrinter() if pdf else None
-
-        def finished(name: str, err: str | None) -> None:
-            if not err and printer is not None:
-                err = printer.print(work / f"{name}.html")
-                err = f"PDF: {err}" if err else None
+        def finished(result: dict) -> None:
+            nonlocal pdf_seconds
+            name, err = result["name"], result["error"]
+            for rel, data in result["files"].items():
+                (work / rel).write_bytes(data)
+            timings["reports"][name] = result["timings"]
             if err:
                 failed[name] = err
+            else:
+                produced[name] = sorted(Path(rel).suffix[1:] for rel in result["files"] if "/" not in rel)
+                if printer is not None:
+                    tp = time.perf_counter()
+                    perr = printer.print(work / f"{name}.html")
+                    pdf_seconds += time.perf_counter() - tp
+                    if perr:
+                        pdf_errors[name] = perr
+                    else:
+                        produced[name] = sorted([*produced[name], "pdf"])
             if bar:
                 bar.update()
 
@@ -228,23 +419,25 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
-        if jobs == 1:
-            for j in todo:
-                finished(*_run_job(j, str(work)))
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = []
-                # force-wide studies take about twice a district report: start them first so none is the tail
-                for k, j in enumerate(sorted(todo, key=lambda j: j.notebook == "district_report.ipynb")):
-                    futures.append(pool.submit(_run_job, j, str(work)))
-                    if k < jobs:
-                        time.sleep(0.3)  # stagger kernel starts (ZMQ port race)
-                for fut in as_completed(futures):
-                    finished(*fut.result())
+        t2 = time.time()
+        for result in _pool_results(todo, min(jobs, len(todo)), scheduler, pool):
+            finished(result)
+        timings["notebooks_and_pdf"] = round(time.time() - t2, 2)
+        timings["pdf"] = round(pdf_seconds, 2)
+        if pool is not None:
+            pool.shutdown()
+            pool = None
         if printer is not None:
             printer.close()
         if bar:
             bar.close()
+        if pdf_errors:
+            if pdf is True:
+                first = next(iter(pdf_errors.items()))
+                raise BrowserError(f"PDFs were asked for (--pdf) but {len(pdf_errors)} could not be printed "
+                                   f"({first[0]}: {first[1][-300:]}); nothing was written")
+            warnings_.append(f"{len(pdf_errors)} PDF copies could not be printed ({next(iter(pdf_errors.values()))[-200:]}); "
+                             f"the HTML pages, workbooks and results.json were written. {NO_BROWSER_HINT}")
         (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
         if screenshots:
             from foundation_eval.reporting.export import screenshots as take
@@ -254,15 +447,21 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
                   for page in ["index", *(j.name for j in todo if j.name not in failed)]])
         # one value per estimand, from the snapshot every report read
         records = snapshot.results()["estimates"]
-        for extra in (work / "executed").glob("*.results.json"):
-            extra.unlink()
         (work / "results.json").write_text(json.dumps({"estimates": records}, indent=2, sort_keys=True) + "\n",
                                            encoding="utf-8")
         if scratch is not None:
             shutil.copy(data_dir / "truth.json", work / "truth.json")
+        ok_names = [j.name for j in todo if j.name not in failed]
+        formats = {fmt: [n for n in ok_names if fmt in produced.get(n, [])] for fmt in ("html", "pdf", "xlsx")}
+        timings["total"] = round(time.time() - t0, 2)
         (work / "render.json").write_text(json.dumps({
             "programme": prog.id, "data_sha256": ds.data_hash, "version": __version__,
             "reports": [j.name for j in todo], "failed": sorted(failed),
+            "formats": formats,
+            "pdf": ("printed" if want_pdf and not pdf_errors else "not requested" if pdf is False
+                    else "no browser" if browser is None else "failed"),
+            "missing_workbooks": [n for n in ok_names if "xlsx" not in produced.get(n, [])],
+            "warnings": warnings_, "timings": timings,
         }, indent=2, sort_keys=True) + "\n")
         if out.exists():
             shutil.rmtree(out)
@@ -271,10 +470,12 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         if printer is not None:
             printer.close()
         for d in [scratch, *scratch_dirs]:
             if d is not None:
                 shutil.rmtree(d, ignore_errors=True)
     ok = tuple(j.name for j in todo if j.name not in failed)
-    return RenderSummary(out, ok, failed, time.time() - t0)
+    return RenderSummary(out, ok, failed, time.time() - t0, tuple(warnings_), formats)
