@@ -66,6 +66,10 @@ def national_programme(districts: int, folder: Path) -> Path:
     head, rest = text.split("[[districts]]", 1)
     tail = rest[rest.index("[[offence_types]]"):]
     head = head.replace('id = "hiow"', 'id = "national-benchmark"', 1)
+    # the default programme's neighbour map names its own districts: no map here
+    if "[evaluation.neighbours]" in head:
+        before, after = head.split("[evaluation.neighbours]", 1)
+        head = before + after[after.index("\n["):].lstrip("\n") if "\n[" in after else before
     ids = ["".join(p) for p in product(ascii_uppercase, repeat=3)][:districts]
     blocks = []
     for k, did in enumerate(ids):
