@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -123,6 +124,7 @@ del _fe_ns, _fe_hidden, _fe_k, _fe_plt
 
 # one kernel per worker thread, kept for the worker's life: {thread id: (kernel manager, its working folder)}
 _KERNELS: dict[int, tuple] = {}
+_EXECUTE_LOCK = threading.Lock()
 
 
 def _kernel(fresh: bool = False):
@@ -214,8 +216,11 @@ def _run_job(job: Job, retries: int = 1) -> dict:
                 km = _kernel(fresh=attempt > 0)
                 _clear(km)
                 t1 = time.perf_counter()
-                nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
-                                         progress_bar=False, log_output=False, km=km)
+                # nbclient's event loop is not safe across threads of one process (a Dask worker running
+                # threads): one notebook executes at a time per process; each process pool worker has one
+                with _EXECUTE_LOCK:
+                    nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
+                                             progress_bar=False, log_output=False, km=km)
                 timings.update(kernel=round(t1 - t0, 3), execute=round(time.perf_counter() - t1, 3))
                 break
             except Exception as exc:  # noqa: BLE001 - any failure is reported per report
