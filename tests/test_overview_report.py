@@ -87,7 +87,7 @@ def test_engagement_has_one_definition_on_the_page(overview, snap):
     lo, hi = wilson_interval(k, n)
     pct, interval = fmt.percent(k / n), f"(95% interval {fmt.percent(lo)} to {fmt.percent(hi)})"
     words = f"engaged within {window} days of listing"
-    summary = overview.summary_sentences()[0].plain
+    summary = overview.summary_sentences()[1].plain
     assert f"{pct} of them {words} {interval}" in summary
     section = _text(overview.funnel("engagement").html())
     assert f"who {words}" in section and f"Force average {pct} {interval}" in section
@@ -131,16 +131,29 @@ def test_an_unavailable_estimand_says_why(snap):
            "few districts went live later." in section
 
 
-@pytest.mark.parametrize("low, high, words", [(-0.12, -0.02, "lowered the share"), (-0.08, 0.03, "no clear change"),
-                                              (0.02, 0.09, "rose with the programme")])
+@pytest.mark.parametrize("low, high, words", [(-0.12, -0.02, "recorded less often"), (-0.08, 0.03, "no clear change"),
+                                              (0.02, 0.09, "recorded more often")])
 def test_reoffending_claim_only_when_the_interval_supports_it(snap, low, high, words):
     e = Estimate("reoffending_12m_rd_programme", (low + high) / 2, low, high, design="Test design", sms_level=2, n=300)
     fake = replace(snap, estimates=tuple(x for x in snap.estimates if x.name != e.name) + (e,))
     text = " ".join(s.plain for s in OverviewReport(fake).summary_sentences())
-    assert words in text
-    for other in {"lowered the share", "no clear change", "rose with the programme"} - {words}:
+    assert words in text and "Supporting design (Maryland level 2)" in text
+    for other in {"recorded less often", "no clear change", "recorded more often"} - {words}:
         assert other not in text
-    assert fmt.interval(low, high, "points") in text and "level 2" in text
+    assert fmt.interval(low, high, "points") in text
+
+
+@pytest.mark.parametrize("low, high, finding", [(-0.05, -0.01, "evidence of a reduction"),
+                                                (-0.04, 0.07, "no clear evidence either way"),
+                                                (0.01, 0.05, "evidence of an increase")])
+def test_summary_leads_with_the_prespecified_primary(snap, low, high, finding):
+    """Whatever a weaker design says, the first sentence is the primary analysis's verdict."""
+    primary = Estimate("did_att_da_rate", (low + high) / 2, low, high, design="Staggered DiD", sms_level=4, n=300)
+    weaker = Estimate("reoffending_12m_rd_programme", -0.09, -0.16, -0.02, design="Cohorts", sms_level=2, n=300)
+    keep = tuple(x for x in snap.estimates if x.name not in ("did_att_da_rate", "reoffending_12m_rd_programme"))
+    first = OverviewReport(replace(snap, estimates=keep + (primary, weaker))).summary_sentences()[0].plain
+    assert first.startswith(f"Did it work? Primary analysis: {finding}.")
+    assert "Yes" not in first
 
 
 def test_no_small_count_reaches_the_page(overview):
@@ -269,7 +282,7 @@ def test_reports_run_without_optional_tables(extract_copy):
     rep = OverviewReport(Snapshot(ds))
     assert rep.absent == {"rmps", "referrals", "ppit_assessments"}
     assert "no referrals table" in rep.funnel("referral").html()
-    assert "referrals are not recorded" in rep.summary_sentences()[1].plain
+    assert "referrals are not recorded" in rep.summary_sentences()[2].plain
     assert not rep.outcome_rows.measure.str.contains("risk management plan").any()
     assert "not available on this extract" in rep.estimates().html()
     assert 3 <= len(rep.summary_sentences()) <= 6

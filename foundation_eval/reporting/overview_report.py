@@ -312,7 +312,7 @@ class OverviewReport:
     def summary_sentences(self) -> list[Text]:
         """The executive summary: three to six sentences made from the results."""
         p = self.page
-        s = []
+        s = [self._primary_sentence()]
         n_listed, d_live = len(self.listed), int(self.listed.district_id.nunique())
         eng = self.shares["engagement"]
         s.append(p.say(
@@ -338,22 +338,39 @@ class OverviewReport:
         s.append(self._reoffending_sentence())
         return s[:6]
 
+    def _primary_sentence(self) -> Text:
+        """The pre-specified primary analysis first, in the verdict's fixed vocabulary."""
+        from foundation_eval.evaluation.verdict import FINDINGS
+
+        plan = self.programme.evaluation
+        e = self.page.estimate(plan.primary)
+        if not e.available:
+            return self.page.say("<strong>Did it work?</strong> The pre-specified primary analysis ({{ outcome }}) "
+                                 "could not be estimated on this extract: {{ reason }}", outcome=plan.outcome,
+                                 reason=self._why(e))
+        finding = FINDINGS[{-1: 0, 0: 1, 1: 2}[e.direction()]]
+        return self.page.say(
+            "<strong>Did it work? Primary analysis: {{ finding }}.</strong> The pre-specified primary analysis "
+            "({{ outcome }}, {{ window }}) gives {{ e | estimate }}{% if level %} (Maryland Scientific Methods Scale "
+            "level {{ level }}){% endif %}; the pilot-versus-rollout report gives the supporting designs.",
+            finding=finding, outcome=plan.outcome, window=plan.window, e=e, level=e.sms_level)
+
     def _reoffending_sentence(self) -> Text:
-        """The primary reoffending estimand, with a claim only when its interval supports one."""
+        """A supporting reoffending estimand, labelled as such, with a claim only when its interval supports one."""
         e = self.page.estimate("reoffending_12m_rd_programme")
         if not e.available:
             return self.page.say("The evaluation's estimate of the change in reoffending is not available on this "
                                  "extract: {{ reason }}", reason=self._why(e))
         d = e.direction()
         return self.page.say(
-            "{% if d < 0 %}The evaluation estimates that the programme lowered the share of listed people recorded for "
-            "a further domestic-abuse offence within 12 months{% elif d > 0 %}The evaluation estimates that the share "
-            "of listed people recorded for a further domestic-abuse offence within 12 months rose with the "
-            "programme{% else %}The evaluation finds no "
-            "clear change in the share of listed people recorded for a further domestic-abuse offence within 12 "
-            "months{% endif %}: {{ e | estimate }}{% if d == 0 %}, an interval that includes no difference{% endif %}; "
-            "design: {{ design }}{% if level %}, Maryland Scientific Methods Scale level {{ level }}{% endif %}.",
-            e=e, d=d, design=e.design[:1].lower() + e.design[1:], level=e.sms_level)
+            "Supporting design{% if level %} (Maryland level {{ level }}){% endif %}: "
+            "{% if d < 0 %}later cohorts of listed people were recorded less often for a further domestic-abuse "
+            "offence within 12 months than earlier cohorts in the same districts{% elif d > 0 %}later cohorts of "
+            "listed people were recorded more often for a further domestic-abuse offence within 12 months than "
+            "earlier cohorts in the same districts{% else %}no clear change in the share of listed people recorded for "
+            "a further domestic-abuse offence within 12 months{% endif %}: {{ e | estimate }}{% if d == 0 %}, an "
+            "interval that includes no difference{% endif %}; this may reflect the programme or other changes.",
+            e=e, d=d, level=e.sms_level)
 
     def summary(self) -> Text:
         """The boxed summary at the top of the page."""
