@@ -10,6 +10,7 @@ the reports without a workbook, any warning and where the time went.
 """
 from __future__ import annotations
 
+import contextvars
 import html
 import json
 import os
@@ -189,12 +190,21 @@ def _clear(km) -> None:
 
 
 def _run_job(job: Job, retries: int = 1) -> dict:
+    """:func:`_run_here` in an empty context, one job at a time per process.
+
+    jupyter_client and nbclient keep their event loop in a context variable, which a threaded Dask worker
+    copies into its task threads from a thread whose loop may be running.
+    """
+    with _EXECUTE_LOCK:
+        return contextvars.Context().run(_run_here, job, retries)
+
+
+def _run_here(job: Job, retries: int = 1) -> dict:
     """Execute one notebook in this worker's kernel and build its page.
 
     Returns ``{"name", "error", "files": {file name: bytes}, "timings"}``; the files (page, workbook,
     executed notebook) travel back to the caller, so a worker needs no access to the output folder.
     """
-    import papermill as pm
 
     from foundation_eval.reporting.export import notebook_page
 
@@ -216,11 +226,7 @@ def _run_job(job: Job, retries: int = 1) -> dict:
                 km = _kernel(fresh=attempt > 0)
                 _clear(km)
                 t1 = time.perf_counter()
-                # nbclient's event loop is not safe across threads of one process (a Dask worker running
-                # threads): one notebook executes at a time per process; each process pool worker has one
-                with _EXECUTE_LOCK:
-                    nb = pm.execute_notebook(str(src), str(executed), parameters=params, kernel_name=KERNEL,
-                                             progress_bar=False, log_output=False, km=km)
+                nb = _execute(str(src), str(executed), params, km)
                 timings.update(kernel=round(t1 - t0, 3), execute=round(time.perf_counter() - t1, 3))
                 break
             except Exception as exc:  # noqa: BLE001 - any failure is reported per report
@@ -238,6 +244,20 @@ def _run_job(job: Job, retries: int = 1) -> dict:
         return {"name": job.name, "error": None, "files": files, "timings": timings}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _execute(src: str, executed: str, params: dict, km):
+    """papermill in this thread's own event loop, closed afterwards."""
+    import papermill as pm
+    from jupyter_core import utils
+
+    try:
+        return pm.execute_notebook(src, executed, parameters=params, kernel_name=KERNEL, progress_bar=False,
+                                   log_output=False, km=km)
+    finally:
+        loop = utils._loop.get()
+        if loop is not None and not loop.is_running() and not loop.is_closed():
+            loop.close()
 
 
 def _parameter_names(notebook: Path) -> set[str]:
