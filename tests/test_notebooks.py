@@ -39,4 +39,4 @@ def test_notebook_runs_top_to_bottom_with_its_defaults(name, tmp_path):
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert not any(o.get("output_type") == "error" for o in outputs)
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "Provenance" in shown and "Disclosure control" in shown
+    assert "Input data SHA-256" in shown and "are not published" in shown  # provenance and the rule
