@@ -81,8 +81,8 @@ _ASSUMPTIONS = (
     "No anticipation: outcomes did not change before go-live (beyond any anticipation periods allowed).",
     "Staggered, irreversible adoption: once a unit starts the programme it stays in it.",
     "No spill-overs: one unit's programme does not change outcomes in comparison units.",
-    "Inference is asymptotic in the number of units; with few units (e.g. 14 districts, 2 pilots) "
-    "rely on randomisation inference over go-live dates and on cohort-level estimates.",
+    "Inference is asymptotic in the number of units; with few units (a single force's districts, a handful "
+    "of pilots) rely on randomisation inference over go-live dates and on cohort-level estimates.",
 )
 
 
