@@ -310,7 +310,11 @@ class EvaluationReport:
         if self.prog.illustrative:
             s.append(self.page.paragraph("These figures come from synthetic demonstration data with known true "
                                          "effects, not from a force's records."))
-        return self.page.summary(s)
+        # the verdict as a paragraph of its own, everything after it as a list a reader can scan
+        items = "".join(f"<li>{x.html()[3:-4] if x.markup.startswith('<p>') else x.html()}</li>"
+                        for x in s[1:] if x is not None)
+        first = s[0].html()
+        return Text(f"<div class='fe-summary'><h2>Summary</h2>{first}<ul>{items}</ul></div>")
 
     # ------------------------------------------------------------------ headline, levels, estimands
     def _rows(self):
