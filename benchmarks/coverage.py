@@ -24,6 +24,7 @@ def replicate(seed: int, scale: float = 1.0) -> list[dict]:
     from foundation_eval.data import synth
     from foundation_eval.data.load import load_dataset
     from foundation_eval.evaluation.estimates import headline_estimates
+    from foundation_eval.evaluation.registry import REGISTRY
 
     result = synth.generate("hiow", seed=seed, scale=scale, truth_replicates=10)
     with tempfile.TemporaryDirectory() as d:
@@ -32,7 +33,7 @@ def replicate(seed: int, scale: float = 1.0) -> list[dict]:
         est = headline_estimates(ds)
     truth = result.truth["effects"]
     return [{"seed": seed, "name": e.name, "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high,
-             "truth": truth[e.name], "covered": e.covers(truth[e.name])} for e in est]
+             "truth": truth[REGISTRY[e.name].truth], "covered": e.covers(truth[REGISTRY[e.name].truth])} for e in est]
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from foundation_eval.frames.cohort import person_frame, select
 from foundation_eval.models.engagement import first_engagement_frame, funnel
 from foundation_eval.models.referrals import referral_frame
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.district_report import DistrictReport, count_phrase
+from foundation_eval.reporting.district_report import DistrictReport
 from foundation_eval.reporting.publication import Text
 from foundation_eval.stats import newcombe_difference
 
@@ -260,9 +260,11 @@ def test_programme_without_risk_tool_or_age_band(pages):
     assert "31 and over" not in ages and ages <= {"under 18", "18-24", "25-34", "35-44", "45 and over"}
 
 
-def test_count_phrase_kept_for_compatibility_withholds_small_counts():
-    assert count_phrase(None, 10) == "fewer than 10 people" and count_phrase(3, 10) == "fewer than 10 people"
-    assert count_phrase(12, 10) == "12 people" and count_phrase(0, 10, "offences") == "0 offences"
+def test_the_page_count_withholds_small_counts(pages):
+    """The compatibility helper count_phrase is gone: the page's count is the one rule (and it rounds)."""
+    page = pages[None][0].page
+    assert page.count(None) == "fewer than 10 people" and page.count(3) == "fewer than 10 people"
+    assert page.count(12) == "10 people" and page.count(0, "offences") == "0 offences"
 
 
 def test_sentences_are_published_text(pages):

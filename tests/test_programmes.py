@@ -189,7 +189,7 @@ def test_reports_and_estimates_skip_what_a_programme_lacks(ctl_dir):
     # the district report's side of this: tests/test_district_report.py
     names = {e.name for e in headline_estimates(ds)}
     assert not any(n.startswith("ppit_") for n in names)
-    assert {"reoffending_hr_programme", "referral_start_rd_programme"} <= names
+    assert {"reoffending_hr_listed_vs_prelive", "referral_start_rd_programme"} <= names
     jobs = [j.name for j in plan(ds, str(ctl_dir), CTL)]
     assert "ppit-validity" not in jobs and {"force-overview", "data-quality"} <= set(jobs)
     assert sum(j.startswith("district-") for j in jobs) == len(ds.programme.districts)

@@ -129,6 +129,7 @@ __all__ = [
     "PowerAnalysis",
     "Evaluation",
     "TRUTH_NAMES",
+    "HEADLINE",
     "HEADLINE_ATTRS",
     "DISPLAY_UNITS",
     "NotEstimable",
@@ -136,7 +137,10 @@ __all__ = [
 ]
 
 #: Headline estimates and the ``truth.json`` names they are scored against.
-TRUTH_NAMES = ("did_att_da_rate", "reoffending_12m_rd_programme", "reoffending_hr_programme")
+#: The evaluation's registered headline estimands and the attribute of :class:`Evaluation` that fits each
+#: (the registry and :meth:`Evaluation.headline` both read this).
+HEADLINE = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort", "reoffending_hr_programme": "cox"}
+TRUTH_NAMES = tuple(HEADLINE)
 
 _DID_ASSUMPTIONS = DID_ASSUMPTIONS
 
@@ -1772,12 +1776,10 @@ class Evaluation:
         lockdown months kept) the estimands are exactly the truth's; with ``exclude_lockdown`` or monthly
         periods they differ slightly, and the ``design`` field says so."""
         out = []
-        if _ok(self.did):
-            out.append({**self.did.record(), "name": "did_att_da_rate"})
-        if self.window_months == 12 and _ok(self.cohort):
-            out.append({**self.cohort.record(), "name": "reoffending_12m_rd_programme"})
-        if _ok(self.cox):
-            out.append({**self.cox.record(), "name": "reoffending_hr_programme"})
+        for name, attr in HEADLINE.items():
+            est = getattr(self, attr)
+            if _ok(est) and (attr != "cohort" or self.window_months == 12):
+                out.append({**est.record(), "name": name})
         if self.exclude_lockdown:
             for r in out:
                 r["design"] += " (lockdown months excluded)" if "cohort" not in r["design"] else ""

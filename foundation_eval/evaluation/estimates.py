@@ -1,9 +1,11 @@
-"""Headline estimates under the names the synthetic generator's ``truth.json`` uses.
+"""The person-level headline estimates, under their names in the registry.
 
 Each function takes a validated :class:`~foundation_eval.data.load.Dataset`, builds its analysis frame and
 returns an :class:`Estimate` that states its design, comparison and Maryland Scientific Methods
-Scale (SMS) level. :func:`headline_estimates` runs them all; reports write them to ``results.json`` so
-that any render of synthetic data can be scored against the truth.
+Scale (SMS) level. :func:`headline_estimates` runs them all. Where a stronger design answers the same
+question (the reoffending estimands), the estimate here carries its own name as an alternative
+(``reoffending_*_listed_vs_prelive``); :data:`foundation_eval.evaluation.registry.REGISTRY` gives the
+``truth.json`` name each one is scored against.
 
 Designs here are the person-level comparisons of the outcome-model layer: people listed once their
 district was live against eligible people whose whole outcome window fell before their district went
@@ -25,7 +27,7 @@ from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import newcombe_difference
 
 __all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
-           "referral_start_rd_programme", "reoffending_12m_rd_programme", "reoffending_hr_programme",
+           "referral_start_rd_programme", "reoffending_12m_rd_listed_vs_prelive", "reoffending_hr_listed_vs_prelive",
            "ppit_auc_12m", "ppit_icc2_total", "analysis_frame", "estimators_for"]
 
 
@@ -122,7 +124,7 @@ def referral_start_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None, 
                     notes=(f"started within 12 months: {x1}/{n1} listed, {x0}/{n0} comparison",))
 
 
-def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
+def reoffending_12m_rd_listed_vs_prelive(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
     """Any DA reoffence within 12 months: listed vs historical comparison, whole window observed.
 
     Regression-adjusted risk difference: a linear probability model of the 12-month outcome on
@@ -145,7 +147,7 @@ def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None,
     fit = sm.OLS(w.outcome.astype(float).to_numpy(), X).fit(cov_type="HC1")
     z = stats.norm.ppf(0.5 + level / 2)
     d, se = float(fit.params["programme"]), float(fit.bse["programme"])
-    return Estimate("reoffending_12m_rd_programme", d, d - z * se, d + z * se,
+    return Estimate("reoffending_12m_rd_listed_vs_prelive", d, d - z * se, d + z * se,
                     design="Listed people vs eligible people whose first 12 months ended before go-live; "
                            "regression-adjusted for months on the screen", sms_level=DESIGN_LEVELS["historical_comparison"].level,
                     comparison="eligible before the district went live", n=len(w),
@@ -154,7 +156,7 @@ def reoffending_12m_rd_programme(ds: Dataset, frame: pd.DataFrame | None = None,
                            f"({lo0:.3f} to {hi0:.3f})",))
 
 
-def reoffending_hr_programme(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
+def reoffending_hr_listed_vs_prelive(ds: Dataset, frame: pd.DataFrame | None = None, level: float = 0.95) -> Estimate:
     """Hazard ratio of first DA reoffence: listed vs eligible before go-live (Cox, Efron ties, robust SE).
 
     The comparison group is followed from first eligibility and censored at the go-live of its district,
@@ -180,7 +182,7 @@ def reoffending_hr_programme(ds: Dataset, frame: pd.DataFrame | None = None, lev
     se = float(row.se) * np.sqrt(g / (g - 1))
     crit = stats.t.ppf(0.5 + level / 2, g - 1)
     lo, hi = np.exp(row.coef - crit * se), np.exp(row.coef + crit * se)
-    return Estimate("reoffending_hr_programme", float(row.hr), float(lo), float(hi),
+    return Estimate("reoffending_hr_listed_vs_prelive", float(row.hr), float(lo), float(hi),
                     design="Cox model, listed people vs eligible people before go-live, errors clustered by district "
                            "(small-sample corrected)",
                     sms_level=DESIGN_LEVELS["historical_comparison"].level, comparison="eligible before the district went live", n=len(f),
@@ -214,8 +216,8 @@ def ppit_icc2_total(ds: Dataset, frame: pd.DataFrame | None = None, level: float
                     n=int(long.person_id.nunique()))
 
 
-ESTIMATORS = (engagement_rd_practitioner, referral_start_rd_programme, reoffending_12m_rd_programme,
-              reoffending_hr_programme, ppit_auc_12m, ppit_icc2_total)
+ESTIMATORS = (engagement_rd_practitioner, referral_start_rd_programme, reoffending_12m_rd_listed_vs_prelive,
+              reoffending_hr_listed_vs_prelive, ppit_auc_12m, ppit_icc2_total)
 RISK_TOOL_ESTIMATORS = (ppit_auc_12m, ppit_icc2_total)
 
 

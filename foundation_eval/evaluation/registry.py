@@ -20,8 +20,8 @@ from foundation_eval.evaluation.estimates import (
     ppit_auc_12m,
     ppit_icc2_total,
     referral_start_rd_programme,
-    reoffending_12m_rd_programme,
-    reoffending_hr_programme,
+    reoffending_12m_rd_listed_vs_prelive,
+    reoffending_hr_listed_vs_prelive,
 )
 
 __all__ = ["Estimand", "REGISTRY", "estimands_for", "fit_estimands"]
@@ -117,7 +117,7 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
     unavailable : dict
         Estimand name to a plain sentence saying why the data do not support it.
     """
-    from foundation_eval.evaluation.designs import Evaluation
+    from foundation_eval.evaluation.designs import HEADLINE, Evaluation
 
     wanted = estimands_for(ds.programme)
     out: list[Estimate] = []
@@ -129,23 +129,19 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
         "referral_start_rd_programme": referral_start_rd_programme,
         "ppit_auc_12m": ppit_auc_12m,
         "ppit_icc2_total": ppit_icc2_total,
-        "reoffending_12m_rd_listed_vs_prelive": reoffending_12m_rd_programme,
-        "reoffending_hr_listed_vs_prelive": reoffending_hr_programme,
+        "reoffending_12m_rd_listed_vs_prelive": reoffending_12m_rd_listed_vs_prelive,
+        "reoffending_hr_listed_vs_prelive": reoffending_hr_listed_vs_prelive,
     }
     for e in wanted:
         try:
             if e.name in person:
                 if frame is None:
                     frame = analysis_frame(ds)
-                est = person[e.name](ds, frame, level)
-                out.append(Estimate(e.name, est.estimate, est.ci_low, est.ci_high, est.design, est.sms_level,
-                                    est.comparison, est.n, est.notes))
+                out.append(person[e.name](ds, frame, level))
                 continue
             if ev is None:
                 ev = Evaluation(ds, level=level)
-            attr = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
-                    "reoffending_hr_programme": "cox"}[e.name]
-            res = getattr(ev, attr)
+            res = getattr(ev, HEADLINE[e.name])
             if not getattr(res, "estimable", True):  # a design the data cannot support: say why
                 why[e.name] = f"The data do not support this estimate: {res.reason}"
                 continue

@@ -23,26 +23,21 @@ interval (:func:`foundation_eval.stats.newcombe_difference`).
 """
 from __future__ import annotations
 
-import datetime as _dt
-import html
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from foundation_eval import __version__
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
 from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel
 from foundation_eval.models.referrals import referral_frame, stage_table
-from foundation_eval.reporting.disclosure import Protected
 from foundation_eval.reporting.figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
 from foundation_eval.stats import newcombe_difference
 
-__all__ = ["DistrictReport", "table_html", "count_phrase", "number_word", "provenance_html", "provenance_rows",
-           "report_css"]
+__all__ = ["DistrictReport"]
 
 OUTCOME_MONTHS = 12
 TEAMS = ("police alone", "with practitioners")
@@ -661,57 +656,3 @@ class DistrictReport:
     def html(self) -> str:
         """The whole report as HTML (what the notebook shows, section by section)."""
         return "".join(p.html() for p in self.sections())
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Kept for compatibility: helpers that other report modules still import from here, until they publish
-# through the Page. New code uses foundation_eval.reporting.publication and foundation_eval.reporting.formats.
-def table_html(protected: Protected, formats: dict | None = None, caption: str | None = None,
-               rename: dict | None = None) -> str:
-    """HTML for a protected table (withheld cells shown as [c]). Kept for compatibility."""
-    shown = protected.display(formats)
-    if rename:
-        shown = shown.rename(columns=rename)
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    body = shown.to_html(index=False, classes="fe-table", border=0, escape=True)
-    return body.replace('<table border="0" class="dataframe fe-table">', f'<table class="fe-table">{cap}', 1)
-
-
-def provenance_rows(ds: Dataset, parameters: dict) -> list[tuple[str, str]]:
-    """Programme, input hash, version, parameters, date. Kept for compatibility (see ``Page.provenance_rows``)."""
-    return [
-        ("Programme", f"{ds.programme.name} ({ds.programme.id})"),
-        ("Input data SHA-256", ds.data_hash),
-        ("foundation-eval version", __version__),
-        ("Parameters", ", ".join(f"{k}={v}" for k, v in parameters.items())),
-        ("Rendered", _dt.date.today().isoformat()),
-    ]
-
-
-def provenance_html(ds: Dataset, parameters: dict) -> str:
-    """Kept for compatibility (see ``Page.provenance``)."""
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                   for k, v in provenance_rows(ds, parameters))
-    return f"<h2>Provenance</h2><table class='fe-table'>{body}</table>"
-
-
-def number_word(n: int) -> str:
-    """A small number in words. Kept for compatibility: :func:`foundation_eval.reporting.formats.number_word`."""
-    from foundation_eval.reporting.formats import number_word as _nw
-
-    return _nw(n)
-
-
-def count_phrase(value, threshold: int, noun: str = "people") -> str:
-    """A count for a sentence; counts from 1 to ``threshold - 1`` read "fewer than ...". Kept for
-    compatibility: new code uses ``Page.count`` (which also rounds)."""
-    if value is None or pd.isna(value) or 0 < float(value) < threshold:
-        return f"fewer than {threshold} {noun}"
-    return f"{int(value):,} {noun}"
-
-
-def report_css() -> str:
-    """House style for report pages. Kept for compatibility: the Page's header carries the stylesheet."""
-    from foundation_eval.reporting.publication import stylesheet
-
-    return f"<style>{stylesheet()}</style>"

@@ -311,7 +311,7 @@ class EvaluationReport:
             s.append(self.page.paragraph("These figures come from synthetic demonstration data with known true "
                                          "effects, not from a force's records."))
         # the verdict as a paragraph of its own, everything after it as a list a reader can scan
-        items = "".join(f"<li>{x.html()[3:-4] if x.markup.startswith('<p>') else x.html()}</li>"
+        items = "".join(f"<li>{x.inline}</li>"
                         for x in s[1:] if x is not None)
         first = s[0].html()
         return Text(f"<div class='fe-summary'><h2>Summary</h2>{first}<ul>{items}</ul></div>")

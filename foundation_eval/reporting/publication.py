@@ -113,25 +113,7 @@ def _isnan(x) -> bool:
 # ------------------------------------------------------------------------------------------ items
 def stylesheet() -> str:
     """The one stylesheet of every page (``reporting/templates/style.css``)."""
-    path = Path(__file__).parent / "templates" / "style.css"
-    if path.exists():
-        return path.read_text(encoding="utf-8")
-    return _FALLBACK_CSS
-
-
-_FALLBACK_CSS = """
-body, .jp-Notebook { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: #1a1a1a; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { font-size: 1.25em; margin-top: 1.4em; border-bottom: 2px solid #0072B2; }
-.fe-sub { color: #555; margin-top: 0; }
-.fe-summary { background: #eef5fb; border-left: 5px solid #0072B2; padding: 0.6em 1em; }
-table.fe-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
-table.fe-table th, table.fe-table td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: left !important; }
-table.fe-table td.fe-num { text-align: right !important; font-variant-numeric: tabular-nums; }
-table.fe-table caption { caption-side: top; text-align: left; font-weight: bold; }
-p.fe-note { font-size: 0.85em; color: #444; margin-top: 0.2em; }
-figure.fe-figure { margin: 0.8em 0; }
-table.fe-provenance td { word-break: break-all; }
-"""
+    return (Path(__file__).parent / "templates" / "style.css").read_text(encoding="utf-8")
 
 
 class _Item:
@@ -155,6 +137,12 @@ class Text(_Item):
 
     def html(self) -> str:
         return self.markup
+
+    @property
+    def inline(self) -> str:
+        """The markup without its enclosing paragraph, to sit inside a list item or another paragraph."""
+        m = self.markup
+        return m[3:-4] if m.startswith("<p>") and m.endswith("</p>") else m
 
     @property
     def plain(self) -> str:
@@ -464,7 +452,7 @@ class Page:
 
     def bullets(self, items) -> Text:
         """A list of items (strings are escaped; Text items are kept)."""
-        li = "".join(f"<li>{i.html()[3:-4] if isinstance(i, Text) and i.markup.startswith('<p>') else html.escape(str(i))}</li>"
+        li = "".join(f"<li>{i.inline if isinstance(i, Text) else html.escape(str(i))}</li>"
                      for i in items)
         return Text(f"<ul>{li}</ul>")
 
@@ -541,7 +529,7 @@ class Page:
 
     def summary(self, sentences) -> Text:
         """The boxed summary at the top of a page, from sentences made by :meth:`say`."""
-        body = " ".join(s.html()[3:-4] if isinstance(s, Text) and s.markup.startswith("<p>") else str(s)
+        body = " ".join(s.inline if isinstance(s, Text) else str(s)
                         for s in sentences if s is not None)
         return Text(f"<div class='fe-summary'><h2>Summary</h2><p>{body}</p></div>")
 
