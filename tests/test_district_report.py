@@ -306,3 +306,22 @@ def test_notebook_runs_under_papermill_on_the_small_force(tiny, tmp_path):
     assert "Summary" in html and district in html and "Traceback" not in html
     assert not SMALL_COUNT.search(plain(html))
     assert book.exists() and book.stat().st_size > 0
+
+
+def test_district_pages_read_only_the_reduced_tables(tiny):
+    # a district page costs the same at national scale as in the demo: it never reads an event table,
+    # and what it compares with across the force is built once for every page of the render
+    from foundation_eval.evaluation.snapshot import release_tables
+
+    _, snap_dir, snap = tiny
+    assert open_snapshot(snap_dir, snap.programme) is snap  # one read per process
+    release_tables()
+    assert snap.dataset.tables.loaded == frozenset()
+    first = DistrictReport(snap, snap.programme.districts[0].id)
+    first.html()
+    shared = first.force_persons
+    second = DistrictReport(snap, snap.programme.districts[1].id)
+    second.html()
+    DistrictReport(snap, None).html()
+    assert snap.dataset.tables.loaded == frozenset(), sorted(snap.dataset.tables.loaded)
+    assert second.force_persons is shared and second.engagement_frame is first.engagement_frame

@@ -227,6 +227,24 @@ def test_cox_degrees_of_freedom_are_tied_to_clusters_or_waves(ev, small_ds):
     assert w.estimate == pytest.approx(ev.cox.estimate) and w.ci_high > ev.cox.ci_high
 
 
+def test_cox_panel_collapsed_fits_as_the_person_months(small_ds):
+    # the headline fit reads the collapsed panel; the person-month panel gives the same answer
+    from foundation_eval.evaluation.designs import cox_frame, cox_listed_live
+
+    full = cox_frame(small_ds)
+    short = cox_frame(small_ds, collapse=True)
+    assert short.n.sum() == len(full) and len(short) < len(full)
+    assert short.people.sum() == full.person_id.nunique()
+    assert short.people_outside_lockdown.sum() == full[full.lockdown == 0].person_id.nunique()
+    assert short.event.sum() == full.event.sum() and (short.n[short.event == 1] == 1).all()
+    for exclude in (False, True):
+        a = cox_listed_live(small_ds, frame=full, exclude_lockdown=exclude)
+        b = cox_listed_live(small_ds, exclude_lockdown=exclude)
+        assert b.estimate == pytest.approx(a.estimate, rel=1e-7)
+        assert (b.ci_low, b.ci_high) == pytest.approx((a.ci_low, a.ci_high), rel=1e-7)
+        assert b.n == a.n and b.diagnostics == a.diagnostics
+
+
 def test_event_study_marks_points_with_few_comparison_districts(ev):
     es = ev.event_study
     assert {"n_comparison", "few_comparisons"} <= set(es.columns)

@@ -96,6 +96,31 @@ def test_list_sizes_read_from_the_reduction(pair):
                                           monthly_list_size(ds, district, start, end), check_exact=True)
 
 
+def test_funnel_stages_referrals_and_quarters_read_from_the_reduction(pair):
+    # what a district page reads comes from the reduction, equal to the event tables' answer
+    from foundation_eval.models.engagement import first_engagement_frame, funnel, person_engagement
+    from foundation_eval.models.referrals import referral_frame
+
+    ds, red, persons, _ = pair
+    reduced = replace(ds, reduced=red)
+    for district in [None, *(d.id for d in ds.programme.districts)]:
+        here = persons if district is None else persons[persons.district_id == district]
+        pd.testing.assert_frame_equal(person_engagement(reduced, here), person_engagement(ds, here), check_exact=True)
+        pd.testing.assert_frame_equal(first_engagement_frame(reduced, here), first_engagement_frame(ds, here),
+                                      check_exact=True)
+        pd.testing.assert_frame_equal(funnel(reduced, here).table(), funnel(ds, here).table(), check_exact=True)
+        pd.testing.assert_frame_equal(referral_frame(reduced, here).reset_index(drop=True),
+                                      referral_frame(ds, here).reset_index(drop=True), check_exact=True)
+        pd.testing.assert_frame_equal(monthly_list_size(reduced, district, freq="Q"),
+                                      monthly_list_size(ds, district, freq="Q"), check_exact=True)
+    flags = person_engagement(ds, persons)
+    assert flags.engaged.any() and not flags.engaged.all()  # the comparison is not vacuous
+    assert red.referrals.person_id.isin(persons.person_id).all()
+    # people whose index dates a caller moved are computed from the events
+    moved = persons.assign(index_date=persons.index_date + pd.Timedelta(days=31))
+    pd.testing.assert_frame_equal(person_engagement(reduced, moved), person_engagement(ds, moved))
+
+
 def test_cohort_month_adds_up(pair):
     _, red, _, _ = pair
     c, p = red.cohort_month, red.persons
@@ -113,7 +138,10 @@ def test_snapshot_carries_the_reduction_and_person_frame_reads_it(small_ds, tmp_
     again = open_snapshot(tmp_path / "snap").dataset
     assert isinstance(again.reduced, Reduced)
     pd.testing.assert_frame_equal(person_frame(again), person_frame(small_ds), check_exact=True)
-    pd.testing.assert_frame_equal(again.reduced.district_month, ds.reduced.district_month)
+    for table in ("district_month", "district_quarter", "force_quarter", "cohort_month"):
+        pd.testing.assert_frame_equal(getattr(again.reduced, table), getattr(ds.reduced, table))
+    pd.testing.assert_frame_equal(again.reduced.referrals, ds.reduced.referrals)
+    pd.testing.assert_frame_equal(again.reduced.persons, ds.reduced.persons)
     # the frame handed out is a copy: a caller cannot change the stored reduction
     f = person_frame(again)
     f.loc[:, "listed"] = False

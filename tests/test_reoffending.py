@@ -567,6 +567,34 @@ def test_time_varying_split_rossi_reproduces_static_fit(rossi):
     np.testing.assert_allclose(tv.coef, ctv.params_[ROSSI_COVS].to_numpy(), atol=1e-5)
 
 
+def test_time_varying_collapsed_rows_give_the_uncollapsed_fit(rossi):
+    # Rossi split at fixed weeks: event-free rows sharing an interval and covariates collapse into one
+    # row with a count; the fit, both kinds of error and the PH test stay those of the full rows
+    covs = ["fin", "prio"]
+    long = split_at(rossi, [10, 20, 30, 40]).assign(prio=lambda d: d.prio.clip(upper=3), grp=lambda d: d.id % 7)
+    keys = ["start", "stop", *covs, "grp"]
+    rest = long[long.ev == 0].groupby(keys).size().rename("n").reset_index().assign(ev=0)
+    rest["id"] = -1 - np.arange(len(rest))
+    short = pd.concat([rest, long[long.ev == 1].assign(n=1)[[*keys, "ev", "n", "id"]]], ignore_index=True)
+    assert len(short) < len(long) / 3 and short.n.sum() == len(long)
+    for cluster in (None, "grp"):
+        full = ro.cox_time_varying(long, "id", "start", "stop", "ev", covs, cluster=cluster)
+        coll = ro.cox_time_varying(short, "id", "start", "stop", "ev", covs, cluster=cluster, counts="n")
+        np.testing.assert_allclose(coll.coef, full.coef, rtol=1e-8)
+        np.testing.assert_allclose(coll.se, full.se, rtol=1e-8)
+        np.testing.assert_allclose(coll.model_se, full.model_se, rtol=1e-8)
+        assert coll.loglik == pytest.approx(full.loglik, rel=1e-12) and coll.events == full.events == 114
+        for transform in ("km", "identity"):
+            np.testing.assert_allclose(coll.ph_test(transform).statistic, full.ph_test(transform).statistic,
+                                       rtol=1e-8)
+    with pytest.raises(ValueError, match="not defined for collapsed rows"):
+        coll.ph_test("rank")
+    with pytest.raises(ValueError, match="must stand for itself"):
+        ro.cox_time_varying(short.assign(n=2), "id", "start", "stop", "ev", covs, counts="n")
+    with pytest.raises(ValueError, match="whole numbers"):
+        ro.cox_time_varying(short.assign(n=0.5), "id", "start", "stop", "ev", covs, counts="n")
+
+
 def test_time_varying_recovers_engagement_effect_and_warns():
     # engagement starts at an independent random time; afterwards the hazard is multiplied by 0.7
     rng = np.random.default_rng(21)

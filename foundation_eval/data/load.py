@@ -723,6 +723,15 @@ class _SnapshotTables(Mapping):
     def __repr__(self) -> str:
         return f"<snapshot tables {', '.join(self._names)} in {self._folder} (read on first use: {sorted(self._cache)})>"
 
+    @property
+    def loaded(self) -> frozenset:
+        """Names of the tables read so far."""
+        return frozenset(self._cache)
+
+    def forget(self) -> None:
+        """Drop the tables read so far (they are read again if asked for), freeing their memory."""
+        self._cache.clear()
+
 
 def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
     import json

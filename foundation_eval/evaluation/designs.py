@@ -506,7 +506,7 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
                    unit="risk (share)" if outcome == "outcome" else label)
 
 
-def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
+def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False) -> pd.DataFrame:
     """Start/stop person-months of eligible people from first eligibility to first DA reoffence.
 
     ``exposure="ever_listed"``: exposed from the month first listed (listing only happens while the
@@ -514,7 +514,17 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
     Columns: ``person_id, district_id, month, start, stop`` (days since the first eligible month
     began), ``event`` (first DA reoffence in this interval), ``exposed, cal_q`` (calendar quarter),
     ``lockdown``.
+
+    With ``collapse``, person-months without an event that share district, month, interval and
+    exposure become one row with their number in ``n`` (and a ``person_id`` naming the group;
+    ``people`` and ``people_outside_lockdown`` count the people whose follow-up, or whose follow-up
+    outside lockdown months, starts on the rows), which
+    `foundation_eval.models.reoffending.cox_time_varying` fits exactly as the uncollapsed rows with
+    ``counts="n"``. The panel is then built a block of districts at a time, so a national extract
+    (about 20 million person-months) never holds in memory at once.
     """
+    if exposure not in ("ever_listed", "on_list"):
+        raise ValueError("exposure must be 'ever_listed' or 'on_list'")
     f = _first_eligible(ds)
     f["index_date"] = f.first_eligible.dt.start_time
     ex = ds.exits.set_index("person_id").exit_date
@@ -526,30 +536,88 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
     first = da.groupby("person_id").offence_date.min()
     f["event_date"] = f.person_id.map(first)
     f["stop_date"] = f.event_date.fillna(f.end_date)
-    n = _months_between(f.first_eligible, f.stop_date.dt.to_period("M")) + 1
-    n = np.clip(n, 1, None)
-    rep = f.loc[f.index.repeat(n)].reset_index(drop=True)
-    k = rep.groupby("person_id").cumcount().to_numpy()
-    rep["month"] = rep.first_eligible + k
-    ms = rep.month.dt.start_time
-    me = (rep.month + 1).dt.start_time
-    rep["start"] = (np.maximum(ms, rep.index_date) - rep.index_date).dt.days
-    rep["stop"] = (np.minimum(me, rep.stop_date) - rep.index_date).dt.days
-    rep["event"] = (rep.event_date.notna() & (rep.event_date >= ms) & (rep.event_date < me)).astype(int)
-    rep = rep[rep.stop > rep.start].copy()
-    if exposure == "ever_listed":
-        rep["exposed"] = (rep.first_listed.notna() & (rep.month >= rep.first_listed)).astype(int)
-    elif exposure == "on_list":
+    on = None
+    if exposure == "on_list":
         scr = ds.screening
         on = scr[scr.listed.astype(bool)][["person_id", "month"]].assign(exposed=1)
-        rep = rep.merge(on, on=["person_id", "month"], how="left")
+    lockdown = {pd.Period(m, "M").ordinal for m in ds.programme.lockdown_months}
+    if not collapse:
+        return _cox_rows(f, on, lockdown)
+    blocks, per_block = [], 2_000_000
+    months = (_ordinal(f.stop_date.dt.to_period("M")) - _ordinal(f.first_eligible) + 1).clip(1)
+    sizes = pd.Series(months).groupby(f.district_id.to_numpy()).sum()
+    block = (sizes.cumsum() // per_block).rename("block")
+    for _, districts in block.groupby(block):
+        rows = _cox_rows(f[f.district_id.isin(districts.index)], on, lockdown)
+        blocks.append(_collapse_cox_rows(rows))
+    out = pd.concat(blocks, ignore_index=True)
+    return out
+
+
+def _ordinal(periods: pd.Series) -> np.ndarray:
+    """Month ordinals of a monthly Period series (months since 1970-01)."""
+    return periods.array.asi8.astype(np.int64)
+
+
+def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.DataFrame:
+    """The person-month rows of `cox_frame` for the people of ``f``."""
+    m0 = _ordinal(f.first_eligible)
+    n = np.clip(_ordinal(f.stop_date.dt.to_period("M")) - m0 + 1, 1, None)
+    idx = np.repeat(np.arange(len(f)), n)
+    k = np.arange(idx.size) - np.repeat(np.cumsum(n) - n, n)
+    month = m0[idx] + k
+    day = np.datetime64("1970-01-01", "D")
+    start_of = (month.astype("datetime64[M]").astype("datetime64[D]") - day).astype(np.int64)
+    end_of = ((month + 1).astype("datetime64[M]").astype("datetime64[D]") - day).astype(np.int64)
+    index_day = (m0.astype("datetime64[M]").astype("datetime64[D]") - day).astype(np.int64)[idx]
+    stop_day = ((f.stop_date.to_numpy().astype("datetime64[D]") - day).astype(np.int64))[idx]
+    ev = f.event_date.to_numpy().astype("datetime64[D]")
+    has_event = ~np.isnat(ev)[idx]
+    event_day = np.where(np.isnat(ev), 0, (ev - day).astype(np.int64))[idx]
+    start = np.maximum(start_of, index_day) - index_day
+    stop = np.minimum(end_of, stop_day) - index_day
+    event = (has_event & (event_day >= start_of) & (event_day < end_of)).astype(int)
+    listed = f.first_listed
+    listed_from = np.where(listed.isna(), np.iinfo(np.int64).max,
+                           listed.array.asi8 if len(f) else np.zeros(0, np.int64))
+    rep = pd.DataFrame({
+        "person_id": f.person_id.to_numpy()[idx], "district_id": f.district_id.to_numpy()[idx],
+        "month": pd.PeriodIndex.from_ordinals(month, freq="M"),
+        "start": start, "stop": stop, "event": event,
+        "exposed": (month >= listed_from[idx]).astype(int),
+    })
+    rep = rep[stop > start].reset_index(drop=True)
+    if on is not None:
+        rep = rep.drop(columns="exposed").merge(on, on=["person_id", "month"], how="left")
         rep["exposed"] = rep.exposed.fillna(0).astype(int)
-    else:
-        raise ValueError("exposure must be 'ever_listed' or 'on_list'")
-    rep["cal_q"] = rep.month.dt.asfreq("Q").astype(str)
-    rep["lockdown"] = rep.month.isin(list(ds.programme.lockdown_months)).astype(int)
+    q = rep.month.array.asi8
+    rep["cal_q"] = pd.Series(1970 + q // 12).astype(str).to_numpy() + "Q" + pd.Series(q % 12 // 3 + 1).astype(
+        str).to_numpy()
+    rep["lockdown"] = np.isin(q, list(lockdown)).astype(int)
     cols = ["person_id", "district_id", "month", "start", "stop", "event", "exposed", "cal_q", "lockdown"]
-    return rep[cols].reset_index(drop=True)
+    return rep[cols]
+
+
+def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `_cox_rows` with the event-free ones merged by district, month, interval and exposure
+    (column ``n``: how many person-months each row stands for; events stay one row each)."""
+    keys = ["district_id", "month", "start", "stop", "exposed", "cal_q", "lockdown"]
+    pid = rows.person_id.to_numpy()
+    first = np.r_[True, pid[1:] != pid[:-1]]  # rows come person by person, in month order
+    outside = rows.lockdown.to_numpy() == 0
+    open_pid = pid[outside]
+    first_outside = np.zeros(len(rows), dtype=bool)
+    first_outside[np.flatnonzero(outside)] = np.r_[True, open_pid[1:] != open_pid[:-1]]
+    rows = rows.assign(n=1, people=first.astype(int), people_outside_lockdown=first_outside.astype(int))
+    events = rows[rows.event == 1]
+    grouped = (rows[rows.event == 0].groupby(keys, sort=True, observed=True)
+               [["n", "people", "people_outside_lockdown"]].sum().reset_index())
+    grouped["person_id"] = "rows:" + grouped.district_id.astype(str) + ":" + pd.Series(
+        np.arange(len(grouped))).astype(str).to_numpy()
+    grouped["event"] = 0
+    cols = ["person_id", "district_id", "month", "start", "stop", "event", "exposed", "cal_q", "lockdown", "n",
+            "people", "people_outside_lockdown"]
+    return pd.concat([grouped[cols], events[cols]], ignore_index=True)
 
 
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
@@ -579,13 +647,17 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
-    f = cox_frame(ds, exposure) if frame is None else frame
+    f = cox_frame(ds, exposure, collapse=True) if frame is None else frame
     if exclude_lockdown:
         f = f[f.lockdown == 0]
+    collapsed = "n" in f.columns
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = cox_time_varying(f, "person_id", "start", "stop", "event", ["exposed", "cal_q"], cluster="district_id",
-                               strata="district_id", level=level, self_selected=False)
+                               strata="district_id", level=level, self_selected=False,
+                               counts="n" if collapsed else None)
+    if collapsed:
+        res = replace(res, n=int(f["people_outside_lockdown" if exclude_lockdown else "people"].sum()))
     if not getattr(res, "converged", True):
         raise ValueError("the Cox model did not converge (too few events or a covariate that separates them), so "
                          "its estimate is not published")

@@ -7,6 +7,7 @@ holds person-level data: keep it out of any published folder.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
 from foundation_eval.frames.reduce import Reduced, with_reduced
 
-__all__ = ["Snapshot", "build_snapshot", "open_snapshot", "write_snapshot"]
+__all__ = ["Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot"]
 
 REDUCED = "reduced"
 ESTIMATES = "estimates.json"
@@ -40,10 +41,34 @@ class Snapshot:
     dataset: Dataset
     estimates: tuple[Estimate, ...] = ()
     unavailable: dict = field(default_factory=dict)
+    _shared: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def programme(self) -> Programme:
         return self.dataset.programme
+
+    def shared(self, key, build: Callable[[], object]):
+        """A value derived from this snapshot, built the first time it is asked for and then reused.
+
+        Reports of one render run one after another in the same process; what every district page
+        compares itself with (the force's frames) is then built once, so a district page costs the
+        same whatever the number of districts. Treat the value as read-only.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the value and everything it depends on besides the snapshot (e.g. the period).
+        build : callable
+            Called with no arguments to make the value.
+
+        Returns
+        -------
+        object
+            The value ``build()`` returned for this key.
+        """
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
 
     def estimate(self, name: str) -> Estimate | None:
         """The one published value of a registered estimand, or None when it is unavailable."""
@@ -91,6 +116,7 @@ def _read(folder: Path, prog: Programme) -> Snapshot:
 
 
 _DEMO: dict = {}
+_OPENED: dict = {}
 
 
 def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAULT_PROGRAMME) -> Snapshot:
@@ -112,8 +138,28 @@ def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAUL
         return _DEMO[key]
     folder = Path(data_dir)
     if (folder / SNAPSHOT).exists():
-        return _read(folder, prog)
+        # reports of a render run one after another in one process: read the folder once
+        files = [folder / SNAPSHOT, folder / ESTIMATES]
+        key = (str(folder.resolve()), prog.source, prog.id,
+               tuple(f.stat().st_mtime_ns if f.exists() else 0 for f in files))
+        if key not in _OPENED:
+            _OPENED.clear()  # one render's snapshot at a time
+            _OPENED[key] = _read(folder, prog)
+        return _OPENED[key]
     return build_snapshot(load_dataset(folder, prog))
+
+
+def release_tables() -> None:
+    """Free the extract's tables that reports of this process read from an opened snapshot folder.
+
+    The reduced tables and the values shared between reports stay. A render calls this between two
+    reports run in the same process, so a force-wide report that read the event tables does not leave
+    them in memory for every district page after it.
+    """
+    for snap in _OPENED.values():
+        forget = getattr(snap.dataset.tables, "forget", None)
+        if forget is not None:
+            forget()
 
 
 def _demo_snapshot(programme: str, prog: Programme) -> Snapshot:

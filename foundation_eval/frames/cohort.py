@@ -188,6 +188,14 @@ def monthly_list_size(ds: Dataset, district: str | None = None, start=None, end=
         g = dm.groupby("month")[["screened", "eligible", "listed"]].sum().reindex(months, fill_value=0)
         g.index.name = "month"
         return g.astype(int).reset_index()
+    study = pd.period_range(ds.programme.study_start, ds.programme.study_end, freq="M")
+    # distinct people per quarter of the study are stored, by district and for the force
+    if freq == "Q" and ds.reduced is not None and months.equals(study):
+        q = ds.reduced.force_quarter if district is None else ds.reduced.district_quarter
+        q = q if district is None else q[q.district_id == district]
+        cols = ["screened", "eligible", "listed"]
+        return q.rename(columns={"quarter": "month"})[["month", *cols]].astype(dict.fromkeys(cols, int)).reset_index(
+            drop=True)
     scr = select(ds.screening, district, start, end, month_col="month")
     if freq == "Q":
         scr = scr.assign(month=scr.month.dt.asfreq("Q"))

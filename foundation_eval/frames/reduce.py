@@ -15,6 +15,14 @@ multi-threaded engine), and reports read the results instead of re-deriving them
 - ``district_month``: people screened, eligible and listed in each district and month (as
   `foundation_eval.frames.cohort.monthly_list_size`), with DA reoffences in the month by people indexed
   in the district.
+- ``district_quarter`` and ``force_quarter``: distinct people screened, eligible and listed in each
+  district (and in the whole force) and quarter of the study (``monthly_list_size(..., freq="Q")``).
+- ``referrals``: referrals of eligible people made on or after their index date, with the person's
+  ``index_date, district_id, listed`` (what `foundation_eval.models.referrals.referral_frame` starts from).
+
+``persons`` also carries the first date on or after the index date of each stage of the engagement
+funnel (``first_assessed, first_contacted, first_engaged, first_referred, first_referral_started,
+first_referral_completed``), from which `foundation_eval.models.engagement.person_engagement` reads.
 
 Definitions follow `foundation_eval.frames.cohort` and `foundation_eval.frames.outcomes`; tests hold the
 two implementations equal on the synthetic force.
@@ -31,7 +39,8 @@ import pyarrow as pa
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["with_reduced", "Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS"]
+__all__ = ["with_reduced", "Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS",
+           "STAGE_COLUMNS"]
 
 PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", "first_listed", "index_month",
                         "index_date", "sex", "ethnicity_group", "age_at_index", "age_band", "exit_date",
@@ -42,7 +51,10 @@ PERSON_FRAME_COLUMNS = ["person_id", "district_id", "listed", "first_eligible", 
 REOFFENDING_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exposure_years", "da_count", "harm_days",
                        "new_victim", "max_harm_before", "max_harm_after"]
 """Columns `foundation_eval.frames.outcomes.reoffending_frame` adds, in its order."""
-OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, "first_engaged", "first_referral_started", "live_at_index", "observed_12m", "reoffended_12m"]
+STAGE_COLUMNS = ["first_assessed", "first_contacted", "first_engaged", "first_referred", "first_referral_started",
+                 "first_referral_completed"]
+"""First date on or after the index date of each stage of the engagement funnel (missing: not reached)."""
+OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, *STAGE_COLUMNS, "live_at_index", "observed_12m", "reoffended_12m"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,13 @@ class Reduced:
         listing status.
     district_month : DataFrame
         People screened, eligible and listed in each district and month, with DA reoffences in the month.
+    district_quarter : DataFrame
+        Distinct people screened, eligible and listed in each district and quarter of the study.
+    force_quarter : DataFrame
+        The same for the whole force (not the sum over districts: a person may move).
+    referrals : DataFrame
+        Referrals of eligible people made on or after their index date, with ``index_date, district_id,
+        listed``. Holds person-level pseudonyms: never publish it.
 
     Examples
     --------
@@ -78,6 +97,9 @@ class Reduced:
     persons: pd.DataFrame
     cohort_month: pd.DataFrame
     district_month: pd.DataFrame
+    district_quarter: pd.DataFrame
+    force_quarter: pd.DataFrame
+    referrals: pd.DataFrame
 
     def person_frame(self) -> pd.DataFrame:
         """The columns of `foundation_eval.frames.cohort.person_frame`, in its order.
@@ -103,18 +125,57 @@ class Reduced:
             ``persons`` with the reoffending columns; None when ``persons`` are not rows of this reduction
             (other people, or other index or end dates), so the caller computes them from the events.
         """
-        stored = self.persons.set_index("person_id")
+        return self.columns_for(persons, REOFFENDING_COLUMNS, ("index_date", "end_date"))
+
+    def columns_for(self, persons: pd.DataFrame, columns, check=("index_date",)) -> pd.DataFrame | None:
+        """``persons`` with stored ``columns`` added, or None when they are not rows of this reduction.
+
+        Parameters
+        ----------
+        persons : DataFrame
+            Rows of `person_frame` (any subset, any order).
+        columns : list of str
+            Columns of ``self.persons`` to add.
+        check : tuple of str
+            Columns that must equal the stored ones (the stored values depend on them).
+
+        Returns
+        -------
+        DataFrame or None
+            A copy of ``persons`` with the columns; None when some person is not stored or a checked
+            column differs, so the caller computes the columns from the events.
+
+        Examples
+        --------
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> reduced = reduce_dataset(demo_dataset(seed=1, scale=0.1))
+        >>> some = reduced.person_frame().head(3)
+        >>> list(reduced.columns_for(some, ["first_engaged"]).columns[-2:])
+        ['ppit_priority', 'first_engaged']
+        >>> reduced.columns_for(some.assign(index_date=some.index_date + pd.Timedelta(days=1)), ["event"]) is None
+        True
+        """
+        stored = self._by_person
         ids = persons.person_id
         if not ids.isin(stored.index).all():
             return None
         sub = stored.loc[ids.to_numpy()]
-        for c in ("index_date", "end_date"):
+        for c in check:
             if not np.array_equal(sub[c].to_numpy(), persons[c].to_numpy()):
                 return None
         out = persons.copy()
-        for c in REOFFENDING_COLUMNS:
+        for c in columns:
             out[c] = sub[c].to_numpy()
         return out
+
+    @property
+    def _by_person(self) -> pd.DataFrame:
+        # indexed once: a district report asks for several subsets of a national table
+        cached = self.__dict__.get("_indexed")
+        if cached is None:
+            cached = self.persons.set_index("person_id")
+            object.__setattr__(self, "_indexed", cached)
+        return cached
 
     def write(self, folder: str | Path) -> Path:
         """Save the tables as Parquet (person-level: keep them out of any published folder).
@@ -122,8 +183,9 @@ class Reduced:
         Parameters
         ----------
         folder : str or Path
-            Created if missing; receives ``persons.parquet``, ``cohort_month.parquet`` and
-            ``district_month.parquet``.
+            Created if missing; receives one Parquet file per table (``persons.parquet``,
+            ``cohort_month.parquet``, ``district_month.parquet``, ``district_quarter.parquet``,
+            ``force_quarter.parquet``, ``referrals.parquet``).
 
         Returns
         -------
@@ -132,7 +194,7 @@ class Reduced:
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("persons", "cohort_month", "district_month"):
+        for name in _TABLES:
             getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
         return folder
 
@@ -150,10 +212,18 @@ class Reduced:
         Reduced
         """
         folder = Path(folder)
-        persons, cohort, dm = (pd.read_parquet(folder / f"{n}.parquet") for n in ("persons", "cohort_month", "district_month"))
+        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES}
+        persons = tables["persons"]
         # Parquet gives None for a missing text value; the pandas frames hold NaN there
         persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
-        return cls(persons, cohort, dm)
+        refs = tables["referrals"]
+        for c in refs.columns:
+            if refs[c].dtype == object:
+                refs[c] = refs[c].where(refs[c].notna(), np.nan)
+        return cls(**tables)
+
+
+_TABLES = ("persons", "cohort_month", "district_month", "district_quarter", "force_quarter", "referrals")
 
 
 # ----------------------------------------------------------------------------------- conversions
@@ -280,11 +350,16 @@ def reduce_dataset(ds: Dataset) -> Reduced:
         return (t.lazy().join(since, on="person_id").filter(pl.col(col) >= pl.col("index_date"))
                 .group_by("person_id").agg(pl.col(col).min().alias(name)))
 
-    engaged = first_on_or_after(ds.contacts, "contact_date", "first_engaged", ("outcome", "engaged"))
-    started = first_on_or_after(ds.referrals, "started_date", "first_referral_started")
+    stages = [first_on_or_after(ds.ppit_assessments, "assessment_date", "first_assessed"),
+              first_on_or_after(ds.contacts, "contact_date", "first_contacted"),
+              first_on_or_after(ds.contacts, "contact_date", "first_engaged", ("outcome", "engaged")),
+              first_on_or_after(ds.referrals, "referred_date", "first_referred"),
+              first_on_or_after(ds.referrals, "started_date", "first_referral_started"),
+              first_on_or_after(ds.referrals, "completed_date", "first_referral_completed")]
     p = (f.lazy().join(prior, on="person_id", how="left").join(after, on="person_id", how="left")
-         .join(worst_before, on="person_id", how="left").join(new_victim, on="person_id", how="left")
-         .join(engaged, on="person_id", how="left").join(started, on="person_id", how="left"))
+         .join(worst_before, on="person_id", how="left").join(new_victim, on="person_id", how="left"))
+    for stage in stages:
+        p = p.join(stage, on="person_id", how="left")
     pp = ds.ppit_assessments
     if len(pp):
         first_pp = (_pl(pp, ["person_id", "assessment_date", "rating", "total", "priority"])
@@ -349,7 +424,34 @@ def reduce_dataset(ds: Dataset) -> Reduced:
           .with_columns(pl.col(c).fill_null(0).cast(pl.Int64) for c in ("screened", "eligible", "listed", "da_reoffences"))
           .sort("district_id", "month").collect().to_pandas())
     dm["month"] = _periods(dm.month)
-    return Reduced(persons.reset_index(drop=True), cohort, dm)
+
+    # distinct people per district and quarter of the study
+    quarters = pd.period_range(months[0].asfreq("Q"), months[-1].asfreq("Q"), freq="Q")
+    qgrid = pl.DataFrame({"district_id": np.repeat([d.id for d in prog.districts], len(quarters)),
+                          "quarter": np.tile(quarters.asi8, len(prog.districts))})
+    in_study = pl.col("month").is_between(months[0].ordinal, months[-1].ordinal)
+    by_quarter = scr.lazy().filter(in_study).with_columns(_quarter_ordinal(pl.col("month")).alias("quarter"))
+    distinct = (pl.col("person_id").n_unique().alias("screened"),
+                pl.col("person_id").filter(pl.col("eligible")).n_unique().alias("eligible"),
+                pl.col("person_id").filter(pl.col("listed")).n_unique().alias("listed"))
+    fill = [pl.col(c).fill_null(0).cast(pl.Int64) for c in ("screened", "eligible", "listed")]
+    dq = (qgrid.lazy().join(by_quarter.group_by("district_id", "quarter").agg(*distinct),
+                            on=["district_id", "quarter"], how="left")
+          .with_columns(fill).sort("district_id", "quarter").collect().to_pandas())
+    fq = (pl.DataFrame({"quarter": quarters.asi8}).lazy()
+          .join(by_quarter.group_by("quarter").agg(*distinct), on="quarter", how="left")
+          .with_columns(fill).sort("quarter").collect().to_pandas())
+    for t in (dq, fq):
+        t["quarter"] = pd.PeriodIndex.from_ordinals(t.quarter.to_numpy(dtype=np.int64), freq="Q")
+
+    refs = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
+    refs = refs[refs.referred_date >= refs.index_date].reset_index(drop=True)
+    return Reduced(persons.reset_index(drop=True), cohort, dm, dq, fq, refs)
+
+
+def _quarter_ordinal(month: pl.Expr) -> pl.Expr:
+    """Quarterly period ordinal (quarters since 1970Q1) of a month ordinal."""
+    return month // 3
 
 
 def with_reduced(ds: Dataset) -> Dataset:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.frames.reduce import STAGE_COLUMNS
 from foundation_eval.stats import wilson_interval
 
 __all__ = ["FUNNEL_STAGES", "FunnelResult", "funnel", "funnel_stages", "person_engagement"]
@@ -25,6 +26,11 @@ FUNNEL_STAGES = (
     ("completed", "Completed a service"),
 )
 """Stages of the engagement funnel as ``(key, label)``, in order; `funnel_stages` drops the assessment without a risk tool."""
+
+# the reduced tables' first date of each stage (frames.reduce.STAGE_COLUMNS)
+_STAGE_DATES = {"assessed": "first_assessed", "contacted": "first_contacted", "engaged": "first_engaged",
+                "referred": "first_referred", "started": "first_referral_started",
+                "completed": "first_referral_completed"}
 
 
 def funnel_stages(programme) -> tuple[tuple[str, str], ...]:
@@ -79,6 +85,12 @@ def person_engagement(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     (True, True)
     """
     p = persons[persons.listed][["person_id", "index_date"]].copy()
+    stored = ds.reduced.columns_for(p, STAGE_COLUMNS) if ds.reduced is not None else None
+    if stored is not None:  # the reduced tables hold the first date of each stage
+        for key, col in _STAGE_DATES.items():
+            p[key] = stored[col].notna().to_numpy()
+        p["listed"] = True
+        return p
 
     def reached(frame: pd.DataFrame, date_col: str, mask=None) -> pd.Series:
         if frame is None or not len(frame):
@@ -246,10 +258,14 @@ def funnel_by(ds: Dataset, persons: pd.DataFrame, by: str, level: float = 0.95) 
 def first_engagement_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     """Listed people with ``days`` from index to first engaged contact (or end of follow-up) and ``event``."""
     p = persons[persons.listed].copy()
-    con = ds.contacts
-    eng = con[con.outcome == "engaged"][["person_id", "contact_date"]].merge(p[["person_id", "index_date"]])
-    first = eng[eng.contact_date >= eng.index_date].groupby("person_id").contact_date.min()
-    p["first_engaged"] = p.person_id.map(first)
+    stored = ds.reduced.columns_for(p, ["first_engaged"]) if ds.reduced is not None else None
+    if stored is not None:
+        p = stored
+    else:
+        con = ds.contacts
+        eng = con[con.outcome == "engaged"][["person_id", "contact_date"]].merge(p[["person_id", "index_date"]])
+        first = eng[eng.contact_date >= eng.index_date].groupby("person_id").contact_date.min()
+        p["first_engaged"] = p.person_id.map(first)
     p["event"] = p.first_engaged.notna().astype(int)
     stop = p.first_engaged.where(p.event == 1, p.end_date)
     p["days"] = (stop - p.index_date).dt.days.clip(lower=0).astype(float)

@@ -45,8 +45,14 @@ def referral_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     >>> bool((refs.referred_date >= refs.index_date).all()), bool((refs.days_to_start.dropna() >= 0).all())
     (True, True)
     """
-    ref = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
-    ref = ref[ref.referred_date >= ref.index_date].copy()
+    ref = None
+    if ds.reduced is not None and ds.reduced.columns_for(persons[["person_id", "index_date"]], []) is not None:
+        # the reduced tables hold every eligible person's referrals from their index date on
+        stored = ds.reduced.referrals
+        ref = stored[stored.person_id.isin(persons.person_id)].copy()
+    if ref is None:
+        ref = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
+        ref = ref[ref.referred_date >= ref.index_date].copy()
     ref["referred"] = True
     for s in ("accepted", "started", "completed", "dropped"):
         ref[s] = ref[f"{s}_date"].notna()

@@ -207,19 +207,22 @@ def _new_axes(ax):
 # ----------------------------------------------------------------------------------------------
 
 
-def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None):
+def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):
     """Product-limit estimate at every distinct time (events and censorings).
 
     With ``entry`` (delayed entry / counting process) a row is at risk at time s when entry < s <= t.
+    ``counts`` says how many identical rows each row stands for (default one each).
     """
     times, inv = np.unique(t, return_inverse=True)
-    d = np.bincount(inv, weights=e, minlength=times.size)
-    leaving = np.bincount(inv, minlength=times.size).astype(float)
+    c = np.ones(t.size) if counts is None else np.asarray(counts, dtype=float)
+    d = np.bincount(inv, weights=e * c, minlength=times.size)
+    leaving = np.bincount(inv, weights=c, minlength=times.size)
     if entry is None:
-        at_risk = t.size - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+        at_risk = c.sum() - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
     else:
         # entered strictly before s and not yet left
-        entered = np.searchsorted(np.sort(entry), times, side="left").astype(float)
+        order = np.argsort(entry, kind="stable")
+        entered = np.concatenate([[0.0], np.cumsum(c[order])])[np.searchsorted(entry[order], times, side="left")]
         left_before = np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
         at_risk = entered - left_before
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -951,15 +954,19 @@ class _CoxEngine:
 # ----------------------------------------------------------------------------------------------
 
 
-def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """g(t) for the PH test, evaluated at each row's stop time (as R ``cox.zph``)."""
+def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.ndarray,
+                    counts: np.ndarray | None = None) -> np.ndarray:
+    """g(t) for the PH test, evaluated at each row's stop time (as R ``cox.zph``); ``counts`` as for
+    `cox_time_varying`, so collapsed rows give the g(t) of the rows they stand for."""
     if kind == "km":
         # left-continuous pooled Kaplan-Meier: 1 - S(t-)
         entry = None if np.all(np.isneginf(start)) else np.where(np.isneginf(start), -np.inf, start)
-        times, _, _, _, surv, _ = _km_arrays(stop, event.astype(float), entry)
+        times, _, _, _, surv, _ = _km_arrays(stop, event.astype(float), entry, counts)
         idx = np.searchsorted(times, stop, side="left")  # number of distinct times strictly below t
         return 1.0 - np.concatenate([[1.0], surv])[idx]
     if kind == "rank":
+        if counts is not None:
+            raise ValueError("transform='rank' is not defined for collapsed rows; use 'km', 'identity' or 'log'")
         return _st.rankdata(stop)
     if kind == "identity":
         return stop.astype(float)
@@ -1079,7 +1086,7 @@ class CoxResult:
         ph = self._ph
         if ph is None:
             raise ValueError("this result holds no data for the PH test")
-        g = _time_transform(transform, ph["start"], ph["stop"], ph["event"])
+        g = _time_transform(transform, ph["start"], ph["stop"], ph["event"], ph.get("counts"))
         g = g - g[ph["event"] == 1].mean()
         rows = self._engine.zph(self.coef, g, ph["terms"])
         out = pd.DataFrame(rows, columns=["covariate", "statistic", "df"]).set_index("covariate")
@@ -1160,11 +1167,12 @@ def _harrell_c(time: np.ndarray, event: np.ndarray, risk: np.ndarray, strata=Non
     return float(((less[:m] - less[m:]).sum() + 0.5 * (equal[:m] - equal[m:]).sum()) / comparable)
 
 
-def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, level, concordance_data):
+def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, level, concordance_data, counts=None):
     n = stop.size
     w = np.ones(n) if weights is None else weights
+    c = np.ones(n) if counts is None else counts
     s = np.zeros(n, dtype=np.int64) if strata is None else strata
-    eng = _CoxEngine(start, stop, event, X, w, s)
+    eng = _CoxEngine(start, stop, event, X, w * c, s)
     beta, ll, ll0, info, converged, it = eng.fit()
     model_cov = np.linalg.inv(info)
     robust = cluster is not None or weights is not None
@@ -1175,9 +1183,9 @@ def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, leve
             codes, uniq = pd.factorize(cluster)
             n_clusters = len(uniq)
             U = np.zeros((n_clusters, eng.p))
-            np.add.at(U, codes, resid)
+            np.add.at(U, codes, resid * c[:, None])  # a collapsed row's copies share its cluster
         else:
-            U = resid
+            U = resid * np.sqrt(c)[:, None]  # each copy is its own cluster
         cov = model_cov @ (U.T @ U) @ model_cov
     else:
         cov = model_cov
@@ -1187,7 +1195,7 @@ def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, leve
     if concordance_data is not None:
         dur, ev = concordance_data
         conc = _harrell_c(dur, ev, X @ beta, strata)
-    ph = {"start": start, "stop": stop, "event": event, "terms": terms}
+    ph = {"start": start, "stop": stop, "event": event, "terms": terms, "counts": counts}
     _readonly(beta, se, cov, model_se)
     return dict(covariates=tuple(names), coef=beta, se=se, cov=cov, model_se=model_se, level=level,
                 events=int(event.sum()), n_clusters=n_clusters, robust=robust, loglik=ll, loglik_null=ll0,
@@ -1278,7 +1286,7 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
 
 def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, event: str, covariates,
                      cluster: str | None = None, weights: str | None = None, strata=None,
-                     level: float = 0.95, *, self_selected: bool = True) -> CoxResult:
+                     level: float = 0.95, *, self_selected: bool = True, counts: str | None = None) -> CoxResult:
     """Cox model on start/stop (counting-process) data, for covariates that change over follow-up,
     such as being engaged with the programme or having started a referral.
 
@@ -1308,11 +1316,19 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     self_selected : bool
         Whether the exposure is chosen by the people themselves (engagement, referral): the result
         then carries `CONFOUNDING_WARNING`.
+    counts : str, optional
+        Column saying how many identical rows each row stands for (frequency weights): rows without
+        an event that share stratum, cluster, interval and covariates may be collapsed into one, which
+        leaves the partial likelihood, the estimates, the model-based and cluster-robust errors and the
+        PH test exactly as on the uncollapsed rows (a national person-month panel of 20 million rows
+        collapses about tenfold). Rows with an event must stand for themselves (count 1), since
+        Efron's handling of ties counts tied events.
 
     Returns
     -------
     CoxResult
-        ``n`` counts people (distinct ids); ``concordance`` is NaN (not defined here).
+        ``n`` counts people (distinct ids; with ``counts``, the rows stood for, so pass a person
+        count yourself where it matters); ``concordance`` is NaN (not defined here).
 
     Examples
     --------
@@ -1328,7 +1344,7 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     """
     strata_cols = _as_list(strata)
     cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
-    cols += [c for c in (cluster, weights) if c is not None]
+    cols += [c for c in (cluster, weights, counts) if c is not None]
     _require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame")
     _z(level)
     t0 = _durations(long_frame[start].to_numpy(), f"column {start!r}")
@@ -1354,8 +1370,19 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
         s = pd.factorize(pd.MultiIndex.from_frame(long_frame[strata_cols]) if len(strata_cols) > 1
                          else long_frame[strata_cols[0]])[0]
     cl = long_frame[cluster].to_numpy() if cluster else None
-    fit = _fit_cox(t0, t1, e, X, names, terms, w, s, cl, level, None)
-    return CoxResult(n=int(pd.unique(ids).size),
+    c = None
+    if counts:
+        c = np.asarray(long_frame[counts], dtype=float)
+        bad = ~(np.isfinite(c) & (c >= 1) & (c == np.round(c)))
+        if bad.any():
+            raise ValueError(f"column {counts!r} must hold whole numbers >= 1; rows {list(long_frame.index[bad][:5])} "
+                             "do not")
+        bad = (c > 1) & (e == 1)
+        if bad.any():
+            raise ValueError(f"column {counts!r}: a row with an event must stand for itself (count 1); rows "
+                             f"{list(long_frame.index[bad][:5])} have an event and a count above 1")
+    fit = _fit_cox(t0, t1, e, X, names, terms, w, s, cl, level, None, c)
+    return CoxResult(n=int(c.sum()) if c is not None else int(pd.unique(ids).size),
                      confounding_warning=CONFOUNDING_WARNING if self_selected else None, **fit)
 
 

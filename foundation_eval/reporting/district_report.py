@@ -109,10 +109,16 @@ class DistrictReport:
         return f"in {self.name}" if self.district_id else "across the force"
 
     # ------------------------------------------------------------------ frames (read once)
+    def _force(self, name: str, build):
+        """A force-wide frame every district page of the period compares with, built once per render
+        process (`foundation_eval.evaluation.snapshot.Snapshot.shared`)."""
+        return self.snap.shared(("district report", name, self.start, self.end, self.window), build)
+
     @cached_property
     def force_persons(self) -> pd.DataFrame:
         """Everyone eligible in the period, all districts, from the snapshot's reduced tables."""
-        return add_phase(self.ds, select(person_frame(self.ds), None, self.start, self.end))
+        return self._force("persons", lambda: add_phase(self.ds, select(person_frame(self.ds), None, self.start,
+                                                                        self.end)))
 
     def _here(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame if self.district_id is None else frame[frame.district_id == self.district_id]
@@ -128,22 +134,26 @@ class DistrictReport:
     @cached_property
     def engagement_frame(self) -> pd.DataFrame:
         """Listed people of the force with ``engaged_within``: engaged within the window of listing."""
-        f = first_engagement_frame(self.ds, self.force_persons)
-        return f.assign(engaged_within=(f.event == 1) & (f.days <= self.window))
+        def build():
+            f = first_engagement_frame(self.ds, self.force_persons)
+            return f.assign(engaged_within=(f.event == 1) & (f.days <= self.window))
+        return self._force("engagement", build)
 
     @cached_property
     def referrals_frame(self) -> pd.DataFrame:
         """Referrals of the force's listed people made on or after their index date."""
-        return referral_frame(self.ds, self.force_persons[self.force_persons.listed])
+        return self._force("referrals", lambda: referral_frame(self.ds, self.force_persons[self.force_persons.listed]))
 
     @cached_property
     def reoffending_people(self) -> pd.DataFrame:
         """Reoffending of the force's listed people (read from the reduced tables)."""
-        return reoffending_frame(self.ds, self.force_persons[self.force_persons.listed])
+        return self._force("reoffending", lambda: reoffending_frame(self.ds,
+                                                                    self.force_persons[self.force_persons.listed]))
 
     @cached_property
     def window_frame(self):
-        return fixed_window(self.reoffending_people, OUTCOME_MONTHS, self.ds.extract_date)
+        return self._force("window", lambda: fixed_window(self.reoffending_people, OUTCOME_MONTHS,
+                                                          self.ds.extract_date))
 
     # ------------------------------------------------------------------ headline figures (one definition each)
     def _shares(self, frame: pd.DataFrame, flag: str) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 from foundation_eval import __version__
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.data.load import Dataset, load_dataset
-from foundation_eval.evaluation.snapshot import build_snapshot, write_snapshot
+from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_snapshot
 from foundation_eval.reporting.disclosure import rule_text
 from foundation_eval.schemas import resource_dir
 
@@ -120,7 +120,9 @@ for _fe_k in [k for k in _fe_ns if k not in _fe_hidden and not (k.startswith("__
         del _fe_ns[_fe_k]
 import matplotlib.pyplot as _fe_plt
 _fe_plt.close("all")
-del _fe_ns, _fe_hidden, _fe_k, _fe_plt
+import foundation_eval.evaluation.snapshot as _fe_snap
+_fe_snap.release_tables()  # event tables a force-wide report read; the reduced tables stay
+del _fe_ns, _fe_hidden, _fe_k, _fe_plt, _fe_snap
 """
 
 # one kernel per worker thread, kept for the worker's life: {thread id: (kernel manager, its working folder)}
@@ -142,7 +144,8 @@ def _kernel(fresh: bool = False):
         _stop(key)
     cwd = tempfile.mkdtemp(prefix="foundation-eval-kernel-")
     km = KernelManager(kernel_name=KERNEL)
-    km.start_kernel(cwd=cwd, extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"])
+    km.start_kernel(cwd=cwd, env=_kernel_env(),
+                    extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"])
     kc = km.client()
     kc.start_channels()
     try:
@@ -152,6 +155,16 @@ def _kernel(fresh: bool = False):
         kc.stop_channels()
     _KERNELS[key] = (km, cwd)
     return km
+
+
+# the render runs one report per core: a kernel whose linear algebra also spread over every core would
+# oversubscribe them (numpy's threaded BLAS spins while it waits, many times slower on a busy machine)
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _kernel_env() -> dict:
+    """The environment of a report kernel: this process's, with one linear-algebra thread unless set."""
+    return {**{k: "1" for k in _ONE_THREAD}, **os.environ}
 
 
 def _stop(key: int) -> None:
@@ -407,6 +420,11 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
                                      dir=out.parent if scheduler is not None else None))
         scratch_dirs.append(snap)
         write_snapshot(snapshot, snap)
+        # from here on this process reads the snapshot as the reports do: the event tables it no longer
+        # needs leave memory before the reports start
+        del ds
+        snapshot = open_snapshot(snap, prog)
+        ds = snapshot.dataset
         timings["snapshot"] = round(time.time() - t1, 2)
         (work / "executed").mkdir()
         todo = plan(ds, str(snap), programme, districts, force_reports)
