@@ -29,7 +29,7 @@ __all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "form
 
 
 def format_number(x: float, digits: int = 3) -> str:
-    """Format a number for a sentence with a fixed number of decimals, keeping small effects readable.
+    r"""Format a number for a sentence with a fixed number of decimals, keeping small effects readable.
 
     Numbers are written with ``digits`` decimals; a non-zero number smaller in absolute value than
     $10^{-\text{digits}}$ (which would print as zero) is written with ``digits`` significant figures
