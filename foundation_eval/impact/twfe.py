@@ -191,7 +191,15 @@ def twfe(
     boot_weights: str = "webb",
     seed: int | None = 0,
 ) -> TWFEResult:
-    r"""Naive two-way fixed-effects DiD: :math:`Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + e_{it}`.
+    r"""Naive two-way fixed-effects DiD: $Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + e_{it}$.
+
+    $\hat\beta$ is the OLS coefficient of the treatment dummy after absorbing unit and period effects
+    (alternating projections, Guimaraes & Portugal 2010), with cluster-robust CR1 standard errors and
+    Student-t on $G - 1$ degrees of freedom, and the restricted wild cluster bootstrap (Cameron,
+    Gelbach & Miller 2008; Webb weights, MacKinnon & Webb 2017) for few clusters. Under staggered
+    adoption with effects that change over time or differ by cohort, $\hat\beta$ is not an average
+    effect on the treated (Goodman-Bacon 2021): it is shown beside the heterogeneity-robust designs
+    for contrast.
 
     Parameters
     ----------
@@ -200,8 +208,8 @@ def twfe(
     unit, time, outcome : str
         Column names.
     treated_col_or_first_treated : str
-        Either a 0/1 treatment indicator :math:`D_{it}` or a first-treated period column (0 or missing
-        for never treated), from which :math:`D_{it} = 1\{t \ge g_i\}`. ``kind`` forces the reading.
+        Either a 0/1 treatment indicator $D_{it}$ or a first-treated period column (0 or missing
+        for never treated), from which $D_{it} = 1\{t \ge g_i\}$. ``kind`` forces the reading.
     cluster : str, optional
         Cluster column (default: ``unit``).
     level : float
