@@ -9,7 +9,7 @@
 * [`staggered_did`][foundation_eval.impact.staggered_did] - Callaway & Sant'Anna (2021) group-time
   effects, aggregations, pre-trend test, multiplier bootstrap and randomisation inference over
   go-live dates (module `did`).
-* [`twfe`][foundation_eval.impact.twfe] and
+* `twfe` and
   [`bacon_decomposition`][foundation_eval.impact.bacon_decomposition] - naive two-way fixed effects
   with wild cluster bootstrap, and the Goodman-Bacon (2021) decomposition that shows why it
   misleads (module `twfe`).

@@ -324,12 +324,23 @@ def interrupted_time_series(
 ) -> ITSResult:
     r"""Segmented regression for one interrupted series (Lopez Bernal, Cummins & Gasparrini 2017).
 
-    Fits $Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t$ by
-    OLS (the model and its terms are described in the module docstring), with Newey & West (1987)
-    standard errors from [`newey_west_cov`][foundation_eval.impact.its.newey_west_cov]. The level
-    change $\beta_2$ is the headline estimate; the slope change $\beta_3$ and the effect after any
-    number of periods (`ITSResult.effect_at`) come with it. A single series has no concurrent
-    comparison group: Maryland Scientific Methods Scale level 2.
+    Fits by OLS
+
+    $$
+    Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,
+    $$
+
+    where $t$ counts periods from the first observation, $P_t = 1\{t \ge t_0\}$ flags the periods
+    from the intervention on, $\beta_2$ is the *level change* at the intervention (the headline
+    estimate), $\beta_3$ the *slope change* per period, and $s(t)$ the seasonality: ``n_harmonics``
+    pairs of Fourier terms $\sin(2\pi k m/P), \cos(2\pi k m/P)$ or $P - 1$ season dummies, with $m$
+    the position in the season (the calendar month for monthly dates) and $P$ = ``season_period``.
+    Standard errors are Newey & West (1987) with Bartlett weights and $L$ = ``maxlags``
+    ([`newey_west_cov`][foundation_eval.impact.its.newey_west_cov]), the same numbers as statsmodels'
+    ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L})``. The counterfactual is the fit with
+    $\beta_2 = \beta_3 = 0$: the pre-intervention trend and seasonality projected forward. A single
+    series has no concurrent comparison group, so anything else that changed at the same time is
+    confounded with the programme: Maryland Scientific Methods Scale level 2.
 
     Parameters
     ----------

@@ -73,7 +73,7 @@ def demean_twoway(a: np.ndarray, unit_codes: np.ndarray, time_codes: np.ndarray,
 class TWFEResult(ImpactEstimate):
     r"""Two-way fixed-effects estimate with cluster-robust and wild-cluster-bootstrap inference.
 
-    Returned by [`twfe`][foundation_eval.impact.twfe.twfe]. ``estimate`` is the TWFE coefficient
+    Returned by `twfe`. ``estimate`` is the TWFE coefficient
     $\hat\beta$ (units of the outcome); ``se``, ``ci_low``, ``ci_high`` and ``p_value`` are
     cluster-robust (CR1, t with $G - 1$ df). It has every attribute of
     [`ImpactEstimate`][foundation_eval.impact.ImpactEstimate] and the attributes below.
@@ -354,7 +354,7 @@ class BaconDecomposition:
     Examples
     --------
     Cohorts going live in periods 3 and 7 and a never-treated group, no noise, effects growing by one
-    per period since go-live (the example of [`twfe`][foundation_eval.impact.twfe.twfe]):
+    per period since go-live (the example of `twfe`):
 
     >>> import pandas as pd
     >>> rows = [(u, t, g, 2.0 * u + 0.5 * t + ((1.0 + t - g) if g and t >= g else 0.0))
