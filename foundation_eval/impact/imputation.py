@@ -21,7 +21,6 @@ from foundation_eval.impact._base import EvalEstimate
 
 __all__ = ["ImputationResult", "imputation_did", "DID_ASSUMPTIONS"]
 
-#: Identifying assumptions of a staggered DiD, in plain words.
 DID_ASSUMPTIONS = (
     "Parallel trends: without the programme, DA offending among eligible people in each district would have "
     "moved in step with the districts not yet live.",
@@ -30,6 +29,8 @@ DID_ASSUMPTIONS = (
     "Once live, a district stays live.",
     "The eligibility criteria and the recording of offences did not change at go-live.",
 )
+"""Identifying assumptions of a staggered difference-in-differences in plain words: the default
+``assumptions`` of [`imputation_did`][foundation_eval.impact.imputation.imputation_did]."""
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,6 @@ import pandas as pd
 
 __all__ = ["SMS_LEVELS", "DesignLevel", "DESIGN_LEVELS", "MarylandLevel", "maryland_level", "level_table"]
 
-#: The five levels in the words of Farrington et al. (2002), the one definition every report uses.
 SMS_LEVELS = {
     1: "correlation between the programme and the outcome at one point in time, or a comparison of people "
        "who chose to take part with people who did not",
@@ -59,6 +58,9 @@ SMS_LEVELS = {
        "variables that influence it (with evidence that the groups were comparable)",
     5: "random assignment of the programme to units",
 }
+"""The five levels of the Maryland Scientific Methods Scale in the words of Farrington, Gottfredson,
+Sherman & Welsh (2002), keyed 1 (weakest) to 5 (random assignment): the one definition every report
+uses."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
     DesignLevel("measurement", "measurement (discrimination, reliability)", None, (),
                 identifies="a property of the risk tool, not an effect"),
 )}
+"""The design table: every design key with its Maryland level before diagnostics, its checks and
+what it identifies (one `DesignLevel` per key).
+Checks of a design (placebo, leave-one-out, randomisation test, event-study point) and
+measurements have level None."""
 
 
 @dataclass(frozen=True)
