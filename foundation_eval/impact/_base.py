@@ -126,7 +126,9 @@ class ImpactEstimate:
 
         The sentence names the design, the comparison, the outcome and the estimand, gives the estimate
         and its confidence interval (formatted by `format_number`), says whether the interval
-        includes no effect (zero), and ends with the Maryland Scientific Methods Scale level.
+        includes zero, and ends with the Maryland Scientific Methods Scale level. The comparison is
+        always with zero: for an estimate on a ratio scale (an `EvalEstimate` with ``scale="ratio"``)
+        read `EvalEstimate.excludes_no_effect`, which compares with 1.
 
         Parameters
         ----------
@@ -213,7 +215,7 @@ class EvalEstimate(ImpactEstimate):
     --------
     A risk difference of -2.1 percentage points, stored as a proportion:
 
-    >>> est = EvalEstimate(name="rd_12m", estimate=-0.021, se=0.008, ci_low=-0.037, ci_high=-0.005,
+    >>> est = EvalEstimate(name="risk_diff_12m", estimate=-0.021, se=0.008, ci_low=-0.037, ci_high=-0.005,
     ...                    level=0.95, p_value=0.01, design="staggered difference-in-differences",
     ...                    estimand="average effect on the treated", comparison="districts not yet live",
     ...                    assumptions=(), sms_level=4, truth_name="did_att_12m",

@@ -377,6 +377,8 @@ def interrupted_time_series(
 
     Raises
     ------
+    TypeError
+        ``series_frame`` is not a DataFrame.
     KeyError
         ``time`` or ``outcome`` is not a column.
     ValueError
