@@ -94,7 +94,7 @@ class TWFEResult(ImpactEstimate):
     >>> df = pd.DataFrame({"unit": list("aabbccdd"), "t": [0, 1] * 4, "d": [0, 1, 0, 1, 0, 0, 0, 0],
     ...                    "y": [10, 16, 12, 17, 8, 11, 9, 13]})
     >>> res = twfe(df, "unit", "t", "d", "y", n_boot=0)
-    >>> res.estimate, res.n_obs, res.n_clusters, res.wild is None
+    >>> round(res.estimate, 6), res.n_obs, res.n_clusters, res.wild is None
     (2.0, 8, 4, True)
     >>> res.notes[0]
     'Only 4 clusters: prefer the wild cluster bootstrap interval (wild).'
@@ -250,7 +250,7 @@ def twfe(
     >>> df = pd.DataFrame({"unit": list("aabbccdd"), "t": [0, 1] * 4, "d": [0, 1, 0, 1, 0, 0, 0, 0],
     ...                    "y": [10, 16, 12, 17, 8, 11, 9, 13]})
     >>> res = twfe(df, "unit", "t", "d", "y", n_boot=0)
-    >>> res.estimate, round(res.se, 4), res.interval_method
+    >>> round(res.estimate, 6), round(res.se, 4), res.interval_method
     (2.0, 0.6831, 'cluster-robust CR1 SE, t with 3 df')
 
     Under staggered adoption with growing effects TWFE is biased. Cohorts going live in periods 3
