@@ -1,23 +1,33 @@
 """Impact designs for the pilot-versus-rollout evaluation (DESIGN.md section 5).
 
-* :func:`imputation_did` - the imputation DiD of Borusyak, Jaravel & Spiess (2024) with a
-  leave-one-cluster-out jackknife and t on the number of go-live cohorts (``imputation``).
-* :func:`maryland_level` - the one table from design and diagnostics to Maryland level (``maryland``).
-* :func:`staggered_did` - Callaway & Sant'Anna (2021) group-time effects, aggregations, pre-trend
-  test, multiplier bootstrap and randomisation inference over go-live dates (module ``did``).
-* :func:`twfe` and :func:`bacon_decomposition` - naive two-way fixed effects with wild cluster
-  bootstrap, and the Goodman-Bacon (2021) decomposition that shows why it misleads (``twfe``).
-* :func:`interrupted_time_series` - segmented regression with seasonality and Newey-West errors
-  (``its``).
-* :func:`regression_discontinuity` and :func:`density_test` - sharp local-linear RD with the CCT
-  bandwidth and robust bias-corrected interval; McCrary density test (``rd``).
-* :func:`minimum_detectable_effect`, :func:`power_curve`, :func:`simulate_power_staggered` (``power``).
-* :func:`wild_cluster_bootstrap`, :func:`multiplier_bootstrap` and randomisation helpers
-  (``inference``).
+* [`imputation_did`][foundation_eval.impact.imputation_did] - the imputation DiD of Borusyak,
+  Jaravel & Spiess (2024) with a leave-one-cluster-out jackknife and t on the number of go-live
+  cohorts (module `imputation`).
+* [`maryland_level`][foundation_eval.impact.maryland_level] and
+  [`level_table`][foundation_eval.impact.level_table] - the one table from design and diagnostics
+  to Maryland level (Farrington et al. 2002; module `maryland`).
+* [`staggered_did`][foundation_eval.impact.staggered_did] - Callaway & Sant'Anna (2021) group-time
+  effects, aggregations, pre-trend test, multiplier bootstrap and randomisation inference over
+  go-live dates (module `did`).
+* `twfe` and
+  [`bacon_decomposition`][foundation_eval.impact.bacon_decomposition] - naive two-way fixed effects
+  with wild cluster bootstrap, and the Goodman-Bacon (2021) decomposition that shows why it
+  misleads (module `twfe`).
+* [`interrupted_time_series`][foundation_eval.impact.interrupted_time_series] - segmented regression
+  with seasonality and Newey-West (1987) errors (module `its`).
+* [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity] and
+  [`density_test`][foundation_eval.impact.density_test] - sharp local-linear RD with the CCT
+  bandwidth and robust bias-corrected interval; McCrary density test (module `rd`).
+* [`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect],
+  [`power_curve`][foundation_eval.impact.power_curve],
+  [`simulate_power_staggered`][foundation_eval.impact.simulate_power_staggered] (module `power`).
+* [`wild_cluster_bootstrap`][foundation_eval.impact.wild_cluster_bootstrap],
+  [`multiplier_bootstrap`][foundation_eval.impact.multiplier_bootstrap] and randomisation helpers
+  (module `inference`).
 
 Every estimate carries ``design``, ``estimand``, ``comparison``, ``assumptions``, ``sms_level``
-(Maryland Scientific Methods Scale, see :mod:`foundation_eval.impact._base`) and
-``summary_sentence()``.
+(Maryland Scientific Methods Scale, see [`SMS_LEVELS`][foundation_eval.impact.SMS_LEVELS]) and
+``summary_sentence()`` (see [`ImpactEstimate`][foundation_eval.impact.ImpactEstimate]).
 """
 from foundation_eval.impact._base import SMS_LEVELS, EvalEstimate, ImpactEstimate, NotEstimable
 from foundation_eval.impact.did import (

@@ -6,14 +6,15 @@ Every impact estimator in this subpackage returns an immutable result that carri
 * ``estimand`` - what is being estimated (e.g. "ATT averaged over post-treatment group-time cells");
 * ``comparison`` - who the treated are compared with;
 * ``assumptions`` - plain-English identifying assumptions (a tuple of strings);
-* ``sms_level`` - the Maryland Scientific Methods Scale level (see :data:`SMS_LEVELS`);
+* ``sms_level`` - the Maryland Scientific Methods Scale level (see
+  [`SMS_LEVELS`][foundation_eval.impact.maryland.SMS_LEVELS]);
 * ``summary_sentence()`` - one sentence for a commissioner, with the estimate and its interval.
 
 The Maryland Scientific Methods Scale levels and the one table from design (and its diagnostics) to
-level live in :mod:`foundation_eval.impact.maryland` (Farrington, Gottfredson, Sherman & Welsh 2002).
-:class:`EvalEstimate` adds diagnostics, the estimand fields (population, window, unit and the display
-unit) and the flags set beside the level; :class:`NotEstimable` stands in for a design the data cannot
-support.
+level live in `foundation_eval.impact.maryland` (Farrington, Gottfredson, Sherman & Welsh 2002).
+[`EvalEstimate`][foundation_eval.impact.EvalEstimate] adds diagnostics, the estimand fields
+(population, window, unit and the display unit) and the flags set beside the level;
+[`NotEstimable`][foundation_eval.impact.NotEstimable] stands in for a design the data cannot support.
 """
 from __future__ import annotations
 
@@ -28,7 +29,33 @@ __all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "form
 
 
 def format_number(x: float, digits: int = 3) -> str:
-    """Format ``x`` with ``digits`` significant decimals, keeping small effects readable."""
+    r"""Format a number for a sentence with a fixed number of decimals, keeping small effects readable.
+
+    Numbers are written with ``digits`` decimals; a non-zero number smaller in absolute value than
+    $10^{-\text{digits}}$ (which would print as zero) is written with ``digits`` significant figures
+    instead, so a small effect is never reported as "0.000". Missing values (None or NaN) read "n/a".
+
+    Parameters
+    ----------
+    x : float or None
+        The number.
+    digits : int
+        Decimals (and significant figures for very small numbers).
+
+    Returns
+    -------
+    str
+        The formatted number.
+
+    Examples
+    --------
+    >>> format_number(-0.01234)
+    '-0.012'
+    >>> format_number(0.00001234)
+    '1.23e-05'
+    >>> format_number(float("nan")), format_number(2.5, digits=1)
+    ('n/a', '2.5')
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
     ax = abs(x)
@@ -61,6 +88,21 @@ class ImpactEstimate:
         Name of the outcome, used in the summary sentence.
     interval_method : str
         How the interval was obtained (e.g. "analytic influence-function SE, normal").
+    notes : tuple of str
+        Caveats in plain words (e.g. rows left out of the estimand, few clusters).
+
+    Examples
+    --------
+    >>> est = ImpactEstimate(name="did_att", estimate=-0.012, se=0.004, ci_low=-0.02, ci_high=-0.004,
+    ...                      level=0.95, p_value=0.003, design="staggered difference-in-differences",
+    ...                      estimand="average effect on the treated", comparison="districts not yet live",
+    ...                      assumptions=("parallel trends",), sms_level=4, outcome="the DA reoffending rate")
+    >>> est.summary_sentence()  # doctest: +NORMALIZE_WHITESPACE
+    'Using staggered difference-in-differences (districts not yet live), the estimated effect on the DA
+    reoffending rate (average effect on the treated) is -0.012 (95% confidence interval -0.020 to -0.004,
+    which excludes no effect); Maryland Scientific Methods Scale level 4.'
+    >>> est.to_record()["sms_level"]
+    4
     """
 
     name: str
@@ -80,7 +122,24 @@ class ImpactEstimate:
     notes: tuple[str, ...] = field(default=())
 
     def summary_sentence(self, digits: int = 3) -> str:
-        """One plain-English sentence with the estimate, the interval and the design."""
+        """One plain-English sentence with the estimate, the interval and the design.
+
+        The sentence names the design, the comparison, the outcome and the estimand, gives the estimate
+        and its confidence interval (formatted by `format_number`), says whether the interval
+        includes zero, and ends with the Maryland Scientific Methods Scale level. The comparison is
+        always with zero: for an estimate on a ratio scale (an `EvalEstimate` with ``scale="ratio"``)
+        read `EvalEstimate.excludes_no_effect`, which compares with 1.
+
+        Parameters
+        ----------
+        digits : int
+            Decimals of the estimate and its interval.
+
+        Returns
+        -------
+        str
+            The sentence; "no interval could be computed" replaces the interval when either end is NaN.
+        """
         pct = int(round(self.level * 100))
         est = format_number(self.estimate, digits)
         lo = format_number(self.ci_low, digits)
@@ -100,7 +159,13 @@ class ImpactEstimate:
         )
 
     def to_record(self) -> dict:
-        """The ``results.json`` entry: name, estimate, ci_low, ci_high, design, sms_level."""
+        """The ``results.json`` entry: name, estimate, ci_low, ci_high, design, sms_level.
+
+        Returns
+        -------
+        dict
+            Plain Python floats, strings and an int, ready for `json.dump`.
+        """
         return {
             "name": self.name,
             "estimate": float(self.estimate),
@@ -113,10 +178,14 @@ class ImpactEstimate:
 
 @dataclass(frozen=True)
 class EvalEstimate(ImpactEstimate):
-    """An :class:`~foundation_eval.impact.ImpactEstimate` with diagnostics and a sample size.
+    """An [`ImpactEstimate`][foundation_eval.impact.ImpactEstimate] with diagnostics, the estimand and a sample size.
 
-    Attributes (beyond those of ImpactEstimate)
-    --------------------------------------------
+    The result type of the designs the evaluation reports (for example
+    [`imputation_did`][foundation_eval.impact.imputation.imputation_did]). It has every attribute of
+    `ImpactEstimate` and, in addition, the attributes below.
+
+    Attributes
+    ----------
     diagnostics : tuple of (label, text) pairs
         Checks of the design in plain words (pre-trend test, density test, clusters, ...).
     n : int
@@ -136,10 +205,25 @@ class EvalEstimate(ImpactEstimate):
         one unit a report uses for this outcome (e.g. 100 and "DA offences per 100 eligible
         person-months"; 100 and "percentage points" for a risk difference).
     level_flags : tuple of str
-        Plain-words flags set beside the Maryland level by :func:`foundation_eval.impact.maryland.maryland_level`
-        (a failed or missing design check).
+        Plain-words flags set beside the Maryland level by
+        [`maryland_level`][foundation_eval.impact.maryland.maryland_level] (a failed or missing design
+        check).
     design_key : str
-        Key of the design in :data:`foundation_eval.impact.maryland.DESIGN_LEVELS`.
+        Key of the design in [`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS].
+
+    Examples
+    --------
+    A risk difference of -2.1 percentage points, stored as a proportion:
+
+    >>> est = EvalEstimate(name="risk_diff_12m", estimate=-0.021, se=0.008, ci_low=-0.037, ci_high=-0.005,
+    ...                    level=0.95, p_value=0.01, design="staggered difference-in-differences",
+    ...                    estimand="average effect on the treated", comparison="districts not yet live",
+    ...                    assumptions=(), sms_level=4, truth_name="did_att_12m",
+    ...                    display_scale=100, display_unit="percentage points")
+    >>> [round(v, 1) for v in est.displayed()]
+    [-2.1, -3.7, -0.5]
+    >>> est.excludes_no_effect, est.covers(0.0), est.record()["name"]
+    (True, False, 'did_att_12m')
     """
 
     diagnostics: tuple = ()
@@ -156,38 +240,88 @@ class EvalEstimate(ImpactEstimate):
 
     @property
     def estimable(self) -> bool:
-        """True: this result holds an estimate (see :class:`NotEstimable`)."""
+        """True: this result holds an estimate (see [`NotEstimable`][foundation_eval.impact.NotEstimable])."""
         return True
 
     def displayed(self) -> tuple[float, float, float]:
-        """``(estimate, ci_low, ci_high)`` in ``display_unit`` (ratios are returned unchanged)."""
+        """The estimate and its interval in ``display_unit``.
+
+        Returns
+        -------
+        tuple of float
+            ``(estimate, ci_low, ci_high)``, each multiplied by ``display_scale`` (1 for ratios, which
+            are therefore returned unchanged).
+        """
         k = self.display_scale
         return (self.estimate * k, self.ci_low * k, self.ci_high * k)
 
     def estimand_fields(self) -> dict:
-        """Population, comparison, window and unit of the estimate: the estimand stated once."""
+        """Population, comparison, window and unit of the estimate: the estimand stated once.
+
+        Returns
+        -------
+        dict
+            Keys ``population``, ``comparison``, ``window`` and ``unit`` (the display unit when set,
+            otherwise the stored unit).
+        """
         return {"population": self.population, "comparison": self.comparison, "window": self.window,
                 "unit": self.display_unit or self.unit}
 
     def record(self) -> dict:
-        """``results.json`` entry under the truth name when there is one."""
+        """The ``results.json`` entry, named by the truth name when there is one.
+
+        Returns
+        -------
+        dict
+            As `ImpactEstimate.to_record`, with ``name`` replaced by ``truth_name`` when that is set.
+        """
         r = self.to_record()
         if self.truth_name:
             r["name"] = self.truth_name
         return r
 
     def covers(self, value: float) -> bool:
+        """Whether the confidence interval contains ``value`` (ends included).
+
+        Parameters
+        ----------
+        value : float
+            A value on the scale of ``estimate`` (for example the true effect of a synthetic force).
+
+        Returns
+        -------
+        bool
+            ``ci_low <= value <= ci_high``; False when the interval is NaN.
+        """
         return bool(self.ci_low <= value <= self.ci_high)
 
     def table(self) -> pd.DataFrame:
-        """One row: name, estimate, interval, p-value, SMS level, design, estimand, comparison, n."""
+        """The estimate as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``name, estimate, se, ci_low, ci_high, p_value, sms_level, design, estimand,
+            comparison, interval_method, n``.
+        """
         return pd.DataFrame([{"name": self.name, "estimate": self.estimate, "se": self.se, "ci_low": self.ci_low,
                               "ci_high": self.ci_high, "p_value": self.p_value, "sms_level": self.sms_level,
                               "design": self.design, "estimand": self.estimand, "comparison": self.comparison,
                               "interval_method": self.interval_method, "n": self.n}])
 
     def plot(self, ax=None):
-        """The estimate with its interval and a line at no effect."""
+        """The estimate with its interval and a vertical line at no effect (0, or 1 for a ratio).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new 5 x 2.5 inch figure when None.
+
+        Returns
+        -------
+        matplotlib Axes
+            The axes drawn on.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -206,6 +340,7 @@ class EvalEstimate(ImpactEstimate):
 
     @property
     def excludes_no_effect(self) -> bool:
+        """Whether the confidence interval lies wholly on one side of no effect (`null`)."""
         null = self.null
         return bool(self.ci_low > null or self.ci_high < null)
 
@@ -224,6 +359,18 @@ class NotEstimable:
         Why it cannot be estimated ("need at least two periods", "no district went live after ...").
     design_key : str
         Key of the design in the Maryland level table.
+    estimate, ci_low, ci_high : float
+        Always NaN, so code that reads them from any result gets a number.
+    sms_level : None
+        No level: nothing was estimated.
+
+    Examples
+    --------
+    >>> n = NotEstimable("did_att", "staggered difference-in-differences", "need at least two periods")
+    >>> n.sentence()
+    'Staggered difference-in-differences: not estimable because need at least two periods.'
+    >>> n.estimable, n.table().loc[0, "reason"]
+    (False, 'need at least two periods')
     """
 
     name: str
@@ -237,11 +384,25 @@ class NotEstimable:
 
     @property
     def estimable(self) -> bool:
+        """False: nothing was estimated (see ``reason``)."""
         return False
 
     def sentence(self) -> str:
-        """"<design>: not estimable because <reason>."""
+        """The reason as a sentence: "<Design>: not estimable because <reason>."
+
+        Returns
+        -------
+        str
+            The sentence, with the design capitalised and one final full stop.
+        """
         return f"{self.design[:1].upper()}{self.design[1:]}: not estimable because {self.reason.rstrip('.')}."
 
     def table(self) -> pd.DataFrame:
+        """The design and the reason as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``name, design, estimable`` (False) and ``reason``.
+        """
         return pd.DataFrame([{"name": self.name, "design": self.design, "estimable": False, "reason": self.reason}])

@@ -5,7 +5,7 @@ every period, no missing outcome), with a time column that is numeric, datetime-
 Period, and a ``first_treated`` column giving the first period of treatment (0, missing or NaT for
 never-treated units). Periods are treated as equally spaced steps of the sorted distinct time values,
 so event time and ``anticipation`` are counted in periods (months for a district x month panel).
-Unbalanced panels raise :class:`ValueError` naming the units with gaps: drop or impute them first.
+Unbalanced panels raise `ValueError` naming the units with gaps: drop or impute them first.
 """
 from __future__ import annotations
 

@@ -4,21 +4,22 @@ Follows the tutorial of Lopez Bernal, Cummins & Gasparrini (2017), *Int J Epidem
 a single series observed at regular intervals (e.g. a monthly rate of DA reoffending in the pilot
 districts) is modelled as
 
-.. math::
-    Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,
+$$
+Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,
+$$
 
-where :math:`t` counts periods from the first observation, :math:`P_t = 1\{t \ge t_0\}` flags the
-periods from the intervention on, :math:`\beta_2` is the *level change* at the intervention,
-:math:`\beta_3` the *slope change* per period, and :math:`s(t)` is seasonality: ``n_harmonics`` pairs
-of Fourier terms :math:`\sin(2\pi k m/P), \cos(2\pi k m/P)` (the tutorial's ``harmonic(month, 2,
-12)``) or ``P - 1`` season dummies, with :math:`m` the position in the season (calendar month for
+where $t$ counts periods from the first observation, $P_t = 1\{t \ge t_0\}$ flags the
+periods from the intervention on, $\beta_2$ is the *level change* at the intervention,
+$\beta_3$ the *slope change* per period, and $s(t)$ is seasonality: ``n_harmonics`` pairs
+of Fourier terms $\sin(2\pi k m/P), \cos(2\pi k m/P)$ (the tutorial's ``harmonic(month, 2,
+12)``) or $P - 1$ season dummies, with $m$ the position in the season (calendar month for
 monthly dates). Coefficients are OLS; standard errors are Newey & West (1987, *Econometrica*
 55:703-708) heteroskedasticity- and autocorrelation-consistent with Bartlett weights
-:math:`1 - l/(L+1)`, :math:`l \le L` = ``maxlags`` (default :math:`\lfloor 4(n/100)^{2/9}\rfloor`,
-Newey & West 1994), without a small-sample factor and with normal intervals: the same numbers as
+$1 - l/(L+1)$, $l \le L$ = ``maxlags`` (default $\lfloor 4(n/100)^{2/9}\rfloor$,
+Newey & West 1994, *Review of Economic Studies* 61:631-653), without a small-sample factor and with normal intervals: the same numbers as
 ``statsmodels`` ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L})``.
 
-The counterfactual is the fitted model with :math:`\beta_2 = \beta_3 = 0`: the pre-intervention
+The counterfactual is the fitted model with $\beta_2 = \beta_3 = 0$: the pre-intervention
 trend and seasonality projected forward. A single series has no concurrent comparison group, so
 anything else that changed at the same time is confounded with the programme: Maryland SMS level 2.
 For rates built from counts, consider the count model of the tutorial (Poisson with a population
@@ -52,9 +53,51 @@ _ITS_ASSUMPTIONS = (
 def newey_west_cov(X: np.ndarray, resid: np.ndarray, maxlags: int) -> np.ndarray:
     r"""Newey-West HAC covariance of OLS coefficients (Bartlett kernel, no small-sample factor).
 
-    .. math::
-        \hat V = (X'X)^{-1}\Big[\sum_t \hat u_t^2 x_t x_t' + \sum_{l=1}^{L} w_l \sum_{t>l}
-        \hat u_t \hat u_{t-l}(x_t x_{t-l}' + x_{t-l} x_t')\Big](X'X)^{-1},\quad w_l = 1 - \frac{l}{L+1}.
+    Newey & West (1987), "A simple, positive semi-definite, heteroskedasticity and autocorrelation
+    consistent covariance matrix", *Econometrica* 55:703-708:
+
+    $$
+    \hat V = (X'X)^{-1}\Big[\sum_t \hat u_t^2 x_t x_t' + \sum_{l=1}^{L} w_l \sum_{t>l}
+    \hat u_t \hat u_{t-l}(x_t x_{t-l}' + x_{t-l} x_t')\Big](X'X)^{-1},\quad w_l = 1 - \frac{l}{L+1}.
+    $$
+
+    With $L = 0$ this is White's heteroskedasticity-consistent (HC0) covariance. The result equals
+    statsmodels' ``OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": L}).cov_params()``.
+
+    Parameters
+    ----------
+    X : ndarray
+        Design matrix, one row per period in time order ($n \times k$).
+    resid : ndarray
+        OLS residuals $\hat u_t$ ($n$), in the same order.
+    maxlags : int
+        Truncation lag $L$ (0 for no autocorrelation terms).
+
+    Returns
+    -------
+    ndarray
+        The $k \times k$ covariance matrix of the coefficients.
+
+    Examples
+    --------
+    The variance of a mean (a constant regressor) with residuals 1, -1, 2, -2: with $L = 0$,
+    $\sum u_t^2 / n^2 = 10/16$; with $L = 1$ the lag-1 products sum to $-7$ and enter with
+    weight 1/2, $(10 - 7)/16$:
+
+    >>> import numpy as np
+    >>> X, u = np.ones((4, 1)), np.array([1.0, -1.0, 2.0, -2.0])
+    >>> newey_west_cov(X, u, 0).item(), newey_west_cov(X, u, 1).item()
+    (0.625, 0.1875)
+
+    The same matrix as statsmodels for a regression with a trend:
+
+    >>> import statsmodels.api as sm
+    >>> rng = np.random.default_rng(1)
+    >>> X = np.column_stack([np.ones(40), np.arange(40.0)])
+    >>> y = 1 + 0.2 * X[:, 1] + rng.normal(size=40)
+    >>> fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    >>> bool(np.allclose(newey_west_cov(X, fit.resid, 3), fit.cov_params()))
+    True
     """
     X = np.asarray(X, dtype=float)
     u = np.asarray(resid, dtype=float)
@@ -70,11 +113,54 @@ def newey_west_cov(X: np.ndarray, resid: np.ndarray, maxlags: int) -> np.ndarray
 
 @dataclass(frozen=True)
 class ITSResult(ImpactEstimate):
-    """Segmented-regression result. ``estimate`` is the level change at the intervention.
+    r"""Segmented-regression result. ``estimate`` is the level change at the intervention.
 
-    Extra fields: ``slope_change`` (per period) with ``slope_change_se`` and interval,
-    ``pre_slope``, ``maxlags``, ``coefficients`` (see :meth:`table`), fitted and counterfactual
-    series (see :meth:`series`), ``residual_acf1`` (lag-1 autocorrelation of residuals).
+    Returned by [`interrupted_time_series`][foundation_eval.impact.its.interrupted_time_series].
+    ``estimate``, ``se``, ``ci_low``, ``ci_high`` and ``p_value`` are those of the level change
+    $\beta_2$ (units of the outcome), with Newey-West standard errors; it has every attribute of
+    [`ImpactEstimate`][foundation_eval.impact.ImpactEstimate] and the attributes below.
+
+    Attributes
+    ----------
+    slope_change, slope_change_se, slope_change_ci_low, slope_change_ci_high : float
+        Change in slope per period $\beta_3$ with its SE and interval (NaN without the slope term).
+    pre_slope : float
+        Slope per period before the intervention $\beta_1$.
+    maxlags : int
+        Newey-West truncation lag $L$ used.
+    t_df : float
+        Degrees of freedom of the Student-t quantiles ($n - k$) with ``small_sample``; NaN for the
+        normal approximation.
+    residual_acf1 : float
+        Lag-1 autocorrelation of the residuals (a large value warns that $L$ may be too small).
+    n_pre, n_post : int
+        Periods before and from the intervention.
+    coefficients : DataFrame
+        Every coefficient with its HAC SE (see `table`).
+    cov : ndarray
+        HAC covariance matrix of the coefficients, in the order of ``coefficients``.
+    frame : DataFrame
+        Observed, fitted and counterfactual values by period (see `series`).
+
+    Examples
+    --------
+    Six years of a monthly rate with seasonality, a drop of 3 at January 2022 and a slope change of
+    -0.1 per month, plus noise:
+
+    >>> import numpy as np, pandas as pd
+    >>> months = pd.date_range("2018-01-01", periods=72, freq="MS")
+    >>> t = np.arange(72)
+    >>> post = t >= 48
+    >>> y = (20 + 0.05 * t + 2 * np.sin(2 * np.pi * (months.month - 1) / 12) - 3 * post
+    ...      - 0.1 * (t - 48) * post + np.random.default_rng(0).normal(0, 0.5, 72))
+    >>> res = interrupted_time_series(pd.DataFrame({"month": months, "rate": y}), "month", "rate",
+    ...                               pd.Timestamp("2022-01-01"))
+    >>> res.n_pre, res.n_post, res.maxlags
+    (48, 24, 3)
+    >>> round(res.slope_change, 3), round(res.slope_change_ci_low, 3), round(res.slope_change_ci_high, 3)
+    (-0.115, -0.146, -0.085)
+    >>> res.table().term.tolist()
+    ['intercept', 'trend', 'level_change', 'slope_change', 'sin1', 'cos1', 'sin2', 'cos2']
     """
 
     slope_change: float = float("nan")
@@ -92,15 +178,61 @@ class ITSResult(ImpactEstimate):
     frame: pd.DataFrame | None = field(default=None, repr=False)
 
     def table(self) -> pd.DataFrame:
-        """Coefficient table: term, estimate, HAC se, z, p_value, ci_low, ci_high."""
+        """The coefficient table.
+
+        Returns
+        -------
+        DataFrame
+            One row per term (``intercept, trend, level_change, slope_change`` and the seasonal
+            terms) with columns ``term, estimate, se`` (Newey-West), ``z, p_value, ci_low, ci_high``.
+        """
         return self.coefficients.copy()
 
     def series(self) -> pd.DataFrame:
-        """Observed, fitted and counterfactual values by period."""
+        """Observed, fitted and counterfactual values by period.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``time, observed, fitted, counterfactual`` (the fit with the level and slope
+            changes set to zero: the pre-intervention trend and seasonality projected forward) and
+            ``post`` (True from the intervention on).
+        """
         return self.frame.copy()
 
     def effect_at(self, periods_after: int) -> dict:
-        """Effect ``periods_after`` periods after the intervention: level + slope x periods, with CI."""
+        r"""The effect a given number of periods after the intervention, with its interval.
+
+        The estimate is $\hat\beta_2 + h\,\hat\beta_3$ for $h$ = ``periods_after`` (0 is the first
+        period of the intervention), with the delta-method SE $\sqrt{a'\hat V a}$, $a$ picking the
+        two coefficients, and the interval at the result's ``level``.
+
+        Parameters
+        ----------
+        periods_after : int
+            Periods after the first period of the intervention.
+
+        Returns
+        -------
+        dict
+            Keys ``periods_after, estimate, se, ci_low, ci_high`` (units of the outcome).
+
+        Examples
+        --------
+        With the series of the class example, the true effect after 12 months is -3 - 12 x 0.1 = -4.2:
+
+        >>> import numpy as np, pandas as pd
+        >>> months = pd.date_range("2018-01-01", periods=72, freq="MS")
+        >>> t = np.arange(72)
+        >>> post = t >= 48
+        >>> y = (20 + 0.05 * t + 2 * np.sin(2 * np.pi * (months.month - 1) / 12) - 3 * post
+        ...      - 0.1 * (t - 48) * post + np.random.default_rng(0).normal(0, 0.5, 72))
+        >>> res = interrupted_time_series(pd.DataFrame({"month": months, "rate": y}), "month", "rate",
+        ...                               pd.Timestamp("2022-01-01"))
+        >>> e = res.effect_at(12)
+        >>> round(e["estimate"], 2), bool(e["ci_low"] < -4.2 < e["ci_high"])
+        (-4.53, True)
+        """
         names = list(self.coefficients["term"])
         a = np.zeros(len(names))
         a[names.index("level_change")] = 1.0
@@ -115,6 +247,19 @@ class ITSResult(ImpactEstimate):
                 "ci_high": est + z * se}
 
     def summary_sentence(self, digits: int = 3) -> str:
+        """One plain-English sentence on the level change, and one on the slope change when fitted.
+
+        Parameters
+        ----------
+        digits : int
+            Decimals of the estimates and intervals.
+
+        Returns
+        -------
+        str
+            The sentence of `ImpactEstimate.summary_sentence`, followed by "The trend changed by ...
+            per period (... confidence interval ...)." when the model has a slope change.
+        """
         base = super().summary_sentence(digits)
         if math.isnan(self.slope_change):
             return base
@@ -125,7 +270,18 @@ class ITSResult(ImpactEstimate):
         )
 
     def plot(self, ax=None):
-        """Observed series, fitted segments and the counterfactual (pre-trend continued)."""
+        """Observed series, fitted segments and the counterfactual (pre-trend continued).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new 8 x 4 inch figure when None.
+
+        Returns
+        -------
+        matplotlib Axes
+            The axes drawn on, the post-intervention periods shaded.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -166,7 +322,25 @@ def interrupted_time_series(
     level: float = 0.95,
     small_sample: bool = False,
 ) -> ITSResult:
-    """Segmented regression for one interrupted series (Lopez Bernal, Cummins & Gasparrini 2017).
+    r"""Segmented regression for one interrupted series (Lopez Bernal, Cummins & Gasparrini 2017).
+
+    Fits by OLS
+
+    $$
+    Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,
+    $$
+
+    where $t$ counts periods from the first observation, $P_t = 1\{t \ge t_0\}$ flags the periods
+    from the intervention on, $\beta_2$ is the *level change* at the intervention (the headline
+    estimate), $\beta_3$ the *slope change* per period, and $s(t)$ the seasonality: ``n_harmonics``
+    pairs of Fourier terms $\sin(2\pi k m/P), \cos(2\pi k m/P)$ or $P - 1$ season dummies, with $m$
+    the position in the season (the calendar month for monthly dates) and $P$ = ``season_period``.
+    Standard errors are Newey & West (1987) with Bartlett weights and $L$ = ``maxlags``
+    ([`newey_west_cov`][foundation_eval.impact.its.newey_west_cov]), the same numbers as statsmodels'
+    ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": L})``. The counterfactual is the fit with
+    $\beta_2 = \beta_3 = 0$: the pre-intervention trend and seasonality projected forward. A single
+    series has no concurrent comparison group, so anything else that changed at the same time is
+    confounded with the programme: Maryland Scientific Methods Scale level 2.
 
     Parameters
     ----------
@@ -181,6 +355,8 @@ def interrupted_time_series(
     maxlags : int, optional
         Newey-West truncation lag ``L``; default ``floor(4 (n/100)^(2/9))``.
     seasonality : {"fourier", "dummies", "none"}
+        Seasonal terms: ``n_harmonics`` sine/cosine pairs, ``season_period - 1`` season dummies, or
+        none.
     n_harmonics : int
         Number of sine/cosine pairs for Fourier seasonality.
     slope_change : bool
@@ -192,6 +368,41 @@ def interrupted_time_series(
         default so that the numbers equal statsmodels'; in short series (about 100 months) the
         default intervals under-cover (about 85% for a nominal 95% with AR(0.3) errors in our
         simulations) and this option narrows the gap a little.
+
+    Returns
+    -------
+    ITSResult
+        The level change with its Newey-West SE, interval and p-value, the slope change, the
+        coefficient table and the fitted and counterfactual series.
+
+    Raises
+    ------
+    TypeError
+        ``series_frame`` is not a DataFrame.
+    KeyError
+        ``time`` or ``outcome`` is not a column.
+    ValueError
+        Duplicated periods; missing outcome values; ``intervention_time`` not strictly inside the
+        series; an unknown ``seasonality``; or a rank-deficient design (too few periods for the
+        seasonal terms).
+
+    Examples
+    --------
+    Recovery of a known level change (-3) and slope change (-0.1 per month) from a seasonal monthly
+    series with noise (more in [`ITSResult`][foundation_eval.impact.its.ITSResult]):
+
+    >>> import numpy as np, pandas as pd
+    >>> months = pd.date_range("2018-01-01", periods=72, freq="MS")
+    >>> t = np.arange(72)
+    >>> post = t >= 48
+    >>> y = (20 + 0.05 * t + 2 * np.sin(2 * np.pi * (months.month - 1) / 12) - 3 * post
+    ...      - 0.1 * (t - 48) * post + np.random.default_rng(0).normal(0, 0.5, 72))
+    >>> res = interrupted_time_series(pd.DataFrame({"month": months, "rate": y}), "month", "rate",
+    ...                               pd.Timestamp("2022-01-01"))
+    >>> round(res.estimate, 2), round(res.ci_low, 2), round(res.ci_high, 2), res.sms_level
+    (-3.14, -3.51, -2.78, 2)
+    >>> res.interval_method
+    'Newey-West HAC SE (Bartlett, 3 lags), normal approximation'
     """
     _require(series_frame, [time, outcome])
     df = series_frame[[time, outcome]].sort_values(time).reset_index(drop=True)

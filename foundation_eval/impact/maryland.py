@@ -1,6 +1,7 @@
 r"""Maryland Scientific Methods Scale: one table from design (and its diagnostics) to level.
 
-Every impact result in the package takes its level from :func:`maryland_level`, so the same
+Every impact result in the package takes its level from
+[`maryland_level`][foundation_eval.impact.maryland.maryland_level], so the same
 estimator gets the same level whatever the outcome, and the two reports cannot define a level
 differently.
 
@@ -8,7 +9,7 @@ Sources
 -------
 * Farrington, D. P., Gottfredson, D. C., Sherman, L. W. & Welsh, B. C. (2002). The Maryland
   Scientific Methods Scale. In Sherman, Farrington, Welsh & MacKenzie (eds.), *Evidence-Based Crime
-  Prevention*, pp. 13-21. London: Routledge. (Level definitions, quoted in :data:`SMS_LEVELS`.)
+  Prevention*, pp. 13-21. London: Routledge. (Level definitions, quoted in `SMS_LEVELS`.)
 * Sherman, L. W. et al. (1997). *Preventing Crime: What Works, What Doesn't, What's Promising*,
   ch. 2. Washington DC: US Department of Justice.
 * What Works Centre for Crime Reduction (College of Policing), *Crime Reduction Toolkit*: the EMMIE
@@ -20,7 +21,7 @@ Sources
 
 Rules
 -----
-1. The level belongs to the **design**, not to the outcome (:data:`DESIGN_LEVELS`).
+1. The level belongs to the **design**, not to the outcome (`DESIGN_LEVELS`).
 2. A **failed** design check lowers the level by one and is flagged beside it: the pre-trend check
    of a comparison-group design (p < ``alpha``), the density (McCrary) check of a discontinuity in
    a score people could influence (the risk-tool total, p < ``alpha``). McCrary's test detects
@@ -48,7 +49,6 @@ import pandas as pd
 
 __all__ = ["SMS_LEVELS", "DesignLevel", "DESIGN_LEVELS", "MarylandLevel", "maryland_level", "level_table"]
 
-#: The five levels in the words of Farrington et al. (2002), the one definition every report uses.
 SMS_LEVELS = {
     1: "correlation between the programme and the outcome at one point in time, or a comparison of people "
        "who chose to take part with people who did not",
@@ -58,11 +58,16 @@ SMS_LEVELS = {
        "variables that influence it (with evidence that the groups were comparable)",
     5: "random assignment of the programme to units",
 }
+"""The five levels of the Maryland Scientific Methods Scale in the words of Farrington, Gottfredson,
+Sherman & Welsh (2002), keyed 1 (weakest) to 5 (random assignment): the one definition every report
+uses."""
 
 
 @dataclass(frozen=True)
 class DesignLevel:
-    """One row of the design table.
+    """One row of the design table: a design, its Maryland level before diagnostics and why.
+
+    The rows live in [`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS], keyed by ``key``.
 
     Attributes
     ----------
@@ -80,6 +85,18 @@ class DesignLevel:
         What the design estimates, when it is not the programme's effect.
     reason : str
         Why the design sits at this level.
+
+    Examples
+    --------
+    >>> d = DESIGN_LEVELS["twfe"]
+    >>> d.level, d.checks
+    (3, ())
+    >>> d.label
+    'two-way fixed-effects regression under staggered adoption'
+    >>> "already live" in d.reason
+    True
+    >>> DESIGN_LEVELS["rd"].flag_only
+    ('density',)
     """
 
     key: str
@@ -130,15 +147,22 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
     DesignLevel("measurement", "measurement (discrimination, reliability)", None, (),
                 identifies="a property of the risk tool, not an effect"),
 )}
+"""The design table: every design key with its Maryland level before diagnostics, its checks and
+what it identifies (one `DesignLevel` per key).
+Checks of a design (placebo, leave-one-out, randomisation test, event-study point) and
+measurements have level None."""
 
 
 @dataclass(frozen=True)
 class MarylandLevel:
-    """A design's level after its diagnostics.
+    """A design's Maryland level after its diagnostics, with the flags set beside it.
+
+    Returned by [`maryland_level`][foundation_eval.impact.maryland.maryland_level].
 
     Attributes
     ----------
     design_key : str
+        Key of the design in [`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS].
     level : int or None
         Level after diagnostics (None for checks and measurements).
     base_level : int or None
@@ -147,6 +171,20 @@ class MarylandLevel:
         Plain-words notes set beside the level (failed or missing checks).
     identifies : str
         What the design estimates.
+
+    Examples
+    --------
+    A failed density check at the risk-tool threshold lowers the level from 4 to 3:
+
+    >>> m = maryland_level("rd_risk_flag", density_p=0.006)
+    >>> m.level, m.base_level, m.lowered
+    (3, 4, True)
+    >>> m.flags[0]
+    'density (McCrary) check at the threshold failed (p = 0.006): level lowered from 4 to 3'
+    >>> m.description
+    'outcome measured before and after the programme in treated and comparable untreated groups'
+    >>> m.table()[["design", "level", "base_level"]].to_dict("records")
+    [{'design': 'rd_risk_flag', 'level': 3, 'base_level': 4}]
     """
 
     design_key: str
@@ -157,14 +195,22 @@ class MarylandLevel:
 
     @property
     def description(self) -> str:
-        """The level's definition from :data:`SMS_LEVELS` (empty when there is no level)."""
+        """The level's definition from [`SMS_LEVELS`][foundation_eval.impact.maryland.SMS_LEVELS] (empty when there is no level)."""
         return SMS_LEVELS.get(self.level, "") if self.level else ""
 
     @property
     def lowered(self) -> bool:
+        """Whether a failed design check lowered the level below the design's own."""
         return self.level is not None and self.base_level is not None and self.level < self.base_level
 
     def table(self) -> pd.DataFrame:
+        """The level as a one-row table.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``design, level, base_level, flags`` (joined by "; ") and ``identifies``.
+        """
         return pd.DataFrame([{"design": self.design_key, "level": self.level, "base_level": self.base_level,
                               "flags": "; ".join(self.flags), "identifies": self.identifies}])
 
@@ -178,18 +224,35 @@ def _p(x) -> float | None:
 
 def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density_p: float | None = None,
                    alpha: float = 0.05) -> MarylandLevel:
-    """The Maryland level of a design given its diagnostics (rules in the module docstring).
+    """The Maryland level of a design given its diagnostics.
+
+    Applies the rules of this module (Farrington et al. 2002; What Works Centre for Local Economic
+    Growth 2016): start from the design's level in `DESIGN_LEVELS`; a failed check (p < ``alpha``)
+    lowers it by one and is flagged, unless the check is flag-only for that design (the density check
+    at an age limit); a check that was not run leaves the level and is flagged. Checks and
+    measurements have no level.
 
     Parameters
     ----------
     design_key : str
-        A key of :data:`DESIGN_LEVELS`.
+        A key of [`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS].
     pre_trend_p : float, optional
         p-value of the pre-trend test (designs with the ``"pre_trends"`` check); None when not run.
     density_p : float, optional
         p-value of the McCrary density test (``"density"`` check); None when not run.
     alpha : float
         A check fails when its p-value is below ``alpha``.
+
+    Returns
+    -------
+    MarylandLevel
+        The level after diagnostics (None for checks and measurements), the design's own level and
+        the flags in plain words.
+
+    Raises
+    ------
+    KeyError
+        ``design_key`` is not a known design (the message lists the known keys).
 
     Examples
     --------
@@ -199,6 +262,8 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
     3
     >>> maryland_level("placebo").level is None
     True
+    >>> maryland_level("staggered_did").flags
+    ('pre-trend check not run for this result',)
     """
     if design_key not in DESIGN_LEVELS:
         raise KeyError(f"unknown design {design_key!r}; known: {', '.join(DESIGN_LEVELS)}")
@@ -225,8 +290,33 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
 
 
 def level_table(alpha: float = 0.05) -> pd.DataFrame:
-    """Every design and diagnostic outcome with its level: ``design, label, check, outcome, level, base_level,
-    identifies`` (the documented table; ``outcome`` is "passed", "failed" or "not run")."""
+    """Every design and diagnostic outcome with its Maryland level: the documented table.
+
+    One row per design without checks (``check`` empty, ``outcome`` "none"), and three rows per
+    design with a check (``outcome`` "passed", "failed" or "not run"), each level computed by
+    [`maryland_level`][foundation_eval.impact.maryland.maryland_level].
+
+    Parameters
+    ----------
+    alpha : float
+        Significance level at which a check fails.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``design, label, check, outcome, level, base_level, identifies``; ``level`` and
+        ``base_level`` are nullable integers (missing for checks and measurements).
+
+    Examples
+    --------
+    >>> t = level_table()
+    >>> t.shape
+    (25, 7)
+    >>> t[t.design == "staggered_did"].set_index("outcome").level.tolist()
+    [4, 3, 4]
+    >>> t[t.design == "rd"].set_index("outcome").level.tolist()  # age cannot be manipulated
+    [4, 4, 4]
+    """
     rows = []
     for key, d in DESIGN_LEVELS.items():
         combos = [("", "none", {})]
