@@ -240,7 +240,7 @@ def multiplier_bootstrap(
 
 @dataclass(frozen=True)
 class WildBootstrapResult:
-    """Restricted wild cluster bootstrap: p-value and test-inversion interval for one coefficient.
+    r"""Restricted wild cluster bootstrap: p-value and test-inversion interval for one coefficient.
 
     Returned by [`wild_cluster_bootstrap`][foundation_eval.impact.wild_cluster_bootstrap] (immutable).
 
