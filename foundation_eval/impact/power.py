@@ -557,7 +557,7 @@ def power_curve(effects, se: float, *, alpha: float = 0.05, two_sided: bool = Tr
 
 @dataclass(frozen=True)
 class SimulatedPower:
-    """Monte Carlo power of the staggered DiD (Callaway & Sant'Anna simple ATT), immutable.
+    r"""Monte Carlo power of the staggered DiD (Callaway & Sant'Anna simple ATT), immutable.
 
     Returned by [`simulate_power_staggered`][foundation_eval.impact.simulate_power_staggered].
 
@@ -747,7 +747,7 @@ def simulate_power_staggered(
     n_perm: int = 99,
     seed: int = 0,
 ) -> SimulatedPower:
-    """Simulated power of the Callaway & Sant'Anna simple ATT for a staggered rollout.
+    r"""Simulated power of the Callaway & Sant'Anna simple ATT for a staggered rollout.
 
     Staggered adoption has no closed-form MDE, so power is estimated by simulation (as recommended
     by Burlig, Preonas & Woerman 2020, *J Dev Econ* 144, for serially correlated panels). Each
