@@ -2,8 +2,8 @@ r"""Staggered difference-in-differences: Callaway & Sant'Anna (2021) group-time 
 
 Callaway, B. & Sant'Anna, P.H.C. (2021). Difference-in-differences with multiple time periods.
 *Journal of Econometrics* 225(2):200-230. The implementation follows the estimator without
-covariates (the unconditional 2x2 comparison that R ``did::att_gt`` computes with ``xformla = ~1``,
-for which the "reg", "ipw" and "dr" methods coincide) and the aggregations of R ``did::aggte``.
+covariates (the unconditional 2x2 comparison that R `did::att_gt` computes with `xformla = ~1`,
+for which the "reg", "ipw" and "dr" methods coincide) and the aggregations of R `did::aggte`.
 
 Group-time effect for the cohort first treated in period $g$, at period $t$, with base
 period $b$ (`g - anticipation - 1` for post periods; `t - 1` for pre periods under the
@@ -134,7 +134,7 @@ def _define_cells(cohorts, T: int, control_group: str, anticipation: int, base_p
 
 
 def _masks(G: np.ndarray, cells: _Cells, k: int):
-    """Treated and control masks (``G`` may be P x n for permutations)."""
+    """Treated and control masks (`G` may be P x n for permutations)."""
     D = G == cells.g[k]
     C = (G > cells.ctrl_after[k]) & ~D
     return D, C
@@ -198,7 +198,7 @@ def _se_from_inf(inf: np.ndarray, cluster) -> np.ndarray:
 
 
 def _wif(keep: np.ndarray, pg: np.ndarray, w: np.ndarray, G: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Influence function of estimated aggregation weights (R ``did:::wif``); n x len(keep)."""
+    """Influence function of estimated aggregation weights (R `did:::wif`); n x len(keep)."""
     ind = np.stack([w * (G == group[k]) - pg[k] for k in keep], axis=1)  # n x m
     s = pg[keep].sum()
     if1 = ind / s
@@ -1133,7 +1133,7 @@ def staggered_did(
     panel : DataFrame
         Balanced long panel: one row per unit and period.
     unit, time, first_treated, outcome : str
-        Column names. ``first_treated`` holds the first period of treatment (same type as ``time``);
+        Column names. `first_treated` holds the first period of treatment (same type as `time`);
         0, missing or NaT for never-treated units. Units first treated after the last period are
         treated as never treated; units treated in the first period are dropped (no pre-period).
     control_group : {"never_treated", "not_yet_treated"}
@@ -1143,7 +1143,7 @@ def staggered_did(
         Number of periods before go-live in which outcomes may already respond.
     base_period : {"varying", "universal"}
         Varying: pre-period cells compare consecutive periods (R default). Universal: every cell is
-        compared with period ``g - anticipation - 1`` (an event study normalised at ``e = -1``).
+        compared with period `g - anticipation - 1` (an event study normalised at `e = -1`).
     level : float
         Confidence level of intervals and bands.
     n_boot : int
@@ -1155,7 +1155,7 @@ def staggered_did(
     weights : str, optional
         Column of time-invariant unit weights (e.g. eligible person-months per district).
     boot_weights : {"mammen", "rademacher"}
-        Multiplier distribution (Mammen is R ``did``'s).
+        Multiplier distribution (Mammen is R `did`'s).
 
     Returns
     -------
@@ -1253,7 +1253,7 @@ def staggered_did(
 
 
 def _stat_from_att(att: np.ndarray, cells: _Cells, p: Panel, G: np.ndarray, statistic: str) -> np.ndarray:
-    """Aggregate a P x K matrix of ATT(g,t) for permuted cohort codes ``G`` (P x n)."""
+    """Aggregate a P x K matrix of ATT(g,t) for permuted cohort codes `G` (P x n)."""
     post = cells.g <= cells.t
     ok = post & ~np.isnan(att).any(axis=0) if att.ndim == 2 else post
     if statistic == "simple":

@@ -316,7 +316,7 @@ class WildBootstrapResult:
 
 
 def _group_sum(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum the rows of ``x`` within groups (sparse indicator product, fast for wide ``x``)."""
+    """Sum the rows of `x` within groups (sparse indicator product, fast for wide `x`)."""
     from scipy import sparse
 
     ind = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))

@@ -469,17 +469,18 @@ def regression_discontinuity(
     running, outcome : str
         Column names (rows with missing values are dropped).
     cutoff : float
-        Threshold. Observations with ``running >= cutoff`` form the right side.
+        Threshold. Observations with `running >= cutoff` form the right side.
     bandwidth : float, optional
-        Main bandwidth ``h``; default the common MSE-optimal ("mserd") choice.
+        Main bandwidth `h`; default the common MSE-optimal ("mserd") choice.
     kernel : {"triangular", "epanechnikov", "uniform"}
+        Kernel weighting observations by their distance from the cutoff within the bandwidth.
     side : {"right", "left"}
-        Which side is treated: "right" (``running >= cutoff``, e.g. PPIT score at or above a
-        threshold) or "left" (e.g. age at or below a limit: use ``cutoff`` just above the limit, e.g.
+        Which side is treated: "right" (`running >= cutoff`, e.g. PPIT score at or above a
+        threshold) or "left" (e.g. age at or below a limit: use `cutoff` just above the limit, e.g.
         31 for "aged 30 or under" in whole years). The effect is treated-side minus control-side.
     bandwidth_bias : float, optional
-        Bias bandwidth ``b``; default from the same selector (or ``b = h`` when ``bandwidth`` is
-        given without it, as ``rdrobust`` does).
+        Bias bandwidth `b`; default from the same selector (or `b = h` when `bandwidth` is
+        given without it, as `rdrobust` does).
     level : float
         Confidence level.
     masspoints : {"off", "adjust"}
