@@ -677,8 +677,10 @@ class StaggeredDiDResult:
         ----------
         kind : {"simple", "group", "dynamic", "calendar"}
             Which aggregation.
-        min_e, max_e : float
-            Event-time window (`dynamic`; `max_e` also limits `simple` and `group`).
+        min_e : float
+            Earliest event time kept (`dynamic` only).
+        max_e : float
+            Latest event time kept (`dynamic`; also limits the cells of `simple` and `group`).
         balance_e : int, optional
             `dynamic` only: keep only cohorts observed for at least `balance_e` periods after
             go-live, so the event-study composition does not change over `e <= balance_e`.
@@ -1121,7 +1123,8 @@ def staggered_did(
     $$
 
     with $b = g - 1 - \text{anticipation}$ for post-go-live cells. Standard errors come from the
-    influence functions (see the `did` module); aggregations, the pre-trend test and randomisation
+    influence function $\psi_i$ of each unit, $\sqrt{\sum_i \psi_i^2}/n$ (summed within clusters
+    first), or from the multiplier bootstrap; aggregations, the pre-trend test and randomisation
     inference are methods of the result. Without covariates R's "reg", "ipw" and "dr" estimators
     all reduce to this comparison, and the results match R `did::att_gt` / `aggte`.
 
