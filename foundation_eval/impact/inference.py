@@ -156,7 +156,7 @@ def multiplier_bootstrap(
     Each draw is $\hat\theta^* - \hat\theta = n^{-1}\sum_c V_c \sum_{i \in c}\psi_i$ with
     multipliers $V_c$ drawn per cluster (per unit when `cluster` is None). Standard errors are
     the robust interquartile-range estimate used by the R `did` package,
-    $\widehat{se}_j = \mathrm{IQR}_j / (z_{0.75} - z_{0.25}) / G$ of the draws
+    $\widehat{se}_j = \mathrm{IQR}_j / (z_{0.75} - z_{0.25}) / \sqrt{G}$ of the draws
     $\sqrt{G}(\theta^*_j - \hat\theta_j)$ ($G$ clusters), and the critical value of the simultaneous
     band is the `level` quantile of $\max_j |\theta^*_j - \hat\theta_j| / \widehat{se}_j$
     (Callaway & Sant'Anna 2021, *J Econometrics* 225:200-230, section 4.1 and Algorithm 1). Columns

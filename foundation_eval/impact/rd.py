@@ -23,9 +23,9 @@ implemented in the `rdrobust` packages (Calonico, Cattaneo, Farrell & Titiunik 2
 The result carries the conventional estimate and SE and the robust interval; `ci_low`/`ci_high`
 are the robust ones. On the U.S. Senate data shipped with `rdrobust` the bandwidths, estimates and
 intervals reproduce the published illustration (Calonico et al. 2017, p. 392-393) to the printed
-digits (see the tests). This is a re-implementation of the published algorithm, not a port: clustering, covariates,
-fuzzy designs and the mass-point adjustment of the estimates are not implemented (`masspoints="adjust"`
-only changes the pilot bandwidth, as noted in `mse_bandwidth`).
+digits (see the tests). This is a re-implementation of the published algorithm, not a port: clustering,
+covariates, fuzzy designs and the rest of `rdrobust`'s mass-point handling are not implemented
+(`masspoints="adjust"` changes only the pilot bandwidth; see `mse_bandwidth`).
 
 Discrete running variables (age in whole years, PPIT score 0-20): with few support points near the
 cutoff the local-linear fit is an extrapolation between mass points, the nearest-neighbour variance
