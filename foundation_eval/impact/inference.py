@@ -55,8 +55,8 @@ def bootstrap_weights(kind: str, size, rng: np.random.Generator) -> np.ndarray:
 
     Parameters
     ----------
-    kind : {"rademacher", "mammen", "webb", "normal"}
-        Multiplier distribution (case-insensitive).
+    kind : str
+        Multiplier distribution: "rademacher", "mammen", "webb" or "normal" (case-insensitive).
     size : int or tuple of int
         Shape of the array drawn, e.g. `(n_boot, n_clusters)`.
     rng : numpy.random.Generator
