@@ -180,7 +180,7 @@ def multiplier_bootstrap(
         [`bootstrap_weights`][foundation_eval.impact.bootstrap_weights].
     seed : int, numpy.random.Generator or None
         Seed, or a generator to draw from.
-    cluster : array-like, optional
+    cluster : array_like, optional
         Cluster label of each of the `n` rows; each row is its own cluster when omitted.
 
     Returns
@@ -354,12 +354,12 @@ def wild_cluster_bootstrap(
 
     Parameters
     ----------
-    y, X : array-like
+    y, X : array_like
         Outcome (length $N$) and regressors ($N \times K$, or length $N$ for one regressor). Include
         a column of ones for an intercept. Fixed effects may be partialled out beforehand
         (Frisch-Waugh-Lovell); then pass `reproject` so that the bootstrap outcomes are projected in
         the same way.
-    clusters : array-like
+    clusters : array_like
         Cluster labels, one per row.
     coef : int
         Column of `X` whose coefficient is tested.
@@ -513,7 +513,7 @@ def n_distinct_permutations(labels) -> int:
 
     Parameters
     ----------
-    labels : array-like
+    labels : array_like
         One label per unit (e.g. first-treated period codes).
 
     Returns
@@ -547,7 +547,7 @@ def multiset_permutations(labels) -> Iterator[np.ndarray]:
 
     Parameters
     ----------
-    labels : array-like
+    labels : array_like
         Labels to rearrange; repeated values are not distinguished.
 
     Yields
@@ -593,7 +593,7 @@ def permutation_p_value(observed: float, null: np.ndarray, *, alternative: str =
     ----------
     observed : float
         Statistic for the actual assignment.
-    null : array-like
+    null : array_like
         Statistic under each permuted assignment.
     alternative : {"two-sided", "greater", "less"}
         Direction of the test; two-sided compares absolute values, so centre the statistic at its

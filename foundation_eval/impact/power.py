@@ -507,7 +507,7 @@ def power_curve(effects, se: float, *, alpha: float = 0.05, two_sided: bool = Tr
 
     Parameters
     ----------
-    effects : float or array-like
+    effects : float or array_like
         True effects $\delta$, in the units of the estimate (the sign does not matter).
     se : float
         Standard error of the estimator (positive).
@@ -669,7 +669,7 @@ def simulate_staggered_panel(
     ----------
     rng : numpy.random.Generator
         Source of randomness.
-    first_treated : array-like of int
+    first_treated : array_like of int
         Each unit's go-live period index (0 = never treated); one entry per unit.
     n_periods : int
         Number of periods, indexed 0 to `n_periods - 1`.
@@ -764,7 +764,7 @@ def simulate_power_staggered(
     ----------
     effect : float
         True constant effect, in standard deviations of the errors when `sigma = 1`.
-    first_treated : array-like of int
+    first_treated : array_like of int
         Each unit's go-live period index (0 = never treated).
     n_periods : int
         Number of periods simulated.

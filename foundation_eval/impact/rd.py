@@ -171,7 +171,7 @@ def mse_bandwidth(running, outcome, cutoff: float = 0.0, *, kernel: str = "trian
 
     Parameters
     ----------
-    running, outcome : array-like
+    running, outcome : array_like
         Running variable and outcome, one value per person (pairs with a missing value are dropped).
     cutoff : float
         Threshold; observations with `running >= cutoff` form the right side.
@@ -729,7 +729,7 @@ def density_test(running, cutoff: float, *, bin_width: float | None = None, band
 
     Parameters
     ----------
-    running : array-like
+    running : array_like
         Running variable, one value per person (missing values are dropped).
     cutoff : float
         Threshold tested.
