@@ -755,9 +755,10 @@ def simulate_power_staggered(
     [`simulate_staggered_panel`][foundation_eval.impact.simulate_staggered_panel] (go-live periods
     `first_treated`, 0 = never), estimates the simple aggregate ATT with
     [`staggered_did`][foundation_eval.impact.staggered_did] and rejects when the analytic
-    two-sided p-value (`method="analytic"`, p < `alpha`) or the randomisation-inference p-value
-    over go-live dates (`method="randomization"`, `n_perm` permutations, p <= `alpha`) is below
-    `alpha`. With 14 districts the analytic test over-rejects; the randomisation test is exact.
+    two-sided p-value is below `alpha` (`method="analytic"`) or the randomisation-inference
+    p-value over go-live dates is at most `alpha` (`method="randomization"`, `n_perm`
+    permutations). With 14 districts the analytic test over-rejects; the randomisation test is
+    exact.
     Power is the share of rejections, with Monte Carlo SE $\sqrt{p(1-p)/S}$.
 
     Parameters
