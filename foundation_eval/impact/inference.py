@@ -542,8 +542,8 @@ def multiset_permutations(labels) -> Iterator[np.ndarray]:
     """Yield every distinct rearrangement of `labels` once (lexicographic order).
 
     The complete randomisation distribution for an exact permutation test: there are
-    `n_distinct_permutations(labels)` of them. Generated lazily by the next-lexicographic-permutation rule (Narayana Pandita; Knuth,
-    *TAOCP* vol. 4A, Algorithm 7.2.1.2L).
+    `n_distinct_permutations(labels)` of them. Generated lazily by the next-lexicographic-permutation
+    rule (Narayana Pandita; Knuth, *TAOCP* vol. 4A, Algorithm 7.2.1.2L).
 
     Parameters
     ----------

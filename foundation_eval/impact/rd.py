@@ -160,7 +160,7 @@ def mse_bandwidth(running, outcome, cutoff: float = 0.0, *, kernel: str = "trian
 
     Three steps (Calonico, Cattaneo & Titiunik 2014, *Econometrica* 82:2295-2326; the algorithm of
     `rdrobust`, Calonico, Cattaneo, Farrell & Titiunik 2017, *Stata J* 17:372-404): pilot
-    $c = C_K \min(sd, IQR/1.349)\, n^{-1/5}$ ($C_K = 2.576$ triangular, 2.435 Epanechnikov,
+    $h_{pilot} = C_K \min(sd, IQR/1.349)\, n^{-1/5}$ ($C_K = 2.576$ triangular, 2.435 Epanechnikov,
     1.843 uniform; with `masspoints="adjust"`, as in `rdrobust` >= 2.1, $n$ is replaced by the number
     of distinct running values and the IQR uses R's type-2 quantiles); bandwidth $d$ for the
     $(q+1)$-th derivative; bias bandwidth $b$ for the $q$-th order fit; main bandwidth $h$ for
