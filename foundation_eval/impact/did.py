@@ -556,8 +556,11 @@ class StaggeredDiDResult:
 
     @property
     def sms_level(self) -> int:
-        """Maryland level from [`maryland_level`][foundation_eval.impact.maryland_level]: 4, lowered to 3 when the joint
-        test of the pre-period effects rejects at 5%."""
+        """Maryland Scientific Methods Scale level: 4, lowered to 3 when the pre-trend test rejects at 5%.
+
+        Set by [`maryland_level`][foundation_eval.impact.maryland_level] from the p-value of the joint
+        Wald test of the pre-period effects.
+        """
         pt = self.pretrend_test()
         return maryland_level("staggered_did", pre_trend_p=pt.p_value if pt.df > 0 else None).level
 
