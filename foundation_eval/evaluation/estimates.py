@@ -456,7 +456,8 @@ def ppit_icc2_total(ds: Dataset, frame: pd.DataFrame | None = None, level: float
     single-rater intraclass correlation
     $\mathrm{ICC}(2,1) = \frac{MS_R - MS_E}{MS_R + (k-1)MS_E + k(MS_C - MS_E)/n}$ (Shrout & Fleiss
     1979, "Intraclass correlations: uses in assessing rater reliability", *Psychological Bulletin*
-    86:420-428) with its F-based interval, over the people with exactly two ratings. A measure of
+    86:420-428) with the McGraw & Wong (1996, *Psychological Methods* 1:30-46) interval (Satterthwaite
+    approximation), over the people with exactly two ratings. A measure of
     reliability: no Maryland level.
 
     Parameters
