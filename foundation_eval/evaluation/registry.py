@@ -1,10 +1,16 @@
 """One answer per question: each headline estimand and the one design that estimates it.
 
-The names are the vocabulary of the synthetic generator's ``truth.json``. A render fits every
-registered estimand once (:mod:`foundation_eval.evaluation.snapshot`); every page and
-``results.json`` read that single value. Other designs of the same quantity are registered under
-their own names as *alternatives*, each scored against the same truth (``truth``) and shown with its
+The names are the vocabulary of the synthetic generator's `truth.json`. A render fits every
+registered estimand once (`foundation_eval.evaluation.snapshot`); every page and
+`results.json` read that single value. Other designs of the same quantity are registered under
+their own names as *alternatives*, each scored against the same truth (`truth`) and shown with its
 own Maryland Scientific Methods Scale level, never in place of the primary.
+
+`REGISTRY` maps each name to its [`Estimand`][foundation_eval.evaluation.registry.Estimand], in the
+order reports list them: the three programme-effect estimands of the staggered designs
+(`did_att_da_rate`, `reoffending_12m_rd_programme`, `reoffending_hr_programme`), the person-level
+ones of [`estimates`][foundation_eval.evaluation.estimates] (engagement, referral, the risk tool's AUC
+and ICC), then the two alternatives.
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ class Estimand:
     Attributes
     ----------
     name : str
-        Name in ``results.json`` (for a primary, the ``truth.json`` name).
+        Name in `results.json` (for a primary, the `truth.json` name).
     label : str
         Plain-English definition used on every page.
     scale : {"difference", "ratio", "measure"}
@@ -43,11 +49,19 @@ class Estimand:
         How the publication layer formats it: percentage points, a ratio, a rate per 100
         person-months, or a plain index to two decimals.
     truth : str
-        The ``truth.json`` name the estimate is scored against.
+        The `truth.json` name the estimate is scored against.
     primary : bool
         True for the one design that answers the question; False for an alternative.
     needs : tuple of str
-        What the programme must have: ``"risk_tool"`` and/or ``"staggered"`` (two or more go-live dates).
+        What the programme must have: `"risk_tool"` and/or `"staggered"` (two or more go-live dates).
+
+    Examples
+    --------
+    >>> alt = REGISTRY["reoffending_hr_listed_vs_prelive"]
+    >>> alt.primary, alt.truth, alt.scale
+    (False, 'reoffending_hr_programme', 'ratio')
+    >>> [e.name for e in REGISTRY.values() if e.primary and e.truth != e.name]
+    []
     """
 
     name: str
@@ -99,7 +113,29 @@ def _staggered(prog) -> bool:
 
 
 def estimands_for(programme) -> list[Estimand]:
-    """The registered estimands a programme can have (no risk-tool ones without a risk tool)."""
+    """The registered estimands a programme can have (no risk-tool ones without a risk tool).
+
+    An estimand needing `"staggered"` applies only when the districts went live on at least two
+    different dates; one needing `"risk_tool"` only when the programme has a risk tool.
+
+    Parameters
+    ----------
+    programme : Programme
+        The programme definition ([`Programme`][foundation_eval.config.Programme]).
+
+    Returns
+    -------
+    list of Estimand
+        In registry order.
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> [e.name for e in estimands_for(load_programme("change-that-lasts"))]
+    ['did_att_da_rate', 'reoffending_12m_rd_programme', 'reoffending_hr_programme', 'engagement_rd_practitioner', 'referral_start_rd_programme', 'reoffending_12m_rd_listed_vs_prelive', 'reoffending_hr_listed_vs_prelive']
+    >>> len(estimands_for(load_programme("hiow")))
+    9
+    """
     have = {"risk_tool": programme.has_risk_tool, "staggered": _staggered(programme)}
     return [e for e in REGISTRY.values() if all(have[n] for n in e.needs)]
 
@@ -110,12 +146,35 @@ _ERRORS = (ValueError, KeyError, ZeroDivisionError, IndexError, np.linalg.LinAlg
 def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, str]]:
     """Fit every registered estimand once.
 
+    The person-level estimands come from [`estimates`][foundation_eval.evaluation.estimates] (sharing
+    one analysis frame), the staggered designs from `foundation_eval.evaluation.designs.Evaluation`.
+    An estimand the data cannot support, or whose model gives no finite estimate or interval, is
+    left out of the estimates and given a reason instead: nothing is raised for it.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract ([`Dataset`][foundation_eval.data.load.Dataset]).
+    level : float
+        Confidence level of every interval (0.95 for 95%).
+
     Returns
     -------
     estimates : list of Estimate
         In registry order, under the registry's names.
     unavailable : dict
         Estimand name to a plain sentence saying why the data do not support it.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> estimates, unavailable = fit_estimands(ds)
+    >>> [e.name for e in estimates] == [e.name for e in estimands_for(ds.programme)], unavailable
+    (True, {})
+    >>> e = estimates[0]
+    >>> e.name, e.sms_level, bool(e.ci_low < e.estimate < e.ci_high)
+    ('did_att_da_rate', 4, True)
     """
     from foundation_eval.evaluation.designs import HEADLINE, Evaluation
 

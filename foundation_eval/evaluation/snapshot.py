@@ -1,8 +1,13 @@
 """A render's snapshot: the validated dataset, its reduced tables and the fitted headline estimates.
 
 Built once per render and opened by every report notebook, so every page reads the same values and
-nothing is refitted. The :class:`~foundation_eval.data.Dataset` itself carries no results. A snapshot
-holds person-level data: keep it out of any published folder.
+nothing is refitted. The [`Dataset`][foundation_eval.data.load.Dataset] itself carries no results. A
+snapshot holds person-level data: keep it out of any published folder.
+
+A notebook calls [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]`(data_dir,
+programme)`; a render calls [`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]
+once and [`write_snapshot`][foundation_eval.evaluation.snapshot.write_snapshot] to hand it to the
+notebooks.
 """
 from __future__ import annotations
 
@@ -33,9 +38,18 @@ class Snapshot:
     dataset : Dataset
         The validated extract, carrying its reduced tables.
     estimates : tuple of Estimate
-        The registered headline estimates (:data:`foundation_eval.evaluation.registry.REGISTRY`).
+        The registered headline estimates
+        ([`REGISTRY`][foundation_eval.evaluation.registry.REGISTRY]), in registry order.
     unavailable : dict
         Estimand name to the reason the data do not support it.
+
+    Examples
+    --------
+    >>> snap = open_snapshot()          # the built-in synthetic force (cached on disk after the first call)
+    >>> snap.programme.id, len(snap.estimates), snap.unavailable
+    ('hiow', 9, {})
+    >>> snap.dataset.reduced is not None
+    True
     """
 
     dataset: Dataset
@@ -45,6 +59,7 @@ class Snapshot:
 
     @property
     def programme(self) -> Programme:
+        """The programme definition of the dataset ([`Programme`][foundation_eval.config.Programme])."""
         return self.dataset.programme
 
     def shared(self, key, build: Callable[[], object]):
@@ -71,31 +86,128 @@ class Snapshot:
         return self._shared[key]
 
     def estimate(self, name: str) -> Estimate | None:
-        """The one published value of a registered estimand, or None when it is unavailable."""
+        """The one published value of a registered estimand, or None when it is unavailable.
+
+        Parameters
+        ----------
+        name : str
+            A name in [`REGISTRY`][foundation_eval.evaluation.registry.REGISTRY].
+
+        Returns
+        -------
+        Estimate or None
+            The fitted estimate; None when the data did not support it (the reason is in
+            `unavailable`) or the programme has no such estimand.
+
+        Raises
+        ------
+        KeyError
+            When `name` is not a registered estimand.
+
+        Examples
+        --------
+        >>> snap = open_snapshot()
+        >>> e = snap.estimate("ppit_auc_12m")
+        >>> e.name, round(e.estimate, 2), e.n
+        ('ppit_auc_12m', 0.7, 827)
+        >>> snap.estimate("auc")
+        Traceback (most recent call last):
+            ...
+        KeyError: "'auc' is not a registered estimand"
+        """
         if name not in REGISTRY:
             raise KeyError(f"{name!r} is not a registered estimand")
         return next((e for e in self.estimates if e.name == name), None)
 
     def results(self) -> dict:
-        """``{"estimates": [...]}`` for ``results.json``, in registry order.
+        """`{"estimates": [...]}` for `results.json`, in registry order.
 
-        Each record also says whether it is the primary answer to its question (``primary``) and
-        which ``truth.json`` name it is scored against (``truth_name``): alternatives carry their own
+        Each record also says whether it is the primary answer to its question (`primary`) and
+        which `truth.json` name it is scored against (`truth_name`): alternatives carry their own
         names and the truth name of the quantity they estimate.
+
+        Returns
+        -------
+        dict
+            `{"estimates": [record, ...]}`, each record
+            [`Estimate.record`][foundation_eval.evaluation.estimates.Estimate.record] plus `primary`
+            and `truth_name`.
+
+        Examples
+        --------
+        >>> records = open_snapshot().results()["estimates"]
+        >>> [(r["name"], r["primary"], r["truth_name"]) for r in records][-1]
+        ('reoffending_hr_listed_vs_prelive', False, 'reoffending_hr_programme')
+        >>> sorted(records[0])
+        ['ci_high', 'ci_low', 'comparison', 'design', 'estimate', 'n', 'name', 'notes', 'primary', 'sms_level', 'truth_name']
         """
         return {"estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
                                "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
 def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
-    """Reduce the extract and fit every registered estimand once."""
+    """Reduce the extract and fit every registered estimand once.
+
+    Adds the columnar reduced tables to the dataset (`foundation_eval.frames.reduce.with_reduced`)
+    and fits the estimands with
+    [`fit_estimands`][foundation_eval.evaluation.registry.fit_estimands]. Estimands the data cannot
+    support are listed in `unavailable` with a reason instead of raising.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract ([`Dataset`][foundation_eval.data.load.Dataset]).
+    level : float
+        Confidence level of every interval (0.95 for 95%).
+
+    Returns
+    -------
+    Snapshot
+        The dataset with its reduced tables, the fitted estimates and the unavailable ones.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> snap = build_snapshot(demo_dataset(seed=1, scale=0.1))   # a small synthetic force
+    >>> snap.dataset.reduced is not None, len(snap.estimates), snap.unavailable
+    (True, 9, {})
+    """
     ds = with_reduced(ds)
     est, why = fit_estimands(ds, level)
     return Snapshot(ds, tuple(est), why)
 
 
 def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
-    """Save a snapshot as typed Parquet tables, the reduced tables and the estimates."""
+    """Save a snapshot as typed Parquet tables, the reduced tables and the estimates.
+
+    The folder holds person-level data: write it outside any published folder.
+    [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot] reads it back without
+    refitting anything.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The snapshot to save.
+    folder : str or Path
+        Destination folder (created if needed): one Parquet file per table, `snapshot.json`,
+        `reduced/` and `estimates.json`.
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> snap = open_snapshot()
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     folder = write_snapshot(snap, d)
+    ...     written = sorted(p.name for p in folder.iterdir())
+    ...     same = open_snapshot(folder).estimates == snap.estimates
+    >>> "estimates.json" in written, "reduced" in written, same
+    (True, True, True)
+    """
     folder = _write_tables(snap.dataset, folder)
     if snap.dataset.reduced is not None:
         snap.dataset.reduced.write(folder / REDUCED)
@@ -122,6 +234,11 @@ _OPENED: dict = {}
 def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAULT_PROGRAMME) -> Snapshot:
     """The snapshot a report notebook reads.
 
+    A snapshot folder is read as it is; an extract folder is validated, reduced and fitted here
+    (minutes on a full force); blank gives the built-in synthetic force, whose snapshot is cached on
+    disk (keyed by the generator, the programme file and the code that fits the estimates) and in
+    memory: the first call fits it, later ones read it in seconds.
+
     Parameters
     ----------
     data_dir : path or ""
@@ -129,6 +246,26 @@ def open_snapshot(data_dir: str | Path = "", programme: str | Programme = DEFAUL
         here), or blank for the built-in synthetic force.
     programme : str or Programme
         Programme id or file.
+
+    Returns
+    -------
+    Snapshot
+        The dataset with its reduced tables and the registered headline estimates.
+
+    Raises
+    ------
+    ValidationError
+        When `data_dir` is an extract that breaks the data contract (or does not exist); the message
+        names the file, column, rule and example rows.
+
+    Examples
+    --------
+    >>> snap = open_snapshot()          # the built-in synthetic force
+    >>> snap is open_snapshot(), snap.programme.id
+    (True, 'hiow')
+    >>> e = snap.estimate("did_att_da_rate")
+    >>> e.design
+    'staggered difference-in-differences, district x quarter panel (imputation estimator)'
     """
     prog = load_programme(programme) if isinstance(programme, str) else programme
     if not data_dir:

@@ -1,13 +1,18 @@
 r"""Value for money: costs, outcomes averted and social value under every impact design.
 
-:func:`value_analysis` (the one the reports lead with) restates every cost and unit cost in one price
-base (the programme file's ``[evaluation] price_base`` and GDP ``deflator``), translates the effect of
-each headline design into victims spared, and sets the break-even number of victims spared against
-what the primary design can detect. Figures are rounded to what the data support
-(:func:`round_money`). Placeholder costs are flagged so that a report never prints them as findings.
+[`value_analysis`][foundation_eval.evaluation.value.value_analysis] (the one the reports lead with)
+restates every cost and unit cost in one price base (the programme file's `[evaluation] price_base`
+and GDP `deflator`), translates the effect of each headline design into victims spared, and sets the
+break-even number of victims spared against what the primary design can detect. Figures are rounded
+to what the data support ([`round_money`][foundation_eval.evaluation.value.round_money],
+[`round_count`][foundation_eval.evaluation.value.round_count]). Placeholder costs are flagged so that
+a report never prints them as findings.
 
-:func:`value_for_money` is the earlier single-design calculation (the DiD for offences averted, the
-cohort comparison for the social value), kept for its callers.
+[`value_for_money`][foundation_eval.evaluation.value.value_for_money] is the earlier single-design
+calculation (the DiD for offences averted, the cohort comparison for the social value), kept for its
+callers.
+
+`UNIT_COST_PRICE_YEAR` is the financial year of the Home Office unit cost ("2016/17").
 
 Sources: Home Office (2019), *The economic and social costs of domestic abuse*, Research Report 107
 (Oliver, Alexander, Roe & Wlasny): 34,015 pounds per victim in 2016/17 prices; HM Treasury (2022),
@@ -32,10 +37,37 @@ UNIT_COST_PRICE_YEAR = "2016/17"
 
 
 def engaged_within_window(ds: Dataset, listed: pd.DataFrame) -> int:
-    """Listed people with an "engaged" contact within ``engagement_window_days`` of first listing.
+    r"""Listed people with an "engaged" contact within `engagement_window_days` of first listing.
 
-    The one definition of "engaged" used for costs per person engaged, as on every other page.
-    ``listed`` needs ``person_id`` and ``index_date`` (first listing).
+    The one definition of "engaged" used for costs per person engaged, as on every other page: a
+    contact with outcome "engaged" dated $0 \le \text{contact date} - \text{index date} \le w$ days,
+    $w$ the programme's `engagement_window_days` (both ends included).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The extract: its `contacts` table and its programme's `engagement_window_days` are read.
+    listed : DataFrame
+        The listed people, with `person_id` and `index_date` (first listing).
+
+    Returns
+    -------
+    int
+        Number of distinct people engaged within the window (0 when there are no contacts or no
+        listed people). A count of people: pass it through the publication layer's disclosure control.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> contacts = pd.DataFrame({
+    ...     "person_id": ["a", "a", "b", "c"],
+    ...     "outcome": ["engaged", "engaged", "no answer", "engaged"],
+    ...     "contact_date": pd.to_datetime(["2022-01-10", "2022-02-01", "2022-01-05", "2022-06-01"])})
+    >>> ds = SimpleNamespace(contacts=contacts, programme=SimpleNamespace(engagement_window_days=90))
+    >>> listed = pd.DataFrame({"person_id": ["a", "b", "c"], "index_date": pd.to_datetime(["2022-01-01"] * 3)})
+    >>> engaged_within_window(ds, listed)      # c engaged 151 days after listing: outside the window
+    1
     """
     con = ds.contacts
     if not len(con) or not len(listed):
@@ -51,6 +83,24 @@ def round_money(x: float) -> float:
 
     Millions to the nearest 0.1m (GBP 4,203,415 -> 4,200,000); otherwise two significant figures
     (GBP 647,680 -> 650,000; GBP 1,342 -> 1,300). NaN stays NaN.
+
+    Parameters
+    ----------
+    x : float
+        A sum of money (any currency unit; negative sums are rounded the same way).
+
+    Returns
+    -------
+    float
+        The rounded sum; NaN for None, NaN or infinite input. Sums from 10 to under a million come
+        back as a Python int of the same value.
+
+    Examples
+    --------
+    >>> round_money(4_203_415), round_money(647_680), round_money(1342.7), round_money(-7_759_150)
+    (4200000.0, 650000, 1300, -7800000.0)
+    >>> round_money(float("nan"))
+    nan
     """
     if x is None or not math.isfinite(x):
         return float("nan")
@@ -63,7 +113,25 @@ def round_money(x: float) -> float:
 
 
 def round_count(x: float) -> float:
-    """Round an estimated number (offences, victims) to two significant figures, at least whole numbers."""
+    """Round an estimated number (offences, victims) to two significant figures, at least whole numbers.
+
+    Below 100 to the nearest whole number; from 100 to two significant figures (1,234 -> 1,200).
+
+    Parameters
+    ----------
+    x : float
+        An estimated number of offences, victims or people.
+
+    Returns
+    -------
+    float
+        The rounded number; NaN for None, NaN or infinite input.
+
+    Examples
+    --------
+    >>> round_count(78.6), round_count(1234), round_count(-14.44)
+    (79.0, 1200.0, -14.0)
+    """
     if x is None or not math.isfinite(x):
         return float("nan")
     if abs(x) < 100:
@@ -96,8 +164,22 @@ class Costs:
     price_year : str
         Prices the unit cost is in.
     price_uplift : float
-        Multiplier from ``price_year`` to the reporting year (e.g. the HM Treasury GDP deflator
-        ratio); 1.0 keeps 2016/17 prices.
+        Multiplier from `price_year` to the reporting year (e.g. the HM Treasury GDP deflator
+        ratio); 1.0 keeps 2016/17 prices. Applied on top of the programme file's deflator.
+    illustrative : bool
+        Marks the defaults as illustrative (descriptive only: the placeholder flag that reports act
+        on comes from the programme file and from whether a cost was given).
+
+    The class attribute `CAVEATS` holds the plain-English caveats every value-for-money section
+    prints.
+
+    Examples
+    --------
+    >>> c = Costs(programme_cost_total=2_000_000)
+    >>> c.unit_cost_per_victim, c.price_uplift
+    (34015.0, 1.0)
+    >>> Costs.CAVEATS[0]
+    "The programme cost is an illustrative placeholder unless replaced with the force's own figures."
     """
 
     annual_cost_full_force: float = 1_000_000.0
@@ -123,7 +205,51 @@ class Costs:
 
 @dataclass(frozen=True)
 class ValueForMoney:
-    """Costs, outputs, outcomes averted and monetised benefits with intervals (see :func:`value_for_money`)."""
+    """Costs, outputs, outcomes averted and monetised benefits with intervals.
+
+    Built by [`value_for_money`][foundation_eval.evaluation.value.value_for_money]; each triple is
+    `(estimate, low, high)`, the effect's interval carried through the arithmetic. Money is in
+    pounds at the prices of the unit cost times `costs.price_uplift`.
+
+    Attributes
+    ----------
+    costs : Costs
+        The costs used.
+    cost_total : float
+        Programme cost over the evaluation period, in pounds.
+    cost_source : str
+        Where `cost_total` came from ("total given", the programme file's `[costs]`, or a placeholder).
+    district_years_live : float
+        District-months live in the study, divided by 12.
+    n_listed, n_engaged, n_completed_referrals : int
+        People listed, people engaged within the engagement window, completed referrals after listing.
+    live_person_months : float
+        Eligible person-months in live districts.
+    offences_averted : (float, float, float)
+        DA offences averted over the live period.
+    harm_days_per_offence : float
+        Mean Crime Harm Index days of listed people's DA offences after listing.
+    harm_averted : (float, float, float)
+        Offences averted times `harm_days_per_offence`.
+    reoffenders_prevented : (float, float, float)
+        People kept from reoffending within the window.
+    benefit : (float, float, float)
+        Social value of victims spared, in pounds.
+    window_months : int
+        Window of the risk difference.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)   # per eligible person-month
+    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)     # risk difference
+    >>> v = value_for_money(open_snapshot().dataset, did, rd, Costs(programme_cost_total=2_000_000))
+    >>> v.cost_per_engaged == v.cost_total / v.n_engaged
+    True
+    >>> [round(x, 2) for x in v.benefit_cost_ratio]
+    [1.23, 0.25, 2.21]
+    """
 
     costs: Costs
     cost_total: float
@@ -142,18 +268,28 @@ class ValueForMoney:
 
     @property
     def cost_per_engaged(self) -> float:
+        """Programme cost per person engaged within the engagement window, in pounds (NaN when none)."""
         return self.cost_total / self.n_engaged if self.n_engaged else float("nan")
 
     @property
     def cost_per_completed_referral(self) -> float:
+        """Programme cost per completed referral, in pounds (NaN when none)."""
         return self.cost_total / self.n_completed_referrals if self.n_completed_referrals else float("nan")
 
     @property
     def benefit_cost_ratio(self) -> tuple[float, float, float]:
+        """Social value divided by programme cost, `(estimate, low, high)`."""
         return tuple(b / self.cost_total for b in self.benefit)
 
     def table(self) -> pd.DataFrame:
-        """One row per quantity: ``item, value, ci_low, ci_high, unit, n`` (``n`` is a count where there is one)."""
+        """One row per quantity, unrounded.
+
+        Returns
+        -------
+        DataFrame
+            `item, value, ci_low, ci_high, unit, n` (`n` is a count where there is one, for
+            disclosure control; `value` is NaN on those rows).
+        """
         nan = float("nan")
         rows = [
             ("Programme cost over the evaluation period", self.cost_total, nan, nan, "GBP", nan),
@@ -182,7 +318,8 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
                     window_months: int = 12) -> ValueForMoney:
     """Value for money from the headline estimates.
 
-    * cost = ``annual_cost_full_force`` x district-years live within the study / number of districts;
+    * cost = `annual_cost_full_force` x district-years live within the study / number of districts
+      (unless a total is given in `costs` or the programme file's `[costs]`);
     * cost per person engaged (listed people with an engaged contact within the programme's engagement
       window of first listing, the count used everywhere else) and per completed
       referral (referrals completed after listing);
@@ -193,7 +330,42 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
     * people kept from reoffending within the window = -(risk difference) x people listed;
     * social value = people kept from reoffending x unit cost per victim x price uplift.
 
-    Each interval is the effect's interval carried through the same arithmetic.
+    Each interval is the effect's interval carried through the same arithmetic. Money is not
+    restated in a price base here: [`value_analysis`][foundation_eval.evaluation.value.value_analysis]
+    does that, and is what reports use.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The extract.
+    did : EvalEstimate
+        The staggered difference-in-differences effect on DA offences per eligible person-month
+        (anything with `estimate`, `ci_low`, `ci_high`).
+    rd : EvalEstimate
+        The risk difference of reoffending within `window_months` (a proportion).
+    costs : Costs
+        Programme and unit costs.
+    window_months : int
+        Window of `rd`, in months (labels only).
+
+    Returns
+    -------
+    ValueForMoney
+        Costs, counts, offences and harm averted, people kept from reoffending, social value and
+        benefit-cost ratio, each effect with its interval.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)
+    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)
+    >>> v = value_for_money(ds, did, rd, Costs(programme_cost_total=2_000_000))
+    >>> v.n_listed, [round(x, 2) for x in v.reoffenders_prevented]     # 0.05 x 1444 people listed
+    (1444, [72.2, 14.44, 129.96])
+    >>> round(v.benefit[0]) == round(72.2 * 34_015)
+    True
     """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.models.referrals import referral_frame
@@ -245,7 +417,9 @@ class DesignValue:
     design : str
         The design in words.
     role : {"primary", "supporting"}
+        Whether it is the pre-specified primary design.
     sms_level : int or None
+        Maryland Scientific Methods Scale level of the design.
     victims_spared : (float, float, float)
         People kept from reoffending (read as victims spared), estimate and interval.
     social_value : (float, float, float)
@@ -254,6 +428,14 @@ class DesignValue:
         Social value / programme cost (NaN when there is no cost).
     basis : str
         How the effect was translated.
+
+    Examples
+    --------
+    >>> d = DesignValue("reoffending_12m_rd_programme", "cohort comparison", "primary", 2,
+    ...                 victims_spared=(72.2, 14.4, 130.0), social_value=(3.29e6, 6.6e5, 5.92e6),
+    ...                 benefit_cost_ratio=(1.64, 0.33, 2.96), basis="risk difference x people listed")
+    >>> d.role, d.victims_spared[0]
+    ('primary', 72.2)
     """
 
     name: str
@@ -268,7 +450,10 @@ class DesignValue:
 
 @dataclass(frozen=True)
 class ValueAnalysis:
-    """Value for money under every headline design, led by the primary (see :func:`value_analysis`).
+    """Value for money under every headline design, led by the primary.
+
+    Built by [`value_analysis`][foundation_eval.evaluation.value.value_analysis]; the raw figures are
+    kept here, and `table()` and `costs_table()` round them for publication.
 
     Attributes
     ----------
@@ -279,12 +464,14 @@ class ValueAnalysis:
     cost_placeholder : bool
         True when the cost is a placeholder: every cost-based figure is then not a finding.
     cost_source : str
+        Where the cost came from, in words.
     unit_cost_per_victim : float
-        Home Office unit cost restated in ``price_base`` prices.
+        Home Office unit cost restated in `price_base` prices.
     n_listed, n_engaged, n_completed_referrals : int
-        Counts (engaged: within ``engagement_window_days`` of first listing); pass them to the
+        Counts (engaged: within `engagement_window_days` of first listing); pass them to the
         publication layer for disclosure control, never format them into a sentence here.
     engagement_window_days : int
+        The programme's engagement window, in days.
     break_even_victims : float
         Victims spared at which the social value equals the cost.
     mde_victims : float
@@ -292,6 +479,21 @@ class ValueAnalysis:
     designs : tuple of DesignValue
         Primary first.
     caveats : tuple of str
+        Plain-English caveats to print with the section.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> cohort = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01, design="cohort comparison", sms_level=2)
+    >>> va = value_analysis(open_snapshot().dataset, {"reoffending_12m_rd_programme": cohort},
+    ...                     primary="reoffending_12m_rd_programme", costs=Costs(programme_cost_total=2_000_000))
+    >>> va.primary.name, va.cost_placeholder, va.break_even_detectable
+    ('reoffending_12m_rd_programme', True, False)
+    >>> va.table()[["victims_spared", "victims_low", "victims_high", "social_value"]].iloc[0].tolist()
+    [72.0, 14.0, 130.0, 3300000.0]
+    >>> va.findings().item.tolist()[:2]
+    ['Unit cost of domestic abuse per victim (Home Office 2019)', 'Victims spared the primary design could detect (80% power)']
     """
 
     price_base: str
@@ -310,14 +512,17 @@ class ValueAnalysis:
 
     @property
     def primary(self) -> DesignValue | None:
+        """The primary design's value, or None when the primary was not estimable."""
         return next((d for d in self.designs if d.role == "primary"), None)
 
     @property
     def cost_per_engaged(self) -> float:
+        """Programme cost per person engaged within the engagement window, unrounded (NaN when none)."""
         return self.cost_total / self.n_engaged if self.n_engaged else float("nan")
 
     @property
     def cost_per_completed_referral(self) -> float:
+        """Programme cost per completed referral, unrounded (NaN when none)."""
         return self.cost_total / self.n_completed_referrals if self.n_completed_referrals else float("nan")
 
     @property
@@ -326,9 +531,18 @@ class ValueAnalysis:
         return bool(math.isfinite(self.mde_victims) and self.break_even_victims >= self.mde_victims)
 
     def table(self) -> pd.DataFrame:
-        """One row per design, rounded: ``name, design, role, sms_level, victims_spared, victims_low,
-        victims_high, social_value, social_value_low, social_value_high, bcr, bcr_low, bcr_high,
-        cost_placeholder, basis``. Benefit-cost ratios are NaN when the cost is a placeholder."""
+        """One row per design, rounded for publication.
+
+        Victims with [`round_count`][foundation_eval.evaluation.value.round_count], money with
+        [`round_money`][foundation_eval.evaluation.value.round_money], ratios to one decimal.
+
+        Returns
+        -------
+        DataFrame
+            `name, design, role, sms_level, victims_spared, victims_low, victims_high, social_value,
+            social_value_low, social_value_high, bcr, bcr_low, bcr_high, cost_placeholder, basis`,
+            primary first. Benefit-cost ratios are NaN when the cost is a placeholder.
+        """
         rows = []
         for d in self.designs:
             bcr = d.benefit_cost_ratio if not self.cost_placeholder else (float("nan"),) * 3
@@ -344,8 +558,17 @@ class ValueAnalysis:
         return pd.DataFrame(rows)
 
     def costs_table(self) -> pd.DataFrame:
-        """Costs and unit costs on one price base, rounded: ``item, value, unit, price_base, placeholder``;
-        counts in ``n`` (for disclosure control)."""
+        """Costs and unit costs on one price base, rounded for publication.
+
+        Returns
+        -------
+        DataFrame
+            `item, value, unit, placeholder, n, price_base`: money rounded with
+            [`round_money`][foundation_eval.evaluation.value.round_money], numbers of victims with
+            [`round_count`][foundation_eval.evaluation.value.round_count]; counts of people in `n`
+            (for disclosure control, `value` NaN); `placeholder` True on rows that rest on a
+            placeholder cost.
+        """
         nan = float("nan")
         pb = self.price_base or "nominal prices"
         rows = [
@@ -369,8 +592,13 @@ class ValueAnalysis:
         return out
 
     def findings(self) -> pd.DataFrame:
-        """The rows of :meth:`table` and :meth:`costs_table` that may be printed as findings (nothing that rests
-        on a placeholder cost)."""
+        """The rows of `costs_table()` that may be printed as findings (nothing that rests on a placeholder cost).
+
+        Returns
+        -------
+        DataFrame
+            The columns of `costs_table()`, without its placeholder rows, re-indexed from 0.
+        """
         c = self.costs_table()
         return c[~c.placeholder].reset_index(drop=True)
 
@@ -389,9 +617,25 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
                    window_months: int = 12) -> ValueAnalysis:
     """Value for money under every headline design, primary first.
 
+    Translation to victims spared (each interval is the effect's interval carried through):
+
+    - rate designs (a name containing "rate" or starting "did"): offences averted = -effect x
+      eligible person-months in live districts; victims spared = offences averted / mean DA
+      offences per listed reoffender within the window;
+    - risk designs: victims spared = -risk difference x people listed.
+
+    Social value = victims spared x unit cost per victim (34,015 pounds in 2016/17 prices, Home Office
+    2019, restated in the price base with the GDP deflator, times `costs.price_uplift`); benefit-cost
+    ratio = social value / cost (HM Treasury 2022, *The Green Book*); break-even victims = cost /
+    unit cost. The cost is, in order: `costs.programme_cost_total`, the programme file's `[costs]`
+    (deflated), or a placeholder share of `costs.annual_cost_full_force`. The cost counts as a
+    placeholder when it is the last of these or when the programme file's `[evaluation]
+    cost_placeholder` says so, even if a total was given.
+
     Parameters
     ----------
     ds : Dataset
+        The extract.
     results : dict
         Result name to estimate, with ``"kind"`` read from the name: ``did_att_da_rate`` (a rate per
         eligible person-month), a risk difference (``reoffending_12m_rd_programme``, ``cox_implied_rd_*``).
@@ -399,19 +643,33 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
     primary : str
         Name of the pre-specified primary result.
     power : PowerAnalysis, optional
-        Gives the primary design's minimum detectable effect.
+        Gives the primary design's minimum detectable effect (`did_mde` for a rate primary,
+        `person_mde.mde` otherwise); without it `mde_victims` is NaN.
     costs : Costs, optional
         Overrides of the programme file's costs.
     window_months : int
+        Window of the risk differences, in months.
 
-    Translation to victims spared (each interval is the effect's interval carried through):
+    Returns
+    -------
+    ValueAnalysis
+        Costs, counts, break-even and detectable numbers of victims spared, and one
+        [`DesignValue`][foundation_eval.evaluation.value.DesignValue] per estimable design, primary
+        first.
 
-    * rate designs: offences averted = -effect x eligible person-months in live districts; victims
-      spared = offences averted / mean DA offences per listed reoffender within the window;
-    * risk designs: victims spared = -risk difference x people listed.
-
-    Social value = victims spared x unit cost per victim (restated in the price base with the GDP
-    deflator); benefit-cost ratio = social value / cost; break-even victims = cost / unit cost.
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> cohort = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01, design="cohort comparison", sms_level=2)
+    >>> va = value_analysis(open_snapshot().dataset, {"reoffending_12m_rd_programme": cohort},
+    ...                     primary="reoffending_12m_rd_programme", costs=Costs(programme_cost_total=2_000_000))
+    >>> va.n_listed, [round(x, 1) for x in va.primary.victims_spared]    # 0.05 x 1444 people listed
+    (1444, [72.2, 14.4, 130.0])
+    >>> va.price_base, round(va.unit_cost_per_victim)                   # 34,015 pounds in 2024/25 prices
+    ('2024/25', 45558)
+    >>> round(va.break_even_victims, 1) == round(2_000_000 / va.unit_cost_per_victim, 1)
+    True
     """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.models.referrals import referral_frame

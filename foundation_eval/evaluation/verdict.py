@@ -1,10 +1,12 @@
 r"""The verdict of an impact evaluation, from its pre-specified primary analysis, and what a reader can say.
 
-* :func:`finding` - one result in a fixed vocabulary (:data:`FINDINGS`), direction aware.
-* :func:`verdict` - the primary result's finding and Maryland level first, then the supporting
-  designs labelled as such, each flagged when it loses significance under the report's own
-  sensitivity analyses.
-* :func:`statements` - "You can say / you cannot say" sentences per headline result, in the style of
+- [`finding`][foundation_eval.evaluation.verdict.finding]: one result in a fixed vocabulary
+  (`FINDINGS`), direction aware.
+- [`verdict`][foundation_eval.evaluation.verdict.verdict]: the primary result's finding and Maryland
+  level first, then the supporting designs labelled as such, each flagged when it loses significance
+  under the report's own sensitivity analyses.
+- [`statements`][foundation_eval.evaluation.verdict.statements]: "You can say / you cannot say"
+  sentences per headline result, in the style of
   the Justice Data Lab's reports (Ministry of Justice, *Justice Data Lab: methodology*, 2016 and the
   statements printed with every JDL analysis): the population, the comparison, the window and the
   interval, and the over-reading a reader must avoid. Numbers are passed as values beside a template,
@@ -15,6 +17,10 @@ A result "excludes no effect" when its interval lies wholly on one side of 0 (di
 (ratios). The verdict reads the primary analysis alone (a pre-specified primary guards against
 choosing the favourable design afterwards: the What Works Centre for Crime Reduction's EMMIE
 "Effect" rating and HM Treasury's *Magenta Book*, 2020, ch. 3).
+
+`FINDINGS` is the fixed vocabulary, in order: "evidence of a reduction", "no clear evidence either
+way", "evidence of an increase"; `NOT_ESTIMABLE` ("not estimable") is used when a result has no
+interval.
 """
 from __future__ import annotations
 
@@ -32,7 +38,23 @@ NOT_ESTIMABLE = "not estimable"
 
 
 def ordinal(n: int) -> str:
-    """``1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 101st``."""
+    """An English ordinal: `1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 22nd, 101st`.
+
+    Parameters
+    ----------
+    n : int
+        A whole number (converted with `int`).
+
+    Returns
+    -------
+    str
+        The number with its suffix ("th" for 11-13 in every hundred).
+
+    Examples
+    --------
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']
+    """
     n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -47,9 +69,33 @@ def _finite(*xs) -> bool:
 
 
 def finding(est) -> str:
-    """The finding of one result: "evidence of a reduction" when the whole interval lies below no effect
-    (a negative difference, a hazard ratio below 1), "evidence of an increase" when it lies above, "no
-    clear evidence either way" otherwise; "not estimable" for a result without an interval."""
+    """The finding of one result, from where its interval lies against no effect.
+
+    "evidence of a reduction" when the whole interval lies below no effect (a negative difference, a
+    hazard ratio below 1), "evidence of an increase" when it lies above, "no clear evidence either
+    way" otherwise; "not estimable" for a result without an interval. No effect is 1 for a result
+    with `scale == "ratio"`, else 0; an interval touching it counts as including it.
+
+    Parameters
+    ----------
+    est : EvalEstimate or NotEstimable
+        Any result with `ci_low` and `ci_high` (and optionally `scale` and `estimable`).
+
+    Returns
+    -------
+    str
+        One of `FINDINGS`, or "not estimable".
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> finding(R(ci_low=-0.16, ci_high=-0.01)), finding(R(ci_low=-0.04, ci_high=0.07))
+    ('evidence of a reduction', 'no clear evidence either way')
+    >>> finding(R(ci_low=0.7, ci_high=1.05, scale="ratio")), finding(R(ci_low=1.1, ci_high=1.4, scale="ratio"))
+    ('no clear evidence either way', 'evidence of an increase')
+    >>> finding(R(ci_low=float("nan"), ci_high=0.1))
+    'not estimable'
+    """
     if not getattr(est, "estimable", True) or not _finite(est.ci_low, est.ci_high):
         return NOT_ESTIMABLE
     null = _null(est)
@@ -63,7 +109,27 @@ def finding(est) -> str:
 def loses_significance(est, variants) -> tuple[str, ...]:
     """Labels of the sensitivity analyses under which a result that excludes no effect no longer does.
 
-    ``variants`` is a list of ``(label, result)``; results without a finite interval are skipped.
+    Parameters
+    ----------
+    est : EvalEstimate
+        The result as reported.
+    variants : list of (str, EvalEstimate)
+        `(label, result)` for each sensitivity analysis of it; results without a finite interval are
+        skipped.
+
+    Returns
+    -------
+    tuple of str
+        Labels of the variants whose finding is "no clear evidence either way"; empty when `est`
+        itself does not exclude no effect.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as R
+    >>> cohort = R(ci_low=-0.16, ci_high=-0.01)
+    >>> loses_significance(cohort, [("adjusted for lockdown", R(ci_low=-0.15, ci_high=0.01)),
+    ...                             ("12-month window", R(ci_low=-0.2, ci_high=-0.02))])
+    ('adjusted for lockdown',)
     """
     if finding(est) not in (FINDINGS[0], FINDINGS[2]):
         return ()
@@ -77,17 +143,29 @@ class SupportingResult:
     Attributes
     ----------
     name, design : str
+        Name of the result and its design in words.
     role : {"supporting", "descriptive"}
         "descriptive" for level 1 and for designs that estimate something other than the programme's
         effect (the risk-tool threshold).
     sms_level : int or None
+        Maryland Scientific Methods Scale level.
     level_flags : tuple of str
+        Failed or missing design checks, in words, shown beside the level.
     finding : str
+        One of `FINDINGS`.
     estimate, ci_low, ci_high : float
-        In ``unit`` (the display unit).
+        In `unit` (the display unit).
     unit : str
+        The display unit ("percentage points", "hazard ratio", ...).
     loses_significance_under : tuple of str
         Sensitivity analyses under which its interval includes no effect.
+
+    Examples
+    --------
+    >>> s = SupportingResult("reoffending_12m_rd_programme", "cohort comparison", "supporting", 2, (),
+    ...                      FINDINGS[0], -9.0, -16.0, -1.0, "percentage points")
+    >>> s.finding, s.loses_significance_under
+    ('evidence of a reduction', ())
     """
 
     name: str
@@ -110,20 +188,33 @@ class Verdict:
     Attributes
     ----------
     primary : str
-        Name of the pre-specified primary result (the programme file's ``[evaluation] primary``).
+        Name of the pre-specified primary result (the programme file's `[evaluation] primary`).
     design : str
+        The primary design in words.
     finding : str
-        One of :data:`FINDINGS`, or "not estimable".
+        One of `FINDINGS`, or "not estimable".
     sms_level : int or None
+        Maryland Scientific Methods Scale level of the primary design.
     level_flags : tuple of str
+        Failed or missing design checks, in words.
     estimate, ci_low, ci_high : float
-        In ``unit``.
+        In `unit` (NaN when not estimable).
     unit, population, comparison, window : str
         The estimand, stated once.
     reason : str
         Why the primary is not estimable (empty otherwise).
     loses_significance_under : tuple of str
+        Sensitivity analyses under which the primary's interval includes no effect.
     supporting : tuple of SupportingResult
+        Supporting designs first, highest Maryland level first, then descriptive ones.
+
+    Examples
+    --------
+    >>> from foundation_eval.impact import NotEstimable
+    >>> v = verdict("did_att_da_rate", NotEstimable("did_att_da_rate", "district comparison",
+    ...                                             "need at least two periods"), {})
+    >>> v.finding, v.answer
+    ('not estimable', 'not estimable: need at least two periods')
     """
 
     primary: str
@@ -151,8 +242,15 @@ class Verdict:
         return f"{self.finding} (pre-specified primary analysis{lvl})"
 
     def table(self) -> pd.DataFrame:
-        """Primary then supporting: ``role, name, design, finding, estimate, ci_low, ci_high, unit, sms_level,
-        level_flags, loses_significance_under``."""
+        """Primary then supporting, one row each.
+
+        Returns
+        -------
+        DataFrame
+            `role, name, design, finding, estimate, ci_low, ci_high, unit, sms_level, level_flags,
+            loses_significance_under` (flags and labels joined by "; "; `sms_level` a nullable
+            integer).
+        """
         rows = [{"role": "primary", "name": self.primary, "design": self.design, "finding": self.finding,
                  "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high, "unit": self.unit,
                  "sms_level": self.sms_level, "level_flags": "; ".join(self.level_flags),
@@ -180,15 +278,46 @@ def _unit(est) -> str:
 def verdict(primary_name: str, primary, supporting: dict, variants: dict | None = None) -> Verdict:
     """The verdict from the primary result and its Maryland level; supporting designs listed after it.
 
+    The finding is that of the primary alone ([`finding`][foundation_eval.evaluation.verdict.finding]),
+    whatever the supporting designs say. A supporting design is "descriptive" when its Maryland level
+    is 1 or it estimates something other than the programme's effect (the risk-flag discontinuity,
+    self-selected comparisons). Estimates are given in each result's display unit.
+
     Parameters
     ----------
     primary_name : str
-        The programme file's ``[evaluation] primary``.
+        The programme file's `[evaluation] primary`.
     primary : EvalEstimate or NotEstimable
+        The primary result.
     supporting : dict
         Name to result for every other headline design (not-estimable ones are left out).
     variants : dict, optional
-        Name to a list of ``(label, result)`` sensitivity analyses of that result.
+        Name to a list of `(label, result)` sensitivity analyses of that result.
+
+    Returns
+    -------
+    Verdict
+        The primary's finding, level, interval and estimand, then the supporting results.
+
+    Examples
+    --------
+    >>> from foundation_eval.impact import EvalEstimate
+    >>> def result(name, est, lo, hi, level, key):        # a risk difference, shown in percentage points
+    ...     return EvalEstimate(name=name, estimate=est, se=(hi - lo) / 3.92, ci_low=lo, ci_high=hi, level=0.95,
+    ...                         p_value=0.5, design=key, estimand="", comparison="", assumptions=(),
+    ...                         sms_level=level, design_key=key, display_scale=100.0,
+    ...                         display_unit="percentage points")
+    >>> primary = result("did_att_da_rate", 0.015, -0.041, 0.071, 4, "staggered_did")
+    >>> cohort = result("reoffending_12m_rd_programme", -0.09, -0.16, -0.01, 2, "cohort_before_after")
+    >>> adjusted = result("cohort_adjusted", -0.072, -0.153, 0.009, 2, "cohort_before_after")
+    >>> v = verdict("did_att_da_rate", primary, {"reoffending_12m_rd_programme": cohort},
+    ...             {"reoffending_12m_rd_programme": [("adjusted for lockdown", adjusted)]})
+    >>> v.answer
+    'no clear evidence either way (pre-specified primary analysis, Maryland level 4)'
+    >>> v.supporting[0].finding, v.supporting[0].loses_significance_under
+    ('evidence of a reduction', ('adjusted for lockdown',))
+    >>> v.table()[["role", "finding", "estimate", "sms_level"]].values.tolist()
+    [['primary', 'no clear evidence either way', 1.5, 4], ['supporting', 'evidence of a reduction', -9.0, 2]]
     """
     variants = variants or {}
     sup = []
@@ -238,12 +367,20 @@ class Statement:
     result : str
         Name of the result the statement is about.
     kind : {"can", "cannot"}
+        "can" for what the result supports, "cannot" for an over-reading to avoid.
     key : str
         Template key (stable, for the publication layer's own wording).
     template : str
-        English template with ``{name}`` fields.
+        English template with `{name}` fields.
     values : dict
         The numbers (effects in display units, levels), never counts of people.
+
+    Examples
+    --------
+    >>> s = Statement("reoffending_hr_programme", "cannot", "ratio_as_percent",
+    ...               "the programme cut reoffending by {pct}%.", {"pct": 22.0})
+    >>> s.text()
+    'You cannot say: the programme cut reoffending by 22%.'
     """
 
     result: str
@@ -253,7 +390,28 @@ class Statement:
     values: dict
 
     def text(self, fmt=_fmt) -> str:
-        """The sentence with ``fmt`` applied to every number (a plain default; publication layers pass theirs)."""
+        """The sentence with `fmt` applied to every number (a plain default; publication layers pass theirs).
+
+        Parameters
+        ----------
+        fmt : callable
+            Float to text. The default writes two decimals below 1, one below 10, none from 10, and
+            "n/a" for NaN. Integers and text are inserted as they are.
+
+        Returns
+        -------
+        str
+            "You can say: ..." or "You cannot say: ..." with the template filled in.
+
+        Examples
+        --------
+        >>> s = Statement("x", "can", "generic", "the estimate lies between {low} and {high}.",
+        ...               {"low": 0.123, "high": 16.0})
+        >>> s.text()
+        'You can say: the estimate lies between 0.12 and 16.'
+        >>> s.text(lambda x: f"{x:.1f}")
+        'You can say: the estimate lies between 0.1 and 16.0.'
+        """
         vals = {k: (fmt(v) if isinstance(v, float) else v) for k, v in self.values.items()}
         lead = "You can say: " if self.kind == "can" else "You cannot say: "
         return lead + self.template.format(**vals)
@@ -272,7 +430,41 @@ def statements(name: str, est, *, window_months: int = 12, age_limit: int | None
     result's display unit; for designs without a concurrent comparison it adds "this may reflect the
     programme or other changes". The "cannot" statements name the over-readings: the point estimate
     as the programme's effect, "no effect" from an interval that includes no effect, and causal
-    claims from self-selected or risk-flag comparisons.
+    claims from self-selected or risk-flag comparisons. The wording depends on the result's
+    `design_key` (cohort comparison, staggered Cox model, district comparisons, self-selected,
+    regression discontinuities); any other design gets one generic "can" statement.
+
+    Parameters
+    ----------
+    name : str
+        Name of the result (copied to each statement).
+    est : EvalEstimate or NotEstimable
+        The result; its `design_key`, `scale`, interval and display unit are read.
+    window_months : int
+        Outcome window quoted in the statements, in months.
+    age_limit : int, optional
+        The programme's upper age limit, for the age discontinuity ("their 22nd birthday" for 21).
+
+    Returns
+    -------
+    tuple of Statement
+        The "can" statement first, then the "cannot" ones; empty for a result without a finite
+        interval.
+
+    Examples
+    --------
+    >>> from foundation_eval.impact import EvalEstimate
+    >>> def result(name, est, lo, hi, level, key):        # a risk difference, shown in percentage points
+    ...     return EvalEstimate(name=name, estimate=est, se=(hi - lo) / 3.92, ci_low=lo, ci_high=hi, level=0.95,
+    ...                         p_value=0.5, design=key, estimand="", comparison="", assumptions=(),
+    ...                         sms_level=level, design_key=key, display_scale=100.0,
+    ...                         display_unit="percentage points")
+    >>> cohort = result("reoffending_12m_rd_programme", -0.09, -0.16, -0.01, 2, "cohort_before_after")
+    >>> can, cannot = statements("reoffending_12m_rd_programme", cohort)
+    >>> can.text()
+    'You can say: later cohorts of listed people reoffended less than earlier cohorts in the same districts, by 1.0 to 16 points within 12 months; this may reflect the programme or other changes.'
+    >>> cannot.text()
+    'You cannot say: the programme cut reoffending by 9.0 points.'
     """
     if not getattr(est, "estimable", True) or not _finite(est.ci_low, est.ci_high):
         return ()
