@@ -565,8 +565,8 @@ class EstimateView(_Item):
         `"points"`, `"ratio"`, `"rate"` or `"index"` (see
         [`formats.value`][foundation_eval.reporting.formats.value]).
     estimate, ci_low, ci_high : float or None
-        The estimate and its 95% interval, as fitted (a proportion difference, not percentage
-        points); None when not available.
+        The estimate and its 95% interval on the fitted scale (a difference of proportions for
+        `points`, events per person-month for `rate`); None when not available.
     design : str
         The design that estimated it.
     sms_level : int or None
@@ -880,7 +880,8 @@ class Page:
         is not a count of people), `plural`, `estimate` (an
         [`EstimateView`][foundation_eval.reporting.publication.EstimateView]: its value, interval and
         `data-estimand` span). Formatting follows [`formats`][foundation_eval.reporting.formats].
-        Values are HTML-escaped; runs of white space become one space.
+        Values are HTML-escaped (the template's own text is not); runs of white space become one
+        space.
 
         Parameters
         ----------
@@ -904,8 +905,9 @@ class Page:
         >>> page.say("{{ n | count }} were listed; {{ p | proportion }} engaged; "
         ...          "{{ k | word }} districts went live first.", n=147, p=0.4567, k=2).markup
         '<p>145 people were listed; 46% engaged; two districts went live first.</p>'
-        >>> page.say("{{ n | count('referrals') }} to <ADAPT>", n=8, css="fe-note").markup
-        "<p class='fe-note'>fewer than 10 referrals to <ADAPT></p>"
+        >>> page.say("{{ n | count('referrals') }} to {{ service }}.", n=8, service="Drugs & alcohol",
+        ...          css="fe-note").markup
+        "<p class='fe-note'>fewer than 10 referrals to Drugs &amp; alcohol.</p>"
         """
         out = self._jinja().from_string(template).render(**values)
         out = re.sub(r"\s+", " ", out).strip()
