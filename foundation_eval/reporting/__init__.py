@@ -1,0 +1,23 @@
+"""Reports: what readers see, and the one gate every published number passes through.
+
+The top layer of the library. It reads a render's snapshot
+([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]) and publishes it; it never
+fits a model of its own (the headline estimates come from the snapshot, so every page and
+`results.json` give one value).
+
+| module | what it holds |
+| --- | --- |
+| `publication` | [`Page`][foundation_eval.reporting.publication.Page], the single gate: tables, figures, sentences and estimates under the disclosure [`Rule`][foundation_eval.reporting.publication.Rule] |
+| `disclosure` | primary and secondary suppression of small counts ([`protect`][foundation_eval.reporting.disclosure.protect]), shown as `[c]` |
+| `formats` | how every number reads (percent, points, ratio, rate, index, money) |
+| `workbook` | the XLSX workbook of a report's published tables |
+| `figures` | a matplotlib figure as a self-contained `<figure>` with alt text |
+| `district_report`, `overview_report`, `evaluation_report`, `ppit_report`, `quality_report` | the content of each report, built on one `Page` |
+| `ppit_tables`, `ppit_text` | disclosure helpers and fixed text of the risk-tool validity report |
+| `render`, `export` | batch rendering of the notebooks; HTML pages, PDFs and workbooks |
+
+Disclosure control follows the Government Statistical Service guidance (GSS/GSR, *Disclosure control
+guidance for tables produced from administrative sources*, 2014): every published count is rounded
+to base 5 and counts from 1 to 9 are withheld, with secondary suppression, by default (each
+programme file sets its own threshold and base).
+"""

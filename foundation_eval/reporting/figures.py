@@ -1,6 +1,8 @@
 """Figures for publication: a figure becomes a self-contained ``<figure>`` with its alt text.
 
-The drawing itself (palette, axes, chart types) lives in :mod:`foundation_eval.plotting`.
+The drawing itself (palette, axes, chart types) lives in
+[`foundation_eval.plotting`][foundation_eval.plotting]; its names are re-exported here so that report
+code imports figures from one place.
 """
 from __future__ import annotations
 
@@ -24,7 +26,40 @@ __all__ = ["PALETTE", "GREY", "style", "new_axes", "to_html", "list_size_plot", 
 
 
 def to_html(fig_or_ax, alt: str, caption: str | None = None) -> str:
-    """Self-contained ``<figure>`` with the PNG embedded and alt text; closes the figure."""
+    """A self-contained `<figure>` with the PNG embedded and alt text; closes the figure.
+
+    The PNG (110 dpi, cropped to its content, without a software stamp so that the same figure gives
+    the same bytes) is embedded as a base64 `data:` URI, so the page needs no other file and makes
+    no request. Alt text and caption are HTML-escaped.
+
+    Parameters
+    ----------
+    fig_or_ax : Figure or Axes
+        The matplotlib figure, or any axes of it.
+    alt : str
+        Alternative text for screen readers: what the figure shows, in words.
+    caption : str, optional
+        Caption shown under the figure (`<figcaption>`).
+
+    Returns
+    -------
+    str
+        One `<figure class="fe-figure">` element.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> _ = ax.bar(["Southampton", "Eastleigh"], [75, 40])
+    >>> html = to_html(ax, "Bar chart: 75 people listed in Southampton, 40 in Eastleigh",
+    ...                caption="People listed & assessed")
+    >>> html[:62]
+    '<figure class="fe-figure"><img src="data:image/png;base64,iVBO'
+    >>> html[html.index(" alt="):]
+    ' alt="Bar chart: 75 people listed in Southampton, 40 in Eastleigh" style="max-width:100%"><figcaption>People listed &amp; assessed</figcaption></figure>'
+    >>> plt.fignum_exists(fig.number)
+    False
+    """
     fig = fig_or_ax.figure if hasattr(fig_or_ax, "figure") and not isinstance(fig_or_ax, plt.Figure) else fig_or_ax
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight", dpi=110, metadata={"Software": None})

@@ -1,21 +1,27 @@
 """One set of rules for how numbers read on every page, in every table, sentence and workbook.
 
-Every report formats through these functions (via :class:`foundation_eval.reporting.publication.Page`),
-so a quantity reads the same way wherever it appears:
+Every report formats through these functions (via
+[`Page`][foundation_eval.reporting.publication.Page]), so a quantity reads the same way wherever it
+appears:
 
-============  ==========================================  ==================
-kind          rule                                        example
-============  ==========================================  ==================
-count         disclosure rule applied, thousands comma     ``1,445``
-percent       whole percent                                ``46%``
-points        difference of two percentages, one decimal   ``-8.6 points``
-ratio         two decimals, never signed                   ``0.78``
-rate          per 100 person-months, one decimal, signed   ``+1.5``
-index         AUC, ICC, kappa: two decimals                ``0.70``
-money         pounds, rounded to what the data support     ``£4.2m``
-============  ==========================================  ==================
+| kind | rule | example |
+|------|------|---------|
+| count | disclosure rule applied, thousands comma | `1,445` |
+| percent | whole percent | `46%` |
+| points | difference of two percentages, one decimal, signed | `-8.6` percentage points |
+| ratio | two decimals, never signed | `0.78` |
+| rate | per 100 person-months, one decimal, signed when a change | `+1.5` |
+| index | AUC, ICC, kappa: two decimals | `0.70` |
+| money | pounds, rounded to what the data support | `£4.2m` |
 
-Minus signs are ASCII hyphens so that copied numbers paste into spreadsheets.
+Minus signs are ASCII hyphens so that copied numbers paste into spreadsheets. A missing or
+non-finite number (None, NaN, infinity, text) reads as an empty string in every function that says so,
+so a blank cell never shows as `nan`.
+
+Examples
+--------
+>>> percent(0.4567), points(-0.0862), ratio(0.7812), rate(0.0147), money(4203415)
+('46%', '-8.6', '0.78', '+1.5', '£4.2m')
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ __all__ = ["ordinal", "plural", "number_word", "percent", "points", "ratio", "ra
 
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
-#: How each unit of a registered estimand reads: (formatter name, words after the number).
+#: The words after a number in each unit of a registered estimand (empty: none).
 UNITS = {
     "points": "percentage points",
     "ratio": "",
@@ -43,7 +49,17 @@ def _finite(x) -> bool:
 
 
 def ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``12th``, ``13th``, ``21st``, ``22nd``...
+    """An ordinal number: `1st`, `2nd`, `3rd`, `4th`, `11th`, `12th`, `13th`, `21st`, `22nd`...
+
+    Parameters
+    ----------
+    n : int
+        The number (converted by `int`).
+
+    Returns
+    -------
+    str
+        The number in digits with its English suffix.
 
     Examples
     --------
@@ -56,7 +72,21 @@ def ordinal(n: int) -> str:
 
 
 def plural(n: int, singular: str, plural_: str | None = None) -> str:
-    """The noun agreeing with ``n`` (``1 district``, ``2 districts``; ``person``/``people`` by default rule).
+    """The noun agreeing with `n`: `district` for 1, `districts` otherwise (0 included).
+
+    Parameters
+    ----------
+    n : int
+        How many.
+    singular : str
+        The noun for one.
+    plural_ : str, optional
+        The noun for any other number, when it is not `singular` + "s" (`"people"`).
+
+    Returns
+    -------
+    str
+        The noun alone (without the number).
 
     Examples
     --------
@@ -74,6 +104,16 @@ def number_word(n: int) -> str:
     Only for numbers that are not counts of people (criteria, districts, items): counts of people go
     through the disclosure rule.
 
+    Parameters
+    ----------
+    n : int
+        The number.
+
+    Returns
+    -------
+    str
+        "no" for 0, "one" to "ten", else digits with a thousands comma (negative numbers as digits).
+
     Examples
     --------
     >>> number_word(5), number_word(14)
@@ -84,7 +124,21 @@ def number_word(n: int) -> str:
 
 
 def percent(p, scale: float = 100.0) -> str:
-    """A share as a whole percentage; ``p`` is a proportion (``scale=100``) or already a percentage (``scale=1``).
+    """A share as a whole percentage; `p` is a proportion (`scale=100`) or already a percentage (`scale=1`).
+
+    Rounded to the nearest whole percent; an exact half goes to the even number (12.5 reads `12%`).
+
+    Parameters
+    ----------
+    p : float
+        The share.
+    scale : float
+        What `p` is multiplied by: 100 for a proportion (0-1), 1 for a percentage (0-100).
+
+    Returns
+    -------
+    str
+        For example `"46%"`; empty when `p` is missing or not finite.
 
     Examples
     --------
@@ -97,7 +151,21 @@ def percent(p, scale: float = 100.0) -> str:
 
 
 def signed(x, decimals: int = 1) -> str:
-    """A signed number: ``+1.5``, ``-0.4``, ``0.0``.
+    """A signed number: `+1.5`, `-0.4`, `0.0`.
+
+    A value that rounds to zero has no sign, so `-0.04` reads `0.0`, not `-0.0`.
+
+    Parameters
+    ----------
+    x : float
+        The number.
+    decimals : int
+        Decimal places.
+
+    Returns
+    -------
+    str
+        With `+` for positive and `-` for negative; empty when `x` is missing or not finite.
 
     Examples
     --------
@@ -113,7 +181,23 @@ def signed(x, decimals: int = 1) -> str:
 
 
 def points(d, sign: bool = True, scale: float = 100.0) -> str:
-    """A difference of two proportions in percentage points, one decimal, signed (``sign=False``: its size).
+    """A difference of two proportions in percentage points, one decimal, signed (`sign=False`: its size).
+
+    Percentage points are $100 (p_1 - p_0)$ for proportions $p_1$ and $p_0$.
+
+    Parameters
+    ----------
+    d : float
+        The difference of two proportions (0-1 scale), or of two percentages with `scale=1`.
+    sign : bool
+        Signed (`+`/`-`) when True; the absolute size when False.
+    scale : float
+        What `d` is multiplied by.
+
+    Returns
+    -------
+    str
+        The number without the words "percentage points"; empty when `d` is missing or not finite.
 
     Examples
     --------
@@ -128,6 +212,16 @@ def points(d, sign: bool = True, scale: float = 100.0) -> str:
 def ratio(r) -> str:
     """A ratio (hazard ratio, rate ratio), two decimals, never signed.
 
+    Parameters
+    ----------
+    r : float
+        The ratio.
+
+    Returns
+    -------
+    str
+        Two decimals; empty when `r` is missing or not finite.
+
     Examples
     --------
     >>> ratio(0.7812)
@@ -137,7 +231,21 @@ def ratio(r) -> str:
 
 
 def rate(r, sign: bool = True, scale: float = 100.0) -> str:
-    """A rate per person-month shown per 100 person-months, one decimal: a change signed, a level (``sign=False``) not.
+    """A rate per person-month shown per 100 person-months, one decimal: a change signed, a level (`sign=False`) not.
+
+    Parameters
+    ----------
+    r : float
+        Events per person-month (or a change in it).
+    sign : bool
+        Signed when True (a change), unsigned when False (a level).
+    scale : float
+        Person-months the rate is shown per.
+
+    Returns
+    -------
+    str
+        The number without units; empty when `r` is missing or not finite.
 
     Examples
     --------
@@ -150,7 +258,17 @@ def rate(r, sign: bool = True, scale: float = 100.0) -> str:
 
 
 def index(x) -> str:
-    """AUC, ICC, kappa, alpha: two decimals.
+    """An index (AUC, ICC, kappa, alpha): two decimals.
+
+    Parameters
+    ----------
+    x : float
+        The index.
+
+    Returns
+    -------
+    str
+        Two decimals; empty when `x` is missing or not finite.
 
     Examples
     --------
@@ -161,7 +279,19 @@ def index(x) -> str:
 
 
 def money(x, currency: str = "£") -> str:
-    """Money rounded to what an evaluation can support: £0.1m from a million, else £1,000s, else £10s.
+    """Money rounded to what an evaluation can support: £0.1m from a million, £1,000s from £10,000, else £10s.
+
+    Parameters
+    ----------
+    x : float
+        The amount (negative for a cost or a loss).
+    currency : str
+        Prefix of the amount (`"£"`; a programme in another currency passes its code and a space).
+
+    Returns
+    -------
+    str
+        The sign before the currency (`-£648,000`); empty when `x` is missing or not finite.
 
     Examples
     --------
@@ -184,7 +314,29 @@ _FORMAT = {"points": points, "ratio": ratio, "rate": rate, "index": index}
 
 
 def value(x, unit: str) -> str:
-    """An estimate in its unit (``points``, ``ratio``, ``rate`` or ``index``).
+    """An estimate in its unit (`points`, `ratio`, `rate` or `index`).
+
+    Parameters
+    ----------
+    x : float
+        The estimate on its fitted scale (a difference of proportions for `points`, events per
+        person-month for `rate`).
+    unit : str
+        `"points"`, `"ratio"`, `"rate"` or `"index"`; the words that follow the number are in
+        `UNITS`.
+
+    Returns
+    -------
+    str
+        Formatted by [`points`][foundation_eval.reporting.formats.points],
+        [`ratio`][foundation_eval.reporting.formats.ratio],
+        [`rate`][foundation_eval.reporting.formats.rate] or
+        [`index`][foundation_eval.reporting.formats.index].
+
+    Raises
+    ------
+    KeyError
+        When `unit` is none of these.
 
     Examples
     --------
@@ -195,7 +347,22 @@ def value(x, unit: str) -> str:
 
 
 def interval(lo, hi, unit: str, level: float = 0.95) -> str:
-    """``95% interval -15.8 to -1.3``.
+    """A confidence interval in words: `95% interval -15.8 to -1.3`.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Lower and upper bounds, on the estimate's fitted scale.
+    unit : str
+        As in [`value`][foundation_eval.reporting.formats.value].
+    level : float
+        Confidence level (0.95 reads "95%").
+
+    Returns
+    -------
+    str
+        The interval, each bound formatted as [`value`][foundation_eval.reporting.formats.value]
+        formats it.
 
     Examples
     --------
@@ -206,7 +373,17 @@ def interval(lo, hi, unit: str, level: float = 0.95) -> str:
 
 
 def p_value(p) -> str:
-    """A p-value: ``< 0.001`` below a thousandth, else three decimals.
+    """A p-value: `< 0.001` below a thousandth, else three decimals.
+
+    Parameters
+    ----------
+    p : float
+        The p-value.
+
+    Returns
+    -------
+    str
+        Empty when `p` is missing or not finite.
 
     Examples
     --------
@@ -220,6 +397,21 @@ def p_value(p) -> str:
 
 def decimal(x, decimals: int = 1, sign: bool = False) -> str:
     """A statistic that is not a count, share or index (chi-square, mean score): fixed decimals, optionally signed.
+
+    Parameters
+    ----------
+    x : float
+        The statistic.
+    decimals : int
+        Decimal places.
+    sign : bool
+        Signed as [`signed`][foundation_eval.reporting.formats.signed] does when True; otherwise with a
+        thousands comma.
+
+    Returns
+    -------
+    str
+        Empty when `x` is missing or not finite.
 
     Examples
     --------

@@ -1,26 +1,40 @@
 """The publication layer: the one gate between results and readers.
 
-A report is a :class:`Page`. Everything it shows goes through the page: tables
-(:meth:`Page.table`), figures (:meth:`Page.figure`), sentences (:meth:`Page.say`, Jinja2 templates
-whose filters format every number by :mod:`foundation_eval.reporting.formats`) and headline
-estimates (:meth:`Page.estimate`, read from the render's snapshot, so every page and
-``results.json`` give one value). The page remembers what it published and writes the report's
-workbook (:meth:`Page.write_workbook`).
+A report is a [`Page`][foundation_eval.reporting.publication.Page]. Everything it shows goes through
+the page: tables ([`Page.table`][foundation_eval.reporting.publication.Page.table]), figures
+([`Page.figure`][foundation_eval.reporting.publication.Page.figure]), sentences
+([`Page.say`][foundation_eval.reporting.publication.Page.say], Jinja2 templates whose filters format
+every number by [`formats`][foundation_eval.reporting.formats]) and headline estimates
+([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate], read from the render's
+snapshot, so every page and `results.json` give one value). The page remembers the tables it published
+and writes the report's workbook
+([`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook]).
 
-Disclosure control (:class:`Rule`) covers the whole render, not one table: every published count,
-in a table or a sentence, is rounded to a base (5 by default) and counts from 1 to threshold - 1
-are withheld, with secondary suppression within additive groups. Rounding every count, as national
-statistics producers do (ONS, DWP Stat-Xplore), means that a hidden count cannot be recovered by
-subtracting published counts, within a table, across the tables of a page or across the pages of a
-render. Shares are withheld when the people with or without the outcome number 1 to threshold - 1;
-rates and intervals built on a withheld count are withheld. A sentence never states a count from 1
-to threshold - 1: :meth:`Page.count` says "fewer than 10" instead.
+Disclosure control ([`Rule`][foundation_eval.reporting.publication.Rule]) covers the whole render, not
+one table: every published count, in a table or a sentence, is rounded to a base (5 by default) and
+counts from 1 to threshold - 1 (1 to 9 by default) are withheld and shown as `[c]`, with secondary
+suppression within additive groups. Rounding every count, as many official statistics are published,
+means that a hidden count cannot be recovered by subtracting published counts,
+within a table, across the tables of a page or across the pages of a render. Shares are withheld when
+the people with or without the outcome number 1 to threshold - 1; rates and intervals built on a
+withheld count are withheld. A sentence never states a count from 1 to threshold - 1:
+[`Page.count`][foundation_eval.reporting.publication.Page.count] says "fewer than 10" instead, and
+[`Page.paragraph`][foundation_eval.reporting.publication.Page.paragraph] refuses prose with digits in it.
 
-In a notebook::
+The rules follow the Government Statistical Service guidance on disclosure control (GSS/GSR,
+*Disclosure control guidance for tables produced from administrative sources*, 2014; Office for
+National Statistics, *Statistical disclosure control policy*) and the methods of Hundepool et al.
+(2012, *Statistical Disclosure Control*, Wiley; the chapter on frequency tables: cell suppression and
+rounding). Rounding to base 5 is deterministic (to the nearest multiple, halves up), not random.
 
-    page = Page(snap, "Southampton", kind="District report")
-    show(page.header())
-    show(page.table("funnel", frame, counts={"n": ["percent"]}, kinds={"percent": "percent"}))
+In a notebook:
+
+```python
+page = Page(open_snapshot(data_dir, programme), "Southampton", kind="District report")
+show(page.header())
+show(page.table("funnel", frame, title="Referral funnel", counts={"n": ["percent"]},
+                kinds={"percent": "percent"}))
+```
 """
 from __future__ import annotations
 
@@ -45,14 +59,30 @@ __all__ = ["Rule", "Table", "Figure", "Text", "Section", "EstimateView", "Page",
 # ------------------------------------------------------------------------------------------ rule
 @dataclass(frozen=True)
 class Rule:
-    """The disclosure rule of a render.
+    """The disclosure rule of a render: round every count to a base, withhold small counts.
+
+    A count $n$ is withheld when $0 < n < t$ (the threshold $t$, 10 by default, so 1 to 9 are
+    withheld); otherwise it is published as $b \\lfloor n / b + 1/2 \\rfloor$, the nearest multiple
+    of the base $b$ (5 by default; halves round up). Zero is published as 0. Secondary suppression is
+    applied by [`Page.table`][foundation_eval.reporting.publication.Page.table], not here. The rule
+    follows the GSS/GSR *Disclosure control guidance for tables produced from administrative sources*
+    (Government Statistical Service, 2014) and Hundepool et al. (2012, *Statistical Disclosure
+    Control*, Wiley).
 
     Parameters
     ----------
     threshold : int
-        Smallest count that may be published (counts 1 to ``threshold - 1`` are withheld).
+        Smallest count that may be published (counts 1 to `threshold - 1` are withheld).
     base : int
-        Every published count is rounded to the nearest multiple of ``base`` (1: exact counts).
+        Every published count is rounded to the nearest multiple of `base` (1: exact counts).
+
+    Examples
+    --------
+    >>> rule = Rule(threshold=10, base=5)
+    >>> [rule.publish(n) for n in (0, 3, 9, 10, 12, 13, 76)]
+    [0, None, None, 10, 10, 15, 75]
+    >>> Rule(10, 1).publish(76)
+    76
     """
 
     threshold: int = 10
@@ -60,14 +90,62 @@ class Rule:
 
     @classmethod
     def for_programme(cls, prog) -> Rule:
+        """The rule a programme file sets (`[disclosure] threshold` and `rounding_base`).
+
+        Parameters
+        ----------
+        prog : Programme
+            A loaded programme ([`load_programme`][foundation_eval.config.load_programme]); a
+            programme without `disclosure_rounding` rounds to base 5.
+
+        Returns
+        -------
+        Rule
+            The programme's threshold and rounding base.
+
+        Examples
+        --------
+        >>> from foundation_eval.config import load_programme
+        >>> Rule.for_programme(load_programme("hiow"))
+        Rule(threshold=10, base=5)
+        """
         return cls(int(prog.disclosure_threshold), int(getattr(prog, "disclosure_rounding", 5)))
 
     def hidden(self, n) -> bool:
-        """True when a count may not be published."""
+        """Whether a count may not be published (it is from 1 to `threshold - 1`).
+
+        Parameters
+        ----------
+        n : int, float or None
+            An exact count. Zero, missing (None or NaN) and counts at or above the threshold are not
+            hidden.
+
+        Returns
+        -------
+        bool
+            True when $0 < n < t$.
+
+        Examples
+        --------
+        >>> rule = Rule(10, 5)
+        >>> rule.hidden(3), rule.hidden(0), rule.hidden(10), rule.hidden(None)
+        (True, False, False, False)
+        """
         return n is not None and not _isnan(n) and 0 < float(n) < self.threshold
 
     def publish(self, n) -> float | None:
         """The published value of a count: rounded to the base, None when withheld or missing.
+
+        Parameters
+        ----------
+        n : int, float or None
+            An exact count.
+
+        Returns
+        -------
+        int or None
+            $b \\lfloor n / b + 1/2 \\rfloor$ (nearest multiple of the base, halves up); None when
+            $0 < n < t$ or when `n` is missing.
 
         Examples
         --------
@@ -81,10 +159,40 @@ class Rule:
         return int(self.base * math.floor(float(n) / self.base + 0.5))
 
     def share(self, k, n, level: float = 0.95) -> dict:
-        """A proportion with its Wilson interval, withheld when ``n``, ``k`` or ``n - k`` is 1 to threshold - 1.
+        """A proportion with its Wilson interval, withheld when `n`, `k` or `n - k` is 1 to threshold - 1.
 
-        Returns ``{"k", "n", "pct", "low", "high"}``: counts as published (rounded), percentages from
-        the exact counts; withheld values are None.
+        The interval is Wilson's score interval (Wilson, 1927, *Journal of the American Statistical
+        Association* 22: 209-212), computed by
+        [`wilson_interval`][foundation_eval.stats.wilson_interval] from the exact counts. Withholding
+        `n - k` as well as `k` stops a share near 100% giving away a small number without the outcome.
+
+        Parameters
+        ----------
+        k : int
+            People with the outcome (exact).
+        n : int
+            People in the denominator (exact).
+        level : float
+            Confidence level of the interval.
+
+        Returns
+        -------
+        dict
+            `{"k", "n", "pct", "low", "high"}`: `k` and `n` as published (rounded to the base);
+            `pct`, `low` and `high` in percent (0-100) from the exact counts. Withheld values are
+            None; `n` is still given when it alone may be published.
+
+        Examples
+        --------
+        >>> rule = Rule(10, 5)
+        >>> s = rule.share(30, 76)
+        >>> s["k"], s["n"], round(s["pct"], 1), round(s["low"], 1), round(s["high"], 1)
+        (30, 75, 39.5, 29.2, 50.7)
+
+        Four people without the outcome would be given away by 72 of 76, so the share is withheld:
+
+        >>> rule.share(72, 76)
+        {'k': None, 'n': 75, 'pct': None, 'low': None, 'high': None}
         """
         k, n = int(k), int(n)
         if n == 0 or n < self.threshold or self.hidden(k) or self.hidden(n - k):
@@ -94,7 +202,21 @@ class Rule:
         return {"k": self.publish(k), "n": self.publish(n), "pct": 100 * k / n, "low": 100 * lo, "high": 100 * hi}
 
     def text(self) -> str:
-        """The rule in plain English, printed in every report."""
+        """The rule in plain English, printed in every report.
+
+        Returns
+        -------
+        str
+            One paragraph naming the base, the withheld range, secondary suppression and what is
+            never published.
+
+        Examples
+        --------
+        >>> Rule(10, 5).text()[:58]
+        'Every count is rounded to the nearest 5, so totals may dif'
+        >>> Rule(10, 1).text()[:50]
+        'Counts from 1 to 9 are not published and are shown'
+        """
         rounding = (f"Every count is rounded to the nearest {self.base}, so totals may differ slightly from the sum "
                     "of their parts and no hidden count can be worked out by subtraction. " if self.base > 1 else "")
         return (f"{rounding}Counts from 1 to {self.threshold - 1} are not published and are shown as {SUPPRESSED}; "
@@ -112,7 +234,23 @@ def _isnan(x) -> bool:
 
 # ------------------------------------------------------------------------------------------ items
 def stylesheet() -> str:
-    """The one stylesheet of every page (``reporting/templates/style.css``)."""
+    """The one stylesheet of every page (`reporting/templates/style.css`).
+
+    [`Page.header`][foundation_eval.reporting.publication.Page.header] inlines it so that a notebook
+    looks like the exported page, and every exported page carries it inline (no request leaves the
+    page).
+
+    Returns
+    -------
+    str
+        The CSS text.
+
+    Examples
+    --------
+    >>> css = stylesheet()
+    >>> ".fe-summary" in css and ".fe-figure" in css
+    True
+    """
     return (Path(__file__).parent / "templates" / "style.css").read_text(encoding="utf-8")
 
 
@@ -131,11 +269,37 @@ class _Item:
 
 @dataclass(frozen=True, eq=False)
 class Text(_Item):
-    """A published piece of text (already escaped HTML)."""
+    """A published piece of text (already escaped HTML).
+
+    Made by the page ([`Page.say`][foundation_eval.reporting.publication.Page.say],
+    [`Page.paragraph`][foundation_eval.reporting.publication.Page.paragraph],
+    [`Page.bullets`][foundation_eval.reporting.publication.Page.bullets] and the standard blocks), not
+    by hand: the page is what checks its numbers. A notebook displays it as HTML.
+
+    Attributes
+    ----------
+    markup : str
+        The HTML, already escaped.
+
+    Examples
+    --------
+    >>> t = Text("<p>75 people &amp; 40 visits</p>")
+    >>> t.inline
+    '75 people &amp; 40 visits'
+    >>> t.plain
+    '75 people & 40 visits'
+    """
 
     markup: str
 
     def html(self) -> str:
+        """The markup as published.
+
+        Returns
+        -------
+        str
+            HTML.
+        """
         return self.markup
 
     @property
@@ -152,13 +316,45 @@ class Text(_Item):
 
 @dataclass(frozen=True, eq=False)
 class Figure(_Item):
-    """A figure embedded as PNG with its alt text."""
+    """A figure embedded as PNG with its alt text.
+
+    Made by [`Page.figure`][foundation_eval.reporting.publication.Page.figure] from a matplotlib
+    figure; the PNG is inside the markup, so the page needs no other file.
+
+    Attributes
+    ----------
+    title : str
+        The figure's title (from the axes when not given).
+    alt : str
+        Alternative text for screen readers: what the figure shows, in words.
+    markup : str
+        A self-contained `<figure>` element (see
+        [`to_html`][foundation_eval.reporting.figures.to_html]).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from foundation_eval.reporting.figures import to_html
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> _ = ax.bar(["Southampton", "Eastleigh"], [75, 40])
+    >>> alt = "Bar chart: 75 people listed in Southampton, 40 in Eastleigh"
+    >>> f = Figure("People listed", alt, to_html(ax, alt))
+    >>> f.html().startswith('<figure class="fe-figure"><img src="data:image/png;base64,')
+    True
+    """
 
     title: str
     alt: str
     markup: str
 
     def html(self) -> str:
+        """The `<figure>` element as published.
+
+        Returns
+        -------
+        str
+            HTML with the PNG embedded.
+        """
         return self.markup
 
 
@@ -203,6 +399,9 @@ def _show(v, kind: str) -> str:
 class Table(_Item):
     """A disclosure-controlled table.
 
+    Made by [`Page.table`][foundation_eval.reporting.publication.Page.table], which applies the
+    disclosure rule; `values` hold only what may be published.
+
     Attributes
     ----------
     name : str
@@ -212,15 +411,39 @@ class Table(_Item):
     values : DataFrame
         Published values: counts rounded, withheld cells missing.
     suppressed : DataFrame of bool
-        Where a value was withheld (shown as ``[c]``).
+        Where a value was withheld (shown as `[c]`).
     kinds : dict
-        Column to kind (see :data:`KINDS`); columns not named are text.
+        Column to kind (one of `KINDS`: `"count"`, `"percent"` (0-100), `"proportion"` (0-1),
+        `"points"`, `"ratio"`, `"index"`, `"rate"` (per 100 person-months), `"decimal1"`,
+        `"decimal2"`, `"whole"`, `"money"`, `"p"`, `"text"`); columns not named are text.
     headings : dict
         Column to heading.
     notes : tuple of str
         Source notes printed under the table and in the workbook.
     counts : tuple of str
         Columns holding counts of people or records.
+
+    Examples
+    --------
+    A count of 4 is withheld; the next smallest count in the column is withheld too, or the
+    published total would give it back (secondary suppression):
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.config import load_programme
+    >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Force overview")
+    >>> frame = pd.DataFrame({"district": ["Southampton", "Eastleigh", "Fareham"],
+    ...                       "n": [76, 4, 42], "percent": [62.3, 3.3, 34.4]})
+    >>> t = page.table("listed", frame, title="People listed, by district", counts={"n": ["percent"]},
+    ...                kinds={"percent": "percent"},
+    ...                headings={"district": "District", "n": "People listed", "percent": "Share (%)"})
+    >>> t.display()
+          District People listed Share (%)
+    0  Southampton            75       62%
+    1    Eastleigh           [c]       [c]
+    2      Fareham           [c]       [c]
+    >>> t.suppressed["n"].tolist()
+    [False, True, True]
     """
 
     name: str
@@ -233,7 +456,22 @@ class Table(_Item):
     counts: tuple = ()
 
     def display(self) -> pd.DataFrame:
-        """Strings as published: numbers formatted by kind, withheld cells as ``[c]``, headings applied."""
+        """Strings as published: numbers formatted by kind, withheld cells as `[c]`, headings applied.
+
+        Returns
+        -------
+        DataFrame
+            One string column per column of `values`, named by its heading, on a fresh 0-based index.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = Table("funnel", "Referral funnel", pd.DataFrame({"stage": ["Listed"], "n": [75]}),
+        ...           pd.DataFrame({"stage": [False], "n": [True]}), kinds={"n": "count"})
+        >>> t.display()
+            stage    n
+        0  Listed  [c]
+        """
         out = pd.DataFrame(index=self.values.index)
         for c in self.values.columns:
             kind = self.kinds.get(c, "text")
@@ -243,6 +481,16 @@ class Table(_Item):
         return out.reset_index(drop=True)
 
     def html(self) -> str:
+        """The table as published: caption, headings, formatted cells, notes and the `[c]` note.
+
+        Count cells carry the class `fe-count`, so that checks of a rendered page can find every
+        published count.
+
+        Returns
+        -------
+        str
+            A `<table>` element followed by its notes.
+        """
         shown = self.display()
         # count cells are marked so that checks of a rendered page can find every published count
         css = ["fe-num fe-count" if c in self.counts else "fe-num" if self.kinds.get(c, "text") != "text" else ""
@@ -263,13 +511,37 @@ class Table(_Item):
 
 @dataclass(frozen=True, eq=False)
 class Section(_Item):
-    """A heading and what follows it."""
+    """A heading and what follows it.
+
+    Attributes
+    ----------
+    heading : str
+        The heading text (escaped when shown).
+    items : tuple
+        Published items ([`Text`][foundation_eval.reporting.publication.Text],
+        [`Table`][foundation_eval.reporting.publication.Table], ...); other values are shown as
+        their string, unescaped.
+    level : int
+        Heading level (2 for `<h2>`).
+
+    Examples
+    --------
+    >>> Section("Engagement", (Text("<p>Most people were visited.</p>"),), level=3).html()
+    '<h3>Engagement</h3><p>Most people were visited.</p>'
+    """
 
     heading: str
     items: tuple = ()
     level: int = 2
 
     def html(self) -> str:
+        """The heading followed by each item's HTML.
+
+        Returns
+        -------
+        str
+            HTML.
+        """
         body = "".join(i.html() if isinstance(i, _Item) else str(i) for i in self.items)
         return f"<h{self.level}>{html.escape(self.heading)}</h{self.level}>{body}"
 
@@ -278,8 +550,40 @@ class Section(_Item):
 class EstimateView(_Item):
     """A registered headline estimate as a page shows it (the snapshot's one value).
 
-    ``html()`` wraps the text in a ``data-estimand`` span carrying the exact values of
-    ``results.json``, so tests can check that every page agrees with it.
+    Made by [`Page.estimate`][foundation_eval.reporting.publication.Page.estimate].
+    [`html`][foundation_eval.reporting.publication.EstimateView.html] wraps the text in a
+    `data-estimand` span carrying the exact values of `results.json`, so tests can check that every
+    page agrees with it. "No effect" is 1 for a ratio and 0 for a difference or rate change.
+
+    Attributes
+    ----------
+    name : str
+        Registered estimand name (the `truth.json` vocabulary).
+    label : str
+        What it estimates, in words (from the registry).
+    unit : str
+        `"points"`, `"ratio"`, `"rate"` or `"index"` (see
+        [`formats.value`][foundation_eval.reporting.formats.value]).
+    estimate, ci_low, ci_high : float or None
+        The estimate and its 95% interval on the fitted scale (a difference of proportions for
+        `points`, events per person-month for `rate`); None when not available.
+    design : str
+        The design that estimated it.
+    sms_level : int or None
+        Its level on the Maryland Scientific Methods Scale.
+    reason : str
+        Why it is not available, when it is not.
+
+    Examples
+    --------
+    >>> e = EstimateView("reoffending_hr_programme", "Hazard ratio of a further DA offence", "ratio",
+    ...                  0.7812, 0.63, 0.97)
+    >>> e.text, e.excludes_no_effect(), e.direction()
+    ('0.78 (95% interval 0.63 to 0.97)', True, -1)
+    >>> d = EstimateView("engagement_rd_practitioner", "Difference in the share engaged", "points",
+    ...                  0.05, -0.02, 0.12)
+    >>> d.text, d.direction()
+    ('+5.0 percentage points (95% interval -2.0 to +12.0)', 0)
     """
 
     name: str
@@ -294,39 +598,78 @@ class EstimateView(_Item):
 
     @property
     def available(self) -> bool:
+        """Whether the snapshot holds a value for this estimand."""
         return self.estimate is not None
 
     @property
     def value(self) -> str:
+        """The estimate formatted in its unit (`"0.78"`, `"-9.3"`), or `"not available"`."""
         return fmt.value(self.estimate, self.unit) if self.available else "not available"
 
     @property
     def interval(self) -> str:
+        """The interval in words (`"95% interval 0.63 to 0.97"`), or empty when not available."""
         return fmt.interval(self.ci_low, self.ci_high, self.unit) if self.available else ""
 
     @property
     def text(self) -> str:
-        """``0.78 (95% interval 0.63 to 0.97)`` with the unit's words where it has them."""
+        """`0.78 (95% interval 0.63 to 0.97)`, with the unit's words where it has them."""
         if not self.available:
             return "not available"
         words = fmt.UNITS.get(self.unit, "")
         return f"{self.value}{' ' + words if words else ''} ({self.interval})"
 
     def excludes_no_effect(self) -> bool:
-        """True when the interval excludes no effect (0 for differences, 1 for ratios)."""
+        """Whether the interval excludes no effect (0 for differences, 1 for ratios).
+
+        Returns
+        -------
+        bool
+            True when `ci_low` > null or `ci_high` < null; False when not available.
+
+        Examples
+        --------
+        >>> EstimateView("x", "A ratio", "ratio", 0.9, 0.7, 1.1).excludes_no_effect()
+        False
+        """
         if not self.available:
             return False
         null = 1.0 if self.unit == "ratio" else 0.0
         return bool(self.ci_low > null or self.ci_high < null)
 
     def direction(self) -> int:
-        """-1 when the whole interval is below no effect, +1 when above, 0 otherwise."""
+        """Which side of no effect the whole interval lies on.
+
+        Returns
+        -------
+        int
+            -1 when the whole interval is below no effect, +1 when above, 0 otherwise (including
+            when not available).
+
+        Examples
+        --------
+        >>> EstimateView("x", "A difference", "points", 0.08, 0.02, 0.14).direction()
+        1
+        """
         if not self.excludes_no_effect():
             return 0
         null = 1.0 if self.unit == "ratio" else 0.0
         return -1 if self.ci_high < null else 1
 
     def html(self) -> str:
+        """The text in a `data-estimand` span whose `data-estimate`, `data-ci-low` and `data-ci-high`
+        hold the values of `results.json` (rounded to 6 decimals).
+
+        Returns
+        -------
+        str
+            HTML; `not available` in the span when there is no value.
+
+        Examples
+        --------
+        >>> EstimateView("reoffending_hr_programme", "Hazard ratio", "ratio", 0.7812, 0.63, 0.97).html()
+        "<span class='fe-est' data-estimand='reoffending_hr_programme' data-estimate='0.7812' data-ci-low='0.63' data-ci-high='0.97'>0.78 (95% interval 0.63 to 0.97)</span>"
+        """
         if not self.available:
             return f"<span class='fe-est' data-estimand='{self.name}'>not available</span>"
         attrs = " ".join(f"data-{k}='{'' if v is None else repr(round(float(v), 6))}'"
@@ -338,16 +681,65 @@ class EstimateView(_Item):
 class Page:
     """One report: the single gate through which everything it shows is published.
 
+    The page applies its programme's disclosure rule
+    ([`Rule.for_programme`][foundation_eval.reporting.publication.Rule.for_programme]) to every table
+    and sentence it makes, and keeps the tables it published (`tables`) for the workbook.
+
     Parameters
     ----------
     snap : Snapshot
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`).
+        The render's snapshot
+        ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]). The page reads its
+        `programme`; headline estimates and the provenance block also read `estimate`,
+        `unavailable` and `dataset.data_hash`.
     title : str
         Report title (the area or study).
     kind : str
         What the report is ("District report", "Force overview", ...).
     parameters : dict, optional
         Parameters shown in the provenance block.
+
+    Attributes
+    ----------
+    snap : Snapshot
+        As given.
+    programme : Programme
+        The snapshot's programme.
+    rule : Rule
+        The disclosure rule of the programme.
+    tables : list of Table
+        The tables published so far, in order (one per name: publishing a name again replaces it).
+
+    Examples
+    --------
+    A page built from hand-made numbers: a snapshot holding only the programme and one estimate.
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.config import load_programme
+    >>> from foundation_eval.evaluation.estimates import Estimate
+    >>> from foundation_eval.evaluation.snapshot import Snapshot
+    >>> prog = load_programme("hiow")
+    >>> hr = Estimate("reoffending_hr_programme", 0.78, 0.63, 0.97, "Cox model by district", 3)
+    >>> snap = Snapshot(SimpleNamespace(programme=prog, data_hash="0" * 64), (hr,))
+    >>> page = Page(snap, "Southampton", kind="District report")
+    >>> page.say("{{ n | count }} were listed and {{ k | count }} declined.", n=76, k=4).plain
+    '75 people were listed and fewer than 10 people declined.'
+    >>> page.say("Hazard ratio {{ e | estimate }}.", e=page.estimate("reoffending_hr_programme")).plain
+    'Hazard ratio 0.78 (95% interval 0.63 to 0.97).'
+    >>> t = page.table("stages", pd.DataFrame({"stage": ["Listed", "Declined"], "n": [76, 4]}),
+    ...                title="People at each stage", counts=["n"], additive=False)
+    >>> t.display()["n"].tolist()
+    ['75', '[c]']
+
+    Prose that holds a number is refused: it must go through `say`, whose filters control it.
+
+    >>> page.paragraph("Four people declined.").plain
+    'Four people declined.'
+    >>> page.paragraph("4 people declined.")
+    Traceback (most recent call last):
+    ...
+    ValueError: text with numbers must go through Page.say so that its numbers are controlled
     """
 
     def __init__(self, snap, title: str, kind: str = "", parameters: dict | None = None):
@@ -363,14 +755,36 @@ class Page:
     # ---------------------------------------------------------------- numbers in words
     @property
     def threshold(self) -> int:
+        """The smallest count that may be published (10 by default)."""
         return self.rule.threshold
 
     def count(self, n, noun: str = "people", singular: str | None = None) -> str:
         """A count for a sentence: rounded, or "fewer than 10" when it may not be published.
 
+        The threshold in the words is the page's (10 by default). A missing count (None or NaN) also
+        reads "fewer than" the threshold.
+
+        Parameters
+        ----------
+        n : int, float or None
+            Exact count.
+        noun : str
+            What is counted, in the plural.
+        singular : str, optional
+            The noun for a published count of exactly 1 (only possible with threshold 1 and base 1).
+
+        Returns
+        -------
+        str
+            The published count with a thousands comma and the noun.
+
         Examples
         --------
-        ``page.count(76)`` gives ``"75 people"``; ``page.count(3)`` gives ``"fewer than 10 people"``.
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.count(76), page.count(3), page.count(1445, "offences")
+        ('75 people', 'fewer than 10 people', '1,445 offences')
         """
         if n is None or _isnan(n):
             return f"fewer than {self.threshold} {noun}"
@@ -381,11 +795,72 @@ class Page:
         return f"{v:,} {word}"
 
     def share(self, k, n, level: float = 0.95) -> dict:
-        """:meth:`Rule.share` under this page's rule."""
+        """A proportion with its Wilson interval under this page's rule (see
+        [`Rule.share`][foundation_eval.reporting.publication.Rule.share]).
+
+        Parameters
+        ----------
+        k : int
+            People with the outcome (exact).
+        n : int
+            People in the denominator (exact).
+        level : float
+            Confidence level of the interval.
+
+        Returns
+        -------
+        dict
+            `{"k", "n", "pct", "low", "high"}`: counts as published, percentages (0-100) from the
+            exact counts; withheld values are None.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> s = page.share(30, 76)
+        >>> s["k"], s["n"], round(s["pct"])
+        (30, 75, 39)
+        >>> page.share(3, 76)["pct"] is None
+        True
+        """
         return self.rule.share(k, n, level)
 
     def estimate(self, name: str) -> EstimateView:
-        """The snapshot's one value of a registered estimand, labelled as the registry defines it."""
+        """The snapshot's one value of a registered estimand, labelled as the registry defines it.
+
+        Parameters
+        ----------
+        name : str
+            A name in [`REGISTRY`][foundation_eval.evaluation.registry.REGISTRY].
+
+        Returns
+        -------
+        EstimateView
+            The value, interval, design and Maryland level, or "not available" with the
+            snapshot's reason.
+
+        Raises
+        ------
+        KeyError
+            When `name` is not a registered estimand.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> from foundation_eval.evaluation.estimates import Estimate
+        >>> from foundation_eval.evaluation.snapshot import Snapshot
+        >>> hr = Estimate("reoffending_hr_programme", 0.78, 0.63, 0.97, "Cox model by district", 3)
+        >>> snap = Snapshot(SimpleNamespace(programme=load_programme("hiow")), (hr,),
+        ...                 {"ppit_auc_12m": "No risk-tool scores in this extract."})
+        >>> page = Page(snap, "Force overview")
+        >>> e = page.estimate("reoffending_hr_programme")
+        >>> e.text, e.sms_level
+        ('0.78 (95% interval 0.63 to 0.97)', 3)
+        >>> page.estimate("ppit_auc_12m").reason
+        'No risk-tool scores in this extract.'
+        """
         from foundation_eval.evaluation.registry import REGISTRY
 
         reg = REGISTRY[name]
@@ -399,10 +874,40 @@ class Page:
     def say(self, template: str, *, css: str | None = None, **values) -> Text:
         """A sentence or paragraph from a Jinja2 template; every number goes through the page's filters.
 
-        Filters: ``count`` (``{{ n | count("people") }}``), ``percent`` (a 0-100 value), ``proportion``
-        (a 0-1 value), ``points``, ``ratio``, ``rate``, ``index``, ``money``, ``ordinal``, ``word``
-        (a small number that is not a count of people), ``estimate`` (an :class:`EstimateView`:
-        its value, interval and ``data-estimand`` span). Values are HTML-escaped.
+        Filters: `count` (`{{ n | count("people") }}`, the disclosure rule), `percent` (a 0-100
+        value), `proportion` (a 0-1 value), `points`, `ratio`, `rate` (per person-month, shown per
+        100), `index`, `money` (in the programme's currency), `ordinal`, `word` (a small number that
+        is not a count of people), `plural`, `estimate` (an
+        [`EstimateView`][foundation_eval.reporting.publication.EstimateView]: its value, interval and
+        `data-estimand` span). Formatting follows [`formats`][foundation_eval.reporting.formats].
+        Values are HTML-escaped (the template's own text is not); runs of white space become one
+        space.
+
+        Parameters
+        ----------
+        template : str
+            Jinja2 template text.
+        css : str, optional
+            Class of the paragraph.
+        **values
+            The template's variables.
+
+        Returns
+        -------
+        Text
+            One `<p>` element.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.say("{{ n | count }} were listed; {{ p | proportion }} engaged; "
+        ...          "{{ k | word }} districts went live first.", n=147, p=0.4567, k=2).markup
+        '<p>145 people were listed; 46% engaged; two districts went live first.</p>'
+        >>> page.say("{{ n | count('referrals') }} to {{ service }}.", n=8, service="Drugs & alcohol",
+        ...          css="fe-note").markup
+        "<p class='fe-note'>fewer than 10 referrals to Drugs &amp; alcohol.</p>"
         """
         out = self._jinja().from_string(template).render(**values)
         out = re.sub(r"\s+", " ", out).strip()
@@ -433,11 +938,46 @@ class Page:
 
     @property
     def programme_currency(self) -> str:
+        """The symbol money is shown in: `£` for GBP, otherwise the currency code and a space."""
         cur = getattr(self.programme, "currency", "GBP") or "GBP"
         return "£" if cur == "GBP" else f"{cur} "
 
     def paragraph(self, text: str, css: str | None = None) -> Text:
-        """Fixed prose with no numbers in it (escaped); names of the programme's districts may hold digits."""
+        """Fixed prose with no numbers in it (escaped); names of the programme's districts may hold digits.
+
+        Prose is checked for digits after removing the names of the programme, its force and its
+        districts; any digit left means a number would escape the disclosure rule.
+
+        Parameters
+        ----------
+        text : str
+            Plain text (HTML is escaped).
+        css : str, optional
+            Class of the paragraph.
+
+        Returns
+        -------
+        Text
+            One `<p>` element.
+
+        Raises
+        ------
+        ValueError
+            When the text holds a digit: write it with
+            [`say`][foundation_eval.reporting.publication.Page.say] instead.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.paragraph("Practitioners & police visit together.").markup
+        '<p>Practitioners &amp; police visit together.</p>'
+        >>> page.paragraph("Visits rose by 12 in March.")
+        Traceback (most recent call last):
+        ...
+        ValueError: text with numbers must go through Page.say so that its numbers are controlled
+        """
         names = [d.name for d in getattr(self.programme, "districts", ())] + [
             str(getattr(self.programme, k, "") or "") for k in ("name", "force")]
         bare = text
@@ -448,10 +988,52 @@ class Page:
         return Text(f"<p class='{css}'>{html.escape(text)}</p>" if css else f"<p>{html.escape(text)}</p>")
 
     def heading(self, text: str, level: int = 2) -> Text:
+        """A heading (escaped).
+
+        Parameters
+        ----------
+        text : str
+            Heading text.
+        level : int
+            Heading level (2 for `<h2>`).
+
+        Returns
+        -------
+        Text
+            One heading element.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.heading("Engagement & referrals", 3).markup
+        '<h3>Engagement &amp; referrals</h3>'
+        """
         return Text(f"<h{level}>{html.escape(text)}</h{level}>")
 
     def bullets(self, items) -> Text:
-        """A list of items (strings are escaped; Text items are kept)."""
+        """A bulleted list (strings are escaped; Text items are kept, without their paragraph).
+
+        Parameters
+        ----------
+        items : iterable of str or Text
+            The list items; make any item with a number by
+            [`say`][foundation_eval.reporting.publication.Page.say].
+
+        Returns
+        -------
+        Text
+            One `<ul>` element.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.bullets(["Visits & calls", page.say("{{ n | count }} listed", n=76)]).markup
+        '<ul><li>Visits &amp; calls</li><li>75 people listed</li></ul>'
+        """
         li = "".join(f"<li>{i.inline if isinstance(i, Text) else html.escape(str(i))}</li>"
                      for i in items)
         return Text(f"<ul>{li}</ul>")
@@ -461,26 +1043,75 @@ class Page:
               hide: dict | None = None) -> Table:
         """Publish a table under the disclosure rule.
 
+        Counts from 1 to threshold - 1 are withheld (primary suppression), then the next smallest
+        count of any additive group left with exactly one withheld cell (secondary suppression, by
+        [`protect`][foundation_eval.reporting.disclosure.protect]); the columns derived from a
+        withheld count are withheld with it; the remaining counts are rounded to the base. The
+        table is kept in `tables` (replacing one of the same name) for the workbook.
+
         Parameters
         ----------
-        name, title : str
-            Key and full title.
+        name : str
+            Short key, unique within the page.
         frame : DataFrame
             Exact values (counts unrounded).
+        title : str
+            Full title.
         counts : list or dict
             Count columns, or a mapping from each count column to the columns derived from it
             (withheld with it). Counts are suppressed (1 to threshold - 1, secondary within
             additive groups) and rounded to the base.
         kinds : dict
-            Column to kind (:data:`KINDS`) for formatting; count columns default to ``"count"``.
+            Column to kind (`KINDS`; see [`Table`][foundation_eval.reporting.publication.Table]) for
+            formatting; count columns default to `"count"`.
         headings : dict
             Column to heading (every column should have a plain-English heading).
         notes : sequence of str
             Source notes.
-        additive_within, additive
-            As :func:`foundation_eval.reporting.disclosure.protect`.
+        additive_within : str or list of str, optional
+            Rows sharing these columns' values add up to a total: secondary suppression within each
+            group (as in [`protect`][foundation_eval.reporting.disclosure.protect]).
+        additive : bool
+            Without `additive_within`, whether all rows of a count column add up to a total (False
+            for nested stages such as a funnel).
         hide : dict, optional
             Extra cells to withhold: column to boolean mask (e.g. a rate whose denominator is hidden).
+
+        Returns
+        -------
+        Table
+            The published table.
+
+        Raises
+        ------
+        ValueError
+            When two columns would share a heading.
+        KeyError
+            When a count or derived column is not in `frame`.
+
+        Examples
+        --------
+        Two characteristics in one long table: 3 women is withheld, and the 19 men beside them too,
+        since the group's total would give the 3 back.
+
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"group": ["Sex", "Sex", "Age", "Age"],
+        ...                       "category": ["Men", "Women", "18-24", "25-30"], "n": [19, 3, 12, 10]})
+        >>> t = page.table("table1", frame, title="Characteristics of people listed", counts=["n"],
+        ...                additive_within="group")
+        >>> t.display()
+          group category    n
+        0   Sex      Men  [c]
+        1   Sex    Women  [c]
+        2   Age    18-24   10
+        3   Age    25-30   10
+        >>> page.table("bad", frame, title="Two headings alike", headings={"group": "n"})
+        Traceback (most recent call last):
+        ...
+        ValueError: table 'bad': two columns would share the heading 'n'; give each its own
         """
         kinds = dict(kinds or {})
         shown = [(headings or {}).get(c, c) for c in frame.columns]
@@ -507,10 +1138,40 @@ class Page:
         return t
 
     def figure(self, ax, alt: str, title: str | None = None, caption: str | None = None) -> Figure:
-        """A matplotlib figure as a self-contained ``<figure>`` with alt text (the figure is closed).
+        """A matplotlib figure as a self-contained `<figure>` with alt text (the figure is closed).
 
-        Draw figures only from published values (a :class:`Table`'s ``values``) or from curves that
-        stop where fewer than the threshold remain at risk.
+        Draw figures only from published values (a
+        [`Table`][foundation_eval.reporting.publication.Table]'s `values`) or from curves that stop
+        where fewer than the threshold remain at risk: the page cannot check what a figure shows.
+
+        Parameters
+        ----------
+        ax : Axes or Figure
+            What to publish.
+        alt : str
+            Alternative text: what the figure shows, in words.
+        title : str, optional
+            Title (default: the axes' title).
+        caption : str, optional
+            Caption printed under the figure.
+
+        Returns
+        -------
+        Figure
+            The PNG embedded in a `<figure>` element.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots(figsize=(2, 2))
+        >>> _ = ax.bar(["Southampton", "Eastleigh"], [75, 40])
+        >>> _ = ax.set_title("People listed")
+        >>> f = page.figure(ax, alt="Bar chart: 75 people listed in Southampton, 40 in Eastleigh")
+        >>> f.title, 'alt="Bar chart: 75 people' in f.html(), plt.fignum_exists(fig.number)
+        ('People listed', True, False)
         """
         from foundation_eval.reporting.figures import to_html
 
@@ -520,7 +1181,30 @@ class Page:
     # ---------------------------------------------------------------- standard blocks
     def header(self, subtitle: str = "") -> Text:
         """Title, subtitle, the synthetic-data flag and the stylesheet (for JupyterLab; the exported page
-        carries the same stylesheet)."""
+        carries the same stylesheet).
+
+        Parameters
+        ----------
+        subtitle : str
+            Printed after the report kind (e.g. the period covered).
+
+        Returns
+        -------
+        Text
+            A `<style>` element, the `<h1>` title (programme: page title) and the subtitle; a
+            programme marked illustrative adds "Synthetic demonstration data: no real person is
+            described."
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton",
+        ...             kind="District report")
+        >>> h = page.header("January 2021 to March 2024").markup
+        >>> h[h.index("<h1>"):]
+        "<h1>Project Foundation: Southampton</h1><p class='fe-sub'>District report. January 2021 to March 2024 Synthetic demonstration data: no real person is described.</p>"
+        """
         prog = self.programme
         flag = " Synthetic demonstration data: no real person is described." if prog.illustrative else ""
         sub = html.escape(" ".join(x for x in (self.kind + ("." if self.kind else ""), subtitle) if x)) + html.escape(flag)
@@ -528,15 +1212,70 @@ class Page:
                     f"<p class='fe-sub'>{sub}</p>")
 
     def summary(self, sentences) -> Text:
-        """The boxed summary at the top of a page, from sentences made by :meth:`say`."""
+        """The boxed summary at the top of a page, from sentences made by
+        [`say`][foundation_eval.reporting.publication.Page.say].
+
+        Parameters
+        ----------
+        sentences : iterable of Text or str
+            Sentences in order; None entries (a claim the results do not support) are left out.
+
+        Returns
+        -------
+        Text
+            A `<div class="fe-summary">` with a "Summary" heading and one paragraph.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> page.summary([page.say("{{ n | count }} were listed.", n=76), None]).markup
+        "<div class='fe-summary'><h2>Summary</h2><p>75 people were listed.</p></div>"
+        """
         body = " ".join(s.inline if isinstance(s, Text) else str(s)
                         for s in sentences if s is not None)
         return Text(f"<div class='fe-summary'><h2>Summary</h2><p>{body}</p></div>")
 
     def disclosure(self) -> Section:
+        """The "Disclosure control" section every report prints: the rule in words.
+
+        Returns
+        -------
+        Section
+            Heading "Disclosure control" and [`Rule.text`][foundation_eval.reporting.publication.Rule.text].
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> sec = page.disclosure()
+        >>> sec.heading, "Counts from 1 to 9 are not published" in sec.html()
+        ('Disclosure control', True)
+        """
         return Section("Disclosure control", (Text(f"<p>{html.escape(self.rule.text())}</p>"),))
 
     def provenance_rows(self) -> list[tuple[str, str]]:
+        """What the page was made from: programme, input data hash, version, parameters, date.
+
+        Returns
+        -------
+        list of (str, str)
+            Label and value rows, also written to the workbook's Notes sheet.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> snap = SimpleNamespace(programme=load_programme("hiow"),
+        ...                        dataset=SimpleNamespace(data_hash="ab12" * 16))
+        >>> rows = Page(snap, "Southampton", parameters={"seed": 7}).provenance_rows()
+        >>> [label for label, _ in rows]
+        ['Programme', 'Input data SHA-256', 'foundation-eval version', 'Parameters', 'Rendered']
+        >>> rows[0][1], rows[3][1]
+        ('Project Foundation (hiow)', 'seed=7')
+        """
         ds = self.snap.dataset
         return [
             ("Programme", f"{self.programme.name} ({self.programme.id})"),
@@ -547,13 +1286,65 @@ class Page:
         ]
 
     def provenance(self) -> Section:
+        """The "Provenance" section every report prints: its provenance rows as a table.
+
+        Returns
+        -------
+        Section
+            Heading "Provenance" and a two-column table.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> snap = SimpleNamespace(programme=load_programme("hiow"),
+        ...                        dataset=SimpleNamespace(data_hash="ab12" * 16))
+        >>> html = Page(snap, "Southampton").provenance().html()
+        >>> html.startswith("<h2>Provenance</h2>"), "ab12ab12" in html
+        (True, True)
+        """
         body = "".join(f"<tr><th scope='row'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                        for k, v in self.provenance_rows())
         return Section("Provenance", (Text(f"<table class='fe-table fe-provenance'>{body}</table>"),))
 
     # ---------------------------------------------------------------- workbook
     def write_workbook(self, path) -> Path | None:
-        """Every table this page published, as numbers with number formats, plus contents and notes."""
+        """Every table this page published, as numbers with number formats, plus contents and notes.
+
+        See [`write_workbook`][foundation_eval.reporting.workbook.write_workbook]; the Notes sheet
+        holds the report's name, the disclosure rule, the meaning of `[c]` and the provenance rows.
+
+        Parameters
+        ----------
+        path : str or Path or None
+            Destination `.xlsx`; blank or None writes nothing.
+
+        Returns
+        -------
+        Path or None
+            The file written, or None when `path` is blank.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import pandas as pd
+        >>> from pathlib import Path
+        >>> from types import SimpleNamespace
+        >>> from openpyxl import load_workbook
+        >>> from foundation_eval.config import load_programme
+        >>> snap = SimpleNamespace(programme=load_programme("hiow"),
+        ...                        dataset=SimpleNamespace(data_hash="ab12" * 16))
+        >>> page = Page(snap, "Southampton", kind="District report")
+        >>> _ = page.table("stages", pd.DataFrame({"stage": ["Listed", "Declined"], "n": [76, 4]}),
+        ...                title="People at each stage", counts=["n"], additive=False)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     out = page.write_workbook(Path(folder) / "southampton.xlsx")
+        ...     wb = load_workbook(out)
+        ...     wb.sheetnames, [c.value for c in wb["Table 1"]["B"][3:5]]
+        (['Contents', 'Table 1', 'Notes'], [75, '[c]'])
+        >>> page.write_workbook("") is None
+        True
+        """
         if not path:
             return None
         from foundation_eval.reporting.workbook import write_workbook
@@ -566,7 +1357,23 @@ class Page:
 
 
 def show(*items) -> None:
-    """Display published items in a notebook (tables, figures, sentences, sections)."""
+    """Display published items in a notebook (tables, figures, sentences, sections).
+
+    Each item is shown as HTML through IPython; None items are skipped (so a sentence the results do
+    not support can be passed as None); a string is shown as HTML as it is.
+
+    Parameters
+    ----------
+    *items : Table, Figure, Text, Section, EstimateView, str or None
+        What to display, in order.
+
+    Examples
+    --------
+    Outside a notebook IPython prints only the kind of object displayed, once per item shown:
+
+    >>> show(Text("<p>Most people were visited.</p>"), None)
+    <IPython.core.display.HTML object>
+    """
     from IPython.display import HTML, display
 
     for item in items:

@@ -1,9 +1,11 @@
 """The one workbook writer: every report's published tables as an XLSX a reader can compute with.
 
-Numbers are stored as numbers with a number format (``#,##0``, ``0%``, ``0.00``), never as
-formatted text; a withheld cell holds ``[c]``, as the Government Statistical Service recommends.
-Sheets are numbered (``Table 1``...) and each carries its full title in cell A1; a Contents sheet
-lists every table by its full title and a Notes sheet gives the disclosure rule and provenance.
+Numbers are stored as numbers with a number format (`#,##0`, `0%`, `0.00`), never as
+formatted text; a withheld cell holds `[c]`. Sheets are numbered (`Table 1`...) and each carries its
+full title in cell A1; a Contents sheet lists every table by its full title and a Notes sheet gives
+the disclosure rule and provenance. This follows the Government Statistical Service guidance
+*Releasing statistics in spreadsheets* (GSS, Analysis Function) and its symbol `[c]` for
+confidential information (GSS, *Symbols in tables, definitions and help*).
 """
 from __future__ import annotations
 
@@ -17,26 +19,54 @@ from foundation_eval.reporting.disclosure import SUPPRESSED
 
 __all__ = ["write_workbook", "NUMBER_FORMATS"]
 
-#: Excel number format of each column kind (see foundation_eval.reporting.publication.KINDS).
+#: Excel number format of each column kind (see foundation_eval.reporting.publication.KINDS; text has none).
 NUMBER_FORMATS = {"count": "#,##0", "whole": "#,##0", "percent": "0%", "proportion": "0%", "points": "0.0",
               "ratio": "0.00", "index": "0.00", "rate": "0.0", "decimal1": "0.0", "decimal2": "0.00",
               "money": "£#,##0", "p": "0.000"}
 
 
 def write_workbook(tables, path, notes=()) -> Path:
-    """Write published tables (:class:`~foundation_eval.reporting.publication.Table`) to ``path``.
+    """Write published tables ([`Table`][foundation_eval.reporting.publication.Table]) to `path`.
+
+    Each table gets a sheet `Table k` (k from 1, in order): its title in A1, headings in row 3,
+    then one row per table row and its notes two rows below. Cells hold what the page published: a
+    withheld cell holds `[c]`; counts are whole numbers (already rounded); a `percent` column
+    (0-100) is stored as a fraction rounded to whole percent and formatted `0%`, since more digits
+    beside rounded counts could give the exact counts back; other kinds are stored as numbers with
+    the format in `NUMBER_FORMATS`; text columns as text.
 
     Parameters
     ----------
     tables : sequence of Table
-    path : path
-        Destination ``.xlsx`` (written to a temporary file and moved into place).
+        Published tables, in the order of their sheets (usually a page's `tables`).
+    path : str or Path
+        Destination `.xlsx`; its folder is created if missing. The workbook is written to a
+        temporary file in that folder and moved into place, so a reader never sees half a file.
     notes : sequence of (str, str)
-        Rows of the Notes sheet.
+        Rows of the Notes sheet (label, text).
 
     Returns
     -------
     Path
+        `path`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from pathlib import Path
+    >>> from openpyxl import load_workbook
+    >>> from foundation_eval.reporting.publication import Table
+    >>> values = pd.DataFrame({"district": ["Southampton", "Eastleigh"], "n": [75, None],
+    ...                        "percent": [48.7, None]})
+    >>> hidden = pd.DataFrame({"district": [False, False], "n": [False, True], "percent": [False, True]})
+    >>> table = Table("listed", "People listed, by district", values, hidden,
+    ...               kinds={"n": "count", "percent": "percent"}, counts=("n",))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = write_workbook([table], Path(folder) / "report.xlsx", [("Programme", "Demo")])
+    ...     ws = load_workbook(out)["Table 1"]
+    ...     ws["A1"].value, [c.value for c in ws[4]], [c.value for c in ws[5]], ws["C4"].number_format
+    ('People listed, by district', ['Southampton', 75, 0.49], ['Eastleigh', '[c]', '[c]'], '0%')
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
