@@ -177,7 +177,7 @@ def new_key() -> str:
 
 
 class Pseudonymiser:
-    """HMAC-SHA256 pseudonyms under one key.
+    r"""HMAC-SHA256 pseudonyms under one key.
 
     The inner and outer SHA-256 states of the HMAC are computed once for the key (RFC 2104:
     $H((K \oplus \mathrm{opad}) \,\|\, H((K \oplus \mathrm{ipad}) \,\|\, m))$, a key longer than 64 bytes

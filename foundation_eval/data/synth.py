@@ -250,7 +250,7 @@ def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 2021010
     The model is in the module's description: latent risk, eligibility by the programme's criteria,
     listing once a district is live, and both potential outcomes of every person drawn with common
     random numbers, so that the true effects in ``truth`` are computed, not assumed. At ``scale=1`` the
-    force lists near the programme's ``eligible_per_month`` eligible people a month; ``scale=0.1`` (a
+    force has about the programme's ``eligible_per_month`` eligible people a month; ``scale=0.1`` (a
     tenth of the people) is the small force of the tests.
 
     Parameters
