@@ -99,7 +99,7 @@ class OutcomeDefinition:
 
 def outcome_definition(programme, outcome: str = "any_da", harm_threshold: float | None = None,
                        violent_severity: int = VIOLENT_SEVERITY) -> OutcomeDefinition:
-    """The [`OutcomeDefinition`][foundation_eval.ppit.validity.OutcomeDefinition] for one of
+    """The `OutcomeDefinition` for one of
     [`OUTCOMES`][foundation_eval.ppit.validity.OUTCOMES] under a programme's offence types."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
