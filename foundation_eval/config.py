@@ -225,7 +225,7 @@ class EvaluationPlan:
     primary : str
         Registered estimand name of the primary analysis (e.g. ``"did_att_da_rate"``).
     design : str
-        Its design key in the Maryland table (:data:`foundation_eval.impact.maryland.DESIGN_LEVELS`).
+        Its design key in the Maryland table ([`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS]).
     outcome : str
         The primary outcome in words.
     window : str

@@ -36,8 +36,10 @@ def wilson_interval(successes, n, level: float = 0.95):
 
     Returns
     -------
-    (low, high) : tuple of float or of arrays
-        Arrays when the inputs are arrays (elementwise intervals).
+    low : float or numpy.ndarray
+        Lower bound of the interval for the proportion; an array (elementwise) when the inputs are arrays.
+    high : float or numpy.ndarray
+        Upper bound, likewise.
 
     Raises
     ------
@@ -96,8 +98,13 @@ def poisson_rate_interval(events, exposure, level: float = 0.95):
 
     Returns
     -------
-    (rate, low, high) : tuple of float or of arrays
-        Events per unit of exposure (e.g. per person-year when exposure is in years).
+    rate : float or numpy.ndarray
+        Events per unit of exposure, $k / T$ (e.g. per person-year when exposure is in years); an array
+        (elementwise) when the inputs are arrays.
+    low : float or numpy.ndarray
+        Lower bound of the interval for the rate, in the same units.
+    high : float or numpy.ndarray
+        Upper bound, likewise.
 
     Raises
     ------
@@ -250,8 +257,12 @@ def newcombe_difference(x1, n1, x2, n2, level: float = 0.95) -> tuple[float, flo
 
     Returns
     -------
-    (difference, low, high) : tuple of float
-        ``p1 - p2`` and its interval; all ``nan`` when a group is empty.
+    difference : float
+        ``p1 - p2``, the difference of the two proportions; ``nan`` when a group is empty.
+    low : float
+        Lower bound of its interval; ``nan`` when a group is empty.
+    high : float
+        Upper bound, likewise.
 
     Examples
     --------

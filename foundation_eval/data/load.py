@@ -1,4 +1,4 @@
-"""Load an extract folder into one validated, read-only :class:`Dataset`.
+"""Load an extract folder into one validated, read-only [`Dataset`][foundation_eval.data.load.Dataset].
 
 Every table is checked against its schema in ``data_schemas/`` (types, required columns and values,
 allowed values, patterns, keys), then across tables (foreign keys) and against the programme
@@ -39,7 +39,35 @@ _FALSE = {"false", "False", "FALSE", "0"}
 
 @dataclass(frozen=True)
 class Failure:
-    """One broken rule: where it is and a few rows that break it."""
+    """One broken rule of the data contract: where it is, how many rows break it and a few of them.
+
+    Its ``str`` is the line a person reads in a validation report: the file, the column, the rule, the
+    number of rows and up to five example rows (line numbers of a CSV file, row numbers of a Parquet
+    file) with the offending value where showing it is safe.
+
+    Attributes
+    ----------
+    file : str
+        File name (``people.csv``), or several names, or the folder when the problem is the folder.
+    column : str
+        Column that breaks the rule; empty when the rule concerns the whole file.
+    rule : str
+        The rule in plain words, e.g. ``"value not allowed (allowed: male, female, other, unknown)"``.
+    count : int
+        Number of rows that break it; 0 when the rule is not about rows (a missing file or column).
+    examples : tuple of str
+        Up to five of those rows, such as ``"line 2: 'M'"``.
+
+    Examples
+    --------
+    >>> f = Failure("people.csv", "sex", "value not allowed (allowed: male, female, other, unknown)", 2,
+    ...             ("line 2: 'M'", "line 7: 'F'"))
+    >>> print(f)
+    people.csv, column sex: value not allowed (allowed: male, female, other, unknown) (2 rows)
+          e.g. line 2: 'M'; line 7: 'F'
+    >>> print(Failure("exits.csv", "", "required table is missing", 0))
+    exits.csv: required table is missing
+    """
 
     file: str
     column: str
@@ -55,7 +83,38 @@ class Failure:
 
 
 class ValidationError(Exception):
-    """Raised when an extract breaks the data contract; carries every failure found."""
+    """Raised when an extract breaks the data contract; carries every failure found.
+
+    Validation does not stop at the first problem: every rule is checked and all the failures are
+    reported together, so one round of corrections fixes the extract. The exception's message is
+    [`report`][foundation_eval.data.load.ValidationError.report].
+
+    Parameters
+    ----------
+    folder : str
+        The extract folder, named at the head of the report.
+    failures : list of Failure
+        Every broken rule.
+
+    Attributes
+    ----------
+    folder : str
+        The extract folder.
+    failures : list of Failure
+        Every broken rule, in the order found (files, then keys across tables, then the programme's rules).
+
+    Examples
+    --------
+    >>> err = ValidationError("extract", [Failure("people.csv", "sex", "value not allowed", 1, ("line 2: 'M'",)),
+    ...                                   Failure("exits.csv", "", "required table is missing", 0)])
+    >>> print(err.report())
+    extract: the extract breaks 2 rules of the data contract
+      - people.csv, column sex: value not allowed (1 row)
+          e.g. line 2: 'M'
+      - exits.csv: required table is missing
+    >>> len(err.failures), str(err) == err.report()
+    (2, True)
+    """
 
     def __init__(self, folder: str, failures: list[Failure]):
         self.folder = folder
@@ -63,11 +122,31 @@ class ValidationError(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
+        """The failures as text for a person: a heading line, then one item per broken rule.
+
+        Returns
+        -------
+        str
+            The report, several lines; it names files, columns, rules and row numbers.
+        """
         n = len(self.failures)
         head = f"{self.folder}: the extract breaks {n} rule{'s' if n != 1 else ''} of the data contract"
         return head + "\n" + "\n".join(f"  - {f}" for f in self.failures)
 
     def table(self) -> pd.DataFrame:
+        """The failures as a table, one row per broken rule, e.g. for a data-quality workbook.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``file``, ``column``, ``rule``, ``count`` and ``examples`` (a tuple of str).
+
+        Examples
+        --------
+        >>> err = ValidationError("extract", [Failure("people.csv", "sex", "value not allowed", 1)])
+        >>> err.table()[["file", "column", "count"]].to_dict("records")
+        [{'file': 'people.csv', 'column': 'sex', 'count': 1}]
+        """
         return pd.DataFrame([f.__dict__ for f in self.failures])
 
 
@@ -75,9 +154,15 @@ class ValidationError(Exception):
 class Dataset:
     """A validated extract. Tables are typed DataFrames; treat them as read-only.
 
+    Made by [`load_dataset`][foundation_eval.data.load.load_dataset]; every later layer (frames, models,
+    the evaluation snapshot) reads from it. A table is also an attribute: ``ds.people`` is
+    ``ds.tables["people"]``. Text columns are ``object`` (``None`` when blank), whole numbers ``Int64``,
+    true/false ``boolean``, dates ``datetime64[ns]`` and year-months ``period[M]``.
+
     Attributes
     ----------
     programme : Programme
+        The programme definition the extract was checked against.
     tables : Mapping[str, DataFrame]
         One frame per table; optional tables that were absent are empty frames with the schema's columns.
     source : str
@@ -88,8 +173,24 @@ class Dataset:
         Things worth knowing that do not stop analysis (extra columns, absent optional tables).
     reduced : object or None
         The event tables reduced once to small analysis tables (set by
-        :func:`foundation_eval.frames.reduce.with_reduced`); analysis frames are read from it when present
+        [`with_reduced`][foundation_eval.frames.reduce.with_reduced]); analysis frames are read from it when present
         instead of being rebuilt from the events. Derived data, never results.
+
+    Examples
+    --------
+    A tiny synthetic force, written as CSV and loaded:
+
+    >>> import tempfile
+    >>> from foundation_eval.data import synth
+    >>> force = synth.generate(seed=1, scale=0.02, truth_replicates=2)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     ds = load_dataset(synth.write(force, tmp), "hiow")
+    >>> ds.people.shape == force.tables["people"].shape
+    True
+    >>> str(ds.screening["month"].dtype), str(ds.offences["da_flag"].dtype)
+    ('period[M]', 'boolean')
+    >>> ds.programme.id, ds.extract_date.date().isoformat(), len(ds.data_hash)
+    ('hiow', '2024-12-31', 64)
     """
 
     programme: Programme
@@ -107,6 +208,7 @@ class Dataset:
 
     @property
     def extract_date(self) -> pd.Timestamp:
+        """The programme's extract date: the latest date the data may hold, and the end of all follow-up."""
         return self.programme.extract_date
 
     @property
@@ -674,10 +776,42 @@ SNAPSHOT = "snapshot.json"
 def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     """Save a validated dataset as typed Parquet tables, so that many reports can open it quickly.
 
-    The render snapshot (:mod:`foundation_eval.evaluation.snapshot`) adds the reduced tables and the fitted
-    headline estimates beside these tables.
+    Each table is written as ``<table>.parquet`` with its types, beside a ``snapshot.json`` holding the
+    input hash, the source folder's name, the warnings, the programme file and the table names.
+    [`load_dataset`][foundation_eval.data.load.load_dataset] opens such a folder without validating it
+    again, reading each table only when it is first used. The render snapshot
+    ([`foundation_eval.evaluation.snapshot`][foundation_eval.evaluation.snapshot]) adds the reduced tables
+    and the fitted headline estimates beside these tables.
 
     A snapshot holds person-level data: keep it out of any published folder.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated dataset.
+    folder : str or Path
+        Folder to write into; created if needed. Files of the same names are overwritten.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data import synth
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> ds = load_dataset(synth.write(synth.generate(seed=1, scale=0.02, truth_replicates=2),
+    ...                               Path(tmp.name) / "extract"), "hiow")
+    >>> snap = write_snapshot(ds, Path(tmp.name) / "snapshot")
+    >>> sorted(p.name for p in snap.iterdir())[-3:]
+    ['rmps.parquet', 'screening.parquet', 'snapshot.json']
+    >>> again = load_dataset(snap, "hiow")  # opened as it is, not validated again
+    >>> again.data_hash == ds.data_hash, again.people.equals(ds.people)
+    (True, True)
+    >>> tmp.cleanup()
     """
     import json
 
@@ -745,21 +879,63 @@ def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
 def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME, extract_date=None) -> Dataset:
     """Read and validate an extract folder.
 
+    Each table is read from ``<table>.csv``, ``.parquet`` or ``.xlsx`` and checked against its schema in
+    ``data_schemas/`` as the programme uses it (types, required columns and values, allowed values,
+    patterns, unique keys), then across tables (every ``person_id`` is a person, and so on) and against
+    the programme (dates inside the study and before the extract date, eligibility as the criteria
+    say, risk-tool totals and priority flags, referral stages in order, nothing dated after a death).
+    Every failure is collected before anything is raised. Input files are only read.
+
+    A folder written by [`write_snapshot`][foundation_eval.data.load.write_snapshot] (already validated)
+    is opened directly, unless ``extract_date`` is given.
+
     Parameters
     ----------
-    folder : path
+    folder : str or Path
         Folder with one file per table (``people.csv``, ``people.parquet`` or ``people.xlsx``...).
     programme : Programme or str
-        Programme definition the extract must agree with.
+        Programme definition the extract must agree with, or the id or TOML path of one.
     extract_date : date-like, optional
         Latest date allowed in the data; defaults to the programme's extract date.
 
-    A folder written by :func:`write_snapshot` (already validated) is opened directly.
+    Returns
+    -------
+    Dataset
+        The typed tables, with the input files' SHA-256 hash and any warnings (extra columns ignored,
+        optional tables absent). An absent optional table is an empty frame with the schema's columns.
 
     Raises
     ------
     ValidationError
-        With every failure found, when the extract breaks the data contract.
+        With every failure found, when the extract breaks the data contract (also when the folder does
+        not exist).
+    foundation_eval.config.ConfigError
+        When ``programme`` names no programme file or the file is inconsistent.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data import synth
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = synth.write(synth.generate(seed=1, scale=0.02, truth_replicates=2), Path(tmp.name) / "x")
+    >>> ds = load_dataset(folder, "hiow")
+    >>> sorted(ds.tables)[:4], ds.warnings
+    (['contacts', 'districts', 'exits', 'offences'], ())
+
+    One value outside the contract, and the whole extract is refused with a message saying where:
+
+    >>> people = folder / "people.csv"
+    >>> lines = people.read_text().splitlines()
+    >>> lines[1] = lines[1].replace(",male,", ",M,")
+    >>> _ = people.write_text("\\n".join(lines) + "\\n")
+    >>> load_dataset(folder, "hiow")
+    Traceback (most recent call last):
+    ...
+    foundation_eval.data.load.ValidationError: ...: the extract breaks 1 rule of the data contract
+      - people.csv, column sex: value not allowed (allowed: male, female, other, unknown) (1 row)
+          e.g. line 2: 'M'
+    >>> tmp.cleanup()
     """
     prog = load_programme(programme) if isinstance(programme, str) else programme
     folder = Path(folder)
@@ -832,7 +1008,42 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
 
 
 def validate_folder(folder: str | Path, programme: Programme | str = DEFAULT_PROGRAMME) -> list[Failure]:
-    """All failures of an extract (empty when it is valid)."""
+    """All failures of an extract (empty when it is valid).
+
+    The same checks as [`load_dataset`][foundation_eval.data.load.load_dataset], returning the failures
+    instead of raising them; what ``foundation-eval validate`` runs.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The extract folder.
+    programme : Programme or str
+        Programme definition the extract must agree with, or the id or TOML path of one.
+
+    Returns
+    -------
+    list of Failure
+        Every broken rule; an empty list when the extract is valid.
+
+    Raises
+    ------
+    foundation_eval.config.ConfigError
+        When ``programme`` names no programme file (a bad programme is not a failure of the extract).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data import synth
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = synth.write(synth.generate(seed=1, scale=0.02, truth_replicates=2), Path(tmp.name) / "x")
+    >>> validate_folder(folder, "hiow")
+    []
+    >>> (folder / "exits.csv").unlink()
+    >>> [(f.file, f.rule) for f in validate_folder(folder, "hiow")]
+    [('exits.csv', 'required table is missing (expected exits.csv, exits.parquet or exits.xlsx)')]
+    >>> tmp.cleanup()
+    """
     try:
         load_dataset(folder, programme)
     except ValidationError as exc:

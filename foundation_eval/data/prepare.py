@@ -1,19 +1,21 @@
 """From a force's own exports to an extract that meets the data contract.
 
-A mapping file (TOML, see :func:`mapping_template`) says, for each contract table, which source file
+A mapping file (TOML, see [`mapping_template`][foundation_eval.data.prepare.mapping_template]) says, for each contract table, which source file
 (CSV, or an Excel workbook and sheet) it comes from and how each contract column is filled: a source
 column copied, recoded (``Y``/``N``, sex and ethnicity codes, district names to codes), looked up
 (a Home Office offence code to offence type and harm weight), parsed as a date in one of the accepted
 formats (``%d/%m/%Y``..., ``excel`` for Excel serial day numbers; ISO ``YYYY-MM-DD`` always), or derived
 (``birth_ym`` from a date of birth, which is then dropped). Identifier columns (those whose contract
 pattern is a letter and hexadecimal digits) are replaced by keyed pseudonyms
-(:mod:`foundation_eval.data.pseudonym`). Only contract columns are written.
+([`foundation_eval.data.pseudonym`][foundation_eval.data.pseudonym]). Only contract columns are written.
 
-Every problem is collected and reported at once (:class:`PrepareError`, in the style of
-:class:`~foundation_eval.data.load.ValidationError`), naming the file, the column, the rule and example
-row numbers, never a raw identifier. The extract is written into a temporary folder beside the
-destination, validated with :func:`~foundation_eval.data.load.load_dataset`, and moved into place only
-when valid: a refused run writes nothing.
+Every problem is collected and reported at once
+([`PrepareError`][foundation_eval.data.prepare.PrepareError], in the style of
+[`ValidationError`][foundation_eval.data.load.ValidationError]), naming the file, the column, the rule
+and example row numbers, never a raw identifier. The extract is written into a temporary folder beside
+the destination, validated with [`load_dataset`][foundation_eval.data.load.load_dataset], and moved into
+place only when valid: a refused run writes nothing. The guide "Preparing a force's own extract" walks
+through a whole mapping.
 """
 from __future__ import annotations
 
@@ -61,15 +63,86 @@ _KIND = {"P": "person", "V": "victim", "O": "offence", "C": "contact", "A": "ass
 
 
 def identifier_letter(f: Field) -> str | None:
-    """The pseudonym letter of an identifier field (``P`` for ``^P([0-9A-F]{8}|...)$``), or None."""
+    """The pseudonym letter of an identifier field (``P`` for ``^P([0-9A-F]{8}|...)$``), or None.
+
+    A contract column is an identifier when its schema pattern is one capital letter followed by
+    hexadecimal digits; [`prepare`][foundation_eval.data.prepare.prepare] replaces its values by keyed
+    pseudonyms starting with that letter (``P`` person, ``V`` victim, ``O`` offence, ``C`` contact,
+    ``A`` assessment, ``R`` assessor, ``F`` referral, ``M`` risk management plan).
+
+    Parameters
+    ----------
+    f : Field
+        A field of a contract table's schema.
+
+    Returns
+    -------
+    str or None
+        The letter, or None when the field is not an identifier.
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> from foundation_eval.schemas import programme_schemas
+    >>> offences = programme_schemas(load_programme("hiow"))["offences"]
+    >>> [identifier_letter(offences.field(c)) for c in ("offence_id", "person_id", "victim_id", "offence_type")]
+    ['O', 'P', 'V', None]
+    """
     m = _ID_PATTERN.match(f.pattern or "")
     return m.group(1) if m else None
 
 
 class PrepareError(ValidationError):
-    """Raised when the exports cannot be prepared; carries every problem found. Nothing was written."""
+    """Raised when the exports cannot be prepared; carries every problem found. Nothing was written.
+
+    A [`ValidationError`][foundation_eval.data.load.ValidationError] whose failures name the mapping
+    file's section, the source file, the column, the rule and example row numbers (never a raw
+    identifier or private value). Failures of the prepared extract against the data contract are
+    reported the same way, each rule starting "the prepared extract breaks the data contract".
+
+    Parameters
+    ----------
+    folder : str
+        The source folder (or the destination, for a problem found while writing), named at the head of
+        the report.
+    failures : list of Failure
+        Every problem.
+
+    Attributes
+    ----------
+    folder : str
+        As given.
+    failures : list of Failure
+        Every problem, in the order found.
+
+    Examples
+    --------
+    A mapping that names the programme and nothing else:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data.pseudonym import Key
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "mapping.toml").write_text('programme = "hiow"\\n')
+    ...     try:
+    ...         prepare(Path(tmp) / "mapping.toml", tmp, Path(tmp) / "extract", key=Key(b"0" * 32, "example"))
+    ...     except PrepareError as exc:
+    ...         err = exc
+    >>> len(err.failures), err.failures[1].file, err.failures[1].rule[:33]
+    (5, 'mapping.toml [tables.people]', 'required table has no source file')
+    >>> report = err.report().splitlines()
+    >>> report[0].endswith(": cannot prepare the extract: 5 problems"), report[1]
+    (True, '  - mapping.toml [tables.districts]: required table has no source file (set source, or from_programme = true for districts)')
+    """
 
     def report(self) -> str:
+        """The problems as text for a person: a heading line, then one item per problem.
+
+        Returns
+        -------
+        str
+            The report, several lines; it contains no raw identifier.
+        """
         n = len(self.failures)
         head = f"{self.folder}: cannot prepare the extract: {n} problem{'s' if n != 1 else ''}"
         return head + "\n" + "\n".join(f"  - {f}" for f in self.failures)
@@ -85,7 +158,63 @@ class TableAccount:
 
 @dataclass(frozen=True)
 class Prepared:
-    """What a successful run wrote: counts only, never an identifier."""
+    """What a successful run wrote: counts only, never an identifier.
+
+    Returned by [`prepare`][foundation_eval.data.prepare.prepare]; ``foundation-eval prepare`` prints its
+    [`summary`][foundation_eval.data.prepare.Prepared.summary].
+
+    Attributes
+    ----------
+    out : Path
+        The extract folder written.
+    programme : str
+        Id of the programme the extract is valid for.
+    tables : Mapping of str to TableAccount
+        Per table written: rows ``read`` from the source, ``dropped`` (by ``where`` filters or
+        ``deduplicate``), ``written``, and the ``source`` (file and sheet, or the programme file).
+    recodings : tuple of str
+        One line per recoding or lookup applied, with the number of values it changed.
+    pseudonyms : Mapping of str to int
+        Number of distinct identifiers pseudonymised, by identifier letter.
+    unmapped : tuple of str
+        Source files with columns that were not written, and how many (their names are not listed).
+    warnings : tuple of str
+        The validation's warnings about the written extract (absent optional tables, for instance).
+
+    Examples
+    --------
+    A tiny synthetic force written as CSV stands in for a force's exports; the mapping copies every
+    column of the required tables as it is.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data import synth
+    >>> from foundation_eval.data.pseudonym import Key
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> force = synth.generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> exports = synth.write(force, root / "exports")  # stands in for the force's own exports
+    >>> lines = ['programme = "hiow"', "[tables.districts]", "from_programme = true"]
+    >>> for name in ("people", "screening", "offences", "exits"):  # the required tables
+    ...     lines += [f"[tables.{name}]", f'source = "{name}.csv"', f"[tables.{name}.columns]"]
+    ...     lines += [f'{c} = "{c}"' for c in force.tables[name].columns]
+    >>> _ = (root / "mapping.toml").write_text("\\n".join(lines))
+    >>> done = prepare(root / "mapping.toml", exports, root / "extract", key=Key(b"0" * 32, "example"))
+    >>> print(done.summary())  # doctest: +ELLIPSIS
+    prepared 5 tables into .../extract (valid for programme hiow)
+      table                  read  dropped  written  from
+      districts                14        0       14  programme file hiow.toml
+      people                  175        0      175  people.csv
+      screening               756        0      756  screening.csv
+      offences                841        0      841  offences.csv
+      exits                    58        0       58  exits.csv
+    pseudonymised (HMAC-SHA256, distinct identifiers): offence 841, person 175, victim 293
+    warning: optional table ppit_assessments is absent: its sections are left out
+    ...
+    >>> done.pseudonyms["P"] == len(force.tables["people"])
+    True
+    >>> tmp.cleanup()
+    """
 
     out: Path
     programme: str
@@ -96,6 +225,13 @@ class Prepared:
     warnings: tuple[str, ...] = field(default=())
 
     def summary(self) -> str:
+        """The account printed after a run: a table of rows per table, then recodings, pseudonyms and warnings.
+
+        Returns
+        -------
+        str
+            Several lines of text with counts only, never an identifier.
+        """
         lines = [f"prepared {len(self.tables)} tables into {self.out} (valid for programme {self.programme})",
                  f"  {'table':<18}{'read':>9}{'dropped':>9}{'written':>9}  from"]
         for name, a in self.tables.items():
@@ -553,11 +689,12 @@ def prepare(mapping: str | Path, source: str | Path, out: str | Path, programme:
 
     Parameters
     ----------
-    mapping : path
-        The mapping file (TOML; :func:`mapping_template` writes one to fill in).
-    source : path
+    mapping : str or Path
+        The mapping file (TOML; [`mapping_template`][foundation_eval.data.prepare.mapping_template] writes
+        one to fill in).
+    source : str or Path
         Folder holding the exports named in the mapping.
-    out : path
+    out : str or Path
         Extract folder to create. An existing non-empty folder is replaced only with ``replace=True``.
     programme : Programme or str, optional
         Defaults to the mapping's ``programme`` key, then the default programme.
@@ -565,6 +702,14 @@ def prepare(mapping: str | Path, source: str | Path, out: str | Path, programme:
         The pseudonymisation key. Without it the key is read from ``key_file`` or the environment variable
         ``key_env``, else as the mapping's ``[key]`` says (``file``, relative to the mapping, or ``env``),
         else from the environment variable ``FOUNDATION_EVAL_KEY``. It must hold at least 32 bytes.
+    key_file : str or Path, optional
+        File holding the key (``--key-file``); used when ``key`` is not given.
+    key_env : str, optional
+        Environment variable holding the key (``--key-env``); used when neither ``key`` nor ``key_file``
+        is given.
+    replace : bool
+        Replace an existing, non-empty ``out`` folder (``--replace``). The old folder is removed only
+        once the new extract is valid and in place.
 
     Returns
     -------
@@ -575,6 +720,40 @@ def prepare(mapping: str | Path, source: str | Path, out: str | Path, programme:
     ------
     PrepareError
         With every problem found; nothing is written.
+
+    Examples
+    --------
+    A tiny synthetic force written as CSV stands in for a force's exports, with sex coded ``M``, ``F``,
+    ``O``, ``U`` as a records system might; the mapping copies every column of the required tables
+    and recodes sex.
+
+    >>> import pandas as pd
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from foundation_eval.data import synth
+    >>> from foundation_eval.data.pseudonym import Key
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> root = Path(tmp.name)
+    >>> force = synth.generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> exports = synth.write(force, root / "exports")  # stands in for the force's own exports
+    >>> lines = ['programme = "hiow"', "[tables.districts]", "from_programme = true"]
+    >>> for name in ("people", "screening", "offences", "exits"):  # the required tables
+    ...     lines += [f"[tables.{name}]", f'source = "{name}.csv"', f"[tables.{name}.columns]"]
+    ...     lines += [f'{c} = "{c}"' for c in force.tables[name].columns]
+    >>> people = pd.read_csv(exports / "people.csv", dtype=str)
+    >>> people["sex"] = people["sex"].str[0].str.upper()
+    >>> people.to_csv(exports / "people.csv", index=False)
+    >>> recode = 'sex = { column = "sex", recode = { M = "male", F = "female", O = "other", U = "unknown" } }'
+    >>> _ = (root / "mapping.toml").write_text("\\n".join(lines).replace('sex = "sex"', recode))
+    >>> done = prepare(root / "mapping.toml", exports, root / "extract", key=Key(b"0" * 32, "example"))
+    >>> done.recodings
+    ('people.sex: 175 values recoded with an inline recoding',)
+    >>> written = pd.read_csv(done.out / "people.csv")
+    >>> sorted(written["sex"].unique()), written["person_id"].str.len().unique().tolist()
+    (['female', 'male', 'unknown'], [17])
+    >>> set(written["person_id"]) & set(force.tables["people"]["person_id"])  # no source identifier survives
+    set()
+    >>> tmp.cleanup()
     """
     mapping, raw_dir, out = Path(mapping), Path(source), Path(out)
     failures: list[Failure] = []
@@ -749,7 +928,34 @@ _TYPE_HINT = {
 
 def mapping_template(programme: Programme | str = DEFAULT_PROGRAMME) -> str:
     """A commented mapping file for ``programme``: every contract table and column with its type and allowed
-    values, for the analyst to fill in. As written, ``prepare`` refuses it with one line per gap."""
+    values, for the analyst to fill in. As written, ``prepare`` refuses it with one line per gap.
+
+    The template is valid TOML: a ``[key]`` section (the key read from ``FOUNDATION_EVAL_KEY``),
+    accepted ``[formats]`` of dates, ``[recode.*]`` tables (``yes_no``, the programme's district names to
+    codes), a ``[lookup.ho_offence]`` placeholder, and a ``[tables.*]`` section per contract table with
+    one commented line per column. ``foundation-eval prepare --template`` prints or writes it.
+
+    Parameters
+    ----------
+    programme : Programme or str
+        Programme definition, or the id or TOML path of one; its criteria, risk-tool items, districts,
+        offence types and extra columns shape the template.
+
+    Returns
+    -------
+    str
+        The mapping file's text.
+
+    Examples
+    --------
+    >>> import tomllib
+    >>> text = mapping_template("hiow")
+    >>> mapping = tomllib.loads(text)
+    >>> mapping["programme"], mapping["key"], mapping["tables"]["districts"]["from_programme"]
+    ('hiow', {'env': 'FOUNDATION_EVAL_KEY'}, True)
+    >>> "# person_id: text; required; identifier: pseudonymised as P + 16 hex digits" in text
+    True
+    """
     prog = load_programme(programme) if isinstance(programme, str) else programme
     schemas = programme_schemas(prog)
     q = _toml_str

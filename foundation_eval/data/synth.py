@@ -1,4 +1,4 @@
-"""A synthetic programme with known truth.
+r"""A synthetic programme with known truth.
 
 The generator builds a realistic synthetic force for a programme definition: people screened each
 month, the programme's eligibility criteria, listing once a district is live, risk-tool assessments with
@@ -13,16 +13,17 @@ estimand is then computed from the two worlds, and written beside the data as ``
 
 Model
 -----
-Person ``i`` has a latent risk ``z_i ~ N(0, 1)``. DA reoffending is a Poisson process with intensity
+Person $i$ has a latent risk $z_i \sim N(0, 1)$. DA reoffending is a Poisson process with intensity
 
-.. math::
-    \\lambda_i(t) = \\lambda_0 \\, s(t)\\, c(t)\\, d_i(t) \\exp(\\sigma z_i + \\beta_a a_i(t))
-    \\times \\theta^{E_i(t)}
+$$
+\lambda_i(t) = \lambda_0 \, s(t)\, c(t)\, d_i(t) \exp(\sigma z_i + \beta_a a_i(t))
+\times \theta^{E_i(t)}
+$$
 
-where ``s`` is seasonality, ``c`` the COVID-19 lockdown multiplier, ``d`` a decay after the first
-screen, ``a`` age, ``E_i(t)`` is 1 from the first listed month on (programme world) and ``theta`` the
+where $s$ is seasonality, $c$ the COVID-19 lockdown multiplier, $d$ a decay after the first
+screen, $a$ age, $E_i(t)$ is 1 from the first listed month on (programme world) and $\theta$ the
 true hazard ratio of the programme (default 0.80). Engagement, referral take-up and the risk tool
-all depend on ``z``, so naive comparisons between those who engage and those who do not are biased,
+all depend on $z$, so naive comparisons between those who engage and those who do not are biased,
 as they are in practice.
 """
 from __future__ import annotations
@@ -95,6 +96,13 @@ class SynthParams:
         no ``rmps`` table.
     truth_replicates : int
         Monte Carlo replicates for the risk-tool truths (population AUC and ICC).
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> p = SynthParams.for_programme(load_programme("hiow"), scale=0.1)
+    >>> p.scale, p.true_hr_programme, p.criteria["crit_intimate_partner"]
+    (0.1, 0.8, 0.8)
     """
 
     scale: float = 1.0
@@ -127,6 +135,33 @@ class SynthParams:
 
     @classmethod
     def for_programme(cls, programme: Programme, **overrides) -> SynthParams:
+        """The parameters for a programme: its ``[synthetic]`` table over the defaults, then ``overrides``.
+
+        Parameters
+        ----------
+        programme : Programme
+            Programme definition; keys of its ``[synthetic]`` table that are not parameters are ignored.
+        **overrides
+            Parameters to set, by field name (``scale=0.1``).
+
+        Returns
+        -------
+        SynthParams
+            The parameters.
+
+        Raises
+        ------
+        ValueError
+            When an override is not a parameter, naming it.
+
+        Examples
+        --------
+        >>> from foundation_eval.config import load_programme
+        >>> SynthParams.for_programme(load_programme("hiow"), scael=0.1)
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown generator parameters: ['scael']
+        """
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in programme.synthetic.items() if k in known}
         unknown = set(overrides) - known
@@ -138,7 +173,37 @@ class SynthParams:
 
 @dataclass(frozen=True)
 class SyntheticProgramme:
-    """Generated tables plus the truth they were drawn from."""
+    """Generated tables plus the truth they were drawn from.
+
+    Made by [`generate`][foundation_eval.data.synth.generate];
+    [`write`][foundation_eval.data.synth.write] saves it as an extract folder with ``truth.json``.
+
+    Attributes
+    ----------
+    programme : Programme
+        The programme definition the force was generated for.
+    params : SynthParams
+        The generator's parameters.
+    seed : int
+        The random seed.
+    tables : dict of str to DataFrame
+        The extract's tables in the data contract's columns, keyed by table name (no ``ppit_assessments``
+        for a programme without a risk tool, no ``rmps`` when ``rmp_share`` is 0).
+    truth : dict
+        ``effects`` (the true value of every estimand, keyed by the estimate names of the evaluation
+        registry), ``definitions`` (what each one means), ``counts`` (people, eligible, listed),
+        ``parameters``, ``programme`` and ``seed``.
+
+    Examples
+    --------
+    >>> force = generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> force.programme.id, force.seed, force.params.scale
+    ('hiow', 1, 0.02)
+    >>> sorted(force.truth)
+    ['counts', 'definitions', 'effects', 'parameters', 'programme', 'seed']
+    >>> force.truth["counts"]["people"] == len(force.tables["people"])
+    True
+    """
 
     programme: Programme
     params: SynthParams
@@ -182,14 +247,42 @@ def _add_days(dates: np.ndarray, days) -> np.ndarray:
 def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides) -> SyntheticProgramme:
     """Generate a synthetic programme. Deterministic for a seed.
 
+    The model is in the module's description: latent risk, eligibility by the programme's criteria,
+    listing once a district is live, and both potential outcomes of every person drawn with common
+    random numbers, so that the true effects in ``truth`` are computed, not assumed. At ``scale=1`` the
+    force has about the programme's ``eligible_per_month`` eligible people a month; ``scale=0.1`` (a
+    tenth of the people) is the small force of the tests.
+
     Parameters
     ----------
     programme : Programme or str
-        Programme definition or the id of a shipped one.
+        Programme definition, or the id or TOML path of one.
     seed : int
         Random seed; the same seed gives byte-identical output.
     **overrides
-        Any :class:`SynthParams` field, e.g. ``scale=0.25`` for a small force in tests.
+        Any [`SynthParams`][foundation_eval.data.synth.SynthParams] field, e.g. ``scale=0.25`` for a
+        small force in tests.
+
+    Returns
+    -------
+    SyntheticProgramme
+        The tables and the truth they were drawn from.
+
+    Raises
+    ------
+    ValueError
+        When an override is not a generator parameter.
+
+    Examples
+    --------
+    >>> force = generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> sorted(force.tables)
+    ['contacts', 'districts', 'exits', 'offences', 'people', 'ppit_assessments', 'referrals', 'rmps', 'screening']
+    >>> force.truth["effects"]["reoffending_hr_programme_conditional"]  # the generator's input theta
+    0.8
+    >>> again = generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> all(again.tables[t].equals(force.tables[t]) for t in force.tables)
+    True
     """
     prog = load_programme(programme) if isinstance(programme, str) else programme
     p = SynthParams.for_programme(prog, **overrides)
@@ -905,7 +998,37 @@ def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write(result: SyntheticProgramme, out: str | Path) -> Path:
-    """Write the tables as CSV (byte-identical for a seed) and ``truth.json``."""
+    """Write the tables as CSV (byte-identical for a seed) and ``truth.json``.
+
+    The CSV files are an extract in the data contract's form (ISO dates, ``true``/``false``, numbers to
+    6 significant digits), ready for [`load_dataset`][foundation_eval.data.load.load_dataset] or
+    ``foundation-eval validate``. ``truth.json`` holds ``result.truth``; keep it beside the data to score
+    a render's ``results.json`` against.
+
+    Parameters
+    ----------
+    result : SyntheticProgramme
+        What [`generate`][foundation_eval.data.synth.generate] returned.
+    out : str or Path
+        Folder to write into; created if needed. Files of the same names are overwritten.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> force = generate("hiow", seed=1, scale=0.02, truth_replicates=2)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = write(force, Path(tmp) / "extract")
+    ...     names = sorted(p.name for p in folder.iterdir())
+    ...     header = (folder / "people.csv").read_text().splitlines()[0]
+    >>> names[-3:], header
+    (['rmps.csv', 'screening.csv', 'truth.json'], 'person_id,sex,ethnicity_group,birth_ym,home_district_id')
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
@@ -935,7 +1058,7 @@ def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **over
 
 
 def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
-    """The built-in synthetic force as a validated :class:`~foundation_eval.data.load.Dataset` (cached on disk)."""
+    """The built-in synthetic force as a validated [`Dataset`][foundation_eval.data.load.Dataset] (cached on disk)."""
     from foundation_eval.data.load import load_dataset
 
     return load_dataset(demo_folder(programme, seed, **overrides), programme)

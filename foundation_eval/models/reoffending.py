@@ -1058,7 +1058,12 @@ class CoxResult:
 
         Returns
         -------
-        (statistic, df, p) : tuple of (float, int, float)
+        statistic : float
+            Likelihood-ratio statistic, twice the log partial likelihood of the fit minus that at beta = 0.
+        df : int
+            Degrees of freedom, the number of coefficients.
+        p : float
+            Chi-squared p-value.
         """
         stat = 2 * (self.loglik - self.loglik_null)
         df = len(self.covariates)
@@ -1080,8 +1085,9 @@ class CoxResult:
 
         Returns
         -------
-        DataFrame indexed by covariate plus "GLOBAL", columns statistic, df, p.
-        A small p suggests the hazard ratio changes over follow-up.
+        DataFrame
+            Indexed by covariate plus ``"GLOBAL"``, with columns ``statistic``, ``df``, ``p``. A small p
+            suggests the hazard ratio changes over follow-up.
         """
         ph = self._ph
         if ph is None:

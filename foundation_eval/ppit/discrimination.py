@@ -50,14 +50,18 @@ def delong_covariance(scores, outcomes) -> tuple[np.ndarray, np.ndarray]:
 
     Parameters
     ----------
-    scores : array-like, shape (n_obs,) or (n_scores, n_obs)
-        Higher scores should indicate the outcome.
-    outcomes : array-like of 0/1, shape (n_obs,)
+    scores : array-like
+        One score per person, shape ``(n_obs,)``, or several, shape ``(n_scores, n_obs)``. Higher
+        scores should indicate the outcome.
+    outcomes : array-like of 0/1
+        The outcome of each person, shape ``(n_obs,)``.
 
     Returns
     -------
-    aucs : ndarray, shape (n_scores,)
-    cov : ndarray, shape (n_scores, n_scores)
+    aucs : numpy.ndarray
+        The AUC of each score, shape ``(n_scores,)``.
+    cov : numpy.ndarray
+        Their DeLong covariance matrix, shape ``(n_scores, n_scores)``.
 
     Examples
     --------

@@ -46,8 +46,9 @@ def nri_idi(p_old, p_new, outcomes, level: float = 0.95) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame indexed ``nri_events``, ``nri_nonevents``, ``nri``, ``idi`` with ``estimate``,
-    ``se``, ``ci_low``, ``ci_high``, ``p_value``.
+    DataFrame
+        Indexed ``nri_events``, ``nri_nonevents``, ``nri``, ``idi``, with columns ``estimate``,
+        ``se``, ``ci_low``, ``ci_high``, ``p_value``.
 
     Parameters
     ----------

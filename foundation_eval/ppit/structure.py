@@ -90,7 +90,10 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
 
     Returns
     -------
-    (low, high) : tuple of float
+    low : float
+        Lower bound of the interval for coefficient alpha.
+    high : float
+        Upper bound.
 
     Examples
     --------

@@ -1,19 +1,22 @@
 r"""The PPIT validity study's analysis frames and the small statistics its report needs.
 
-Frames, built from a validated :class:`~foundation_eval.data.load.Dataset`:
+Frames, built from a validated [`Dataset`][foundation_eval.data.load.Dataset]:
 
-* :func:`validation_frame`: one row per listed person with a first PPIT rating, their items,
-  assessor, the outcome within a fixed window after the index date, the time-to-event columns,
-  the number of DA offences in the two years before the index date and a
-  recency-frequency-gravity score (:func:`rfg_scores`);
-* :func:`reliability_frame`: one row per double-scored person (first and second rating);
-* :func:`double_scored`: the long frame of the registered reliability estimate (every rating of
-  people scored both first and second).
+* [`validation_frame`][foundation_eval.ppit.validity.validation_frame]: one row per listed person with
+  a first PPIT rating, their items, assessor, the outcome within a fixed window after the index date,
+  the time-to-event columns, the number of DA offences in the two years before the index date and a
+  recency-frequency-gravity score ([`rfg_scores`][foundation_eval.ppit.validity.rfg_scores]);
+* [`reliability_frame`][foundation_eval.ppit.validity.reliability_frame]: one row per double-scored
+  person (first and second rating);
+* [`double_scored`][foundation_eval.ppit.validity.double_scored]: the long frame of the registered
+  reliability estimate (every rating of people scored both first and second).
 
-Statistics (pure functions of arrays): :func:`score_risk_model` (logistic model of the outcome
-on the score, Cox 1958), :func:`temporal_validation` (fit on the earlier half, check on the
-later; Van Calster et al. 2016), :func:`limits_of_agreement` (Bland & Altman 1986) and
-:func:`band_means`.
+Statistics (pure functions of arrays):
+[`score_risk_model`][foundation_eval.ppit.validity.score_risk_model] (logistic model of the outcome
+on the score, Cox 1958), [`temporal_validation`][foundation_eval.ppit.validity.temporal_validation]
+(fit on the earlier half, check on the later; Van Calster et al. 2016),
+[`limits_of_agreement`][foundation_eval.ppit.validity.limits_of_agreement] (Bland & Altman 1986) and
+[`band_means`][foundation_eval.ppit.validity.band_means].
 
 Outcome definitions (``outcome=``)
 ----------------------------------
@@ -21,15 +24,17 @@ Outcome definitions (``outcome=``)
     Any police-recorded domestic-abuse (DA) offence after the index date.
 ``"violent_da"``
     A DA offence whose offence type has ``severity >= violent_severity`` in the programme's
-    offence types (default :data:`VIOLENT_SEVERITY` = 4; with the default programme's types: actual
-    bodily harm, non-fatal strangulation, grievous bodily harm and sexual assault, i.e. violence
-    with injury and sexual violence). Common assault (severity 2) is not counted because the
-    severity scale ranks it with breach of orders; lower the cut to include it.
+    offence types (default [`VIOLENT_SEVERITY`][foundation_eval.ppit.validity.VIOLENT_SEVERITY] = 4;
+    with the default programme's types: actual bodily harm, non-fatal strangulation, grievous bodily
+    harm and sexual assault, i.e. violence with injury and sexual violence). Common assault (severity 2)
+    is not counted because the severity scale ranks it with breach of orders; lower the cut to include
+    it.
 ``"harm_above"``
     The Cambridge Crime Harm Index (Sherman, Neyroud & Neyroud 2016) of DA offences after the
     index date, summed, exceeds ``harm_threshold`` days (default
-    :data:`DEFAULT_HARM_THRESHOLD` = 365, a year of recommended imprisonment). The event date is
-    the date of the offence that takes the running total above the threshold.
+    [`DEFAULT_HARM_THRESHOLD`][foundation_eval.ppit.validity.DEFAULT_HARM_THRESHOLD] = 365, a year of
+    recommended imprisonment). The event date is the date of the offence that takes the running total
+    above the threshold.
 """
 from __future__ import annotations
 
@@ -69,7 +74,7 @@ class OutcomeDefinition:
     Attributes
     ----------
     key : str
-        One of :data:`OUTCOMES`.
+        One of [`OUTCOMES`][foundation_eval.ppit.validity.OUTCOMES].
     label : str
         Noun phrase for sentences ("a further domestic-abuse offence").
     types : tuple of str or None
@@ -94,7 +99,8 @@ class OutcomeDefinition:
 
 def outcome_definition(programme, outcome: str = "any_da", harm_threshold: float | None = None,
                        violent_severity: int = VIOLENT_SEVERITY) -> OutcomeDefinition:
-    """The :class:`OutcomeDefinition` for one of :data:`OUTCOMES` under a programme's offence types."""
+    """The `OutcomeDefinition` for one of
+    [`OUTCOMES`][foundation_eval.ppit.validity.OUTCOMES] under a programme's offence types."""
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}, got {outcome!r}")
     if outcome == "any_da":
@@ -136,14 +142,14 @@ def rfg_scores(offences: pd.DataFrame, persons: pd.DataFrame, offence_types,
     PPIT describes forces' RFG matrices (Clancy, Robinson & Hanks 2014). Forces' point schemes
     differ and are not all published, so this is a transparent version built only from data
     every extract holds. Over the DA offences dated in
-    :math:`[\text{index} - \text{lookback}, \text{index})`:
+    $[\text{index} - \text{lookback}, \text{index})$:
 
     * **Recency** R: 3 if the most recent was at most 30 days before the index date, 2 if 31 to
       182 days, 1 if older (within the lookback), 0 if there was none;
     * **Frequency** F: 0, 1, 2 or 3 for 0, 1, 2-3 and 4 or more offences (the bands of the
       cohort's prior-offending table);
-    * **Gravity** G: :math:`\lceil 3 s / s_{max} \rceil` for the highest severity :math:`s` among
-      them, :math:`s_{max}` the highest severity in the programme's offence types (for a maximum of 6,
+    * **Gravity** G: $\lceil 3 s / s_{max} \rceil$ for the highest severity $s$ among
+      them, $s_{max}$ the highest severity in the programme's offence types (for a maximum of 6,
       severities 1-2, 3-4, 5-6 give 1, 2, 3); 0 if there was none;
 
     and ``rfg_score`` = R + F + G (0 to 9), equal weights as in the RFG matrices.
@@ -208,18 +214,21 @@ def validation_frame(ds: Dataset, outcome: str = "any_da", window_months: int = 
     """Listed people with a first PPIT rating, their baseline predictors and outcomes.
 
     Sample: people listed at least once (index date = first listing, see
-    :mod:`foundation_eval.frames.cohort`) whose first rating (``rating == "first"``, earliest) exists and
+    [`foundation_eval.frames.cohort`][foundation_eval.frames.cohort]) whose first rating
+    (``rating == "first"``, earliest) exists and
     whose index date is at least ``min_followup_months`` before the extract date (default
     ``window_months``), so that everyone could have been followed that long.
 
     Columns: ``person_id, district_id, index_date, end_date, exit_reason, sex, ethnicity_group,
     age_band, assessor_id, assessment_date, <item ids>, ppit_total, ppit_priority, prior_da_2y``, the
-    RFG columns of :func:`rfg_scores`, then
+    RFG columns of [`rfg_scores`][foundation_eval.ppit.validity.rfg_scores], then
 
     * ``window_close``: index date + ``window_months``;
     * ``window_observed``: the whole window is observed (it closes by the extract date and the
-      person did not exit before it closed), as in :func:`foundation_eval.frames.outcomes.fixed_window`;
-    * ``outcome``: 1 if the outcome event (see :func:`outcome_definition`) happened after the
+      person did not exit before it closed), as in
+      [`fixed_window`][foundation_eval.frames.outcomes.fixed_window];
+    * ``outcome``: 1 if the outcome event (see
+      [`outcome_definition`][foundation_eval.ppit.validity.outcome_definition]) happened after the
       index date and by ``window_close``; missing (``<NA>``) when the window is not observed;
     * ``window_da_count``, ``window_harm_days``: DA offences and their Crime Harm Index days in the
       window (missing when the window is not observed);
@@ -315,9 +324,9 @@ def double_scored(ppit_assessments: pd.DataFrame) -> pd.DataFrame:
     """Every rating of the people scored both a first and a second time (long format).
 
     The sample of the registered reliability estimate ``ppit_icc2_total``
-    (:func:`foundation_eval.evaluation.estimates.ppit_icc2_total`): rows of people whose ratings
+    ([`ppit_icc2_total`][foundation_eval.evaluation.estimates.ppit_icc2_total]): rows of people whose ratings
     include both ``"first"`` and ``"second"``; columns ``person_id, rating, total`` (float). Pass it
-    to :func:`foundation_eval.ppit.icc` with ``target="person_id", rater="rating", score="total"``.
+    to [`icc`][foundation_eval.ppit.icc] with ``target="person_id", rater="rating", score="total"``.
     """
     pp = ppit_assessments
     both = pp.groupby("person_id").rating.transform("nunique") == 2
@@ -335,16 +344,16 @@ def _z(level: float) -> float:
 
 @dataclass(frozen=True, eq=False)
 class ScoreRiskModel:
-    r"""Logistic model of a binary outcome on a score: :math:`\mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s`.
+    r"""Logistic model of a binary outcome on a score: $\mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s$.
 
     Attributes
     ----------
     intercept, slope : float
-        :math:`\hat\beta_0`, :math:`\hat\beta_1` (maximum likelihood).
+        $\hat\beta_0$, $\hat\beta_1$ (maximum likelihood).
     slope_se : float
         Standard error of the slope (inverse information).
     odds_ratio, or_ci_low, or_ci_high : float
-        :math:`e^{\hat\beta_1}` with the Wald interval :math:`e^{\hat\beta_1 \pm z\,\mathrm{se}}`:
+        $e^{\hat\beta_1}$ with the Wald interval $e^{\hat\beta_1 \pm z\,\mathrm{se}}$:
         the multiplication of the odds of the outcome per score point.
     n, n_events : int
     level : float
@@ -371,7 +380,7 @@ def score_risk_model(scores, outcomes, level: float = 0.95) -> ScoreRiskModel:
     """Fit the logistic model of the outcome on the score (Cox 1958, *Biometrika* 45:562-565).
 
     ``predicted`` holds each person's fitted probability, clipped to [1e-6, 1 - 1e-6] so that it can be
-    fed to :func:`foundation_eval.ppit.decision_curve` and the calibration functions.
+    fed to [`decision_curve`][foundation_eval.ppit.decision_curve] and the calibration functions.
 
     Raises
     ------
@@ -425,8 +434,10 @@ def temporal_validation(scores, outcomes, dates, min_count: int = 10, level: flo
     """Temporal validation of the logistic score-to-risk model (Van Calster et al. 2016).
 
     People are ordered by ``dates`` and split at the date of the middle person: the model of
-    :func:`score_risk_model` is fitted on those before it and its predictions are checked on the
-    rest with :func:`foundation_eval.ppit.calibration_in_the_large_and_slope` (Cox 1958).
+    [`score_risk_model`][foundation_eval.ppit.validity.score_risk_model] is fitted on those before it and
+    its predictions are checked on the rest with
+    [`calibration_in_the_large_and_slope`][foundation_eval.ppit.calibration_in_the_large_and_slope]
+    (Cox 1958).
 
     Raises
     ------
@@ -469,9 +480,9 @@ class LimitsOfAgreement:
 def limits_of_agreement(first, second, level: float = 0.95) -> LimitsOfAgreement:
     r"""Limits of agreement of two measurements of the same people (Bland & Altman 1986, *Lancet* 327:307-310).
 
-    With differences :math:`d_i = \text{second}_i - \text{first}_i`, mean :math:`\bar d` and standard
-    deviation :math:`s_d` (n - 1 denominator), the limits are :math:`\bar d \pm z\,s_d`
-    (:math:`z = 1.96` for 95%).
+    With differences $d_i = \text{second}_i - \text{first}_i$, mean $\bar d$ and standard
+    deviation $s_d$ (n - 1 denominator), the limits are $\bar d \pm z\,s_d$
+    ($z = 1.96$ for 95%).
     """
     a = np.asarray(first, dtype=float)
     b = np.asarray(second, dtype=float)
