@@ -1,64 +1,71 @@
-r"""Pilot-versus-rollout impact evaluation built from a validated :class:`~foundation_eval.data.load.Dataset`.
+r"""Pilot-versus-rollout impact evaluation built from a validated [`Dataset`][foundation_eval.data.load.Dataset].
 
 This module turns the programme's tables into the analysis frames of each design and runs the
-estimators of :mod:`foundation_eval.impact` (issue 5) on them. Every estimate carries its design,
+estimators of [`foundation_eval.impact`][foundation_eval.impact] on them. Every estimate carries its design,
 estimand, comparison group, assumptions, diagnostics and Maryland Scientific Methods Scale (SMS)
-level; :meth:`Evaluation.headline` lists the headline ones under the names of the synthetic
-generator's ``truth.json`` so that any run on synthetic data can be scored.
+level; [`Evaluation.headline`][foundation_eval.evaluation.designs.Evaluation.headline] lists the headline
+ones under the names of the synthetic generator's `truth.json` so that any run on synthetic data can be
+scored.
 
-Designs
--------
+The designs:
+
 1. **Staggered difference-in-differences on a district x quarter panel** (headline,
-   ``did_att_da_rate``): DA offences per eligible person-month. The estimate is the imputation
-   estimator of Borusyak, Jaravel & Spiess (2024, *Rev Econ Stud* 91:3253-3285): district and quarter
-   effects are fitted to the district-quarters before go-live, each live district-quarter's
-   untreated outcome is imputed from them, and the gaps are averaged with equal weight over live
-   district-quarters from go-live until the last district went live. That is the Callaway &
-   Sant'Anna (2021) "simple" aggregate with not-yet-treated controls, but each district's baseline is
-   the mean of *all* its pre-go-live quarters rather than the single quarter before go-live, which
-   is what makes it usable with 5 to 25 eligible people a district-month. Callaway & Sant'Anna's
-   group-time effects (:func:`foundation_eval.impact.staggered_did`) give the event study, the
-   pre-trend test and a second estimate of the same quantity.
+    `did_att_da_rate`): DA offences per eligible person-month. The estimate is the imputation
+    estimator of Borusyak, Jaravel & Spiess (2024, *Rev Econ Stud* 91:3253-3285): district and quarter
+    effects are fitted to the district-quarters before go-live, each live district-quarter's
+    untreated outcome is imputed from them, and the gaps are averaged with equal weight over live
+    district-quarters from go-live until the last district went live. That is the Callaway &
+    Sant'Anna (2021) "simple" aggregate with not-yet-treated controls, but each district's baseline is
+    the mean of *all* its pre-go-live quarters rather than the single quarter before go-live, which
+    is what makes it usable with 5 to 25 eligible people a district-month. Callaway & Sant'Anna's
+    group-time effects ([`staggered_did`][foundation_eval.impact.staggered_did]) give the event study,
+    the pre-trend test and a second estimate of the same quantity.
 
-   *Inference with few districts* (14 in the shipped programme): a leave-one-district-out jackknife
-   standard error with Student-t critical values on as many degrees of freedom as there are go-live
-   cohorts with an estimable effect (4 in the shipped programme: the last of its 5 waves has no
-   comparison left). Treatment timing varies only between cohorts, so the number of cohorts, not of
-   districts, bounds the information about the variance (in the spirit of Donald & Lang 2007, *Rev
-   Econ Stat* 89:221-233, for group-level treatments). Over 1,000 synthetic forces these intervals
-   covered the true effect 96.7% of the time (98.0% in the 400-force run of
-   ``benchmarks/coverage_impact.py``); Student-t on G - 1 = 13 df covered 92.9%, the normal interval
-   90.5%, Callaway & Sant'Anna's analytic influence-function interval 82%, and inverting a
-   randomisation test over go-live dates 88%; the restricted wild cluster bootstrap of the equivalent
-   saturated regression covered 94% but with intervals about half as wide again. A randomisation
-   test over go-live dates (Fisher's sharp null of no effect in any district) is reported beside it.
+    *Inference with few districts* (14 in the shipped programme): a leave-one-district-out jackknife
+    standard error with Student-t critical values on as many degrees of freedom as there are go-live
+    cohorts with an estimable effect (4 in the shipped programme: the last of its 5 waves has no
+    comparison left). Treatment timing varies only between cohorts, so the number of cohorts, not of
+    districts, bounds the information about the variance (in the spirit of Donald & Lang 2007, *Rev
+    Econ Stat* 89:221-233, for group-level treatments). Over 1,000 synthetic forces these intervals
+    covered the true effect 96.7% of the time (98.0% in the 400-force run of
+    `benchmarks/coverage_impact.py`); Student-t on G - 1 = 13 df covered 92.9%, the normal interval
+    90.5%, Callaway & Sant'Anna's analytic influence-function interval 82%, and inverting a
+    randomisation test over go-live dates 88%; the restricted wild cluster bootstrap of the equivalent
+    saturated regression covered 94% but with intervals about half as wide again. A randomisation
+    test over go-live dates (Fisher's sharp null of no effect in any district) is reported beside it.
 2. **Naive two-way fixed effects** beside it, with the Goodman-Bacon (2021) decomposition.
-3. **Person-level cohort DiD** (``reoffending_12m_rd_programme``): eligible people by the quarter they
-   were first eligible, compared within district before and after go-live. People first eligible
-   after go-live (all listed at once) are compared with people whose whole outcome window closed
-   before go-live, with district and index-quarter effects (the same imputation estimator at person
-   level); people whose window straddles go-live are left out.
-4. **Cox model with time-varying exposure** (``reoffending_hr_programme``): eligible people followed
-   from first eligibility; exposed from the month they were first listed (listing only happens while
-   the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
-   identified by the same staggered timing as the district comparison and held to the same
-   small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
-   over 88 synthetic forces in ``benchmarks/coverage_impact.py``; waves - 1 covered 97.7% with half the
-   power).
+3. **Person-level cohort DiD** (`reoffending_12m_rd_programme`): eligible people by the quarter they
+    were first eligible, compared within district before and after go-live. People first eligible
+    after go-live (all listed at once) are compared with people whose whole outcome window closed
+    before go-live, with district and index-quarter effects (the same imputation estimator at person
+    level); people whose window straddles go-live are left out.
+4. **Cox model with time-varying exposure** (`reoffending_hr_programme`): eligible people followed
+    from first eligibility; exposed from the month they were first listed (listing only happens while
+    the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
+    identified by the same staggered timing as the district comparison and held to the same
+    small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
+    over 88 synthetic forces in `benchmarks/coverage_impact.py`; waves - 1 covered 97.7% with half the
+    power).
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
-   Newey-West errors): SMS 2, no concurrent comparison group.
+    Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other
-   criterion in a live district; age in months; those over the limit are not listed) and at the PPIT
-   priority threshold, each with a McCrary density check.
+    criterion in a live district; age in months; those over the limit are not listed) and at the PPIT
+    priority threshold, each with a McCrary density check.
 7. **Naive comparisons** that show what the designs protect against: listed vs never-listed,
-   engaged vs not engaged, before-and-after in the pilot districts.
+    engaged vs not engaged, before-and-after in the pilot districts.
 
-Sensitivity analyses, value for money (:mod:`foundation_eval.evaluation.value`) and power are computed
-from the same objects. Maryland levels come from one table
-(:func:`foundation_eval.impact.maryland.maryland_level`); the verdict follows the programme file's
-pre-specified primary analysis (:mod:`foundation_eval.evaluation.verdict`); threats to validity are in
-:mod:`foundation_eval.evaluation.threats`. A design the data cannot support is a
-:class:`~foundation_eval.impact.NotEstimable` result, never an exception.
+Sensitivity analyses, value for money ([`foundation_eval.evaluation.value`][foundation_eval.evaluation.value])
+and power are computed from the same objects. Maryland levels come from one table
+([`maryland_level`][foundation_eval.impact.maryland.maryland_level]); the verdict follows the programme
+file's pre-specified primary analysis ([`foundation_eval.evaluation.verdict`][foundation_eval.evaluation.verdict]);
+threats to validity are in [`foundation_eval.evaluation.threats`][foundation_eval.evaluation.threats]. A design
+the data cannot support is a [`NotEstimable`][foundation_eval.impact.NotEstimable] result, never an
+exception.
+
+The examples in this module's docstrings run on the built-in synthetic force
+([`open_snapshot()`][foundation_eval.evaluation.snapshot.open_snapshot], cached on disk after the first
+call); its true effects are in the generator's `truth.json` (for instance `did_att_da_rate` = -0.0162
+DA offences per eligible person-month and `reoffending_hr_programme` = 0.823).
 """
 from __future__ import annotations
 
@@ -136,11 +143,14 @@ __all__ = [
     "comparison_districts",
 ]
 
-#: Headline estimates and the ``truth.json`` names they are scored against.
-#: The evaluation's registered headline estimands and the attribute of :class:`Evaluation` that fits each
-#: (the registry and :meth:`Evaluation.headline` both read this).
 HEADLINE = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort", "reoffending_hr_programme": "cox"}
+"""The three headline estimands, under their `truth.json` names, and the attribute of
+[`Evaluation`][foundation_eval.evaluation.designs.Evaluation] that fits each (`did`, `cohort`, `cox`). The
+registry and [`Evaluation.headline`][foundation_eval.evaluation.designs.Evaluation.headline] both read it;
+[`HEADLINE_ATTRS`][foundation_eval.evaluation.designs.HEADLINE_ATTRS] holds the same mapping."""
 TRUTH_NAMES = tuple(HEADLINE)
+"""The `truth.json` names of the headline estimands, in the order of
+[`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE]."""
 
 _DID_ASSUMPTIONS = DID_ASSUMPTIONS
 
@@ -155,11 +165,49 @@ def _lockdown(ds: Dataset, exclude_lockdown: bool) -> tuple:
 
 
 def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> pd.DataFrame:
-    """District x period panel for the DiD designs (see :func:`foundation_eval.frames.panel.district_period_panel`).
+    """District x period panel of eligible people's outcomes, the input of every district-level DiD design.
 
-    Periods in which nobody in a district was eligible have no rate; the imputation estimator simply
-    leaves those rows out, while the estimators that need a balanced panel (Callaway & Sant'Anna, the
-    Bacon decomposition) use :func:`balanced_panel`.
+    One row per district and period (see
+    [`district_period_panel`][foundation_eval.frames.panel.district_period_panel] for the columns), with
+    the period frequency and the number of district-periods in which nobody was eligible recorded in
+    `attrs` (`"freq"`, `"empty_cells"`). Periods in which nobody in a district was eligible have no
+    rate; the imputation estimator simply leaves those rows out, while the estimators that need a
+    balanced panel (Callaway & Sant'Anna, the Bacon decomposition) use
+    [`balanced_panel`][foundation_eval.evaluation.designs.balanced_panel].
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the programme file's COVID-19 lockdown months out before aggregating.
+
+    Returns
+    -------
+    DataFrame
+        `district_id, period, month, t` (1-based period index), `first_treated` (`t` of the go-live
+        period; 0 for districts never live), `live, n_months, eligible` (eligible person-months),
+        `people, listed, da_events, da_rate` (DA offences per eligible person-month), `engaged,
+        engaged_rate, referral_starts, referral_rate`.
+
+    Raises
+    ------
+    ValueError
+        When `freq` is neither `"M"` nor `"Q"`.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset                 # the built-in synthetic force (cached on disk)
+    >>> panel = did_panel(ds)
+    >>> panel.district_id.nunique(), panel.t.nunique(), len(panel)
+    (14, 24, 336)
+    >>> panel.attrs
+    {'freq': 'Q', 'empty_cells': 0}
+    >>> panel.groupby("first_treated").district_id.nunique().to_dict()   # go-live waves: quarter -> districts
+    {9: 2, 11: 4, 13: 4, 15: 3, 17: 1}
     """
     p = district_period_panel(ds, freq, _lockdown(ds, exclude_lockdown))
     p.attrs["freq"] = freq
@@ -168,7 +216,28 @@ def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> p
 
 
 def balanced_panel(panel: pd.DataFrame) -> pd.DataFrame:
-    """The districts with someone eligible in every period (the others are left out, with a warning)."""
+    """The panel restricted to districts with someone eligible in every period.
+
+    Districts with a period in which nobody was eligible are left out, with a `UserWarning` naming
+    them, and listed in `attrs["dropped_districts"]`; the other `attrs` are kept.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+
+    Returns
+    -------
+    DataFrame
+        The rows of the districts observed in every period.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> panel = did_panel(open_snapshot().dataset)
+    >>> balanced_panel(panel).attrs["dropped_districts"]     # every district has someone eligible each quarter
+    []
+    """
     empty = panel.groupby("district_id").eligible.min()
     bad = sorted(empty[empty == 0].index)
     out = panel
@@ -188,7 +257,6 @@ _OUTCOME_LABELS = {
 }
 _PERIOD = {"M": "month", "Q": "quarter"}
 
-#: One unit per outcome in every report: (scale applied to the stored estimate, unit in words).
 DISPLAY_UNITS = {
     "da_rate": (100.0, "DA offences per 100 eligible person-months"),
     "engaged_rate": (100.0, "percentage points of eligible person-months with an engaged contact"),
@@ -196,6 +264,9 @@ DISPLAY_UNITS = {
     "risk": (100.0, "percentage points"),
     "ratio": (1.0, "hazard ratio"),
 }
+"""One unit per kind of outcome in every report: kind to `(scale, unit in words)`. An estimate stored as
+a rate per eligible person-month or as a risk (a share) is multiplied by `scale` (100) to be read per 100
+person-months or in percentage points; hazard ratios are shown as they are."""
 
 
 def _level(design_key: str, **diag) -> dict:
@@ -212,16 +283,80 @@ def _units(kind: str) -> dict:
 def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                    panel: pd.DataFrame | None = None, pretrend_p: float | None = None,
                    level: float = 0.95) -> ImputationResult:
-    """Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
+    r"""Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
 
-    The estimand is the average effect on ``outcome`` over live district-periods from go-live until
-    the last district went live, equally weighted (``did_att_da_rate`` in ``truth.json`` for
-    ``outcome="da_rate"``, quarterly periods, lockdown months kept). ``pretrend_p`` (the p-value of
-    a pre-trend test; :class:`Evaluation` passes the randomisation test of the Callaway & Sant'Anna
-    pre-period effects, because the Wald test's covariance is singular with 14 districts and many
-    pre-periods and it over-rejects) sets the SMS level: 4 when there is no evidence against parallel
-    pre-trends, 3 when it rejects (:func:`foundation_eval.impact.maryland.maryland_level`; when not given the
-    level stays 4 and the missing check is flagged in ``level_flags``).
+    The estimand is the average effect on `outcome` over live district-periods from go-live until
+    the last district went live, equally weighted (`did_att_da_rate` in `truth.json` for
+    `outcome="da_rate"`, quarterly periods, lockdown months kept). The estimator is Borusyak, Jaravel &
+    Spiess (2024, *Rev Econ Stud* 91:3253-3285), through
+    [`imputation_did`][foundation_eval.impact.imputation_did]: district and period effects are fitted to
+    the district-periods before go-live, $Y_{it} = \alpha_i + \beta_t + \varepsilon_{it}$, and
+
+    $$\hat\tau = \frac{1}{|\Omega_1|} \sum_{(i,t) \in \Omega_1} \bigl(Y_{it} - \hat\alpha_i - \hat\beta_t\bigr)$$
+
+    over the live district-periods $\Omega_1$ that can be imputed. The standard error is the
+    leave-one-district-out jackknife, $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} - \bar\tau_{(\cdot)})^2$,
+    and the interval uses Student-t with as many degrees of freedom as go-live cohorts with an
+    estimable effect (see the module docstring for the coverage study behind that rule).
+
+    `pretrend_p` (the p-value of a pre-trend test;
+    [`Evaluation`][foundation_eval.evaluation.designs.Evaluation] passes the randomisation test of the
+    Callaway & Sant'Anna pre-period effects, because the Wald test's covariance is singular with 14
+    districts and many pre-periods and it over-rejects) sets the SMS level: 4 when there is no evidence
+    against parallel pre-trends, 3 when it rejects
+    ([`maryland_level`][foundation_eval.impact.maryland.maryland_level]; when not given the level stays 4
+    and the missing check is flagged in `level_flags`).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : {"da_rate", "engaged_rate", "referral_rate"}
+        Panel column: DA offences, person-months with an engaged contact, or referral starts, each per
+        eligible person-month.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built (then `freq` and
+        `exclude_lockdown` are read from it, not applied again).
+    pretrend_p : float, optional
+        p-value of the pre-trend test that sets the Maryland level.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The estimate in `outcome` units per eligible person-month (`display_scale` 100 turns it into
+        per 100 person-months), its jackknife interval, `df`, the relative change against the live
+        districts' level before go-live, and `truth_name="did_att_da_rate"` for the primary
+        specification.
+
+    Raises
+    ------
+    ValueError
+        When no live district-period can be imputed (no district-period before go-live shares its
+        district and period).
+
+    Examples
+    --------
+    On the synthetic force, whose true effect is -0.0162 DA offences per eligible person-month:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> res = did_imputation(ds)
+    >>> res.truth_name, res.n_clusters, res.df
+    ('did_att_da_rate', 14, 4)
+    >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
+    (0.0148, -0.0411, 0.0707)
+    >>> bool(res.ci_low < -0.0162 < res.ci_high)
+    True
+    >>> res.sms_level, res.level_flags
+    (4, ('pre-trend check not run for this result',))
+    >>> did_imputation(ds, pretrend_p=0.01).sms_level        # evidence against parallel pre-trends
+    3
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     per = _PERIOD[p.attrs.get("freq", freq)]
@@ -257,14 +392,54 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
 
 def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                       panel: pd.DataFrame | None = None, n_perm: int = 499, seed: int = 0):
-    """Randomisation test of the imputation DiD over go-live dates.
+    r"""Randomisation test of the imputation DiD over go-live dates.
 
-    The districts' go-live periods are re-assigned at random (cohort sizes kept) ``n_perm`` times and
-    the estimate recomputed; the p-value is the share of re-assignments giving an effect at least as
-    large in absolute value (Phipson & Smyth 2010 correction). It tests Fisher's sharp null that the
+    The districts' go-live periods are re-assigned at random (cohort sizes kept) `n_perm` times and
+    the point estimate of [`did_imputation`][foundation_eval.evaluation.designs.did_imputation]
+    recomputed; the p-value is the share of re-assignments giving an effect at least as large in
+    absolute value, with the correction of Phipson & Smyth (2010, *Stat Appl Genet Mol Biol* 9:39):
+    $p = (1 + \#\{b : |\hat\tau_b| \ge |\hat\tau|\}) / (B + 1)$. It tests Fisher's sharp null that the
     programme changed no district's outcome, exactly if go-live order were random; a real rollout
     order is planned, so read it as how unusual the observed effect is among the effects other orders
     would have produced from the same data.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_perm : int
+        Random re-assignments of the go-live dates.
+    seed : int
+        Seed of the re-assignments.
+
+    Returns
+    -------
+    RandomizationResult
+        The observed estimate, the null distribution of the re-assigned estimates (re-assignments
+        that leave nothing to impute are skipped), the two-sided p-value and the number of distinct
+        assignments (`n_assignments`, the multinomial count of go-live orders).
+
+    Raises
+    ------
+    ValueError
+        When the observed panel has no live district-period that can be imputed.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ri = did_randomization(open_snapshot().dataset, n_perm=99, seed=1)
+    >>> round(ri.observed, 4), ri.n_draws, ri.p_value
+    (0.0148, 99, 0.37)
+    >>> ri.n_assignments          # 14! / (2! 4! 4! 3! 1!) ways to give 14 districts the 5 go-live waves
+    12612600
     """
     from foundation_eval.impact import RandomizationResult
 
@@ -311,11 +486,58 @@ def _quick_imputation(p: pd.DataFrame, outcome: str) -> float:
 def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                           control_group: str = "not_yet_treated", panel: pd.DataFrame | None = None,
                           n_boot: int = 999, seed: int = 0):
-    """Callaway & Sant'Anna (2021) group-time effects on the district panel (event study, pre-trends).
+    r"""Callaway & Sant'Anna (2021) group-time effects on the district panel (event study, pre-trends).
 
-    Returns the :class:`~foundation_eval.impact.StaggeredDiDResult`, or raises ``ValueError`` when
-    the control group does not exist (e.g. ``"never_treated"`` when every district goes live within
-    the study).
+    Callaway & Sant'Anna (2021, *J Econometrics* 225:200-230), through
+    [`staggered_did`][foundation_eval.impact.staggered_did] on the
+    [`balanced_panel`][foundation_eval.evaluation.designs.balanced_panel]: for go-live cohort $g$ and
+    period $t$,
+    $ATT(g,t) = E[Y_t - Y_{g-1} \mid G = g] - E[Y_t - Y_{g-1} \mid \text{not live by } t, G \ne g]$
+    with not-yet-treated controls (or never-treated ones), aggregated by the result's `aggregate`
+    method (`"simple"`, `"group"`, `"calendar"`, `"dynamic"`); its `pretrend_test` checks the
+    pre-period effects.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_boot : int
+        Multiplier-bootstrap draws for simultaneous bands (0 for none).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    StaggeredDiDResult
+        The group-time effects with their aggregations and pre-trend tests.
+
+    Raises
+    ------
+    ValueError
+        When the control group does not exist (e.g. `"never_treated"` when every district goes live
+        within the study).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> cs = did_callaway_santanna(ds, n_boot=0)
+    >>> round(cs.aggregate("simple").estimate, 4)
+    0.0274
+    >>> did_callaway_santanna(ds, control_group="never_treated", n_boot=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: no never-treated units: use control_group='not_yet_treated'
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     with warnings.catch_warnings():
@@ -326,8 +548,46 @@ def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = 
 
 def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
                  level: float = 0.95) -> EvalEstimate:
-    """Callaway & Sant'Anna simple ATT with the same leave-one-district-out jackknife-t interval as the
-    headline, for a like-for-like comparison of the two estimators (on the balanced panel)."""
+    r"""Callaway & Sant'Anna simple ATT with the headline's leave-one-district-out jackknife-t interval.
+
+    The "simple" aggregate of the group-time effects (Callaway & Sant'Anna 2021) on the balanced panel,
+    with the same inference as [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] for a
+    like-for-like comparison of the two estimators: $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} -
+    \bar\tau_{(\cdot)})^2$ over the districts left out one at a time, and Student-t on the number of
+    go-live cohorts minus one (the last cohort has no comparison left). The analytic influence-function
+    interval, too narrow with so few districts, is kept among the diagnostics.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    EvalEstimate
+        Named `did_cs_simple_<outcome>`, in the units of `outcome`, with the same estimand as the
+        headline DiD.
+
+    Raises
+    ------
+    ValueError
+        When the group-time effects cannot be estimated on the full panel (no comparison group).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> est = cs_jackknife(did_panel(open_snapshot().dataset))
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4)
+    ('did_cs_simple_da_rate', 0.0274, -0.0467, 0.1015)
+    >>> est.interval_method
+    'leave-one-district-out jackknife SE, Student-t with 4 df'
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         panel = balanced_panel(panel)
@@ -397,14 +657,40 @@ def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
 def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = False) -> pd.DataFrame:
     """Eligible people for the person-level cohort DiD, indexed at their first eligible month.
 
-    Columns: ``person_id, district_id, first_eligible, first_listed, go_live, index_date, close_date,
-    group`` ("after go-live": first eligible once the district was live, so listed at once;
-    "before go-live": the whole window closed before go-live; "straddles go-live": left out),
-    ``index_q`` (study quarter of the index month, from 1), ``go_q`` (quarter of go-live), ``treated``,
-    ``observed`` (window fully observed: closes by the extract date, no exit before it), ``outcome``
-    (a DA offence in the window), ``da_count`` and ``harm_days`` (Crime Harm Index days) in the window.
+    One row per person who ever met every criterion, in the district where they first did, with their
+    DA reoffending in the `window_months` after the start of that month (offences after the index
+    date, up to and including the close date). Each person falls in one group: "after go-live" (first
+    eligible once the district was live, so listed at once), "before go-live" (the whole window
+    closed before go-live) or "straddles go-live" (left out of the comparison).
 
-    With ``exclude_lockdown`` people whose index month is a lockdown month are flagged ``observed=False``.
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    exclude_lockdown : bool
+        Flag people whose index month is a lockdown month `observed=False`, so that they are left out.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, first_eligible, district_id, first_listed, go_live, index_date, close_date, group,
+        index_q` (study quarter of the index month, from 1), `go_q` (study quarter of go-live),
+        `treated` (group "after go-live"), `observed` (window fully observed: it closes by the extract
+        date with no exit before), `da_count` and `harm_days` (DA offences and their Crime Harm Index
+        days in the window) and `outcome` (1 if any DA offence in the window).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> f = cohort_frame(open_snapshot().dataset)
+    >>> bool(f.person_id.is_unique), len(f)
+    (True, 2573)
+    >>> f.group.value_counts().to_dict()
+    {'after go-live': 1333, 'before go-live': 883, 'straddles go-live': 357}
+    >>> int(f.observed.sum())                     # whole 12-month window observed
+    1891
     """
     prog = ds.programme
     f = _first_eligible(ds)
@@ -437,26 +723,79 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
 
 def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, frame: pd.DataFrame | None = None,
                outcome: str = "outcome", level: float = 0.95) -> ImputationResult:
-    """Eligible cohorts before vs after go-live within district: difference in ``window_months`` reoffending.
+    r"""Eligible cohorts before vs after go-live within district: difference in `window_months` reoffending.
 
     People first eligible once their district was live (all listed at once) are compared with people
     in the same district whose whole window closed before go-live: each district's earlier cohorts
     give the expected risk without the programme (a district effect fitted to them, then averaged
-    over the later cohorts with equal weight per person; the imputation estimator without period
-    effects). People whose window straddles go-live are left out. Jackknife over districts,
-    Student-t on G - 1 df.
+    over the later cohorts with equal weight per person; the imputation estimator of Borusyak,
+    Jaravel & Spiess 2024 without period effects):
+
+    $$\hat\tau = \frac{1}{N_A} \sum_{i \in A} \bigl(Y_i - \hat\alpha_{d(i)} - X_i'\hat\gamma\bigr),$$
+
+    with $A$ the people first eligible after go-live, $\hat\alpha_d$ district $d$'s effect fitted to its
+    earlier cohorts (their mean outcome when there are no covariates $X$). People whose window
+    straddles go-live, and people whose window is not fully observed, are left out. Jackknife over
+    districts, Student-t on G - 1 df.
 
     There is no concurrent comparison group: anything else that changed reoffending between the
     earlier and later cohorts (recording practice, the pandemic) is attributed to the programme, so
     this is Maryland SMS level 2. Calendar effects cannot be separated with district and period
     effects here: a 12-month window must close before go-live, so few comparison people share a
     period with the programme cohorts (on the synthetic force such an estimate had a standard error
-    about six times larger). ``adjust=True`` adds the share of the window in lockdown months and the
+    about six times larger). `adjust=True` adds the share of the window in lockdown months and the
     season of the index month to the model of the comparison cohorts.
 
-    Estimand: the risk difference (programme minus none) in ``window_months``-month DA reoffending for
+    Estimand: the risk difference (programme minus none) in `window_months`-month DA reoffending for
     people listed when they first met the criteria; the 12-month version is scored against
-    ``reoffending_12m_rd_programme`` (which averages over all listed people).
+    `reoffending_12m_rd_programme` (which averages over all listed people).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    adjust : bool
+        Add the share of the window in lockdown months and the season of the index month as
+        covariates.
+    frame : DataFrame, optional
+        A [`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame] already built (with the same
+        `window_months`).
+    outcome : {"outcome", "da_count", "harm_days"}
+        Any DA reoffence in the window (a risk), the number of DA offences, or their Crime Harm Index
+        days.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The difference (programme minus none) as a share for `outcome="outcome"` (`display_scale` 100
+        gives percentage points), with `n_treated` and `n_untreated` people; `truth_name` is
+        `reoffending_12m_rd_programme` for the unadjusted 12-month risk.
+
+    Raises
+    ------
+    ValueError
+        When no one first eligible after go-live, or no one whose window closed before go-live, has a
+        complete window.
+
+    Examples
+    --------
+    On the synthetic force, whose true 12-month risk difference is -0.063:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> res = cohort_did(ds)
+    >>> res.truth_name, res.n_treated, res.n_untreated, res.df, res.sms_level
+    ('reoffending_12m_rd_programme', 814, 767, 13, 2)
+    >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
+    (-0.0856, -0.158, -0.0132)
+    >>> cohort_did(ds, 60)
+    Traceback (most recent call last):
+    ...
+    ValueError: no people first eligible after go-live with a complete 60-month window
     """
     f = cohort_frame(ds, window_months) if frame is None else frame
     f = f[f.observed & (f.group != "straddles go-live")].copy()
@@ -509,11 +848,40 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
 def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
     """Start/stop person-months of eligible people from first eligibility to first DA reoffence.
 
-    ``exposure="ever_listed"``: exposed from the month first listed (listing only happens while the
-    district is live) to the end of follow-up; ``"on_list"``: exposed only in months on the list.
-    Columns: ``person_id, district_id, month, start, stop`` (days since the first eligible month
-    began), ``event`` (first DA reoffence in this interval), ``exposed, cal_q`` (calendar quarter),
-    ``lockdown``.
+    The counting-process layout of a Cox model with time-varying exposure (Andersen & Gill 1982,
+    *Ann Stat* 10:1100-1120): one row per person and calendar month from the first eligible month to the
+    first DA offence after it, the person's exit or the extract date, whichever comes first.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    exposure : {"ever_listed", "on_list"}
+        `"ever_listed"`: exposed from the month first listed (listing only happens while the district
+        is live) to the end of follow-up; `"on_list"`: exposed only in months on the list.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, month, start, stop` (days since the first eligible month began),
+        `event` (1 in the interval holding the first DA reoffence), `exposed` (0 or 1), `cal_q`
+        (calendar quarter, e.g. `"2021Q3"`) and `lockdown` (1 in lockdown months).
+
+    Raises
+    ------
+    ValueError
+        When `exposure` is neither `"ever_listed"` nor `"on_list"`.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> fr = cox_frame(open_snapshot().dataset)
+    >>> fr.person_id.nunique(), int(fr.event.sum())           # eligible people, first reoffences
+    (2573, 1504)
+    >>> int(fr.groupby("person_id").event.sum().max())         # at most one event a person
+    1
+    >>> bool((fr.stop > fr.start).all())
+    True
     """
     f = _first_eligible(ds)
     f["index_date"] = f.first_eligible.dt.start_time
@@ -555,13 +923,20 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed") -> pd.DataFrame:
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
                     exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "clusters",
                     pretrend_p: float | None = None) -> EvalEstimate:
-    """Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
+    r"""Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
 
     Eligible people are followed from their first eligible month (time since then is the time scale,
     so the high risk just after an incident sits in the baseline hazard); baseline hazards are
     stratified by district; calendar-quarter indicators absorb seasonality, lockdowns and any
     force-wide trend, so the exposure effect is identified from the staggered go-live dates (a
-    survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor.
+    survival-analysis DiD):
+
+    $$h_i(s) = h_{0,d(i)}(s)\, \exp\bigl(\beta E_i(s) + \gamma_{q(i,s)}\bigr),$$
+
+    with $E_i(s)$ the exposure at time $s$ since first eligibility, $d(i)$ the district and $q(i,s)$ the
+    calendar quarter (Cox 1972, *J R Stat Soc B* 34:187-220). The hazard ratio is $e^{\hat\beta}$ with
+    interval $\exp(\hat\beta \pm t_{df,1-\alpha/2}\, SE)$. Errors are clustered by district with the
+    G/(G-1) factor.
 
     Small-sample inference is held to the standard of the district DiD (every design identified by
     staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
@@ -573,9 +948,52 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     (92.9% over 1,000 forces), which is why the two rules differ. ``pretrend_p`` (the district
     comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
-    Scored against ``reoffending_hr_programme`` (the marginal hazard ratio for listed people). The
+    Scored against `reoffending_hr_programme` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
     unmeasured differences in risk between people the two differ slightly.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    exposure : {"ever_listed", "on_list"}
+        Exposed from first listing on, or only in months on the list (see
+        [`cox_frame`][foundation_eval.evaluation.designs.cox_frame]).
+    frame : DataFrame, optional
+        A [`cox_frame`][foundation_eval.evaluation.designs.cox_frame] already built (with the same
+        `exposure`).
+    exclude_lockdown : bool
+        Leave person-months in lockdown months out.
+    level : float
+        Confidence level of the interval.
+    df : {"clusters", "waves"} or int
+        Degrees of freedom of the Student-t interval: districts - 1, go-live waves - 1, or a number.
+    pretrend_p : float, optional
+        p-value of the district comparison's pre-trend test, which sets the Maryland level.
+
+    Returns
+    -------
+    EvalEstimate
+        The hazard ratio (exposed vs not yet exposed) with its interval, `scale="ratio"`, the
+        proportional-hazards test among the diagnostics, and `truth_name="reoffending_hr_programme"`
+        for `exposure="ever_listed"` with lockdown months kept.
+
+    Raises
+    ------
+    ValueError
+        When the model does not converge or gives no finite estimate, with fewer than two districts, or
+        when `df` is not `"waves"`, `"clusters"` or an integer.
+
+    Examples
+    --------
+    On the synthetic force, whose true hazard ratio is 0.823:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> hr = cox_listed_live(open_snapshot().dataset)
+    >>> hr.truth_name, round(hr.estimate, 3), round(hr.ci_low, 3), round(hr.ci_high, 3)
+    ('reoffending_hr_programme', 0.784, 0.631, 0.973)
+    >>> hr.interval_method
+    'cluster-robust (district) sandwich x G/(G-1), Student-t with 13 df (districts - 1)'
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
@@ -636,7 +1054,32 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
 
 
 def listed_window_risk(ds: Dataset, window_months: int = 12) -> tuple[int, int]:
-    """Listed people with the whole window from first listing observed, and how many reoffended in it."""
+    """Listed people with the whole window from first listing observed, and how many reoffended in it.
+
+    The observed risk $S_1$ that
+    [`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference]
+    needs, from [`fixed_window`][foundation_eval.frames.outcomes.fixed_window]: people whose window
+    closes after the extract date or who exit before it closes are left out.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the window from first listing, in months.
+
+    Returns
+    -------
+    tuple of int
+        `(people, reoffenders)`: listed people observed for the whole window, and how many of them had
+        a DA offence in it.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> listed_window_risk(open_snapshot().dataset)         # 394 of 907 (43%) reoffended within 12 months
+    (907, 394)
+    """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 
@@ -648,13 +1091,45 @@ def listed_window_risk(ds: Dataset, window_months: int = 12) -> tuple[int, int]:
 
 def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: int,
                                 window_months: int = 12) -> EvalEstimate:
-    r"""Risk difference in ``window_months`` reoffending implied by the Cox hazard ratio.
+    r"""Risk difference in `window_months` reoffending implied by the Cox hazard ratio.
 
     Under proportional hazards the survival of listed people without the programme is
-    :math:`S_0 = S_1^{1/\theta}`, with :math:`S_1` the observed share of listed people not reoffending
-    within the window (from first listing) and :math:`\theta` the hazard ratio; the risk difference
-    is :math:`S_0 - S_1` (programme minus none). The interval maps the hazard-ratio interval through
-    this monotone function; the sampling error of :math:`S_1` is negligible beside it.
+    $S_0 = S_1^{1/\theta}$, with $S_1$ the observed share of listed people not reoffending
+    within the window (from first listing) and $\theta$ the hazard ratio; the risk difference
+    is $S_0 - S_1$ (programme minus none). The interval maps the hazard-ratio interval through
+    this monotone function; the sampling error of $S_1$ is negligible beside it.
+
+    Parameters
+    ----------
+    cox_hr : EvalEstimate
+        A hazard ratio with its interval, e.g. from
+        [`cox_listed_live`][foundation_eval.evaluation.designs.cox_listed_live].
+    n_listed : int
+        Listed people observed for the whole window (see
+        [`listed_window_risk`][foundation_eval.evaluation.designs.listed_window_risk]).
+    n_events : int
+        How many of them reoffended within it.
+    window_months : int
+        Length of the window in months.
+
+    Returns
+    -------
+    EvalEstimate
+        Named `cox_implied_rd_<window_months>m`: the risk difference as a share (`display_scale` 100
+        gives percentage points), with the hazard ratio's p-value, level and Maryland level.
+
+    Examples
+    --------
+    A hazard ratio of 0.8 (0.64 to 1.0) among listed people of whom 40% reoffended:
+
+    >>> hr = EvalEstimate(name="hr", estimate=0.8, se=0.1, ci_low=0.64, ci_high=1.0, level=0.95, p_value=0.05,
+    ...                   design="Cox", estimand="hazard ratio", comparison="not yet listed", assumptions=(),
+    ...                   sms_level=4)
+    >>> rd = cox_implied_risk_difference(hr, n_listed=1000, n_events=400)
+    >>> round(rd.estimate, 4), round(0.6 ** (1 / 0.8) - 0.6, 4)      # S1 ** (1 / HR) - S1
+    (-0.0719, -0.0719)
+    >>> round(rd.ci_low, 4), rd.ci_high                                # a hazard ratio of 1 is no difference
+    (-0.1498, 0.0)
     """
     s1 = 1 - n_events / n_listed
 
@@ -686,9 +1161,34 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
 def comparison_districts(panel: pd.DataFrame, event_times) -> pd.Series:
     """Distinct districts serving as not-yet-live comparisons at each event time (union over go-live cohorts).
 
-    For cohort ``g`` at event time ``e`` the comparison districts are those not live by period
-    ``g + e`` (never live, or going live later), other than cohort ``g`` itself; a point resting on
-    one or two districts is fragile however narrow its interval.
+    For cohort `g` at event time `e` the comparison districts are those not live by period
+    `g + e` (never live, or going live later), other than cohort `g` itself; the count at `e` is the
+    number of distinct districts in the union of these sets over the cohorts whose period `g + e` lies
+    in the panel. A point of an event study resting on one or two districts is fragile however narrow
+    its interval.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A district panel with `district_id, t, first_treated` (0 for never live), e.g. a
+        [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    event_times : iterable of int
+        Periods relative to go-live (0 is the go-live period, negative before).
+
+    Returns
+    -------
+    Series
+        `n_comparison`, indexed by event time.
+
+    Examples
+    --------
+    District A goes live in period 3, B in period 5, C never:
+
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"district_id": list("AAAAAABBBBBBCCCCCC"), "t": list(range(1, 7)) * 3,
+    ...                       "first_treated": [3] * 6 + [5] * 6 + [0] * 6})
+    >>> comparison_districts(panel, [-3, 0, 2]).to_dict()     # at e = 2 only C is not yet live
+    {-3: 2, 0: 2, 2: 1}
     """
     first = panel.groupby("district_id").first_treated.first()
     tmin, tmax = int(panel.t.min()), int(panel.t.max())
@@ -708,17 +1208,59 @@ def comparison_districts(panel: pd.DataFrame, event_times) -> pd.Series:
 def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
                    min_event: int = -8, max_event: int | None = None, level: float = 0.95,
                    min_comparison: int = 2) -> pd.DataFrame:
-    """Callaway & Sant'Anna dynamic (event-study) effects with leave-one-district-out jackknife-t intervals.
+    r"""Callaway & Sant'Anna dynamic (event-study) effects with leave-one-district-out jackknife-t intervals.
 
-    Columns ``event_time, att, se, ci_low, ci_high, pre, se_analytic, n_comparison, few_comparisons``:
-    ``n_comparison`` counts the comparison districts behind each point (:func:`comparison_districts`) and
-    ``few_comparisons`` marks points resting on fewer than ``min_comparison`` of them (the programme
-    file's ``[evaluation] min_comparison_districts``), for a report to grey or leave out. Event times before
-    ``min_event`` rest on the last cohorts alone and are dropped. Pre-period effects (``pre``) compare
-    consecutive periods before go-live (R ``did``'s varying base period): they should scatter around
-    zero if trends were parallel. Degrees of freedom: go-live cohorts with an estimable effect, as for
-    the headline.
-    Uses the balanced panel.
+    The group-time effects of Callaway & Sant'Anna (2021) averaged by periods since go-live,
+    $\theta(e) = \sum_g w_g\, ATT(g, g + e)$ with weights proportional to cohort size, on the balanced
+    panel. Each point's standard error is the leave-one-district-out jackknife and its interval uses
+    Student-t on the number of go-live cohorts minus one, as for the headline. Event times before
+    `min_event` rest on the last cohorts alone and are dropped. Pre-period effects (`pre`) compare
+    consecutive periods before go-live (R `did`'s varying base period): they should scatter around
+    zero if trends were parallel.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    min_event, max_event : int
+        First and last event time kept (`max_event=None` keeps all after go-live).
+    level : float
+        Confidence level of the intervals.
+    min_comparison : int
+        Points resting on fewer comparison districts than this are marked `few_comparisons` (the
+        programme file's `[evaluation] min_comparison_districts`), for a report to grey or leave out.
+
+    Returns
+    -------
+    DataFrame
+        One row per event time: `event_time, att, se` (jackknife), `ci_low, ci_high, pre` (True before
+        go-live), `se_analytic` (influence-function SE), `n_comparison` (comparison districts behind
+        the point, from [`comparison_districts`][foundation_eval.evaluation.designs.comparison_districts])
+        and `few_comparisons`.
+
+    Raises
+    ------
+    ValueError
+        When the group-time effects cannot be estimated on the full panel.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> es = cs_event_study(did_panel(open_snapshot().dataset), min_event=-4, max_event=3)
+    >>> es[["event_time", "att", "ci_low", "ci_high", "n_comparison"]].round(3)
+       event_time    att  ci_low  ci_high  n_comparison
+    0          -4  0.004  -0.089    0.098            14
+    1          -3  0.019  -0.056    0.094            14
+    2          -2 -0.025  -0.136    0.087            12
+    3          -1 -0.017  -0.109    0.076            12
+    4           0 -0.003  -0.072    0.067            12
+    5           1  0.033  -0.020    0.086            12
+    6           2 -0.012  -0.102    0.077             8
+    7           3  0.031  -0.051    0.112             8
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -757,10 +1299,47 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
 
 def did_twfe(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: pd.DataFrame | None = None,
              n_boot: int = 1999, seed: int = 0):
-    """Naive two-way fixed effects and the Goodman-Bacon decomposition on the district panel.
+    r"""Naive two-way fixed effects and the Goodman-Bacon decomposition on the district panel.
 
-    Returns ``(TWFEResult, BaconDecomposition, note)`` where ``note`` explains in plain words why the
-    number can mislead under staggered adoption, using the decomposition's own weights.
+    The regression $Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + \varepsilon_{it}$ with $D_{it}$ = 1
+    once district $i$ is live, with cluster-robust and wild cluster bootstrap intervals
+    ([`TWFEResult`][foundation_eval.impact.TWFEResult]), beside its decomposition into the 2 x 2 before-and-after
+    comparisons between go-live groups, $\hat\beta = \sum_k s_k \hat\beta_k$ (Goodman-Bacon 2021,
+    *J Econometrics* 225:254-277; [`bacon_decomposition`][foundation_eval.impact.bacon_decomposition],
+    on the balanced panel). Comparisons that use districts already live as the control carry a
+    "forbidden" weight: with effects that change over time they bias $\hat\beta$.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_boot : int
+        Wild cluster bootstrap draws.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    tuple
+        `(TWFEResult, BaconDecomposition, note)` where `note` explains in plain words why the
+        number can mislead under staggered adoption, using the decomposition's own weights.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> tw, bacon, note = did_twfe(open_snapshot().dataset, n_boot=99)
+    >>> round(tw.estimate, 4), round(bacon.twfe_estimate, 4)     # the decomposition adds up to the regression
+    (-0.0037, -0.0037)
+    >>> round(bacon.forbidden_weight, 2)                          # weight on already-live comparisons
+    0.52
+    >>> note.startswith("The two-way fixed-effects regression gives -0.0037.")
+    True
     """
 
     p = did_panel(ds, freq) if panel is None else panel
@@ -785,13 +1364,53 @@ def did_twfe(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: p
 
 def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *, freq: str = "Q",
                 level: float = 0.95) -> ImputationResult:
-    """Placebo test: pretend every district went live ``shift_months`` early, using pre-programme data only.
+    """Placebo test: pretend every district went live `shift_months` early, using pre-programme data only.
 
     The panel is cut at the first real go-live, so no period is affected by the programme; districts
-    whose placebo go-live falls after the cut are "not yet live" throughout. An effect clearly different
-    from zero would point to differential trends that the DiD would mistake for a programme effect.
-    Only two or three placebo cohorts fit before the first real go-live, so the interval uses the
-    number of placebo-treated districts minus one as degrees of freedom rather than cohorts minus one.
+    whose placebo go-live falls after the cut are "not yet live" throughout. The imputation estimator
+    of [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] is then run on the placebo
+    dates. An effect clearly different from zero would point to differential trends that the DiD would
+    mistake for a programme effect. Only two or three placebo cohorts fit before the first real
+    go-live, so the interval uses the number of placebo-treated districts minus one as degrees of
+    freedom rather than cohorts minus one.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    shift_months : int
+        How many months earlier the placebo go-live is (a whole number of quarters with `freq="Q"`).
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The placebo effect (zero if trends were parallel) in `outcome` units, with no Maryland level
+        (`sms_level=None`, `design_key="placebo"`): it is a check of the design, not an estimate.
+
+    Raises
+    ------
+    ValueError
+        When no placebo go-live falls inside the pre-programme period.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pl = placebo_did(ds)
+    >>> pl.name, pl.df, pl.sms_level
+    ('placebo_da_rate_12m', 5, None)
+    >>> round(pl.estimate, 4), round(pl.ci_low, 4), round(pl.ci_high, 4)     # no placebo effect
+    (-0.0146, -0.088, 0.0588)
+    >>> placebo_did(ds, shift_months=60)
+    Traceback (most recent call last):
+    ...
+    ValueError: no placebo go-live falls inside the pre-programme period
     """
     p = did_panel(ds, freq)
     first_real = p.loc[p.first_treated > 0, "first_treated"].min()
@@ -1266,9 +1885,10 @@ def _ok(x) -> bool:
     return getattr(x, "estimable", True) and not isinstance(x, str)
 
 
-#: Headline result names and the attribute of :class:`Evaluation` that holds each.
 HEADLINE_ATTRS = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
                   "reoffending_hr_programme": "cox"}
+"""Headline result names and the attribute of [`Evaluation`][foundation_eval.evaluation.designs.Evaluation]
+that holds each (the same mapping as [`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE])."""
 
 
 class Evaluation:
