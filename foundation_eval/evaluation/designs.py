@@ -270,7 +270,7 @@ person-months or in percentage points; hazard ratios are shown as they are."""
 
 
 def _level(design_key: str, **diag) -> dict:
-    """Keyword arguments ``sms_level, level_flags, design_key`` from the one Maryland table."""
+    """Keyword arguments `sms_level, level_flags, design_key` from the one Maryland table."""
     m = maryland_level(design_key, **diag)
     return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
 
@@ -650,7 +650,7 @@ def _da_offences(ds: Dataset) -> pd.DataFrame:
 
 
 def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Whole months from period ``a`` to period ``b`` (b - a)."""
+    """Whole months from period `a` to period `b` (b - a)."""
     return np.array([(y.ordinal - x.ordinal) for x, y in zip(a, b, strict=True)], dtype=np.int64)
 
 
@@ -940,12 +940,12 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
 
     Small-sample inference is held to the standard of the district DiD (every design identified by
     staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
-    the rule chosen by the coverage study of ``benchmarks/coverage_impact.py``): ``df="clusters"``
-    (default) is G - 1 (13 in the shipped programme), ``df="waves"`` the number of waves with a
+    the rule chosen by the coverage study of `benchmarks/coverage_impact.py`): `df="clusters"`
+    (default) is G - 1 (13 in the shipped programme), `df="waves"` the number of waves with a
     comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 88 synthetic forces the
     default covered the true hazard ratio 94.3% of the time (Monte Carlo SE 2.5) and waves - 1 97.7%
     with intervals 29% wider and half the power; for the DiD's jackknife, G - 1 under-covered
-    (92.9% over 1,000 forces), which is why the two rules differ. ``pretrend_p`` (the district
+    (92.9% over 1,000 forces), which is why the two rules differ. `pretrend_p` (the district
     comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
     Scored against `reoffending_hr_programme` (the marginal hazard ratio for listed people). The
@@ -1441,7 +1441,40 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
 def its_series(ds: Dataset, districts=None, freq: str = "M") -> pd.DataFrame:
     """DA offences per eligible person-month for a set of districts (all when None), by period.
 
-    Columns ``period, eligible, da_events, da_rate, live_share`` (share of the districts live).
+    The series an interrupted time series models: eligible person-months and DA offences summed over
+    the districts, and their ratio.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    districts : str or list of str, optional
+        District ids or names (case-insensitive); all districts when None.
+    freq : {"M", "Q"}
+        Monthly (default) or quarterly periods.
+
+    Returns
+    -------
+    DataFrame
+        One row per period: `period, eligible` (person-months), `da_events, live_share` (share of the
+        districts live) and `da_rate` (missing where nobody was eligible).
+
+    Raises
+    ------
+    KeyError
+        When a district is not in the programme file.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> its_series(ds).shape                      # 72 months, force-wide
+    (72, 5)
+    >>> its_series(ds, "Southampton", "Q").head(3).round(3)
+       period  eligible  da_events  live_share  da_rate
+    0  2019Q1        53          3         0.0    0.057
+    1  2019Q2        53          5         0.0    0.094
+    2  2019Q3        57          1         0.0    0.018
     """
     p = district_period_panel(ds, freq)
     if districts is not None:
@@ -1479,7 +1512,49 @@ def _its(series: pd.DataFrame, intervention, freq: str, name: str, where: str, l
 
 
 def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.95):
-    """ITS for one district, interrupted at its go-live. Returns ``(ITSResult, EvalEstimate)``."""
+    """Interrupted time series for one district, interrupted at its go-live.
+
+    The segmented regression of Lopez Bernal, Cummins & Gasparrini (2017, *Int J Epidemiol* 46:348-355)
+    through [`interrupted_time_series`][foundation_eval.impact.interrupted_time_series],
+
+    $$Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,$$
+
+    with $P_t$ = 1 from go-live $t_0$ on, seasonality $s(t)$ (two Fourier pairs for months, quarter
+    indicators for quarters) and Newey-West (1987) standard errors. The estimate is the level change
+    $\beta_2$ in DA offences per eligible person-month; the slope change $\beta_3$ is among the
+    diagnostics. With no concurrent comparison group this is Maryland SMS level 2.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    district : str
+        District id or name.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(ITSResult, EvalEstimate)`: the fitted model and the level change as an estimate named
+        `its_<district id>`.
+
+    Raises
+    ------
+    ValueError
+        When some periods have nobody eligible (use quarterly periods).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> res, est = its_district(open_snapshot().dataset, "SOU")
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4), est.sms_level
+    ('its_SOU', 0.0382, 0.0115, 0.0649, 2)
+    >>> res.n_pre, res.n_post                     # quarters before and after go-live
+    (8, 16)
+    """
     d = ds.programme.district(district)
     s = its_series(ds, d.id, freq)
     if s.da_rate.isna().any():
@@ -1489,12 +1564,53 @@ def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.9
 
 
 def its_force(ds: Dataset, area: str = "pilot", freq: str = "M", level: float = 0.95):
-    """Force-wide or pilot-area ITS. Returns ``(ITSResult, EvalEstimate)``.
+    """Interrupted time series for the pilot districts together or for the whole force.
 
-    ``area="pilot"``: the pilot districts together, interrupted at the pilot go-live (the cleanest
-    single series: every district in it starts on the same date). ``area="force"``: all districts,
+    `area="pilot"`: the pilot districts together, interrupted at the pilot go-live (the cleanest
+    single series: every district in it starts on the same date). `area="force"`: all districts,
     interrupted at the first go-live; with a staggered rollout the level change then reflects only
     the pilot districts and the rollout shows up in the slope change.
+
+    The segmented regression of Lopez Bernal, Cummins & Gasparrini (2017, *Int J Epidemiol* 46:348-355)
+    through [`interrupted_time_series`][foundation_eval.impact.interrupted_time_series],
+
+    $$Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,$$
+
+    with $P_t$ = 1 from go-live $t_0$ on, seasonality $s(t)$ (two Fourier pairs for months, quarter
+    indicators for quarters) and Newey-West (1987) standard errors. The estimate is the level change
+    $\beta_2$ in DA offences per eligible person-month; the slope change $\beta_3$ is among the
+    diagnostics. With no concurrent comparison group this is Maryland SMS level 2.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    area : {"pilot", "force"}
+        The pilot districts (those marked `pilot` in the programme file, or else the first to go live)
+        or all districts.
+    freq : {"M", "Q"}
+        Monthly (default) or quarterly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(ITSResult, EvalEstimate)`, the estimate named `its_pilot` or `its_force`.
+
+    Raises
+    ------
+    ValueError
+        When `area` is neither `"pilot"` nor `"force"`, or some periods have nobody eligible.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> res, est = its_force(open_snapshot().dataset)
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4)
+    ('its_pilot', 0.0285, -0.0089, 0.0659)
+    >>> res.n_pre, res.n_post                     # months before and after the pilot go-live
+    (24, 48)
     """
     prog = ds.programme
     if area == "pilot":
@@ -1514,8 +1630,39 @@ def its_force(ds: Dataset, area: str = "pilot", freq: str = "M", level: float = 
 
 
 def its_all_districts(ds: Dataset, freq: str = "Q", level: float = 0.95) -> pd.DataFrame:
-    """Level change at go-live for every district (``district, go_live, estimate, ci_low, ci_high,
-    slope_change, note``); districts whose series cannot be modelled get a note instead."""
+    """Level change at go-live for every district, one interrupted time series each.
+
+    Runs [`its_district`][foundation_eval.evaluation.designs.its_district] for each district of the
+    programme file; a district whose series cannot be modelled gets a note instead of an estimate.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per district in file order: `district` (name), `go_live, estimate, ci_low, ci_high`
+        (level change in DA offences per eligible person-month), `slope_change` (per period) and
+        `note` (empty, or why the district has no estimate).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> its = its_all_districts(open_snapshot().dataset)
+    >>> its[["district", "go_live", "estimate", "ci_low", "ci_high"]].head(3).round(4)
+          district  go_live  estimate  ci_low  ci_high
+    0  Southampton  2021-01    0.0382  0.0115   0.0649
+    1    Eastleigh  2021-01    0.0172 -0.0385   0.0730
+    2   Portsmouth  2021-07   -0.0896 -0.1307  -0.0484
+    >>> len(its), int((its.note != "").sum())
+    (14, 0)
+    """
     rows = []
     for d in ds.programme.districts:
         try:
@@ -1548,7 +1695,7 @@ def _has_risk_tool(prog) -> bool:
 
 
 def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.DataFrame:
-    """Add ``close_date, observed, outcome`` for windows starting at ``index_date``."""
+    """Add `close_date, observed, outcome` for windows starting at `index_date`."""
     f = frame.copy()
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     ex = ds.exits.set_index("person_id").exit_date
@@ -1561,10 +1708,43 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
 
 
 def rd_age_frame(ds: Dataset, window_months: int = 12, span_years: int = 6) -> pd.DataFrame:
-    """Screens for the age-limit RD: each person's first screen in a live district meeting every criterion
-    except age, with ``age_months`` at the screen, ``listed`` and the ``window_months`` outcome.
+    """Screens for the age-limit RD: each person's first screen in a live district meeting every other criterion.
 
-    Limited to ages within ``span_years`` of the upper limit, and to windows fully observed.
+    Age is counted in whole months from the birth month to the screen month; the outcome is any DA
+    offence in the `window_months` after the start of the screen month. Limited to ages within
+    `span_years` of the upper limit, and to windows fully observed (closing by the extract date with no
+    exit before).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    span_years : int
+        Years either side of the age limit kept.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, month, listed` (bool), `age_months, index_date, close_date, observed`
+        and `outcome` (1 if any DA offence in the window).
+
+    Raises
+    ------
+    ValueError
+        When the programme has no upper age limit.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> f = rd_age_frame(ds)
+    >>> len(f), int(f.age_months.min()), int(f.age_months.max())
+    (628, 300, 442)
+    >>> cut = (ds.programme.age_max + 1) * 12            # 372 months: the 31st birthday
+    >>> f.groupby(f.age_months >= cut).listed.mean().to_dict()    # sharp: nobody over the limit is listed
+    {False: 1.0, True: 0.0}
     """
     prog = ds.programme
     if not _has_age_band(prog):
@@ -1618,14 +1798,51 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
 
 
 def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
-    """RD at the upper age limit. Returns ``(RDResult, DensityTest, EvalEstimate)``.
+    r"""Regression discontinuity at the upper age limit: the effect of being listed on DA reoffending.
 
     Running variable: age in months at the person's first screen in a live district meeting the
-    other criteria; people aged above the limit (31 or older for an upper limit of 30) are not listed.
-    Estimand: the effect of being listed on DA reoffending within ``window_months`` of that screen,
+    other criteria ([`rd_age_frame`][foundation_eval.evaluation.designs.rd_age_frame]); people aged
+    above the limit (31 or older for an upper limit of 30) are not listed.
+    Estimand: the effect of being listed on DA reoffending within `window_months` of that screen,
     for people at the age limit. Age itself has no jump there, so a jump in reoffending can only come
     through listing. Age cannot be manipulated, so a jump in the density reflects who comes to police
     attention at each age (the synthetic force has fewer people over 30 by design), not sorting.
+
+    The estimate is a sharp local-linear regression discontinuity with the MSE-optimal bandwidth
+    and the robust bias-corrected interval of Calonico, Cattaneo & Titiunik (2014, *Econometrica*
+    82:2295-2326), through [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity]:
+    the jump $\lim_{x \to c^{\pm}} E[Y \mid X = x]$ treated side minus untreated side, and a McCrary
+    (2008, *J Econometrics* 142:698-714) density test at the cut-off
+    ([`density_test`][foundation_eval.impact.density_test]).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(RDResult, DensityTest, EvalEstimate)`; the estimate, named `rd_age_<window_months>m`, is a
+        risk difference (listed minus not listed) as a share.
+
+    Raises
+    ------
+    ValueError
+        When the programme has no upper age limit, or too few screens lie on a side of it.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> rd, dens, est = rd_age(open_snapshot().dataset)
+    >>> est.name, round(float(est.estimate), 4), round(float(est.ci_low), 4), round(float(est.ci_high), 4)
+    ('rd_age_12m', 0.0302, -0.3232, 0.3836)
+    >>> round(float(dens.p_value), 3)         # fewer people over 30 by design, not sorting
+    0.006
     """
     prog = ds.programme
     f = rd_age_frame(ds, window_months)
@@ -1643,8 +1860,34 @@ def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
 
 
 def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
-    """Listed people with a first PPIT rating: ``ppit_total``, and DA reoffending within the window from first
-    listing (windows fully observed)."""
+    """Listed people with a first PPIT rating, and their DA reoffending within the window from first listing.
+
+    From [`person_frame`][foundation_eval.frames.cohort.person_frame]: listed people whose first PPIT
+    total is known, kept when the whole window is observed (closing by the extract date with no exit
+    before).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, index_date` (first listing), `ppit_total` (float), `close_date,
+        observed` and `outcome` (1 if any DA offence in the window).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> f = rd_ppit_frame(open_snapshot().dataset)
+    >>> len(f), float(f.ppit_total.min()), float(f.ppit_total.max())
+    (827, 0.0, 20.0)
+    >>> round(float(f.outcome.mean()), 3)        # 12-month DA reoffending among them
+    0.437
+    """
     from foundation_eval.frames.cohort import person_frame
 
     p = person_frame(ds)
@@ -1655,14 +1898,55 @@ def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
 
 
 def rd_ppit(ds: Dataset, window_months: int = 12, level: float = 0.95):
-    """RD at the PPIT priority threshold. Returns ``(RDResult, DensityTest, EvalEstimate)``.
+    r"""Regression discontinuity at the PPIT priority threshold: the effect of a priority flag on DA reoffending.
 
     Estimand: the effect of being flagged a priority perpetrator (and managed as one) on DA
-    reoffending within ``window_months`` of listing, for listed people at the threshold. The PPIT
-    total takes few values, so the local-linear fit extrapolates between mass points and the
-    interval can under-cover (Kolesar & Rothe 2018): read it as descriptive unless the notes are empty.
-    In the synthetic force the priority flag changes the content of risk management plans but not
-    reoffending, so the true jump is zero.
+    reoffending within `window_months` of listing, for listed people at the threshold (running
+    variable: the first PPIT total, from
+    [`rd_ppit_frame`][foundation_eval.evaluation.designs.rd_ppit_frame]). The PPIT total takes few
+    values, so the local-linear fit extrapolates between mass points and the interval can under-cover
+    (Kolesar & Rothe 2018, *Am Econ Rev* 108:2277-2304): read it as descriptive unless the notes are
+    empty. When the data-driven bandwidth holds fewer than 5 score values on a side it is widened to
+    5.5 points (said among the diagnostics). In the synthetic force the priority flag changes the
+    content of risk management plans but not reoffending, so the true jump is zero.
+
+    The estimate is a sharp local-linear regression discontinuity with the MSE-optimal bandwidth
+    and the robust bias-corrected interval of Calonico, Cattaneo & Titiunik (2014, *Econometrica*
+    82:2295-2326), through [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity]:
+    the jump $\lim_{x \to c^{\pm}} E[Y \mid X = x]$ treated side minus untreated side, and a McCrary
+    (2008, *J Econometrics* 142:698-714) density test at the cut-off
+    ([`density_test`][foundation_eval.impact.density_test]).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(RDResult, DensityTest, EvalEstimate)`; the estimate, named `rd_ppit_<window_months>m`, is a
+        risk difference (flagged minus not flagged) as a share.
+
+    Raises
+    ------
+    ValueError
+        When the programme has no risk tool, or too few people lie on a side of the threshold.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> rd, dens, est = rd_ppit(open_snapshot().dataset)
+    >>> est.name, round(float(est.estimate), 4), round(float(est.ci_low), 4), round(float(est.ci_high), 4)
+    ('rd_ppit_12m', 0.1294, -0.2028, 0.4616)
+    >>> round(float(dens.p_value), 3)         # no sign of sorting at the threshold (the true jump is 0)
+    0.925
+    >>> est.notes[0].startswith("only 5 distinct running-variable values")
+    True
     """
     if not _has_risk_tool(ds.programme):
         raise ValueError("the programme has no risk tool")
@@ -1682,15 +1966,46 @@ def rd_ppit(ds: Dataset, window_months: int = 12, level: float = 0.95):
 
 
 def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95) -> list[EvalEstimate]:
-    """Comparisons a descriptive evaluation might make, with the bias each carries.
+    r"""Comparisons a descriptive evaluation might make, with the bias each carries.
 
     1. Listed people vs eligible people never listed (risk difference, SMS 1): the never-listed were
-       eligible only before go-live, at a different point in their offending, in a different period.
+        eligible only before go-live, at a different point in their offending, in a different period.
     2. Listed people who engaged within the engagement window vs those who did not (SMS 1): people
-       choose to engage and lower-risk people engage more; in the synthetic force engagement has no
-       effect of its own, so the truth is zero.
+        choose to engage and lower-risk people engage more; in the synthetic force engagement has no
+        effect of its own, so the truth is zero.
     3. Before vs after go-live in the pilot districts, DA offences per eligible person-month (SMS 2):
-       no comparison for changes over time.
+        no comparison for changes over time.
+
+    The risk differences use Newcombe's hybrid score interval (Newcombe 1998, *Stat Med* 17:873-890;
+    [`newcombe_difference`][foundation_eval.stats.newcombe_difference]) among people whose
+    `window_months` window is fully observed; the rate difference $r_a - r_b$ uses the Poisson normal
+    interval with $SE = \sqrt{d_a / E_a^2 + d_b / E_b^2}$ ($d$ offences, $E$ eligible person-months).
+    A comparison whose groups are empty is left out.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    list of EvalEstimate
+        `naive_listed_vs_not_<w>m`, `naive_engaged_vs_not_<w>m` (risk differences as shares) and
+        `naive_pilot_before_after` (DA offences per eligible person-month), each with its Maryland level.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> [(e.name, round(float(e.estimate), 3), e.sms_level) for e in naive_comparisons(open_snapshot().dataset)]
+    [('naive_listed_vs_not_12m', -0.093, 1),
+     ('naive_engaged_vs_not_12m', -0.107, 1),
+     ('naive_pilot_before_after', 0.013, 2)]
+
+    Engaging has no effect in the synthetic force, so the -0.107 of engaged people is selection.
     """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
@@ -1758,7 +2073,57 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
 
 @dataclass(frozen=True)
 class PowerAnalysis:
-    """What the evaluation can and cannot detect (see :func:`power_analysis`)."""
+    """What the evaluation can and cannot detect: minimum detectable effects of its two main comparisons.
+
+    Built by [`power_analysis`][foundation_eval.evaluation.designs.power_analysis], which gives the
+    formulas.
+
+    Attributes
+    ----------
+    did_se, did_df : float, int
+        Jackknife standard error and degrees of freedom of the headline district DiD.
+    did_mde : float
+        Its minimum detectable effect, in DA offences per eligible person-month.
+    baseline_rate : float
+        The live districts' DA offences per eligible person-month before go-live.
+    person_mde : MDEResult
+        Minimum detectable difference in the person-level risk (a share), with its inputs.
+    p0 : float
+        Risk of DA reoffending within the window in the comparison cohorts.
+    n_treat, n_control : int
+        People first eligible after go-live, and people whose window closed before it.
+    icc : float
+        Intra-district correlation of the person-level outcome.
+    n_districts : int
+        Districts in the comparison.
+    list_size : float
+        Eligible people a month, for the summary sentence.
+    followup_months : int
+        Outcome window of the person-level comparison, in months.
+    power, alpha : float
+        Target power and two-sided significance level.
+    curve : DataFrame
+        Power of each design (`power`, `power_person`) against the true relative reduction
+        (`reduction`, 0 to 0.6).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
+    >>> pa.table()[["mde", "mde_relative"]].round(3)
+         mde  mde_relative
+    0  0.075         0.877
+    1  0.112         0.209
+    >>> print(pa.summary_sentence())
+    With 14 districts and about 150 eligible people a month, the district comparison has an 80% chance of
+    detecting a reduction in the DA offence rate only if it is at least 88%; the comparison of people's
+    12-month reoffending can detect a change of about 11 percentage points (21% of the 53% baseline).
+    >>> round(pa.list_multiplier(0.2), 1)      # a list 19 times larger to detect a 20% reduction
+    19.2
+    >>> pa.plot().get_xlabel()
+    'true reduction (%)'
+    """
 
     did_se: float
     did_df: int
@@ -1778,18 +2143,41 @@ class PowerAnalysis:
 
     @property
     def did_mde_relative(self) -> float:
+        """The district DiD's minimum detectable effect as a share of the rate before go-live."""
         return self.did_mde / self.baseline_rate
 
     @property
     def person_mde_relative(self) -> float:
+        """The person-level minimum detectable difference as a share of the comparison cohorts' risk."""
         return self.person_mde.mde / self.p0
 
     def list_multiplier(self, target_relative: float = 0.2) -> float:
-        """Roughly how many times larger the list would need to be for the DiD to detect a reduction of
-        ``target_relative`` (its standard error shrinks with the square root of the people observed)."""
+        r"""Roughly how many times larger the list would need to be for the DiD to detect a given reduction.
+
+        The DiD's standard error shrinks with the square root of the people observed, so the factor is
+        $(\text{MDE}_{rel} / r)^2$ for a target relative reduction $r$.
+
+        Parameters
+        ----------
+        target_relative : float
+            The reduction to detect, as a share of the rate before go-live (0.2 for 20%).
+
+        Returns
+        -------
+        float
+            The multiple of the current list size.
+        """
         return (self.did_mde_relative / target_relative) ** 2
 
     def table(self) -> pd.DataFrame:
+        """The two designs' minimum detectable effects side by side.
+
+        Returns
+        -------
+        DataFrame
+            One row per design: `design, baseline` (rate or risk without the programme), `mde`
+            (absolute), `mde_relative` (share of the baseline) and `se`.
+        """
         return pd.DataFrame([
             {"design": "Staggered DiD, DA offences per eligible person-month", "baseline": self.baseline_rate,
              "mde": self.did_mde, "mde_relative": self.did_mde_relative, "se": self.did_se},
@@ -1799,7 +2187,18 @@ class PowerAnalysis:
         ])
 
     def plot(self, ax=None):
-        """Power of the staggered DiD against the true reduction in the DA rate."""
+        """Power of the staggered DiD and of the person-level comparison against the true reduction.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib Axes
+            Power (%) against the true relative reduction (%), with the target power as a dotted line.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -1816,6 +2215,15 @@ class PowerAnalysis:
         return ax
 
     def summary_sentence(self) -> str:
+        """What the evaluation can detect, in one plain sentence for a report.
+
+        Returns
+        -------
+        str
+            The district comparison's detectable reduction (or that it could not detect even a complete
+            stop to DA offending) and the person-level comparison's, in percentage points and relative
+            to its baseline.
+        """
         head = f"With {self.n_districts} districts and about {self.list_size:.0f} eligible people a month, the "
         if self.did_mde_relative >= 1:
             head += (f"district comparison could not reliably detect ({self.power:.0%} power) even a complete stop to "
@@ -1832,13 +2240,55 @@ class PowerAnalysis:
 def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_districts: int, list_size: float,
                    window_months: int = 12, icc: float = 0.01, power: float = 0.8,
                    alpha: float = 0.05) -> PowerAnalysis:
-    """Minimum detectable effects (Bloom 1995) for the district DiD and the person-level comparison.
+    r"""Minimum detectable effects (Bloom 1995) for the district DiD and the person-level comparison.
 
-    * DiD: MDE = (t_{df,1-alpha/2} + t_{df,power}) x SE, with the jackknife SE and df of the headline
-      estimate (the design's own precision); relative to the treated districts' rate before go-live.
-    * People: two proportions with the comparison cohorts' risk ``p0``, the two group sizes and a design
-      effect 1 + (m - 1) ICC for clustering in districts of ``m`` people (:func:`foundation_eval.impact.
-      minimum_detectable_effect`).
+    Bloom (1995, *Evaluation Review* 19:547-556): the smallest true effect detected with probability
+    `power` by a two-sided test at level `alpha` is $MDE = (t_{df,1-\alpha/2} + t_{df,\text{power}})
+    \times SE$.
+
+    - DiD: the jackknife SE and df of the headline estimate (the design's own precision); relative to
+      the treated districts' rate before go-live.
+    - People: two proportions with the comparison cohorts' risk $p_0$, the two group sizes and a design
+      effect $1 + (m - 1)\,ICC$ for clustering in districts of $m$ people, on `n_districts` - 2 df
+      ([`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect]).
+
+    Parameters
+    ----------
+    did : ImputationResult
+        The headline district DiD ([`did_imputation`][foundation_eval.evaluation.designs.did_imputation]).
+    cohort_frame_ : DataFrame
+        A [`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame]: people observed for the whole
+        window, not straddling go-live, are the two groups.
+    n_districts : int
+        Districts in the comparison.
+    list_size : float
+        Eligible people a month (for the summary sentence only).
+    window_months : int
+        Outcome window of the person-level comparison, in months.
+    icc : float
+        Intra-district correlation of the person-level outcome.
+    power : float
+        Target power.
+    alpha : float
+        Two-sided significance level.
+
+    Returns
+    -------
+    PowerAnalysis
+        Both minimum detectable effects, absolute and relative, with power curves.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
+    >>> pa.did_df, round(pa.did_mde, 4), round(pa.did_mde_relative, 2)
+    (4, 0.0748, 0.88)
+    >>> round(float((stats.t.ppf(0.975, 4) + stats.t.ppf(0.8, 4)) * pa.did_se), 4)     # Bloom's formula by hand
+    0.0748
+    >>> round(pa.person_mde.mde, 3), round(pa.p0, 3), pa.n_treat, pa.n_control
+    (0.112, 0.535, 814, 767)
     """
 
     M = mde_multiplier(alpha, power, df=did.df)
@@ -1872,7 +2322,7 @@ _ERRORS = (ValueError, KeyError, IndexError, ZeroDivisionError, np.linalg.LinAlg
 
 
 def _safe(name: str, design: str, key: str, fn):
-    """``fn()``, or a :class:`NotEstimable` saying why the data do not support the design."""
+    """`fn()`, or a `NotEstimable` saying why the data do not support the design."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -1894,14 +2344,19 @@ that holds each (the same mapping as [`HEADLINE`][foundation_eval.evaluation.des
 class Evaluation:
     """Every design of the pilot-versus-rollout evaluation for one dataset, computed on first use.
 
-    A design the data cannot support (too few periods, districts or events) is a
-    :class:`~foundation_eval.impact.NotEstimable` result with the reason, never an exception:
-    :meth:`not_estimable` lists them. The regression discontinuities keep their earlier form (a
-    string "not estimable: ...").
+    Each design is an attribute computed the first time it is read and kept (`did`, `cohort`, `cox`
+    for the three headline results; `did_cs_simple`, `twfe_estimate`, `placebo`, `its_pilot`,
+    `rd_age`, `naive`, `sensitivity`, `power`, `value`, `verdict`, `threats` and the others below), so
+    a report pays only for what it shows. A design the data cannot support (too few periods,
+    districts or events) is a [`NotEstimable`][foundation_eval.impact.NotEstimable] result with the
+    reason, never an exception:
+    [`not_estimable`][foundation_eval.evaluation.designs.Evaluation.not_estimable] lists them. The
+    regression discontinuities keep their earlier form (a string "not estimable: ...").
 
     Parameters
     ----------
     ds : Dataset
+        A validated extract.
     freq : {"Q", "M"}
         Period of the district panel (quarters by default: monthly district rates rest on 5 to 25
         people and some districts have months with nobody eligible).
@@ -1910,14 +2365,42 @@ class Evaluation:
         comparison is then adjusted for the share of each window in lockdown instead).
     window_months : int
         Outcome window of the person-level comparisons (12 by default; 6 and 24 in the sensitivity table).
-    costs : Costs
-        Programme and unit costs for value for money.
+    costs : Costs, optional
+        Programme and unit costs for value for money (the illustrative `Costs()` when None).
     n_perm : int
         Re-assignments of go-live dates for the randomisation tests.
     seed : int
         Seed of the randomisation tests and bootstraps.
     level : float
         Confidence level.
+
+    Raises
+    ------
+    ValueError
+        When `freq` is neither `"Q"` nor `"M"`.
+
+    Examples
+    --------
+    The three headline results on the synthetic force (true values -0.0162, -0.063 and 0.823), with
+    fewer re-assignments of go-live dates than the default to keep the example quick:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ev = Evaluation(open_snapshot().dataset, n_perm=99)
+    >>> [(r["name"], round(r["estimate"], 3), r["sms_level"]) for r in ev.headline()]
+    [('did_att_da_rate', 0.015, 4),
+     ('reoffending_12m_rd_programme', -0.086, 2),
+     ('reoffending_hr_programme', 0.784, 4)]
+    >>> [e.name for e in ev.estimates()][3:8]            # after the three headline results
+    ['did_cs_simple_da_rate', 'cox_implied_rd_12m', 'did_imputation_engaged_rate',
+     'did_imputation_referral_rate', 'twfe_da_rate']
+    >>> len(ev.records()), ev.not_estimable(), [c.name for c in ev.checks()]
+    (15, [], ['placebo_da_rate_12m'])
+    >>> sorted(ev.statements())
+    ['did_att_da_rate', 'naive_engaged_vs_not_12m', 'rd_age_12m', 'rd_ppit_12m',
+     'reoffending_12m_rd_programme', 'reoffending_hr_programme']
+    >>> print(ev.synthetic_notes()[0])
+    In the synthetic data engaging has no effect of its own, so any difference between people who
+    engaged and people who did not is selection.
     """
 
     def __init__(self, ds: Dataset, *, freq: str = "Q", exclude_lockdown: bool = False, window_months: int = 12,
@@ -1935,12 +2418,13 @@ class Evaluation:
 
     @property
     def plan(self):
-        """The programme file's pre-specified primary analysis (:class:`foundation_eval.config.EvaluationPlan`)."""
+        """The programme file's pre-specified primary analysis ([`EvaluationPlan`][foundation_eval.config.EvaluationPlan])."""
         return self.ds.programme.evaluation
 
     # ---------------------------------------------------------------- district panel designs
     @cached_property
     def panel(self) -> pd.DataFrame:
+        """The district x period panel ([`did_panel`][foundation_eval.evaluation.designs.did_panel])."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return did_panel(self.ds, self.freq, self.exclude_lockdown)
@@ -1968,10 +2452,12 @@ class Evaluation:
 
     @cached_property
     def pretrend(self):
+        """Wald test that the Callaway & Sant'Anna pre-period effects are zero, or None."""
         return self.cs.pretrend_test() if _ok(self.cs) else None
 
     @cached_property
     def pretrend_ri(self):
+        """Randomisation test of the pre-period effects over go-live dates (sets the Maryland level), or None."""
         if not _ok(self.cs):
             return None
         try:
@@ -1988,7 +2474,7 @@ class Evaluation:
 
     @cached_property
     def did(self) -> ImputationResult:
-        """Headline: imputation DiD on the DA rate (``did_att_da_rate``)."""
+        """Headline: imputation DiD on the DA rate (`did_att_da_rate`)."""
         def fit():
             res = did_imputation(self.ds, "da_rate", freq=self.freq, exclude_lockdown=self.exclude_lockdown,
                                  panel=self.panel, pretrend_p=self._pretrend_p, level=self.level)
@@ -2003,7 +2489,7 @@ class Evaluation:
     @cached_property
     def event_study(self) -> pd.DataFrame:
         """Callaway & Sant'Anna event study (jackknife-t intervals), two years either side of go-live, with the
-        number of comparison districts behind each point (``n_comparison``, ``few_comparisons``)."""
+        number of comparison districts behind each point (`n_comparison`, `few_comparisons`)."""
         per_year = 4 if self.freq == "Q" else 12
         return _safe("event_study", "event study", "event_study", lambda: cs_event_study(
             self.panel, "da_rate", min_event=-2 * per_year, max_event=2 * per_year - 1, level=self.level,
@@ -2011,29 +2497,35 @@ class Evaluation:
 
     @cached_property
     def did_ri(self):
+        """Randomisation test of the headline DiD over go-live dates
+        ([`did_randomization`][foundation_eval.evaluation.designs.did_randomization])."""
         return _safe("did_ri", "randomisation test over go-live dates", "randomisation_test",
                      lambda: did_randomization(self.ds, panel=self.panel, n_perm=self.n_perm, seed=self.seed))
 
     @cached_property
     def did_cs_simple(self) -> EvalEstimate:
+        """Callaway & Sant'Anna simple ATT with the headline's jackknife-t interval
+        ([`cs_jackknife`][foundation_eval.evaluation.designs.cs_jackknife])."""
         return _safe("did_cs_simple_da_rate", "staggered difference-in-differences (Callaway & Sant'Anna 2021)",
                      "staggered_did", lambda: cs_jackknife(self.panel, "da_rate", level=self.level))
 
     @cached_property
     def did_engaged(self) -> ImputationResult:
+        """Imputation DiD on the share of eligible person-months with an engaged contact."""
         return _safe("did_imputation_engaged_rate", "staggered difference-in-differences, engagement",
                      "staggered_did", lambda: did_imputation(self.ds, "engaged_rate", freq=self.freq, panel=self.panel,
                                                              level=self.level, pretrend_p=None))
 
     @cached_property
     def did_referral(self) -> ImputationResult:
+        """Imputation DiD on the share of eligible person-months with a referral start."""
         return _safe("did_imputation_referral_rate", "staggered difference-in-differences, referral starts",
                      "staggered_did", lambda: did_imputation(self.ds, "referral_rate", freq=self.freq,
                                                              panel=self.panel, level=self.level, pretrend_p=None))
 
     @cached_property
     def twfe(self):
-        """``(TWFEResult, BaconDecomposition, note)``, or NotEstimable."""
+        """`(TWFEResult, BaconDecomposition, note)`, or NotEstimable."""
         return _safe("twfe_da_rate", "two-way fixed effects", "twfe",
                      lambda: did_twfe(self.ds, panel=self.panel, seed=self.seed))
 
@@ -2063,18 +2555,19 @@ class Evaluation:
     # ---------------------------------------------------------------- person-level designs
     @cached_property
     def cohorts(self) -> pd.DataFrame:
+        """The person-level cohort frame ([`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame])."""
         return cohort_frame(self.ds, self.window_months)
 
     @cached_property
     def cohort(self) -> ImputationResult:
-        """Eligible cohorts before vs after go-live within district (``reoffending_12m_rd_programme``)."""
+        """Eligible cohorts before vs after go-live within district (`reoffending_12m_rd_programme`)."""
         return _safe("reoffending_12m_rd_programme", "eligible cohorts before vs after go-live within district",
                      "cohort_before_after", lambda: cohort_did(self.ds, self.window_months, adjust=self.exclude_lockdown,
                                                                frame=self.cohorts, level=self.level))
 
     @cached_property
     def cox(self) -> EvalEstimate:
-        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``); t on
+        """Cox model, time-varying exposure, stratified by district (`reoffending_hr_programme`); t on
         G - 1 df (coverage checked by simulation); Maryland level read with the district pre-trend check."""
         return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
                      lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level,
@@ -2082,6 +2575,8 @@ class Evaluation:
 
     @cached_property
     def cox_rd(self) -> EvalEstimate:
+        """The risk difference implied by the Cox hazard ratio over the outcome window
+        ([`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference])."""
         if not _ok(self.cox):
             return self.cox
         n, k = listed_window_risk(self.ds, self.window_months)
@@ -2091,7 +2586,7 @@ class Evaluation:
     # ---------------------------------------------------------------- ITS and RD
     @cached_property
     def its_pilot(self):
-        """``(ITSResult, EvalEstimate)`` for the pilot districts (quarterly when some months have nobody
+        """`(ITSResult, EvalEstimate)` for the pilot districts (quarterly when some months have nobody
         eligible), or NotEstimable."""
         def fit():
             try:
@@ -2102,6 +2597,8 @@ class Evaluation:
 
     @cached_property
     def its_force(self):
+        """`(ITSResult, EvalEstimate)` for the whole force (quarterly when some months have nobody eligible),
+        or NotEstimable."""
         def fit():
             try:
                 return its_force(self.ds, "force", "M", self.level)
@@ -2111,11 +2608,13 @@ class Evaluation:
 
     @cached_property
     def its_districts(self) -> pd.DataFrame:
+        """Level change at go-live for every district
+        ([`its_all_districts`][foundation_eval.evaluation.designs.its_all_districts])."""
         return its_all_districts(self.ds, "Q", self.level)
 
     @cached_property
     def rd_age(self):
-        """``(RDResult, DensityTest, EvalEstimate)`` or the reason the data do not support it."""
+        """`(RDResult, DensityTest, EvalEstimate)` or the reason the data do not support it."""
         try:
             return rd_age(self.ds, self.window_months, self.level)
         except _ERRORS as exc:
@@ -2123,6 +2622,7 @@ class Evaluation:
 
     @cached_property
     def rd_ppit(self):
+        """`(RDResult, DensityTest, EvalEstimate)` at the PPIT threshold, or the reason the data do not support it."""
         try:
             return rd_ppit(self.ds, self.window_months, self.level)
         except _ERRORS as exc:
@@ -2130,6 +2630,7 @@ class Evaluation:
 
     @cached_property
     def naive(self) -> list[EvalEstimate]:
+        """The naive comparisons ([`naive_comparisons`][foundation_eval.evaluation.designs.naive_comparisons])."""
         res = _safe("naive", "naive comparisons", "cross_section",
                     lambda: naive_comparisons(self.ds, self.window_months, self.level))
         return res if isinstance(res, list) else []
@@ -2228,18 +2729,19 @@ class Evaluation:
 
     @property
     def sensitivity(self) -> pd.DataFrame:
-        """Every sensitivity analysis in one table (``group, analysis, estimate, ci_low, ci_high, sms_level,
-        n, note``). Checks (placebo, leave-one-out) carry no level; analyses that cannot be estimated say why."""
+        """Every sensitivity analysis in one table (`group, analysis, estimate, ci_low, ci_high, sms_level,
+        n, note`). Checks (placebo, leave-one-out) carry no level; analyses that cannot be estimated say why."""
         return self._sensitivity[0]
 
     @property
     def sensitivity_variants(self) -> dict:
-        """Headline name to the ``(label, result)`` sensitivity analyses of the same estimand."""
+        """Headline name to the `(label, result)` sensitivity analyses of the same estimand."""
         return self._sensitivity[1]
 
     @cached_property
     def vfm(self) -> ValueForMoney:
-        """The earlier single-design value for money (DiD offences averted, cohort social value)."""
+        """The earlier single-design value for money (DiD offences averted, cohort social value), kept for
+        comparison; reports use `value`."""
         if not (_ok(self.did) and _ok(self.cohort)):
             return NotEstimable("vfm", "value for money", "needs both the district comparison and the cohort "
                                 "comparison")
@@ -2248,7 +2750,7 @@ class Evaluation:
     @cached_property
     def value(self):
         """Value for money under every headline design, led by the pre-specified primary
-        (:class:`foundation_eval.evaluation.value.ValueAnalysis`)."""
+        ([`ValueAnalysis`][foundation_eval.evaluation.value.ValueAnalysis])."""
         from foundation_eval.evaluation.value import value_analysis
 
         res = {"did_att_da_rate": self.did, "reoffending_12m_rd_programme": self.cohort,
@@ -2262,6 +2764,8 @@ class Evaluation:
 
     @cached_property
     def power(self) -> PowerAnalysis:
+        """What the evaluation can detect ([`PowerAnalysis`][foundation_eval.evaluation.designs.PowerAnalysis]),
+        or NotEstimable."""
         if not _ok(self.did):
             return NotEstimable("power", "power analysis", "the district comparison is not estimable")
         p = self.panel
@@ -2271,12 +2775,19 @@ class Evaluation:
 
     # ---------------------------------------------------------------- verdict, statements, threats
     def headline_results(self) -> dict:
-        """The three headline results by name (NotEstimable where the data do not support one)."""
+        """The three headline results by name (NotEstimable where the data do not support one).
+
+        Returns
+        -------
+        dict
+            `did_att_da_rate`, `reoffending_12m_rd_programme` and `reoffending_hr_programme` to their
+            results (see [`HEADLINE_ATTRS`][foundation_eval.evaluation.designs.HEADLINE_ATTRS]).
+        """
         return {n: getattr(self, a) for n, a in HEADLINE_ATTRS.items()}
 
     @cached_property
     def verdict(self):
-        """The verdict from the pre-specified primary analysis (:class:`foundation_eval.evaluation.verdict.Verdict`).
+        """The verdict from the pre-specified primary analysis ([`Verdict`][foundation_eval.evaluation.verdict.Verdict]).
 
         Supporting designs: the other headline results, the Callaway & Sant'Anna estimate, the
         regression discontinuities and the engaged-versus-not comparison (descriptive), each with its
@@ -2301,7 +2812,17 @@ class Evaluation:
         return verdict(self.plan.primary, primary, sup, self.sensitivity_variants)
 
     def statements(self) -> dict:
-        """"You can say / you cannot say" statements per headline result (name to a tuple of Statement)."""
+        """"You can say / you cannot say" statements per headline result.
+
+        Built by [`statements`][foundation_eval.evaluation.verdict.statements] for the three headline
+        results, the regression discontinuities that could be estimated and the engaged-versus-not
+        comparison.
+
+        Returns
+        -------
+        dict
+            Result name to a tuple of [`Statement`][foundation_eval.evaluation.verdict.Statement].
+        """
         from foundation_eval.evaluation.verdict import statements
 
         age = self.ds.programme.age_max
@@ -2319,7 +2840,7 @@ class Evaluation:
     @cached_property
     def threats(self):
         """Lockdowns, spill-overs, multiplicity and regression to the mean
-        (:class:`foundation_eval.evaluation.threats.Threats`)."""
+        ([`Threats`][foundation_eval.evaluation.threats.Threats])."""
         from foundation_eval.evaluation.threats import (
             Threats,
             lockdown_threat,
@@ -2342,7 +2863,14 @@ class Evaluation:
                         regression_to_mean_threat(self.ds)))
 
     def synthetic_notes(self) -> tuple[str, ...]:
-        """Sentences true only of the synthetic generator, for programmes marked illustrative (empty otherwise)."""
+        """Sentences true only of the synthetic generator, for programmes marked illustrative.
+
+        Returns
+        -------
+        tuple of str
+            What the generator builds in (engaging has no effect of its own; the priority flag does not
+            change reoffending; fewer people over the age limit), empty for a real programme.
+        """
         prog = self.ds.programme
         if not prog.illustrative:
             return ()
@@ -2357,10 +2885,19 @@ class Evaluation:
 
     # ---------------------------------------------------------------- outputs
     def estimates(self) -> list[EvalEstimate]:
-        """Every estimable scalar estimate (headline first), for results.json and the methods appendix.
+        """Every estimable scalar estimate (headline first), for `results.json` and the methods appendix.
 
-        Checks of the design (placebo, leave-one-out) are in :meth:`checks`; designs the data cannot
-        support are in :meth:`not_estimable`."""
+        Checks of the design (placebo, leave-one-out) are in
+        [`checks`][foundation_eval.evaluation.designs.Evaluation.checks]; designs the data cannot support
+        are in [`not_estimable`][foundation_eval.evaluation.designs.Evaluation.not_estimable].
+
+        Returns
+        -------
+        list of EvalEstimate
+            The three headline results, then the alternative DiDs, the Cox-implied risk difference,
+            the naive regression, the interrupted time series, the regression discontinuities and the
+            naive comparisons, each under its own name.
+        """
         out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged, self.did_referral,
                self.twfe_estimate]
         out += [x[1] if _ok(x) else x for x in (self.its_pilot, self.its_force)]
@@ -2371,11 +2908,24 @@ class Evaluation:
         return [e for e in out if _ok(e)]
 
     def checks(self) -> list:
-        """Checks of the design, with no Maryland level: the placebo go-live."""
+        """Checks of the design, with no Maryland level: the placebo go-live.
+
+        Returns
+        -------
+        list of ImputationResult
+            The placebo DiD when it could be estimated, else empty.
+        """
         return [x for x in (self.placebo,) if _ok(x)]
 
     def not_estimable(self) -> list[NotEstimable]:
-        """Every design the data do not support, with the reason."""
+        """Every design the data do not support, with the reason.
+
+        Returns
+        -------
+        list of NotEstimable
+            One per design that could not be estimated (empty when every design was); the regression
+            discontinuities count only when the programme has an age limit or a risk tool.
+        """
         out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
                            self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
                            self.event_study) if isinstance(x, NotEstimable)]
@@ -2389,12 +2939,19 @@ class Evaluation:
         return out
 
     def headline(self) -> list[dict]:
-        """Headline records ``{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}`` under the
-        ``truth.json`` names: the district DiD (``did_att_da_rate``), the cohort comparison
-        (``reoffending_12m_rd_programme``, only with a 12-month window) and the Cox hazard ratio
-        (``reoffending_hr_programme``); not-estimable ones are left out. With the defaults (quarterly panel,
-        lockdown months kept) the estimands are exactly the truth's; with ``exclude_lockdown`` or monthly
-        periods they differ slightly, and the ``design`` field says so."""
+        """Headline records under the `truth.json` names, for scoring a synthetic run.
+
+        The district DiD (`did_att_da_rate`), the cohort comparison (`reoffending_12m_rd_programme`,
+        only with a 12-month window) and the Cox hazard ratio (`reoffending_hr_programme`);
+        not-estimable ones are left out. With the defaults (quarterly panel, lockdown months kept) the
+        estimands are exactly the truth's; with `exclude_lockdown` or monthly periods they differ
+        slightly, and the `design` field says so.
+
+        Returns
+        -------
+        list of dict
+            `{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}` per headline result.
+        """
         out = []
         for name, attr in HEADLINE.items():
             est = getattr(self, attr)
@@ -2406,5 +2963,12 @@ class Evaluation:
         return out
 
     def records(self) -> list[dict]:
-        """``results.json`` records for every estimate (truth names where they apply, own names otherwise)."""
+        """`results.json` records for every estimate (truth names where they apply, own names otherwise).
+
+        Returns
+        -------
+        list of dict
+            `{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}` per entry of
+            [`estimates`][foundation_eval.evaluation.designs.Evaluation.estimates].
+        """
         return [e.record() for e in self.estimates()]
