@@ -37,8 +37,9 @@ The designs:
 3. **Person-level cohort DiD** (`reoffending_12m_rd_programme`): eligible people by the quarter they
     were first eligible, compared within district before and after go-live. People first eligible
     after go-live (all listed at once) are compared with people whose whole outcome window closed
-    before go-live, with district and index-quarter effects (the same imputation estimator at person
-    level); people whose window straddles go-live are left out.
+    before go-live, within district (the imputation estimator at person level with district effects
+    only: period effects cannot be separated when the comparison windows must close before go-live);
+    people whose window straddles go-live are left out. No concurrent comparison group: SMS 2.
 4. **Cox model with time-varying exposure** (`reoffending_hr_programme`): eligible people followed
     from first eligibility; exposed from the month they were first listed (listing only happens while
     the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
@@ -319,8 +320,9 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     exclude_lockdown : bool
         Leave the lockdown months out of the panel.
     panel : DataFrame, optional
-        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built (then `freq` and
-        `exclude_lockdown` are read from it, not applied again).
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built, used as it is (its
+        `attrs["freq"]` names the periods); pass the `exclude_lockdown` it was built with, which still
+        decides whether the result carries the truth name.
     pretrend_p : float, optional
         p-value of the pre-trend test that sets the Maryland level.
     level : float
@@ -337,8 +339,8 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     Raises
     ------
     ValueError
-        When no live district-period can be imputed (no district-period before go-live shares its
-        district and period).
+        When no live district-period can be imputed: none has both its district observed before
+        go-live and its period shared with a district not yet live.
 
     Examples
     --------
