@@ -1,64 +1,72 @@
-r"""Pilot-versus-rollout impact evaluation built from a validated :class:`~foundation_eval.data.load.Dataset`.
+r"""Pilot-versus-rollout impact evaluation built from a validated [`Dataset`][foundation_eval.data.load.Dataset].
 
 This module turns the programme's tables into the analysis frames of each design and runs the
-estimators of :mod:`foundation_eval.impact` (issue 5) on them. Every estimate carries its design,
+estimators of [`foundation_eval.impact`][foundation_eval.impact] on them. Every estimate carries its design,
 estimand, comparison group, assumptions, diagnostics and Maryland Scientific Methods Scale (SMS)
-level; :meth:`Evaluation.headline` lists the headline ones under the names of the synthetic
-generator's ``truth.json`` so that any run on synthetic data can be scored.
+level; [`Evaluation.headline`][foundation_eval.evaluation.designs.Evaluation.headline] lists the headline
+ones under the names of the synthetic generator's `truth.json` so that any run on synthetic data can be
+scored.
 
-Designs
--------
+The designs:
+
 1. **Staggered difference-in-differences on a district x quarter panel** (headline,
-   ``did_att_da_rate``): DA offences per eligible person-month. The estimate is the imputation
-   estimator of Borusyak, Jaravel & Spiess (2024, *Rev Econ Stud* 91:3253-3285): district and quarter
-   effects are fitted to the district-quarters before go-live, each live district-quarter's
-   untreated outcome is imputed from them, and the gaps are averaged with equal weight over live
-   district-quarters from go-live until the last district went live. That is the Callaway &
-   Sant'Anna (2021) "simple" aggregate with not-yet-treated controls, but each district's baseline is
-   the mean of *all* its pre-go-live quarters rather than the single quarter before go-live, which
-   is what makes it usable with 5 to 25 eligible people a district-month. Callaway & Sant'Anna's
-   group-time effects (:func:`foundation_eval.impact.staggered_did`) give the event study, the
-   pre-trend test and a second estimate of the same quantity.
+    `did_att_da_rate`): DA offences per eligible person-month. The estimate is the imputation
+    estimator of Borusyak, Jaravel & Spiess (2024, *Rev Econ Stud* 91:3253-3285): district and quarter
+    effects are fitted to the district-quarters before go-live, each live district-quarter's
+    untreated outcome is imputed from them, and the gaps are averaged with equal weight over live
+    district-quarters from go-live until the last district went live. That is the Callaway &
+    Sant'Anna (2021) "simple" aggregate with not-yet-treated controls, but each district's baseline is
+    the mean of *all* its pre-go-live quarters rather than the single quarter before go-live, which
+    is what makes it usable with 5 to 25 eligible people a district-month. Callaway & Sant'Anna's
+    group-time effects ([`staggered_did`][foundation_eval.impact.staggered_did]) give the event study,
+    the pre-trend test and a second estimate of the same quantity.
 
-   *Inference with few districts* (14 in the shipped programme): a leave-one-district-out jackknife
-   standard error with Student-t critical values on as many degrees of freedom as there are go-live
-   cohorts with an estimable effect (4 in the shipped programme: the last of its 5 waves has no
-   comparison left). Treatment timing varies only between cohorts, so the number of cohorts, not of
-   districts, bounds the information about the variance (in the spirit of Donald & Lang 2007, *Rev
-   Econ Stat* 89:221-233, for group-level treatments). Over 1,000 synthetic forces these intervals
-   covered the true effect 96.7% of the time (98.0% in the 400-force run of
-   ``benchmarks/coverage_impact.py``); Student-t on G - 1 = 13 df covered 92.9%, the normal interval
-   90.5%, Callaway & Sant'Anna's analytic influence-function interval 82%, and inverting a
-   randomisation test over go-live dates 88%; the restricted wild cluster bootstrap of the equivalent
-   saturated regression covered 94% but with intervals about half as wide again. A randomisation
-   test over go-live dates (Fisher's sharp null of no effect in any district) is reported beside it.
+    *Inference with few districts* (14 in the shipped programme): a leave-one-district-out jackknife
+    standard error with Student-t critical values on as many degrees of freedom as there are go-live
+    cohorts with an estimable effect (4 in the shipped programme: the last of its 5 waves has no
+    comparison left). Treatment timing varies only between cohorts, so the number of cohorts, not of
+    districts, bounds the information about the variance (in the spirit of Donald & Lang 2007, *Rev
+    Econ Stat* 89:221-233, for group-level treatments). Over 1,000 synthetic forces these intervals
+    covered the true effect 96.7% of the time (98.0% in the 400-force run of
+    `benchmarks/coverage_impact.py`); Student-t on G - 1 = 13 df covered 92.9%, the normal interval
+    90.5%, Callaway & Sant'Anna's analytic influence-function interval 82%, and inverting a
+    randomisation test over go-live dates 88%; the restricted wild cluster bootstrap of the equivalent
+    saturated regression covered 94% but with intervals about half as wide again. A randomisation
+    test over go-live dates (Fisher's sharp null of no effect in any district) is reported beside it.
 2. **Naive two-way fixed effects** beside it, with the Goodman-Bacon (2021) decomposition.
-3. **Person-level cohort DiD** (``reoffending_12m_rd_programme``): eligible people by the quarter they
-   were first eligible, compared within district before and after go-live. People first eligible
-   after go-live (all listed at once) are compared with people whose whole outcome window closed
-   before go-live, with district and index-quarter effects (the same imputation estimator at person
-   level); people whose window straddles go-live are left out.
-4. **Cox model with time-varying exposure** (``reoffending_hr_programme``): eligible people followed
-   from first eligibility; exposed from the month they were first listed (listing only happens while
-   the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
-   identified by the same staggered timing as the district comparison and held to the same
-   small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
-   over 88 synthetic forces in ``benchmarks/coverage_impact.py``; waves - 1 covered 97.7% with half the
-   power).
+3. **Person-level cohort DiD** (`reoffending_12m_rd_programme`): eligible people by the quarter they
+    were first eligible, compared within district before and after go-live. People first eligible
+    after go-live (all listed at once) are compared with people whose whole outcome window closed
+    before go-live, within district (the imputation estimator at person level with district effects
+    only: period effects cannot be separated when the comparison windows must close before go-live);
+    people whose window straddles go-live are left out. No concurrent comparison group: SMS 2.
+4. **Cox model with time-varying exposure** (`reoffending_hr_programme`): eligible people followed
+    from first eligibility; exposed from the month they were first listed (listing only happens while
+    the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
+    identified by the same staggered timing as the district comparison and held to the same
+    small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
+    over 88 synthetic forces in `benchmarks/coverage_impact.py`; waves - 1 covered 97.7% with half the
+    power).
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
-   Newey-West errors): SMS 2, no concurrent comparison group.
+    Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other
-   criterion in a live district; age in months; those over the limit are not listed) and at the PPIT
-   priority threshold, each with a McCrary density check.
+    criterion in a live district; age in months; those over the limit are not listed) and at the PPIT
+    priority threshold, each with a McCrary density check.
 7. **Naive comparisons** that show what the designs protect against: listed vs never-listed,
-   engaged vs not engaged, before-and-after in the pilot districts.
+    engaged vs not engaged, before-and-after in the pilot districts.
 
-Sensitivity analyses, value for money (:mod:`foundation_eval.evaluation.value`) and power are computed
-from the same objects. Maryland levels come from one table
-(:func:`foundation_eval.impact.maryland.maryland_level`); the verdict follows the programme file's
-pre-specified primary analysis (:mod:`foundation_eval.evaluation.verdict`); threats to validity are in
-:mod:`foundation_eval.evaluation.threats`. A design the data cannot support is a
-:class:`~foundation_eval.impact.NotEstimable` result, never an exception.
+Sensitivity analyses, value for money ([`foundation_eval.evaluation.value`][foundation_eval.evaluation.value])
+and power are computed from the same objects. Maryland levels come from one table
+([`maryland_level`][foundation_eval.impact.maryland.maryland_level]); the verdict follows the programme
+file's pre-specified primary analysis ([`foundation_eval.evaluation.verdict`][foundation_eval.evaluation.verdict]);
+threats to validity are in [`foundation_eval.evaluation.threats`][foundation_eval.evaluation.threats]. A design
+the data cannot support is a [`NotEstimable`][foundation_eval.impact.NotEstimable] result, never an
+exception.
+
+The examples in this module's docstrings run on the built-in synthetic force
+([`open_snapshot()`][foundation_eval.evaluation.snapshot.open_snapshot], cached on disk after the first
+call); its true effects are in the generator's `truth.json` (for instance `did_att_da_rate` = -0.0162
+DA offences per eligible person-month and `reoffending_hr_programme` = 0.823).
 """
 from __future__ import annotations
 
@@ -136,11 +144,14 @@ __all__ = [
     "comparison_districts",
 ]
 
-#: Headline estimates and the ``truth.json`` names they are scored against.
-#: The evaluation's registered headline estimands and the attribute of :class:`Evaluation` that fits each
-#: (the registry and :meth:`Evaluation.headline` both read this).
 HEADLINE = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort", "reoffending_hr_programme": "cox"}
+"""The three headline estimands, under their `truth.json` names, and the attribute of
+[`Evaluation`][foundation_eval.evaluation.designs.Evaluation] that fits each (`did`, `cohort`, `cox`). The
+registry and [`Evaluation.headline`][foundation_eval.evaluation.designs.Evaluation.headline] both read it;
+[`HEADLINE_ATTRS`][foundation_eval.evaluation.designs.HEADLINE_ATTRS] holds the same mapping."""
 TRUTH_NAMES = tuple(HEADLINE)
+"""The `truth.json` names of the headline estimands, in the order of
+[`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE]."""
 
 _DID_ASSUMPTIONS = DID_ASSUMPTIONS
 
@@ -155,11 +166,49 @@ def _lockdown(ds: Dataset, exclude_lockdown: bool) -> tuple:
 
 
 def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> pd.DataFrame:
-    """District x period panel for the DiD designs (see :func:`foundation_eval.frames.panel.district_period_panel`).
+    """District x period panel of eligible people's outcomes, the input of every district-level DiD design.
 
-    Periods in which nobody in a district was eligible have no rate; the imputation estimator simply
-    leaves those rows out, while the estimators that need a balanced panel (Callaway & Sant'Anna, the
-    Bacon decomposition) use :func:`balanced_panel`.
+    One row per district and period (see
+    [`district_period_panel`][foundation_eval.frames.panel.district_period_panel] for the columns), with
+    the period frequency and the number of district-periods in which nobody was eligible recorded in
+    `attrs` (`"freq"`, `"empty_cells"`). Periods in which nobody in a district was eligible have no
+    rate; the imputation estimator simply leaves those rows out, while the estimators that need a
+    balanced panel (Callaway & Sant'Anna, the Bacon decomposition) use
+    [`balanced_panel`][foundation_eval.evaluation.designs.balanced_panel].
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the programme file's COVID-19 lockdown months out before aggregating.
+
+    Returns
+    -------
+    DataFrame
+        `district_id, period, month, t` (1-based period index), `first_treated` (`t` of the go-live
+        period; 0 for districts never live), `live, n_months, eligible` (eligible person-months),
+        `people, listed, da_events, da_rate` (DA offences per eligible person-month), `engaged,
+        engaged_rate, referral_starts, referral_rate`.
+
+    Raises
+    ------
+    ValueError
+        When `freq` is neither `"M"` nor `"Q"`.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset                 # the built-in synthetic force (cached on disk)
+    >>> panel = did_panel(ds)
+    >>> panel.district_id.nunique(), panel.t.nunique(), len(panel)
+    (14, 24, 336)
+    >>> panel.attrs
+    {'freq': 'Q', 'empty_cells': 0}
+    >>> panel.groupby("first_treated").district_id.nunique().to_dict()   # go-live waves: quarter -> districts
+    {9: 2, 11: 4, 13: 4, 15: 3, 17: 1}
     """
     p = district_period_panel(ds, freq, _lockdown(ds, exclude_lockdown))
     p.attrs["freq"] = freq
@@ -168,7 +217,28 @@ def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> p
 
 
 def balanced_panel(panel: pd.DataFrame) -> pd.DataFrame:
-    """The districts with someone eligible in every period (the others are left out, with a warning)."""
+    """The panel restricted to districts with someone eligible in every period.
+
+    Districts with a period in which nobody was eligible are left out, with a `UserWarning` naming
+    them, and listed in `attrs["dropped_districts"]`; the other `attrs` are kept.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+
+    Returns
+    -------
+    DataFrame
+        The rows of the districts observed in every period.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> panel = did_panel(open_snapshot().dataset)
+    >>> balanced_panel(panel).attrs["dropped_districts"]     # every district has someone eligible each quarter
+    []
+    """
     empty = panel.groupby("district_id").eligible.min()
     bad = sorted(empty[empty == 0].index)
     out = panel
@@ -188,7 +258,6 @@ _OUTCOME_LABELS = {
 }
 _PERIOD = {"M": "month", "Q": "quarter"}
 
-#: One unit per outcome in every report: (scale applied to the stored estimate, unit in words).
 DISPLAY_UNITS = {
     "da_rate": (100.0, "DA offences per 100 eligible person-months"),
     "engaged_rate": (100.0, "percentage points of eligible person-months with an engaged contact"),
@@ -196,10 +265,13 @@ DISPLAY_UNITS = {
     "risk": (100.0, "percentage points"),
     "ratio": (1.0, "hazard ratio"),
 }
+"""One unit per kind of outcome in every report: kind to `(scale, unit in words)`. An estimate stored as
+a rate per eligible person-month or as a risk (a share) is multiplied by `scale` (100) to be read per 100
+person-months or in percentage points; hazard ratios are shown as they are."""
 
 
 def _level(design_key: str, **diag) -> dict:
-    """Keyword arguments ``sms_level, level_flags, design_key`` from the one Maryland table."""
+    """Keyword arguments `sms_level, level_flags, design_key` from the one Maryland table."""
     m = maryland_level(design_key, **diag)
     return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
 
@@ -212,16 +284,81 @@ def _units(kind: str) -> dict:
 def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                    panel: pd.DataFrame | None = None, pretrend_p: float | None = None,
                    level: float = 0.95) -> ImputationResult:
-    """Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
+    r"""Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
 
-    The estimand is the average effect on ``outcome`` over live district-periods from go-live until
-    the last district went live, equally weighted (``did_att_da_rate`` in ``truth.json`` for
-    ``outcome="da_rate"``, quarterly periods, lockdown months kept). ``pretrend_p`` (the p-value of
-    a pre-trend test; :class:`Evaluation` passes the randomisation test of the Callaway & Sant'Anna
-    pre-period effects, because the Wald test's covariance is singular with 14 districts and many
-    pre-periods and it over-rejects) sets the SMS level: 4 when there is no evidence against parallel
-    pre-trends, 3 when it rejects (:func:`foundation_eval.impact.maryland.maryland_level`; when not given the
-    level stays 4 and the missing check is flagged in ``level_flags``).
+    The estimand is the average effect on `outcome` over live district-periods from go-live until
+    the last district went live, equally weighted (`did_att_da_rate` in `truth.json` for
+    `outcome="da_rate"`, quarterly periods, lockdown months kept). The estimator is Borusyak, Jaravel &
+    Spiess (2024, *Rev Econ Stud* 91:3253-3285), through
+    [`imputation_did`][foundation_eval.impact.imputation_did]: district and period effects are fitted to
+    the district-periods before go-live, $Y_{it} = \alpha_i + \beta_t + \varepsilon_{it}$, and
+
+    $$\hat\tau = \frac{1}{|\Omega_1|} \sum_{(i,t) \in \Omega_1} \bigl(Y_{it} - \hat\alpha_i - \hat\beta_t\bigr)$$
+
+    over the live district-periods $\Omega_1$ that can be imputed. The standard error is the
+    leave-one-district-out jackknife, $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} - \bar\tau_{(\cdot)})^2$,
+    and the interval uses Student-t with as many degrees of freedom as go-live cohorts with an
+    estimable effect (see the module docstring for the coverage study behind that rule).
+
+    `pretrend_p` (the p-value of a pre-trend test;
+    [`Evaluation`][foundation_eval.evaluation.designs.Evaluation] passes the randomisation test of the
+    Callaway & Sant'Anna pre-period effects, because the Wald test's covariance is singular with 14
+    districts and many pre-periods and it over-rejects) sets the SMS level: 4 when there is no evidence
+    against parallel pre-trends, 3 when it rejects
+    ([`maryland_level`][foundation_eval.impact.maryland.maryland_level]; when not given the level stays 4
+    and the missing check is flagged in `level_flags`).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : {"da_rate", "engaged_rate", "referral_rate"}
+        Panel column: DA offences, person-months with an engaged contact, or referral starts, each per
+        eligible person-month.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built, used as it is (its
+        `attrs["freq"]` names the periods); pass the `exclude_lockdown` it was built with, which still
+        decides whether the result carries the truth name.
+    pretrend_p : float, optional
+        p-value of the pre-trend test that sets the Maryland level.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The estimate in `outcome` units per eligible person-month (`display_scale` 100 turns it into
+        per 100 person-months), its jackknife interval, `df`, the relative change against the live
+        districts' level before go-live, and `truth_name="did_att_da_rate"` for the primary
+        specification.
+
+    Raises
+    ------
+    ValueError
+        When no live district-period can be imputed: none has both its district observed before
+        go-live and its period shared with a district not yet live.
+
+    Examples
+    --------
+    On the synthetic force, whose true effect is -0.0162 DA offences per eligible person-month:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> res = did_imputation(ds)
+    >>> res.truth_name, res.n_clusters, res.df
+    ('did_att_da_rate', 14, 4)
+    >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
+    (0.0148, -0.0411, 0.0707)
+    >>> bool(res.ci_low < -0.0162 < res.ci_high)
+    True
+    >>> res.sms_level, res.level_flags
+    (4, ('pre-trend check not run for this result',))
+    >>> did_imputation(ds, pretrend_p=0.01).sms_level        # evidence against parallel pre-trends
+    3
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     per = _PERIOD[p.attrs.get("freq", freq)]
@@ -257,14 +394,54 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
 
 def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                       panel: pd.DataFrame | None = None, n_perm: int = 499, seed: int = 0):
-    """Randomisation test of the imputation DiD over go-live dates.
+    r"""Randomisation test of the imputation DiD over go-live dates.
 
-    The districts' go-live periods are re-assigned at random (cohort sizes kept) ``n_perm`` times and
-    the estimate recomputed; the p-value is the share of re-assignments giving an effect at least as
-    large in absolute value (Phipson & Smyth 2010 correction). It tests Fisher's sharp null that the
+    The districts' go-live periods are re-assigned at random (cohort sizes kept) `n_perm` times and
+    the point estimate of [`did_imputation`][foundation_eval.evaluation.designs.did_imputation]
+    recomputed; the p-value is the share of re-assignments giving an effect at least as large in
+    absolute value, with the correction of Phipson & Smyth (2010, *Stat Appl Genet Mol Biol* 9:39):
+    $p = (1 + \#\{b : |\hat\tau_b| \ge |\hat\tau|\}) / (B + 1)$. It tests Fisher's sharp null that the
     programme changed no district's outcome, exactly if go-live order were random; a real rollout
     order is planned, so read it as how unusual the observed effect is among the effects other orders
     would have produced from the same data.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_perm : int
+        Random re-assignments of the go-live dates.
+    seed : int
+        Seed of the re-assignments.
+
+    Returns
+    -------
+    RandomizationResult
+        The observed estimate, the null distribution of the re-assigned estimates (re-assignments
+        that leave nothing to impute are skipped), the two-sided p-value and the number of distinct
+        assignments (`n_assignments`, the multinomial count of go-live orders).
+
+    Raises
+    ------
+    ValueError
+        When the observed panel has no live district-period that can be imputed.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ri = did_randomization(open_snapshot().dataset, n_perm=99, seed=1)
+    >>> round(ri.observed, 4), ri.n_draws, ri.p_value
+    (0.0148, 99, 0.37)
+    >>> ri.n_assignments          # 14! / (2! 4! 4! 3! 1!) ways to give 14 districts the 5 go-live waves
+    12612600
     """
     from foundation_eval.impact import RandomizationResult
 
@@ -311,11 +488,58 @@ def _quick_imputation(p: pd.DataFrame, outcome: str) -> float:
 def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                           control_group: str = "not_yet_treated", panel: pd.DataFrame | None = None,
                           n_boot: int = 999, seed: int = 0):
-    """Callaway & Sant'Anna (2021) group-time effects on the district panel (event study, pre-trends).
+    r"""Callaway & Sant'Anna (2021) group-time effects on the district panel (event study, pre-trends).
 
-    Returns the :class:`~foundation_eval.impact.StaggeredDiDResult`, or raises ``ValueError`` when
-    the control group does not exist (e.g. ``"never_treated"`` when every district goes live within
-    the study).
+    Callaway & Sant'Anna (2021, *J Econometrics* 225:200-230), through
+    [`staggered_did`][foundation_eval.impact.staggered_did] on the
+    [`balanced_panel`][foundation_eval.evaluation.designs.balanced_panel]: for go-live cohort $g$ and
+    period $t$,
+    $ATT(g,t) = E[Y_t - Y_{g-1} \mid G = g] - E[Y_t - Y_{g-1} \mid \text{not live by } t, G \ne g]$
+    with not-yet-treated controls (or never-treated ones), aggregated by the result's `aggregate`
+    method (`"simple"`, `"group"`, `"calendar"`, `"dynamic"`); its `pretrend_test` checks the
+    pre-period effects.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the lockdown months out of the panel.
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_boot : int
+        Multiplier-bootstrap draws for simultaneous bands (0 for none).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    StaggeredDiDResult
+        The group-time effects with their aggregations and pre-trend tests.
+
+    Raises
+    ------
+    ValueError
+        When the control group does not exist (e.g. `"never_treated"` when every district goes live
+        within the study).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> cs = did_callaway_santanna(ds, n_boot=0)
+    >>> round(cs.aggregate("simple").estimate, 4)
+    0.0274
+    >>> did_callaway_santanna(ds, control_group="never_treated", n_boot=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: no never-treated units: use control_group='not_yet_treated'
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     with warnings.catch_warnings():
@@ -326,8 +550,46 @@ def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = 
 
 def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
                  level: float = 0.95) -> EvalEstimate:
-    """Callaway & Sant'Anna simple ATT with the same leave-one-district-out jackknife-t interval as the
-    headline, for a like-for-like comparison of the two estimators (on the balanced panel)."""
+    r"""Callaway & Sant'Anna simple ATT with the headline's leave-one-district-out jackknife-t interval.
+
+    The "simple" aggregate of the group-time effects (Callaway & Sant'Anna 2021) on the balanced panel,
+    with the same inference as [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] for a
+    like-for-like comparison of the two estimators: $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} -
+    \bar\tau_{(\cdot)})^2$ over the districts left out one at a time, and Student-t on the number of
+    go-live cohorts minus one (the last cohort has no comparison left). The analytic influence-function
+    interval, too narrow with so few districts, is kept among the diagnostics.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    EvalEstimate
+        Named `did_cs_simple_<outcome>`, in the units of `outcome`, with the same estimand as the
+        headline DiD.
+
+    Raises
+    ------
+    ValueError
+        When the group-time effects cannot be estimated on the full panel (no comparison group).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> est = cs_jackknife(did_panel(open_snapshot().dataset))
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4)
+    ('did_cs_simple_da_rate', 0.0274, -0.0467, 0.1015)
+    >>> est.interval_method
+    'leave-one-district-out jackknife SE, Student-t with 4 df'
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         panel = balanced_panel(panel)
@@ -390,21 +652,47 @@ def _da_offences(ds: Dataset) -> pd.DataFrame:
 
 
 def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Whole months from period ``a`` to period ``b`` (b - a)."""
+    """Whole months from period `a` to period `b` (b - a)."""
     return np.array([(y.ordinal - x.ordinal) for x, y in zip(a, b, strict=True)], dtype=np.int64)
 
 
 def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = False) -> pd.DataFrame:
     """Eligible people for the person-level cohort DiD, indexed at their first eligible month.
 
-    Columns: ``person_id, district_id, first_eligible, first_listed, go_live, index_date, close_date,
-    group`` ("after go-live": first eligible once the district was live, so listed at once;
-    "before go-live": the whole window closed before go-live; "straddles go-live": left out),
-    ``index_q`` (study quarter of the index month, from 1), ``go_q`` (quarter of go-live), ``treated``,
-    ``observed`` (window fully observed: closes by the extract date, no exit before it), ``outcome``
-    (a DA offence in the window), ``da_count`` and ``harm_days`` (Crime Harm Index days) in the window.
+    One row per person who ever met every criterion, in the district where they first did, with their
+    DA reoffending in the `window_months` after the start of that month (offences after the index
+    date, up to and including the close date). Each person falls in one group: "after go-live" (first
+    eligible once the district was live, so listed at once), "before go-live" (the whole window
+    closed before go-live) or "straddles go-live" (left out of the comparison).
 
-    With ``exclude_lockdown`` people whose index month is a lockdown month are flagged ``observed=False``.
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    exclude_lockdown : bool
+        Flag people whose index month is a lockdown month `observed=False`, so that they are left out.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, first_eligible, district_id, first_listed, go_live, index_date, close_date, group,
+        index_q` (study quarter of the index month, from 1), `go_q` (study quarter of go-live),
+        `treated` (group "after go-live"), `observed` (window fully observed: it closes by the extract
+        date with no exit before), `da_count` and `harm_days` (DA offences and their Crime Harm Index
+        days in the window) and `outcome` (1 if any DA offence in the window).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> f = cohort_frame(open_snapshot().dataset)
+    >>> bool(f.person_id.is_unique), len(f)
+    (True, 2573)
+    >>> f.group.value_counts().to_dict()
+    {'after go-live': 1333, 'before go-live': 883, 'straddles go-live': 357}
+    >>> int(f.observed.sum())                     # whole 12-month window observed
+    1891
     """
     prog = ds.programme
     f = _first_eligible(ds)
@@ -437,26 +725,79 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
 
 def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, frame: pd.DataFrame | None = None,
                outcome: str = "outcome", level: float = 0.95) -> ImputationResult:
-    """Eligible cohorts before vs after go-live within district: difference in ``window_months`` reoffending.
+    r"""Eligible cohorts before vs after go-live within district: difference in `window_months` reoffending.
 
     People first eligible once their district was live (all listed at once) are compared with people
     in the same district whose whole window closed before go-live: each district's earlier cohorts
     give the expected risk without the programme (a district effect fitted to them, then averaged
-    over the later cohorts with equal weight per person; the imputation estimator without period
-    effects). People whose window straddles go-live are left out. Jackknife over districts,
-    Student-t on G - 1 df.
+    over the later cohorts with equal weight per person; the imputation estimator of Borusyak,
+    Jaravel & Spiess 2024 without period effects):
+
+    $$\hat\tau = \frac{1}{N_A} \sum_{i \in A} \bigl(Y_i - \hat\alpha_{d(i)} - X_i'\hat\gamma\bigr),$$
+
+    with $A$ the people first eligible after go-live, $\hat\alpha_d$ district $d$'s effect fitted to its
+    earlier cohorts (their mean outcome when there are no covariates $X$). People whose window
+    straddles go-live, and people whose window is not fully observed, are left out. Jackknife over
+    districts, Student-t on G - 1 df.
 
     There is no concurrent comparison group: anything else that changed reoffending between the
     earlier and later cohorts (recording practice, the pandemic) is attributed to the programme, so
     this is Maryland SMS level 2. Calendar effects cannot be separated with district and period
     effects here: a 12-month window must close before go-live, so few comparison people share a
     period with the programme cohorts (on the synthetic force such an estimate had a standard error
-    about six times larger). ``adjust=True`` adds the share of the window in lockdown months and the
+    about six times larger). `adjust=True` adds the share of the window in lockdown months and the
     season of the index month to the model of the comparison cohorts.
 
-    Estimand: the risk difference (programme minus none) in ``window_months``-month DA reoffending for
+    Estimand: the risk difference (programme minus none) in `window_months`-month DA reoffending for
     people listed when they first met the criteria; the 12-month version is scored against
-    ``reoffending_12m_rd_programme`` (which averages over all listed people).
+    `reoffending_12m_rd_programme` (which averages over all listed people).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    adjust : bool
+        Add the share of the window in lockdown months and the season of the index month as
+        covariates.
+    frame : DataFrame, optional
+        A [`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame] already built (with the same
+        `window_months`).
+    outcome : {"outcome", "da_count", "harm_days"}
+        Any DA reoffence in the window (a risk), the number of DA offences, or their Crime Harm Index
+        days.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The difference (programme minus none) as a share for `outcome="outcome"` (`display_scale` 100
+        gives percentage points), with `n_treated` and `n_untreated` people; `truth_name` is
+        `reoffending_12m_rd_programme` for the unadjusted 12-month risk.
+
+    Raises
+    ------
+    ValueError
+        When no one first eligible after go-live, or no one whose window closed before go-live, has a
+        complete window.
+
+    Examples
+    --------
+    On the synthetic force, whose true 12-month risk difference is -0.063:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> res = cohort_did(ds)
+    >>> res.truth_name, res.n_treated, res.n_untreated, res.df, res.sms_level
+    ('reoffending_12m_rd_programme', 814, 767, 13, 2)
+    >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
+    (-0.0856, -0.158, -0.0132)
+    >>> cohort_did(ds, 60)
+    Traceback (most recent call last):
+    ...
+    ValueError: no people first eligible after go-live with a complete 60-month window
     """
     f = cohort_frame(ds, window_months) if frame is None else frame
     f = f[f.observed & (f.group != "straddles go-live")].copy()
@@ -509,19 +850,53 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
 def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False) -> pd.DataFrame:
     """Start/stop person-months of eligible people from first eligibility to first DA reoffence.
 
-    ``exposure="ever_listed"``: exposed from the month first listed (listing only happens while the
-    district is live) to the end of follow-up; ``"on_list"``: exposed only in months on the list.
-    Columns: ``person_id, district_id, month, start, stop`` (days since the first eligible month
-    began), ``event`` (first DA reoffence in this interval), ``exposed, cal_q`` (calendar quarter),
-    ``lockdown``.
+    The counting-process layout of a Cox model with time-varying exposure (Andersen & Gill 1982,
+    *Ann Stat* 10:1100-1120): one row per person and calendar month from the first eligible month to the
+    first DA offence after it, the person's exit or the extract date, whichever comes first.
 
-    With ``collapse``, person-months without an event that share district, month, interval and
-    exposure become one row with their number in ``n`` (and a ``person_id`` naming the group;
-    ``people`` and ``people_outside_lockdown`` count the people whose follow-up, or whose follow-up
-    outside lockdown months, starts on the rows), which
-    `foundation_eval.models.reoffending.cox_time_varying` fits exactly as the uncollapsed rows with
-    ``counts="n"``. The panel is then built a block of districts at a time, so a national extract
-    (about 20 million person-months) never holds in memory at once.
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    exposure : {"ever_listed", "on_list"}
+        `"ever_listed"`: exposed from the month first listed (listing only happens while the district
+        is live) to the end of follow-up; `"on_list"`: exposed only in months on the list.
+    collapse : bool
+        Merge person-months without an event that share district, month, interval and exposure into
+        one row with their number in `n` (and a `person_id` naming the group; `people` and
+        `people_outside_lockdown` count the people whose follow-up, or whose follow-up outside
+        lockdown months, starts on the rows).
+        [`cox_time_varying`][foundation_eval.models.reoffending.cox_time_varying] with `counts="n"`
+        fits them exactly as the uncollapsed rows. The panel is then built a block of districts at a
+        time, so a national extract (about 20 million person-months, 1.1 million rows collapsed)
+        never holds in memory at once.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, month, start, stop` (days since the first eligible month began),
+        `event` (1 in the interval holding the first DA reoffence), `exposed` (0 or 1), `cal_q`
+        (calendar quarter, e.g. `"2021Q3"`) and `lockdown` (1 in lockdown months); with `collapse`
+        also `n, people, people_outside_lockdown`.
+
+    Raises
+    ------
+    ValueError
+        When `exposure` is neither `"ever_listed"` nor `"on_list"`.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> fr = cox_frame(open_snapshot().dataset)
+    >>> fr.person_id.nunique(), int(fr.event.sum())           # eligible people, first reoffences
+    (2573, 1504)
+    >>> int(fr.groupby("person_id").event.sum().max())         # at most one event a person
+    1
+    >>> bool((fr.stop > fr.start).all())
+    True
+    >>> short = cox_frame(open_snapshot().dataset, collapse=True)
+    >>> int(short.n.sum()) == len(fr), int(short.people.sum())   # the same person-months and people
+    (True, 2573)
     """
     if exposure not in ("ever_listed", "on_list"):
         raise ValueError("exposure must be 'ever_listed' or 'on_list'")
@@ -623,27 +998,77 @@ def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
                     exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "clusters",
                     pretrend_p: float | None = None) -> EvalEstimate:
-    """Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
+    r"""Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
 
     Eligible people are followed from their first eligible month (time since then is the time scale,
     so the high risk just after an incident sits in the baseline hazard); baseline hazards are
     stratified by district; calendar-quarter indicators absorb seasonality, lockdowns and any
     force-wide trend, so the exposure effect is identified from the staggered go-live dates (a
-    survival-analysis DiD). Errors are clustered by district with the G/(G-1) factor.
+    survival-analysis DiD):
+
+    $$h_i(s) = h_{0,d(i)}(s)\, \exp\bigl(\beta E_i(s) + \gamma_{q(i,s)}\bigr),$$
+
+    with $E_i(s)$ the exposure at time $s$ since first eligibility, $d(i)$ the district and $q(i,s)$ the
+    calendar quarter (Cox 1972, *J R Stat Soc B* 34:187-220). The hazard ratio is $e^{\hat\beta}$ with
+    interval $\exp(\hat\beta \pm t_{df,1-\alpha/2}\, SE)$. Errors are clustered by district with the
+    G/(G-1) factor.
 
     Small-sample inference is held to the standard of the district DiD (every design identified by
     staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
-    the rule chosen by the coverage study of ``benchmarks/coverage_impact.py``): ``df="clusters"``
-    (default) is G - 1 (13 in the shipped programme), ``df="waves"`` the number of waves with a
+    the rule chosen by the coverage study of `benchmarks/coverage_impact.py`): `df="clusters"`
+    (default) is G - 1 (13 in the shipped programme), `df="waves"` the number of waves with a
     comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 88 synthetic forces the
     default covered the true hazard ratio 94.3% of the time (Monte Carlo SE 2.5) and waves - 1 97.7%
     with intervals 29% wider and half the power; for the DiD's jackknife, G - 1 under-covered
-    (92.9% over 1,000 forces), which is why the two rules differ. ``pretrend_p`` (the district
+    (92.9% over 1,000 forces), which is why the two rules differ. `pretrend_p` (the district
     comparison's pre-trend test, which checks the same timing) sets the Maryland level.
 
-    Scored against ``reoffending_hr_programme`` (the marginal hazard ratio for listed people). The
+    Scored against `reoffending_hr_programme` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
     unmeasured differences in risk between people the two differ slightly.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    exposure : {"ever_listed", "on_list"}
+        Exposed from first listing on, or only in months on the list (see
+        [`cox_frame`][foundation_eval.evaluation.designs.cox_frame]).
+    frame : DataFrame, optional
+        A [`cox_frame`][foundation_eval.evaluation.designs.cox_frame] already built (with the same
+        `exposure`).
+    exclude_lockdown : bool
+        Leave person-months in lockdown months out.
+    level : float
+        Confidence level of the interval.
+    df : {"clusters", "waves"} or int
+        Degrees of freedom of the Student-t interval: districts - 1, go-live waves - 1, or a number.
+    pretrend_p : float, optional
+        p-value of the district comparison's pre-trend test, which sets the Maryland level.
+
+    Returns
+    -------
+    EvalEstimate
+        The hazard ratio (exposed vs not yet exposed) with its interval, `scale="ratio"`, the
+        proportional-hazards test among the diagnostics, and `truth_name="reoffending_hr_programme"`
+        for `exposure="ever_listed"` with lockdown months kept.
+
+    Raises
+    ------
+    ValueError
+        When the model does not converge or gives no finite estimate, with fewer than two districts, or
+        when `df` is not `"waves"`, `"clusters"` or an integer.
+
+    Examples
+    --------
+    On the synthetic force, whose true hazard ratio is 0.823:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> hr = cox_listed_live(open_snapshot().dataset)
+    >>> hr.truth_name, round(hr.estimate, 3), round(hr.ci_low, 3), round(hr.ci_high, 3)
+    ('reoffending_hr_programme', 0.784, 0.631, 0.973)
+    >>> hr.interval_method
+    'cluster-robust (district) sandwich x G/(G-1), Student-t with 13 df (districts - 1)'
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
@@ -708,7 +1133,32 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
 
 
 def listed_window_risk(ds: Dataset, window_months: int = 12) -> tuple[int, int]:
-    """Listed people with the whole window from first listing observed, and how many reoffended in it."""
+    """Listed people with the whole window from first listing observed, and how many reoffended in it.
+
+    The observed risk $S_1$ that
+    [`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference]
+    needs, from [`fixed_window`][foundation_eval.frames.outcomes.fixed_window]: people whose window
+    closes after the extract date or who exit before it closes are left out.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the window from first listing, in months.
+
+    Returns
+    -------
+    tuple of int
+        `(people, reoffenders)`: listed people observed for the whole window, and how many of them had
+        a DA offence in it.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> listed_window_risk(open_snapshot().dataset)         # 394 of 907 (43%) reoffended within 12 months
+    (907, 394)
+    """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 
@@ -720,13 +1170,45 @@ def listed_window_risk(ds: Dataset, window_months: int = 12) -> tuple[int, int]:
 
 def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: int,
                                 window_months: int = 12) -> EvalEstimate:
-    r"""Risk difference in ``window_months`` reoffending implied by the Cox hazard ratio.
+    r"""Risk difference in `window_months` reoffending implied by the Cox hazard ratio.
 
     Under proportional hazards the survival of listed people without the programme is
-    :math:`S_0 = S_1^{1/\theta}`, with :math:`S_1` the observed share of listed people not reoffending
-    within the window (from first listing) and :math:`\theta` the hazard ratio; the risk difference
-    is :math:`S_0 - S_1` (programme minus none). The interval maps the hazard-ratio interval through
-    this monotone function; the sampling error of :math:`S_1` is negligible beside it.
+    $S_0 = S_1^{1/\theta}$, with $S_1$ the observed share of listed people not reoffending
+    within the window (from first listing) and $\theta$ the hazard ratio; the risk difference
+    is $S_0 - S_1$ (programme minus none). The interval maps the hazard-ratio interval through
+    this monotone function; the sampling error of $S_1$ is negligible beside it.
+
+    Parameters
+    ----------
+    cox_hr : EvalEstimate
+        A hazard ratio with its interval, e.g. from
+        [`cox_listed_live`][foundation_eval.evaluation.designs.cox_listed_live].
+    n_listed : int
+        Listed people observed for the whole window (see
+        [`listed_window_risk`][foundation_eval.evaluation.designs.listed_window_risk]).
+    n_events : int
+        How many of them reoffended within it.
+    window_months : int
+        Length of the window in months.
+
+    Returns
+    -------
+    EvalEstimate
+        Named `cox_implied_rd_<window_months>m`: the risk difference as a share (`display_scale` 100
+        gives percentage points), with the hazard ratio's p-value, level and Maryland level.
+
+    Examples
+    --------
+    A hazard ratio of 0.8 (0.64 to 1.0) among listed people of whom 40% reoffended:
+
+    >>> hr = EvalEstimate(name="hr", estimate=0.8, se=0.1, ci_low=0.64, ci_high=1.0, level=0.95, p_value=0.05,
+    ...                   design="Cox", estimand="hazard ratio", comparison="not yet listed", assumptions=(),
+    ...                   sms_level=4)
+    >>> rd = cox_implied_risk_difference(hr, n_listed=1000, n_events=400)
+    >>> round(rd.estimate, 4), round(0.6 ** (1 / 0.8) - 0.6, 4)      # S1 ** (1 / HR) - S1
+    (-0.0719, -0.0719)
+    >>> round(rd.ci_low, 4), rd.ci_high                                # a hazard ratio of 1 is no difference
+    (-0.1498, 0.0)
     """
     s1 = 1 - n_events / n_listed
 
@@ -758,9 +1240,34 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
 def comparison_districts(panel: pd.DataFrame, event_times) -> pd.Series:
     """Distinct districts serving as not-yet-live comparisons at each event time (union over go-live cohorts).
 
-    For cohort ``g`` at event time ``e`` the comparison districts are those not live by period
-    ``g + e`` (never live, or going live later), other than cohort ``g`` itself; a point resting on
-    one or two districts is fragile however narrow its interval.
+    For cohort `g` at event time `e` the comparison districts are those not live by period
+    `g + e` (never live, or going live later), other than cohort `g` itself; the count at `e` is the
+    number of distinct districts in the union of these sets over the cohorts whose period `g + e` lies
+    in the panel. A point of an event study resting on one or two districts is fragile however narrow
+    its interval.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A district panel with `district_id, t, first_treated` (0 for never live), e.g. a
+        [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    event_times : iterable of int
+        Periods relative to go-live (0 is the go-live period, negative before).
+
+    Returns
+    -------
+    Series
+        `n_comparison`, indexed by event time.
+
+    Examples
+    --------
+    District A goes live in period 3, B in period 5, C never:
+
+    >>> import pandas as pd
+    >>> panel = pd.DataFrame({"district_id": list("AAAAAABBBBBBCCCCCC"), "t": list(range(1, 7)) * 3,
+    ...                       "first_treated": [3] * 6 + [5] * 6 + [0] * 6})
+    >>> comparison_districts(panel, [-3, 0, 2]).to_dict()     # at e = 2 only C is not yet live
+    {-3: 2, 0: 2, 2: 1}
     """
     first = panel.groupby("district_id").first_treated.first()
     tmin, tmax = int(panel.t.min()), int(panel.t.max())
@@ -780,17 +1287,59 @@ def comparison_districts(panel: pd.DataFrame, event_times) -> pd.Series:
 def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
                    min_event: int = -8, max_event: int | None = None, level: float = 0.95,
                    min_comparison: int = 2) -> pd.DataFrame:
-    """Callaway & Sant'Anna dynamic (event-study) effects with leave-one-district-out jackknife-t intervals.
+    r"""Callaway & Sant'Anna dynamic (event-study) effects with leave-one-district-out jackknife-t intervals.
 
-    Columns ``event_time, att, se, ci_low, ci_high, pre, se_analytic, n_comparison, few_comparisons``:
-    ``n_comparison`` counts the comparison districts behind each point (:func:`comparison_districts`) and
-    ``few_comparisons`` marks points resting on fewer than ``min_comparison`` of them (the programme
-    file's ``[evaluation] min_comparison_districts``), for a report to grey or leave out. Event times before
-    ``min_event`` rest on the last cohorts alone and are dropped. Pre-period effects (``pre``) compare
-    consecutive periods before go-live (R ``did``'s varying base period): they should scatter around
-    zero if trends were parallel. Degrees of freedom: go-live cohorts with an estimable effect, as for
-    the headline.
-    Uses the balanced panel.
+    The group-time effects of Callaway & Sant'Anna (2021) averaged by periods since go-live,
+    $\theta(e) = \sum_g w_g\, ATT(g, g + e)$ with weights proportional to cohort size, on the balanced
+    panel. Each point's standard error is the leave-one-district-out jackknife and its interval uses
+    Student-t on the number of go-live cohorts minus one, as for the headline. Event times before
+    `min_event` rest on the last cohorts alone and are dropped. Pre-period effects (`pre`) compare
+    consecutive periods before go-live (R `did`'s varying base period): they should scatter around
+    zero if trends were parallel.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    control_group : {"not_yet_treated", "never_treated"}
+        The comparison districts.
+    min_event, max_event : int
+        First and last event time kept (`max_event=None` keeps all after go-live).
+    level : float
+        Confidence level of the intervals.
+    min_comparison : int
+        Points resting on fewer comparison districts than this are marked `few_comparisons` (the
+        programme file's `[evaluation] min_comparison_districts`), for a report to grey or leave out.
+
+    Returns
+    -------
+    DataFrame
+        One row per event time: `event_time, att, se` (jackknife), `ci_low, ci_high, pre` (True before
+        go-live), `se_analytic` (influence-function SE), `n_comparison` (comparison districts behind
+        the point, from [`comparison_districts`][foundation_eval.evaluation.designs.comparison_districts])
+        and `few_comparisons`.
+
+    Raises
+    ------
+    ValueError
+        When the group-time effects cannot be estimated on the full panel.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> es = cs_event_study(did_panel(open_snapshot().dataset), min_event=-4, max_event=3)
+    >>> es[["event_time", "att", "ci_low", "ci_high", "n_comparison"]].round(3)
+       event_time    att  ci_low  ci_high  n_comparison
+    0          -4  0.004  -0.089    0.098            14
+    1          -3  0.019  -0.056    0.094            14
+    2          -2 -0.025  -0.136    0.087            12
+    3          -1 -0.017  -0.109    0.076            12
+    4           0 -0.003  -0.072    0.067            12
+    5           1  0.033  -0.020    0.086            12
+    6           2 -0.012  -0.102    0.077             8
+    7           3  0.031  -0.051    0.112             8
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -829,10 +1378,47 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
 
 def did_twfe(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: pd.DataFrame | None = None,
              n_boot: int = 1999, seed: int = 0):
-    """Naive two-way fixed effects and the Goodman-Bacon decomposition on the district panel.
+    r"""Naive two-way fixed effects and the Goodman-Bacon decomposition on the district panel.
 
-    Returns ``(TWFEResult, BaconDecomposition, note)`` where ``note`` explains in plain words why the
-    number can mislead under staggered adoption, using the decomposition's own weights.
+    The regression $Y_{it} = \alpha_i + \lambda_t + \beta D_{it} + \varepsilon_{it}$ with $D_{it}$ = 1
+    once district $i$ is live, with cluster-robust and wild cluster bootstrap intervals
+    ([`TWFEResult`][foundation_eval.impact.TWFEResult]), beside its decomposition into the 2 x 2 before-and-after
+    comparisons between go-live groups, $\hat\beta = \sum_k s_k \hat\beta_k$ (Goodman-Bacon 2021,
+    *J Econometrics* 225:254-277; [`bacon_decomposition`][foundation_eval.impact.bacon_decomposition],
+    on the balanced panel). Comparisons that use districts already live as the control carry a
+    "forbidden" weight: with effects that change over time they bias $\hat\beta$.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    n_boot : int
+        Wild cluster bootstrap draws.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    tuple
+        `(TWFEResult, BaconDecomposition, note)` where `note` explains in plain words why the
+        number can mislead under staggered adoption, using the decomposition's own weights.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> tw, bacon, note = did_twfe(open_snapshot().dataset, n_boot=99)
+    >>> round(tw.estimate, 4), round(bacon.twfe_estimate, 4)     # the decomposition adds up to the regression
+    (-0.0037, -0.0037)
+    >>> round(bacon.forbidden_weight, 2)                          # weight on already-live comparisons
+    0.52
+    >>> note.startswith("The two-way fixed-effects regression gives -0.0037.")
+    True
     """
 
     p = did_panel(ds, freq) if panel is None else panel
@@ -857,13 +1443,53 @@ def did_twfe(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: p
 
 def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *, freq: str = "Q",
                 level: float = 0.95) -> ImputationResult:
-    """Placebo test: pretend every district went live ``shift_months`` early, using pre-programme data only.
+    """Placebo test: pretend every district went live `shift_months` early, using pre-programme data only.
 
     The panel is cut at the first real go-live, so no period is affected by the programme; districts
-    whose placebo go-live falls after the cut are "not yet live" throughout. An effect clearly different
-    from zero would point to differential trends that the DiD would mistake for a programme effect.
-    Only two or three placebo cohorts fit before the first real go-live, so the interval uses the
-    number of placebo-treated districts minus one as degrees of freedom rather than cohorts minus one.
+    whose placebo go-live falls after the cut are "not yet live" throughout. The imputation estimator
+    of [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] is then run on the placebo
+    dates. An effect clearly different from zero would point to differential trends that the DiD would
+    mistake for a programme effect. Only two or three placebo cohorts fit before the first real
+    go-live, so the interval uses the number of placebo-treated districts minus one as degrees of
+    freedom rather than cohorts minus one.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    shift_months : int
+        How many months earlier the placebo go-live is (a whole number of quarters with `freq="Q"`).
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    ImputationResult
+        The placebo effect (zero if trends were parallel) in `outcome` units, with no Maryland level
+        (`sms_level=None`, `design_key="placebo"`): it is a check of the design, not an estimate.
+
+    Raises
+    ------
+    ValueError
+        When no placebo go-live falls inside the pre-programme period.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pl = placebo_did(ds)
+    >>> pl.name, pl.df, pl.sms_level
+    ('placebo_da_rate_12m', 5, None)
+    >>> round(pl.estimate, 4), round(pl.ci_low, 4), round(pl.ci_high, 4)     # no placebo effect
+    (-0.0146, -0.088, 0.0588)
+    >>> placebo_did(ds, shift_months=60)
+    Traceback (most recent call last):
+    ...
+    ValueError: no placebo go-live falls inside the pre-programme period
     """
     p = did_panel(ds, freq)
     first_real = p.loc[p.first_treated > 0, "first_treated"].min()
@@ -894,7 +1520,40 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
 def its_series(ds: Dataset, districts=None, freq: str = "M") -> pd.DataFrame:
     """DA offences per eligible person-month for a set of districts (all when None), by period.
 
-    Columns ``period, eligible, da_events, da_rate, live_share`` (share of the districts live).
+    The series an interrupted time series models: eligible person-months and DA offences summed over
+    the districts, and their ratio.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    districts : str or list of str, optional
+        District ids or names (case-insensitive); all districts when None.
+    freq : {"M", "Q"}
+        Monthly (default) or quarterly periods.
+
+    Returns
+    -------
+    DataFrame
+        One row per period: `period, eligible` (person-months), `da_events, live_share` (share of the
+        districts live) and `da_rate` (missing where nobody was eligible).
+
+    Raises
+    ------
+    KeyError
+        When a district is not in the programme file.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> its_series(ds).shape                      # 72 months, force-wide
+    (72, 5)
+    >>> its_series(ds, "Southampton", "Q").head(3).round(3)
+       period  eligible  da_events  live_share  da_rate
+    0  2019Q1        53          3         0.0    0.057
+    1  2019Q2        53          5         0.0    0.094
+    2  2019Q3        57          1         0.0    0.018
     """
     p = district_period_panel(ds, freq)
     if districts is not None:
@@ -932,7 +1591,49 @@ def _its(series: pd.DataFrame, intervention, freq: str, name: str, where: str, l
 
 
 def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.95):
-    """ITS for one district, interrupted at its go-live. Returns ``(ITSResult, EvalEstimate)``."""
+    """Interrupted time series for one district, interrupted at its go-live.
+
+    The segmented regression of Lopez Bernal, Cummins & Gasparrini (2017, *Int J Epidemiol* 46:348-355)
+    through [`interrupted_time_series`][foundation_eval.impact.interrupted_time_series],
+
+    $$Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,$$
+
+    with $P_t$ = 1 from go-live $t_0$ on, seasonality $s(t)$ (two Fourier pairs for months, quarter
+    indicators for quarters) and Newey-West (1987) standard errors. The estimate is the level change
+    $\beta_2$ in DA offences per eligible person-month; the slope change $\beta_3$ is among the
+    diagnostics. With no concurrent comparison group this is Maryland SMS level 2.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    district : str
+        District id or name.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(ITSResult, EvalEstimate)`: the fitted model and the level change as an estimate named
+        `its_<district id>`.
+
+    Raises
+    ------
+    ValueError
+        When some periods have nobody eligible (use quarterly periods).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> res, est = its_district(open_snapshot().dataset, "SOU")
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4), est.sms_level
+    ('its_SOU', 0.0382, 0.0115, 0.0649, 2)
+    >>> res.n_pre, res.n_post                     # quarters before and after go-live
+    (8, 16)
+    """
     d = ds.programme.district(district)
     s = its_series(ds, d.id, freq)
     if s.da_rate.isna().any():
@@ -942,12 +1643,53 @@ def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.9
 
 
 def its_force(ds: Dataset, area: str = "pilot", freq: str = "M", level: float = 0.95):
-    """Force-wide or pilot-area ITS. Returns ``(ITSResult, EvalEstimate)``.
+    """Interrupted time series for the pilot districts together or for the whole force.
 
-    ``area="pilot"``: the pilot districts together, interrupted at the pilot go-live (the cleanest
-    single series: every district in it starts on the same date). ``area="force"``: all districts,
+    `area="pilot"`: the pilot districts together, interrupted at the pilot go-live (the cleanest
+    single series: every district in it starts on the same date). `area="force"`: all districts,
     interrupted at the first go-live; with a staggered rollout the level change then reflects only
     the pilot districts and the rollout shows up in the slope change.
+
+    The segmented regression of Lopez Bernal, Cummins & Gasparrini (2017, *Int J Epidemiol* 46:348-355)
+    through [`interrupted_time_series`][foundation_eval.impact.interrupted_time_series],
+
+    $$Y_t = \beta_0 + \beta_1 t + \beta_2 P_t + \beta_3 (t - t_0) P_t + s(t) + \varepsilon_t,$$
+
+    with $P_t$ = 1 from go-live $t_0$ on, seasonality $s(t)$ (two Fourier pairs for months, quarter
+    indicators for quarters) and Newey-West (1987) standard errors. The estimate is the level change
+    $\beta_2$ in DA offences per eligible person-month; the slope change $\beta_3$ is among the
+    diagnostics. With no concurrent comparison group this is Maryland SMS level 2.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    area : {"pilot", "force"}
+        The pilot districts (those marked `pilot` in the programme file, or else the first to go live)
+        or all districts.
+    freq : {"M", "Q"}
+        Monthly (default) or quarterly periods.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(ITSResult, EvalEstimate)`, the estimate named `its_pilot` or `its_force`.
+
+    Raises
+    ------
+    ValueError
+        When `area` is neither `"pilot"` nor `"force"`, or some periods have nobody eligible.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> res, est = its_force(open_snapshot().dataset)
+    >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4)
+    ('its_pilot', 0.0285, -0.0089, 0.0659)
+    >>> res.n_pre, res.n_post                     # months before and after the pilot go-live
+    (24, 48)
     """
     prog = ds.programme
     if area == "pilot":
@@ -967,8 +1709,39 @@ def its_force(ds: Dataset, area: str = "pilot", freq: str = "M", level: float = 
 
 
 def its_all_districts(ds: Dataset, freq: str = "Q", level: float = 0.95) -> pd.DataFrame:
-    """Level change at go-live for every district (``district, go_live, estimate, ci_low, ci_high,
-    slope_change, note``); districts whose series cannot be modelled get a note instead."""
+    """Level change at go-live for every district, one interrupted time series each.
+
+    Runs [`its_district`][foundation_eval.evaluation.designs.its_district] for each district of the
+    programme file; a district whose series cannot be modelled gets a note instead of an estimate.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per district in file order: `district` (name), `go_live, estimate, ci_low, ci_high`
+        (level change in DA offences per eligible person-month), `slope_change` (per period) and
+        `note` (empty, or why the district has no estimate).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> its = its_all_districts(open_snapshot().dataset)
+    >>> its[["district", "go_live", "estimate", "ci_low", "ci_high"]].head(3).round(4)
+          district  go_live  estimate  ci_low  ci_high
+    0  Southampton  2021-01    0.0382  0.0115   0.0649
+    1    Eastleigh  2021-01    0.0172 -0.0385   0.0730
+    2   Portsmouth  2021-07   -0.0896 -0.1307  -0.0484
+    >>> len(its), int((its.note != "").sum())
+    (14, 0)
+    """
     rows = []
     for d in ds.programme.districts:
         try:
@@ -1001,7 +1774,7 @@ def _has_risk_tool(prog) -> bool:
 
 
 def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.DataFrame:
-    """Add ``close_date, observed, outcome`` for windows starting at ``index_date``."""
+    """Add `close_date, observed, outcome` for windows starting at `index_date`."""
     f = frame.copy()
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     ex = ds.exits.set_index("person_id").exit_date
@@ -1014,10 +1787,43 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
 
 
 def rd_age_frame(ds: Dataset, window_months: int = 12, span_years: int = 6) -> pd.DataFrame:
-    """Screens for the age-limit RD: each person's first screen in a live district meeting every criterion
-    except age, with ``age_months`` at the screen, ``listed`` and the ``window_months`` outcome.
+    """Screens for the age-limit RD: each person's first screen in a live district meeting every other criterion.
 
-    Limited to ages within ``span_years`` of the upper limit, and to windows fully observed.
+    Age is counted in whole months from the birth month to the screen month; the outcome is any DA
+    offence in the `window_months` after the start of the screen month. Limited to ages within
+    `span_years` of the upper limit, and to windows fully observed (closing by the extract date with no
+    exit before).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    span_years : int
+        Years either side of the age limit kept.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, month, listed` (bool), `age_months, index_date, close_date, observed`
+        and `outcome` (1 if any DA offence in the window).
+
+    Raises
+    ------
+    ValueError
+        When the programme has no upper age limit.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> f = rd_age_frame(ds)
+    >>> len(f), int(f.age_months.min()), int(f.age_months.max())
+    (628, 300, 442)
+    >>> cut = (ds.programme.age_max + 1) * 12            # 372 months: the 31st birthday
+    >>> f.groupby(f.age_months >= cut).listed.mean().to_dict()    # sharp: nobody over the limit is listed
+    {False: 1.0, True: 0.0}
     """
     prog = ds.programme
     if not _has_age_band(prog):
@@ -1071,14 +1877,51 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
 
 
 def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
-    """RD at the upper age limit. Returns ``(RDResult, DensityTest, EvalEstimate)``.
+    r"""Regression discontinuity at the upper age limit: the effect of being listed on DA reoffending.
 
     Running variable: age in months at the person's first screen in a live district meeting the
-    other criteria; people aged above the limit (31 or older for an upper limit of 30) are not listed.
-    Estimand: the effect of being listed on DA reoffending within ``window_months`` of that screen,
+    other criteria ([`rd_age_frame`][foundation_eval.evaluation.designs.rd_age_frame]); people aged
+    above the limit (31 or older for an upper limit of 30) are not listed.
+    Estimand: the effect of being listed on DA reoffending within `window_months` of that screen,
     for people at the age limit. Age itself has no jump there, so a jump in reoffending can only come
     through listing. Age cannot be manipulated, so a jump in the density reflects who comes to police
     attention at each age (the synthetic force has fewer people over 30 by design), not sorting.
+
+    The estimate is a sharp local-linear regression discontinuity with the MSE-optimal bandwidth
+    and the robust bias-corrected interval of Calonico, Cattaneo & Titiunik (2014, *Econometrica*
+    82:2295-2326), through [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity]:
+    the jump $\lim_{x \to c^{\pm}} E[Y \mid X = x]$ treated side minus untreated side, and a McCrary
+    (2008, *J Econometrics* 142:698-714) density test at the cut-off
+    ([`density_test`][foundation_eval.impact.density_test]).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(RDResult, DensityTest, EvalEstimate)`; the estimate, named `rd_age_<window_months>m`, is a
+        risk difference (listed minus not listed) as a share.
+
+    Raises
+    ------
+    ValueError
+        When the programme has no upper age limit, or too few screens lie on a side of it.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> rd, dens, est = rd_age(open_snapshot().dataset)
+    >>> est.name, round(float(est.estimate), 4), round(float(est.ci_low), 4), round(float(est.ci_high), 4)
+    ('rd_age_12m', 0.0302, -0.3232, 0.3836)
+    >>> round(float(dens.p_value), 3)         # fewer people over 30 by design, not sorting
+    0.006
     """
     prog = ds.programme
     f = rd_age_frame(ds, window_months)
@@ -1096,8 +1939,34 @@ def rd_age(ds: Dataset, window_months: int = 12, level: float = 0.95):
 
 
 def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
-    """Listed people with a first PPIT rating: ``ppit_total``, and DA reoffending within the window from first
-    listing (windows fully observed)."""
+    """Listed people with a first PPIT rating, and their DA reoffending within the window from first listing.
+
+    From [`person_frame`][foundation_eval.frames.cohort.person_frame]: listed people whose first PPIT
+    total is known, kept when the whole window is observed (closing by the extract date with no exit
+    before).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+
+    Returns
+    -------
+    DataFrame
+        `person_id, district_id, index_date` (first listing), `ppit_total` (float), `close_date,
+        observed` and `outcome` (1 if any DA offence in the window).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> f = rd_ppit_frame(open_snapshot().dataset)
+    >>> len(f), float(f.ppit_total.min()), float(f.ppit_total.max())
+    (827, 0.0, 20.0)
+    >>> round(float(f.outcome.mean()), 3)        # 12-month DA reoffending among them
+    0.437
+    """
     from foundation_eval.frames.cohort import person_frame
 
     p = person_frame(ds)
@@ -1108,14 +1977,55 @@ def rd_ppit_frame(ds: Dataset, window_months: int = 12) -> pd.DataFrame:
 
 
 def rd_ppit(ds: Dataset, window_months: int = 12, level: float = 0.95):
-    """RD at the PPIT priority threshold. Returns ``(RDResult, DensityTest, EvalEstimate)``.
+    r"""Regression discontinuity at the PPIT priority threshold: the effect of a priority flag on DA reoffending.
 
     Estimand: the effect of being flagged a priority perpetrator (and managed as one) on DA
-    reoffending within ``window_months`` of listing, for listed people at the threshold. The PPIT
-    total takes few values, so the local-linear fit extrapolates between mass points and the
-    interval can under-cover (Kolesar & Rothe 2018): read it as descriptive unless the notes are empty.
-    In the synthetic force the priority flag changes the content of risk management plans but not
-    reoffending, so the true jump is zero.
+    reoffending within `window_months` of listing, for listed people at the threshold (running
+    variable: the first PPIT total, from
+    [`rd_ppit_frame`][foundation_eval.evaluation.designs.rd_ppit_frame]). The PPIT total takes few
+    values, so the local-linear fit extrapolates between mass points and the interval can under-cover
+    (Kolesar & Rothe 2018, *Am Econ Rev* 108:2277-2304): read it as descriptive unless the notes are
+    empty. When the data-driven bandwidth holds fewer than 5 score values on a side it is widened to
+    5.5 points (said among the diagnostics). In the synthetic force the priority flag changes the
+    content of risk management plans but not reoffending, so the true jump is zero.
+
+    The estimate is a sharp local-linear regression discontinuity with the MSE-optimal bandwidth
+    and the robust bias-corrected interval of Calonico, Cattaneo & Titiunik (2014, *Econometrica*
+    82:2295-2326), through [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity]:
+    the jump $\lim_{x \to c^{\pm}} E[Y \mid X = x]$ treated side minus untreated side, and a McCrary
+    (2008, *J Econometrics* 142:698-714) density test at the cut-off
+    ([`density_test`][foundation_eval.impact.density_test]).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple
+        `(RDResult, DensityTest, EvalEstimate)`; the estimate, named `rd_ppit_<window_months>m`, is a
+        risk difference (flagged minus not flagged) as a share.
+
+    Raises
+    ------
+    ValueError
+        When the programme has no risk tool, or too few people lie on a side of the threshold.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> rd, dens, est = rd_ppit(open_snapshot().dataset)
+    >>> est.name, round(float(est.estimate), 4), round(float(est.ci_low), 4), round(float(est.ci_high), 4)
+    ('rd_ppit_12m', 0.1294, -0.2028, 0.4616)
+    >>> round(float(dens.p_value), 3)         # no sign of sorting at the threshold (the true jump is 0)
+    0.925
+    >>> est.notes[0].startswith("only 5 distinct running-variable values")
+    True
     """
     if not _has_risk_tool(ds.programme):
         raise ValueError("the programme has no risk tool")
@@ -1135,15 +2045,46 @@ def rd_ppit(ds: Dataset, window_months: int = 12, level: float = 0.95):
 
 
 def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95) -> list[EvalEstimate]:
-    """Comparisons a descriptive evaluation might make, with the bias each carries.
+    r"""Comparisons a descriptive evaluation might make, with the bias each carries.
 
     1. Listed people vs eligible people never listed (risk difference, SMS 1): the never-listed were
-       eligible only before go-live, at a different point in their offending, in a different period.
+        eligible only before go-live, at a different point in their offending, in a different period.
     2. Listed people who engaged within the engagement window vs those who did not (SMS 1): people
-       choose to engage and lower-risk people engage more; in the synthetic force engagement has no
-       effect of its own, so the truth is zero.
+        choose to engage and lower-risk people engage more; in the synthetic force engagement has no
+        effect of its own, so the truth is zero.
     3. Before vs after go-live in the pilot districts, DA offences per eligible person-month (SMS 2):
-       no comparison for changes over time.
+        no comparison for changes over time.
+
+    The risk differences use Newcombe's hybrid score interval (Newcombe 1998, *Stat Med* 17:873-890;
+    [`newcombe_difference`][foundation_eval.stats.newcombe_difference]) among people whose
+    `window_months` window is fully observed; the rate difference $r_a - r_b$ uses the Poisson normal
+    interval with $SE = \sqrt{d_a / E_a^2 + d_b / E_b^2}$ ($d$ offences, $E$ eligible person-months).
+    A comparison whose groups are empty is left out.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    window_months : int
+        Length of the outcome window in months.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    list of EvalEstimate
+        `naive_listed_vs_not_<w>m`, `naive_engaged_vs_not_<w>m` (risk differences as shares) and
+        `naive_pilot_before_after` (DA offences per eligible person-month), each with its Maryland level.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> [(e.name, round(float(e.estimate), 3), e.sms_level) for e in naive_comparisons(open_snapshot().dataset)]
+    [('naive_listed_vs_not_12m', -0.093, 1),
+     ('naive_engaged_vs_not_12m', -0.107, 1),
+     ('naive_pilot_before_after', 0.013, 2)]
+
+    Engaging has no effect in the synthetic force, so the -0.107 of engaged people is selection.
     """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
@@ -1211,7 +2152,57 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
 
 @dataclass(frozen=True)
 class PowerAnalysis:
-    """What the evaluation can and cannot detect (see :func:`power_analysis`)."""
+    """What the evaluation can and cannot detect: minimum detectable effects of its two main comparisons.
+
+    Built by [`power_analysis`][foundation_eval.evaluation.designs.power_analysis], which gives the
+    formulas.
+
+    Attributes
+    ----------
+    did_se, did_df : float, int
+        Jackknife standard error and degrees of freedom of the headline district DiD.
+    did_mde : float
+        Its minimum detectable effect, in DA offences per eligible person-month.
+    baseline_rate : float
+        The live districts' DA offences per eligible person-month before go-live.
+    person_mde : MDEResult
+        Minimum detectable difference in the person-level risk (a share), with its inputs.
+    p0 : float
+        Risk of DA reoffending within the window in the comparison cohorts.
+    n_treat, n_control : int
+        People first eligible after go-live, and people whose window closed before it.
+    icc : float
+        Intra-district correlation of the person-level outcome.
+    n_districts : int
+        Districts in the comparison.
+    list_size : float
+        Eligible people a month, for the summary sentence.
+    followup_months : int
+        Outcome window of the person-level comparison, in months.
+    power, alpha : float
+        Target power and two-sided significance level.
+    curve : DataFrame
+        Power of each design (`power`, `power_person`) against the true relative reduction
+        (`reduction`, 0 to 0.6).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
+    >>> pa.table()[["mde", "mde_relative"]].round(3)
+         mde  mde_relative
+    0  0.075         0.877
+    1  0.112         0.209
+    >>> print(pa.summary_sentence())
+    With 14 districts and about 150 eligible people a month, the district comparison has an 80% chance of
+    detecting a reduction in the DA offence rate only if it is at least 88%; the comparison of people's
+    12-month reoffending can detect a change of about 11 percentage points (21% of the 53% baseline).
+    >>> round(pa.list_multiplier(0.2), 1)      # a list 19 times larger to detect a 20% reduction
+    19.2
+    >>> pa.plot().get_xlabel()
+    'true reduction (%)'
+    """
 
     did_se: float
     did_df: int
@@ -1231,18 +2222,41 @@ class PowerAnalysis:
 
     @property
     def did_mde_relative(self) -> float:
+        """The district DiD's minimum detectable effect as a share of the rate before go-live."""
         return self.did_mde / self.baseline_rate
 
     @property
     def person_mde_relative(self) -> float:
+        """The person-level minimum detectable difference as a share of the comparison cohorts' risk."""
         return self.person_mde.mde / self.p0
 
     def list_multiplier(self, target_relative: float = 0.2) -> float:
-        """Roughly how many times larger the list would need to be for the DiD to detect a reduction of
-        ``target_relative`` (its standard error shrinks with the square root of the people observed)."""
+        r"""Roughly how many times larger the list would need to be for the DiD to detect a given reduction.
+
+        The DiD's standard error shrinks with the square root of the people observed, so the factor is
+        $(\text{MDE}_{rel} / r)^2$ for a target relative reduction $r$.
+
+        Parameters
+        ----------
+        target_relative : float
+            The reduction to detect, as a share of the rate before go-live (0.2 for 20%).
+
+        Returns
+        -------
+        float
+            The multiple of the current list size.
+        """
         return (self.did_mde_relative / target_relative) ** 2
 
     def table(self) -> pd.DataFrame:
+        """The two designs' minimum detectable effects side by side.
+
+        Returns
+        -------
+        DataFrame
+            One row per design: `design, baseline` (rate or risk without the programme), `mde`
+            (absolute), `mde_relative` (share of the baseline) and `se`.
+        """
         return pd.DataFrame([
             {"design": "Staggered DiD, DA offences per eligible person-month", "baseline": self.baseline_rate,
              "mde": self.did_mde, "mde_relative": self.did_mde_relative, "se": self.did_se},
@@ -1252,7 +2266,18 @@ class PowerAnalysis:
         ])
 
     def plot(self, ax=None):
-        """Power of the staggered DiD against the true reduction in the DA rate."""
+        """Power of the staggered DiD and of the person-level comparison against the true reduction.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when None.
+
+        Returns
+        -------
+        matplotlib Axes
+            Power (%) against the true relative reduction (%), with the target power as a dotted line.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -1269,6 +2294,15 @@ class PowerAnalysis:
         return ax
 
     def summary_sentence(self) -> str:
+        """What the evaluation can detect, in one plain sentence for a report.
+
+        Returns
+        -------
+        str
+            The district comparison's detectable reduction (or that it could not detect even a complete
+            stop to DA offending) and the person-level comparison's, in percentage points and relative
+            to its baseline.
+        """
         head = f"With {self.n_districts} districts and about {self.list_size:.0f} eligible people a month, the "
         if self.did_mde_relative >= 1:
             head += (f"district comparison could not reliably detect ({self.power:.0%} power) even a complete stop to "
@@ -1285,13 +2319,55 @@ class PowerAnalysis:
 def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_districts: int, list_size: float,
                    window_months: int = 12, icc: float = 0.01, power: float = 0.8,
                    alpha: float = 0.05) -> PowerAnalysis:
-    """Minimum detectable effects (Bloom 1995) for the district DiD and the person-level comparison.
+    r"""Minimum detectable effects (Bloom 1995) for the district DiD and the person-level comparison.
 
-    * DiD: MDE = (t_{df,1-alpha/2} + t_{df,power}) x SE, with the jackknife SE and df of the headline
-      estimate (the design's own precision); relative to the treated districts' rate before go-live.
-    * People: two proportions with the comparison cohorts' risk ``p0``, the two group sizes and a design
-      effect 1 + (m - 1) ICC for clustering in districts of ``m`` people (:func:`foundation_eval.impact.
-      minimum_detectable_effect`).
+    Bloom (1995, *Evaluation Review* 19:547-556): the smallest true effect detected with probability
+    `power` by a two-sided test at level `alpha` is $MDE = (t_{df,1-\alpha/2} + t_{df,\text{power}})
+    \times SE$.
+
+    - DiD: the jackknife SE and df of the headline estimate (the design's own precision); relative to
+      the treated districts' rate before go-live.
+    - People: two proportions with the comparison cohorts' risk $p_0$, the two group sizes and a design
+      effect $1 + (m - 1)\,ICC$ for clustering in districts of $m$ people, on `n_districts` - 2 df
+      ([`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect]).
+
+    Parameters
+    ----------
+    did : ImputationResult
+        The headline district DiD ([`did_imputation`][foundation_eval.evaluation.designs.did_imputation]).
+    cohort_frame_ : DataFrame
+        A [`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame]: people observed for the whole
+        window, not straddling go-live, are the two groups.
+    n_districts : int
+        Districts in the comparison.
+    list_size : float
+        Eligible people a month (for the summary sentence only).
+    window_months : int
+        Outcome window of the person-level comparison, in months.
+    icc : float
+        Intra-district correlation of the person-level outcome.
+    power : float
+        Target power.
+    alpha : float
+        Two-sided significance level.
+
+    Returns
+    -------
+    PowerAnalysis
+        Both minimum detectable effects, absolute and relative, with power curves.
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset
+    >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
+    >>> pa.did_df, round(pa.did_mde, 4), round(pa.did_mde_relative, 2)
+    (4, 0.0748, 0.88)
+    >>> round(float((stats.t.ppf(0.975, 4) + stats.t.ppf(0.8, 4)) * pa.did_se), 4)     # Bloom's formula by hand
+    0.0748
+    >>> round(pa.person_mde.mde, 3), round(pa.p0, 3), pa.n_treat, pa.n_control
+    (0.112, 0.535, 814, 767)
     """
 
     M = mde_multiplier(alpha, power, df=did.df)
@@ -1325,7 +2401,7 @@ _ERRORS = (ValueError, KeyError, IndexError, ZeroDivisionError, np.linalg.LinAlg
 
 
 def _safe(name: str, design: str, key: str, fn):
-    """``fn()``, or a :class:`NotEstimable` saying why the data do not support the design."""
+    """`fn()`, or a `NotEstimable` saying why the data do not support the design."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -1338,22 +2414,28 @@ def _ok(x) -> bool:
     return getattr(x, "estimable", True) and not isinstance(x, str)
 
 
-#: Headline result names and the attribute of :class:`Evaluation` that holds each.
 HEADLINE_ATTRS = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
                   "reoffending_hr_programme": "cox"}
+"""Headline result names and the attribute of [`Evaluation`][foundation_eval.evaluation.designs.Evaluation]
+that holds each (the same mapping as [`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE])."""
 
 
 class Evaluation:
     """Every design of the pilot-versus-rollout evaluation for one dataset, computed on first use.
 
-    A design the data cannot support (too few periods, districts or events) is a
-    :class:`~foundation_eval.impact.NotEstimable` result with the reason, never an exception:
-    :meth:`not_estimable` lists them. The regression discontinuities keep their earlier form (a
-    string "not estimable: ...").
+    Each design is an attribute computed the first time it is read and kept (`did`, `cohort`, `cox`
+    for the three headline results; `did_cs_simple`, `twfe_estimate`, `placebo`, `its_pilot`,
+    `rd_age`, `naive`, `sensitivity`, `power`, `value`, `verdict`, `threats` and the others below), so
+    a report pays only for what it shows. A design the data cannot support (too few periods,
+    districts or events) is a [`NotEstimable`][foundation_eval.impact.NotEstimable] result with the
+    reason, never an exception:
+    [`not_estimable`][foundation_eval.evaluation.designs.Evaluation.not_estimable] lists them. The
+    regression discontinuities keep their earlier form (a string "not estimable: ...").
 
     Parameters
     ----------
     ds : Dataset
+        A validated extract.
     freq : {"Q", "M"}
         Period of the district panel (quarters by default: monthly district rates rest on 5 to 25
         people and some districts have months with nobody eligible).
@@ -1362,14 +2444,42 @@ class Evaluation:
         comparison is then adjusted for the share of each window in lockdown instead).
     window_months : int
         Outcome window of the person-level comparisons (12 by default; 6 and 24 in the sensitivity table).
-    costs : Costs
-        Programme and unit costs for value for money.
+    costs : Costs, optional
+        Programme and unit costs for value for money (the illustrative `Costs()` when None).
     n_perm : int
         Re-assignments of go-live dates for the randomisation tests.
     seed : int
         Seed of the randomisation tests and bootstraps.
     level : float
         Confidence level.
+
+    Raises
+    ------
+    ValueError
+        When `freq` is neither `"Q"` nor `"M"`.
+
+    Examples
+    --------
+    The three headline results on the synthetic force (true values -0.0162, -0.063 and 0.823), with
+    fewer re-assignments of go-live dates than the default to keep the example quick:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ev = Evaluation(open_snapshot().dataset, n_perm=99)
+    >>> [(r["name"], round(r["estimate"], 3), r["sms_level"]) for r in ev.headline()]
+    [('did_att_da_rate', 0.015, 4),
+     ('reoffending_12m_rd_programme', -0.086, 2),
+     ('reoffending_hr_programme', 0.784, 4)]
+    >>> [e.name for e in ev.estimates()][3:8]            # after the three headline results
+    ['did_cs_simple_da_rate', 'cox_implied_rd_12m', 'did_imputation_engaged_rate',
+     'did_imputation_referral_rate', 'twfe_da_rate']
+    >>> len(ev.records()), ev.not_estimable(), [c.name for c in ev.checks()]
+    (15, [], ['placebo_da_rate_12m'])
+    >>> sorted(ev.statements())
+    ['did_att_da_rate', 'naive_engaged_vs_not_12m', 'rd_age_12m', 'rd_ppit_12m',
+     'reoffending_12m_rd_programme', 'reoffending_hr_programme']
+    >>> print(ev.synthetic_notes()[0])
+    In the synthetic data engaging has no effect of its own, so any difference between people who
+    engaged and people who did not is selection.
     """
 
     def __init__(self, ds: Dataset, *, freq: str = "Q", exclude_lockdown: bool = False, window_months: int = 12,
@@ -1387,12 +2497,13 @@ class Evaluation:
 
     @property
     def plan(self):
-        """The programme file's pre-specified primary analysis (:class:`foundation_eval.config.EvaluationPlan`)."""
+        """The programme file's pre-specified primary analysis ([`EvaluationPlan`][foundation_eval.config.EvaluationPlan])."""
         return self.ds.programme.evaluation
 
     # ---------------------------------------------------------------- district panel designs
     @cached_property
     def panel(self) -> pd.DataFrame:
+        """The district x period panel ([`did_panel`][foundation_eval.evaluation.designs.did_panel])."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return did_panel(self.ds, self.freq, self.exclude_lockdown)
@@ -1420,10 +2531,12 @@ class Evaluation:
 
     @cached_property
     def pretrend(self):
+        """Wald test that the Callaway & Sant'Anna pre-period effects are zero, or None."""
         return self.cs.pretrend_test() if _ok(self.cs) else None
 
     @cached_property
     def pretrend_ri(self):
+        """Randomisation test of the pre-period effects over go-live dates (sets the Maryland level), or None."""
         if not _ok(self.cs):
             return None
         try:
@@ -1440,7 +2553,7 @@ class Evaluation:
 
     @cached_property
     def did(self) -> ImputationResult:
-        """Headline: imputation DiD on the DA rate (``did_att_da_rate``)."""
+        """Headline: imputation DiD on the DA rate (`did_att_da_rate`)."""
         def fit():
             res = did_imputation(self.ds, "da_rate", freq=self.freq, exclude_lockdown=self.exclude_lockdown,
                                  panel=self.panel, pretrend_p=self._pretrend_p, level=self.level)
@@ -1455,7 +2568,7 @@ class Evaluation:
     @cached_property
     def event_study(self) -> pd.DataFrame:
         """Callaway & Sant'Anna event study (jackknife-t intervals), two years either side of go-live, with the
-        number of comparison districts behind each point (``n_comparison``, ``few_comparisons``)."""
+        number of comparison districts behind each point (`n_comparison`, `few_comparisons`)."""
         per_year = 4 if self.freq == "Q" else 12
         return _safe("event_study", "event study", "event_study", lambda: cs_event_study(
             self.panel, "da_rate", min_event=-2 * per_year, max_event=2 * per_year - 1, level=self.level,
@@ -1463,29 +2576,35 @@ class Evaluation:
 
     @cached_property
     def did_ri(self):
+        """Randomisation test of the headline DiD over go-live dates
+        ([`did_randomization`][foundation_eval.evaluation.designs.did_randomization])."""
         return _safe("did_ri", "randomisation test over go-live dates", "randomisation_test",
                      lambda: did_randomization(self.ds, panel=self.panel, n_perm=self.n_perm, seed=self.seed))
 
     @cached_property
     def did_cs_simple(self) -> EvalEstimate:
+        """Callaway & Sant'Anna simple ATT with the headline's jackknife-t interval
+        ([`cs_jackknife`][foundation_eval.evaluation.designs.cs_jackknife])."""
         return _safe("did_cs_simple_da_rate", "staggered difference-in-differences (Callaway & Sant'Anna 2021)",
                      "staggered_did", lambda: cs_jackknife(self.panel, "da_rate", level=self.level))
 
     @cached_property
     def did_engaged(self) -> ImputationResult:
+        """Imputation DiD on the share of eligible person-months with an engaged contact."""
         return _safe("did_imputation_engaged_rate", "staggered difference-in-differences, engagement",
                      "staggered_did", lambda: did_imputation(self.ds, "engaged_rate", freq=self.freq, panel=self.panel,
                                                              level=self.level, pretrend_p=None))
 
     @cached_property
     def did_referral(self) -> ImputationResult:
+        """Imputation DiD on the share of eligible person-months with a referral start."""
         return _safe("did_imputation_referral_rate", "staggered difference-in-differences, referral starts",
                      "staggered_did", lambda: did_imputation(self.ds, "referral_rate", freq=self.freq,
                                                              panel=self.panel, level=self.level, pretrend_p=None))
 
     @cached_property
     def twfe(self):
-        """``(TWFEResult, BaconDecomposition, note)``, or NotEstimable."""
+        """`(TWFEResult, BaconDecomposition, note)`, or NotEstimable."""
         return _safe("twfe_da_rate", "two-way fixed effects", "twfe",
                      lambda: did_twfe(self.ds, panel=self.panel, seed=self.seed))
 
@@ -1515,18 +2634,19 @@ class Evaluation:
     # ---------------------------------------------------------------- person-level designs
     @cached_property
     def cohorts(self) -> pd.DataFrame:
+        """The person-level cohort frame ([`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame])."""
         return cohort_frame(self.ds, self.window_months)
 
     @cached_property
     def cohort(self) -> ImputationResult:
-        """Eligible cohorts before vs after go-live within district (``reoffending_12m_rd_programme``)."""
+        """Eligible cohorts before vs after go-live within district (`reoffending_12m_rd_programme`)."""
         return _safe("reoffending_12m_rd_programme", "eligible cohorts before vs after go-live within district",
                      "cohort_before_after", lambda: cohort_did(self.ds, self.window_months, adjust=self.exclude_lockdown,
                                                                frame=self.cohorts, level=self.level))
 
     @cached_property
     def cox(self) -> EvalEstimate:
-        """Cox model, time-varying exposure, stratified by district (``reoffending_hr_programme``); t on
+        """Cox model, time-varying exposure, stratified by district (`reoffending_hr_programme`); t on
         G - 1 df (coverage checked by simulation); Maryland level read with the district pre-trend check."""
         return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
                      lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level,
@@ -1534,6 +2654,8 @@ class Evaluation:
 
     @cached_property
     def cox_rd(self) -> EvalEstimate:
+        """The risk difference implied by the Cox hazard ratio over the outcome window
+        ([`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference])."""
         if not _ok(self.cox):
             return self.cox
         n, k = listed_window_risk(self.ds, self.window_months)
@@ -1543,7 +2665,7 @@ class Evaluation:
     # ---------------------------------------------------------------- ITS and RD
     @cached_property
     def its_pilot(self):
-        """``(ITSResult, EvalEstimate)`` for the pilot districts (quarterly when some months have nobody
+        """`(ITSResult, EvalEstimate)` for the pilot districts (quarterly when some months have nobody
         eligible), or NotEstimable."""
         def fit():
             try:
@@ -1554,6 +2676,8 @@ class Evaluation:
 
     @cached_property
     def its_force(self):
+        """`(ITSResult, EvalEstimate)` for the whole force (quarterly when some months have nobody eligible),
+        or NotEstimable."""
         def fit():
             try:
                 return its_force(self.ds, "force", "M", self.level)
@@ -1563,11 +2687,13 @@ class Evaluation:
 
     @cached_property
     def its_districts(self) -> pd.DataFrame:
+        """Level change at go-live for every district
+        ([`its_all_districts`][foundation_eval.evaluation.designs.its_all_districts])."""
         return its_all_districts(self.ds, "Q", self.level)
 
     @cached_property
     def rd_age(self):
-        """``(RDResult, DensityTest, EvalEstimate)`` or the reason the data do not support it."""
+        """`(RDResult, DensityTest, EvalEstimate)` or the reason the data do not support it."""
         try:
             return rd_age(self.ds, self.window_months, self.level)
         except _ERRORS as exc:
@@ -1575,6 +2701,7 @@ class Evaluation:
 
     @cached_property
     def rd_ppit(self):
+        """`(RDResult, DensityTest, EvalEstimate)` at the PPIT threshold, or the reason the data do not support it."""
         try:
             return rd_ppit(self.ds, self.window_months, self.level)
         except _ERRORS as exc:
@@ -1582,6 +2709,7 @@ class Evaluation:
 
     @cached_property
     def naive(self) -> list[EvalEstimate]:
+        """The naive comparisons ([`naive_comparisons`][foundation_eval.evaluation.designs.naive_comparisons])."""
         res = _safe("naive", "naive comparisons", "cross_section",
                     lambda: naive_comparisons(self.ds, self.window_months, self.level))
         return res if isinstance(res, list) else []
@@ -1680,18 +2808,19 @@ class Evaluation:
 
     @property
     def sensitivity(self) -> pd.DataFrame:
-        """Every sensitivity analysis in one table (``group, analysis, estimate, ci_low, ci_high, sms_level,
-        n, note``). Checks (placebo, leave-one-out) carry no level; analyses that cannot be estimated say why."""
+        """Every sensitivity analysis in one table (`group, analysis, estimate, ci_low, ci_high, sms_level,
+        n, note`). Checks (placebo, leave-one-out) carry no level; analyses that cannot be estimated say why."""
         return self._sensitivity[0]
 
     @property
     def sensitivity_variants(self) -> dict:
-        """Headline name to the ``(label, result)`` sensitivity analyses of the same estimand."""
+        """Headline name to the `(label, result)` sensitivity analyses of the same estimand."""
         return self._sensitivity[1]
 
     @cached_property
     def vfm(self) -> ValueForMoney:
-        """The earlier single-design value for money (DiD offences averted, cohort social value)."""
+        """The earlier single-design value for money (DiD offences averted, cohort social value), kept for
+        comparison; reports use `value`."""
         if not (_ok(self.did) and _ok(self.cohort)):
             return NotEstimable("vfm", "value for money", "needs both the district comparison and the cohort "
                                 "comparison")
@@ -1700,7 +2829,7 @@ class Evaluation:
     @cached_property
     def value(self):
         """Value for money under every headline design, led by the pre-specified primary
-        (:class:`foundation_eval.evaluation.value.ValueAnalysis`)."""
+        ([`ValueAnalysis`][foundation_eval.evaluation.value.ValueAnalysis])."""
         from foundation_eval.evaluation.value import value_analysis
 
         res = {"did_att_da_rate": self.did, "reoffending_12m_rd_programme": self.cohort,
@@ -1714,6 +2843,8 @@ class Evaluation:
 
     @cached_property
     def power(self) -> PowerAnalysis:
+        """What the evaluation can detect ([`PowerAnalysis`][foundation_eval.evaluation.designs.PowerAnalysis]),
+        or NotEstimable."""
         if not _ok(self.did):
             return NotEstimable("power", "power analysis", "the district comparison is not estimable")
         p = self.panel
@@ -1723,12 +2854,19 @@ class Evaluation:
 
     # ---------------------------------------------------------------- verdict, statements, threats
     def headline_results(self) -> dict:
-        """The three headline results by name (NotEstimable where the data do not support one)."""
+        """The three headline results by name (NotEstimable where the data do not support one).
+
+        Returns
+        -------
+        dict
+            `did_att_da_rate`, `reoffending_12m_rd_programme` and `reoffending_hr_programme` to their
+            results (see [`HEADLINE_ATTRS`][foundation_eval.evaluation.designs.HEADLINE_ATTRS]).
+        """
         return {n: getattr(self, a) for n, a in HEADLINE_ATTRS.items()}
 
     @cached_property
     def verdict(self):
-        """The verdict from the pre-specified primary analysis (:class:`foundation_eval.evaluation.verdict.Verdict`).
+        """The verdict from the pre-specified primary analysis ([`Verdict`][foundation_eval.evaluation.verdict.Verdict]).
 
         Supporting designs: the other headline results, the Callaway & Sant'Anna estimate, the
         regression discontinuities and the engaged-versus-not comparison (descriptive), each with its
@@ -1753,7 +2891,17 @@ class Evaluation:
         return verdict(self.plan.primary, primary, sup, self.sensitivity_variants)
 
     def statements(self) -> dict:
-        """"You can say / you cannot say" statements per headline result (name to a tuple of Statement)."""
+        """"You can say / you cannot say" statements per headline result.
+
+        Built by [`statements`][foundation_eval.evaluation.verdict.statements] for the three headline
+        results, the regression discontinuities that could be estimated and the engaged-versus-not
+        comparison.
+
+        Returns
+        -------
+        dict
+            Result name to a tuple of [`Statement`][foundation_eval.evaluation.verdict.Statement].
+        """
         from foundation_eval.evaluation.verdict import statements
 
         age = self.ds.programme.age_max
@@ -1771,7 +2919,7 @@ class Evaluation:
     @cached_property
     def threats(self):
         """Lockdowns, spill-overs, multiplicity and regression to the mean
-        (:class:`foundation_eval.evaluation.threats.Threats`)."""
+        ([`Threats`][foundation_eval.evaluation.threats.Threats])."""
         from foundation_eval.evaluation.threats import (
             Threats,
             lockdown_threat,
@@ -1794,7 +2942,14 @@ class Evaluation:
                         regression_to_mean_threat(self.ds)))
 
     def synthetic_notes(self) -> tuple[str, ...]:
-        """Sentences true only of the synthetic generator, for programmes marked illustrative (empty otherwise)."""
+        """Sentences true only of the synthetic generator, for programmes marked illustrative.
+
+        Returns
+        -------
+        tuple of str
+            What the generator builds in (engaging has no effect of its own; the priority flag does not
+            change reoffending; fewer people over the age limit), empty for a real programme.
+        """
         prog = self.ds.programme
         if not prog.illustrative:
             return ()
@@ -1809,10 +2964,19 @@ class Evaluation:
 
     # ---------------------------------------------------------------- outputs
     def estimates(self) -> list[EvalEstimate]:
-        """Every estimable scalar estimate (headline first), for results.json and the methods appendix.
+        """Every estimable scalar estimate (headline first), for `results.json` and the methods appendix.
 
-        Checks of the design (placebo, leave-one-out) are in :meth:`checks`; designs the data cannot
-        support are in :meth:`not_estimable`."""
+        Checks of the design (placebo, leave-one-out) are in
+        [`checks`][foundation_eval.evaluation.designs.Evaluation.checks]; designs the data cannot support
+        are in [`not_estimable`][foundation_eval.evaluation.designs.Evaluation.not_estimable].
+
+        Returns
+        -------
+        list of EvalEstimate
+            The three headline results, then the alternative DiDs, the Cox-implied risk difference,
+            the naive regression, the interrupted time series, the regression discontinuities and the
+            naive comparisons, each under its own name.
+        """
         out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged, self.did_referral,
                self.twfe_estimate]
         out += [x[1] if _ok(x) else x for x in (self.its_pilot, self.its_force)]
@@ -1823,11 +2987,24 @@ class Evaluation:
         return [e for e in out if _ok(e)]
 
     def checks(self) -> list:
-        """Checks of the design, with no Maryland level: the placebo go-live."""
+        """Checks of the design, with no Maryland level: the placebo go-live.
+
+        Returns
+        -------
+        list of ImputationResult
+            The placebo DiD when it could be estimated, else empty.
+        """
         return [x for x in (self.placebo,) if _ok(x)]
 
     def not_estimable(self) -> list[NotEstimable]:
-        """Every design the data do not support, with the reason."""
+        """Every design the data do not support, with the reason.
+
+        Returns
+        -------
+        list of NotEstimable
+            One per design that could not be estimated (empty when every design was); the regression
+            discontinuities count only when the programme has an age limit or a risk tool.
+        """
         out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
                            self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
                            self.event_study) if isinstance(x, NotEstimable)]
@@ -1841,12 +3018,19 @@ class Evaluation:
         return out
 
     def headline(self) -> list[dict]:
-        """Headline records ``{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}`` under the
-        ``truth.json`` names: the district DiD (``did_att_da_rate``), the cohort comparison
-        (``reoffending_12m_rd_programme``, only with a 12-month window) and the Cox hazard ratio
-        (``reoffending_hr_programme``); not-estimable ones are left out. With the defaults (quarterly panel,
-        lockdown months kept) the estimands are exactly the truth's; with ``exclude_lockdown`` or monthly
-        periods they differ slightly, and the ``design`` field says so."""
+        """Headline records under the `truth.json` names, for scoring a synthetic run.
+
+        The district DiD (`did_att_da_rate`), the cohort comparison (`reoffending_12m_rd_programme`,
+        only with a 12-month window) and the Cox hazard ratio (`reoffending_hr_programme`);
+        not-estimable ones are left out. With the defaults (quarterly panel, lockdown months kept) the
+        estimands are exactly the truth's; with `exclude_lockdown` or monthly periods they differ
+        slightly, and the `design` field says so.
+
+        Returns
+        -------
+        list of dict
+            `{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}` per headline result.
+        """
         out = []
         for name, attr in HEADLINE.items():
             est = getattr(self, attr)
@@ -1858,5 +3042,12 @@ class Evaluation:
         return out
 
     def records(self) -> list[dict]:
-        """``results.json`` records for every estimate (truth names where they apply, own names otherwise)."""
+        """`results.json` records for every estimate (truth names where they apply, own names otherwise).
+
+        Returns
+        -------
+        list of dict
+            `{"name", "estimate", "ci_low", "ci_high", "design", "sms_level"}` per entry of
+            [`estimates`][foundation_eval.evaluation.designs.Evaluation.estimates].
+        """
         return [e.record() for e in self.estimates()]
