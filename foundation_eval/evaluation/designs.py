@@ -1036,7 +1036,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         [`cox_frame`][foundation_eval.evaluation.designs.cox_frame]).
     frame : DataFrame, optional
         A [`cox_frame`][foundation_eval.evaluation.designs.cox_frame] already built (with the same
-        `exposure`).
+        `exposure`), collapsed or not; by default the collapsed one is built, which gives the same fit.
     exclude_lockdown : bool
         Leave person-months in lockdown months out.
     level : float
