@@ -279,9 +279,9 @@ class DistrictReport:
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
         >>> force = DistrictReport(open_snapshot())
-        >>> force.practitioner_claim().plain
-        'People listed after practitioners joined the team engaged more often within 90 days of listing
-        than people listed while police worked alone: the evaluation estimates the difference as ...'
+        >>> print(force.practitioner_claim().plain)
+        People listed after practitioners joined the team engaged more often within 90 days of listing
+        than people listed while police worked alone: the evaluation estimates the difference as ...
         >>> DistrictReport(open_snapshot(), "SOU").practitioner_claim() is None  # no police-alone group there
         True
         """
@@ -406,11 +406,11 @@ class DistrictReport:
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
         >>> report = DistrictReport(open_snapshot(), "Southampton")
-        >>> report.summary().plain
-        'SummaryBetween January 2019 and December 2024, ... people were put on the programme list in
+        >>> print(report.summary().plain)
+        SummaryBetween January 2019 and December 2024, ... people were put on the programme list in
         Southampton, ... The programme went live here in January 2021. ...% of listed people engaged
         within 90 days of listing (95% interval ...). These are descriptive figures: they show what
-        happened, not what the programme caused.'
+        happened, not what the programme caused.
         """
         t, per, exact = self.list_sizes
         first_live = self.go_live or min(d.go_live for d in self.ds.programme.districts)
