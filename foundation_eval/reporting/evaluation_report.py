@@ -575,6 +575,15 @@ class EvaluationReport:
         -------
         Figure or Text
             The figure, or a sentence saying why the event study is not estimable.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> figure = EvaluationReport(open_snapshot()).event_study_figure()
+        >>> figure.title
+        'Event study: effect by time since go-live'
+        >>> figure.alt[:60]
+        'Event-study chart: estimated change in DA offences per 100 e'
         """
         d, why = self._get("event_study")
         if d is None:
@@ -1101,6 +1110,15 @@ class EvaluationReport:
         -------
         Section
             Sentences, the power curve and the `power` table.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = EvaluationReport(open_snapshot()).power_section()
+        >>> section.heading
+        '8. What this evaluation can and cannot detect'
+        >>> list(section.items[3].display().columns)
+        ['Design', 'Level without the programme', 'Smallest detectable change', 'As % of the level']
         """
         page = self.page
         pw, why = self._get("power")
