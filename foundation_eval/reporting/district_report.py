@@ -393,9 +393,10 @@ class DistrictReport:
     def summary(self) -> Text:
         """The boxed summary: plain-English sentences from the same values as the sections.
 
-        Number listed (and the average per month once live), go-live, the share engaged within the
-        window and the share who started a referred service, each with its 95% interval, the practitioner
-        claim where the data support it, and a reminder that the figures are descriptive.
+        Number listed (and the average per month, or per quarter, once live), go-live, the share engaged
+        within the window and the share who started a referred service, each with its Wilson 95%
+        interval, the practitioner claim where the data support it, and a reminder that the figures are
+        descriptive.
 
         Returns
         -------
