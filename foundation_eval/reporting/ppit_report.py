@@ -273,7 +273,7 @@ class PpitValidityReport:
         Returns
         -------
         tuple of float
-            `(estimate, low, high)` on the 0.5 (chance) to 1 (perfect) scale.
+            `(estimate, low, high)` on the AUC scale, where 0.5 is chance and 1 perfect discrimination.
 
         Examples
         --------
@@ -395,7 +395,7 @@ class PpitValidityReport:
     def factors(self):
         """One-factor against domain-factor models of the items
         ([`compare_factor_structures`][foundation_eval.ppit.compare_factor_structures]); None when the tool
-        has fewer than two domains of at least two items."""
+        has fewer than two domains or a domain with a single item."""
         groups: dict = {}
         for it in self.ds.programme.ppit_items:
             groups.setdefault(it.domain, []).append(it.id)
