@@ -1,6 +1,7 @@
 """Every public function and class of the statistical layers documents itself, and its examples run.
 
-Checked modules: config, schemas, stats, plotting, frames, models and ppit. For each name in a module's
+Checked modules: every module of the library's layers (config, schemas, stats, plotting, data, frames,
+models, ppit, impact, evaluation and reporting). For each name in a module's
 ``__all__``: a function has a numpy-style ``Parameters`` section naming every argument, ``Returns``
 when it returns something, and ``Examples``; a class has ``Examples`` and ``Attributes`` or
 ``Parameters``; each public method of a class has a docstring, with ``Parameters`` when it takes
@@ -39,6 +40,35 @@ MODULES = [
     "foundation_eval.ppit.structure",
     "foundation_eval.ppit.equity",
     "foundation_eval.ppit.incremental",
+    "foundation_eval.data.load",
+    "foundation_eval.data.prepare",
+    "foundation_eval.data.pseudonym",
+    "foundation_eval.data.synth",
+    "foundation_eval.impact._base",
+    "foundation_eval.impact.imputation",
+    "foundation_eval.impact.maryland",
+    "foundation_eval.impact.its",
+    "foundation_eval.impact.twfe",
+    "foundation_eval.impact.did",
+    "foundation_eval.impact.inference",
+    "foundation_eval.impact.power",
+    "foundation_eval.impact.rd",
+    "foundation_eval.evaluation.registry",
+    "foundation_eval.evaluation.estimates",
+    "foundation_eval.evaluation.snapshot",
+    "foundation_eval.evaluation.designs",
+    "foundation_eval.evaluation.verdict",
+    "foundation_eval.evaluation.value",
+    "foundation_eval.evaluation.threats",
+    "foundation_eval.reporting.publication",
+    "foundation_eval.reporting.formats",
+    "foundation_eval.reporting.disclosure",
+    "foundation_eval.reporting.workbook",
+    "foundation_eval.reporting.figures",
+    "foundation_eval.reporting.district_report",
+    "foundation_eval.reporting.overview_report",
+    "foundation_eval.reporting.evaluation_report",
+    "foundation_eval.reporting.ppit_report",
 ]
 
 

@@ -292,6 +292,19 @@ def release_tables() -> None:
     The reduced tables and the values shared between reports stay. A render calls this between two
     reports run in the same process, so a force-wide report that read the event tables does not leave
     them in memory for every district page after it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> folder = write_snapshot(build_snapshot(demo_dataset(seed=1, scale=0.1)), tempfile.mkdtemp())
+    >>> snap = open_snapshot(folder, "hiow")
+    >>> n = len(snap.dataset.screening)                  # an event table, read on first use
+    >>> sorted(snap.dataset.tables.loaded)
+    ['screening']
+    >>> release_tables()
+    >>> sorted(snap.dataset.tables.loaded), open_snapshot(folder, "hiow") is snap
+    ([], True)
     """
     for snap in _OPENED.values():
         forget = getattr(snap.dataset.tables, "forget", None)

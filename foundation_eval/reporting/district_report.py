@@ -1,25 +1,31 @@
-"""Content of a district report: every table, figure and sentence, published through one :class:`Page`.
+"""Content of a district report: every table, figure and sentence, published through one page.
 
-``DistrictReport(snap, district)`` reads the render's snapshot (the dataset with its reduced tables and
+`DistrictReport(snap, district)` reads the render's snapshot (the dataset with its reduced tables and
 the registered headline estimates) and publishes what one district's report shows through
-``report.page`` (:class:`foundation_eval.reporting.publication.Page`): counts rounded and small ones
+`report.page` (a [`Page`][foundation_eval.reporting.publication.Page]): counts rounded and small ones
 withheld by one rule, numbers formatted by one set of rules, sentences from templates, and a claim
 printed only where its result supports it. Each method returns publication items (a
-:class:`~foundation_eval.reporting.publication.Section`, ``Text`` or ``Table``) for the notebook to show.
+[`Section`][foundation_eval.reporting.publication.Section],
+[`Text`][foundation_eval.reporting.publication.Text] or
+[`Table`][foundation_eval.reporting.publication.Table]) for the notebook to show. The notebook
+`notebooks/district_report.ipynb` shows them one by one.
 
 Each headline figure has one definition, computed once and worded the same in the summary and in its
 section:
 
 - *engaged within N days of listing* (N: the programme's engagement window): a contact recorded as
   engaged on or after the index date and at most N days after it, among all listed people
-  (:func:`foundation_eval.models.engagement.first_engagement_frame`);
+  ([`first_engagement_frame`][foundation_eval.models.engagement.first_engagement_frame]);
 - *started a referred service after listing*: a referral made on or after the index date was started
-  (:func:`foundation_eval.models.referrals.referral_frame`);
+  ([`referral_frame`][foundation_eval.models.referrals.referral_frame]);
 - *a further domestic-abuse offence within 12 months of listing*: among listed people whose whole
-  12-month window is observed (:func:`foundation_eval.frames.outcomes.fixed_window`).
+  12-month window is observed ([`fixed_window`][foundation_eval.frames.outcomes.fixed_window]).
 
-Shares carry Wilson (1927) intervals; a difference of two shares Newcombe's (1998) hybrid score
-interval (:func:`foundation_eval.stats.newcombe_difference`).
+Shares carry Wilson score intervals (Wilson 1927, Journal of the American Statistical Association
+22:209-212); a difference of two shares carries Newcombe's hybrid score interval (Newcombe 1998,
+Statistics in Medicine 17:873-890; [`newcombe_difference`][foundation_eval.stats.newcombe_difference]).
+These are descriptive figures for one area: what happened to the people listed there, not what the
+programme caused (the pilot-versus-rollout report estimates that).
 """
 from __future__ import annotations
 
@@ -40,7 +46,9 @@ from foundation_eval.stats import newcombe_difference
 __all__ = ["DistrictReport"]
 
 OUTCOME_MONTHS = 12
+"""Length in months of the fixed reoffending window after first listing."""
 TEAMS = ("police alone", "with practitioners")
+"""The two teams a person can be listed under: before and after practitioners joined the district's team."""
 _PCT = ("percent", "ci_low", "ci_high")
 
 
@@ -57,23 +65,66 @@ def _whole(values) -> pd.Series:
 
 
 class DistrictReport:
-    """All content of one district's report, published through ``self.page``.
+    """All content of one district's report (or the whole force's), published through `self.page`.
+
+    The analysis frames are read from the snapshot on first use and kept, so the sections can be
+    called in any order and every figure has one value wherever it appears. Each method returns a
+    publication item; nothing is printed or written until the notebook shows it or
+    `report.page.write_workbook(path)` writes the tables. Every count, in a table or a sentence, passes
+    the page's disclosure rule (rounded to the programme's base; counts from 1 to threshold - 1
+    withheld).
 
     Parameters
     ----------
     snap : Snapshot
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`).
-    district : str
-        District id or name; ``None``, ``""``, ``"force"`` or ``"all"`` for the whole force.
+        The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot] or
+        [`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]), not a bare `Dataset`.
+    district : str, optional
+        District id or name (case-insensitive, e.g. `"SOU"` or `"Southampton"`); None, `""`, `"force"`
+        or `"all"` for the whole force.
     start, end : str, optional
-        First and last month (YYYY-MM) of listings to include; default the study period.
+        First and last month (YYYY-MM) of first listings to include; default the programme's study
+        period.
+
+    Attributes
+    ----------
+    page : Page
+        Everything the report publishes ([`Page`][foundation_eval.reporting.publication.Page]).
+    name : str
+        The area as the report names it: the district's name, or `"<force> (all districts)"`.
+    district_id : str or None
+        The district's id; None for the whole force.
+    go_live, practitioners_from : Period or None
+        The month the district went live and the month practitioners joined its team (None for the
+        force).
+    start, end : str
+        First and last month of listings covered (YYYY-MM).
+    window : int
+        The programme's engagement window in days (the N of "engaged within N days of listing").
+
+    Raises
+    ------
+    TypeError
+        When `snap` is a `Dataset` rather than a snapshot.
+    KeyError
+        When `district` names no district of the programme (the message lists the known ids).
 
     Examples
     --------
-    >>> snap = open_snapshot(data_dir, programme)             # doctest: +SKIP
-    >>> report = DistrictReport(snap, district)               # doctest: +SKIP
-    >>> show(report.summary(), report.funnel())               # doctest: +SKIP
-    >>> report.page.write_workbook("district.xlsx")           # doctest: +SKIP
+    On the built-in synthetic force (the first call builds or reads the cached demo snapshot):
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> report = DistrictReport(open_snapshot(), "Southampton")
+    >>> report.district_id, report.where, report.window
+    ('SOU', 'in Southampton', 90)
+    >>> [getattr(part, "heading", "") for part in report.sections()]
+    ['', '', 'Monthly list', 'Who was listed', 'Risk assessment', 'Engagement funnel', 'Engagement',
+     'Referrals', 'Reoffending', 'Methods', 'Disclosure control', 'Provenance']
+    >>> [t.name for t in report.page.tables][:4]
+    ['list_size', 'who_was_listed', 'ppit_bands', 'funnel']
+
+    In a notebook, `show(report.summary(), report.funnel())` displays two parts and
+    `report.page.write_workbook("district.xlsx")` writes every published table.
     """
 
     def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None):
@@ -101,6 +152,7 @@ class DistrictReport:
 
     @property
     def threshold(self) -> int:
+        """The disclosure threshold: the smallest count the report may publish (10 by default)."""
         return self.page.threshold
 
     @property
@@ -125,10 +177,12 @@ class DistrictReport:
 
     @cached_property
     def persons(self) -> pd.DataFrame:
+        """Everyone eligible in the period in this area (the force's people for the whole force)."""
         return self._here(self.force_persons)
 
     @cached_property
     def listed(self) -> pd.DataFrame:
+        """People of this area put on the programme list in the period, one row each (exact, unpublished)."""
         return self.persons[self.persons.listed]
 
     @cached_property
@@ -152,6 +206,8 @@ class DistrictReport:
 
     @cached_property
     def window_frame(self):
+        """The force's listed people observed for the whole 12-month window (a `WindowFrame` of
+        [`fixed_window`][foundation_eval.frames.outcomes.fixed_window])."""
         return self._force("window", lambda: fixed_window(self.reoffending_people, OUTCOME_MONTHS,
                                                           self.ds.extract_date))
 
@@ -190,11 +246,14 @@ class DistrictReport:
     def practitioner_comparison(self) -> dict:
         """Engagement within the window by team at listing in this area, and the difference.
 
-        Returns ``{"exists", "groups", "difference", "low", "high", "people", "estimate"}``. In a district,
-        ``exists`` is true only when both teams listed people there and both shares may be published,
-        and the difference is Newcombe's (1998) interval on this district's people. For the whole force
-        the difference is the registered estimand ``engagement_rd_practitioner`` read from the snapshot
-        (``estimate``), never refitted here, so the force page and ``results.json`` give one value.
+        A dict with keys `exists`, `groups` (team to its published share), `people` (team to its exact
+        number of listed people, not for publication), `difference`, `low`, `high` and `estimate`. In a
+        district, `exists` is true only when both teams listed people there and both shares may be
+        published; the difference (with practitioners minus police alone, as a proportion) then carries
+        Newcombe's (1998) hybrid score interval on this district's people. For the whole force the
+        difference is the registered estimand `engagement_rd_practitioner` read from the snapshot
+        (`estimate`, an [`EstimateView`][foundation_eval.reporting.publication.EstimateView]), never
+        refitted here, so the force page and `results.json` give one value.
         """
         f = self._here(self.engagement_frame)
         groups = {t: self.page.share(int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum()))
@@ -213,8 +272,29 @@ class DistrictReport:
         return {**out, "exists": exists, "difference": d, "low": lo, "high": hi}
 
     def practitioner_claim(self) -> Text | None:
-        """"People listed after practitioners joined engaged more (or less) often", or None when this area
-        has no such comparison or its interval includes no difference."""
+        """The claim that people listed after practitioners joined engaged more (or less) often.
+
+        Printed only where the result supports it: the 95% interval of the difference between teams
+        ([`practitioner_comparison`][foundation_eval.reporting.district_report.DistrictReport.practitioner_comparison])
+        excludes zero.
+
+        Returns
+        -------
+        Text or None
+            The sentence, with the registered estimate for the force or the two shares and their
+            difference for a district; None when the area has no such comparison or its interval
+            includes no difference.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> force = DistrictReport(open_snapshot())
+        >>> print(force.practitioner_claim().plain)
+        People listed after practitioners joined the team engaged more often within 90 days of listing
+        than people listed while police worked alone: the evaluation estimates the difference as ...
+        >>> DistrictReport(open_snapshot(), "SOU").practitioner_claim() is None  # no police-alone group there
+        True
+        """
         c = self.practitioner_comparison
         if not c["exists"] or not (c["low"] > 0 or c["high"] < 0):
             return None
@@ -234,10 +314,12 @@ class DistrictReport:
     # ------------------------------------------------------------------ published tables
     @cached_property
     def list_sizes(self):
-        """Monthly counts (from the reduced tables), or quarterly ones where most live months would be
-        withheld; published through the page (rounded, small counts withheld).
+        """People screened, meeting the criteria and listed per month, published through the page.
 
-        Returns ``(table, "month" or "quarter", exact frame with ``_period``)``."""
+        Monthly counts come from the reduced tables; where more than 30% of the live months would be
+        withheld, quarterly counts are published instead. A tuple `(table, per, exact)`: the published
+        [`Table`][foundation_eval.reporting.publication.Table] `list_size`, `"month"` or `"quarter"`, and
+        the exact frame behind it with its `_period` column (not for publication)."""
         cols = ["screened", "eligible", "listed"]
         monthly = monthly_list_size(self.ds, self.district_id, self.start, self.end)
         live = monthly.month >= (self.go_live or self.ds.programme.study_start)
@@ -258,6 +340,8 @@ class DistrictReport:
 
     @cached_property
     def table_one(self):
+        """The published `who_was_listed` table: characteristics of listed people at first listing, with
+        whole-number percentages of all listed people."""
         t = table_one(self.listed)
         t["percent"] = _whole(t.percent)
         t["characteristic"] = t.characteristic.str.replace("2 years", "two years")
@@ -270,6 +354,7 @@ class DistrictReport:
 
     @cached_property
     def ppit(self):
+        """The published `ppit_bands` table: listed people by band of the risk-tool total (first rating)."""
         prog = self.ds.programme
         t = ppit_bands(self.listed, prog.ppit_max, prog.ppit_threshold)
         t["priority"] = np.where(t.priority, "yes", "no")
@@ -306,10 +391,38 @@ class DistrictReport:
 
     # ------------------------------------------------------------------ page parts
     def header(self) -> Text:
+        """The page title, the period of listings and the synthetic-data flag.
+
+        Returns
+        -------
+        Text
+            Title and subtitle (with the report stylesheet for JupyterLab).
+        """
         return self.page.header(f"Listings from {_month(self.start)} to {_month(self.end)}.")
 
     def summary(self) -> Text:
-        """Summary: plain-English sentences from the same values as the sections."""
+        """The boxed summary: plain-English sentences from the same values as the sections.
+
+        Number listed (and the average per month, or per quarter, once live), go-live, the share engaged
+        within the window and the share who started a referred service, each with its Wilson 95%
+        interval, the practitioner claim where the data support it, and a reminder that the figures are
+        descriptive.
+
+        Returns
+        -------
+        Text
+            The summary box.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = DistrictReport(open_snapshot(), "Southampton")
+        >>> print(report.summary().plain)
+        SummaryBetween January 2019 and December 2024, ... people were put on the programme list in
+        Southampton, ... The programme went live here in January 2021. ...% of listed people engaged
+        within 90 days of listing (95% interval ...). These are descriptive figures: they show what
+        happened, not what the programme caused.
+        """
         t, per, exact = self.list_sizes
         first_live = self.go_live or min(d.go_live for d in self.ds.programme.districts)
         live = exact[exact._period.dt.end_time >= first_live.start_time]
@@ -356,7 +469,16 @@ class DistrictReport:
             n=here["n"], what=what, of=of, force=force if (force and self.district_id) else None)
 
     def list_size(self) -> Section:
-        """Monthly list: people meeting the criteria and listed each month (drawn from published counts)."""
+        """The "Monthly list" section: people meeting the criteria and listed each month (or quarter).
+
+        The chart is drawn from the published (rounded) counts; when every count is withheld there is no
+        chart, only the sentence.
+
+        Returns
+        -------
+        Section
+            A sentence and the line chart (the counts themselves are in the workbook).
+        """
         t, per, exact = self.list_sizes
         n_crit = len(self.ds.programme.criteria)
         sizes = pd.DataFrame({"month": exact._period, "eligible": t.values.eligible, "listed": t.values.listed})
@@ -377,10 +499,31 @@ class DistrictReport:
         return Section("Monthly list", (text, fig))
 
     def who_was_listed(self) -> Section:
+        """The "Who was listed" section: the characteristics table.
+
+        Returns
+        -------
+        Section
+            The published `who_was_listed` table.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = DistrictReport(open_snapshot(), "SOU").who_was_listed()
+        >>> section.heading, list(section.items[0].display().columns)
+        ('Who was listed', ['Characteristic', 'Group', 'People', 'Percent of listed people'])
+        """
         return Section("Who was listed", (self.table_one,))
 
     def risk_assessment(self) -> Section | None:
-        """Risk-tool scores of listed people; None for a programme without a risk tool."""
+        """The "Risk assessment" section: risk-tool scores of listed people.
+
+        Returns
+        -------
+        Section or None
+            A sentence with the number assessed as a priority, the bar chart of score bands (left out when
+            every band is withheld) and the `ppit_bands` table; None for a programme without a risk tool.
+        """
         prog = self.ds.programme
         if not prog.has_risk_tool:
             return None
@@ -401,7 +544,26 @@ class DistrictReport:
         return Section("Risk assessment", tuple(i for i in (text, fig, t) if i is not None))
 
     def funnel(self) -> Section:
-        """The engagement funnel (:func:`foundation_eval.models.engagement.funnel`) with its chart."""
+        """The "Engagement funnel" section: listing to completed service, with its chart.
+
+        Stages are nested ([`funnel`][foundation_eval.models.engagement.funnel]): a person counts at a
+        stage only if they reached every stage above it. Shares carry Wilson 95% intervals and are
+        withheld when the people reaching, or not reaching, a stage number 1 to threshold - 1.
+
+        Returns
+        -------
+        Section
+            An explanation, the bar chart and the published `funnel` table.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = DistrictReport(open_snapshot(), "SOU").funnel()
+        >>> section.heading, [type(item).__name__ for item in section.items]
+        ('Engagement funnel', ['Text', 'Figure', 'Table'])
+        >>> list(section.items[2].display().columns)[1:3]
+        ['People', 'Percent of listed people']
+        """
         t = self.funnel_table
         ax = funnel_plot(t.values, title=f"From listing to completed service: {self.name}")
         fig = self.page.figure(ax, "Bar chart of the percentage of listed people reaching each stage, from assessment "
@@ -414,7 +576,20 @@ class DistrictReport:
         return Section("Engagement funnel", (text, fig, t))
 
     def engagement(self) -> Section:
-        """Engaged within the window of listing, here against the force, and by team at listing."""
+        """The "Engagement" section: engaged within the window of listing, here against the force.
+
+        The share engaged within the window (Wilson 95% interval) here and across the force, the
+        `engagement_by_team` table (police alone against with practitioners), the comparison of the two
+        teams (see
+        [`practitioner_comparison`][foundation_eval.reporting.district_report.DistrictReport.practitioner_comparison]),
+        the registered force-wide estimate where it exists, and Kaplan-Meier curves of time to first
+        engagement by team, stopped where fewer than the threshold remain at risk.
+
+        Returns
+        -------
+        Section
+            Sentences, the table and the figure.
+        """
         what = f"engaged within {self.window} days of listing"
         items = [self._share_sentence(self.engaged["here"], what, self.engaged["force"])]
         f = self._here(self.engagement_frame)
@@ -522,7 +697,7 @@ class DistrictReport:
                                     f"than {self.threshold} people remain.")
 
     def _stage_table(self, name: str, refs: pd.DataFrame, by: str, heading: str, title: str, notes=()):
-        """Referrals reaching each stage by ``by`` (:func:`foundation_eval.models.referrals.stage_table`), with
+        """Referrals reaching each stage by ``by`` (``foundation_eval.models.referrals.stage_table``), with
         the share started and the share of starts completed (accepted and dropped referrals are left out so
         that the table fits a printed page)."""
         st = stage_table(refs, by=by)
@@ -549,7 +724,16 @@ class DistrictReport:
                    "interval of the percentage started.", *notes))
 
     def referrals(self) -> Section:
-        """People who started (and completed) a referred service, and referrals by pathway."""
+        """The "Referrals" section: people who started (and completed) a referred service, and referrals
+        by pathway.
+
+        Returns
+        -------
+        Section
+            The shares who started and completed a referred service after listing (Wilson 95% intervals),
+            the `referrals_by_pathway` table and one table for each coded referral column of the
+            programme; a sentence instead when no referral was recorded.
+        """
         items = [self._share_sentence(self.started["here"], "started a referred service after listing",
                                       self.started["force"])]
         if self.completed["here"]["pct"] is not None:
@@ -573,7 +757,25 @@ class DistrictReport:
         return Section("Referrals", tuple(items))
 
     def reoffending(self) -> Section:
-        """Further domestic-abuse offences of listed people: 12-month share, curves and rates."""
+        """The "Reoffending" section: further domestic-abuse offences of listed people.
+
+        The share with a further DA offence within 12 months among people observed for the whole window,
+        how many were left out and why, Kaplan-Meier curves of time to the first further offence (against
+        the whole force for a district), offences per person-year with exact Poisson intervals, and harm
+        per person-year (Crime Harm Index days) with a bootstrap interval resampling people (999 draws).
+
+        Returns
+        -------
+        Section
+            Sentences, the figure and the `reoffending_rates` and `reoffending_harm` tables.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = DistrictReport(open_snapshot(), "SOU").reoffending()
+        >>> [item.name for item in section.items if hasattr(item, "name")]
+        ['reoffending_rates', 'reoffending_harm']
+        """
         from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
 
         what = f"committed a further domestic-abuse offence within {OUTCOME_MONTHS} months of listing"
@@ -638,6 +840,13 @@ class DistrictReport:
         return Section("Reoffending", tuple(items))
 
     def methods(self) -> Section:
+        """The "Methods" section: who is counted, the programme's criteria and each headline definition.
+
+        Returns
+        -------
+        Section
+            Sentences and the list of criteria.
+        """
         prog = self.ds.programme
         return Section("Methods", (
             self.page.say("People are counted once, from their first listing (the index date). The {{ k | word }} "
@@ -651,18 +860,46 @@ class DistrictReport:
                 "differences of two percentages Newcombe's (1998) interval.", w=self.window)))
 
     def disclosure(self) -> Section:
+        """The "Disclosure control" section: the rule applied, in plain English.
+
+        Returns
+        -------
+        Section
+            The page's statement of its disclosure rule.
+        """
         return self.page.disclosure()
 
     def provenance(self) -> Section:
+        """The "Provenance" section: programme, input data hash, library version, parameters and date.
+
+        Returns
+        -------
+        Section
+            A two-column table.
+        """
         return self.page.provenance()
 
     def sections(self) -> list:
-        """Every part of the report in order (the risk-assessment section only for a programme with a risk tool)."""
+        """Every part of the report in reading order.
+
+        Returns
+        -------
+        list
+            The header and summary (`Text`), then each `Section`; the risk-assessment section only for a
+            programme with a risk tool.
+        """
         parts = [self.header(), self.summary(), self.list_size(), self.who_was_listed(), self.risk_assessment(),
                  self.funnel(), self.engagement(), self.referrals(), self.reoffending(), self.methods(),
                  self.disclosure(), self.provenance()]
         return [p for p in parts if p is not None]
 
     def html(self) -> str:
-        """The whole report as HTML (what the notebook shows, section by section)."""
+        """The whole report as HTML (what the notebook shows, section by section).
+
+        Returns
+        -------
+        str
+            The HTML of every part of [`sections`][foundation_eval.reporting.district_report.DistrictReport.sections],
+            concatenated.
+        """
         return "".join(p.html() for p in self.sections())

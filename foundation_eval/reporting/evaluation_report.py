@@ -1,17 +1,22 @@
-"""Content of the pilot-versus-rollout impact report, published through one :class:`Page`.
+"""Content of the pilot-versus-rollout impact report, published through one page.
 
 Written for a Police and Crime Commissioner: the verdict of the programme's pre-specified primary
-analysis first (:attr:`Evaluation.verdict`, in the library's fixed vocabulary), supporting designs
-labelled as such with their Maryland levels (one table by design, :mod:`foundation_eval.impact.maryland`),
-what a reader can and cannot say about each headline result (:meth:`Evaluation.statements`), each
-design with its assumptions in plain English, sensitivity analyses and checks (which carry no level),
-value for money under every design led by the primary (:attr:`Evaluation.value`), what the evaluation
-can detect, threats to validity (:attr:`Evaluation.threats`), a methods appendix, the disclosure
-statement and provenance. This module holds no verdict or level logic of its own.
+analysis first ([`Evaluation.verdict`][foundation_eval.evaluation.designs.Evaluation.verdict], in the
+library's fixed vocabulary), supporting designs labelled as such with their Maryland levels (one table
+by design, `foundation_eval.impact.maryland`, see
+[`DESIGN_LEVELS`][foundation_eval.impact.DESIGN_LEVELS]), what a reader can and cannot say about each
+headline result ([`Evaluation.statements`][foundation_eval.evaluation.designs.Evaluation.statements]),
+each design with its assumptions in plain English, sensitivity analyses and checks (which carry no
+level), value for money under every design led by the primary
+([`Evaluation.value`][foundation_eval.evaluation.designs.Evaluation.value]), what the evaluation can
+detect, threats to validity ([`Evaluation.threats`][foundation_eval.evaluation.designs.Evaluation.threats]),
+a methods appendix, the disclosure statement and provenance. Everything is published through one
+[`Page`][foundation_eval.reporting.publication.Page]. This module holds no verdict, level or estimator
+of its own: it words what [`Evaluation`][foundation_eval.evaluation.designs.Evaluation] computes.
 
-The three registered headline estimands (``did_att_da_rate``, ``reoffending_12m_rd_programme``,
-``reoffending_hr_programme``) are read from the render's snapshot, so this page, the force overview
-and ``results.json`` give one value each. With non-default parameters (lockdown months left out,
+The three registered headline estimands (`did_att_da_rate`, `reoffending_12m_rd_programme`,
+`reoffending_hr_programme`) are read from the render's snapshot, so this page, the force overview
+and `results.json` give one value each. With non-default parameters (lockdown months left out,
 another window) the page shows those variants under their own labels, never under the registered
 names. A design the data cannot support is reported in a plain sentence saying why.
 """
@@ -36,7 +41,6 @@ __all__ = ["EvaluationReport", "DESIGN_NAMES"]
 
 _ERRORS = (ValueError, KeyError, IndexError, ZeroDivisionError, np.linalg.LinAlgError, TypeError, AttributeError)
 
-#: Short names of the designs as the page calls them (by Maryland design key; the level comes from the library).
 DESIGN_NAMES = {
     "staggered_did": "Staggered district comparison",
     "cox_staggered": "Cox survival analysis over the staggered go-live",
@@ -50,6 +54,7 @@ DESIGN_NAMES = {
     "self_selected": "People who engaged against people who did not",
     "placebo": "Placebo go-live",
 }
+"""Short names of the designs as the page calls them, by Maryland design key (the level comes from the library)."""
 
 #: Statement templates whose numbers are sizes (never negative): printed without a sign.
 _SIZES = {"cohort_less", "cohort_more", "cohort_unclear", "rate_change", "point_as_harm"}
@@ -62,18 +67,56 @@ def _cohort_point_is_size(st) -> bool:
 class EvaluationReport:
     """All content of the pilot-versus-rollout report.
 
+    The designs are fitted by an [`Evaluation`][foundation_eval.evaluation.designs.Evaluation] of the
+    snapshot's dataset on first use (the verdict and the sensitivity analyses take several seconds on
+    the demo force); each section method then words its results through `self.page`. A design that
+    raises on these data is reported in a sentence saying why, never as a failure of the page.
+
     Parameters
     ----------
     snap : Snapshot
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`).
+        The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]).
     exclude_lockdown : bool
-        Leave COVID-19 lockdown months out of the district panel and the Cox model (a variant).
+        Leave COVID-19 lockdown months out of the district panel and the Cox model (a variant, shown
+        under its own label).
     window_months : int
-        Outcome window of the person-level comparisons (12 is the registered estimand).
+        Outcome window in months of the person-level comparisons (12 is the registered estimand; any
+        other value is a variant).
     unit_cost_per_victim : float
-        Home Office unit cost per victim of domestic abuse used for value for money.
+        Home Office unit cost per victim of domestic abuse used for value for money, in pounds (default
+        34,015, year ending March 2017 prices).
+    parameters : dict, optional
+        Parameters for the provenance block; default the three above.
     evaluation : Evaluation, optional
         An evaluation of the same dataset already computed (its settings then take precedence).
+
+    Attributes
+    ----------
+    page : Page
+        Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
+    ev : Evaluation
+        The designs, fitted lazily.
+    variant : bool
+        True when the settings differ from the registered ones (lockdown left out or another window):
+        the headline views are then refitted here and labelled as variants.
+
+    Examples
+    --------
+    On the built-in synthetic force:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> report = EvaluationReport(open_snapshot())
+    >>> report.variant, [view.name for view in report.views.values()]
+    (False, ['did_att_da_rate', 'reoffending_12m_rd_programme', 'reoffending_hr_programme'])
+    >>> report.primary.sms_level
+    4
+    >>> report.did_section().heading
+    '1. Districts that went live compared with districts not yet live'
+
+    A different outcome window is another quantity, labelled as such:
+
+    >>> EvaluationReport(open_snapshot(), window_months=6).cohort.label
+    'Cohort comparison (variant: 6-month window)'
     """
 
     def __init__(self, snap, *, exclude_lockdown: bool = False, window_months: int = 12,
@@ -112,7 +155,7 @@ class EvaluationReport:
 
     def _synthetic(self, *words: str) -> list[Text]:
         """The evaluation's sentences about the synthetic generator that mention any of ``words``
-        (printed only for synthetic data: :meth:`Evaluation.synthetic_notes` is empty otherwise)."""
+        (printed only for synthetic data: ``Evaluation.synthetic_notes`` is empty otherwise)."""
         return [self.page.say("<em>{{ note }}</em>", note=n) for n in self.ev.synthetic_notes()
                 if any(w in n for w in words)]
 
@@ -141,6 +184,7 @@ class EvaluationReport:
 
     @property
     def period(self) -> str:
+        """The time unit of the district panel, `"quarter"` or `"month"`, as the page words it."""
         return "quarter" if self.ev.freq == "Q" else "month"
 
     def _view(self, name: str, attr: str, unit: str, label: str):
@@ -163,14 +207,17 @@ class EvaluationReport:
 
     @cached_property
     def primary(self):
+        """The page's view of `did_att_da_rate`, the staggered district comparison (the primary analysis)."""
         return self._view("did_att_da_rate", "did", "rate", "Staggered district comparison")
 
     @cached_property
     def cohort(self):
+        """The page's view of `reoffending_12m_rd_programme`, the comparison of earlier and later cohorts."""
         return self._view("reoffending_12m_rd_programme", "cohort", "points", "Cohort comparison")
 
     @cached_property
     def cox(self):
+        """The page's view of `reoffending_hr_programme`, the Cox survival analysis (a hazard ratio)."""
         return self._view("reoffending_hr_programme", "cox", "ratio", "Survival analysis")
 
     @cached_property
@@ -181,7 +228,8 @@ class EvaluationReport:
 
     @cached_property
     def verdict(self):
-        """The library's verdict (:attr:`Evaluation.verdict`), or None when it cannot be computed."""
+        """The library's verdict ([`Evaluation.verdict`][foundation_eval.evaluation.designs.Evaluation.verdict]),
+        or None when it cannot be computed."""
         v, _ = self._get("verdict")
         return v
 
@@ -202,7 +250,21 @@ class EvaluationReport:
         return getattr(self.results.get(name), "design_key", "")
 
     def design_name(self, name: str, design: str = "") -> str:
-        """The page's short name of a result's design."""
+        """The page's short name of a result's design.
+
+        Parameters
+        ----------
+        name : str
+            The result's name (a registered estimand or the evaluation's own result name).
+        design : str
+            The result's own design description, used (capitalised) when its design key has no short
+            name in [`DESIGN_NAMES`][foundation_eval.reporting.evaluation_report.DESIGN_NAMES].
+
+        Returns
+        -------
+        str
+            E.g. `"Staggered district comparison"` for `did_att_da_rate`.
+        """
         key = self._key(name)
         if name.startswith("did_cs"):
             return "Callaway & Sant'Anna district comparison"
@@ -221,11 +283,26 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ header, verdict, summary
     def header(self) -> Text:
+        """Title, the study period and the synthetic-data flag.
+
+        Returns
+        -------
+        Text
+            The page heading (with the report stylesheet for JupyterLab).
+        """
         return self.page.header(f"Impact of the pilot and staggered rollout, {self.prog.study_start} to "
                                 f"{self.prog.study_end}.")
 
     def verdict_sentence(self) -> Text:
-        """The pre-specified primary analysis's finding, stated first, in the library's fixed vocabulary."""
+        """The pre-specified primary analysis's finding, stated first, in the library's fixed vocabulary.
+
+        Returns
+        -------
+        Text
+            The finding with the primary estimate, its Maryland level and flags, population, comparison
+            and period, and whether it loses significance under the report's sensitivity analyses; "no
+            answer" with the reason when the primary analysis cannot be estimated.
+        """
         v, p = self.verdict, self.primary
         if v is None or v.finding == NOT_ESTIMABLE or not p.available:
             why = (v.reason if v is not None and v.reason else p.reason) or "the data do not support it"
@@ -252,8 +329,15 @@ class EvaluationReport:
                 f"{fmt.signed(s.ci_high, 1)})")
 
     def supporting(self) -> list[Text]:
-        """Supporting designs from the library's verdict, labelled as such, with their levels and whether they
-        lose significance under the report's own sensitivity analyses."""
+        """Supporting designs from the library's verdict, labelled as such.
+
+        Returns
+        -------
+        list of Text
+            One sentence per supporting or descriptive result, with its Maryland level and flags, its
+            estimate and finding, and whether it loses significance under the report's own sensitivity
+            analyses; empty when there is no verdict.
+        """
         v = self.verdict
         if v is None:
             return []
@@ -271,7 +355,14 @@ class EvaluationReport:
         return out
 
     def value_sentence(self) -> Text | None:
-        """The primary design's value-for-money reading for the summary."""
+        """The primary design's value-for-money reading for the summary.
+
+        Returns
+        -------
+        Text or None
+            Victims spared and social value with their 95% intervals, and the benefit-cost ratio unless
+            the programme's costs are placeholders; None when value for money cannot be computed.
+        """
         va, _ = self._get("value")
         if va is None or va.primary is None:
             return None
@@ -290,7 +381,14 @@ class EvaluationReport:
             bcr=fmt.decimal(r.bcr, 1), bcr_low=fmt.decimal(r.bcr_low, 1), bcr_high=fmt.decimal(r.bcr_high, 1))
 
     def summary(self) -> Text:
-        """The verdict first, then supporting designs, value for money, reach and what can be detected."""
+        """The boxed summary: the verdict first, then supporting designs, value for money, reach and what can
+        be detected.
+
+        Returns
+        -------
+        Text
+            The verdict as a paragraph of its own and everything after it as a list.
+        """
         s = [self.verdict_sentence(), *self.supporting(), self.value_sentence()]
         eng, _ = self._get("did_engaged")
         pw, _ = self._get("power")
@@ -330,8 +428,14 @@ class EvaluationReport:
         return t
 
     def headline(self) -> Section:
-        """Headline estimates (one unit per outcome), their Maryland levels and what each is about, in three
-        narrow tables."""
+        """Headline estimates (one unit per outcome), their Maryland levels and what each is about.
+
+        Returns
+        -------
+        Section
+            "Headline results": the `headline`, `levels` and `estimands` tables and the meaning of each
+            Maryland level used; a sentence instead when the primary analysis is not estimable.
+        """
         page = self.page
         t = self._rows()
         if not len(t):
@@ -373,8 +477,18 @@ class EvaluationReport:
         return Section("Headline results", tuple(items))
 
     def estimands_table(self, rows: pd.DataFrame | None = None):
-        """Population, comparison and window of each headline result, stated once (units are in the estimates
-        table)."""
+        """Population, comparison and window of each headline result, stated once.
+
+        Parameters
+        ----------
+        rows : DataFrame, optional
+            The headline rows (the verdict's table with the page's design names); default the verdict's.
+
+        Returns
+        -------
+        Table
+            The published `estimands` table (units are in the headline table).
+        """
         t = self._rows() if rows is None else rows
         fields = []
         for n in t.name:
@@ -413,7 +527,17 @@ class EvaluationReport:
         return self.page.say(lead + body, css="fe-" + st.kind, **vals)
 
     def statements_section(self) -> Section:
-        """"What you can say / what you cannot say" for each headline result (:meth:`Evaluation.statements`)."""
+        """"What you can say / what you cannot say" for each headline result.
+
+        In the style of the Justice Data Lab: the library's statements
+        ([`Evaluation.statements`][foundation_eval.evaluation.designs.Evaluation.statements]) worded
+        through the page's number filters, primary result first.
+
+        Returns
+        -------
+        Section
+            A heading per result followed by its "can" and "cannot" sentences.
+        """
         page = self.page
         items = [page.paragraph(
             "In the style of the Justice Data Lab: for each result, a sentence a reader can safely repeat, and the "
@@ -441,6 +565,26 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ staggered DiD
     def event_study_figure(self):
+        """The event-study chart: effect by time since go-live with 95% intervals.
+
+        Callaway and Sant'Anna (2021, Journal of Econometrics 225:200-230) group-time effects aggregated
+        by time since go-live; points before go-live test for differing trends, and points resting on too
+        few comparison districts are drawn hollow.
+
+        Returns
+        -------
+        Figure or Text
+            The figure, or a sentence saying why the event study is not estimable.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> figure = EvaluationReport(open_snapshot()).event_study_figure()
+        >>> figure.title
+        'Event study: effect by time since go-live'
+        >>> figure.alt[:60]
+        'Event-study chart: estimated change in DA offences per 100 e'
+        """
         d, why = self._get("event_study")
         if d is None:
             return self._not_estimable("The event study", why)
@@ -470,6 +614,19 @@ class EvaluationReport:
         return self.page.figure(ax, alt)
 
     def did_section(self) -> Section:
+        """Section 1: districts that went live compared with districts not yet live (the primary design).
+
+        The staggered difference-in-differences (imputation estimator of Borusyak, Jaravel and Spiess
+        2024, Review of Economic Studies) with its randomisation test, the event study and pre-trend
+        test, the design's assumptions, the two-way fixed-effects contrast with its Goodman-Bacon (2021,
+        Journal of Econometrics 225:254-277) decomposition, and engagement and referrals by the same
+        comparison. Effects are in DA offences per 100 eligible person-months.
+
+        Returns
+        -------
+        Section
+            Sentences, the event-study figure and the `bacon` table.
+        """
         page = self.page
         did, why = self._get("did")
         items = [page.say(
@@ -555,6 +712,17 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ person-level designs
     def person_section(self) -> Section:
+        """Section 2: people before and after go-live.
+
+        The cohort comparison (risk of a further DA offence within the window, later cohorts against
+        earlier ones in the same districts) and the Cox survival analysis (hazard ratio of a first further
+        offence while listed, stratified by district), each with its design box.
+
+        Returns
+        -------
+        Section
+            Sentences and the two design boxes (or why a design is not estimable).
+        """
         page, ev = self.page, self.ev
         items = []
         coh, why = self._get("cohort")
@@ -589,6 +757,16 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ ITS
     def its_figure(self):
+        """The force-wide interrupted time series: quarterly rates, fitted segments and the trend expected
+        without the programme.
+
+        Only quarters whose offences and person-months may both be published are drawn.
+
+        Returns
+        -------
+        Figure
+            The chart.
+        """
         from foundation_eval.evaluation.designs import its_series
 
         (res, _), why = self._get("its_force")
@@ -616,6 +794,15 @@ class EvaluationReport:
         return self.page.figure(ax, alt)
 
     def its_section(self) -> Section:
+        """Section 3: interrupted time series (segmented regression with Fourier seasonality and Newey-West
+        errors; Lopez Bernal, Cummins and Gasparrini 2017, International Journal of Epidemiology 46:348-355).
+
+        Returns
+        -------
+        Section
+            The pilot and force-wide level changes, the figure, the `its_districts` table and the design
+            box (or why the series is not estimable).
+        """
         page = self.page
         items = [page.say(
             "Each series is compared with its own trend and seasonal pattern before go-live, projected forward; there "
@@ -665,7 +852,18 @@ class EvaluationReport:
         return g.reset_index(drop=True)
 
     def rd_section(self) -> Section | None:
-        """Regression discontinuities at the age limit and the risk-tool threshold, where the programme has them."""
+        """Section 4: regression discontinuities at the age limit and the risk-tool threshold.
+
+        Local-linear fits with robust bias-corrected intervals (Calonico, Cattaneo and Titiunik 2014,
+        Econometrica 82:2295-2326) and a McCrary (2008, Journal of Econometrics 142:698-714) density
+        check. The risk-tool threshold estimates the effect of the priority flag, not of the programme.
+
+        Returns
+        -------
+        Section or None
+            Sentences, the age-limit figure and design boxes; None for a programme with neither an age
+            limit nor a risk tool.
+        """
         page, ev, prog = self.page, self.ev, self.prog
         has_age = prog.has_age_criterion
         if not has_age and not prog.has_risk_tool:
@@ -743,6 +941,14 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ naive comparisons
     def naive_section(self) -> Section:
+        """Section 5: what simpler comparisons would have said (listed against never-listed people, people
+        who engaged against people who did not), shown as contrast, not as evidence of effect.
+
+        Returns
+        -------
+        Section
+            An explanation and the `naive_risk` and `naive_rate` tables.
+        """
         page = self.page
         naive, why = self._get("naive")
         items = [page.paragraph(
@@ -771,8 +977,17 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ sensitivity
     def sensitivity_section(self) -> Section:
-        """The evaluation's sensitivity table as it comes from the library: checks of the design (placebo,
-        leave-one-out) carry no level there, and none is added here."""
+        """Section 6: sensitivity analyses, as they come from the library.
+
+        Checks of the design (placebo, leave-one-out) carry no Maryland level there, and none is added
+        here.
+
+        Returns
+        -------
+        Section
+            One table per outcome scale (`sensitivity_da`, `sensitivity_risk`, `sensitivity_hazard`) and
+            the `checks` table.
+        """
         page = self.page
         sens, why = self._get("sensitivity")
         items = [page.paragraph(
@@ -815,8 +1030,18 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ value for money
     def vfm_section(self) -> Section:
-        """Value for money under every design, led by the primary (:attr:`Evaluation.value`); placeholder costs
-        and whatever rests on them are never printed as findings."""
+        """Section 7: value for money under every design, led by the primary.
+
+        Each design's effect is translated into victims spared and valued at the Home Office unit cost
+        per victim ([`Evaluation.value`][foundation_eval.evaluation.designs.Evaluation.value]).
+        Placeholder costs and whatever rests on them (programme cost, benefit-cost ratio, break-even) are
+        never printed as findings.
+
+        Returns
+        -------
+        Section
+            The `vfm_victims`, `vfm_value` and `vfm_costs` tables with their sentences.
+        """
         page = self.page
         va, why = self._get("value")
         if va is None:
@@ -878,6 +1103,23 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ power
     def power_section(self) -> Section:
+        """Section 8: what this evaluation can and cannot detect (minimum detectable effects at 80% power,
+        5% two-sided).
+
+        Returns
+        -------
+        Section
+            Sentences, the power curve and the `power` table.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = EvaluationReport(open_snapshot()).power_section()
+        >>> section.heading
+        '8. What this evaluation can and cannot detect'
+        >>> list(section.items[3].display().columns)
+        ['Design', 'Level without the programme', 'Smallest detectable change', 'As % of the level']
+        """
         page = self.page
         pw, why = self._get("power")
         if pw is None:
@@ -920,8 +1162,19 @@ class EvaluationReport:
                              kind="a short analysis" if th.kind == "analysis" else "a stated limitation", **vals)
 
     def threats_section(self) -> Section:
-        """Threats a reviewer will ask about (:attr:`Evaluation.threats`) and the designs these data could not
-        support (:meth:`Evaluation.not_estimable`)."""
+        """Section 9: threats to validity and limitations.
+
+        Threats a reviewer will ask about
+        ([`Evaluation.threats`][foundation_eval.evaluation.designs.Evaluation.threats]), the designs these
+        data could not support
+        ([`Evaluation.not_estimable`][foundation_eval.evaluation.designs.Evaluation.not_estimable]) and,
+        for synthetic data, notes about the generator.
+
+        Returns
+        -------
+        Section
+            Sentences and lists.
+        """
         page = self.page
         items = [page.paragraph(
             "The questions a reviewer will ask of any non-randomised evaluation, each answered by a short analysis "
@@ -954,6 +1207,14 @@ class EvaluationReport:
 
     # ------------------------------------------------------------------ appendix
     def methods(self) -> Section:
+        """The methods appendix: the panel, each estimator with its citation, the intervals and the
+        Maryland scale (Farrington, Gottfredson, Sherman and Welsh 2002).
+
+        Returns
+        -------
+        Section
+            "Appendix: methods", a list.
+        """
         ev = self.ev
         per = self.period
         items = [
@@ -995,10 +1256,26 @@ class EvaluationReport:
         return Section("Appendix: methods", (self.page.bullets(items),))
 
     def disclosure(self) -> Section:
+        """The "Disclosure control" section: the rule applied, in plain English.
+
+        Returns
+        -------
+        Section
+            The page's statement of its disclosure rule.
+        """
         return self.page.disclosure()
 
     def sections(self) -> list:
-        """Every part of the page in reading order (for tests and batch use; the notebook shows them one by one)."""
+        """Every part of the page in reading order (for tests and batch use; the notebook shows them one by one).
+
+        Computing them all fits every design of the evaluation.
+
+        Returns
+        -------
+        list
+            The header and summary (`Text`), then each `Section`; the regression-discontinuity section
+            only for a programme with an age limit or a risk tool.
+        """
         parts = [self.header(), self.summary(), self.headline(), self.statements_section(), self.did_section(),
                  self.person_section(), self.its_section(), self.rd_section(), self.naive_section(),
                  self.sensitivity_section(), self.vfm_section(), self.power_section(), self.threats_section(),
@@ -1006,6 +1283,13 @@ class EvaluationReport:
         return [p for p in parts if p is not None]
 
     def provenance(self) -> Section:
+        """The "Provenance" section: programme, input data hash, library version, parameters and date.
+
+        Returns
+        -------
+        Section
+            A two-column table.
+        """
         return self.page.provenance()
 
 

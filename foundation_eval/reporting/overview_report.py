@@ -1,17 +1,19 @@
 """Content of the force overview for the Police and Crime Commissioner.
 
-All districts side by side on funnel plots (Spiegelhalter 2005) rather than league tables, the
-measures mapped to the five commissioning outcomes, the four pillars of risk management plans, the
-headline estimates of the render (with their design and Maryland Scientific Methods Scale level), the
-methods, the disclosure rule and provenance.
+All districts side by side on funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185-1202)
+rather than league tables, the measures mapped to the five commissioning outcomes, the four pillars of
+risk management plans, the headline estimates of the render (with their design and Maryland Scientific
+Methods Scale level), the methods, the disclosure rule and provenance.
 
-Everything is published through one :class:`~foundation_eval.reporting.publication.Page`
-(``report.page``): tables and counts pass its disclosure rule (counts rounded, 1 to threshold - 1
+Everything is published through one [`Page`][foundation_eval.reporting.publication.Page]
+(`report.page`): tables and counts pass its disclosure rule (counts rounded, 1 to threshold - 1
 withheld), sentences are Jinja2 templates whose numbers go through its filters, and headline estimates
-are the render snapshot's registered values (:meth:`Page.estimate`), never refitted here. Each headline
-measure has one definition, computed once (:attr:`OverviewReport.shares`) and used by the summary, the
-funnel plots and the commissioning-outcomes table alike. The notebook ``notebooks/force_overview.ipynb``
-shows each section in turn.
+are the render snapshot's registered values
+([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]), never refitted here. Each
+headline measure has one definition, computed once
+([`OverviewReport.shares`][foundation_eval.reporting.overview_report.OverviewReport.shares]) and used by
+the summary, the funnel plots and the commissioning-outcomes table alike. The notebook
+`notebooks/force_overview.ipynb` shows each section in turn.
 """
 from __future__ import annotations
 
@@ -44,16 +46,20 @@ COMMISSIONING_OUTCOMES = (
     "Health and wellbeing",
     "Multi-agency response",
 )
+"""The five outcomes the programme is commissioned against, in the order of the commissioning-outcomes table."""
 RMP_PILLARS = (
     ("supervision", "Supervision"),
     ("monitoring_control", "Monitoring and control"),
     ("interventions_treatment", "Interventions and treatment"),
     ("victim_safety", "Victim safety"),
 )
+"""The four pillars of a risk management plan: column of the `rmps` table and the label the page prints."""
 HEALTH_PATHWAYS = ("health", "drugs_alcohol")
-#: the funnel measures, in page order (each defined once in ``OverviewReport.measures``)
+"""Referral pathways counted under the health-and-wellbeing outcome (where the programme has them)."""
 MEASURES = ("engagement", "referral", "reoffending")
+"""The funnel measures, in page order (each defined once in `OverviewReport.measures`)."""
 BOOTSTRAP_RESAMPLES = 1000
+"""Bootstrap resamples of people behind the interval of harm per person-year."""
 _SIDES = {"above": "above", "below": "below"}
 
 
@@ -66,7 +72,21 @@ def _join(names) -> str:
 
 @dataclass(frozen=True)
 class Measure:
-    """One headline measure of the overview, defined once and worded the same everywhere."""
+    """One headline measure of the overview, defined once and worded the same everywhere.
+
+    Attributes
+    ----------
+    key : str
+        One of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES].
+    title : str
+        The measure as a heading ("Engaged within 90 days of listing").
+    did : str
+        What the people did, to follow "people who".
+    base : str
+        Who the share is of ("listed people followed for a full year").
+    needs : str or None
+        The optional input table the measure rests on; the measure is left out when it is absent.
+    """
 
     key: str
     title: str
@@ -77,8 +97,21 @@ class Measure:
 
 @dataclass(frozen=True)
 class FunnelView:
-    """A funnel plot as published: the full result (not for publication), the units that may be drawn and
-    the published table; ``why`` says why there is no plot."""
+    """A funnel plot as published.
+
+    Attributes
+    ----------
+    measure : Measure
+        The measure plotted.
+    result : FunnelPlotResult or None
+        The full result on exact counts (not for publication).
+    drawn : FunnelPlotResult or None
+        The districts that may be drawn, at their published (rounded) numbers of people.
+    table : Table or None
+        The published table of the plot.
+    why : str
+        Why there is no plot (empty when there is one).
+    """
 
     measure: Measure
     result: FunnelPlotResult | None = None
@@ -88,21 +121,49 @@ class FunnelView:
 
     @property
     def withheld(self) -> list[str]:
+        """Names of the districts left off the plot to protect small numbers."""
         return list(self.drawn.withheld) if self.drawn is not None else []
 
 
 @dataclass(frozen=True, eq=False)
 class EstimatesTable(Table):
-    """Registered estimates: the page shows label, estimate with interval, design and Maryland level in four
-    columns; the workbook holds the numbers (estimate and limits in the unit's display scale).
+    """A table of registered estimates, as the overview's headline and alternative tables publish them.
 
-    ``views`` are the :class:`~foundation_eval.reporting.publication.EstimateView` of the rows, so each
-    estimate on the page carries its ``data-estimand`` mark.
+    The page shows four columns (what is estimated, estimate with its 95% interval, design, Maryland
+    level); the workbook holds the numbers (estimate and limits in the unit's display scale, e.g.
+    percentage points or offences per 100 person-months). An estimate resting on fewer people than the
+    disclosure threshold is withheld.
+
+    Attributes
+    ----------
+    name, title, values, suppressed, kinds, headings, notes, counts
+        As for [`Table`][foundation_eval.reporting.publication.Table]; `values` has the columns `label`,
+        `estimate`, `ci_low`, `ci_high`, `unit`, `design` and `level`.
+    views : tuple of EstimateView
+        The [`EstimateView`][foundation_eval.reporting.publication.EstimateView] of each row, in row
+        order, so that each estimate on the page carries its `data-estimand` mark.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> section = OverviewReport(open_snapshot()).estimates()
+    >>> table = next(item for item in section.items if isinstance(item, EstimatesTable))
+    >>> table.name, list(table.values.columns)
+    ('headline_estimates', ['label', 'estimate', 'ci_low', 'ci_high', 'unit', 'design', 'level'])
+    >>> table.views[0].name, "data-estimand='did_att_da_rate'" in table.html()
+    ('did_att_da_rate', True)
     """
 
     views: tuple = ()
 
     def html(self) -> str:
+        """The table as the page shows it.
+
+        Returns
+        -------
+        str
+            An HTML table of four columns, each estimate a marked `data-estimand` span, with its notes.
+        """
         head = "".join(f"<th scope='col'>{h}</th>" for h in ("What is estimated", "Estimate (95% interval)",
                                                               "Design", "Maryland level"))
         rows = []
@@ -124,13 +185,45 @@ class OverviewReport:
     Parameters
     ----------
     snap : Snapshot
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`): the dataset with
+        The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]): the dataset with
         its reduced tables and the registered estimates.
     start, end : str, optional
         First and last month (YYYY-MM) of first listings to include; default the study period. Headline
         estimates use the whole extract whatever the period.
     parameters : dict, optional
         Extra parameters for the provenance block (e.g. the data folder's name).
+
+    Attributes
+    ----------
+    page : Page
+        Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
+    area : str
+        The force's name (or the programme's, when it names no force).
+    start, end : str
+        First and last month of first listings covered (YYYY-MM).
+    window : int
+        The programme's engagement window in days.
+    districts : DataFrame
+        The programme's districts in order of go-live (`district_id`, `name`, `go_live`).
+    measures : dict
+        Each of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES] to its
+        [`Measure`][foundation_eval.reporting.overview_report.Measure]: one definition and one wording.
+
+    Examples
+    --------
+    On the built-in synthetic force:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> report = OverviewReport(open_snapshot())
+    >>> report.subtitle
+    'Hampshire and Isle of Wight Constabulary, people first listed 2019-01 to 2024-12.'
+    >>> [getattr(part, "heading", "") for part in report.sections()]
+    ['', '', 'How to read a funnel plot', 'Engaged within 90 days of listing',
+     'Started a referred service within 12 months', 'Further domestic-abuse offence within 12 months',
+     'Commissioning outcomes', 'Risk management plans: the four pillars', 'Headline estimates', 'Methods',
+     'Disclosure control', 'Provenance']
+    >>> [t.name for t in report.page.tables][:3]
+    ['funnel_engagement', 'funnel_referral', 'funnel_reoffending']
     """
 
     def __init__(self, snap, start: str | None = None, end: str | None = None, parameters: dict | None = None):
@@ -169,6 +262,7 @@ class OverviewReport:
 
     @cached_property
     def listed(self) -> pd.DataFrame:
+        """People put on the programme list in the period, one row each (exact, unpublished)."""
         return self.persons[self.persons.listed]
 
     @cached_property
@@ -185,6 +279,8 @@ class OverviewReport:
 
     @cached_property
     def referrals(self) -> pd.DataFrame:
+        """Referrals of listed people made on or after their index date
+        ([`referral_frame`][foundation_eval.models.referrals.referral_frame])."""
         return referral_frame(self.ds, self.listed)
 
     @cached_property
@@ -216,8 +312,12 @@ class OverviewReport:
     # ------------------------------------------------------------------ the headline measures, once
     @cached_property
     def shares(self) -> dict:
-        """Force-wide share of each measure (:meth:`Page.share`: Wilson interval, withheld on small groups),
-        or None when the table it rests on is absent. The same value is the force average of the funnel plot."""
+        """Force-wide share of each measure, or None when the table it rests on is absent.
+
+        Each share is [`Page.share`][foundation_eval.reporting.publication.Page.share]: `k` and `n` as
+        published (rounded), `pct`, `low` and `high` in percent with a Wilson 95% interval, all None when
+        withheld on small groups. The same value is the force average of the measure's funnel plot.
+        """
         out = {}
         for key, m in self.measures.items():
             if m.needs in self.absent:
@@ -236,6 +336,9 @@ class OverviewReport:
 
     @cached_property
     def funnels(self) -> dict[str, FunnelView]:
+        """Each measure to its [`FunnelView`][foundation_eval.reporting.overview_report.FunnelView]: the
+        funnel plot of the districts (Spiegelhalter 2005; limits widened for over-dispersion when the test
+        finds it) and its published table."""
         return {key: self._funnel(key) for key in MEASURES}
 
     def _funnel(self, key: str) -> FunnelView:
@@ -303,14 +406,43 @@ class OverviewReport:
     # ------------------------------------------------------------------ sections
     @property
     def subtitle(self) -> str:
+        """The force and the period of first listings, as printed under the title."""
         return f"{self.area}, people first listed {self.start} to {self.end}."
 
     def header(self) -> Text:
-        """Title, subtitle and the synthetic-data flag."""
+        """Title, subtitle and the synthetic-data flag.
+
+        Returns
+        -------
+        Text
+            The page heading (with the report stylesheet for JupyterLab).
+        """
         return self.page.header(self.subtitle)
 
     def summary_sentences(self) -> list[Text]:
-        """The executive summary: three to six sentences made from the results."""
+        """The executive summary: three to six sentences made from the results.
+
+        The verdict of the pre-specified primary analysis first, then the number listed and the share
+        engaged, the 12-month referral and reoffending shares, what the funnel plots show, and the
+        supporting reoffending design with its Maryland level. A claim is worded only as strongly as its
+        interval allows.
+
+        Returns
+        -------
+        list of Text
+            At most six sentences.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> sentences = OverviewReport(open_snapshot()).summary_sentences()
+        >>> print(sentences[0].plain)
+        Did it work? Primary analysis: ... The pre-specified primary analysis (DA offences per 100
+        eligible person-months, ...) gives ... (Maryland Scientific Methods Scale level 4); the
+        pilot-versus-rollout report gives the supporting designs.
+        >>> print(sentences[1].plain)
+        Between 2019-01 and 2024-12, ... people were put on the programme list across 14 districts; ...
+        """
         p = self.page
         s = [self._primary_sentence()]
         n_listed, d_live = len(self.listed), int(self.listed.district_id.nunique())
@@ -373,11 +505,27 @@ class OverviewReport:
             e=e, d=d, level=e.sms_level)
 
     def summary(self) -> Text:
-        """The boxed summary at the top of the page."""
+        """The boxed summary at the top of the page.
+
+        Returns
+        -------
+        Text
+            The sentences of [`summary_sentences`][foundation_eval.reporting.overview_report.OverviewReport.summary_sentences]
+            in one box.
+        """
         return self.page.summary(self.summary_sentences())
 
     def how_to_read(self) -> Section:
-        """Plain-English guide to reading a funnel plot (district count from the programme)."""
+        """Plain-English guide to reading a funnel plot (district count from the programme).
+
+        With 95% and 99.8% limits, about one district in 20 lies between the dashed and solid lines by
+        chance alone, and about one in 500 outside the solid lines.
+
+        Returns
+        -------
+        Section
+            "How to read a funnel plot": paragraphs and a list.
+        """
         p = self.page
         inner, outer = min(DEFAULT_LEVELS), max(DEFAULT_LEVELS)
         n = len(self.programme.districts)
@@ -405,7 +553,40 @@ class OverviewReport:
         ))
 
     def funnel(self, key: str) -> Section:
-        """One funnel plot with its explanation and table (``key``: engagement, referral or reoffending)."""
+        """One funnel plot with its explanation and table.
+
+        Each district's share is plotted against its number of people around the force-wide share, with
+        exact binomial 95% and 99.8% control limits (Spiegelhalter 2005, Statistics in Medicine
+        24:1185-1202); when the districts vary more than chance predicts, the limits are widened by the
+        additive random-effects variance (Spiegelhalter 2005, Quality and Safety in Health Care
+        14:347-351). Districts are drawn at their published (rounded) number of people; a district with a
+        group from 1 to threshold - 1 is left off, with the next smallest.
+
+        Parameters
+        ----------
+        key : str
+            The measure: `"engagement"`, `"referral"` or `"reoffending"`.
+
+        Returns
+        -------
+        Section
+            The explanation, the figure and the published `funnel_<key>` table; a sentence alone when the
+            measure's table is absent or too few districts can be shown.
+
+        Raises
+        ------
+        KeyError
+            When `key` is not one of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES].
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = OverviewReport(open_snapshot()).funnel("engagement")
+        >>> section.heading, [type(item).__name__ for item in section.items]
+        ('Engaged within 90 days of listing', ['Text', 'Figure', 'Table'])
+        >>> list(section.items[2].display().columns)
+        ['District', 'Went live', 'People', 'With the outcome', 'Percent', 'Against the limits']
+        """
         view = self.funnels[key]
         m, p = view.measure, self.page
         if view.result is None:
@@ -450,7 +631,8 @@ class OverviewReport:
 
     @cached_property
     def outcome_rows(self) -> pd.DataFrame:
-        """Shares (and two counts) mapped to the commissioning outcomes, before disclosure control."""
+        """Shares (and two counts) mapped to the commissioning outcomes, before disclosure control (exact,
+        not for publication)."""
         o, prog = COMMISSIONING_OUTCOMES, self.programme
         listed, year, plans, refs = self.listed, self.year, self.plans, self.referrals
         n = len(listed)
@@ -507,6 +689,8 @@ class OverviewReport:
 
     @cached_property
     def outcomes_table(self) -> Table:
+        """The published `commissioning_outcomes` table: each measure with its kind (direct, proxy or
+        process), count, denominator and Wilson 95% interval."""
         rows = self.outcome_rows.copy()
         small = np.array([self.page.rule.hidden(r) for r in rows.rest])
         rows["measure"] = [f"{m} ({k.lower()} measure)" for m, k in zip(rows.measure, rows.kind, strict=True)]
@@ -551,7 +735,24 @@ class OverviewReport:
                    f"{BOOTSTRAP_RESAMPLES:,} resamples of people."))
 
     def outcomes(self) -> Section:
-        """The measures mapped to the five commissioning outcomes."""
+        """The measures mapped to the five commissioning outcomes.
+
+        Returns
+        -------
+        Section
+            "Commissioning outcomes": an introduction, the `commissioning_outcomes` table, the
+            `offence_rates` table (offences per 100 person-years with exact Poisson intervals, harm per
+            person-year with a bootstrap interval) and a sentence naming any absent input table.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = OverviewReport(open_snapshot()).outcomes()
+        >>> [item.name for item in section.items if hasattr(item, "name")]
+        ['commissioning_outcomes', 'offence_rates']
+        >>> list(section.items[1].values.outcome.unique()) == list(COMMISSIONING_OUTCOMES)
+        True
+        """
         p = self.page
         left = sorted(self.absent)
         items = [p.paragraph("The programme is commissioned against five outcomes: "
@@ -567,6 +768,8 @@ class OverviewReport:
 
     @cached_property
     def pillars_table(self) -> Table:
+        """The published `rmp_pillars` table: the share of plans with each pillar and with all four
+        (Wilson 95% intervals)."""
         plans = self.plans
         cols = [c for c, _ in RMP_PILLARS]
         flags = plans[cols].astype(bool) if len(plans) else pd.DataFrame(columns=cols, dtype=bool)
@@ -588,8 +791,22 @@ class OverviewReport:
             notes=("Plans agreed on or after the person's first listing. Wilson 95% intervals.",))
 
     def pillars(self) -> Section:
-        """Share of risk management plans with each of the four pillars (a sentence instead when the extract
-        holds no plans table, as for a programme that does not record them)."""
+        """Share of risk management plans with each of the four pillars.
+
+        Returns
+        -------
+        Section
+            "Risk management plans: the four pillars": an introduction, a bar chart and the `rmp_pillars`
+            table; a sentence instead when the extract holds no plans table (a programme that does not
+            record them) or no plan was agreed after listing.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = OverviewReport(open_snapshot()).pillars()
+        >>> list(section.items[2].values.pillar)
+        ['Supervision', 'Monitoring and control', 'Interventions and treatment', 'Victim safety', 'All four pillars']
+        """
         p = self.page
         if "rmps" in self.absent:
             return Section("Risk management plans: the four pillars", (
@@ -667,8 +884,19 @@ class OverviewReport:
                 "other": [n for n in REGISTRY if n not in mine]}
 
     def estimates(self) -> Section:
-        """The render's headline estimates (the snapshot's registered values), their alternatives, and a sentence
-        for each estimand the data do not support."""
+        """The render's headline estimates, their alternatives, and a sentence for each one not available.
+
+        The values are the snapshot's registered ones (so this page, the other reports and
+        `results.json` agree), each with its design and Maryland Scientific Methods Scale level. Other
+        designs of the same quantities follow under their own names, never in place of the headline
+        values, and a caveat is added when no design is a randomised trial.
+
+        Returns
+        -------
+        Section
+            "Headline estimates": sentences and the `headline_estimates` and `alternative_estimates`
+            tables ([`EstimatesTable`][foundation_eval.reporting.overview_report.EstimatesTable]).
+        """
         p = self.page
         names = self.estimand_names
         items = [p.say(
@@ -717,6 +945,14 @@ class OverviewReport:
 
     # ------------------------------------------------------------------ appendix
     def methods(self) -> Section:
+        """The "Methods" section: who is counted, each measure's definition, the funnel plots, intervals and
+        small numbers.
+
+        Returns
+        -------
+        Section
+            Paragraphs with their citations (Wilson 1927; Spiegelhalter 2005).
+        """
         p, prog = self.page, self.programme
         inner, outer = (level_label(v) for v in (min(DEFAULT_LEVELS), max(DEFAULT_LEVELS)))
         return Section("Methods", (
@@ -747,17 +983,45 @@ class OverviewReport:
         ))
 
     def disclosure(self) -> Section:
+        """The "Disclosure control" section: the rule applied, in plain English.
+
+        Returns
+        -------
+        Section
+            The page's statement of its disclosure rule.
+        """
         return self.page.disclosure()
 
     def provenance(self) -> Section:
+        """The "Provenance" section: programme, input data hash, library version, parameters and date.
+
+        Returns
+        -------
+        Section
+            A two-column table.
+        """
         return self.page.provenance()
 
     # ------------------------------------------------------------------ the whole page
     def sections(self) -> list:
-        """Every item of the page in order (what the notebook shows, cell by cell)."""
+        """Every item of the page in order (what the notebook shows, cell by cell).
+
+        Returns
+        -------
+        list
+            The header and summary (`Text`), then each `Section`, one funnel plot per measure.
+        """
         out = [self.header(), self.summary(), self.how_to_read(), *(self.funnel(k) for k in MEASURES),
                self.outcomes(), self.pillars(), self.estimates(), self.methods(), self.disclosure(), self.provenance()]
         return [x for x in out if x is not None]
 
     def html(self) -> str:
+        """The whole page as HTML.
+
+        Returns
+        -------
+        str
+            The HTML of every part of [`sections`][foundation_eval.reporting.overview_report.OverviewReport.sections],
+            concatenated.
+        """
         return "".join(x.html() for x in self.sections())

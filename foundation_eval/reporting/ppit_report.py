@@ -1,16 +1,24 @@
-"""PPIT validity study: what the report shows, published through a :class:`~foundation_eval.reporting.publication.Page`.
+"""PPIT validity study: what the report shows, published through one page.
 
-:class:`PpitValidityReport` reads the render's snapshot, builds the analysis frames of
-:mod:`foundation_eval.ppit.validity`, calls the statistics of :mod:`foundation_eval.ppit` and returns
-publication items (sections, tables, figures, sentences) that a notebook shows one by one::
+[`PpitValidityReport`][foundation_eval.reporting.ppit_report.PpitValidityReport] reads the render's
+snapshot, builds the analysis frames of `foundation_eval.ppit.validity` (re-exported here:
+[`validation_frame`][foundation_eval.reporting.ppit_report.validation_frame],
+[`reliability_frame`][foundation_eval.reporting.ppit_report.reliability_frame],
+[`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition]), calls the statistics
+of [`foundation_eval.ppit`][foundation_eval.ppit] and returns publication items (sections, tables,
+figures, sentences) through a [`Page`][foundation_eval.reporting.publication.Page], for a notebook to
+show one by one:
 
-    report = PpitValidityReport(snap)
-    show(report.discrimination())
+```python
+report = PpitValidityReport(snap)
+show(report.discrimination())
+```
 
-Every count goes through the page's disclosure rule (rounded to 5, 1 to 9 withheld). With the default
-outcome and window (any DA offence within 12 months of first listing), the AUC of the PPIT total is
-the snapshot's registered ``ppit_auc_12m`` and the agreement of two assessors is ``ppit_icc2_total``
-(:meth:`Page.estimate`); other outcomes and windows are other quantities and are labelled as such.
+Every count goes through the page's disclosure rule (rounded to 5, 1 to 9 withheld by default). With
+the default outcome and window (any DA offence within 12 months of first listing), the AUC of the PPIT
+total is the snapshot's registered `ppit_auc_12m` and the agreement of two assessors is
+`ppit_icc2_total` ([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); other
+outcomes and windows are other quantities and are labelled as such.
 """
 from __future__ import annotations
 
@@ -81,16 +89,25 @@ def _estimable(what: str):
 
 
 class PpitValidityReport:
-    """The PPIT validity report.
+    """The PPIT validity report: how well the risk tool predicts further domestic abuse.
+
+    Discrimination (AUC with DeLong intervals, against two police-data baselines), time to the outcome
+    (Harrell's C, AUC(t)), incremental value over police data, calibration, thresholds, reliability
+    between assessors, internal structure and equity across protected characteristics. The statistics
+    are computed on first use and kept; each section method returns a
+    [`Section`][foundation_eval.reporting.publication.Section]. A section the data cannot support (too few
+    people with or without the outcome, or a statistic that cannot be estimated) says why in a sentence
+    instead of failing. A programme without a risk tool gets a report saying there is nothing to
+    validate.
 
     Parameters
     ----------
     snap : Snapshot
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`).
+        The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]).
     outcome : {"any_da", "violent_da", "harm_above"}
-        See :func:`foundation_eval.ppit.validity.outcome_definition`.
+        See [`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition].
     window_months : int
-        Outcome window after the index date (first listing).
+        Outcome window in months after the index date (first listing).
     min_followup_months : int, optional
         Minimum possible follow-up (index date to extract date) to enter the sample; default the window.
     harm_threshold : float, optional
@@ -98,14 +115,40 @@ class PpitValidityReport:
     violent_severity : int
         Severity cut for ``outcome="violent_da"``.
     n_boot : int
-        Bootstrap replicates for the time-dependent AUC and omega (at least 100); 0: point estimates only there.
+        Bootstrap replicates for the time-dependent AUC and omega (at least 100 are used when positive);
+        0: point estimates only there (much faster).
     level : float
-        Confidence level of every interval.
+        Confidence level of every interval (0.95 for the registered values).
 
     Attributes
     ----------
     page : Page
-        Everything the report publishes; ``report.page.write_workbook(path)`` writes its tables.
+        Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
+    has_tool : bool
+        Whether the programme defines a risk tool and the extract holds assessments of it.
+    spec : OutcomeDefinition or None
+        The outcome definition ([`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition]);
+        None without a risk tool.
+    t : int
+        The disclosure threshold.
+    tool, priority, max_score : str, int, int
+        The tool's name, the total at which a person is flagged as a priority, and the highest total
+        (set only when `has_tool`).
+
+    Examples
+    --------
+    On the built-in synthetic force, without bootstrap replicates:
+
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> report = PpitValidityReport(open_snapshot(), n_boot=0)
+    >>> report.registered, report.outcome_phrase
+    (True, 'a further domestic-abuse offence within 12 months of first listing')
+    >>> [getattr(part, "heading", "") for part in report.sections()][2:]
+    ['Methods', 'Discrimination', 'Time to the outcome', 'Does the PPIT add to police data?', 'Calibration',
+     'Thresholds', 'Reliability between assessors', 'Internal structure', 'Equity', 'Limitations',
+     'Disclosure control', 'Provenance']
+    >>> [t.name for t in report.page.tables][:3]
+    ['discrimination', 'discrimination_sample', 'roc_ppit_total']
     """
 
     def __init__(self, snap, outcome: str = "any_da", window_months: int = 12, min_followup_months=None,
@@ -181,7 +224,7 @@ class PpitValidityReport:
     # ================================================================== frames
     @cached_property
     def frame(self) -> pd.DataFrame:
-        """The validation frame (:func:`foundation_eval.ppit.validity.validation_frame`)."""
+        """The validation frame ([`validation_frame`][foundation_eval.reporting.ppit_report.validation_frame])."""
         return validation_frame(self.ds, self.outcome, self.window_months, self.min_followup_months,
                                 self.spec.harm_threshold, self.violent_severity)
 
@@ -194,10 +237,12 @@ class PpitValidityReport:
 
     @property
     def n_events(self) -> int:
+        """Number of people with the outcome among those whose whole window is observed (exact)."""
         return int(self.binary.outcome.sum())
 
     @property
     def can_discriminate(self) -> bool:
+        """Whether at least the threshold of people (and at least 2) had, and did not have, the outcome."""
         n, e = len(self.binary), self.n_events
         return min(e, n - e) >= max(self.t, 2)
 
@@ -213,6 +258,7 @@ class PpitValidityReport:
     # ================================================================== results (all from foundation_eval.ppit)
     @cached_property
     def auc_ppit(self) -> pv.AUCResult:
+        """AUC of the PPIT total on this page's outcome, with its DeLong interval ([`auc`][foundation_eval.ppit.auc])."""
         return pv.auc(self.binary.ppit_total.astype(float), self._y(), level=self.level)
 
     @cached_property
@@ -221,7 +267,24 @@ class PpitValidityReport:
         return self.page.estimate("ppit_auc_12m") if self.registered else None
 
     def auc_numbers(self) -> tuple[float, float, float]:
-        """(estimate, low, high) of the page's AUC: the snapshot's value when registered."""
+        """The page's AUC and its interval: the snapshot's registered value when the settings are the
+        registered ones, else the AUC computed here.
+
+        Returns
+        -------
+        tuple of float
+            `(estimate, low, high)` on the AUC scale, where 0.5 is chance and 1 perfect discrimination.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = PpitValidityReport(open_snapshot(), n_boot=0)
+        >>> est, low, high = report.auc_numbers()
+        >>> bool(0.5 < low < est < high < 1)
+        True
+        >>> est == report.page.estimate("ppit_auc_12m").estimate  # the registered value
+        True
+        """
         v = self.auc_view
         if v is not None and v.available:
             return v.estimate, v.ci_low, v.ci_high
@@ -229,7 +292,14 @@ class PpitValidityReport:
         return a.estimate, a.ci_low, a.ci_high
 
     def auc_text(self):
-        """The page's AUC in a sentence: the registered estimate's marked span, or the alternative's value."""
+        """The page's AUC as a sentence shows it.
+
+        Returns
+        -------
+        EstimateView or str
+            The registered estimate (which renders as its marked `data-estimand` span), or for another
+            outcome or window the value and interval as text, e.g. `"0.83 (95% interval 0.79 to 0.87)"`.
+        """
         v = self.auc_view
         if v is not None and v.available:
             return v
@@ -237,17 +307,22 @@ class PpitValidityReport:
 
     @cached_property
     def auc_baselines(self) -> dict:
+        """AUC of the two police-data baselines (`prior_da_2y`, `rfg_score`), each an `AUCResult`."""
         b = self.binary
         return {k: pv.auc(b[k].astype(float), self._y(), level=self.level) for k in ("prior_da_2y", "rfg_score")}
 
     @cached_property
     def delong(self) -> dict:
+        """Paired DeLong comparison of the PPIT total with each baseline
+        ([`delong_test`][foundation_eval.ppit.delong_test]), by baseline column."""
         b = self.binary
         return {k: pv.delong_test(b.ppit_total.astype(float), b[k].astype(float), self._y(), level=self.level)
                 for k in ("prior_da_2y", "rfg_score")}
 
     @cached_property
     def harrell(self) -> dict:
+        """Harrell's C of each predictor on everyone, censored at exit or the extract date
+        ([`harrell_c`][foundation_eval.ppit.harrell_c]); empty when everyone or no one had the event."""
         f = self.frame
         if f.event.sum() == 0 or f.event.sum() == len(f):
             return {}
@@ -256,6 +331,8 @@ class PpitValidityReport:
 
     @cached_property
     def td_auc(self):
+        """Cumulative/dynamic AUC(t) of the PPIT total at 6, 12 and 24 months where enough people are on
+        both sides ([`time_dependent_auc`][foundation_eval.ppit.time_dependent_auc]); None when no horizon is."""
         f = self.frame
         t, e = f.time_days.to_numpy(), f.event.to_numpy()
         ok = [m * DAYS_PER_MONTH for m in HORIZONS_MONTHS
@@ -267,13 +344,15 @@ class PpitValidityReport:
 
     @cached_property
     def incremental_value(self) -> pv.IncrementalValue:
+        """Likelihood-ratio test and AUC gain of adding the PPIT total to the two baselines
+        ([`incremental_value`][foundation_eval.ppit.incremental_value])."""
         b = self.binary
         return pv.incremental_value(self._y(), b[["prior_da_2y", "rfg_score"]].astype(float),
                                     b.ppit_total.astype(float).rename("ppit_total"), level=self.level)
 
     @cached_property
     def model(self):
-        """Logistic model of the outcome on the PPIT total (:func:`foundation_eval.ppit.validity.score_risk_model`)."""
+        """Logistic model of the outcome on the PPIT total (`foundation_eval.ppit.validity.score_risk_model`)."""
         return score_risk_model(self.binary.ppit_total.astype(float), self._y(), self.level)
 
     @cached_property
@@ -292,23 +371,31 @@ class PpitValidityReport:
 
     @cached_property
     def icc_view(self):
+        """The registered ICC(2,1) of the total, `ppit_icc2_total`, read from the snapshot."""
         return self.page.estimate("ppit_icc2_total")
 
     @cached_property
     def items_first(self) -> pd.DataFrame:
+        """Item scores of the first rating, one column per item, as floats."""
         return self.frame[self.items].astype(float).reset_index(drop=True)
 
     @cached_property
     def alpha(self):
+        """Cronbach's alpha of the items with its Feldt interval ([`cronbach_alpha`][foundation_eval.ppit.cronbach_alpha])."""
         return pv.cronbach_alpha(self.items_first, level=self.level)
 
     @cached_property
     def omega(self):
+        """McDonald's omega of the items ([`omega`][foundation_eval.ppit.omega]; bootstrap interval when
+        `n_boot` is positive)."""
         return pv.omega(self.items_first, level=self.level, n_boot=max(self.n_boot, 100) if self.n_boot else 0,
                         seed=3)
 
     @cached_property
     def factors(self):
+        """One-factor against domain-factor models of the items
+        ([`compare_factor_structures`][foundation_eval.ppit.compare_factor_structures]); None when the tool
+        has fewer than two domains or a domain with a single item."""
         groups: dict = {}
         for it in self.ds.programme.ppit_items:
             groups.setdefault(it.domain, []).append(it.id)
@@ -360,13 +447,30 @@ class PpitValidityReport:
 
     # ================================================================== page items
     def header(self) -> Text:
+        """Title, the question and outcome studied, and the synthetic-data flag.
+
+        Returns
+        -------
+        Text
+            The page heading (with the report stylesheet for JupyterLab).
+        """
         if not self.has_tool:
             return self.page.header()
         return self.page.header(f"How well does the {self.tool} predict further domestic abuse? Outcome: "
                                 f"{self.outcome_phrase}.")
 
     def summary(self) -> Text:
-        """Three to six plain-English sentences; each figure is the one the sections show."""
+        """The boxed summary: three to six plain-English sentences; each figure is the one the sections show.
+
+        How many were followed and how many had the outcome, the AUC against published benchmarks, whether
+        the PPIT did better than and added to police data, agreement between assessors, and whether
+        accuracy differed between groups.
+
+        Returns
+        -------
+        Text
+            The summary box.
+        """
         if not self.has_tool:
             return self.page.summary([self._no_tool("Summary").items[0]])
         s = []
@@ -440,6 +544,13 @@ class PpitValidityReport:
 
     # ------------------------------------------------------------------ methods
     def methods(self) -> Section:
+        """The "Methods" section: who is in the sample, the outcome, and how each statistic is computed.
+
+        Returns
+        -------
+        Section
+            Sentences with their citations.
+        """
         if not self.has_tool:
             return self._no_tool("Methods")
         prog = self.ds.programme
@@ -531,6 +642,14 @@ class PpitValidityReport:
                           pd.DataFrame({"fpr": [1.0], "tpr": [1.0], "cutoff": [-np.inf]})], ignore_index=True)
 
     def roc_figure(self):
+        """ROC curves of the PPIT total and the two baselines, through cut-offs whose published counts are
+        safe, with the priority threshold marked.
+
+        Returns
+        -------
+        Figure
+            The chart; its legend gives each AUC with its interval.
+        """
         ax = new_axes(figsize=(5.2, 4.6))
         aucs = {"ppit_total": self.auc_numbers(), **{k: (r.estimate, r.ci_low, r.ci_high)
                                                      for k, r in self.auc_baselines.items()}}
@@ -561,7 +680,24 @@ class PpitValidityReport:
 
     @_estimable("Discrimination")
     def discrimination(self) -> Section:
-        """AUC of the PPIT total and of two police-data baselines (DeLong et al. 1988), paired comparisons, ROC."""
+        """AUC of the PPIT total and of two police-data baselines, paired comparisons, ROC curves.
+
+        AUCs carry DeLong intervals and the paired comparisons DeLong's test (DeLong, DeLong and
+        Clarke-Pearson 1988, Biometrics 44:837-845).
+
+        Returns
+        -------
+        Section
+            "Discrimination": a sentence, the `discrimination` and `discrimination_sample` tables and the
+            ROC figure; a sentence instead when too few people had, or did not have, the outcome.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = PpitValidityReport(open_snapshot(), n_boot=0).discrimination()
+        >>> section.heading, [type(item).__name__ for item in section.items]
+        ('Discrimination', ['Text', 'Table', 'Table', 'Figure'])
+        """
         if not self.has_tool:
             return self._no_tool("Discrimination")
         if not self.can_discriminate:
@@ -597,7 +733,17 @@ class PpitValidityReport:
 
     @_estimable("Time to the outcome")
     def time_to_event(self) -> Section:
-        """Harrell's C (Harrell, Lee & Mark 1996) and cumulative/dynamic AUC(t) (Uno et al. 2007)."""
+        """Harrell's C and cumulative/dynamic AUC(t): accuracy for time to the outcome, using everyone.
+
+        Harrell's C (Harrell, Lee and Mark 1996, Statistics in Medicine 15:361-387) and AUC(t) at 6, 12
+        and 24 months (Uno et al. 2007, Journal of the American Statistical Association 102:527-537),
+        censored at exit or the extract date.
+
+        Returns
+        -------
+        Section
+            "Time to the outcome": sentences and the `harrell`, `harrell_sample` and `td_auc` tables.
+        """
         if not self.has_tool:
             return self._no_tool("Time to the outcome")
         items = []
@@ -650,7 +796,16 @@ class PpitValidityReport:
 
     @_estimable("Does the PPIT add to police data?")
     def incremental(self) -> Section:
-        """Likelihood-ratio test of the PPIT over two police-data baselines (Pepe et al. 2013)."""
+        """Does the PPIT add to police data? Likelihood-ratio test of the PPIT over two police-data baselines.
+
+        The test of the coefficient is the valid test of added value; the difference in AUC is
+        descriptive (Pepe et al. 2013, Statistics in Medicine 32:1467-1482).
+
+        Returns
+        -------
+        Section
+            A sentence and the `incremental` table.
+        """
         heading = "Does the PPIT add to police data?"
         if not self.has_tool:
             return self._no_tool(heading)
@@ -711,7 +866,17 @@ class PpitValidityReport:
 
     @_estimable("Calibration")
     def calibration(self) -> Section:
-        """Observed outcome by score (Wilson intervals), a logistic score-to-risk model, temporal validation."""
+        """Observed outcome by score (Wilson intervals), a logistic score-to-risk model, temporal validation.
+
+        Adjacent totals are pooled so that every count may be published; the model fitted to people
+        listed first is checked on people listed later (calibration-in-the-large and slope).
+
+        Returns
+        -------
+        Section
+            "Calibration": sentences, the `calibration_by_score` table and figure, and the
+            `calibration_by_band` and `temporal_calibration` tables.
+        """
         if not self.has_tool:
             return self._no_tool("Calibration")
         if not self.can_discriminate:
@@ -794,7 +959,14 @@ class PpitValidityReport:
     # ------------------------------------------------------------------ thresholds
     @_estimable("Thresholds")
     def thresholds(self) -> Section:
-        """Sensitivity, specificity and predictive values at each cut-off (Wilson intervals); decision curve."""
+        """Sensitivity, specificity and predictive values at each cut-off (Wilson intervals); decision curve.
+
+        Returns
+        -------
+        Section
+            "Thresholds": the `threshold_current`, `threshold_counts`, `threshold_accuracy` and
+            `decision_curve` tables with their sentences and figure.
+        """
         if not self.has_tool:
             return self._no_tool("Thresholds")
         if not self.can_discriminate or not self.bands:
@@ -878,7 +1050,19 @@ class PpitValidityReport:
     # ------------------------------------------------------------------ reliability
     @_estimable("Reliability between assessors")
     def reliability(self) -> Section:
-        """Intraclass correlations (Shrout & Fleiss 1979; McGraw & Wong 1996), weighted kappa, flag agreement."""
+        """Agreement between two assessors scoring the same person.
+
+        Intraclass correlations of the total (Shrout and Fleiss 1979, Psychological Bulletin 86:420-428;
+        intervals of McGraw and Wong 1996, Psychological Methods 1:30-46), ICC(2,1) being the registered
+        `ppit_icc2_total`; Bland-Altman limits of agreement; linearly weighted kappa of each item (Cohen
+        1968); and agreement on the priority flag with Cohen's kappa, on double-scored people.
+
+        Returns
+        -------
+        Section
+            "Reliability between assessors": sentences and the `icc`, `kappa` and `priority_agreement`
+            tables.
+        """
         heading = "Reliability between assessors"
         if not self.has_tool:
             return self._no_tool(heading)
@@ -956,7 +1140,16 @@ class PpitValidityReport:
     # ------------------------------------------------------------------ internal structure
     @_estimable("Internal structure")
     def structure(self) -> Section:
-        """Item analysis, Cronbach's alpha (Feldt interval), McDonald's omega, one- vs two-factor CFA."""
+        """Internal structure: item analysis, Cronbach's alpha, McDonald's omega, factor models.
+
+        Alpha carries Feldt's (1965, Psychometrika 30:357-370) interval; one-factor and domain-factor
+        confirmatory models are compared by their fit indices.
+
+        Returns
+        -------
+        Section
+            "Internal structure": sentences and the `item_analysis` and `factor_fit` tables.
+        """
         if not self.has_tool:
             return self._no_tool("Internal structure")
         x = self.items_first
@@ -1060,7 +1253,18 @@ class PpitValidityReport:
 
     @_estimable("Equity")
     def equity(self) -> Section:
-        """AUC, calibration (O/E) and priority-flag rate by group; Cochran's Q and Cleary (1968) tests."""
+        """Equity: AUC, calibration (observed/expected) and priority-flag rate by group.
+
+        By sex, ethnic group, age band and district, with Cochran's Q test of equal AUCs and Cleary's
+        (1968, Journal of Educational Measurement 5:115-124) test of differential prediction. Groups
+        with fewer than the threshold of people with or without the outcome or the flag are withheld.
+
+        Returns
+        -------
+        Section
+            "Equity": sentences, two tables per characteristic (`equity_accuracy_<x>`,
+            `equity_priority_<x>`), the `equity_tests` table and a forest plot.
+        """
         if not self.has_tool:
             return self._no_tool("Equity")
         intro = self._say(
@@ -1137,6 +1341,13 @@ class PpitValidityReport:
 
     # ------------------------------------------------------------------ closing sections
     def limitations(self) -> Section:
+        """The "Limitations" section: what the outcome, the sample and the tests cannot show.
+
+        Returns
+        -------
+        Section
+            A list, with a note for synthetic data.
+        """
         if not self.has_tool:
             return self._no_tool("Limitations")
         items = [
@@ -1165,6 +1376,13 @@ class PpitValidityReport:
         return Section("Limitations", (self.page.bullets(items),))
 
     def disclosure(self) -> Section:
+        """The "Disclosure control" section: the page's rule and how scores and groups are pooled or withheld.
+
+        Returns
+        -------
+        Section
+            The rule and one sentence on this report's pooling.
+        """
         extra = self._say("Score values with few people are pooled with their neighbours (tables, ROC curves, "
                           "calibration and decision curves), and groups with fewer than {{ t }} people with or without "
                           "the outcome or the priority flag are withheld.", t=self.t)
@@ -1172,6 +1390,13 @@ class PpitValidityReport:
         return Section(base.heading, (*base.items, extra))
 
     def provenance(self) -> Section:
+        """The "Provenance" section with the report's references.
+
+        Returns
+        -------
+        Section
+            The provenance table, then the references (and the programme's own reference for its tool).
+        """
         base = self.page.provenance()
         refs = list(REFERENCES)
         own = getattr(self.ds.programme, "ppit_reference", "")
@@ -1181,10 +1406,24 @@ class PpitValidityReport:
                                       self.page.bullets(sorted(refs))))
 
     def sections(self) -> list:
-        """Every item in reading order (the notebook shows the same, section by section)."""
+        """Every item in reading order (the notebook shows the same, section by section).
+
+        Returns
+        -------
+        list
+            The header and summary (`Text`), then each `Section`.
+        """
         return [self.header(), self.summary(), self.methods(), self.discrimination(), self.time_to_event(),
                 self.incremental(), self.calibration(), self.thresholds(), self.reliability(), self.structure(),
                 self.equity(), self.limitations(), self.disclosure(), self.provenance()]
 
     def html(self) -> str:
+        """The whole report as HTML.
+
+        Returns
+        -------
+        str
+            The HTML of every part of [`sections`][foundation_eval.reporting.ppit_report.PpitValidityReport.sections],
+            concatenated.
+        """
         return "".join(s.html() for s in self.sections())
