@@ -58,3 +58,21 @@ def test_results_json_is_deterministic_and_shaped(full_force):
     assert a == b
     rec = json.loads(a)["estimates"][0]
     assert {"name", "estimate", "ci_low", "ci_high", "design", "sms_level"} <= set(rec)
+
+
+def test_an_estimate_without_a_finite_value_is_unavailable_not_published(small_ds, monkeypatch):
+    # a national programme whose practitioners joined at go-live has nobody listed by police alone:
+    # the difference is NaN, and it is reported as unavailable rather than written to results.json
+    import math
+
+    from foundation_eval.evaluation import registry
+    from foundation_eval.evaluation.estimates import Estimate
+
+    monkeypatch.setattr(registry, "engagement_rd_practitioner",
+                        lambda ds, frame, level: Estimate("engagement_rd_practitioner", math.nan, math.nan, math.nan,
+                                                                     design="difference of proportions", sms_level=2))
+    monkeypatch.setattr(registry, "estimands_for",
+                        lambda prog: [registry.REGISTRY[n] for n in ("engagement_rd_practitioner", "ppit_icc2_total")])
+    est, why = registry.fit_estimands(small_ds)
+    assert [e.name for e in est] == ["ppit_icc2_total"]
+    assert "no finite estimate" in why["engagement_rd_practitioner"]

@@ -196,20 +196,20 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
             if e.name in person:
                 if frame is None:
                     frame = analysis_frame(ds)
-                out.append(person[e.name](ds, frame, level))
-                continue
-            if ev is None:
-                ev = Evaluation(ds, level=level)
-            res = getattr(ev, HEADLINE[e.name])
-            if not getattr(res, "estimable", True):  # a design the data cannot support: say why
-                why[e.name] = f"The data do not support this estimate: {res.reason}"
-                continue
-            out.append(_from_eval(res, e.name))
+                fitted = person[e.name](ds, frame, level)
+            else:
+                if ev is None:
+                    ev = Evaluation(ds, level=level)
+                res = getattr(ev, HEADLINE[e.name])
+                if not getattr(res, "estimable", True):  # a design the data cannot support: say why
+                    why[e.name] = f"The data do not support this estimate: {res.reason}"
+                    continue
+                fitted = _from_eval(res, e.name)
         except _ERRORS as exc:
             why[e.name] = f"The data do not support this estimate: {exc}"
+            continue
+        if np.isfinite(fitted.estimate) and np.isfinite(fitted.ci_low) and np.isfinite(fitted.ci_high):
+            out.append(fitted)
         else:
-            last = out[-1]
-            if not (np.isfinite(last.estimate) and np.isfinite(last.ci_low) and np.isfinite(last.ci_high)):
-                out.pop()
-                why[e.name] = "The model gave no finite estimate or interval on these data, so nothing is published."
+            why[e.name] = "The model gave no finite estimate or interval on these data, so nothing is published."
     return out, why
