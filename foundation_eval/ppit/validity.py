@@ -18,23 +18,22 @@ on the score, Cox 1958), [`temporal_validation`][foundation_eval.ppit.validity.t
 [`limits_of_agreement`][foundation_eval.ppit.validity.limits_of_agreement] (Bland & Altman 1986) and
 [`band_means`][foundation_eval.ppit.validity.band_means].
 
-Outcome definitions (``outcome=``)
-----------------------------------
-``"any_da"``
-    Any police-recorded domestic-abuse (DA) offence after the index date.
-``"violent_da"``
-    A DA offence whose offence type has ``severity >= violent_severity`` in the programme's
-    offence types (default [`VIOLENT_SEVERITY`][foundation_eval.ppit.validity.VIOLENT_SEVERITY] = 4;
-    with the default programme's types: actual bodily harm, non-fatal strangulation, grievous bodily
-    harm and sexual assault, i.e. violence with injury and sexual violence). Common assault (severity 2)
-    is not counted because the severity scale ranks it with breach of orders; lower the cut to include
-    it.
-``"harm_above"``
-    The Cambridge Crime Harm Index (Sherman, Neyroud & Neyroud 2016) of DA offences after the
-    index date, summed, exceeds ``harm_threshold`` days (default
-    [`DEFAULT_HARM_THRESHOLD`][foundation_eval.ppit.validity.DEFAULT_HARM_THRESHOLD] = 365, a year of
-    recommended imprisonment). The event date is the date of the offence that takes the running total
-    above the threshold.
+The outcomes (the ``outcome=`` argument of
+[`validation_frame`][foundation_eval.ppit.validity.validation_frame] and
+[`outcome_definition`][foundation_eval.ppit.validity.outcome_definition]):
+
+* ``"any_da"``: any police-recorded domestic-abuse (DA) offence after the index date.
+* ``"violent_da"``: a DA offence whose offence type has ``severity >= violent_severity`` in the
+  programme's offence types (default [`VIOLENT_SEVERITY`][foundation_eval.ppit.validity.VIOLENT_SEVERITY]
+  = 4; with the default programme's types: actual bodily harm, non-fatal strangulation, grievous
+  bodily harm and sexual assault, i.e. violence with injury and sexual violence). Common assault
+  (severity 2) is not counted because the severity scale ranks it with breach of orders; lower the
+  cut to include it.
+* ``"harm_above"``: the Cambridge Crime Harm Index (Sherman, Neyroud & Neyroud 2016) of DA offences
+  after the index date, summed, exceeds ``harm_threshold`` days (default
+  [`DEFAULT_HARM_THRESHOLD`][foundation_eval.ppit.validity.DEFAULT_HARM_THRESHOLD] = 365, a year of
+  recommended imprisonment). The event date is the date of the offence that takes the running
+  total above the threshold.
 """
 from __future__ import annotations
 
@@ -56,10 +55,15 @@ __all__ = [
 ]
 
 OUTCOMES = ("any_da", "violent_da", "harm_above")
+"""The outcome keys [`validation_frame`][foundation_eval.ppit.validity.validation_frame] accepts."""
 VIOLENT_SEVERITY = 4
+"""Default lowest offence-type severity counted by the ``violent_da`` outcome."""
 DEFAULT_HARM_THRESHOLD = 365.0
+"""Default Crime Harm Index days (a year of recommended imprisonment) for the ``harm_above`` outcome."""
 LOOKBACK_YEARS = 2
+"""Years before the index date over which prior DA offences and the RFG score are counted."""
 DAYS_PER_MONTH = 365.25 / 12
+"""Average days in a month, to turn follow-up horizons in months into days."""
 HORIZONS_MONTHS = (6, 12, 24)
 
 # recency points by days between the most recent prior DA offence and the index date
