@@ -40,6 +40,7 @@ MODULES = [
     "foundation_eval.ppit.structure",
     "foundation_eval.ppit.equity",
     "foundation_eval.ppit.incremental",
+    "foundation_eval.ppit.validity",
     "foundation_eval.data.load",
     "foundation_eval.data.prepare",
     "foundation_eval.data.pseudonym",
@@ -69,6 +70,7 @@ MODULES = [
     "foundation_eval.reporting.overview_report",
     "foundation_eval.reporting.evaluation_report",
     "foundation_eval.reporting.ppit_report",
+    "foundation_eval.cli",
 ]
 
 
