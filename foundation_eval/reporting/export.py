@@ -822,7 +822,10 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
     The first sheet, ``Contents``, lists each sheet's name beside its table's full title. Sheet names
     are the titles made safe for Excel: the characters ``[ ] : * ? / \`` become spaces, the name is cut
     to 28 characters, and a name already used (ignoring case) gets a number. Tables are written as
-    they are, without an index: this function applies no disclosure control of its own.
+    they are, without an index: this function applies no disclosure control of its own. The report
+    notebooks write their workbooks with
+    [`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook] instead, which
+    takes the page's published tables and keeps their number formats and notes.
 
     Parameters
     ----------
