@@ -225,6 +225,13 @@ def find_browser() -> str | None:
     >>> with mock.patch.dict(os.environ, {"FOUNDATION_EVAL_CHROMIUM": "none"}):
     ...     find_browser() is None
     True
+
+    A path in the variable is taken as it is when the file exists (it is not checked to be a browser):
+
+    >>> import sys
+    >>> with mock.patch.dict(os.environ, {"FOUNDATION_EVAL_CHROMIUM": sys.executable}):
+    ...     find_browser() == sys.executable
+    True
     """
     env = os.environ.get("FOUNDATION_EVAL_CHROMIUM")
     if env and env.strip().lower() in ("none", "off", "0"):
@@ -457,7 +464,7 @@ def inspect_page(pages: list[str | Path], expression: str | None = None, width: 
         A JavaScript expression evaluated in each page once it has loaded; its value (returned by
         value, so it must be JSON-like) goes in ``PageCheck.value``.
     width : int, optional
-        Viewport width in CSS pixels (default: the browser's own, 800 wide);
+        Viewport width in CSS pixels (default: the headless browser's window, about 800 wide);
         [`PRINTABLE_WIDTH_PX`][foundation_eval.reporting.export.PRINTABLE_WIDTH_PX] is the printable
         width of A4.
     media : str, optional
