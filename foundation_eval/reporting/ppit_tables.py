@@ -1,15 +1,16 @@
 """Disclosure helpers of the PPIT validity report: safe score bands and withheld rows.
 
-The report publishes counts through :class:`foundation_eval.reporting.publication.Page`, which rounds
+The report publishes counts through [`Page`][foundation_eval.reporting.publication.Page], which rounds
 every count and withholds counts from 1 to threshold - 1. Two things are specific to a risk tool:
 
 * cumulative counts at cut-offs of a score (a threshold table, a ROC curve) could reveal a small
   number of people at one score value by differencing two cut-offs, so cut-offs are the edges of
   bands of adjacent score values that each hold 0 or at least ``threshold`` people with and without
-  the outcome (:func:`safe_bands`);
+  the outcome ([`safe_bands`][foundation_eval.reporting.ppit_tables.safe_bands]);
 * a row whose counts are complementary (people with and without the outcome, flagged and not
   flagged) is withheld whole when one of them is small, and, where the rows add up to a published
-  total, the next smallest row too (secondary suppression; :func:`withheld_rows`).
+  total, the next smallest row too (secondary suppression;
+  [`withheld_rows`][foundation_eval.reporting.ppit_tables.withheld_rows]).
 """
 from __future__ import annotations
 
@@ -48,14 +49,56 @@ def _greedy(values, ev, ne, t):
 
 
 def safe_bands(scores, outcomes, threshold: int, force_edge: float | None = None) -> list[float]:
-    """Lower edges of bands of adjacent score values that are safe to publish.
+    r"""Lower edges of bands of adjacent score values that are safe to publish.
 
-    Every band (``edge_i <= score < edge_{i+1}``) holds 0 or at least ``threshold`` people with
-    the outcome and 0 or at least ``threshold`` without it, so cumulative counts at the edges (a
-    threshold table, a ROC curve) and their differences never reveal a small number. Adjacent
-    values are merged greedily from the top of the scale. With ``force_edge`` (e.g. the priority
-    threshold) the bands are built separately on each side of it when both sides can be made safe.
-    Returns an empty list when no safe banding exists (too few events or non-events overall).
+    Every band, $e_i \le \text{score} < e_{i+1}$, holds 0 or at least $t$ (``threshold``) people
+    with the outcome and 0 or at least $t$ without it, and at least one person. Cumulative counts at
+    the edges (a threshold table, a ROC curve) and the differences between any two of them are then
+    sums of whole bands, so they never reveal a number from 1 to $t - 1$. The distinct score values
+    are merged greedily from the top of the scale: a band closes as soon as it is safe, and a
+    leftover unsafe run at the bottom is merged into the band above it. With ``force_edge`` (the
+    priority threshold, say) the bands are built separately below and above it, so that the edge
+    survives, when both sides can be made safe; otherwise it is ignored.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        One score per person (the PPIT total, say).
+    outcomes : array-like of int
+        One 0/1 outcome per person, in the same order as ``scores`` and of the same length.
+    threshold : int
+        The disclosure threshold $t$: smallest count that may be published (values below 1 act as 1).
+    force_edge : float, optional
+        A score that must be a band edge if a safe banding with that edge exists. Ignored when it is
+        not above the lowest score and at most the highest.
+
+    Returns
+    -------
+    list of float
+        Lower edges of the bands in increasing order, the first being the lowest score. Empty when
+        ``scores`` is empty or no safe banding exists (too few people with, or without, the outcome
+        overall).
+
+    Examples
+    --------
+    Scores 0 to 4 with (with outcome, without) counts 0: (0, 30), 1: (5, 20), 2: (5, 5),
+    3: (20, 10), 4: (3, 0); the example of the package's tests. Score 4 holds 3 people with the
+    outcome, so it joins 3, giving (23, 10); score 2 joins 1, giving (10, 25); score 0 is safe alone.
+
+    >>> import numpy as np
+    >>> counts = {0: (0, 30), 1: (5, 20), 2: (5, 5), 3: (20, 10), 4: (3, 0)}
+    >>> scores = np.repeat(list(counts), [e + n for e, n in counts.values()])
+    >>> outcomes = np.concatenate([[1] * e + [0] * n for e, n in counts.values()])
+    >>> safe_bands(scores, outcomes, threshold=10)
+    [0.0, 1.0, 3.0]
+
+    An edge at 2 would leave scores 0 and 1 with only 5 people with the outcome, so it is ignored;
+    with too few people overall there is no safe banding at all:
+
+    >>> safe_bands(scores, outcomes, threshold=10, force_edge=2)
+    [0.0, 1.0, 3.0]
+    >>> safe_bands([1, 2, 3], [0, 1, 0], threshold=10)
+    []
     """
     x = np.asarray(scores, dtype=float)
     y = np.asarray(outcomes, dtype=int)
@@ -75,7 +118,32 @@ def safe_bands(scores, outcomes, threshold: int, force_edge: float | None = None
 
 
 def band_labels(edges: list[float], top: float) -> list[str]:
-    """``0-4``, ``5-9``, ``12``... for bands with lower edges ``edges`` and highest value ``top``."""
+    """Labels of score bands: ``"0 to 4"``, ``"5 to 9"``, ``"12"``...
+
+    Band $i$ runs from ``edges[i]`` to ``edges[i + 1] - 1`` (the last band to ``top``), which
+    assumes whole-number scores such as the PPIT total; a band of one value is labelled with that
+    value alone.
+
+    Parameters
+    ----------
+    edges : list of float
+        Lower edges of the bands in increasing order, as returned by
+        [`safe_bands`][foundation_eval.reporting.ppit_tables.safe_bands].
+    top : float
+        The highest score of the last band (the highest score observed, or the scale's maximum).
+
+    Returns
+    -------
+    list of str
+        One label per band, in the order of ``edges``.
+
+    Examples
+    --------
+    >>> band_labels([0.0, 1.0, 3.0], top=4)
+    ['0', '1 to 2', '3 to 4']
+    >>> band_labels([0, 5, 10, 12], top=12)
+    ['0 to 4', '5 to 9', '10 to 11', '12']
+    """
     out = []
     for i, lo in enumerate(edges):
         hi = (edges[i + 1] - 1) if i + 1 < len(edges) else top
@@ -87,11 +155,52 @@ def withheld_rows(frame: pd.DataFrame, cells, threshold: int, additive: bool = T
                   also=None) -> np.ndarray:
     """Rows to withhold whole: any of ``cells`` holds 1 to ``threshold - 1`` (primary suppression).
 
-    With ``additive`` (the rows add up to a published total, e.g. the groups of one characteristic)
-    and exactly one row withheld, the row with the next smallest count is withheld too, so that the
-    total cannot give the first away (secondary suppression, ONS guidance). ``exclude`` marks rows
-    that are not part of the additive group (e.g. the total row itself); ``also`` marks rows to withhold
-    for another reason (e.g. a group too small for its statistic), counted as primary suppressions.
+    A row is withheld when any of its ``cells`` holds a count $c$ with $0 < c < t$; zeros and
+    missing values are not small. With ``additive`` (the rows add up to a published total, e.g.
+    the groups of one characteristic) and exactly one row of the group withheld, the row whose
+    smallest non-zero count is smallest among the rest is withheld too, so that the total minus the
+    published rows cannot give the first away (secondary suppression, as in the Office for National
+    Statistics' disclosure control guidance). With two or more rows withheld, the total reveals only
+    their sum, and nothing more is withheld.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table, one row per group.
+    cells : list of str
+        The count columns to test (complementary counts such as people with and without the outcome).
+        Non-numeric values count as 0.
+    threshold : int
+        The disclosure threshold $t$: smallest count that may be published.
+    additive : bool, default True
+        Whether the rows (less ``exclude``) add up to a published total, so that secondary
+        suppression is needed.
+    exclude : array-like of bool, optional
+        Rows that are not part of the additive group (the total row itself, say); they are still
+        withheld when they hold a small count themselves.
+    also : array-like of bool, optional
+        Rows to withhold for another reason (a group too small for its statistic, say), counted as
+        primary suppressions.
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per row of ``frame``, in order: True where the row is withheld.
+
+    Examples
+    --------
+    The example of the package's tests: group ``a`` has 3 people with the outcome, so it is
+    withheld; ``c`` (smallest count 12) is withheld too, or the total row would give ``a`` away.
+
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"group": ["a", "b", "c", "all"], "events": [3, 40, 25, 68],
+    ...                   "non_events": [30, 50, 12, 92]})
+    >>> total = np.array([False, False, False, True])
+    >>> withheld_rows(f, ["events", "non_events"], 10, exclude=total).tolist()
+    [True, False, True, False]
+    >>> withheld_rows(f, ["events", "non_events"], 10, additive=False).tolist()
+    [True, False, False, False]
     """
     v = frame[list(cells)].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(float)
     hidden = ((v > 0) & (v < threshold)).any(axis=1)

@@ -1,9 +1,15 @@
-"""Fixed text of the PPIT validity report: the published benchmarks it is judged against and its references."""
+"""Fixed text of the PPIT validity report: the published benchmarks it is judged against and its references.
+
+Nothing here is computed from data. [`BENCHMARKS`][foundation_eval.reporting.ppit_text.BENCHMARKS] are
+the published areas under the ROC curve that the report sets the PPIT's own AUC beside,
+[`REFERENCES`][foundation_eval.reporting.ppit_text.REFERENCES] is the report's reference list, and
+[`icc_words`][foundation_eval.reporting.ppit_text.icc_words] turns an intraclass correlation into the
+words of Koo and Li (2016).
+"""
 from __future__ import annotations
 
 __all__ = ["BENCHMARKS", "REFERENCES", "icc_words"]
 
-#: Published areas under the ROC curve of domestic-abuse risk tools that the PPIT is judged against.
 BENCHMARKS = (
     ("ODARA", 0.67, "Ontario Domestic Assault Risk Assessment, mean AUC over validation studies "
                     "(Messing & Thaller 2013, meta-analysis)"),
@@ -12,6 +18,14 @@ BENCHMARKS = (
     ("police-history models", 0.75, "models built from police records of prior offending, about 0.75 "
                                     "(e.g. Grogger, Gupta, Ivandic & Kirchmaier 2021)"),
 )
+"""Published areas under the ROC curve (AUC) of domestic-abuse risk tools that the PPIT is judged against.
+
+A tuple of ``(name, AUC, source)`` triples: ODARA 0.67 and SARA 0.63 are the mean AUCs of the
+meta-analysis of Messing and Thaller (2013, *Journal of Interpersonal Violence* 28: 1537-1558);
+models built from police records of prior offending reach about 0.75 (Grogger, Gupta, Ivandic and
+Kirchmaier 2021, *Journal of Empirical Legal Studies* 18: 90-130). An AUC of 0.5 is chance and 1 is
+perfect ranking.
+"""
 
 
 REFERENCES = (
@@ -63,8 +77,34 @@ REFERENCES = (
     "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. Journal of the "
     "American Statistical Association 22: 209-212.",
 )
+"""The reference list printed at the end of the PPIT validity report, in the order printed: one
+string per work (authors, year, title, journal, volume and pages), covering the methods and the
+benchmarks the report cites."""
 
 
 def icc_words(v: float) -> str:
-    """Koo & Li (2016) reading of an ICC: poor < 0.5 <= moderate < 0.75 <= good < 0.9 <= excellent."""
+    """Koo & Li (2016) reading of an intraclass correlation coefficient (ICC) in words.
+
+    The cut-offs are those of Koo and Li (2016, *Journal of Chiropractic Medicine* 15: 155-163):
+    poor below 0.5, moderate from 0.5 to below 0.75, good from 0.75 to below 0.9, excellent from 0.9.
+    A value exactly on a cut-off takes the higher word. The report applies it to the ICC estimate and
+    to both ends of its confidence interval.
+
+    Parameters
+    ----------
+    v : float
+        An ICC (or a bound of its interval), normally between 0 and 1. No check is made: a negative
+        value reads as "poor", and a NaN, which fails every comparison, reads as "excellent", so the
+        caller must leave out missing values.
+
+    Returns
+    -------
+    str
+        One of ``"poor"``, ``"moderate"``, ``"good"`` or ``"excellent"``.
+
+    Examples
+    --------
+    >>> [icc_words(v) for v in (0.3, 0.5, 0.74, 0.75, 0.89, 0.9)]
+    ['poor', 'moderate', 'moderate', 'good', 'good', 'excellent']
+    """
     return "poor" if v < 0.5 else "moderate" if v < 0.75 else "good" if v < 0.9 else "excellent"

@@ -2,15 +2,18 @@
 validation warnings and the risk-tool double-scoring rate.
 
 The report is about an extract that already passed validation. It takes the render's snapshot (or a
-validated :class:`~foundation_eval.data.load.Dataset`, wrapped in a snapshot without estimates: the
+validated [`Dataset`][foundation_eval.data.load.Dataset], wrapped in a snapshot without estimates: the
 report needs no fitted model). Validation *failures* are not shown here by design: an extract that
-breaks the data contract never becomes a dataset (:func:`foundation_eval.data.load.load_dataset`
-raises a ``ValidationError`` naming file, column, rule and example rows, which ``foundation-eval
-validate`` prints), so no report is built on it. What validation *warned* about is listed here.
+breaks the data contract never becomes a dataset
+([`load_dataset`][foundation_eval.data.load.load_dataset] raises a ``ValidationError`` naming file,
+column, rule and example rows, which ``foundation-eval validate`` prints), so no report is built on
+it. What validation *warned* about is listed here.
 
-Everything is published through one :class:`~foundation_eval.reporting.publication.Page`
-(``report.page``): counts are rounded and 1 to threshold - 1 withheld, shares withheld on small groups,
-and no identifier is ever shown. The notebook ``notebooks/data_quality.ipynb`` shows each section.
+The module functions compute the exact figures from a dataset (nothing withheld: for analysts with
+access to the extract); [`QualityReport`][foundation_eval.reporting.quality_report.QualityReport]
+publishes them through one [`Page`][foundation_eval.reporting.publication.Page] (``report.page``):
+counts are rounded and 1 to threshold - 1 withheld, shares withheld on small groups, and no identifier
+is ever shown. The notebook ``notebooks/data_quality.ipynb`` shows each section.
 """
 from __future__ import annotations
 
@@ -39,6 +42,8 @@ DATE_COLUMNS = {
     "rmps": "rmp_date",
     "exits": "exit_date",
 }
+"""The date column that places each dated table's records in a calendar month: ``{table: column}``
+(the screening table is already monthly). The districts and people tables are not dated."""
 TABLE_LABELS = {
     "districts": "Districts", "people": "People", "screening": "Monthly screening", "ppit_assessments":
     "PPIT assessments", "contacts": "Contacts", "referrals": "Referrals", "offences": "Offences",
@@ -47,10 +52,40 @@ TABLE_LABELS = {
 
 
 def completeness(ds: Dataset, skip=()) -> pd.DataFrame:
-    """Blank values in every column the data contract allows to be blank.
+    r"""Blank values in every column the data contract allows to be blank.
 
-    Columns: ``table, column, description, records, blank, filled, percent_blank``. Required columns
-    are left out: validation has already guaranteed they are never blank.
+    For each optional column of each table in the extract, $\text{percent\_blank} = 100 \times
+    \text{blank} / \text{records}$. Required columns are left out: validation has already guaranteed
+    they are never blank. The counts are exact (nothing is withheld here).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    skip : iterable of str, optional
+        Tables to leave out (the absent optional tables, say).
+
+    Returns
+    -------
+    DataFrame
+        One row per optional column, tables in the contract's order: ``table``, ``column``,
+        ``description`` (the first sentence of the contract's description), ``records`` (rows of the
+        table), ``blank``, ``filled`` and ``percent_blank`` (NaN for an empty table).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset  # the built-in synthetic force
+    >>> c = completeness(ds)
+    >>> list(c.columns)
+    ['table', 'column', 'description', 'records', 'blank', 'filled', 'percent_blank']
+    >>> bool((c.blank + c.filled == c.records).all())
+    True
+    >>> row = c.set_index(["table", "column"]).loc[("referrals", "started_date")]
+    >>> int(row.blank) == int(ds.referrals.started_date.isna().sum())
+    True
+    >>> ("people", "person_id") in set(zip(c.table, c.column))  # required: never blank, not listed
+    False
     """
     schemas = programme_schemas(ds.programme)
     rows = []
@@ -71,8 +106,42 @@ def completeness(ds: Dataset, skip=()) -> pd.DataFrame:
 
 
 def monthly_records(ds: Dataset, start=None, end=None, skip=()) -> pd.DataFrame:
-    """Records per calendar month of each dated table over the study period (``table, month, records``);
-    tables named in ``skip`` (e.g. absent optional tables) are left out."""
+    """Records per calendar month of each dated table over the study period.
+
+    Each record is placed in the month of its table's date column
+    ([`DATE_COLUMNS`][foundation_eval.reporting.quality_report.DATE_COLUMNS]); months without records
+    count 0, and records outside the period are not counted.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    start, end : str or Period, optional
+        First and last month (default: the programme's study period, ``study_start`` to ``study_end``).
+    skip : iterable of str, optional
+        Tables to leave out (e.g. absent optional tables).
+
+    Returns
+    -------
+    DataFrame
+        ``table, month, records``: one row per dated table and month, months as monthly ``Period``
+        values, tables in the order of ``DATE_COLUMNS``. Empty (with those columns) when no dated table
+        is left.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset  # the built-in synthetic force
+    >>> m = monthly_records(ds)
+    >>> list(m.table.unique())
+    ['screening', 'ppit_assessments', 'contacts', 'referrals', 'offences', 'rmps', 'exits']
+    >>> scr = m[m.table == "screening"]
+    >>> len(scr) == len(ds.programme.months), int(scr.records.sum()) == len(ds.screening)
+    (True, True)
+    >>> q1 = monthly_records(ds, start="2024-01", end="2024-03", skip=["offences", "exits"])
+    >>> q1.month.astype(str).unique().tolist(), len(q1)
+    (['2024-01', '2024-02', '2024-03'], 15)
+    """
     prog = ds.programme
     months = pd.period_range(start or prog.study_start, end or prog.study_end, freq="M")
     frames = []
@@ -91,26 +160,58 @@ def sparse_months(records: pd.Series, width: int = 3, ratio: float = 0.5, min_ty
                   alpha: float = 0.001) -> pd.DataFrame:
     r"""Months with far fewer records than the months around them (a gap, or records still arriving).
 
-    For each month the *typical* count :math:`m` is the smaller of the medians of the ``width`` months
-    before and the ``width`` months after (one side only at the ends of the series). Taking the smaller
-    side means a month is not flagged merely because activity steps up after it (a district going live).
-    A month with count :math:`x` is flagged when
+    For each month the *typical* count $m$ is the smaller of the medians of the ``width`` months
+    before and the ``width`` months after (one side only at the ends of the series; a side needs at
+    least two months, or ``width`` if that is smaller). Taking the smaller side means a month is not
+    flagged merely because activity steps up after it (a district going live). A month with count $x$
+    is flagged when
 
-    .. math::
-        x < \text{ratio} \cdot m, \qquad m \ge \text{min\_typical}, \qquad
-        P(X \le x \mid X \sim \text{Poisson}(m)) < \alpha,
+    $$
+    x < \text{ratio} \cdot m, \qquad m \ge \text{min\_typical}, \qquad
+    P(X \le x \mid X \sim \text{Poisson}(m)) < \alpha,
+    $$
 
-    so that a small table's ordinary month-to-month noise is not mistaken for a gap.
+    so that a small table's ordinary month-to-month noise is not mistaken for a gap. The report
+    applies it with [`SPARSE_RULE`][foundation_eval.reporting.quality_report.SPARSE_RULE] and the
+    disclosure threshold as ``min_typical``.
 
     Parameters
     ----------
     records : Series
         Counts indexed by month, in order.
+    width : int, default 3
+        Months on each side that make the typical count.
+    ratio : float, default 0.5
+        A month is flagged only below this share of the typical count.
+    min_typical : float, default 10
+        Smallest typical count at which a month can be flagged (smaller tables are too noisy).
+    alpha : float, default 0.001
+        A month is flagged only when a count this low has a Poisson probability below ``alpha``.
 
     Returns
     -------
-    DataFrame with ``month, records, typical, where`` (``where``: "gap" inside the series, "latest months"
-    at its end, "first months" at its start).
+    DataFrame
+        ``month, records, typical, where``, one row per flagged month, in order (``where``: "gap"
+        inside the series, "latest months" at its end, "first months" at its start). Empty when no
+        month is flagged.
+
+    Examples
+    --------
+    The example of the package's tests: a table that starts at go-live (months of zeros, then about
+    100 a month) with one month of 12 and a last month of 40. The step up at go-live is not flagged.
+
+    >>> import pandas as pd
+    >>> months = pd.period_range("2022-01", periods=14, freq="M")
+    >>> counts = pd.Series([0, 0, 0, 0, 100, 104, 98, 12, 101, 99, 103, 97, 100, 40], index=months)
+    >>> sparse_months(counts)
+         month  records  typical          where
+    0  2022-08       12    100.0            gap
+    1  2023-02       40    100.0  latest months
+
+    A small table's noise is not a gap (the typical count is below ``min_typical``):
+
+    >>> sparse_months(pd.Series([11, 12, 9, 5, 13, 10, 12], index=months[:7])).empty
+    True
     """
     v = records.to_numpy(float)
     idx = list(records.index)
@@ -135,8 +236,40 @@ def _month_start(p: pd.Series) -> pd.Series:
 def consistency_checks(ds: Dataset) -> pd.DataFrame:
     """Records the data contract allows but that deserve a second look.
 
-    Columns: ``check, table, records, people, of_records, comment``. ``records`` counts the records
-    concerned and ``people`` the distinct people they belong to; ``of_records`` is the table's size.
+    Thirteen checks (eleven when the extract has no risk management plans): contacts, referrals, PPIT
+    assessments and plans of people never listed; contacts and referrals dated before the person's
+    first listing (the first day of the first listed month); contacts and screening after the person's
+    exit; a first PPIT assessment more than the programme's engagement window after listing, or before
+    it; second PPIT ratings without a first; offences naming a victim without the domestic-abuse flag;
+    plans resting on none of the four pillars. Every check is run, so a row with 0 records means the
+    check found nothing. The counts are exact (nothing is withheld here).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+
+    Returns
+    -------
+    DataFrame
+        ``check, table, records, people, of_records, comment``: ``records`` counts the records
+        concerned and ``people`` the distinct people they belong to; ``of_records`` is the table's
+        size; ``comment`` says why the check matters.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset  # the built-in synthetic force
+    >>> c = consistency_checks(ds).set_index("check")
+    >>> list(c.columns)
+    ['table', 'records', 'people', 'of_records', 'comment']
+    >>> listed = set(ds.screening[ds.screening.listed.astype(bool)].person_id)
+    >>> never = ~ds.referrals.person_id.isin(listed)
+    >>> row = c.loc["Referrals of people never listed"]
+    >>> (row.records, row.people) == (never.sum(), ds.referrals.person_id[never].nunique())
+    True
+    >>> bool((c.people <= c.records).all() and (c.records <= c.of_records).all())
+    True
     """
     prog = ds.programme
     scr = ds.screening
@@ -197,10 +330,46 @@ def consistency_checks(ds: Dataset) -> pd.DataFrame:
 
 
 def double_scoring(ds: Dataset, level: float = 0.95) -> pd.DataFrame:
-    """Share of people with a first PPIT rating who were also rated independently a second time.
+    r"""Share of people with a first PPIT rating who were also rated independently a second time.
 
-    One row per year of the first assessment plus an ``All`` row: ``year, assessed, double_scored,
-    percent, ci_low, ci_high`` (Wilson intervals).
+    People are placed in the year of their first ``first`` rating; a person counts as double scored
+    when any ``second`` rating of them exists. With $k$ double scored of $n$ assessed,
+    $\hat p = k / n$ and the Wilson (1927, *Journal of the American Statistical Association* 22:
+    209-212) score interval is
+
+    $$
+    rac{\hat p + rac{z^2}{2n} \pm z \sqrt{rac{\hat p (1 - \hat p)}{n} + rac{z^2}{4n^2}}}
+         {1 + rac{z^2}{n}},
+    $$
+
+    with $z$ the normal quantile of ``level``. These double-scored people are the sample the
+    reliability estimates of the risk tool rest on. The counts are exact (nothing is withheld here).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract with PPIT assessments.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per year of the first assessment plus an ``All`` row: ``year`` (text), ``assessed``,
+        ``double_scored``, ``percent``, ``ci_low``, ``ci_high`` (all three in percent).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset  # the built-in synthetic force
+    >>> d = double_scoring(ds).set_index("year")
+    >>> list(d.columns)
+    ['assessed', 'double_scored', 'percent', 'ci_low', 'ci_high']
+    >>> years = d.drop(index="All")
+    >>> bool((years[["assessed", "double_scored"]].sum() == d.loc["All", ["assessed", "double_scored"]]).all())
+    True
+    >>> bool(((d.ci_low < d.percent) & (d.percent < d.ci_high)).all())
+    True
     """
     pp = ds.ppit_assessments
     first = pp[pp.rating == "first"].sort_values("assessment_date").drop_duplicates("person_id")
@@ -221,8 +390,10 @@ def double_scoring(ds: Dataset, level: float = 0.95) -> pd.DataFrame:
 
 
 
-#: how :func:`sparse_months` is applied on the page (the methods text is written from these values)
 SPARSE_RULE = {"width": 3, "ratio": 0.5, "alpha": 0.001}
+"""How [`sparse_months`][foundation_eval.reporting.quality_report.sparse_months] is applied on the page
+(with the disclosure threshold as ``min_typical``); the report's methods text is written from these
+values."""
 
 
 def _join(names) -> str:
@@ -241,13 +412,45 @@ def _lower(label: str) -> str:
 class QualityReport:
     """All content of the data-quality report for one validated extract, published through ``self.page``.
 
+    The tables are computed on first use and kept; each section method returns one block of the page,
+    and [`sections`][foundation_eval.reporting.quality_report.QualityReport.sections] returns them all
+    in order. Every count shown is rounded and counts from 1 to threshold - 1 are withheld, by the
+    page's disclosure rule.
+
     Parameters
     ----------
     snap : Snapshot or Dataset
-        The render's snapshot (:func:`foundation_eval.evaluation.snapshot.open_snapshot`), or a validated
-        dataset (wrapped in a snapshot without estimates; nothing here needs a fitted model).
+        The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]), or a
+        validated dataset (wrapped in a snapshot without estimates; nothing here needs a fitted model).
     parameters : dict, optional
         Extra parameters for the provenance block (e.g. the data folder's name).
+
+    Attributes
+    ----------
+    snap : Snapshot
+        The snapshot the report reads.
+    programme : Programme
+        The programme of the extract.
+    ds : Dataset
+        The validated extract.
+    absent : frozenset of str
+        Optional tables the extract does not have; they are left out of every table.
+    page : Page
+        The publication layer: every table, figure and sentence goes through it.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> from foundation_eval.reporting.publication import Section
+    >>> report = QualityReport(open_snapshot())
+    >>> [s.heading for s in report.sections() if isinstance(s, Section)]
+    ['What validation said', 'Completeness', 'Records per month', 'Records worth checking',
+     'Double scoring of the risk tool', 'Methods', 'Disclosure control', 'Provenance']
+    >>> sorted(t.name for t in report.page.tables)
+    ['completeness', 'consistency_checks', 'double_scoring', 'monthly_records', 'sparse_months']
+    >>> blank = report.completeness_table.values.blank.dropna()  # published: rounded, small ones withheld
+    >>> bool(((blank == 0) | (blank >= report.page.threshold)).all())
+    True
     """
 
     def __init__(self, snap, parameters: dict | None = None):
@@ -265,12 +468,14 @@ class QualityReport:
 
     @property
     def has_double_scoring(self) -> bool:
+        """Whether double scoring can be reported: the programme has a risk tool and the extract its assessments."""
         return self.programme.has_risk_tool and "ppit_assessments" not in self.absent
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def completeness_table(self) -> Table:
-        """Blank values in each column the data contract allows to be blank (:func:`completeness`)."""
+        """Blank values in each column the data contract allows to be blank, as published
+        ([`completeness`][foundation_eval.reporting.quality_report.completeness])."""
         c = completeness(self.ds, skip=self.absent)
         small = np.array([self.page.rule.hidden(f) for f in c.filled], dtype=bool)
         c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
@@ -285,7 +490,9 @@ class QualityReport:
 
     @cached_property
     def monthly_frame(self) -> pd.DataFrame:
-        """Records per month in each dated table (:func:`monthly_records`), before disclosure control."""
+        """Records per month in each dated table
+        ([`monthly_records`][foundation_eval.reporting.quality_report.monthly_records]), before
+        disclosure control."""
         return monthly_records(self.ds, skip=self.absent)
 
     @cached_property
@@ -301,7 +508,8 @@ class QualityReport:
 
     @cached_property
     def sparse_table(self) -> Table:
-        """Months with far fewer records than the months around them (:func:`sparse_months`)."""
+        """Months with far fewer records than the months around them, as published
+        ([`sparse_months`][foundation_eval.reporting.quality_report.sparse_months] on each table)."""
         rows = []
         for name, grp in self.monthly_frame.groupby("table", sort=False):
             s = sparse_months(grp.set_index("month").records, min_typical=self.page.threshold, **SPARSE_RULE)
@@ -321,7 +529,8 @@ class QualityReport:
 
     @cached_property
     def checks_table(self) -> Table:
-        """Records the data contract allows but that deserve a second look (:func:`consistency_checks`)."""
+        """Records the data contract allows but that deserve a second look, as published
+        ([`consistency_checks`][foundation_eval.reporting.quality_report.consistency_checks])."""
         c = consistency_checks(self.ds)
         c = c[~c.table.isin(self.absent)].reset_index(drop=True)
         c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
@@ -335,7 +544,9 @@ class QualityReport:
 
     @cached_property
     def double_table(self) -> Table | None:
-        """Share of people assessed with the risk tool who were scored a second time, by year (:func:`double_scoring`)."""
+        """Share of people assessed with the risk tool who were scored a second time, by year, as
+        published ([`double_scoring`][foundation_eval.reporting.quality_report.double_scoring]); None
+        without double scoring."""
         if not self.has_double_scoring:
             return None
         d = double_scoring(self.ds)
@@ -351,12 +562,35 @@ class QualityReport:
 
     # ------------------------------------------------------------------ sections
     def header(self) -> Text:
+        """The page's title block: programme, report kind, extract date and study period.
+
+        Returns
+        -------
+        Text
+        """
         prog = self.programme
         return self.page.header(f"Extract of {pd.Timestamp(prog.extract_date).date()}, study period "
                                 f"{prog.study_start} to {prog.study_end}.")
 
     def summary_sentences(self) -> list[Text]:
-        """The executive summary: three to six sentences made from the published tables."""
+        """The executive summary: three to six sentences made from the published tables.
+
+        The extract's size and validation warnings, the most often blank optional column, sparse
+        months, the consistency checks that found records and the double-scoring rate, in that
+        order. Counts in them are published counts (rounded; small ones withheld).
+
+        Returns
+        -------
+        list of Text
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = QualityReport(open_snapshot())
+        >>> first = report.summary_sentences()[0].plain
+        >>> first.startswith("The extract holds"), "passed every rule of the data contract" in first
+        (True, True)
+        """
         p, ds = self.page, self.ds
         present = [n for n in TABLE_ORDER if n in ds.tables and n not in self.absent]
         w = len(ds.warnings)
@@ -407,10 +641,33 @@ class QualityReport:
         return s[:6]
 
     def summary(self) -> Text:
+        """The boxed summary at the top of the page, from
+        [`summary_sentences`][foundation_eval.reporting.quality_report.QualityReport.summary_sentences].
+
+        Returns
+        -------
+        Text
+        """
         return self.page.summary(self.summary_sentences())
 
     def validation(self) -> Section:
-        """What validation warned about (failures stop the render, so none can appear here)."""
+        """What validation warned about (failures stop the render, so none can appear here).
+
+        Returns
+        -------
+        Section
+            "What validation said": a paragraph, then the warnings as a list, or a sentence saying there
+            were none.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = QualityReport(open_snapshot())
+        >>> report.validation().heading, len(report.ds.warnings)
+        ('What validation said', 0)
+        >>> "No warnings" in report.validation().html()
+        True
+        """
         p = self.page
         items = [p.paragraph("Every file was checked against the data contract (types, allowed values, keys, links "
                              "between tables, dates and the programme's rules). A file that breaks a rule stops the "
@@ -424,6 +681,13 @@ class QualityReport:
         return Section("What validation said", tuple(items))
 
     def completeness(self) -> Section:
+        """The completeness section: what it measures, and
+        [`completeness_table`][foundation_eval.reporting.quality_report.QualityReport.completeness_table].
+
+        Returns
+        -------
+        Section
+        """
         return Section("Completeness", (
             self.page.paragraph("Share of records left blank in each column that the data contract allows to be blank "
                                 "(for example a referral that was never started has no start date). Required columns "
@@ -432,7 +696,15 @@ class QualityReport:
             self.completeness_table))
 
     def monthly(self) -> Section:
-        """Records per month per table (published values; withheld months are gaps), with sparse months marked."""
+        """Records per month per table (published values; withheld months are gaps), with sparse months marked.
+
+        Returns
+        -------
+        Section
+            "Records per month": a paragraph, a figure of small line charts (one per dated table, sparse
+            months marked on the axis, the first go-live dashed), and the table of sparse months or a
+            sentence saying there are none.
+        """
         import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
 
@@ -479,6 +751,13 @@ class QualityReport:
         return Section("Records per month", tuple(items))
 
     def checks(self) -> Section:
+        """The consistency-checks section: a paragraph and
+        [`checks_table`][foundation_eval.reporting.quality_report.QualityReport.checks_table].
+
+        Returns
+        -------
+        Section
+        """
         return Section("Records worth checking", (
             self.page.paragraph("These records are allowed by the data contract, so they do not stop the analysis, "
                                 "but each can point to a recording or linking problem. The notes under the table say "
@@ -486,7 +765,23 @@ class QualityReport:
             self.checks_table))
 
     def double_scoring(self) -> Section:
-        """The double-scoring rate (a sentence instead for a programme without a risk tool)."""
+        """The double-scoring rate (a sentence instead for a programme without a risk tool).
+
+        Returns
+        -------
+        Section
+            "Double scoring of the risk tool": a paragraph and
+            [`double_table`][foundation_eval.reporting.quality_report.QualityReport.double_table], or a
+            sentence when the programme has no risk tool or the extract no assessments.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = QualityReport(open_snapshot())
+        >>> section = report.double_scoring()
+        >>> section.heading, "data-table='double_scoring'" in section.html()
+        ('Double scoring of the risk tool', True)
+        """
         p = self.page
         if not self.programme.has_risk_tool:
             return Section("Double scoring of the risk tool", (
@@ -502,6 +797,21 @@ class QualityReport:
             self.double_table))
 
     def methods(self) -> Section:
+        """How the figures were made: the months' date columns, the sparse-month rule (from
+        [`SPARSE_RULE`][foundation_eval.reporting.quality_report.SPARSE_RULE]) and the intervals.
+
+        Returns
+        -------
+        Section
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> report = QualityReport(open_snapshot())
+        >>> text = report.methods().html()
+        >>> "below 50% of the typical count" in text, "Wilson (1927)" in text
+        (True, True)
+        """
         p = self.page
         placed = ", ".join(f"{TABLE_LABELS[k].lower()} by {v.replace('_', ' ')}" for k, v in DATE_COLUMNS.items()
                            if k not in self.absent)
@@ -516,17 +826,44 @@ class QualityReport:
                   alpha=SPARSE_RULE["alpha"], t=p.threshold),))
 
     def disclosure(self) -> Section:
+        """The disclosure-control section: the rule the page applied, in words.
+
+        Returns
+        -------
+        Section
+        """
         return self.page.disclosure()
 
     def provenance(self) -> Section:
+        """The provenance section: programme, input data hash, package version, parameters, date.
+
+        Returns
+        -------
+        Section
+        """
         return self.page.provenance()
 
     # ------------------------------------------------------------------ the whole page
     def sections(self) -> list:
-        """Every item of the page in order (what the notebook shows, cell by cell)."""
+        """Every item of the page in order (what the notebook shows, cell by cell).
+
+        Returns
+        -------
+        list
+            The header and summary ([`Text`][foundation_eval.reporting.publication.Text]), then the
+            sections ([`Section`][foundation_eval.reporting.publication.Section]) from validation to
+            provenance.
+        """
         out = [self.header(), self.summary(), self.validation(), self.completeness(), self.monthly(), self.checks(),
                self.double_scoring(), self.methods(), self.disclosure(), self.provenance()]
         return [x for x in out if x is not None]
 
     def html(self) -> str:
+        """The whole page body as HTML: every item of
+        [`sections`][foundation_eval.reporting.quality_report.QualityReport.sections], in order.
+
+        Returns
+        -------
+        str
+        """
         return "".join(x.html() for x in self.sections())

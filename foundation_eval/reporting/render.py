@@ -37,12 +37,47 @@ KERNEL = "python3"
 
 
 def notebook_dir() -> Path:
+    """The folder of the report notebooks (papermill-parameterised, stored without outputs).
+
+    Returns
+    -------
+    Path
+        The ``notebooks`` folder of the package's resources.
+
+    Examples
+    --------
+    >>> sorted(p.name for p in notebook_dir().glob("*.ipynb"))
+    ['data_quality.ipynb', 'district_report.ipynb', 'force_overview.ipynb', 'pilot_vs_rollout.ipynb', 'ppit_validity.ipynb']
+    """
     return resource_dir("notebooks")
 
 
 @dataclass(frozen=True)
 class Job:
-    """One report: a notebook, its parameters and the page it becomes."""
+    """One report: a notebook, its parameters and the page it becomes.
+
+    Made by [`plan`][foundation_eval.reporting.render.plan]; a render executes each job's notebook with
+    papermill and writes ``<name>.html`` (and ``.pdf``, ``.xlsx``) from it.
+
+    Attributes
+    ----------
+    name : str
+        File name of the report without suffix, e.g. ``district-sou``.
+    title : str
+        Page title, also the report's link text in ``index.html``.
+    notebook : str
+        File name of the notebook in [`notebook_dir`][foundation_eval.reporting.render.notebook_dir].
+    parameters : dict
+        Values for the notebook's parameters cell (the render adds ``workbook_path`` and
+        ``results_path`` where the notebook declares them).
+
+    Examples
+    --------
+    >>> job = Job("data-quality", "Data quality", "data_quality.ipynb",
+    ...           {"data_dir": "snapshot", "programme": "hiow"})
+    >>> (notebook_dir() / job.notebook).exists()
+    True
+    """
 
     name: str
     title: str
@@ -57,6 +92,37 @@ class Job:
 
 @dataclass(frozen=True)
 class RenderSummary:
+    """What a render produced, returned by [`render`][foundation_eval.reporting.render.render].
+
+    The same facts, with the time each step took, are written to ``render.json`` in the output folder.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    succeeded : tuple of str
+        Names of the reports produced, in plan order.
+    failed : dict of str to str
+        ``{report name: error}`` for every report that was not produced (the exception's type and
+        message, at most its last 2,000 characters).
+    seconds : float
+        Wall-clock time of the whole render.
+    warnings : tuple of str
+        Warnings for the reader, e.g. PDF copies that could not be made.
+    formats : dict of str to list of str
+        ``{"html": [...], "pdf": [...], "xlsx": [...]}``: the reports produced in each format.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> summary = RenderSummary(Path("reports/demo"), ("force-overview", "district-sou"),
+    ...                         {"district-eas": "PapermillExecutionError: ..."})
+    >>> summary.ok
+    False
+    >>> RenderSummary(Path("reports/demo"), ("force-overview",)).ok
+    True
+    """
+
     out: Path
     succeeded: tuple[str, ...]
     failed: dict = field(default_factory=dict)
@@ -66,13 +132,62 @@ class RenderSummary:
 
     @property
     def ok(self) -> bool:
+        """True when every planned report was produced (PDF warnings do not count as failures)."""
         return not self.failed
 
 
 def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_reports: bool = True) -> list[Job]:
     """The reports a render produces: one per district (or the named ones) and, unless ``force_reports``
     is false, the force overview, the data quality report and the risk-tool validity study (only for a
-    programme that defines a risk tool and an extract that holds its assessments)."""
+    programme that defines a risk tool and an extract that holds its assessments).
+
+    The pilot-versus-rollout evaluation is planned too when the districts went live on at least two
+    different dates. Force-wide reports come first (the force overview, then the evaluation), the
+    district reports follow in the programme's order, then data quality and the validity study.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated extract (it decides whether the validity study can be made).
+    data_dir : str
+        The folder the notebooks open with
+        [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot] (a render passes its
+        snapshot folder).
+    programme : str
+        Programme id or programme file, passed on to the notebooks.
+    districts : list of str, optional
+        District ids or names (case-insensitive) to report on; default every district.
+    force_reports : bool, default True
+        Whether to add the force-wide reports.
+
+    Returns
+    -------
+    list of Job
+        In the order above (the render starts the longer force-wide reports first anyway).
+
+    Raises
+    ------
+    KeyError
+        When a name in ``districts`` is not a district of the programme (the message lists the ids).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset  # the built-in synthetic force
+    >>> jobs = plan(ds, "snapshot", "hiow")
+    >>> [j.name for j in jobs if not j.name.startswith("district-")]
+    ['force-overview', 'pilot-vs-rollout', 'data-quality', 'ppit-validity']
+    >>> sum(j.name.startswith("district-") for j in jobs) == len(ds.programme.districts)
+    True
+    >>> [j.name for j in plan(ds, "snapshot", "hiow", districts=["Southampton", "POR"], force_reports=False)]
+    ['district-sou', 'district-por']
+    >>> jobs[0].parameters
+    {'data_dir': 'snapshot', 'programme': 'hiow', 'period_start': '2019-01', 'period_end': '2024-12'}
+    >>> plan(ds, "snapshot", "hiow", districts=["Atlantis"])
+    Traceback (most recent call last):
+    ...
+    KeyError: "no district 'Atlantis' in programme 'hiow'; known: SOU, ..."
+    """
     prog = ds.programme
     chosen = [prog.district(d) for d in districts] if districts else list(prog.districts)
     jobs = [
@@ -182,7 +297,16 @@ def _stop(key: int) -> None:
 
 
 def stop_kernels() -> None:
-    """Shut down every kernel this process started for reports (run at worker exit)."""
+    """Shut down every kernel this process started for reports (run at worker exit).
+
+    Each worker keeps one Jupyter kernel for the reports it runs; the render calls this when its
+    workers finish (on a Dask cluster, on every worker). It is safe to call when no kernel was started.
+
+    Examples
+    --------
+    >>> stop_kernels() is None  # no kernel was started here: nothing to stop, nothing raised
+    True
+    """
     for key in list(_KERNELS):
         _stop(key)
 
@@ -375,27 +499,99 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
            screenshots: bool = False, scheduler=None) -> RenderSummary:
     """Render every report: an HTML page, a PDF copy and an XLSX workbook each, and ``results.json``.
 
+    The extract is validated and reduced, and the headline models fitted, once, into a snapshot
+    ([`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]) that every notebook opens;
+    the reports of [`plan`][foundation_eval.reporting.render.plan] then run in parallel. A report that
+    fails is listed and never stops the others. Everything is built in a hidden temporary folder beside
+    ``out`` and moved into place only when complete, so an interrupted or refused render leaves
+    ``out`` as it was. The finished folder holds, per report, ``<name>.html`` (and ``.pdf``, ``.xlsx``
+    when made), the executed notebooks in ``executed/``, ``index.html`` linking them, ``results.json``
+    (one value per estimand, from the snapshot), ``render.json`` (formats, failures, warnings and
+    timings), ``truth.json`` when the synthetic force was generated by this render, and
+    ``screenshots/`` when asked for. Person-level data,
+    synthetic or not, never go into ``out``.
+
     Parameters
     ----------
     data_dir : path, optional
         Extract folder. Without it the default synthetic force is generated and rendered.
     out : path
         Destination folder; replaced as a whole when the render completes.
+    programme : str
+        Programme id or programme file (``.toml``; passed to the notebooks as an absolute path).
     jobs : int, optional
         Parallel notebook processes (default: all cores). Each keeps one kernel for the reports it runs.
+    seed : int, default 20210101
+        Seed of the synthetic force when there is no ``data_dir``.
+    districts : list of str, optional
+        District ids or names to report on (default every district); the force-wide reports are still
+        made unless ``force_reports`` is false.
+    progress : bool, default True
+        Show a progress bar (tqdm) of the reports.
+    synth_overrides : dict, optional
+        Settings of the synthetic force when there is no ``data_dir``, passed to
+        [`generate`][foundation_eval.data.synth.generate], e.g. ``{"scale": 0.1}`` for a small force.
     pdf : bool, optional
         ``None`` (default): print PDFs when a browser is found, otherwise skip them with one warning.
         ``True``: PDFs are required; without a browser, or if one fails to print, nothing is written
-        and :class:`foundation_eval.reporting.export.BrowserError` is raised. ``False``: no PDFs.
+        and [`BrowserError`][foundation_eval.reporting.export.BrowserError] is raised. ``False``: no PDFs.
+    force_reports : bool, default True
+        Make the force-wide reports as well as the district reports.
+    screenshots : bool, default False
+        Also save a PNG of the top of every page in ``screenshots/`` (needs a browser; skipped with a
+        warning without one).
     scheduler : str or distributed.Client, optional
         Run the report jobs on this Dask distributed scheduler instead of the local process pool. The
         workers need the package installed and must see ``out``'s parent folder at the same path (the
         snapshot the notebooks read is written there), and a programme file at its path if one is given.
 
+    Returns
+    -------
+    RenderSummary
+        The reports produced and failed, the formats made, warnings and the time taken.
+
     Raises
     ------
     foundation_eval.data.load.ValidationError
         If the extract breaks the data contract (nothing is written).
+    BrowserError
+        With ``pdf=True``, when no browser is found or a PDF could not be printed (nothing is written).
+    KeyError
+        When ``districts`` names a district the programme does not have.
+    RuntimeError
+        When ``scheduler`` is given and Dask distributed is not installed.
+
+    Examples
+    --------
+    A render takes minutes, even of a small synthetic force (a tenth of the default size here):
+
+    >>> summary = render(out="reports/demo", synth_overrides={"scale": 0.1})  # doctest: +SKIP
+    >>> summary.ok, summary.formats["html"][:2]  # doctest: +SKIP
+    (True, ['force-overview', 'pilot-vs-rollout'])
+
+    What it refuses, before anything is written: an extract that breaks the data contract (an empty
+    folder here), and PDFs that were required when no browser can be found.
+
+    >>> import os
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> (Path(tmp.name) / "extract").mkdir()
+    >>> render(Path(tmp.name) / "extract", out=Path(tmp.name) / "site", jobs=1, pdf=False, progress=False)
+    Traceback (most recent call last):
+    ...
+    foundation_eval.data.load.ValidationError: ...extract: the extract breaks ... rules of the data contract
+      - districts.csv: required table is missing (expected districts.csv, districts.parquet or districts.xlsx)
+    ...
+    >>> with mock.patch.dict(os.environ, {"FOUNDATION_EVAL_CHROMIUM": "none"}):
+    ...     render(out=Path(tmp.name) / "site", pdf=True)
+    Traceback (most recent call last):
+    ...
+    foundation_eval.reporting.export.BrowserError: PDFs were asked for (--pdf) but no browser was found; nothing was written. ...
+    >>> sorted(p.name for p in Path(tmp.name).iterdir())
+    ['extract']
+    >>> tmp.cleanup()
     """
     from foundation_eval.reporting.export import NO_BROWSER_HINT, BrowserError, PdfPrinter, find_browser
 
