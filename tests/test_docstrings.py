@@ -70,6 +70,11 @@ MODULES = [
     "foundation_eval.reporting.overview_report",
     "foundation_eval.reporting.evaluation_report",
     "foundation_eval.reporting.ppit_report",
+    "foundation_eval.reporting.ppit_tables",
+    "foundation_eval.reporting.ppit_text",
+    "foundation_eval.reporting.quality_report",
+    "foundation_eval.reporting.render",
+    "foundation_eval.reporting.export",
     "foundation_eval.cli",
 ]
 
