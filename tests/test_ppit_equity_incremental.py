@@ -138,6 +138,31 @@ def test_differential_prediction_matches_statsmodels_and_detects_intercept_shift
     assert r.plot().get_ylabel().startswith("Predicted")
 
 
+def test_differential_prediction_coefficients_match_one_joint_logistic_model_with_many_groups():
+    # fitted group by group (no n x 2k design), the models are the joint logistic regressions
+    rng = np.random.default_rng(5)
+    n, k = 6000, 25
+    g = rng.integers(0, k, n).astype(str)
+    s = rng.normal(size=n)
+    lp = -0.4 + 0.9 * s + 0.05 * rng.normal(size=k)[g.astype(int)]
+    y = (rng.random(n) < 1 / (1 + np.exp(-lp))).astype(int)
+    r = ppit.differential_prediction(s, y, g, reference="0", min_count=5)
+    cats = ["0", *sorted(set(g) - {"0"})]
+    d = pd.DataFrame({"y": y, "s": s, "g": pd.Categorical(g, categories=cats)})
+    m0 = smf.logit("y ~ s", d).fit(disp=0)
+    m1 = smf.logit("y ~ s + g", d).fit(disp=0)
+    m2 = smf.logit("y ~ s * g", d).fit(disp=0)
+    assert r.slope_lr == pytest.approx(2 * (m2.llf - m1.llf), rel=1e-6)
+    assert r.intercept_lr == pytest.approx(2 * (m1.llf - m0.llf), rel=1e-6)
+    assert r.overall_df == 2 * (k - 1)
+    coef = r.coefficients()
+    names = {"intercept": "Intercept", "score": "s", **{f"group[{c}]": f"g[T.{c}]" for c in cats[1:]},
+             **{f"score:group[{c}]": f"s:g[T.{c}]" for c in cats[1:]}}
+    for ours, theirs in names.items():
+        assert coef.loc[ours, "estimate"] == pytest.approx(m2.params[theirs], rel=1e-6, abs=1e-9)
+        assert coef.loc[ours, "se"] == pytest.approx(m2.bse[theirs], rel=1e-6)
+
+
 def test_differential_prediction_test_size_under_the_null():
     rng = np.random.default_rng(3)
     rejections = 0

@@ -505,6 +505,11 @@ def differential_prediction(
     $M_0$), each on (groups - 1) or 2 (groups - 1) degrees of freedom. A positive
     $\gamma_g$ means the same score under-predicts the outcome for group $g$.
 
+    The three models are fitted by Newton's method on per-group sums: the same maximum-likelihood
+    estimates and standard errors as one logistic regression with the indicators and interactions
+    (the tests compare them with statsmodels' ``Logit`` to six digits), at a cost that does not grow
+    with the number of groups times the number of people (300 districts at national scale).
+
     Parameters
     ----------
     reference : str, optional
@@ -539,8 +544,6 @@ def differential_prediction(
     >>> res.slope_p_value > 0.05, res.intercept_p_value > 0.05
     (True, True)
     """
-    import statsmodels.api as sm
-
     x = as_float(scores, "scores")
     y = as_binary(outcomes)
     g = as_groups(group, "group")
@@ -557,27 +560,30 @@ def differential_prediction(
     elif reference not in names:
         raise ValueError(f"reference group {reference!r} not found among {sorted(names)}")
     others = [n for n in sorted(names) if n != reference]
-    dummies = np.column_stack([(labels == n).to_numpy(float) for n in others])
-    base = np.column_stack([np.ones_like(x), x])
-    designs = [base, np.column_stack([base, dummies]), np.column_stack([base, dummies, dummies * x[:, None]])]
-    fits = [sm.GLM(y, d, family=sm.families.Binomial()).fit() for d in designs]
-    ll = [f.llf for f in fits]
+    order = [reference, *others]
+    codes = pd.Categorical(labels, categories=order).codes.astype(np.int64)
+    y = np.asarray(y, dtype=float)
+    # M0 one intercept and slope; M1 an intercept per group, one slope; M2 both per group. Fitted by
+    # Newton's method on the grouped sums: the same maximum likelihood as one logistic regression with
+    # group indicators and interactions, without its n x 2k design (300 districts at national scale).
+    _, _, ll0, _ = _grouped_logit(x, y, np.zeros(x.size, dtype=np.int64), 1, common_slope=False)
+    _, _, ll1, _ = _grouped_logit(x, y, codes, len(order), common_slope=True)
+    a, b, ll2, cov = _grouped_logit(x, y, codes, len(order), common_slope=False)
     k = len(others)
-    slope_lr, int_lr, all_lr = 2 * (ll[2] - ll[1]), 2 * (ll[1] - ll[0]), 2 * (ll[2] - ll[0])
-    full = fits[2]
+    slope_lr, int_lr, all_lr = 2 * (ll2 - ll1), 2 * (ll1 - ll0), 2 * (ll2 - ll0)
+    # M2 as reference intercept and slope plus each group's differences from them; groups' estimates are
+    # independent (the information is block-diagonal by group)
+    var_a, var_b = cov[:, 0, 0], cov[:, 1, 1]
+    est = np.r_[a[0], b[0], a[1:] - a[0], b[1:] - b[0]]
+    se = np.sqrt(np.r_[var_a[0], var_b[0], var_a[1:] + var_a[0], var_b[1:] + var_b[0]])
     cnames = ["intercept", "score"] + [f"group[{n}]" for n in others] + [f"score:group[{n}]" for n in others]
-    coef = pd.DataFrame({"estimate": full.params, "se": full.bse}, index=pd.Index(cnames))
+    coef = pd.DataFrame({"estimate": est, "se": se}, index=pd.Index(cnames))
     coef["ci_low"] = coef["estimate"] - z * coef["se"]
     coef["ci_high"] = coef["estimate"] + z * coef["se"]
     coef["p_value"] = 2 * _st.norm.sf(np.abs(coef["estimate"] / coef["se"]))
     grid = np.linspace(x.min(), x.max(), 50)
-    curves = []
-    for name in [reference, *others]:
-        d = np.zeros((grid.size, len(others)))
-        if name != reference:
-            d[:, others.index(name)] = 1.0
-        design = np.column_stack([np.ones_like(grid), grid, d, d * grid[:, None]])
-        curves.append(pd.DataFrame({"group": name, "score": grid, "predicted": full.predict(design)}))
+    curves = [pd.DataFrame({"group": name, "score": grid, "predicted": 1 / (1 + np.exp(-(a[i] + b[i] * grid)))})
+              for i, name in enumerate(order)]
     return DifferentialPrediction(
         reference=reference,
         groups=tuple([reference, *others]),
@@ -587,6 +593,51 @@ def differential_prediction(
         pooled_groups=tuple(pooled), dropped_groups=tuple(dropped), level=float(level),
         _coefficients=coef, _curve=pd.concat(curves, ignore_index=True),
     )
+
+
+def _grouped_logit(x: np.ndarray, y: np.ndarray, codes: np.ndarray, k: int, common_slope: bool,
+                   tol: float = 1e-10, max_iter: int = 100):
+    """Maximum likelihood of logit P(y = 1) = a_g + b_g x in groups ``codes`` (0..k-1), with one slope
+    for all groups when ``common_slope``, by Newton's method on per-group sums (the Hessian of the
+    common-slope model is an arrowhead matrix, solved through its Schur complement).
+
+    Returns the intercepts and slopes (length k), the log-likelihood and, per group, the inverse of
+    that group's 2 x 2 information (the covariance of its intercept and slope when slopes are free).
+    """
+    def sums(v):
+        return np.bincount(codes, weights=v, minlength=k)
+
+    n = sums(np.ones_like(x))
+    m = np.clip(sums(y) / n, 1e-6, 1 - 1e-6)
+    a, b = np.log(m / (1 - m)), np.zeros(k)
+    for _ in range(max_iter):
+        eta = a[codes] + b[codes] * x
+        p = 1 / (1 + np.exp(-eta))
+        w, r = p * (1 - p), y - p
+        ga, gb = sums(r), sums(r * x)
+        haa, hab, hbb = sums(w), sums(w * x), sums(w * x * x)
+        if common_slope:
+            db = (gb.sum() - (hab * ga / haa).sum()) / (hbb.sum() - (hab**2 / haa).sum())
+            da = (ga - hab * db) / haa
+            db = np.full(k, db)
+        else:
+            det = haa * hbb - hab**2
+            da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        a, b = a + da, b + db
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            raise ValueError("the logistic model did not converge (an outcome that a score separates perfectly)")
+        if max(np.abs(da).max(), np.abs(db).max()) < tol:
+            break
+    else:
+        raise ValueError("the logistic model did not converge")
+    eta = a[codes] + b[codes] * x
+    ll = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    p = 1 / (1 + np.exp(-eta))
+    w = p * (1 - p)
+    haa, hab, hbb = sums(w), sums(w * x), sums(w * x * x)
+    det = haa * hbb - hab**2
+    cov = np.stack([np.stack([hbb / det, -hab / det], axis=-1), np.stack([-hab / det, haa / det], axis=-1)], axis=1)
+    return a, b, ll, cov
 
 
 @dataclass(frozen=True, eq=False)
