@@ -223,9 +223,11 @@ class DistrictReport:
         return self._shares(self.engagement_frame, "engaged_within")
 
     def _people_with(self, stage: str) -> pd.DataFrame:
-        listed = self.force_persons[self.force_persons.listed]
-        refs = self.referrals_frame
-        return listed.assign(flag=listed.person_id.isin(refs[refs[stage]].person_id))
+        def build():
+            listed = self.force_persons[self.force_persons.listed]
+            refs = self.referrals_frame
+            return listed.assign(flag=listed.person_id.isin(refs[refs[stage]].person_id))
+        return self._force(f"people with {stage}", build)
 
     @cached_property
     def started(self) -> dict:
@@ -661,13 +663,20 @@ class DistrictReport:
         remain at risk; None when no group is large enough."""
         from foundation_eval.models.reoffending import kaplan_meier
 
-        ax = None
-        for (label, durations, events), colour in zip(groups, PALETTE, strict=False):
-            if len(durations) < self.threshold:
-                continue
+        def table(durations, events, label):
             km = kaplan_meier(np.asarray(durations, float) / scale, np.asarray(events, int), label=label)
             t = km.table()
-            t = t[t.at_risk >= self.threshold]
+            return t[t.at_risk >= self.threshold]
+
+        ax = None
+        for group, colour in zip(groups, PALETTE, strict=False):
+            label, durations, events = group[:3]
+            if len(durations) < self.threshold:
+                continue
+            if len(group) > 3:  # the force's curve, the same on every page of the render
+                t = self._force(("curve", group[3], scale), lambda d=durations, e=events, lab=label: table(d, e, lab))
+            else:
+                t = table(durations, events, label)
             ax = new_axes() if ax is None else ax
             x = np.concatenate([[0.0], t.time])
             ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=colour, label=label)
@@ -792,7 +801,7 @@ class DistrictReport:
         rf = self.reoffending_people
         groups = [(self.name, here_all.time_days, here_all.event)]
         if self.district_id:
-            groups.append(("Whole force", rf.time_days, rf.event))
+            groups.append(("Whole force", rf.time_days, rf.event, "reoffending"))
         ax = self._curves(groups, 30.4375, "Months since first listing", "Percent with a further DA offence", 36,
                           f"Time to first further domestic-abuse offence: {self.name}")
         if ax is not None:
@@ -801,9 +810,7 @@ class DistrictReport:
                     f"offence by months since first listing, {self.name}"
                     + (" against the whole force" if self.district_id else "")
                     + f", with 95% intervals; curves stop where fewer than {self.threshold} people remain at risk."))
-        rows = []
-        for label, frame in [("This area" if self.district_id else "Whole force", here_all)] + (
-                [("Whole force", rf)] if self.district_id else []):
+        def rate_row(label, frame):
             row = {"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
                    "person_years": float(frame.exposure_years.sum()), "rate": None, "ci_low": None, "ci_high": None,
                    "harm": None, "harm_low": None, "harm_high": None, "new_victim": int(frame.new_victim.sum()),
@@ -813,7 +820,12 @@ class DistrictReport:
                 harm = bootstrap_ratio(frame.harm_days.to_numpy(), frame.exposure_years.to_numpy(), n_boot=999, seed=1)
                 row.update(rate=er.rate, ci_low=er.ci_low, ci_high=er.ci_high, harm=harm.estimate,
                            harm_low=harm.ci_low, harm_high=harm.ci_high)
-            rows.append(row)
+            return row
+
+        if self.district_id:  # the force's row is the same on every district page: computed once
+            rows = [rate_row("This area", here_all), self._force("reoffending row", lambda: rate_row("Whole force", rf))]
+        else:
+            rows = [rate_row("Whole force", here_all)]
         frame = pd.DataFrame(rows)
         area = {"group": "Area", "people": "People listed"}
         items.append(self.page.table(
