@@ -166,16 +166,36 @@ def _fe_solve(y: np.ndarray, u: np.ndarray, t: np.ndarray, w: np.ndarray, nu: in
     one-dimensional indeterminacy (a constant moved between a and b) is resolved by the
     minimum-norm solution, which leaves every fitted ``a[u] + b[t]`` of a connected design unchanged.
     """
+    a, b, _ = _fe_solve_x(y, u, t, w, nu, nt, None)
+    return a, b
+
+
+def _fe_solve_x(y, u, t, w, nu: int, nt: int, X):
+    """As `_fe_solve`, with covariates ``X`` (n x p, or None): returns ``(a, b, beta)``.
+
+    The normal equations of ``y ~ unit + period + X`` are built from group sums, so the cost is
+    ``O(n p + (nu + nt + p)^3)`` rather than a dense n x (nu + nt + p) design (half a million people
+    and 300 districts at national scale).
+    """
+    p = 0 if X is None else X.shape[1]
     k = nu + nt
-    A = np.zeros((k, k))
+    A = np.zeros((k + p, k + p))
     A[np.arange(nu), np.arange(nu)] = np.bincount(u, w, nu)
     A[nu + np.arange(nt), nu + np.arange(nt)] = np.bincount(t, w, nt)
     C = np.bincount(u * nt + t, w, nu * nt).reshape(nu, nt)
-    A[:nu, nu:] = C
-    A[nu:, :nu] = C.T
-    rhs = np.r_[np.bincount(u, w * y, nu), np.bincount(t, w * y, nt)]
+    A[:nu, nu:k] = C
+    A[nu:k, :nu] = C.T
+    rhs = np.r_[np.bincount(u, w * y, nu), np.bincount(t, w * y, nt), np.zeros(p)]
+    if p:
+        wx = X * w[:, None]
+        ux = np.column_stack([np.bincount(u, wx[:, j], nu) for j in range(p)])
+        tx = np.column_stack([np.bincount(t, wx[:, j], nt) for j in range(p)])
+        A[:nu, k:], A[nu:k, k:] = ux, tx
+        A[k:, :nu], A[k:, nu:k] = ux.T, tx.T
+        A[k:, k:] = X.T @ wx
+        rhs[k:] = wx.T @ y
     sol = np.linalg.lstsq(A, rhs, rcond=None)[0]
-    return sol[:nu], sol[nu:]
+    return sol[:nu], sol[nu:k], sol[k:]
 
 
 def _impute(y, u, t, treated, w, nu, nt, X=None):
@@ -184,14 +204,8 @@ def _impute(y, u, t, treated, w, nu, nt, X=None):
     has_u = np.bincount(u[un], minlength=nu) > 0
     has_t = np.bincount(t[un], minlength=nt) > 0
     ok = treated & has_u[u] & has_t[t]
-    if X is None:
-        a, b = _fe_solve(y[un], u[un], t[un], w[un], nu, nt)
-        fit = a[u] + b[t]
-    else:
-        D = np.column_stack([(u[:, None] == np.arange(nu)[None, :]), (t[:, None] == np.arange(nt)[None, :]), X])
-        sw = np.sqrt(w[un])
-        coef = np.linalg.lstsq(D[un] * sw[:, None], y[un] * sw, rcond=None)[0]
-        fit = D @ coef
+    a, b, beta = _fe_solve_x(y[un], u[un], t[un], w[un], nu, nt, None if X is None else X[un])
+    fit = a[u] + b[t] + (0.0 if X is None else X @ beta)
     y0 = np.where(ok, fit, np.nan)
     return ok, y0
 
