@@ -313,9 +313,16 @@ def _read(path: Path, schema: TableSchema, failures: list[Failure]) -> _Table | 
         table = pq.read_table(path)
         names = [str(c) for c in table.column_names]
         columns = [_from_arrow(table.column(k)) for k in range(table.num_columns)]
+        del table
     except Exception as exc:  # noqa: BLE001
         failures.append(Failure(fname, "", f"not a readable Parquet file: {exc}", 0))
         return None
+    finally:
+        # Arrow's allocator keeps freed pages for reuse: hand them back, or a national extract's
+        # peak holds every table twice (about half a gigabyte for the offences alone)
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
     # typed columns are kept: those already of their schema's type skip the text checks
     return _Table(path, names, columns, 0)
 
