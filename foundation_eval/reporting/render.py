@@ -400,8 +400,10 @@ def _execute(src: str, executed: str, params: dict, km):
     from jupyter_core import utils
 
     try:
+        # saved once at the end: papermill's default rewrites the whole notebook, figures and all,
+        # after every cell
         return pm.execute_notebook(src, executed, parameters=params, kernel_name=KERNEL, progress_bar=False,
-                                   log_output=False, km=km)
+                                   log_output=False, km=km, request_save_on_cell_execute=False)
     finally:
         loop = utils._loop.get()
         if loop is not None and not loop.is_running() and not loop.is_closed():
