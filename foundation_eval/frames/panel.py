@@ -19,6 +19,7 @@ quarter start, and `district_period_panel` warns otherwise.
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -31,8 +32,22 @@ _COLUMNS = ["district_id", "month", "t", "first_treated", "live", "eligible", "l
             "engaged", "engaged_rate", "referral_starts", "referral_rate"]
 
 
+# the last dataset's eligible person-months: an evaluation builds several panels (monthly, quarterly,
+# without lockdown months) from the same ones
+_LAST: list = []
+
+
 def _eligible_months(ds: Dataset) -> pd.DataFrame:
-    """Eligible person-months with DA events, engagement and referral starts in the month."""
+    """Eligible person-months with DA events, engagement and referral starts in the month (computed once
+    per dataset; treat as read-only)."""
+    if _LAST and _LAST[0]() is ds:
+        return _LAST[1]
+    el = _build_eligible_months(ds)
+    _LAST[:] = [weakref.ref(ds), el]
+    return el
+
+
+def _build_eligible_months(ds: Dataset) -> pd.DataFrame:
     scr = ds.screening
     el = scr[scr.eligible.astype(bool)][["person_id", "month", "district_id", "listed"]]
     off = ds.offences
@@ -107,7 +122,7 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
     if not len(kept):
         raise ValueError("every study month is excluded")
     el = _eligible_months(ds)
-    el = el[el.month.isin(kept)]
+    el = el[el.month.isin(kept)].copy()
     el["period"] = el.month.dt.asfreq(freq) if freq == "Q" else el.month
     per_of = pd.Series(kept.asfreq(freq) if freq == "Q" else kept, index=kept)
     periods = pd.PeriodIndex(pd.unique(per_of.to_numpy()), freq=freq)
