@@ -653,7 +653,11 @@ def _da_offences(ds: Dataset) -> pd.DataFrame:
 
 def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Whole months from period `a` to period `b` (b - a)."""
-    return np.array([(y.ordinal - x.ordinal) for x, y in zip(a, b, strict=True)], dtype=np.int64)
+    if len(a) != len(b):
+        raise ValueError("a and b must have the same length")
+    if pd.isna(a).any() or pd.isna(b).any():
+        raise ValueError("months between a missing period are undefined")
+    return _ordinal(pd.Series(b)) - _ordinal(pd.Series(a))
 
 
 def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = False) -> pd.DataFrame:
