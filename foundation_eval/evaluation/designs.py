@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -635,8 +636,17 @@ def _go_live(ds: Dataset) -> pd.Series:
     return pd.Series({d.id: d.go_live for d in ds.programme.districts})
 
 
+_FIRST: list = []  # the last dataset's first-eligible frame: several designs start from it
+
+
 def _first_eligible(ds: Dataset) -> pd.DataFrame:
-    """One row per eligible person: first eligible month, district then, first listed month."""
+    """One row per eligible person: first eligible month, district then, first listed month (a copy)."""
+    if not (_FIRST and _FIRST[0]() is ds):
+        _FIRST[:] = [weakref.ref(ds), _build_first_eligible(ds)]
+    return _FIRST[1].copy()
+
+
+def _build_first_eligible(ds: Dataset) -> pd.DataFrame:
     scr = ds.screening
     el = scr[scr.eligible.astype(bool)].sort_values(["person_id", "month"])
     first = el.drop_duplicates("person_id")[["person_id", "month", "district_id"]].rename(
