@@ -818,10 +818,10 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
     n_b, n_a = int((f.group == "before go-live").sum()), int((f.group == "after go-live").sum())
     covs: list[str] = []
     if adjust:
-        lock = set(ds.programme.lockdown_months)
-        f["lockdown_share"] = [sum((m + k) in lock for k in range(int(window_months))) / window_months
-                               for m in f.first_eligible]
-        moy = np.array([m.month for m in f.first_eligible])
+        lock = [pd.Period(m, "M").ordinal for m in ds.programme.lockdown_months]
+        start = _ordinal(f.first_eligible)
+        f["lockdown_share"] = sum(np.isin(start + k, lock) for k in range(int(window_months))) / window_months
+        moy = start % 12 + 1
         for k in (1, 2, 3):
             f[f"season_q{k + 1}"] = ((moy - 1) // 3 == k).astype(float)
         covs = ["lockdown_share", "season_q2", "season_q3", "season_q4"]
