@@ -479,7 +479,10 @@ def _one_study_at_a_time(pool, order: list[Job], slots: int):
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    studies = [j for j in order if j.force_wide]
+    # the longest studies first, so that they overlap the district pages
+    longest = ("pilot_vs_rollout.ipynb", "ppit_validity.ipynb", "force_overview.ipynb")
+    studies = sorted((j for j in order if j.force_wide),
+                     key=lambda j: longest.index(j.notebook) if j.notebook in longest else len(longest))
     pages = [j for j in order if not j.force_wide]
     running: dict = {}
     while studies or pages or running:
