@@ -8,6 +8,8 @@ words of Koo and Li (2016).
 """
 from __future__ import annotations
 
+import math
+
 __all__ = ["BENCHMARKS", "REFERENCES", "icc_words"]
 
 BENCHMARKS = (
@@ -93,9 +95,13 @@ def icc_words(v: float) -> str:
     Parameters
     ----------
     v : float
-        An ICC (or a bound of its interval), normally between 0 and 1. No check is made: a negative
-        value reads as "poor", and a NaN, which fails every comparison, reads as "excellent", so the
-        caller must leave out missing values.
+        An ICC (or a bound of its interval), normally between 0 and 1; a negative value reads as
+        "poor".
+
+    Raises
+    ------
+    ValueError
+        When `v` is missing or not finite: there is nothing to describe.
 
     Returns
     -------
@@ -106,5 +112,11 @@ def icc_words(v: float) -> str:
     --------
     >>> [icc_words(v) for v in (0.3, 0.5, 0.74, 0.75, 0.89, 0.9)]
     ['poor', 'moderate', 'moderate', 'good', 'good', 'excellent']
+    >>> icc_words(float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: no ICC to describe (got nan)
     """
+    if v is None or not math.isfinite(v):
+        raise ValueError(f"no ICC to describe (got {v!r})")
     return "poor" if v < 0.5 else "moderate" if v < 0.75 else "good" if v < 0.9 else "excellent"

@@ -813,7 +813,7 @@ class QualityReport:
         (True, True)
         """
         p = self.page
-        placed = ", ".join(f"{TABLE_LABELS[k].lower()} by {v.replace('_', ' ')}" for k, v in DATE_COLUMNS.items()
+        placed = ", ".join(f"{_lower(TABLE_LABELS[k])} by {v.replace('_', ' ')}" for k, v in DATE_COLUMNS.items()
                            if k not in self.absent)
         return Section("Methods", (
             p.say("Completeness covers the columns the data contract marks as optional. Records are placed in months "

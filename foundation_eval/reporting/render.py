@@ -28,7 +28,7 @@ from foundation_eval import __version__
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.data.load import Dataset, load_dataset
 from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_snapshot
-from foundation_eval.reporting.disclosure import rule_text
+from foundation_eval.reporting.publication import Rule
 from foundation_eval.schemas import resource_dir
 
 __all__ = ["Job", "RenderSummary", "notebook_dir", "plan", "render", "stop_kernels"]
@@ -433,7 +433,7 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
     body = f"""<h1>{html.escape(prog.name)}: reports</h1>{synthetic}
 {f"<h2>Force-wide reports</h2><ul>{studies}</ul>" if studies else ""}
 <h2>District reports</h2><ul>{items}</ul>{f"<h2>Not produced</h2><ul>{bad}</ul>" if bad else ""}
-<h2>Disclosure control</h2><p>{html.escape(rule_text(prog.disclosure_threshold))}</p>
+<h2>Disclosure control</h2><p>{html.escape(Rule.for_programme(prog).text())}</p>
 <h2>Provenance</h2><p>Input data SHA-256 {ds.data_hash}; foundation-eval {__version__}.</p>"""
     from foundation_eval.reporting.export import page_html
 
