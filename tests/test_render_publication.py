@@ -111,3 +111,38 @@ def test_every_report_writes_a_workbook_of_numbers(rendered_site):
                     elif isinstance(cell.value, int | float):
                         numbers += 1
         assert numbers, f"{page.stem}: no numeric cell"
+
+
+def test_force_wide_studies_run_one_at_a_time_longest_first(monkeypatch):
+    # a national study may hold the event tables in memory: never two at once, and district pages
+    # fill the other workers meanwhile
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from foundation_eval.reporting import render
+
+    lock, running, peak, started = threading.Lock(), [], [0], []
+
+    def fake(job):
+        with lock:
+            running.append(job)
+            started.append(job.name)
+            peak[0] = max(peak[0], sum(j.force_wide for j in running))
+        time.sleep(0.02 if job.force_wide else 0.005)
+        with lock:
+            running.remove(job)
+        return {"name": job.name}
+
+    monkeypatch.setattr(render, "_run_job", fake)
+    studies = [render.Job(n, n, nb, {}) for n, nb in (("force-overview", "force_overview.ipynb"),
+                                                       ("data-quality", "data_quality.ipynb"),
+                                                       ("pilot-vs-rollout", "pilot_vs_rollout.ipynb"))]
+    pages = [render.Job(f"district-{i}", str(i), "district_report.ipynb", {}) for i in range(12)]
+    with ThreadPoolExecutor(3) as pool:
+        done = [r["name"] for r in render._one_study_at_a_time(pool, studies + pages, 3)]
+    assert sorted(done) == sorted(j.name for j in studies + pages)
+    assert peak[0] == 1
+    assert started[0] == "pilot-vs-rollout"
+    order = [n for n in started if not n.startswith("district-")]
+    assert order == ["pilot-vs-rollout", "force-overview", "data-quality"]
