@@ -146,3 +146,24 @@ def test_force_wide_studies_run_one_at_a_time_longest_first(monkeypatch):
     assert started[0] == "pilot-vs-rollout"
     order = [n for n in started if not n.startswith("district-")]
     assert order == ["pilot-vs-rollout", "force-overview", "data-quality"]
+
+
+def test_a_worker_kernel_runs_report_after_report_without_leaking_sockets(tmp_path):
+    # a national render runs 300 reports on one kernel per worker; each must close its client
+    import os
+    import threading
+
+    from foundation_eval.data.synth import demo_dataset
+    from foundation_eval.evaluation.snapshot import build_snapshot, write_snapshot
+    from foundation_eval.reporting import render
+
+    ds = demo_dataset(seed=1, scale=0.1)
+    write_snapshot(build_snapshot(ds), tmp_path)
+    counts = []
+    try:
+        for job in render.plan(ds, str(tmp_path), "hiow", force_reports=False)[:4]:
+            assert render._run_job(job)["error"] is None
+            counts.append((len(os.listdir("/proc/self/fd")), threading.active_count()))
+    finally:
+        render.stop_kernels()
+    assert counts[-1] == counts[0], counts

@@ -394,11 +394,38 @@ def _run_here(job: Job, retries: int = 1) -> dict:
                 _stop(key)
 
 
+def _close_papermill_clients() -> None:
+    """Make papermill close the kernel client it opens for each notebook on a kernel it was given.
+
+    nbclient closes its client only with a kernel it started itself; on our long-lived kernels each
+    report would otherwise leave five ZeroMQ sockets and a heartbeat thread open, and a worker fails
+    with "Too many open files" after about two hundred reports (a national render has 300).
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+
+    if getattr(PapermillNotebookClient.execute, "_closes_client", False):
+        return
+    run = PapermillNotebookClient.execute
+
+    def execute(self, **kwargs):
+        try:
+            return run(self, **kwargs)
+        finally:
+            kc = getattr(self, "kc", None)
+            if kc is not None and not self.owns_km:
+                kc.stop_channels()
+                self.kc = None
+
+    execute._closes_client = True
+    PapermillNotebookClient.execute = execute
+
+
 def _execute(src: str, executed: str, params: dict, km):
     """papermill in this thread's own event loop, closed afterwards."""
     import papermill as pm
     from jupyter_core import utils
 
+    _close_papermill_clients()
     try:
         # saved once at the end: papermill's default rewrites the whole notebook, figures and all,
         # after every cell
