@@ -20,8 +20,8 @@ import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from foundation_eval import __version__
@@ -70,19 +70,23 @@ class Job:
     parameters : dict
         Values for the notebook's parameters cell (the render adds ``workbook_path`` and
         ``results_path`` where the notebook declares them).
+    own_kernel : bool
+        Run in a kernel stopped afterwards, and never beside another such job (set by the render for
+        the force-wide studies of an extract larger than ``LARGE_EXTRACT_ROWS``).
 
     Examples
     --------
     >>> job = Job("data-quality", "Data quality", "data_quality.ipynb",
     ...           {"data_dir": "snapshot", "programme": "hiow"})
-    >>> (notebook_dir() / job.notebook).exists()
-    True
+    >>> (notebook_dir() / job.notebook).exists(), job.force_wide, job.own_kernel
+    (True, True, False)
     """
 
     name: str
     title: str
     notebook: str
     parameters: dict
+    own_kernel: bool = False
 
     @property
     def force_wide(self) -> bool:
@@ -277,6 +281,11 @@ def _kernel(fresh: bool = False):
     return km
 
 
+# rows of an extract's tables above which the force-wide studies run one at a time, each in a kernel
+# stopped afterwards (their event tables would otherwise sit in every worker's memory); a national
+# extract has about 12.6 million, the built-in synthetic force about 110,000
+LARGE_EXTRACT_ROWS = 2_000_000
+
 # the render runs one report per core: a kernel whose linear algebra also spread over every core would
 # oversubscribe them (numpy's threaded BLAS spins while it waits, many times slower on a busy machine)
 _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -386,9 +395,9 @@ def _run_here(job: Job, retries: int = 1) -> dict:
         return {"name": job.name, "error": None, "files": files, "timings": timings}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if job.force_wide:
-            # a force-wide study may have read the event tables: a new kernel for the next report returns
-            # that memory to the system (a process that freed it keeps most of it)
+        if job.own_kernel:
+            # a force-wide study of a large extract may have read the event tables: a new kernel for the
+            # next report returns that memory to the system (a process that freed it keeps most of it)
             key = threading.get_ident()
             if key in _KERNELS:
                 _stop(key)
@@ -495,7 +504,12 @@ def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None):
         finally:
             stop_kernels()
         return
-    yield from _one_study_at_a_time(pool, order, jobs)
+    if any(j.own_kernel for j in order):
+        yield from _one_study_at_a_time(pool, order, jobs)
+        return
+    futures = [pool.submit(_run_job, j) for j in order]
+    for fut in as_completed(futures):
+        yield fut.result()
 
 
 def _one_study_at_a_time(pool, order: list[Job], slots: int):
@@ -683,12 +697,15 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         write_snapshot(snapshot, snap)
         # from here on this process reads the snapshot as the reports do: the event tables it no longer
         # needs leave memory before the reports start
+        large = sum(len(t) for t in ds.tables.values()) > LARGE_EXTRACT_ROWS
         del ds
         snapshot = open_snapshot(snap, prog)
         ds = snapshot.dataset
         timings["snapshot"] = round(time.time() - t1, 2)
         (work / "executed").mkdir()
         todo = plan(ds, str(snap), programme, districts, force_reports)
+        if large:  # one force-wide study at a time, each in a kernel of its own
+            todo = [replace(j, own_kernel=True) if j.force_wide else j for j in todo]
         failed: dict[str, str] = {}
         produced: dict[str, list[str]] = {}
         pdf_errors: dict[str, str] = {}
