@@ -103,6 +103,9 @@ def generate(people: int, districts: int, workdir: Path) -> dict:
 
 def measure(programme: str, extract: str) -> dict:
     """Load, validate, reduce and fit; seconds per stage and peak memory (runs in a fresh process)."""
+    # the package first, as the command line imports it: it sets polars' allocator before polars loads
+    import foundation_eval  # noqa: F401, I001
+
     import numpy as np
     import pandas as pd
     import statsmodels.api as sm
