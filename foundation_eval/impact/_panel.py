@@ -83,7 +83,7 @@ def prepare_panel(
     anticipation: int = 0,
     drop_always_treated: bool = True,
 ) -> Panel:
-    """Validate a balanced long panel and return :class:`Panel` arrays.
+    """Validate a balanced long panel and return `Panel` arrays.
 
     Units first treated in or before the first period (+ ``anticipation``) have no untreated
     pre-period and are dropped with a warning (as R ``did`` does) unless ``drop_always_treated`` is

@@ -357,7 +357,7 @@ def _clear(km) -> None:
 
 
 def _run_job(job: Job, retries: int = 1) -> dict:
-    """:func:`_run_here` in an empty context, one job at a time per process.
+    """`_run_here` in an empty context, one job at a time per process.
 
     jupyter_client and nbclient keep their event loop in a context variable, which a threaded Dask worker
     copies into its task threads from a thread whose loop may be running.
