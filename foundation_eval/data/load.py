@@ -191,6 +191,11 @@ class Dataset:
     ('period[M]', 'boolean')
     >>> ds.programme.id, ds.extract_date.date().isoformat(), len(ds.data_hash)
     ('hiow', '2024-12-31', 64)
+
+    Values derived from the tables are built once:
+
+    >>> ds.derived("people", lambda: len(ds.people)) == ds.derived("people", lambda: -1)
+    True
     """
 
     programme: Programme
@@ -199,6 +204,32 @@ class Dataset:
     data_hash: str
     warnings: tuple[str, ...] = field(default=())
     reduced: object | None = field(default=None, repr=False, compare=False)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key, build):
+        """A value computed from these tables, built the first time it is asked for and then reused.
+
+        Several analyses start from the same frames (an evaluation builds monthly, quarterly and
+        lockdown-free panels from one set of eligible person-months; every district page of a render
+        compares itself with the same force-wide frames), so each is built once per dataset. A copy
+        made with `dataclasses.replace` (e.g. to add the reduced tables) shares them, the tables being
+        the same. Treat the value as read-only.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the value and everything it depends on besides the tables (e.g. a period).
+        build : callable
+            Called with no arguments to make the value.
+
+        Returns
+        -------
+        object
+            The value ``build()`` returned for this key.
+        """
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = object.__getattribute__(self, "tables")

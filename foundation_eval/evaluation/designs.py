@@ -72,7 +72,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -636,14 +635,10 @@ def _go_live(ds: Dataset) -> pd.Series:
     return pd.Series({d.id: d.go_live for d in ds.programme.districts})
 
 
-_FIRST: list = []  # the last dataset's first-eligible frame: several designs start from it
-
-
 def _first_eligible(ds: Dataset) -> pd.DataFrame:
-    """One row per eligible person: first eligible month, district then, first listed month (a copy)."""
-    if not (_FIRST and _FIRST[0]() is ds):
-        _FIRST[:] = [weakref.ref(ds), _build_first_eligible(ds)]
-    return _FIRST[1].copy()
+    """One row per eligible person: first eligible month, district then, first listed month (a copy of
+    the frame built once per dataset: several designs start from it)."""
+    return ds.derived("first eligible", lambda: _build_first_eligible(ds)).copy()
 
 
 def _build_first_eligible(ds: Dataset) -> pd.DataFrame:
@@ -939,8 +934,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     for _, districts in block.groupby(block):
         rows = _cox_rows(f[f.district_id.isin(districts.index)], on, lockdown)
         blocks.append(_collapse_cox_rows(rows))
-    out = pd.concat(blocks, ignore_index=True)
-    return out
+    return pd.concat(blocks, ignore_index=True)
 
 
 def _ordinal(periods: pd.Series) -> np.ndarray:

@@ -12,7 +12,6 @@ notebooks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,35 +54,11 @@ class Snapshot:
     dataset: Dataset
     estimates: tuple[Estimate, ...] = ()
     unavailable: dict = field(default_factory=dict)
-    _shared: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def programme(self) -> Programme:
         """The programme definition of the dataset ([`Programme`][foundation_eval.config.Programme])."""
         return self.dataset.programme
-
-    def shared(self, key, build: Callable[[], object]):
-        """A value derived from this snapshot, built the first time it is asked for and then reused.
-
-        Reports of one render run one after another in the same process; what every district page
-        compares itself with (the force's frames) is then built once, so a district page costs the
-        same whatever the number of districts. Treat the value as read-only.
-
-        Parameters
-        ----------
-        key : hashable
-            Names the value and everything it depends on besides the snapshot (e.g. the period).
-        build : callable
-            Called with no arguments to make the value.
-
-        Returns
-        -------
-        object
-            The value ``build()`` returned for this key.
-        """
-        if key not in self._shared:
-            self._shared[key] = build()
-        return self._shared[key]
 
     def estimate(self, name: str) -> Estimate | None:
         """The one published value of a registered estimand, or None when it is unavailable.

@@ -19,7 +19,6 @@ quarter start, and `district_period_panel` warns otherwise.
 from __future__ import annotations
 
 import warnings
-import weakref
 
 import numpy as np
 import pandas as pd
@@ -32,19 +31,10 @@ _COLUMNS = ["district_id", "month", "t", "first_treated", "live", "eligible", "l
             "engaged", "engaged_rate", "referral_starts", "referral_rate"]
 
 
-# the last dataset's eligible person-months: an evaluation builds several panels (monthly, quarterly,
-# without lockdown months) from the same ones
-_LAST: list = []
-
-
 def _eligible_months(ds: Dataset) -> pd.DataFrame:
     """Eligible person-months with DA events, engagement and referral starts in the month (computed once
-    per dataset; treat as read-only)."""
-    if _LAST and _LAST[0]() is ds:
-        return _LAST[1]
-    el = _build_eligible_months(ds)
-    _LAST[:] = [weakref.ref(ds), el]
-    return el
+    per dataset for its several panels; treat as read-only)."""
+    return ds.derived("eligible person-months", lambda: _build_eligible_months(ds))
 
 
 def _build_eligible_months(ds: Dataset) -> pd.DataFrame:

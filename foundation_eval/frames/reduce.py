@@ -30,6 +30,7 @@ two implementations equal on the synthetic force.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -168,14 +169,10 @@ class Reduced:
             out[c] = sub[c].to_numpy()
         return out
 
-    @property
+    @cached_property
     def _by_person(self) -> pd.DataFrame:
         # indexed once: a district report asks for several subsets of a national table
-        cached = self.__dict__.get("_indexed")
-        if cached is None:
-            cached = self.persons.set_index("person_id")
-            object.__setattr__(self, "_indexed", cached)
-        return cached
+        return self.persons.set_index("person_id")
 
     def write(self, folder: str | Path) -> Path:
         """Save the tables as Parquet (person-level: keep them out of any published folder).

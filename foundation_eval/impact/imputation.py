@@ -159,23 +159,15 @@ class ImputationResult(EvalEstimate):
 # ==================================================================================================
 
 
-def _fe_solve(y: np.ndarray, u: np.ndarray, t: np.ndarray, w: np.ndarray, nu: int, nt: int):
-    """Weighted least squares of ``y`` on unit and period dummies: returns ``(a, b)``.
+def _fe_solve(y, u, t, w, nu: int, nt: int, X=None):
+    """Weighted least squares of ``y`` on unit and period dummies and covariates ``X`` (n x p, or None):
+    returns ``(a, b, beta)``.
 
-    Normal equations of the two-way dummy model built from group sums (``O(n + (nu+nt)^3)``); the
-    one-dimensional indeterminacy (a constant moved between a and b) is resolved by the
-    minimum-norm solution, which leaves every fitted ``a[u] + b[t]`` of a connected design unchanged.
-    """
-    a, b, _ = _fe_solve_x(y, u, t, w, nu, nt, None)
-    return a, b
-
-
-def _fe_solve_x(y, u, t, w, nu: int, nt: int, X):
-    """As `_fe_solve`, with covariates ``X`` (n x p, or None): returns ``(a, b, beta)``.
-
-    The normal equations of ``y ~ unit + period + X`` are built from group sums, so the cost is
-    ``O(n p + (nu + nt + p)^3)`` rather than a dense n x (nu + nt + p) design (half a million people
-    and 300 districts at national scale).
+    The normal equations are built from group sums, so the cost is ``O(n p + (nu + nt + p)^3)`` rather
+    than that of a dense n x (nu + nt + p) design (half a million people and 300 districts at national
+    scale). The one-dimensional indeterminacy (a constant moved between a and b) is resolved by the
+    minimum-norm solution, which leaves every fitted ``a[u] + b[t] + X beta`` of a connected design
+    unchanged.
     """
     p = 0 if X is None else X.shape[1]
     k = nu + nt
@@ -204,7 +196,7 @@ def _impute(y, u, t, treated, w, nu, nt, X=None):
     has_u = np.bincount(u[un], minlength=nu) > 0
     has_t = np.bincount(t[un], minlength=nt) > 0
     ok = treated & has_u[u] & has_t[t]
-    a, b, beta = _fe_solve_x(y[un], u[un], t[un], w[un], nu, nt, None if X is None else X[un])
+    a, b, beta = _fe_solve(y[un], u[un], t[un], w[un], nu, nt, None if X is None else X[un])
     fit = a[u] + b[t] + (0.0 if X is None else X @ beta)
     y0 = np.where(ok, fit, np.nan)
     return ok, y0

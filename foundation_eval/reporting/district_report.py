@@ -163,8 +163,8 @@ class DistrictReport:
     # ------------------------------------------------------------------ frames (read once)
     def _force(self, name: str, build):
         """A force-wide frame every district page of the period compares with, built once per render
-        process (`foundation_eval.evaluation.snapshot.Snapshot.shared`)."""
-        return self.snap.shared(("district report", name, self.start, self.end, self.window), build)
+        process (`foundation_eval.data.load.Dataset.derived`)."""
+        return self.ds.derived(("district report", name, self.start, self.end, self.window), build)
 
     @cached_property
     def force_persons(self) -> pd.DataFrame:

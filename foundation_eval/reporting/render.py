@@ -543,11 +543,13 @@ def _one_study_at_a_time(pool, order: list[Job], slots: int):
     pages = [j for j in order if not j.force_wide]
     running: dict = {}
     while studies or pages or running:
-        while len(running) < slots and (pages or (studies and not any(j.force_wide for j in running.values()))):
+        while len(running) < slots:
             if studies and not any(j.force_wide for j in running.values()):
                 job = studies.pop(0)
-            else:
+            elif pages:
                 job = pages.pop(0)
+            else:
+                break
             running[pool.submit(_run_job, job)] = job
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for fut in done:
