@@ -59,7 +59,8 @@ class ImputationResult(EvalEstimate):
     n_untreated : int
         Untreated rows (never treated, or before go-live) the model of step 1 is fitted on.
     n_excluded : int
-        Treated rows left out because no untreated row shares their unit or period.
+        Treated rows left out because no untreated row shares their unit or period, or because their
+        period has fewer comparison units than ``min_comparisons``.
     n_clusters : int
         Jackknife clusters.
     cells : DataFrame
@@ -224,6 +225,7 @@ def imputation_did(
     fe_weights: str | None = None,
     covariates: tuple | list = (),
     time_effects: bool = True,
+    min_comparisons: int = 1,
     df: int | str = "cohorts",
     level: float = 0.95,
     name: str = "did_imputation",
@@ -249,6 +251,12 @@ def imputation_did(
        imputed);
     3. $\hat\tau = |\Omega_1^*|^{-1} \sum_{(i,t) \in \Omega_1^*} (Y_{it} - \hat Y_{it}(0))$, equal
        weight per treated row (a district-period of a panel, or a person of a person-level frame).
+
+    With ``min_comparisons`` $= k > 1$ the estimand is restricted to treated rows in periods where at
+    least $k$ units have untreated rows (comparisons not yet live): a counterfactual resting on one
+    comparison unit is the extrapolation of that one unit's noise. The restriction is decided once, on
+    the full data, and the jackknife keeps it: each replicate averages the same cells (less those of the
+    cluster left out), so the estimand does not change between replicates.
 
     Borusyak et al. show that this is the efficient linear unbiased estimator under parallel trends
     with homoskedastic, serially uncorrelated errors; it also equals the mean of the treated-row
@@ -288,6 +296,9 @@ def imputation_did(
     time_effects : bool
         Include period effects in step 1 (the DiD). Without them the comparison is each unit's own
         untreated rows only: a before-and-after design with no concurrent comparison group.
+    min_comparisons : int
+        Treated rows enter the estimand only in periods where at least this many units have untreated
+        rows (1: every imputable treated row). Rows left out are counted in ``n_excluded``.
     df : {"cohorts", "clusters"} or int
         Degrees of freedom of the Student-t interval and p-value (see above).
     level : float
@@ -377,14 +388,24 @@ def imputation_did(
     if not tr.any() or tr.all():
         raise ValueError("need both treated and untreated rows")
     ok, y0 = _impute(y, u, ti, tr, w, nu, nt, X)
+    if int(min_comparisons) > 1:
+        # comparisons per period: distinct units with an untreated row in it (periods of the real time
+        # axis, also when step 1 has no period effects)
+        tp = pd.factorize(d[time], sort=True)[0]
+        pairs = np.unique(tp[~tr] * nu + u[~tr])
+        n_comp = np.bincount(pairs // nu, minlength=int(tp.max()) + 1)
+        ok = ok & (n_comp[tp] >= int(min_comparisons))
     if not ok.any():
-        raise ValueError("no treated row can be imputed: no untreated rows share its unit and period")
+        raise ValueError("no treated row can be imputed: no untreated rows share its unit and period"
+                         + (f" in a period with at least {int(min_comparisons)} comparison units"
+                            if int(min_comparisons) > 1 else ""))
     att, cf, by_e = _summaries(y, y0, ok, e)
-    # jackknife over clusters
+    # jackknife over clusters, each replicate on the same estimand cells
     jk_att, jk_cf, jk_e = np.full(G, np.nan), np.full(G, np.nan), []
     for c in range(G):
         keep = cl != c
         okc, y0c = _impute(y[keep], u[keep], ti[keep], tr[keep], w[keep], nu, nt, None if X is None else X[keep])
+        okc = okc & ok[keep]
         a_c, cf_c, e_c = _summaries(y[keep], y0c, okc, e[keep])
         jk_att[c], jk_cf[c] = a_c, cf_c
         jk_e.append(e_c)
@@ -421,8 +442,8 @@ def imputation_did(
     cells = pd.DataFrame({"unit": d[unit].to_numpy()[ok], "time": tt[ok], "event_time": e[ok],
                           "outcome": y[ok], "imputed": y0[ok], "effect": y[ok] - y0[ok]})
     jack = pd.DataFrame({"left_out": cllev.to_numpy(), "estimate": jk_att, "counterfactual_mean": jk_cf})
-    notes = (f"{int((tr & ~ok).sum())} treated rows could not be imputed (no untreated comparison in their period) "
-             "and are outside the estimand." if (tr & ~ok).any() else "",)
+    notes = (f"{int((tr & ~ok).sum())} treated rows could not be imputed (fewer than {max(int(min_comparisons), 1)} "
+             "untreated comparison units in their period) and are outside the estimand." if (tr & ~ok).any() else "",)
     return ImputationResult(
         name=name, estimate=att, se=se, ci_low=att - crit * se, ci_high=att + crit * se, level=level,
         p_value=pval, design=design, estimand=estimand, comparison=comparison, assumptions=tuple(assumptions),

@@ -1,0 +1,58 @@
+"""The imputation estimator's estimand restricted to periods with enough comparison units."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from foundation_eval.impact import imputation_did
+
+
+def _panel(noise: float = 0.0, seed: int = 0) -> pd.DataFrame:
+    """Units a, b go live at t = 3, c at 5, d at 7; periods 1-6; effect 1 + e in the e-th period since
+    go-live, on top of unit and period effects (Borusyak et al. 2024's model without error)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, (unit, g) in enumerate(zip("abcd", [3, 3, 5, 7], strict=True)):
+        for t in range(1, 7):
+            effect = (1 + t - g) if t >= g else 0.0
+            rows.append((unit, t, g, 2.0 * k + 0.5 * t + effect + noise * rng.normal()))
+    return pd.DataFrame(rows, columns=["unit", "t", "g", "y"])
+
+
+def test_restriction_keeps_periods_with_enough_comparisons():
+    # t = 3, 4: c and d not yet live (2 comparisons); t = 5, 6: only d. Effects by hand:
+    # all imputable cells 1, 2 (a), 1, 2 (b), 3, 4 (a), 3, 4 (b), 1, 2 (c): mean 23 / 10
+    # at least two comparisons: 1, 2, 1, 2: mean 1.5
+    df = _panel()
+    everything = imputation_did(df, "unit", "t", "g", "y")
+    restricted = imputation_did(df, "unit", "t", "g", "y", min_comparisons=2)
+    assert everything.estimate == pytest.approx(2.3)
+    assert everything.n_treated == 10
+    assert restricted.estimate == pytest.approx(1.5)
+    assert restricted.n_treated == 4 and restricted.n_excluded == 6
+    assert sorted(restricted.cells.time.unique().tolist()) == [3, 4]
+    assert "fewer than 2 untreated comparison units" in restricted.notes[0]
+
+
+def test_jackknife_keeps_the_estimand_fixed():
+    # Without the restriction, leaving out d (the only comparison at t = 5, 6) drops those cells and the
+    # replicate estimates another quantity (1.5 instead of about 2.3). With it every replicate averages
+    # the same cells (less the left-out unit's), so on noiseless data every replicate is exactly 1.5.
+    df = _panel()
+    loose = imputation_did(df, "unit", "t", "g", "y")
+    assert loose.jackknife.set_index("left_out").estimate["d"] == pytest.approx(1.5)
+    restricted = imputation_did(df, "unit", "t", "g", "y", min_comparisons=2)
+    assert restricted.jackknife.estimate.to_numpy() == pytest.approx([1.5, 1.5, 1.5, 1.5])
+    assert restricted.se == pytest.approx(0.0, abs=1e-12)
+
+
+def test_restriction_with_no_period_effects_counts_real_periods():
+    df = _panel(noise=0.1)
+    res = imputation_did(df, "unit", "t", "g", "y", min_comparisons=2, time_effects=False)
+    assert sorted(res.cells.time.unique().tolist()) == [3, 4]
+
+
+def test_no_period_with_enough_comparisons_is_refused():
+    with pytest.raises(ValueError, match="at least 4 comparison units"):
+        imputation_did(_panel(), "unit", "t", "g", "y", min_comparisons=4)
