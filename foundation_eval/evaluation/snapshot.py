@@ -300,7 +300,11 @@ def _demo_snapshot(programme: str, prog: Programme) -> Snapshot:
     from foundation_eval.frames import reduce
 
     data = demo_folder(programme)
-    code = "".join(Path(m.__file__).read_text(encoding="utf-8") for m in (designs, estimates, registry, reduce))
+    files = []
+    for m in (designs, estimates, registry, reduce):
+        f = Path(m.__file__)
+        files += sorted(f.parent.glob("*.py")) if f.name == "__init__.py" else [f]  # a package: every module
+    code = "".join(f.read_text(encoding="utf-8") for f in files)
     key = hashlib.sha256((data.name + prog.source + code).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-snapshot-{key}"
     if (folder / ESTIMATES).exists():

@@ -1,0 +1,191 @@
+"""Pieces every design shares: the headline names, display units, the district x period panel and
+the person-level frames the person-level designs start from.
+
+Part of [`foundation_eval.evaluation.designs`][foundation_eval.evaluation.designs]; import from there.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from foundation_eval.data.load import Dataset
+from foundation_eval.frames.panel import district_period_panel
+from foundation_eval.impact.maryland import maryland_level
+
+__all__ = [
+    "did_panel",
+    "balanced_panel",
+    "TRUTH_NAMES",
+    "HEADLINE",
+    "DISPLAY_UNITS",
+]
+
+HEADLINE = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort", "reoffending_hr_programme": "cox"}
+"""The three headline estimands, under their `truth.json` names, and the attribute of
+[`Evaluation`][foundation_eval.evaluation.designs.Evaluation] that fits each (`did`, `cohort`, `cox`). The
+registry and [`Evaluation.headline`][foundation_eval.evaluation.designs.Evaluation.headline] both read it;
+[`HEADLINE_ATTRS`][foundation_eval.evaluation.designs.HEADLINE_ATTRS] holds the same mapping."""
+TRUTH_NAMES = tuple(HEADLINE)
+"""The `truth.json` names of the headline estimands, in the order of
+[`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE]."""
+
+
+def _lockdown(ds: Dataset, exclude_lockdown: bool) -> tuple:
+    return tuple(ds.programme.lockdown_months) if exclude_lockdown else ()
+
+
+def did_panel(ds: Dataset, freq: str = "Q", exclude_lockdown: bool = False) -> pd.DataFrame:
+    """District x period panel of eligible people's outcomes, the input of every district-level DiD design.
+
+    One row per district and period (see
+    [`district_period_panel`][foundation_eval.frames.panel.district_period_panel] for the columns), with
+    the period frequency and the number of district-periods in which nobody was eligible recorded in
+    `attrs` (`"freq"`, `"empty_cells"`). Periods in which nobody in a district was eligible have no
+    rate; the imputation estimator simply leaves those rows out, while the estimators that need a
+    balanced panel (Callaway & Sant'Anna, the Bacon decomposition) use
+    [`balanced_panel`][foundation_eval.evaluation.designs.balanced_panel].
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    exclude_lockdown : bool
+        Leave the programme file's COVID-19 lockdown months out before aggregating.
+
+    Returns
+    -------
+    DataFrame
+        `district_id, period, month, t` (1-based period index), `first_treated` (`t` of the go-live
+        period; 0 for districts never live), `live, n_months, eligible` (eligible person-months),
+        `people, listed, da_events, da_rate` (DA offences per eligible person-month), `engaged,
+        engaged_rate, referral_starts, referral_rate`.
+
+    Raises
+    ------
+    ValueError
+        When `freq` is neither `"M"` nor `"Q"`.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> ds = open_snapshot().dataset                 # the built-in synthetic force (cached on disk)
+    >>> panel = did_panel(ds)
+    >>> panel.district_id.nunique(), panel.t.nunique(), len(panel)
+    (14, 24, 336)
+    >>> panel.attrs
+    {'freq': 'Q', 'empty_cells': 0}
+    >>> panel.groupby("first_treated").district_id.nunique().to_dict()   # go-live waves: quarter -> districts
+    {9: 2, 11: 4, 13: 4, 15: 3, 17: 1}
+    """
+    p = district_period_panel(ds, freq, _lockdown(ds, exclude_lockdown))
+    p.attrs["freq"] = freq
+    p.attrs["empty_cells"] = int((p.eligible == 0).sum())
+    return p
+
+
+def balanced_panel(panel: pd.DataFrame) -> pd.DataFrame:
+    """The panel restricted to districts with someone eligible in every period.
+
+    Districts with a period in which nobody was eligible are left out, with a `UserWarning` naming
+    them, and listed in `attrs["dropped_districts"]`; the other `attrs` are kept.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel].
+
+    Returns
+    -------
+    DataFrame
+        The rows of the districts observed in every period.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> panel = did_panel(open_snapshot().dataset)
+    >>> balanced_panel(panel).attrs["dropped_districts"]     # every district has someone eligible each quarter
+    []
+    """
+    empty = panel.groupby("district_id").eligible.min()
+    bad = sorted(empty[empty == 0].index)
+    out = panel
+    if bad:
+        warnings.warn(f"districts with a period in which nobody was eligible are left out of the balanced panel: "
+                      f"{bad}", stacklevel=2)
+        out = panel[~panel.district_id.isin(bad)].reset_index(drop=True)
+    out.attrs.update(panel.attrs)
+    out.attrs["dropped_districts"] = bad
+    return out
+
+
+_OUTCOME_LABELS = {
+    "da_rate": "DA offences per eligible person-month",
+    "engaged_rate": "share of eligible person-months with an engaged contact",
+    "referral_rate": "share of eligible person-months with a referral start",
+}
+_PERIOD = {"M": "month", "Q": "quarter"}
+
+DISPLAY_UNITS = {
+    "da_rate": (100.0, "DA offences per 100 eligible person-months"),
+    "engaged_rate": (100.0, "percentage points of eligible person-months with an engaged contact"),
+    "referral_rate": (100.0, "percentage points of eligible person-months with a referral start"),
+    "risk": (100.0, "percentage points"),
+    "ratio": (1.0, "hazard ratio"),
+}
+"""One unit per kind of outcome in every report: kind to `(scale, unit in words)`. An estimate stored as
+a rate per eligible person-month or as a risk (a share) is multiplied by `scale` (100) to be read per 100
+person-months or in percentage points; hazard ratios are shown as they are."""
+
+
+def _level(design_key: str, **diag) -> dict:
+    """Keyword arguments `sms_level, level_flags, design_key` from the one Maryland table."""
+    m = maryland_level(design_key, **diag)
+    return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
+
+
+def _units(kind: str) -> dict:
+    k, u = DISPLAY_UNITS[kind]
+    return {"display_scale": k, "display_unit": u}
+
+
+def _go_live(ds: Dataset) -> pd.Series:
+    return pd.Series({d.id: d.go_live for d in ds.programme.districts})
+
+
+def _first_eligible(ds: Dataset) -> pd.DataFrame:
+    """One row per eligible person: first eligible month, district then, first listed month (a copy of
+    the frame built once per dataset: several designs start from it)."""
+    return ds.derived("first eligible", lambda: _build_first_eligible(ds)).copy()
+
+
+def _build_first_eligible(ds: Dataset) -> pd.DataFrame:
+    scr = ds.screening
+    el = scr[scr.eligible.astype(bool)].sort_values(["person_id", "month"])
+    first = el.drop_duplicates("person_id")[["person_id", "month", "district_id"]].rename(
+        columns={"month": "first_eligible"})
+    lst = scr[scr.listed.astype(bool)].groupby("person_id").month.min().rename("first_listed")
+    first = first.merge(lst, on="person_id", how="left")
+    return first.reset_index(drop=True)
+
+
+def _da_offences(ds: Dataset) -> pd.DataFrame:
+    off = ds.offences
+    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
+
+
+def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Whole months from period `a` to period `b` (b - a)."""
+    if len(a) != len(b):
+        raise ValueError("a and b must have the same length")
+    if pd.isna(a).any() or pd.isna(b).any():
+        raise ValueError("months between a missing period are undefined")
+    return _ordinal(pd.Series(b)) - _ordinal(pd.Series(a))
+
+
+def _ordinal(periods: pd.Series) -> np.ndarray:
+    """Month ordinals of a monthly Period series (months since 1970-01)."""
+    return periods.array.asi8.astype(np.int64)

@@ -1,0 +1,167 @@
+"""Input checks, the design matrix and the product-limit arrays the reoffending estimators share.
+
+Part of [`foundation_eval.models.reoffending`][foundation_eval.models.reoffending]; import from there.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+__all__: list[str] = []
+
+
+def _z(level: float) -> float:
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
+    return float(_st.norm.ppf(0.5 + level / 2))
+
+
+def _as_float(x, name: str) -> np.ndarray:
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from None
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise ValueError(f"{name} has {int(bad.sum())} missing or infinite value(s), e.g. at position "
+                         f"{int(np.flatnonzero(bad)[0])}")
+    return a
+
+
+def _durations(x, name: str = "durations") -> np.ndarray:
+    a = _as_float(x, name)
+    if (a < 0).any():
+        i = int(np.flatnonzero(a < 0)[0])
+        raise ValueError(f"{name} must be non-negative; position {i} has {a[i]!r}")
+    return a
+
+
+def _events(x, n: int, name: str = "events") -> np.ndarray:
+    a = _as_float(x, name)
+    if a.size != n:
+        raise ValueError(f"{name} has length {a.size} but durations has length {n}")
+    bad = (a != 0) & (a != 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{name} must be 0 (censored) or 1 (event); position {i} has {a[i]!r}")
+    return a.astype(np.int64)
+
+
+def _weights(x, n: int, name: str = "weights") -> np.ndarray:
+    a = _as_float(x, name)
+    if a.size != n:
+        raise ValueError(f"{name} has length {a.size} but the data have {n} rows")
+    if (a < 0).any():
+        raise ValueError(f"{name} must be non-negative")
+    if not (a > 0).any():
+        raise ValueError(f"{name} are all zero")
+    return a
+
+
+def _labels(x, n: int, name: str) -> np.ndarray:
+    a = np.asarray(x)
+    if a.ndim != 1 or a.size != n:
+        raise ValueError(f"{name} must be one-dimensional with length {n}, got shape {a.shape}")
+    if pd.isna(a).any():
+        raise ValueError(f"{name} has missing values")
+    return a
+
+
+def _require_columns(frame: pd.DataFrame, cols, what: str = "frame") -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} has no column(s) {missing}; columns are {list(frame.columns)}")
+    nan_cols = [c for c in cols if frame[c].isna().any()]
+    if nan_cols:
+        c = nan_cols[0]
+        rows = list(frame.index[frame[c].isna()][:5])
+        raise ValueError(f"{what} has missing values in column(s) {nan_cols}; e.g. {c!r} at rows {rows}. "
+                         "Missing values are not dropped silently: remove or impute them first.")
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def _design(frame: pd.DataFrame, covariates) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+    """Numeric design matrix: numbers and booleans as they are; text or categorical columns become
+    0/1 indicators for every level except the first (treatment contrasts, as R's default), named
+    ``column[level]``. Returns (X, column names, {covariate: column positions})."""
+    covariates = _as_list(covariates)
+    if not covariates:
+        raise ValueError("covariates must name at least one column")
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"covariates has duplicates: {covariates}")
+    cols, names, terms = [], [], {}
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            cols.append(s.to_numpy(dtype=float))
+            terms[c] = [len(names)]
+            names.append(c)
+        else:
+            cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
+            levels = list(cat.cat.categories)
+            if len(levels) < 2:
+                raise ValueError(f"covariate {c!r} has a single level {levels}; drop it")
+            terms[c] = []
+            for lev in levels[1:]:
+                cols.append((cat == lev).to_numpy(dtype=float))
+                terms[c].append(len(names))
+                names.append(f"{c}[{lev}]")
+    X = np.column_stack(cols)
+    const = np.ptp(X, axis=0) == 0
+    if const.any():
+        raise ValueError(f"covariate column(s) {[names[i] for i in np.flatnonzero(const)]} are constant")
+    return X, names, terms
+
+
+def _readonly(*arrays):
+    for a in arrays:
+        if isinstance(a, np.ndarray):
+            a.setflags(write=False)
+
+
+def _new_axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return ax
+
+
+def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):
+    """Product-limit estimate at every distinct time (events and censorings).
+
+    With ``entry`` (delayed entry / counting process) a row is at risk at time s when entry < s <= t.
+    ``counts`` says how many identical rows each row stands for (default one each).
+    """
+    times, inv = np.unique(t, return_inverse=True)
+    c = np.ones(t.size) if counts is None else np.asarray(counts, dtype=float)
+    d = np.bincount(inv, weights=e * c, minlength=times.size)
+    leaving = np.bincount(inv, weights=c, minlength=times.size)
+    if entry is None:
+        at_risk = c.sum() - np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+    else:
+        # entered strictly before s and not yet left
+        order = np.argsort(entry, kind="stable")
+        entered = np.concatenate([[0.0], np.cumsum(c[order])])[np.searchsorted(entry[order], times, side="left")]
+        left_before = np.concatenate([[0.0], np.cumsum(leaving)[:-1]])
+        at_risk = entered - left_before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(at_risk > 0, d / at_risk, 0.0)
+        surv = np.cumprod(1.0 - q)
+        term = np.where(d > 0, np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.inf), 0.0)
+    greenwood = np.cumsum(term)
+    return times, at_risk, d, leaving - d, surv, greenwood
