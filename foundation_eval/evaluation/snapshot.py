@@ -1,8 +1,18 @@
-"""A render's snapshot: the validated dataset, its reduced tables and the fitted headline estimates.
+"""A render's snapshot: the validated dataset, its reduced tables, the fitted headline estimates and
+every study the reports publish, fitted once.
 
 Built once per render and opened by every report notebook, so every page reads the same values and
-nothing is refitted. The [`Dataset`][foundation_eval.data.load.Dataset] itself carries no results. A
-snapshot holds person-level data: keep it out of any published folder.
+nothing is refitted: the publication layer only formats what the snapshot holds. The
+[`Dataset`][foundation_eval.data.load.Dataset] itself carries no results. A snapshot holds person-level
+data: keep it out of any published folder.
+
+**Studies.** Each report's analysis is a *study*: a function of the validated dataset (and the
+registered estimates) that returns one immutable result object holding every estimate, table and curve
+the report shows. [`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES] names them;
+[`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot] fits each once and
+[`Snapshot.study`][foundation_eval.evaluation.snapshot.Snapshot.study] hands it to the notebooks. A
+written snapshot keeps each study as a pickle in `studies/` (the snapshot is one render's private
+working folder, read by the same version of the package that wrote it, never an exchange format).
 
 A notebook calls [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]`(data_dir,
 programme)`; a render calls [`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]
@@ -11,7 +21,9 @@ notebooks.
 """
 from __future__ import annotations
 
+import importlib
 import json
+import pickle
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,10 +34,22 @@ from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
 from foundation_eval.frames.reduce import Reduced, with_reduced
 
-__all__ = ["Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot"]
+__all__ = ["STUDIES", "Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot"]
 
 REDUCED = "reduced"
 ESTIMATES = "estimates.json"
+STUDY_DIR = "studies"
+
+STUDIES: dict[str, str] = {}
+"""Study name to the `module:function` that fits it, as `function(snap) -> result` where `snap` is the
+snapshot built so far (dataset with reduced tables, registered estimates). Fitted once per render, in this
+order; a study that does not apply to a programme returns None. Named by dotted path so that this module
+does not import every study at start-up."""
+
+
+def _fitter(name: str):
+    module, _, func = STUDIES[name].partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,9 @@ class Snapshot:
         ([`REGISTRY`][foundation_eval.evaluation.registry.REGISTRY]), in registry order.
     unavailable : dict
         Estimand name to the reason the data do not support it.
+    studies : dict
+        Study name ([`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]) to its fitted result, or
+        to the path of its pickle in a written snapshot (read on first use).
 
     Examples
     --------
@@ -54,6 +81,7 @@ class Snapshot:
     dataset: Dataset
     estimates: tuple[Estimate, ...] = ()
     unavailable: dict = field(default_factory=dict)
+    studies: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def programme(self) -> Programme:
@@ -93,6 +121,43 @@ class Snapshot:
         if name not in REGISTRY:
             raise KeyError(f"{name!r} is not a registered estimand")
         return next((e for e in self.estimates if e.name == name), None)
+
+    def study(self, name: str):
+        """The fitted result of a study ([`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]).
+
+        Parameters
+        ----------
+        name : str
+            A study name.
+
+        Returns
+        -------
+        object or None
+            The study's immutable result, fitted once when the snapshot was built (or read from the
+            written snapshot on first use); None when the study does not apply to the programme.
+
+        Raises
+        ------
+        KeyError
+            When `name` is not a study.
+
+        Examples
+        --------
+        >>> snap = open_snapshot()
+        >>> snap.study("no such study")
+        Traceback (most recent call last):
+            ...
+        KeyError: "'no such study' is not a study; known: ..."
+        """
+        if name not in STUDIES:
+            raise KeyError(f"{name!r} is not a study; known: {', '.join(STUDIES) or 'none'}")
+        if name not in self.studies:  # an older snapshot, or one built without this study: fit it now
+            self.studies[name] = _fitter(name)(self)
+        value = self.studies[name]
+        if isinstance(value, Path):
+            with value.open("rb") as fh:
+                value = self.studies[name] = pickle.load(fh)
+        return value
 
     def results(self) -> dict:
         """`{"estimates": [...]}` for `results.json`, in registry order.
@@ -149,7 +214,10 @@ def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
     """
     ds = with_reduced(ds)
     est, why = fit_estimands(ds, level)
-    return Snapshot(ds, tuple(est), why)
+    snap = Snapshot(ds, tuple(est), why)
+    for name in STUDIES:
+        snap.studies[name] = _fitter(name)(snap)
+    return snap
 
 
 def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
@@ -188,6 +256,10 @@ def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
         snap.dataset.reduced.write(folder / REDUCED)
     (folder / ESTIMATES).write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates],
                                                 "unavailable": snap.unavailable}, sort_keys=True), encoding="utf-8")
+    (folder / STUDY_DIR).mkdir(exist_ok=True)
+    for name in STUDIES:
+        with (folder / STUDY_DIR / f"{name}.pkl").open("wb") as fh:
+            pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
     return folder
 
 
@@ -199,7 +271,8 @@ def _read(folder: Path, prog: Programme) -> Snapshot:
         ds = replace(ds, reduced=Reduced.read(folder / REDUCED))
     data = json.loads((folder / ESTIMATES).read_text(encoding="utf-8")) if (folder / ESTIMATES).exists() else {}
     est = tuple(Estimate(**{**e, "notes": tuple(e["notes"])}) for e in data.get("estimates", []))
-    return Snapshot(ds, est, dict(data.get("unavailable", {})))
+    studies = {p.stem: p for p in sorted((folder / STUDY_DIR).glob("*.pkl"))} if (folder / STUDY_DIR).is_dir() else {}
+    return Snapshot(ds, est, dict(data.get("unavailable", {})), studies)
 
 
 _DEMO: dict = {}
@@ -295,16 +368,12 @@ def _demo_snapshot(programme: str, prog: Programme) -> Snapshot:
     import shutil
     import tempfile
 
+    import foundation_eval
     from foundation_eval.data.synth import demo_folder
-    from foundation_eval.evaluation import designs, estimates, registry
-    from foundation_eval.frames import reduce
 
     data = demo_folder(programme)
-    files = []
-    for m in (designs, estimates, registry, reduce):
-        f = Path(m.__file__)
-        files += sorted(f.parent.glob("*.py")) if f.name == "__init__.py" else [f]  # a package: every module
-    code = "".join(f.read_text(encoding="utf-8") for f in files)
+    # any change to the package's code may change a fitted value: key the cache by all of it
+    code = "".join(f.read_text(encoding="utf-8") for f in sorted(Path(foundation_eval.__file__).parent.rglob("*.py")))
     key = hashlib.sha256((data.name + prog.source + code).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-snapshot-{key}"
     if (folder / ESTIMATES).exists():
