@@ -14,7 +14,19 @@ from foundation_eval.config import DEFAULT_PROGRAMME, ConfigError, list_programm
 __all__ = ["main"]
 
 
+def _scenarios(text: str) -> tuple[str, ...]:
+    """``--scenario`` value: comma-separated scenario names, checked and expanded."""
+    from foundation_eval.data.synth import expand_scenarios
+
+    try:
+        return expand_scenarios(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
+    from foundation_eval.data.synth import SCENARIOS
+
     p = argparse.ArgumentParser(
         prog="foundation-eval",
         description="Evaluation and analytics for domestic-abuse perpetrator programmes.",
@@ -24,11 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     progs = ", ".join(list_programmes())
 
-    s = sub.add_parser("synth", help="generate a synthetic programme with known truth")
+    width = max(map(len, SCENARIOS))
+    s = sub.add_parser("synth", help="generate a synthetic programme with known truth",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="scenarios (--scenario NAME[,NAME...]):\n" + "\n".join(
+                           f"  {name:<{width}}  {text}" for name, text in SCENARIOS.items()))
     s.add_argument("--out", required=True, help="folder to write the CSV tables and truth.json into")
     s.add_argument("--seed", type=int, default=20210101, help="random seed (same seed, identical files)")
     s.add_argument("--programme", default=DEFAULT_PROGRAMME, help=f"programme id or TOML file (shipped: {progs})")
     s.add_argument("--scale", type=float, default=1.0, help="multiply the number of people (e.g. 0.2 for a small force)")
+    s.add_argument("--scenario", type=_scenarios, default=None, metavar="NAME[,NAME...]",
+                   help="switch on named scenarios (listed below), alone or combined; default: the programme's "
+                        "[synthetic] scenarios, else none")
 
     v = sub.add_parser("validate", help="check an extract folder against the data contract")
     v.add_argument("folder", help="folder with one file per table")
@@ -78,11 +97,13 @@ def _parser() -> argparse.ArgumentParser:
 def _synth(args) -> int:
     from foundation_eval.data.synth import generate, write
 
-    result = generate(args.programme, seed=args.seed, scale=args.scale)
+    result = generate(args.programme, seed=args.seed, scenarios=args.scenario, scale=args.scale)
     out = write(result, args.out)
     c = result.truth["counts"]
+    names = result.params.scenarios
     print(f"wrote {len(result.tables)} tables and truth.json to {out} "
-          f"({c['people']:,} people, {c['listed_people']:,} listed)")
+          f"({c['people']:,} people, {c['listed_people']:,} listed"
+          f"{'; scenarios: ' + ', '.join(names) if names else ''})")
     return 0
 
 

@@ -170,7 +170,9 @@ def test_did_truth_is_the_equally_weighted_district_quarter_effect():
     cells = pd.DataFrame({"d": s.district.to_numpy(), "q": m // 3, "diff": diff})
     rate = cells.groupby(["d", "q"])["diff"].mean().reset_index()
     goq = g.go_live // 3
-    post = (rate.q >= goq[rate.d]) & (rate.q < goq.max())
+    # live cells in quarters with at least the programme's min_comparison_districts (2) districts not yet live
+    not_live = np.array([(goq > q).sum() for q in rate.q])
+    post = (rate.q >= goq[rate.d]) & (not_live >= prog.evaluation.min_comparison_districts)
     assert res.truth["effects"]["did_att_da_rate"] == pytest.approx(rate["diff"][post].mean(), abs=1e-6)
     assert "district-quarters" in res.truth["definitions"]["did_att_da_rate"]
 

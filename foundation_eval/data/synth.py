@@ -13,18 +13,50 @@ estimand is then computed from the two worlds, and written beside the data as ``
 
 Model
 -----
-Person $i$ has a latent risk $z_i \sim N(0, 1)$. DA reoffending is a Poisson process with intensity
+Person $i$ lives in district $D$ (go-live month $g_D$, go-live wave $G_D$) and has a latent risk
+$z_i \sim N(0, 1)$. DA offending is a Poisson process; its intensity in month $t$ in world $w$ (1 with
+the programme, 0 without) is
 
 $$
-\lambda_i(t) = \lambda_0 \, s(t)\, c(t)\, d_i(t) \exp(\sigma z_i + \beta_a a_i(t))
-\times \theta^{E_i(t)}
+\lambda^{(w)}_i(t) = \lambda_0 \, s(t)\, c(t)\, d_i(t) \exp(\sigma z_i + \beta_a a_i(t))
+\times \exp\bigl(u_D + v_D (t - \bar t)/12 + \eta_{D,q(t)} + \tau P_D (t - g_D)/3\bigr)
+\times (1 + \alpha A_i(t))^{w}
+\times \theta^{\, w E_i(t)\, \omega_{G_D} r(t - g_D)}
 $$
 
 where $s$ is seasonality, $c$ the COVID-19 lockdown multiplier, $d$ a decay after the first
-screen, $a$ age, $E_i(t)$ is 1 from the first listed month on (programme world) and $\theta$ the
-true hazard ratio of the programme (default 0.80). Engagement, referral take-up and the risk tool
-all depend on $z$, so naive comparisons between those who engage and those who do not are biased,
-as they are in practice.
+screen, $a$ age, $E_i(t)$ is 1 from the first listed month on and $\theta$ the true hazard ratio of
+the programme (default 0.80). Engagement, referral take-up and the risk tool all depend on $z$, so
+naive comparisons between those who engage and those who do not are biased, as they are in practice.
+
+Without a scenario every term of the second line is zero, $A_i \equiv 0$ and $\omega r \equiv 1$: no
+district differences, parallel trends by construction and a constant effect. Each named scenario
+(``SCENARIOS``) switches on one term, alone or with others, and draws from its own random stream, so
+turning one on leaves the draws of the others unchanged:
+
+- ``district-effects``: $u_D \sim N(-s_u^2/2, s_u^2)$ and $v_D \sim N(0, s_v^2)$ per year about the
+  study's middle month $\bar t$; engagement and referral take-up get a district shift on the logit scale.
+- ``district-shocks``: $\eta_{D,q}$ AR(1) over calendar quarters $q$ within a district (stationary SD
+  $s_\eta$, autocorrelation $\rho$, mean $-s_\eta^2/2$); engagement and referral take-up get their own
+  AR(1) district-quarter shocks on the logit scale.
+- ``dynamic-effects``: $r(k) = f + (1 - f) \min(k / K, 1)$ over quarters $k$ since the district's
+  go-live quarter (a share $f$ of the log hazard ratio at go-live, all of it after $K$ quarters) and a
+  multiplier $\omega_G$ of the log hazard ratio per go-live wave.
+- ``anticipation``: $A_i(t) = 1$ in the months of the quarter before the district's go-live quarter in
+  which the person is eligible; the programme world's intensity there is multiplied by $1 + \alpha$.
+- ``detection-bias``: committed offences are unchanged, but while a person is listed (and visited)
+  extra DA offences are *recorded* at intensity $\kappa \lambda^{(1)}_i(t)$ in the programme world.
+- ``trend-violation``: $P_D = 1$ for pilot districts: a linear trend of $\tau$ a quarter in their log
+  intensity, zero at their go-live, in both worlds (rising into go-live and continuing after).
+- ``left-truncation``: first screens start ``burn_in_months`` before the study (without it, 12),
+  offending is simulated from each person's first screen and the offence that triggered it is dated
+  before that screen (without it, offending starts at the study start and the trigger falls before the
+  first screen seen in the study). The extract (screens from the study's first month on, offence history
+  as a police system holds it) opens with many people first seen who are not new, and their offences
+  between the first screen and the study start are in the history. This scenario changes who is in the
+  force, so the other draws of the main stream change with it.
+
+``realistic`` is district-effects + district-shocks + dynamic-effects + left-truncation.
 """
 from __future__ import annotations
 
@@ -34,13 +66,86 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
 from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
 
-__all__ = ["SynthParams", "SyntheticProgramme", "generate", "write"]
+__all__ = ["SCENARIOS", "SynthParams", "SyntheticProgramme", "expand_scenarios", "generate", "write"]
 
 TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences", "rmps", "exits")
+
+#: Named scenarios of the generator: name -> what it changes (``realistic`` is a bundle of four).
+SCENARIOS = {
+    "district-effects": "district random intercepts and linear trends in DA offending; district shifts in "
+                        "engagement and referral take-up",
+    "district-shocks": "district-by-quarter shocks, autocorrelated within a district, in DA offending, engagement "
+                       "and referral take-up",
+    "dynamic-effects": "the programme's effect builds up over the quarters after go-live and differs by go-live wave",
+    "anticipation": "DA offending of eligible people changes in the quarter before their district goes live",
+    "detection-bias": "more DA offences recorded (not committed) while a person is listed",
+    "trend-violation": "a differential linear trend in DA offending in the pilot districts, before and after go-live",
+    "left-truncation": "people already eligible and screened before the study starts, as in a real extract",
+    "realistic": "district-effects + district-shocks + dynamic-effects + left-truncation",
+}
+_BUNDLES = {"realistic": ("district-effects", "district-shocks", "dynamic-effects", "left-truncation")}
+# the parameters of each scenario (recorded in truth.json's "scenario" when the scenario is on)
+_SCENARIO_PARAMETERS = {
+    "district-effects": ("district_intercept_sd", "district_trend_sd", "district_logit_sd"),
+    "district-shocks": ("shock_sd", "shock_rho", "shock_logit_sd"),
+    "dynamic-effects": ("dynamic_first_share", "dynamic_ramp_quarters", "dynamic_wave_multipliers"),
+    "anticipation": ("anticipation_effect",),
+    "detection-bias": ("detection_extra",),
+    "trend-violation": ("trend_violation_per_quarter",),
+    "left-truncation": ("burn_in_months",),
+}
+_SCENARIO_FIELDS = {"scenarios", *(k for ks in _SCENARIO_PARAMETERS.values() for k in ks)}
+# each scenario's own random stream: np.random.default_rng([seed, key]); 110 serves offences that only a
+# scenario's intensities produce
+_STREAM = {"district-effects": 101, "district-shocks": 102, "detection-bias": 105, "moved-offences": 110}
+# scenarios that change the offence intensities (so the outcome offences move)
+_INTENSITY = {"district-effects", "district-shocks", "dynamic-effects", "anticipation", "trend-violation"}
+_OFFENCE_COLUMNS = ["offence_id", "person_id", "offence_date", "offence_type", "da_flag", "victim_id", "chi_days"]
+
+
+def expand_scenarios(names) -> tuple[str, ...]:
+    """Scenario names checked, bundles (``realistic``) expanded, in the order of ``SCENARIOS``.
+
+    Parameters
+    ----------
+    names : str or sequence of str
+        Names, or one string of comma-separated names; empty for none.
+
+    Returns
+    -------
+    tuple of str
+        The distinct scenarios, without bundles.
+
+    Raises
+    ------
+    ValueError
+        When a name is not a scenario, listing the known ones.
+
+    Examples
+    --------
+    >>> expand_scenarios("realistic")
+    ('district-effects', 'district-shocks', 'dynamic-effects', 'left-truncation')
+    >>> expand_scenarios(["detection-bias", "district-effects"])
+    ('district-effects', 'detection-bias')
+    >>> expand_scenarios("district-effect")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown scenario 'district-effect'; known scenarios: district-effects, district-shocks, dynamic-effects, anticipation, detection-bias, trend-violation, left-truncation, realistic
+    """
+    if isinstance(names, str):
+        names = names.split(",")
+    wanted = set()
+    for raw in names or ():
+        name = str(raw).strip()
+        if not name:
+            continue
+        if name not in SCENARIOS:
+            raise ValueError(f"unknown scenario {name!r}; known scenarios: {', '.join(SCENARIOS)}")
+        wanted.update(_BUNDLES.get(name, (name,)))
+    return tuple(s for s in SCENARIOS if s in wanted)
 
 
 @dataclass(frozen=True)
@@ -96,13 +201,67 @@ class SynthParams:
         no ``rmps`` table.
     truth_replicates : int
         Monte Carlo replicates for the risk-tool truths (population AUC and ICC).
+    scenarios : tuple of str
+        Named scenarios switched on (``SCENARIOS``; ``realistic`` expands to its four parts, a string may
+        hold comma-separated names). Empty: the plain model, with no district differences and parallel
+        trends by construction. The parameters below act only when their scenario is on; their sizes are
+        chosen for a force of about 14 districts of 10^3 to 10^4 people.
+    district_intercept_sd : float
+        ``district-effects``: SD of the districts' log offence intensity (0.2). Recorded DA rates per
+        head differ between community safety partnerships of one force by about a factor of two from
+        lowest to highest; the range of 14 normal draws is about 3.4 SD, and exp(3.4 x 0.2) = 2.0.
+    district_trend_sd : float
+        ``district-effects``: SD of the districts' linear trend in log intensity, per year (0.05).
+        Recorded DA has risen by a few per cent a year nationally with local divergence; 0.05 a year moves
+        a district +-15% from its level over the three years either side of the study's middle.
+    district_logit_sd : float
+        ``district-effects``: SD of district shifts in engagement and in referral take-up on the logit
+        scale (0.3, drawn separately for each): at a probability of 0.55, one SD spans 0.48 to 0.62, the
+        spread of team practice and local service supply.
+    shock_sd : float
+        ``district-shocks``: stationary SD of district-quarter shocks in log intensity (0.15): local
+        operations, recording drives and staffing move a district's quarterly count by about 15% beyond
+        Poisson noise.
+    shock_rho : float
+        ``district-shocks``: AR(1) autocorrelation of the shocks between consecutive quarters (0.5): a
+        shock halves each quarter, so it lasts about two quarters, as such local episodes do.
+    shock_logit_sd : float
+        ``district-shocks``: stationary SD of the AR(1) district-quarter shocks in engagement and in
+        referral take-up on the logit scale (0.2, same autocorrelation): vacancies and caseload peaks.
+    dynamic_first_share : float
+        ``dynamic-effects``: share of the full log hazard ratio in the go-live quarter (1/3): teams,
+        caseloads and partner referral routes take time to build.
+    dynamic_ramp_quarters : float
+        ``dynamic-effects``: quarters after the go-live quarter until the full effect (4), a linear ramp.
+    dynamic_wave_multipliers : tuple of float
+        ``dynamic-effects``: multiplier of the log hazard ratio for each go-live wave in date order; later
+        waves take the last value ((1.25, 1.0, 0.85, 0.75)): pilots get the most attention and the
+        effect shrinks as a programme scales up (the "voltage drop" of Chambers, Glasgow and Stange 2013).
+    anticipation_effect : float
+        ``anticipation``: relative change of the offence intensity of eligible people in the quarter
+        before their district's go-live, programme world (-0.10): briefings, early targeting and new staff
+        start before the formal go-live.
+    detection_extra : float
+        ``detection-bias``: extra DA offences recorded while listed, as a share of the committed intensity
+        (0.25): most domestic abuse is not reported to the police (Crime Survey for England and Wales), so
+        visits to a listed person and the victim plausibly bring a quarter more offences to record.
+    trend_violation_per_quarter : float
+        ``trend-violation``: differential linear trend in the pilot districts' log intensity per quarter
+        (0.02, zero at go-live): over the two pre-pilot years it adds up to 16%, a pre-trend a pre-test on
+        eight quarters should often see.
+    burn_in_months : int
+        ``left-truncation``: months before the study start in which first screens (and offending) are
+        simulated (24; without the scenario first screens start 12 months before and offending at the
+        study start): people are screened for years before any extract begins.
 
     Examples
     --------
     >>> from foundation_eval.config import load_programme
     >>> p = SynthParams.for_programme(load_programme("hiow"), scale=0.1)
-    >>> p.scale, p.true_hr_programme, p.criteria["crit_intimate_partner"]
-    (0.1, 0.8, 0.8)
+    >>> p.scale, p.true_hr_programme, p.criteria["crit_intimate_partner"], p.scenarios
+    (0.1, 0.8, 0.8, ())
+    >>> SynthParams(scenarios="realistic,detection-bias").scenarios
+    ('district-effects', 'district-shocks', 'dynamic-effects', 'detection-bias', 'left-truncation')
     """
 
     scale: float = 1.0
@@ -132,6 +291,50 @@ class SynthParams:
     exit_died: float = 0.0004
     rmp_share: float = 0.85
     truth_replicates: int = 40
+    scenarios: tuple[str, ...] = ()
+    district_intercept_sd: float = 0.2
+    district_trend_sd: float = 0.05
+    district_logit_sd: float = 0.3
+    shock_sd: float = 0.15
+    shock_rho: float = 0.5
+    shock_logit_sd: float = 0.2
+    dynamic_first_share: float = 1 / 3
+    dynamic_ramp_quarters: float = 4.0
+    dynamic_wave_multipliers: tuple[float, ...] = (1.25, 1.0, 0.85, 0.75)
+    anticipation_effect: float = -0.10
+    detection_extra: float = 0.25
+    trend_violation_per_quarter: float = 0.02
+    burn_in_months: int = 24
+
+    def __post_init__(self):
+        object.__setattr__(self, "scenarios", expand_scenarios(self.scenarios))
+        mult = self.dynamic_wave_multipliers
+        mult = (mult,) if np.isscalar(mult) else tuple(float(m) for m in mult)
+        if not mult:
+            raise ValueError("dynamic_wave_multipliers needs at least one multiplier")
+        object.__setattr__(self, "dynamic_wave_multipliers", mult)
+        if not -1 < self.shock_rho < 1:
+            raise ValueError(f"shock_rho must lie strictly between -1 and 1, got {self.shock_rho}")
+        if not 0 <= self.dynamic_first_share <= 1 or self.dynamic_ramp_quarters < 0:
+            raise ValueError("dynamic_first_share must lie in [0, 1] and dynamic_ramp_quarters be at least 0")
+        if self.anticipation_effect <= -1 or self.detection_extra < 0 or int(self.burn_in_months) < 1:
+            raise ValueError("anticipation_effect must exceed -1, detection_extra be at least 0 and "
+                             "burn_in_months at least 1")
+
+    def scenario_parameters(self) -> dict:
+        """The parameters of the scenarios switched on, by name (as ``truth.json`` records them).
+
+        Returns
+        -------
+        dict
+            Parameter name to value, for the parameters of every scenario in ``scenarios``.
+
+        Examples
+        --------
+        >>> SynthParams(scenarios=("anticipation", "trend-violation")).scenario_parameters()
+        {'anticipation_effect': -0.1, 'trend_violation_per_quarter': 0.02}
+        """
+        return {k: getattr(self, k) for s in self.scenarios for k in _SCENARIO_PARAMETERS[s]}
 
     @classmethod
     def for_programme(cls, programme: Programme, **overrides) -> SynthParams:
@@ -142,7 +345,7 @@ class SynthParams:
         programme : Programme
             Programme definition; keys of its ``[synthetic]`` table that are not parameters are ignored.
         **overrides
-            Parameters to set, by field name (``scale=0.1``).
+            Parameters to set, by field name (``scale=0.1``, ``scenarios=("district-effects",)``).
 
         Returns
         -------
@@ -152,11 +355,13 @@ class SynthParams:
         Raises
         ------
         ValueError
-            When an override is not a parameter, naming it.
+            When an override is not a parameter, naming it, or a scenario is unknown.
 
         Examples
         --------
         >>> from foundation_eval.config import load_programme
+        >>> SynthParams.for_programme(load_programme("hiow"), scenarios=["realistic"]).scenarios[-1]
+        'left-truncation'
         >>> SynthParams.for_programme(load_programme("hiow"), scael=0.1)
         Traceback (most recent call last):
         ...
@@ -191,8 +396,17 @@ class SyntheticProgramme:
         for a programme without a risk tool, no ``rmps`` when ``rmp_share`` is 0).
     truth : dict
         ``effects`` (the true value of every estimand, keyed by the estimate names of the evaluation
-        registry), ``definitions`` (what each one means), ``counts`` (people, eligible, listed),
-        ``parameters``, ``programme`` and ``seed``.
+        registry), ``definitions`` (what each one means), ``event_time_effects`` (the staggered
+        difference-in-differences truth by quarters since go-live), ``counts`` (people, eligible,
+        listed), ``parameters`` (of the plain model), ``scenario`` (``names`` and ``parameters`` of the
+        scenarios switched on), ``programme`` and ``seed``.
+    latent : dict
+        What a real extract would not show, for checking the generator: ``committed_offences`` (the
+        offences table as committed, without the extra recorded offences of ``detection-bias``: equal to
+        ``tables["offences"]`` otherwise), ``first_screen`` (each person's first screen, possibly before
+        the study, as a period string), ``district_effects`` (intercept, trend per year and the
+        engagement and referral logit shifts per district; zeros when off) and ``district_shocks``
+        (district by quarter; zeros when off).
 
     Examples
     --------
@@ -200,8 +414,10 @@ class SyntheticProgramme:
     >>> force.programme.id, force.seed, force.params.scale
     ('hiow', 1, 0.02)
     >>> sorted(force.truth)
-    ['counts', 'definitions', 'effects', 'parameters', 'programme', 'seed']
+    ['counts', 'definitions', 'effects', 'event_time_effects', 'parameters', 'programme', 'scenario', 'seed']
     >>> force.truth["counts"]["people"] == len(force.tables["people"])
+    True
+    >>> force.latent["committed_offences"].equals(force.tables["offences"])  # no detection-bias
     True
     """
 
@@ -210,6 +426,7 @@ class SyntheticProgramme:
     seed: int
     tables: dict[str, pd.DataFrame]
     truth: dict = field(hash=False)
+    latent: dict = field(default_factory=dict, hash=False, compare=False, repr=False)
 
 
 # Age at first screen: weights over single years 16..45 (most 18-30, with near-misses above 30).
@@ -236,6 +453,18 @@ def _ids(rng: np.random.Generator, prefix: str, n: int, digits: int) -> np.ndarr
     return np.array([f"{prefix}{v:0{digits}X}" for v in vals], dtype=object)
 
 
+def _fresh_ids(rng: np.random.Generator, prefix: str, n: int, digits: int, taken: set) -> np.ndarray:
+    """``n`` pseudonyms as [`_ids`][foundation_eval.data.synth._ids] makes them, none of them in ``taken``."""
+    out: list[str] = []
+    taken = set(taken)
+    while len(out) < n:
+        for v in _ids(rng, prefix, n - len(out), digits):
+            if v not in taken:
+                taken.add(v)
+                out.append(v)
+    return np.array(out, dtype=object)
+
+
 def _month_start(periods: pd.PeriodIndex) -> np.ndarray:
     return periods.to_timestamp().values.astype("datetime64[D]")
 
@@ -244,7 +473,8 @@ def _add_days(dates: np.ndarray, days) -> np.ndarray:
     return dates + np.floor(np.asarray(days, dtype=float)).astype("timedelta64[D]")
 
 
-def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides) -> SyntheticProgramme:
+def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 20210101, scenarios=None,
+             **overrides) -> SyntheticProgramme:
     """Generate a synthetic programme. Deterministic for a seed.
 
     The model is in the module's description: latent risk, eligibility by the programme's criteria,
@@ -259,6 +489,9 @@ def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 2021010
         Programme definition, or the id or TOML path of one.
     seed : int
         Random seed; the same seed gives byte-identical output.
+    scenarios : str or sequence of str, optional
+        Named scenarios to switch on (``SCENARIOS``: e.g. ``("district-effects", "detection-bias")`` or
+        ``"realistic"``); ``()`` for none. Default: the programme's ``[synthetic]`` ``scenarios``, else none.
     **overrides
         Any [`SynthParams`][foundation_eval.data.synth.SynthParams] field, e.g. ``scale=0.25`` for a
         small force in tests.
@@ -271,7 +504,7 @@ def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 2021010
     Raises
     ------
     ValueError
-        When an override is not a generator parameter.
+        When an override is not a generator parameter, or a scenario is unknown.
 
     Examples
     --------
@@ -283,8 +516,13 @@ def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 2021010
     >>> again = generate("hiow", seed=1, scale=0.02, truth_replicates=2)
     >>> all(again.tables[t].equals(force.tables[t]) for t in force.tables)
     True
+    >>> hard = generate("hiow", seed=1, scenarios="realistic", scale=0.02, truth_replicates=2)
+    >>> hard.truth["scenario"]["names"]
+    ['district-effects', 'district-shocks', 'dynamic-effects', 'left-truncation']
     """
     prog = load_programme(programme) if isinstance(programme, str) else programme
+    if scenarios is not None:
+        overrides["scenarios"] = scenarios
     p = SynthParams.for_programme(prog, **overrides)
     rng = np.random.default_rng(seed)
     return _Generator(prog, p, rng, seed).run()
@@ -321,6 +559,100 @@ class _Generator:
             self.ages, self.age_w = _AGES, _AGE_W
         else:
             self.ages, self.age_w = _AGES_OPEN, _AGE_W_OPEN
+        self.sc = set(p.scenarios)
+        # first screens start this many months before the study; with left-truncation offending is
+        # simulated from then on too (B months before the study), else only from the study start
+        self.burn = int(p.burn_in_months) if "left-truncation" in self.sc else 12
+        self.B = self.burn if "left-truncation" in self.sc else 0
+        B, M = self.B, self.M
+        if B:
+            pre = pd.period_range(self.months[0] - B, periods=B, freq="M")
+            self.season_ext = np.r_[1 + p.seasonal_amplitude * np.cos(2 * np.pi * (pre.month.values - 7) / 12),
+                                    self.season]
+            self.lock_ext = np.r_[np.ones(B), self.lock]
+        else:
+            self.season_ext, self.lock_ext = self.season, self.lock
+        # calendar quarter of every simulated month (0 = the study's first quarter; negative before it)
+        q0 = self.months[0].asfreq("Q").ordinal
+        self.q_ext = np.array([(self.months[0] + int(k)).asfreq("Q").ordinal - q0 for k in range(-B, M)])
+        starts = [d.go_live for d in prog.districts]
+        self.go_m_true = np.array([(g - prog.study_start).n for g in starts])  # month index, may lie outside
+        self.go_q_true = np.array([g.asfreq("Q").ordinal - q0 for g in starts])
+        waves = sorted(set(starts))
+        self.wave = np.array([waves.index(g) for g in starts])
+        self.pilot = np.array([d.pilot for d in prog.districts], dtype=bool)
+        self.scenario_terms()
+
+    # ---------------------------------------------------------------- scenario terms
+    def scenario_terms(self):
+        """District-by-month log-intensity terms and district-by-quarter logit shifts of the scenarios."""
+        p, B, M = self.p, self.B, self.M
+        D = len(self.district_ids)
+        mm = np.arange(-B, M)
+        # shocks are drawn for every quarter from the longest burn-in on, so left-truncation leaves them alone
+        self.q_min = int((self.months[0] - int(p.burn_in_months)).asfreq("Q").ordinal - self.months[0].asfreq("Q").ordinal)
+        Q = int(self.q_ext[-1]) - self.q_min + 1
+        self.dlog = np.zeros((D, B + M))
+        self.eng_shift = np.zeros((D, Q))
+        self.ref_shift = np.zeros((D, Q))
+        eff = np.zeros((4, D))
+        shocks = np.zeros((3, D, Q))
+        if "district-effects" in self.sc:
+            rng = np.random.default_rng([self.seed, _STREAM["district-effects"]])
+            sd = (p.district_intercept_sd, p.district_trend_sd, p.district_logit_sd, p.district_logit_sd)
+            eff = np.vstack([rng.normal(0, s, D) for s in sd])
+            # centred so that exp(u) has mean 1 and the trend is about the study's middle month
+            self.dlog += (eff[0] - p.district_intercept_sd**2 / 2)[:, None] + eff[1][:, None] * (mm - (M - 1) / 2) / 12
+            self.eng_shift += eff[2][:, None]
+            self.ref_shift += eff[3][:, None]
+        if "district-shocks" in self.sc:
+            rng = np.random.default_rng([self.seed, _STREAM["district-shocks"]])
+            rho = p.shock_rho
+            for k, sd in enumerate((p.shock_sd, p.shock_logit_sd, p.shock_logit_sd)):
+                eps = rng.normal(0, sd, (D, Q))
+                eta = shocks[k]
+                eta[:, 0] = eps[:, 0]
+                for q in range(1, Q):  # AR(1) with stationary SD sd
+                    eta[:, q] = rho * eta[:, q - 1] + np.sqrt(1 - rho**2) * eps[:, q]
+            self.dlog += shocks[0][:, self.q_ext - self.q_min] - p.shock_sd**2 / 2
+            self.eng_shift += shocks[1]
+            self.ref_shift += shocks[2]
+        if "trend-violation" in self.sc:
+            pil = self.pilot
+            self.dlog[pil] += p.trend_violation_per_quarter * (mm[None, :] - self.go_m_true[pil][:, None]) / 3
+        self.intensity_terms = bool(self.sc & {"district-effects", "district-shocks", "trend-violation"})
+        self.logit_terms = bool(self.sc & {"district-effects", "district-shocks"})
+        self.district_effects = pd.DataFrame({"district_id": self.district_ids, "intercept": eff[0],
+                                              "trend_per_year": eff[1], "engagement_logit": eff[2],
+                                              "referral_logit": eff[3]})
+        quarters = [str(self.months[0].asfreq("Q") + int(q)) for q in range(self.q_min, self.q_min + Q)]
+        self.district_shocks = pd.DataFrame({
+            "district_id": np.repeat(self.district_ids, Q), "quarter": np.tile(quarters, D),
+            "shock": shocks[0].ravel(), "engagement_shock": shocks[1].ravel(), "referral_shock": shocks[2].ravel()})
+
+    def _logit_shift(self, table: np.ndarray, d: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """District-quarter logit shift for districts ``d`` in study months ``m``."""
+        return table[d, self.q_ext[m + self.B] - self.q_min]
+
+    def _dynamic_hr(self) -> np.ndarray:
+        """District-by-month hazard ratio of the programme under dynamic-effects (ramp by wave)."""
+        p = self.p
+        k = self.q_ext[None, :] - self.go_q_true[:, None]  # quarters since the district's go-live quarter
+        K = p.dynamic_ramp_quarters
+        ramp = np.clip(k / K, 0, 1) if K > 0 else np.ones(k.shape)
+        r = p.dynamic_first_share + (1 - p.dynamic_first_share) * ramp
+        mult = np.asarray(p.dynamic_wave_multipliers)
+        omega = mult[np.minimum(self.wave, mult.size - 1)]
+        return np.exp(np.log(p.true_hr_programme) * omega[:, None] * r)
+
+    def _anticipation(self) -> np.ndarray:
+        """Person-by-month multiplier of the programme world's intensity under anticipation."""
+        out = np.ones((self.n, self.B + self.M))
+        s = self.scr[self.scr.eligible]
+        i, m, d = s.i.to_numpy(), s.m.to_numpy(), s.district.to_numpy()
+        before = self.q_ext[m + self.B] == self.go_q_true[d] - 1
+        out[i[before], m[before] + self.B] = 1 + self.p.anticipation_effect
+        return out
 
     # ---------------------------------------------------------------- people and screening
     def people(self):
@@ -334,9 +666,10 @@ class _Generator:
         new_per_month = p.eligible_per_month / (person_months * elig_frac)
         n = int(round(new_per_month * self.M * p.scale))
         size = np.array([d.relative_size for d in prog.districts])
-        # first screens start a year before the study so that month one already has people mid-spell
-        burn = 12
-        w = np.r_[self.season[-burn:], self.season * self.lock]
+        # first screens start a year (left-truncation: burn_in_months) before the study, so that month
+        # one already has people mid-spell
+        burn = self.burn
+        w = np.r_[self.season_ext[:burn] if self.B else self.season[-burn:], self.season * self.lock]
         n = int(round(n * (self.M + burn) / self.M))
         self.n = n
         self.dist = rng.choice(len(size), size=n, p=size / size.sum())
@@ -407,22 +740,32 @@ class _Generator:
 
     # ---------------------------------------------------------------- reoffending in both worlds
     def hazards(self):
+        """Intensities of both worlds by person and month (columns: B months before the study, then the study)."""
         p = self.p
-        M = self.M
-        mm = np.arange(M)[None, :]
+        M, B = self.M, self.B
+        mm = np.arange(-B, M)[None, :]
         since = mm - self.first_m[:, None]
         age = (mm - self.birth_mi[:, None]) / 12.0
-        lam = (p.base_monthly_hazard * self.season[None, :] * self.lock[None, :]
+        lam = (p.base_monthly_hazard * self.season_ext[None, :] * self.lock_ext[None, :]
                * (1 + p.decay * np.exp(-np.clip(since, 0, None) / 4.0))
                * np.exp(p.risk_sd * self.z[:, None] + p.age_effect * (age - 25) / 10))
+        plain = lam
+        if self.intensity_terms:  # district levels, trends, shocks and the pilots' differential trend
+            lam = lam * np.exp(self.dlog)[self.dist]
         # observation window: from the first screen to exit (fractional months)
         lo = self.first_m[:, None].astype(float)
         hi = np.minimum(self.exit_mf, M)[:, None]
         frac = np.clip(np.minimum(mm + 1, hi) - np.maximum(mm, lo), 0, 1)
         exposed = (self.list_m[:, None] >= 0) & (mm >= self.list_m[:, None])
+        hr = self._dynamic_hr()[self.dist] if "dynamic-effects" in self.sc else p.true_hr_programme
+        lam1 = np.where(exposed, lam * hr, lam)
+        if "anticipation" in self.sc:
+            lam1 = lam1 * self._anticipation()
         self.lam0 = lam * frac
-        self.lam1 = np.where(exposed, lam * p.true_hr_programme, lam) * frac
-        self.lam_full1 = np.where(exposed, lam * p.true_hr_programme, lam)  # ignores exit, for truth
+        self.lam1 = lam1 * frac
+        if self.sc & _INTENSITY:  # the observed world of the plain model, to draw the offences' attributes
+            self.lam1_plain = np.where(exposed, plain * p.true_hr_programme, plain) * frac
+        self.lam_full1 = lam1  # ignores exit, for truth
         self.lam_full0 = lam
 
     def event_times(self, lam: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -449,6 +792,14 @@ class _Generator:
         self.targets = np.cumsum(rng.exponential(size=(self.n, K)), axis=1)
         self.t1 = self.event_times(self.lam1, self.targets)  # observed world
         self.t0 = self.event_times(self.lam0, self.targets)
+        if self.sc & _INTENSITY:
+            self.t1_plain = self.event_times(self.lam1_plain, self.targets)
+            del self.lam1_plain
+        if self.B:  # month index from the study start (negative in the burn-in)
+            self.t1 -= self.B
+            self.t0 -= self.B
+            if self.sc & _INTENSITY:
+                self.t1_plain -= self.B
 
     # ---------------------------------------------------------------- offences table
     def _month_frac_to_date(self, mf: np.ndarray) -> np.ndarray:
@@ -460,20 +811,35 @@ class _Generator:
         return _add_days(start, (mf - mi) * days)
 
     def offences(self):
+        """The offences table: outcome offences of the observed world, trigger offences and history."""
+        if self.sc & _INTENSITY:
+            # the plain model's table first, so that the main stream advances as it does without the scenario
+            # and every later draw (engagement, contacts, referrals, ...) stays the same
+            rows = self._moved_offences(self._offence_rows(self.t1_plain))
+        else:
+            rows = self._offence_rows(self.t1)
+        self.off = rows[_OFFENCE_COLUMNS].reset_index(drop=True)
+
+    def _offence_rows(self, t1: np.ndarray) -> pd.DataFrame:
+        """Offence rows with the person's index ``i`` and ``k`` (outcome event number; negative: trigger,
+        prior history, non-DA offences), given the observed world's event times ``t1``."""
         rng, prog = self.rng, self.prog
         da_types = [o for o in prog.offence_types if o.da_possible]
         other_types = [o for o in prog.offence_types if not o.da_possible]
         sev = np.array([o.severity for o in da_types], dtype=float)
         recs = []
         # outcome DA offences (observed world), within the study and before exit
-        r, c = np.nonzero(np.isfinite(self.t1))
-        mf = self.t1[r, c]
+        r, c = np.nonzero(np.isfinite(t1))
+        mf = t1[r, c]
         recs.append(pd.DataFrame({"i": r, "date": self._month_frac_to_date(mf), "da": True, "k": c}))
         # trigger offence: the month before the first spell (later offences come from the hazard model)
         trig = self.p.trigger_criterion
         sf = self.spell_first.merge(self.scr[["i", "m", *([trig] if trig else [])]], on=["i", "m"])
         sf = sf[(sf[trig] if trig else True) & (sf.spell == 0)]
-        tm = sf.m.values - 1 + rng.random(len(sf))
+        # the plain model places it before the first screen seen in the study; with left-truncation, before
+        # the person's true first screen
+        first = self.first_m[sf.i.values] if self.B else sf.m.values
+        tm = first - 1 + rng.random(len(sf))
         recs.append(pd.DataFrame({"i": sf.i.values, "date": self._month_frac_to_date(tm), "da": True, "k": -1}))
         # prior DA history in the 3 years before the first screen
         n_prior = rng.poisson(np.exp(0.1 + 0.6 * self.z))
@@ -510,7 +876,9 @@ class _Generator:
         vids = _ids(rng, "V", int(vix.max()) + 1 if len(vix) else 1, 8)
         victim = np.where(is_da, vids[np.maximum(vix - 1, 0)], None)
         off["offence_id"] = _ids(rng, "O", len(off), 9)
-        self.off = pd.DataFrame({
+        return pd.DataFrame({
+            "i": off.i.values,
+            "k": off.k.values,
             "offence_id": off.offence_id.values,
             "person_id": self.pid[off.i.values],
             "offence_date": off.date.values,
@@ -520,8 +888,67 @@ class _Generator:
             "chi_days": [chi[t] for t in types],
         })
 
+    def _da_types(self, z: np.ndarray, nth: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """DA offence types by the escalation model of the offences table, for uniforms ``u``."""
+        da_types = [o for o in self.prog.offence_types if o.da_possible]
+        sev = np.array([o.severity for o in da_types], dtype=float)
+        prob = np.exp((sev[None, :] - 3) * (0.25 * z[:, None] + 0.04 * np.minimum(nth, 10)[:, None]) - 0.8 * sev[None, :])
+        prob /= prob.sum(axis=1, keepdims=True)
+        idx = (prob.cumsum(axis=1) < u[:, None]).sum(axis=1).clip(0, len(da_types) - 1)
+        return np.array([o.id for o in da_types], dtype=object)[idx]
+
+    def _new_da_rows(self, frame: pd.DataFrame, table: pd.DataFrame, nth: np.ndarray, rng) -> pd.DataFrame:
+        """Complete DA offences (``i``, ``offence_date``) added to ``table``: type, harm, the victim of the
+        person's latest DA offence in ``table`` (the current partner; a new victim if none) and a new id."""
+        chi = {o.id: o.chi_days for o in self.prog.offence_types}
+        frame = frame.assign(person_id=self.pid[frame.i.to_numpy()],
+                             offence_type=self._da_types(self.z[frame.i.to_numpy()], nth, rng.random(len(frame))),
+                             da_flag=True)
+        frame["chi_days"] = [chi[t] for t in frame.offence_type]
+        frame = frame.sort_values(["offence_date", "person_id"], kind="stable").reset_index(drop=True)
+        da = table[table.da_flag][["person_id", "offence_date", "victim_id"]].sort_values("offence_date", kind="stable")
+        frame = pd.merge_asof(frame, da, on="offence_date", by="person_id", direction="backward")
+        new = frame.victim_id.isna().to_numpy()
+        frame.loc[new, "victim_id"] = _fresh_ids(rng, "V", int(new.sum()), 8, set(table.victim_id.dropna()))
+        frame["offence_id"] = _fresh_ids(rng, "O", len(frame), 9, set(table.offence_id))
+        return frame
+
+    def _moved_offences(self, plain: pd.DataFrame) -> pd.DataFrame:
+        """The scenario world's offences from the plain model's rows: history unchanged, each outcome event
+        (person, event number: common random numbers) at its new date with its type, victim and id, and
+        events only the scenario's world has drawn from their own stream."""
+        rng = np.random.default_rng([self.seed, _STREAM["moved-offences"]])
+        r, c = np.nonzero(np.isfinite(self.t1))
+        ev = pd.DataFrame({"i": r, "k": c, "offence_date": self._month_frac_to_date(self.t1[r, c])})
+        ev = ev[ev.offence_date <= self.extract]
+        outcome = plain.k.to_numpy() >= 0
+        kept = plain[outcome].drop(columns="offence_date").merge(ev, on=["i", "k"])
+        table = pd.concat([plain[~outcome], kept], ignore_index=True)
+        new = ev.merge(plain.loc[outcome, ["i", "k"]], on=["i", "k"], how="left", indicator=True)
+        new = new[new["_merge"] == "left_only"].drop(columns="_merge").reset_index(drop=True)
+        if new.empty:
+            return table
+        new = self._new_da_rows(new, table, np.minimum(new.k.to_numpy() + 1, 10), rng)
+        return pd.concat([table, new[table.columns]], ignore_index=True)
+
+    def detection(self):
+        """Extra recorded (not committed) DA offences in listed months, programme world (detection-bias)."""
+        rng, p = np.random.default_rng([self.seed, _STREAM["detection-bias"]]), self.p
+        s = self.scr[self.scr.listed]
+        i, m = s.i.to_numpy(), s.m.to_numpy()
+        k = rng.poisson(p.detection_extra * self.lam1[i, m + self.B])
+        who, mon = np.repeat(i, k), np.repeat(m, k)
+        date = _add_days(self.mstart[mon], rng.random(who.size) * self.mdays[mon])
+        keep = date <= self.extract
+        frame = pd.DataFrame({"i": who[keep], "offence_date": date[keep]})
+        # an offence uncovered by a visit: escalation as at a person's first outcome offence
+        extra = self._new_da_rows(frame, self.off, np.ones(len(frame), int), rng)
+        self.off_extra = extra[_OFFENCE_COLUMNS]
+
     # ---------------------------------------------------------------- engagement, contacts
     def engagement(self):
+        from scipy.special import expit, logit
+
         rng, p = self.rng, self.p
         L = np.flatnonzero(self.list_m >= 0)
         self.L = L
@@ -529,11 +956,18 @@ class _Generator:
         d = self.dist[L]
         self.regime = (lm >= self.prac_from[d]).astype(int)
         slope = p.engagement_risk_slope
-        self.p_eng0 = expit(logit(p.engagement_police) + slope * self.z[L])
-        self.p_eng1 = expit(logit(p.engagement_practitioner) + slope * self.z[L])
+        x = slope * self.z[L]
+        if self.logit_terms:  # district and district-quarter (of listing) differences in engagement
+            x = x + self._logit_shift(self.eng_shift, d, lm)
+        self.p_eng0 = expit(logit(p.engagement_police) + x)
+        self.p_eng1 = expit(logit(p.engagement_practitioner) + x)
         v = rng.random(L.size)
         self.eng0, self.eng1 = v < self.p_eng0, v < self.p_eng1
         self.engaged = np.where(self.regime == 1, self.eng1, self.eng0)
+        if self.logit_terms:  # who would engage in the plain model, to replay its draws of referrals
+            x = slope * self.z[L]
+            self.engaged_plain = np.where(self.regime == 1, v < expit(logit(p.engagement_practitioner) + x),
+                                          v < expit(logit(p.engagement_police) + x))
         # contacts over the listed months
         listed = self.scr[self.scr.listed]
         ncon = rng.poisson(2.0, size=len(listed)) + (listed.m.values == self.list_m[listed.i.values])
@@ -580,9 +1014,27 @@ class _Generator:
         })
         first_eng = c[is_first].groupby("i").date.min()
         self.first_eng_date = first_eng
+        if self.logit_terms:
+            plain = c.within.values & self.engaged_plain[li] & (c["rank"].values == fk)
+            self.first_eng_plain = c[plain].groupby("i").date.min()
 
     # ---------------------------------------------------------------- referrals
     def referrals(self):
+        """Referrals of eligible people; the truth of referral take-up."""
+        if not self.logit_terms:
+            return self._referrals(plain=False)
+        # the plain model's referrals first, so that the main stream advances as it does without the
+        # scenario and every later draw (risk tool, plans) stays the same
+        state = self.rng.bit_generator.state
+        self._referrals(plain=True)
+        after = self.rng.bit_generator.state
+        self.rng.bit_generator.state = state
+        self._referrals(plain=False)
+        self.rng.bit_generator.state = after
+
+    def _referrals(self, plain: bool):
+        from scipy.special import expit, logit
+
         rng, p, prog = self.rng, self.p, self.prog
         services = prog.services
         sid = np.array([s.id for s in services], dtype=object)
@@ -599,17 +1051,24 @@ class _Generator:
         pos = np.full(self.n, -1)
         pos[self.L] = np.arange(self.L.size)
         eng = np.zeros(E.size, bool)
-        eng[listed] = self.engaged[pos[E[listed]]]
+        eng[listed] = (self.engaged_plain if plain else self.engaged)[pos[E[listed]]]
         w1, w2 = rng.random(E.size), rng.random(E.size)
+        r1 = p.referral_start_if_engaged
+        if self.logit_terms and not plain:  # district and district-quarter (of the index month) differences in take-up
+            shift = self._logit_shift(self.ref_shift, self.dist[E], idx_m)
+            q0, r1 = expit(logit(q0) + shift), expit(logit(r1) + shift)
         base_start = w1 < q0
-        prog_start = listed & eng & (w2 < p.referral_start_if_engaged)
+        prog_start = listed & eng & (w2 < r1)
         start = base_start | prog_start
         # truth among listed people: q1 - q0 with q1 = q0 + (1 - q0) * P(engage) * r
         p_eng = np.where(self.regime == 1, self.p_eng1, self.p_eng0)
+        if self.logit_terms and not plain:  # the listed people's own probabilities
+            at = np.searchsorted(E, self.L)
+            q0, r1 = q0[at], r1[at]
         # over listed people whose 12 months after listing lie inside the study, as the estimators see them
         inside = self.list_m[self.L] + 12 <= self.M
-        self.truth_referral_rd = float(np.mean(((1 - q0) * p_eng * p.referral_start_if_engaged)[inside]))
-        fe = self.first_eng_date.reindex(E).values.astype("datetime64[D]")
+        self.truth_referral_rd = float(np.mean(((1 - q0) * p_eng * r1)[inside]))
+        fe = (self.first_eng_plain if plain else self.first_eng_date).reindex(E).values.astype("datetime64[D]")
         anchor = np.where(prog_start & ~np.isnat(fe), fe, index)
         ref_date = _add_days(anchor, np.where(prog_start, rng.exponential(20, E.size), rng.uniform(0, 250, E.size)))
         acc = _add_days(ref_date, rng.exponential(10, E.size))
@@ -747,8 +1206,8 @@ class _Generator:
                                   np.r_[np.zeros(L.size), np.ones(L.size)])
         # 12-month risk difference among listed people whose whole window is observed
         full = (lm + 12 <= M) & (self.exit_mf[L] >= lm + 12)
-        cum1 = np.cumsum(self.lam_full1[L], axis=1)
-        cum0 = np.cumsum(self.lam_full0[L], axis=1)
+        cum1 = np.cumsum(self.lam_full1[L, self.B:], axis=1)
+        cum0 = np.cumsum(self.lam_full0[L, self.B:], axis=1)
         end = np.minimum(lm + 11, M - 1)
         before = np.where(lm > 0, lm - 1, 0)
 
@@ -762,7 +1221,7 @@ class _Generator:
         risk1 = 1 - np.exp(-d1)
         # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
         auc, icc = self._ppit_truth(risk1, lm + 12 <= M) if self.prog.has_risk_tool else (np.nan, np.nan)
-        did_att = self._did_truth()
+        did_att, did_att_pm, by_event = self._did_truth()
         eff = {
             "reoffending_hr_programme": round(hr_marginal, 6),
             "reoffending_hr_programme_conditional": p.true_hr_programme,
@@ -772,24 +1231,39 @@ class _Generator:
             "ppit_auc_12m": round(auc, 6),
             "ppit_icc2_total": round(icc, 6),
             "did_att_da_rate": round(did_att, 6),
+            "did_att_da_rate_pm": round(did_att_pm, 6),
             # engagement and referral take-up carry no effect of their own here: the programme's effect is
             # on listing, so any association of these exposures with reoffending is confounding by risk
             "reoffending_hr_engaged": 1.0,
             "reoffending_hr_referral_started": 1.0,
         }
+        k = self.prog.evaluation.min_comparison_districts
+        cells = (f"district-quarters from the go-live quarter on, in quarters in which at least {k} "
+                 f"district{'s are' if k != 1 else ' is'} not yet live (the cells a staggered "
+                 "difference-in-differences with not-yet-treated controls can estimate)")
+        cell = ("a cell's effect is the difference (programme world minus none) in DA offences committed in the "
+                "months people were eligible, per eligible person-month")
+        conditional = "Hazard ratio given latent risk, the generator's input."
+        if "dynamic-effects" in self.sc:
+            conditional = ("Hazard ratio given latent risk at the full effect of a wave whose multiplier is 1 (under "
+                           "dynamic-effects the log hazard ratio ramps up after go-live and differs by wave).")
         out = {
             "programme": self.prog.id,
             "seed": self.seed,
             "effects": eff,
+            "event_time_effects": by_event,
+            "scenario": {"names": list(p.scenarios), "parameters": p.scenario_parameters()},
             "definitions": {
                 "reoffending_hr_programme": "Marginal hazard ratio of first DA reoffence after first listing, programme vs no programme, among listed people (Cox fit to both potential worlds simulated with common random numbers; censored at exit and the extract date).",
-                "reoffending_hr_programme_conditional": "Hazard ratio given latent risk, the generator's input.",
+                "reoffending_hr_programme_conditional": conditional,
                 "reoffending_12m_rd_programme": "Expected risk difference (programme minus no programme) of any DA reoffence within 12 months of first listing, among listed people whose 12 months are fully observed.",
                 "engagement_rd_practitioner": "Expected difference in probability of engaging within the engagement window, practitioners on the team vs police alone, averaged over listed people.",
                 "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
                 "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over listed people whose 12 months lie inside the study).",
                 "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
-                "did_att_da_rate": "Average effect of the programme on DA offences per eligible person-month in district-quarters from the go-live quarter until the last district went live (the cells a staggered difference-in-differences with not-yet-treated controls can estimate), equally weighted across district-quarters; a cell's effect is the difference in DA offences committed in the months people were eligible, per eligible person-month: the Callaway-Sant'Anna simple aggregation on the quarterly district panel.",
+                "did_att_da_rate": f"Average effect of the programme on DA offences per eligible person-month in {cells}, equally weighted across district-quarters; {cell}: the simple aggregation on the quarterly district panel.",
+                "did_att_da_rate_pm": f"The cells of did_att_da_rate weighted by their eligible person-months instead of equally: the programme's effect on DA offences per eligible person-month over all eligible person-months of {cells}.",
+                "event_time_effects": f"did_att_da_rate by quarters since the district's go-live quarter (key 0 is the go-live quarter): the equally weighted mean of the effects of its cells among {cells}.",
                 "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
                 "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
             },
@@ -798,20 +1272,22 @@ class _Generator:
                 "eligible_people": int((self.elig_m >= 0).sum()),
                 "listed_people": int(L.size),
             },
-            "parameters": asdict(p),
+            "parameters": {k: v for k, v in asdict(p).items() if k not in _SCENARIO_FIELDS},
         }
         if not self.prog.has_risk_tool:  # no risk tool, no risk-tool estimands
             for name in ("ppit_auc_12m", "ppit_icc2_total"):
                 del out["effects"][name], out["definitions"][name]
         return out
 
-    def _did_truth(self) -> float:
+    def _did_truth(self) -> tuple[float, float, dict]:
         """Programme effect on the district-quarter DA rate among eligible people, from both worlds.
 
         Cells are district x calendar quarter, as in ``district_period_panel(ds, "Q")``: the effect in a
         cell is the difference (programme world minus none) in DA offences committed in the months
-        people were eligible, per eligible person-month; cells are averaged with equal weight over
-        district-quarters from the go-live quarter until the quarter the last district went live.
+        people were eligible, per eligible person-month. The cells are the district-quarters from the
+        go-live quarter on, in quarters in which at least ``min_comparison_districts`` districts are not
+        yet live. Returns their equally weighted mean, their mean weighted by eligible person-months,
+        and the equally weighted mean by quarters since go-live.
         """
         s = self.scr[self.scr.eligible]
         i, m = s.i.to_numpy(), s.m.to_numpy()
@@ -820,11 +1296,17 @@ class _Generator:
         q0 = self.months[0].asfreq("Q").ordinal
         qidx = np.array([p.asfreq("Q").ordinal - q0 for p in self.months])
         cells = pd.DataFrame({"d": s.district.to_numpy(), "q": qidx[m], "diff": e1 - e0})
-        g = cells.groupby(["d", "q"])["diff"].mean().reset_index()
+        g = cells.groupby(["d", "q"])["diff"].agg(["mean", "sum", "size"]).reset_index()
         goq = np.where(self.go_live < self.M, qidx[np.minimum(self.go_live, self.M - 1)], qidx[-1] + 1)
-        last = goq.max()
-        post = (g.q.to_numpy() >= goq[g.d.to_numpy()]) & (g.q.to_numpy() < last)
-        return float(g["diff"][post].mean()) if post.any() else float("nan")
+        gq, gd = g.q.to_numpy(), g.d.to_numpy()
+        not_live = (goq[None, :] > gq[:, None]).sum(axis=1)  # districts not yet live in each cell's quarter
+        post = (gq >= goq[gd]) & (not_live >= self.prog.evaluation.min_comparison_districts)
+        if not post.any():
+            return float("nan"), float("nan"), {}
+        att = float(g["mean"][post].mean())
+        att_pm = float(g["sum"][post].sum() / g["size"][post].sum())
+        by_event = g[post].groupby(gq[post] - goq[gd[post]])["mean"].mean()
+        return att, att_pm, {str(int(e)): round(float(v), 6) for e, v in by_event.items()}
 
     @staticmethod
     def _first_after(times: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -857,6 +1339,8 @@ class _Generator:
         self.hazards()
         self.reoffending()
         self.offences()
+        if "detection-bias" in self.sc:
+            self.detection()
         self.engagement()
         self.referrals()
         if self.prog.has_risk_tool:
@@ -899,9 +1383,14 @@ class _Generator:
         })
         # offences after exit are not observed
         exit_by_pid = pd.Series(self.exit_date[ex], index=self.pid[ex])
-        off = self.off
-        ed = exit_by_pid.reindex(off.person_id.values).values.astype("datetime64[D]")
-        off = off[np.isnat(ed) | (off.offence_date.values <= ed)].reset_index(drop=True)
+        def observed(off):  # offences after exit are not observed
+            ed = exit_by_pid.reindex(off.person_id.values).values.astype("datetime64[D]")
+            return off[np.isnat(ed) | (off.offence_date.values <= ed)].reset_index(drop=True)
+
+        off = observed(self.off)
+        committed = off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True)
+        if "detection-bias" in self.sc:
+            off = pd.concat([off, observed(self.off_extra)], ignore_index=True)
         # nothing is recorded after a death
         died = pd.Series(self.exit_date[ex & (self.exit_reason == "died")],
                          index=self.pid[ex & (self.exit_reason == "died")])
@@ -931,7 +1420,15 @@ class _Generator:
         # tables the programme does not record (no risk tool, no plans) are left out, as in a real extract
         tables = {name: frame for name, frame in tables.items() if frame is not None}
         self._extra_columns(tables)
-        return SyntheticProgramme(prog, self.p, self.seed, tables, truth)
+        latent = {
+            "committed_offences": committed,
+            "first_screen": pd.DataFrame({"person_id": self.pid, "district_id": self.district_ids[self.dist],
+                                          "first_screen": [str(self.months[0] + int(k)) for k in self.first_m]})
+                            .sort_values("person_id").reset_index(drop=True),
+            "district_effects": self.district_effects,
+            "district_shocks": self.district_shocks,
+        }
+        return SyntheticProgramme(prog, self.p, self.seed, tables, truth, latent)
 
     def _extra_columns(self, tables: dict) -> None:
         """Fill the programme's own columns (``[[columns]]``) from a separate random stream, so that adding
@@ -1040,11 +1537,15 @@ def write(result: SyntheticProgramme, out: str | Path) -> Path:
     return out
 
 
-def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides) -> Path:
+def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, scenarios=None, **overrides) -> Path:
     """The built-in synthetic force written as CSV (cached on disk, keyed by the generator's code, the
-    programme file, the seed and any overrides)."""
+    programme file, the seed, the scenarios and any overrides); ``scenarios`` as in
+    [`generate`][foundation_eval.data.synth.generate]."""
     import hashlib
     import tempfile
+
+    if scenarios is not None:
+        overrides["scenarios"] = expand_scenarios(scenarios)
 
     # the generator's code and the programme file are part of the key: a changed generator never reuses old data
     prog = load_programme(programme)
@@ -1057,8 +1558,9 @@ def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **over
     return folder
 
 
-def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, **overrides):
-    """The built-in synthetic force as a validated [`Dataset`][foundation_eval.data.load.Dataset] (cached on disk)."""
+def demo_dataset(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, scenarios=None, **overrides):
+    """The built-in synthetic force as a validated [`Dataset`][foundation_eval.data.load.Dataset] (cached on
+    disk); ``scenarios`` as in [`generate`][foundation_eval.data.synth.generate]."""
     from foundation_eval.data.load import load_dataset
 
-    return load_dataset(demo_folder(programme, seed, **overrides), programme)
+    return load_dataset(demo_folder(programme, seed, scenarios, **overrides), programme)
