@@ -35,9 +35,9 @@ from foundation_eval.impact import (
 # --------------------------------------------------------------------------------------------------
 
 DOCUMENTED = {  # design: (passed or no check, failed, not run) - the table in impact/maryland.py's docstring
-    "randomised": (5, None, None), "staggered_did": (4, 3, 4), "cox_staggered": (4, 3, 4), "twfe": (3, None, None),
+    "randomised": (5, None, None), "staggered_did": (4, 3, 4), "cox_staggered": (3, None, None), "twfe": (3, None, None),
     "cohort_before_after": (2, None, None), "its": (2, None, None), "before_after": (2, None, None),
-    "historical_comparison": (2, None, None), "rd": (4, 4, 4), "rd_risk_flag": (4, 3, 4),
+    "historical_comparison": (2, None, None), "rd": (4, 3, 4), "rd_risk_flag": (None, None, None),
     "cross_section": (1, None, None), "self_selected": (1, None, None), "placebo": (None, None, None),
     "leave_one_out": (None, None, None), "randomisation_test": (None, None, None), "event_study": (None, None, None),
     "measurement": (None, None, None),
@@ -50,15 +50,18 @@ def test_every_design_and_diagnostic_maps_to_the_documented_level():
     for design, (ok, failed, not_run) in DOCUMENTED.items():
         rows = t[t.design == design].set_index("outcome").level
         if DESIGN_LEVELS[design].checks:
-            assert rows["passed"] == ok and rows["failed"] == failed and rows["not run"] == not_run, design
+            got = [None if pd.isna(rows[k]) else rows[k] for k in ("passed", "failed", "not run")]
+            assert got == [ok, failed, not_run], design
         else:
             got = rows["none"]
             assert (pd.isna(got) and ok is None) or got == ok, design
     # a failed check lowers by one and says so; a missing check is flagged and leaves the level
-    m = maryland_level("rd_risk_flag", density_p=0.006)
+    m = maryland_level("rd_risk_flag", density_p=0.006)  # descriptive: no level, the failed check still shown
+    assert m.level is None and "failed (p = 0.006)" in m.flags[1]
+    m = maryland_level("rd", density_p=0.006)  # a failed design check lowers the level, at an age limit too
     assert m.level == 3 and m.lowered and "failed (p = 0.006)" in m.flags[0]
-    m = maryland_level("rd", density_p=0.006)  # age cannot be manipulated: flagged beside the level, not lowered
-    assert m.level == 4 and not m.lowered and "failed (p = 0.006)" in m.flags[0]
+    m = maryland_level("cox_staggered")  # selection into listing: level 3, no borrowed pre-trend check
+    assert m.level == 3 and "no pre-trend check of its own" in m.flags[0]
     m = maryland_level("staggered_did")
     assert m.level == 4 and "not run" in m.flags[0]
     assert "priority flag" in maryland_level("rd_risk_flag", density_p=0.5).identifies
@@ -76,8 +79,8 @@ def test_same_estimator_same_level_on_every_outcome(ev):
     # the DA outcome has a pre-trend check, the others are flagged as untested; none is lowered
     assert {d.sms_level for d in did} == {maryland_level("staggered_did", pre_trend_p=ev._pretrend_p).level}
     assert any("not run" in f for f in ev.did_engaged.level_flags)
-    # the Cox model is identified by the same staggered timing and read with the same pre-trend check
-    assert ev.cox.sms_level == ev.did.sms_level and ev.cox.design_key == "cox_staggered"
+    # the Cox model compares people selected into listing: its own family, level 3, no borrowed check
+    assert ev.cox.sms_level == 3 and ev.cox.design_key == "cox_staggered"
     # checks carry no level; the sensitivity table shows none for them
     assert ev.placebo.sms_level is None and ev.placebo not in ev.estimates()
     s = ev.sensitivity
@@ -85,7 +88,7 @@ def test_same_estimator_same_level_on_every_outcome(ev):
     assert len(checks) == 3 and checks.sms_level.isna().all()
     # the discontinuities take their level from the density check
     _, dens, est = ev.rd_ppit
-    assert est.sms_level == maryland_level("rd_risk_flag", density_p=dens.p_value).level
+    assert est.sms_level is None and maryland_level("rd_risk_flag", density_p=dens.p_value).level is None
     assert any("priority flag" in f for f in est.level_flags)
 
 
@@ -299,9 +302,10 @@ def test_threats(ev):
     # the analysis by hand: no comparison district-quarter left with a live neighbour
     from foundation_eval.evaluation.threats import spillover_did
 
-    res, dropped = spillover_did(ev.panel, ev.plan.neighbours_of)
+    same = {"min_comparisons": ev.plan.min_comparison_districts, "weights": "eligible"}  # the primary's settings
+    res, dropped = spillover_did(ev.panel, ev.plan.neighbours_of, **same)
     assert dropped == spill.values["dropped"] and res.n_untreated < ev.did.n_untreated
-    nothing, none_dropped = spillover_did(ev.panel, lambda d: ())
+    nothing, none_dropped = spillover_did(ev.panel, lambda d: (), **same)
     assert none_dropped == 0 and nothing.estimate == pytest.approx(ev.did.estimate)
     assert load_programme("change-that-lasts").evaluation.neighbours == ()
     mult = th["multiplicity"]

@@ -164,7 +164,8 @@ def lockdown_threat(programme, primary, excluded=None) -> Threat:
                   vals)
 
 
-def spillover_did(panel: pd.DataFrame, neighbours_of, outcome: str = "da_rate", level: float = 0.95):
+def spillover_did(panel: pd.DataFrame, neighbours_of, outcome: str = "da_rate", level: float = 0.95, *,
+                  min_comparisons: int = 1, weights: str | None = None):
     """The imputation DiD without comparison district-periods that had a live neighbour.
 
     A not-yet-live district-period is dropped when any neighbour was live in that period, so the
@@ -185,6 +186,11 @@ def spillover_did(panel: pd.DataFrame, neighbours_of, outcome: str = "da_rate", 
         Outcome column (default `"da_rate"`).
     level : float
         Confidence level of the interval (0.95 for 95%).
+    min_comparisons : int
+        As in the primary: live district-periods enter the estimand only in periods with at least this
+        many comparison districts.
+    weights : str, optional
+        Column of step-1 weights, as in the primary (eligible person-months).
 
     Returns
     -------
@@ -226,7 +232,8 @@ def spillover_did(panel: pd.DataFrame, neighbours_of, outcome: str = "da_rate", 
     drop = untreated & np.array([exposed(d, t) for d, t in zip(p.district_id, p.t, strict=True)])
     q = p[~drop]
     res = imputation_did(q, "district_id", "t", "first_treated", outcome, level=level, name=f"spillover_{outcome}",
-                         design="staggered DiD without comparison periods next to a live district", sms_level=None)
+                         design="staggered DiD without comparison periods next to a live district", sms_level=None,
+                         min_comparisons=min_comparisons, fe_weights=weights)
     return res, int(drop.sum())
 
 
@@ -268,7 +275,8 @@ def spillover_threat(programme, panel: pd.DataFrame | None = None, primary=None)
     plan = programme.evaluation
     if plan.neighbours and panel is not None and primary is not None and getattr(primary, "estimable", True):
         try:
-            res, dropped = spillover_did(panel, plan.neighbours_of)
+            res, dropped = spillover_did(panel, plan.neighbours_of, min_comparisons=plan.min_comparison_districts,
+                                          weights="eligible")
         except ValueError as exc:
             return Threat("spillover", "Spill-overs between neighbouring districts", "limitation",
                           "The comparison without districts next to a live one could not be estimated ({reason}).",

@@ -29,12 +29,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["FINDINGS", "NOT_ESTIMABLE", "finding", "loses_significance", "SupportingResult", "Verdict", "verdict",
+__all__ = ["FINDINGS", "NOT_ESTIMABLE", "DESCRIPTIVE", "finding", "loses_significance", "SupportingResult", "Verdict", "verdict",
            "Statement", "statements", "ordinal"]
 
 #: The fixed vocabulary of a finding.
 FINDINGS = ("evidence of a reduction", "no clear evidence either way", "evidence of an increase")
 NOT_ESTIMABLE = "not estimable"
+#: What a descriptive result (level 1, or no level) says in place of a finding: never an effect phrase.
+DESCRIPTIVE = "descriptive only, not evidence about the programme's effect"
 
 
 def ordinal(n: int) -> str:
@@ -145,14 +147,15 @@ class SupportingResult:
     name, design : str
         Name of the result and its design in words.
     role : {"supporting", "descriptive"}
-        "descriptive" for level 1 and for designs that estimate something other than the programme's
-        effect (the risk-tool threshold).
+        "descriptive" for level 1, for results with no level and for designs that estimate something
+        other than the programme's effect (the risk-tool threshold).
     sms_level : int or None
         Maryland Scientific Methods Scale level.
     level_flags : tuple of str
         Failed or missing design checks, in words, shown beside the level.
     finding : str
-        One of `FINDINGS`.
+        One of `FINDINGS` for a supporting design; `DESCRIPTIVE` for a descriptive one, which never
+        carries an effect phrase.
     estimate, ci_low, ci_high : float
         In `unit` (the display unit).
     unit : str
@@ -280,8 +283,9 @@ def verdict(primary_name: str, primary, supporting: dict, variants: dict | None 
 
     The finding is that of the primary alone ([`finding`][foundation_eval.evaluation.verdict.finding]),
     whatever the supporting designs say. A supporting design is "descriptive" when its Maryland level
-    is 1 or it estimates something other than the programme's effect (the risk-flag discontinuity,
-    self-selected comparisons). Estimates are given in each result's display unit.
+    is 1 or missing, or it estimates something other than the programme's effect (the risk-flag
+    discontinuity, self-selected comparisons); a descriptive result's finding is `DESCRIPTIVE`, never
+    an effect phrase. Estimates are given in each result's display unit.
 
     Parameters
     ----------
@@ -326,12 +330,14 @@ def verdict(primary_name: str, primary, supporting: dict, variants: dict | None 
             continue
         lvl = est.sms_level
         key = getattr(est, "design_key", "")
-        role = "descriptive" if (lvl == 1 or key in ("rd_risk_flag", "self_selected")) else "supporting"
+        descriptive = lvl is None or lvl <= 1 or key in ("rd_risk_flag", "self_selected", "cross_section")
         e, lo, hi = _disp(est)
-        sup.append(SupportingResult(name=name, design=est.design, role=role, sms_level=lvl,
-                                    level_flags=tuple(getattr(est, "level_flags", ())), finding=finding(est),
+        sup.append(SupportingResult(name=name, design=est.design, role="descriptive" if descriptive else "supporting",
+                                    sms_level=lvl, level_flags=tuple(getattr(est, "level_flags", ())),
+                                    finding=DESCRIPTIVE if descriptive else finding(est),
                                     estimate=e, ci_low=lo, ci_high=hi, unit=_unit(est),
-                                    loses_significance_under=loses_significance(est, variants.get(name, ()))))
+                                    loses_significance_under=() if descriptive
+                                    else loses_significance(est, variants.get(name, ()))))
     sup.sort(key=lambda s: (s.role != "supporting", -(s.sms_level or 0)))
     if not getattr(primary, "estimable", True):
         nan = float("nan")

@@ -37,7 +37,7 @@ from foundation_eval.impact.did import (
     randomization_inference,
     staggered_did,
 )
-from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_did
+from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_att, imputation_did
 from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,
@@ -79,6 +79,7 @@ __all__ = [
     "EvalEstimate",
     "NotEstimable",
     "imputation_did",
+    "imputation_att",
     "ImputationResult",
     "DID_ASSUMPTIONS",
     "staggered_did",

@@ -164,7 +164,7 @@ class ImpactEstimate:
         Returns
         -------
         dict
-            Plain Python floats, strings and an int, ready for `json.dump`.
+            Plain Python floats, strings and an int (None for a descriptive result), ready for `json.dump`.
         """
         return {
             "name": self.name,
@@ -172,7 +172,7 @@ class ImpactEstimate:
             "ci_low": float(self.ci_low),
             "ci_high": float(self.ci_high),
             "design": self.design,
-            "sms_level": int(self.sms_level),
+            "sms_level": None if self.sms_level is None else int(self.sms_level),
         }
 
 

@@ -658,7 +658,7 @@ class StaggeredDiDResult:
 
     # ---- aggregation ----------------------------------------------------------------------------
     def aggregate(self, kind: str = "simple", *, min_e: float = -math.inf, max_e: float = math.inf,
-                  balance_e: int | None = None) -> AggregateResult:
+                  balance_e: int | None = None, max_time=None) -> AggregateResult:
         r"""Aggregate ATT(g,t) as in R `did::aggte` (Callaway & Sant'Anna 2021, section 3).
 
         With cohort shares $p_g$ (weighted by the unit weights):
@@ -687,6 +687,9 @@ class StaggeredDiDResult:
         balance_e : int, optional
             `dynamic` only: keep only cohorts observed for at least `balance_e` periods after
             go-live, so the event-study composition does not change over `e <= balance_e`.
+        max_time : optional
+            `simple` and `group`: keep only cells of periods up to this one (a value of the panel's
+            time column), e.g. the periods in which enough units are not yet treated.
 
         Returns
         -------
@@ -727,6 +730,8 @@ class StaggeredDiDResult:
         pg = np.array([pg_cohort[g] for g in c.g])
         e = c.t - c.g
         post = (c.g <= c.t) & valid & (e <= max_e)
+        if max_time is not None and kind in ("simple", "group"):
+            post &= np.asarray(p.times)[c.t] <= max_time
         cl = p.cluster
         z = self._z()
         rows: list[dict] = []

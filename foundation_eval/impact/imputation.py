@@ -19,7 +19,7 @@ from scipy import stats as _st
 
 from foundation_eval.impact._base import EvalEstimate
 
-__all__ = ["ImputationResult", "imputation_did", "DID_ASSUMPTIONS"]
+__all__ = ["ImputationResult", "imputation_did", "imputation_att", "DID_ASSUMPTIONS"]
 
 DID_ASSUMPTIONS = (
     "Parallel trends: without the programme, DA offending among eligible people in each district would have "
@@ -201,6 +201,16 @@ def _impute(y, u, t, treated, w, nu, nt, X=None):
     fit = a[u] + b[t] + (0.0 if X is None else X @ beta)
     y0 = np.where(ok, fit, np.nan)
     return ok, y0
+
+
+def _enough_comparisons(periods: np.ndarray, units: np.ndarray, treated: np.ndarray, nu: int,
+                        min_comparisons: int) -> np.ndarray:
+    """Rows whose period has at least ``min_comparisons`` distinct units with an untreated row."""
+    if int(min_comparisons) <= 1:
+        return np.ones(len(periods), dtype=bool)
+    pairs = np.unique(periods[~treated] * nu + units[~treated])
+    n_comp = np.bincount(pairs // nu, minlength=int(periods.max()) + 1)
+    return n_comp[periods] >= int(min_comparisons)
 
 
 def _summaries(y, y0, ok, e):
@@ -388,13 +398,8 @@ def imputation_did(
     if not tr.any() or tr.all():
         raise ValueError("need both treated and untreated rows")
     ok, y0 = _impute(y, u, ti, tr, w, nu, nt, X)
-    if int(min_comparisons) > 1:
-        # comparisons per period: distinct units with an untreated row in it (periods of the real time
-        # axis, also when step 1 has no period effects)
-        tp = pd.factorize(d[time], sort=True)[0]
-        pairs = np.unique(tp[~tr] * nu + u[~tr])
-        n_comp = np.bincount(pairs // nu, minlength=int(tp.max()) + 1)
-        ok = ok & (n_comp[tp] >= int(min_comparisons))
+    # periods of the real time axis, also when step 1 has no period effects
+    ok = ok & _enough_comparisons(pd.factorize(d[time], sort=True)[0], u, tr, nu, min_comparisons)
     if not ok.any():
         raise ValueError("no treated row can be imputed: no untreated rows share its unit and period"
                          + (f" in a period with at least {int(min_comparisons)} comparison units"
@@ -456,3 +461,53 @@ def imputation_did(
         n_treated=int(ok.sum()), n_untreated=int((~tr).sum()),
         n_excluded=int((tr & ~ok).sum()), n_clusters=G, cells=cells, jackknife=jack, dynamic=dynamic,
     )
+
+
+def imputation_att(frame: pd.DataFrame, unit: str, time: str, first_treated: str, outcome: str, *,
+                   fe_weights: str | None = None, min_comparisons: int = 1) -> float:
+    """The point estimate of [`imputation_did`][foundation_eval.impact.imputation.imputation_did] alone.
+
+    The same estimand (equal weight per imputable treated row, restricted to periods with at least
+    ``min_comparisons`` comparison units) and the same step-1 weights, without the jackknife: what a
+    randomisation test recomputes for each re-assignment of go-live dates.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long data, as for `imputation_did`.
+    unit, time, first_treated, outcome : str
+        Column names, as for `imputation_did`.
+    fe_weights : str, optional
+        Weights of the step-1 fit.
+    min_comparisons : int
+        Least number of comparison units in a period for its treated rows to enter the estimand.
+
+    Returns
+    -------
+    float
+        The average imputed effect.
+
+    Raises
+    ------
+    ValueError
+        When no treated row can be imputed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit": list("aabbccdd"), "t": [0, 1] * 4, "g": [1, 1, 1, 1, 0, 0, 0, 0],
+    ...                    "y": [10, 16, 12, 17, 8, 11, 9, 13]})
+    >>> imputation_att(df, "unit", "t", "g", "y") == imputation_did(df, "unit", "t", "g", "y").estimate
+    True
+    """
+    g = frame[first_treated].fillna(0).to_numpy(dtype=np.int64)
+    tt = frame[time].to_numpy(dtype=np.int64)
+    tr = (g > 0) & (tt >= g)
+    u, ulev = pd.factorize(frame[unit], sort=True)
+    ti, tlev = pd.factorize(frame[time], sort=True)
+    y = frame[outcome].to_numpy(dtype=float)
+    w = frame[fe_weights].to_numpy(dtype=float) if fe_weights else np.ones(len(frame))
+    ok, y0 = _impute(y, u, ti, tr, w, len(ulev), len(tlev))
+    ok = ok & _enough_comparisons(ti, u, tr, len(ulev), min_comparisons)
+    if not ok.any():
+        raise ValueError("no treated row can be imputed")
+    return float(np.mean(y[ok] - y0[ok]))

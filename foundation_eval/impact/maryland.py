@@ -21,20 +21,26 @@ Sources
 
 Rules
 -----
-1. The level belongs to the **design**, not to the outcome (`DESIGN_LEVELS`).
-2. A **failed** design check lowers the level by one and is flagged beside it: the pre-trend check
-   of a comparison-group design (p < ``alpha``), the density (McCrary) check of a discontinuity in
-   a score people could influence (the risk-tool total, p < ``alpha``). McCrary's test detects
-   manipulation of the running variable; age cannot be manipulated, so at an age limit a failed
-   density check (a different number of people coming to police attention either side) is flagged
-   beside the level without lowering it. A check that was **not run** leaves the level and is
-   flagged beside it ("not run for this result"), so the same estimator reads the same on every
-   outcome.
+1. The level belongs to the **design family**, not to the outcome or the estimator (`DESIGN_LEVELS`):
+   the imputation estimator and Callaway & Sant'Anna are one family, the staggered comparison of
+   districts, and read the same level from the same check.
+2. **One pre-trend rule** for every comparison-group design identified by the staggered go-live: the
+   randomisation test over go-live dates of the Callaway & Sant'Anna pre-period effects (the Wald
+   test's covariance is singular with 14 districts and many pre-periods, so it is not used for the
+   level). A **failed** design check (p < ``alpha``) lowers the level by one and is flagged beside it,
+   saying which check and why: the pre-trend check, and the density (McCrary 2008) check of a
+   regression discontinuity, at an age limit too (age cannot be manipulated, but a jump in the number
+   of people coming to police attention at the limit means the two sides differ in who is screened).
+   A check that was **not run** leaves the level and is flagged ("not run for this result").
 3. **Checks carry no level of their own**: placebo tests, leave-one-out re-estimates, randomisation
    tests, event-study points (``level`` None).
-4. A discontinuity at the risk-tool threshold estimates the effect of the **priority flag**, not of
-   the programme: its entry says so (``identifies``).
-5. Measurements (AUC, ICC) are not impact estimates: no level.
+4. **Descriptive results carry no level and no verdict**: a discontinuity at the risk-tool
+   threshold estimates the effect of the priority flag (not of the programme) on a score that
+   practitioners set knowing the threshold; measurements (AUC, ICC) are not impact estimates.
+5. A comparison of people **selected into exposure** within live districts (the Cox model: listed
+   people against eligible people not (yet) listed) is level 3: the staggered go-live removes period
+   effects, but who is listed within a live district is not shown comparable to who is not, and the
+   district pre-trend test says nothing about that.
 
 Level 4 here means "before and after in multiple treated and comparison units, controlling for
 other variables" (Farrington et al. 2002) with the comparability evidence of rule 2; level 5 needs
@@ -95,8 +101,8 @@ class DesignLevel:
     'two-way fixed-effects regression under staggered adoption'
     >>> "already live" in d.reason
     True
-    >>> DESIGN_LEVELS["rd"].flag_only
-    ('density',)
+    >>> DESIGN_LEVELS["rd"].checks, DESIGN_LEVELS["rd_risk_flag"].level
+    (('density',), None)
     """
 
     key: str
@@ -114,9 +120,10 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
                 "(difference-in-differences: imputation or Callaway & Sant'Anna)", 4, ("pre_trends",),
                 reason="many treated and comparison districts before and after, district and period effects"),
     DesignLevel("cox_staggered", "survival model with exposure from listing, districts going live at different "
-                "dates (stratified by district, calendar-quarter effects)", 4, ("pre_trends",),
-                reason="identified by the same staggered timing as the district comparison, with district and "
-                       "period controls"),
+                "dates (stratified by district, calendar-quarter effects)", 3, (),
+                reason="district and period controls from the staggered go-live, but exposure is listing, and within "
+                       "a live district who is listed is selected: eligible people never listed stay in the "
+                       "comparison, and no check shows the two groups comparable"),
     DesignLevel("twfe", "two-way fixed-effects regression under staggered adoption", 3, (),
                 reason="treated and comparison units before and after, but part of the comparison uses districts "
                        "already live (Goodman-Bacon 2021)"),
@@ -129,11 +136,12 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
     DesignLevel("historical_comparison", "listed people against eligible people before go-live", 2, (),
                 reason="a comparison group from an earlier period, not concurrent"),
     DesignLevel("rd", "regression discontinuity at an age limit", 4, ("density",),
-                reason="quasi-random assignment either side of a limit that cannot be manipulated",
-                flag_only=("density",)),
-    DesignLevel("rd_risk_flag", "regression discontinuity at the risk-tool priority threshold", 4, ("density",),
-                identifies="the effect of the priority flag on listed people, not the effect of the programme",
-                reason="quasi-random assignment either side of the threshold"),
+                reason="quasi-random assignment either side of a limit, with evidence that the two sides are "
+                       "alike (the density check)"),
+    DesignLevel("rd_risk_flag", "regression discontinuity at the risk-tool priority threshold", None, ("density",),
+                identifies="the effect of the priority flag on listed people, not the effect of the programme: "
+                           "descriptive",
+                reason="practitioners set the score knowing the threshold, and the flag is not the programme"),
     DesignLevel("cross_section", "comparison of listed and never-listed people at one time", 1, (),
                 reason="correlation, groups differ in period and stage of offending"),
     DesignLevel("self_selected", "comparison of people who engaged with people who did not", 1, (),
@@ -174,9 +182,9 @@ class MarylandLevel:
 
     Examples
     --------
-    A failed density check at the risk-tool threshold lowers the level from 4 to 3:
+    A failed density check at an age limit lowers the level from 4 to 3:
 
-    >>> m = maryland_level("rd_risk_flag", density_p=0.006)
+    >>> m = maryland_level("rd", density_p=0.006)
     >>> m.level, m.base_level, m.lowered
     (3, 4, True)
     >>> m.flags[0]
@@ -184,7 +192,12 @@ class MarylandLevel:
     >>> m.description
     'outcome measured before and after the programme in treated and comparable untreated groups'
     >>> m.table()[["design", "level", "base_level"]].to_dict("records")
-    [{'design': 'rd_risk_flag', 'level': 3, 'base_level': 4}]
+    [{'design': 'rd', 'level': 3, 'base_level': 4}]
+
+    The risk-tool threshold is descriptive: no level, whatever its check says.
+
+    >>> maryland_level("rd_risk_flag", density_p=0.006).level is None
+    True
     """
 
     design_key: str
@@ -270,6 +283,12 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
     d = DESIGN_LEVELS[design_key]
     level, flags = d.level, []
     if level is None:
+        if design_key == "rd_risk_flag":
+            flags = ["descriptive: estimates the effect of the priority flag, not of the programme"]
+            p = _p(density_p)
+            if p is not None and p < alpha:
+                flags.append(f"density (McCrary) check at the threshold failed (p = {p:.3f})")
+            return MarylandLevel(design_key, None, None, tuple(flags), d.identifies)
         return MarylandLevel(design_key, None, None, ("a check of the design: no level of its own",)
                              if design_key != "measurement" else (), d.identifies)
     given = {"pre_trends": _p(pre_trend_p), "density": _p(density_p)}
@@ -279,13 +298,12 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
         if p is None:
             flags.append(f"{words[c]} not run for this result")
         elif p < alpha and c in d.flag_only:
-            flags.append(f"{words[c]} failed (p = {p:.3f}): read with care; the running variable cannot be "
-                         "manipulated, so the level is kept")
+            flags.append(f"{words[c]} failed (p = {p:.3f}): read with care")
         elif p < alpha:
             level -= 1
             flags.append(f"{words[c]} failed (p = {p:.3f}): level lowered from {d.level} to {level}")
-    if design_key == "rd_risk_flag":
-        flags.append("estimates the effect of the priority flag, not of the programme")
+    if not d.checks and design_key in ("cox_staggered",):
+        flags.append("no pre-trend check of its own: the level rests on the design alone")
     return MarylandLevel(design_key, level, d.level, tuple(flags), d.identifies)
 
 
@@ -311,11 +329,11 @@ def level_table(alpha: float = 0.05) -> pd.DataFrame:
     --------
     >>> t = level_table()
     >>> t.shape
-    (25, 7)
+    (23, 7)
     >>> t[t.design == "staggered_did"].set_index("outcome").level.tolist()
     [4, 3, 4]
-    >>> t[t.design == "rd"].set_index("outcome").level.tolist()  # age cannot be manipulated
-    [4, 4, 4]
+    >>> t[t.design == "rd"].set_index("outcome").level.tolist()  # passed, failed, not run
+    [4, 3, 4]
     """
     rows = []
     for key, d in DESIGN_LEVELS.items():

@@ -65,7 +65,7 @@ exception.
 
 The examples in this module's docstrings run on the built-in synthetic force
 ([`open_snapshot()`][foundation_eval.evaluation.snapshot.open_snapshot], cached on disk after the first
-call); its true effects are in the generator's `truth.json` (for instance `did_att_da_rate` = -0.0162
+call); its true effects are in the generator's `truth.json` (for instance `did_att_da_rate` = -0.0168
 DA offences per eligible person-month and `reoffending_hr_programme` = 0.823).
 """
 from foundation_eval.evaluation.designs._common import (

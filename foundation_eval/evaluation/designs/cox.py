@@ -169,8 +169,7 @@ def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
-                    exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "clusters",
-                    pretrend_p: float | None = None) -> EvalEstimate:
+                    exclude_lockdown: bool = False, level: float = 0.95, df: int | str = "clusters") -> EvalEstimate:
     r"""Cox model of first DA reoffence with time-varying exposure "listed while the district is live".
 
     Eligible people are followed from their first eligible month (time since then is the time scale,
@@ -193,8 +192,9 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 88 synthetic forces the
     default covered the true hazard ratio 94.3% of the time (Monte Carlo SE 2.5) and waves - 1 97.7%
     with intervals 29% wider and half the power; for the DiD's jackknife, G - 1 under-covered
-    (92.9% over 1,000 forces), which is why the two rules differ. `pretrend_p` (the district
-    comparison's pre-trend test, which checks the same timing) sets the Maryland level.
+    (92.9% over 1,000 forces), which is why the two rules differ. Its Maryland level is 3 and does not
+    borrow the district comparison's pre-trend check: exposure is listing, and who is listed within a
+    live district is selected ([`maryland_level`][foundation_eval.impact.maryland.maryland_level]).
 
     Scored against `reoffending_hr_programme` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with
@@ -216,8 +216,6 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         Confidence level of the interval.
     df : {"clusters", "waves"} or int
         Degrees of freedom of the Student-t interval: districts - 1, go-live waves - 1, or a number.
-    pretrend_p : float, optional
-        p-value of the district comparison's pre-trend test, which sets the Maryland level.
 
     Returns
     -------
@@ -294,7 +292,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         outcome="first DA reoffence", scale="ratio",
         interval_method=f"cluster-robust (district) sandwich x G/(G-1), Student-t with {dof} df "
                         f"({'go-live waves with a comparison' if df == 'waves' else 'districts - 1'})",
-        **_level("cox_staggered", pre_trend_p=pretrend_p), **_units("ratio"),
+        **_level("cox_staggered"), **_units("ratio"),
         population="everyone eligible, followed from first eligibility",
         window="from first eligibility to the first DA reoffence, exit or the extract date",
         unit="hazard ratio",

@@ -28,12 +28,12 @@ from foundation_eval.impact import (
     EvalEstimate,
     ImputationResult,
     bacon_decomposition,
+    imputation_att,
     imputation_did,
     permutation_p_value,
     staggered_did,
     twfe,
 )
-from foundation_eval.impact.imputation import _impute
 
 __all__ = [
     "did_imputation",
@@ -49,15 +49,19 @@ __all__ = [
 
 def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                    panel: pd.DataFrame | None = None, pretrend_p: float | None = None,
-                   level: float = 0.95) -> ImputationResult:
+                   min_comparisons: int | None = None, level: float = 0.95) -> ImputationResult:
     r"""Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
 
-    The estimand is the average effect on `outcome` over live district-periods from go-live until
-    the last district went live, equally weighted (`did_att_da_rate` in `truth.json` for
-    `outcome="da_rate"`, quarterly periods, lockdown months kept). The estimator is Borusyak, Jaravel &
+    The estimand is the average effect on `outcome` over live district-periods from go-live, equally
+    weighted, **in the periods in which at least `min_comparisons` districts were not yet live** (the
+    programme file's `[evaluation] min_comparison_districts`, 2 in the shipped programme): a
+    counterfactual resting on a single comparison district is that district's noise extrapolated to
+    all the others. This is `did_att_da_rate` in `truth.json` for `outcome="da_rate"`, quarterly
+    periods, lockdown months kept. The estimator is Borusyak, Jaravel &
     Spiess (2024, *Rev Econ Stud* 91:3253-3285), through
     [`imputation_did`][foundation_eval.impact.imputation_did]: district and period effects are fitted to
-    the district-periods before go-live, $Y_{it} = \alpha_i + \beta_t + \varepsilon_{it}$, and
+    the district-periods before go-live by least squares weighted by eligible person-months (a cell of
+    9 person-months is not as informative as one of 70), $Y_{it} = \alpha_i + \beta_t + \varepsilon_{it}$, and
 
     $$\hat\tau = \frac{1}{|\Omega_1|} \sum_{(i,t) \in \Omega_1} \bigl(Y_{it} - \hat\alpha_i - \hat\beta_t\bigr)$$
 
@@ -91,6 +95,9 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
         decides whether the result carries the truth name.
     pretrend_p : float, optional
         p-value of the pre-trend test that sets the Maryland level.
+    min_comparisons : int, optional
+        Least number of districts not yet live in a period for its live districts to enter the
+        estimand; default the programme's `min_comparison_districts`.
     level : float
         Confidence level of the interval.
 
@@ -110,16 +117,16 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
 
     Examples
     --------
-    On the synthetic force, whose true effect is -0.0162 DA offences per eligible person-month:
+    On the synthetic force, whose true effect is -0.0168 DA offences per eligible person-month:
 
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> ds = open_snapshot().dataset
     >>> res = did_imputation(ds)
     >>> res.truth_name, res.n_clusters, res.df
-    ('did_att_da_rate', 14, 4)
+    ('did_att_da_rate', 14, 3)
     >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
-    (0.0148, -0.0411, 0.0707)
-    >>> bool(res.ci_low < -0.0162 < res.ci_high)
+    (0.0034, -0.0553, 0.062)
+    >>> bool(res.ci_low < -0.0168 < res.ci_high)
     True
     >>> res.sms_level, res.level_flags
     (4, ('pre-trend check not run for this result',))
@@ -138,24 +145,35 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     if pretrend_p is not None and not math.isnan(pretrend_p):
         diag.append(("Pre-trends", f"randomisation test of the Callaway & Sant'Anna pre-period effects, "
                                    f"p = {pretrend_p:.3f}"))
-    primary = outcome == "da_rate" and p.attrs.get("freq", freq) == "Q" and not exclude_lockdown
+    k = int(ds.programme.evaluation.min_comparison_districts if min_comparisons is None else min_comparisons)
+    primary = (outcome == "da_rate" and p.attrs.get("freq", freq) == "Q" and not exclude_lockdown
+               and k == ds.programme.evaluation.min_comparison_districts)
+    fewer = "one district" if k == 1 else f"{k} districts"
     res = imputation_did(
-        p, "district_id", "t", "first_treated", outcome, level=level,
+        p, "district_id", "t", "first_treated", outcome, level=level, fe_weights="eligible", min_comparisons=k,
         name=f"did_imputation_{outcome}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
         design=f"staggered difference-in-differences, district x {per} panel (imputation estimator)",
         estimand=f"average effect on {_OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
-                 f"go-live until the last district went live, equally weighted",
+                 f"go-live, in {per}s with at least {fewer} not yet live, equally weighted",
         comparison=f"districts not yet live, through district and {per} effects fitted to the {per}s before "
-                   "go-live",
+                   "go-live (weighted by eligible person-months)",
         sms_level=3, diagnostics=tuple(diag), truth_name="did_att_da_rate" if primary else None,
     )
+    cells = res.cells
+    span = (f"{_period_label(p, cells.time.min())} to {_period_label(p, cells.time.max())}"
+            if len(cells) else "none")
     return replace(res, **_level("staggered_did", pre_trend_p=pretrend_p), **_units(
         outcome if outcome in DISPLAY_UNITS else "da_rate"),
-        population=f"everyone eligible in districts once live, {per}s from go-live until the last district went live",
-        window=f"each live district-{per} from go-live until the last district went live (later {per}s have no "
-               "comparison and are outside the estimate)",
+        population=f"everyone eligible in districts once live, {per}s {span}",
+        window=f"{len(cells)} live district-{per}s ({span}) in {per}s with at least {fewer} not yet live to compare "
+               f"with; later {per}s rest on fewer comparisons and are outside the estimate",
         unit=_OUTCOME_LABELS.get(outcome, outcome))
+
+
+def _period_label(panel: pd.DataFrame, t: int) -> str:
+    """The calendar period of panel index `t` (e.g. "2021Q1")."""
+    return str(panel.loc[panel.t == t, "period"].iloc[0])
 
 
 def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
@@ -205,7 +223,7 @@ def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q",
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> ri = did_randomization(open_snapshot().dataset, n_perm=99, seed=1)
     >>> round(ri.observed, 4), ri.n_draws, ri.p_value
-    (0.0148, 99, 0.37)
+    (0.0034, 99, 0.79)
     >>> ri.n_assignments          # 14! / (2! 4! 4! 3! 1!) ways to give 14 districts the 5 go-live waves
     12612600
     """
@@ -214,14 +232,20 @@ def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q",
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
     p = p[p[outcome].notna()]
     units = p.groupby("district_id").first_treated.first()
-    obs = _quick_imputation(p, outcome)
+    k = ds.programme.evaluation.min_comparison_districts
+
+    def att(q):
+        return imputation_att(q, "district_id", "t", "first_treated", outcome, fe_weights="eligible",
+                              min_comparisons=k)
+
+    obs = att(p)
     rng = np.random.default_rng(seed)
     null = []
     for _ in range(n_perm):
         perm = pd.Series(rng.permutation(units.to_numpy()), index=units.index)
         q = p.assign(first_treated=p.district_id.map(perm))
         try:
-            null.append(_quick_imputation(q, outcome))
+            null.append(att(q))
         except ValueError:
             continue
     null = np.asarray(null)
@@ -235,20 +259,6 @@ def _n_assignments(labels) -> int:
     from foundation_eval.impact.inference import n_distinct_permutations
 
     return int(n_distinct_permutations(labels))
-
-
-def _quick_imputation(p: pd.DataFrame, outcome: str) -> float:
-    """Point estimate only (for permutations)."""
-    g = p.first_treated.to_numpy(dtype=np.int64)
-    tt = p.t.to_numpy(dtype=np.int64)
-    tr = (g > 0) & (tt >= g)
-    u, ul = pd.factorize(p.district_id, sort=True)
-    ti, tl = pd.factorize(p.t, sort=True)
-    y = p[outcome].to_numpy(dtype=float)
-    ok, y0 = _impute(y, u, ti, tr, np.ones(len(p)), len(ul), len(tl))
-    if not ok.any():
-        raise ValueError("nothing to impute")
-    return float(np.mean(y[ok] - y0[ok]))
 
 
 def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
@@ -315,12 +325,14 @@ def did_callaway_santanna(ds: Dataset, outcome: str = "da_rate", *, freq: str = 
 
 
 def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: str = "not_yet_treated",
-                 level: float = 0.95) -> EvalEstimate:
+                 level: float = 0.95, *, min_comparisons: int = 1, pretrend_p: float | None = None) -> EvalEstimate:
     r"""Callaway & Sant'Anna simple ATT with the headline's leave-one-district-out jackknife-t interval.
 
     The "simple" aggregate of the group-time effects (Callaway & Sant'Anna 2021) on the balanced panel,
-    with the same inference as [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] for a
-    like-for-like comparison of the two estimators: $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} -
+    over the same cells as the headline (periods with at least `min_comparisons` districts not yet
+    live; the cohort-size weights of "simple" weight every live district-period equally), with the same
+    inference as [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] and the same
+    Maryland level from the same pre-trend check, for a like-for-like comparison of the two estimators: $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} -
     \bar\tau_{(\cdot)})^2$ over the districts left out one at a time, and Student-t on the number of
     go-live cohorts minus one (the last cohort has no comparison left). The analytic influence-function
     interval, too narrow with so few districts, is kept among the diagnostics.
@@ -335,6 +347,10 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
         The comparison districts.
     level : float
         Confidence level of the interval.
+    min_comparisons : int
+        Least number of districts not yet live in a period for its cells to enter the estimand.
+    pretrend_p : float, optional
+        p-value of the family's pre-trend check, which sets the Maryland level.
 
     Returns
     -------
@@ -359,12 +375,16 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         panel = balanced_panel(panel)
+    go = panel.groupby("district_id").first_treated.first()
+    periods = np.sort(panel.t.unique())
+    waiting = np.array([int(((go == 0) | (go > t)).sum()) for t in periods])
+    max_time = int(periods[waiting >= max(int(min_comparisons), 1)].max())
 
     def est(q):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return staggered_did(q, "district_id", "t", "first_treated", outcome, control_group=control_group,
-                                 n_boot=0).aggregate("simple")
+                                 n_boot=0).aggregate("simple", max_time=max_time)
 
     full = est(panel)
     vals = []
@@ -375,16 +395,19 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
             continue
     v = np.asarray(vals)
     se = float(math.sqrt((v.size - 1) / v.size * np.sum((v - v.mean()) ** 2)))
-    cohorts = panel.loc[panel.first_treated > 0].groupby("first_treated").size().size
-    dof = max(cohorts - 1, 1)  # cohorts with an estimable effect: the last has no post-period comparison
+    # cohorts with a cell in the estimand (the headline's rule)
+    cohorts = int(np.unique(go[(go > 0) & (go <= max_time)]).size)
+    dof = max(cohorts, 1)
     crit = float(_st.t.ppf(0.5 + level / 2, dof))
     per = _PERIOD[panel.attrs.get("freq", "Q")]
     return EvalEstimate(
         name=f"did_cs_simple_{outcome}", estimate=full.estimate, se=se, ci_low=full.estimate - crit * se,
         ci_high=full.estimate + crit * se, level=level, p_value=float(2 * _st.t.sf(abs(full.estimate / se), dof)),
         design=f"staggered difference-in-differences, district x {per} panel (Callaway & Sant'Anna 2021)",
-        estimand=full.estimand, comparison=full.comparison, assumptions=full.assumptions, sms_level=full.sms_level,
-        design_key="staggered_did", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"),
+        estimand=full.estimand + (f", in {_PERIOD[panel.attrs.get('freq', 'Q')]}s with at least {int(min_comparisons)} "
+                                  "districts not yet live" if int(min_comparisons) > 1 else ""),
+        comparison=full.comparison, assumptions=full.assumptions,
+        **_level("staggered_did", pre_trend_p=pretrend_p), **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"),
         unit=_OUTCOME_LABELS.get(outcome, outcome),
         outcome=_OUTCOME_LABELS.get(outcome, outcome),
         interval_method=f"leave-one-district-out jackknife SE, Student-t with {dof} df",
@@ -640,7 +663,7 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     >>> pl.name, pl.df, pl.sms_level
     ('placebo_da_rate_12m', 5, None)
     >>> round(pl.estimate, 4), round(pl.ci_low, 4), round(pl.ci_high, 4)     # no placebo effect
-    (-0.0146, -0.088, 0.0588)
+    (-0.0171, -0.0876, 0.0533)
     >>> placebo_did(ds, shift_months=60)
     Traceback (most recent call last):
     ...
@@ -659,7 +682,7 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     n_tr = int(q.loc[q.first_treated > 0, "district_id"].nunique())
     res = imputation_did(
         q, "district_id", "t", "first_treated", outcome, level=level, name=f"placebo_{outcome}_{shift_months}m",
-        df=max(n_tr - 1, 1),
+        df=max(n_tr - 1, 1), fe_weights="eligible", min_comparisons=ds.programme.evaluation.min_comparison_districts,
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",

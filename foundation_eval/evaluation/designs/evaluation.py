@@ -122,15 +122,15 @@ class Evaluation:
 
     Examples
     --------
-    The three headline results on the synthetic force (true values -0.0162, -0.063 and 0.823), with
+    The three headline results on the synthetic force (true values -0.0168, -0.063 and 0.823), with
     fewer re-assignments of go-live dates than the default to keep the example quick:
 
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> ev = Evaluation(open_snapshot().dataset, n_perm=99)
     >>> [(r["name"], round(r["estimate"], 3), r["sms_level"]) for r in ev.headline()]
-    [('did_att_da_rate', 0.015, 4),
+    [('did_att_da_rate', 0.003, 4),
      ('reoffending_12m_rd_programme', -0.086, 2),
-     ('reoffending_hr_programme', 0.784, 4)]
+     ('reoffending_hr_programme', 0.784, 3)]
     >>> [e.name for e in ev.estimates()][3:8]            # after the three headline results
     ['did_cs_simple_da_rate', 'cox_implied_rd_12m', 'did_imputation_engaged_rate',
      'did_imputation_referral_rate', 'twfe_da_rate']
@@ -248,7 +248,9 @@ class Evaluation:
         """Callaway & Sant'Anna simple ATT with the headline's jackknife-t interval
         ([`cs_jackknife`][foundation_eval.evaluation.designs.cs_jackknife])."""
         return _safe("did_cs_simple_da_rate", "staggered difference-in-differences (Callaway & Sant'Anna 2021)",
-                     "staggered_did", lambda: cs_jackknife(self.panel, "da_rate", level=self.level))
+                     "staggered_did", lambda: cs_jackknife(self.panel, "da_rate", level=self.level,
+                                                           min_comparisons=self.plan.min_comparison_districts,
+                                                           pretrend_p=self._pretrend_p))
 
     @cached_property
     def did_engaged(self) -> ImputationResult:
@@ -311,8 +313,7 @@ class Evaluation:
         """Cox model, time-varying exposure, stratified by district (`reoffending_hr_programme`); t on
         G - 1 df (coverage checked by simulation); Maryland level read with the district pre-trend check."""
         return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
-                     lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level,
-                                             pretrend_p=self._pretrend_p))
+                     lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level))
 
     @cached_property
     def cox_rd(self) -> EvalEstimate:
@@ -455,11 +456,11 @@ class Evaluation:
         g3 = "Hazard ratio of first DA reoffence (people)"
         add(g3, "Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown else ""),
             self.cox, n=getattr(self.cox, "n", None))
-        r = fit(lambda: cox_listed_live(ds, exposure="on_list", exclude_lockdown=self.exclude_lockdown, level=lv,
-                                        pretrend_p=self._pretrend_p), "cox_on_list", "Cox", "cox_staggered")
+        r = fit(lambda: cox_listed_live(ds, exposure="on_list", exclude_lockdown=self.exclude_lockdown, level=lv),
+              "cox_on_list", "Cox", "cox_staggered")
         add(g3, "Cox, exposed only while on the list", r, n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
-        r = fit(lambda: cox_listed_live(ds, exclude_lockdown=not self.exclude_lockdown, level=lv,
-                                        pretrend_p=self._pretrend_p), "cox_lockdown", "Cox", "cox_staggered")
+        r = fit(lambda: cox_listed_live(ds, exclude_lockdown=not self.exclude_lockdown, level=lv),
+              "cox_lockdown", "Cox", "cox_staggered")
         add(g3, "Cox, lockdown months " + ("included" if self.exclude_lockdown else "excluded"), r,
             n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
         out = pd.DataFrame(rows)

@@ -36,7 +36,9 @@ class PowerAnalysis:
     did_mde : float
         Its minimum detectable effect, in DA offences per eligible person-month.
     baseline_rate : float
-        The live districts' DA offences per eligible person-month before go-live.
+        The counterfactual level of the primary's own estimand: the mean imputed DA offences per
+        eligible person-month of the live district-periods it averages over, had the programme not
+        started (what a relative effect is a share of).
     person_mde : MDEResult
         Minimum detectable difference in the person-level risk (a share), with its inputs.
     p0 : float
@@ -56,6 +58,9 @@ class PowerAnalysis:
     curve : DataFrame
         Power of each design (`power`, `power_person`) against the true relative reduction
         (`reduction`, 0 to 0.6).
+    plausible_effect : float
+        The largest reduction the programme could plausibly achieve, as a share of the counterfactual
+        level (the programme file's `[evaluation] plausible_effect`, 0.30 by default).
 
     Examples
     --------
@@ -63,16 +68,16 @@ class PowerAnalysis:
     >>> from foundation_eval.evaluation.designs import cohort_frame, did_imputation
     >>> ds = open_snapshot().dataset
     >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
-    >>> pa.table()[["mde", "mde_relative"]].round(3)
-         mde  mde_relative
-    0  0.075         0.877
-    1  0.112         0.209
-    >>> print(pa.summary_sentence())
-    With 14 districts and about 150 eligible people a month, the district comparison has an 80% chance of
-    detecting a reduction in the DA offence rate only if it is at least 88%; the comparison of people's
-    12-month reoffending can detect a change of about 11 percentage points (21% of the 53% baseline).
-    >>> round(pa.list_multiplier(0.2), 1)      # a list 19 times larger to detect a 20% reduction
-    19.2
+    >>> pa.table()[["mde", "mde_relative"]].round(2)
+        mde  mde_relative
+    0  0.08          1.30
+    1  0.11          0.21
+    >>> pa.detects_plausible, round(pa.power_at_plausible, 2)
+    (False, 0.07)
+    >>> print(pa.verdict_caveat())
+    This evaluation could not have detected a reduction of 30%, the largest the programme could plausibly
+    achieve: it had a 7% chance of detecting one that size, and only a change of at least 130% would have
+    been detected 80% of the time.
     >>> pa.plot().get_xlabel()
     'true reduction (%)'
     """
@@ -92,11 +97,41 @@ class PowerAnalysis:
     power: float = 0.8
     alpha: float = 0.05
     curve: pd.DataFrame | None = field(default=None, repr=False)
+    plausible_effect: float = 0.30
 
     @property
     def did_mde_relative(self) -> float:
-        """The district DiD's minimum detectable effect as a share of the rate before go-live."""
+        """The district DiD's minimum detectable effect as a share of the counterfactual level of its cells."""
         return self.did_mde / self.baseline_rate
+
+    @property
+    def detects_plausible(self) -> bool:
+        """Whether the primary could detect (with the target power) a reduction of `plausible_effect`."""
+        return bool(self.did_mde_relative <= self.plausible_effect)
+
+    @property
+    def power_at_plausible(self) -> float:
+        """The primary's chance of detecting a true reduction of `plausible_effect` (two-sided test)."""
+        from foundation_eval.impact import power_curve
+
+        return float(power_curve([self.plausible_effect * self.baseline_rate], self.did_se, alpha=self.alpha,
+                                 df=self.did_df).table().power.iloc[0])
+
+    def verdict_caveat(self) -> str:
+        """What the verdict cannot say when the primary could not detect a plausible effect ("" when it could).
+
+        Returns
+        -------
+        str
+            One sentence for the verdict of the evaluation and the overview, or "" when the primary's
+            minimum detectable effect is within `plausible_effect`.
+        """
+        if self.detects_plausible:
+            return ""
+        return (f"This evaluation could not have detected a reduction of {self.plausible_effect:.0%}, the largest "
+                f"the programme could plausibly achieve: it had a {self.power_at_plausible:.0%} chance of "
+                f"detecting one that size, and only a change of at least {self.did_mde_relative:.0%} would have been "
+                f"detected {self.power:.0%} of the time.")
 
     @property
     def person_mde_relative(self) -> float:
@@ -191,7 +226,7 @@ class PowerAnalysis:
 
 def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_districts: int, list_size: float,
                    window_months: int = 12, icc: float = 0.01, power: float = 0.8,
-                   alpha: float = 0.05) -> PowerAnalysis:
+                   alpha: float = 0.05, plausible_effect: float = 0.30) -> PowerAnalysis:
     r"""Minimum detectable effects (Bloom 1995) for the district DiD and the person-level comparison.
 
     Bloom (1995, *Evaluation Review* 19:547-556): the smallest true effect detected with probability
@@ -199,7 +234,8 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
     \times SE$.
 
     - DiD: the jackknife SE and df of the headline estimate (the design's own precision); relative to
-      the treated districts' rate before go-live.
+      the counterfactual level of its own cells (the mean imputed untreated rate of the live
+      district-periods it averages over), which is what a relative effect of the estimand is a share of.
     - People: two proportions with the comparison cohorts' risk $p_0$, the two group sizes and a design
       effect $1 + (m - 1)\,ICC$ for clustering in districts of $m$ people, on `n_districts` - 2 df
       ([`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect]).
@@ -223,6 +259,8 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
         Target power.
     alpha : float
         Two-sided significance level.
+    plausible_effect : float
+        The largest plausible reduction, as a share of the counterfactual level.
 
     Returns
     -------
@@ -236,10 +274,10 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
     >>> from foundation_eval.evaluation.designs import cohort_frame, did_imputation
     >>> ds = open_snapshot().dataset
     >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
-    >>> pa.did_df, round(pa.did_mde, 4), round(pa.did_mde_relative, 2)
-    (4, 0.0748, 0.88)
-    >>> round(float((stats.t.ppf(0.975, 4) + stats.t.ppf(0.8, 4)) * pa.did_se), 4)     # Bloom's formula by hand
-    0.0748
+    >>> pa.did_df, round(pa.did_mde, 3), round(pa.did_mde_relative, 2)
+    (3, 0.077, 1.3)
+    >>> round(float((stats.t.ppf(0.975, 3) + stats.t.ppf(0.8, 3)) * pa.did_se), 3)     # Bloom's formula by hand
+    0.077
     >>> round(pa.person_mde.mde, 3), round(pa.p0, 3), pa.n_treat, pa.n_control
     (0.112, 0.535, 814, 767)
     """
@@ -251,11 +289,12 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
     m = (n1 + n0) / n_districts
     person = minimum_detectable_effect("two_proportions", p0=p0, n_treat=n1, n_control=n0, cluster_size=m, icc=icc,
                                        alpha=alpha, power=power, df=n_districts - 2)
-    base = did.baseline_mean
+    base = did.counterfactual_mean
     red = np.linspace(0, 0.6, 61)
     pc = power_curve(red * base, did.se, alpha=alpha, df=did.df).table()
     pp = power_curve(red * p0, person.se, alpha=alpha, df=n_districts - 2).table()
     curve = pd.DataFrame({"reduction": red, "power": pc.power, "power_person": pp.power})
     return PowerAnalysis(did_se=did.se, did_df=did.df, did_mde=M * did.se, baseline_rate=base, person_mde=person,
                          p0=p0, n_treat=n1, n_control=n0, icc=icc, n_districts=n_districts, list_size=list_size,
-                         followup_months=int(window_months), power=power, alpha=alpha, curve=curve)
+                         followup_months=int(window_months), power=power, alpha=alpha, curve=curve,
+                         plausible_effect=float(plausible_effect))
