@@ -63,6 +63,7 @@ from foundation_eval.impact.inference import (
     permutation_p_value,
 )
 from foundation_eval.impact.maryland import maryland_level
+from foundation_eval.stats import z_value
 
 __all__ = [
     "staggered_did",
@@ -568,9 +569,6 @@ class StaggeredDiDResult:
     def _valid(self) -> np.ndarray:
         return ~np.isnan(self._att)
 
-    def _z(self) -> float:
-        return float(_st.norm.ppf(0.5 + self.level / 2))
-
     def _rng(self, salt: int) -> np.random.Generator:
         return np.random.default_rng(None if self.seed is None else [int(self.seed), salt])
 
@@ -627,7 +625,7 @@ class StaggeredDiDResult:
         se = _se_from_inf(self._inf[:, keep], self._panel.cluster)
         se = np.where(se <= math.sqrt(np.finfo(float).eps) * 10, np.nan, se)
         att = self._att[keep]
-        z = self._z()
+        z = z_value(self.level)
         df = pd.DataFrame(
             {
                 "group": times[c.g[keep]],
@@ -728,7 +726,7 @@ class StaggeredDiDResult:
         e = c.t - c.g
         post = (c.g <= c.t) & valid & (e <= max_e)
         cl = p.cluster
-        z = self._z()
+        z = z_value(self.level)
         rows: list[dict] = []
         cat_inf: list[np.ndarray] = []
 

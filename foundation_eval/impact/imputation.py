@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.impact._base import EvalEstimate
+from foundation_eval.stats import t_value
 
 __all__ = ["ImputationResult", "imputation_did", "DID_ASSUMPTIONS"]
 
@@ -405,7 +406,7 @@ def imputation_did(
         dof = max(G - 1, 1)
     else:
         dof = int(df)
-    crit = float(_st.t.ppf(0.5 + level / 2, dof))
+    crit = t_value(level, dof)
     se = jk_se(jk_att[good])
     units_tr = np.unique(u[ok])
     base_rows = ~tr & np.isin(u, units_tr)

@@ -37,6 +37,7 @@ from scipy import stats as _st
 from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import t_value, z_value
 
 __all__ = ["interrupted_time_series", "ITSResult", "newey_west_cov"]
 
@@ -241,8 +242,7 @@ class ITSResult(ImpactEstimate):
         b = self.coefficients["estimate"].to_numpy()
         est = float(a @ b)
         se = float(math.sqrt(a @ self.cov @ a))
-        dist = _st.norm if math.isnan(self.t_df) else _st.t(self.t_df)
-        z = dist.ppf(0.5 + self.level / 2)
+        z = z_value(self.level) if math.isnan(self.t_df) else t_value(self.level, self.t_df)
         return {"periods_after": periods_after, "estimate": est, "se": se, "ci_low": est - z * se,
                 "ci_high": est + z * se}
 
@@ -450,7 +450,7 @@ def interrupted_time_series(
         V = V * n / (n - k)
         dist = _st.t(n - k)
     se = np.sqrt(np.diag(V))
-    z = float(dist.ppf(0.5 + level / 2))
+    z = t_value(level, n - k) if small_sample else z_value(level)
     zstat = beta / se
     coefs = pd.DataFrame({
         "term": names, "estimate": beta, "se": se, "z": zstat,

@@ -49,6 +49,7 @@ from scipy import stats as _st
 from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import z_value
 
 __all__ = ["regression_discontinuity", "RDResult", "density_test", "DensityTest", "mse_bandwidth"]
 
@@ -365,7 +366,7 @@ class RDResult(ImpactEstimate):
                  conventional    7.4160 1.4604  4.5538  10.2783
         robust bias-corrected    7.5099 1.7426  4.0944  10.9255
         """
-        z = _st.norm.ppf(0.5 + self.level / 2)
+        z = z_value(self.level)
         rows = [
             {"method": "conventional", "estimate": self.estimate, "se": self.se,
              "ci_low": self.estimate - z * self.se, "ci_high": self.estimate + z * self.se,
@@ -554,7 +555,7 @@ def regression_discontinuity(
     tau_bc = sign * (bbr - bbl)
     se = math.sqrt(vcl + vcr)
     se_rb = math.sqrt(vrl + vrr)
-    z = float(_st.norm.ppf(0.5 + level / 2))
+    z = z_value(level)
     notes = []
     if min(mpl, mpr) < 10:
         msg = (f"only {min(mpl, mpr)} distinct running-variable values within the bandwidth on one side: "

@@ -30,6 +30,7 @@ from foundation_eval.impact._base import ImpactEstimate
 from foundation_eval.impact._panel import NEVER, _require, prepare_panel, unit_constant
 from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import t_value
 
 __all__ = ["twfe", "TWFEResult", "bacon_decomposition", "BaconDecomposition"]
 
@@ -294,7 +295,7 @@ def twfe(
     s = np.zeros(n_cl)
     np.add.at(s, ccodes, dt * resid)
     se = math.sqrt(factor * float(s @ s)) / sxx
-    tcrit = float(_st.t.ppf(0.5 + level / 2, n_cl - 1))
+    tcrit = t_value(level, n_cl - 1)
     pval = float(2 * _st.t.sf(abs(beta / se), n_cl - 1)) if se > 0 else float("nan")
     wild = None
     if n_boot > 0:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.stats import wilson_interval
+from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["referral_frame", "stage_table", "time_to_start", "TakeUpModel", "takeup_model"]
 
@@ -284,7 +284,7 @@ def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "dist
     if res is None:
         raise ValueError("the take-up model did not converge under an exchangeable or an independence working "
                          "correlation, so it is not reported")
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     params = pd.DataFrame({"coef": res.params, "se": res.bse})
     params["odds_ratio"] = np.exp(params.coef)
     params["or_low"] = np.exp(params.coef - z * params.se)

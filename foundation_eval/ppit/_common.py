@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
+
+from foundation_eval.stats import z_value
 
 __all__: list[str] = []
-
-
-def z_value(level: float) -> float:
-    """Two-sided normal quantile for a confidence ``level`` (e.g. 1.96 for 0.95)."""
-    if not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
-    return float(_st.norm.ppf(0.5 + level / 2))
 
 
 def check_level(level: float) -> float:

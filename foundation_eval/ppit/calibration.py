@@ -23,9 +23,8 @@ from foundation_eval.ppit._common import (
     logit,
     readonly,
     same_length,
-    z_value,
 )
-from foundation_eval.stats import wilson_interval
+from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = [
     "CalibrationTable",

@@ -24,10 +24,9 @@ from foundation_eval.ppit._common import (
     get_ax,
     logit,
     same_length,
-    z_value,
 )
 from foundation_eval.ppit.discrimination import auc as _auc
-from foundation_eval.stats import poisson_rate_interval, wilson_interval
+from foundation_eval.stats import poisson_rate_interval, wilson_interval, z_value
 
 __all__ = [
     "GroupAUC",

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, get_ax, readonly, z_value
+from foundation_eval.ppit._common import as_binary, get_ax, readonly
 from foundation_eval.ppit.discrimination import DeLongTestResult, delong_test
+from foundation_eval.stats import z_value
 
 __all__ = ["IncrementalValue", "incremental_value", "nri_idi"]
 

@@ -6,15 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 __all__: list[str] = []
-
-
-def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
-    return float(_st.norm.ppf(0.5 + level / 2))
 
 
 def _as_float(x, name: str) -> np.ndarray:

@@ -23,8 +23,8 @@ from foundation_eval.models.reoffending._common import (
     _readonly,
     _require_columns,
     _weights,
-    _z,
 )
+from foundation_eval.stats import z_value
 
 __all__ = [
     "CONFOUNDING_WARNING",
@@ -310,7 +310,7 @@ class CoxResult:
             Indexed by covariate; ``coef, se, hr, hr_low, hr_high, p`` (Wald interval and test, normal
             reference; robust when the model was fitted with ``cluster``).
         """
-        z = _z(self.level)
+        z = z_value(self.level)
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
         out = pd.DataFrame({
@@ -542,7 +542,7 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     cols = [duration, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights) if c is not None]
     _require_columns(frame, list(dict.fromkeys(cols)))
-    _z(level)
+    z_value(level)
     t = _durations(frame[duration].to_numpy(), f"column {duration!r}")
     e = _events(frame[event].to_numpy(), t.size, f"column {event!r}")
     X, names, terms = _design(frame, covariates)
@@ -618,7 +618,7 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights, counts) if c is not None]
     _require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame")
-    _z(level)
+    z_value(level)
     t0 = _durations(long_frame[start].to_numpy(), f"column {start!r}")
     t1 = _durations(long_frame[stop].to_numpy(), f"column {stop!r}")
     bad = t1 <= t0

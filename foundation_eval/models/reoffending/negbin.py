@@ -18,8 +18,8 @@ from foundation_eval.models.reoffending._common import (
     _new_axes,
     _readonly,
     _require_columns,
-    _z,
 )
+from foundation_eval.stats import z_value
 
 __all__ = [
     "NegativeBinomialResult",
@@ -88,7 +88,7 @@ class NegativeBinomialResult:
         DataFrame
             Indexed by term (``"(Intercept)"`` first); ``coef, se, irr, irr_low, irr_high, p``.
         """
-        z = _z(self.level)
+        z = z_value(self.level)
         p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
         return pd.DataFrame({
             "coef": self.coef, "se": self.se, "irr": np.exp(self.coef), "irr_low": np.exp(self.coef - z * self.se),
@@ -174,7 +174,7 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
     """
     cols = [count, *_as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
     _require_columns(frame, list(dict.fromkeys(cols)))
-    _z(level)
+    z_value(level)
     y = _as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
     if (y < 0).any() or (y != np.round(y)).any():
         raise ValueError(f"column {count!r} must hold non-negative whole numbers")
