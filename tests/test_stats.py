@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from foundation_eval.stats import bootstrap_ratio_of_sums, poisson_rate_interval, t_value, wilson_interval, z_value
+from foundation_eval.stats import (
+    bootstrap_ratio_of_sums,
+    poisson_rate_interval,
+    t_value,
+    wilson_interval,
+    z_value,
+)
 
 # Newcombe RG (1998) "Two-sided confidence intervals for the single proportion: comparison of seven
 # methods", Stat Med 17:857-872, Table I, method 3 (Wilson score interval without continuity

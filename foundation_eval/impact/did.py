@@ -437,10 +437,9 @@ class AggregateResult(ImpactEstimate):
         'periods since go-live (event time)'
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         if self.detail is None:
             ax.errorbar([0], [self.estimate], yerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                         fmt="o", color="C0", capsize=4)
@@ -1071,10 +1070,9 @@ class StaggeredDiDResult:
         ('ATT(g,t) on lemp', ['cohort 2004', 'cohort 2006', 'cohort 2007'])
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = new_axes(ax, figsize=(8, 4))
         d = self.group_time()
         groups = list(pd.unique(d["group"]))
         tpos = {t: i for i, t in enumerate(self._panel.times)}

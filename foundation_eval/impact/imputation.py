@@ -143,10 +143,9 @@ class ImputationResult(EvalEstimate):
         matplotlib Axes
             The axes drawn on.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.6))
+        ax = new_axes(ax, figsize=(7, 3.6))
         d = self.dynamic
         ax.errorbar(d.event_time, d.att, yerr=[d.att - d.ci_low, d.ci_high - d.att], fmt="o", capsize=3)
         ax.axhline(0, color="0.4", lw=0.8)

@@ -789,10 +789,9 @@ class RandomizationResult:
         'observed (p = 0.500)'
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.hist(self.null_distribution, bins=30, color="0.75", edgecolor="white")
         ax.axvline(self.observed, color="C3", lw=2, label=f"observed (p = {self.p_value:.3f})")
         ax.set_xlabel("statistic under re-assigned go-live dates")

@@ -282,10 +282,9 @@ class ITSResult(ImpactEstimate):
         matplotlib Axes
             The axes drawn on, the post-intervention periods shaded.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = new_axes(ax, figsize=(8, 4))
         f = self.frame
         x = f["time"]
         post = f["post"].to_numpy(dtype=bool)

@@ -408,10 +408,9 @@ class RDResult(ImpactEstimate):
         ('running variable', 'vote', 2)
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         d = self.data
         x, y = d["running"].to_numpy(), d["outcome"].to_numpy()
         c, h = self.cutoff, self.bandwidth
@@ -697,10 +696,9 @@ class DensityTest:
         ('running variable', 'density')
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         b = self.bins
         ax.scatter(b["midpoint"], b["density"], s=10, color="0.4")
         ax.axvline(self.cutoff, color="C3", ls="--", lw=1)

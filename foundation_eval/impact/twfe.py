@@ -143,10 +143,9 @@ class TWFEResult(ImpactEstimate):
         matplotlib Axes
             The axes drawn on.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3))
+        ax = new_axes(ax, figsize=(5, 3))
         ax.errorbar([0], [self.estimate], yerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                     fmt="o", capsize=4, label="cluster-robust")
         if self.wild is not None and math.isfinite(self.wild.ci_low) and math.isfinite(self.wild.ci_high):
@@ -435,10 +434,9 @@ class BaconDecomposition:
         matplotlib Axes
             The axes drawn on, with a dashed line at the TWFE estimate.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes(ax, figsize=(6, 4))
         markers = {"treated vs never treated": "o", "earlier vs later (not yet treated)": "^",
                    "later vs earlier (already treated)": "x"}
         for typ, sub in self.comparisons.groupby("type", sort=False):

@@ -82,14 +82,6 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def get_ax(ax=None):
-    """Return ``ax`` or a new Axes (matplotlib is imported lazily)."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=(5, 4))
-    return ax
 
 
 def readonly(arr) -> np.ndarray:

@@ -21,7 +21,6 @@ from foundation_eval.ppit._common import (
     as_groups,
     as_probability,
     check_level,
-    get_ax,
     logit,
     same_length,
 )
@@ -79,7 +78,9 @@ def _small_group_rule(groups: pd.Series, y: np.ndarray, min_count: int, small_gr
 
 
 def _forest(ax, table, col, lo, hi, ref, xlabel):
-    ax = get_ax(ax)
+    from foundation_eval.plotting import new_axes
+
+    ax = new_axes(ax, figsize=(5, 4))
     y = np.arange(len(table))[::-1]
     ax.errorbar(table[col], y, xerr=[table[col] - table[lo], table[hi] - table[col]], fmt="o", capsize=3)
     ax.set_yticks(y)
@@ -471,7 +472,9 @@ class DifferentialPrediction:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         for name, part in self._curve.groupby("group", sort=False):
             ax.plot(part["score"], part["predicted"], label=str(name))
         ax.set_xlabel("Score")

@@ -96,9 +96,9 @@ class ICCResult:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.ppit._common import get_ax
+        from foundation_eval.plotting import new_axes
 
-        ax = get_ax(ax)
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._table
         y = np.arange(len(t))[::-1]
         ax.errorbar(t["icc"], y, xerr=[t["icc"] - t["ci_low"], t["ci_high"] - t["icc"]],

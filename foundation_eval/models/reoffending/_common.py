@@ -126,12 +126,6 @@ def _readonly(*arrays):
             a.setflags(write=False)
 
 
-def _new_axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval import stats as _fstats
-from foundation_eval.models.reoffending._common import _as_float, _new_axes, _readonly, _weights
+from foundation_eval.models.reoffending._common import _as_float, _readonly, _weights
 
 __all__ = [
     "BootstrapResult",
@@ -81,7 +81,9 @@ class BootstrapResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         ax.hist(self.replicates, bins=40, color="lightgrey", edgecolor="white")
         ax.axvline(self.estimate, color="black")
         for v in (self.ci_low, self.ci_high):

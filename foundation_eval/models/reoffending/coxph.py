@@ -19,7 +19,6 @@ from foundation_eval.models.reoffending._common import (
     _durations,
     _events,
     _km_arrays,
-    _new_axes,
     _readonly,
     _require_columns,
     _weights,
@@ -377,7 +376,9 @@ class CoxResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         tab = self.table()
         y = np.arange(len(tab))[::-1]
         ax.errorbar(tab["hr"], y, xerr=[tab["hr"] - tab["hr_low"], tab["hr_high"] - tab["hr"]], fmt="o",

@@ -14,7 +14,6 @@ from foundation_eval.models.reoffending._common import (
     _as_float,
     _as_list,
     _design,
-    _new_axes,
     _require_columns,
 )
 
@@ -95,7 +94,9 @@ class IPWResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         tab = self.balance
         y = np.arange(len(tab))[::-1]
         ax.scatter(tab["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="black", label="before")

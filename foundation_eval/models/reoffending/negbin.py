@@ -15,7 +15,6 @@ from foundation_eval.models.reoffending._common import (
     _as_float,
     _as_list,
     _design,
-    _new_axes,
     _readonly,
     _require_columns,
 )
@@ -107,7 +106,9 @@ class NegativeBinomialResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         tab = self.table().iloc[1:]
         y = np.arange(len(tab))[::-1]
         ax.errorbar(tab["irr"], y, xerr=[tab["irr"] - tab["irr_low"], tab["irr_high"] - tab["irr"]], fmt="o",

@@ -15,7 +15,6 @@ from foundation_eval.models.reoffending._common import (
     _events,
     _km_arrays,
     _labels,
-    _new_axes,
     _readonly,
 )
 from foundation_eval.stats import z_value
@@ -177,7 +176,9 @@ class KaplanMeierResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         x = np.concatenate([[0.0], self.time])
         y = np.concatenate([[1.0], self.survival])
         (line,) = ax.step(x, y, where="post", color=color, label=label if label is not None else self.label)
@@ -325,7 +326,9 @@ class LogRankResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         for km in self.curves:
             km.plot(ax=ax, band=band)
         ax.legend(frameon=False)
@@ -478,7 +481,9 @@ class RiskDifferenceResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         for km in self.curves:
             x = np.concatenate([[0.0], km.time])
             ax.step(x, 1 - np.concatenate([[1.0], km.survival]), where="post", label=km.label)
