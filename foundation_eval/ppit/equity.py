@@ -78,16 +78,10 @@ def _small_group_rule(groups: pd.Series, y: np.ndarray, min_count: int, small_gr
 
 
 def _forest(ax, table, col, lo, hi, ref, xlabel):
-    from foundation_eval.plotting import new_axes
+    from foundation_eval.plotting import forest_plot
 
-    ax = new_axes(ax, figsize=(5, 4))
-    y = np.arange(len(table))[::-1]
-    ax.errorbar(table[col], y, xerr=[table[col] - table[lo], table[hi] - table[col]], fmt="o", capsize=3)
-    ax.set_yticks(y)
-    ax.set_yticklabels(table.index.astype(str))
-    ax.axvline(ref, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel(xlabel)
-    return ax
+    return forest_plot(table[col], table[lo], table[hi], table.index, reference=ref, reference_style=":",
+                       xlabel=xlabel, ax=ax, figsize=(5, 4))
 
 
 @dataclass(frozen=True, eq=False)

@@ -376,19 +376,11 @@ class CoxResult:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.plotting import new_axes
+        from foundation_eval.plotting import forest_plot
 
-        ax = new_axes(ax, figsize=(6, 4))
         tab = self.table()
-        y = np.arange(len(tab))[::-1]
-        ax.errorbar(tab["hr"], y, xerr=[tab["hr"] - tab["hr_low"], tab["hr_high"] - tab["hr"]], fmt="o",
-                    color="black", capsize=3)
-        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yticks(y)
-        ax.set_yticklabels(tab.index)
-        ax.set_xlabel(f"hazard ratio ({self.level:.0%} interval)")
-        return ax
+        return forest_plot(tab["hr"], tab["hr_low"], tab["hr_high"], tab.index, reference=1.0, log=True,
+                           xlabel=f"hazard ratio ({self.level:.0%} interval)", color="black", ax=ax, figsize=(6, 4))
 
 
 def _prefix_less_equal(ranks_in_order: np.ndarray, pos: np.ndarray, x: np.ndarray):

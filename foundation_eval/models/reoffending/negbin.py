@@ -106,19 +106,12 @@ class NegativeBinomialResult:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.plotting import new_axes
+        from foundation_eval.plotting import forest_plot
 
-        ax = new_axes(ax, figsize=(6, 4))
         tab = self.table().iloc[1:]
-        y = np.arange(len(tab))[::-1]
-        ax.errorbar(tab["irr"], y, xerr=[tab["irr"] - tab["irr_low"], tab["irr_high"] - tab["irr"]], fmt="o",
-                    color="black", capsize=3)
-        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yticks(y)
-        ax.set_yticklabels(tab.index)
-        ax.set_xlabel(f"incidence-rate ratio ({self.level:.0%} interval)")
-        return ax
+        return forest_plot(tab["irr"], tab["irr_low"], tab["irr_high"], tab.index, reference=1.0, log=True,
+                           xlabel=f"incidence-rate ratio ({self.level:.0%} interval)", color="black", ax=ax,
+                           figsize=(6, 4))
 
 
 def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, covariates,
