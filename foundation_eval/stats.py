@@ -5,18 +5,13 @@ Intervals here are the ones DESIGN.md names: Wilson score intervals for proporti
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy import stats as _st
 
+from foundation_eval.checks import check_level
+
 __all__ = ["z_value", "t_value", "wilson_interval", "poisson_rate_interval", "bootstrap_ratio_of_sums",
            "newcombe_difference"]
-
-
-def _check_level(level) -> None:
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
 
 
 def z_value(level: float) -> float:
@@ -47,7 +42,7 @@ def z_value(level: float) -> float:
     >>> round(z_value(0.95), 4), round(z_value(0.90), 4), round(z_value(0.99), 4)
     (1.96, 1.6449, 2.5758)
     """
-    _check_level(level)
+    check_level(level)
     return float(_st.norm.ppf(0.5 + level / 2))
 
 
@@ -78,7 +73,7 @@ def t_value(level: float, df: float) -> float:
     >>> round(t_value(0.95, 4), 3), round(t_value(0.95, 10), 3)
     (2.776, 2.228)
     """
-    _check_level(level)
+    check_level(level)
     return float(_st.t.ppf(0.5 + level / 2, df))
 
 
@@ -193,7 +188,7 @@ def poisson_rate_interval(events, exposure, level: float = 0.95):
     if np.any(t <= 0):
         raise ValueError("exposure must be positive")
     alpha = 1 - level
-    _check_level(level)
+    check_level(level)
     low = np.where(k > 0, _st.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / t
     high = _st.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / t
     rate = k / t

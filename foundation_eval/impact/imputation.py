@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import EvalEstimate
 from foundation_eval.stats import t_value
 
@@ -355,9 +356,7 @@ def imputation_did(
     [1.0, 2.0, 3.0, 4.0]
     """
     cols = [unit, time, first_treated, outcome] + [c for c in (treated, cluster, fe_weights) if c] + list(covariates)
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not found")
+    require_columns(frame, cols)
     d = frame[list(dict.fromkeys(cols))].copy()
     if d[outcome].isna().any():
         raise ValueError(f"outcome {outcome!r} has missing values: drop those rows or aggregate to longer periods")

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import t_value, z_value
 
@@ -403,7 +403,7 @@ def interrupted_time_series(
     >>> res.interval_method
     'Newey-West HAC SE (Bartlett, 3 lags), normal approximation'
     """
-    _require(series_frame, [time, outcome])
+    require_columns(series_frame, [time, outcome], "series_frame")
     df = series_frame[[time, outcome]].sort_values(time).reset_index(drop=True)
     if df[time].duplicated().any():
         raise ValueError(f"time column {time!r} has duplicated periods")

@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import z_value
 
@@ -526,7 +526,7 @@ def regression_discontinuity(
     >>> round(float(r.ci_low), 5), round(float(r.ci_high), 4)
     (4.09441, 10.9255)
     """
-    _require(frame, [running, outcome])
+    require_columns(frame, [running, outcome])
     if side not in ("right", "left"):
         raise ValueError("side must be 'right' or 'left'")
     if kernel not in _KERNEL_CONST:

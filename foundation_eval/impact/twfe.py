@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import NEVER, _require, prepare_panel, unit_constant
+from foundation_eval.impact._panel import NEVER, prepare_panel, unit_constant
 from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
 from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import t_value
@@ -268,7 +269,7 @@ def twfe(
     R's ``fixest::feols(lemp ~ post | countyreal + year, cluster = "countyreal")``: estimate
     -0.036549, SE 0.013265, p 0.006079.
     """
-    _require(panel, [unit, time, treated_col_or_first_treated, outcome, cluster])
+    require_columns(panel, [unit, time, treated_col_or_first_treated, outcome, cluster], "panel")
     df = panel.dropna(subset=[outcome]).reset_index(drop=True)
     d, kind = _treatment_indicator(df, unit, time, treated_col_or_first_treated, kind)
     y = df[outcome].to_numpy(dtype=float)

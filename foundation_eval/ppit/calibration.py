@@ -14,15 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import (
-    as_binary,
-    as_float,
-    as_probability,
-    check_level,
-    logit,
-    readonly,
-    same_length,
-)
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.ppit._common import logit, readonly
 from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = [

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, as_float, readonly, same_length
+from foundation_eval.checks import as_binary, as_float, same_length
+from foundation_eval.ppit._common import readonly
 from foundation_eval.stats import z_value
 
 __all__ = ["AUCResult", "DeLongTestResult", "auc", "delong_test", "delong_covariance"]

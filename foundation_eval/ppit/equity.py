@@ -15,15 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import (
-    as_binary,
-    as_float,
-    as_groups,
-    as_probability,
-    check_level,
-    logit,
-    same_length,
-)
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.ppit._common import as_groups, logit
 from foundation_eval.ppit.discrimination import auc as _auc
 from foundation_eval.stats import poisson_rate_interval, wilson_interval, z_value
 

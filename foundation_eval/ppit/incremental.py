@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, readonly
+from foundation_eval.checks import as_binary
+from foundation_eval.ppit._common import readonly
 from foundation_eval.ppit.discrimination import DeLongTestResult, delong_test
 from foundation_eval.stats import z_value
 

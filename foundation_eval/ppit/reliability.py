@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, check_level, same_length
+from foundation_eval.checks import as_binary, check_level, same_length
 from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["ICCResult", "KappaResult", "AgreementResult", "icc", "weighted_kappa", "agreement"]

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import check_level
 from foundation_eval.ppit._cfa import CFAFit, fit_cfa
-from foundation_eval.ppit._common import check_level
 
 __all__ = [
     "AlphaResult",

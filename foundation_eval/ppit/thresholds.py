@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from foundation_eval.ppit._common import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
 from foundation_eval.stats import wilson_interval
 
 __all__ = ["ThresholdTable", "DecisionCurve", "threshold_table", "decision_curve"]

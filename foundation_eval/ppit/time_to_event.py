@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from foundation_eval.ppit._common import as_binary, as_float, check_level, readonly, same_length
+from foundation_eval.checks import as_binary, as_float, check_level, same_length
+from foundation_eval.ppit._common import readonly
 from foundation_eval.stats import z_value
 
 __all__ = ["ConcordanceResult", "TimeDependentAUCResult", "harrell_c", "time_dependent_auc"]

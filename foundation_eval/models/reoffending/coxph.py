@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.models.reoffending._common import (
     _as_list,
     _design,
@@ -20,7 +21,6 @@ from foundation_eval.models.reoffending._common import (
     _events,
     _km_arrays,
     _readonly,
-    _require_columns,
     _weights,
 )
 from foundation_eval.stats import z_value
@@ -534,7 +534,7 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     strata_cols = _as_list(strata)
     cols = [duration, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights) if c is not None]
-    _require_columns(frame, list(dict.fromkeys(cols)))
+    require_columns(frame, list(dict.fromkeys(cols)), complete=True)
     z_value(level)
     t = _durations(frame[duration].to_numpy(), f"column {duration!r}")
     e = _events(frame[event].to_numpy(), t.size, f"column {event!r}")
@@ -610,7 +610,7 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     strata_cols = _as_list(strata)
     cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights, counts) if c is not None]
-    _require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame")
+    require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame", complete=True)
     z_value(level)
     t0 = _durations(long_frame[start].to_numpy(), f"column {start!r}")
     t1 = _durations(long_frame[stop].to_numpy(), f"column {stop!r}")

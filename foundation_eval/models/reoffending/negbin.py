@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import as_float, require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_float,
     _as_list,
     _design,
     _readonly,
-    _require_columns,
 )
 from foundation_eval.stats import z_value
 
@@ -167,13 +166,13 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
     (True, 1.6)
     """
     cols = [count, *_as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
-    _require_columns(frame, list(dict.fromkeys(cols)))
+    require_columns(frame, list(dict.fromkeys(cols)), complete=True)
     z_value(level)
-    y = _as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
+    y = as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
     if (y < 0).any() or (y != np.round(y)).any():
         raise ValueError(f"column {count!r} must hold non-negative whole numbers")
     if exposure is not None:
-        expo = _as_float(frame[exposure].to_numpy(dtype=float), f"column {exposure!r}")
+        expo = as_float(frame[exposure].to_numpy(dtype=float), f"column {exposure!r}")
         if (expo <= 0).any():
             raise ValueError(f"column {exposure!r} must be positive (rows with no time at risk cannot be "
                              "modelled; drop them)")
