@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-__all__ = ["PALETTE", "GREY", "style", "new_axes", "list_size_plot", "funnel_plot", "ppit_histogram"]
+__all__ = ["PALETTE", "GREY", "style", "new_axes", "forest_plot", "list_size_plot", "funnel_plot", "ppit_histogram"]
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000"]
 """Okabe & Ito (2008) colours, safe for the common colour-vision deficiencies, in the order used."""
@@ -75,6 +75,58 @@ def new_axes(ax=None, figsize=None):
     style()
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def forest_plot(estimate, low, high, labels, *, reference: float | None = None, log: bool = False,
+                xlabel: str = "", color=None, reference_style: str = "--", ax=None, figsize=None):
+    """Forest plot: one row per estimate, first at the top, each with its interval, and a reference line.
+
+    Parameters
+    ----------
+    estimate, low, high : array-like
+        Point estimates and interval bounds, one per row.
+    labels : array-like
+        Row labels, in the same order.
+    reference : float, optional
+        Value of no effect (0 for a difference, 1 for a ratio), drawn as a grey vertical line.
+    log : bool
+        Log horizontal axis (for ratios).
+    xlabel : str
+        Horizontal axis label.
+    color : matplotlib colour, optional
+        Colour of the points and whiskers; the first colour of the cycle when omitted.
+    reference_style : str
+        Line style of the reference line.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when omitted.
+    figsize : (float, float), optional
+        Size of a new figure in inches.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = forest_plot([0.8, 1.3], [0.6, 1.0], [1.05, 1.7], ["engaged", "referred"], reference=1, log=True,
+    ...                  xlabel="hazard ratio")
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xscale()
+    (['engaged', 'referred'], 'log')
+    """
+    ax = new_axes(ax, figsize=figsize)
+    est = np.asarray(estimate, dtype=float)
+    lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    y = np.arange(len(est))[::-1]
+    colour = {} if color is None else {"color": color}
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="o", capsize=3, **colour)
+    if reference is not None:
+        ax.axvline(reference, color="grey", linestyle=reference_style, linewidth=1)
+    if log:
+        ax.set_xscale("log")
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(v) for v in labels])
+    ax.set_xlabel(xlabel)
     return ax
 
 

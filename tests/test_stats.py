@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from foundation_eval.stats import bootstrap_ratio_of_sums, poisson_rate_interval, wilson_interval
+from foundation_eval.stats import (
+    bootstrap_ratio_of_sums,
+    poisson_rate_interval,
+    t_value,
+    wilson_interval,
+    z_value,
+)
 
 # Newcombe RG (1998) "Two-sided confidence intervals for the single proportion: comparison of seven
 # methods", Stat Med 17:857-872, Table I, method 3 (Wilson score interval without continuity
@@ -105,3 +111,22 @@ def test_bootstrap_methods_and_validation():
         bootstrap_ratio_of_sums([1.0, np.nan], [1, 1])
     with pytest.raises(ValueError):
         bootstrap_ratio_of_sums([1.0, 2.0], [1, 1], method="studentised")
+
+
+# Fisher RA & Yates F (1938) *Statistical Tables for Biological, Agricultural and Medical Research*,
+# Table I (normal deviates) and Table III (t), two-sided: printed to 3 decimals.
+@pytest.mark.parametrize("level, z", [(0.90, 1.645), (0.95, 1.960), (0.99, 2.576)])
+def test_z_value_matches_fisher_yates_table_i(level, z):
+    assert round(z_value(level), 3) == z
+
+
+@pytest.mark.parametrize("level, df, t", [(0.95, 1, 12.706), (0.95, 4, 2.776), (0.95, 10, 2.228), (0.99, 13, 3.012)])
+def test_t_value_matches_fisher_yates_table_iii(level, df, t):
+    assert round(t_value(level, df), 3) == t
+
+
+@pytest.mark.parametrize("bad", [0, 1, 1.5, -0.2, "0.95", None, True])
+def test_a_level_outside_zero_one_is_a_clear_error(bad):
+    for f in (z_value, lambda lv: t_value(lv, 5)):
+        with pytest.raises(ValueError, match="strictly between 0 and 1"):
+            f(bad)

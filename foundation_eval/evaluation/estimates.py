@@ -26,7 +26,7 @@ from foundation_eval.data.load import Dataset
 from foundation_eval.frames.cohort import person_frame
 from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 from foundation_eval.impact.maryland import DESIGN_LEVELS
-from foundation_eval.stats import newcombe_difference
+from foundation_eval.stats import newcombe_difference, t_value, z_value
 
 __all__ = ["Estimate", "headline_estimates", "not_estimable", "results_json", "engagement_rd_practitioner",
            "referral_start_rd_programme", "reoffending_12m_rd_listed_vs_prelive", "reoffending_hr_listed_vs_prelive",
@@ -316,7 +316,6 @@ def reoffending_12m_rd_listed_vs_prelive(ds: Dataset, frame: pd.DataFrame | None
     'reoffended within 12 months: 394/907 listed, 401/752 comparison; unadjusted difference -0.099 (-0.147 to -0.051)'
     """
     import statsmodels.api as sm
-    from scipy import stats
 
     p = _frame(ds, frame)
     w = fixed_window(p, 12, ds.extract_date).frame
@@ -326,7 +325,7 @@ def reoffending_12m_rd_listed_vs_prelive(ds: Dataset, frame: pd.DataFrame | None
     X = pd.DataFrame({"const": 1.0, "programme": w.listed.astype(float),
                       "log_months_on_screen": w.log_months_on_screen})
     fit = sm.OLS(w.outcome.astype(float).to_numpy(), X).fit(cov_type="HC1")
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     d, se = float(fit.params["programme"]), float(fit.bse["programme"])
     return Estimate("reoffending_12m_rd_listed_vs_prelive", d, d - z * se, d + z * se,
                     design="Listed people vs eligible people whose first 12 months ended before go-live; "
@@ -389,11 +388,9 @@ def reoffending_hr_listed_vs_prelive(ds: Dataset, frame: pd.DataFrame | None = N
     res = cox(f, "time", "event", ["programme", "log_months_on_screen"], cluster="district", level=level)
     row = res.table().loc["programme"]
     # few clusters: inflate the sandwich by G/(G-1) and use t with G-1 degrees of freedom (Cameron & Miller 2015)
-    from scipy import stats
-
     g = f.district.nunique()
     se = float(row.se) * np.sqrt(g / (g - 1))
-    crit = stats.t.ppf(0.5 + level / 2, g - 1)
+    crit = t_value(level, g - 1)
     lo, hi = np.exp(row.coef - crit * se), np.exp(row.coef + crit * se)
     return Estimate("reoffending_hr_listed_vs_prelive", float(row.hr), float(lo), float(hi),
                     design="Cox model, listed people vs eligible people before go-live, errors clustered by district "

@@ -37,7 +37,12 @@ from foundation_eval.impact.did import (
     randomization_inference,
     staggered_did,
 )
-from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_att, imputation_did
+from foundation_eval.impact.imputation import (
+    DID_ASSUMPTIONS,
+    ImputationResult,
+    imputation_att,
+    imputation_did,
+)
 from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,

@@ -322,10 +322,9 @@ class EvalEstimate(ImpactEstimate):
         matplotlib Axes
             The axes drawn on.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 2.5))
+        ax = new_axes(ax, figsize=(5, 2.5))
         ax.errorbar([self.estimate], [0], xerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                     fmt="o", capsize=4)
         ax.axvline(1.0 if self.scale == "ratio" else 0.0, color="0.4", lw=0.8)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from foundation_eval.checks import require_columns
+
 NEVER = np.iinfo(np.int64).max // 4  # period index code for never-treated units
 
 
@@ -42,14 +44,6 @@ class Panel:
     @property
     def cohorts(self) -> np.ndarray:
         return np.unique(self.g[self.g != NEVER])
-
-
-def _require(panel: pd.DataFrame, cols) -> None:
-    if not isinstance(panel, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame, got {type(panel).__name__}")
-    missing = [c for c in cols if c is not None and c not in panel.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not found; available columns: {list(panel.columns)}")
 
 
 def _is_never(v) -> bool:
@@ -91,7 +85,7 @@ def prepare_panel(
     after the last period are never treated within the window and are recoded as never-treated (with a
     warning).
     """
-    _require(panel, [unit, time, first_treated, outcome, weights, cluster])
+    require_columns(panel, [unit, time, first_treated, outcome, weights, cluster], "panel")
     cols = list(dict.fromkeys(c for c in [unit, time, first_treated, outcome, weights, cluster] if c))
     df = panel[cols]
     dup = df.duplicated([unit, time])

@@ -63,6 +63,7 @@ from foundation_eval.impact.inference import (
     permutation_p_value,
 )
 from foundation_eval.impact.maryland import maryland_level
+from foundation_eval.stats import z_value
 
 __all__ = [
     "staggered_did",
@@ -436,10 +437,9 @@ class AggregateResult(ImpactEstimate):
         'periods since go-live (event time)'
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         if self.detail is None:
             ax.errorbar([0], [self.estimate], yerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                         fmt="o", color="C0", capsize=4)
@@ -568,9 +568,6 @@ class StaggeredDiDResult:
     def _valid(self) -> np.ndarray:
         return ~np.isnan(self._att)
 
-    def _z(self) -> float:
-        return float(_st.norm.ppf(0.5 + self.level / 2))
-
     def _rng(self, salt: int) -> np.random.Generator:
         return np.random.default_rng(None if self.seed is None else [int(self.seed), salt])
 
@@ -627,7 +624,7 @@ class StaggeredDiDResult:
         se = _se_from_inf(self._inf[:, keep], self._panel.cluster)
         se = np.where(se <= math.sqrt(np.finfo(float).eps) * 10, np.nan, se)
         att = self._att[keep]
-        z = self._z()
+        z = z_value(self.level)
         df = pd.DataFrame(
             {
                 "group": times[c.g[keep]],
@@ -733,7 +730,7 @@ class StaggeredDiDResult:
         if max_time is not None and kind in ("simple", "group"):
             post &= np.asarray(p.times)[c.t] <= max_time
         cl = p.cluster
-        z = self._z()
+        z = z_value(self.level)
         rows: list[dict] = []
         cat_inf: list[np.ndarray] = []
 
@@ -1078,10 +1075,9 @@ class StaggeredDiDResult:
         ('ATT(g,t) on lemp', ['cohort 2004', 'cohort 2006', 'cohort 2007'])
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = new_axes(ax, figsize=(8, 4))
         d = self.group_time()
         groups = list(pd.unique(d["group"]))
         tpos = {t: i for i, t in enumerate(self._panel.times)}

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import EvalEstimate
+from foundation_eval.stats import t_value
 
 __all__ = ["ImputationResult", "imputation_did", "imputation_att", "DID_ASSUMPTIONS"]
 
@@ -143,10 +145,9 @@ class ImputationResult(EvalEstimate):
         matplotlib Axes
             The axes drawn on.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 3.6))
+        ax = new_axes(ax, figsize=(7, 3.6))
         d = self.dynamic
         ax.errorbar(d.event_time, d.att, yerr=[d.att - d.ci_low, d.ci_high - d.att], fmt="o", capsize=3)
         ax.axhline(0, color="0.4", lw=0.8)
@@ -376,9 +377,7 @@ def imputation_did(
     [1.0, 2.0, 3.0, 4.0]
     """
     cols = [unit, time, first_treated, outcome] + [c for c in (treated, cluster, fe_weights) if c] + list(covariates)
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise KeyError(f"column(s) {missing} not found")
+    require_columns(frame, cols)
     d = frame[list(dict.fromkeys(cols))].copy()
     if d[outcome].isna().any():
         raise ValueError(f"outcome {outcome!r} has missing values: drop those rows or aggregate to longer periods")
@@ -431,7 +430,7 @@ def imputation_did(
         dof = max(G - 1, 1)
     else:
         dof = int(df)
-    crit = float(_st.t.ppf(0.5 + level / 2, dof))
+    crit = t_value(level, dof)
     se = jk_se(jk_att[good])
     units_tr = np.unique(u[ok])
     base_rows = ~tr & np.isin(u, units_tr)

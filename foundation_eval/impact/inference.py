@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.stats import z_value
+
 __all__ = [
     "bootstrap_weights",
     "multiplier_bootstrap",
@@ -225,7 +227,7 @@ def multiplier_bootstrap(
     if ok.sum() == 0:
         crit = float("nan")
     elif ok.sum() == 1 and k == 1:
-        crit = float(_st.norm.ppf(0.5 + level / 2))
+        crit = z_value(level)
     else:
         bt = np.max(np.abs(draws[:, ok] / bsigma[ok]), axis=1)
         crit = float(np.quantile(bt, level, method="inverted_cdf"))
@@ -787,10 +789,9 @@ class RandomizationResult:
         'observed (p = 0.500)'
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax = new_axes(ax, figsize=(6, 3.5))
         ax.hist(self.null_distribution, bins=30, color="0.75", edgecolor="white")
         ax.axvline(self.observed, color="C3", lw=2, label=f"observed (p = {self.p_value:.3f})")
         ax.set_xlabel("statistic under re-assigned go-live dates")

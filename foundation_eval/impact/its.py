@@ -34,9 +34,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import t_value, z_value
 
 __all__ = ["interrupted_time_series", "ITSResult", "newey_west_cov"]
 
@@ -241,8 +242,7 @@ class ITSResult(ImpactEstimate):
         b = self.coefficients["estimate"].to_numpy()
         est = float(a @ b)
         se = float(math.sqrt(a @ self.cov @ a))
-        dist = _st.norm if math.isnan(self.t_df) else _st.t(self.t_df)
-        z = dist.ppf(0.5 + self.level / 2)
+        z = z_value(self.level) if math.isnan(self.t_df) else t_value(self.level, self.t_df)
         return {"periods_after": periods_after, "estimate": est, "se": se, "ci_low": est - z * se,
                 "ci_high": est + z * se}
 
@@ -282,10 +282,9 @@ class ITSResult(ImpactEstimate):
         matplotlib Axes
             The axes drawn on, the post-intervention periods shaded.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = new_axes(ax, figsize=(8, 4))
         f = self.frame
         x = f["time"]
         post = f["post"].to_numpy(dtype=bool)
@@ -404,7 +403,7 @@ def interrupted_time_series(
     >>> res.interval_method
     'Newey-West HAC SE (Bartlett, 3 lags), normal approximation'
     """
-    _require(series_frame, [time, outcome])
+    require_columns(series_frame, [time, outcome], "series_frame")
     df = series_frame[[time, outcome]].sort_values(time).reset_index(drop=True)
     if df[time].duplicated().any():
         raise ValueError(f"time column {time!r} has duplicated periods")
@@ -450,7 +449,7 @@ def interrupted_time_series(
         V = V * n / (n - k)
         dist = _st.t(n - k)
     se = np.sqrt(np.diag(V))
-    z = float(dist.ppf(0.5 + level / 2))
+    z = t_value(level, n - k) if small_sample else z_value(level)
     zstat = beta / se
     coefs = pd.DataFrame({
         "term": names, "estimate": beta, "se": se, "z": zstat,

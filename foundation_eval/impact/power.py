@@ -484,10 +484,9 @@ class PowerCurve:
         ('true effect', 'power', 2)
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes(ax, figsize=(6, 4))
         ax.plot(self.curve["effect"], self.curve["power"], color="C0")
         ax.axhline(0.8, color="0.6", ls="--", lw=0.8)
         ax.set_xlabel("true effect")

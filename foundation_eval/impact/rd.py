@@ -46,9 +46,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import _require
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import z_value
 
 __all__ = ["regression_discontinuity", "RDResult", "density_test", "DensityTest", "mse_bandwidth"]
 
@@ -365,7 +366,7 @@ class RDResult(ImpactEstimate):
                  conventional    7.4160 1.4604  4.5538  10.2783
         robust bias-corrected    7.5099 1.7426  4.0944  10.9255
         """
-        z = _st.norm.ppf(0.5 + self.level / 2)
+        z = z_value(self.level)
         rows = [
             {"method": "conventional", "estimate": self.estimate, "se": self.se,
              "ci_low": self.estimate - z * self.se, "ci_high": self.estimate + z * self.se,
@@ -407,10 +408,9 @@ class RDResult(ImpactEstimate):
         ('running variable', 'vote', 2)
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         d = self.data
         x, y = d["running"].to_numpy(), d["outcome"].to_numpy()
         c, h = self.cutoff, self.bandwidth
@@ -526,7 +526,7 @@ def regression_discontinuity(
     >>> round(float(r.ci_low), 5), round(float(r.ci_high), 4)
     (4.09441, 10.9255)
     """
-    _require(frame, [running, outcome])
+    require_columns(frame, [running, outcome])
     if side not in ("right", "left"):
         raise ValueError("side must be 'right' or 'left'")
     if kernel not in _KERNEL_CONST:
@@ -554,7 +554,7 @@ def regression_discontinuity(
     tau_bc = sign * (bbr - bbl)
     se = math.sqrt(vcl + vcr)
     se_rb = math.sqrt(vrl + vrr)
-    z = float(_st.norm.ppf(0.5 + level / 2))
+    z = z_value(level)
     notes = []
     if min(mpl, mpr) < 10:
         msg = (f"only {min(mpl, mpr)} distinct running-variable values within the bandwidth on one side: "
@@ -696,10 +696,9 @@ class DensityTest:
         ('running variable', 'density')
         >>> plt.close("all")
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes(ax, figsize=(7, 4))
         b = self.bins
         ax.scatter(b["midpoint"], b["density"], s=10, color="0.4")
         ax.axvline(self.cutoff, color="C3", ls="--", lw=1)

@@ -26,10 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import NEVER, _require, prepare_panel, unit_constant
+from foundation_eval.impact._panel import NEVER, prepare_panel, unit_constant
 from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
 from foundation_eval.impact.maryland import DESIGN_LEVELS
+from foundation_eval.stats import t_value
 
 __all__ = ["twfe", "TWFEResult", "bacon_decomposition", "BaconDecomposition"]
 
@@ -142,10 +144,9 @@ class TWFEResult(ImpactEstimate):
         matplotlib Axes
             The axes drawn on.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3))
+        ax = new_axes(ax, figsize=(5, 3))
         ax.errorbar([0], [self.estimate], yerr=[[self.estimate - self.ci_low], [self.ci_high - self.estimate]],
                     fmt="o", capsize=4, label="cluster-robust")
         if self.wild is not None and math.isfinite(self.wild.ci_low) and math.isfinite(self.wild.ci_high):
@@ -268,7 +269,7 @@ def twfe(
     R's ``fixest::feols(lemp ~ post | countyreal + year, cluster = "countyreal")``: estimate
     -0.036549, SE 0.013265, p 0.006079.
     """
-    _require(panel, [unit, time, treated_col_or_first_treated, outcome, cluster])
+    require_columns(panel, [unit, time, treated_col_or_first_treated, outcome, cluster], "panel")
     df = panel.dropna(subset=[outcome]).reset_index(drop=True)
     d, kind = _treatment_indicator(df, unit, time, treated_col_or_first_treated, kind)
     y = df[outcome].to_numpy(dtype=float)
@@ -294,7 +295,7 @@ def twfe(
     s = np.zeros(n_cl)
     np.add.at(s, ccodes, dt * resid)
     se = math.sqrt(factor * float(s @ s)) / sxx
-    tcrit = float(_st.t.ppf(0.5 + level / 2, n_cl - 1))
+    tcrit = t_value(level, n_cl - 1)
     pval = float(2 * _st.t.sf(abs(beta / se), n_cl - 1)) if se > 0 else float("nan")
     wild = None
     if n_boot > 0:
@@ -434,10 +435,9 @@ class BaconDecomposition:
         matplotlib Axes
             The axes drawn on, with a dashed line at the TWFE estimate.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes(ax, figsize=(6, 4))
         markers = {"treated vs never treated": "o", "earlier vs later (not yet treated)": "^",
                    "later vs earlier (already treated)": "x"}
         for typ, sub in self.comparisons.groupby("type", sort=False):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
@@ -161,17 +160,11 @@ class ExposureEffect:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.plotting import new_axes
+        from foundation_eval.plotting import forest_plot
 
-        ax = new_axes(ax)
         t = self.table()
-        y = np.arange(len(t))[::-1]
-        ax.errorbar(t.hr, y, xerr=[t.hr - t.hr_low, t.hr_high - t.hr], fmt="o", capsize=3, color="black")
-        ax.axvline(1, color="grey", ls="--", lw=1)
-        ax.set_yticks(y, t.analysis)
-        ax.set_xscale("log")
-        ax.set_xlabel(f"Hazard ratio of further DA offending, {self.label} (95% interval)")
-        return ax
+        return forest_plot(t.hr, t.hr_low, t.hr_high, t.analysis, reference=1, log=True, color="black", ax=ax,
+                           xlabel=f"Hazard ratio of further DA offending, {self.label} (95% interval)")
 
 
 def exposure_effect(ds: Dataset, persons: pd.DataFrame, exposure: str = "engaged", landmark_days: int = 90,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.stats import wilson_interval
+from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["referral_frame", "stage_table", "time_to_start", "TakeUpModel", "takeup_model"]
 
@@ -198,17 +198,11 @@ class TakeUpModel:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.plotting import new_axes
+        from foundation_eval.plotting import forest_plot
 
-        ax = new_axes(ax)
-        t = self.params.drop(index="Intercept", errors="ignore")
-        y = np.arange(len(t))
-        ax.errorbar(t.odds_ratio, y, xerr=[t.odds_ratio - t.or_low, t.or_high - t.odds_ratio], fmt="o", capsize=3)
-        ax.axvline(1, color="grey", ls="--", lw=1)
-        ax.set_yticks(y, t.index)
-        ax.set_xscale("log")
-        ax.set_xlabel("Odds ratio of starting (95% interval)")
-        return ax
+        t = self.params.drop(index="Intercept", errors="ignore").iloc[::-1]  # first term at the bottom
+        return forest_plot(t.odds_ratio, t.or_low, t.or_high, t.index, reference=1, log=True, ax=ax,
+                           xlabel="Odds ratio of starting (95% interval)")
 
 
 def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "district_id",
@@ -284,7 +278,7 @@ def takeup_model(refs: pd.DataFrame, covariates: list[str], cluster: str = "dist
     if res is None:
         raise ValueError("the take-up model did not converge under an exchangeable or an independence working "
                          "correlation, so it is not reported")
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     params = pd.DataFrame({"coef": res.params, "se": res.bse})
     params["odds_ratio"] = np.exp(params.coef)
     params["or_low"] = np.exp(params.coef - z * params.se)

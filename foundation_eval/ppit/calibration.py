@@ -14,18 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import (
-    as_binary,
-    as_float,
-    as_probability,
-    check_level,
-    get_ax,
-    logit,
-    readonly,
-    same_length,
-    z_value,
-)
-from foundation_eval.stats import wilson_interval
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.ppit._common import logit, readonly
+from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = [
     "CalibrationTable",
@@ -84,7 +75,9 @@ class CalibrationTable:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._table
         yerr = np.vstack([t["observed"] - t["ci_low"], t["ci_high"] - t["observed"]])
         ax.errorbar(t["mean_predicted"], t["observed"], yerr=yerr, fmt="o", capsize=3, **kwargs)
@@ -291,7 +284,9 @@ class CalibrationResult:
         """
         from statsmodels.nonparametric.smoothers_lowess import lowess
 
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         calibration_table(self._p, self._y, bins=bins, level=self.level).plot(ax=ax, **kwargs)
         smooth = lowess(self._y, self._p, frac=2 / 3, it=0, return_sorted=True)
         ax.plot(smooth[:, 0], smooth[:, 1], color="C1", label="LOWESS")

@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, as_float, get_ax, readonly, same_length, z_value
+from foundation_eval.checks import as_binary, as_float, same_length
+from foundation_eval.ppit._common import readonly
+from foundation_eval.stats import z_value
 
 __all__ = ["AUCResult", "DeLongTestResult", "auc", "delong_test", "delong_covariance"]
 
@@ -248,7 +250,9 @@ class AUCResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         curve = self.roc()
         text = label or f"AUC {self.estimate:.2f} ({self.ci_low:.2f} to {self.ci_high:.2f})"
         ax.plot(curve["fpr"], curve["tpr"], drawstyle="default", label=text, **kwargs)

@@ -15,19 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import (
-    as_binary,
-    as_float,
-    as_groups,
-    as_probability,
-    check_level,
-    get_ax,
-    logit,
-    same_length,
-    z_value,
-)
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.ppit._common import as_groups, logit
 from foundation_eval.ppit.discrimination import auc as _auc
-from foundation_eval.stats import poisson_rate_interval, wilson_interval
+from foundation_eval.stats import poisson_rate_interval, wilson_interval, z_value
 
 __all__ = [
     "GroupAUC",
@@ -80,14 +71,10 @@ def _small_group_rule(groups: pd.Series, y: np.ndarray, min_count: int, small_gr
 
 
 def _forest(ax, table, col, lo, hi, ref, xlabel):
-    ax = get_ax(ax)
-    y = np.arange(len(table))[::-1]
-    ax.errorbar(table[col], y, xerr=[table[col] - table[lo], table[hi] - table[col]], fmt="o", capsize=3)
-    ax.set_yticks(y)
-    ax.set_yticklabels(table.index.astype(str))
-    ax.axvline(ref, color="grey", linestyle=":", linewidth=1)
-    ax.set_xlabel(xlabel)
-    return ax
+    from foundation_eval.plotting import forest_plot
+
+    return forest_plot(table[col], table[lo], table[hi], table.index, reference=ref, reference_style=":",
+                       xlabel=xlabel, ax=ax, figsize=(5, 4))
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,7 +459,9 @@ class DifferentialPrediction:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         for name, part in self._curve.groupby("group", sort=False):
             ax.plot(part["score"], part["predicted"], label=str(name))
         ax.set_xlabel("Score")

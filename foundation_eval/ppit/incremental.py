@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, get_ax, readonly, z_value
+from foundation_eval.checks import as_binary
+from foundation_eval.ppit._common import readonly
 from foundation_eval.ppit.discrimination import DeLongTestResult, delong_test
+from foundation_eval.stats import z_value
 
 __all__ = ["IncrementalValue", "incremental_value", "nri_idi"]
 
@@ -187,9 +189,10 @@ class IncrementalValue:
         -------
         matplotlib.axes.Axes
         """
+        from foundation_eval.plotting import new_axes
         from foundation_eval.ppit.discrimination import auc
 
-        ax = get_ax(ax)
+        ax = new_axes(ax, figsize=(5, 4))
         auc(self._p_base, self._y).plot(ax=ax, label=f"Base (AUC {self.auc_base:.2f})")
         auc(self._p_full, self._y).plot(ax=ax, label=f"Base + added (AUC {self.auc_full:.2f})")
         return ax

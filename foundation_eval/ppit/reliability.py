@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from foundation_eval.ppit._common import as_binary, check_level, same_length, z_value
-from foundation_eval.stats import wilson_interval
+from foundation_eval.checks import as_binary, check_level, same_length
+from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["ICCResult", "KappaResult", "AgreementResult", "icc", "weighted_kappa", "agreement"]
 
@@ -96,18 +96,12 @@ class ICCResult:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.ppit._common import get_ax
+        from foundation_eval.plotting import forest_plot
 
-        ax = get_ax(ax)
         t = self._table
-        y = np.arange(len(t))[::-1]
-        ax.errorbar(t["icc"], y, xerr=[t["icc"] - t["ci_low"], t["ci_high"] - t["icc"]],
-                    fmt="o", capsize=3)
-        ax.set_yticks(y)
-        ax.set_yticklabels(t.index)
-        ax.set_xlabel("Intraclass correlation")
+        ax = forest_plot(t["icc"], t["ci_low"], t["ci_high"], t.index, reference=0, reference_style=":",
+                         xlabel="Intraclass correlation", ax=ax, figsize=(5, 4))
         ax.set_xlim(min(-0.1, float(t["ci_low"].min())), 1)
-        ax.axvline(0, color="grey", linewidth=1, linestyle=":")
         return ax
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import check_level
 from foundation_eval.ppit._cfa import CFAFit, fit_cfa
-from foundation_eval.ppit._common import check_level, get_ax
 
 __all__ = [
     "AlphaResult",
@@ -233,7 +233,9 @@ class ItemAnalysis:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._table
         ax.barh(t.index.astype(str)[::-1], t["item_total_r"][::-1])
         ax.axvline(0.3, color="grey", linestyle=":", linewidth=1)
@@ -369,7 +371,9 @@ class OmegaResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         ax.barh(self.loadings.index.astype(str)[::-1], self.loadings.to_numpy()[::-1])
         ax.set_xlabel("Standardized loading (one factor)")
         ax.set_title(f"omega = {self.omega:.2f}, alpha = {self.alpha:.2f}")
@@ -537,7 +541,9 @@ class FactorComparison:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._loadings
         one = t.iloc[:, 0]
         multi = t.iloc[:, 1:].abs().max(axis=1)

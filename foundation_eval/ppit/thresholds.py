@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from foundation_eval.ppit._common import as_binary, as_float, as_probability, check_level, get_ax, same_length
+from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
 from foundation_eval.stats import wilson_interval
 
 __all__ = ["ThresholdTable", "DecisionCurve", "threshold_table", "decision_curve"]
@@ -91,7 +91,9 @@ class ThresholdTable:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._table
         for col, label in [("sensitivity", "Sensitivity"), ("specificity", "Specificity"),
                            ("share_flagged", "Share flagged")]:
@@ -225,7 +227,9 @@ class DecisionCurve:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         t = self._table
         ax.plot(t["threshold"], t["net_benefit"], label=label)
         ax.plot(t["threshold"], t["treat_all"], linestyle="--", label="Treat all")

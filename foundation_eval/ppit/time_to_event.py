@@ -19,15 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from foundation_eval.ppit._common import (
-    as_binary,
-    as_float,
-    check_level,
-    get_ax,
-    readonly,
-    same_length,
-    z_value,
-)
+from foundation_eval.checks import as_binary, as_float, check_level, same_length
+from foundation_eval.ppit._common import readonly
+from foundation_eval.stats import z_value
 
 __all__ = ["ConcordanceResult", "TimeDependentAUCResult", "harrell_c", "time_dependent_auc"]
 
@@ -359,7 +353,9 @@ class TimeDependentAUCResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = get_ax(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(5, 4))
         ax.plot(self.times, self.auc, marker="o", **kwargs)
         if np.isfinite(self.ci_low).any():
             ax.fill_between(self.times, self.ci_low, self.ci_high, alpha=0.2)

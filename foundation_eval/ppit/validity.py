@@ -46,6 +46,7 @@ import pandas as pd
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.cohort import person_frame
 from foundation_eval.frames.outcomes import offence_frame
+from foundation_eval.stats import z_value
 
 __all__ = [
     "OUTCOMES", "VIOLENT_SEVERITY", "DEFAULT_HARM_THRESHOLD", "LOOKBACK_YEARS", "DAYS_PER_MONTH",
@@ -540,14 +541,6 @@ def double_scored(ppit_assessments: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------ statistics
-def _z(level: float) -> float:
-    from scipy import stats
-
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
 @dataclass(frozen=True, eq=False)
 class ScoreRiskModel:
     r"""Logistic model of a binary outcome on a score: $\mathrm{logit}\,P(Y=1) = \beta_0 + \beta_1 s$.
@@ -670,7 +663,7 @@ def score_risk_model(scores, outcomes, level: float = 0.95) -> ScoreRiskModel:
     fit = sm.GLM(y, sm.add_constant(x, has_constant="add"), family=sm.families.Binomial()).fit()
     b0, b1 = (float(v) for v in fit.params)
     se = float(fit.bse[1])
-    z = _z(level)
+    z = z_value(level)
     p = np.clip(np.asarray(fit.fittedvalues, dtype=float), 1e-6, 1 - 1e-6)
     return ScoreRiskModel(b0, b1, se, math.exp(b1), math.exp(b1 - z * se), math.exp(b1 + z * se), int(x.size),
                           int(y.sum()), float(level), p)
@@ -873,7 +866,7 @@ def limits_of_agreement(first, second, level: float = 0.95) -> LimitsOfAgreement
         raise ValueError("need at least two pairs of measurements of equal length")
     d = b - a
     md, sd = float(d.mean()), float(d.std(ddof=1))
-    z = _z(level)
+    z = z_value(level)
     return LimitsOfAgreement(md, sd, md - z * sd, md + z * sd, int(d.size), float(level))
 
 

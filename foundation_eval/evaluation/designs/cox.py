@@ -17,6 +17,7 @@ from foundation_eval.evaluation.designs._common import _da_offences, _first_elig
 from foundation_eval.impact import (
     EvalEstimate,
 )
+from foundation_eval.stats import t_value
 
 __all__ = [
     "listed_window_risk",
@@ -268,7 +269,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     if isinstance(dof, str):
         raise ValueError("df must be 'waves', 'clusters' or an integer")
     se = float(row.se) * math.sqrt(G / (G - 1))
-    crit = float(_st.t.ppf(0.5 + level / 2, dof))
+    crit = t_value(level, dof)
     hr, lo, hi = math.exp(row.coef), math.exp(row.coef - crit * se), math.exp(row.coef + crit * se)
     try:
         ph = res.ph_test().loc["exposed"]

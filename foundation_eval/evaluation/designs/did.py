@@ -34,6 +34,7 @@ from foundation_eval.impact import (
     staggered_did,
     twfe,
 )
+from foundation_eval.stats import t_value
 
 __all__ = [
     "did_imputation",
@@ -398,7 +399,7 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     # cohorts with a cell in the estimand (the headline's rule)
     cohorts = int(np.unique(go[(go > 0) & (go <= max_time)]).size)
     dof = max(cohorts, 1)
-    crit = float(_st.t.ppf(0.5 + level / 2, dof))
+    crit = t_value(level, dof)
     per = _PERIOD[panel.attrs.get("freq", "Q")]
     return EvalEstimate(
         name=f"did_cs_simple_{outcome}", estimate=full.estimate, se=se, ci_low=full.estimate - crit * se,
@@ -540,7 +541,7 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
     n = J.notna().sum(axis=1)
     se = np.sqrt((n - 1) / n * ((J.sub(J.mean(axis=1), axis=0)) ** 2).sum(axis=1))
     cohorts = panel.loc[panel.first_treated > 0].groupby("first_treated").size().size
-    crit = float(_st.t.ppf(0.5 + level / 2, max(cohorts - 1, 1)))  # the last cohort has no comparison
+    crit = t_value(level, max(cohorts - 1, 1))  # the last cohort has no comparison
     out = pd.DataFrame({"event_time": full.index, "att": full.att.to_numpy(), "se": se.to_numpy(),
                         "pre": full.pre.to_numpy(), "se_analytic": full.se.to_numpy()})
     out["ci_low"] = out.att - crit * out.se

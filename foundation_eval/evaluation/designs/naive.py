@@ -14,7 +14,7 @@ from foundation_eval.frames.panel import district_period_panel
 from foundation_eval.impact import (
     EvalEstimate,
 )
-from foundation_eval.stats import newcombe_difference
+from foundation_eval.stats import newcombe_difference, z_value
 
 __all__ = [
     "naive_comparisons",
@@ -108,7 +108,7 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
         a, b = sub[sub.live], sub[~sub.live]
         ra, rb = a.da_events.sum() / a.eligible.sum(), b.da_events.sum() / b.eligible.sum()
         se = math.sqrt(a.da_events.sum() / a.eligible.sum() ** 2 + b.da_events.sum() / b.eligible.sum() ** 2)
-        z = _st.norm.ppf(0.5 + level / 2)
+        z = z_value(level)
         out.append(EvalEstimate(
             name="naive_pilot_before_after", estimate=ra - rb, se=se, ci_low=ra - rb - z * se, ci_high=ra - rb + z * se,
             level=level, p_value=float(2 * _st.norm.sf(abs((ra - rb) / se))),

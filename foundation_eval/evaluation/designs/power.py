@@ -186,10 +186,9 @@ class PowerAnalysis:
         matplotlib Axes
             Power (%) against the true relative reduction (%), with the target power as a dotted line.
         """
-        import matplotlib.pyplot as plt
+        from foundation_eval.plotting import new_axes
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 3.6))
+        ax = new_axes(ax, figsize=(6.5, 3.6))
         c = self.curve
         ax.plot(100 * c.reduction, 100 * c.power, color="C0", label=f"staggered DiD ({self.n_districts} districts)")
         ax.plot(100 * c.reduction, 100 * c.power_person, color="C1", ls="--",

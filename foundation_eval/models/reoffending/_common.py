@@ -1,4 +1,4 @@
-"""Input checks, the design matrix and the product-limit arrays the reoffending estimators share.
+"""Survival-data checks, the design matrix and the product-limit arrays the reoffending estimators share.
 
 Part of [`foundation_eval.models.reoffending`][foundation_eval.models.reoffending]; import from there.
 """
@@ -6,35 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
+
+from foundation_eval.checks import as_float
 
 __all__: list[str] = []
 
 
-def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level!r}")
-    return float(_st.norm.ppf(0.5 + level / 2))
-
-
-def _as_float(x, name: str) -> np.ndarray:
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}") from None
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
-    if a.size == 0:
-        raise ValueError(f"{name} is empty")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        raise ValueError(f"{name} has {int(bad.sum())} missing or infinite value(s), e.g. at position "
-                         f"{int(np.flatnonzero(bad)[0])}")
-    return a
-
-
 def _durations(x, name: str = "durations") -> np.ndarray:
-    a = _as_float(x, name)
+    a = as_float(x, name)
     if (a < 0).any():
         i = int(np.flatnonzero(a < 0)[0])
         raise ValueError(f"{name} must be non-negative; position {i} has {a[i]!r}")
@@ -42,7 +21,7 @@ def _durations(x, name: str = "durations") -> np.ndarray:
 
 
 def _events(x, n: int, name: str = "events") -> np.ndarray:
-    a = _as_float(x, name)
+    a = as_float(x, name)
     if a.size != n:
         raise ValueError(f"{name} has length {a.size} but durations has length {n}")
     bad = (a != 0) & (a != 1)
@@ -53,7 +32,7 @@ def _events(x, n: int, name: str = "events") -> np.ndarray:
 
 
 def _weights(x, n: int, name: str = "weights") -> np.ndarray:
-    a = _as_float(x, name)
+    a = as_float(x, name)
     if a.size != n:
         raise ValueError(f"{name} has length {a.size} but the data have {n} rows")
     if (a < 0).any():
@@ -70,20 +49,6 @@ def _labels(x, n: int, name: str) -> np.ndarray:
     if pd.isna(a).any():
         raise ValueError(f"{name} has missing values")
     return a
-
-
-def _require_columns(frame: pd.DataFrame, cols, what: str = "frame") -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} has no column(s) {missing}; columns are {list(frame.columns)}")
-    nan_cols = [c for c in cols if frame[c].isna().any()]
-    if nan_cols:
-        c = nan_cols[0]
-        rows = list(frame.index[frame[c].isna()][:5])
-        raise ValueError(f"{what} has missing values in column(s) {nan_cols}; e.g. {c!r} at rows {rows}. "
-                         "Missing values are not dropped silently: remove or impute them first.")
 
 
 def _as_list(x) -> list:
@@ -133,12 +98,6 @@ def _readonly(*arrays):
             a.setflags(write=False)
 
 
-def _new_axes(ax):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(6, 4))
-    return ax
 
 
 def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):

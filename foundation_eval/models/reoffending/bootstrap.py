@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval import stats as _fstats
-from foundation_eval.models.reoffending._common import _as_float, _new_axes, _readonly, _weights
+from foundation_eval.checks import as_float
+from foundation_eval.models.reoffending._common import _readonly, _weights
 
 __all__ = [
     "BootstrapResult",
@@ -81,7 +82,9 @@ class BootstrapResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         ax.hist(self.replicates, bins=40, color="lightgrey", edgecolor="white")
         ax.axvline(self.estimate, color="black")
         for v in (self.ci_low, self.ci_high):
@@ -135,7 +138,7 @@ def bootstrap_mean(values, weights=None, n_boot: int = 2000, level: float = 0.95
     >>> round(res.estimate, 2), abs(res.se - 23.36) < 1.0
     (86.86, True)
     """
-    x = _as_float(values, "values")
+    x = as_float(values, "values")
     w = np.ones(x.size) if weights is None else _weights(weights, x.size)
     return _boot(w * x, w, n_boot, level, seed, method, "weighted mean" if weights is not None else "mean")
 
@@ -171,8 +174,8 @@ def bootstrap_ratio(numerator, denominator, n_boot: int = 2000, level: float = 0
     >>> round(res.estimate, 2), res.ci_low < res.estimate < res.ci_high
     (38.33, True)
     """
-    a = _as_float(numerator, "numerator")
-    b = _as_float(denominator, "denominator")
+    a = as_float(numerator, "numerator")
+    b = as_float(denominator, "denominator")
     if b.size != a.size:
         raise ValueError(f"denominator has length {b.size} but numerator has length {a.size}")
     if (b < 0).any() or b.sum() <= 0:

@@ -13,18 +13,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import require_columns
 from foundation_eval.models.reoffending._common import (
     _as_list,
     _design,
     _durations,
     _events,
     _km_arrays,
-    _new_axes,
     _readonly,
-    _require_columns,
     _weights,
-    _z,
 )
+from foundation_eval.stats import z_value
 
 __all__ = [
     "CONFOUNDING_WARNING",
@@ -310,7 +309,7 @@ class CoxResult:
             Indexed by covariate; ``coef, se, hr, hr_low, hr_high, p`` (Wald interval and test, normal
             reference; robust when the model was fitted with ``cluster``).
         """
-        z = _z(self.level)
+        z = z_value(self.level)
         with np.errstate(divide="ignore", invalid="ignore"):
             p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
         out = pd.DataFrame({
@@ -377,17 +376,11 @@ class CoxResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import forest_plot
+
         tab = self.table()
-        y = np.arange(len(tab))[::-1]
-        ax.errorbar(tab["hr"], y, xerr=[tab["hr"] - tab["hr_low"], tab["hr_high"] - tab["hr"]], fmt="o",
-                    color="black", capsize=3)
-        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yticks(y)
-        ax.set_yticklabels(tab.index)
-        ax.set_xlabel(f"hazard ratio ({self.level:.0%} interval)")
-        return ax
+        return forest_plot(tab["hr"], tab["hr_low"], tab["hr_high"], tab.index, reference=1.0, log=True,
+                           xlabel=f"hazard ratio ({self.level:.0%} interval)", color="black", ax=ax, figsize=(6, 4))
 
 
 def _prefix_less_equal(ranks_in_order: np.ndarray, pos: np.ndarray, x: np.ndarray):
@@ -541,8 +534,8 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     strata_cols = _as_list(strata)
     cols = [duration, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights) if c is not None]
-    _require_columns(frame, list(dict.fromkeys(cols)))
-    _z(level)
+    require_columns(frame, list(dict.fromkeys(cols)), complete=True)
+    z_value(level)
     t = _durations(frame[duration].to_numpy(), f"column {duration!r}")
     e = _events(frame[event].to_numpy(), t.size, f"column {event!r}")
     X, names, terms = _design(frame, covariates)
@@ -617,8 +610,8 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     strata_cols = _as_list(strata)
     cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights, counts) if c is not None]
-    _require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame")
-    _z(level)
+    require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame", complete=True)
+    z_value(level)
     t0 = _durations(long_frame[start].to_numpy(), f"column {start!r}")
     t1 = _durations(long_frame[stop].to_numpy(), f"column {stop!r}")
     bad = t1 <= t0

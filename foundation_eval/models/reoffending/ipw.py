@@ -10,12 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from foundation_eval.checks import as_float, require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_float,
     _as_list,
     _design,
-    _new_axes,
-    _require_columns,
 )
 
 __all__ = [
@@ -95,7 +93,9 @@ class IPWResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         tab = self.balance
         y = np.arange(len(tab))[::-1]
         ax.scatter(tab["smd_before"].abs(), y, marker="o", facecolors="none", edgecolors="black", label="before")
@@ -157,8 +157,8 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
     >>> sorted(res.weights.round(3).unique().tolist())
     [0.667, 2.0]
     """
-    _require_columns(frame, [treatment, *_as_list(covariates)])
-    a = _as_float(frame[treatment].to_numpy(dtype=float), f"column {treatment!r}")
+    require_columns(frame, [treatment, *_as_list(covariates)], complete=True)
+    a = as_float(frame[treatment].to_numpy(dtype=float), f"column {treatment!r}")
     if not np.isin(a, (0.0, 1.0)).all():
         raise ValueError(f"column {treatment!r} must be 0 (not exposed) or 1 (exposed)")
     if a.min() == a.max():

@@ -11,15 +11,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.checks import as_float, require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_float,
     _as_list,
     _design,
-    _new_axes,
     _readonly,
-    _require_columns,
-    _z,
 )
+from foundation_eval.stats import z_value
 
 __all__ = [
     "NegativeBinomialResult",
@@ -88,7 +86,7 @@ class NegativeBinomialResult:
         DataFrame
             Indexed by term (``"(Intercept)"`` first); ``coef, se, irr, irr_low, irr_high, p``.
         """
-        z = _z(self.level)
+        z = z_value(self.level)
         p = 2 * _st.norm.sf(np.abs(self.coef / self.se))
         return pd.DataFrame({
             "coef": self.coef, "se": self.se, "irr": np.exp(self.coef), "irr_low": np.exp(self.coef - z * self.se),
@@ -107,17 +105,12 @@ class NegativeBinomialResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import forest_plot
+
         tab = self.table().iloc[1:]
-        y = np.arange(len(tab))[::-1]
-        ax.errorbar(tab["irr"], y, xerr=[tab["irr"] - tab["irr_low"], tab["irr_high"] - tab["irr"]], fmt="o",
-                    color="black", capsize=3)
-        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yticks(y)
-        ax.set_yticklabels(tab.index)
-        ax.set_xlabel(f"incidence-rate ratio ({self.level:.0%} interval)")
-        return ax
+        return forest_plot(tab["irr"], tab["irr_low"], tab["irr_high"], tab.index, reference=1.0, log=True,
+                           xlabel=f"incidence-rate ratio ({self.level:.0%} interval)", color="black", ax=ax,
+                           figsize=(6, 4))
 
 
 def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, covariates,
@@ -173,13 +166,13 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
     (True, 1.6)
     """
     cols = [count, *_as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
-    _require_columns(frame, list(dict.fromkeys(cols)))
-    _z(level)
-    y = _as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
+    require_columns(frame, list(dict.fromkeys(cols)), complete=True)
+    z_value(level)
+    y = as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
     if (y < 0).any() or (y != np.round(y)).any():
         raise ValueError(f"column {count!r} must hold non-negative whole numbers")
     if exposure is not None:
-        expo = _as_float(frame[exposure].to_numpy(dtype=float), f"column {exposure!r}")
+        expo = as_float(frame[exposure].to_numpy(dtype=float), f"column {exposure!r}")
         if (expo <= 0).any():
             raise ValueError(f"column {exposure!r} must be positive (rows with no time at risk cannot be "
                              "modelled; drop them)")

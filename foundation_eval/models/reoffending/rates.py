@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval import stats as _fstats
-from foundation_eval.models.reoffending._common import _new_axes
 
 __all__ = [
     "EventRateResult",
@@ -74,7 +73,9 @@ class EventRateResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         ax.errorbar([self.rate], [0], xerr=[[self.rate - self.ci_low], [self.ci_high - self.rate]], fmt="o",
                     color="black", capsize=3)
         ax.set_yticks([0])

@@ -15,10 +15,9 @@ from foundation_eval.models.reoffending._common import (
     _events,
     _km_arrays,
     _labels,
-    _new_axes,
     _readonly,
-    _z,
 )
+from foundation_eval.stats import z_value
 
 __all__ = [
     "KaplanMeierResult",
@@ -177,7 +176,9 @@ class KaplanMeierResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         x = np.concatenate([[0.0], self.time])
         y = np.concatenate([[1.0], self.survival])
         (line,) = ax.step(x, y, where="post", color=color, label=label if label is not None else self.label)
@@ -239,7 +240,7 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
     """
     t = _durations(durations)
     e = _events(events, t.size)
-    z = _z(level)
+    z = z_value(level)
     times, at_risk, d, cens, surv, gw = _km_arrays(t, e)
     with np.errstate(invalid="ignore"):
         se = surv * np.sqrt(gw)
@@ -325,7 +326,9 @@ class LogRankResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         for km in self.curves:
             km.plot(ax=ax, band=band)
         ax.legend(frameon=False)
@@ -457,7 +460,7 @@ class RiskDifferenceResult:
         DataFrame
             ``term, horizon, estimate, se, ci_low, ci_high``.
         """
-        z = _z(self.level)
+        z = z_value(self.level)
         rows = [{"term": f"risk[{g}]", "estimate": r, "se": s, "ci_low": max(0.0, r - z * s),
                  "ci_high": min(1.0, r + z * s)} for g, r, s in zip(self.groups, self.risk, self.risk_se, strict=True)]
         rows.append({"term": f"risk[{self.groups[1]}] - risk[{self.groups[0]}]", "estimate": self.estimate,
@@ -478,7 +481,9 @@ class RiskDifferenceResult:
         -------
         matplotlib.axes.Axes
         """
-        ax = _new_axes(ax)
+        from foundation_eval.plotting import new_axes
+
+        ax = new_axes(ax, figsize=(6, 4))
         for km in self.curves:
             x = np.concatenate([[0.0], km.time])
             ax.step(x, 1 - np.concatenate([[1.0], km.survival]), where="post", label=km.label)
@@ -539,7 +544,7 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
     t = _durations(durations)
     e = _events(events, t.size)
     g = _labels(groups, t.size, "groups")
-    z = _z(level)
+    z = z_value(level)
     levels = list(np.unique(g))
     if len(levels) != 2:
         raise ValueError(f"risk_difference needs exactly two groups, got {len(levels)}: {levels[:5]}")
