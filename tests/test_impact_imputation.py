@@ -56,3 +56,13 @@ def test_restriction_with_no_period_effects_counts_real_periods():
 def test_no_period_with_enough_comparisons_is_refused():
     with pytest.raises(ValueError, match="at least 4 comparison units"):
         imputation_did(_panel(), "unit", "t", "g", "y", min_comparisons=4)
+
+
+def test_estimand_weights_give_the_weighted_mean_of_cell_effects():
+    # noiseless: each cell's effect is exact, so the weighted estimand is the weighted mean by hand
+    df = _panel().assign(pm=lambda d: np.where(d.unit == "a", 3.0, 1.0))
+    res = imputation_did(df, "unit", "t", "g", "y", min_comparisons=2, att_weights="pm")
+    # cells (a,3), (a,4) weight 3, (b,3), (b,4) weight 1; effects 1, 2, 1, 2
+    assert res.estimate == pytest.approx((3 * 1 + 3 * 2 + 1 + 2) / 8)
+    assert res.cells.weight.tolist() == [3.0, 3.0, 1.0, 1.0]
+    assert res.jackknife.estimate.to_numpy() == pytest.approx([1.5, 1.5, 1.5, 1.5])

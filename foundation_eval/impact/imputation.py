@@ -66,7 +66,8 @@ class ImputationResult(EvalEstimate):
     n_clusters : int
         Jackknife clusters.
     cells : DataFrame
-        One row per treated row in the estimand: ``unit, time, event_time, outcome, imputed, effect``.
+        One row per treated row in the estimand: ``unit, time, event_time, outcome, imputed, effect,
+        weight`` (its weight in the estimand: 1 unless ``att_weights`` was given).
     jackknife : DataFrame
         One row per cluster left out: ``left_out, estimate, counterfactual_mean``.
     dynamic : DataFrame
@@ -214,14 +215,15 @@ def _enough_comparisons(periods: np.ndarray, units: np.ndarray, treated: np.ndar
     return n_comp[periods] >= int(min_comparisons)
 
 
-def _summaries(y, y0, ok, e):
-    """ATT, counterfactual mean and ATT by event time for the imputable treated rows."""
+def _summaries(y, y0, ok, e, v=None):
+    """ATT, counterfactual mean and ATT by event time for the imputable treated rows (weights ``v``)."""
     if not ok.any():
         return float("nan"), float("nan"), {}
     tau = y[ok] - y0[ok]
     ev = e[ok]
-    by_e = {int(k): float(tau[ev == k].mean()) for k in np.unique(ev)}
-    return float(tau.mean()), float(y0[ok].mean()), by_e
+    vv = np.ones(tau.size) if v is None else v[ok]
+    by_e = {int(k): float(np.average(tau[ev == k], weights=vv[ev == k])) for k in np.unique(ev)}
+    return float(np.average(tau, weights=vv)), float(np.average(y0[ok], weights=vv)), by_e
 
 
 def imputation_did(
@@ -234,6 +236,7 @@ def imputation_did(
     treated: str | None = None,
     cluster: str | None = None,
     fe_weights: str | None = None,
+    att_weights: str | None = None,
     covariates: tuple | list = (),
     time_effects: bool = True,
     min_comparisons: int = 1,
@@ -261,7 +264,8 @@ def imputation_did(
        ``n_excluded``: with not-yet-treated comparisons, periods in which every unit is live cannot be
        imputed);
     3. $\hat\tau = |\Omega_1^*|^{-1} \sum_{(i,t) \in \Omega_1^*} (Y_{it} - \hat Y_{it}(0))$, equal
-       weight per treated row (a district-period of a panel, or a person of a person-level frame).
+       weight per treated row (a district-period of a panel, or a person of a person-level frame), or
+       the weighted mean with weights ``att_weights`` (Borusyak et al.'s $w_{it}$).
 
     With ``min_comparisons`` $= k > 1$ the estimand is restricted to treated rows in periods where at
     least $k$ units have untreated rows (comparisons not yet live): a counterfactual resting on one
@@ -301,6 +305,9 @@ def imputation_did(
         Jackknife clusters (default ``unit``).
     fe_weights : str, optional
         Weights for the fit of step 1 only (the estimand stays equally weighted).
+    att_weights : str, optional
+        Weights of the treated rows in the estimand (step 3), e.g. eligible person-months for the
+        average effect per person-month rather than per district-period; default equal weights.
     covariates : list of str
         Numeric columns added to the model of step 1 ($+ X_{it}'\gamma$), e.g. the share of a
         person's outcome window that fell in lockdown months (Borusyak et al. 2024, section 4.1).
@@ -376,7 +383,8 @@ def imputation_did(
     >>> res.event_study().att.round(6).tolist()
     [1.0, 2.0, 3.0, 4.0]
     """
-    cols = [unit, time, first_treated, outcome] + [c for c in (treated, cluster, fe_weights) if c] + list(covariates)
+    cols = ([unit, time, first_treated, outcome] + [c for c in (treated, cluster, fe_weights, att_weights) if c]
+            + list(covariates))
     require_columns(frame, cols)
     d = frame[list(dict.fromkeys(cols))].copy()
     if d[outcome].isna().any():
@@ -391,6 +399,7 @@ def imputation_did(
     cl, cllev = pd.factorize(d[cluster] if cluster else d[unit], sort=True)
     y = d[outcome].to_numpy(dtype=float)
     w = d[fe_weights].to_numpy(dtype=float) if fe_weights else np.ones(len(d))
+    wv = d[att_weights].to_numpy(dtype=float) if att_weights else None
     X = d[list(covariates)].to_numpy(dtype=float) if len(covariates) else None
     e = np.where(tr, tt - g, 0)
     nu, nt, G = len(ulev), len(tlev), len(cllev)
@@ -403,14 +412,14 @@ def imputation_did(
         raise ValueError("no treated row can be imputed: no untreated rows share its unit and period"
                          + (f" in a period with at least {int(min_comparisons)} comparison units"
                             if int(min_comparisons) > 1 else ""))
-    att, cf, by_e = _summaries(y, y0, ok, e)
+    att, cf, by_e = _summaries(y, y0, ok, e, wv)
     # jackknife over clusters, each replicate on the same estimand cells
     jk_att, jk_cf, jk_e = np.full(G, np.nan), np.full(G, np.nan), []
     for c in range(G):
         keep = cl != c
         okc, y0c = _impute(y[keep], u[keep], ti[keep], tr[keep], w[keep], nu, nt, None if X is None else X[keep])
         okc = okc & ok[keep]
-        a_c, cf_c, e_c = _summaries(y[keep], y0c, okc, e[keep])
+        a_c, cf_c, e_c = _summaries(y[keep], y0c, okc, e[keep], None if wv is None else wv[keep])
         jk_att[c], jk_cf[c] = a_c, cf_c
         jk_e.append(e_c)
     good = ~np.isnan(jk_att)
@@ -444,7 +453,8 @@ def imputation_did(
                      "n": int(((e == k) & ok).sum())})
     dynamic = pd.DataFrame(rows, columns=["event_time", "att", "se", "ci_low", "ci_high", "n"])
     cells = pd.DataFrame({"unit": d[unit].to_numpy()[ok], "time": tt[ok], "event_time": e[ok],
-                          "outcome": y[ok], "imputed": y0[ok], "effect": y[ok] - y0[ok]})
+                          "outcome": y[ok], "imputed": y0[ok], "effect": y[ok] - y0[ok],
+                          "weight": np.ones(int(ok.sum())) if wv is None else wv[ok]})
     jack = pd.DataFrame({"left_out": cllev.to_numpy(), "estimate": jk_att, "counterfactual_mean": jk_cf})
     notes = (f"{int((tr & ~ok).sum())} treated rows could not be imputed (fewer than {max(int(min_comparisons), 1)} "
              "untreated comparison units in their period) and are outside the estimand." if (tr & ~ok).any() else "",)
