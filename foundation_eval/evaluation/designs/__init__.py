@@ -83,6 +83,8 @@ from foundation_eval.evaluation.designs.cox import (
     listed_window_risk,
 )
 from foundation_eval.evaluation.designs.did import (
+    AnticipationCheck,
+    anticipation_check,
     comparison_districts,
     cs_event_study,
     cs_jackknife,
@@ -115,6 +117,8 @@ __all__ = [
     "cox_implied_risk_difference",
     "did_twfe",
     "placebo_did",
+    "AnticipationCheck",
+    "anticipation_check",
     "cohort_frame",
     "cohort_did",
     "cox_frame",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,8 @@ from foundation_eval.impact import (
 from foundation_eval.stats import t_value
 
 __all__ = [
+    "AnticipationCheck",
+    "anticipation_check",
     "did_imputation",
     "did_randomization",
     "did_callaway_santanna",
@@ -689,3 +691,112 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
         estimand="placebo effect (zero if trends were parallel)",
         comparison="districts whose placebo go-live had not yet come", sms_level=None)
     return replace(res, design_key="placebo", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
+
+
+@dataclass(frozen=True)
+class AnticipationCheck:
+    """Did offending change in the period before a district went live? And the primary without that period.
+
+    Built by [`anticipation_check`][foundation_eval.evaluation.designs.anticipation_check].
+
+    Attributes
+    ----------
+    before : EvalEstimate
+        The average imputed effect in the period before go-live (no effect expected without
+        anticipation), with the primary's jackknife-t interval; a check, with no Maryland level.
+    adjusted : ImputationResult
+        The primary re-estimated with the period before each district's go-live left out of the
+        comparison (step-1) rows.
+    flagged : bool
+        True when the interval of `before` excludes no effect.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> chk = anticipation_check(open_snapshot().dataset)
+    >>> chk.flagged, chk.before.sms_level, chk.adjusted.name
+    (False, None, 'did_imputation_da_rate')
+    """
+
+    before: EvalEstimate
+    adjusted: ImputationResult
+    flagged: bool
+
+    def table(self) -> pd.DataFrame:
+        """The check and the adjusted primary, one row each.
+
+        Returns
+        -------
+        DataFrame
+            `analysis, estimate, ci_low, ci_high` in the outcome's units.
+        """
+        return pd.DataFrame([
+            {"analysis": "effect in the period before go-live", "estimate": self.before.estimate,
+             "ci_low": self.before.ci_low, "ci_high": self.before.ci_high},
+            {"analysis": "primary without the period before go-live", "estimate": self.adjusted.estimate,
+             "ci_low": self.adjusted.ci_low, "ci_high": self.adjusted.ci_high}])
+
+
+def anticipation_check(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", panel: pd.DataFrame | None = None,
+                       level: float = 0.95) -> AnticipationCheck:
+    r"""Anticipation check of the staggered DiD: the period before go-live, tested and then left out.
+
+    No anticipation (one of the design's assumptions) means the period just before a district went
+    live is an ordinary untreated period. Two analyses check it (Borusyak, Jaravel & Spiess 2024,
+    section 4.4, test pre-trends and anticipation by imputing the periods before go-live from the
+    other untreated periods):
+
+    1. every go-live is moved one period earlier and the imputation estimator run as for the primary;
+       its effect at the moved go-live, $\hat\tau_{-1}$, the mean of $Y_{it} - \hat Y_{it}(0)$ over the
+       districts' last period before go-live, is zero without anticipation (jackknife-t interval);
+    2. the primary re-estimated without that period among the comparison rows, so an anticipation
+       dip cannot lower the counterfactual.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    outcome : str
+        Panel column (`"da_rate"` by default).
+    freq : {"Q", "M"}
+        Quarterly (default) or monthly periods.
+    panel : DataFrame, optional
+        A [`did_panel`][foundation_eval.evaluation.designs.did_panel] already built.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    AnticipationCheck
+        The effect in the period before go-live, the adjusted primary, and whether the check flags
+        anticipation.
+
+    Raises
+    ------
+    ValueError
+        When either model cannot be estimated (e.g. no comparison left in the period before go-live).
+    """
+    p = did_panel(ds, freq) if panel is None else panel
+    p = p[p[outcome].notna()].reset_index(drop=True)
+    k = ds.programme.evaluation.min_comparison_districts
+    shifted = p.assign(first_treated=np.where(p.first_treated > 0, p.first_treated - 1, 0))
+    res = imputation_did(shifted, "district_id", "t", "first_treated", outcome, level=level, fe_weights="eligible",
+                         min_comparisons=k, name=f"anticipation_{outcome}", sms_level=None)
+    row = res.dynamic[res.dynamic.event_time == 0]
+    if not len(row):
+        raise ValueError("no district has a period before go-live with a comparison")
+    r = row.iloc[0]
+    before = EvalEstimate(
+        name=f"anticipation_{outcome}", estimate=float(r.att), se=float(r.se), ci_low=float(r.ci_low),
+        ci_high=float(r.ci_high), level=level, p_value=float("nan"),
+        design="anticipation check: the period before go-live imputed from the other untreated periods",
+        estimand=f"average imputed effect on {_OUTCOME_LABELS.get(outcome, outcome)} in each district's last "
+                 f"{_PERIOD[p.attrs.get('freq', freq)]} before go-live (zero without anticipation)",
+        comparison="districts not yet live", assumptions=(), sms_level=None, design_key="placebo",
+        **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"), interval_method=res.interval_method)
+    pre = (p.first_treated > 0) & (p.t == p.first_treated - 1)
+    q = p[~pre].reset_index(drop=True)
+    q.attrs.update(p.attrs)
+    adjusted = did_imputation(ds, outcome, freq=freq, panel=q, level=level)
+    return AnticipationCheck(before=before, adjusted=adjusted,
+                             flagged=bool(before.ci_low > 0 or before.ci_high < 0))
