@@ -710,14 +710,14 @@ def _date(value: Any) -> pd.Timestamp:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-YearMonth = Annotated[str, AfterValidator(_month)]
-AtLeastOne = Annotated[int, Field(ge=1)]
-Probability = Annotated[float, Field(ge=0, le=1)]
+_YearMonth = Annotated[str, AfterValidator(_month)]
+_AtLeastOne = Annotated[int, Field(ge=1)]
+_Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Table(BaseModel):
     # strict: no key the model does not declare, and no conversion ("10" is not an integer)
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _ProgrammeSection(_Table):
@@ -730,10 +730,10 @@ class _ProgrammeSection(_Table):
 
 
 class _Study(_Table):
-    start: YearMonth
-    end: YearMonth
+    start: _YearMonth
+    end: _YearMonth
     extract_date: Annotated[Any, AfterValidator(_date)]
-    lockdown_months: list[YearMonth] = []
+    lockdown_months: list[_YearMonth] = []
 
 
 class _Criterion(_Table):
@@ -753,7 +753,7 @@ class _Evaluation(_Table):
     primary_outcome: str = EvaluationPlan.outcome
     primary_window: str = EvaluationPlan.window
     harmful: Literal["increase", "decrease"] = "increase"
-    min_comparison_districts: AtLeastOne = EvaluationPlan.min_comparison_districts
+    min_comparison_districts: _AtLeastOne = EvaluationPlan.min_comparison_districts
     cost_placeholder: bool = False
     price_base: str = ""
     deflator: dict[str, float] = {}
@@ -761,8 +761,8 @@ class _Evaluation(_Table):
 
 
 class _Disclosure(_Table):
-    threshold: AtLeastOne = 10
-    rounding_base: AtLeastOne = 5  # 1 publishes exact counts
+    threshold: _AtLeastOne = 10
+    rounding_base: _AtLeastOne = 5  # 1 publishes exact counts
 
 
 class _Outcomes(_Table):
@@ -790,9 +790,9 @@ class _District(_Table):
     id: str
     name: str
     relative_size: float
-    go_live: YearMonth
+    go_live: _YearMonth
     pilot: bool = False
-    practitioner_from: YearMonth | None = None  # the go-live month when left out
+    practitioner_from: _YearMonth | None = None  # the go-live month when left out
 
 
 class _OffenceType(_Table):
@@ -838,7 +838,7 @@ class _Costs(_Table):
 class _Synthetic(_Table):
     # every other key is a parameter of the generator, checked where it reads them (Programme.synthetic_for)
     model_config = ConfigDict(extra="allow")
-    criteria: dict[str, Probability] = {}
+    criteria: dict[str, _Probability] = {}
     trigger_criterion: str = ""
 
 
@@ -866,9 +866,8 @@ _SIMPLE = {float: "a number", int: "an integer", str: "a string", bool: "true or
 
 
 def _is(value: Any, kind: type) -> bool:
-    if kind in (int, float) and isinstance(value, bool):
-        return False
-    return isinstance(value, (int, float) if kind is float else kind)
+    number = isinstance(value, bool) and kind in (int, float)  # TOML's true is no number
+    return not number and isinstance(value, (int, float) if kind is float else kind)
 
 
 def _show(value: Any) -> str:
@@ -950,6 +949,9 @@ def _problem(error: dict, raw: dict) -> str:
         what = f"expected {error['ctx']['expected']}, got {_show(value)}"
     elif kind == "value_error":
         what = str(error["ctx"]["error"])
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = error["ctx"].get("ge", error["ctx"].get("le"))
+        what = f"must be at {'least' if kind == 'greater_than_equal' else 'most'} {bound}, got {_show(value)}"
     else:
         what = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {_show(value)}"
     return f"{_path(loc, raw)}: {what}"

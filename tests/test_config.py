@@ -101,8 +101,7 @@ def test_a_misspelt_key_is_refused_with_its_path(tmp_path, where, text, old, new
 WRONG_TYPE = [
     ("threshold = 10", 'threshold = "10"', "[disclosure].threshold: expected an integer, got '10'"),
     ("rounding_base = 5", "rounding_base = 5.0", "[disclosure].rounding_base: expected an integer, got 5.0"),
-    ("rounding_base = 5", "rounding_base = 0", "[disclosure].rounding_base: input should be greater than or "
-                                               "equal to 1, got 0"),
+    ("rounding_base = 5", "rounding_base = 0", "[disclosure].rounding_base: must be at least 1, got 0"),
     ("pilot = true", 'pilot = "yes"', "[[districts]][0].pilot: expected true or false, got 'yes'"),
     ("relative_size = 1.00", 'relative_size = "1"', "[[districts]][0].relative_size: expected a number, got '1'"),
     ('go_live = "2021-01"', 'go_live = "2021-13"', "[[districts]][0].go_live: '2021-13' is not a year-month (YYYY-MM)"),
@@ -116,7 +115,7 @@ WRONG_TYPE = [
     ('extract_date = "2024-12-31"', "extract_date = 20241231",
      "[study].extract_date: expected a date (YYYY-MM-DD), got 20241231"),
     ("crit_family_setting = 0.6", "crit_family_setting = 1.6",
-     "[synthetic.criteria].crit_family_setting: input should be less than or equal to 1, got 1.6"),
+     "[synthetic.criteria].crit_family_setting: must be at most 1.0, got 1.6"),
 ]
 
 
