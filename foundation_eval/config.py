@@ -3,18 +3,30 @@
 A programme is described by one TOML file. The shipped ones live in ``foundation_eval/programmes``;
 any other path to a TOML file of the same shape works too. Everything programme-specific lives in
 that file, never in code.
+
+The file is read strictly: its shape (every section and key, and each value's type) is declared once as
+pydantic models, so a misspelt key or a value of the wrong type is refused rather than replaced by a
+default; the rules between keys (an age band needs its criterion, a service's pathway exists...) are
+checked in code after it. Every problem is reported at once, each with the key's path in the file.
 """
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import difflib
 import re
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["District", "PpitItem", "OffenceType", "Service", "ExtraColumn", "Cost", "Programme", "load_programme",
-           "list_programmes", "DEFAULT_PROGRAMME", "AGE_CRITERION"]
+__all__ = ["District", "PpitItem", "OffenceType", "Service", "ExtraColumn", "Cost", "EvaluationPlan", "Programme",
+           "ConfigError", "load_programme", "list_programmes", "DEFAULT_PROGRAMME", "AGE_CRITERION"]
 
 PROGRAMME_DIR = Path(__file__).parent / "programmes"
 # The one place that names the programme used when none is given (CLI, notebooks, ``generate``...).
@@ -30,14 +42,30 @@ _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class ConfigError(ValueError):
-    """A programme file is missing or inconsistent."""
+    """A programme file is missing, malformed or inconsistent.
 
+    The message has one line per problem, each naming the file and the key's path in it
+    (``hiow.toml: [[districts]][3].go_liv: unknown key (did you mean 'go_live'?)``; array entries count
+    from 0).
 
-def _month(value: str, where: str) -> pd.Period:
-    try:
-        return pd.Period(str(value), freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {value!r} is not a year-month (YYYY-MM)") from exc
+    Attributes
+    ----------
+    problems : tuple of str
+        Every problem found, each ``"<key path>: <what is wrong>"``.
+
+    Examples
+    --------
+    >>> err = ConfigError("p.toml", ["[disclosure].threshold: expected an integer, got '10'"])
+    >>> str(err)
+    "p.toml: [disclosure].threshold: expected an integer, got '10'"
+    >>> err.problems
+    ("[disclosure].threshold: expected an integer, got '10'",)
+    """
+
+    def __init__(self, message: str, problems: typing.Iterable[str] = ()):
+        # with problems, ``message`` is the file name that prefixes each of them
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{message}: {p}" for p in self.problems) if self.problems else message)
 
 
 @dataclass(frozen=True)
@@ -244,6 +272,12 @@ class EvaluationPlan:
         not findings.
     neighbours : tuple of (str, tuple of str)
         Districts sharing a border, for the spill-over analysis (``[evaluation.neighbours]``).
+
+    Examples
+    --------
+    >>> ev = load_programme("hiow").evaluation
+    >>> ev.primary, ev.harmful, ev.price_base
+    ('did_att_da_rate', 'increase', '2024/25')
     """
 
     primary: str = "did_att_da_rate"
@@ -258,13 +292,42 @@ class EvaluationPlan:
     neighbours: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def neighbours_of(self, district: str) -> tuple[str, ...]:
-        """Neighbours of ``district`` (both directions of every listed pair)."""
+        """Neighbours of ``district`` (both directions of every listed pair).
+
+        Parameters
+        ----------
+        district : str
+            District id.
+
+        Returns
+        -------
+        tuple of str
+            Ids of the districts sharing a border with it, sorted.
+        """
         out = set(dict(self.neighbours).get(district, ()))
         out |= {a for a, bs in self.neighbours if district in bs}
         return tuple(sorted(out - {district}))
 
     def deflate(self, amount: float, year: str) -> float:
-        """``amount`` in ``year`` prices restated in ``price_base`` prices (unchanged without a deflator)."""
+        """``amount`` in ``year`` prices restated in ``price_base`` prices (unchanged without a deflator).
+
+        Parameters
+        ----------
+        amount : float
+            Amount in the prices of ``year``.
+        year : str
+            Financial year of ``amount`` (a key of ``deflator``).
+
+        Returns
+        -------
+        float
+            ``amount * deflator[price_base] / deflator[year]``.
+
+        Raises
+        ------
+        KeyError
+            When ``year`` or ``price_base`` has no deflator.
+        """
         d = dict(self.deflator)
         if not self.price_base or not d:
             return float(amount)
@@ -360,6 +423,56 @@ class Programme:
     currency: str = "GBP"
     partners: tuple[str, ...] = ()
     evaluation: EvaluationPlan = field(default_factory=EvaluationPlan, hash=False, compare=False)
+
+    def synthetic_for(self, params: type) -> dict:
+        """The ``[synthetic]`` table, checked against the fields of the generator's parameters.
+
+        The generator lives in a layer above this one, so it hands its parameters dataclass in: every key
+        of ``[synthetic]`` must be one of its fields, and a value whose field is declared ``float``,
+        ``int``, ``str``, ``bool`` or ``dict`` must be of that type.
+
+        Parameters
+        ----------
+        params : type
+            A dataclass (the synthetic generator's ``SynthParams``).
+
+        Returns
+        -------
+        dict
+            A copy of the table.
+
+        Raises
+        ------
+        ConfigError
+            Naming the file and ``[synthetic].<key>`` of every unknown key and wrongly typed value.
+
+        Examples
+        --------
+        >>> from dataclasses import dataclass, replace
+        >>> @dataclass
+        ... class Params:
+        ...     risk_sd: float = 0.75
+        ...     rmp_share: float = 0.85
+        >>> prog = replace(load_programme("hiow"), synthetic={"risk_sdd": 0.7, "rmp_share": "none"})
+        >>> prog.synthetic_for(Params)
+        Traceback (most recent call last):
+        ...
+        foundation_eval.config.ConfigError: hiow.toml: [synthetic].risk_sdd: unknown key (did you mean 'risk_sd'?)
+        hiow.toml: [synthetic].rmp_share: expected a number, got 'none'
+        >>> replace(prog, synthetic={"risk_sd": 1}).synthetic_for(Params)
+        {'risk_sd': 1}
+        """
+        hints = typing.get_type_hints(params)
+        names = [f.name for f in dataclasses.fields(params)]
+        problems = []
+        for key, value in self.synthetic.items():
+            if key not in names:
+                problems.append(f"[synthetic].{_bare(key)}: {_unknown(key, names)}")
+            elif hints[key] in _SIMPLE and not _is(value, hints[key]):
+                problems.append(f"[synthetic].{key}: expected {_SIMPLE[hints[key]]}, got {_show(value)}")
+        if problems:
+            raise ConfigError(Path(self.source).name, problems)
+        return dict(self.synthetic)
 
     @property
     def has_risk_tool(self) -> bool:
@@ -473,9 +586,14 @@ def list_programmes() -> list[str]:
 def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
     """Read a programme by shipped id (see `list_programmes`) or from a TOML file path.
 
-    The file is checked as it is read; an inconsistent one raises ``ConfigError`` naming the key at fault
-    (an age band without its criterion column, a service whose pathway does not exist, synthetic weights
-    that do not match the values...).
+    The file is read strictly. Its shape first: an unknown key anywhere (a section, a key of a section,
+    of a ``[[districts]]`` entry or of a nested table such as ``[evaluation.neighbours]``), a missing
+    required key and a value of the wrong type (``threshold = "10"``) are refused, never replaced by a
+    default. Then the rules between keys: an age band needs its criterion column, a service's pathway and
+    the ``[synthetic.criteria]`` columns must exist, synthetic weights must match the values... Every
+    problem is reported at once in one ``ConfigError``, each line naming the file and the key's path.
+    The keys of ``[synthetic]`` itself are checked against the generator's parameters when the
+    generator reads them ([`Programme.synthetic_for`][foundation_eval.config.Programme.synthetic_for]).
 
     Parameters
     ----------
@@ -489,159 +607,414 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
     Raises
     ------
     ConfigError
-        When the file is missing or inconsistent.
+        When the file is missing, is not TOML, or breaks any rule.
 
     Examples
     --------
     >>> prog = load_programme("change-that-lasts")
     >>> prog.has_risk_tool, prog.has_age_criterion
     (False, False)
+    >>> import pathlib, tempfile
+    >>> text = (PROGRAMME_DIR / "hiow.toml").read_text()
+    >>> text = text.replace("threshold = 10", 'treshold = 10').replace("rounding_base = 5", 'rounding_base = "5"')
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp, "typo.toml")
+    ...     _ = path.write_text(text)
+    ...     load_programme(path)
+    Traceback (most recent call last):
+    ...
+    foundation_eval.config.ConfigError: typo.toml: [disclosure].rounding_base: expected an integer, got '5'
+    typo.toml: [disclosure].treshold: unknown key (did you mean 'threshold'?)
     """
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = PROGRAMME_DIR / f"{name_or_path}.toml"
     if not path.exists():
         raise ConfigError(f"unknown programme {name_or_path!r}; shipped: {', '.join(list_programmes())}")
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
     where = path.name
     try:
-        prog, study, elig = raw["programme"], raw["study"], raw["eligibility"]
-        # the risk tool is optional: a programme without one leaves out [ppit] (and every risk-tool report)
-        ppit = raw.get("ppit", {})
-        districts = tuple(
-            District(
-                id=str(d["id"]),
-                name=str(d["name"]),
-                relative_size=float(d["relative_size"]),
-                go_live=_month(d["go_live"], f"{where} district {d['id']} go_live"),
-                pilot=bool(d.get("pilot", False)),
-                practitioner_from=_month(d.get("practitioner_from", d["go_live"]), f"{where} district {d['id']}"),
-            )
-            for d in raw["districts"]
-        )
-        items = tuple(PpitItem(i["id"], i["label"], i["domain"], i["time"]) for i in ppit.get("items", []))
-        columns = tuple(
-            ExtraColumn(
-                table=str(c["table"]), name=str(c["name"]), type=str(c.get("type", "string")),
-                description=str(c.get("description", "")), required=bool(c.get("required", False)),
-                values=tuple(str(v) for v in c["values"]) if "values" in c else None,
-                synthetic_weights=tuple(float(w) for w in c["synthetic_weights"]) if "synthetic_weights" in c else None,
-            )
-            for c in raw.get("columns", [])
-        )
-        costs = tuple(Cost(str(c["period"]), float(c["amount"])) for c in raw.get("costs", {}).get("periods", []))
-        offences = tuple(
-            OffenceType(o["id"], o["label"], bool(o["da_possible"]), float(o["chi_days"]), int(o["severity"]))
-            for o in raw["offence_types"]
-        )
-        services = tuple(Service(s["id"], s["label"], s["pathway"]) for s in raw["services"]["list"])
-        programme = Programme(
-            id=str(prog["id"]),
-            name=str(prog["name"]),
-            force=str(prog.get("force", "")),
-            description=str(prog.get("description", "")),
-            illustrative=bool(prog.get("illustrative", False)),
-            study_start=_month(study["start"], f"{where} study.start"),
-            study_end=_month(study["end"], f"{where} study.end"),
-            extract_date=pd.Timestamp(study["extract_date"]),
-            lockdown_months=tuple(_month(m, f"{where} lockdown_months") for m in study.get("lockdown_months", [])),
-            criteria=tuple((c["column"], c["label"]) for c in elig["criteria"]),
-            age_min=int(elig["age_min"]) if "age_min" in elig else None,
-            age_max=int(elig["age_max"]) if "age_max" in elig else None,
-            disclosure_threshold=int(raw.get("disclosure", {}).get("threshold", 10)),
-            disclosure_rounding=int(raw.get("disclosure", {}).get("rounding_base", 5)),
-            windows_months=tuple(int(w) for w in raw.get("outcomes", {}).get("windows_months", [6, 12, 24])),
-            engagement_window_days=int(raw.get("outcomes", {}).get("engagement_window_days", 90)),
-            ppit_name=str(ppit["name"]) if ppit else "",
-            ppit_reference=str(ppit.get("reference", "")),
-            ppit_scale=tuple(int(v) for v in ppit["scale"]) if ppit else (),
-            ppit_scale_labels=tuple(ppit.get("scale_labels", [])),
-            ppit_threshold=int(ppit["priority_threshold"]) if ppit else 0,
-            ppit_items=items,
-            districts=districts,
-            offence_types=offences,
-            services=services,
-            pathways=tuple(raw["services"]["pathways"]),
-            synthetic=dict(raw.get("synthetic", {})),
-            source=str(path),
-            behaviour_change=tuple(str(s) for s in raw["services"].get("behaviour_change", [])),
-            columns=columns,
-            costs=costs,
-            currency=str(raw.get("costs", {}).get("currency", "GBP")),
-            partners=tuple(str(x) for x in prog.get("partners", [])),
-            evaluation=_evaluation_plan(raw.get("evaluation", {})),
-        )
-    except KeyError as exc:
-        raise ConfigError(f"{where}: missing required key {exc}") from exc
-    _check(programme, where)
-    return programme
-
-
-def _evaluation_plan(e: dict) -> EvaluationPlan:
-    d = EvaluationPlan()
-    return EvaluationPlan(
-        primary=str(e.get("primary", d.primary)), design=str(e.get("primary_design", d.design)),
-        outcome=str(e.get("primary_outcome", d.outcome)), window=str(e.get("primary_window", d.window)),
-        harmful=str(e.get("harmful", d.harmful)),
-        min_comparison_districts=int(e.get("min_comparison_districts", d.min_comparison_districts)),
-        price_base=str(e.get("price_base", "")),
-        deflator=tuple((str(k), float(v)) for k, v in e.get("deflator", {}).items()),
-        cost_placeholder=bool(e.get("cost_placeholder", False)),
-        neighbours=tuple((str(k), tuple(str(x) for x in v)) for k, v in e.get("neighbours", {}).items()),
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, [f"not a valid TOML file ({exc})"]) from exc
+    try:
+        f = _File.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # a misspelt required key is reported once, as unknown (with its suggestion), not also as missing
+        guessed = {(*e["loc"][:-1], _guess(e["loc"][-1], _fields_at(e["loc"][:-1])))
+                   for e in errors if e["type"] == "extra_forbidden"}
+        raise ConfigError(where, [_problem(e, raw) for e in errors
+                                  if not (e["type"] == "missing" and tuple(e["loc"]) in guessed)]) from None
+    problems = _rules(f)
+    if problems:
+        raise ConfigError(where, problems)
+    ppit, ev = f.ppit, f.evaluation
+    return Programme(
+        id=f.programme.id, name=f.programme.name, force=f.programme.force,
+        description=f.programme.description, illustrative=f.programme.illustrative,
+        study_start=f.study.start, study_end=f.study.end, extract_date=f.study.extract_date,
+        lockdown_months=tuple(f.study.lockdown_months),
+        criteria=tuple((c.column, c.label) for c in f.eligibility.criteria),
+        age_min=f.eligibility.age_min, age_max=f.eligibility.age_max,
+        disclosure_threshold=f.disclosure.threshold, disclosure_rounding=f.disclosure.rounding_base,
+        windows_months=tuple(f.outcomes.windows_months),
+        engagement_window_days=f.outcomes.engagement_window_days,
+        ppit_name=ppit.name if ppit else "", ppit_reference=ppit.reference if ppit else "",
+        ppit_scale=tuple(ppit.scale) if ppit else (), ppit_scale_labels=tuple(ppit.scale_labels) if ppit else (),
+        ppit_threshold=ppit.priority_threshold if ppit else 0,
+        ppit_items=tuple(PpitItem(i.id, i.label, i.domain, i.time) for i in ppit.items) if ppit else (),
+        districts=tuple(
+            District(d.id, d.name, d.relative_size, d.go_live, d.pilot, d.practitioner_from or d.go_live)
+            for d in f.districts
+        ),
+        offence_types=tuple(OffenceType(o.id, o.label, o.da_possible, o.chi_days, o.severity)
+                            for o in f.offence_types),
+        services=tuple(Service(s.id, s.label, s.pathway) for s in f.services.list_),
+        pathways=tuple(f.services.pathways),
+        synthetic=dict(raw.get("synthetic", {})),
+        source=str(path),
+        behaviour_change=tuple(f.services.behaviour_change),
+        columns=tuple(
+            ExtraColumn(c.table, c.name, c.type, c.description, c.required,
+                        tuple(c.values) if c.values is not None else None,
+                        tuple(c.synthetic_weights) if c.synthetic_weights is not None else None)
+            for c in f.columns
+        ),
+        costs=tuple(Cost(c.period, c.amount) for c in f.costs.periods),
+        currency=f.costs.currency,
+        partners=tuple(f.programme.partners),
+        evaluation=EvaluationPlan(
+            primary=ev.primary, design=ev.primary_design, outcome=ev.primary_outcome, window=ev.primary_window,
+            harmful=ev.harmful, min_comparison_districts=ev.min_comparison_districts, price_base=ev.price_base,
+            deflator=tuple(ev.deflator.items()), cost_placeholder=ev.cost_placeholder,
+            neighbours=tuple((k, tuple(v)) for k, v in ev.neighbours.items()),
+        ),
     )
 
 
-def _check(p: Programme, where: str) -> None:
-    ids = [d.id for d in p.districts]
-    if len(set(ids)) != len(ids):
-        raise ConfigError(f"{where}: district ids are not unique")
-    if p.study_end < p.study_start:
-        raise ConfigError(f"{where}: study.end is before study.start")
-    if len({i.id for i in p.ppit_items}) != len(p.ppit_items):
-        raise ConfigError(f"{where}: PPIT items must be unique")
-    if p.ppit_name and not p.ppit_items:
-        raise ConfigError(f"{where}: [ppit] needs items (leave the section out for a programme without a risk tool)")
-    crit = [c for c, _ in p.criteria]
-    if not crit or len(set(crit)) != len(crit) or not all(_SNAKE.match(c) for c in crit):
-        raise ConfigError(f"{where}: eligibility criteria need unique snake_case column names")
-    if (p.age_min is None) != (p.age_max is None):
-        raise ConfigError(f"{where}: set both eligibility.age_min and age_max, or neither")
-    if p.has_age_criterion != (AGE_CRITERION in crit):
-        raise ConfigError(f"{where}: an age band (age_min/age_max) needs the criterion column {AGE_CRITERION!r} "
-                          "and that column needs an age band")
-    bad = [s for s in p.behaviour_change if s not in {x.id for x in p.services}]
-    if bad:
-        raise ConfigError(f"{where}: services.behaviour_change names unknown services {bad}")
-    seen = set()
-    for c in p.columns:
-        key = (c.table, c.name)
-        if c.table not in EXTENSIBLE_TABLES or not _SNAKE.match(c.name) or key in seen:
-            raise ConfigError(f"{where}: column {c.table}.{c.name}: needs a known table and a unique snake_case name")
-        seen.add(key)
-        if c.type not in {"string", "integer", "number", "boolean", "date", "yearmonth"}:
-            raise ConfigError(f"{where}: column {c.table}.{c.name}: unknown type {c.type!r}")
+# ------------------------------------------------------------------------------ the file's shape
+def _month(value: str) -> pd.Period:
+    try:
+        return pd.Period(value, freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a year-month (YYYY-MM)") from exc
+
+
+def _date(value: Any) -> pd.Timestamp:
+    if not isinstance(value, str | datetime.date):
+        raise ValueError(f"expected a date (YYYY-MM-DD), got {_show(value)}")
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+_YearMonth = Annotated[str, AfterValidator(_month)]
+_AtLeastOne = Annotated[int, Field(ge=1)]
+_Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Table(BaseModel):
+    # strict: no key the model does not declare, and no conversion ("10" is not an integer)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _ProgrammeSection(_Table):
+    id: str
+    name: str
+    force: str = ""
+    partners: list[str] = []
+    description: str = ""
+    illustrative: bool = False
+
+
+class _Study(_Table):
+    start: _YearMonth
+    end: _YearMonth
+    extract_date: Annotated[Any, AfterValidator(_date)]
+    lockdown_months: list[_YearMonth] = []
+
+
+class _Criterion(_Table):
+    column: str
+    label: str
+
+
+class _Eligibility(_Table):
+    criteria: list[_Criterion]
+    age_min: int | None = None
+    age_max: int | None = None
+
+
+class _Evaluation(_Table):
+    primary: str = EvaluationPlan.primary
+    primary_design: str = EvaluationPlan.design
+    primary_outcome: str = EvaluationPlan.outcome
+    primary_window: str = EvaluationPlan.window
+    harmful: Literal["increase", "decrease"] = "increase"
+    min_comparison_districts: _AtLeastOne = EvaluationPlan.min_comparison_districts
+    cost_placeholder: bool = False
+    price_base: str = ""
+    deflator: dict[str, float] = {}
+    neighbours: dict[str, list[str]] = {}
+
+
+class _Disclosure(_Table):
+    threshold: _AtLeastOne = 10
+    rounding_base: _AtLeastOne = 5  # 1 publishes exact counts
+
+
+class _Outcomes(_Table):
+    windows_months: list[int] = [6, 12, 24]
+    engagement_window_days: int = 90
+
+
+class _Item(_Table):
+    id: str
+    label: str
+    domain: Literal["offending", "offender"]
+    time: Literal["recent", "historic"]
+
+
+class _Ppit(_Table):
+    name: str
+    reference: str = ""
+    scale: list[int]
+    scale_labels: list[str] = []
+    priority_threshold: int
+    items: list[_Item]
+
+
+class _District(_Table):
+    id: str
+    name: str
+    relative_size: float
+    go_live: _YearMonth
+    pilot: bool = False
+    practitioner_from: _YearMonth | None = None  # the go-live month when left out
+
+
+class _OffenceType(_Table):
+    id: str
+    label: str
+    da_possible: bool
+    chi_days: float
+    severity: int
+
+
+class _Service(_Table):
+    id: str
+    label: str
+    pathway: str
+
+
+class _Services(_Table):
+    pathways: list[str]
+    list_: list[_Service] = Field(alias="list")
+    behaviour_change: list[str] = []
+
+
+class _Column(_Table):
+    table: Literal[EXTENSIBLE_TABLES]
+    name: str
+    type: Literal["string", "integer", "number", "boolean", "date", "yearmonth"] = "string"
+    description: str = ""
+    required: bool = False
+    values: list[str] | None = None
+    synthetic_weights: list[float] | None = None
+
+
+class _Period(_Table):
+    period: str
+    amount: float
+
+
+class _Costs(_Table):
+    currency: str = "GBP"
+    periods: list[_Period] = []
+
+
+class _Synthetic(_Table):
+    # every other key is a parameter of the generator, checked where it reads them (Programme.synthetic_for)
+    model_config = ConfigDict(extra="allow")
+    criteria: dict[str, _Probability] = {}
+    trigger_criterion: str = ""
+
+
+class _File(_Table):
+    programme: _ProgrammeSection
+    study: _Study
+    eligibility: _Eligibility
+    evaluation: _Evaluation = _Evaluation()
+    disclosure: _Disclosure = _Disclosure()
+    outcomes: _Outcomes = _Outcomes()
+    ppit: _Ppit | None = None  # optional: a programme without a risk tool leaves it out
+    districts: list[_District]
+    offence_types: list[_OffenceType]
+    services: _Services
+    columns: list[_Column] = []
+    costs: _Costs = _Costs()
+    synthetic: _Synthetic = _Synthetic()
+
+
+# ------------------------------------------------------------------------------ problems, with paths
+_EXPECTED = {"int_type": "an integer", "float_type": "a number", "string_type": "a string",
+             "bool_type": "true or false", "list_type": "an array", "dict_type": "a table",
+             "model_type": "a table", "model_attributes_type": "a table"}
+_SIMPLE = {float: "a number", int: "an integer", str: "a string", bool: "true or false", dict: "a table"}
+
+
+def _is(value: Any, kind: type) -> bool:
+    number = isinstance(value, bool) and kind in (int, float)  # TOML's true is no number
+    return not number and isinstance(value, (int, float) if kind is float else kind)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return repr(value)
+
+
+def _guess(key: Any, known: typing.Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _unknown(key: Any, known: typing.Iterable[str], what: str = "key") -> str:
+    guess = _guess(key, known)
+    return f"unknown {what}" + (f" (did you mean {guess!r}?)" if guess else "")
+
+
+def _path(loc: tuple, raw: dict) -> str:
+    """``loc`` (keys and indices from the top of the file) written as in the file: ``[[districts]][3].go_live``,
+    ``[disclosure].threshold``, ``[synthetic.criteria].crit_x``, ``[services].list[0].pathway``."""
+    key, rest = loc[0], list(loc[1:])
+    node = raw.get(key)
+    if isinstance(node, list) and rest and isinstance(rest[0], int):
+        out = f"[[{key}]][{rest[0]}]"
+        node = node[rest[0]] if rest[0] < len(node) else None
+        rest = rest[1:]
+    elif node is None and not rest and typing.get_origin(_File.model_fields[key].annotation) is list:
+        out = f"[[{key}]]"  # a missing array of tables
+    elif isinstance(node, dict) or (node is None and not rest):
+        header = [key]
+        while len(rest) > 1 and isinstance(rest[0], str) and isinstance(node, dict) and isinstance(
+                node.get(rest[0]), dict):
+            node = node[rest[0]]
+            header.append(rest.pop(0))
+        out = "[" + ".".join(map(_bare, header)) + "]"
+    else:
+        out = _bare(key)
+    for part in rest:
+        out += f"[{part}]" if isinstance(part, int) else f".{_bare(part)}"
+    return out
+
+
+def _bare(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else f'"{key}"'
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Keys the file's shape declares at ``loc`` (for "did you mean")."""
+    kind: Any = _File
+    for part in loc:
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            by_key = {f.alias or n: f.annotation for n, f in kind.model_fields.items()}
+            kind = by_key.get(part)
+        else:
+            args = [a for a in typing.get_args(kind) if a is not type(None)]
+            kind = args[-1] if args else None  # list[X] -> X, dict[str, X] -> X
+        if typing.get_origin(kind) in (typing.Union, types.UnionType):  # X | None -> X
+            kind = next(a for a in typing.get_args(kind) if a is not type(None))
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return [f.alias or n for n, f in kind.model_fields.items()]
+    return []
+
+
+def _problem(error: dict, raw: dict) -> str:
+    """One pydantic error as ``<path>: <what is wrong>``."""
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        what = _unknown(loc[-1], _fields_at(loc[:-1]))
+    elif kind == "missing":
+        what = "missing required key"
+    elif kind in _EXPECTED:
+        what = f"expected {_EXPECTED[kind]}, got {_show(value)}"
+    elif kind == "literal_error":
+        what = f"expected {error['ctx']['expected']}, got {_show(value)}"
+    elif kind == "value_error":
+        what = str(error["ctx"]["error"])
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = error["ctx"].get("ge", error["ctx"].get("le"))
+        what = f"must be at {'least' if kind == 'greater_than_equal' else 'most'} {bound}, got {_show(value)}"
+    else:
+        what = f"{error['msg'][0].lower()}{error['msg'][1:]}, got {_show(value)}"
+    return f"{_path(loc, raw)}: {what}"
+
+
+# ------------------------------------------------------------------------------ rules between keys
+def _rules(f: _File) -> list[str]:
+    """Every rule that relates keys to each other, as ``<path>: <what is wrong>`` (empty when all hold)."""
+    out = []
+
+    def repeats(path: str, values: list) -> None:
+        for i, v in enumerate(values):
+            if v in values[:i]:
+                out.append(f"{path.format(i=i)}: {v!r} repeats entry {values.index(v)}")
+
+    repeats("[[districts]][{i}].id", [d.id for d in f.districts])
+    if f.study.end < f.study.start:
+        out.append("[study].end: before [study].start")
+    crit = [c.column for c in f.eligibility.criteria]
+    if not crit:
+        out.append("[eligibility].criteria: needs at least one criterion")
+    repeats("[eligibility].criteria[{i}].column", crit)
+    out += [f"[eligibility].criteria[{i}].column: {c!r} is not a snake_case column name"
+            for i, c in enumerate(crit) if not _SNAKE.match(c)]
+    el = f.eligibility
+    if (el.age_min is None) != (el.age_max is None):
+        out.append("[eligibility]: set both age_min and age_max, or neither")
+    elif (el.age_min is not None) != (AGE_CRITERION in crit):
+        out.append(f"[eligibility]: an age band (age_min/age_max) needs the criterion column {AGE_CRITERION!r} "
+                   "and that column needs an age band")
+    if f.ppit is not None:
+        if not f.ppit.items:
+            out.append("[ppit].items: needs items (leave [ppit] out for a programme without a risk tool)")
+        repeats("[ppit].items[{i}].id", [i.id for i in f.ppit.items])
+    services = [s.id for s in f.services.list_]
+    out += [f"[services].behaviour_change[{i}]: {s!r} is not a service of [services].list"
+            for i, s in enumerate(f.services.behaviour_change) if s not in services]
+    out += [f"[services].list[{i}].pathway: {s.pathway!r} is not in [services].pathways"
+            for i, s in enumerate(f.services.list_) if s.pathway not in f.services.pathways]
+    repeats("[[columns]][{i}]", [(c.table, c.name) for c in f.columns])
+    for i, c in enumerate(f.columns):
+        if not _SNAKE.match(c.name):
+            out.append(f"[[columns]][{i}].name: {c.name!r} is not a snake_case column name")
         if c.values is not None and (c.type != "string" or not c.values):
-            raise ConfigError(f"{where}: column {c.table}.{c.name}: allowed values need a non-empty list and type string")
+            out.append(f"[[columns]][{i}].values: allowed values need a non-empty list and type string")
         if c.synthetic_weights is not None and (c.values is None or len(c.synthetic_weights) != len(c.values)):
-            raise ConfigError(f"{where}: column {c.table}.{c.name}: synthetic_weights need one weight per value")
-    for i in p.ppit_items:
-        if i.domain not in {"offending", "offender"} or i.time not in {"recent", "historic"}:
-            raise ConfigError(f"{where}: PPIT item {i.id} needs domain offending/offender and time recent/historic")
-    bad = [s.id for s in p.services if s.pathway not in p.pathways]
-    if bad:
-        raise ConfigError(f"{where}: services {bad} name a pathway not in services.pathways")
-    ev = p.evaluation
-    if ev.harmful not in ("increase", "decrease"):
-        raise ConfigError(f"{where}: evaluation.harmful must be 'increase' or 'decrease'")
-    if ev.min_comparison_districts < 1:
-        raise ConfigError(f"{where}: evaluation.min_comparison_districts must be at least 1")
-    bad = sorted({d for a, bs in ev.neighbours for d in (a, *bs)} - {d.id for d in p.districts})
-    if bad:
-        raise ConfigError(f"{where}: evaluation.neighbours names unknown districts {bad}")
-    if ev.price_base and ev.deflator and ev.price_base not in dict(ev.deflator):
-        raise ConfigError(f"{where}: evaluation.price_base {ev.price_base!r} has no entry in evaluation.deflator")
-    if p.disclosure_threshold < 1:
-        raise ConfigError(f"{where}: disclosure.threshold must be at least 1")
-    if p.disclosure_rounding < 1:
-        raise ConfigError(f"{where}: disclosure.rounding_base must be at least 1 (1 publishes exact counts)")
+            out.append(f"[[columns]][{i}].synthetic_weights: needs one weight per value")
+    ev, districts = f.evaluation, [d.id for d in f.districts]
+    for a, bs in ev.neighbours.items():
+        if a not in districts:
+            out.append(f"[evaluation.neighbours].{_bare(a)}: {_unknown(a, districts, 'district id')}")
+        out += [f"[evaluation.neighbours].{_bare(a)}[{i}]: {b!r} is not a district id"
+                for i, b in enumerate(bs) if b not in districts]
+    if ev.price_base and ev.deflator and ev.price_base not in ev.deflator:
+        out.append(f"[evaluation].price_base: {ev.price_base!r} has no entry in [evaluation].deflator")
+    drawn = [c for c in crit if c != AGE_CRITERION]  # the age criterion follows birth dates, it is not drawn
+    for c in f.synthetic.criteria:
+        if c == AGE_CRITERION:
+            out.append(f"[synthetic.criteria].{c}: the age criterion follows birth dates; leave it out")
+        elif c not in drawn:
+            out.append(f"[synthetic.criteria].{_bare(c)}: {_unknown(c, drawn, 'criterion column')}")
+    trigger = f.synthetic.trigger_criterion
+    if trigger and trigger not in drawn:
+        out.append(f"[synthetic].trigger_criterion: {trigger!r} is not a column of [eligibility].criteria "
+                   f"other than {AGE_CRITERION!r}")
+    return out

@@ -399,10 +399,107 @@ def test_refuses_a_date_in_no_accepted_format_without_showing_identifiers(copy, 
                                                                    ("crimes.csv", "Committed", 1)]
     dob, crime = err.failures
     assert dob.rule.startswith("date in no accepted format (accepted: %Y-%m-%d, %Y-%m-%d %H:%M:%S, %d/%m/%Y, excel")
-    assert dob.examples == ("line 4",)  # a private column: the row number only
-    assert crime.examples == ("line 2: '2021.03.15'",)
+    # dates are never quoted (a date of birth may sit in any date column): rows, and the values' shapes
+    assert dob.rule.endswith("set [formats] or this column's formats): values not shown, as they could identify "
+                             "a person; shaped 9999/99/99 (1)")
+    assert dob.examples == ("line 4",)
+    assert crime.rule.endswith("shaped 9999.99.99 (1)") and crime.examples == ("line 2",)
     report = err.report()
     assert frame.CrimeRef[0] not in report and frame.SuspectNo[0] not in report and "1990/31/12" not in report
+    assert "2021.03.15" not in report
+
+
+def _no_private_value(report: str, private: dict) -> None:
+    words = set(re.split(r"[\s,;:()'\"]+", report))
+    assert not words & private["names"], words & private["names"]
+    assert not words & (private["dob"] | private["dob_iso"])
+    for dob in private["dob"] | private["dob_iso"]:
+        assert dob not in report
+
+
+@pytest.mark.parametrize("mapped", [
+    'sex = { column = "Surname", recode = "sex" }',  # a coded field through a recoding
+    'sex = "Surname"',  # a coded field of the contract, straight
+    'ethnicity_group = "Surname"',
+])
+def test_a_surname_mapped_by_mistake_is_never_shown(copy, raw, key_env, mapped):
+    _, _, private = raw
+    _edit_mapping(copy, 'private = ["Forename", "Surname", "DOB", "Address"]', 'private = ["Forename", "DOB", "Address"]')
+    field = mapped.split(" = ")[0]
+    old = {"sex": 'sex = { column = "Gender", recode = "sex" }',
+           "ethnicity_group": 'ethnicity_group = { column = "EthnicCode", recode = "ethnicity" }'}[field]
+    _edit_mapping(copy, old, mapped)
+    err = _refused(copy)
+    people = pd.read_csv(copy / "exports" / "nominals.csv", dtype=str, keep_default_na=False)
+    (f,) = [f for f in err.failures if f.column == "Surname"]
+    assert f.file == "nominals.csv" and f.count == len(people)
+    assert f.rule.startswith("value with no recoding")
+    assert ("values not shown, as they could identify a person; shaped Aa (" in f.rule
+            and f.rule.endswith("no value of the column is allowed: is it the right source column?"))
+    assert f.examples == ("line 2", "line 3", "line 4", "line 5", "line 6")
+    _no_private_value(err.report(), private)
+
+
+def test_a_date_of_birth_mapped_by_mistake_is_never_shown(copy, raw, key_env):
+    _, _, private = raw
+    path = copy / "exports" / "nominals.csv"
+    people = pd.read_csv(path, dtype=str, keep_default_na=False)
+    people.assign(Born=people.DOB).to_csv(path, index=False)  # the date of birth again, not declared private
+    _edit_mapping(copy, 'ethnicity_group = { column = "EthnicCode", recode = "ethnicity" }',
+                  'ethnicity_group = "Born"')  # a coded text field
+    _edit_mapping(copy, 'home_district_id = { column = "District", recode = "district" }',
+                  'home_district_id = "Born"')  # a text field with no list of values
+    err = _refused(copy)
+    coded, *written = err.failures
+    assert (coded.file, coded.column, coded.count) == ("nominals.csv", "Born", len(people))
+    assert coded.rule.startswith("value with no recoding to an allowed value (white, mixed, asian, black, other, "
+                                 "unknown): values not shown, as they could identify a person; shaped 99/99/9999 (")
+    assert coded.examples == ("line 2", "line 3", "line 4", "line 5", "line 6")
+    # DOB is the source of birth_ym, so its values are private whatever the mapping declares: both fields
+    # that would copy them are refused by row
+    assert [(f.file, f.column) for f in written] == [("people.csv (from nominals.csv)", "ethnicity_group"),
+                                                     ("people.csv (from nominals.csv)", "home_district_id")]
+    assert all(f.rule.startswith("a raw identifier or private value (a police number, name or date of birth) would "
+                                 "be written") and f.examples[0] == "line 2" for f in written)
+    _no_private_value(err.report(), private)
+
+
+def test_a_contract_refusal_quotes_no_source_value(copy, raw, key_env):
+    # a surname, not declared private, copied into a text field: prepared, then refused by the contract
+    _, _, private = raw
+    _edit_mapping(copy, 'private = ["Forename", "Surname", "DOB", "Address"]', 'private = ["Forename", "DOB", "Address"]')
+    _edit_mapping(copy, 'home_district_id = { column = "District", recode = "district" }', 'home_district_id = "Surname"')
+    err = _refused(copy)
+    assert err.failures and all(f.file == "people.csv (from nominals.csv)" and f.column == "home_district_id"
+                                and f.rule.startswith("the prepared extract breaks the data contract")
+                                for f in err.failures)
+    # rows of the source file (one person's second address row is dropped, so the rows are not the extract's)
+    assert all(re.fullmatch(r"line \d+", e) for f in err.failures for e in f.examples)
+    _no_private_value(err.report(), private)
+
+
+def test_a_mistyped_code_is_still_shown(copy, raw, key_env):
+    _, _, private = raw
+    _edit_csv(copy, "exits.csv", 0, "Reason", "Custdy")  # a typo of Custody
+    frame = _edit_csv(copy, "exits.csv", 1, "Reason", "Loxley")  # a surname typed into the field, once
+    assert frame.Reason.isin(["Custody", "Moved away", "Died", "Custdy", "Loxley", ""]).all()
+    err = _refused(copy)
+    (f,) = err.failures
+    assert (f.file, f.column, f.count, f.examples) == ("exits.csv", "Reason", 2, ("line 2", "line 3"))
+    assert f.rule == ("value with no recoding in [recode.exits.exit_reason]: 'Custdy' (1); other values not shown, "
+                      "as they could identify a person; shaped Aa (1)")
+    _no_private_value(err.report(), private)
+
+
+def test_a_private_column_is_never_quoted(copy, key_env):
+    _edit_mapping(copy, 'private = ["Forename", "Surname", "DOB", "Address"]',
+                  'private = ["Forename", "Surname", "DOB", "Address", "Gender"]')
+    _edit_mapping(copy, 'sex = { column = "Gender", recode = "sex" }', 'sex = { column = "Gender", recode = "sex" }')
+    _edit_csv(copy, "nominals.csv", 3, "Gender", "Z")
+    _edit_csv(copy, "nominals.csv", 7, "Gender", "Z")
+    err = _refused(copy)
+    assert any("maps private column 'Gender'" in f.rule for f in err.failures)
+    assert "'Z'" not in err.report()
 
 
 def test_refuses_a_missing_or_too_short_key(copy, monkeypatch, tmp_path):
@@ -461,7 +558,9 @@ def test_refuses_everything_at_once(copy, key_env):
     _edit_csv(copy, "exits.csv", 0, "Exit date", "yesterday")
     err = _refused(copy)
     assert [f.column for f in err.failures] == ["sex", "HOCode", "Exit date"]
-    assert "value with no entry in [lookup.ho_offence]: '999/99' (1)" in err.failures[1].rule
+    # a code on one row that is no near miss of a known code is described, not quoted
+    assert err.failures[1].rule == ("value with no entry in [lookup.ho_offence]: values not shown, as they could "
+                                    "identify a person; shaped 999/99 (1)")
 
 
 def test_refuses_a_collision_and_writes_nothing(copy, key_env, monkeypatch):
@@ -485,8 +584,8 @@ def test_an_extract_that_breaks_the_contract_is_not_moved_into_place(copy, key_e
     _edit_mapping(copy, 'eligible = { column = "Eligible", recode = "yes_no" }',
                   'eligible = { column = "Intimate partner", recode = "yes_no" }')
     err = _refused(copy, out=copy / "extracts" / "2024" / "12")
-    assert any(f.file == "screening.csv" and f.column == "eligible" and "breaks the data contract" in f.rule
-               for f in err.failures)
+    assert any(f.file == "screening.csv (from screening.csv)" and f.column == "eligible"
+               and "breaks the data contract" in f.rule for f in err.failures)
     assert "eligible must be true exactly when all criteria are true" in err.report()
     assert not (copy / "extracts").exists()  # folders made for the destination are removed too
 

@@ -92,20 +92,23 @@ def test_change_that_lasts_definition():
 
 def test_programme_file_rules(tmp_path):
     text = (PROGRAMME_DIR / f"{CTL}.toml").read_text()
-    cases = {
-        "age band without its criterion": text.replace("[eligibility]", "[eligibility]\nage_min = 18\nage_max = 30"),
-        "extra column on an unknown table": text.replace('table = "referrals"', 'table = "nowhere"'),
-        "weights that do not match the values": text.replace("synthetic_weights = [0.5, 0.3, 0.2]",
-                                                             "synthetic_weights = [0.5, 0.5]"),
-        "behaviour change naming an unknown service": text.replace('behaviour_change = ["BC_GROUP"',
-                                                                   'behaviour_change = ["NOPE"'),
+    cases = {  # the change, and the start of the one problem it causes (the key's path)
+        "[eligibility]: an age band": text.replace("[eligibility]", "[eligibility]\nage_min = 18\nage_max = 30"),
+        "[[columns]][0].table: expected 'districts', 'people',": text.replace('table = "referrals"',
+                                                                              'table = "nowhere"'),
+        "[[columns]][0].synthetic_weights: needs one weight per value": text.replace(
+            "synthetic_weights = [0.5, 0.3, 0.2]", "synthetic_weights = [0.5, 0.5]"),
+        "[services].behaviour_change[0]: 'NOPE' is not a service": text.replace('behaviour_change = ["BC_GROUP"',
+                                                                                'behaviour_change = ["NOPE"'),
     }
-    for label, body in cases.items():
-        assert body != text, label
+    for problem, body in cases.items():
+        assert body != text, problem
         path = tmp_path / "p.toml"
         path.write_text(body)
-        with pytest.raises(ConfigError):
+        with pytest.raises(ConfigError) as err:
             load_programme(path)
+        [found] = err.value.problems
+        assert found.startswith(problem) and str(err.value) == f"p.toml: {found}"
 
 
 def test_schema_follows_the_programme():

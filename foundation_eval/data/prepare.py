@@ -16,6 +16,26 @@ and example row numbers, never a raw identifier. The extract is written into a t
 the destination, validated with [`load_dataset`][foundation_eval.data.load.load_dataset], and moved into
 place only when valid: a refused run writes nothing. The guide "Preparing a force's own extract" walks
 through a whole mapping.
+
+Values in refusals
+------------------
+A refusal never quotes a source value that could identify a person, whatever the mapping declares
+(a surname or a date of birth mapped by mistake to any column, declared ``private`` or not). It quotes a
+value only when all of these hold:
+
+1. the contract column takes a closed list of values: an allowed-values list of the data contract,
+   true/false, or the keys of the recoding or lookup the mapping names for it (never a text, number,
+   date or identifier column, nor a column declared ``private``);
+2. at least half of the source column's non-blank values are allowed (a column of names or dates
+   mapped by mistake has next to none, so none of its values is ever quoted);
+3. the value looks like a code: at most 20 letters, digits and ``_ . / -``, no space, no run of more
+   than three digits and at most five digits in all (so no full name, date, year or police number);
+4. it is on two rows or more, or is a near miss of an allowed value (``Custdy`` for ``Custody``).
+
+Any other value is described by its shape only (each digit ``9``, a run of capitals ``A``, of small
+letters ``a``: a date ``99/99/9999``, a surname ``Aa``) and counted. A refusal of the prepared extract by
+the data contract names the source file and its rows, and quotes only values the mapping or the
+programme file supplied (recoded codes), never one copied from the source.
 """
 from __future__ import annotations
 
@@ -97,8 +117,10 @@ class PrepareError(ValidationError):
 
     A [`ValidationError`][foundation_eval.data.load.ValidationError] whose failures name the mapping
     file's section, the source file, the column, the rule and example row numbers (never a raw
-    identifier or private value). Failures of the prepared extract against the data contract are
-    reported the same way, each rule starting "the prepared extract breaks the data contract".
+    identifier, and a source value only when it is safely a code: see "Values in refusals" in the
+    module's documentation). Failures of the prepared extract against the data contract are reported
+    the same way, with the source file and rows, each rule starting "the prepared extract breaks the
+    data contract".
 
     Parameters
     ----------
@@ -483,24 +505,61 @@ def _parse_dates(s: pd.Series, formats) -> pd.Series:
     return out
 
 
-def _examples(src: _Source, mask: pd.Series, values: pd.Series | None = None) -> tuple[str, ...]:
-    idx = mask[mask].index[:MAX_EXAMPLES]
-    if values is None:
-        return tuple(src.row(i) for i in idx)
-    return tuple(f"{src.row(i)}: {values[i]!r}" for i in idx)
+def _examples(src: _Source, mask: pd.Series) -> tuple[str, ...]:
+    return tuple(src.row(i) for i in mask[mask].index[:MAX_EXAMPLES])
 
 
-def _unrecoded(src: _Source, col: str, what: str, s: pd.Series, bad: pd.Series, show: bool) -> Failure:
-    """A 'value with no recoding' failure: the distinct values (unless private) and example rows."""
-    n = int(bad.sum())
-    if show:
-        vals = s[bad].value_counts()
-        listed = ", ".join(f"{v!r} ({c})" for v, c in vals.head(MAX_EXAMPLES).items())
-        more = f" and {len(vals) - MAX_EXAMPLES} more" if len(vals) > MAX_EXAMPLES else ""
-        rule = f"value with no {what}: {listed}{more}"
-    else:
-        rule = f"value with no {what} (values not shown: the column holds personal data)"
-    return Failure(src.label, col, rule, n, _examples(src, bad))
+# ------------------------------------------------------------------------------------------ values in refusals
+# A refusal quotes a source value only when it is safely a code (the rule is in the module docstring).
+_CODE = re.compile(r"[A-Za-z0-9_./-]{1,20}")
+
+
+def _looks_like_code(v: str) -> bool:
+    """Short, no space, and no digits like a date's, a year's or a police number's."""
+    runs = [len(d) for d in re.findall(r"\d+", v)]
+    return bool(_CODE.fullmatch(v)) and sum(runs) <= 5 and max(runs, default=0) <= 3
+
+
+def _quotable(s: pd.Series, bad: pd.Series, allowed) -> set[str]:
+    """The failing values of source column ``s`` that a refusal may quote; ``allowed`` is the closed list of
+    values the column takes (None when it has none: free text, numbers, dates, identifiers, private)."""
+    if allowed is None or 2 * int(bad.sum()) > int(s.notna().sum()):
+        return set()  # most values fail: maybe a column of names or dates mapped by mistake, so quote none
+    codes = [str(a).lower() for a in allowed]
+    return {v for v, n in s[bad].value_counts().items() if _looks_like_code(v)
+            and (n >= 2 or difflib.get_close_matches(v.lower(), codes, n=1, cutoff=0.8))}
+
+
+def _shape(v: str) -> str:
+    """What a value looks like, without the value: each digit 9, a run of capitals A, of small letters a."""
+    t = "".join("9" if c.isdigit() else "A" if c.isupper() else "a" if c.isalpha() else c for c in v)
+    t = re.sub(r"a+", "a", re.sub(r"A+", "A", t))
+    return t if len(t) <= 24 else t[:23] + "..."
+
+
+def _values(s: pd.Series, bad: pd.Series, allowed=None) -> str:
+    """The failing values as a refusal may describe them: quoted when safe, otherwise by shape and count."""
+    vals = s[bad].value_counts()
+    quoted = _quotable(s, bad, allowed)
+    shown, hidden = vals[vals.index.isin(quoted)], vals[~vals.index.isin(quoted)]
+    parts = []
+    if len(shown):
+        more = f" and {len(shown) - MAX_EXAMPLES} more" if len(shown) > MAX_EXAMPLES else ""
+        parts.append(", ".join(f"{v!r} ({c})" for v, c in shown.head(MAX_EXAMPLES).items()) + more)
+    if len(hidden):
+        shapes = hidden.groupby(hidden.index.map(_shape)).sum().sort_values(ascending=False, kind="stable")
+        more = f" and {len(shapes) - MAX_EXAMPLES} more" if len(shapes) > MAX_EXAMPLES else ""
+        parts.append(f"{'other ' if len(shown) else ''}values not shown, as they could identify a person; shaped "
+                     + ", ".join(f"{k} ({c})" for k, c in shapes.head(MAX_EXAMPLES).items()) + more)
+    if allowed is not None and int(bad.sum()) == int(s.notna().sum()):
+        parts.append("no value of the column is allowed: is it the right source column?")
+    return "; ".join(parts)
+
+
+def _unrecoded(src: _Source, col: str, what: str, s: pd.Series, bad: pd.Series, allowed) -> Failure:
+    """A 'value with no recoding' failure: the values as `_values` describes them, and example rows."""
+    return Failure(src.label, col, f"value with no {what}: {_values(s, bad, allowed)}", int(bad.sum()),
+                   _examples(src, bad))
 
 
 # ------------------------------------------------------------------------------------------ one table
@@ -511,6 +570,7 @@ class _Built:
     account: TableAccount
     ids: dict[str, dict[str, pd.Series]]  # contract column -> (letter, raw values)
     private_cols: set[str]
+    made: set[str] = field(default_factory=set)  # contract columns whose values the mapping or programme gives
 
 
 def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog: Programme, raw_dir: Path,
@@ -531,7 +591,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             "practitioner_from": d.practitioner_from.astype(str)})
         frame = frame[[f for f in schema.field_names if f in frame]]
         return _Built(frame, None, TableAccount(len(frame), 0, len(frame), f"programme file {Path(prog.source).name}"),
-                      {}, set())
+                      {}, set(), set(frame.columns))
     src = None
     if not spec.get("source"):
         failures.append(Failure(f"{mname} [tables.{name}]", "", "required table has no source file (set source"
@@ -581,6 +641,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
     private_cols |= {c.column for c in specs.values() if c and c.derive and c.column}
     out: dict[str, pd.Series] = {}
     ids: dict[str, dict[str, pd.Series]] = {}
+    made = {f.name for f in schema.fields if specs[f.name] and (specs[f.name].recode or specs[f.name].lookup
+                                                                  or not specs[f.name].column)}
     for f in schema.fields:
         c = specs[f.name]
         if c is None:
@@ -599,7 +661,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             out[f.name] = pd.Series(None, index=frame.index, dtype=object)
             continue
         s = frame[c.column] if c.column else pd.Series(c.value, index=frame.index, dtype=object)
-        show = c.column not in private_cols
+        closed = c.column not in private_cols  # a private or identifier column is never quoted
         letter = id_cols.get(f.name)
         if letter:
             if c.recode or c.lookup or c.derive or c.value is not None:
@@ -617,7 +679,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
                 r[s.isna()] = table[""]
             unknown = s.notna() & r.isna()
             if unknown.any():
-                failures.append(_unrecoded(src, c.column, f"recoding in [recode.{c.recode}]", s, unknown, show))
+                failures.append(_unrecoded(src, c.column, f"recoding in [recode.{c.recode}]", s, unknown,
+                                           list(table) if closed else None))
             how = "an inline recoding" if c.recode == f"{name}.{f.name}" else f"[recode.{c.recode}]"
             counted.append((f"{name}.{f.name}: \0 values recoded with {how}", s.notna() | r.notna()))
             s = r
@@ -626,7 +689,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             r = s.map({code: row.get(c.field) for code, row in table.items()})
             unknown = s.notna() & ~s.isin(list(table))
             if unknown.any():
-                fail = _unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown, show)
+                fail = _unrecoded(src, c.column, f"entry in [lookup.{c.lookup}]", s, unknown,
+                                  list(table) if closed else None)
                 if fail not in failures:  # one source column may fill several contract columns
                     failures.append(fail)
             counted.append((f"{name}.{f.name}: \0 values looked up in [lookup.{c.lookup}] ({c.field})",
@@ -641,8 +705,8 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             if nodate.any():
                 accepted = ", ".join((*ISO_FORMATS, *formats))
                 failures.append(Failure(src.label, c.column, f"date in no accepted format (accepted: {accepted}; "
-                                        f"set [formats] or this column's formats)", int(nodate.sum()),
-                                        _examples(src, nodate, s if show else None)))
+                                        f"set [formats] or this column's formats): {_values(s, nodate)}",
+                                        int(nodate.sum()), _examples(src, nodate)))
             s = parsed.dt.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m").astype(object).where(parsed.notna(), None)
             if c.derive:
                 counted.append((f"{name}.{f.name}: derived from {c.column} (year and month kept; {c.column} not "
@@ -651,13 +715,13 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
             unknown = s.notna() & ~s.isin(_TRUE | _FALSE)
             if unknown.any():
                 failures.append(_unrecoded(src, c.column, "recoding to true/false (add recode = \"yes_no\")", s,
-                                           unknown, show))
+                                           unknown, sorted(_TRUE | _FALSE) if closed else None))
             s = s.mask(s.isin(_TRUE), "true").mask(s.isin(_FALSE), "false")
         elif f.enum is not None and not (c.recode or c.lookup):
             unknown = s.notna() & ~s.isin(f.enum)
             if unknown.any():
                 failures.append(_unrecoded(src, c.column, f"recoding to an allowed value ({', '.join(f.enum)})", s,
-                                           unknown, show))
+                                           unknown, f.enum if closed else None))
         out[f.name] = s
     result = pd.DataFrame(out, index=frame.index)[list(schema.field_names)] if len(out) == len(schema.fields) else \
         pd.DataFrame(out, index=frame.index)
@@ -669,7 +733,7 @@ def _build_table(name: str, schema: TableSchema, spec: dict, mp: _Mapping, prog:
     recodings += [text.replace("\0", f"{int(mask.loc[result.index].sum()):,}") for text, mask in counted]
     account = TableAccount(read, dropped, len(result), src.label)
     ids = {k: {letter: v.loc[result.index] for letter, v in d.items()} for k, d in ids.items()}
-    return _Built(result, src, account, ids, private_cols)
+    return _Built(result, src, account, ids, private_cols, made)
 
 
 def _describe(f: Field) -> str:
@@ -887,6 +951,27 @@ def _check_survivors(built: dict[str, _Built], prog: Programme, schemas, failure
                                         "column", int(hit.sum()), _examples(b.src, hit)))
 
 
+def _in_source(f: Failure, built: dict[str, _Built]) -> Failure:
+    """A failure of the prepared extract told in the source's terms: its file and rows, and no value copied
+    from it (values the mapping or the programme file gave, such as recoded codes, are kept)."""
+    b = built.get(f.file.removesuffix(".csv"))
+    rule = f"the prepared extract breaks the data contract: {f.rule}"
+    if b is None or b.src is None:
+        return Failure(f.file, f.column, rule, f.count, f.examples)
+    copied = [c for c in f.column.split(", ") if c in b.frame and c not in b.made]
+    for c in copied:  # a rule may quote a value (a district id not in the programme)
+        for v in set(re.findall(r"'([^']*)'", rule)) & set(b.frame[c].dropna().astype(str)):
+            rule = rule.replace(repr(v), "(a value not shown)")
+    examples = []
+    for ex in f.examples:
+        line, _, value = ex.partition(": ")
+        m = re.fullmatch(r"line (\d+)", line)
+        pos = int(m.group(1)) - 2 if m else -1  # the prepared file's header is its line 1
+        row = b.src.row(b.frame.index[pos]) if 0 <= pos < len(b.frame) else f"{line} of {f.file}"
+        examples.append(row if copied or not value else f"{row}: {value}")
+    return Failure(f"{f.file} (from {b.src.label})", f.column, rule, f.count, tuple(examples))
+
+
 def _write(built: dict[str, _Built], out: Path, prog: Programme, replace: bool, account: Prepared) -> Prepared:
     """Write into a temporary folder beside ``out``, validate, and move into place only when valid."""
     made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
@@ -898,8 +983,7 @@ def _write(built: dict[str, _Built], out: Path, prog: Programme, replace: bool, 
         try:
             ds = load_dataset(tmp, prog)
         except ValidationError as exc:
-            raise PrepareError(str(out), [Failure(f.file, f.column, f"the prepared extract breaks the data contract: "
-                                                  f"{f.rule}", f.count, f.examples) for f in exc.failures]) from None
+            raise PrepareError(str(out), [_in_source(f, built) for f in exc.failures]) from None
         old = None
         if out.exists():
             if not replace and (not out.is_dir() or any(out.iterdir())):  # appeared meanwhile
