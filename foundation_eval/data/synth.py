@@ -343,7 +343,8 @@ class SynthParams:
         Parameters
         ----------
         programme : Programme
-            Programme definition; keys of its ``[synthetic]`` table that are not parameters are ignored.
+            Programme definition; every key of its ``[synthetic]`` table must be a parameter
+            (``Programme.synthetic_for`` refuses others, naming the key).
         **overrides
             Parameters to set, by field name (``scale=0.1``, ``scenarios=("district-effects",)``).
 
@@ -356,6 +357,8 @@ class SynthParams:
         ------
         ValueError
             When an override is not a parameter, naming it, or a scenario is unknown.
+        ConfigError
+            When a key of the programme's ``[synthetic]`` table is not a parameter or has the wrong type.
 
         Examples
         --------
@@ -368,7 +371,7 @@ class SynthParams:
         ValueError: unknown generator parameters: ['scael']
         """
         known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in programme.synthetic.items() if k in known}
+        values = programme.synthetic_for(cls)
         unknown = set(overrides) - known
         if unknown:
             raise ValueError(f"unknown generator parameters: {sorted(unknown)}")
