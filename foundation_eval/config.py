@@ -272,12 +272,29 @@ class EvaluationPlan:
         not findings.
     neighbours : tuple of (str, tuple of str)
         Districts sharing a border, for the spill-over analysis (``[evaluation.neighbours]``).
+    plausible_effect : float
+        The largest relative reduction the programme could plausibly achieve (0.30 for 30%): when the
+        primary's minimum detectable effect is larger, the verdict says the evaluation could not have
+        detected an effect of that size.
+    discount_rate : float
+        Annual discount rate of costs and benefits (HM Treasury Green Book social time preference
+        rate, 3.5%).
+    unit_cost_range : tuple of (float, float)
+        Low and high unit costs as multiples of the central one, for the value-for-money range.
+    deflator_illustrative : bool
+        True when the deflator series is an approximation, not the published one: pages say so.
+    plan_date : str
+        ISO date on which the analysis plan was fixed (empty when not recorded).
 
     Examples
     --------
     >>> ev = load_programme("hiow").evaluation
     >>> ev.primary, ev.harmful, ev.price_base
     ('did_att_da_rate', 'increase', '2024/25')
+    >>> ev.plausible_effect, ev.discount_rate, ev.unit_cost_range
+    (0.3, 0.035, (0.3, 1.5))
+    >>> len(ev.plan_sha256()), ev.plan_record()["primary"]
+    (64, 'did_att_da_rate')
     """
 
     primary: str = "did_att_da_rate"
@@ -290,6 +307,38 @@ class EvaluationPlan:
     deflator: tuple[tuple[str, float], ...] = ()
     cost_placeholder: bool = False
     neighbours: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    plausible_effect: float = 0.30
+    discount_rate: float = 0.035
+    unit_cost_range: tuple[float, float] = (0.3, 1.5)
+    deflator_illustrative: bool = False
+    plan_date: str = ""
+
+    def plan_record(self) -> dict:
+        """The pre-specified analysis plan: what a render fingerprints and prints.
+
+        Returns
+        -------
+        dict
+            `primary, design, outcome, window, harmful, min_comparison_districts, plausible_effect,
+            plan_date`: the choices fixed before the data were seen.
+        """
+        return {"primary": self.primary, "design": self.design, "outcome": self.outcome, "window": self.window,
+                "harmful": self.harmful, "min_comparison_districts": self.min_comparison_districts,
+                "plausible_effect": self.plausible_effect, "plan_date": self.plan_date}
+
+    def plan_sha256(self) -> str:
+        """SHA-256 of the analysis plan (`plan_record` as canonical JSON): any change to it changes the hash.
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
+        """
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.plan_record(), sort_keys=True, separators=(",", ":"))
+                              .encode("utf-8")).hexdigest()
 
     def neighbours_of(self, district: str) -> tuple[str, ...]:
         """Neighbours of ``district`` (both directions of every listed pair).
@@ -689,6 +738,9 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             harmful=ev.harmful, min_comparison_districts=ev.min_comparison_districts, price_base=ev.price_base,
             deflator=tuple(ev.deflator.items()), cost_placeholder=ev.cost_placeholder,
             neighbours=tuple((k, tuple(v)) for k, v in ev.neighbours.items()),
+            plausible_effect=ev.plausible_effect, discount_rate=ev.discount_rate,
+            unit_cost_range=tuple(ev.unit_cost_range), deflator_illustrative=ev.deflator_illustrative,
+            plan_date=ev.plan_date,
         ),
     )
 
@@ -708,6 +760,15 @@ def _date(value: Any) -> pd.Timestamp:
         return pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _iso_date_or_blank(value: str) -> str:
+    if value:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc
+    return value
 
 
 _YearMonth = Annotated[str, AfterValidator(_month)]
@@ -758,6 +819,11 @@ class _Evaluation(_Table):
     price_base: str = ""
     deflator: dict[str, float] = {}
     neighbours: dict[str, list[str]] = {}
+    plausible_effect: Annotated[float, Field(gt=0, le=1)] = EvaluationPlan.plausible_effect
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = EvaluationPlan.discount_rate
+    unit_cost_range: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=2, max_length=2)] = [0.3, 1.5]
+    deflator_illustrative: bool = False
+    plan_date: Annotated[str, AfterValidator(_iso_date_or_blank)] = ""
 
 
 class _Disclosure(_Table):

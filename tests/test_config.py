@@ -238,7 +238,10 @@ def test_shipped_programmes_are_read_as_written(pid):
         "window": ev["primary_window"], "harmful": ev["harmful"],
         "min_comparison_districts": ev["min_comparison_districts"], "price_base": ev["price_base"],
         "deflator": tuple(ev["deflator"].items()), "cost_placeholder": ev["cost_placeholder"],
-        "neighbours": tuple((k, tuple(v)) for k, v in ev.get("neighbours", {}).items())}
+        "neighbours": tuple((k, tuple(v)) for k, v in ev.get("neighbours", {}).items()),
+        "plausible_effect": ev["plausible_effect"], "discount_rate": ev["discount_rate"],
+        "unit_cost_range": tuple(ev["unit_cost_range"]), "deflator_illustrative": ev["deflator_illustrative"],
+        "plan_date": ev["plan_date"]}
     # the types the rest of the library relies on
     assert all(type(d.relative_size) is float and type(d.pilot) is bool for d in p.districts)
     assert all(type(o.chi_days) is float and type(o.severity) is int for o in p.offence_types)
@@ -263,3 +266,21 @@ def test_synthetic_keys_are_checked_against_the_generator_parameters():
         "[synthetic].truth_replicates: expected an integer, got 2.5",
     )
     assert str(err.value).startswith("hiow.toml: [synthetic].risk_sd")
+
+
+def test_analysis_plan_fingerprint_changes_with_the_plan(tmp_path):
+    """The SHA-256 printed on every render covers each pre-specified choice and nothing else."""
+    text = (PROGRAMME_DIR / "hiow.toml").read_text()
+    base = load_programme("hiow").evaluation
+    assert base.plan_sha256() == load_programme("hiow").evaluation.plan_sha256()
+    for old, new in (('min_comparison_districts = 2', 'min_comparison_districts = 3'),
+                     ('plausible_effect = 0.30', 'plausible_effect = 0.25'),
+                     ('plan_date = "2020-12-01"', 'plan_date = "2020-12-02"')):
+        f = tmp_path / "p.toml"
+        f.write_text(text.replace(old, new))
+        assert load_programme(str(f)).evaluation.plan_sha256() != base.plan_sha256(), old
+    f.write_text(text.replace('discount_rate = 0.035', 'discount_rate = 0.03'))  # not part of the plan
+    assert load_programme(str(f)).evaluation.plan_sha256() == base.plan_sha256()
+    f.write_text(text.replace('plan_date = "2020-12-01"', 'plan_date = "1 December"'))
+    with pytest.raises(ConfigError, match=r"\[evaluation\]\.plan_date"):
+        load_programme(str(f))
