@@ -52,7 +52,8 @@ __all__ = [
 
 def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
                    panel: pd.DataFrame | None = None, pretrend_p: float | None = None,
-                   min_comparisons: int | None = None, level: float = 0.95) -> ImputationResult:
+                   min_comparisons: int | None = None, per_person_month: bool = False,
+                   level: float = 0.95) -> ImputationResult:
     r"""Headline staggered DiD on the district x period panel (imputation estimator, jackknife-t).
 
     The estimand is the average effect on `outcome` over live district-periods from go-live, equally
@@ -101,6 +102,10 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     min_comparisons : int, optional
         Least number of districts not yet live in a period for its live districts to enter the
         estimand; default the programme's `min_comparison_districts`.
+    per_person_month : bool
+        Weight the cells of the estimand by their eligible person-months: the average effect per
+        eligible person-month over the same cells (`did_att_da_rate_pm` in `truth.json`), the quantity
+        value for money multiplies by the cells' person-months. Default: equal weight per cell.
     level : float
         Confidence level of the interval.
 
@@ -152,16 +157,19 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     primary = (outcome == "da_rate" and p.attrs.get("freq", freq) == "Q" and not exclude_lockdown
                and k == ds.programme.evaluation.min_comparison_districts)
     fewer = "one district" if k == 1 else f"{k} districts"
+    pm = "_pm" if per_person_month else ""
     res = imputation_did(
         p, "district_id", "t", "first_treated", outcome, level=level, fe_weights="eligible", min_comparisons=k,
-        name=f"did_imputation_{outcome}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
+        att_weights="eligible" if per_person_month else None,
+        name=f"did_imputation_{outcome}{pm}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
         outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
         design=f"staggered difference-in-differences, district x {per} panel (imputation estimator)",
         estimand=f"average effect on {_OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
-                 f"go-live, in {per}s with at least {fewer} not yet live, equally weighted",
+                 f"go-live, in {per}s with at least {fewer} not yet live, "
+                 + ("weighted by eligible person-months" if per_person_month else "equally weighted"),
         comparison=f"districts not yet live, through district and {per} effects fitted to the {per}s before "
                    "go-live (weighted by eligible person-months)",
-        sms_level=3, diagnostics=tuple(diag), truth_name="did_att_da_rate" if primary else None,
+        sms_level=3, diagnostics=tuple(diag), truth_name=f"did_att_da_rate{pm}" if primary else None,
     )
     cells = res.cells
     span = (f"{_period_label(p, cells.time.min())} to {_period_label(p, cells.time.max())}"
