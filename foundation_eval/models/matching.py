@@ -61,6 +61,7 @@ __all__ = ["MatchResult", "propensity_match", "standardised_differences"]
 
 _SCALES = ("logit", "ps")
 _EPS = 1e-12
+_CERTAIN = 15.0  # |logit| beyond which the model predicts treatment with certainty (p within 3e-7 of 0 or 1)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -527,7 +528,8 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
         Controls per treated row.
     caliper : float or None
         Largest allowed distance, in pooled standard deviations of the matching scale (Austin's 0.2); None
-        for no caliper.
+        for no caliper. Rows the model predicts with certainty (|logit| > 15, from separation) are left out
+        of the standard deviation.
     scale : {"logit", "ps"}
         Match on the logit of the score (Austin 2011) or on the score itself (R ``MatchIt``'s default).
     exact : list of str
@@ -598,24 +600,38 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     design, reference = _expand(frame, covariates)
     extra, _ = _expand(frame, [c for c in balance_only if c not in covariates])
     notes: list[str] = []
+    is_t = tt == 1
+    if exact:
+        key = frame[exact].astype(str).agg("|".join, axis=1).to_numpy()
+        shared = np.isin(key, key[is_t]) & np.isin(key, key[~is_t])
+        if not shared.any():
+            raise ValueError(f"no value of {exact} has both treated and control rows: nothing can be matched")
+    else:
+        key, shared = np.zeros(len(frame), dtype=object), np.ones(len(frame), dtype=bool)
     if propensity is None:
-        ps, fit_notes = _fit_propensity(design, reference, tt)
+        # fitted where matching can happen: rows sharing their exact-matching values with the other group
+        ps = np.full(len(frame), np.nan)
+        ps[shared], fit_notes = _fit_propensity(design[shared], reference, tt[shared])
         notes += fit_notes
-        how_ps = "logistic regression on the covariates"
+        how_ps = "logistic regression on the covariates" + (
+            f", fitted to the rows whose {', '.join(exact)} the other group shares" if not shared.all() else "")
     else:
         ps = frame[propensity].to_numpy(dtype=float) if isinstance(propensity, str) else np.asarray(propensity,
                                                                                                      dtype=float)
         if ps.shape != (len(frame),) or not np.all((ps > 0) & (ps < 1)):
             raise ValueError("propensity scores must be one value per row, strictly between 0 and 1")
         how_ps = "supplied by the caller"
-    is_t = tt == 1
-    score = np.log(np.clip(ps, _EPS, 1 - _EPS) / (1 - np.clip(ps, _EPS, 1 - _EPS))) if scale == "logit" else ps
+    psc = np.clip(ps, _EPS, 1 - _EPS)
+    score = np.log(psc / (1 - psc)) if scale == "logit" else ps
     st, sc = score[is_t], score[~is_t]
-    pooled_sd = float(np.sqrt((np.var(st, ddof=1) + np.var(sc, ddof=1)) / 2)) if min(st.size, sc.size) > 1 else 0.0
+    ok_t, ok_c = shared[is_t], shared[~is_t]
+    # rows the model predicts with certainty (separation) would make the SD, and so the caliper, meaningless
+    certain = np.abs(np.log(psc / (1 - psc))) > _CERTAIN
+    sd_t, sd_c = st[ok_t & ~certain[is_t]], sc[ok_c & ~certain[~is_t]]
+    pooled_sd = float(np.sqrt((np.var(sd_t, ddof=1) + np.var(sd_c, ddof=1)) / 2)) if min(sd_t.size, sd_c.size) > 1 else 0.0
     width = None if caliper is None else caliper * pooled_sd
-    unit = float(np.std(score, ddof=1))
+    unit = float(np.std(score[shared], ddof=1)) if shared.sum() > 1 else 0.0
     if exact:
-        key = frame[exact].astype(str).agg("|".join, axis=1).to_numpy()
         kt, kc = key[is_t], key[~is_t]
         parts = []
         for v in np.unique(kt):
@@ -675,10 +691,14 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
                                           "mean_control", "n_treated", "n_controls"])
     ess = float(K.sum() ** 2 / np.sum(K ** 2)) if used.any() else 0.0
     n_off = int(st.size - n1)
-    outside = int(np.sum((ps[is_t] < ps[~is_t].min()) | (ps[is_t] > ps[~is_t].max())))
+    pt, pc = ps[is_t & shared], ps[~is_t & shared]
+    outside = int(np.sum((pt < pc.min()) | (pt > pc.max())))
     q = [0.0, 0.25, 0.5, 0.75, 1.0]
-    qt, qc = np.quantile(ps[is_t], q), np.quantile(ps[~is_t], q)
+    qt, qc = np.quantile(pt, q), np.quantile(pc, q)
     ov = [("treated", float(st.size)), ("controls", float(sc.size))]
+    if exact:
+        ov += [("treated sharing their exact-matching values with a control", float(ok_t.sum())),
+               ("controls sharing their exact-matching values with a treated row", float(ok_c.sum()))]
     for lab, v1, v0 in zip(("minimum", "lower quartile", "median", "upper quartile", "maximum"), qt, qc, strict=True):
         ov += [(f"propensity score {lab}, treated", float(v1)), (f"propensity score {lab}, controls", float(v0))]
     ov += [("treated outside the controls' range of scores", float(outside)),
