@@ -295,16 +295,18 @@ def matched_comparison(ds: Dataset, window_months: int = 12, washout_months: int
 
     Examples
     --------
-    On the shipped synthetic force (true 12-month risk difference among listed people -0.063):
+    On the shipped synthetic force (true 12-month risk difference among listed people -0.063), only the
+    listed people with a comparison person in the same quarter are compared, and the interval is wide:
 
     >>> from foundation_eval.data.synth import demo_dataset
     >>> mc = matched_comparison(demo_dataset())
     >>> mc.n_washout_excluded, mc.n_listed, mc.n_comparison
-    (920, 957, 78)
-    >>> mc.result.n_treated, mc.result.n_off_support, mc.district_in_model
-    (305, 652, False)
-    >>> round(float(mc.table().estimate.iloc[0]), 3)
-    -0.115
+    (920, 867, 75)
+    >>> mc.result.n_treated, mc.result.n_off_support, mc.district_in_model, mc.label
+    (89, 778, False, None)
+    >>> row = mc.table().iloc[0]
+    >>> round(float(row.estimate), 3), round(float(row.ci_low), 3), round(float(row.ci_high), 3)
+    (0.012, -0.187, 0.211)
     """
     f, counts = matched_frame(ds, window_months, washout_months)
     obs = f[f.observed].reset_index(drop=True)
