@@ -9,6 +9,10 @@ References (the data files and where they come from are in ``tests/data/match_DA
   propensity score (``matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data =
   lalonde, replace = TRUE)``, the ``assessing-balance`` vignette) the matching is deterministic, so our
   matched sample must be the same: every printed figure is checked to the digits printed.
+- R ``WeightIt`` (README and ``weightit()`` examples) on the same data: ATT odds weights from a logistic
+  model, ``cobalt::bal.tab`` balance (standardised on the treated SD for continuous covariates, raw
+  differences for binary ones), weight range and effective sample size, and ``lm_weightit(re78 ~ treat)``
+  with the M-estimation standard error that allows for the estimated weights: 1214.1 (SE 798.2).
 - R ``Matching`` (Sekhon 2011) on the 445-person NSW experimental sample of Dehejia & Wahba:
   ``Match(Y = re78, Tr = treat, X = ps, M = 1, estimand = "ATT")`` with the propensity score of the
   quadratic model, as printed in Bryer's *Applied Propensity Score Analysis with R* (chapter "Matching"):
@@ -24,7 +28,7 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import expit
 
-from foundation_eval.models.matching import propensity_match, standardised_differences
+from foundation_eval.models.matching import odds_weighting, propensity_match, standardised_differences
 
 DATA = Path(__file__).parent / "data"
 COV = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
@@ -122,6 +126,36 @@ def test_abadie_imbens_standard_error_matches_r_matching(nsw):
     assert round(row.estimate / row.se, 4) == 2.6088   # "T-stat..... 2.6088"
 
 
+def test_odds_weighting_matches_weightit(lalonde):
+    cov = ["age", "educ", "nodegree", "married", "race", "re74", "re75"]
+    res = odds_weighting(lalonde, "treat", cov, ["re78"], sd="treated")
+    b = res.balance().set_index("covariate")
+    diff = b.mean_treated_after - b.mean_control_after
+    # bal.tab(W, un = TRUE): Diff.Adj
+    for c, v in {"age": 0.1188, "educ": -0.0284, "re74": -0.0021, "re75": 0.0110}.items():
+        assert round(b.smd_after[c], 4) == v, c
+    for c, v in {"nodegree": 0.0184, "married": 0.0186, "race=black": -0.0022, "race=hispan": 0.0002,
+                 "race=white": 0.0021}.items():
+        assert round(diff[c], 4) == v, c
+    ps = pd.DataFrame({"t": lalonde.treat, "ps": res.propensity})
+    assert round(standardised_differences(ps, "t", ["ps"], weights=res.weights, sd="treated").smd[0], 4) == -0.0205
+    # summary(W): control weights 0.0092 to 3.7432, effective sample size 99.82
+    wc = res.weights[lalonde.treat == 0]
+    assert (round(wc.min(), 4), round(wc.max(), 4), round(res.effective_controls, 2)) == (0.0092, 3.7432, 99.82)
+    # summary(lm_weightit(re78 ~ treat, weightit = W), ci = TRUE)
+    row = res.table().iloc[0]
+    assert (round(row.estimate, 1), round(row.se, 1)) == (1214.1, 798.2)
+    assert (round(row.ci_low, 1), round(row.ci_high, 1), round(row.mean_control, 1)) == (-350.3, 2778.4, 5135.1)
+    # weightit() examples: W1 on five covariates, bal.tab(W1) and summary(W1)
+    w1 = odds_weighting(lalonde, "treat", ["age", "educ", "married", "nodegree", "re74"], sd="treated")
+    b1 = w1.balance().set_index("covariate")
+    assert [round(b1.smd_after[c], 4) for c in ("age", "educ", "re74")] == [0.0459, -0.0360, -0.0275]
+    d1 = b1.mean_treated_after - b1.mean_control_after
+    assert [round(d1[c], 4) for c in ("married", "nodegree")] == [0.0044, 0.0080]
+    wc1 = w1.weights[lalonde.treat == 0]
+    assert (round(wc1.min(), 3), round(wc1.max(), 3), round(w1.effective_controls, 2)) == (0.022, 2.044, 255.99)
+
+
 def _truth():
     """Population ATT of the simulation below, by quadrature over x1 within each value of x2."""
     num_x = num_rd = den = 0.0
@@ -165,6 +199,14 @@ def test_recovery_and_coverage_under_selection_on_observables():
         assert 0.90 <= np.mean(cover[o]) <= 0.99, o
         e = np.asarray(est[o])
         assert abs(e.mean() - truth) < 0.5 * e.std(ddof=1), o  # bias small beside the sampling spread
+    # odds weighting on the same replicates (its M-estimation interval): 100 replicates
+    cover_w = {"y": [], "yb": []}
+    for r in range(100):
+        tb = odds_weighting(_simulate(r), "t", ["x1", "x2"], ["y", "yb"]).table().set_index("outcome")
+        for o, truth in (("y", att), ("yb", rd)):
+            cover_w[o].append(tb.ci_low[o] <= truth <= tb.ci_high[o])
+    for o in ("y", "yb"):
+        assert 0.88 <= np.mean(cover_w[o]) <= 1.0, o
     naive = _simulate(0)
     assert naive[naive.t == 1].y.mean() - naive[naive.t == 0].y.mean() > att + 0.5  # what matching removes
 
