@@ -273,3 +273,14 @@ def test_plot_and_bad_input(lalonde):
         propensity_match(lalonde, "treat", COV, propensity=np.ones(len(lalonde)))
     with pytest.raises(ValueError, match="k must be"):
         propensity_match(lalonde, "treat", COV, k=0)
+
+
+def test_complete_separation_is_reported_not_hidden():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    df = pd.DataFrame({"t": (x > 0.5).astype(int), "x": x, "z": rng.normal(size=300)})
+    df["y"] = df.x + rng.normal(size=300)
+    with pytest.raises(ValueError, match="do not overlap"):
+        propensity_match(df, "t", ["x", "z"], ["y"])
+    w = odds_weighting(df, "t", ["x", "z"], ["y"])
+    assert any("separation" in n for n in w.notes) and w.effective_controls < 2

@@ -127,8 +127,8 @@ def _check(frame: pd.DataFrame, treatment: str, covariates, outcomes) -> np.ndar
     return tt
 
 
-def _independent_columns(X: np.ndarray, names: list[str]) -> list[int]:
-    """Indices of a maximal set of linearly independent columns (intercept first), by pivoted QR."""
+def _independent_columns(X: np.ndarray) -> list[int]:
+    """Indices of a maximal set of linearly independent columns, by pivoted QR."""
     from scipy.linalg import qr
 
     if X.shape[1] == 0:
@@ -139,15 +139,17 @@ def _independent_columns(X: np.ndarray, names: list[str]) -> list[int]:
     return sorted(piv[:rank].tolist())
 
 
-def _fit_propensity(design: pd.DataFrame, reference: list[str], t: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Logistic regression of treatment on the covariates; returns fitted scores and notes."""
+def _fit_propensity(design: pd.DataFrame, reference: list[str], t: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                         list[str]]:
+    """Logistic regression of treatment on the covariates (intercept, each category's first level left out,
+    constant and collinear columns dropped). Returns the fitted scores, the model matrix and notes."""
     import statsmodels.api as sm
 
     notes = []
     X = design.drop(columns=reference)
     X = X.loc[:, X.std(ddof=0) > 0]
     Xc = np.column_stack([np.ones(len(X)), X.to_numpy()])
-    keep = _independent_columns(Xc, ["const", *X.columns])
+    keep = _independent_columns(Xc)
     if 0 not in keep:
         keep = [0, *keep]
     dropped = [X.columns[j - 1] for j in range(1, Xc.shape[1]) if j not in keep]
@@ -158,17 +160,16 @@ def _fit_propensity(design: pd.DataFrame, reference: list[str], t: np.ndarray) -
         warnings.simplefilter("always")
         try:
             fit = sm.Logit(t, Xk).fit(disp=0, maxiter=200)
-            lin = Xk @ np.asarray(fit.params)
-        except (np.linalg.LinAlgError, ValueError) as e:  # perfect prediction in old statsmodels
-            notes.append(f"the propensity model could not be fitted normally ({e}); a penalised fit was used")
+        except (np.linalg.LinAlgError, ValueError) as e:  # statsmodels versions that stop at perfect prediction
+            notes.append(f"the propensity model could not be fitted normally ({e}); a lightly penalised fit was used")
             fit = sm.Logit(t, Xk).fit_regularized(alpha=1e-4, disp=0)
-            lin = Xk @ np.asarray(fit.params)
-    if any("separation" in str(w.message).lower() for w in caught) or np.any(np.abs(lin) > 30):
-        notes.append("the covariates predict treatment perfectly for some people (separation): those people "
-                     "have no comparable controls and fall outside the caliper")
+    lin = Xk @ np.asarray(fit.params)
+    if any("separation" in str(w.message).lower() for w in caught) or np.any(np.abs(lin) > _CERTAIN):
+        notes.append("the covariates predict treatment with certainty for some people (separation): they have no "
+                     "comparable controls")
     elif any("converge" in str(w.message).lower() for w in caught):
         notes.append("the propensity model did not converge; check the covariates for near-separation")
-    return 1 / (1 + np.exp(-np.clip(lin, -700, 700))), notes
+    return 1 / (1 + np.exp(-np.clip(lin, -700, 700))), Xk, notes
 
 
 def _wmean(x: np.ndarray, w: np.ndarray) -> float:
@@ -621,7 +622,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     if propensity is None:
         # fitted where matching can happen: rows sharing their exact-matching values with the other group
         ps = np.full(len(frame), np.nan)
-        ps[shared], fit_notes = _fit_propensity(design[shared], reference, tt[shared])
+        ps[shared], _, fit_notes = _fit_propensity(design[shared], reference, tt[shared])
         notes += fit_notes
         how_ps = "logistic regression on the covariates" + (
             f", fitted to the rows whose {', '.join(exact)} the other group shares" if not shared.all() else "")
@@ -801,7 +802,7 @@ def _m_estimation_se(X: np.ndarray | None, t: np.ndarray, ps: np.ndarray, y: np.
                      mu0: float) -> float:
     """Sandwich SE of mu1 - mu0 from the stacked estimating equations (logistic score when X is given)."""
     n = t.size
-    odds = ps / (1 - ps)
+    odds = np.where(t == 0, ps / (1 - ps), 0.0)  # only controls carry the odds weight
     psi1 = t * (y - mu1)
     psi0 = (1 - t) * odds * (y - mu0)
     if X is None:
@@ -888,22 +889,8 @@ def odds_weighting(frame: pd.DataFrame, treatment: str, covariates, outcomes=(),
     notes: list[str] = []
     X = None
     if propensity is None:
-        import statsmodels.api as sm
-
-        Xd = design.drop(columns=reference)
-        Xd = Xd.loc[:, Xd.std(ddof=0) > 0]
-        Xc = np.column_stack([np.ones(len(Xd)), Xd.to_numpy()])
-        keep = _independent_columns(Xc, ["const", *Xd.columns])
-        keep = keep if 0 in keep else [0, *keep]
-        X = Xc[:, keep]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fit = sm.Logit(tt, X).fit(disp=0, maxiter=200)
-        lin = X @ np.asarray(fit.params)
-        if any("separation" in str(w.message).lower() for w in caught) or np.any(np.abs(lin) > _CERTAIN):
-            notes.append("the covariates predict treatment almost perfectly for some people: their weights are "
-                         "extreme and the estimate rests on few controls")
-        ps = 1 / (1 + np.exp(-np.clip(lin, -700, 700)))
+        ps, X, fit_notes = _fit_propensity(design, reference, tt)
+        notes += fit_notes
         how = "M-estimation sandwich allowing for the estimated propensity score"
     else:
         ps = frame[propensity].to_numpy(dtype=float) if isinstance(propensity, str) else np.asarray(propensity,
@@ -912,6 +899,7 @@ def odds_weighting(frame: pd.DataFrame, treatment: str, covariates, outcomes=(),
             raise ValueError("propensity scores must be one value per row, strictly between 0 and 1")
         how = "sandwich (HC0) with the supplied scores taken as fixed"
     is_t = tt == 1
+    ps = np.clip(ps, _EPS, 1 - _EPS)
     w = np.where(is_t, 1.0, ps / (1 - ps))
     shown = pd.concat([design, extra], axis=1)
     before = _balance_rows(shown, is_t, np.ones(len(frame)), sd)
