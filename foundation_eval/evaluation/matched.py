@@ -44,8 +44,12 @@ and DA offences per person (frequency).
 unmeasured that also drives reoffending (practitioners' judgement of risk, say), the estimate is biased
 whatever the balance table shows; on the synthetic force, where listing depends on the district and
 month only, the remaining bias comes from the estimand (listed people with a comparable person: those
-listed while some districts were not yet live) and from district differences. SMS level 3 at best:
-a matched comparison group with prior offending controlled.
+listed while some districts were not yet live) and from district differences. Over 41 synthetic forces
+the 12-month risk difference averaged -0.072 against a true -0.063 (Monte Carlo SE 0.019: no bias
+detected), with a spread of 0.12 between forces and 93% interval coverage; only about 97 of 855 listed
+people a force had a comparison person, so the interval is wide (about +-0.22): on the shipped rollout
+this design cannot tell a 6-point reduction from none (`benchmarks/coverage_matching.py`). SMS level 3 at
+best: a matched comparison group with prior offending controlled.
 """
 from __future__ import annotations
 
