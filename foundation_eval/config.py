@@ -285,6 +285,9 @@ class EvaluationPlan:
         True when the deflator series is an approximation, not the published one: pages say so.
     plan_date : str
         ISO date on which the analysis plan was fixed (empty when not recorded).
+    washout_months : int
+        Look-back washout: people first seen eligible within this many months of the first month of
+        the data may have been eligible before it, so analyses of *new* eligibility leave them out.
 
     Examples
     --------
@@ -312,6 +315,7 @@ class EvaluationPlan:
     unit_cost_range: tuple[float, float] = (0.3, 1.5)
     deflator_illustrative: bool = False
     plan_date: str = ""
+    washout_months: int = 12
 
     def plan_record(self) -> dict:
         """The pre-specified analysis plan: what a render fingerprints and prints.
@@ -320,11 +324,12 @@ class EvaluationPlan:
         -------
         dict
             `primary, design, outcome, window, harmful, min_comparison_districts, plausible_effect,
-            plan_date`: the choices fixed before the data were seen.
+            washout_months, plan_date`: the choices fixed before the data were seen.
         """
         return {"primary": self.primary, "design": self.design, "outcome": self.outcome, "window": self.window,
                 "harmful": self.harmful, "min_comparison_districts": self.min_comparison_districts,
-                "plausible_effect": self.plausible_effect, "plan_date": self.plan_date}
+                "plausible_effect": self.plausible_effect, "washout_months": self.washout_months,
+                "plan_date": self.plan_date}
 
     def plan_sha256(self) -> str:
         """SHA-256 of the analysis plan (`plan_record` as canonical JSON): any change to it changes the hash.
@@ -740,7 +745,7 @@ def load_programme(name_or_path: str | Path = DEFAULT_PROGRAMME) -> Programme:
             neighbours=tuple((k, tuple(v)) for k, v in ev.neighbours.items()),
             plausible_effect=ev.plausible_effect, discount_rate=ev.discount_rate,
             unit_cost_range=tuple(ev.unit_cost_range), deflator_illustrative=ev.deflator_illustrative,
-            plan_date=ev.plan_date,
+            plan_date=ev.plan_date, washout_months=ev.washout_months,
         ),
     )
 
@@ -824,6 +829,7 @@ class _Evaluation(_Table):
     unit_cost_range: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=2, max_length=2)] = [0.3, 1.5]
     deflator_illustrative: bool = False
     plan_date: Annotated[str, AfterValidator(_iso_date_or_blank)] = ""
+    washout_months: Annotated[int, Field(ge=0)] = EvaluationPlan.washout_months
 
 
 class _Disclosure(_Table):

@@ -241,7 +241,7 @@ def test_shipped_programmes_are_read_as_written(pid):
         "neighbours": tuple((k, tuple(v)) for k, v in ev.get("neighbours", {}).items()),
         "plausible_effect": ev["plausible_effect"], "discount_rate": ev["discount_rate"],
         "unit_cost_range": tuple(ev["unit_cost_range"]), "deflator_illustrative": ev["deflator_illustrative"],
-        "plan_date": ev["plan_date"]}
+        "plan_date": ev["plan_date"], "washout_months": ev["washout_months"]}
     # the types the rest of the library relies on
     assert all(type(d.relative_size) is float and type(d.pilot) is bool for d in p.districts)
     assert all(type(o.chi_days) is float and type(o.severity) is int for o in p.offence_types)

@@ -730,7 +730,7 @@ class EvaluationReport:
             items.append(self._not_estimable("The cohort comparison", why))
         else:
             f = ev.cohorts
-            f = f[f.observed & (f.group != "straddles go-live")]
+            f = f[f.observed & f.group.isin(["before go-live", "after go-live"])]
             items.append(page.say(
                 "Cohort comparison: {{ a | count }} first met the criteria after their district went live and were "
                 "listed at once; {{ b | count }} met them earlier, with their whole {{ w }}-month follow-up before "

@@ -156,22 +156,6 @@ def _go_live(ds: Dataset) -> pd.Series:
     return pd.Series({d.id: d.go_live for d in ds.programme.districts})
 
 
-def _first_eligible(ds: Dataset) -> pd.DataFrame:
-    """One row per eligible person: first eligible month, district then, first listed month (a copy of
-    the frame built once per dataset: several designs start from it)."""
-    return ds.derived("first eligible", lambda: _build_first_eligible(ds)).copy()
-
-
-def _build_first_eligible(ds: Dataset) -> pd.DataFrame:
-    scr = ds.screening
-    el = scr[scr.eligible.astype(bool)].sort_values(["person_id", "month"])
-    first = el.drop_duplicates("person_id")[["person_id", "month", "district_id"]].rename(
-        columns={"month": "first_eligible"})
-    lst = scr[scr.listed.astype(bool)].groupby("person_id").month.min().rename("first_listed")
-    first = first.merge(lst, on="person_id", how="left")
-    return first.reset_index(drop=True)
-
-
 def _da_offences(ds: Dataset) -> pd.DataFrame:
     off = ds.offences
     return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]

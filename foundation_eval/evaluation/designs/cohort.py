@@ -13,13 +13,13 @@ import pandas as pd
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
     _da_offences,
-    _first_eligible,
     _go_live,
     _level,
     _months_between,
     _ordinal,
     _units,
 )
+from foundation_eval.frames.washout import first_eligible, lookback_washout
 from foundation_eval.impact import (
     ImputationResult,
     imputation_did,
@@ -31,14 +31,18 @@ __all__ = [
 ]
 
 
-def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = False) -> pd.DataFrame:
+def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = False,
+                 washout_months: int | None = None) -> pd.DataFrame:
     """Eligible people for the person-level cohort DiD, indexed at their first eligible month.
 
     One row per person who ever met every criterion, in the district where they first did, with their
     DA reoffending in the `window_months` after the start of that month (offences after the index
     date, up to and including the close date). Each person falls in one group: "after go-live" (first
     eligible once the district was live, so listed at once), "before go-live" (the whole window
-    closed before go-live) or "straddles go-live" (left out of the comparison).
+    closed before go-live), "straddles go-live" (left out of the comparison) or "already eligible at
+    the data start" (first seen eligible within `washout_months` of the first month of the data: they
+    may have been eligible before, so they are not new cohorts and are left out;
+    [`lookback_washout`][foundation_eval.frames.washout.lookback_washout]).
 
     Parameters
     ----------
@@ -48,6 +52,8 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
         Length of the outcome window in months.
     exclude_lockdown : bool
         Flag people whose index month is a lockdown month `observed=False`, so that they are left out.
+    washout_months : int, optional
+        Look-back washout after the data start; default the programme's `[evaluation] washout_months`.
 
     Returns
     -------
@@ -64,13 +70,15 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     >>> f = cohort_frame(open_snapshot().dataset)
     >>> bool(f.person_id.is_unique), len(f)
     (True, 2573)
-    >>> f.group.value_counts().to_dict()
-    {'after go-live': 1333, 'before go-live': 883, 'straddles go-live': 357}
+    >>> f.group.value_counts().to_dict()          # a 12-month washout (the programme's washout_months)
+    {'after go-live': 1333, 'already eligible at the data start': 498, 'before go-live': 385, 'straddles go-live': 357}
     >>> int(f.observed.sum())                     # whole 12-month window observed
     1891
     """
     prog = ds.programme
-    f = _first_eligible(ds)
+    f = first_eligible(ds)
+    wash = lookback_washout(f, ds.screening.month.min(),
+                            prog.evaluation.washout_months if washout_months is None else washout_months)
     go = _go_live(ds)
     f["go_live"] = f.district_id.map(go)
     f["index_date"] = f.first_eligible.dt.start_time
@@ -79,10 +87,11 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     after = since_go >= 0
     before = since_go + int(window_months) <= 0
     f["group"] = np.where(after, "after go-live", np.where(before, "before go-live", "straddles go-live"))
+    f.loc[wash.frame.left_truncated.to_numpy(), "group"] = "already eligible at the data start"
     q0 = prog.study_start.asfreq("Q").ordinal
     f["index_q"] = [p.asfreq("Q").ordinal - q0 + 1 for p in f.first_eligible]
     f["go_q"] = [p.asfreq("Q").ordinal - q0 + 1 for p in f.go_live]
-    f["treated"] = after
+    f["treated"] = f.group.eq("after go-live").to_numpy()
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)
     extract = pd.Timestamp(ds.extract_date)
@@ -112,7 +121,9 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
 
     with $A$ the people first eligible after go-live, $\hat\alpha_d$ district $d$'s effect fitted to its
     earlier cohorts (their mean outcome when there are no covariates $X$). People whose window
-    straddles go-live, and people whose window is not fully observed, are left out. Jackknife over
+    straddles go-live, people already eligible when the data start (the look-back washout of
+    [`cohort_frame`][foundation_eval.evaluation.designs.cohort_frame]) and people whose window is not
+    fully observed, are left out. Jackknife over
     districts, Student-t on G - 1 df.
 
     There is no concurrent comparison group: anything else that changed reoffending between the
@@ -166,16 +177,16 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
     >>> ds = open_snapshot().dataset
     >>> res = cohort_did(ds)
     >>> res.truth_name, res.n_treated, res.n_untreated, res.df, res.sms_level
-    ('reoffending_12m_rd_programme', 814, 767, 13, 2)
+    ('reoffending_12m_rd_programme', 814, 333, 13, 2)
     >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
-    (-0.0856, -0.158, -0.0132)
+    (-0.113, -0.2249, -0.0011)
     >>> cohort_did(ds, 60)
     Traceback (most recent call last):
     ...
     ValueError: no people first eligible after go-live with a complete 60-month window
     """
     f = cohort_frame(ds, window_months) if frame is None else frame
-    f = f[f.observed & (f.group != "straddles go-live")].copy()
+    f = f[f.observed & f.group.isin(["before go-live", "after go-live"])].copy()
     n_b, n_a = int((f.group == "before go-live").sum()), int((f.group == "after go-live").sum())
     covs: list[str] = []
     if adjust:

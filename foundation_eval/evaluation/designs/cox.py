@@ -13,7 +13,8 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.evaluation.designs._common import _da_offences, _first_eligible, _level, _ordinal, _units
+from foundation_eval.evaluation.designs._common import _da_offences, _level, _ordinal, _units
+from foundation_eval.frames.washout import first_eligible
 from foundation_eval.impact import (
     EvalEstimate,
 )
@@ -80,7 +81,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     """
     if exposure not in ("ever_listed", "on_list"):
         raise ValueError("exposure must be 'ever_listed' or 'on_list'")
-    f = _first_eligible(ds)
+    f = first_eligible(ds)
     f["index_date"] = f.first_eligible.dt.start_time
     ex = ds.exits.set_index("person_id").exit_date
     extract = pd.Timestamp(ds.extract_date)

@@ -129,7 +129,7 @@ class Evaluation:
     >>> ev = Evaluation(open_snapshot().dataset, n_perm=99)
     >>> [(r["name"], round(r["estimate"], 3), r["sms_level"]) for r in ev.headline()]
     [('did_att_da_rate', 0.003, 4),
-     ('reoffending_12m_rd_programme', -0.086, 2),
+     ('reoffending_12m_rd_programme', -0.113, 2),
      ('reoffending_hr_programme', 0.784, 3)]
     >>> [e.name for e in ev.estimates()][3:8]            # after the three headline results
     ['did_cs_simple_da_rate', 'cox_implied_rd_12m', 'did_imputation_engaged_rate',

@@ -71,7 +71,7 @@ class PowerAnalysis:
     >>> pa.table()[["mde", "mde_relative"]].round(2)
         mde  mde_relative
     0  0.08          1.30
-    1  0.11          0.21
+    1  0.13          0.23
     >>> pa.detects_plausible, round(pa.power_at_plausible, 2)
     (False, 0.07)
     >>> print(pa.verdict_caveat())
@@ -278,11 +278,11 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
     >>> round(float((stats.t.ppf(0.975, 3) + stats.t.ppf(0.8, 3)) * pa.did_se), 3)     # Bloom's formula by hand
     0.077
     >>> round(pa.person_mde.mde, 3), round(pa.p0, 3), pa.n_treat, pa.n_control
-    (0.112, 0.535, 814, 767)
+    (0.132, 0.568, 814, 333)
     """
 
     M = mde_multiplier(alpha, power, df=did.df)
-    f = cohort_frame_[cohort_frame_.observed & (cohort_frame_.group != "straddles go-live")]
+    f = cohort_frame_[cohort_frame_.observed & cohort_frame_.group.isin(["before go-live", "after go-live"])]
     n1, n0 = int(f.treated.sum()), int((~f.treated).sum())
     p0 = float(f.loc[~f.treated, "outcome"].mean())
     m = (n1 + n0) / n_districts
