@@ -286,18 +286,44 @@ def test_sensitivity_table(ev):
     assert lo <= ev.did.estimate + 1e-12 or lo <= hi
 
 
-def test_value_for_money_arithmetic(ev, small_ds):
-    v = ev.vfm
-    assert v.cost_per_engaged == pytest.approx(v.cost_total / v.n_engaged)
-    assert v.cost_per_completed_referral == pytest.approx(v.cost_total / v.n_completed_referrals)
-    assert v.offences_averted[0] == pytest.approx(-ev.did.estimate * v.live_person_months)
-    assert v.offences_averted[1] <= v.offences_averted[0] <= v.offences_averted[2]
-    assert v.benefit[0] == pytest.approx(-ev.cohort.estimate * v.n_listed * 34015)
-    assert v.cost_source.startswith("illustrative")
-    other = E.value_for_money(small_ds, ev.did, ev.cohort, Costs(programme_cost_total=2e6, unit_cost_per_victim=1000,
-                                                                   price_uplift=1.5))
-    assert other.cost_total == 2e6 and other.benefit[0] == pytest.approx(v.benefit[0] / 34015 * 1500)
-    assert set(v.table().item) >= {"Cost per person engaged", "Cost per completed referral", "Benefit-cost ratio"}
+def test_value_for_money_counts_only_the_estimand_cells(ev, small_ds):
+    """The primary's value: its per-person-month effect x the person-months of its own cells x the victims per
+    offence of those person-months, against the cost of the same district-months, both discounted."""
+    va, pm = ev.value, ev.did_pm
+    prim = va.primary
+    assert prim.name == "did_att_da_rate" and pm.truth_name == "did_att_da_rate_pm"
+    cells_pm = float(pm.cells.weight.sum())
+    assert va.estimand_person_months == pytest.approx(cells_pm)
+    assert va.estimand_person_months < va.live_person_months  # never extrapolated to the rest
+    assert prim.victims_spared[0] == pytest.approx(-pm.estimate * cells_pm * va.victims_per_offence)
+    assert prim.victims_spared[1] <= prim.victims_spared[0] <= prim.victims_spared[2]
+    assert 0 < va.victims_per_offence <= 1
+    # discounted: never more than the undiscounted value, and at most one year's discount away from it
+    undiscounted = prim.victims_spared[0] * va.unit_cost_per_victim
+    assert abs(prim.social_value[0]) <= abs(undiscounted) + 1e-9
+    assert abs(prim.social_value[0]) >= abs(undiscounted) / 1.035 ** 4
+    lo, hi = ev.plan.unit_cost_range
+    assert prim.social_value_unit_cost == pytest.approx((prim.social_value[0] * lo, prim.social_value[0] * hi))
+    assert va.unit_cost_low == pytest.approx(lo * va.unit_cost_per_victim)
+    assert 0 < prim.cost < va.cost_total  # the cost of the estimand's district-months only
+    assert va.break_even_victims == pytest.approx(prim.cost / va.unit_cost_per_victim)
+    assert any("illustrative approximation" in c for c in va.caveats)
+    assert any("discounted at 3.5%" in c for c in va.caveats)
+    # a total cost is spread over live district-months, so the estimand's share follows their share
+    from foundation_eval.evaluation.value import value_analysis
+
+    other = value_analysis(small_ds, {"did_att_da_rate": ev.did}, primary="did_att_da_rate",
+                             costs=Costs(programme_cost_total=2e6), primary_per_person_month=pm)
+    assert other.cost_total == 2e6 and 0 < other.primary.cost < 2e6
+
+
+def test_green_book_discount_factors():
+    # HM Treasury Green Book annex A6 table: 3.5% gives 0.9662 in year 1, 0.9335 in year 2, 0.7089 in year 10
+    from foundation_eval.evaluation.value import discount_factors
+
+    base = pd.Period("2021-04", "M")
+    months = pd.PeriodIndex(["2021-04", "2022-04", "2023-03", "2023-04", "2031-04"], freq="M")
+    assert discount_factors(months, base, 0.035).round(4).tolist() == [1.0, 0.9662, 0.9662, 0.9335, 0.7089]
 
 
 def test_power_uses_the_design_precision(ev):

@@ -8,9 +8,12 @@ to what the data support ([`round_money`][foundation_eval.evaluation.value.round
 [`round_count`][foundation_eval.evaluation.value.round_count]). Placeholder costs are flagged so that
 a report never prints them as findings.
 
-[`value_for_money`][foundation_eval.evaluation.value.value_for_money] is the earlier single-design
-calculation (the DiD for offences averted, the cohort comparison for the social value), kept for its
-callers.
+For the primary district comparison, value is counted only over the cells its estimate covers: the
+effect per eligible person-month over those live district-quarters, times their person-months, turned
+into victims with the victims-per-offence ratio of the same person-months' offences, set against the
+programme's cost in the same district-months. Costs and benefits are discounted at the Green Book rate
+(3.5% a year) to the year the estimand starts, and the social value is shown at a low, central and high
+unit cost (`[evaluation] unit_cost_range`).
 
 `UNIT_COST_PRICE_YEAR` is the financial year of the Home Office unit cost ("2016/17").
 
@@ -24,13 +27,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.panel import district_period_panel
 
-__all__ = ["Costs", "ValueForMoney", "value_for_money", "engaged_within_window", "round_money", "round_count",
-           "DesignValue", "ValueAnalysis", "value_analysis", "UNIT_COST_PRICE_YEAR"]
+__all__ = ["Costs", "engaged_within_window", "round_money", "round_count", "DesignValue", "ValueAnalysis",
+           "value_analysis", "discount_factors", "UNIT_COST_PRICE_YEAR"]
 
 #: Financial year of the Home Office unit cost (year ending March 2017).
 UNIT_COST_PRICE_YEAR = "2016/17"
@@ -199,114 +203,14 @@ class Costs:
         "that the police or the Commissioner would save.",
         "Unit costs are in prices of the year ending March 2017 unless an uplift is given.",
         "Only recorded DA offences are counted; unrecorded abuse averted (or displaced) is not.",
-        "The intervals carry only the statistical uncertainty of the effect estimates, not that of the costs.",
+        "The intervals carry only the statistical uncertainty of the effect estimates; the uncertainty of the "
+        "unit cost is shown separately as a low and a high unit cost.",
     )
 
 
-@dataclass(frozen=True)
-class ValueForMoney:
-    """Costs, outputs, outcomes averted and monetised benefits with intervals.
-
-    Built by [`value_for_money`][foundation_eval.evaluation.value.value_for_money]; each triple is
-    `(estimate, low, high)`, the effect's interval carried through the arithmetic. Money is in
-    pounds at the prices of the unit cost times `costs.price_uplift`.
-
-    Attributes
-    ----------
-    costs : Costs
-        The costs used.
-    cost_total : float
-        Programme cost over the evaluation period, in pounds.
-    cost_source : str
-        Where `cost_total` came from ("total given", the programme file's `[costs]`, or a placeholder).
-    district_years_live : float
-        District-months live in the study, divided by 12.
-    n_listed, n_engaged, n_completed_referrals : int
-        People listed, people engaged within the engagement window, completed referrals after listing.
-    live_person_months : float
-        Eligible person-months in live districts.
-    offences_averted : (float, float, float)
-        DA offences averted over the live period.
-    harm_days_per_offence : float
-        Mean Crime Harm Index days of listed people's DA offences after listing.
-    harm_averted : (float, float, float)
-        Offences averted times `harm_days_per_offence`.
-    reoffenders_prevented : (float, float, float)
-        People kept from reoffending within the window.
-    benefit : (float, float, float)
-        Social value of victims spared, in pounds.
-    window_months : int
-        Window of the risk difference.
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)   # per eligible person-month
-    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)     # risk difference
-    >>> v = value_for_money(open_snapshot().dataset, did, rd, Costs(programme_cost_total=2_000_000))
-    >>> v.cost_per_engaged == v.cost_total / v.n_engaged
-    True
-    >>> [round(x, 2) for x in v.benefit_cost_ratio]
-    [1.23, 0.25, 2.21]
-    """
-
-    costs: Costs
-    cost_total: float
-    cost_source: str
-    district_years_live: float
-    n_listed: int
-    n_engaged: int
-    n_completed_referrals: int
-    live_person_months: float
-    offences_averted: tuple[float, float, float]
-    harm_days_per_offence: float
-    harm_averted: tuple[float, float, float]
-    reoffenders_prevented: tuple[float, float, float]
-    benefit: tuple[float, float, float]
-    window_months: int
-
-    @property
-    def cost_per_engaged(self) -> float:
-        """Programme cost per person engaged within the engagement window, in pounds (NaN when none)."""
-        return self.cost_total / self.n_engaged if self.n_engaged else float("nan")
-
-    @property
-    def cost_per_completed_referral(self) -> float:
-        """Programme cost per completed referral, in pounds (NaN when none)."""
-        return self.cost_total / self.n_completed_referrals if self.n_completed_referrals else float("nan")
-
-    @property
-    def benefit_cost_ratio(self) -> tuple[float, float, float]:
-        """Social value divided by programme cost, `(estimate, low, high)`."""
-        return tuple(b / self.cost_total for b in self.benefit)
-
-    def table(self) -> pd.DataFrame:
-        """One row per quantity, unrounded.
-
-        Returns
-        -------
-        DataFrame
-            `item, value, ci_low, ci_high, unit, n` (`n` is a count where there is one, for
-            disclosure control; `value` is NaN on those rows).
-        """
-        nan = float("nan")
-        rows = [
-            ("Programme cost over the evaluation period", self.cost_total, nan, nan, "GBP", nan),
-            ("District-years live", self.district_years_live, nan, nan, "years", nan),
-            ("People listed", nan, nan, nan, "people", self.n_listed),
-            ("People engaged", nan, nan, nan, "people", self.n_engaged),
-            ("Completed referrals", nan, nan, nan, "referrals", self.n_completed_referrals),
-            ("Cost per person engaged", self.cost_per_engaged, nan, nan, "GBP", nan),
-            ("Cost per completed referral", self.cost_per_completed_referral, nan, nan, "GBP", nan),
-            ("DA offences averted (staggered DiD)", *self.offences_averted, "offences", nan),
-            ("Harm averted (Crime Harm Index)", *self.harm_averted, "days of imprisonment equivalent", nan),
-            (f"People kept from reoffending within {self.window_months} months", *self.reoffenders_prevented,
-             "people", nan),
-            ("Social value of victims spared", *self.benefit, "GBP", nan),
-            ("Benefit-cost ratio", *self.benefit_cost_ratio, "ratio", nan),
-        ]
-        return pd.DataFrame(rows, columns=["item", "value", "ci_low", "ci_high", "unit", "n"])
+# ==================================================================================================
+# value under every design
+# ==================================================================================================
 
 
 def _neg(est) -> tuple[float, float, float]:
@@ -314,96 +218,36 @@ def _neg(est) -> tuple[float, float, float]:
     return (-est.estimate, -est.ci_high, -est.ci_low)
 
 
-def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
-                    window_months: int = 12) -> ValueForMoney:
-    """Value for money from the headline estimates.
+def discount_factors(months, base, rate: float) -> np.ndarray:
+    r"""Green Book discount factors of monthly periods: $(1 + r)^{-y}$, $y$ whole years after `base`.
 
-    * cost = `annual_cost_full_force` x district-years live within the study / number of districts
-      (unless a total is given in `costs` or the programme file's `[costs]`);
-    * cost per person engaged (listed people with an engaged contact within the programme's engagement
-      window of first listing, the count used everywhere else) and per completed
-      referral (referrals completed after listing);
-    * DA offences averted = -(DiD effect per eligible person-month) x eligible person-months in live
-      districts (the whole live period, so the effect is assumed to hold beyond the estimation window);
-    * harm averted = offences averted x the mean Crime Harm Index days of listed people's DA offences
-      after listing;
-    * people kept from reoffending within the window = -(risk difference) x people listed;
-    * social value = people kept from reoffending x unit cost per victim x price uplift.
-
-    Each interval is the effect's interval carried through the same arithmetic. Money is not
-    restated in a price base here: [`value_analysis`][foundation_eval.evaluation.value.value_analysis]
-    does that, and is what reports use.
+    HM Treasury (2022), *The Green Book*, section 5 and annex A6: values in year $y$ of an appraisal
+    are discounted by $1 / (1 + r)^y$ with the social time preference rate $r = 3.5\%$; year 0 is the
+    year the appraisal starts. Months before `base` are not compounded (factor 1).
 
     Parameters
     ----------
-    ds : Dataset
-        The extract.
-    did : EvalEstimate
-        The staggered difference-in-differences effect on DA offences per eligible person-month
-        (anything with `estimate`, `ci_low`, `ci_high`).
-    rd : EvalEstimate
-        The risk difference of reoffending within `window_months` (a proportion).
-    costs : Costs
-        Programme and unit costs.
-    window_months : int
-        Window of `rd`, in months (labels only).
+    months : sequence of pandas Period
+        Monthly periods.
+    base : pandas Period
+        First month of year 0.
+    rate : float
+        Annual discount rate (0.035).
 
     Returns
     -------
-    ValueForMoney
-        Costs, counts, offences and harm averted, people kept from reoffending, social value and
-        benefit-cost ratio, each effect with its interval.
+    ndarray
+        One factor per month.
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> ds = open_snapshot().dataset
-    >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)
-    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)
-    >>> v = value_for_money(ds, did, rd, Costs(programme_cost_total=2_000_000))
-    >>> v.n_listed, [round(x, 2) for x in v.reoffenders_prevented]     # 0.05 x 1444 people listed
-    (1444, [72.2, 14.44, 129.96])
-    >>> round(v.benefit[0]) == round(72.2 * 34_015)
-    True
+    >>> m = pd.PeriodIndex(["2021-01", "2021-12", "2022-01", "2023-06"], freq="M")
+    >>> discount_factors(m, pd.Period("2021-01", "M"), 0.035).round(4).tolist()
+    [1.0, 1.0, 0.9662, 0.9335]
     """
-    from foundation_eval.frames.cohort import person_frame
-    from foundation_eval.models.referrals import referral_frame
-
-    prog = ds.programme
-    panel = district_period_panel(ds, "M")
-    live = panel[panel.live]
-    dy = len(live[["district_id", "month"]].drop_duplicates()) / 12
-    if costs.programme_cost_total is not None:
-        cost, source = float(costs.programme_cost_total), "total given"
-    elif getattr(prog, "total_cost", None):
-        cost, source = float(prog.total_cost), "the programme file's [costs]"
-    else:
-        cost = costs.annual_cost_full_force * dy / len(prog.districts)
-        source = (f"illustrative placeholder: {costs.annual_cost_full_force:,.0f} a year for the whole force x "
-                  "share of district-years live")
-    persons = person_frame(ds)
-    listed = persons[persons.listed]
-    n_engaged = engaged_within_window(ds, listed)
-    refs = referral_frame(ds, listed) if len(ds.referrals) else pd.DataFrame({"completed": []})
-    pm = float(live.eligible.sum())
-    off = tuple(x * pm for x in _neg(did))
-    da = _da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
-    after = da[da.offence_date > da.index_date]
-    harm_per = float(after.chi_days.mean()) if len(after) else float("nan")
-    harm = tuple(x * harm_per for x in off)
-    prevented = tuple(x * len(listed) for x in _neg(rd))
-    benefit = tuple(x * costs.unit_cost_per_victim * costs.price_uplift for x in prevented)
-    return ValueForMoney(costs=costs, cost_total=cost, cost_source=source, district_years_live=dy, n_listed=int(len(listed)),
-                         n_engaged=n_engaged, n_completed_referrals=int(refs.completed.sum()),
-                         live_person_months=pm, offences_averted=off, harm_days_per_offence=harm_per,
-                         harm_averted=harm, reoffenders_prevented=prevented, benefit=benefit,
-                         window_months=int(window_months))
-
-
-# ==================================================================================================
-# value under every design
-# ==================================================================================================
+    ordinal = np.asarray([p.ordinal for p in months], dtype=np.int64)
+    years = np.maximum((ordinal - base.ordinal) // 12, 0)
+    return (1.0 + float(rate)) ** (-years.astype(float))
 
 
 @dataclass(frozen=True)
@@ -421,13 +265,17 @@ class DesignValue:
     sms_level : int or None
         Maryland Scientific Methods Scale level of the design.
     victims_spared : (float, float, float)
-        People kept from reoffending (read as victims spared), estimate and interval.
+        Victims spared, estimate and interval (the effect's interval carried through).
     social_value : (float, float, float)
-        Victims spared x unit cost per victim, in ``price_base`` prices.
+        Present value of victims spared at the central unit cost, in ``price_base`` prices.
     benefit_cost_ratio : (float, float, float)
-        Social value / programme cost (NaN when there is no cost).
+        Social value / present value of the cost over the same population (NaN when there is no cost).
     basis : str
         How the effect was translated.
+    social_value_unit_cost : (float, float)
+        Present value of the central estimate at the low and at the high unit cost.
+    cost : float
+        Present value of the programme's cost over the population the value is counted for.
 
     Examples
     --------
@@ -446,6 +294,8 @@ class DesignValue:
     social_value: tuple[float, float, float]
     benefit_cost_ratio: tuple[float, float, float]
     basis: str
+    social_value_unit_cost: tuple[float, float] = (float("nan"), float("nan"))
+    cost: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -460,26 +310,39 @@ class ValueAnalysis:
     price_base : str
         Financial year of every sum of money ("" = nominal).
     cost_total : float
-        Programme cost over the evaluation period in ``price_base`` prices.
+        Programme cost over the evaluation period in ``price_base`` prices (undiscounted).
     cost_placeholder : bool
         True when the cost is a placeholder: every cost-based figure is then not a finding.
     cost_source : str
         Where the cost came from, in words.
     unit_cost_per_victim : float
-        Home Office unit cost restated in `price_base` prices.
+        Home Office unit cost restated in `price_base` prices (the central unit cost).
     n_listed, n_engaged, n_completed_referrals : int
         Counts (engaged: within `engagement_window_days` of first listing); pass them to the
         publication layer for disclosure control, never format them into a sentence here.
     engagement_window_days : int
         The programme's engagement window, in days.
     break_even_victims : float
-        Victims spared at which the social value equals the cost.
+        Victims spared at which the primary's social value equals its cost (both present values).
     mde_victims : float
         Victims spared the primary design could detect with 80% power (its minimum detectable effect).
     designs : tuple of DesignValue
         Primary first.
     caveats : tuple of str
         Plain-English caveats to print with the section.
+    discount_rate : float
+        Annual discount rate applied to costs and benefits.
+    discount_base : str
+        First month of year 0 of the discounting (the start of the primary's estimand).
+    unit_cost_low, unit_cost_high : float
+        Low and high unit costs per victim (`[evaluation] unit_cost_range` times the central one).
+    estimand_person_months, live_person_months : float
+        Eligible person-months the primary's value is counted over, and all eligible person-months in
+        live districts (the value is not extrapolated to the rest).
+    victims_per_offence : float
+        Distinct victims per DA offence among the offences of the estimand's person-months.
+    deflator_illustrative : bool
+        The deflator series is an approximation (pages say so).
 
     Examples
     --------
@@ -490,10 +353,10 @@ class ValueAnalysis:
     ...                     primary="reoffending_12m_rd_programme", costs=Costs(programme_cost_total=2_000_000))
     >>> va.primary.name, va.cost_placeholder, va.break_even_detectable
     ('reoffending_12m_rd_programme', True, False)
-    >>> va.table()[["victims_spared", "victims_low", "victims_high", "social_value"]].iloc[0].tolist()
-    [72.0, 14.0, 130.0, 3300000.0]
+    >>> va.table()[["victims_spared", "victims_low", "victims_high"]].iloc[0].tolist()
+    [72.0, 14.0, 130.0]
     >>> va.findings().item.tolist()[:2]
-    ['Unit cost of domestic abuse per victim (Home Office 2019)', 'Victims spared the primary design could detect (80% power)']
+    ['Unit cost of domestic abuse per victim (Home Office 2019), central', 'Low unit cost per victim']
     """
 
     price_base: str
@@ -509,6 +372,14 @@ class ValueAnalysis:
     mde_victims: float
     designs: tuple[DesignValue, ...]
     caveats: tuple[str, ...] = field(default=())
+    discount_rate: float = 0.0
+    discount_base: str = ""
+    unit_cost_low: float = float("nan")
+    unit_cost_high: float = float("nan")
+    estimand_person_months: float = float("nan")
+    live_person_months: float = float("nan")
+    victims_per_offence: float = float("nan")
+    deflator_illustrative: bool = False
 
     @property
     def primary(self) -> DesignValue | None:
@@ -530,6 +401,11 @@ class ValueAnalysis:
         """True when the primary design could detect an effect as large as the break-even one."""
         return bool(math.isfinite(self.mde_victims) and self.break_even_victims >= self.mde_victims)
 
+    @property
+    def estimand_share(self) -> float:
+        """Share of live districts' eligible person-months the primary's value is counted over."""
+        return self.estimand_person_months / self.live_person_months if self.live_person_months else float("nan")
+
     def table(self) -> pd.DataFrame:
         """One row per design, rounded for publication.
 
@@ -540,8 +416,9 @@ class ValueAnalysis:
         -------
         DataFrame
             `name, design, role, sms_level, victims_spared, victims_low, victims_high, social_value,
-            social_value_low, social_value_high, bcr, bcr_low, bcr_high, cost_placeholder, basis`,
-            primary first. Benefit-cost ratios are NaN when the cost is a placeholder.
+            social_value_low, social_value_high, social_value_low_unit_cost,
+            social_value_high_unit_cost, bcr, bcr_low, bcr_high, cost_placeholder, basis`, primary
+            first. Benefit-cost ratios are NaN when the cost is a placeholder.
         """
         rows = []
         for d in self.designs:
@@ -553,6 +430,8 @@ class ValueAnalysis:
                          "social_value": round_money(d.social_value[0]),
                          "social_value_low": round_money(d.social_value[1]),
                          "social_value_high": round_money(d.social_value[2]),
+                         "social_value_low_unit_cost": round_money(d.social_value_unit_cost[0]),
+                         "social_value_high_unit_cost": round_money(d.social_value_unit_cost[1]),
                          "bcr": round(bcr[0], 1), "bcr_low": round(bcr[1], 1), "bcr_high": round(bcr[2], 1),
                          "cost_placeholder": self.cost_placeholder, "basis": d.basis})
         return pd.DataFrame(rows)
@@ -571,13 +450,18 @@ class ValueAnalysis:
         """
         nan = float("nan")
         pb = self.price_base or "nominal prices"
+        primary_cost = self.primary.cost if self.primary is not None else nan
         rows = [
+            ("Unit cost of domestic abuse per victim (Home Office 2019), central", round_money(self.unit_cost_per_victim),
+             "GBP", False, nan),
+            ("Low unit cost per victim", round_money(self.unit_cost_low), "GBP", False, nan),
+            ("High unit cost per victim", round_money(self.unit_cost_high), "GBP", False, nan),
             ("Programme cost over the evaluation period", round_money(self.cost_total), "GBP", self.cost_placeholder, nan),
+            ("Programme cost in the primary's district-quarters, discounted", round_money(primary_cost), "GBP",
+             self.cost_placeholder, nan),
             ("Cost per person engaged", round_money(self.cost_per_engaged), "GBP", self.cost_placeholder, nan),
             ("Cost per completed referral", round_money(self.cost_per_completed_referral), "GBP",
              self.cost_placeholder, nan),
-            ("Unit cost of domestic abuse per victim (Home Office 2019)", round_money(self.unit_cost_per_victim),
-             "GBP", False, nan),
             ("Break-even number of victims spared", round_count(self.break_even_victims), "victims",
              self.cost_placeholder, nan),
             ("Victims spared the primary design could detect (80% power)", round_count(self.mde_victims), "victims",
@@ -603,43 +487,101 @@ class ValueAnalysis:
         return c[~c.placeholder].reset_index(drop=True)
 
 
-def _offences_per_reoffender(ds: Dataset, listed: pd.DataFrame, window_months: int) -> float:
-    """Mean DA offences within the window among listed people who reoffended in it (offences -> people)."""
-    da = _da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
-    close = da.index_date + pd.DateOffset(months=int(window_months))
-    inwin = da[(da.offence_date > da.index_date) & (da.offence_date <= close)]
-    if not len(inwin):
+def _month_costs(ds: Dataset, costs: Costs, live: pd.DataFrame) -> tuple[pd.Series, float, str, bool]:
+    """Programme cost per live district-month (in price-base prices), the total, its source, placeholder."""
+    prog = ds.programme
+    plan = prog.evaluation
+    key = list(zip(live.district_id, live.month, strict=True))
+    n = len(key)
+    if costs.programme_cost_total is not None:
+        per = pd.Series(float(costs.programme_cost_total) / max(n, 1), index=pd.MultiIndex.from_tuples(key))
+        return per, float(costs.programme_cost_total), "total given", bool(plan.cost_placeholder)
+    if prog.costs:
+        fy = np.array([_financial_year(m) for m in live.month])
+        amounts = {c.period.replace("-", "/"): _deflate(plan, c.amount, c.period) for c in prog.costs}
+        values = np.zeros(n)
+        unplaced = 0.0
+        for year, amount in amounts.items():
+            here = fy == year
+            if here.any():
+                values[here] += amount / here.sum()
+            else:
+                unplaced += amount  # spending in a year with no live district: spread over every live month
+        values += unplaced / max(n, 1)
+        source = "the programme file's [costs]" + (f", restated in {plan.price_base} prices" if plan.price_base else "")
+        return (pd.Series(values, index=pd.MultiIndex.from_tuples(key)), float(sum(amounts.values())), source,
+                bool(plan.cost_placeholder))
+    per_dm = costs.annual_cost_full_force / 12 / len(prog.districts)
+    return (pd.Series(per_dm, index=pd.MultiIndex.from_tuples(key)), per_dm * n,
+            "placeholder: a notional annual cost for the whole force x share of district-months live", True)
+
+
+def _financial_year(month: pd.Period) -> str:
+    """UK financial year (April to March) of a month, written "2021/22"."""
+    y = month.year if month.month >= 4 else month.year - 1
+    return f"{y}/{str(y + 1)[-2:]}"
+
+
+def _cell_months(panel_q: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """The district-months of the estimand's district-quarters, with each quarter's person-month weight."""
+    period = panel_q.drop_duplicates("t").set_index("t").period
+    out = cells[["unit", "time", "weight"]].rename(columns={"unit": "district_id"}).copy()
+    out["quarter"] = out.time.map(period)
+    rows = [(r.district_id, m, r.weight / 3.0) for r in out.itertuples()
+            for m in pd.period_range(r.quarter.start_time, r.quarter.end_time, freq="M")]
+    return pd.DataFrame(rows, columns=["district_id", "month", "weight"])
+
+
+def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
+    """Distinct victims per DA offence among offences in eligible months of the given district-months."""
+    scr = ds.screening
+    el = scr[scr.eligible.astype(bool)][["person_id", "month", "district_id"]]
+    el = el.merge(cell_months[["district_id", "month"]].drop_duplicates(), on=["district_id", "month"])
+    off = ds.offences
+    off = off[off.da_flag.astype(bool)][["person_id", "offence_date", "victim_id"]].copy()
+    off["month"] = off.offence_date.dt.to_period("M")
+    hit = off.merge(el[["person_id", "month"]].drop_duplicates(), on=["person_id", "month"])
+    if not len(hit):
         return float("nan")
-    return float(inwin.groupby("person_id").size().mean())
+    victims = hit.victim_id.dropna()
+    return float((victims.nunique() + int(hit.victim_id.isna().sum())) / len(hit))
 
 
 def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, costs: Costs | None = None,
-                   window_months: int = 12) -> ValueAnalysis:
+                   window_months: int = 12, primary_per_person_month=None) -> ValueAnalysis:
     """Value for money under every headline design, primary first.
 
     Translation to victims spared (each interval is the effect's interval carried through):
 
-    - rate designs (a name containing "rate" or starting "did"): offences averted = -effect x
-      eligible person-months in live districts; victims spared = offences averted / mean DA
-      offences per listed reoffender within the window;
-    - risk designs: victims spared = -risk difference x people listed.
+    - the district comparison (a rate per eligible person-month, name starting "did"): offences
+      averted = minus the effect per eligible person-month over the estimand's own live
+      district-quarters (`primary_per_person_month`, the same cells weighted by person-months) times
+      those cells' person-months; never extrapolated to person-months outside the estimand. Victims
+      spared = offences averted x distinct victims per DA offence among the offences of those
+      person-months (the same population). Its cost is the programme's cost in the same
+      district-months.
+    - risk designs: victims spared = -risk difference x people listed; cost over the whole period.
 
-    Social value = victims spared x unit cost per victim (34,015 pounds in 2016/17 prices, Home Office
-    2019, restated in the price base with the GDP deflator, times `costs.price_uplift`); benefit-cost
-    ratio = social value / cost (HM Treasury 2022, *The Green Book*); break-even victims = cost /
+    Costs and benefits are discounted (HM Treasury 2022, *The Green Book*, annex A6: $1/(1+r)^y$ with
+    the programme's `discount_rate`, 3.5%) to the year the primary's estimand starts
+    ([`discount_factors`][foundation_eval.evaluation.value.discount_factors]): a cell's benefit in the
+    year of its quarter, a listed person's in the year of listing. Social value = victims spared x unit
+    cost per victim (34,015 pounds in 2016/17 prices, Home Office 2019, restated in the price base with
+    the GDP deflator, times `costs.price_uplift`), also at the low and high unit costs of the
+    programme's `unit_cost_range`; benefit-cost ratio = social value / cost; break-even victims = cost /
     unit cost. The cost is, in order: `costs.programme_cost_total`, the programme file's `[costs]`
-    (deflated), or a placeholder share of `costs.annual_cost_full_force`. The cost counts as a
-    placeholder when it is the last of these or when the programme file's `[evaluation]
-    cost_placeholder` says so, even if a total was given.
+    (deflated, spread over the live district-months of each financial year), or a placeholder share
+    of `costs.annual_cost_full_force`. The cost counts as a placeholder when it is the last of these or
+    when the programme file's `[evaluation] cost_placeholder` says so, even if a total was given.
 
     Parameters
     ----------
     ds : Dataset
         The extract.
     results : dict
-        Result name to estimate, with ``"kind"`` read from the name: ``did_att_da_rate`` (a rate per
-        eligible person-month), a risk difference (``reoffending_12m_rd_programme``, ``cox_implied_rd_*``).
-        Entries that are not estimable are skipped.
+        Result name to estimate: ``did_att_da_rate`` (a rate per eligible person-month), a risk
+        difference (``reoffending_12m_rd_programme``, ``cox_implied_rd_*``). Entries that are not
+        estimable are skipped.
     primary : str
         Name of the pre-specified primary result.
     power : PowerAnalysis, optional
@@ -649,6 +591,10 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
         Overrides of the programme file's costs.
     window_months : int
         Window of the risk differences, in months.
+    primary_per_person_month : ImputationResult, optional
+        For a district-comparison primary: the same estimand weighted by eligible person-months
+        ([`did_imputation`][foundation_eval.evaluation.designs.did_imputation] with
+        `per_person_month=True`); required to value it.
 
     Returns
     -------
@@ -668,8 +614,8 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
     (1444, [72.2, 14.4, 130.0])
     >>> va.price_base, round(va.unit_cost_per_victim)                   # 34,015 pounds in 2024/25 prices
     ('2024/25', 45558)
-    >>> round(va.break_even_victims, 1) == round(2_000_000 / va.unit_cost_per_victim, 1)
-    True
+    >>> round(va.unit_cost_low), round(va.unit_cost_high), va.discount_rate
+    (13667, 68337, 0.035)
     """
     from foundation_eval.frames.cohort import person_frame
     from foundation_eval.models.referrals import referral_frame
@@ -679,63 +625,91 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
     plan = prog.evaluation
     panel = district_period_panel(ds, "M")
     live = panel[panel.live]
-    dy = len(live[["district_id", "month"]].drop_duplicates()) / 12
-    placeholder = False
-    if costs.programme_cost_total is not None:
-        cost, source = float(costs.programme_cost_total), "total given"
-    elif prog.costs:
-        cost = sum(_deflate(plan, c.amount, c.period) for c in prog.costs)
-        source = "the programme file's [costs]" + (f", restated in {plan.price_base} prices" if plan.price_base else "")
-        placeholder = plan.cost_placeholder
-    else:
-        cost = costs.annual_cost_full_force * dy / len(prog.districts)
-        source = "placeholder: a notional annual cost for the whole force x share of district-years live"
-        placeholder = True
-    placeholder = placeholder or plan.cost_placeholder
+    per_dm, cost_total, source, placeholder = _month_costs(ds, costs, live)
+    placeholder = placeholder or costs.programme_cost_total is None and not prog.costs
     unit = _deflate(plan, costs.unit_cost_per_victim, UNIT_COST_PRICE_YEAR) * costs.price_uplift
+    low_mult, high_mult = plan.unit_cost_range
     persons = person_frame(ds)
     listed = persons[persons.listed]
     refs = referral_frame(ds, listed) if len(ds.referrals) else pd.DataFrame({"completed": []})
-    pm = float(live.eligible.sum())
-    per_reoffender = _offences_per_reoffender(ds, listed, window_months)
+    live_pm = float(live.eligible.sum())
+    rate = float(plan.discount_rate)
+    cells = None
+    if primary.startswith("did") and primary_per_person_month is not None \
+            and getattr(primary_per_person_month, "cells", None) is not None:
+        cells = _cell_months(district_period_panel(ds, "Q"), primary_per_person_month.cells)
+    base = cells.month.min() if cells is not None and len(cells) else (
+        live.month.min() if len(live) else prog.study_start)
+    df_live = pd.Series(discount_factors(live.month, base, rate), index=per_dm.index)
+    cost_pv_all = float((per_dm * df_live).sum())
     designs = []
+    est_pm, vpo = float("nan"), float("nan")
     names = [primary] + [n for n in results if n != primary]
     for name in names:
         est = results.get(name)
         if est is None or not getattr(est, "estimable", True):
             continue
-        neg = _neg(est)
-        if "rate" in name or name.startswith("did"):
-            victims = tuple(x * pm / per_reoffender for x in neg)
-            basis = (f"offences averted over {pm:,.0f} eligible person-months in live districts, divided by "
-                     f"{per_reoffender:.2f} DA offences per listed reoffender within {window_months} months")
+        if name.startswith("did"):
+            if cells is None or not len(cells) or name != primary:
+                continue  # a rate design is valued only over its own cells, which only the primary carries
+            pm_res = primary_per_person_month
+            est_pm = float(cells.weight.sum())
+            vpo = _victims_per_offence(ds, cells)
+            dfc = discount_factors(cells.month, base, rate)
+            benefit_df = float(np.sum(cells.weight * dfc) / est_pm)
+            victims = tuple(x * est_pm * vpo for x in _neg(pm_res))
+            idx = pd.MultiIndex.from_arrays([cells.district_id, cells.month])
+            cost = float((per_dm.reindex(idx).fillna(0.0).to_numpy() * dfc).sum())
+            basis = (f"effect per eligible person-month over the {len(primary_per_person_month.cells)} live "
+                     f"district-quarters of the estimate ({est_pm:,.0f} of {live_pm:,.0f} eligible person-months in "
+                     f"live districts), times {vpo:.2f} victims per DA offence among those person-months' offences")
         else:
-            victims = tuple(x * len(listed) for x in neg)
+            dfl = discount_factors(listed.index_date.dt.to_period("M"), base, rate) if len(listed) else np.ones(1)
+            benefit_df = float(np.mean(dfl))
+            victims = tuple(x * len(listed) for x in _neg(est))
+            cost = cost_pv_all
             basis = f"risk difference x people listed ({window_months}-month window)"
-        value = tuple(v * unit for v in victims)
+        value = tuple(v * unit * benefit_df for v in victims)
         bcr = tuple(v / cost if cost else float("nan") for v in value)
         designs.append(DesignValue(name=name, design=est.design, role="primary" if name == primary else "supporting",
                                    sms_level=est.sms_level, victims_spared=victims, social_value=value,
-                                   benefit_cost_ratio=bcr, basis=basis))
+                                   benefit_cost_ratio=bcr, basis=basis,
+                                   social_value_unit_cost=(value[0] * low_mult, value[0] * high_mult), cost=cost))
+    prim = next((d for d in designs if d.role == "primary"), None)
     mde_victims = float("nan")
     if power is not None and getattr(power, "did_mde", None) is not None:
-        if primary.startswith("did"):
-            mde_victims = float(power.did_mde * pm / per_reoffender)
-        else:
+        if primary.startswith("did") and cells is not None and len(cells):
+            mde_victims = float(power.did_mde * est_pm * vpo)
+        elif not primary.startswith("did"):
             mde_victims = float(power.person_mde.mde * len(listed))
     caveats = tuple(c for c in Costs.CAVEATS
                     if not (c.startswith("Unit costs are in prices") and plan.price_base)
-                    and not (c.startswith("The programme cost is an illustrative placeholder") and not placeholder)) + (
-        (f"Every sum of money is in {plan.price_base} prices (GDP deflator).",) if plan.price_base else ())
+                    and not (c.startswith("The programme cost is an illustrative placeholder") and not placeholder))
+    if plan.price_base:
+        caveats += (f"Every sum of money is in {plan.price_base} prices (GDP deflator"
+                    + (", an illustrative approximation to the published series" if plan.deflator_illustrative
+                       else "") + ").",)
+    if rate:
+        caveats += (f"Costs and benefits are discounted at {rate:.1%} a year (HM Treasury Green Book) to the year "
+                    f"starting {base}.",)
+    if cells is not None and len(cells) and live_pm:
+        caveats += (f"The primary's value is counted only over the person-months its estimate covers "
+                    f"({est_pm / live_pm:.0%} of eligible person-months in live districts), not extrapolated to the "
+                    "rest.",)
     if placeholder:
         caveats = ("The programme cost is a placeholder: cost-based figures are not findings.",) + caveats
-    return ValueAnalysis(price_base=plan.price_base, cost_total=float(cost), cost_placeholder=bool(placeholder),
+    break_even_cost = prim.cost if prim is not None and math.isfinite(prim.cost) else cost_pv_all
+    return ValueAnalysis(price_base=plan.price_base, cost_total=float(cost_total), cost_placeholder=bool(placeholder),
                          cost_source=source, unit_cost_per_victim=float(unit), n_listed=int(len(listed)),
                          n_engaged=engaged_within_window(ds, listed),
                          n_completed_referrals=int(refs.completed.sum()) if len(refs) else 0,
                          engagement_window_days=int(prog.engagement_window_days),
-                         break_even_victims=float(cost / unit) if unit else float("nan"), mde_victims=mde_victims,
-                         designs=tuple(designs), caveats=caveats)
+                         break_even_victims=float(break_even_cost / unit) if unit else float("nan"),
+                         mde_victims=mde_victims, designs=tuple(designs), caveats=caveats, discount_rate=rate,
+                         discount_base=str(base), unit_cost_low=float(unit * low_mult),
+                         unit_cost_high=float(unit * high_mult), estimand_person_months=est_pm,
+                         live_person_months=live_pm, victims_per_offence=vpo,
+                         deflator_illustrative=bool(plan.deflator_illustrative))
 
 
 def _deflate(plan, amount: float, year: str) -> float:

@@ -99,7 +99,7 @@ from foundation_eval.evaluation.designs.its import its_all_districts, its_distri
 from foundation_eval.evaluation.designs.naive import naive_comparisons
 from foundation_eval.evaluation.designs.power import PowerAnalysis, power_analysis
 from foundation_eval.evaluation.designs.rd import rd_age, rd_age_frame, rd_ppit, rd_ppit_frame
-from foundation_eval.evaluation.value import Costs, ValueForMoney, value_for_money
+from foundation_eval.evaluation.value import Costs
 from foundation_eval.impact import EvalEstimate, ImputationResult, NotEstimable, imputation_did
 
 __all__ = [
@@ -133,8 +133,6 @@ __all__ = [
     "rd_ppit",
     "naive_comparisons",
     "Costs",
-    "value_for_money",
-    "ValueForMoney",
     "power_analysis",
     "PowerAnalysis",
     "Evaluation",

@@ -41,7 +41,7 @@ from foundation_eval.evaluation.designs.its import its_all_districts, its_force
 from foundation_eval.evaluation.designs.naive import naive_comparisons
 from foundation_eval.evaluation.designs.power import PowerAnalysis, power_analysis
 from foundation_eval.evaluation.designs.rd import rd_age, rd_ppit
-from foundation_eval.evaluation.value import Costs, ValueForMoney, value_for_money
+from foundation_eval.evaluation.value import Costs
 from foundation_eval.impact import (
     EvalEstimate,
     ImputationResult,
@@ -226,6 +226,15 @@ class Evaluation:
             return res
 
         return _safe("did_att_da_rate", "staggered difference-in-differences, district panel", "staggered_did", fit)
+
+    @cached_property
+    def did_pm(self) -> ImputationResult:
+        """The headline's cells weighted by eligible person-months (`did_att_da_rate_pm`): the effect per
+        person-month that value for money multiplies by the cells' person-months."""
+        return _safe("did_att_da_rate_pm", "staggered difference-in-differences, per person-month", "staggered_did",
+                     lambda: did_imputation(self.ds, "da_rate", freq=self.freq, exclude_lockdown=self.exclude_lockdown,
+                                            panel=self.panel, pretrend_p=self._pretrend_p, per_person_month=True,
+                                            level=self.level))
 
     @cached_property
     def event_study(self) -> pd.DataFrame:
@@ -481,15 +490,6 @@ class Evaluation:
         return self._sensitivity[1]
 
     @cached_property
-    def vfm(self) -> ValueForMoney:
-        """The earlier single-design value for money (DiD offences averted, cohort social value), kept for
-        comparison; reports use `value`."""
-        if not (_ok(self.did) and _ok(self.cohort)):
-            return NotEstimable("vfm", "value for money", "needs both the district comparison and the cohort "
-                                "comparison")
-        return value_for_money(self.ds, self.did, self.cohort, self.costs, self.window_months)
-
-    @cached_property
     def value(self):
         """Value for money under every headline design, led by the pre-specified primary
         ([`ValueAnalysis`][foundation_eval.evaluation.value.ValueAnalysis])."""
@@ -502,7 +502,8 @@ class Evaluation:
             primary = f"cox_implied_rd_{self.window_months}m"
         pw = self.power if _ok(self.power) else None
         return value_analysis(self.ds, res, primary=primary, power=pw, costs=self.costs,
-                              window_months=self.window_months)
+                              window_months=self.window_months,
+                              primary_per_person_month=self.did_pm if _ok(self.did_pm) else None)
 
     @cached_property
     def power(self) -> PowerAnalysis:
@@ -513,7 +514,8 @@ class Evaluation:
         p = self.panel
         per_month = p.eligible.sum() / (len(self.ds.programme.months))
         return _safe("power", "power analysis", "", lambda: power_analysis(
-            self.did, self.cohorts, p.district_id.nunique(), per_month, self.window_months))
+            self.did, self.cohorts, p.district_id.nunique(), per_month, self.window_months,
+            plausible_effect=self.plan.plausible_effect))
 
     # ---------------------------------------------------------------- verdict, statements, threats
     def headline_results(self) -> dict:
