@@ -18,6 +18,10 @@
 * [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity] and
   [`density_test`][foundation_eval.impact.density_test] - sharp local-linear RD with the CCT
   bandwidth and robust bias-corrected interval; McCrary density test (module `rd`).
+* [`honest_did`][foundation_eval.impact.honest_did] - Rambachan & Roth (2023) confidence sets under
+  smoothness or relative-magnitude bounds on the violation of parallel trends, with the breakdown
+  value; [`fixed_length_ci`][foundation_eval.impact.fixed_length_ci] and
+  [`original_ci`][foundation_eval.impact.original_ci] (module `honest`).
 * [`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect],
   [`power_curve`][foundation_eval.impact.power_curve],
   [`simulate_power_staggered`][foundation_eval.impact.simulate_power_staggered] (module `power`).
@@ -36,6 +40,13 @@ from foundation_eval.impact.did import (
     StaggeredDiDResult,
     randomization_inference,
     staggered_did,
+)
+from foundation_eval.impact.honest import (
+    FLCIResult,
+    HonestDiDResult,
+    fixed_length_ci,
+    honest_did,
+    original_ci,
 )
 from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_did
 from foundation_eval.impact.inference import (
@@ -90,6 +101,11 @@ __all__ = [
     "TWFEResult",
     "bacon_decomposition",
     "BaconDecomposition",
+    "honest_did",
+    "HonestDiDResult",
+    "fixed_length_ci",
+    "FLCIResult",
+    "original_ci",
     "interrupted_time_series",
     "ITSResult",
     "newey_west_cov",
