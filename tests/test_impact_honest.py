@@ -249,6 +249,29 @@ def test_recovery_flci_at_m_zero_covers_under_a_linear_pre_trend():
     assert np.mean(est - f.half_length > 0) > 0.5
 
 
+def test_recovery_relative_magnitudes_cover_at_the_worst_case_violation():
+    """delta on the boundary of Delta^RM(1): pre-period changes 0.1, 0.1, 0; post-period changes 0.1
+    (the largest allowed, pushing the first post-period estimate up). The C-LF set for Mbar = 1 covers
+    the true effect in about 95% of draws or more (R&R 2023, Proposition 4.1). The moments and the least
+    favourable critical values depend on sigma only, so they are built once and reused for each draw."""
+    rng = np.random.default_rng(7)
+    idx = np.arange(5)
+    sigma = 0.01 * 0.3 ** np.abs(idx[:, None] - idx[None, :])
+    delta = np.array([-0.20, -0.10, 0.0, 0.10, 0.20])
+    tau = np.array([0.0, 0.0, 0.0, 0.2, 0.2])
+    pieces = honest_module._rm_pieces(tau + delta, sigma, 3, 2, np.array([1.0, 0.0]), 1.0, 0.05, 1000, 0)
+    covered, excludes_zero = [], []
+    for draw in rng.multivariate_normal(tau + delta, sigma, size=300):
+        for p in pieces:
+            p.y0 = p.a @ draw
+        covered.append(any(p.accepts(np.array([0.2]))[0] for p in pieces))
+        excludes_zero.append(not any(p.accepts(np.array([0.0]))[0] for p in pieces))
+    assert np.mean(covered) >= 0.93  # nominal 95%; 300 draws give a standard error of 0.013
+    naive = rng.multivariate_normal(tau + delta, sigma, size=2000)[:, 3]
+    assert np.mean(np.abs(naive - 0.2) <= 1.959963984540054 * 0.1) < 0.88  # biased by one standard error
+    assert np.mean(excludes_zero) > 0.05  # and the robust set still has some power against zero
+
+
 # ------------------------------------------------------------------------------ result and input
 def test_result_table_plot_and_sentence(medicaid):
     b, s = medicaid

@@ -604,6 +604,7 @@ class _RMPiece:
 
     def __init__(self, b, s, num_pre, num_post, lv, mbar, smax, positive, alpha, kappa, sims, seed):
         a = _rm_constraints(num_pre, num_post, mbar, smax, positive)
+        self.a = a
         gamma_inv = np.linalg.inv(_basis_with_first_row(lv))
         a_post = a[:, num_pre:] @ gamma_inv
         self.a1, self.x = a_post[:, 0], a_post[:, 1:]

@@ -43,16 +43,7 @@ _TESTS = ("individual", "joint")
 
 def _rectangle_probability(mean: np.ndarray, cov: np.ndarray, half_width: np.ndarray, seed: int) -> float:
     """P(|X_j| <= half_width_j for all j), X ~ N(mean, cov)."""
-    k = mean.size
-    if k == 0:
-        return 1.0
-    if k == 1:
-        sd = math.sqrt(cov[0, 0])
-        return float(_st.norm.cdf((half_width[0] - mean[0]) / sd) - _st.norm.cdf((-half_width[0] - mean[0]) / sd))
-    p = _st.multivariate_normal.cdf(half_width, mean=mean, cov=cov, allow_singular=True, maxpts=50000 * k,
-                                    abseps=1e-7, releps=0.0, lower_limit=-half_width,
-                                    rng=np.random.default_rng(seed))
-    return float(min(max(p, 0.0), 1.0))
+    return _box_probability(mean, cov, -half_width, half_width, seed)
 
 
 def _box_probability(mean, cov, lower, upper, seed) -> float:
@@ -63,8 +54,10 @@ def _box_probability(mean, cov, lower, upper, seed) -> float:
     if k == 1:
         sd = math.sqrt(cov[0, 0])
         return float(_st.norm.cdf((upper[0] - mean[0]) / sd) - _st.norm.cdf((lower[0] - mean[0]) / sd))
-    p = _st.multivariate_normal.cdf(upper, mean=mean, cov=cov, allow_singular=True, maxpts=50000 * k,
-                                    abseps=1e-7, releps=0.0, lower_limit=lower, rng=np.random.default_rng(seed))
+    # Genz's quasi-Monte Carlo algorithm, seeded so that repeated calls (root finding) agree
+    dist = _st.multivariate_normal(mean=mean, cov=cov, allow_singular=True, seed=seed, maxpts=50000 * k,
+                                   abseps=1e-7, releps=0.0)
+    p = dist.cdf(upper, lower_limit=lower)
     return float(min(max(p, 0.0), 1.0))
 
 
