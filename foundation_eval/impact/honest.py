@@ -33,8 +33,11 @@ excludes zero: how far parallel trends may fail before the conclusion that there
 Reproduction of the R package: the grid of $\theta$ for $\Delta^{RM}$ (1,000 points on
 $\pm 20$ standard errors of $l'\hat\beta_{post}$), the 1,000 draws behind the least favourable
 critical value (R's ``set.seed(seed)``, reproduced exactly), the first-stage size $\kappa = \alpha/10$
-and the post-period moments only, as in ``HonestDiD`` 0.2. The FLCI uses the exact quantile of the
-folded normal where the package simulates it, and solves the convex program with SLSQP.
+and the post-period moments only, as in ``HonestDiD`` 0.2.8. The FLCI uses the exact quantile of the
+folded normal where the package simulates it, and solves the convex program with SLSQP. With a
+single post-period the hybrid's second stage is truncated at the least favourable critical value, as
+ARP (2023) define the hybrid and as the package does with several post-periods; the package's
+one-post-period code leaves that truncation out, so its C-LF sets there can be a little wider.
 """
 from __future__ import annotations
 
