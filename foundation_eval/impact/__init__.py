@@ -18,6 +18,18 @@
 * [`regression_discontinuity`][foundation_eval.impact.regression_discontinuity] and
   [`density_test`][foundation_eval.impact.density_test] - sharp local-linear RD with the CCT
   bandwidth and robust bias-corrected interval; McCrary density test (module `rd`).
+* [`honest_did`][foundation_eval.impact.honest_did] - Rambachan & Roth (2023) confidence sets under
+  smoothness or relative-magnitude bounds on the violation of parallel trends, with the breakdown
+  value; [`fixed_length_ci`][foundation_eval.impact.fixed_length_ci] and
+  [`original_ci`][foundation_eval.impact.original_ci] (module `honest`).
+* [`pretrend_power`][foundation_eval.impact.pretrend_power] and
+  [`slope_for_power`][foundation_eval.impact.slope_for_power] - Roth (2022): power of the pre-trend
+  test against a linear or given violation, and the bias that survives passing it (module
+  `pretrends`).
+* [`evalue_rr`][foundation_eval.impact.evalue_rr], [`evalue_hr`][foundation_eval.impact.evalue_hr],
+  [`evalue_or`][foundation_eval.impact.evalue_or], [`evalue_rd`][foundation_eval.impact.evalue_rd] and
+  [`e_value`][foundation_eval.impact.e_value] - VanderWeele & Ding (2017) E-values for unmeasured
+  confounding of the person-level designs (module `evalue`).
 * [`minimum_detectable_effect`][foundation_eval.impact.minimum_detectable_effect],
   [`power_curve`][foundation_eval.impact.power_curve],
   [`simulate_power_staggered`][foundation_eval.impact.simulate_power_staggered] (module `power`).
@@ -36,6 +48,14 @@ from foundation_eval.impact.did import (
     StaggeredDiDResult,
     randomization_inference,
     staggered_did,
+)
+from foundation_eval.impact.evalue import EValue, e_value, evalue_hr, evalue_or, evalue_rd, evalue_rr
+from foundation_eval.impact.honest import (
+    FLCIResult,
+    HonestDiDResult,
+    fixed_length_ci,
+    honest_did,
+    original_ci,
 )
 from foundation_eval.impact.imputation import (
     DID_ASSUMPTIONS,
@@ -65,6 +85,7 @@ from foundation_eval.impact.power import (
     simulate_power_staggered,
     simulate_staggered_panel,
 )
+from foundation_eval.impact.pretrends import PretrendPower, pretrend_power, slope_for_power
 from foundation_eval.impact.rd import (
     DensityTest,
     RDResult,
@@ -96,6 +117,20 @@ __all__ = [
     "TWFEResult",
     "bacon_decomposition",
     "BaconDecomposition",
+    "honest_did",
+    "HonestDiDResult",
+    "fixed_length_ci",
+    "FLCIResult",
+    "original_ci",
+    "pretrend_power",
+    "PretrendPower",
+    "slope_for_power",
+    "e_value",
+    "evalue_rr",
+    "evalue_hr",
+    "evalue_or",
+    "evalue_rd",
+    "EValue",
     "interrupted_time_series",
     "ITSResult",
     "newey_west_cov",
