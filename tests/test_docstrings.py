@@ -81,6 +81,7 @@ MODULES = [
     "foundation_eval.evaluation.designs.naive",
     "foundation_eval.evaluation.designs.power",
     "foundation_eval.evaluation.designs.evaluation",
+    "foundation_eval.evaluation.designs.sensitivity",
     "foundation_eval.evaluation.verdict",
     "foundation_eval.evaluation.value",
     "foundation_eval.evaluation.threats",

@@ -38,7 +38,7 @@ DOCUMENTED = {  # design: (passed or no check, failed, not run) - the table in i
     "randomised": (5, None, None), "staggered_did": (4, 3, 4), "cox_staggered": (3, None, None), "twfe": (3, None, None),
     "cohort_before_after": (2, None, None), "its": (2, None, None), "before_after": (2, None, None),
     "historical_comparison": (2, None, None), "rd": (4, 3, 4), "rd_risk_flag": (None, None, None),
-    "cross_section": (1, None, None), "self_selected": (1, None, None), "placebo": (None, None, None),
+    "matched": (3, 2, 3), "cross_section": (1, None, None), "self_selected": (1, None, None), "placebo": (None, None, None),
     "leave_one_out": (None, None, None), "randomisation_test": (None, None, None), "event_study": (None, None, None),
     "measurement": (None, None, None),
 }

@@ -84,7 +84,7 @@ class DesignLevel:
     level : int or None
         Level before diagnostics; None for checks and measurements.
     checks : tuple of str
-        Diagnostics of the design: ``"pre_trends"``, ``"density"``.
+        Diagnostics of the design: ``"pre_trends"``, ``"density"``, ``"balance"``.
     flag_only : tuple of str
         Checks whose failure is flagged beside the level without lowering it.
     identifies : str
@@ -142,6 +142,10 @@ DESIGN_LEVELS: dict[str, DesignLevel] = {d.key: d for d in (
                 identifies="the effect of the priority flag on listed people, not the effect of the programme: "
                            "descriptive",
                 reason="practitioners set the score knowing the threshold, and the flag is not the programme"),
+    DesignLevel("matched", "propensity-score matched comparison of listed people with eligible people not yet listed",
+                3, ("balance",),
+                reason="a concurrent comparison group made comparable on recorded characteristics (standardised "
+                       "differences below 0.1 after matching); unrecorded differences remain"),
     DesignLevel("cross_section", "comparison of listed and never-listed people at one time", 1, (),
                 reason="correlation, groups differ in period and stage of offending"),
     DesignLevel("self_selected", "comparison of people who engaged with people who did not", 1, (),
@@ -236,7 +240,7 @@ def _p(x) -> float | None:
 
 
 def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density_p: float | None = None,
-                   alpha: float = 0.05) -> MarylandLevel:
+                   balanced: bool | None = None, alpha: float = 0.05) -> MarylandLevel:
     """The Maryland level of a design given its diagnostics.
 
     Applies the rules of this module (Farrington et al. 2002; What Works Centre for Local Economic
@@ -253,6 +257,9 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
         p-value of the pre-trend test (designs with the ``"pre_trends"`` check); None when not run.
     density_p : float, optional
         p-value of the McCrary density test (``"density"`` check); None when not run.
+    balanced : bool, optional
+        Whether matching achieved balance (``"balance"`` check: every standardised difference below 0.1
+        after matching); None when not run.
     alpha : float
         A check fails when its p-value is below ``alpha``.
 
@@ -291,10 +298,17 @@ def maryland_level(design_key: str, *, pre_trend_p: float | None = None, density
             return MarylandLevel(design_key, None, None, tuple(flags), d.identifies)
         return MarylandLevel(design_key, None, None, ("a check of the design: no level of its own",)
                              if design_key != "measurement" else (), d.identifies)
-    given = {"pre_trends": _p(pre_trend_p), "density": _p(density_p)}
-    words = {"pre_trends": "pre-trend check", "density": "density (McCrary) check at the threshold"}
+    given = {"pre_trends": _p(pre_trend_p), "density": _p(density_p),
+             "balance": None if balanced is None else (1.0 if balanced else 0.0)}
+    words = {"pre_trends": "pre-trend check", "density": "density (McCrary) check at the threshold",
+             "balance": "balance check (standardised differences below 0.1 after matching)"}
     for c in d.checks:
         p = given[c]
+        if c == "balance" and p is not None:
+            if not p:
+                level -= 1
+                flags.append(f"{words[c]} failed: level lowered from {d.level} to {level}")
+            continue
         if p is None:
             flags.append(f"{words[c]} not run for this result")
         elif p < alpha and c in d.flag_only:
@@ -329,7 +343,7 @@ def level_table(alpha: float = 0.05) -> pd.DataFrame:
     --------
     >>> t = level_table()
     >>> t.shape
-    (23, 7)
+    (26, 7)
     >>> t[t.design == "staggered_did"].set_index("outcome").level.tolist()
     [4, 3, 4]
     >>> t[t.design == "rd"].set_index("outcome").level.tolist()  # passed, failed, not run
@@ -339,8 +353,9 @@ def level_table(alpha: float = 0.05) -> pd.DataFrame:
     for key, d in DESIGN_LEVELS.items():
         combos = [("", "none", {})]
         for c in d.checks:
-            arg = "pre_trend_p" if c == "pre_trends" else "density_p"
-            combos = [(c, "passed", {arg: 0.5}), (c, "failed", {arg: alpha / 5}), (c, "not run", {})]
+            arg = {"pre_trends": "pre_trend_p", "density": "density_p", "balance": "balanced"}[c]
+            ok, bad = (True, False) if c == "balance" else (0.5, alpha / 5)
+            combos = [(c, "passed", {arg: ok}), (c, "failed", {arg: bad}), (c, "not run", {})]
         for check, outcome, kw in combos:
             m = maryland_level(key, alpha=alpha, **kw)
             rows.append({"design": key, "label": d.label, "check": check, "outcome": outcome, "level": m.level,

@@ -99,6 +99,12 @@ from foundation_eval.evaluation.designs.its import its_all_districts, its_distri
 from foundation_eval.evaluation.designs.naive import naive_comparisons
 from foundation_eval.evaluation.designs.power import PowerAnalysis, power_analysis
 from foundation_eval.evaluation.designs.rd import rd_age, rd_age_frame, rd_ppit, rd_ppit_frame
+from foundation_eval.evaluation.designs.sensitivity import (
+    PrimarySensitivity,
+    event_study_covariance,
+    person_e_values,
+    primary_sensitivity,
+)
 from foundation_eval.evaluation.value import Costs
 from foundation_eval.impact import EvalEstimate, ImputationResult, NotEstimable, imputation_did
 
@@ -119,6 +125,10 @@ __all__ = [
     "placebo_did",
     "AnticipationCheck",
     "anticipation_check",
+    "PrimarySensitivity",
+    "primary_sensitivity",
+    "event_study_covariance",
+    "person_e_values",
     "cohort_frame",
     "cohort_did",
     "cox_frame",

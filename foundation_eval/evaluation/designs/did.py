@@ -783,6 +783,13 @@ def anticipation_check(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q"
     ------
     ValueError
         When either model cannot be estimated (e.g. no comparison left in the period before go-live).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> chk = anticipation_check(open_snapshot().dataset)
+    >>> chk.table().analysis.tolist()
+    ['effect in the period before go-live', 'primary without the period before go-live']
     """
     p = did_panel(ds, freq) if panel is None else panel
     p = p[p[outcome].notna()].reset_index(drop=True)
