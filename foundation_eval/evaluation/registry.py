@@ -176,7 +176,8 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
     >>> e.name, e.sms_level, bool(e.ci_low < e.estimate < e.ci_high)
     ('did_att_da_rate', 4, True)
     """
-    from foundation_eval.evaluation.designs import HEADLINE, Evaluation
+    from foundation_eval.evaluation.designs import HEADLINE
+    from foundation_eval.evaluation.study import shared_evaluation
 
     wanted = estimands_for(ds.programme)
     out: list[Estimate] = []
@@ -198,8 +199,8 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
                     frame = analysis_frame(ds)
                 fitted = person[e.name](ds, frame, level)
             else:
-                if ev is None:
-                    ev = Evaluation(ds, level=level)
+                if ev is None:  # the same fit the render's evaluation study reads
+                    ev = shared_evaluation(ds, level=level)
                 res = getattr(ev, HEADLINE[e.name])
                 if not getattr(res, "estimable", True):  # a design the data cannot support: say why
                     why[e.name] = f"The data do not support this estimate: {res.reason}"

@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from foundation_eval.evaluation.designs import Costs, Evaluation
+from foundation_eval.evaluation.study import EvaluationResults, evaluation_study
 from foundation_eval.evaluation.verdict import NOT_ESTIMABLE
 from foundation_eval.impact import DESIGN_LEVELS, SMS_LEVELS
 from foundation_eval.plotting import GREY, PALETTE, new_axes
@@ -87,15 +87,15 @@ class EvaluationReport:
         34,015, year ending March 2017 prices).
     parameters : dict, optional
         Parameters for the provenance block; default the three above.
-    evaluation : Evaluation, optional
-        An evaluation of the same dataset already computed (its settings then take precedence).
+    evaluation : EvaluationResults, optional
+        An evaluation study of the same dataset already fitted (its settings then take precedence).
 
     Attributes
     ----------
     page : Page
         Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
-    ev : Evaluation
-        The designs, fitted lazily.
+    ev : EvaluationResults
+        The designs, fitted once (the render's snapshot study for the registered settings).
     variant : bool
         True when the settings differ from the registered ones (lockdown left out or another window):
         the headline views are then refitted here and labelled as variants.
@@ -121,13 +121,12 @@ class EvaluationReport:
 
     def __init__(self, snap, *, exclude_lockdown: bool = False, window_months: int = 12,
                  unit_cost_per_victim: float = 34015, parameters: dict | None = None,
-                 evaluation: Evaluation | None = None):
+                 evaluation: EvaluationResults | None = None):
         self.snap = snap
-        self.ds = snap.dataset
         self.prog = snap.programme
-        costs = Costs(unit_cost_per_victim=float(unit_cost_per_victim))
-        self.ev = evaluation or Evaluation(self.ds, exclude_lockdown=bool(exclude_lockdown),
-                                           window_months=int(window_months), costs=costs)
+        self.ev = evaluation or evaluation_study(snap, exclude_lockdown=bool(exclude_lockdown),
+                                                 window_months=int(window_months),
+                                                 unit_cost_per_victim=float(unit_cost_per_victim))
         self.variant = self.ev.exclude_lockdown or self.ev.window_months != 12
         params = dict(parameters or {"exclude_lockdown": bool(exclude_lockdown), "window_months": int(window_months),
                                      "unit_cost_per_victim": unit_cost_per_victim})
@@ -729,14 +728,14 @@ class EvaluationReport:
         if coh is None:
             items.append(self._not_estimable("The cohort comparison", why))
         else:
-            f = ev.cohorts
-            f = f[f.observed & f.group.isin(["before go-live", "after go-live"])]
+            g = ev.cohort_groups.set_index("group").observed
             items.append(page.say(
                 "Cohort comparison: {{ a | count }} first met the criteria after their district went live and were "
                 "listed at once; {{ b | count }} met them earlier, with their whole {{ w }}-month follow-up before "
                 "go-live. Comparing each district's later cohorts with its own earlier ones, the risk of a further "
                 "domestic-abuse offence within {{ w }} months changed by {{ e | estimate }}. People whose follow-up "
-                "straddles go-live are left out.", a=int(f.treated.sum()), b=int((~f.treated).sum()),
+                "straddles go-live, and people already eligible when the data start, are left out.",
+                a=int(g.get("after go-live", 0)), b=int(g.get("before go-live", 0)),
                 w=ev.window_months, e=self.cohort))
             items.append(self._design_box(coh))
         cox, why = self._get("cox")
@@ -767,10 +766,8 @@ class EvaluationReport:
         Figure
             The chart.
         """
-        from foundation_eval.evaluation.designs import its_series
-
         (res, _), why = self._get("its_force")
-        raw = its_series(self.ds, None, "Q")
+        raw = self.ev.its_quarterly
         # quarterly rates, shown only where both the offences and the person-months behind them may be published
         s = protect(raw[["eligible", "da_events", "da_rate"]], {"eligible": ["da_rate"], "da_events": ["da_rate"]},
                     self.page.threshold, additive=False).table
