@@ -11,9 +11,9 @@ import pytest
 
 from foundation_eval.data import synth
 from foundation_eval.data.load import load_dataset
-from foundation_eval.evaluation.study import fit_evaluation
 from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.snapshot import Snapshot, build_snapshot, write_snapshot
+from foundation_eval.evaluation.study import fit_evaluation
 from foundation_eval.evaluation.value import round_count, round_money
 from foundation_eval.evaluation.verdict import FINDINGS, verdict
 from foundation_eval.impact import EvalEstimate
