@@ -162,28 +162,39 @@ class Snapshot:
         return value
 
     def results(self) -> dict:
-        """`{"estimates": [...]}` for `results.json`, in registry order.
+        """`results.json`: every registered estimate, in registry order, and the analysis plan.
 
-        Each record also says whether it is the primary answer to its question (`primary`) and
-        which `truth.json` name it is scored against (`truth_name`): alternatives carry their own
-        names and the truth name of the quantity they estimate.
+        Each record also says whether it is the primary answer to its question (`primary`: the one design
+        registered for a `truth.json` name, alternatives carry their own names and the truth name of the
+        quantity they estimate, `truth_name`) and whether it is **the** pre-specified primary analysis of
+        the evaluation (`primary_analysis`: true for exactly one record, the programme file's `[evaluation]
+        primary`). `analysis_plan` holds the plan as fixed before the data were seen, with its date and
+        SHA-256 ([`EvaluationPlan.plan_sha256`][foundation_eval.config.EvaluationPlan.plan_sha256]).
 
         Returns
         -------
         dict
-            `{"estimates": [record, ...]}`, each record
-            [`Estimate.record`][foundation_eval.evaluation.estimates.Estimate.record] plus `primary`
-            and `truth_name`.
+            `{"analysis_plan": {..., "sha256"}, "estimates": [record, ...]}`, each record
+            [`Estimate.record`][foundation_eval.evaluation.estimates.Estimate.record] plus `primary`,
+            `primary_analysis` and `truth_name`.
 
         Examples
         --------
-        >>> records = open_snapshot().results()["estimates"]
+        >>> res = open_snapshot().results()
+        >>> records = res["estimates"]
         >>> [(r["name"], r["primary"], r["truth_name"]) for r in records][-1]
         ('reoffending_hr_listed_vs_prelive', False, 'reoffending_hr_programme')
+        >>> [r["name"] for r in records if r["primary_analysis"]]
+        ['did_att_da_rate']
         >>> sorted(records[0])
-        ['ci_high', 'ci_low', 'comparison', 'design', 'estimate', 'n', 'name', 'notes', 'primary', 'sms_level', 'truth_name']
+        ['ci_high', 'ci_low', 'comparison', 'design', 'estimate', 'n', 'name', 'notes', 'primary', 'primary_analysis', 'sms_level', 'truth_name']
+        >>> res["analysis_plan"]["plan_date"], len(res["analysis_plan"]["sha256"])
+        ('2020-12-01', 64)
         """
-        return {"estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
+        plan = self.programme.evaluation
+        return {"analysis_plan": {**plan.plan_record(), "sha256": plan.plan_sha256()},
+                "estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
+                               "primary_analysis": e.name == plan.primary,
                                "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 

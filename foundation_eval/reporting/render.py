@@ -786,9 +786,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             take([(work / f"{page}.html", work / "screenshots" / f"{page}.png")
                   for page in ["index", *(j.name for j in todo if j.name not in failed)]])
         # one value per estimand, from the snapshot every report read
-        records = snapshot.results()["estimates"]
-        (work / "results.json").write_text(json.dumps({"estimates": records}, indent=2, sort_keys=True) + "\n",
-                                           encoding="utf-8")
+        results = snapshot.results()
+        (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         if scratch is not None:
             shutil.copy(data_dir / "truth.json", work / "truth.json")
         ok_names = [j.name for j in todo if j.name not in failed]
@@ -801,6 +800,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             "pdf": ("printed" if want_pdf and not pdf_errors else "not requested" if pdf is False
                     else "no browser" if browser is None else "failed"),
             "missing_workbooks": [n for n in ok_names if "xlsx" not in produced.get(n, [])],
+            "analysis_plan": results["analysis_plan"],
             "warnings": warnings_, "timings": timings,
         }, indent=2, sort_keys=True) + "\n")
         if out.exists():
