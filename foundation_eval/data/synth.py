@@ -1224,7 +1224,7 @@ class _Generator:
         risk1 = 1 - np.exp(-d1)
         # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
         auc, icc = self._ppit_truth(risk1, lm + 12 <= M) if self.prog.has_risk_tool else (np.nan, np.nan)
-        did_att, did_att_pm, by_event = self._did_truth()
+        did_att, did_att_pm, by_event, cell_effects = self._did_truth()
         eff = {
             "reoffending_hr_programme": round(hr_marginal, 6),
             "reoffending_hr_programme_conditional": p.true_hr_programme,
@@ -1255,6 +1255,7 @@ class _Generator:
             "seed": self.seed,
             "effects": eff,
             "event_time_effects": by_event,
+            "cell_effects": cell_effects,
             "scenario": {"names": list(p.scenarios), "parameters": p.scenario_parameters()},
             "definitions": {
                 "reoffending_hr_programme": "Marginal hazard ratio of first DA reoffence after first listing, programme vs no programme, among listed people (Cox fit to both potential worlds simulated with common random numbers; censored at exit and the extract date).",
@@ -1267,6 +1268,7 @@ class _Generator:
                 "did_att_da_rate": f"Average effect of the programme on DA offences per eligible person-month in {cells}, equally weighted across district-quarters; {cell}: the simple aggregation on the quarterly district panel.",
                 "did_att_da_rate_pm": f"The cells of did_att_da_rate weighted by their eligible person-months instead of equally: the programme's effect on DA offences per eligible person-month over all eligible person-months of {cells}.",
                 "event_time_effects": f"did_att_da_rate by quarters since the district's go-live quarter (key 0 is the go-live quarter): the equally weighted mean of the effects of its cells among {cells}.",
+                "cell_effects": "Every live district-quarter (restricted or not): [district_id, quarter, effect per eligible person-month, eligible person-months], the effect as for did_att_da_rate, so any other average of cells (a pilot-only series, a later window) can be scored.",
                 "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
                 "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
             },
@@ -1282,7 +1284,7 @@ class _Generator:
                 del out["effects"][name], out["definitions"][name]
         return out
 
-    def _did_truth(self) -> tuple[float, float, dict]:
+    def _did_truth(self) -> tuple[float, float, dict, list]:
         """Programme effect on the district-quarter DA rate among eligible people, from both worlds.
 
         Cells are district x calendar quarter, as in ``district_period_panel(ds, "Q")``: the effect in a
@@ -1290,7 +1292,8 @@ class _Generator:
         people were eligible, per eligible person-month. The cells are the district-quarters from the
         go-live quarter on, in quarters in which at least ``min_comparison_districts`` districts are not
         yet live. Returns their equally weighted mean, their mean weighted by eligible person-months,
-        and the equally weighted mean by quarters since go-live.
+        the equally weighted mean by quarters since go-live, and every live cell's effect and
+        person-months (restricted or not).
         """
         s = self.scr[self.scr.eligible]
         i, m = s.i.to_numpy(), s.m.to_numpy()
@@ -1303,13 +1306,18 @@ class _Generator:
         goq = np.where(self.go_live < self.M, qidx[np.minimum(self.go_live, self.M - 1)], qidx[-1] + 1)
         gq, gd = g.q.to_numpy(), g.d.to_numpy()
         not_live = (goq[None, :] > gq[:, None]).sum(axis=1)  # districts not yet live in each cell's quarter
-        post = (gq >= goq[gd]) & (not_live >= self.prog.evaluation.min_comparison_districts)
+        live = gq >= goq[gd]
+        ids = self.prog.district_ids
+        quarters = [str(self.months[0].asfreq("Q") + int(q)) for q in gq]
+        cell_effects = [[ids[int(d)], quarters[k], round(float(g["mean"].iloc[k]), 6), int(g["size"].iloc[k])]
+                        for k, d in enumerate(gd) if live[k]]
+        post = live & (not_live >= self.prog.evaluation.min_comparison_districts)
         if not post.any():
-            return float("nan"), float("nan"), {}
+            return float("nan"), float("nan"), {}, cell_effects
         att = float(g["mean"][post].mean())
         att_pm = float(g["sum"][post].sum() / g["size"][post].sum())
         by_event = g[post].groupby(gq[post] - goq[gd[post]])["mean"].mean()
-        return att, att_pm, {str(int(e)): round(float(v), 6) for e, v in by_event.items()}
+        return att, att_pm, {str(int(e)): round(float(v), 6) for e, v in by_event.items()}, cell_effects
 
     @staticmethod
     def _first_after(times: np.ndarray, start: np.ndarray) -> np.ndarray:
