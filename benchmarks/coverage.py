@@ -42,6 +42,10 @@ HOLDS = {
 SCENARIO_SETS = ("none", "district-effects", "district-shocks", "dynamic-effects", "left-truncation", "realistic",
                  "anticipation", "detection-bias", "trend-violation")
 DF_RULES = ("cohorts", "waves", "clusters", "normal")
+FLAGS = ("pretrend_ri", "pretrend_wald", "placebo", "anticipation", "any_check", "balance", "density")
+# one fixed column order, so rows appended replicate by replicate line up
+COLUMNS = (["scenario", "seed", "name", "group", "kind", "truth_name", "truth", "estimate", "ci_low", "ci_high", "se",
+            "scale"] + [f"df_{r}" for r in DF_RULES] + [f"flag_{f}" for f in FLAGS] + ["seconds"])
 
 
 def _row(name, group, truth_name, truth, est, lo, hi, *, se=np.nan, df=None, kind="design", scale="difference",
@@ -283,10 +287,11 @@ def main() -> None:
         seeds = [s for s in range(args.first_seed, args.first_seed + args.seeds) if (names, s) not in done]
         if not seeds:
             continue
-        results = run_seeds(replicate, seeds, args.jobs, args.dask, args.scheduler, scenario=names, scale=args.scale,
-                            n_perm=args.n_perm)
-        frame = pd.DataFrame([r for rep in results for r in rep])
-        frame.to_csv(out, mode="a", header=not out.exists(), index=False)
+        def save(seed, rows):
+            pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(out, mode="a", header=not out.exists(), index=False)
+
+        run_seeds(replicate, seeds, args.jobs, args.dask, args.scheduler, on_result=save, scenario=names,
+                  scale=args.scale, n_perm=args.n_perm)
         print(f"{scenario}: {len(seeds)} forces in {time.time() - t0:.0f} s", flush=True)
     rows = pd.read_csv(out)
     print(summarise(rows, args.rule).round(4).to_string())
