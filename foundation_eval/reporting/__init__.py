@@ -7,7 +7,7 @@ fits a model of its own (the headline estimates come from the snapshot, so every
 
 | module | what it holds |
 | --- | --- |
-| `publication` | [`Page`][foundation_eval.reporting.publication.Page], the single gate: tables, figures, sentences and estimates under the disclosure [`Rule`][foundation_eval.reporting.publication.Rule] |
+| `publication` | [`Page`][foundation_eval.reporting.publication.Page], the single gate: tables, figures, sentences and estimates under the disclosure [`Rule`][foundation_eval.reporting.disclosure.Rule] |
 | `disclosure` | primary and secondary suppression of small counts ([`protect`][foundation_eval.reporting.disclosure.protect]), shown as `[c]` |
 | `formats` | how every number reads (percent, points, ratio, rate, index, money) |
 | `workbook` | the XLSX workbook of a report's published tables |

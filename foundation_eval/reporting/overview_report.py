@@ -32,7 +32,7 @@ from foundation_eval.models.funnel_plot import DEFAULT_LEVELS, FunnelPlotResult,
 from foundation_eval.models.referrals import referral_frame
 from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import SUPPRESSED, protect_units
+from foundation_eval.reporting.disclosure import SUPPRESSED, hidden_mask, protect_units
 from foundation_eval.reporting.figures import PALETTE, new_axes
 from foundation_eval.reporting.publication import Page, Section, Table, Text
 from foundation_eval.stats import wilson_interval
@@ -692,7 +692,7 @@ class OverviewReport:
         """The published `commissioning_outcomes` table: each measure with its kind (direct, proxy or
         process), count, denominator and Wilson 95% interval."""
         rows = self.outcome_rows.copy()
-        small = np.array([self.page.rule.hidden(r) for r in rows.rest])
+        small = hidden_mask(rows.rest, self.page.threshold)
         rows["measure"] = [f"{m} ({k.lower()} measure)" for m, k in zip(rows.measure, rows.kind, strict=True)]
         frame = rows.drop(columns=["rest", "kind"])
         return self.page.table(
@@ -780,7 +780,7 @@ class OverviewReport:
             rows.append({"pillar": label, "k": row["k"], "n": row["n"], "rest": row["rest"],
                          "percent": row["percent"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]})
         frame = pd.DataFrame(rows)
-        small = np.array([self.page.rule.hidden(r) for r in frame.rest])
+        small = hidden_mask(frame.rest, self.page.threshold)
         return self.page.table(
             "rmp_pillars", frame.drop(columns="rest"), title="Risk management plans with each pillar",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,
