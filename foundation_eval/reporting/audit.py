@@ -371,6 +371,10 @@ class AuditResult:
     def summary(self, limit: int = 50) -> dict:
         """A short record for `render.json`: counts audited, whether the page passed, its failures.
 
+        A failure is named by its table, cell, published value, verdict and the number of values the
+        intruder is left with, never by the interval itself: the exact value of a pinned count is the very
+        thing the page must not give away, and `render.json` sits beside the pages.
+
         Parameters
         ----------
         limit : int
@@ -380,7 +384,7 @@ class AuditResult:
         -------
         dict
             `passed`, `withheld`, `rounded` (numbers audited), `failed` (number), `failures` (table,
-            cell, published, low, high, verdict), `unaudited`, `seconds`.
+            cell, published, candidates, required, verdict), `unaudited`, `seconds`.
 
         Examples
         --------
@@ -391,8 +395,8 @@ class AuditResult:
         """
         fail = self.failures
         rows = [{"table": r.table, "cell": r.cell, "published": r.published,
-                 "low": None if not math.isfinite(r.low) else r.low,
-                 "high": None if not math.isfinite(r.high) else r.high, "verdict": r.verdict}
+                 "candidates": int(r.candidates) if math.isfinite(r.candidates) else None,
+                 "required": int(r.required), "verdict": r.verdict}
                 for r in fail.head(limit).itertuples()]
         return {"passed": self.passed, "withheld": int((self.cells.status == "withheld").sum()),
                 "rounded": int((self.cells.status == "rounded").sum()), "failed": int(len(fail)),
@@ -666,14 +670,18 @@ class Ledger:
     What a table tells, beyond its cells: the cells of each additive group add up to the group's total
     (an unknown); nested stages do not increase; a derived column (a percentage, a rate) is traced to
     the counts it was worked out from by matching its values against the ratios of the table's counts
-    (same row, the group's total, the first or the previous row) and person-time columns, computed
-    from the exact counts or from the published ones. A value worked out from published numbers (within
-    the precision printed) adds nothing; one worked out from exact counts becomes a ratio constraint at
-    the precision printed; one that matches neither is listed as unaudited.
+    (same row, the two added up, the group's total, the first or the previous row) and person-time
+    columns, computed from the exact counts or from the published ones. A value that a ratio of exact
+    counts gives (to the precision printed) becomes a ratio constraint at that precision, even where the
+    published counts would give it too (the code is public: the intruder may know how it was worked
+    out); one that only published numbers give adds nothing, except the rounded total it was divided by;
+    one that matches neither is listed as unaudited. Columns the page worked out itself from published
+    counts (`Page.table`'s `shares` and `rates`) are known to add nothing.
 
     The totals of additive groups, sentence counts and the sizes of charted groups are linked to each
     other and to the one count the page publishes with the same exact value (at least the threshold),
-    when exactly one does: the intruder is assumed to know which published count each equals. That only
+    when exactly one does (a sentence only to a withheld count: beside a published one of the same
+    value it adds nothing): the intruder is assumed to know which published count each equals. That only
     adds true constraints (a stronger intruder), so a page the audit passes stays safe; a value shared
     by several published counts is left unlinked rather than equating counts that merely coincide
     (declare such links with [`Page.link`][foundation_eval.reporting.publication.Page.link]).
@@ -728,7 +736,8 @@ class Ledger:
 
     def table(self, name: str, exact: pd.DataFrame, values: pd.DataFrame, suppressed: pd.DataFrame, counts,
               derived: dict | None = None, kinds: dict | None = None, headings: dict | None = None,
-              groups=None, nested: bool = False, total_rows=None, title: str = "", additive: bool = True) -> None:
+              groups=None, nested: bool = False, total_rows=None, title: str = "", additive: bool = True,
+              gated=()) -> None:
         """Record a published table.
 
         Parameters
@@ -755,6 +764,8 @@ class Ledger:
             The table's title, for the audit's report.
         additive : bool
             The rows of each group add up to a total (False for nested stages or unrelated rows).
+        gated : sequence of str
+            Derived columns the page worked out itself from published counts (its `shares` and `rates`).
         """
         b = _Bundle()
         kinds, headings = dict(kinds or {}), dict(headings or {})
@@ -800,10 +811,10 @@ class Ledger:
                     for a_, b_ in zip(seq[:-1], seq[1:], strict=True):
                         b.rel.append({"terms": {ids[(b_, c)]: 1.0, ids[(a_, c)]: -1.0}, "lo": None, "hi": 0.0,
                                       "source": f"{shown}: nested stages"})
-        self._derived(b, name, shown, ex, val, sup, counts, derived or {}, kinds, headings, groups, ids)
+        self._derived(b, name, shown, ex, val, sup, counts, derived or {}, kinds, headings, groups, ids, set(gated))
         self._bundles[f"table:{name}"] = b
 
-    def _derived(self, b, name, shown, ex, val, sup, counts, derived, kinds, headings, groups, ids):
+    def _derived(self, b, name, shown, ex, val, sup, counts, derived, kinds, headings, groups, ids, gated):
         owners: dict[str, list[str]] = defaultdict(list)
         for c, ds in derived.items():
             for d in ds:
@@ -832,9 +843,13 @@ class Ledger:
                 p = pd.to_numeric(pd.Series([val[d].iloc[i]]), errors="coerce").iloc[0]
                 if pd.isna(p):
                     continue
+                own = pd.to_numeric(pd.Series([ex[d].iloc[i]]), errors="coerce").iloc[0] if d in ex else np.nan
+                if pd.notna(own) and self.rule.exposure(own) == float(p):
+                    continue  # person-time published to the rule's base: the denominator of a rate
                 cands = self._candidates(b, name, i, owners[d] or list(counts), counts, amounts, d, ex, val, kinds,
                                          group_of, ids)
-                if not self._trace(b, name, shown, i, d, float(p), dec, scales, cands, kinds, headings):
+                if not self._trace(b, name, shown, i, d, float(p), dec, scales, cands, kinds, headings,
+                                   gated=d in gated):
                     bad += 1
             if bad:
                 b.unaudited.append(f"{shown}: column {headings.get(d, d)!r} ({bad} values not traced to its counts)")
@@ -885,56 +900,84 @@ class Ledger:
                                 _published_amount(float(pv), kinds.get(a, "decimal2"))))
         return out
 
-    def _trace(self, b, name, shown, i, d, p, dec, scales, candidates, kinds, headings) -> bool:
-        """Trace one derived value to the counts it was worked out from; record its constraint."""
+    def _trace(self, b, name, shown, i, d, p, dec, scales, candidates, kinds, headings, gated=False) -> bool:
+        """Trace one derived value to the counts it was worked out from; record what it tells.
+
+        A value the page worked out itself from published counts (`gated`) tells at most the rounded total
+        it divided by. Otherwise, a value that equals a ratio of exact counts (to the precision printed)
+        becomes a ratio constraint, even when published counts would give it too: the code is public, so
+        the intruder may know which it was; a value that only published counts give tells nothing more.
+        """
         h = 0.5 * 10.0 ** (-dec)
         printed = round(p, dec)
-        pre_rounded = abs(p - printed) < 1e-12
+        pre_rounded = abs(p - printed) < 1e-12 and not gated
 
         def close(target, value):
             tol = h + 1e-9 if pre_rounded else 1e-9 * max(1.0, abs(value))
             return abs(target - value) <= tol
 
-        # published numbers only: the value adds nothing
-        for _nq, dq, _en, _ed, pn, pd_ in candidates:
-            if pn is None or pd_ is None or pd_ <= 0:
-                continue
-            for s in scales:
-                for target in _published_forms(s, pn, pd_, isinstance(dq, tuple) and dq[0] == "amount"):
-                    if close(p, target):
-                        return True
-        # exact counts: a ratio constraint at the printed precision
-        for nq, dq, en, ed, _pn, _pd in candidates:
-            if ed <= 0:
-                continue
-            for s in scales:
-                e = s * en / ed
-                if close(p, e) and abs(printed - e) <= h + 1e-9:
-                    den_id = dq
-                    if isinstance(dq, tuple) and dq[0] == "sum":
-                        den_id = f"{dq[1]}+{dq[2].rsplit(':', 1)[-1]}"
-                        if den_id not in b.q:
-                            b.q[den_id] = _quantity("count", 0, None, None, False, None, shown, "sum", "table")
-                            self._exact[den_id] = ed
-                            b.rel.append({"terms": {dq[1]: 1.0, dq[2]: 1.0, den_id: -1.0}, "lo": 0.0, "hi": 0.0,
-                                          "source": f"{shown}: a row's counts added up"})
-                    elif isinstance(dq, tuple):
-                        den_id = f"t:{name}:{i}:{dq[1]}"
-                        if den_id not in b.q:
-                            kind = kinds.get(dq[1], "decimal2")
-                            pv = _published_amount(dq[2], kind)
-                            half = 0.5 * 10.0 ** (-DECIMALS_OF.get(kind, 2))
-                            if self.rule.exposure(ed) == pv:
-                                half = max(half, self.rule.exposure_base / 2)
-                            b.q[den_id] = _quantity("amount", max(0.0, pv - half), pv + half, None, False, pv, shown,
-                                                    f"row {i + 1}: {headings.get(dq[1], dq[1])}", "table")
-                            self._exact[den_id] = ed
-                    b.rel.append({"terms": {nq: s, den_id: -(printed + h)}, "lo": None, "hi": 0.0,
-                                  "source": f"{shown}: {headings.get(d, d)} from exact counts"})
-                    b.rel.append({"terms": {nq: s, den_id: -(printed - h)}, "lo": 0.0, "hi": None,
-                                  "source": f"{shown}: {headings.get(d, d)} from exact counts"})
-                    return True
-        return False
+        def published():
+            for _nq, dq, _en, ed, pn, pd_ in candidates:
+                hidden_total = pd_ is None and isinstance(dq, str) and b.q.get(dq, {}).get("source") == "total"
+                if hidden_total:
+                    pd_ = self.rule.publish(ed)
+                if pn is None or pd_ is None or pd_ <= 0:
+                    continue
+                for s in scales:
+                    for target in _published_forms(s, pn, pd_, isinstance(dq, tuple) and dq[0] == "amount"):
+                        if close(p, target):
+                            return (dq, pd_) if hidden_total else (None, None)
+            return None
+
+        def exact():
+            for nq, dq, en, ed, _pn, _pd in candidates:
+                if ed <= 0:
+                    continue
+                for s in scales:
+                    e = s * en / ed
+                    if close(p, e) and abs(printed - e) <= h + 1e-9:
+                        return nq, dq, s, ed
+            return None
+
+        pub = published()
+        ex = None if gated else exact()
+        if ex is not None:
+            self._ratio(b, name, shown, i, d, printed, h, kinds, headings, *ex)
+            return True
+        if pub is not None:
+            dq, pd_ = pub
+            if dq is not None:  # the intruder can tell the total it was divided by, rounded
+                lo, hi = self.rule.interval(pd_)
+                q = b.q[dq]
+                q["lo"], q["hi"] = max(q["lo"], lo), min(hi, q["hi"] if q["hi"] is not None else hi)
+            return True
+        return gated
+
+    def _ratio(self, b, name, shown, i, d, printed, h, kinds, headings, nq, dq, s, ed) -> None:
+        """The ratio constraint of a value worked out from exact counts, printed to +-h."""
+        den_id = dq
+        if isinstance(dq, tuple) and dq[0] == "sum":
+            den_id = f"{dq[1]}+{dq[2].rsplit(':', 1)[-1]}"
+            if den_id not in b.q:
+                b.q[den_id] = _quantity("count", 0, None, None, False, None, shown, "sum", "table")
+                self._exact[den_id] = ed
+                b.rel.append({"terms": {dq[1]: 1.0, dq[2]: 1.0, den_id: -1.0}, "lo": 0.0, "hi": 0.0,
+                              "source": f"{shown}: a row's counts added up"})
+        elif isinstance(dq, tuple):
+            den_id = f"t:{name}:{i}:{dq[1]}"
+            if den_id not in b.q:
+                kind = kinds.get(dq[1], "decimal2")
+                pv = _published_amount(dq[2], kind)
+                half = 0.5 * 10.0 ** (-DECIMALS_OF.get(kind, 2))
+                if self.rule.exposure(ed) == pv:
+                    half = max(half, self.rule.exposure_base / 2)
+                b.q[den_id] = _quantity("amount", max(0.0, pv - half), pv + half, None, False, pv, shown,
+                                        f"row {i + 1}: {headings.get(dq[1], dq[1])}", "table")
+                self._exact[den_id] = ed
+        b.rel.append({"terms": {nq: s, den_id: -(printed + h)}, "lo": None, "hi": 0.0,
+                      "source": f"{shown}: {headings.get(d, d)} from exact counts"})
+        b.rel.append({"terms": {nq: s, den_id: -(printed - h)}, "lo": 0.0, "hi": None,
+                      "source": f"{shown}: {headings.get(d, d)} from exact counts"})
 
     def sentence(self, exact, published: str) -> str | None:
         """Record a count a sentence states; returns its id (None when it is not a whole count).
@@ -1127,6 +1170,9 @@ class Ledger:
             cells = [k for k in ks if k not in linkable]
             if not links_ or len(cells) > 1:
                 continue  # no total, sentence or charted group to link, or no one cell it must be
+            if cells and f.quantities[cells[0]]["audit"] != "withheld":
+                # a sentence beside a published cell of the same value adds nothing but a chance coincidence
+                links_ = [k for k in links_ if f.quantities[k]["source"] != "sentence"]
             chain = links_ + cells
             for a, b_ in zip(chain[:-1], chain[1:], strict=True):
                 f.relate({a: 1.0, b_: -1.0}, 0.0, 0.0, "same value")

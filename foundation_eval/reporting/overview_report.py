@@ -625,9 +625,12 @@ class OverviewReport:
     # ------------------------------------------------------------------ commissioning outcomes
     def _share_row(self, outcome, measure, k, n, kind) -> dict:
         k, n = int(k), int(n)
-        lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
+        # the share and its interval from the published counts (as Rule.share), withheld below by the masks
+        pk, pn = self.page.rule.publish(k), self.page.rule.publish(n)
+        kk, nn = (pk, pn) if pk is not None and pn else (k, n)
+        lo, hi = wilson_interval(kk, nn) if nn else (np.nan, np.nan)
         return {"outcome": outcome, "measure": measure, "k": k, "n": float(n), "rest": n - k,
-                "percent": 100 * k / n if n else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi, "kind": kind}
+                "percent": 100 * kk / nn if nn else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi, "kind": kind}
 
     @cached_property
     def outcome_rows(self) -> pd.DataFrame:

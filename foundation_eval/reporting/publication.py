@@ -1060,8 +1060,10 @@ class Page:
         t = Table(name, title, values, supp, kinds, dict(headings or {}), tuple(notes), tuple(cols))
         self.tables = [x for x in self.tables if x.name != name] + [t]
         derived = dict(counts) if isinstance(counts, dict) else {c: [] for c in cols}
+        gated = [c for spec in (shares or {}).items() for c in (spec[0], *spec[1][2:])]
+        gated += [c for spec in (rates or {}).items() for c in (spec[0], *spec[1][3:])]
         self.ledger.table(name, exact, values, supp, cols, derived, kinds, headings, groups, nested, total_rows, title,
-                          additive=additive_within is not None or additive)
+                          additive=additive_within is not None or additive, gated=gated)
         self._check_same()
         return t
 

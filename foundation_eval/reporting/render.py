@@ -767,7 +767,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
                     first = found["failures"][0]
                     err = (f"DisclosureAuditError: {found['failed']} published counts can be worked out more "
                            f"precisely than the rule allows (first: {first['table']}, {first['cell']}: "
-                           f"{first['verdict']}, {first['low']} to {first['high']}); the page was not written")
+                           f"{first['verdict']}, {first['candidates']} possible values); the page was not written")
                     result = {**result, "files": {}}
             for rel, data in result["files"].items():
                 (work / rel).write_bytes(data)
