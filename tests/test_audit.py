@@ -349,6 +349,24 @@ def test_whole_percentages_of_exact_counts_are_caught_too():
     assert {(q["lo"], q["hi"]) for q in totals} == {(113, 117)}  # the rounded total it tells
 
 
+def test_a_share_of_two_counts_added_up():
+    """Observed outcome by band: events over events and non-events. From exact counts at one decimal the
+    band's size is pinned; from the published counts nothing is."""
+    frame = pd.DataFrame({"band": ["0-7", "8-11", "12+"], "events": [12, 31, 44], "non_events": [88, 57, 23]})
+    frame["observed"] = 100 * frame.events / (frame.events + frame.non_events)
+    page = _page()
+    page.table("obs", frame, title="Observed", counts={"events": ["observed"], "non_events": ["observed"]},
+               additive=False, kinds={"observed": "decimal1"})
+    assert not page.audit().passed
+    gated = _page()
+    t = gated.table("obs", frame, title="Observed", counts={"events": ["observed"], "non_events": ["observed"]},
+                    additive=False, kinds={"observed": "decimal1"},
+                    shares={"observed": ("events", ("events", "non_events"))})
+    # over the published parts a reader can add up (10 + 90, 30 + 55, 45 + 25)
+    assert t.values.observed.tolist() == pytest.approx([100 * 10 / 100, 100 * 30 / 85, 100 * 45 / 70])
+    assert gated.audit().passed and not gated.audit().unaudited
+
+
 # ------------------------------------------------------------------ (d) a rate times its person-years
 def _rates_frame():
     """Basingstoke: 77 further offences in 612.3 person-years (a rate of 0.1258 per person-year)."""

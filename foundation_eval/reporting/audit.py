@@ -940,7 +940,7 @@ class Ledger:
             return None
 
         pub = published()
-        ex = None if gated else exact()
+        ex = None if gated else exact()  # a value the page worked out itself from published counts
         if ex is not None:
             self._ratio(b, name, shown, i, d, printed, h, kinds, headings, *ex)
             return True
@@ -951,7 +951,7 @@ class Ledger:
                 q = b.q[dq]
                 q["lo"], q["hi"] = max(q["lo"], lo), min(hi, q["hi"] if q["hi"] is not None else hi)
             return True
-        return gated
+        return False
 
     def _ratio(self, b, name, shown, i, d, printed, h, kinds, headings, nq, dq, s, ed) -> None:
         """The ratio constraint of a value worked out from exact counts, printed to +-h."""

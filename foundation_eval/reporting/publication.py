@@ -55,6 +55,7 @@ import pandas as pd
 from foundation_eval import __version__
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.audit import Facts, Ledger, audit
+from foundation_eval.stats import wilson_interval
 from foundation_eval.reporting.disclosure import (
     SUPPRESSED,
     ChartCounts,
@@ -976,9 +977,9 @@ class Page:
             Rows that are the total of the other rows of their group (a "Total" or "All" row).
         shares : dict, optional
             Share column to `(numerator, denominator)` or `(numerator, denominator, low, high)`: the
-            numerator is a count column; the denominator a count column of the same row, `"total"` (the
-            numerator's total over its additive group), `"first"` (the group's first row) or
-            `"previous"` (the row above). The share, in the column's kind (`percent` 0-100 or
+            numerator is a count column; the denominator a count column of the same row (or a tuple of
+            them, added up: people with and without the outcome), `"total"` (the numerator's total over
+            its additive group), `"first"` (the group's first row) or `"previous"` (the row above). The share, in the column's kind (`percent` 0-100 or
             `proportion` 0-1), and its Wilson interval are worked out from the published counts, and
             withheld where the numerator, the denominator or their difference is 1 to threshold - 1.
         rates : dict, optional
@@ -1081,7 +1082,8 @@ class Page:
         for col, spec in shares.items():
             num, den, *ci = spec
             scale = 1.0 if kinds.get(col) == "proportion" else 100.0
-            for c in (num, col, *ci, *([den] if den in exact.columns else [])):
+            dens = list(den) if isinstance(den, (list, tuple)) else [den] if den in exact.columns else []
+            for c in (num, col, *ci, *dens):
                 if c not in exact.columns:
                     raise KeyError(f"table {name!r}: share column {c!r} is not in the table")
             out = {c: [None] * len(exact) for c in (col, *ci)}
@@ -1096,12 +1098,21 @@ class Page:
                 elif den == "previous":
                     n = exact[num].iloc[rows[pos - 1]] if pos > 0 else None
                 else:
-                    n = exact[den].iloc[i]
+                    n = pd.to_numeric(exact[dens].iloc[i], errors="coerce").sum(min_count=len(dens))
                 if _isnan(k) or n is None or _isnan(n) or bool(supp[num].iloc[i]):
                     continue
                 s = self.rule.share(int(k), int(n))
                 if s["pct"] is None:
                     continue
+                if len(dens) > 1:  # over the published parts, which a reader can add up, not their rounded sum
+                    parts = [values[c].iloc[i] for c in dens]
+                    if any(bool(supp[c].iloc[i]) or _isnan(v) for c, v in zip(dens, parts, strict=True)):
+                        continue
+                    pn = float(sum(parts))
+                    if not pn > 0:
+                        continue
+                    lo, hi = wilson_interval(s["k"], pn)
+                    s = {"pct": 100 * s["k"] / pn, "low": 100 * lo, "high": 100 * hi}
                 out[col][i] = s["pct"] * scale / 100
                 for c, key in zip(ci, ("low", "high"), strict=False):
                     out[c][i] = s[key] * scale / 100

@@ -75,6 +75,8 @@ class Job:
     own_kernel : bool
         Run in a kernel stopped afterwards, and never beside another such job (set by the render for
         the force-wide studies of an extract larger than ``LARGE_EXTRACT_ROWS``).
+    audit : bool
+        Audit the page the notebook writes ([`audit`][foundation_eval.reporting.audit.audit]).
 
     Examples
     --------
@@ -89,6 +91,7 @@ class Job:
     notebook: str
     parameters: dict
     own_kernel: bool = False
+    audit: bool = True
 
     @property
     def force_wide(self) -> bool:
@@ -411,7 +414,7 @@ def _run_here(job: Job, retries: int = 1) -> dict:
             files[f"{job.name}.xlsx"] = workbook.read_bytes()
         timings["export"] = round(time.perf_counter() - t2, 3)
         return {"name": job.name, "error": None, "files": files, "timings": timings,
-                "audit": _audit_page(facts_path(workbook))}
+                "audit": _audit_page(facts_path(workbook)) if job.audit else None}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if job.own_kernel:
@@ -747,6 +750,8 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         todo = plan(ds, str(snap), programme, districts, force_reports)
         if large:  # one force-wide study at a time, each in a kernel of its own
             todo = [replace(j, own_kernel=True) if j.force_wide else j for j in todo]
+        if audit == "off":
+            todo = [replace(j, audit=False) for j in todo]
         failed: dict[str, str] = {}
         produced: dict[str, list[str]] = {}
         pdf_errors: dict[str, str] = {}
