@@ -55,7 +55,6 @@ import pandas as pd
 from foundation_eval import __version__
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.audit import Facts, Ledger, audit
-from foundation_eval.stats import wilson_interval
 from foundation_eval.reporting.disclosure import (
     SUPPRESSED,
     ChartCounts,
@@ -64,6 +63,7 @@ from foundation_eval.reporting.disclosure import (
     _isnan,
     protect,
 )
+from foundation_eval.stats import wilson_interval
 
 __all__ = ["Rule", "Table", "Figure", "Text", "Section", "EstimateView", "CellRef", "Page", "facts_path", "show",
            "stylesheet"]
