@@ -357,7 +357,7 @@ class Rule:
                     "of their parts and no hidden count can be worked out by subtraction. " if self.base > 1 else "")
         derived = ("Percentages, rates and their intervals are worked out from the published counts (person-time "
                    f"rounded to the nearest {self.exposure_base:g}), and curves are drawn in steps of at least "
-                   f"{self.threshold} events among at least {self.threshold} people. " if self.base > 1 else "")
+                   f"{self.threshold} events among at least {self.threshold} people. ")
         return (f"{rounding}Counts from 1 to {self.threshold - 1} are not published and are shown as {SUPPRESSED}; "
                 f"where a total could reveal a hidden count, the next smallest count is hidden too; percentages, "
                 f"rates and intervals built on a hidden count are withheld. {derived}No sentence states a count "
