@@ -272,6 +272,9 @@ def test_planted_sentence_gives_the_hidden_count_back():
     page = _ppit_page(base=1)
     assert page.tables[-1].suppressed.n.tolist() == [True, False, True]  # 5 withheld, and the 20 with it
     page.say("{{ k | count }} were assessed as a priority.", k=20)  # the same 20, said outright
+    assert page.audit().passed  # a sentence is one quantity with a cell only when the page is told
+    said = next(k for k, q in page.facts().quantities.items() if q["source"] == "sentence")
+    page.ledger.link([said], [page._resolve(page.cell("who_was_listed", "n", category="priority"))[0]])
     result = page.audit()
     assert not result.passed
     assert _verdicts(result)["PPIT / not assessed: n"] == "exact"

@@ -678,13 +678,15 @@ class Ledger:
     one that matches neither is listed as unaudited. Columns the page worked out itself from published
     counts (`Page.table`'s `shares` and `rates`) are known to add nothing.
 
-    The totals of additive groups, sentence counts and the sizes of charted groups are linked to each
-    other and to the one count the page publishes with the same exact value (at least the threshold),
-    when exactly one does (a sentence only to a withheld count: beside a published one of the same
-    value it adds nothing): the intruder is assumed to know which published count each equals. That only
-    adds true constraints (a stronger intruder), so a page the audit passes stays safe; a value shared
-    by several published counts is left unlinked rather than equating counts that merely coincide
-    (declare such links with [`Page.link`][foundation_eval.reporting.publication.Page.link]).
+    The totals of additive groups and the sizes of charted groups are linked to each other and to the one
+    count the page publishes with the same exact value (at least the threshold), when exactly one does:
+    the intruder is assumed to know which published count each equals. That only adds true constraints
+    (a stronger intruder); a value shared by several published counts is left unlinked rather than
+    equating counts that merely coincide. A sentence's count is linked to a table's cell only where the
+    page is told they are the same quantity (`same_as` of
+    [`Page.count`][foundation_eval.reporting.publication.Page.count]; other cells through
+    [`Page.link`][foundation_eval.reporting.publication.Page.link]): sentences restate many counts, and a
+    coincidence of value would otherwise equate unrelated quantities.
 
     Parameters
     ----------
@@ -1002,8 +1004,6 @@ class Ledger:
         hidden = self.rule.hidden(v)
         self._count(b, qid, v, published if hidden else self.rule.publish(v), hidden, "sentences", published,
                     "sentence")
-        if v >= self.rule.threshold:
-            b.linkable.add(qid)
         self._bundles[f"say:{self._n}"] = b
         return qid
 
@@ -1170,9 +1170,6 @@ class Ledger:
             cells = [k for k in ks if k not in linkable]
             if not links_ or len(cells) > 1:
                 continue  # no total, sentence or charted group to link, or no one cell it must be
-            if cells and f.quantities[cells[0]]["audit"] != "withheld":
-                # a sentence beside a published cell of the same value adds nothing but a chance coincidence
-                links_ = [k for k in links_ if f.quantities[k]["source"] != "sentence"]
             chain = links_ + cells
             for a, b_ in zip(chain[:-1], chain[1:], strict=True):
                 f.relate({a: 1.0, b_: -1.0}, 0.0, 0.0, "same value")
