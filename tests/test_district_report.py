@@ -133,7 +133,8 @@ def test_engagement_has_one_value_in_summary_and_section(pages):
             assert wording not in summary
             continue
         published += 1
-        assert share["pct"] == pytest.approx(100 * k / len(f))
+        # worked out from the published counts, as every share is
+        assert share["pct"] == pytest.approx(100 * rep.page.rule.publish(k) / rep.page.rule.publish(len(f)))
         phrase = f"{fmt.percent(share['pct'], scale=1)} {wording} (95% interval {fmt.percent(share['low'], scale=1)}"
         assert phrase in summary and phrase in section, (key, summary, section)
     assert published >= 1
@@ -149,7 +150,7 @@ def test_referral_starts_have_one_value_in_summary_and_section(pages):
         if share["pct"] is None:
             continue
         published += 1
-        assert share["pct"] == pytest.approx(100 * k / len(listed))
+        assert share["pct"] == pytest.approx(100 * rep.page.rule.publish(k) / rep.page.rule.publish(len(listed)))
         phrase = f"{fmt.percent(share['pct'], scale=1)} of listed people started a referred service after listing"
         assert phrase in plain(rep.summary()) and phrase in plain(rep.referrals())
     # the tiny second programme lists too few people anywhere to publish this share

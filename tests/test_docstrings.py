@@ -89,6 +89,7 @@ MODULES = [
     "foundation_eval.reporting.publication",
     "foundation_eval.reporting.formats",
     "foundation_eval.reporting.disclosure",
+    "foundation_eval.reporting.audit",
     "foundation_eval.reporting.workbook",
     "foundation_eval.reporting.figures",
     "foundation_eval.reporting.district_report",

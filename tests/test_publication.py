@@ -82,7 +82,7 @@ def test_share_withholds_small_complements():
     r = Rule(10, 5)
     assert r.share(71, 76)["pct"] is None  # 5 not assessed would be revealed
     s = r.share(35, 76)
-    assert s["k"] == 35 and s["n"] == 75 and s["pct"] == pytest.approx(100 * 35 / 76)
+    assert s["k"] == 35 and s["n"] == 75 and s["pct"] == pytest.approx(100 * 35 / 75)  # from the published counts
 
 
 def test_estimate_view_reads_the_snapshot_value_and_marks_it():
@@ -112,7 +112,7 @@ def test_workbook_cells_are_numbers_with_formats(tmp_path):
     assert [c.value for c in ws[3]] == ["Stage", "People", "% of listed", "Rate"]
     assert ws["B4"].value == 1445 and ws["B4"].number_format == "#,##0"
     assert ws["C5"].value == pytest.approx(0.48) and ws["C5"].number_format == "0%"  # whole percent, as shown
-    assert ws["D4"].value == pytest.approx(0.1234) and ws["D5"].value is None
+    assert ws["D4"].value == 0.12 and ws["D5"].value is None  # as the page prints it, no finer
     notes = {r[0].value: r[1].value for r in wb["Notes"].iter_rows(min_row=3)}
     assert "rounded to the nearest 5" in notes["Disclosure control"]
 

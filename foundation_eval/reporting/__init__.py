@@ -7,13 +7,14 @@ fits a model of its own (the headline estimates come from the snapshot, so every
 
 | module | what it holds |
 | --- | --- |
-| `publication` | [`Page`][foundation_eval.reporting.publication.Page], the single gate: tables, figures, sentences and estimates under the disclosure [`Rule`][foundation_eval.reporting.publication.Rule] |
-| `disclosure` | primary and secondary suppression of small counts ([`protect`][foundation_eval.reporting.disclosure.protect]), shown as `[c]` |
+| `publication` | [`Page`][foundation_eval.reporting.publication.Page], the single gate: tables, figures, sentences and estimates under the disclosure [`Rule`][foundation_eval.reporting.disclosure.Rule] |
+| `disclosure` | the disclosure [`Rule`][foundation_eval.reporting.disclosure.Rule] and every operation applying it: suppression of small counts ([`protect`][foundation_eval.reporting.disclosure.protect]), shown as `[c]`; shares and rates from published counts; the chart gate ([`curve_steps`][foundation_eval.reporting.disclosure.curve_steps]) |
+| `audit` | the intruder audit of a page ([`audit`][foundation_eval.reporting.audit.audit]): what everything it publishes, taken together, gives away |
 | `formats` | how every number reads (percent, points, ratio, rate, index, money) |
 | `workbook` | the XLSX workbook of a report's published tables |
 | `figures` | a matplotlib figure as a self-contained `<figure>` with alt text |
 | `district_report`, `overview_report`, `evaluation_report`, `ppit_report`, `quality_report` | the content of each report, built on one `Page` |
-| `ppit_tables`, `ppit_text` | disclosure helpers and fixed text of the risk-tool validity report |
+| `ppit_tables`, `ppit_text` | safe score bands and fixed text of the risk-tool validity report |
 | `render`, `export` | batch rendering of the notebooks; HTML pages, PDFs and workbooks |
 
 Disclosure control follows the Government Statistical Service guidance (GSS/GSR, *Disclosure control

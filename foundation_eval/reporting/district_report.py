@@ -39,6 +39,7 @@ from foundation_eval.frames.cohort import monthly_list_size, person_frame, ppit_
 from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
 from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel
 from foundation_eval.models.referrals import referral_frame, stage_table
+from foundation_eval.reporting.disclosure import curve_steps
 from foundation_eval.reporting.figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
 from foundation_eval.stats import newcombe_difference
@@ -383,7 +384,8 @@ class DistrictReport:
         t["label"] = [lab if i < 2 else f"... and {lab[0].lower()}{lab[1:]}" for i, lab in enumerate(t.label)]
         return self.page.table(
             "funnel", t.drop(columns="stage"), title=f"From listing to completed service: {self.name}",
-            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, hide=hide,
+            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, nested=True,
+            hide=hide,
             kinds={c: "percent" for c in (*_PCT, "percent_of_previous")},
             headings={"label": "Stage (each counts people who also reached every stage above it)",
                       "n": "People", "percent": "Percent of listed people", "ci_low": "95% interval from",
@@ -497,7 +499,7 @@ class DistrictReport:
                             eligible_label=f"Met all {n_crit} criteria")
         fig = self.page.figure(ax, f"Line chart of the number of people meeting all {n_crit} criteria and the number "
                                    f"listed each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
-                                   "as published (rounded; withheld counts left as gaps).")
+                                   "as published (rounded; withheld counts left as gaps).", data=t)
         return Section("Monthly list", (text, fig))
 
     def who_was_listed(self) -> Section:
@@ -536,7 +538,7 @@ class DistrictReport:
                                 title=f"{prog.ppit_name} total scores: {self.name}")
             fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
                                        f"from 0 to {prog.ppit_max}, as published; totals at or above "
-                                       f"{prog.ppit_threshold} mark a priority perpetrator.")
+                                       f"{prog.ppit_threshold} mark a priority perpetrator.", data=t)
         pri = self.listed.ppit_priority
         text = self.page.say(
             "Practitioners score listed people on the {{ tool }} ({{ items | word }} items, total 0 to {{ top }}; "
@@ -569,7 +571,7 @@ class DistrictReport:
         t = self.funnel_table
         ax = funnel_plot(t.values, title=f"From listing to completed service: {self.name}")
         fig = self.page.figure(ax, "Bar chart of the percentage of listed people reaching each stage, from assessment "
-                                   "or contact to a completed service, with 95% intervals, as published.")
+                                   "or contact to a completed service, with 95% intervals, as published.", data=t)
         text = self.page.paragraph(
             "People who reached each stage after their first listing. The stages are nested: a person counts as "
             "engaged here only if also contacted (and assessed, where the programme has a risk tool), at any time "
@@ -659,51 +661,53 @@ class DistrictReport:
             hi=c["high"])
 
     def _curves(self, groups, scale: float, xlabel: str, ylabel: str, xlim: float, title: str):
-        """Kaplan-Meier cumulative incidence with 95% bands, each curve stopped where fewer than the threshold
-        remain at risk; None when no group is large enough."""
+        """Kaplan-Meier cumulative incidence with 95% bands, each curve drawn only from the steps that pass the
+        page's chart gate (`foundation_eval.reporting.disclosure.curve_steps`: steps of at least the threshold of
+        events among at least the threshold at risk, from published counts); `(axes, drawn curves)`, the axes None
+        when no curve has a step to draw."""
         from foundation_eval.models.reoffending import kaplan_meier
 
         def table(durations, events, label):
             km = kaplan_meier(np.asarray(durations, float) / scale, np.asarray(events, int), label=label)
-            t = km.table()
-            return t[t.at_risk >= self.threshold]
+            return curve_steps(km.table(), self.page.rule, label=label)
 
-        ax = None
+        ax, drawn = None, []
         for group, colour in zip(groups, PALETTE, strict=False):
             label, durations, events = group[:3]
             if len(durations) < self.threshold:
                 continue
             if len(group) > 3:  # the force's curve, the same on every page of the render
-                t = self._force(("curve", group[3], scale), lambda d=durations, e=events, lab=label: table(d, e, lab))
+                steps = self._force(("curve", group[3], scale),
+                                    lambda d=durations, e=events, lab=label: table(d, e, lab))
             else:
-                t = table(durations, events, label)
+                steps = table(durations, events, label)
+            if not steps.drawn:
+                continue
             ax = new_axes() if ax is None else ax
-            x = np.concatenate([[0.0], t.time])
-            ax.step(x, 100 * (1 - np.concatenate([[1.0], t.survival])), where="post", color=colour, label=label)
-            ax.fill_between(x, 100 * (1 - np.concatenate([[1.0], t.ci_high])),
-                            100 * (1 - np.concatenate([[1.0], t.ci_low])), step="post", color=colour, alpha=0.15,
-                            linewidth=0)
+            steps.plot(ax, color=colour)
+            drawn.append(steps)
         if ax is None:
-            return None
+            return None, drawn
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_xlim(0, xlim)
         ax.set_ylim(bottom=0)
         ax.legend(loc="lower right")
         ax.set_title(title)
-        return ax
+        return ax, drawn
 
     def _engagement_figure(self, f: pd.DataFrame):
         groups = [(team, g.days, g.event) for team, g in f.groupby("team", sort=True)]
-        ax = self._curves(groups, 1.0, "Days since first listing", "Percent engaged", self.window * 2,
-                          f"Time to first engagement by team at listing: {self.name}")
+        ax, drawn = self._curves(groups, 1.0, "Days since first listing", "Percent engaged", self.window * 2,
+                                 f"Time to first engagement by team at listing: {self.name}")
         if ax is None:
             return None
         ax.axvline(self.window, color="grey", ls="--", lw=1)
         return self.page.figure(ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by "
                                     f"days since first listing, by team at listing, in {self.name}, with 95% "
-                                    f"intervals; the dashed line marks day {self.window}; curves stop where fewer "
-                                    f"than {self.threshold} people remain.")
+                                    f"intervals, in steps of at least {self.threshold} people; the dashed line marks "
+                                    f"day {self.window}; curves stop where fewer than {self.threshold} people remain.",
+                                data=drawn)
 
     def _stage_table(self, name: str, refs: pd.DataFrame, by: str, heading: str, title: str, notes=()):
         """Referrals reaching each stage by ``by`` (``foundation_eval.models.referrals.stage_table``), with
@@ -802,14 +806,15 @@ class DistrictReport:
         groups = [(self.name, here_all.time_days, here_all.event)]
         if self.district_id:
             groups.append(("Whole force", rf.time_days, rf.event, "reoffending"))
-        ax = self._curves(groups, 30.4375, "Months since first listing", "Percent with a further DA offence", 36,
-                          f"Time to first further domestic-abuse offence: {self.name}")
+        ax, drawn = self._curves(groups, 30.4375, "Months since first listing", "Percent with a further DA offence",
+                                 36, f"Time to first further domestic-abuse offence: {self.name}")
         if ax is not None:
             items.append(self.page.figure(
                 ax, f"Kaplan-Meier curves of the cumulative percentage of listed people with a further domestic-abuse "
                     f"offence by months since first listing, {self.name}"
                     + (" against the whole force" if self.district_id else "")
-                    + f", with 95% intervals; curves stop where fewer than {self.threshold} people remain at risk."))
+                    + f", with 95% intervals, in steps of at least {self.threshold} people; curves stop where fewer "
+                      f"than {self.threshold} people remain at risk.", data=drawn))
         def rate_row(label, frame):
             row = {"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
                    "person_years": float(frame.exposure_years.sum()), "rate": None, "ci_low": None, "ci_high": None,

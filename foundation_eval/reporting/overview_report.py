@@ -32,7 +32,7 @@ from foundation_eval.models.funnel_plot import DEFAULT_LEVELS, FunnelPlotResult,
 from foundation_eval.models.referrals import referral_frame
 from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import SUPPRESSED, protect_units
+from foundation_eval.reporting.disclosure import SUPPRESSED, hidden_mask, protect_units
 from foundation_eval.reporting.figures import PALETTE, new_axes
 from foundation_eval.reporting.publication import Page, Section, Table, Text
 from foundation_eval.stats import wilson_interval
@@ -625,9 +625,12 @@ class OverviewReport:
     # ------------------------------------------------------------------ commissioning outcomes
     def _share_row(self, outcome, measure, k, n, kind) -> dict:
         k, n = int(k), int(n)
-        lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
+        # the share and its interval from the published counts (as Rule.share), withheld below by the masks
+        pk, pn = self.page.rule.publish(k), self.page.rule.publish(n)
+        kk, nn = (pk, pn) if pk is not None and pn else (k, n)
+        lo, hi = wilson_interval(kk, nn) if nn else (np.nan, np.nan)
         return {"outcome": outcome, "measure": measure, "k": k, "n": float(n), "rest": n - k,
-                "percent": 100 * k / n if n else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi, "kind": kind}
+                "percent": 100 * kk / nn if nn else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi, "kind": kind}
 
     @cached_property
     def outcome_rows(self) -> pd.DataFrame:
@@ -692,7 +695,7 @@ class OverviewReport:
         """The published `commissioning_outcomes` table: each measure with its kind (direct, proxy or
         process), count, denominator and Wilson 95% interval."""
         rows = self.outcome_rows.copy()
-        small = np.array([self.page.rule.hidden(r) for r in rows.rest])
+        small = hidden_mask(rows.rest, self.page.threshold)
         rows["measure"] = [f"{m} ({k.lower()} measure)" for m, k in zip(rows.measure, rows.kind, strict=True)]
         frame = rows.drop(columns=["rest", "kind"])
         return self.page.table(
@@ -780,7 +783,7 @@ class OverviewReport:
             rows.append({"pillar": label, "k": row["k"], "n": row["n"], "rest": row["rest"],
                          "percent": row["percent"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]})
         frame = pd.DataFrame(rows)
-        small = np.array([self.page.rule.hidden(r) for r in frame.rest])
+        small = hidden_mask(frame.rest, self.page.threshold)
         return self.page.table(
             "rmp_pillars", frame.drop(columns="rest"), title="Risk management plans with each pillar",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,

@@ -46,8 +46,9 @@ from foundation_eval.ppit.validity import (
     validation_frame,
 )
 from foundation_eval.reporting import formats as fmt
+from foundation_eval.reporting.disclosure import withheld_rows
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
-from foundation_eval.reporting.ppit_tables import band_labels, safe_bands, withheld_rows
+from foundation_eval.reporting.ppit_tables import band_labels, safe_bands
 from foundation_eval.reporting.ppit_text import BENCHMARKS, REFERENCES, icc_words
 from foundation_eval.reporting.publication import Page, Section, Text
 

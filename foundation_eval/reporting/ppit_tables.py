@@ -1,4 +1,4 @@
-"""Disclosure helpers of the PPIT validity report: safe score bands and withheld rows.
+"""Score bands of the PPIT validity report that are safe to publish.
 
 The report publishes counts through [`Page`][foundation_eval.reporting.publication.Page], which rounds
 every count and withholds counts from 1 to threshold - 1. Two things are specific to a risk tool:
@@ -10,14 +10,16 @@ every count and withholds counts from 1 to threshold - 1. Two things are specifi
 * a row whose counts are complementary (people with and without the outcome, flagged and not
   flagged) is withheld whole when one of them is small, and, where the rows add up to a published
   total, the next smallest row too (secondary suppression;
-  [`withheld_rows`][foundation_eval.reporting.ppit_tables.withheld_rows]).
+  [`withheld_rows`][foundation_eval.reporting.disclosure.withheld_rows], in the disclosure module with
+  every other disclosure operation, and importable from here as before).
 """
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["safe_bands", "band_labels", "withheld_rows"]
+from foundation_eval.reporting.disclosure import withheld_rows  # noqa: E402,F401 - importable from here as before
+
+__all__ = ["safe_bands", "band_labels"]
 
 
 def _safe(e: float, ne: float, t: int) -> bool:
@@ -149,67 +151,3 @@ def band_labels(edges: list[float], top: float) -> list[str]:
         hi = (edges[i + 1] - 1) if i + 1 < len(edges) else top
         out.append(f"{lo:g}" if hi <= lo else f"{lo:g} to {hi:g}")
     return out
-
-
-def withheld_rows(frame: pd.DataFrame, cells, threshold: int, additive: bool = True, exclude=None,
-                  also=None) -> np.ndarray:
-    """Rows to withhold whole: any of ``cells`` holds 1 to ``threshold - 1`` (primary suppression).
-
-    A row is withheld when any of its ``cells`` holds a count $c$ with $0 < c < t$; zeros and
-    missing values are not small. With ``additive`` (the rows add up to a published total, e.g.
-    the groups of one characteristic) and exactly one row of the group withheld, the row whose
-    smallest non-zero count is smallest among the rest is withheld too, so that the total minus the
-    published rows cannot give the first away (secondary suppression, as in the Office for National
-    Statistics' disclosure control guidance). With two or more rows withheld, the total reveals only
-    their sum, and nothing more is withheld.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        The table, one row per group.
-    cells : list of str
-        The count columns to test (complementary counts such as people with and without the outcome).
-        Non-numeric values count as 0.
-    threshold : int
-        The disclosure threshold $t$: smallest count that may be published.
-    additive : bool, default True
-        Whether the rows (less ``exclude``) add up to a published total, so that secondary
-        suppression is needed.
-    exclude : array-like of bool, optional
-        Rows that are not part of the additive group (the total row itself, say); they are still
-        withheld when they hold a small count themselves.
-    also : array-like of bool, optional
-        Rows to withhold for another reason (a group too small for its statistic, say), counted as
-        primary suppressions.
-
-    Returns
-    -------
-    ndarray of bool
-        One flag per row of ``frame``, in order: True where the row is withheld.
-
-    Examples
-    --------
-    The example of the package's tests: group ``a`` has 3 people with the outcome, so it is
-    withheld; ``c`` (smallest count 12) is withheld too, or the total row would give ``a`` away.
-
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> f = pd.DataFrame({"group": ["a", "b", "c", "all"], "events": [3, 40, 25, 68],
-    ...                   "non_events": [30, 50, 12, 92]})
-    >>> total = np.array([False, False, False, True])
-    >>> withheld_rows(f, ["events", "non_events"], 10, exclude=total).tolist()
-    [True, False, True, False]
-    >>> withheld_rows(f, ["events", "non_events"], 10, additive=False).tolist()
-    [True, False, False, False]
-    """
-    v = frame[list(cells)].apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(float)
-    hidden = ((v > 0) & (v < threshold)).any(axis=1)
-    if also is not None:
-        hidden = hidden | np.asarray(also, bool)
-    part = np.ones(len(frame), bool) if exclude is None else ~np.asarray(exclude, bool)
-    if additive and int((hidden & part).sum()) == 1 and int(part.sum()) > 1:
-        key = np.where(v > 0, v, np.inf).min(axis=1)
-        cand = np.where(part & ~hidden, key, np.inf)
-        if np.isfinite(cand).any():
-            hidden[int(np.argmin(cand))] = True
-    return hidden

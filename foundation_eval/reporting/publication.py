@@ -10,16 +10,21 @@ snapshot, so every page and `results.json` give one value). The page remembers t
 and writes the report's workbook
 ([`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook]).
 
-Disclosure control ([`Rule`][foundation_eval.reporting.publication.Rule]) covers the whole render, not
-one table: every published count, in a table or a sentence, is rounded to a base (5 by default) and
-counts from 1 to threshold - 1 (1 to 9 by default) are withheld and shown as `[c]`, with secondary
-suppression within additive groups. Rounding every count, as many official statistics are published,
-means that a hidden count cannot be recovered by subtracting published counts,
-within a table, across the tables of a page or across the pages of a render. Shares are withheld when
-the people with or without the outcome number 1 to threshold - 1; rates and intervals built on a
-withheld count are withheld. A sentence never states a count from 1 to threshold - 1:
+Disclosure control ([`disclosure`][foundation_eval.reporting.disclosure], the one module holding the
+[`Rule`][foundation_eval.reporting.disclosure.Rule] and every operation that applies it) covers the
+whole render, not one table: every published count, in a table, a sentence or a chart, is rounded to a
+base (5 by default) and counts from 1 to threshold - 1 (1 to 9 by default) are withheld and shown as
+`[c]`, with secondary suppression within additive groups. Shares are withheld when the people with or
+without the outcome number 1 to threshold - 1; rates and intervals built on a withheld count are
+withheld; shares and rates are worked out from the published counts; curves are drawn only from
+steps that pass the chart gate ([`curve_steps`][foundation_eval.reporting.disclosure.curve_steps]). A
+sentence never states a count from 1 to threshold - 1:
 [`Page.count`][foundation_eval.reporting.publication.Page.count] says "fewer than 10" instead, and
 [`Page.paragraph`][foundation_eval.reporting.publication.Page.paragraph] refuses prose with digits in it.
+The page records everything it publishes in its ledger, and
+[`Page.audit`][foundation_eval.reporting.publication.Page.audit] works out, by linear programming, what
+an intruder holding the whole page could learn of every withheld or rounded count
+([`audit`][foundation_eval.reporting.audit]); a render audits every page.
 
 The rules follow the Government Statistical Service guidance on disclosure control (GSS/GSR,
 *Disclosure control guidance for tables produced from administrative sources*, 2014; Office for
@@ -40,7 +45,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,186 +54,19 @@ import pandas as pd
 
 from foundation_eval import __version__
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import SUPPRESSED, protect
+from foundation_eval.reporting.audit import Facts, Ledger, audit
+from foundation_eval.reporting.disclosure import (
+    SUPPRESSED,
+    ChartCounts,
+    CurveSteps,
+    Rule,
+    _isnan,
+    protect,
+)
 from foundation_eval.stats import wilson_interval
 
-__all__ = ["Rule", "Table", "Figure", "Text", "Section", "EstimateView", "Page", "show", "stylesheet"]
-
-
-# ------------------------------------------------------------------------------------------ rule
-@dataclass(frozen=True)
-class Rule:
-    """The disclosure rule of a render: round every count to a base, withhold small counts.
-
-    A count $n$ is withheld when $0 < n < t$ (the threshold $t$, 10 by default, so 1 to 9 are
-    withheld); otherwise it is published as $b \\lfloor n / b + 1/2 \\rfloor$, the nearest multiple
-    of the base $b$ (5 by default; halves round up). Zero is published as 0. Secondary suppression is
-    applied by [`Page.table`][foundation_eval.reporting.publication.Page.table], not here. The rule
-    follows the GSS/GSR *Disclosure control guidance for tables produced from administrative sources*
-    (Government Statistical Service, 2014) and Hundepool et al. (2012, *Statistical Disclosure
-    Control*, Wiley).
-
-    Parameters
-    ----------
-    threshold : int
-        Smallest count that may be published (counts 1 to `threshold - 1` are withheld).
-    base : int
-        Every published count is rounded to the nearest multiple of `base` (1: exact counts).
-
-    Examples
-    --------
-    >>> rule = Rule(threshold=10, base=5)
-    >>> [rule.publish(n) for n in (0, 3, 9, 10, 12, 13, 76)]
-    [0, None, None, 10, 10, 15, 75]
-    >>> Rule(10, 1).publish(76)
-    76
-    """
-
-    threshold: int = 10
-    base: int = 5
-
-    @classmethod
-    def for_programme(cls, prog) -> Rule:
-        """The rule a programme file sets (`[disclosure] threshold` and `rounding_base`).
-
-        Parameters
-        ----------
-        prog : Programme
-            A loaded programme ([`load_programme`][foundation_eval.config.load_programme]); a
-            programme without `disclosure_rounding` rounds to base 5.
-
-        Returns
-        -------
-        Rule
-            The programme's threshold and rounding base.
-
-        Examples
-        --------
-        >>> from foundation_eval.config import load_programme
-        >>> Rule.for_programme(load_programme("hiow"))
-        Rule(threshold=10, base=5)
-        """
-        return cls(int(prog.disclosure_threshold), int(getattr(prog, "disclosure_rounding", 5)))
-
-    def hidden(self, n) -> bool:
-        """Whether a count may not be published (it is from 1 to `threshold - 1`).
-
-        Parameters
-        ----------
-        n : int, float or None
-            An exact count. Zero, missing (None or NaN) and counts at or above the threshold are not
-            hidden.
-
-        Returns
-        -------
-        bool
-            True when $0 < n < t$.
-
-        Examples
-        --------
-        >>> rule = Rule(10, 5)
-        >>> rule.hidden(3), rule.hidden(0), rule.hidden(10), rule.hidden(None)
-        (True, False, False, False)
-        """
-        return n is not None and not _isnan(n) and 0 < float(n) < self.threshold
-
-    def publish(self, n) -> float | None:
-        """The published value of a count: rounded to the base, None when withheld or missing.
-
-        Parameters
-        ----------
-        n : int, float or None
-            An exact count.
-
-        Returns
-        -------
-        int or None
-            $b \\lfloor n / b + 1/2 \\rfloor$ (nearest multiple of the base, halves up); None when
-            $0 < n < t$ or when `n` is missing.
-
-        Examples
-        --------
-        >>> Rule(10, 5).publish(76), Rule(10, 5).publish(7), Rule(10, 5).publish(0)
-        (75, None, 0)
-        """
-        if n is None or _isnan(n):
-            return None
-        if self.hidden(n):
-            return None
-        return int(self.base * math.floor(float(n) / self.base + 0.5))
-
-    def share(self, k, n, level: float = 0.95) -> dict:
-        """A proportion with its Wilson interval, withheld when `n`, `k` or `n - k` is 1 to threshold - 1.
-
-        The interval is Wilson's score interval (Wilson, 1927, *Journal of the American Statistical
-        Association* 22: 209-212), computed by
-        [`wilson_interval`][foundation_eval.stats.wilson_interval] from the exact counts. Withholding
-        `n - k` as well as `k` stops a share near 100% giving away a small number without the outcome.
-
-        Parameters
-        ----------
-        k : int
-            People with the outcome (exact).
-        n : int
-            People in the denominator (exact).
-        level : float
-            Confidence level of the interval.
-
-        Returns
-        -------
-        dict
-            `{"k", "n", "pct", "low", "high"}`: `k` and `n` as published (rounded to the base);
-            `pct`, `low` and `high` in percent (0-100) from the exact counts. Withheld values are
-            None; `n` is still given when it alone may be published.
-
-        Examples
-        --------
-        >>> rule = Rule(10, 5)
-        >>> s = rule.share(30, 76)
-        >>> s["k"], s["n"], round(s["pct"], 1), round(s["low"], 1), round(s["high"], 1)
-        (30, 75, 39.5, 29.2, 50.7)
-
-        Four people without the outcome would be given away by 72 of 76, so the share is withheld:
-
-        >>> rule.share(72, 76)
-        {'k': None, 'n': 75, 'pct': None, 'low': None, 'high': None}
-        """
-        k, n = int(k), int(n)
-        if n == 0 or n < self.threshold or self.hidden(k) or self.hidden(n - k):
-            return {"k": None, "n": self.publish(n) if n >= self.threshold else None, "pct": None, "low": None,
-                    "high": None}
-        lo, hi = wilson_interval(k, n, level)
-        return {"k": self.publish(k), "n": self.publish(n), "pct": 100 * k / n, "low": 100 * lo, "high": 100 * hi}
-
-    def text(self) -> str:
-        """The rule in plain English, printed in every report.
-
-        Returns
-        -------
-        str
-            One paragraph naming the base, the withheld range, secondary suppression and what is
-            never published.
-
-        Examples
-        --------
-        >>> Rule(10, 5).text()[:58]
-        'Every count is rounded to the nearest 5, so totals may dif'
-        >>> Rule(10, 1).text()[:50]
-        'Counts from 1 to 9 are not published and are shown'
-        """
-        rounding = (f"Every count is rounded to the nearest {self.base}, so totals may differ slightly from the sum "
-                    "of their parts and no hidden count can be worked out by subtraction. " if self.base > 1 else "")
-        return (f"{rounding}Counts from 1 to {self.threshold - 1} are not published and are shown as {SUPPRESSED}; "
-                f"where a total could reveal a hidden count, the next smallest count is hidden too; percentages, "
-                f"rates and intervals built on a hidden count are withheld. No sentence states a count below "
-                f"{self.threshold}. No identifier, date of birth or free text is published.")
-
-
-def _isnan(x) -> bool:
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+__all__ = ["Rule", "Table", "Figure", "Text", "Section", "EstimateView", "CellRef", "Page", "facts_path", "show",
+           "stylesheet"]
 
 
 # ------------------------------------------------------------------------------------------ items
@@ -677,13 +514,45 @@ class EstimateView(_Item):
         return f"<span class='fe-est' data-estimand='{self.name}' {attrs}>{html.escape(self.text)}</span>"
 
 
+@dataclass(frozen=True)
+class CellRef:
+    """A reference to one cell of a page's table (made by
+    [`Page.cell`][foundation_eval.reporting.publication.Page.cell]).
+
+    Attributes
+    ----------
+    table : str
+        The table's name on the page.
+    column : str
+        The column.
+    row : int or None
+        The row's position, or None to pick it by `where`.
+    where : tuple of (str, value)
+        Column values that pick out the row.
+
+    Examples
+    --------
+    >>> CellRef("who_was_listed", "n", None, (("category", "priority"),))
+    CellRef(table='who_was_listed', column='n', row=None, where=(('category', 'priority'),))
+    """
+
+    table: str
+    column: str
+    row: int | None = None
+    where: tuple = ()
+
+
 # ------------------------------------------------------------------------------------------ page
 class Page:
     """One report: the single gate through which everything it shows is published.
 
     The page applies its programme's disclosure rule
-    ([`Rule.for_programme`][foundation_eval.reporting.publication.Rule.for_programme]) to every table
-    and sentence it makes, and keeps the tables it published (`tables`) for the workbook.
+    ([`Rule.for_programme`][foundation_eval.reporting.disclosure.Rule.for_programme]) to every table,
+    sentence and chart it makes, keeps the tables it published (`tables`) for the workbook, and records
+    everything it published, with the exact values behind it, in its `ledger`
+    ([`Ledger`][foundation_eval.reporting.audit.Ledger]), so that
+    [`audit`][foundation_eval.reporting.publication.Page.audit] can compute what an intruder holding the
+    whole page could work out ([`audit`][foundation_eval.reporting.audit.audit]).
 
     Parameters
     ----------
@@ -709,6 +578,8 @@ class Page:
         The disclosure rule of the programme.
     tables : list of Table
         The tables published so far, in order (one per name: publishing a name again replaces it).
+    ledger : Ledger
+        Everything published so far, with its exact values (in memory only).
 
     Examples
     --------
@@ -750,6 +621,9 @@ class Page:
         self.parameters = dict(parameters or {})
         self.rule = Rule.for_programme(self.programme)
         self.tables: list[Table] = []
+        self.ledger = Ledger(self.rule, title)
+        self._same: list[tuple[str, CellRef]] = []
+        self._links: list[tuple[list, list, str]] = []
         self._env = None
 
     # ---------------------------------------------------------------- numbers in words
@@ -758,11 +632,13 @@ class Page:
         """The smallest count that may be published (10 by default)."""
         return self.rule.threshold
 
-    def count(self, n, noun: str = "people", singular: str | None = None) -> str:
+    def count(self, n, noun: str = "people", singular: str | None = None, same_as: CellRef | None = None) -> str:
         """A count for a sentence: rounded, or "fewer than 10" when it may not be published.
 
         The threshold in the words is the page's (10 by default). A missing count (None or NaN) also
-        reads "fewer than" the threshold.
+        reads "fewer than" the threshold. Every whole count a sentence states is recorded in the
+        page's ledger for the audit. When the count is a cell of a table (`same_as`), the two are one
+        quantity to the audit, and a sentence may not state a count the table withholds.
 
         Parameters
         ----------
@@ -772,11 +648,19 @@ class Page:
             What is counted, in the plural.
         singular : str, optional
             The noun for a published count of exactly 1 (only possible with threshold 1 and base 1).
+        same_as : CellRef, optional
+            The table cell holding the same quantity
+            ([`cell`][foundation_eval.reporting.publication.Page.cell]).
 
         Returns
         -------
         str
             The published count with a thousands comma and the noun.
+
+        Raises
+        ------
+        ValueError
+            When `same_as` names a cell its table withholds and the sentence would state the count.
 
         Examples
         --------
@@ -786,17 +670,20 @@ class Page:
         >>> page.count(76), page.count(3), page.count(1445, "offences")
         ('75 people', 'fewer than 10 people', '1,445 offences')
         """
-        if n is None or _isnan(n):
-            return f"fewer than {self.threshold} {noun}"
-        if self.rule.hidden(n):
-            return f"fewer than {self.threshold} {noun}"
-        v = self.rule.publish(n)
-        word = singular if (singular and v == 1) else noun
-        return f"{v:,} {word}"
+        if n is None or _isnan(n) or self.rule.hidden(n):
+            words = f"fewer than {self.threshold} {noun}"
+        else:
+            v = self.rule.publish(n)
+            words = f"{v:,} {singular if (singular and v == 1) else noun}"
+        qid = self.ledger.sentence(n, words)
+        if qid is not None and same_as is not None:
+            self._same.append((qid, same_as))
+            self._check_same()
+        return words
 
     def share(self, k, n, level: float = 0.95) -> dict:
         """A proportion with its Wilson interval under this page's rule (see
-        [`Rule.share`][foundation_eval.reporting.publication.Rule.share]).
+        [`Rule.share`][foundation_eval.reporting.disclosure.Rule.share]).
 
         Parameters
         ----------
@@ -811,7 +698,7 @@ class Page:
         -------
         dict
             `{"k", "n", "pct", "low", "high"}`: counts as published, percentages (0-100) from the
-            exact counts; withheld values are None.
+            published counts; withheld values are None.
 
         Examples
         --------
@@ -820,7 +707,7 @@ class Page:
         >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
         >>> s = page.share(30, 76)
         >>> s["k"], s["n"], round(s["pct"])
-        (30, 75, 39)
+        (30, 75, 40)
         >>> page.share(3, 76)["pct"] is None
         True
         """
@@ -874,7 +761,9 @@ class Page:
     def say(self, template: str, *, css: str | None = None, **values) -> Text:
         """A sentence or paragraph from a Jinja2 template; every number goes through the page's filters.
 
-        Filters: `count` (`{{ n | count("people") }}`, the disclosure rule), `percent` (a 0-100
+        Filters: `count` (`{{ n | count("people") }}`, the disclosure rule; `count(same_as=ref)` when
+        the count is a table's cell, see [`count`][foundation_eval.reporting.publication.Page.count]),
+        `percent` (a 0-100
         value), `proportion` (a 0-1 value), `points`, `ratio`, `rate` (per person-month, shown per
         100), `index`, `money` (in the programme's currency), `ordinal`, `word` (a small number that
         is not a count of people), `plural`, `estimate` (an
@@ -920,7 +809,7 @@ class Page:
 
             env = Environment(autoescape=True)
             env.filters.update({
-                "count": lambda n, noun="people", singular=None: self.count(n, noun, singular),
+                "count": lambda n, noun="people", singular=None, same_as=None: self.count(n, noun, singular, same_as),
                 "percent": lambda p: fmt.percent(p, scale=1),
                 "proportion": fmt.percent,
                 "points": fmt.points,
@@ -1040,14 +929,19 @@ class Page:
 
     def table(self, name: str, frame: pd.DataFrame, *, title: str, counts=(), kinds: dict | None = None,
               headings: dict | None = None, notes=(), additive_within=None, additive: bool = True,
-              hide: dict | None = None) -> Table:
+              hide: dict | None = None, nested: bool = False, total_rows=None, shares: dict | None = None,
+              rates: dict | None = None) -> Table:
         """Publish a table under the disclosure rule.
 
         Counts from 1 to threshold - 1 are withheld (primary suppression), then the next smallest
         count of any additive group left with exactly one withheld cell (secondary suppression, by
         [`protect`][foundation_eval.reporting.disclosure.protect]); the columns derived from a
-        withheld count are withheld with it; the remaining counts are rounded to the base. The
-        table is kept in `tables` (replacing one of the same name) for the workbook.
+        withheld count are withheld with it; the remaining counts are rounded to the base. Shares and
+        rates declared in `shares` and `rates` are worked out here from the published counts
+        ([`Rule.share`][foundation_eval.reporting.disclosure.Rule.share],
+        [`Rule.rate`][foundation_eval.reporting.disclosure.Rule.rate]). The table is kept in `tables`
+        (replacing one of the same name) for the workbook, and recorded in the page's ledger with its
+        additive groups, nested stages and derived columns for the audit.
 
         Parameters
         ----------
@@ -1076,6 +970,23 @@ class Page:
             for nested stages such as a funnel).
         hide : dict, optional
             Extra cells to withhold: column to boolean mask (e.g. a rate whose denominator is hidden).
+        nested : bool
+            The rows are nested stages (each counts people who also reached the row above), within each
+            additive group if any: the audit knows each is at most the one above.
+        total_rows : array-like of bool, optional
+            Rows that are the total of the other rows of their group (a "Total" or "All" row).
+        shares : dict, optional
+            Share column to `(numerator, denominator)` or `(numerator, denominator, low, high)`: the
+            numerator is a count column; the denominator a count column of the same row (or a tuple of
+            them, added up: people with and without the outcome), `"total"` (the numerator's total over
+            its additive group), `"first"` (the group's first row) or `"previous"` (the row above). The share, in the column's kind (`percent` 0-100 or
+            `proportion` 0-1), and its Wilson interval are worked out from the published counts, and
+            withheld where the numerator, the denominator or their difference is 1 to threshold - 1.
+        rates : dict, optional
+            Rate column to `(count, exposure)`, `(count, exposure, per)` or `(count, exposure, per, low,
+            high)`: the rate per `per` of person-time and its exact Poisson interval are worked out from
+            the published count and the exposure published to the nearest `exposure_base` (the
+            exposure column is replaced by its published value).
 
         Returns
         -------
@@ -1112,6 +1023,14 @@ class Page:
         Traceback (most recent call last):
         ...
         ValueError: table 'bad': two columns would share the heading 'n'; give each its own
+
+        A share worked out from the published counts (30 of 75, not 30 of 76):
+
+        >>> funnel = pd.DataFrame({"stage": ["Listed", "Engaged"], "n": [76, 30], "percent": [100.0, 0.0]})
+        >>> t = page.table("funnel", funnel, title="Funnel", counts={"n": ["percent"]}, additive=False,
+        ...                nested=True, kinds={"percent": "percent"}, shares={"percent": ("n", "first")})
+        >>> t.display()["percent"].tolist()
+        ['100%', '40%']
         """
         kinds = dict(kinds or {})
         shown = [(headings or {}).get(c, c) for c in frame.columns]
@@ -1133,16 +1052,244 @@ class Page:
         for c in cols:
             values[c] = [None if (s or _isnan(v)) else self.rule.publish(v) for v, s in zip(values[c], supp[c], strict=True)]
             values[c] = pd.to_numeric(values[c], errors="coerce")
+        exact = frame.reset_index(drop=True)
+        groups = self._groups(exact, additive_within, additive or nested)
+        if shares:
+            self._shares(name, exact, values, supp, shares, kinds, groups)
+        if rates:
+            self._rates(name, exact, values, supp, rates)
         t = Table(name, title, values, supp, kinds, dict(headings or {}), tuple(notes), tuple(cols))
         self.tables = [x for x in self.tables if x.name != name] + [t]
+        derived = dict(counts) if isinstance(counts, dict) else {c: [] for c in cols}
+        gated = [c for spec in (shares or {}).items() for c in (spec[0], *spec[1][2:])]
+        gated += [c for spec in (rates or {}).items() for c in (spec[0], *spec[1][3:])]
+        self.ledger.table(name, exact, values, supp, cols, derived, kinds, headings, groups, nested, total_rows, title,
+                          additive=additive_within is not None or additive, gated=gated)
+        self._check_same()
         return t
 
-    def figure(self, ax, alt: str, title: str | None = None, caption: str | None = None) -> Figure:
+    @staticmethod
+    def _groups(frame: pd.DataFrame, additive_within, whole: bool) -> list:
+        """Row positions of each additive group: by `additive_within`, else the whole table (or none)."""
+        if additive_within is not None:
+            keys = [additive_within] if isinstance(additive_within, str) else list(additive_within)
+            return [np.asarray(ix) for ix in frame.groupby(keys, sort=False, dropna=False).indices.values()]
+        return [np.arange(len(frame))] if whole and len(frame) else []
+
+    def _shares(self, name, exact, values, supp, shares, kinds, groups) -> None:
+        """Shares and their Wilson intervals from the published counts (`Page.table`'s `shares`)."""
+        group_of = {int(r): g for g in groups for r in g}
+        for col, spec in shares.items():
+            num, den, *ci = spec
+            scale = 1.0 if kinds.get(col) == "proportion" else 100.0
+            dens = list(den) if isinstance(den, (list, tuple)) else [den] if den in exact.columns else []
+            for c in (num, col, *ci, *dens):
+                if c not in exact.columns:
+                    raise KeyError(f"table {name!r}: share column {c!r} is not in the table")
+            out = {c: [None] * len(exact) for c in (col, *ci)}
+            for i in range(len(exact)):
+                k = exact[num].iloc[i]
+                rows = group_of.get(i, np.arange(len(exact)))
+                pos = list(rows).index(i) if i in list(rows) else 0
+                if den == "total":
+                    n = pd.to_numeric(exact[num].iloc[rows], errors="coerce").sum()
+                elif den == "first":
+                    n = exact[num].iloc[rows[0]]
+                elif den == "previous":
+                    n = exact[num].iloc[rows[pos - 1]] if pos > 0 else None
+                else:
+                    n = pd.to_numeric(exact[dens].iloc[i], errors="coerce").sum(min_count=len(dens))
+                if _isnan(k) or n is None or _isnan(n) or bool(supp[num].iloc[i]):
+                    continue
+                s = self.rule.share(int(k), int(n))
+                if s["pct"] is None:
+                    continue
+                if len(dens) > 1:  # over the published parts, which a reader can add up, not their rounded sum
+                    parts = [values[c].iloc[i] for c in dens]
+                    if any(bool(supp[c].iloc[i]) or _isnan(v) for c, v in zip(dens, parts, strict=True)):
+                        continue
+                    pn = float(sum(parts))
+                    if not pn > 0:
+                        continue
+                    lo, hi = wilson_interval(s["k"], pn)
+                    s = {"pct": 100 * s["k"] / pn, "low": 100 * lo, "high": 100 * hi}
+                out[col][i] = s["pct"] * scale / 100
+                for c, key in zip(ci, ("low", "high"), strict=False):
+                    out[c][i] = s[key] * scale / 100
+            for c, v in out.items():
+                gone = np.array([x is None for x in v])
+                supp[c] = supp[c].to_numpy() | gone
+                values[c] = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy()
+
+    def _rates(self, name, exact, values, supp, rates) -> None:
+        """Rates and their exact Poisson intervals from the published count and exposure (`rates`)."""
+        for col, spec in rates.items():
+            count, exposure, *rest = spec
+            per = float(rest[0]) if rest else 1.0
+            ci = rest[1:3]
+            for c in (count, exposure, col, *ci):
+                if c not in exact.columns:
+                    raise KeyError(f"table {name!r}: rate column {c!r} is not in the table")
+            out = {c: [None] * len(exact) for c in (col, *ci)}
+            pub_e = [None] * len(exact)
+            for i in range(len(exact)):
+                k, e = exact[count].iloc[i], exact[exposure].iloc[i]
+                if _isnan(e):
+                    continue
+                pub_e[i] = self.rule.exposure(e)
+                if _isnan(k) or bool(supp[count].iloc[i]):
+                    continue
+                r = self.rule.rate(int(k), float(e), per=per)
+                if r["rate"] is None:
+                    continue
+                out[col][i] = r["rate"]
+                for c, key in zip(ci, ("low", "high"), strict=False):
+                    out[c][i] = r[key]
+            values[exposure] = pd.to_numeric(pd.Series(pub_e, dtype=object), errors="coerce").where(
+                ~supp[exposure].to_numpy()).to_numpy()
+            for c, v in out.items():
+                gone = np.array([x is None for x in v])
+                supp[c] = supp[c].to_numpy() | gone
+                values[c] = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy()
+
+    # ---------------------------------------------------------------- links and the audit
+    def cell(self, table: str, column: str, row: int | None = None, **where) -> CellRef:
+        """A reference to one published cell, for a sentence's `same_as` or a
+        [`link`][foundation_eval.reporting.publication.Page.link].
+
+        Parameters
+        ----------
+        table : str
+            The table's name on this page.
+        column : str
+            A count column.
+        row : int, optional
+            The row's position; or give `where`.
+        **where
+            Column values that pick out exactly one row (e.g. `category="priority"`).
+
+        Returns
+        -------
+        CellRef
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> import pandas as pd
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+        >>> t1 = page.table("t1", pd.DataFrame({"category": ["priority", "not priority", "not assessed"],
+        ...                                     "n": [20, 51, 5]}), title="PPIT", counts=["n"])
+        >>> page.say("{{ k | count(same_as=ref) }} were a priority.", k=20,
+        ...          ref=page.cell("t1", "n", category="priority"))
+        Traceback (most recent call last):
+        ...
+        ValueError: a sentence states 20 people, but table 't1' withholds that count (priority: n); say it without the number
+        """
+        return CellRef(table, column, row, tuple(sorted(where.items())))
+
+    def _resolve(self, ref: CellRef) -> tuple[str, Table, int] | None:
+        t = next((x for x in self.tables if x.name == ref.table), None)
+        if t is None:
+            return None
+        if ref.row is not None:
+            i = int(ref.row)
+        else:
+            mask = np.ones(len(t.values), bool)
+            for k, v in ref.where:
+                if k not in t.values.columns:
+                    raise KeyError(f"table {ref.table!r} has no column {k!r}")
+                mask &= (t.values[k].astype(object) == v).to_numpy()
+            rows = np.flatnonzero(mask)
+            if len(rows) != 1:
+                raise ValueError(f"{ref} picks out {len(rows)} rows of table {ref.table!r}, not one")
+            i = int(rows[0])
+        if ref.column not in t.values.columns:
+            raise KeyError(f"table {ref.table!r} has no column {ref.column!r}")
+        return f"t:{ref.table}:{i}:{ref.column}", t, i
+
+    def _check_same(self) -> None:
+        """Refuse a sentence that states a count its table withholds (once both are published)."""
+        for qid, ref in self._same:
+            found = self._resolve(ref)
+            if found is None:
+                continue
+            _, t, i = found
+            q = next((b.q[qid] for b in self.ledger._bundles.values() if qid in b.q), None)
+            if q is not None and q["audit"] != "withheld" and bool(t.suppressed[ref.column].iloc[i]):
+                label = ", ".join(str(v) for _, v in ref.where) or f"row {i + 1}"
+                raise ValueError(f"a sentence states {q['cell']}, but table {ref.table!r} withholds that count "
+                                 f"({label}: {ref.column}); say it without the number")
+
+    def link(self, a, b, why: str = "") -> None:
+        """Tell the audit that two published quantities are the same (each a cell or a list of cells summed).
+
+        For the same people counted in two tables: the funnel's "Listed" and the total of Table 1, or
+        its "Assessed" and Table 1's assessed rows. Links are resolved when the facts are taken.
+
+        Parameters
+        ----------
+        a, b : CellRef or list of CellRef
+            The two sides.
+        why : str
+            What they both count.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace
+        >>> from foundation_eval.config import load_programme
+        >>> import pandas as pd
+        >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Area")
+        >>> _ = page.table("funnel", pd.DataFrame({"stage": ["Listed", "Assessed"], "n": [76, 71]}),
+        ...                title="Funnel", counts=["n"], additive=False, nested=True)
+        >>> _ = page.table("t1", pd.DataFrame({"ppit": ["assessed", "not assessed"], "n": [71, 5]}),
+        ...                title="Table 1", counts=["n"])
+        >>> page.link(page.cell("funnel", "n", stage="Assessed"), page.cell("t1", "n", ppit="assessed"))
+        >>> page.audit().passed
+        True
+        """
+        self._links.append(([a] if isinstance(a, CellRef) else list(a), [b] if isinstance(b, CellRef) else list(b),
+                            why))
+
+    def facts(self) -> Facts:
+        """What an intruder holding this whole page knows ([`Ledger.facts`][foundation_eval.reporting.audit.Ledger.facts]).
+
+        Returns
+        -------
+        Facts
+            With sentence counts and links resolved to the cells they name; no exact value.
+        """
+        extra = []
+        for qid, ref in self._same:
+            found = self._resolve(ref)
+            if found is not None:
+                extra.append(([qid], [found[0]], "a sentence states a table's cell"))
+        for a, b, why in self._links:
+            ra, rb = [self._resolve(r) for r in a], [self._resolve(r) for r in b]
+            if all(x is not None for x in (*ra, *rb)):
+                extra.append(([x[0] for x in ra], [x[0] for x in rb], why or "the same quantity"))
+        return self.ledger.facts(extra)
+
+    def audit(self):
+        """The intruder audit of everything this page has published so far.
+
+        Returns
+        -------
+        AuditResult
+            See [`audit`][foundation_eval.reporting.audit.audit].
+        """
+        return audit(self.facts())
+
+    def figure(self, ax, alt: str, title: str | None = None, caption: str | None = None, data=None,
+               same_as: dict | None = None) -> Figure:
         """A matplotlib figure as a self-contained `<figure>` with alt text (the figure is closed).
 
-        Draw figures only from published values (a
-        [`Table`][foundation_eval.reporting.publication.Table]'s `values`) or from curves that stop
-        where fewer than the threshold remain at risk: the page cannot check what a figure shows.
+        Draw figures only from published data, and say what the figure drew (`data`), so that the
+        page's audit sees what it publishes: a [`Table`][foundation_eval.reporting.publication.Table]
+        whose published `values` it plots, curves that passed the chart gate
+        ([`curve_steps`][foundation_eval.reporting.disclosure.curve_steps]), or counts published by
+        [`chart_counts`][foundation_eval.reporting.disclosure.chart_counts]. A figure without `data` is
+        listed by the audit as unaudited.
 
         Parameters
         ----------
@@ -1154,11 +1301,22 @@ class Page:
             Title (default: the axes' title).
         caption : str, optional
             Caption printed under the figure.
+        data : Table, CurveSteps, ChartCounts or a list of them, optional
+            What the figure draws.
+        same_as : dict, optional
+            For curves: `{(label, "size"): cell}` and `{(label, "events", time): cell}`, the page's
+            table cells ([`cell`][foundation_eval.reporting.publication.Page.cell]) that count the
+            curve's group, and its events up to a time.
 
         Returns
         -------
         Figure
             The PNG embedded in a `<figure>` element.
+
+        Raises
+        ------
+        ValueError
+            When a curve in `data` did not pass the chart gate.
 
         Examples
         --------
@@ -1172,11 +1330,38 @@ class Page:
         >>> f = page.figure(ax, alt="Bar chart: 75 people listed in Southampton, 40 in Eastleigh")
         >>> f.title, 'alt="Bar chart: 75 people' in f.html(), plt.fignum_exists(fig.number)
         ('People listed', True, False)
+        >>> page.facts().unaudited
+        ['figure without its data: People listed']
         """
         from foundation_eval.reporting.figures import to_html
 
         t = title or (ax.get_title() if hasattr(ax, "get_title") else "")
+        items = [] if data is None else list(data) if isinstance(data, (list, tuple)) else [data]
+        if not items:
+            self.ledger.unaudited(f"figure without its data: {t or alt[:60]}")
+        for item in items:
+            if isinstance(item, CurveSteps):
+                if not item.gated:
+                    raise ValueError(f"figure {t!r}: curve {item.label!r} was not gated; draw curve_steps(...) "
+                                     "instead of the raw Kaplan-Meier steps")
+                self._curve_facts(item, t or alt[:60], same_as)
+            elif isinstance(item, ChartCounts):
+                self.ledger.chart_counts(item, t or alt[:60])
+            elif not isinstance(item, Table):
+                raise TypeError(f"figure {t!r}: data must be a Table, CurveSteps or ChartCounts, not "
+                                f"{type(item).__name__}")
         return Figure(t, alt, to_html(ax, alt, caption))
+
+    def _curve_facts(self, steps: CurveSteps, figure: str, same_as: dict | None) -> None:
+        links = {}
+        for key, ref in (same_as or {}).items():
+            if key[0] != steps.label:
+                continue
+            found = self._resolve(ref)
+            if found is None:
+                raise ValueError(f"figure {figure!r}: {ref} names a table not yet published")
+            links["size" if key[1] == "size" else ("events", key[2])] = found[0]
+        self.ledger.curve(steps, figure, links)
 
     # ---------------------------------------------------------------- standard blocks
     def header(self, subtitle: str = "") -> Text:
@@ -1243,7 +1428,7 @@ class Page:
         Returns
         -------
         Section
-            Heading "Disclosure control" and [`Rule.text`][foundation_eval.reporting.publication.Rule.text].
+            Heading "Disclosure control" and [`Rule.text`][foundation_eval.reporting.disclosure.Rule.text].
 
         Examples
         --------
@@ -1313,6 +1498,10 @@ class Page:
 
         See [`write_workbook`][foundation_eval.reporting.workbook.write_workbook]; the Notes sheet
         holds the report's name, the disclosure rule, the meaning of `[c]` and the provenance rows.
+        Beside the workbook goes `<name>.facts.json`, the page's
+        [`facts`][foundation_eval.reporting.publication.Page.facts] for the render's audit (published
+        values and relations, which withheld counts were small, no exact count; not for publication:
+        the render reads it and leaves it out of its output).
 
         Parameters
         ----------
@@ -1340,8 +1529,8 @@ class Page:
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     out = page.write_workbook(Path(folder) / "southampton.xlsx")
         ...     wb = load_workbook(out)
-        ...     wb.sheetnames, [c.value for c in wb["Table 1"]["B"][3:5]]
-        (['Contents', 'Table 1', 'Notes'], [75, '[c]'])
+        ...     wb.sheetnames, [c.value for c in wb["Table 1"]["B"][3:5]], facts_path(out).exists()
+        (['Contents', 'Table 1', 'Notes'], [75, '[c]'], True)
         >>> page.write_workbook("") is None
         True
         """
@@ -1353,7 +1542,31 @@ class Page:
                  ("Disclosure control", self.rule.text()),
                  (SUPPRESSED, "Not published under the disclosure rule.")]
         notes += self.provenance_rows()
-        return write_workbook(self.tables, path, notes)
+        out = write_workbook(self.tables, path, notes)
+        self.facts().write(facts_path(out))
+        return out
+
+
+def facts_path(workbook) -> Path:
+    """Where [`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook] puts a
+    page's facts for the audit: beside the workbook, `<name>.facts.json`.
+
+    Parameters
+    ----------
+    workbook : str or Path
+        The workbook's path.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> facts_path("out/district-sou.xlsx").name
+    'district-sou.facts.json'
+    """
+    p = Path(workbook)
+    return p.with_name(p.stem + ".facts.json")
 
 
 def show(*items) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.reporting.disclosure import hidden_mask
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
 from foundation_eval.reporting.publication import Page, Section, Table, Text
 from foundation_eval.schemas import TABLE_ORDER, programme_schemas
@@ -477,7 +478,7 @@ class QualityReport:
         """Blank values in each column the data contract allows to be blank, as published
         ([`completeness`][foundation_eval.reporting.quality_report.completeness])."""
         c = completeness(self.ds, skip=self.absent)
-        small = np.array([self.page.rule.hidden(f) for f in c.filled], dtype=bool)
+        small = hidden_mask(c.filled, self.page.threshold)
         c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
         return self.page.table(
             "completeness", c.drop(columns="filled"), title="Blank values in columns that may be left blank",
@@ -550,7 +551,7 @@ class QualityReport:
         if not self.has_double_scoring:
             return None
         d = double_scoring(self.ds)
-        small = np.array([self.page.rule.hidden(a - b) for a, b in zip(d.assessed, d.double_scored, strict=True)])
+        small = hidden_mask(d.assessed - d.double_scored, self.page.threshold)
         derived = ["percent", "ci_low", "ci_high"]
         return self.page.table(
             "double_scoring", d, title="Risk-tool double scoring by year of first assessment",

@@ -17,12 +17,49 @@ import pandas as pd
 
 from foundation_eval.reporting.disclosure import SUPPRESSED
 
-__all__ = ["write_workbook", "NUMBER_FORMATS"]
+__all__ = ["write_workbook", "NUMBER_FORMATS", "DECIMALS", "published_value"]
 
 #: Excel number format of each column kind (see foundation_eval.reporting.publication.KINDS; text has none).
 NUMBER_FORMATS = {"count": "#,##0", "whole": "#,##0", "percent": "0%", "proportion": "0%", "points": "0.0",
               "ratio": "0.00", "index": "0.00", "rate": "0.0", "decimal1": "0.0", "decimal2": "0.00",
               "money": "£#,##0", "p": "0.000"}
+
+#: Decimals each column kind is published to, on the page and in the workbook (a percent in percent, a
+#: proportion as a fraction); a workbook cell never holds more digits than the page prints, since more
+#: digits beside rounded counts could give the exact counts back.
+DECIMALS = {"count": 0, "whole": 0, "percent": 0, "proportion": 2, "points": 1, "ratio": 2, "index": 2, "rate": 1,
+            "decimal1": 1, "decimal2": 2, "money": 0, "p": 3}
+
+
+def published_value(v, kind: str):
+    """A number as the page publishes it: rounded to the decimals of its kind (`DECIMALS`).
+
+    Money is rounded as [`formats.money`][foundation_eval.reporting.formats.money] prints it (to £0.1m
+    from a million, to £1,000 from £10,000, else to £10); text is returned as it is.
+
+    Parameters
+    ----------
+    v : number
+        The value as the table holds it (a `percent` in percent).
+    kind : str
+        Its column kind.
+
+    Returns
+    -------
+    float or the value itself
+
+    Examples
+    --------
+    >>> published_value(0.12583, "decimal2"), published_value(48.7, "percent"), published_value(42_345, "money")
+    (0.13, 49.0, 42000.0)
+    """
+    if kind not in DECIMALS:
+        return v
+    x = float(v)
+    if kind == "money":
+        a = abs(x)
+        return float(round(x, -5) if a >= 1e6 else round(x, -3) if a >= 1e4 else round(x, -1))
+    return float(round(x, DECIMALS[kind]))
 
 
 def write_workbook(tables, path, notes=()) -> Path:
@@ -30,10 +67,11 @@ def write_workbook(tables, path, notes=()) -> Path:
 
     Each table gets a sheet `Table k` (k from 1, in order): its title in A1, headings in row 3,
     then one row per table row and its notes two rows below. Cells hold what the page published: a
-    withheld cell holds `[c]`; counts are whole numbers (already rounded); a `percent` column
-    (0-100) is stored as a fraction rounded to whole percent and formatted `0%`, since more digits
-    beside rounded counts could give the exact counts back; other kinds are stored as numbers with
-    the format in `NUMBER_FORMATS`; text columns as text.
+    withheld cell holds `[c]`; counts are whole numbers (already rounded); every other number is stored
+    to the decimals the page prints (`DECIMALS`, by
+    [`published_value`][foundation_eval.reporting.workbook.published_value]), since more digits beside
+    rounded counts could give the exact counts back: a `percent` column (0-100) as a fraction of whole
+    percent formatted `0%`, the others with the format in `NUMBER_FORMATS`; text columns as text.
 
     Parameters
     ----------
@@ -103,14 +141,11 @@ def write_workbook(tables, path, notes=()) -> Path:
                 elif t.kinds.get(c, "text") == "text":
                     row.append(str(v))
                 elif t.kinds.get(c) == "percent":
-                    # as published: whole percentages (more digits beside rounded counts give the counts back)
-                    row.append(round(float(v)) / 100.0)
-                elif t.kinds.get(c) == "proportion":
-                    row.append(round(float(v), 2))
+                    row.append(published_value(v, "percent") / 100.0)
                 elif t.kinds.get(c) == "count":
                     row.append(int(v))
                 else:
-                    row.append(float(v))
+                    row.append(published_value(v, t.kinds.get(c, "decimal2")))
             ws.append(row)
             r = ws.max_row
             for j, c in enumerate(cols, start=1):
