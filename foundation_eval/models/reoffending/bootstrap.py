@@ -12,6 +12,7 @@ import pandas as pd
 from foundation_eval import stats as _fstats
 from foundation_eval.checks import as_float
 from foundation_eval.models.reoffending._common import _readonly, _weights
+from foundation_eval.results import IntervalEstimate
 
 __all__ = [
     "BootstrapResult",
@@ -21,7 +22,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(IntervalEstimate):
     """Bootstrap estimate and interval (see `bootstrap_mean`, `bootstrap_ratio`).
 
     Attributes

@@ -23,6 +23,7 @@ from foundation_eval.models.reoffending._common import (
     _readonly,
     _weights,
 )
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -243,7 +244,7 @@ def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.nd
 
 
 @dataclass(frozen=True)
-class CoxResult:
+class CoxResult(Result):
     """Fitted Cox model (see `cox` and `cox_time_varying`).
 
     Attributes

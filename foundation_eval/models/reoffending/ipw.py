@@ -15,6 +15,7 @@ from foundation_eval.models.reoffending._common import (
     _as_list,
     _design,
 )
+from foundation_eval.results import Result
 
 __all__ = [
     "IPWResult",
@@ -40,7 +41,7 @@ def _pooled_sd(x: np.ndarray, a: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class IPWResult:
+class IPWResult(Result):
     """Inverse-probability-of-treatment weights (see `ipw_weights`).
 
     Attributes

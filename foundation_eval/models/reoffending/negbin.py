@@ -17,6 +17,7 @@ from foundation_eval.models.reoffending._common import (
     _design,
     _readonly,
 )
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class NegativeBinomialResult:
+class NegativeBinomialResult(Result):
     r"""NB2 regression (see `negative_binomial`).
 
     Attributes

@@ -17,6 +17,7 @@ from foundation_eval.models.reoffending._common import (
     _labels,
     _readonly,
 )
+from foundation_eval.results import IntervalEstimate, Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -46,7 +47,7 @@ def _loglog_ci(surv: np.ndarray, greenwood: np.ndarray, z: float):
 
 
 @dataclass(frozen=True)
-class KaplanMeierResult:
+class KaplanMeierResult(Result):
     r"""Kaplan-Meier estimate (see `kaplan_meier`).
 
     Attributes
@@ -263,7 +264,7 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
 
 
 @dataclass(frozen=True)
-class LogRankResult:
+class LogRankResult(Result):
     """k-sample log-rank test (see `logrank`).
 
     Attributes
@@ -413,7 +414,7 @@ def logrank(durations, events, groups) -> LogRankResult:
 
 
 @dataclass(frozen=True)
-class RiskDifferenceResult:
+class RiskDifferenceResult(IntervalEstimate):
     r"""Difference in cumulative incidence at a horizon (see `risk_difference`).
 
     Attributes
