@@ -330,7 +330,7 @@ def test_imputation_with_covariates_solves_the_dense_least_squares_from_group_su
     # the imputed outcomes equal those of the dense least squares on unit and period dummies
     import numpy as np
 
-    from foundation_eval.impact.imputation import _impute
+    from foundation_eval.impact.imputation import impute_untreated
 
     rng = np.random.default_rng(0)
     n, nu, nt = 3000, 12, 9
@@ -339,7 +339,7 @@ def test_imputation_with_covariates_solves_the_dense_least_squares_from_group_su
     w = rng.uniform(0.5, 2, n)
     y = rng.normal(size=n) + 0.1 * u + 0.2 * t + X @ [0.5, -0.3, 1.0]
     treated = (t >= 5) & (u < 6)
-    ok, y0 = _impute(y, u, t, treated, w, nu, nt, X)
+    ok, y0 = impute_untreated(y, u, t, treated, w, nu, nt, X)
     D = np.column_stack([u[:, None] == np.arange(nu), t[:, None] == np.arange(nt), X]).astype(float)
     sw = np.sqrt(w[~treated])
     coef = np.linalg.lstsq(D[~treated] * sw[:, None], y[~treated] * sw, rcond=None)[0]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.frames.outcomes import da_offences
 from foundation_eval.frames.panel import district_period_panel
 
 __all__ = ["Costs", "ValueForMoney", "value_for_money", "engaged_within_window", "round_money", "round_count",
@@ -388,7 +389,7 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
     refs = referral_frame(ds, listed) if len(ds.referrals) else pd.DataFrame({"completed": []})
     pm = float(live.eligible.sum())
     off = tuple(x * pm for x in _neg(did))
-    da = _da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
+    da = da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
     after = da[da.offence_date > da.index_date]
     harm_per = float(after.chi_days.mean()) if len(after) else float("nan")
     harm = tuple(x * harm_per for x in off)
@@ -605,7 +606,7 @@ class ValueAnalysis:
 
 def _offences_per_reoffender(ds: Dataset, listed: pd.DataFrame, window_months: int) -> float:
     """Mean DA offences within the window among listed people who reoffended in it (offences -> people)."""
-    da = _da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
+    da = da_offences(ds).merge(listed[["person_id", "index_date"]], on="person_id")
     close = da.index_date + pd.DateOffset(months=int(window_months))
     inwin = da[(da.offence_date > da.index_date) & (da.offence_date <= close)]
     if not len(inwin):
@@ -744,8 +745,3 @@ def _deflate(plan, amount: float, year: str) -> float:
         return plan.deflate(amount, year.replace("-", "/"))
     except KeyError:
         return float(amount)
-
-
-def _da_offences(ds: Dataset) -> pd.DataFrame:
-    off = ds.offences
-    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]

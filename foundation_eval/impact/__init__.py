@@ -37,7 +37,12 @@ from foundation_eval.impact.did import (
     randomization_inference,
     staggered_did,
 )
-from foundation_eval.impact.imputation import DID_ASSUMPTIONS, ImputationResult, imputation_did
+from foundation_eval.impact.imputation import (
+    DID_ASSUMPTIONS,
+    ImputationResult,
+    imputation_did,
+    impute_untreated,
+)
 from foundation_eval.impact.inference import (
     MultiplierBootstrap,
     RandomizationResult,
@@ -79,6 +84,7 @@ __all__ = [
     "EvalEstimate",
     "NotEstimable",
     "imputation_did",
+    "impute_untreated",
     "ImputationResult",
     "DID_ASSUMPTIONS",
     "staggered_did",

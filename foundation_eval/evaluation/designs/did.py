@@ -16,13 +16,13 @@ from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
-    _OUTCOME_LABELS,
-    _PERIOD,
     DISPLAY_UNITS,
-    _level,
-    _units,
+    OUTCOME_LABELS,
+    PERIOD_NAMES,
     balanced_panel,
     did_panel,
+    display_fields,
+    maryland_fields,
 )
 from foundation_eval.impact import (
     EvalEstimate,
@@ -33,7 +33,7 @@ from foundation_eval.impact import (
     staggered_did,
     twfe,
 )
-from foundation_eval.impact.imputation import _impute
+from foundation_eval.impact.imputation import impute_untreated
 from foundation_eval.stats import t_value
 
 __all__ = [
@@ -128,7 +128,7 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     3
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
-    per = _PERIOD[p.attrs.get("freq", freq)]
+    per = PERIOD_NAMES[p.attrs.get("freq", freq)]
     empty = p[outcome].isna()
     diag = [("Districts", f"{p.district_id.nunique()} districts, {p.t.nunique()} {per}s")]
     if empty.any():
@@ -143,20 +143,20 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     res = imputation_did(
         p, "district_id", "t", "first_treated", outcome, level=level,
         name=f"did_imputation_{outcome}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
-        outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
+        outcome_label=OUTCOME_LABELS.get(outcome, outcome),
         design=f"staggered difference-in-differences, district x {per} panel (imputation estimator)",
-        estimand=f"average effect on {_OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
+        estimand=f"average effect on {OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
                  f"go-live until the last district went live, equally weighted",
         comparison=f"districts not yet live, through district and {per} effects fitted to the {per}s before "
                    "go-live",
         sms_level=3, diagnostics=tuple(diag), truth_name="did_att_da_rate" if primary else None,
     )
-    return replace(res, **_level("staggered_did", pre_trend_p=pretrend_p), **_units(
+    return replace(res, **maryland_fields("staggered_did", pre_trend_p=pretrend_p), **display_fields(
         outcome if outcome in DISPLAY_UNITS else "da_rate"),
         population=f"everyone eligible in districts once live, {per}s from go-live until the last district went live",
         window=f"each live district-{per} from go-live until the last district went live (later {per}s have no "
                "comparison and are outside the estimate)",
-        unit=_OUTCOME_LABELS.get(outcome, outcome))
+        unit=OUTCOME_LABELS.get(outcome, outcome))
 
 
 def did_randomization(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", exclude_lockdown: bool = False,
@@ -246,7 +246,7 @@ def _quick_imputation(p: pd.DataFrame, outcome: str) -> float:
     u, ul = pd.factorize(p.district_id, sort=True)
     ti, tl = pd.factorize(p.t, sort=True)
     y = p[outcome].to_numpy(dtype=float)
-    ok, y0 = _impute(y, u, ti, tr, np.ones(len(p)), len(ul), len(tl))
+    ok, y0 = impute_untreated(y, u, ti, tr, np.ones(len(p)), len(ul), len(tl))
     if not ok.any():
         raise ValueError("nothing to impute")
     return float(np.mean(y[ok] - y0[ok]))
@@ -379,15 +379,15 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     cohorts = panel.loc[panel.first_treated > 0].groupby("first_treated").size().size
     dof = max(cohorts - 1, 1)  # cohorts with an estimable effect: the last has no post-period comparison
     crit = t_value(level, dof)
-    per = _PERIOD[panel.attrs.get("freq", "Q")]
+    per = PERIOD_NAMES[panel.attrs.get("freq", "Q")]
     return EvalEstimate(
         name=f"did_cs_simple_{outcome}", estimate=full.estimate, se=se, ci_low=full.estimate - crit * se,
         ci_high=full.estimate + crit * se, level=level, p_value=float(2 * _st.t.sf(abs(full.estimate / se), dof)),
         design=f"staggered difference-in-differences, district x {per} panel (Callaway & Sant'Anna 2021)",
         estimand=full.estimand, comparison=full.comparison, assumptions=full.assumptions, sms_level=full.sms_level,
-        design_key="staggered_did", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"),
-        unit=_OUTCOME_LABELS.get(outcome, outcome),
-        outcome=_OUTCOME_LABELS.get(outcome, outcome),
+        design_key="staggered_did", **display_fields(outcome if outcome in DISPLAY_UNITS else "da_rate"),
+        unit=OUTCOME_LABELS.get(outcome, outcome),
+        outcome=OUTCOME_LABELS.get(outcome, outcome),
         interval_method=f"leave-one-district-out jackknife SE, Student-t with {dof} df",
         diagnostics=(("Analytic interval", f"{full.ci_low:.4f} to {full.ci_high:.4f} (influence function, normal; "
                       f"too narrow with {panel.district_id.nunique()} districts)"),), n=len(panel))
@@ -656,13 +656,13 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     if not (q.first_treated > 0).any():
         raise ValueError("no placebo go-live falls inside the pre-programme period")
     q.attrs.update(p.attrs)
-    per = _PERIOD[freq]
+    per = PERIOD_NAMES[freq]
     n_tr = int(q.loc[q.first_treated > 0, "district_id"].nunique())
     res = imputation_did(
         q, "district_id", "t", "first_treated", outcome, level=level, name=f"placebo_{outcome}_{shift_months}m",
         df=max(n_tr - 1, 1),
-        outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
+        outcome_label=OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",
         comparison="districts whose placebo go-live had not yet come", sms_level=None)
-    return replace(res, design_key="placebo", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
+    return replace(res, design_key="placebo", **display_fields(outcome if outcome in DISPLAY_UNITS else "da_rate"))

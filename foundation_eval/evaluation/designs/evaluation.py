@@ -14,13 +14,13 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
-    _OUTCOME_LABELS,
-    _PERIOD,
     HEADLINE,
-    _level,
-    _units,
+    OUTCOME_LABELS,
+    PERIOD_NAMES,
     balanced_panel,
     did_panel,
+    display_fields,
+    maryland_fields,
 )
 from foundation_eval.evaluation.designs.cohort import cohort_did, cohort_frame
 from foundation_eval.evaluation.designs.cox import (
@@ -283,8 +283,8 @@ class Evaluation:
         return EvalEstimate(
             name=tw.name, estimate=tw.estimate, se=tw.se, ci_low=tw.ci_low, ci_high=tw.ci_high, level=tw.level,
             p_value=tw.p_value, design=tw.design, estimand=tw.estimand, comparison=tw.comparison,
-            assumptions=tw.assumptions, outcome=_OUTCOME_LABELS["da_rate"], **_level("twfe"), **_units("da_rate"),
-            unit=_OUTCOME_LABELS["da_rate"],
+            assumptions=tw.assumptions, outcome=OUTCOME_LABELS["da_rate"], **maryland_fields("twfe"), **display_fields("da_rate"),
+            unit=OUTCOME_LABELS["da_rate"],
             interval_method=tw.interval_method, notes=tw.notes, diagnostics=diag, n=tw.n_obs)
 
     @cached_property
@@ -380,7 +380,7 @@ class Evaluation:
     @cached_property
     def _sensitivity(self):
         ds, lv = self.ds, self.level
-        per = _PERIOD[self.freq]
+        per = PERIOD_NAMES[self.freq]
         rows: list[dict] = []
         variants: dict[str, list] = {k: [] for k in HEADLINE_ATTRS}
 
@@ -410,7 +410,7 @@ class Evaluation:
         alt = fit(lambda: did_imputation(ds, freq=other_freq, exclude_lockdown=self.exclude_lockdown, level=lv,
                                          pretrend_p=self._pretrend_p), "did_alt_freq", "district panel", "staggered_did")
         empty = [v for k, v in getattr(alt, "diagnostics", ()) if k == "Empty cells"]
-        add(g, f"{_PERIOD[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=getattr(alt, "n", None),
+        add(g, f"{PERIOD_NAMES[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=getattr(alt, "n", None),
             variant_of="did_att_da_rate")
         alt = fit(lambda: did_imputation(ds, freq=self.freq, exclude_lockdown=not self.exclude_lockdown, level=lv,
                                          pretrend_p=self._pretrend_p), "did_lockdown", "district panel", "staggered_did")
