@@ -77,7 +77,7 @@ def _estimates(ev) -> dict:
     put(ROWS[7][0], naive["naive_pilot_before_after"])
     put(ROWS[8][0], ev.its_pilot[1])
     put(ROWS[9][0], ev.cohort)
-    put(ROWS[10][0], ev.cox_rd)
+    put(ROWS[10][0], ev.cox_risk_difference)
     put(ROWS[11][0], ev.cox)
     # the same Cox fit with t on waves - 1 df: rebuild the interval from the log hazard ratio and its SE
     waves = len({d.go_live for d in ev.ds.programme.districts})

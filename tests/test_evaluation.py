@@ -217,7 +217,7 @@ def test_headline_estimates_cover_the_generator_truth(full):
     assert by["did_att_da_rate"]["sms_level"] in (3, 4) and by["reoffending_12m_rd_programme"]["sms_level"] == 2
     assert 0.6 < by["reoffending_hr_programme"]["estimate"] < 1.1
     # the 12-month risk difference implied by the Cox model covers the same truth
-    assert ev_full.cox_rd.covers(truth["reoffending_12m_rd_programme"])
+    assert ev_full.cox_risk_difference.covers(truth["reoffending_12m_rd_programme"])
 
 
 def test_small_force_headline_structure(ev, small_ds):

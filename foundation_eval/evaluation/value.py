@@ -244,8 +244,8 @@ class ValueForMoney:
     >>> from types import SimpleNamespace
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)   # per eligible person-month
-    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)     # risk difference
-    >>> v = value_for_money(open_snapshot().dataset, did, rd, Costs(programme_cost_total=2_000_000))
+    >>> risk_diff = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)     # risk difference
+    >>> v = value_for_money(open_snapshot().dataset, did, risk_diff, Costs(programme_cost_total=2_000_000))
     >>> v.cost_per_engaged == v.cost_total / v.n_engaged
     True
     >>> [round(x, 2) for x in v.benefit_cost_ratio]
@@ -315,7 +315,7 @@ def _neg(est) -> tuple[float, float, float]:
     return (-est.estimate, -est.ci_high, -est.ci_low)
 
 
-def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
+def value_for_money(ds: Dataset, did, risk_difference, costs: Costs = Costs(),
                     window_months: int = 12) -> ValueForMoney:
     """Value for money from the headline estimates.
 
@@ -342,12 +342,12 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
     did : EvalEstimate
         The staggered difference-in-differences effect on DA offences per eligible person-month
         (anything with `estimate`, `ci_low`, `ci_high`).
-    rd : EvalEstimate
+    risk_difference : EvalEstimate
         The risk difference of reoffending within `window_months` (a proportion).
     costs : Costs
         Programme and unit costs.
     window_months : int
-        Window of `rd`, in months (labels only).
+        Window of `risk_difference`, in months (labels only).
 
     Returns
     -------
@@ -361,8 +361,8 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> ds = open_snapshot().dataset
     >>> did = SimpleNamespace(estimate=-0.002, ci_low=-0.004, ci_high=0.0)
-    >>> rd = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)
-    >>> v = value_for_money(ds, did, rd, Costs(programme_cost_total=2_000_000))
+    >>> risk_diff = SimpleNamespace(estimate=-0.05, ci_low=-0.09, ci_high=-0.01)
+    >>> v = value_for_money(ds, did, risk_diff, Costs(programme_cost_total=2_000_000))
     >>> v.n_listed, [round(x, 2) for x in v.reoffenders_prevented]     # 0.05 x 1444 people listed
     (1444, [72.2, 14.44, 129.96])
     >>> round(v.benefit[0]) == round(72.2 * 34_015)
@@ -393,7 +393,7 @@ def value_for_money(ds: Dataset, did, rd, costs: Costs = Costs(),
     after = da[da.offence_date > da.index_date]
     harm_per = float(after.chi_days.mean()) if len(after) else float("nan")
     harm = tuple(x * harm_per for x in off)
-    prevented = tuple(x * len(listed) for x in _neg(rd))
+    prevented = tuple(x * len(listed) for x in _neg(risk_difference))
     benefit = tuple(x * costs.unit_cost_per_victim * costs.price_uplift for x in prevented)
     return ValueForMoney(costs=costs, cost_total=cost, cost_source=source, district_years_live=dy, n_listed=int(len(listed)),
                          n_engaged=n_engaged, n_completed_referrals=int(refs.completed.sum()),

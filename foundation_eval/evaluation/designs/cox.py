@@ -384,20 +384,20 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
     >>> hr = EvalEstimate(name="hr", estimate=0.8, se=0.1, ci_low=0.64, ci_high=1.0, level=0.95, p_value=0.05,
     ...                   design="Cox", estimand="hazard ratio", comparison="not yet listed", assumptions=(),
     ...                   sms_level=4)
-    >>> rd = cox_implied_risk_difference(hr, n_listed=1000, n_events=400)
-    >>> round(rd.estimate, 4), round(0.6 ** (1 / 0.8) - 0.6, 4)      # S1 ** (1 / HR) - S1
+    >>> diff = cox_implied_risk_difference(hr, n_listed=1000, n_events=400)
+    >>> round(diff.estimate, 4), round(0.6 ** (1 / 0.8) - 0.6, 4)      # S1 ** (1 / HR) - S1
     (-0.0719, -0.0719)
-    >>> round(rd.ci_low, 4), rd.ci_high                                # a hazard ratio of 1 is no difference
+    >>> round(diff.ci_low, 4), diff.ci_high                                # a hazard ratio of 1 is no difference
     (-0.1498, 0.0)
     """
     s1 = 1 - n_events / n_listed
 
-    def rd(theta):
+    def implied(theta):
         return s1 ** (1 / theta) - s1
 
     return EvalEstimate(
-        name=f"cox_implied_rd_{window_months}m", estimate=rd(cox_hr.estimate), se=float("nan"),
-        ci_low=rd(cox_hr.ci_low), ci_high=rd(cox_hr.ci_high), level=cox_hr.level, p_value=cox_hr.p_value,
+        name=f"cox_implied_rd_{window_months}m", estimate=implied(cox_hr.estimate), se=float("nan"),
+        ci_low=implied(cox_hr.ci_low), ci_high=implied(cox_hr.ci_high), level=cox_hr.level, p_value=cox_hr.p_value,
         design="Cox model with time-varying exposure, translated to the risk scale",
         estimand=f"difference in the risk of DA reoffending within {window_months} months of first listing, listed "
                  "people, programme minus no programme",

@@ -315,7 +315,7 @@ class Evaluation:
                                              pretrend_p=self._pretrend_p))
 
     @cached_property
-    def cox_rd(self) -> EvalEstimate:
+    def cox_risk_difference(self) -> EvalEstimate:
         """The risk difference implied by the Cox hazard ratio over the outcome window
         ([`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference])."""
         if not _ok(self.cox):
@@ -450,8 +450,8 @@ class Evaluation:
                                    level=lv), "cohort_adjusted", "cohorts", "cohort_before_after")
         add(g2, "Cohorts, " + ("unadjusted" if self.exclude_lockdown else "adjusted for lockdown months and season"), r,
             n=(r.n_treated + r.n_untreated) if _ok(r) else None, variant_of="reoffending_12m_rd_programme")
-        add(g2, f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_rd,
-            n=getattr(self.cox_rd, "n", None))
+        add(g2, f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_risk_difference,
+            n=getattr(self.cox_risk_difference, "n", None))
         g3 = "Hazard ratio of first DA reoffence (people)"
         add(g3, "Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown else ""),
             self.cox, n=getattr(self.cox, "n", None))
@@ -495,7 +495,7 @@ class Evaluation:
         from foundation_eval.evaluation.value import value_analysis
 
         res = {"did_att_da_rate": self.did, "reoffending_12m_rd_programme": self.cohort,
-               f"cox_implied_rd_{self.window_months}m": self.cox_rd}
+               f"cox_implied_rd_{self.window_months}m": self.cox_risk_difference}
         primary = self.plan.primary
         if primary == "reoffending_hr_programme":
             primary = f"cox_implied_rd_{self.window_months}m"
@@ -639,7 +639,7 @@ class Evaluation:
             the naive regression, the interrupted time series, the regression discontinuities and the
             naive comparisons, each under its own name.
         """
-        out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged, self.did_referral,
+        out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_risk_difference, self.did_engaged, self.did_referral,
                self.twfe_estimate]
         out += [x[1] if _ok(x) else x for x in (self.its_pilot, self.its_force)]
         for rd in (self.rd_age, self.rd_ppit):
@@ -667,7 +667,7 @@ class Evaluation:
             One per design that could not be estimated (empty when every design was); the regression
             discontinuities count only when the programme has an age limit or a risk tool.
         """
-        out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
+        out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_risk_difference, self.did_engaged,
                            self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
                            self.event_study) if isinstance(x, NotEstimable)]
         prog = self.ds.programme

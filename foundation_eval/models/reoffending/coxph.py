@@ -111,9 +111,9 @@ class _CoxEngine:
         r = self.w * np.exp(eta - shift)
         S0 = self._block_sum(r)
         S1 = self._block_sum(r[:, None] * self.X)
-        rd = r[self.dead]
-        D0 = np.bincount(self.jd, rd, self.m)
-        D1 = np.column_stack([np.bincount(self.jd, rd * self.X[self.dead, k], self.m) for k in range(self.p)])
+        r_dead = r[self.dead]
+        D0 = np.bincount(self.jd, r_dead, self.m)
+        D1 = np.column_stack([np.bincount(self.jd, r_dead * self.X[self.dead, k], self.m) for k in range(self.p)])
         S0k = S0[self.jj] - self.frac * D0[self.jj]
         xbar = (S1[self.jj] - self.frac[:, None] * D1[self.jj]) / S0k[:, None]
         return eta, shift, r, S0k, xbar
