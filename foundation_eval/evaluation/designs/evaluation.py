@@ -76,8 +76,7 @@ def _ok(x) -> bool:
     return getattr(x, "estimable", True) and not isinstance(x, str)
 
 
-HEADLINE_ATTRS = {"did_att_da_rate": "did", "reoffending_12m_rd_programme": "cohort",
-                  "reoffending_hr_programme": "cox"}
+HEADLINE_ATTRS = HEADLINE
 """Headline result names and the attribute of [`Evaluation`][foundation_eval.evaluation.designs.Evaluation]
 that holds each (the same mapping as [`HEADLINE`][foundation_eval.evaluation.designs.HEADLINE])."""
 
