@@ -158,10 +158,10 @@ def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int
                              cox.ci_high, se=cox.se, scale="ratio",
                              df={"cohorts": max(waves - 1, 1), "waves": max(waves - 1, 1), "clusters": G - 1,
                                  "normal": np.inf}, **flags))
-        if _ok(ev.cox_rd):
+        if _ok(ev.cox_risk_difference):
             rows.append(_row("12-month risk difference implied by the Cox HR", "person",
-                             "reoffending_12m_rd_programme", truth["reoffending_12m_rd_programme"], ev.cox_rd.estimate,
-                             ev.cox_rd.ci_low, ev.cox_rd.ci_high, **flags))
+                             "reoffending_12m_rd_programme", truth["reoffending_12m_rd_programme"], ev.cox_risk_difference.estimate,
+                             ev.cox_risk_difference.ci_low, ev.cox_risk_difference.ci_high, **flags))
         m = ev.matched_estimate
         if _ok(m):
             rows.append(_row("Matched comparison (JDL style)", "person", "reoffending_12m_rd_programme",

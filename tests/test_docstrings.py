@@ -1,6 +1,6 @@
 """Every public function and class of the statistical layers documents itself, and its examples run.
 
-Checked modules: every module of the library's layers (config, schemas, checks, stats, plotting, data, frames,
+Checked modules: every module of the library's layers (config, schemas, checks, results, stats, plotting, data, frames,
 models, ppit, impact, evaluation and reporting). For each name in a module's
 ``__all__``: a function has a numpy-style ``Parameters`` section naming every argument, ``Returns``
 when it returns something, and ``Examples``; a class has ``Examples`` and ``Attributes`` or
@@ -26,6 +26,7 @@ MODULES = [
     "foundation_eval.config",
     "foundation_eval.schemas",
     "foundation_eval.checks",
+    "foundation_eval.results",
     "foundation_eval.stats",
     "foundation_eval.plotting",
     "foundation_eval.frames.cohort",

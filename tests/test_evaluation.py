@@ -219,7 +219,7 @@ def test_headline_estimates_cover_the_generator_truth(full):
     assert by["did_att_da_rate"]["sms_level"] in (3, 4) and by["reoffending_12m_rd_programme"]["sms_level"] == 2
     assert 0.6 < by["reoffending_hr_programme"]["estimate"] < 1.1
     # the 12-month risk difference implied by the Cox model covers the same truth
-    assert ev_full.cox_rd.covers(truth["reoffending_12m_rd_programme"])
+    assert ev_full.cox_risk_difference.covers(truth["reoffending_12m_rd_programme"])
 
 
 def test_small_force_headline_structure(ev, small_ds):
@@ -363,7 +363,7 @@ def test_imputation_with_covariates_solves_the_dense_least_squares_from_group_su
     # the imputed outcomes equal those of the dense least squares on unit and period dummies
     import numpy as np
 
-    from foundation_eval.impact.imputation import _impute
+    from foundation_eval.impact.imputation import impute_untreated
 
     rng = np.random.default_rng(0)
     n, nu, nt = 3000, 12, 9
@@ -372,7 +372,7 @@ def test_imputation_with_covariates_solves_the_dense_least_squares_from_group_su
     w = rng.uniform(0.5, 2, n)
     y = rng.normal(size=n) + 0.1 * u + 0.2 * t + X @ [0.5, -0.3, 1.0]
     treated = (t >= 5) & (u < 6)
-    ok, y0 = _impute(y, u, t, treated, w, nu, nt, X)
+    ok, y0 = impute_untreated(y, u, t, treated, w, nu, nt, X)
     D = np.column_stack([u[:, None] == np.arange(nu), t[:, None] == np.arange(nt), X]).astype(float)
     sw = np.sqrt(w[~treated])
     coef = np.linalg.lstsq(D[~treated] * sw[:, None], y[~treated] * sw, rcond=None)[0]

@@ -92,7 +92,7 @@ def test_bad_input_gives_the_same_failures(case, extract_copy):
 
 def test_snapshot_tables_are_read_when_first_used(small_ds, tmp_path):
     """A report that reads only some tables of a render snapshot does not load the others."""
-    snap = new.write_snapshot(small_ds, tmp_path / "snap")
+    snap = new.write_tables(small_ds, tmp_path / "snap")
     again = new.load_dataset(snap)
     assert list(again.tables) == sorted(small_ds.tables) and "offences" in again.tables
     assert again.tables._cache == {}

@@ -224,6 +224,20 @@ def test_risk_difference_freireich_from_published_km():
     plt.close("all")
 
 
+def test_results_share_the_base_classes():
+    """Every reoffending result is a Result (table and plot); those with one number and an interval are
+    IntervalEstimates, whose covers() reads the interval."""
+    from foundation_eval.results import IntervalEstimate, Result
+
+    km = ro.kaplan_meier(MP_TIME, MP_EVENT)
+    rd = ro.risk_difference(MP_TIME + PL_TIME, MP_EVENT + PL_EVENT, [1] * 21 + [0] * 21, horizon=10)
+    boot = ro.bootstrap_mean([1.0, 2.0, 3.0, 4.0], n_boot=200)
+    assert isinstance(km, Result) and not isinstance(km, IntervalEstimate)
+    assert isinstance(rd, IntervalEstimate) and isinstance(boot, IntervalEstimate)
+    assert rd.covers(rd.estimate) and not rd.covers(rd.ci_high + 1)
+    assert boot.covers(2.5)
+
+
 def test_risk_difference_recovers_truth_with_nominal_coverage():
     # exponential reoffending, monthly rates 0.05 (control) and 0.035 (programme), censoring U(6, 30)
     rng = np.random.default_rng(2024)

@@ -262,9 +262,9 @@ def test_render_refuses_corrupted_extract_and_writes_nothing(case, extract_copy,
 
 
 def test_snapshot_round_trip_keeps_types_and_hash(small_ds, tmp_path):
-    from foundation_eval.data.load import write_snapshot
+    from foundation_eval.data.load import write_tables
 
-    snap = write_snapshot(small_ds, tmp_path / "snap")  # the tables alone
+    snap = write_tables(small_ds, tmp_path / "snap")  # the tables alone
     again = load_dataset(snap)
     assert again.data_hash == small_ds.data_hash
     for name, frame in small_ds.tables.items():

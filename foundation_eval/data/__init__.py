@@ -32,7 +32,7 @@ from foundation_eval.data.load import (
     ValidationError,
     load_dataset,
     validate_folder,
-    write_snapshot,
+    write_tables,
 )
 
-__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_snapshot"]
+__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_tables"]

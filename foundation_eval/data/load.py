@@ -29,7 +29,7 @@ import polars as pl
 from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.schemas import TABLE_ORDER, TableSchema, programme_schemas
 
-__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_snapshot"]
+__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_tables"]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 MAX_EXAMPLES = 5
@@ -811,7 +811,7 @@ def _hash_files(paths: list[Path]) -> str:
 SNAPSHOT = "snapshot.json"
 
 
-def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
+def write_tables(ds: Dataset, folder: str | Path) -> Path:
     """Save a validated dataset as typed Parquet tables, so that many reports can open it quickly.
 
     Each table is written as ``<table>.parquet`` with its types, beside a ``snapshot.json`` holding the
@@ -843,7 +843,7 @@ def write_snapshot(ds: Dataset, folder: str | Path) -> Path:
     >>> tmp = tempfile.TemporaryDirectory()
     >>> ds = load_dataset(synth.write(synth.generate(seed=1, scale=0.02, truth_replicates=2),
     ...                               Path(tmp.name) / "extract"), "hiow")
-    >>> snap = write_snapshot(ds, Path(tmp.name) / "snapshot")
+    >>> snap = write_tables(ds, Path(tmp.name) / "snapshot")
     >>> sorted(p.name for p in snap.iterdir())[-3:]
     ['rmps.parquet', 'screening.parquet', 'snapshot.json']
     >>> again = load_dataset(snap, "hiow")  # opened as it is, not validated again
@@ -924,7 +924,7 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
     say, risk-tool totals and priority flags, referral stages in order, nothing dated after a death).
     Every failure is collected before anything is raised. Input files are only read.
 
-    A folder written by [`write_snapshot`][foundation_eval.data.load.write_snapshot] (already validated)
+    A folder written by [`write_tables`][foundation_eval.data.load.write_tables] (already validated)
     is opened directly, unless ``extract_date`` is given.
 
     Parameters

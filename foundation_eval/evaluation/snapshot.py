@@ -28,8 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
-from foundation_eval.data.load import SNAPSHOT, Dataset, load_dataset
-from foundation_eval.data.load import write_snapshot as _write_tables
+from foundation_eval.data.load import SNAPSHOT, Dataset, load_dataset, write_tables
 from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
 from foundation_eval.frames.reduce import Reduced, with_reduced
@@ -264,7 +263,7 @@ def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
     >>> "estimates.json" in written, "reduced" in written, same
     (True, True, True)
     """
-    folder = _write_tables(snap.dataset, folder)
+    folder = write_tables(snap.dataset, folder)
     if snap.dataset.reduced is not None:
         snap.dataset.reduced.write(folder / REDUCED)
     (folder / ESTIMATES).write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates],

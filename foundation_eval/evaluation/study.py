@@ -28,7 +28,7 @@ DEFAULTS = {"exclude_lockdown": False, "window_months": 12, "unit_cost_per_victi
 # attributes of Evaluation copied as they are (results, tables, checks)
 _ATTRIBUTES = (
     "panel", "unbalanced_districts", "did", "did_pm", "did_cs_simple", "did_engaged", "did_referral", "did_ri",
-    "pretrend", "pretrend_ri", "event_study", "twfe", "twfe_estimate", "placebo", "cohort", "cox", "cox_rd",
+    "pretrend", "pretrend_ri", "event_study", "twfe", "twfe_estimate", "placebo", "cohort", "cox", "cox_risk_difference",
     "its_pilot", "its_force", "its_districts", "rd_age", "rd_ppit", "naive", "sensitivity", "sensitivity_variants",
     "value", "power", "verdict", "threats", "anticipation", "honest", "e_values", "matched", "matched_estimate",
 )
@@ -105,7 +105,7 @@ class EvaluationResults:
     placebo: object = field(repr=False)
     cohort: object = field(repr=False)
     cox: object = field(repr=False)
-    cox_rd: object = field(repr=False)
+    cox_risk_difference: object = field(repr=False)
     its_pilot: object = field(repr=False)
     its_force: object = field(repr=False)
     its_districts: object = field(repr=False)

@@ -718,8 +718,3 @@ def _deflate(plan, amount: float, year: str) -> float:
         return plan.deflate(amount, year.replace("-", "/"))
     except KeyError:
         return float(amount)
-
-
-def _da_offences(ds: Dataset) -> pd.DataFrame:
-    off = ds.offences
-    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
+__all__ = ["assign_bands", "person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
 
 AGE_BANDS = [(0, 17, "under 18"), (18, 21, "18-21"), (22, 25, "22-25"), (26, 30, "26-30"), (31, 200, "31 and over")]
 # for a programme without an age band (eligibility at any adult age)
@@ -24,7 +24,27 @@ AGE_BANDS_OPEN = [(0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35
 PRIOR_BANDS = [(0, 0, "none"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
 
 
-def _band(values: pd.Series, bands) -> pd.Series:
+def assign_bands(values: pd.Series, bands) -> pd.Series:
+    """The label of the band each value falls in (missing when it falls in none).
+
+    Parameters
+    ----------
+    values : Series
+        Numbers, e.g. ages in years.
+    bands : list of (low, high, label)
+        Closed intervals ``low <= value <= high`` and their labels, e.g. `AGE_BANDS`.
+
+    Returns
+    -------
+    Series
+        Labels (object dtype), with the index of `values`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> assign_bands(pd.Series([19, 27, 40]), AGE_BANDS).tolist()
+    ['18-21', '26-30', '31 and over']
+    """
     out = pd.Series(pd.NA, index=values.index, dtype=object)
     for lo, hi, label in bands:
         out[(values >= lo) & (values <= hi)] = label
@@ -80,7 +100,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group)
     birth = f.person_id.map(ppl.birth_ym)
     f["age_at_index"] = [(m.ordinal - b.ordinal) // 12 for m, b in zip(f.index_month, birth, strict=True)]
-    f["age_band"] = _band(f.age_at_index, AGE_BANDS if ds.programme.has_age_criterion else AGE_BANDS_OPEN)
+    f["age_band"] = assign_bands(f.age_at_index, AGE_BANDS if ds.programme.has_age_criterion else AGE_BANDS_OPEN)
     ex = ds.exits.set_index("person_id")
     f["exit_date"] = f.person_id.map(ex.exit_date)
     f["exit_reason"] = f.person_id.map(ex.exit_reason)
@@ -92,7 +112,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     m = da.merge(f[["person_id", "index_date"]], on="person_id")
     before = m[(m.offence_date < m.index_date) & (m.offence_date >= m.index_date - pd.DateOffset(years=2))]
     f["prior_da_2y"] = f.person_id.map(before.groupby("person_id").size()).fillna(0).astype(int)
-    f["prior_da_band"] = _band(f.prior_da_2y, PRIOR_BANDS)
+    f["prior_da_band"] = assign_bands(f.prior_da_2y, PRIOR_BANDS)
     pp = ds.ppit_assessments
     if len(pp):
         first = pp[pp.rating == "first"].sort_values(["person_id", "assessment_date"]).drop_duplicates("person_id")

@@ -12,9 +12,35 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
+__all__ = ["da_offences", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
 
 DAYS_PER_MONTH = 365.25 / 12
+
+
+def da_offences(ds: Dataset) -> pd.DataFrame:
+    """Every domestic-abuse offence in the extract: who, when and its harm.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id, offence_date, chi_days`` (Cambridge Crime Harm Index days) of the offences flagged
+        as domestic abuse, in the extract's order.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> da = da_offences(ds)
+    >>> list(da.columns), len(da) == int(ds.offences.da_flag.astype(bool).sum())
+    (['person_id', 'offence_date', 'chi_days'], True)
+    """
+    off = ds.offences
+    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
 
 
 def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:

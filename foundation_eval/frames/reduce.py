@@ -283,7 +283,7 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     >>> len(reduced.district_month) == len(ds.programme.districts) * len(ds.programme.months)
     True
     """
-    from foundation_eval.frames.cohort import AGE_BANDS, AGE_BANDS_OPEN, PRIOR_BANDS, _band
+    from foundation_eval.frames.cohort import AGE_BANDS, AGE_BANDS_OPEN, PRIOR_BANDS, assign_bands
 
     prog = ds.programme
     extract = pd.Timestamp(ds.extract_date)
@@ -382,9 +382,9 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     for c in ("first_eligible", "first_listed", "index_month"):
         persons[c] = _periods(persons[c])
     persons["listed"] = persons["listed"].astype(bool)
-    persons["age_band"] = _band(persons.age_at_index, AGE_BANDS if prog.has_age_criterion else AGE_BANDS_OPEN)
+    persons["age_band"] = assign_bands(persons.age_at_index, AGE_BANDS if prog.has_age_criterion else AGE_BANDS_OPEN)
     persons["prior_da_2y"] = persons.prior_da_2y.astype(int)
-    persons["prior_da_band"] = _band(persons.prior_da_2y, PRIOR_BANDS)
+    persons["prior_da_band"] = assign_bands(persons.prior_da_2y, PRIOR_BANDS)
     persons["followup_days"] = persons.followup_days.astype(int)
     # divided in numpy: polars gave values one unit in the last place away from the pandas frames
     persons["time_years"] = persons.time_days / 365.25

@@ -62,6 +62,7 @@ from foundation_eval.impact.imputation import (
     ImputationResult,
     imputation_att,
     imputation_did,
+    impute_untreated,
 )
 from foundation_eval.impact.inference import (
     MultiplierBootstrap,
@@ -106,6 +107,7 @@ __all__ = [
     "NotEstimable",
     "imputation_did",
     "imputation_att",
+    "impute_untreated",
     "ImputationResult",
     "DID_ASSUMPTIONS",
     "staggered_did",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from foundation_eval.impact.maryland import SMS_LEVELS  # one definition of the levels
+from foundation_eval.results import IntervalEstimate, Result
 
 __all__ = ["ImpactEstimate", "EvalEstimate", "NotEstimable", "SMS_LEVELS", "format_number"]
 
@@ -65,7 +66,7 @@ def format_number(x: float, digits: int = 3) -> str:
 
 
 @dataclass(frozen=True)
-class ImpactEstimate:
+class ImpactEstimate(IntervalEstimate):
     """A scalar impact estimate with interval and the labels every impact result must carry.
 
     Attributes
@@ -280,21 +281,6 @@ class EvalEstimate(ImpactEstimate):
             r["name"] = self.truth_name
         return r
 
-    def covers(self, value: float) -> bool:
-        """Whether the confidence interval contains ``value`` (ends included).
-
-        Parameters
-        ----------
-        value : float
-            A value on the scale of ``estimate`` (for example the true effect of a synthetic force).
-
-        Returns
-        -------
-        bool
-            ``ci_low <= value <= ci_high``; False when the interval is NaN.
-        """
-        return bool(self.ci_low <= value <= self.ci_high)
-
     def table(self) -> pd.DataFrame:
         """The estimate as a one-row table.
 
@@ -345,7 +331,7 @@ class EvalEstimate(ImpactEstimate):
 
 
 @dataclass(frozen=True)
-class NotEstimable:
+class NotEstimable(Result):
     """A design the data cannot support, with the reason in plain words (never an exception in a report).
 
     Attributes

@@ -46,6 +46,14 @@ class Panel:
         return np.unique(self.g[self.g != NEVER])
 
 
+def group_sum(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum the rows of `x` within groups (sparse indicator product, fast for wide `x`)."""
+    from scipy import sparse
+
+    ind = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))
+    return np.asarray(ind @ x)
+
+
 def _is_never(v) -> bool:
     if v is None or pd.isna(v):
         return True

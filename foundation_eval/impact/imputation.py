@@ -21,7 +21,7 @@ from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import EvalEstimate
 from foundation_eval.stats import t_value
 
-__all__ = ["ImputationResult", "imputation_did", "imputation_att", "DID_ASSUMPTIONS"]
+__all__ = ["ImputationResult", "imputation_did", "imputation_att", "impute_untreated", "DID_ASSUMPTIONS"]
 
 DID_ASSUMPTIONS = (
     "Parallel trends: without the programme, DA offending among eligible people in each district would have "
@@ -193,7 +193,7 @@ def _fe_solve(y, u, t, w, nu: int, nt: int, X=None):
     return sol[:nu], sol[nu:k], sol[k:]
 
 
-def _impute(y, u, t, treated, w, nu, nt, X=None):
+def impute_untreated(y, u, t, treated, w, nu, nt, X=None):
     """Imputed untreated outcome of every imputable treated row (NaN elsewhere) and the imputable mask."""
     un = ~treated
     has_u = np.bincount(u[un], minlength=nu) > 0
@@ -405,7 +405,7 @@ def imputation_did(
     nu, nt, G = len(ulev), len(tlev), len(cllev)
     if not tr.any() or tr.all():
         raise ValueError("need both treated and untreated rows")
-    ok, y0 = _impute(y, u, ti, tr, w, nu, nt, X)
+    ok, y0 = impute_untreated(y, u, ti, tr, w, nu, nt, X)
     # periods of the real time axis, also when step 1 has no period effects
     ok = ok & _enough_comparisons(pd.factorize(d[time], sort=True)[0], u, tr, nu, min_comparisons)
     if not ok.any():
@@ -417,7 +417,7 @@ def imputation_did(
     jk_att, jk_cf, jk_e = np.full(G, np.nan), np.full(G, np.nan), []
     for c in range(G):
         keep = cl != c
-        okc, y0c = _impute(y[keep], u[keep], ti[keep], tr[keep], w[keep], nu, nt, None if X is None else X[keep])
+        okc, y0c = impute_untreated(y[keep], u[keep], ti[keep], tr[keep], w[keep], nu, nt, None if X is None else X[keep])
         okc = okc & ok[keep]
         a_c, cf_c, e_c = _summaries(y[keep], y0c, okc, e[keep], None if wv is None else wv[keep])
         jk_att[c], jk_cf[c] = a_c, cf_c
@@ -515,7 +515,7 @@ def imputation_att(frame: pd.DataFrame, unit: str, time: str, first_treated: str
     ti, tlev = pd.factorize(frame[time], sort=True)
     y = frame[outcome].to_numpy(dtype=float)
     w = frame[fe_weights].to_numpy(dtype=float) if fe_weights else np.ones(len(frame))
-    ok, y0 = _impute(y, u, ti, tr, w, len(ulev), len(tlev))
+    ok, y0 = impute_untreated(y, u, ti, tr, w, len(ulev), len(tlev))
     ok = ok & _enough_comparisons(ti, u, tr, len(ulev), min_comparisons)
     if not ok.any():
         raise ValueError("no treated row can be imputed")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.impact._panel import group_sum
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -317,14 +318,6 @@ class WildBootstrapResult:
         return pd.DataFrame([{k: getattr(self, k) for k in self.__dataclass_fields__}])
 
 
-def _group_sum(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum the rows of `x` within groups (sparse indicator product, fast for wide `x`)."""
-    from scipy import sparse
-
-    ind = sparse.csr_matrix((np.ones(codes.size), (codes, np.arange(codes.size))), shape=(n_groups, codes.size))
-    return np.asarray(ind @ x)
-
-
 def wild_cluster_bootstrap(
     y: np.ndarray,
     X: np.ndarray,
@@ -424,7 +417,7 @@ def wild_cluster_bootstrap(
     c = (X @ xtx_inv)[:, coef]
     beta = xtx_inv @ (X.T @ y)
     resid = y - X @ beta
-    s_obs = _group_sum(codes, (c * resid)[:, None], n_cl)[:, 0]
+    s_obs = group_sum(codes, (c * resid)[:, None], n_cl)[:, 0]
     se = float(math.sqrt(factor * float(s_obs @ s_obs)))
     b_hat = float(beta[coef])
 
@@ -447,7 +440,7 @@ def wild_cluster_bootstrap(
             a = reproject(a)
         ca = c @ a  # b* - b0 contribution
         e = a - X @ (xtx_inv @ (X.T @ a))
-        return ca, _group_sum(codes, c[:, None] * e, n_cl)
+        return ca, group_sum(codes, c[:, None] * e, n_cl)
 
     cA, SA = resid_parts(u0)
     cB, SB = resid_parts(rx)

@@ -28,8 +28,8 @@ from scipy import stats as _st
 
 from foundation_eval.checks import require_columns
 from foundation_eval.impact._base import ImpactEstimate
-from foundation_eval.impact._panel import NEVER, prepare_panel, unit_constant
-from foundation_eval.impact.inference import WildBootstrapResult, _group_sum, wild_cluster_bootstrap
+from foundation_eval.impact._panel import NEVER, group_sum, prepare_panel, unit_constant
+from foundation_eval.impact.inference import WildBootstrapResult, wild_cluster_bootstrap
 from foundation_eval.impact.maryland import DESIGN_LEVELS
 from foundation_eval.stats import t_value
 
@@ -61,7 +61,7 @@ def demean_twoway(a: np.ndarray, unit_codes: np.ndarray, time_codes: np.ndarray,
     ct = np.bincount(time_codes, minlength=nt).astype(float)
 
     def sweep(x, codes, counts, m):
-        return x - (_group_sum(codes, x, m) / counts[:, None])[codes]
+        return x - (group_sum(codes, x, m) / counts[:, None])[codes]
 
     for _ in range(max_iter):
         prev = a

@@ -12,6 +12,7 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.reduce import STAGE_COLUMNS
+from foundation_eval.results import Result
 from foundation_eval.stats import wilson_interval
 
 __all__ = ["FUNNEL_STAGES", "FunnelResult", "funnel", "funnel_stages", "person_engagement"]
@@ -112,7 +113,7 @@ def person_engagement(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class FunnelResult:
+class FunnelResult(Result):
     """People reaching each stage, with Wilson intervals for the share of listed people.
 
     Returned by `funnel`.
@@ -273,7 +274,7 @@ def first_engagement_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class TimeToEngagement:
+class TimeToEngagement(Result):
     """Kaplan-Meier curves of time to first engagement per group, with a log-rank test."""
 
     curves: dict

@@ -20,6 +20,7 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.frames.outcomes import person_month_panel, reoffending_frame
+from foundation_eval.results import Result
 
 __all__ = ["EXPOSURES", "ExposureEffect", "exposure_effect", "landmark_frame"]
 
@@ -95,7 +96,7 @@ def landmark_frame(ds: Dataset, persons: pd.DataFrame, exposure: str = "engaged"
 
 
 @dataclass(frozen=True)
-class ExposureEffect:
+class ExposureEffect(Result):
     """Three estimates of the hazard ratio of first DA reoffence for an exposure, with the warning.
 
     Returned by `exposure_effect`.

@@ -58,6 +58,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from foundation_eval.results import Result
+
 __all__ = ["FunnelPlotResult", "Overdispersion", "funnel_limits", "funnel_plot", "overdispersion",
            "level_label", "POSITIONS"]
 
@@ -301,7 +303,7 @@ _overdispersion_fn = overdispersion  # funnel_plot's keyword of the same name sh
 
 
 @dataclass(frozen=True)
-class FunnelPlotResult:
+class FunnelPlotResult(Result):
     """Units placed against funnel control limits.
 
     Attributes

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.results import Result
 from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["referral_frame", "stage_table", "time_to_start", "TakeUpModel", "takeup_model"]
@@ -137,7 +138,7 @@ def time_to_start(refs: pd.DataFrame, extract_date, level: float = 0.95):
 
 
 @dataclass(frozen=True)
-class TakeUpModel:
+class TakeUpModel(Result):
     """Logistic GEE of starting a referred service, clustered by district.
 
     Returned by `takeup_model`.

@@ -16,6 +16,7 @@ from scipy import stats as _st
 
 from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
 from foundation_eval.ppit._common import logit, readonly
+from foundation_eval.results import Result
 from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, eq=False)
-class CalibrationTable:
+class CalibrationTable(Result):
     """Observed outcome proportion by band (see `calibration_table`).
 
     Attributes
@@ -196,7 +197,7 @@ def calibration_table(
 
 
 @dataclass(frozen=True, eq=False)
-class CalibrationResult:
+class CalibrationResult(Result):
     """Calibration-in-the-large and calibration slope with Wald intervals.
 
     Attributes

@@ -25,6 +25,7 @@ from scipy import stats as _st
 
 from foundation_eval.checks import as_binary, as_float, same_length
 from foundation_eval.ppit._common import readonly
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = ["AUCResult", "DeLongTestResult", "auc", "delong_test", "delong_covariance"]
@@ -146,7 +147,7 @@ def _interval(est: float, se: float, z: float, scale: str) -> tuple[float, float
 
 
 @dataclass(frozen=True, eq=False)
-class AUCResult:
+class AUCResult(Result):
     """Area under the ROC curve with its standard error and confidence interval.
 
     Attributes
@@ -360,7 +361,7 @@ def auc(
 
 
 @dataclass(frozen=True, eq=False)
-class DeLongTestResult:
+class DeLongTestResult(Result):
     """Paired comparison of two AUCs measured on the same people (DeLong et al. 1988).
 
     Attributes

@@ -18,6 +18,7 @@ from scipy import stats as _st
 from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
 from foundation_eval.ppit._common import as_groups, logit
 from foundation_eval.ppit.discrimination import auc as _auc
+from foundation_eval.results import Result
 from foundation_eval.stats import poisson_rate_interval, wilson_interval, z_value
 
 __all__ = [
@@ -78,7 +79,7 @@ def _forest(ax, table, col, lo, hi, ref, xlabel):
 
 
 @dataclass(frozen=True, eq=False)
-class GroupAUC:
+class GroupAUC(Result):
     r"""AUC by group, with a test that the groups' AUCs are equal.
 
     ``heterogeneity_chi2`` is Cochran's $Q = \sum_g w_g(\hat A_g - \bar A_w)^2$,
@@ -227,7 +228,7 @@ def auc_by_group(
 
 
 @dataclass(frozen=True, eq=False)
-class GroupCalibration:
+class GroupCalibration(Result):
     """Observed against expected outcome rate by group (see `calibration_by_group`).
 
     Attributes
@@ -370,7 +371,7 @@ def calibration_by_group(
 
 
 @dataclass(frozen=True, eq=False)
-class DifferentialPrediction:
+class DifferentialPrediction(Result):
     """Cleary (1968) test of differential prediction by logistic regression.
 
     Attributes
@@ -630,7 +631,7 @@ def _grouped_logit(x: np.ndarray, y: np.ndarray, codes: np.ndarray, k: int, comm
 
 
 @dataclass(frozen=True, eq=False)
-class FlagRateParity:
+class FlagRateParity(Result):
     """Share flagged (e.g. as priority) by group (see `flag_rate_parity`).
 
     Attributes

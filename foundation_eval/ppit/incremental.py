@@ -21,6 +21,7 @@ from scipy import stats as _st
 from foundation_eval.checks import as_binary
 from foundation_eval.ppit._common import readonly
 from foundation_eval.ppit.discrimination import DeLongTestResult, delong_test
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = ["IncrementalValue", "incremental_value", "nri_idi"]
@@ -97,7 +98,7 @@ def nri_idi(p_old, p_new, outcomes, level: float = 0.95) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, eq=False)
-class IncrementalValue:
+class IncrementalValue(Result):
     """Comparison of a base logistic model with the base plus the added predictor(s).
 
     Attributes

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.checks import as_binary, check_level, same_length
+from foundation_eval.results import Result
 from foundation_eval.stats import wilson_interval, z_value
 
 __all__ = ["ICCResult", "KappaResult", "AgreementResult", "icc", "weighted_kappa", "agreement"]
@@ -38,7 +39,7 @@ _ICC_DESCRIPTION = {
 
 
 @dataclass(frozen=True, eq=False)
-class ICCResult:
+class ICCResult(Result):
     """The six Shrout & Fleiss intraclass correlations with confidence intervals.
 
     Attributes
@@ -295,7 +296,7 @@ def icc(
 
 
 @dataclass(frozen=True, eq=False)
-class KappaResult:
+class KappaResult(Result):
     """Cohen's (weighted) kappa.
 
     Attributes
@@ -466,7 +467,7 @@ def weighted_kappa(
 
 
 @dataclass(frozen=True, eq=False)
-class AgreementResult:
+class AgreementResult(Result):
     """Percent agreement of two binary flags and Cohen's kappa.
 
     Attributes

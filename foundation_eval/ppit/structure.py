@@ -22,6 +22,7 @@ from scipy import stats as _st
 
 from foundation_eval.checks import check_level
 from foundation_eval.ppit._cfa import CFAFit, fit_cfa
+from foundation_eval.results import Result
 
 __all__ = [
     "AlphaResult",
@@ -109,7 +110,7 @@ def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
 
 
 @dataclass(frozen=True, eq=False)
-class AlphaResult:
+class AlphaResult(Result):
     """Cronbach's alpha with the Feldt interval (see `cronbach_alpha`).
 
     Attributes
@@ -187,7 +188,7 @@ def cronbach_alpha(items, level: float = 0.95) -> AlphaResult:
 
 
 @dataclass(frozen=True, eq=False)
-class ItemAnalysis:
+class ItemAnalysis(Result):
     """Per-item statistics (see `item_analysis`).
 
     Attributes
@@ -300,7 +301,7 @@ def _omega_from_fit(fit: CFAFit, idx: np.ndarray, factor: int) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class OmegaResult:
+class OmegaResult(Result):
     """McDonald's omega total from a one-factor model.
 
     Attributes
@@ -463,7 +464,7 @@ def omega(items, level: float = 0.95, n_boot: int = 0, seed: int = 0) -> OmegaRe
 
 
 @dataclass(frozen=True, eq=False)
-class FactorComparison:
+class FactorComparison(Result):
     """One-factor model against correlated factors, fitted by ML-CFA to the same items.
 
     Attributes

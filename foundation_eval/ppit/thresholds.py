@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.checks import as_binary, as_float, as_probability, check_level, same_length
+from foundation_eval.results import Result
 from foundation_eval.stats import wilson_interval
 
 __all__ = ["ThresholdTable", "DecisionCurve", "threshold_table", "decision_curve"]
 
 
 @dataclass(frozen=True, eq=False)
-class ThresholdTable:
+class ThresholdTable(Result):
     """Classification measures at each cut-off (flag when score >= threshold).
 
     ``table()`` columns: ``threshold``, ``flagged``, ``share_flagged`` (+ ``_ci_low``,
@@ -177,7 +178,7 @@ def threshold_table(scores, outcomes, thresholds=None, level: float = 0.95) -> T
 
 
 @dataclass(frozen=True, eq=False)
-class DecisionCurve:
+class DecisionCurve(Result):
     r"""Net benefit by threshold probability.
 
     ``table()`` columns: ``threshold``, ``net_benefit`` (acting on the model),

@@ -21,6 +21,7 @@ import pandas as pd
 
 from foundation_eval.checks import as_binary, as_float, check_level, same_length
 from foundation_eval.ppit._common import readonly
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = ["ConcordanceResult", "TimeDependentAUCResult", "harrell_c", "time_dependent_auc"]
@@ -39,7 +40,7 @@ def _check_survival(time, event, risk_score):
 
 
 @dataclass(frozen=True, eq=False)
-class ConcordanceResult:
+class ConcordanceResult(Result):
     """Harrell's C with a jackknife standard error.
 
     Attributes
@@ -285,7 +286,7 @@ def _cd_auc(t, e, r, horizons):
 
 
 @dataclass(frozen=True, eq=False)
-class TimeDependentAUCResult:
+class TimeDependentAUCResult(Result):
     """Cumulative/dynamic AUC at each horizon.
 
     Attributes

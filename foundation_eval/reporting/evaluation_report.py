@@ -742,7 +742,7 @@ class EvaluationReport:
         if cox is None:
             items.append(self._not_estimable("The survival analysis", why))
         else:
-            crd, _ = self._get("cox_rd")
+            crd, _ = self._get("cox_risk_difference")
             items.append(page.say(
                 "Survival analysis: following everyone who met the criteria from that point, time after being listed "
                 "is compared with time before, within each district and calendar quarter (so seasonal patterns, the "

@@ -230,8 +230,8 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
 # several reports in turn, its namespace cleared between them, so no report pays for the imports again).
 _WARM = """
 import importlib
-for _m in ("numpy", "pandas", "scipy.stats", "statsmodels.api", "lifelines", "matplotlib.pyplot", "seaborn",
-           "polars", "pyarrow.parquet", "foundation_eval.evaluation.snapshot", "foundation_eval.reporting.figures",
+for _m in ("numpy", "pandas", "scipy.stats", "statsmodels.api", "lifelines", "matplotlib.pyplot", "polars",
+           "pyarrow.parquet", "foundation_eval.evaluation.snapshot", "foundation_eval.reporting.figures",
            "foundation_eval.reporting.district_report", "foundation_eval.reporting.overview_report",
            "foundation_eval.reporting.evaluation_report", "foundation_eval.reporting.ppit_report",
            "foundation_eval.reporting.quality_report"):

@@ -122,12 +122,12 @@ def balanced_panel(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_OUTCOME_LABELS = {
+OUTCOME_LABELS = {
     "da_rate": "DA offences per eligible person-month",
     "engaged_rate": "share of eligible person-months with an engaged contact",
     "referral_rate": "share of eligible person-months with a referral start",
 }
-_PERIOD = {"M": "month", "Q": "quarter"}
+PERIOD_NAMES = {"M": "month", "Q": "quarter"}
 
 DISPLAY_UNITS = {
     "da_rate": (100.0, "DA offences per 100 eligible person-months"),
@@ -141,35 +141,30 @@ a rate per eligible person-month or as a risk (a share) is multiplied by `scale`
 person-months or in percentage points; hazard ratios are shown as they are."""
 
 
-def _level(design_key: str, **diag) -> dict:
+def maryland_fields(design_key: str, **diag) -> dict:
     """Keyword arguments `sms_level, level_flags, design_key` from the one Maryland table."""
     m = maryland_level(design_key, **diag)
     return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
 
 
-def _units(kind: str) -> dict:
+def display_fields(kind: str) -> dict:
     k, u = DISPLAY_UNITS[kind]
     return {"display_scale": k, "display_unit": u}
 
 
-def _go_live(ds: Dataset) -> pd.Series:
+def go_live_months(ds: Dataset) -> pd.Series:
     return pd.Series({d.id: d.go_live for d in ds.programme.districts})
 
 
-def _da_offences(ds: Dataset) -> pd.DataFrame:
-    off = ds.offences
-    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
-
-
-def _months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
+def months_between(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Whole months from period `a` to period `b` (b - a)."""
     if len(a) != len(b):
         raise ValueError("a and b must have the same length")
     if pd.isna(a).any() or pd.isna(b).any():
         raise ValueError("months between a missing period are undefined")
-    return _ordinal(pd.Series(b)) - _ordinal(pd.Series(a))
+    return period_ordinal(pd.Series(b)) - period_ordinal(pd.Series(a))
 
 
-def _ordinal(periods: pd.Series) -> np.ndarray:
+def period_ordinal(periods: pd.Series) -> np.ndarray:
     """Month ordinals of a monthly Period series (months since 1970-01)."""
     return periods.array.asi8.astype(np.int64)

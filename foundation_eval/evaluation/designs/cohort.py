@@ -12,13 +12,13 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
-    _da_offences,
-    _go_live,
-    _level,
-    _months_between,
-    _ordinal,
-    _units,
+    display_fields,
+    go_live_months,
+    maryland_fields,
+    months_between,
+    period_ordinal,
 )
+from foundation_eval.frames.outcomes import da_offences
 from foundation_eval.frames.washout import first_eligible, lookback_washout
 from foundation_eval.impact import (
     ImputationResult,
@@ -79,11 +79,11 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     f = first_eligible(ds)
     wash = lookback_washout(f, ds.screening.month.min(),
                             prog.evaluation.washout_months if washout_months is None else washout_months)
-    go = _go_live(ds)
+    go = go_live_months(ds)
     f["go_live"] = f.district_id.map(go)
     f["index_date"] = f.first_eligible.dt.start_time
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
-    since_go = _months_between(f.go_live, f.first_eligible)  # index month - go-live month
+    since_go = months_between(f.go_live, f.first_eligible)  # index month - go-live month
     after = since_go >= 0
     before = since_go + int(window_months) <= 0
     f["group"] = np.where(after, "after go-live", np.where(before, "before go-live", "straddles go-live"))
@@ -98,7 +98,7 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     f["observed"] = (f.close_date <= extract) & (exit_date.isna() | (exit_date >= f.close_date))
     if exclude_lockdown:
         f["observed"] &= ~f.first_eligible.isin(list(prog.lockdown_months))
-    da = _da_offences(ds).merge(f[["person_id", "index_date", "close_date"]], on="person_id")
+    da = da_offences(ds).merge(f[["person_id", "index_date", "close_date"]], on="person_id")
     inwin = da[(da.offence_date > da.index_date) & (da.offence_date <= da.close_date)]
     g = inwin.groupby("person_id")
     f["da_count"] = f.person_id.map(g.size()).fillna(0).astype(int)
@@ -191,7 +191,7 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
     covs: list[str] = []
     if adjust:
         lock = [pd.Period(m, "M").ordinal for m in ds.programme.lockdown_months]
-        start = _ordinal(f.first_eligible)
+        start = period_ordinal(f.first_eligible)
         f["lockdown_share"] = sum(np.isin(start + k, lock) for k in range(int(window_months))) / window_months
         moy = start % 12 + 1
         for k in (1, 2, 3):
@@ -227,7 +227,7 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
         truth_name="reoffending_12m_rd_programme" if (window_months == 12 and outcome == "outcome"
                                                       and not adjust) else None,
     )
-    return replace(res, **_level("cohort_before_after"), **(_units("risk") if outcome == "outcome" else {}),
+    return replace(res, **maryland_fields("cohort_before_after"), **(display_fields("risk") if outcome == "outcome" else {}),
                    population="people first eligible once their district was live (all listed at once)",
                    window=f"{window_months} months from first eligibility",
                    unit="risk (share)" if outcome == "outcome" else label)

@@ -13,7 +13,8 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.evaluation.designs._common import _da_offences, _level, _ordinal, _units
+from foundation_eval.evaluation.designs._common import display_fields, maryland_fields, period_ordinal
+from foundation_eval.frames.outcomes import da_offences
 from foundation_eval.frames.washout import first_eligible
 from foundation_eval.impact import (
     EvalEstimate,
@@ -87,7 +88,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     extract = pd.Timestamp(ds.extract_date)
     exit_date = f.person_id.map(ex)
     f["end_date"] = exit_date.where(exit_date.notna() & (exit_date < extract), extract)
-    da = _da_offences(ds).merge(f[["person_id", "index_date", "end_date"]], on="person_id")
+    da = da_offences(ds).merge(f[["person_id", "index_date", "end_date"]], on="person_id")
     da = da[(da.offence_date > da.index_date) & (da.offence_date <= da.end_date)]
     first = da.groupby("person_id").offence_date.min()
     f["event_date"] = f.person_id.map(first)
@@ -100,7 +101,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     if not collapse:
         return _cox_rows(f, on, lockdown)
     blocks, per_block = [], 2_000_000
-    months = (_ordinal(f.stop_date.dt.to_period("M")) - _ordinal(f.first_eligible) + 1).clip(1)
+    months = (period_ordinal(f.stop_date.dt.to_period("M")) - period_ordinal(f.first_eligible) + 1).clip(1)
     sizes = pd.Series(months).groupby(f.district_id.to_numpy()).sum()
     block = (sizes.cumsum() // per_block).rename("block")
     for _, districts in block.groupby(block):
@@ -111,8 +112,8 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
 
 def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.DataFrame:
     """The person-month rows of `cox_frame` for the people of ``f``."""
-    m0 = _ordinal(f.first_eligible)
-    n = np.clip(_ordinal(f.stop_date.dt.to_period("M")) - m0 + 1, 1, None)
+    m0 = period_ordinal(f.first_eligible)
+    n = np.clip(period_ordinal(f.stop_date.dt.to_period("M")) - m0 + 1, 1, None)
     idx = np.repeat(np.arange(len(f)), n)
     k = np.arange(idx.size) - np.repeat(np.cumsum(n) - n, n)
     month = m0[idx] + k
@@ -294,7 +295,7 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         outcome="first DA reoffence", scale="ratio",
         interval_method=f"cluster-robust (district) sandwich x G/(G-1), Student-t with {dof} df "
                         f"({'go-live waves with a comparison' if df == 'waves' else 'districts - 1'})",
-        **_level("cox_staggered"), **_units("ratio"),
+        **maryland_fields("cox_staggered"), **display_fields("ratio"),
         population="everyone eligible, followed from first eligibility",
         window="from first eligibility to the first DA reoffence, exit or the extract date",
         unit="hazard ratio",
@@ -397,7 +398,7 @@ def cox_implied_risk_difference(cox_hr: EvalEstimate, n_listed: int, n_events: i
         comparison=cox_hr.comparison, assumptions=cox_hr.assumptions + (
             "The hazard ratio applies throughout the window (proportional hazards).",),
         sms_level=cox_hr.sms_level, outcome=f"DA reoffending within {window_months} months (risk)",
-        level_flags=cox_hr.level_flags, design_key=cox_hr.design_key, **_units("risk"),
+        level_flags=cox_hr.level_flags, design_key=cox_hr.design_key, **display_fields("risk"),
         population="listed people", window=f"{window_months} months from first listing", unit="risk (share)",
         interval_method="hazard-ratio interval mapped through S1^(1/HR) - S1",
         diagnostics=(("Listed people", f"{n_listed:,} observed for {window_months} months; "

@@ -16,13 +16,13 @@ from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
-    _OUTCOME_LABELS,
-    _PERIOD,
     DISPLAY_UNITS,
-    _level,
-    _units,
+    OUTCOME_LABELS,
+    PERIOD_NAMES,
     balanced_panel,
     did_panel,
+    display_fields,
+    maryland_fields,
 )
 from foundation_eval.impact import (
     EvalEstimate,
@@ -142,7 +142,7 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     3
     """
     p = did_panel(ds, freq, exclude_lockdown) if panel is None else panel
-    per = _PERIOD[p.attrs.get("freq", freq)]
+    per = PERIOD_NAMES[p.attrs.get("freq", freq)]
     empty = p[outcome].isna()
     diag = [("Districts", f"{p.district_id.nunique()} districts, {p.t.nunique()} {per}s")]
     if empty.any():
@@ -162,9 +162,9 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
         p, "district_id", "t", "first_treated", outcome, level=level, fe_weights="eligible", min_comparisons=k,
         att_weights="eligible" if per_person_month else None,
         name=f"did_imputation_{outcome}{pm}" + ("" if p.attrs.get("freq", freq) == "Q" else f"_{per}ly"),
-        outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
+        outcome_label=OUTCOME_LABELS.get(outcome, outcome),
         design=f"staggered difference-in-differences, district x {per} panel (imputation estimator)",
-        estimand=f"average effect on {_OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
+        estimand=f"average effect on {OUTCOME_LABELS.get(outcome, outcome)} over live district-{per}s from "
                  f"go-live, in {per}s with at least {fewer} not yet live, "
                  + ("weighted by eligible person-months" if per_person_month else "equally weighted"),
         comparison=f"districts not yet live, through district and {per} effects fitted to the {per}s before "
@@ -174,12 +174,12 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     cells = res.cells
     span = (f"{_period_label(p, cells.time.min())} to {_period_label(p, cells.time.max())}"
             if len(cells) else "none")
-    return replace(res, **_level("staggered_did", pre_trend_p=pretrend_p), **_units(
+    return replace(res, **maryland_fields("staggered_did", pre_trend_p=pretrend_p), **display_fields(
         outcome if outcome in DISPLAY_UNITS else "da_rate"),
         population=f"everyone eligible in districts once live, {per}s {span}",
         window=f"{len(cells)} live district-{per}s ({span}) in {per}s with at least {fewer} not yet live to compare "
                f"with; later {per}s rest on fewer comparisons and are outside the estimate",
-        unit=_OUTCOME_LABELS.get(outcome, outcome))
+        unit=OUTCOME_LABELS.get(outcome, outcome))
 
 
 def _period_label(panel: pd.DataFrame, t: int) -> str:
@@ -410,17 +410,17 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     cohorts = int(np.unique(go[(go > 0) & (go <= max_time)]).size)
     dof = max(cohorts, 1)
     crit = t_value(level, dof)
-    per = _PERIOD[panel.attrs.get("freq", "Q")]
+    per = PERIOD_NAMES[panel.attrs.get("freq", "Q")]
     return EvalEstimate(
         name=f"did_cs_simple_{outcome}", estimate=full.estimate, se=se, ci_low=full.estimate - crit * se,
         ci_high=full.estimate + crit * se, level=level, p_value=float(2 * _st.t.sf(abs(full.estimate / se), dof)),
         design=f"staggered difference-in-differences, district x {per} panel (Callaway & Sant'Anna 2021)",
-        estimand=full.estimand + (f", in {_PERIOD[panel.attrs.get('freq', 'Q')]}s with at least {int(min_comparisons)} "
+        estimand=full.estimand + (f", in {PERIOD_NAMES[panel.attrs.get('freq', 'Q')]}s with at least {int(min_comparisons)} "
                                   "districts not yet live" if int(min_comparisons) > 1 else ""),
         comparison=full.comparison, assumptions=full.assumptions,
-        **_level("staggered_did", pre_trend_p=pretrend_p), **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"),
-        unit=_OUTCOME_LABELS.get(outcome, outcome),
-        outcome=_OUTCOME_LABELS.get(outcome, outcome),
+        **maryland_fields("staggered_did", pre_trend_p=pretrend_p), **display_fields(outcome if outcome in DISPLAY_UNITS else "da_rate"),
+        unit=OUTCOME_LABELS.get(outcome, outcome),
+        outcome=OUTCOME_LABELS.get(outcome, outcome),
         interval_method=f"leave-one-district-out jackknife SE, Student-t with {dof} df",
         diagnostics=(("Analytic interval", f"{full.ci_low:.4f} to {full.ci_high:.4f} (influence function, normal; "
                       f"too narrow with {panel.district_id.nunique()} districts)"),), n=len(panel))
@@ -689,16 +689,16 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     if not (q.first_treated > 0).any():
         raise ValueError("no placebo go-live falls inside the pre-programme period")
     q.attrs.update(p.attrs)
-    per = _PERIOD[freq]
+    per = PERIOD_NAMES[freq]
     n_tr = int(q.loc[q.first_treated > 0, "district_id"].nunique())
     res = imputation_did(
         q, "district_id", "t", "first_treated", outcome, level=level, name=f"placebo_{outcome}_{shift_months}m",
         df=max(n_tr - 1, 1), fe_weights="eligible", min_comparisons=ds.programme.evaluation.min_comparison_districts,
-        outcome_label=_OUTCOME_LABELS.get(outcome, outcome),
+        outcome_label=OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",
         comparison="districts whose placebo go-live had not yet come", sms_level=None)
-    return replace(res, design_key="placebo", **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"))
+    return replace(res, design_key="placebo", **display_fields(outcome if outcome in DISPLAY_UNITS else "da_rate"))
 
 
 @dataclass(frozen=True)
@@ -805,10 +805,10 @@ def anticipation_check(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q"
         name=f"anticipation_{outcome}", estimate=float(r.att), se=float(r.se), ci_low=float(r.ci_low),
         ci_high=float(r.ci_high), level=level, p_value=float("nan"),
         design="anticipation check: the period before go-live imputed from the other untreated periods",
-        estimand=f"average imputed effect on {_OUTCOME_LABELS.get(outcome, outcome)} in each district's last "
-                 f"{_PERIOD[p.attrs.get('freq', freq)]} before go-live (zero without anticipation)",
+        estimand=f"average imputed effect on {OUTCOME_LABELS.get(outcome, outcome)} in each district's last "
+                 f"{PERIOD_NAMES[p.attrs.get('freq', freq)]} before go-live (zero without anticipation)",
         comparison="districts not yet live", assumptions=(), sms_level=None, design_key="placebo",
-        **_units(outcome if outcome in DISPLAY_UNITS else "da_rate"), interval_method=res.interval_method)
+        **display_fields(outcome if outcome in DISPLAY_UNITS else "da_rate"), interval_method=res.interval_method)
     pre = (p.first_treated > 0) & (p.t == p.first_treated - 1)
     q = p[~pre].reset_index(drop=True)
     q.attrs.update(p.attrs)

@@ -14,13 +14,13 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import (
-    _OUTCOME_LABELS,
-    _PERIOD,
     HEADLINE,
-    _level,
-    _units,
+    OUTCOME_LABELS,
+    PERIOD_NAMES,
     balanced_panel,
     did_panel,
+    display_fields,
+    maryland_fields,
 )
 from foundation_eval.evaluation.designs.cohort import cohort_did, cohort_frame
 from foundation_eval.evaluation.designs.cox import (
@@ -296,8 +296,8 @@ class Evaluation:
         return EvalEstimate(
             name=tw.name, estimate=tw.estimate, se=tw.se, ci_low=tw.ci_low, ci_high=tw.ci_high, level=tw.level,
             p_value=tw.p_value, design=tw.design, estimand=tw.estimand, comparison=tw.comparison,
-            assumptions=tw.assumptions, outcome=_OUTCOME_LABELS["da_rate"], **_level("twfe"), **_units("da_rate"),
-            unit=_OUTCOME_LABELS["da_rate"],
+            assumptions=tw.assumptions, outcome=OUTCOME_LABELS["da_rate"], **maryland_fields("twfe"), **display_fields("da_rate"),
+            unit=OUTCOME_LABELS["da_rate"],
             interval_method=tw.interval_method, notes=tw.notes, diagnostics=diag, n=tw.n_obs)
 
     @cached_property
@@ -327,7 +327,7 @@ class Evaluation:
                      lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level))
 
     @cached_property
-    def cox_rd(self) -> EvalEstimate:
+    def cox_risk_difference(self) -> EvalEstimate:
         """The risk difference implied by the Cox hazard ratio over the outcome window
         ([`cox_implied_risk_difference`][foundation_eval.evaluation.designs.cox_implied_risk_difference])."""
         if not _ok(self.cox):
@@ -445,7 +445,7 @@ class Evaluation:
                 "(selection on recorded characteristics only).",
                 "Every listed person matched has comparable eligible people not yet listed (overlap)."),
             outcome=f"DA reoffending within {self.window_months} months (risk)",
-            **_level("matched", balanced=bool(mc.result.balanced)), **_units("risk"),
+            **maryland_fields("matched", balanced=bool(mc.result.balanced)), **display_fields("risk"),
             population=mc.population, window=f"{self.window_months} months from the index date",
             interval_method="Abadie-Imbens (2006) variance for matching with replacement, normal interval",
             notes=tuple(mc.caveats) + ((mc.label,) if mc.label else ()), n=n)
@@ -454,7 +454,7 @@ class Evaluation:
     @cached_property
     def _sensitivity(self):
         ds, lv = self.ds, self.level
-        per = _PERIOD[self.freq]
+        per = PERIOD_NAMES[self.freq]
         rows: list[dict] = []
         variants: dict[str, list] = {k: [] for k in HEADLINE_ATTRS}
 
@@ -484,7 +484,7 @@ class Evaluation:
         alt = fit(lambda: did_imputation(ds, freq=other_freq, exclude_lockdown=self.exclude_lockdown, level=lv,
                                          pretrend_p=self._pretrend_p), "did_alt_freq", "district panel", "staggered_did")
         empty = [v for k, v in getattr(alt, "diagnostics", ()) if k == "Empty cells"]
-        add(g, f"{_PERIOD[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=getattr(alt, "n", None),
+        add(g, f"{PERIOD_NAMES[other_freq].capitalize()}ly panel", alt, empty[0] if empty else "", n=getattr(alt, "n", None),
             variant_of="did_att_da_rate")
         alt = fit(lambda: did_imputation(ds, freq=self.freq, exclude_lockdown=not self.exclude_lockdown, level=lv,
                                          pretrend_p=self._pretrend_p), "did_lockdown", "district panel", "staggered_did")
@@ -524,8 +524,8 @@ class Evaluation:
                                    level=lv), "cohort_adjusted", "cohorts", "cohort_before_after")
         add(g2, "Cohorts, " + ("unadjusted" if self.exclude_lockdown else "adjusted for lockdown months and season"), r,
             n=(r.n_treated + r.n_untreated) if _ok(r) else None, variant_of="reoffending_12m_rd_programme")
-        add(g2, f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_rd,
-            n=getattr(self.cox_rd, "n", None))
+        add(g2, f"Implied by the Cox hazard ratio, {self.window_months} months", self.cox_risk_difference,
+            n=getattr(self.cox_risk_difference, "n", None))
         g3 = "Hazard ratio of first DA reoffence (people)"
         add(g3, "Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown else ""),
             self.cox, n=getattr(self.cox, "n", None))
@@ -560,7 +560,7 @@ class Evaluation:
         from foundation_eval.evaluation.value import value_analysis
 
         res = {"did_att_da_rate": self.did, "reoffending_12m_rd_programme": self.cohort,
-               f"cox_implied_rd_{self.window_months}m": self.cox_rd}
+               f"cox_implied_rd_{self.window_months}m": self.cox_risk_difference}
         primary = self.plan.primary
         if primary == "reoffending_hr_programme":
             primary = f"cox_implied_rd_{self.window_months}m"
@@ -706,7 +706,7 @@ class Evaluation:
             the naive regression, the interrupted time series, the regression discontinuities and the
             naive comparisons, each under its own name.
         """
-        out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.matched_estimate,
+        out = [self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_risk_difference, self.matched_estimate,
                self.did_engaged, self.did_referral, self.twfe_estimate]
         out += [x[1] if _ok(x) else x for x in (self.its_pilot, self.its_force)]
         for rd in (self.rd_age, self.rd_ppit):
@@ -734,7 +734,7 @@ class Evaluation:
             One per design that could not be estimated (empty when every design was); the regression
             discontinuities count only when the programme has an age limit or a risk tool.
         """
-        out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_rd, self.did_engaged,
+        out = [x for x in (self.did, self.cohort, self.cox, self.did_cs_simple, self.cox_risk_difference, self.did_engaged,
                            self.did_referral, self.twfe_estimate, self.its_pilot, self.its_force, self.placebo,
                            self.event_study) if isinstance(x, NotEstimable)]
         prog = self.ds.programme

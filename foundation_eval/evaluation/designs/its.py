@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.evaluation.designs._common import _OUTCOME_LABELS, _PERIOD, _level, _units
+from foundation_eval.evaluation.designs._common import (
+    OUTCOME_LABELS,
+    PERIOD_NAMES,
+    display_fields,
+    maryland_fields,
+)
 from foundation_eval.frames.panel import district_period_panel
 from foundation_eval.impact import (
     EvalEstimate,
@@ -85,13 +90,13 @@ def _its(series: pd.DataFrame, intervention, freq: str, name: str, where: str, l
                                     "Newey-West errors)",
         estimand="immediate change in DA offences per eligible person-month at go-live",
         comparison="the same series' trend and seasonal pattern before go-live, projected forward",
-        assumptions=res.assumptions, outcome=_OUTCOME_LABELS["da_rate"], **_level("its"), **_units("da_rate"),
-        unit=_OUTCOME_LABELS["da_rate"], population=f"everyone eligible in the {where}",
+        assumptions=res.assumptions, outcome=OUTCOME_LABELS["da_rate"], **maryland_fields("its"), **display_fields("da_rate"),
+        unit=OUTCOME_LABELS["da_rate"], population=f"everyone eligible in the {where}",
         window="the first period after go-live (level change)",
         interval_method=res.interval_method,
         diagnostics=(("Periods", f"{res.n_pre} before and {res.n_post} after go-live"),
                      ("Residual autocorrelation", f"lag-1 {res.residual_acf1:.2f}"),
-                     ("Slope change", f"{res.slope_change:.4f} per {_PERIOD[freq]} ({res.slope_change_ci_low:.4f} "
+                     ("Slope change", f"{res.slope_change:.4f} per {PERIOD_NAMES[freq]} ({res.slope_change_ci_low:.4f} "
                       f"to {res.slope_change_ci_high:.4f})")),
         n=int(res.n_pre + res.n_post))
 
@@ -143,7 +148,7 @@ def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.9
     d = ds.programme.district(district)
     s = its_series(ds, d.id, freq)
     if s.da_rate.isna().any():
-        raise ValueError(f"{d.name}: some {_PERIOD[freq]}s have nobody eligible; use quarterly periods")
+        raise ValueError(f"{d.name}: some {PERIOD_NAMES[freq]}s have nobody eligible; use quarterly periods")
     go = d.go_live.asfreq("Q") if freq == "Q" else d.go_live
     return _its(s, go, freq, f"its_{d.id}", d.name, level)
 

@@ -9,7 +9,7 @@ import math
 from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.evaluation.designs._common import _OUTCOME_LABELS, _level, _units
+from foundation_eval.evaluation.designs._common import OUTCOME_LABELS, display_fields, maryland_fields
 from foundation_eval.frames.panel import district_period_panel
 from foundation_eval.impact import (
     EvalEstimate,
@@ -78,8 +78,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             estimand=f"difference in the risk of DA reoffending within {window_months} months",
             comparison="eligible people never listed (eligible only before go-live)",
             assumptions=("None that hold: the groups differ in period and in the stage of their offending.",),
-            outcome=f"DA reoffending within {window_months} months (risk)", **_level("cross_section"),
-            **_units("risk"), population="eligible people", window=f"{window_months} months", unit="risk (share)",
+            outcome=f"DA reoffending within {window_months} months (risk)", **maryland_fields("cross_section"),
+            **display_fields("risk"), population="eligible people", window=f"{window_months} months", unit="risk (share)",
             interval_method="Newcombe hybrid score interval", n=len(g1) + len(g0),
             diagnostics=(("Groups", f"{len(g1):,} listed, {len(g0):,} never listed"),)))
     con = ds.contacts
@@ -96,8 +96,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             estimand=f"difference in the risk of DA reoffending within {window_months} months",
             comparison=f"listed people with no engaged contact within {win} days",
             assumptions=("None that hold: people choose to engage, and lower-risk people engage more.",),
-            outcome=f"DA reoffending within {window_months} months (risk)", **_level("self_selected"),
-            **_units("risk"), population="listed people", window=f"{window_months} months from first listing",
+            outcome=f"DA reoffending within {window_months} months (risk)", **maryland_fields("self_selected"),
+            **display_fields("risk"), population="listed people", window=f"{window_months} months from first listing",
             unit="risk (share)",
             interval_method="Newcombe hybrid score interval", n=len(e1) + len(e0),
             diagnostics=(("Groups", f"{len(e1):,} engaged, {len(e0):,} not engaged"),)))
@@ -115,8 +115,8 @@ def naive_comparisons(ds: Dataset, window_months: int = 12, level: float = 0.95)
             design="naive before-and-after comparison in the pilot districts",
             estimand="difference in DA offences per eligible person-month, after vs before go-live",
             comparison="the same districts before go-live, with no allowance for change over time",
-            assumptions=("Nothing but the programme changed between the two periods.",), **_level("before_after"),
-            **_units("da_rate"), population="everyone eligible in the pilot districts", unit=_OUTCOME_LABELS["da_rate"],
-            outcome=_OUTCOME_LABELS["da_rate"], interval_method="Poisson rate difference, normal",
+            assumptions=("Nothing but the programme changed between the two periods.",), **maryland_fields("before_after"),
+            **display_fields("da_rate"), population="everyone eligible in the pilot districts", unit=OUTCOME_LABELS["da_rate"],
+            outcome=OUTCOME_LABELS["da_rate"], interval_method="Poisson rate difference, normal",
             n=int(len(sub))))
     return out

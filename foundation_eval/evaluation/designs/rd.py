@@ -10,7 +10,13 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.evaluation.designs._common import _da_offences, _go_live, _level, _months_between, _units
+from foundation_eval.evaluation.designs._common import (
+    display_fields,
+    go_live_months,
+    maryland_fields,
+    months_between,
+)
+from foundation_eval.frames.outcomes import da_offences
 from foundation_eval.impact import (
     EvalEstimate,
     density_test,
@@ -46,7 +52,7 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    da = _da_offences(ds).merge(f[["person_id", "index_date", "close_date"]], on="person_id")
+    da = da_offences(ds).merge(f[["person_id", "index_date", "close_date"]], on="person_id")
     hit = da[(da.offence_date > da.index_date) & (da.offence_date <= da.close_date)].person_id.unique()
     f["outcome"] = f.person_id.isin(hit).astype(int)
     return f
@@ -100,12 +106,12 @@ def rd_age_frame(ds: Dataset, window_months: int = 12, span_years: int = 6) -> p
     ok = np.ones(len(scr), dtype=bool)
     for c in other:
         ok &= scr[c].astype(bool).to_numpy()
-    go = _go_live(ds)
+    go = go_live_months(ds)
     live = scr.month.to_numpy() >= scr.district_id.map(go).to_numpy()
     s = scr[ok & live].sort_values(["person_id", "month"]).drop_duplicates("person_id")
     birth = ds.people.set_index("person_id").birth_ym
     f = s[["person_id", "district_id", "month", "listed"]].copy()
-    f["age_months"] = _months_between(f.person_id.map(birth), f.month)
+    f["age_months"] = months_between(f.person_id.map(birth), f.month)
     f["listed"] = f.listed.astype(bool)
     f["index_date"] = f.month.dt.start_time
     cut = (prog.age_max + 1) * 12
@@ -135,7 +141,7 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
         name=name, estimate=res.estimate_bc, se=res.se_robust, ci_low=res.ci_low, ci_high=res.ci_high, level=level,
         p_value=res.p_value, design="regression discontinuity (sharp, local linear, robust bias-corrected)",
         estimand=estimand, comparison=comparison, assumptions=res.assumptions,
-        **_level(design_key, density_p=dens.p_value), **_units("risk"), population=population,
+        **maryland_fields(design_key, density_p=dens.p_value), **display_fields("risk"), population=population,
         window=f"{name.rsplit('_', 1)[-1].rstrip('m')} months", unit="risk (share)",
         outcome=res.outcome, interval_method=res.interval_method, notes=notes, diagnostics=diag,
         n=int(res.n_left + res.n_right))

@@ -12,7 +12,7 @@ from foundation_eval.checks import as_float
 __all__: list[str] = []
 
 
-def _durations(x, name: str = "durations") -> np.ndarray:
+def as_durations(x, name: str = "durations") -> np.ndarray:
     a = as_float(x, name)
     if (a < 0).any():
         i = int(np.flatnonzero(a < 0)[0])
@@ -20,7 +20,7 @@ def _durations(x, name: str = "durations") -> np.ndarray:
     return a
 
 
-def _events(x, n: int, name: str = "events") -> np.ndarray:
+def as_events(x, n: int, name: str = "events") -> np.ndarray:
     a = as_float(x, name)
     if a.size != n:
         raise ValueError(f"{name} has length {a.size} but durations has length {n}")
@@ -31,7 +31,7 @@ def _events(x, n: int, name: str = "events") -> np.ndarray:
     return a.astype(np.int64)
 
 
-def _weights(x, n: int, name: str = "weights") -> np.ndarray:
+def as_weights(x, n: int, name: str = "weights") -> np.ndarray:
     a = as_float(x, name)
     if a.size != n:
         raise ValueError(f"{name} has length {a.size} but the data have {n} rows")
@@ -42,7 +42,7 @@ def _weights(x, n: int, name: str = "weights") -> np.ndarray:
     return a
 
 
-def _labels(x, n: int, name: str) -> np.ndarray:
+def as_labels(x, n: int, name: str) -> np.ndarray:
     a = np.asarray(x)
     if a.ndim != 1 or a.size != n:
         raise ValueError(f"{name} must be one-dimensional with length {n}, got shape {a.shape}")
@@ -51,7 +51,7 @@ def _labels(x, n: int, name: str) -> np.ndarray:
     return a
 
 
-def _as_list(x) -> list:
+def as_list(x) -> list:
     if x is None:
         return []
     if isinstance(x, str):
@@ -59,11 +59,11 @@ def _as_list(x) -> list:
     return list(x)
 
 
-def _design(frame: pd.DataFrame, covariates) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
+def design_matrix(frame: pd.DataFrame, covariates) -> tuple[np.ndarray, list[str], dict[str, list[int]]]:
     """Numeric design matrix: numbers and booleans as they are; text or categorical columns become
     0/1 indicators for every level except the first (treatment contrasts, as R's default), named
     ``column[level]``. Returns (X, column names, {covariate: column positions})."""
-    covariates = _as_list(covariates)
+    covariates = as_list(covariates)
     if not covariates:
         raise ValueError("covariates must name at least one column")
     if len(set(covariates)) != len(covariates):
@@ -92,7 +92,7 @@ def _design(frame: pd.DataFrame, covariates) -> tuple[np.ndarray, list[str], dic
     return X, names, terms
 
 
-def _readonly(*arrays):
+def set_readonly(*arrays):
     for a in arrays:
         if isinstance(a, np.ndarray):
             a.setflags(write=False)
@@ -100,7 +100,7 @@ def _readonly(*arrays):
 
 
 
-def _km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):
+def km_arrays(t: np.ndarray, e: np.ndarray, entry: np.ndarray | None = None, counts: np.ndarray | None = None):
     """Product-limit estimate at every distinct time (events and censorings).
 
     With ``entry`` (delayed entry / counting process) a row is at risk at time s when entry < s <= t.

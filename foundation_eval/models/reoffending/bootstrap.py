@@ -11,7 +11,8 @@ import pandas as pd
 
 from foundation_eval import stats as _fstats
 from foundation_eval.checks import as_float
-from foundation_eval.models.reoffending._common import _readonly, _weights
+from foundation_eval.models.reoffending._common import as_weights, set_readonly
+from foundation_eval.results import IntervalEstimate
 
 __all__ = [
     "BootstrapResult",
@@ -21,7 +22,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
+class BootstrapResult(IntervalEstimate):
     """Bootstrap estimate and interval (see `bootstrap_mean`, `bootstrap_ratio`).
 
     Attributes
@@ -97,7 +98,7 @@ class BootstrapResult:
 def _boot(num, den, n_boot, level, seed, method, statistic) -> BootstrapResult:
     out = _fstats.bootstrap_ratio_of_sums(num, den, n_boot=n_boot, level=level, seed=seed, method=method)
     reps = out["replicates"]
-    _readonly(reps)
+    set_readonly(reps)
     return BootstrapResult(out["estimate"], out["se"], out["ci_low"], out["ci_high"], level, method, int(num.size),
                            int(n_boot), statistic, reps)
 
@@ -139,7 +140,7 @@ def bootstrap_mean(values, weights=None, n_boot: int = 2000, level: float = 0.95
     (86.86, True)
     """
     x = as_float(values, "values")
-    w = np.ones(x.size) if weights is None else _weights(weights, x.size)
+    w = np.ones(x.size) if weights is None else as_weights(weights, x.size)
     return _boot(w * x, w, n_boot, level, seed, method, "weighted mean" if weights is not None else "mean")
 
 

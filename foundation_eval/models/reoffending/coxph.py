@@ -15,14 +15,15 @@ from scipy import stats as _st
 
 from foundation_eval.checks import require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_list,
-    _design,
-    _durations,
-    _events,
-    _km_arrays,
-    _readonly,
-    _weights,
+    as_durations,
+    as_events,
+    as_list,
+    as_weights,
+    design_matrix,
+    km_arrays,
+    set_readonly,
 )
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -110,9 +111,9 @@ class _CoxEngine:
         r = self.w * np.exp(eta - shift)
         S0 = self._block_sum(r)
         S1 = self._block_sum(r[:, None] * self.X)
-        rd = r[self.dead]
-        D0 = np.bincount(self.jd, rd, self.m)
-        D1 = np.column_stack([np.bincount(self.jd, rd * self.X[self.dead, k], self.m) for k in range(self.p)])
+        r_dead = r[self.dead]
+        D0 = np.bincount(self.jd, r_dead, self.m)
+        D1 = np.column_stack([np.bincount(self.jd, r_dead * self.X[self.dead, k], self.m) for k in range(self.p)])
         S0k = S0[self.jj] - self.frac * D0[self.jj]
         xbar = (S1[self.jj] - self.frac[:, None] * D1[self.jj]) / S0k[:, None]
         return eta, shift, r, S0k, xbar
@@ -226,7 +227,7 @@ def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.nd
     if kind == "km":
         # left-continuous pooled Kaplan-Meier: 1 - S(t-)
         entry = None if np.all(np.isneginf(start)) else np.where(np.isneginf(start), -np.inf, start)
-        times, _, _, _, surv, _ = _km_arrays(stop, event.astype(float), entry, counts)
+        times, _, _, _, surv, _ = km_arrays(stop, event.astype(float), entry, counts)
         idx = np.searchsorted(times, stop, side="left")  # number of distinct times strictly below t
         return 1.0 - np.concatenate([[1.0], surv])[idx]
     if kind == "rank":
@@ -243,7 +244,7 @@ def _time_transform(kind: str, start: np.ndarray, stop: np.ndarray, event: np.nd
 
 
 @dataclass(frozen=True)
-class CoxResult:
+class CoxResult(Result):
     """Fitted Cox model (see `cox` and `cox_time_varying`).
 
     Attributes
@@ -461,7 +462,7 @@ def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, leve
         dur, ev = concordance_data
         conc = _harrell_c(dur, ev, X @ beta, strata)
     ph = {"start": start, "stop": stop, "event": event, "terms": terms, "counts": counts}
-    _readonly(beta, se, cov, model_se)
+    set_readonly(beta, se, cov, model_se)
     return dict(covariates=tuple(names), coef=beta, se=se, cov=cov, model_se=model_se, level=level,
                 events=int(event.sum()), n_clusters=n_clusters, robust=robust, loglik=ll, loglik_null=ll0,
                 concordance=conc, converged=converged, n_iter=it, _engine=eng, _ph=ph)
@@ -531,15 +532,15 @@ def cox(frame: pd.DataFrame, duration: str, event: str, covariates, cluster: str
     >>> robust.n_clusters, robust.robust
     (20, True)
     """
-    strata_cols = _as_list(strata)
-    cols = [duration, event, *_as_list(covariates), *strata_cols]
+    strata_cols = as_list(strata)
+    cols = [duration, event, *as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights) if c is not None]
     require_columns(frame, list(dict.fromkeys(cols)), complete=True)
     z_value(level)
-    t = _durations(frame[duration].to_numpy(), f"column {duration!r}")
-    e = _events(frame[event].to_numpy(), t.size, f"column {event!r}")
-    X, names, terms = _design(frame, covariates)
-    w = _weights(frame[weights].to_numpy(), t.size, f"column {weights!r}") if weights else None
+    t = as_durations(frame[duration].to_numpy(), f"column {duration!r}")
+    e = as_events(frame[event].to_numpy(), t.size, f"column {event!r}")
+    X, names, terms = design_matrix(frame, covariates)
+    w = as_weights(frame[weights].to_numpy(), t.size, f"column {weights!r}") if weights else None
     s = None
     if strata_cols:
         s = pd.factorize(pd.MultiIndex.from_frame(frame[strata_cols]) if len(strata_cols) > 1
@@ -607,19 +608,19 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
     >>> bool(np.allclose(tv.coef, fixed.coef))
     True
     """
-    strata_cols = _as_list(strata)
-    cols = [id, start, stop, event, *_as_list(covariates), *strata_cols]
+    strata_cols = as_list(strata)
+    cols = [id, start, stop, event, *as_list(covariates), *strata_cols]
     cols += [c for c in (cluster, weights, counts) if c is not None]
     require_columns(long_frame, list(dict.fromkeys(cols)), "long_frame", complete=True)
     z_value(level)
-    t0 = _durations(long_frame[start].to_numpy(), f"column {start!r}")
-    t1 = _durations(long_frame[stop].to_numpy(), f"column {stop!r}")
+    t0 = as_durations(long_frame[start].to_numpy(), f"column {start!r}")
+    t1 = as_durations(long_frame[stop].to_numpy(), f"column {stop!r}")
     bad = t1 <= t0
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"every interval needs start < stop; row {long_frame.index[i]!r} has start {t0[i]} "
                          f"and stop {t1[i]}")
-    e = _events(long_frame[event].to_numpy(), t1.size, f"column {event!r}")
+    e = as_events(long_frame[event].to_numpy(), t1.size, f"column {event!r}")
     ids = long_frame[id].to_numpy()
     order = np.lexsort((t0, ids))
     same = ids[order][1:] == ids[order][:-1]
@@ -628,8 +629,8 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
         i = order[1:][overlap][0]
         raise ValueError(f"intervals of id {ids[i]!r} overlap (row {long_frame.index[i]!r}); each person's "
                          "(start, stop] intervals must be disjoint")
-    X, names, terms = _design(long_frame, covariates)
-    w = _weights(long_frame[weights].to_numpy(), t1.size, f"column {weights!r}") if weights else None
+    X, names, terms = design_matrix(long_frame, covariates)
+    w = as_weights(long_frame[weights].to_numpy(), t1.size, f"column {weights!r}") if weights else None
     s = None
     if strata_cols:
         s = pd.factorize(pd.MultiIndex.from_frame(long_frame[strata_cols]) if len(strata_cols) > 1

@@ -12,9 +12,10 @@ import pandas as pd
 
 from foundation_eval.checks import as_float, require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_list,
-    _design,
+    as_list,
+    design_matrix,
 )
+from foundation_eval.results import Result
 
 __all__ = [
     "IPWResult",
@@ -40,7 +41,7 @@ def _pooled_sd(x: np.ndarray, a: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class IPWResult:
+class IPWResult(Result):
     """Inverse-probability-of-treatment weights (see `ipw_weights`).
 
     Attributes
@@ -157,7 +158,7 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
     >>> sorted(res.weights.round(3).unique().tolist())
     [0.667, 2.0]
     """
-    require_columns(frame, [treatment, *_as_list(covariates)], complete=True)
+    require_columns(frame, [treatment, *as_list(covariates)], complete=True)
     a = as_float(frame[treatment].to_numpy(dtype=float), f"column {treatment!r}")
     if not np.isin(a, (0.0, 1.0)).all():
         raise ValueError(f"column {treatment!r} must be 0 (not exposed) or 1 (exposed)")
@@ -165,7 +166,7 @@ def ipw_weights(frame: pd.DataFrame, treatment: str, covariates, stabilised: boo
         raise ValueError(f"column {treatment!r} has a single value; both groups are needed")
     if trim is not None and not 0 < trim < 0.5:
         raise ValueError(f"trim must lie strictly between 0 and 0.5, got {trim!r}")
-    X, names, _ = _design(frame, covariates)
+    X, names, _ = design_matrix(frame, covariates)
     import statsmodels.api as sm
 
     design = np.column_stack([np.ones(len(a)), X])

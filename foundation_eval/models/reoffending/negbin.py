@@ -13,10 +13,11 @@ from scipy import stats as _st
 
 from foundation_eval.checks import as_float, require_columns
 from foundation_eval.models.reoffending._common import (
-    _as_list,
-    _design,
-    _readonly,
+    as_list,
+    design_matrix,
+    set_readonly,
 )
+from foundation_eval.results import Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class NegativeBinomialResult:
+class NegativeBinomialResult(Result):
     r"""NB2 regression (see `negative_binomial`).
 
     Attributes
@@ -165,7 +166,7 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
     >>> bool(t.loc["x", "irr_low"] < 0.7 < t.loc["x", "irr_high"]), round(res.theta, 1)
     (True, 1.6)
     """
-    cols = [count, *_as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
+    cols = [count, *as_list(covariates)] + [c for c in (exposure, cluster) if c is not None]
     require_columns(frame, list(dict.fromkeys(cols)), complete=True)
     z_value(level)
     y = as_float(frame[count].to_numpy(dtype=float), f"column {count!r}")
@@ -179,7 +180,7 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
         offset = np.log(expo)
     else:
         offset = np.zeros(y.size)
-    X, names, _ = _design(frame, covariates)
+    X, names, _ = design_matrix(frame, covariates)
     Xd = np.column_stack([np.ones(y.size), X])
     terms = ["(Intercept)", *names]
     if y.sum() == 0:
@@ -223,6 +224,6 @@ def negative_binomial(frame: pd.DataFrame, count: str, exposure: str | None, cov
                          + (y + theta) / (theta + mu) ** 2)
     theta_se = float(1 / np.sqrt(info_theta)) if info_theta > 0 else float("nan")
     se = np.sqrt(np.diag(cov))
-    _readonly(beta, se, cov)
+    set_readonly(beta, se, cov)
     return NegativeBinomialResult(tuple(terms), beta, se, cov, alpha, theta_se / theta**2, theta, theta_se,
                                   float(res.llf), int(y.size), n_clusters, level)

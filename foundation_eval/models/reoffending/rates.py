@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval import stats as _fstats
+from foundation_eval.results import Result
 
 __all__ = [
     "EventRateResult",
@@ -18,7 +19,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class EventRateResult:
+class EventRateResult(Result):
     """Events per person-year (see `event_rate`).
 
     Attributes

@@ -11,12 +11,13 @@ import pandas as pd
 from scipy import stats as _st
 
 from foundation_eval.models.reoffending._common import (
-    _durations,
-    _events,
-    _km_arrays,
-    _labels,
-    _readonly,
+    as_durations,
+    as_events,
+    as_labels,
+    km_arrays,
+    set_readonly,
 )
+from foundation_eval.results import IntervalEstimate, Result
 from foundation_eval.stats import z_value
 
 __all__ = [
@@ -46,7 +47,7 @@ def _loglog_ci(surv: np.ndarray, greenwood: np.ndarray, z: float):
 
 
 @dataclass(frozen=True)
-class KaplanMeierResult:
+class KaplanMeierResult(Result):
     r"""Kaplan-Meier estimate (see `kaplan_meier`).
 
     Attributes
@@ -238,10 +239,10 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
     >>> km.table().columns.tolist()
     ['time', 'at_risk', 'events', 'survival', 'ci_low', 'ci_high']
     """
-    t = _durations(durations)
-    e = _events(events, t.size)
+    t = as_durations(durations)
+    e = as_events(events, t.size)
     z = z_value(level)
-    times, at_risk, d, cens, surv, gw = _km_arrays(t, e)
+    times, at_risk, d, cens, surv, gw = km_arrays(t, e)
     with np.errstate(invalid="ignore"):
         se = surv * np.sqrt(gw)
     se = np.where(surv <= 0, np.nan, se)
@@ -252,7 +253,7 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
     hi_hit = np.flatnonzero(np.nan_to_num(high, nan=0.0) <= 0.5)
     med_lo = float(times[lo_hit[0]]) if lo_hit.size else float("inf")
     med_hi = float(times[hi_hit[0]]) if hi_hit.size else float("inf")
-    _readonly(times, at_risk, d, cens, surv, se, low, high)
+    set_readonly(times, at_risk, d, cens, surv, se, low, high)
     return KaplanMeierResult(times, at_risk, d, cens, surv, se, low, high, median, med_lo, med_hi,
                              int(t.size), level, label)
 
@@ -263,7 +264,7 @@ def kaplan_meier(durations, events, level: float = 0.95, *, label: str = "all") 
 
 
 @dataclass(frozen=True)
-class LogRankResult:
+class LogRankResult(Result):
     """k-sample log-rank test (see `logrank`).
 
     Attributes
@@ -372,9 +373,9 @@ def logrank(durations, events, groups) -> LogRankResult:
     >>> round(res.statistic, 2), res.dof
     (16.79, 1)
     """
-    t = _durations(durations)
-    e = _events(events, t.size)
-    g = _labels(groups, t.size, "groups")
+    t = as_durations(durations)
+    e = as_events(events, t.size)
+    g = as_labels(groups, t.size, "groups")
     levels, gi = np.unique(g, return_inverse=True)
     k = levels.size
     if k < 2:
@@ -403,7 +404,7 @@ def logrank(durations, events, groups) -> LogRankResult:
     dof = k - 1
     p = float(_st.chi2.sf(stat, dof))
     curves = tuple(kaplan_meier(t[gi == i], e[gi == i], label=str(levels[i])) for i in range(k))
-    _readonly(n_g, observed, expected)
+    set_readonly(n_g, observed, expected)
     return LogRankResult(stat, dof, p, tuple(levels.tolist()), n_g, observed, expected, curves)
 
 
@@ -413,7 +414,7 @@ def logrank(durations, events, groups) -> LogRankResult:
 
 
 @dataclass(frozen=True)
-class RiskDifferenceResult:
+class RiskDifferenceResult(IntervalEstimate):
     r"""Difference in cumulative incidence at a horizon (see `risk_difference`).
 
     Attributes
@@ -541,9 +542,9 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
     >>> round(res.estimate, 3), round(13 / 21 - (1 - 0.7529), 3)
     (0.372, 0.372)
     """
-    t = _durations(durations)
-    e = _events(events, t.size)
-    g = _labels(groups, t.size, "groups")
+    t = as_durations(durations)
+    e = as_events(events, t.size)
+    g = as_labels(groups, t.size, "groups")
     z = z_value(level)
     levels = list(np.unique(g))
     if len(levels) != 2:
@@ -570,6 +571,6 @@ def risk_difference(durations, events, groups, horizon: float, level: float = 0.
     p = float(2 * _st.norm.sf(abs(est) / se)) if se > 0 else float("nan")
     risk_a = np.array(risk)
     risk_se = np.sqrt(np.array(var))
-    _readonly(risk_a, risk_se)
+    set_readonly(risk_a, risk_se)
     return RiskDifferenceResult(float(est), se, float(est - z * se), float(est + z * se), p, float(horizon),
                                 tuple(levels), risk_a, risk_se, level, tuple(curves))
