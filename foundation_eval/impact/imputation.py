@@ -193,8 +193,48 @@ def _fe_solve(y, u, t, w, nu: int, nt: int, X=None):
     return sol[:nu], sol[nu:k], sol[k:]
 
 
-def impute_untreated(y, u, t, treated, w, nu, nt, X=None):
-    """Imputed untreated outcome of every imputable treated row (NaN elsewhere) and the imputable mask."""
+def impute_untreated(y, u, t, treated, w, nu: int, nt: int, X=None):
+    r"""Untreated outcome of every treated row, imputed from unit and period effects fitted to untreated rows.
+
+    The first step of the imputation estimator (Borusyak, Jaravel & Spiess 2024, *Rev Econ Stud*
+    91:3253-3285, Theorem 2): weighted least squares of $y$ on unit effects $a_u$, period effects $b_t$
+    and covariates $X\beta$ over the untreated rows, then $\hat y_0 = \hat a_u + \hat b_t + X\hat\beta$ for
+    each treated row whose unit and period both have an untreated row (the imputable ones).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Outcomes, one per row.
+    u, t : numpy.ndarray of int
+        Unit and period codes, ``0 .. nu - 1`` and ``0 .. nt - 1``.
+    treated : numpy.ndarray of bool
+        Whether each row is treated.
+    w : numpy.ndarray
+        Row weights of the fit.
+    nu, nt : int
+        Numbers of units and periods.
+    X : numpy.ndarray, optional
+        Covariates (rows x p).
+
+    Returns
+    -------
+    ok : numpy.ndarray of bool
+        The imputable treated rows.
+    y0 : numpy.ndarray
+        Imputed untreated outcome on those rows, NaN elsewhere.
+
+    Examples
+    --------
+    Two units over three periods; unit 1 is treated in the last one. Its untreated outcome is its own
+    level (11) plus the period's change seen in unit 0 (3 - 1):
+
+    >>> import numpy as np
+    >>> u, t = np.array([0, 0, 0, 1, 1, 1]), np.array([0, 1, 2, 0, 1, 2])
+    >>> y = np.array([1.0, 2.0, 3.0, 11.0, 12.0, 99.0])
+    >>> ok, y0 = impute_untreated(y, u, t, t * u == 2, np.ones(6), 2, 3)
+    >>> ok.tolist(), round(float(y0[5]), 6)
+    ([False, False, False, False, False, True], 13.0)
+    """
     un = ~treated
     has_u = np.bincount(u[un], minlength=nu) > 0
     has_t = np.bincount(t[un], minlength=nt) > 0
