@@ -110,7 +110,7 @@ def test_registered_and_fitted_once_per_snapshot(snap, study, monkeypatch):
     def refit(*args, **kwargs):
         raise AssertionError("a page refitted the study")
 
-    for name in ("fit_areas", "kaplan_meier", "bootstrap_ratio", "funnel_plot", "table_one", "funnel", "stage_table",
+    for name in ("fit_areas", "kaplan_meier", "bootstrap_ratio", "funnel_plot", "table_one", "wilson_interval", "stage_table",
                  "event_rate", "referral_frame"):
         monkeypatch.setattr(areas, name, refit)
     monkeypatch.setattr("foundation_eval.models.reoffending.kaplan_meier", refit)
@@ -228,6 +228,20 @@ def test_brief_quarters_and_attention(study, snap):
         assert q.loc[("on_list", quarter), "k"] == lq.at[quarter, "on_list"]
         assert q.loc[("new_listings", quarter), "k"] == lq.at[quarter, "new_listings"]
         assert q.loc[("engaged", quarter), "n"] <= lq.at[quarter, "new_listings"]
+    # the engagement and referral-start figures of each quarter, from the event tables
+    ds, prog = snap.dataset, snap.programme
+    listed = select(person_frame(replace(ds, reduced=None, _derived={})), None, prog.study_start, prog.study_end)
+    listed = listed[listed.listed]
+    eng = first_engagement_frame(ds, listed)
+    eng = eng[eng.index_date + pd.Timedelta(days=study.window) <= pd.Timestamp(ds.extract_date)]
+    refs = ds.referrals.merge(listed[["person_id", "index_date"]], on="person_id")
+    refs = refs[(refs.referred_date >= refs.index_date) & refs.started_date.notna()]
+    for quarter in (this, last, year):
+        cohort = eng[eng.index_month.dt.asfreq("Q") == quarter]
+        assert q.loc[("engaged", quarter), "n"] == len(cohort)
+        assert q.loc[("engaged", quarter), "k"] == ((cohort.event == 1) & (cohort.days <= study.window)).sum()
+        started = refs[refs.started_date.dt.to_period("Q") == quarter].person_id.nunique()
+        assert q.loc[("started", quarter), "k"] == started
     outside = {(a.district_id, a.measure) for a in study.attention if a.kind == "funnel"}
     for key, fv in study.funnels.items():
         if fv.result is not None:
@@ -299,3 +313,12 @@ def test_reduction_carries_what_the_study_needs(small_ds, tmp_path):
     pd.testing.assert_frame_equal(again.plans, red.plans)
     (folder / "plans.parquet").unlink()  # a reduction written before plans were reduced
     assert Reduced.read(folder).plans is None
+
+
+def test_table_and_plot_of_the_study(study):
+    t = study.table()
+    assert list(t.area) == list(study.areas) and t.engaged_pct.between(0, 100).all()
+    assert (t.harm_low < t.harm).all() and (t.harm < t.harm_high).all()
+    ax = study.plot(measure="reoffended")
+    assert [x.get_text() for x in ax.get_yticklabels()] == [a.name for a in study.areas.values()]
+    assert ax.get_xlabel() == "Percent reoffended (95% interval)"

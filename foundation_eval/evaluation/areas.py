@@ -46,7 +46,7 @@ import pandas as pd
 
 from foundation_eval.frames.cohort import ppit_bands, table_one
 from foundation_eval.impact.power import mde_multiplier
-from foundation_eval.models.engagement import funnel
+from foundation_eval.models.engagement import funnel_stages
 from foundation_eval.models.funnel_plot import FunnelPlotResult, funnel_plot
 from foundation_eval.models.referrals import referral_frame, stage_table
 from foundation_eval.models.reoffending import bootstrap_ratio, event_rate, kaplan_meier
@@ -90,6 +90,9 @@ RMP_PILLARS = (
 """The four pillars of a risk management plan: column of the `rmps` table and its name."""
 HEALTH_PATHWAYS = ("health", "drugs_alcohol")
 """Referral pathways counted under the health-and-wellbeing outcome (where the programme has them)."""
+_STAGE_DATES = {"assessed": "first_assessed", "contacted": "first_contacted", "engaged": "first_engaged",
+                "referred": "first_referred", "started": "first_referral_started",
+                "completed": "first_referral_completed"}
 QUALITY_RULE = {"width": 3, "ratio": 0.5, "alpha": 0.001}
 """Rule for a month with far fewer screening records than the months around it (as the data-quality
 report's ``sparse_months``), applied to each district's recent months."""
@@ -500,7 +503,8 @@ class Area:
     ppit_priority : int
         Listed people assessed as a priority.
     funnel : DataFrame
-        The nested engagement funnel ([`funnel`][foundation_eval.models.engagement.funnel]).
+        The nested engagement funnel: `stage, label, n, percent, ci_low, ci_high, percent_of_previous`, as
+        [`funnel`][foundation_eval.models.engagement.funnel] defines it (every district counted at once).
     engaged : Share
         Engaged within the window of listing.
     teams : DataFrame
@@ -865,80 +869,114 @@ def fit_areas(ds, start=None, end=None, *, estimates=(), level: float = 0.95, ha
     # ---------------------------------------------------------------- list sizes, all districts at once
     dm = red.district_month
     dm = dm[(dm.month >= start) & (dm.month <= end)]
-    new_m = L.groupby(["district_id", "index_month"]).size()
     dq, fq = red.district_quarter, red.force_quarter
     dq = dq[dq.quarter.isin(quarters)]
     fq = fq[fq.quarter.isin(quarters)]
+    # every district's rows at once, then looked up per area
+    dm_by = dict(tuple(dm.groupby("district_id", sort=False)))
+    dq_by = dict(tuple(dq.groupby("district_id", sort=False)))
+    new_m = L.groupby(["district_id", "index_month"]).size()
+    new_q = L.groupby(["district_id", "quarter"]).size()
+    closed = L[L.window_closed]
+    eng_q = closed.groupby(["district_id", "quarter"]).engaged.agg(["sum", "size"])
+    start_q = started_q.groupby(["district_id", "quarter"]).person_id.nunique()
+    per_district = {name: {d: g.droplevel(0) for d, g in t.groupby(level=0)} for name, t in
+                    (("new_m", new_m), ("new_q", new_q), ("eng_q", eng_q), ("start_q", start_q))}
+    force_sums = {"new_m": new_m.groupby(level=1).sum(), "new_q": new_q.groupby(level=1).sum(),
+                  "eng_q": eng_q.groupby(level=1).sum(), "start_q": start_q.groupby(level=1).sum()}
+
+    def of(name, did):
+        return force_sums[name] if did is None else per_district[name].get(did, force_sums[name].iloc[:0])
 
     def monthly(did):
-        g = dm if did is None else dm[dm.district_id == did]
+        g = dm if did is None else dm_by.get(did, dm.iloc[:0])
         t = g.groupby("month")[["screened", "eligible", "listed"]].sum().reindex(months, fill_value=0)
-        new = (new_m.groupby(level=1).sum() if did is None else
-               new_m.xs(did, level=0) if did in new_m.index.get_level_values(0) else pd.Series(dtype=int))
-        t["new_listings"] = new.reindex(months, fill_value=0).to_numpy()
+        t["new_listings"] = of("new_m", did).reindex(months, fill_value=0).to_numpy()
         t.index.name = "month"
         return t.rename(columns={"listed": "on_list"}).astype(int).reset_index()
 
-    def quarterly(did, mon):
-        g = fq if did is None else dq[dq.district_id == did]
+    def quarterly(did):
+        g = fq if did is None else dq_by.get(did, dq.iloc[:0])
         t = g.set_index("quarter")[["screened", "eligible", "listed"]].reindex(quarters, fill_value=0)
-        t["new_listings"] = mon.groupby(mon.month.dt.asfreq("Q")).new_listings.sum().reindex(quarters, fill_value=0)
+        t["new_listings"] = of("new_q", did).reindex(quarters, fill_value=0).to_numpy()
         t.index.name = "quarter"
         return t.rename(columns={"listed": "on_list"}).astype(int).reset_index()
 
     this_q = _last_quarter(end, extract)
     brief_q = tuple(q if q >= quarters[0] else None for q in (this_q, this_q - 1, this_q - 4))
 
-    def quarter_figures(lq: pd.DataFrame, people: pd.DataFrame, starts: pd.DataFrame) -> pd.DataFrame:
+    def quarter_figures(did, lq: pd.DataFrame) -> pd.DataFrame:
+        lq = lq.set_index("quarter")
+        eng, st = of("eng_q", did), of("start_q", did)
         rows = []
         for q in (x for x in brief_q if x is not None):
-            row = lq[lq.quarter == q]
-            on, new = (int(row.on_list.iloc[0]), int(row.new_listings.iloc[0])) if len(row) else (0, 0)
-            cohort = people[(people.quarter == q) & people.window_closed]
-            rows += [{"measure": "on_list", "quarter": q, "k": on, "n": np.nan},
-                     {"measure": "new_listings", "quarter": q, "k": new, "n": np.nan},
-                     {"measure": "engaged", "quarter": q, "k": int(cohort.engaged.sum()), "n": float(len(cohort))},
-                     {"measure": "started", "quarter": q, "k": int(starts[starts.quarter == q].person_id.nunique()),
-                      "n": np.nan}]
+            k, m = (int(eng.at[q, "sum"]), float(eng.at[q, "size"])) if q in eng.index else (0, 0.0)
+            rows += [{"measure": "on_list", "quarter": q, "k": int(lq.at[q, "on_list"]), "n": np.nan},
+                     {"measure": "new_listings", "quarter": q, "k": int(lq.at[q, "new_listings"]), "n": np.nan},
+                     {"measure": "engaged", "quarter": q, "k": k, "n": m},
+                     {"measure": "started", "quarter": q, "k": int(st.get(q, 0)), "n": np.nan}]
         return pd.DataFrame(rows, columns=["measure", "quarter", "k", "n"])
+
+    # ---------------------------------------------------------------- the engagement funnel, every district at once
+    stages = funnel_stages(prog)
+    reached = np.ones(len(L), bool)
+    nested = {}
+    for key, _ in stages:  # nested: a person counts at a stage only if they reached every stage before it
+        if key != "listed":
+            reached = reached & L[_STAGE_DATES[key]].notna().to_numpy()
+        nested[key] = reached.copy()
+    nested = pd.DataFrame(nested, index=L.index).assign(district_id=L.district_id.to_numpy())
+    stage_counts = nested.groupby("district_id").sum()
+
+    def funnel_table(did) -> pd.DataFrame:
+        n = (stage_counts.sum() if did is None else
+             stage_counts.loc[did] if did in stage_counts.index else pd.Series(0, index=stage_counts.columns))
+        k = np.array([int(n[key]) for key, _ in stages])
+        listed = int(k[0]) if len(k) else 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lo, hi = wilson_interval(k, np.full(len(k), listed), level) if listed else (np.full(len(k), np.nan),) * 2
+            prev = np.concatenate([[np.nan], k[:-1]]).astype(float)
+            return pd.DataFrame({"stage": [key for key, _ in stages], "label": [lab for _, lab in stages], "n": k,
+                                 "percent": 100 * k / listed if listed else np.nan, "ci_low": 100 * np.asarray(lo),
+                                 "ci_high": 100 * np.asarray(hi),
+                                 "percent_of_previous": np.where(prev > 0, 100 * k / prev, np.nan)})
 
     # ---------------------------------------------------------------- one area
     by_person = L.groupby("district_id", sort=False).indices
     eligible_by = P.groupby("district_id").size()
     refs_by = refs.groupby("district_id", sort=False).indices
-    starts_by = started_q.groupby("district_id", sort=False).indices
     coded = [c for c in prog.columns_for("referrals") if c.values is not None and c.name in refs]
 
     def area(did: str | None) -> Area:
         people = L if did is None else L.iloc[by_person.get(did, [])]
         r = refs if did is None else refs.iloc[refs_by.get(did, [])]
-        s = started_q if did is None else started_q.iloc[starts_by.get(did, [])]
         n = len(people)
         mon = monthly(did)
-        quart = quarterly(did, mon)
+        quart = quarterly(did)
         teams = (people.groupby("team").agg(people=("engaged", "size"), engaged=("engaged", "sum"))
                  .reindex(list(TEAMS)).dropna().astype(int).rename_axis("team").reset_index())
         team_shares = [Share.of(k, m, level) for k, m in zip(teams.engaged, teams.people, strict=True)]
         teams = teams.assign(pct=[s.pct for s in team_shares], ci_low=[s.low for s in team_shares],
                              ci_high=[s.high for s in team_shares])
-        x = {t: (int(people.engaged[people.team == t].sum()), int((people.team == t).sum())) for t in TEAMS}
+        by_team = {t: (int(people.engaged[people.team == t].sum()), int((people.team == t).sum())) for t in TEAMS}
         tables = {}
         if len(r):
-            tables["pathway"] = stage_table(r, by="pathway", level=level).query("pathway != 'All'").reset_index(drop=True)
+            t = stage_table(r, by="pathway", level=level)
+            tables["pathway"] = t[t.pathway != "All"].reset_index(drop=True)
             for col in coded:
                 t = stage_table(r.assign(**{col.name: r[col.name].fillna("not recorded")}), by=col.name, level=level)
                 tables[col.name] = t[t[col.name] != "All"].reset_index(drop=True)
         observed = int(people.observed_12m.sum())
-        d = next((x for x in districts if x.id == did), None)
+        d = next((x for x in districts if x.id == did), None)  # None for the force
         return Area(
             key=did or FORCE, name=names.get(did, prog.force or prog.name), district_id=did,
             go_live=d.go_live if d else None, practitioners_from=d.practitioner_from if d else None,
             eligible=int(len(P) if did is None else eligible_by.get(did, 0)), listed=n,
             list_monthly=mon, list_quarterly=quart, table_one=table_one(people),
             ppit_bands=ppit_bands(people, prog.ppit_max, prog.ppit_threshold) if prog.has_risk_tool else None,
-            ppit_priority=int(people.priority.sum()), funnel=funnel(ds, people, level).table(),
+            ppit_priority=int(people.priority.sum()), funnel=funnel_table(did),
             engaged=Share.of(people.engaged.sum(), n, level), teams=teams,
-            practitioner=Difference.of(*x[TEAMS[1]], *x[TEAMS[0]], level),
+            practitioner=Difference.of(*by_team[TEAMS[1]], *by_team[TEAMS[0]], level),
             engagement_curves={t: _km(g.eng_days, g.eng_event) for t, g in people.groupby("team", sort=True)},
             started=Share.of(people.started_12m.sum(), people.ref_base.sum(), level),
             completed=Share.of(people.completed_12m.sum(), people.ref_base.sum(), level),
@@ -948,7 +986,7 @@ def fit_areas(ds, start=None, end=None, *, estimates=(), level: float = 0.95, ha
             reoffending_curve=_km(people.time_days, people.event, DAYS_PER_MONTH),
             rates=Rates.of(people.da_count.to_numpy(), people.harm_days.to_numpy(), people.exposure_years.to_numpy(),
                            int(people.new_victim.sum()), int(people.escalated.sum()), harm_draws, seed, level),
-            quarters=quarter_figures(quart, people, s))
+            quarters=quarter_figures(did, quart))
 
     areas = {FORCE: area(None)}
     for d in districts:
