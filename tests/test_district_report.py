@@ -218,6 +218,12 @@ def test_force_figures_are_the_overviews_on_every_page(tiny, pages):
         t = next(t for t in rep.page.tables if t.name == "reoffending_harm").values.set_index("group")
         row = t.loc["Whole force"] if key else t.iloc[0]
         assert (row.harm, row.harm_low, row.harm_high) == (harm.rate, harm.ci_low, harm.ci_high)
+        # and reads the same: "101.2 (86.8 to 118.0)" on every page
+        shown = next(t for t in rep.page.tables if t.name == "reoffending_harm").display().set_index("Area")
+        shown = shown.loc["Whole force"] if key else shown.iloc[0]
+        ov_shown = ov.rates_table.display().iloc[1]
+        assert (shown["Harm per person-year (Crime Harm Index days)"], shown["95% interval from"],
+                shown["95% interval to"]) == (ov_shown["Rate"], ov_shown["95% low"], ov_shown["95% high"])
 
 
 def test_force_wide_estimate_is_the_snapshot_value(pages):

@@ -1093,7 +1093,7 @@ class DistrictReport:
             title=f"Harm of further domestic-abuse offences, new victims and escalation: {self.name}",
             counts={"people": ["harm", "harm_low", "harm_high"], "new_victim": [], "escalated": []}, additive=False,
             hide={c: small for c in ("harm", "harm_low", "harm_high")},
-            kinds={"harm": "whole", "harm_low": "whole", "harm_high": "whole"},
+            kinds={"harm": "decimal1", "harm_low": "decimal1", "harm_high": "decimal1"},  # as on the overview
             headings={**area, "harm": "Harm per person-year (Crime Harm Index days)", "harm_low": "95% interval from",
                       "harm_high": "95% interval to", "new_victim": "People offending against a new victim",
                       "escalated": "People whose worst offence after listing was more harmful than before"},
