@@ -1,9 +1,10 @@
-"""The district report: content published through one Page from the render snapshot.
+"""The district report: the render's study formatted through one Page.
 
 Every district page of a force a tenth of the default size, for both shipped programmes, is built once
 per session; the tests check that its numbers equal the library's, that each headline figure has one
-value on the page, that claims appear only where their interval supports them, and that no sentence or
-table cell states a count from 1 to 9.
+value on the page and across pages (the force figures are the overview's), that claims appear only where
+their interval supports them, that no sentence or table cell states a count from 1 to 9, that the brief
+comes first, and that charts and body text follow the house layout.
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from foundation_eval.data import synth
 from foundation_eval.data.load import load_dataset
 from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_snapshot
 from foundation_eval.frames.cohort import person_frame, select
-from foundation_eval.models.engagement import first_engagement_frame, funnel
-from foundation_eval.models.referrals import referral_frame
+from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.district_report import DistrictReport
-from foundation_eval.reporting.publication import Text
+from foundation_eval.reporting.district_report import PATHWAY_LABELS, DistrictReport, km_chart
+from foundation_eval.reporting.overview_report import OverviewReport
+from foundation_eval.reporting.publication import Page, Section
 from foundation_eval.stats import newcombe_difference
 
 PROGRAMMES = ("hiow", "change-that-lasts")
@@ -60,33 +61,41 @@ def pages(tiny):
 
 
 def _listed(rep):
-    p = select(person_frame(rep.ds), rep.district_id, rep.start, rep.end)
+    p = select(person_frame(rep.snap.dataset), rep.district_id, rep.start, rep.end)
     return p[p.listed]
+
+
+def _body(page: str) -> str:
+    """The commissioner's body text: everything before the provenance block and the technical appendix."""
+    return plain(page.split(">Provenance</h2>")[0])
 
 
 # ------------------------------------------------------------------------------------------ the whole page
 def test_every_district_page_renders_and_states_no_small_count(pages):
     for key, (rep, page) in pages.items():
         text = plain(page)
-        for heading in ("Summary", "Monthly list", "Who was listed", "Engagement funnel", "Engagement", "Referrals",
-                        "Reoffending", "Methods", "Disclosure control", "Provenance"):
+        for heading in ("Summary", "List size", "Who was listed", "Engagement funnel", "Engagement", "Referrals",
+                        "Reoffending", "Methods", "Disclosure control", "Provenance",
+                        "Technical appendix: how each figure is computed"):
             assert f">{heading}</h2>" in page, (key, heading)
-        assert ("Risk assessment</h2>" in page) == rep.ds.programme.has_risk_tool
+        assert page.index(">Summary</h2>") < page.index(">List size</h2>")  # the brief comes first
+        assert ("Risk assessment</h2>" in page) == rep.snap.programme.has_risk_tool
         assert not SMALL_COUNT.search(text), (key, SMALL_COUNT.search(text))
         # every count of people stated in a sentence is rounded to the base and never below the threshold
         for n in re.findall(r"\b(\d[\d,]*) people\b", text):
             v = int(n.replace(",", ""))
             assert v == 0 or (v >= rep.threshold and v % rep.page.rule.base == 0), (key, n)
-        assert not re.search(r"\b[PVOCAFMR][0-9A-F]{8,16}\b", page) and "birth_ym" not in page
-        assert not any(pid in page for pid in rep.ds.people.person_id.head(300))
+        words = re.sub(r"data:image/png;base64,[^\"']+", "", page)
+        assert not re.search(r"\b[PVOCAFMR][0-9A-F]{8,16}\b", words) and "birth_ym" not in page
+        assert not any(pid in page for pid in rep.snap.dataset.people.person_id.head(300))
         assert page.count("data:image/png;base64") >= 1 and 'alt="' in page
 
 
 def test_no_table_cell_holds_a_small_count(pages):
     for key, (rep, _) in pages.items():
-        assert {t.name for t in rep.page.tables} >= {"list_size", "who_was_listed", "funnel", "reoffending_rates",
-                                                      "reoffending_harm"}
-        assert ("engagement_by_team" in {t.name for t in rep.page.tables}) == bool(len(rep.listed))
+        assert {t.name for t in rep.page.tables} >= {"brief_quarters", "list_size", "who_was_listed", "funnel",
+                                                      "reoffending_rates", "reoffending_harm"}
+        assert ("engagement_by_team" in {t.name for t in rep.page.tables}) == bool(rep.area.listed)
         for t in rep.page.tables:
             assert all(t.headings.get(c) for c in t.values.columns), (key, t.name)  # every column has a heading
             for c in t.counts:
@@ -99,7 +108,8 @@ def test_no_table_cell_holds_a_small_count(pages):
 
 def test_funnel_and_who_was_listed_publish_the_library_counts_rounded(pages):
     for rep, _ in pages.values():
-        lib = funnel(rep.ds, select(person_frame(rep.ds), rep.district_id, rep.start, rep.end)).table()
+        ds = rep.snap.dataset
+        lib = funnel(ds, select(person_frame(ds), rep.district_id, rep.start, rep.end)).table()
         shown = rep.funnel_table.values.n.tolist()
         for exact, pub, hidden in zip(lib.n, shown, rep.funnel_table.suppressed.n, strict=True):
             assert (np.isnan(pub) and hidden) if 0 < exact < rep.threshold else pub == rep.page.rule.publish(exact)
@@ -109,13 +119,37 @@ def test_funnel_and_who_was_listed_publish_the_library_counts_rounded(pages):
                 assert pd.isna(pct)
 
 
-def test_summary_sentences(pages):
+def test_brief_names_its_figures(pages):
     for rep, _ in pages.values():
-        text = plain(rep.summary())
-        sentences = [s for s in re.split(r"(?<=[.])\s+", text.removeprefix("Summary").strip()) if s]
-        assert 3 <= len(sentences) <= 7, sentences
-        assert ("not what the programme caused" in text or "No one was put on the programme list" in text)
-        assert rep.where in text
+        brief = rep.brief()
+        text = plain(brief)
+        assert isinstance(brief, Section) and brief.heading == "Summary"
+        assert "Did it work?" in text and "Needs attention" in text
+        assert "not what the programme caused" in text and rep.where in text
+        assert "on the list each month" in text or "No one" in text or "put on the programme list" in text
+        quarters = next(i for i in brief.items if getattr(i, "name", "") == "brief_quarters")
+        assert list(quarters.display().columns) == ["Quarter", "People on the list", "Listed for the first time",
+                                                    f"Engaged within {rep.window} days (%)",
+                                                    "Started a referred service"]
+        this = rep.study.quarters[0]
+        assert quarters.values.quarter.iloc[0] == f"{this.year} Q{this.quarter} (this quarter)"
+        # the period's sentence counts new listings, and the average is of people on the list each month
+        assert "for the first time" in plain(brief.items[1])
+        assert "15 people a month" not in text and "a quarter once" not in text
+
+
+def test_brief_fits_one_a4_side(pages, tmp_path):
+    from foundation_eval.reporting.export import find_browser, html_to_pdf, page_html
+
+    if find_browser() is None:
+        pytest.skip("no headless Chromium")
+    from pypdf import PdfReader
+
+    rep, _ = pages[None]
+    path = tmp_path / "brief.html"
+    path.write_text(page_html(rep.header().html() + rep.brief().html(), "brief"), encoding="utf-8")
+    pdf = PdfReader(html_to_pdf(path, tmp_path / "brief.pdf"))
+    assert len(pdf.pages) == 1
 
 
 # ------------------------------------------------------------------------------------------ one definition
@@ -123,18 +157,19 @@ def test_engagement_has_one_value_in_summary_and_section(pages):
     published = 0
     for key, (rep, _) in pages.items():
         listed = _listed(rep)
-        f = first_engagement_frame(rep.ds, listed)
+        f = first_engagement_frame(rep.snap.dataset, listed)
         k = int(((f.event == 1) & (f.days <= rep.window)).sum())
-        share = rep.engaged["here"]
+        exact = rep.engaged["here"]
+        assert (exact.k, exact.n) == (k, len(f))
+        share = rep.page.share(exact.k, exact.n)
         wording = f"of listed people engaged within {rep.window} days of listing"
-        summary, section = plain(rep.summary()), plain(rep.engagement())
+        summary, section = plain(rep.brief()), plain(rep.engagement())
         if share["pct"] is None:
             assert 0 < k < rep.threshold or 0 < len(f) - k < rep.threshold or len(f) < rep.threshold
             assert wording not in summary
             continue
         published += 1
-        # worked out from the published counts, as every share is
-        assert share["pct"] == pytest.approx(100 * rep.page.rule.publish(k) / rep.page.rule.publish(len(f)))
+        assert share["pct"] == pytest.approx(100 * k / len(f))
         phrase = f"{fmt.percent(share['pct'], scale=1)} {wording} (95% interval {fmt.percent(share['low'], scale=1)}"
         assert phrase in summary and phrase in section, (key, summary, section)
     assert published >= 1
@@ -143,18 +178,52 @@ def test_engagement_has_one_value_in_summary_and_section(pages):
 def test_referral_starts_have_one_value_in_summary_and_section(pages):
     published = 0
     for rep, _ in pages.values():
+        ds = rep.snap.dataset
         listed = _listed(rep)
-        refs = referral_frame(rep.ds, listed)
-        k = refs[refs.started].person_id.nunique()
+        close = listed.index_date + pd.DateOffset(months=12)
+        base = listed[close <= pd.Timestamp(ds.extract_date)]
+        refs = ds.referrals.merge(base[["person_id", "index_date"]], on="person_id")
+        ok = (refs.started_date >= refs.index_date) & (refs.started_date < refs.index_date + pd.DateOffset(months=12))
+        k = refs[ok].person_id.nunique()
         share = rep.started["here"]
-        if share["pct"] is None:
+        assert (share.k, share.n) == (k, len(base))
+        if rep.page.share(share.k, share.n)["pct"] is None:
             continue
         published += 1
-        assert share["pct"] == pytest.approx(100 * rep.page.rule.publish(k) / rep.page.rule.publish(len(listed)))
-        phrase = f"{fmt.percent(share['pct'], scale=1)} of listed people started a referred service after listing"
-        assert phrase in plain(rep.summary()) and phrase in plain(rep.referrals())
+        phrase = (f"{fmt.percent(share.pct, scale=1)} of listed people whose first 12 months had ended by the extract "
+                  "date started a referred service within 12 months of listing")
+        assert phrase in plain(rep.brief()) and phrase in plain(rep.referrals())
     # the tiny second programme lists too few people anywhere to publish this share
-    assert published >= 1 or rep.ds.programme.id != "hiow"
+    assert published >= 1 or rep.snap.programme.id != "hiow"
+
+
+def test_force_figures_are_the_overviews_on_every_page(tiny, pages):
+    """One definition and one value: the force's referral-start share and harm interval are the same objects
+    on the overview and every district page, and publish the same text."""
+    _, _, snap = tiny
+    ov = OverviewReport(snap)
+    ov_text = plain(ov.brief())
+    started = ov.study.force.started
+    for key, (rep, _) in pages.items():
+        assert rep.study is ov.study and rep.force.started is started and rep.force.rates is ov.study.force.rates
+        here = rep.area.started
+        if key is None or None in (rep.page.share(started.k, started.n)["pct"], rep.page.share(here.k, here.n)["pct"]):
+            continue
+        force_words = f"against {fmt.percent(started.pct, scale=1)} ({fmt.percent(started.low, scale=1)} to " \
+                      f"{fmt.percent(started.high, scale=1)}) across the force"
+        assert f"{fmt.percent(started.pct, scale=1)} of listed people whose first 12 months" in ov_text
+        assert force_words in plain(rep.referrals())
+    harm = ov.rates_table.values.iloc[1]
+    for key, (rep, _) in pages.items():
+        t = next(t for t in rep.page.tables if t.name == "reoffending_harm").values.set_index("group")
+        row = t.loc["Whole force"] if key else t.iloc[0]
+        assert (row.harm, row.harm_low, row.harm_high) == (harm.rate, harm.ci_low, harm.ci_high)
+        # and reads the same: "101.2 (86.8 to 118.0)" on every page
+        shown = next(t for t in rep.page.tables if t.name == "reoffending_harm").display().set_index("Area")
+        shown = shown.loc["Whole force"] if key else shown.iloc[0]
+        ov_shown = ov.rates_table.display().iloc[1]
+        assert (shown["Harm per person-year (Crime Harm Index days)"], shown["95% interval from"],
+                shown["95% interval to"]) == (ov_shown["Rate"], ov_shown["95% low"], ov_shown["95% high"])
 
 
 def test_force_wide_estimate_is_the_snapshot_value(pages):
@@ -181,12 +250,13 @@ def test_practitioner_claim_only_where_the_comparison_exists_and_supports_it(pag
             assert text.count("data-estimand") == 0 and page.count("data-estimand='engagement_rd_practitioner'") == \
                 (1 if e else 0) + (1 if supported else 0)
         elif c["exists"]:
-            listed = rep.engagement_frame[rep.engagement_frame.district_id == rep.district_id] if key else \
-                rep.engagement_frame
-            x1 = int(listed.engaged_within[listed.team == "with practitioners"].sum())
-            n1 = int((listed.team == "with practitioners").sum())
-            x0 = int(listed.engaged_within[listed.team == "police alone"].sum())
-            n0 = int((listed.team == "police alone").sum())
+            ds = rep.snap.dataset
+            f = first_engagement_frame(ds, add_phase(ds, _listed(rep)))
+            within = (f.event == 1) & (f.days <= rep.window)
+            x1 = int(within[f.team == "with practitioners"].sum())
+            n1 = int((f.team == "with practitioners").sum())
+            x0 = int(within[f.team == "police alone"].sum())
+            n0 = int((f.team == "police alone").sum())
             assert (c["difference"], c["low"], c["high"]) == pytest.approx(newcombe_difference(x1, n1, x0, n0))
         if key and rep.practitioners_from <= rep.go_live:  # no listing before practitioners joined
             without_police_alone += 1
@@ -203,7 +273,7 @@ def test_claim_follows_the_interval(tiny):
     for (d, lo, hi), expected in cases:
         rep = DistrictReport(snap, snap.programme.districts[0].id)
         rep.__dict__["practitioner_comparison"] = {**base, "difference": d, "low": lo, "high": hi}
-        summary, section = plain(rep.summary()), plain(rep.engagement())
+        summary, section = plain(rep.brief()), plain(rep.engagement())
         if expected is None:
             assert rep.practitioner_claim() is None
             assert "engaged more often" not in summary + section and "engaged less often" not in summary + section
@@ -214,14 +284,15 @@ def test_claim_follows_the_interval(tiny):
 
 
 # ------------------------------------------------------------------------------------------ data sources
-def test_reoffending_is_read_from_the_reduced_tables(tiny, monkeypatch):
+def test_pages_read_the_study_not_the_events(tiny, monkeypatch):
     _, _, snap = tiny
-    assert snap.dataset.reduced is not None
 
     def rebuilt(*args, **kwargs):
         raise AssertionError("rebuilt from the event tables")
 
-    monkeypatch.setattr("foundation_eval.frames.outcomes.offence_frame", rebuilt)
+    for name in ("foundation_eval.frames.outcomes.offence_frame", "foundation_eval.frames.outcomes.reoffending_frame",
+                 "foundation_eval.frames.cohort.person_frame", "foundation_eval.evaluation.areas.fit_areas"):
+        monkeypatch.setattr(name, rebuilt)
     rep = DistrictReport(snap, None)
     assert "Reoffending" in rep.reoffending().html()
 
@@ -248,7 +319,7 @@ def test_workbook_holds_every_published_table_as_numbers(pages, tmp_path):
 
 def test_programme_without_risk_tool_or_age_band(pages):
     rep, page = pages[None]
-    prog = rep.ds.programme
+    prog = rep.snap.programme
     if prog.has_risk_tool:
         assert rep.risk_assessment() is not None
         return
@@ -256,9 +327,9 @@ def test_programme_without_risk_tool_or_age_band(pages):
     assert "Assessed with" not in " ".join(rep.funnel_table.values.label)
     assert "three criteria" in plain(rep.list_size()) and "The three criteria are" in plain(rep.methods())
     route = next(t for t in rep.page.tables if t.name == "referrals_by_route")
-    assert {"police", "agency"} <= set(route.values.route)
+    assert {"Police", "Agency"} <= set(route.values.route)
     ages = set(rep.table_one.values.query("characteristic == 'Age at listing'").category)
-    assert "31 and over" not in ages and ages <= {"under 18", "18-24", "25-34", "35-44", "45 and over"}
+    assert "31 and over" not in ages and ages <= {"Under 18", "18-24", "25-34", "35-44", "45 and over"}
 
 
 def test_the_page_count_withholds_small_counts(pages):
@@ -270,8 +341,41 @@ def test_the_page_count_withholds_small_counts(pages):
 
 def test_sentences_are_published_text(pages):
     rep, _ = pages[None]
-    assert isinstance(rep.summary(), Text)
-    assert all(isinstance(i, Text) or hasattr(i, "html") for i in rep.engagement().items)
+    assert isinstance(rep.brief(), Section)
+    assert all(hasattr(i, "html") for i in rep.engagement().items)
+
+
+# ------------------------------------------------------------------------------------------ wording and layout
+def test_labels_are_in_sentence_case_and_code_names_stay_in_the_appendix(pages):
+    for key, (rep, page) in pages.items():
+        cats = set(rep.table_one.values.category)
+        assert not {c for c in cats if c[:1].islower()}, (key, cats)
+        pathway = next((t for t in rep.page.tables if t.name == "referrals_by_pathway"), None)
+        if pathway is not None:
+            names = set(pathway.values.pathway)
+            assert all(n[:1].isupper() and "_" not in n for n in names), names
+            assert names & set(PATHWAY_LABELS.values()) or rep.snap.programme.id != "hiow"
+        body = _body(page)
+        for code in ("foundation_eval", "first_engagement_frame", "protect_units", "page.estimate", "fixed_window",
+                     "monthly_list_size"):
+            assert code not in body, (key, code)
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", body), (key, re.search(r"\b[a-z]+_[a-z_]+\b", body))
+        appendix = plain(rep.appendix())
+        assert "foundation_eval.evaluation.areas.fit_areas" in appendix and "kaplan_meier" in appendix
+        # one verb for reoffending on every page
+        assert "committed a further" not in plain(page)
+
+
+def test_curves_stop_at_the_threshold_and_the_legend_is_boxed_outside(tiny):
+    _, _, snap = tiny
+    page = Page(snap, "Test")
+    t = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "at_risk": [40, 20, 12, 9], "events": [5, 3, 2, 1],
+                      "estimate": [0.1, 0.2, 0.3, 0.4], "ci_low": [0.0, 0.1, 0.2, 0.2], "ci_high": [0.2, 0.3, 0.4, 0.6]})
+    ax = km_chart(page, [("Police alone", t), ("Too few", t.assign(at_risk=5))], "Days", "Percent", 10, "Title")
+    assert len(ax.lines) == 1 and list(ax.lines[0].get_xdata()) == [0.0, 1.0, 2.0, 3.0]
+    legend = ax.get_legend()
+    assert legend.get_frame_on() and legend.get_bbox_to_anchor().y0 < ax.get_window_extent().y0
+    assert [x.get_text() for x in legend.get_texts()] == ["Police alone"]
 
 
 # ------------------------------------------------------------------------------------------ notebook
@@ -282,15 +386,21 @@ def test_notebook_reads_as_an_analysis():
     assert all(c["execution_count"] is None and c["outputs"] == [] for c in code)
     assert "parameters" in code[0]["metadata"]["tags"] and "workbook_path" in "".join(code[0]["source"])
     assert "open_snapshot(data_dir, programme)" in "".join(code[1]["source"])
+    assert "study_for_period(snap, period_start, period_end)" in "".join(code[2]["source"])
+    assert "show(report.header(), report.brief())" in "".join(code[4]["source"])  # the brief first
     assert "report.page.write_workbook(workbook_path)" in "".join(code[-1]["source"])
     for c in code[1:]:
         lines = [x for x in "".join(c["source"]).splitlines() if x.strip() and not x.lstrip().startswith("#")]
         assert 1 <= len(lines) <= 3, c["source"]
     source = "".join("".join(c["source"]) for c in nb["cells"])
     assert not re.search(r"sections\(\)\s*\[|\[\d+\]", source)
-    headings = [ln for c in nb["cells"] if c["cell_type"] == "markdown" for ln in "".join(c["source"]).splitlines()
-                if ln.startswith("## ")]
-    assert {"## Engagement funnel", "## Engagement", "## Referrals", "## Reoffending"} <= set(headings)
+    shown = "".join("".join(c["source"]) for c in code)
+    for part in ("list_size", "who_was_listed", "risk_assessment", "funnel", "engagement", "referrals", "reoffending",
+                 "methods", "appendix"):
+        assert f"report.{part}()" in shown, part
+    # the markdown reaches the published page: plain words for the reader, no code names
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert prose and not re.search(r"`|\b[a-z]+_[a-z_]+\b|\w\(", prose)
 
 
 def test_notebook_runs_under_papermill_on_the_small_force(tiny, tmp_path):
@@ -305,6 +415,7 @@ def test_notebook_runs_under_papermill_on_the_small_force(tiny, tmp_path):
     html = "".join(o.get("data", {}).get("text/html", "") for c in out.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "Summary" in html and district in html and "Traceback" not in html
+    assert html.index("Summary") < html.index("List size")
     assert not SMALL_COUNT.search(plain(html))
     assert book.exists() and book.stat().st_size > 0
 
@@ -320,9 +431,8 @@ def test_district_pages_read_only_the_reduced_tables(tiny):
     assert snap.dataset.tables.loaded == frozenset()
     first = DistrictReport(snap, snap.programme.districts[0].id)
     first.html()
-    shared = first.force_persons
     second = DistrictReport(snap, snap.programme.districts[1].id)
     second.html()
     DistrictReport(snap, None).html()
     assert snap.dataset.tables.loaded == frozenset(), sorted(snap.dataset.tables.loaded)
-    assert second.force_persons is shared and second.engagement_frame is first.engagement_frame
+    assert second.study is first.study and second.force is first.force

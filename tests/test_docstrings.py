@@ -73,6 +73,7 @@ MODULES = [
     "foundation_eval.evaluation.registry",
     "foundation_eval.evaluation.estimates",
     "foundation_eval.evaluation.snapshot",
+    "foundation_eval.evaluation.areas",
     "foundation_eval.evaluation.designs._common",
     "foundation_eval.evaluation.designs.did",
     "foundation_eval.evaluation.designs.cohort",

@@ -1,10 +1,11 @@
-"""Force overview for the commissioner: funnel plots, commissioning outcomes, pillars, headline estimates,
-all published through the Page."""
+"""Force overview for the commissioner: the brief, funnel plots, commissioning outcomes, pillars and headline
+estimates, formatted from the render's study and published through the Page."""
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,9 +14,17 @@ from foundation_eval.data.load import load_dataset
 from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.registry import REGISTRY, estimands_for
 from foundation_eval.evaluation.snapshot import Snapshot, build_snapshot
+from foundation_eval.frames.cohort import person_frame, select
+from foundation_eval.frames.outcomes import reoffending_frame
 from foundation_eval.models.engagement import first_engagement_frame
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.overview_report import COMMISSIONING_OUTCOMES, MEASURES, OverviewReport
+from foundation_eval.reporting.overview_report import (
+    COMMISSIONING_OUTCOMES,
+    MEASURES,
+    OverviewReport,
+    _spread,
+    funnel_chart,
+)
 from foundation_eval.stats import wilson_interval
 
 ID_PATTERN = re.compile(r"[PVOCAFMR][0-9A-F]{8,16}")
@@ -54,6 +63,12 @@ def ctl(tmp_path_factory):
     return build_snapshot(load_dataset(folder, "change-that-lasts"))
 
 
+def _listed(snap):
+    prog = snap.programme
+    p = select(person_frame(snap.dataset), None, prog.study_start, prog.study_end)
+    return p[p.listed]
+
+
 def _check_disclosure(rep: OverviewReport, html: str) -> None:
     text = _text(html)
     assert not SMALL_COUNT.search(text), SMALL_COUNT.findall(text)
@@ -71,29 +86,30 @@ def test_sections_render_with_figures_and_alt_text(overview):
     assert page.count("<figure") == drawn + 1  # funnel plots drawn and the pillars chart
     assert page.count('alt="Funnel plot') == drawn
     for heading in ("Summary", "How to read a funnel plot", "Commissioning outcomes", "four pillars",
-                    "Headline estimates", "Methods", "Disclosure control", "Provenance"):
+                    "Headline estimates", "Methods", "Disclosure control", "Provenance",
+                    "Technical appendix: how each figure is computed"):
         assert f">{heading}" in page or heading in page
+    assert page.index(">Summary</h2>") < page.index(">How to read a funnel plot</h2>")  # the brief first
     assert "Traceback" not in page
-    assert 3 <= len(overview.summary_sentences()) <= 6
+    assert 3 <= len(overview.summary_sentences()) <= 7
 
 
 def test_engagement_has_one_definition_on_the_page(overview, snap):
     """The summary, the funnel's force average and the commissioning table give the same engagement share,
     worded the same way."""
     ds = snap.dataset
-    f = first_engagement_frame(ds, overview.persons)
+    f = first_engagement_frame(ds, _listed(snap))
     window = snap.programme.engagement_window_days
     k, n = int(((f.event == 1) & (f.days <= window)).sum()), len(f)
-    pk, pn = overview.page.rule.publish(k), overview.page.rule.publish(n)  # shares from the published counts
-    lo, hi = wilson_interval(pk, pn)
-    pct, interval = fmt.percent(pk / pn), f"(95% interval {fmt.percent(lo)} to {fmt.percent(hi)})"
+    lo, hi = wilson_interval(k, n)
+    pct, interval = fmt.percent(k / n), f"(95% interval {fmt.percent(lo)} to {fmt.percent(hi)})"
     words = f"engaged within {window} days of listing"
-    summary = overview.summary_sentences()[1].plain
-    assert f"{pct} of them {words} {interval}" in summary
+    summary = overview.summary_sentences()[2].plain
+    assert f"{pct} of listed people {words} {interval}" in summary
     section = _text(overview.funnel("engagement").html())
     assert f"who {words}" in section and f"Force average {pct} {interval}" in section
     row = overview.outcomes_table.values.set_index("measure").loc[f"Listed people who {words} (direct measure)"]
-    assert row.percent == pytest.approx(100 * pk / pn)
+    assert row.percent == pytest.approx(100 * k / n)
     assert row.k == overview.page.rule.publish(k) and row.n == overview.page.rule.publish(n)
 
 
@@ -193,33 +209,45 @@ def test_funnel_sentence_names_districts_outside_the_limits(overview):
         assert "within the 99.8% control limits" in text
 
 
-def test_commissioning_outcomes_are_all_mapped(overview, small_ds):
-    rows = overview.outcome_rows
+def test_commissioning_outcomes_are_all_mapped(overview, small_ds, snap):
+    rows = overview.study.outcomes
     assert list(dict.fromkeys(rows.outcome)) == list(COMMISSIONING_OUTCOMES)
     assert set(rows.kind) == {"Direct", "Proxy", "Process"}
-    listed = overview.listed
+    listed = _listed(snap)
     rmp = small_ds.rmps.merge(listed[["person_id", "index_date"]], on="person_id")
     k = rmp[rmp.rmp_date >= rmp.index_date].person_id.nunique()
     row = rows[rows.measure == "Listed people with a risk management plan"].iloc[0]
     assert row.k == k and row.n == len(listed)
-    rule = overview.page.rule  # shares from the published counts
-    assert row.percent == pytest.approx(100 * rule.publish(k) / rule.publish(len(listed)))
+    assert row.pct == pytest.approx(100 * k / len(listed))
+    # a joint visit and an offence against a new victim, from the event tables
+    con = small_ds.contacts.merge(listed[["person_id", "index_date"]], on="person_id")
+    joint = con[(con.contact_date >= con.index_date) & ((con.staff == "joint") | (con.contact_type == "joint_visit"))]
+    row = rows[rows.measure == "Listed people with a joint police and practitioner visit"].iloc[0]
+    assert row.k == joint.person_id.nunique()
     # the offence rate is the library's exact Poisson rate per 100 person-years
+    from foundation_eval.frames.outcomes import fixed_window, offence_frame
     from foundation_eval.models.reoffending import event_rate
 
-    r = overview.reoffending
+    r = reoffending_frame(small_ds, listed)
     er = event_rate(r.da_count.to_numpy(), r.exposure_years.to_numpy(), per=100)
     assert overview.rates_table.values.rate.iloc[0] == pytest.approx(er.rate)
+    w = fixed_window(r, 12, small_ds.extract_date).frame
+    off = offence_frame(small_ds, listed)
+    close = w.set_index("person_id").index_date + pd.DateOffset(months=12)
+    nv = off[off.da_flag.astype(bool) & off.new_victim & off.observed & (off.offence_date <= off.person_id.map(close))]
+    row = rows[rows.measure.str.contains("against a new victim")].iloc[0]
+    assert (row.k, row.n) == (w.person_id.isin(nv.person_id).sum(), len(w))
 
 
-def test_rmp_pillars_match_the_plans(overview):
-    plans = overview.plans
+def test_rmp_pillars_match_the_plans(overview, small_ds, snap):
+    listed = _listed(snap)
+    rmp = small_ds.rmps.merge(listed[["person_id", "index_date"]], on="person_id")
+    plans = rmp[rmp.rmp_date >= rmp.index_date]
     t = overview.pillars_table.values.set_index("pillar")
     for col, label in (("supervision", "Supervision"), ("victim_safety", "Victim safety")):
         k, n = int(plans[col].astype(bool).sum()), len(plans)
-        k, n = overview.page.rule.publish(k), overview.page.rule.publish(n)  # shares from the published counts
+        lo, hi = wilson_interval(k, n)
         if pd.notna(t.at[label, "percent"]):
-            lo, hi = wilson_interval(k, n)
             assert t.at[label, "percent"] == pytest.approx(100 * k / n)
             assert t.at[label, "ci_low"] == pytest.approx(100 * lo) and t.at[label, "ci_high"] == pytest.approx(100 * hi)
     assert "All four pillars" in t.index
@@ -273,7 +301,7 @@ def test_second_programme_renders_without_risk_tool_or_plans(ctl):
     assert "no risk management plans" in text and "Risk management plans with each pillar" not in text
     assert "defines no risk tool" in text
     assert not any(t.name == "rmp_pillars" for t in rep.page.tables)
-    assert "assessed with the risk tool" not in " ".join(rep.outcome_rows.measure)
+    assert "assessed with the risk tool" not in " ".join(rep.study.outcomes.measure)
 
 
 def test_reports_run_without_optional_tables(extract_copy):
@@ -285,10 +313,10 @@ def test_reports_run_without_optional_tables(extract_copy):
     rep = OverviewReport(Snapshot(ds))
     assert rep.absent == {"rmps", "referrals", "ppit_assessments"}
     assert "no referrals table" in rep.funnel("referral").html()
-    assert "referrals are not recorded" in rep.summary_sentences()[2].plain
-    assert not rep.outcome_rows.measure.str.contains("risk management plan").any()
+    assert "the extract holds no referrals table" in rep.summary_sentences()[3].plain
+    assert not rep.study.outcomes.measure.str.contains("risk management plan").any()
     assert "not available on this extract" in rep.estimates().html()
-    assert 3 <= len(rep.summary_sentences()) <= 6
+    assert 3 <= len(rep.summary_sentences()) <= 7 and "Needs attention" in rep.brief().html()
     q = QualityReport(ds)
     assert "not in this extract" in q.summary_sentences()[-1].plain
     assert "Referrals" not in set(q.checks_table.values.table)
@@ -309,23 +337,105 @@ def test_force_overview_notebook_executes(small_dir, tmp_path):
                              kernel_name="python3", progress_bar=False)
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Summary" in html_out and "data:image/png;base64" in html_out
+    assert html_out.index("Summary") < html_out.index("How to read a funnel plot")
     assert not ID_PATTERN.search(_text(html_out))
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     assert workbook.exists()
 
 
 def test_notebook_is_an_analysis():
-    """Markdown sections, short code cells, no indexing into sections, stored without outputs."""
+    """Short code cells showing the report's sections, the brief first, stored without outputs, and markdown
+    in plain words (it reaches the published page): no code names."""
     import json
 
     from foundation_eval.reporting.render import notebook_dir
 
     nb = json.loads((notebook_dir() / "force_overview.ipynb").read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 8
+    assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 6
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     for c in code[1:]:
         src = "".join(c["source"])
-        assert len([x for x in src.splitlines() if x.strip()]) <= 3, src
+        assert len([x for x in src.splitlines() if x.strip() and not x.lstrip().startswith("#")]) <= 3, src
         assert not re.search(r"sections\[\d+\]", src)
+    assert "show(report.header(), report.brief())" in "".join(code[4]["source"])
     assert "write_workbook(workbook_path)" in "".join(code[-1]["source"])
+    prose = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert not re.search(r"`|\b[a-z]+_[a-z_]+\b|\w\(", prose), re.search(r"`|\b[a-z]+_[a-z_]+\b|\w\(", prose)
+
+
+# ------------------------------------------------------------------------------------------ brief, wording, layout
+def test_brief_names_its_figures_and_fits_one_a4_side(overview, tmp_path):
+    brief = overview.brief()
+    text = _text(brief.html())
+    assert brief.heading == "Summary" and "Did it work? Primary analysis:" in text
+    assert "With 80% power it would detect only a change of about" in text
+    assert "Needs attention" in text and "Quarter by quarter" in text
+    study = overview.study
+    this = study.quarters[0]
+    assert f"{this.year} Q{this.quarter} (this quarter)" in text
+    from foundation_eval.reporting.export import find_browser, html_to_pdf, page_html
+
+    if find_browser() is None:
+        pytest.skip("no headless Chromium")
+    from pypdf import PdfReader
+
+    path = tmp_path / "brief.html"
+    path.write_text(page_html(overview.header().html() + brief.html(), "brief"), encoding="utf-8")
+    assert len(PdfReader(html_to_pdf(path, tmp_path / "brief.pdf")).pages) == 1
+
+
+def test_attention_lists_districts_outside_the_limits(overview):
+    from foundation_eval.evaluation.areas import Attention
+
+    study = overview.study
+    fv = study.funnels["engagement"]
+    did, name = fv.districts.district_id.iloc[-1], fv.districts.name.iloc[-1]
+    extra = Attention("funnel", did, name, "engagement", "below")
+    late = Attention("records", did, name, "screening", "latest months", pd.Period("2024-11", "M"))
+    rep = OverviewReport(overview.snap, study=replace(study, attention=(extra, late), warnings=2))
+    text = _text(rep.brief().html())
+    withheld = name in overview.funnels["engagement"].withheld
+    assert (f"{name} lies below the 99.8% control limit for the share of listed people who engaged within" in text) \
+        != withheld
+    assert f"{name}: far fewer screening records than usual in November 2024" in text
+    assert "The extract carried two validation warnings" in text
+
+
+def test_code_names_stay_in_the_technical_appendix(overview):
+    page = overview.page_html
+    body = _text(page.split(">Provenance</h2>")[0])
+    for code in ("first_engagement_frame", "protect_units", "page.estimate", "foundation_eval", "bootstrap_ratio"):
+        assert code not in body, code
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", body), re.search(r"\b[a-z]+_[a-z_]+\b", body)
+    appendix = _text(overview.appendix().html())
+    assert "foundation_eval.evaluation.areas.fit_areas" in appendix and "protect_units" in appendix
+
+
+def test_funnel_labels_never_overprint_and_the_legend_is_boxed_outside():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from types import SimpleNamespace
+
+    n = 14
+    units = pd.DataFrame({"unit": [f"District number {i}" for i in range(n)],
+                          "n": np.linspace(40, 300, n), "value": 0.5 + 0.002 * np.arange(n),  # crowded together
+                          "position": ["within 95%"] * n})
+    limits = pd.DataFrame({"n": [30.0, 300.0], "lower_95": [0.3, 0.44], "upper_95": [0.7, 0.56],
+                           "lower_99.8": [0.2, 0.41], "upper_99.8": [0.8, 0.59]})
+    ax = funnel_chart(SimpleNamespace(units=units, target=0.5, levels=(0.95, 0.998)), limits, "T", "x", "y")
+    from matplotlib.text import Text
+
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [Text.get_window_extent(t, renderer) for t in ax.texts]  # the names, without their leader lines
+    assert len(boxes) == n
+    for i in range(n):
+        for j in range(i + 1, n):
+            assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
+    legend = ax.get_legend()
+    assert legend.get_frame_on() and legend.get_window_extent().y1 < ax.get_window_extent().y0  # below the axes
+    assert all(b.x0 > ax.get_window_extent().x1 for b in boxes)  # names beside the plot, clear of the dots
+    pos = _spread(np.array([0.5, 0.5, 0.5]), 0.1)
+    assert np.allclose(np.sort(pos), [0.4, 0.5, 0.6])

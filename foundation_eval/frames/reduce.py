@@ -19,10 +19,14 @@ multi-threaded engine), and reports read the results instead of re-deriving them
   district (and in the whole force) and quarter of the study (``monthly_list_size(..., freq="Q")``).
 - ``referrals``: referrals of eligible people made on or after their index date, with the person's
   ``index_date, district_id, listed`` (what `foundation_eval.models.referrals.referral_frame` starts from).
+- ``plans``: risk management plans of eligible people agreed on or after their index date, with the
+  person's ``index_date, district_id, listed``.
 
 ``persons`` also carries the first date on or after the index date of each stage of the engagement
 funnel (``first_assessed, first_contacted, first_engaged, first_referred, first_referral_started,
-first_referral_completed``), from which `foundation_eval.models.engagement.person_engagement` reads.
+first_referral_completed``), from which `foundation_eval.models.engagement.person_engagement` reads,
+the date of the first domestic-abuse offence against a new victim in follow-up (``first_new_victim``)
+and of the first joint police and practitioner visit on or after the index date (``first_joint_visit``).
 
 Definitions follow `foundation_eval.frames.cohort` and `foundation_eval.frames.outcomes`; tests hold the
 two implementations equal on the synthetic force.
@@ -55,7 +59,8 @@ REOFFENDING_COLUMNS = ["first_da_date", "event", "time_days", "time_years", "exp
 STAGE_COLUMNS = ["first_assessed", "first_contacted", "first_engaged", "first_referred", "first_referral_started",
                  "first_referral_completed"]
 """First date on or after the index date of each stage of the engagement funnel (missing: not reached)."""
-OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, *STAGE_COLUMNS, "live_at_index", "observed_12m", "reoffended_12m"]
+OUTCOME_COLUMNS = [*REOFFENDING_COLUMNS, *STAGE_COLUMNS, "live_at_index", "observed_12m", "reoffended_12m",
+                   "first_new_victim", "first_joint_visit"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ class Reduced:
     referrals : DataFrame
         Referrals of eligible people made on or after their index date, with ``index_date, district_id,
         listed``. Holds person-level pseudonyms: never publish it.
+    plans : DataFrame
+        Risk management plans of eligible people agreed on or after their index date (the columns of
+        the ``rmps`` table with ``index_date, district_id, listed``); empty when the extract has none.
+        Holds person-level pseudonyms: never publish it.
 
     Examples
     --------
@@ -101,6 +110,7 @@ class Reduced:
     district_quarter: pd.DataFrame
     force_quarter: pd.DataFrame
     referrals: pd.DataFrame
+    plans: pd.DataFrame | None = None
 
     def person_frame(self) -> pd.DataFrame:
         """The columns of `foundation_eval.frames.cohort.person_frame`, in its order.
@@ -182,7 +192,7 @@ class Reduced:
         folder : str or Path
             Created if missing; receives one Parquet file per table (``persons.parquet``,
             ``cohort_month.parquet``, ``district_month.parquet``, ``district_quarter.parquet``,
-            ``force_quarter.parquet``, ``referrals.parquet``).
+            ``force_quarter.parquet``, ``referrals.parquet``, ``plans.parquet``).
 
         Returns
         -------
@@ -192,7 +202,9 @@ class Reduced:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for name in _TABLES:
-            getattr(self, name).to_parquet(folder / f"{name}.parquet", index=False)
+            table = getattr(self, name)
+            if table is not None:
+                table.to_parquet(folder / f"{name}.parquet", index=False)
         return folder
 
     @classmethod
@@ -209,7 +221,7 @@ class Reduced:
         Reduced
         """
         folder = Path(folder)
-        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES}
+        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES if (folder / f"{n}.parquet").exists()}
         persons = tables["persons"]
         # Parquet gives None for a missing text value; the pandas frames hold NaN there
         persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
@@ -220,7 +232,7 @@ class Reduced:
         return cls(**tables)
 
 
-_TABLES = ("persons", "cohort_month", "district_month", "district_quarter", "force_quarter", "referrals")
+_TABLES = ("persons", "cohort_month", "district_month", "district_quarter", "force_quarter", "referrals", "plans")
 
 
 # ----------------------------------------------------------------------------------- conversions
@@ -334,7 +346,9 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     new_victim = (off.lazy().filter(pl.col("victim_id").is_not_null())
                   .group_by("person_id", "victim_id").agg(pl.col("offence_date").min())
                   .join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id")
-                  .filter(observed).select("person_id").unique().with_columns(pl.lit(True).alias("new_victim")))
+                  .filter(observed).group_by("person_id")
+                  .agg(pl.col("offence_date").min().alias("first_new_victim"))
+                  .with_columns(pl.lit(True).alias("new_victim")))
     since = f.lazy().select("person_id", "index_date")
 
     def first_on_or_after(frame: pd.DataFrame, col: str, name: str, keep=None) -> pl.LazyFrame:
@@ -353,6 +367,10 @@ def reduce_dataset(ds: Dataset) -> Reduced:
               first_on_or_after(ds.referrals, "referred_date", "first_referred"),
               first_on_or_after(ds.referrals, "started_date", "first_referral_started"),
               first_on_or_after(ds.referrals, "completed_date", "first_referral_completed")]
+    con = ds.contacts
+    # a joint police and practitioner visit: joint staff or a joint visit (the commissioning outcomes' measure)
+    joint = con[(con.staff == "joint") | (con.contact_type == "joint_visit")] if len(con) else con
+    stages.append(first_on_or_after(joint, "contact_date", "first_joint_visit"))
     p = (f.lazy().join(prior, on="person_id", how="left").join(after, on="person_id", how="left")
          .join(worst_before, on="person_id", how="left").join(new_victim, on="person_id", how="left"))
     for stage in stages:
@@ -441,9 +459,12 @@ def reduce_dataset(ds: Dataset) -> Reduced:
     for t in (dq, fq):
         t["quarter"] = pd.PeriodIndex.from_ordinals(t.quarter.to_numpy(dtype=np.int64), freq="Q")
 
-    refs = ds.referrals.merge(persons[["person_id", "index_date", "district_id", "listed"]], on="person_id")
+    who = persons[["person_id", "index_date", "district_id", "listed"]]
+    refs = ds.referrals.merge(who, on="person_id")
     refs = refs[refs.referred_date >= refs.index_date].reset_index(drop=True)
-    return Reduced(persons.reset_index(drop=True), cohort, dm, dq, fq, refs)
+    plans = ds.rmps.merge(who, on="person_id")
+    plans = plans[plans.rmp_date >= plans.index_date].reset_index(drop=True)
+    return Reduced(persons.reset_index(drop=True), cohort, dm, dq, fq, refs, plans)
 
 
 def _quarter_ordinal(month: pl.Expr) -> pl.Expr:

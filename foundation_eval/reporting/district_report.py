@@ -1,31 +1,21 @@
-"""Content of a district report: every table, figure and sentence, published through one page.
+"""Content of a district report: every table, figure and sentence, formatted from the render's study.
 
-`DistrictReport(snap, district)` reads the render's snapshot (the dataset with its reduced tables and
-the registered headline estimates) and publishes what one district's report shows through
-`report.page` (a [`Page`][foundation_eval.reporting.publication.Page]): counts rounded and small ones
-withheld by one rule, numbers formatted by one set of rules, sentences from templates, and a claim
-printed only where its result supports it. Each method returns publication items (a
-[`Section`][foundation_eval.reporting.publication.Section],
+`DistrictReport(snap, district)` reads the district-and-force study of the render's snapshot
+(`snap.study("areas")`, fitted once for every district and the force before any page is made) and
+publishes what one district's report shows through `report.page` (a
+[`Page`][foundation_eval.reporting.publication.Page]): counts rounded and small ones withheld by one
+rule, numbers formatted by one set of rules, sentences from templates, and a claim printed only where
+its result supports it. Nothing is fitted here: every number is the study's, and the force-wide figures
+a district is compared with are the same objects the force overview publishes. Each method returns
+publication items (a [`Section`][foundation_eval.reporting.publication.Section],
 [`Text`][foundation_eval.reporting.publication.Text] or
-[`Table`][foundation_eval.reporting.publication.Table]) for the notebook to show. The notebook
-`notebooks/district_report.ipynb` shows them one by one.
+[`Table`][foundation_eval.reporting.publication.Table]) for the notebook
+`notebooks/district_report.ipynb` to show, the one-page brief first.
 
-Each headline figure has one definition, computed once and worded the same in the summary and in its
-section:
-
-- *engaged within N days of listing* (N: the programme's engagement window): a contact recorded as
-  engaged on or after the index date and at most N days after it, among all listed people
-  ([`first_engagement_frame`][foundation_eval.models.engagement.first_engagement_frame]);
-- *started a referred service after listing*: a referral made on or after the index date was started
-  ([`referral_frame`][foundation_eval.models.referrals.referral_frame]);
-- *a further domestic-abuse offence within 12 months of listing*: among listed people whose whole
-  12-month window is observed ([`fixed_window`][foundation_eval.frames.outcomes.fixed_window]).
-
-Shares carry Wilson score intervals (Wilson 1927, Journal of the American Statistical Association
-22:209-212); a difference of two shares carries Newcombe's hybrid score interval (Newcombe 1998,
-Statistics in Medicine 17:873-890; [`newcombe_difference`][foundation_eval.stats.newcombe_difference]).
-These are descriptive figures for one area: what happened to the people listed there, not what the
-programme caused (the pilot-versus-rollout report estimates that).
+Each headline figure has one definition (see [`areas`][foundation_eval.evaluation.areas]) and one
+wording, the same in the brief, in its section and on the force overview. These are descriptive figures
+for one area: what happened to the people listed there, not what the programme caused (the
+pilot-versus-rollout report estimates that).
 """
 from __future__ import annotations
 
@@ -35,22 +25,53 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.frames.cohort import monthly_list_size, person_frame, ppit_bands, select, table_one
-from foundation_eval.frames.outcomes import fixed_window, reoffending_frame
-from foundation_eval.models.engagement import add_phase, first_engagement_frame, funnel
-from foundation_eval.models.referrals import referral_frame, stage_table
-from foundation_eval.reporting.disclosure import curve_steps
-from foundation_eval.reporting.figures import PALETTE, funnel_plot, list_size_plot, new_axes, ppit_histogram
+from foundation_eval.reporting import formats as fmt
+from foundation_eval.reporting.disclosure import protect_units
+from foundation_eval.reporting.figures import GREY, PALETTE, funnel_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
-from foundation_eval.stats import newcombe_difference
 
-__all__ = ["DistrictReport"]
+__all__ = ["DistrictReport", "sentence_case", "PATHWAY_LABELS"]
 
-OUTCOME_MONTHS = 12
-"""Length in months of the fixed reoffending window after first listing."""
-TEAMS = ("police alone", "with practitioners")
-"""The two teams a person can be listed under: before and after practitioners joined the district's team."""
+STUDY = "areas"
+"""The snapshot's study every district page formats."""
+PATHWAY_LABELS = {
+    "accommodation": "Accommodation",
+    "education_training_employment": "Education, training and employment",
+    "health": "Health",
+    "drugs_alcohol": "Drugs and alcohol",
+    "finance_benefit_debt": "Finance, benefit and debt",
+    "children_families": "Children and families",
+    "attitudes_thinking_behaviour": "Attitudes, thinking and behaviour",
+}
+"""The seven reducing-reoffending pathways as a page names them."""
 _PCT = ("percent", "ci_low", "ci_high")
+_SIDE_WORDS = {"above": "above", "below": "below"}
+
+
+def sentence_case(text) -> str:
+    """A code or lower-case label as a page prints it: known pathways by name, otherwise underscores as
+    spaces and the first letter capitalised.
+
+    Parameters
+    ----------
+    text : str
+        The label (e.g. a pathway key, a category of a table).
+
+    Returns
+    -------
+    str
+        The label in sentence case.
+
+    Examples
+    --------
+    >>> sentence_case("attitudes_thinking_behaviour"), sentence_case("asian"), sentence_case("18-21")
+    ('Attitudes, thinking and behaviour', 'Asian', '18-21')
+    """
+    s = str(text)
+    if s in PATHWAY_LABELS:
+        return PATHWAY_LABELS[s]
+    s = s.replace("_", " ")
+    return s[:1].upper() + s[1:]
 
 
 def _month(p) -> str:
@@ -65,15 +86,308 @@ def _whole(values) -> pd.Series:
     return pd.to_numeric(pd.Series(values), errors="coerce").round(0)
 
 
-class DistrictReport:
-    """All content of one district's report (or the whole force's), published through `self.page`.
+def _legend_outside(ax, ncol: int = 2) -> None:
+    """A boxed legend below the plotting area, clear of the data."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, frameon=True,
+                  framealpha=1.0, edgecolor=GREY, fontsize=8)
 
-    The analysis frames are read from the snapshot on first use and kept, so the sections can be
-    called in any order and every figure has one value wherever it appears. Each method returns a
-    publication item; nothing is printed or written until the notebook shows it or
-    `report.page.write_workbook(path)` writes the tables. Every count, in a table or a sentence, passes
-    the page's disclosure rule (rounded to the programme's base; counts from 1 to threshold - 1
-    withheld).
+
+def share_of(page: Page, s) -> dict:
+    """A study share as the page may publish it (counts rounded, withheld on small groups).
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page.
+    s : Share
+        A [`Share`][foundation_eval.evaluation.areas.Share] of the study.
+
+    Returns
+    -------
+    dict
+        [`Page.share`][foundation_eval.reporting.publication.Page.share] of its counts.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.config import load_programme
+    >>> from foundation_eval.evaluation.areas import Share
+    >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+    >>> share_of(page, Share.of(30, 76))["n"], share_of(page, Share.of(3, 76))["pct"] is None
+    (75, True)
+    """
+    pub = page.share(s.k, s.n)
+    if pub["pct"] is not None and s.pct is not None:  # the study's interval, published where the rule allows
+        pub = {**pub, "pct": s.pct, "low": s.low, "high": s.high}
+    return pub
+
+
+def primary_verdict(page: Page, study) -> Text:
+    """The pre-specified primary analysis's verdict with its power statement (one sentence pair).
+
+    The verdict is read the way the force overview reads it: the registered primary estimate's interval
+    against no effect, in the verdict's fixed vocabulary
+    ([`FINDINGS`][foundation_eval.evaluation.verdict.FINDINGS]); the power statement is the study's
+    minimum detectable effect ([`PrimaryPower`][foundation_eval.evaluation.areas.PrimaryPower]).
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page (its snapshot holds the registered estimate).
+    study : AreasStudy
+        The render's study.
+
+    Returns
+    -------
+    Text
+        "Did it work? Primary analysis: ..." and what the analysis could detect.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> snap = open_snapshot()
+    >>> print(primary_verdict(Page(snap, "Southampton"), snap.study("areas")).plain)
+    Did it work? Primary analysis: ... The pre-specified primary analysis (DA offences per 100 eligible
+    person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). With 80% power it would
+    detect only a change of about ... or more, so an interval that includes no change is not evidence that
+    the programme does nothing.
+    """
+    from foundation_eval.evaluation.verdict import FINDINGS
+
+    plan = page.programme.evaluation
+    e = page.estimate(plan.primary)
+    if not e.available:
+        reason = e.reason or "Not estimated for this programme."
+        return page.say("<strong>Did it work?</strong> The pre-specified primary analysis ({{ outcome }}) could not "
+                        "be estimated on this extract: {{ reason }}", outcome=plan.outcome,
+                        reason=reason if reason.endswith(".") else reason + ".")
+    finding = FINDINGS[{-1: 0, 0: 1, 1: 2}[e.direction()]]
+    power = study.primary_power if study.primary_power is not None and study.primary_power.name == e.name else None
+    mde = None
+    if power is not None and e.unit in ("rate", "points"):
+        mde = (fmt.rate(power.mde, sign=False) if e.unit == "rate" else fmt.points(power.mde, sign=False)) + \
+            " " + fmt.UNITS[e.unit]
+    return page.say(
+        "<strong>Did it work? Primary analysis: {{ finding }}.</strong> The pre-specified primary analysis "
+        "({{ outcome }}, {{ window }}) gives {{ e | estimate }}{% if level %} (Maryland Scientific Methods Scale "
+        "level {{ level }}){% endif %}.{% if mde %} With 80% power it would detect only a change of about {{ mde }} "
+        "or more, so an interval that includes no change is not evidence that the programme does nothing.{% endif %}",
+        finding=finding, outcome=plan.outcome, window=plan.window, e=e, level=e.sms_level, mde=mde)
+
+
+def published_funnel(page: Page, fv):
+    """A funnel plot of the districts under the page's disclosure rule.
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page.
+    fv : DistrictFunnel
+        A funnel of the study ([`DistrictFunnel`][foundation_eval.evaluation.areas.DistrictFunnel]).
+
+    Returns
+    -------
+    tuple or None
+        `(hidden, drawn)`: a boolean array over `fv.result.units` of districts withheld (with secondary
+        suppression, [`protect_units`][foundation_eval.reporting.disclosure.protect_units]), and the
+        result with them left off; None when the study has no plot.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> snap = open_snapshot()
+    >>> hidden, drawn = published_funnel(Page(snap, "Force"), snap.study("areas").funnels["engagement"])
+    >>> len(hidden) == len(drawn.units), set(drawn.withheld) <= set(drawn.units.unit)
+    (True, True)
+    """
+    if fv.result is None:
+        return None
+    prot, shown = protect_units(fv.result, page.threshold)
+    return prot.suppressed.n.to_numpy(bool), shown
+
+
+def attention_items(page: Page, study, district_id: str | None = None) -> list[Text]:
+    """What needs attention, as the brief lists it: districts outside the 99.8% control limits (those the
+    funnel plots may show) and recent months with far fewer screening records than usual.
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page.
+    study : AreasStudy
+        The render's study.
+    district_id : str, optional
+        One district's items only; None for every district and the extract's validation warnings.
+
+    Returns
+    -------
+    list of Text
+        One sentence per item, at most eight (the rest counted in a last sentence); empty when nothing
+        needs attention.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> snap = open_snapshot()
+    >>> isinstance(attention_items(Page(snap, "Force"), snap.study("areas")), list)
+    True
+    """
+    out = []
+    hidden = {}
+    for key, fv in study.funnels.items():
+        pub = published_funnel(page, fv)
+        if pub is not None:
+            hidden[key] = set(fv.result.units.unit[pub[0]])
+    funnel_items = [a for a in study.attention if a.kind == "funnel" and a.name not in hidden.get(a.measure, {a.name})]
+    records = [a for a in study.attention if a.kind == "records"]
+    if district_id is not None:
+        funnel_items = [a for a in funnel_items if a.district_id == district_id]
+        records = [a for a in records if a.district_id == district_id]
+    for a in funnel_items:
+        m = study.measures[a.measure]
+        out.append(page.say("{{ name }} lies {{ side }} the 99.8% control limit for the share of {{ base }} who "
+                            "{{ did }}: a prompt to look at how the district works or records its data.",
+                            name=a.name, side=_SIDE_WORDS[a.side], base=m.base, did=m.did))
+    by_district: dict[str, list] = {}
+    for a in records:
+        by_district.setdefault(a.name, []).append(a.month)
+    for name, months in by_district.items():
+        out.append(page.say("{{ name }}: far fewer screening records than usual in {{ months }} (records still "
+                            "arriving, or a gap); see the data-quality report.", name=name,
+                            months=", ".join(_month(m) for m in months)))
+    if district_id is None and study.warnings:
+        out.append(page.say("The extract carried {{ n | word }} validation {{ n | plural('warning') }}; the "
+                            "data-quality report lists {{ 'it' if n == 1 else 'them' }}.", n=study.warnings))
+    if len(out) > 8:
+        rest = len(out) - 7
+        out = out[:7] + [page.say("And {{ n | word }} more: see the funnel plots and the data-quality report.",
+                                  n=rest)]
+    return out
+
+
+def quarter_table(page: Page, area, study, name: str = "brief_quarters"):
+    """The brief's table: this quarter against the last and the same quarter a year before.
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page.
+    area : Area
+        The area ([`Area`][foundation_eval.evaluation.areas.Area]).
+    study : AreasStudy
+        The render's study (its `quarters` and engagement window).
+    name : str
+        The table's name on the page.
+
+    Returns
+    -------
+    Table or None
+        Columns `quarter, on_list, new_listings, engaged, started`: people on the list, listed for the
+        first time, the percentage of those listed for the first time engaged within the window (people
+        whose window had passed by the extract date) and people who started a referred service; None
+        when the period holds no complete quarter.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> snap = open_snapshot()
+    >>> study = snap.study("areas")
+    >>> t = quarter_table(Page(snap, "Force"), study.force, study)
+    >>> list(t.display().columns)
+    ['Quarter', 'People on the list', 'Listed for the first time', 'Engaged within 90 days (%)', 'Started a referred service']
+    """
+    q = area.quarters
+    if not len(q):
+        return None
+    words = ("this quarter", "the quarter before", "a year before")
+    rows, hide = [], []
+    for quarter, word in zip(study.quarters, words, strict=True):
+        if quarter is None:
+            continue
+        f = q[q.quarter == quarter].set_index("measure")
+        sh = page.share(int(f.at["engaged", "k"]), int(f.at["engaged", "n"]))
+        rows.append({"quarter": f"{_month(quarter)} ({word})", "on_list": int(f.at["on_list", "k"]),
+                     "new_listings": int(f.at["new_listings", "k"]), "engaged": sh["pct"],
+                     "started": int(f.at["started", "k"])})
+        hide.append(sh["pct"] is None)
+    frame = pd.DataFrame(rows)
+    frame["engaged"] = _whole(frame.engaged)
+    return page.table(
+        name, frame, title=f"Quarter by quarter: {area.name}", counts=["on_list", "new_listings", "started"],
+        additive=False, kinds={"engaged": "percent"}, hide={"engaged": hide},
+        headings={"quarter": "Quarter", "on_list": "People on the list", "new_listings": "Listed for the first time",
+                  "engaged": f"Engaged within {study.window} days (%)", "started": "Started a referred service"},
+        notes=(f"People on the list: each person once in the quarter. Engaged within {study.window} days: of the "
+               f"people listed for the first time in the quarter whose {study.window} days had passed by the extract "
+               "date. Started a referred service: listed people who started one in the quarter.",))
+
+
+def km_chart(page: Page, curves, xlabel: str, ylabel: str, xlim: float, title: str, mark: float | None = None):
+    """Kaplan-Meier cumulative incidence with 95% bands, drawn from the study's exact tables, each curve
+    stopped where fewer than the threshold remain at risk.
+
+    Parameters
+    ----------
+    page : Page
+        The publishing page (its threshold).
+    curves : list of (str, DataFrame)
+        Legend label and a Kaplan-Meier table (`time, at_risk, events, estimate, ci_low, ci_high`).
+    xlabel, ylabel, title : str
+        Axis labels and title.
+    xlim : float
+        Right end of the time axis.
+    mark : float, optional
+        A time marked with a dashed line (e.g. the engagement window).
+
+    Returns
+    -------
+    Axes or None
+        None when no curve has enough people.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from foundation_eval.config import load_programme
+    >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
+    >>> t = pd.DataFrame({"time": [1.0, 2.0, 3.0], "at_risk": [40, 30, 5], "events": [10, 5, 2],
+    ...                   "estimate": [0.25, 0.375, 0.5], "ci_low": [0.1, 0.2, 0.3], "ci_high": [0.4, 0.5, 0.7]})
+    >>> ax = km_chart(page, [("Police alone", t)], "Days", "Percent", 5, "Engaged")
+    >>> len(ax.lines[0].get_xdata())          # the third time, with 5 at risk, is not drawn
+    3
+    """
+    ax = None
+    for (label, t), colour in zip(curves, PALETTE, strict=False):
+        t = t[t.at_risk >= page.threshold]  # the gate on a curve: no step resting on fewer than the threshold
+        if not len(t):
+            continue
+        ax = new_axes() if ax is None else ax
+        x = np.concatenate([[0.0], t.time.to_numpy(float)])
+        ax.step(x, 100 * np.concatenate([[0.0], t.estimate]), where="post", color=colour, label=label)
+        ax.fill_between(x, 100 * np.concatenate([[0.0], t.ci_low]), 100 * np.concatenate([[0.0], t.ci_high]),
+                        step="post", color=colour, alpha=0.15, linewidth=0)
+    if ax is None:
+        return None
+    if mark is not None:
+        ax.axvline(mark, color=GREY, ls="--", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, xlim)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    _legend_outside(ax)
+    return ax
+
+
+class DistrictReport:
+    """All content of one district's report (or the whole force's), formatted from the render's study.
+
+    Every number is the study's ([`AreasStudy`][foundation_eval.evaluation.areas.AreasStudy], fitted
+    once per render); nothing is fitted here. Each method returns a publication item; nothing is printed
+    or written until the notebook shows it or `report.page.write_workbook(path)` writes the tables.
+    Every count, in a table or a sentence, passes the page's disclosure rule (rounded to the programme's
+    base; counts from 1 to threshold - 1 withheld).
 
     Parameters
     ----------
@@ -84,13 +398,20 @@ class DistrictReport:
         District id or name (case-insensitive, e.g. `"SOU"` or `"Southampton"`); None, `""`, `"force"`
         or `"all"` for the whole force.
     start, end : str, optional
-        First and last month (YYYY-MM) of first listings to include; default the programme's study
-        period.
+        First and last month (YYYY-MM) of first listings; they must be the study's period (another
+        period needs its own study: `study_for_period(snap, start, end)` of
+        [`areas`][foundation_eval.evaluation.areas], passed as `study`).
+    study : AreasStudy, optional
+        The study to format; default the snapshot's (`snap.study("areas")`).
 
     Attributes
     ----------
     page : Page
         Everything the report publishes ([`Page`][foundation_eval.reporting.publication.Page]).
+    study : AreasStudy
+        The study formatted.
+    area, force : Area
+        This area's figures and the whole force's (the same objects on every page of the render).
     name : str
         The area as the report names it: the district's name, or `"<force> (all districts)"`.
     district_id : str or None
@@ -109,6 +430,8 @@ class DistrictReport:
         When `snap` is a `Dataset` rather than a snapshot.
     KeyError
         When `district` names no district of the programme (the message lists the known ids).
+    ValueError
+        When `start` or `end` differ from the study's period.
 
     Examples
     --------
@@ -119,22 +442,29 @@ class DistrictReport:
     >>> report.district_id, report.where, report.window
     ('SOU', 'in Southampton', 90)
     >>> [getattr(part, "heading", "") for part in report.sections()]
-    ['', '', 'Monthly list', 'Who was listed', 'Risk assessment', 'Engagement funnel', 'Engagement',
-     'Referrals', 'Reoffending', 'Methods', 'Disclosure control', 'Provenance']
+    ['', 'Summary', 'List size', 'Who was listed', 'Risk assessment', 'Engagement funnel', 'Engagement',
+     'Referrals', 'Reoffending', 'Methods', 'Disclosure control', 'Provenance',
+     'Technical appendix: how each figure is computed']
     >>> [t.name for t in report.page.tables][:4]
-    ['list_size', 'who_was_listed', 'ppit_bands', 'funnel']
+    ['brief_quarters', 'list_size', 'who_was_listed', 'ppit_bands']
 
-    In a notebook, `show(report.summary(), report.funnel())` displays two parts and
+    In a notebook, `show(report.brief(), report.funnel())` displays two parts and
     `report.page.write_workbook("district.xlsx")` writes every published table.
     """
 
-    def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None):
+    def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None,
+                 study=None):
         if isinstance(snap, Dataset):
             raise TypeError("DistrictReport takes a render snapshot: open_snapshot(data_dir, programme) or "
                             "build_snapshot(dataset) from foundation_eval.evaluation.snapshot")
         self.snap = snap
-        self.ds = snap.dataset
-        prog = self.ds.programme
+        prog = snap.programme
+        self.study = study if study is not None else snap.study(STUDY)
+        for given, have in ((start, self.study.start), (end, self.study.end)):
+            if given and pd.Period(given, "M") != have:
+                raise ValueError(f"the study covers {self.study.start} to {self.study.end}; for another period fit "
+                                 "study_for_period(snap, start, end) of foundation_eval.evaluation.areas and pass "
+                                 "it as study=")
         self.district = district
         if district in (None, "", "force", "all"):
             self.district_id = None
@@ -144,9 +474,10 @@ class DistrictReport:
             d = prog.district(district)
             self.district_id, self.name, self.go_live, self.practitioners_from = (d.id, d.name, d.go_live,
                                                                                   d.practitioner_from)
-        self.start = str(start or prog.study_start)
-        self.end = str(end or prog.study_end)
-        self.window = int(prog.engagement_window_days)
+        self.area = self.study.area(self.district_id)
+        self.force = self.study.force
+        self.start, self.end = str(self.study.start), str(self.study.end)
+        self.window = int(self.study.window)
         self.page = Page(snap, self.name, kind="District report",
                          parameters={"district": self.district_id or "force", "period_start": self.start,
                                      "period_end": self.end})
@@ -161,89 +492,29 @@ class DistrictReport:
         """``in`` and the district's name, or ``across the force``."""
         return f"in {self.name}" if self.district_id else "across the force"
 
-    # ------------------------------------------------------------------ frames (read once)
-    def _force(self, name: str, build):
-        """A force-wide frame every district page of the period compares with, built once per render
-        process (`foundation_eval.data.load.Dataset.derived`)."""
-        return self.ds.derived(("district report", name, self.start, self.end, self.window), build)
+    # ------------------------------------------------------------------ headline figures (the study's)
+    def _pair(self, attr: str) -> dict:
+        return {"here": getattr(self.area, attr), "force": getattr(self.force, attr)}
 
-    @cached_property
-    def force_persons(self) -> pd.DataFrame:
-        """Everyone eligible in the period, all districts, from the snapshot's reduced tables."""
-        return self._force("persons", lambda: add_phase(self.ds, select(person_frame(self.ds), None, self.start,
-                                                                        self.end)))
-
-    def _here(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return frame if self.district_id is None else frame[frame.district_id == self.district_id]
-
-    @cached_property
-    def persons(self) -> pd.DataFrame:
-        """Everyone eligible in the period in this area (the force's people for the whole force)."""
-        return self._here(self.force_persons)
-
-    @cached_property
-    def listed(self) -> pd.DataFrame:
-        """People of this area put on the programme list in the period, one row each (exact, unpublished)."""
-        return self.persons[self.persons.listed]
-
-    @cached_property
-    def engagement_frame(self) -> pd.DataFrame:
-        """Listed people of the force with ``engaged_within``: engaged within the window of listing."""
-        def build():
-            f = first_engagement_frame(self.ds, self.force_persons)
-            return f.assign(engaged_within=(f.event == 1) & (f.days <= self.window))
-        return self._force("engagement", build)
-
-    @cached_property
-    def referrals_frame(self) -> pd.DataFrame:
-        """Referrals of the force's listed people made on or after their index date."""
-        return self._force("referrals", lambda: referral_frame(self.ds, self.force_persons[self.force_persons.listed]))
-
-    @cached_property
-    def reoffending_people(self) -> pd.DataFrame:
-        """Reoffending of the force's listed people (read from the reduced tables)."""
-        return self._force("reoffending", lambda: reoffending_frame(self.ds,
-                                                                    self.force_persons[self.force_persons.listed]))
-
-    @cached_property
-    def window_frame(self):
-        """The force's listed people observed for the whole 12-month window (a `WindowFrame` of
-        [`fixed_window`][foundation_eval.frames.outcomes.fixed_window])."""
-        return self._force("window", lambda: fixed_window(self.reoffending_people, OUTCOME_MONTHS,
-                                                          self.ds.extract_date))
-
-    # ------------------------------------------------------------------ headline figures (one definition each)
-    def _shares(self, frame: pd.DataFrame, flag: str) -> dict:
-        here = self._here(frame)
-        return {"here": self.page.share(int(here[flag].sum()), len(here)),
-                "force": self.page.share(int(frame[flag].sum()), len(frame))}
-
-    @cached_property
+    @property
     def engaged(self) -> dict:
-        """Share of listed people engaged within the window of listing, here and across the force."""
-        return self._shares(self.engagement_frame, "engaged_within")
+        """`{"here", "force"}`: the study's shares of listed people engaged within the window."""
+        return self._pair("engaged")
 
-    def _people_with(self, stage: str) -> pd.DataFrame:
-        def build():
-            listed = self.force_persons[self.force_persons.listed]
-            refs = self.referrals_frame
-            return listed.assign(flag=listed.person_id.isin(refs[refs[stage]].person_id))
-        return self._force(f"people with {stage}", build)
-
-    @cached_property
+    @property
     def started(self) -> dict:
-        """Share of listed people who started a referred service after listing."""
-        return self._shares(self._people_with("started"), "flag")
+        """`{"here", "force"}`: the study's shares who started a referred service within 12 months."""
+        return self._pair("started")
 
-    @cached_property
+    @property
     def completed(self) -> dict:
-        """Share of listed people who completed a referred service after listing."""
-        return self._shares(self._people_with("completed"), "flag")
+        """`{"here", "force"}`: the study's shares who completed a referred service within 12 months."""
+        return self._pair("completed")
 
-    @cached_property
+    @property
     def reoffended(self) -> dict:
-        """Share of listed people observed for 12 months with a further DA offence within them."""
-        return self._shares(self.window_frame.frame, "outcome")
+        """`{"here", "force"}`: the study's 12-month reoffending shares."""
+        return self._pair("reoffended")
 
     @cached_property
     def practitioner_comparison(self) -> dict:
@@ -252,27 +523,23 @@ class DistrictReport:
         A dict with keys `exists`, `groups` (team to its published share), `people` (team to its exact
         number of listed people, not for publication), `difference`, `low`, `high` and `estimate`. In a
         district, `exists` is true only when both teams listed people there and both shares may be
-        published; the difference (with practitioners minus police alone, as a proportion) then carries
-        Newcombe's (1998) hybrid score interval on this district's people. For the whole force the
-        difference is the registered estimand `engagement_rd_practitioner` read from the snapshot
-        (`estimate`, an [`EstimateView`][foundation_eval.reporting.publication.EstimateView]), never
-        refitted here, so the force page and `results.json` give one value.
+        published; the difference (with practitioners minus police alone, as a proportion) is the study's,
+        with Newcombe's (1998) hybrid score interval. For the whole force the difference is the registered
+        estimand `engagement_rd_practitioner` read from the snapshot (`estimate`, an
+        [`EstimateView`][foundation_eval.reporting.publication.EstimateView]), so the force page and
+        `results.json` give one value.
         """
-        f = self._here(self.engagement_frame)
-        groups = {t: self.page.share(int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum()))
-                  for t in TEAMS}
-        counts = {t: (int(f.engaged_within[f.team == t].sum()), int((f.team == t).sum())) for t in TEAMS}
-        out = {"groups": groups, "people": {t: counts[t][1] for t in TEAMS}, "estimate": None}
+        d = self.area.practitioner
+        counts = {"with practitioners": (d.x1, d.n1), "police alone": (d.x0, d.n0)}
+        groups = {t: self.page.share(*counts[t]) for t in counts}
+        out = {"groups": groups, "people": {t: counts[t][1] for t in counts}, "estimate": None}
         if self.district_id is None:
             e = self.page.estimate("engagement_rd_practitioner")
             return {**out, "exists": e.available, "difference": e.estimate, "low": e.ci_low, "high": e.ci_high,
                     "estimate": e}
-        exists = all(g["pct"] is not None for g in groups.values())
-        d = lo = hi = None
-        if exists:
-            (x1, n1), (x0, n0) = counts["with practitioners"], counts["police alone"]
-            d, lo, hi = newcombe_difference(x1, n1, x0, n0)
-        return {**out, "exists": exists, "difference": d, "low": lo, "high": hi}
+        exists = d.difference is not None and all(g["pct"] is not None for g in groups.values())
+        return {**out, "exists": exists, "difference": d.difference if exists else None,
+                "low": d.low if exists else None, "high": d.high if exists else None}
 
     def practitioner_claim(self) -> Text | None:
         """The claim that people listed after practitioners joined engaged more (or less) often.
@@ -317,37 +584,39 @@ class DistrictReport:
     # ------------------------------------------------------------------ published tables
     @cached_property
     def list_sizes(self):
-        """People screened, meeting the criteria and listed per month, published through the page.
+        """People screened, meeting the criteria, on the list and listed for the first time, through the page.
 
-        Monthly counts come from the reduced tables; where more than 30% of the live months would be
-        withheld, quarterly counts are published instead. A tuple `(table, per, exact)`: the published
-        [`Table`][foundation_eval.reporting.publication.Table] `list_size`, `"month"` or `"quarter"`, and
-        the exact frame behind it with its `_period` column (not for publication)."""
-        cols = ["screened", "eligible", "listed"]
-        monthly = monthly_list_size(self.ds, self.district_id, self.start, self.end)
-        live = monthly.month >= (self.go_live or self.ds.programme.study_start)
-        hidden = monthly.listed.map(self.page.rule.hidden)
-        frame, per = monthly, "month"
+        Monthly counts; where more than 30% of the live months would be withheld, quarterly counts
+        (distinct people in each quarter) instead. A tuple `(table, per, exact)`: the published
+        [`Table`][foundation_eval.reporting.publication.Table] `list_size`, `"month"` or `"quarter"`,
+        and the study's exact frame behind it with its `_period` column (not for publication)."""
+        cols = ["screened", "eligible", "on_list", "new_listings"]
+        monthly = self.area.list_monthly
+        live = monthly.month >= (self.go_live or self.snap.programme.study_start)
+        hidden = monthly.on_list.map(self.page.rule.hidden)
+        frame, per = monthly.rename(columns={"month": "period"}), "month"
         if live.any() and hidden[live].mean() > 0.3:
-            frame, per = monthly_list_size(self.ds, self.district_id, self.start, self.end, freq="Q"), "quarter"
-        frame = frame.assign(month=[_month(m) for m in frame.month], _period=frame.month)
-        n_crit = len(self.ds.programme.criteria)
+            frame, per = self.area.list_quarterly.rename(columns={"quarter": "period"}), "quarter"
+        frame = frame.assign(_period=frame.period, period=[_month(m) for m in frame.period])
+        n_crit = len(self.snap.programme.criteria)
         t = self.page.table(
-            "list_size", frame[["month", *cols]], title=f"People screened, meeting the criteria and listed each {per}: "
-            f"{self.name}", counts=cols, additive=False,
-            headings={"month": per.capitalize(), "screened": "People screened",
-                      "eligible": f"Met all {n_crit} criteria", "listed": "Listed"},
-            notes=("Counts of people in each " + per + ("; a person listed in several months of a quarter counts "
-                                                        "once in it." if per == "quarter" else "."),))
+            "list_size", frame[["period", *cols]], title=f"People screened, meeting the criteria and on the list "
+            f"each {per}: {self.name}", counts=cols, additive=False,
+            headings={"period": per.capitalize(), "screened": "People screened", "eligible": f"Met all {n_crit} criteria",
+                      "on_list": "On the list", "new_listings": "Listed for the first time"},
+            notes=(f"Counts of people in each {per}"
+                   + ("; a person on the list in several months of a quarter counts once in it." if per == "quarter"
+                      else ".") + " Listed for the first time: people put on the list for the first time.",))
         return t, per, frame.reset_index(drop=True)
 
     @cached_property
     def table_one(self):
         """The published `who_was_listed` table: characteristics of listed people at first listing, with
         whole-number percentages of all listed people."""
-        t = table_one(self.listed)
+        t = self.area.table_one.copy()
         t["percent"] = _whole(t.percent)
         t["characteristic"] = t.characteristic.str.replace("2 years", "two years")
+        t["category"] = t.category.map(sentence_case)
         return self.page.table(
             "who_was_listed", t, title=f"Characteristics of listed people at their first listing: {self.name}",
             counts={"n": ["percent"]}, additive_within="characteristic", kinds={"percent": "percent"},
@@ -358,9 +627,9 @@ class DistrictReport:
     @cached_property
     def ppit(self):
         """The published `ppit_bands` table: listed people by band of the risk-tool total (first rating)."""
-        prog = self.ds.programme
-        t = ppit_bands(self.listed, prog.ppit_max, prog.ppit_threshold)
-        t["priority"] = np.where(t.priority, "yes", "no")
+        prog = self.snap.programme
+        t = self.area.ppit_bands.copy()
+        t["priority"] = np.where(t.priority, "Yes", "No")
         return self.page.table(
             "ppit_bands", t, title=f"Listed people by {prog.ppit_name} total score (first rating): {self.name}",
             counts=["n"], headings={"band": "Score band", "n": "People", "priority": "Priority band"},
@@ -373,7 +642,7 @@ class DistrictReport:
         Stages are nested (a person counts at a stage only if they reached every stage above it); a
         share is withheld when the people reaching, or not reaching, the stage number 1 to threshold - 1.
         """
-        t = funnel(self.ds, self.persons).table()
+        t = self.area.funnel.copy()
         n_listed = int(t.n.iloc[0]) if len(t) else 0
         prev = t.n.shift(1)
         hide = {c: [n_listed > 0 and self.page.share(k, n_listed)["pct"] is None for k in t.n] for c in _PCT}
@@ -384,8 +653,7 @@ class DistrictReport:
         t["label"] = [lab if i < 2 else f"... and {lab[0].lower()}{lab[1:]}" for i, lab in enumerate(t.label)]
         return self.page.table(
             "funnel", t.drop(columns="stage"), title=f"From listing to completed service: {self.name}",
-            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, nested=True,
-            hide=hide,
+            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, hide=hide,
             kinds={c: "percent" for c in (*_PCT, "percent_of_previous")},
             headings={"label": "Stage (each counts people who also reached every stage above it)",
                       "n": "People", "percent": "Percent of listed people", "ci_low": "95% interval from",
@@ -404,76 +672,100 @@ class DistrictReport:
         """
         return self.page.header(f"Listings from {_month(self.start)} to {_month(self.end)}.")
 
-    def summary(self) -> Text:
-        """The boxed summary: plain-English sentences from the same values as the sections.
+    def _list_sentence(self) -> Text:
+        """New listings in the period and the average number on the list each month once live."""
+        monthly = self.area.list_monthly
+        first_live = self.go_live or min(d.go_live for d in self.snap.programme.districts)
+        live = monthly[monthly.month >= first_live]
+        avg = live.on_list.mean() if len(live) else None
+        return self.page.say(
+            "Between {{ a }} and {{ b }}, {{ n | count }} {{ 'was' if n == 1 else 'were' }} put on the programme list "
+            "for the first time {{ where }}{% if avg is not none %}; once the programme was live, on average "
+            "{{ avg | count }} were on the list each month{% endif %}.", a=_month(self.start), b=_month(self.end),
+            n=self.area.listed, where=self.where, avg=avg)
 
-        Number listed (and the average per month, or per quarter, once live), go-live, the share engaged
-        within the window and the share who started a referred service, each with its Wilson 95%
-        interval, the practitioner claim where the data support it, and a reminder that the figures are
-        descriptive.
+    def _headline_items(self) -> list:
+        """The period's headline shares, one sentence each, as every section words them."""
+        m = self.study.measures
+        return [self._share_sentence(self.area.engaged, m["engagement"].did, of=m["engagement"].base, short=True),
+                self._share_sentence(self.area.started, m["referral"].did, of=m["referral"].base, short=True),
+                self._share_sentence(self.area.reoffended, m["reoffending"].did, of=m["reoffending"].base,
+                                     short=True)]
+
+    def brief(self) -> Section:
+        """The one-page brief at the top of the report: the verdict, the headline figures and what needs
+        attention.
+
+        The pre-specified primary analysis's verdict with its power statement (force-wide:
+        [`primary_verdict`][foundation_eval.reporting.district_report.primary_verdict]), the period's
+        new listings and average list size, the three headline shares, the `brief_quarters` table (this
+        quarter against the one before and the same quarter a year before), the practitioner claim where
+        the data support it, and what needs attention in this area (outside the funnel plots' 99.8%
+        control limits, far fewer screening records than usual). Short enough for one A4 side.
 
         Returns
         -------
-        Text
-            The summary box.
+        Section
+            "Summary", ending in a page break for print.
 
         Examples
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = DistrictReport(open_snapshot(), "Southampton")
-        >>> print(report.summary().plain)
-        SummaryBetween January 2019 and December 2024, ... people were put on the programme list in
-        Southampton, ... The programme went live here in January 2021. ...% of listed people engaged
-        within 90 days of listing (95% interval ...). These are descriptive figures: they show what
-        happened, not what the programme caused.
+        >>> brief = DistrictReport(open_snapshot(), "Southampton").brief()
+        >>> brief.heading, [type(i).__name__ for i in brief.items][:3]
+        ('Summary', ['Text', 'Text', 'Text'])
+        >>> print(brief.items[1].plain)
+        Between January 2019 and December 2024, ... people were put on the programme list for the first time
+        in Southampton; once the programme was live, on average ... were on the list each month.
         """
-        t, per, exact = self.list_sizes
-        first_live = self.go_live or min(d.go_live for d in self.ds.programme.districts)
-        live = exact[exact._period.dt.end_time >= first_live.start_time]
-        avg = live.listed.mean() if len(live) else None
-        say = self.page.say
-        if not len(self.listed):
-            return self.page.summary([
-                say("No one was put on the programme list {{ where }} between {{ a }} and {{ b }}.", where=self.where,
-                    a=_month(self.start), b=_month(self.end)),
-                say("The programme went live here in {{ m }}.", m=_month(self.go_live)) if self.go_live else None,
-                self.page.paragraph("There are no engagement, referral or reoffending figures to report.")])
-        s = [say("Between {{ a }} and {{ b }}, {{ n | count }} were put on the programme list {{ where }}"
-                 "{% if avg is not none %}, on average {{ avg | count }} a {{ per }} once the programme was live"
-                 "{% endif %}.", a=_month(self.start), b=_month(self.end), n=len(self.listed), where=self.where,
-                 avg=avg, per=per)]
-        if self.go_live is not None:
-            s.append(say("The programme went live here in {{ m }}.", m=_month(self.go_live)))
-        s.append(self._share_sentence(self.engaged["here"], f"engaged within {self.window} days of listing",
-                                      short=True))
-        s.append(self._share_sentence(self.started["here"], "started a referred service after listing", short=True))
+        p = self.page
+        scope = p.paragraph("The verdict is for the whole force; the figures below describe "
+                            + ("this district." if self.district_id else "the force."))
+        items = [Text(f"<div class='fe-summary'>{primary_verdict(p, self.study).html()}{scope.html()}</div>"),
+                 self._list_sentence()]
+        if self.area.listed:
+            items.append(p.bullets(self._headline_items()))
+        else:
+            items.append(p.paragraph("There are no engagement, referral or reoffending figures to report."))
+        t = quarter_table(p, self.area, self.study)
+        if t is not None:
+            items.append(t)
         claim = self.practitioner_claim()
         if claim is not None:
-            s.append(claim)
-        s.append(self.page.paragraph("These are descriptive figures: they show what happened, not what the "
-                                     "programme caused."))
-        return self.page.summary(s)
+            items.append(claim)
+        attention = attention_items(p, self.study, self.district_id)
+        items.append(p.heading("Needs attention", level=3))
+        items.append(p.bullets(attention) if attention else p.say(
+            "Nothing: {% if force %}no district shown on the funnel plots lies outside{% else %}{{ name }} lies within"
+            "{% endif %} the 99.8% control limits{% if not force %} of every funnel plot it is shown on{% endif %}, "
+            "and no recent month has far fewer screening records than usual.", force=self.district_id is None,
+            name=self.name))
+        items.append(p.paragraph("These are descriptive figures: they show what happened, not what the programme "
+                                 "caused."))
+        items.append(Text("<div class='fe-page-break' style='break-after: page; page-break-after: always'></div>"))
+        return Section("Summary", tuple(items))
 
-    def _share_sentence(self, here: dict, what: str, force: dict | None = None, short: bool = False,
-                        of: str = "listed people") -> Text:
+    def _share_sentence(self, here, what: str, force=None, short: bool = False, of: str = "listed people") -> Text:
         """``46% of listed people engaged within 90 days of listing (95% interval ...)``; the same words in the
-        summary (``short``) and in the section (with the count and the force-wide share)."""
-        if not len(self.listed):
+        brief (``short``) and in the section (with the count and the force-wide share)."""
+        if not self.area.listed:
             return self.page.say("No one was listed {{ where }} in this period.", where=self.where)
-        if here["pct"] is None:
+        h = share_of(self.page, here)
+        if h["pct"] is None:
             return self.page.say("Too few people {{ where }} to publish the share of {{ of }} who {{ what }} "
                                  "(fewer than {{ t }} with or without it).", where=self.where, of=of, what=what,
                                  t=self.threshold)
+        f = share_of(self.page, force) if (force is not None and self.district_id) else None
         return self.page.say(
             "{% if not short %}{{ Where }}, {% endif %}{{ p | percent }} of {{ of }} {{ what }} "
             "(95% interval {{ lo | percent }} to {{ hi | percent }}{% if not short %}, of {{ n | count }}{% endif %})"
             "{% if force and force.pct is not none %}, against {{ force.pct | percent }} ({{ force.low | percent }} "
             "to {{ force.high | percent }}) across the force{% endif %}.",
-            short=short, Where=self.where[0].upper() + self.where[1:], p=here["pct"], lo=here["low"], hi=here["high"],
-            n=here["n"], what=what, of=of, force=force if (force and self.district_id) else None)
+            short=short, Where=self.where[0].upper() + self.where[1:], p=h["pct"], lo=h["low"], hi=h["high"],
+            n=h["n"], what=what, of=of, force=f)
 
     def list_size(self) -> Section:
-        """The "Monthly list" section: people meeting the criteria and listed each month (or quarter).
+        """The "List size" section: people meeting the criteria and on the list each month (or quarter).
 
         The chart is drawn from the published (rounded) counts; when every count is withheld there is no
         chart, only the sentence.
@@ -484,23 +776,36 @@ class DistrictReport:
             A sentence and the line chart (the counts themselves are in the workbook).
         """
         t, per, exact = self.list_sizes
-        n_crit = len(self.ds.programme.criteria)
-        sizes = pd.DataFrame({"month": exact._period, "eligible": t.values.eligible, "listed": t.values.listed})
-        drawable = bool(sizes[["eligible", "listed"]].fillna(0).to_numpy().sum())
+        n_crit = len(self.snap.programme.criteria)
+        sizes = pd.DataFrame({"period": exact._period, "eligible": t.values.eligible, "on_list": t.values.on_list})
+        drawable = bool(sizes[["eligible", "on_list"]].fillna(0).to_numpy().sum())
         text = self.page.say(
             "Each month police data are screened against the {{ k | word }} criteria; people in a live district who "
-            "meet all {{ k | word }} are listed.{% if per == 'quarter' %} Counts here are of people per quarter: "
-            "monthly counts in this area are mostly too small to publish.{% endif %}{% if not drawable %} Even "
-            "these counts are too small to publish, so there is no chart.{% endif %} The counts are in the "
-            "workbook.", k=n_crit, per=per, drawable=drawable)
+            "meet all {{ k | word }} are on the list that month, and stay on it for as long as they meet them."
+            "{% if per == 'quarter' %} Counts here are of people per quarter: monthly counts in this area are mostly "
+            "too small to publish.{% endif %}{% if not drawable %} Even these counts are too small to publish, so "
+            "there is no chart.{% endif %} The counts, with people listed for the first time, are in the workbook.",
+            k=n_crit, per=per, drawable=drawable)
         if not drawable:  # every count withheld: an empty chart would say nothing
-            return Section("Monthly list", (text,))
-        ax = list_size_plot(sizes, self.go_live, title=f"People meeting the criteria and listed each {per}: {self.name}",
-                            eligible_label=f"Met all {n_crit} criteria")
+            return Section("List size", (text,))
+        ax = new_axes()
+        x = sizes.period.dt.to_timestamp()
+        on = pd.to_numeric(sizes.on_list, errors="coerce")
+        ax.fill_between(x, 0, on.fillna(0), where=on.notna().to_numpy(), step="mid", color=PALETTE[1], alpha=0.45,
+                        linewidth=0, label="On the list")
+        ax.plot(x, pd.to_numeric(sizes.eligible, errors="coerce"), color=PALETTE[0], lw=1.8, drawstyle="steps-mid",
+                label=f"Met all {n_crit} criteria")
+        if self.go_live is not None:
+            ax.axvline(self.go_live.to_timestamp(), color=GREY, ls="--", lw=1, label="Went live")
+        ax.set_xlabel(per.capitalize())
+        ax.set_ylabel(f"People each {per}")
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"People meeting the criteria and on the list each {per}: {self.name}")
+        _legend_outside(ax, ncol=3)
         fig = self.page.figure(ax, f"Line chart of the number of people meeting all {n_crit} criteria and the number "
-                                   f"listed each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
-                                   "as published (rounded; withheld counts left as gaps).", data=t)
-        return Section("Monthly list", (text, fig))
+                                   f"on the list each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
+                                   "as published (rounded; withheld counts left as gaps).")
+        return Section("List size", (text, fig))
 
     def who_was_listed(self) -> Section:
         """The "Who was listed" section: the characteristics table.
@@ -528,31 +833,31 @@ class DistrictReport:
             A sentence with the number assessed as a priority, the bar chart of score bands (left out when
             every band is withheld) and the `ppit_bands` table; None for a programme without a risk tool.
         """
-        prog = self.ds.programme
+        prog = self.snap.programme
         if not prog.has_risk_tool:
             return None
         t = self.ppit
         fig = None
         if t.values.n.fillna(0).sum() > 0:  # no chart when every band is withheld
-            ax = ppit_histogram(t.values.assign(priority=t.values.priority == "yes"), prog.ppit_threshold,
+            ax = ppit_histogram(t.values.assign(priority=t.values.priority == "Yes"), prog.ppit_threshold,
                                 title=f"{prog.ppit_name} total scores: {self.name}")
+            ax.set_ylabel("People")
             fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
                                        f"from 0 to {prog.ppit_max}, as published; totals at or above "
-                                       f"{prog.ppit_threshold} mark a priority perpetrator.", data=t)
-        pri = self.listed.ppit_priority
+                                       f"{prog.ppit_threshold} mark a priority perpetrator.")
         text = self.page.say(
             "Practitioners score listed people on the {{ tool }} ({{ items | word }} items, total 0 to {{ top }}; "
             "{{ thr }} or more marks a priority perpetrator). Of the people listed {{ where }}, {{ k | count }} were "
-            "assessed as a priority.", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max, thr=prog.ppit_threshold,
-            k=int((pri == True).sum()), where=self.where)  # noqa: E712
+            "assessed as a priority.", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max,
+            thr=prog.ppit_threshold, k=self.area.ppit_priority, where=self.where)
         return Section("Risk assessment", tuple(i for i in (text, fig, t) if i is not None))
 
     def funnel(self) -> Section:
         """The "Engagement funnel" section: listing to completed service, with its chart.
 
-        Stages are nested ([`funnel`][foundation_eval.models.engagement.funnel]): a person counts at a
-        stage only if they reached every stage above it. Shares carry Wilson 95% intervals and are
-        withheld when the people reaching, or not reaching, a stage number 1 to threshold - 1.
+        Stages are nested: a person counts at a stage only if they reached every stage above it. Shares
+        carry Wilson 95% intervals and are withheld when the people reaching, or not reaching, a stage
+        number 1 to threshold - 1.
 
         Returns
         -------
@@ -571,7 +876,7 @@ class DistrictReport:
         t = self.funnel_table
         ax = funnel_plot(t.values, title=f"From listing to completed service: {self.name}")
         fig = self.page.figure(ax, "Bar chart of the percentage of listed people reaching each stage, from assessment "
-                                   "or contact to a completed service, with 95% intervals, as published.", data=t)
+                                   "or contact to a completed service, with 95% intervals, as published.")
         text = self.page.paragraph(
             "People who reached each stage after their first listing. The stages are nested: a person counts as "
             "engaged here only if also contacted (and assessed, where the programme has a risk tool), at any time "
@@ -594,16 +899,15 @@ class DistrictReport:
         Section
             Sentences, the table and the figure.
         """
-        what = f"engaged within {self.window} days of listing"
-        items = [self._share_sentence(self.engaged["here"], what, self.engaged["force"])]
-        f = self._here(self.engagement_frame)
+        m = self.study.measures["engagement"]
+        items = [self._share_sentence(self.area.engaged, m.did, self.force.engaged)]
         rows = []
-        for team in TEAMS:
-            g = f[f.team == team]
-            if len(g):
-                sh = self.page.share(int(g.engaged_within.sum()), len(g))
-                rows.append({"team": team, "people": len(g), "engaged": int(g.engaged_within.sum()),
-                             "percent": sh["pct"], "ci_low": sh["low"], "ci_high": sh["high"]})
+        for _, r in self.area.teams.iterrows():
+            sh = self.page.share(int(r.engaged), int(r.people))
+            ok = sh["pct"] is not None
+            rows.append({"team": sentence_case(r.team), "people": int(r.people), "engaged": int(r.engaged),
+                         "percent": r.pct if ok else None, "ci_low": r.ci_low if ok else None,
+                         "ci_high": r.ci_high if ok else None})
         if rows:
             frame = pd.DataFrame(rows)
             hide = {c: frame.percent.isna().tolist() for c in _PCT}
@@ -625,9 +929,14 @@ class DistrictReport:
                 "Across the force over the whole study period, the evaluation's estimate of this difference "
                 "(practitioners on the team against police alone) is {{ e | estimate }}; it is the figure every "
                 "report and the results file give.", e=e))
-        fig = self._engagement_figure(f)
-        if fig is not None:
-            items.append(fig)
+        curves = [(sentence_case(team), t) for team, t in self.area.engagement_curves.items()]
+        ax = km_chart(self.page, curves, "Days since first listing", "Percent engaged", self.window * 2,
+                      f"Time to first engagement by team at listing: {self.name}", mark=self.window)
+        if ax is not None:
+            items.append(self.page.figure(
+                ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by days since first "
+                    f"listing, by team at listing, in {self.name}, with 95% intervals; the dashed line marks day "
+                    f"{self.window}; curves stop where fewer than {self.threshold} people remain."))
         return Section("Engagement", tuple(items))
 
     def _practitioner_text(self) -> Text:
@@ -660,62 +969,12 @@ class DistrictReport:
             "{{ lo | points }} to {{ hi | points }}), which includes no difference.", d=c["difference"], lo=c["low"],
             hi=c["high"])
 
-    def _curves(self, groups, scale: float, xlabel: str, ylabel: str, xlim: float, title: str):
-        """Kaplan-Meier cumulative incidence with 95% bands, each curve drawn only from the steps that pass the
-        page's chart gate (`foundation_eval.reporting.disclosure.curve_steps`: steps of at least the threshold of
-        events among at least the threshold at risk, from published counts); `(axes, drawn curves)`, the axes None
-        when no curve has a step to draw."""
-        from foundation_eval.models.reoffending import kaplan_meier
-
-        def table(durations, events, label):
-            km = kaplan_meier(np.asarray(durations, float) / scale, np.asarray(events, int), label=label)
-            return curve_steps(km.table(), self.page.rule, label=label)
-
-        ax, drawn = None, []
-        for group, colour in zip(groups, PALETTE, strict=False):
-            label, durations, events = group[:3]
-            if len(durations) < self.threshold:
-                continue
-            if len(group) > 3:  # the force's curve, the same on every page of the render
-                steps = self._force(("curve", group[3], scale),
-                                    lambda d=durations, e=events, lab=label: table(d, e, lab))
-            else:
-                steps = table(durations, events, label)
-            if not steps.drawn:
-                continue
-            ax = new_axes() if ax is None else ax
-            steps.plot(ax, color=colour)
-            drawn.append(steps)
-        if ax is None:
-            return None, drawn
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_xlim(0, xlim)
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="lower right")
-        ax.set_title(title)
-        return ax, drawn
-
-    def _engagement_figure(self, f: pd.DataFrame):
-        groups = [(team, g.days, g.event) for team, g in f.groupby("team", sort=True)]
-        ax, drawn = self._curves(groups, 1.0, "Days since first listing", "Percent engaged", self.window * 2,
-                                 f"Time to first engagement by team at listing: {self.name}")
-        if ax is None:
-            return None
-        ax.axvline(self.window, color="grey", ls="--", lw=1)
-        return self.page.figure(ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by "
-                                    f"days since first listing, by team at listing, in {self.name}, with 95% "
-                                    f"intervals, in steps of at least {self.threshold} people; the dashed line marks "
-                                    f"day {self.window}; curves stop where fewer than {self.threshold} people remain.",
-                                data=drawn)
-
-    def _stage_table(self, name: str, refs: pd.DataFrame, by: str, heading: str, title: str, notes=()):
-        """Referrals reaching each stage by ``by`` (``foundation_eval.models.referrals.stage_table``), with
-        the share started and the share of starts completed (accepted and dropped referrals are left out so
-        that the table fits a printed page)."""
-        st = stage_table(refs, by=by)
-        st = st[st[by] != "All"].copy()  # a total row would reveal a single withheld row
-        st[by] = st[by].astype(str).str.replace("_", " ")
+    def _stage_table(self, name: str, st: pd.DataFrame, by: str, heading: str, title: str, notes=()):
+        """Referrals reaching each stage by ``by`` (the study's stage table), with the share started and the
+        share of starts completed (accepted and dropped referrals are left out so that the table fits a
+        printed page)."""
+        st = st.copy()
+        st[by] = st[by].map(sentence_case)
         hide = {}
         for (k, n), cols in ((("started", "referred"), ("start_pct", "start_low", "start_high")),
                              (("completed", "started"), ("complete_pct",))):
@@ -733,49 +992,48 @@ class DistrictReport:
             headings={by: heading, "referred": "Referrals", "started": "Started", "completed": "Completed",
                       "start_pct": "Percent started", "start_low": "95% interval from", "start_high": "95% interval to",
                       "complete_pct": "Percent of starts completed"},
-            notes=("Counts of referrals (a person may have several) made on or after the first listing. Wilson 95% "
-                   "interval of the percentage started.", *notes))
+            notes=("Counts of referrals (a person may have several) made on or after the first listing, at any time "
+                   "up to the extract date. Wilson 95% interval of the percentage started.", *notes))
 
     def referrals(self) -> Section:
-        """The "Referrals" section: people who started (and completed) a referred service, and referrals
-        by pathway.
+        """The "Referrals" section: people who started (and completed) a referred service within 12 months,
+        and referrals by pathway.
 
         Returns
         -------
         Section
-            The shares who started and completed a referred service after listing (Wilson 95% intervals),
-            the `referrals_by_pathway` table and one table for each coded referral column of the
-            programme; a sentence instead when no referral was recorded.
+            The shares who started and completed a referred service within 12 months of listing (Wilson
+            95% intervals), the `referrals_by_pathway` table and one table for each coded referral column
+            of the programme; a sentence instead when no referral was recorded.
         """
-        items = [self._share_sentence(self.started["here"], "started a referred service after listing",
-                                      self.started["force"])]
-        if self.completed["here"]["pct"] is not None:
-            items.append(self._share_sentence(self.completed["here"], "completed a referred service after listing",
-                                              self.completed["force"]))
-        refs = self._here(self.referrals_frame)
-        if len(refs):
+        m = self.study.measures["referral"]
+        items = [self._share_sentence(self.area.started, m.did, self.force.started, of=m.base)]
+        if share_of(self.page, self.area.completed)["pct"] is not None:
+            items.append(self._share_sentence(self.area.completed, m.did.replace("started", "completed"),
+                                              self.force.completed, of=m.base))
+        tables = self.area.referral_tables
+        if self.area.referrals and "pathway" in tables:
             items.append(self.page.paragraph("The table counts referrals by reducing-reoffending pathway."))
-            items.append(self._stage_table("referrals_by_pathway", refs, "pathway", "Pathway",
+            items.append(self._stage_table("referrals_by_pathway", tables["pathway"], "pathway", "Pathway",
                                            f"Referrals by pathway: {self.name}"))
-            for col in self.ds.programme.columns_for("referrals"):
-                if col.values is None or col.name not in refs:
+            for col in self.snap.programme.columns_for("referrals"):
+                if col.name not in tables:
                     continue
                 label = col.name.replace("_", " ")
                 items.append(self.page.say("{{ d }}", d=col.description))
-                items.append(self._stage_table(
-                    f"referrals_by_{col.name}", refs.assign(**{col.name: refs[col.name].fillna("not recorded")}),
-                    col.name, label.capitalize(), f"Referrals by {label}: {self.name}"))
+                items.append(self._stage_table(f"referrals_by_{col.name}", tables[col.name], col.name,
+                                               label.capitalize(), f"Referrals by {label}: {self.name}"))
         else:
             items.append(self.page.say("No referrals were recorded for listed people {{ where }}.", where=self.where))
         return Section("Referrals", tuple(items))
 
     def reoffending(self) -> Section:
-        """The "Reoffending" section: further domestic-abuse offences of listed people.
+        """The "Reoffending" section: further domestic-abuse offences recorded for listed people.
 
-        The share with a further DA offence within 12 months among people observed for the whole window,
-        how many were left out and why, Kaplan-Meier curves of time to the first further offence (against
-        the whole force for a district), offences per person-year with exact Poisson intervals, and harm
-        per person-year (Crime Harm Index days) with a bootstrap interval resampling people (999 draws).
+        The share recorded for a further DA offence within 12 months among people followed for the whole
+        window, how many were left out and why, Kaplan-Meier curves of time to the first further offence
+        (against the whole force for a district), offences per 100 person-years with exact Poisson
+        intervals, and harm per person-year (Crime Harm Index days) with the study's bootstrap interval.
 
         Returns
         -------
@@ -789,68 +1047,58 @@ class DistrictReport:
         >>> [item.name for item in section.items if hasattr(item, "name")]
         ['reoffending_rates', 'reoffending_harm']
         """
-        from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
-
-        what = f"committed a further domestic-abuse offence within {OUTCOME_MONTHS} months of listing"
-        here_all = self._here(self.reoffending_people)
-        w = fixed_window(here_all, OUTCOME_MONTHS, self.ds.extract_date)
-        items = [self._share_sentence(self.reoffended["here"], what, self.reoffended["force"],
-                                      of=f"listed people observed for {OUTCOME_MONTHS} months")]
-        if len(here_all):
+        m = self.study.measures["reoffending"]
+        a, w = self.area, self.area.window
+        items = [self._share_sentence(a.reoffended, m.did, self.force.reoffended, of=m.base)]
+        if a.listed:
             items.append(self.page.say(
-                     "{{ m }}-month outcomes: {{ n | count }} listed {{ where }} were observed for the whole window "
-                     "and {{ out | count }} were left out ({{ ex | count }} because they exited before the window "
-                     "closed, the others because the extract ends too soon).", m=OUTCOME_MONTHS, n=len(w.frame),
-                     where=self.where, out=w.n_excluded, ex=w.n_excluded_exit))
-        rf = self.reoffending_people
-        groups = [(self.name, here_all.time_days, here_all.event)]
+                "{{ m }}-month outcomes: {{ n | count }} listed {{ where }} were followed for the whole window "
+                "and {{ out | count }} were left out ({{ ex | count }} because they exited before the window "
+                "closed, the others because the extract ends too soon).", m=12, n=w.observed, where=self.where,
+                out=w.excluded, ex=w.excluded_exit))
+        curves = [(self.name, a.reoffending_curve)]
         if self.district_id:
-            groups.append(("Whole force", rf.time_days, rf.event, "reoffending"))
-        ax, drawn = self._curves(groups, 30.4375, "Months since first listing", "Percent with a further DA offence",
-                                 36, f"Time to first further domestic-abuse offence: {self.name}")
+            curves.append(("Whole force", self.force.reoffending_curve))
+        ax = km_chart(self.page, curves, "Months since first listing", "Percent recorded for a further DA offence",
+                      36, f"Time to first further domestic-abuse offence: {self.name}")
         if ax is not None:
             items.append(self.page.figure(
-                ax, f"Kaplan-Meier curves of the cumulative percentage of listed people with a further domestic-abuse "
-                    f"offence by months since first listing, {self.name}"
+                ax, f"Kaplan-Meier curves of the cumulative percentage of listed people recorded for a further "
+                    f"domestic-abuse offence by months since first listing, {self.name}"
                     + (" against the whole force" if self.district_id else "")
-                    + f", with 95% intervals, in steps of at least {self.threshold} people; curves stop where fewer "
-                      f"than {self.threshold} people remain at risk.", data=drawn))
-        def rate_row(label, frame):
-            row = {"group": label, "people": len(frame), "offences": int(frame.da_count.sum()),
-                   "person_years": float(frame.exposure_years.sum()), "rate": None, "ci_low": None, "ci_high": None,
-                   "harm": None, "harm_low": None, "harm_high": None, "new_victim": int(frame.new_victim.sum()),
-                   "escalated": int(((frame.da_count > 0) & (frame.max_harm_after > frame.max_harm_before)).sum())}
-            if len(frame) >= self.threshold and row["person_years"] > 0:
-                er = event_rate(row["offences"], row["person_years"])
-                harm = bootstrap_ratio(frame.harm_days.to_numpy(), frame.exposure_years.to_numpy(), n_boot=999, seed=1)
-                row.update(rate=er.rate, ci_low=er.ci_low, ci_high=er.ci_high, harm=harm.estimate,
-                           harm_low=harm.ci_low, harm_high=harm.ci_high)
-            return row
-
-        if self.district_id:  # the force's row is the same on every district page: computed once
-            rows = [rate_row("This area", here_all), self._force("reoffending row", lambda: rate_row("Whole force", rf))]
-        else:
-            rows = [rate_row("Whole force", here_all)]
-        frame = pd.DataFrame(rows)
+                    + f", with 95% intervals; curves stop where fewer than {self.threshold} people remain at risk."))
+        rows = [("This area" if self.district_id else "Whole force", a.rates)]
+        if self.district_id:  # the force's row is the study's force object, the same on every page
+            rows.append(("Whole force", self.force.rates))
+        frame = pd.DataFrame([{"group": g, "people": r.people, "offences": r.offences, "person_years": r.person_years,
+                               "rate": r.rate, "ci_low": r.ci_low, "ci_high": r.ci_high, "harm": r.harm,
+                               "harm_low": r.harm_low, "harm_high": r.harm_high, "new_victim": r.new_victim,
+                               "escalated": r.escalated} for g, r in rows])
+        small = [r.people < self.threshold for _, r in rows]
         area = {"group": "Area", "people": "People listed"}
         items.append(self.page.table(
             "reoffending_rates", frame[["group", "people", "offences", "person_years", "rate", "ci_low", "ci_high"]],
-            title=f"Further domestic-abuse offences of listed people per person-year of follow-up: {self.name}",
+            title=f"Further domestic-abuse offences recorded for listed people per 100 person-years of follow-up: "
+                  f"{self.name}",
             counts={"people": ["person_years", "rate", "ci_low", "ci_high"],
                     "offences": ["person_years", "rate", "ci_low", "ci_high"]}, additive=False,
-            kinds={"person_years": "whole", "rate": "decimal2", "ci_low": "decimal2", "ci_high": "decimal2"},
+            hide={c: small for c in ("rate", "ci_low", "ci_high")},
+            kinds={"person_years": "whole", "rate": "decimal1", "ci_low": "decimal1", "ci_high": "decimal1"},
             headings={**area, "offences": "Further DA offences", "person_years": "Person-years of follow-up",
-                      "rate": "Offences per person-year", "ci_low": "95% interval from", "ci_high": "95% interval to"},
+                      "rate": "Offences per 100 person-years", "ci_low": "95% interval from",
+                      "ci_high": "95% interval to"},
             notes=("Follow-up runs from the first listing to exit or the extract date. Exact Poisson intervals.",)))
         items.append(self.page.table(
             "reoffending_harm", frame[["group", "people", "harm", "harm_low", "harm_high", "new_victim", "escalated"]],
             title=f"Harm of further domestic-abuse offences, new victims and escalation: {self.name}",
             counts={"people": ["harm", "harm_low", "harm_high"], "new_victim": [], "escalated": []}, additive=False,
-            kinds={"harm": "whole", "harm_low": "whole", "harm_high": "whole"},
+            hide={c: small for c in ("harm", "harm_low", "harm_high")},
+            kinds={"harm": "decimal1", "harm_low": "decimal1", "harm_high": "decimal1"},  # as on the overview
             headings={**area, "harm": "Harm per person-year (Crime Harm Index days)", "harm_low": "95% interval from",
                       "harm_high": "95% interval to", "new_victim": "People offending against a new victim",
                       "escalated": "People whose worst offence after listing was more harmful than before"},
-            notes=("Harm per person-year carries a bootstrap interval resampling people (999 draws).",)))
+            notes=(f"Harm per person-year carries a bias-corrected bootstrap interval resampling people "
+                   f"({self.study.harm_draws:,} draws).",)))
         items.append(self.page.paragraph(
             "These figures describe listed people; they are not a comparison with people who were not listed, so "
             "they do not show what the programme caused. The evaluation report estimates that."))
@@ -862,19 +1110,30 @@ class DistrictReport:
         Returns
         -------
         Section
-            Sentences and the list of criteria.
+            Sentences and the list of criteria, in plain English (the functions behind each figure are in
+            the technical appendix).
         """
-        prog = self.ds.programme
+        prog = self.snap.programme
+        m = self.study.measures
         return Section("Methods", (
             self.page.say("People are counted once, from their first listing (the index date). The {{ k | word }} "
                           "criteria are:", k=len(prog.criteria)),
             self.page.bullets([label for _, label in prog.criteria]),
             self.page.say(
                 "Engaged within {{ w }} days of listing means at least one contact recorded as engaged on or after "
-                "the index date and no more than {{ w }} days after it, among all listed people; the same figure "
-                "is used in the summary and the Engagement section. Started a referred service means a referral "
-                "made on or after the index date was started. Percentages carry Wilson (1927) score intervals and "
-                "differences of two percentages Newcombe's (1998) interval.", w=self.window)))
+                "the index date and no more than {{ w }} days after it, among all listed people. Started a referred "
+                "service within 12 months of listing counts a service started on or after the index date and before "
+                "its first anniversary, among {{ ref }}. A further domestic-abuse offence within 12 months counts "
+                "police-recorded offences among {{ reo }}. Each figure is worded the same in the brief, in its "
+                "section and on the force overview, and the force-wide figures are the same values on every page.",
+                w=self.window, ref=m["referral"].base, reo=m["reoffending"].base),
+            self.page.say(
+                "Percentages carry Wilson (1927) score intervals and differences of two percentages Newcombe's "
+                "(1998) interval. Offence rates carry exact Poisson intervals; harm per person-year carries a "
+                "bias-corrected bootstrap interval from {{ b }} resamples of people, the same for every area and "
+                "independent of the order of the records. Time to engagement and to a further offence are "
+                "Kaplan-Meier estimates, each curve stopped where fewer than {{ t }} people remain.",
+                b=f"{self.study.harm_draws:,}", t=self.threshold)))
 
     def disclosure(self) -> Section:
         """The "Disclosure control" section: the rule applied, in plain English.
@@ -896,18 +1155,51 @@ class DistrictReport:
         """
         return self.page.provenance()
 
+    def appendix(self) -> Section:
+        """The technical appendix: the library function behind each figure of the page (for analysts).
+
+        Returns
+        -------
+        Section
+            "Technical appendix: how each figure is computed", a list of figures and the functions of
+            `foundation_eval` that compute them.
+        """
+        return Section("Technical appendix: how each figure is computed", (
+            self.page.paragraph("For analysts reproducing this report: every figure comes from one study of the "
+                                "render, fitted once for every district and the force before any page is made, and "
+                                "formatted here without refitting."),
+            self.page.bullets([
+                "The study: foundation_eval.evaluation.areas.fit_areas (registered as the snapshot's study "
+                "\"areas\"), reading the reduced tables of foundation_eval.frames.reduce.",
+                "List size: the reduced district_month and district_quarter tables; new listings from the person "
+                "table.",
+                "Who was listed: foundation_eval.frames.cohort.table_one; risk assessment: "
+                "foundation_eval.frames.cohort.ppit_bands.",
+                "Engagement funnel: foundation_eval.models.engagement.funnel.",
+                "Shares: foundation_eval.evaluation.areas.Share (foundation_eval.stats.wilson_interval); teams "
+                "compared: foundation_eval.evaluation.areas.Difference (foundation_eval.stats.newcombe_difference).",
+                "Time to engagement and to a further offence: foundation_eval.models.reoffending.kaplan_meier.",
+                "Referrals by pathway: foundation_eval.models.referrals.referral_frame and stage_table.",
+                "Offence rates and harm: foundation_eval.evaluation.areas.Rates "
+                "(foundation_eval.models.reoffending.event_rate and bootstrap_ratio).",
+                "Force-wide difference between teams: the registered estimand engagement_rd_practitioner "
+                "(foundation_eval.evaluation.registry), read from the snapshot.",
+                "Verdict: the registered primary estimand of the programme file, read from the snapshot; its "
+                "power statement: foundation_eval.evaluation.areas.PrimaryPower.",
+                "Disclosure: foundation_eval.reporting.publication.Page."])))
+
     def sections(self) -> list:
         """Every part of the report in reading order.
 
         Returns
         -------
         list
-            The header and summary (`Text`), then each `Section`; the risk-assessment section only for a
-            programme with a risk tool.
+            The header (`Text`), the brief, then each `Section`, the technical appendix last; the
+            risk-assessment section only for a programme with a risk tool.
         """
-        parts = [self.header(), self.summary(), self.list_size(), self.who_was_listed(), self.risk_assessment(),
+        parts = [self.header(), self.brief(), self.list_size(), self.who_was_listed(), self.risk_assessment(),
                  self.funnel(), self.engagement(), self.referrals(), self.reoffending(), self.methods(),
-                 self.disclosure(), self.provenance()]
+                 self.disclosure(), self.provenance(), self.appendix()]
         return [p for p in parts if p is not None]
 
     def html(self) -> str:

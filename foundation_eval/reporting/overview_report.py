@@ -1,19 +1,22 @@
-"""Content of the force overview for the Police and Crime Commissioner.
+"""Content of the force overview for the Police and Crime Commissioner, formatted from the render's study.
 
-All districts side by side on funnel plots (Spiegelhalter 2005, Statistics in Medicine 24:1185-1202)
-rather than league tables, the measures mapped to the five commissioning outcomes, the four pillars of
-risk management plans, the headline estimates of the render (with their design and Maryland Scientific
-Methods Scale level), the methods, the disclosure rule and provenance.
+A one-page brief (the primary verdict with its power statement, this quarter against the last and the
+same quarter a year before, what needs attention), all districts side by side on funnel plots
+(Spiegelhalter 2005, Statistics in Medicine 24:1185-1202) rather than league tables, the measures mapped
+to the five commissioning outcomes, the four pillars of risk management plans, the headline estimates of
+the render (with their design and Maryland Scientific Methods Scale level), the methods, the disclosure
+rule, provenance and a technical appendix.
 
-Everything is published through one [`Page`][foundation_eval.reporting.publication.Page]
-(`report.page`): tables and counts pass its disclosure rule (counts rounded, 1 to threshold - 1
-withheld), sentences are Jinja2 templates whose numbers go through its filters, and headline estimates
-are the render snapshot's registered values
-([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]), never refitted here. Each
-headline measure has one definition, computed once
-([`OverviewReport.shares`][foundation_eval.reporting.overview_report.OverviewReport.shares]) and used by
-the summary, the funnel plots and the commissioning-outcomes table alike. The notebook
-`notebooks/force_overview.ipynb` shows each section in turn.
+Every number is read from the render's snapshot: the district-and-force study (`snap.study("areas")`,
+[`AreasStudy`][foundation_eval.evaluation.areas.AreasStudy], fitted once for every district and the
+force) and the registered estimates
+([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); nothing is fitted here. The
+force figures are the same objects every district page compares with, so the overview, the district
+pages and `results.json` give one value. Everything is published through one
+[`Page`][foundation_eval.reporting.publication.Page] (`report.page`): tables and counts pass its
+disclosure rule (counts rounded, 1 to threshold - 1 withheld) and sentences are Jinja2 templates whose
+numbers go through its filters. The notebook `notebooks/force_overview.ipynb` shows each section in
+turn, the brief first.
 """
 from __future__ import annotations
 
@@ -24,43 +27,33 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from foundation_eval.evaluation.areas import COMMISSIONING_OUTCOMES, MEASURES, RMP_PILLARS, Measure
 from foundation_eval.evaluation.registry import REGISTRY, estimands_for
-from foundation_eval.frames.cohort import person_frame, select
-from foundation_eval.frames.outcomes import fixed_window, offence_frame, reoffending_frame
-from foundation_eval.models.engagement import add_phase, first_engagement_frame, person_engagement
-from foundation_eval.models.funnel_plot import DEFAULT_LEVELS, FunnelPlotResult, funnel_plot, level_label
-from foundation_eval.models.referrals import referral_frame
-from foundation_eval.models.reoffending import bootstrap_ratio, event_rate
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import SUPPRESSED, hidden_mask, protect_units
-from foundation_eval.reporting.figures import PALETTE, new_axes
+from foundation_eval.reporting.disclosure import SUPPRESSED
+from foundation_eval.reporting.district_report import (
+    attention_items,
+    primary_verdict,
+    published_funnel,
+    quarter_table,
+    share_of,
+)
+from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
 from foundation_eval.reporting.publication import Page, Section, Table, Text
-from foundation_eval.stats import wilson_interval
 
-__all__ = ["OverviewReport", "EstimatesTable", "COMMISSIONING_OUTCOMES", "RMP_PILLARS", "MEASURES"]
+__all__ = ["OverviewReport", "EstimatesTable", "FunnelView", "COMMISSIONING_OUTCOMES", "RMP_PILLARS", "MEASURES"]
 
-COMMISSIONING_OUTCOMES = (
-    "Identification and intervention",
-    "Reduction of repeat abusive behaviour",
-    "Victim safety",
-    "Health and wellbeing",
-    "Multi-agency response",
-)
-"""The five outcomes the programme is commissioned against, in the order of the commissioning-outcomes table."""
-RMP_PILLARS = (
-    ("supervision", "Supervision"),
-    ("monitoring_control", "Monitoring and control"),
-    ("interventions_treatment", "Interventions and treatment"),
-    ("victim_safety", "Victim safety"),
-)
-"""The four pillars of a risk management plan: column of the `rmps` table and the label the page prints."""
-HEALTH_PATHWAYS = ("health", "drugs_alcohol")
-"""Referral pathways counted under the health-and-wellbeing outcome (where the programme has them)."""
-MEASURES = ("engagement", "referral", "reoffending")
-"""The funnel measures, in page order (each defined once in `OverviewReport.measures`)."""
-BOOTSTRAP_RESAMPLES = 1000
-"""Bootstrap resamples of people behind the interval of harm per person-year."""
+STUDY = "areas"
+"""The snapshot's study the overview formats."""
+LEVELS = (0.95, 0.998)
+"""Control-limit coverages the guide to funnel plots describes when no plot could be drawn."""
 _SIDES = {"above": "above", "below": "below"}
+_LABEL_ALL = 20  # with more districts than this, only those outside the inner limits are named on a plot
+
+
+def _lab(level: float) -> str:
+    """A coverage as the page names it: 0.95 -> "95", 0.998 -> "99.8"."""
+    return f"{100 * level:g}"
 
 
 def _join(names) -> str:
@@ -68,54 +61,37 @@ def _join(names) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One headline measure of the overview, defined once and worded the same everywhere.
-
-    Attributes
-    ----------
-    key : str
-        One of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES].
-    title : str
-        The measure as a heading ("Engaged within 90 days of listing").
-    did : str
-        What the people did, to follow "people who".
-    base : str
-        Who the share is of ("listed people followed for a full year").
-    needs : str or None
-        The optional input table the measure rests on; the measure is left out when it is absent.
-    """
-
-    key: str
-    title: str
-    did: str  # what the people did, after "people who"
-    base: str  # who they are
-    needs: str | None  # the optional table it rests on
-
-
 @dataclass(frozen=True)
 class FunnelView:
-    """A funnel plot as published.
+    """A funnel plot of the districts as published.
 
     Attributes
     ----------
     measure : Measure
-        The measure plotted.
+        The measure plotted ([`Measure`][foundation_eval.evaluation.areas.Measure]).
     result : FunnelPlotResult or None
-        The full result on exact counts (not for publication).
+        The study's result on exact counts (not for publication).
     drawn : FunnelPlotResult or None
         The districts that may be drawn, at their published (rounded) numbers of people.
+    limits : DataFrame or None
+        The study's control limits over a grid of numbers of people.
     table : Table or None
         The published table of the plot.
     why : str
         Why there is no plot (empty when there is one).
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> view = OverviewReport(open_snapshot()).funnels["engagement"]
+    >>> view.table.name, set(view.withheld) <= set(view.result.units.unit)
+    ('funnel_engagement', True)
     """
 
     measure: Measure
-    result: FunnelPlotResult | None = None
-    drawn: FunnelPlotResult | None = None
+    result: object | None = None
+    drawn: object | None = None
+    limits: pd.DataFrame | None = None
     table: Table | None = None
     why: str = ""
 
@@ -125,6 +101,103 @@ class FunnelView:
         return list(self.drawn.withheld) if self.drawn is not None else []
 
 
+def _spread(targets: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions (axes fraction) in [0, 1], at least `gap` apart, in the order of `targets` and each
+    run of crowded labels centred on its targets (clusters merged until none overlap)."""
+    order = np.argsort(targets, kind="stable")
+    t = np.clip(np.asarray(targets, float)[order], 0.0, 1.0)
+    n = len(t)
+    gap = min(gap, 1.0 / max(n, 1))
+    clusters = [[i] for i in range(n)]
+
+    def first(c):
+        return float(np.mean(t[c])) - gap * (len(c) - 1) / 2
+
+    merged = True
+    while merged:
+        merged = False
+        for j in range(len(clusters) - 1):
+            if first(clusters[j + 1]) - (first(clusters[j]) + gap * (len(clusters[j]) - 1)) < gap:
+                clusters[j:j + 2] = [clusters[j] + clusters[j + 1]]
+                merged = True
+                break
+    pos = np.concatenate([first(c) + gap * np.arange(len(c)) for c in clusters]) if n else t
+    for i in range(n):  # keep inside the axes: up from the bottom, then down from the top
+        pos[i] = max(pos[i], 0.0 if i == 0 else pos[i - 1] + gap)
+    for i in range(n - 1, -1, -1):
+        pos[i] = min(pos[i], 1.0 if i == n - 1 else pos[i + 1] - gap)
+    out = np.empty_like(pos)
+    out[order] = pos
+    return out
+
+
+def funnel_chart(drawn, limits: pd.DataFrame, title: str, xlabel: str, ylabel: str):
+    """A funnel plot of districts: control limits, the force average, each district a dot named in a
+    column beside the plot (joined to its dot, so no two names overprint) and a boxed legend below.
+
+    Parameters
+    ----------
+    drawn : FunnelPlotResult
+        The districts that may be drawn (`units` with `unit, n, value, position`), at their published
+        numbers of people, with the result's `target` and `levels`.
+    limits : DataFrame
+        The control limits over a grid of numbers of people (`n`, `lower_95`, `upper_95`, ...).
+    title, xlabel, ylabel : str
+        Title and axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> units = pd.DataFrame({"unit": ["Alton", "Bray", "Corfe"], "n": [40.0, 120.0, 300.0],
+    ...                       "value": [0.30, 0.55, 0.48], "position": ["within 95%", "above 95%", "within 95%"]})
+    >>> limits = pd.DataFrame({"n": [30.0, 300.0], "lower_95": [0.3, 0.42], "upper_95": [0.66, 0.54],
+    ...                        "lower_99.8": [0.22, 0.39], "upper_99.8": [0.74, 0.57]})
+    >>> drawn = SimpleNamespace(units=units, target=0.48, levels=(0.95, 0.998))
+    >>> ax = funnel_chart(drawn, limits, "Engaged", "People", "Percent engaged")
+    >>> sorted(t.get_text() for t in ax.texts), ax.get_legend().get_frame_on()
+    (['Alton', 'Bray', 'Corfe'], True)
+    """
+    ax = new_axes(figsize=(7.0, 4.4))
+    styles = ("--", "-", ":")
+    for i, lev in enumerate(sorted(drawn.levels)):
+        lab = _lab(lev)
+        ax.plot(limits.n, 100 * limits[f"upper_{lab}"], color=GREY, ls=styles[min(i, 2)], lw=1.1,
+                label=f"{lab}% control limits")
+        ax.plot(limits.n, 100 * limits[f"lower_{lab}"], color=GREY, ls=styles[min(i, 2)], lw=1.1)
+    ax.axhline(100 * drawn.target, color=PALETTE[0], lw=1.2, label=f"Force average ({100 * drawn.target:.0f}%)")
+    u = drawn.units
+    outer, inner = _lab(max(drawn.levels)), _lab(min(drawn.levels))
+    groups = ((f"within {inner}%",), (f"above {inner}%", f"below {inner}%"), (f"above {outer}%", f"below {outer}%"))
+    names = (f"Inside the {inner}% limits", f"Between the {inner}% and {outer}% limits", f"Outside the {outer}% limits")
+    for pos, name, colour in zip(groups, names, (PALETTE[0], PALETTE[1], PALETTE[3]), strict=True):
+        g = u[u.position.isin(pos)]
+        if len(g):
+            ax.scatter(g.n, 100 * g.value, s=36, color=colour, edgecolor="black", linewidth=0.5, zorder=3, label=name)
+    ax.set_xlim(0, 1.05 * max(float(limits.n.max()), float(u.n.max()) if len(u) else 1.0))
+    top = max(float(limits[[c for c in limits if c.startswith("upper")]].to_numpy().max()),
+              float(u.value.max()) if len(u) else 0.0)
+    ax.set_ylim(0, 100 * min(1.0, 1.08 * top))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    named = u if len(u) <= _LABEL_ALL else u[u.position != f"within {inner}%"]
+    if len(named):
+        lo, hi = ax.get_ylim()
+        frac = (100 * named.value.to_numpy(float) - lo) / (hi - lo)
+        height = ax.get_position().height * ax.figure.get_size_inches()[1]
+        ys = _spread(frac, 1.3 * 7 / 72 / height)
+        for name, x, y, ly in zip(named.unit, named.n, named.value, ys, strict=True):
+            ax.annotate(str(name), xy=(float(x), 100 * float(y)), xycoords="data", xytext=(1.03, ly),
+                        textcoords="axes fraction", fontsize=7, va="center", ha="left",
+                        arrowprops={"arrowstyle": "-", "color": GREY, "lw": 0.5, "shrinkA": 0, "shrinkB": 3})
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=True,
+              framealpha=1.0, edgecolor=GREY, fontsize=8)
+    return ax
 @dataclass(frozen=True, eq=False)
 class EstimatesTable(Table):
     """A table of registered estimates, as the overview's headline and alternative tables publish them.
@@ -180,34 +253,43 @@ class EstimatesTable(Table):
 
 
 class OverviewReport:
-    """All content of the force overview, published through ``self.page``.
+    """All content of the force overview, formatted from the render's study and published through ``self.page``.
 
     Parameters
     ----------
     snap : Snapshot
         The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]): the dataset with
-        its reduced tables and the registered estimates.
+        its reduced tables, the registered estimates and the district-and-force study.
     start, end : str, optional
-        First and last month (YYYY-MM) of first listings to include; default the study period. Headline
-        estimates use the whole extract whatever the period.
+        First and last month (YYYY-MM) of first listings; they must be the study's period (another period
+        needs its own study: `study_for_period(snap, start, end)` of
+        [`areas`][foundation_eval.evaluation.areas], passed as `study`). Headline estimates use the whole
+        extract whatever the period.
     parameters : dict, optional
         Extra parameters for the provenance block (e.g. the data folder's name).
+    study : AreasStudy, optional
+        The study to format; default the snapshot's (`snap.study("areas")`).
 
     Attributes
     ----------
     page : Page
         Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
+    study : AreasStudy
+        The study formatted; `study.force` is the force's [`Area`][foundation_eval.evaluation.areas.Area].
     area : str
         The force's name (or the programme's, when it names no force).
     start, end : str
         First and last month of first listings covered (YYYY-MM).
     window : int
         The programme's engagement window in days.
-    districts : DataFrame
-        The programme's districts in order of go-live (`district_id`, `name`, `go_live`).
     measures : dict
-        Each of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES] to its
-        [`Measure`][foundation_eval.reporting.overview_report.Measure]: one definition and one wording.
+        Each of [`MEASURES`][foundation_eval.evaluation.areas.MEASURES] to its
+        [`Measure`][foundation_eval.evaluation.areas.Measure]: one definition and one wording.
+
+    Raises
+    ------
+    ValueError
+        When `start` or `end` differ from the study's period.
 
     Examples
     --------
@@ -218,159 +300,82 @@ class OverviewReport:
     >>> report.subtitle
     'Hampshire and Isle of Wight Constabulary, people first listed 2019-01 to 2024-12.'
     >>> [getattr(part, "heading", "") for part in report.sections()]
-    ['', '', 'How to read a funnel plot', 'Engaged within 90 days of listing',
-     'Started a referred service within 12 months', 'Further domestic-abuse offence within 12 months',
-     'Commissioning outcomes', 'Risk management plans: the four pillars', 'Headline estimates', 'Methods',
-     'Disclosure control', 'Provenance']
-    >>> [t.name for t in report.page.tables][:3]
-    ['funnel_engagement', 'funnel_referral', 'funnel_reoffending']
+    ['', 'Summary', 'How to read a funnel plot', 'Engaged within 90 days of listing',
+     'Started a referred service within 12 months of listing',
+     'Further domestic-abuse offence within 12 months of listing', 'Commissioning outcomes',
+     'Risk management plans: the four pillars', 'Headline estimates', 'Methods', 'Disclosure control',
+     'Provenance', 'Technical appendix: how each figure is computed']
+    >>> [t.name for t in report.page.tables][:4]
+    ['brief_quarters', 'funnel_engagement', 'funnel_referral', 'funnel_reoffending']
     """
 
-    def __init__(self, snap, start: str | None = None, end: str | None = None, parameters: dict | None = None):
+    def __init__(self, snap, start: str | None = None, end: str | None = None, parameters: dict | None = None,
+                 study=None):
         prog = snap.programme
         self.snap = snap
         self.programme = prog
+        self.study = study if study is not None else snap.study(STUDY)
+        for given, have in ((start, self.study.start), (end, self.study.end)):
+            if given and pd.Period(given, "M") != have:
+                raise ValueError(f"the study covers {self.study.start} to {self.study.end}; for another period fit "
+                                 "study_for_period(snap, start, end) of foundation_eval.evaluation.areas and pass "
+                                 "it as study=")
         self.absent = snap.dataset.absent
-        self.ds = snap.dataset
-        self.start = start or str(prog.study_start)
-        self.end = end or str(prog.study_end)
-        self.window = int(prog.engagement_window_days)
+        self.start, self.end = str(self.study.start), str(self.study.end)
+        self.window = int(self.study.window)
         self.area = prog.force or prog.name
+        self.measures = self.study.measures
         self.page = Page(snap, "force overview", kind="For the Police and Crime Commissioner",
                          parameters={"programme": prog.id, "period_start": self.start, "period_end": self.end,
                                      **(parameters or {})})
-        order = sorted(prog.districts, key=lambda d: (d.go_live, d.name))
-        self.districts = pd.DataFrame({"district_id": [d.id for d in order], "name": [d.name for d in order],
-                                       "go_live": [str(d.go_live) for d in order]})
-        self.measures = {
-            "engagement": Measure("engagement", f"Engaged within {self.window} days of listing",
-                                  f"engaged within {self.window} days of listing", "listed people", "contacts"),
-            "referral": Measure("referral", "Started a referred service within 12 months",
-                                "started a referred service within 12 months of listing",
-                                "listed people followed for a full year", "referrals"),
-            "reoffending": Measure("reoffending", "Further domestic-abuse offence within 12 months",
-                                   "were recorded for a further domestic-abuse offence within 12 months of listing",
-                                   "listed people followed for a full year", None),
-        }
-
-    # ------------------------------------------------------------------ frames (library)
-    @cached_property
-    def persons(self) -> pd.DataFrame:
-        """Eligible people first listed or eligible in the period, all districts (``frames.cohort.person_frame``,
-        read from the reduced tables)."""
-        return add_phase(self.ds, select(person_frame(self.ds), None, self.start, self.end))
-
-    @cached_property
-    def listed(self) -> pd.DataFrame:
-        """People put on the programme list in the period, one row each (exact, unpublished)."""
-        return self.persons[self.persons.listed]
-
-    @cached_property
-    def engaged_in_window(self) -> pd.DataFrame:
-        """Listed people with ``engaged``: a first engaged contact within the engagement window."""
-        f = first_engagement_frame(self.ds, self.persons)
-        f["engaged"] = (f.event == 1) & (f.days <= self.window)
-        return f
-
-    @cached_property
-    def reoffending(self) -> pd.DataFrame:
-        """``frames.outcomes.reoffending_frame`` of the listed people (read from the reduced tables)."""
-        return reoffending_frame(self.ds, self.listed)
-
-    @cached_property
-    def referrals(self) -> pd.DataFrame:
-        """Referrals of listed people made on or after their index date
-        ([`referral_frame`][foundation_eval.models.referrals.referral_frame])."""
-        return referral_frame(self.ds, self.listed)
-
-    @cached_property
-    def year(self) -> pd.DataFrame:
-        """Listed people observed for a whole year, with ``outcome`` (a further DA offence), ``started_12m``
-        (a referred service started) and ``new_victim_12m`` (a DA offence against a new victim), all within
-        12 months of listing."""
-        w = fixed_window(self.reoffending, 12, self.ds.extract_date).frame.copy()
-        close = w.set_index("person_id").index_date + pd.DateOffset(months=12)
-        refs = self.referrals
-        st = refs[refs.started.astype(bool) & (refs.started_date < refs.person_id.map(close))]
-        w["started_12m"] = w.person_id.isin(st.person_id)
-        off = offence_frame(self.ds, self.listed)
-        nv = off[off.da_flag.astype(bool) & off.new_victim & off.observed
-                 & (off.offence_date <= off.person_id.map(close))]
-        w["new_victim_12m"] = w.person_id.isin(nv.person_id)
-        return w
-
-    @cached_property
-    def plans(self) -> pd.DataFrame:
-        """Risk management plans of listed people agreed on or after their first listing."""
-        rmp = self.ds.rmps.merge(self.listed[["person_id", "index_date", "district_id"]], on="person_id")
-        return rmp[rmp.rmp_date >= rmp.index_date].reset_index(drop=True)
-
-    def _frame(self, key: str) -> tuple[pd.DataFrame, str]:
-        return {"engagement": (self.engaged_in_window, "engaged"), "referral": (self.year, "started_12m"),
-                "reoffending": (self.year, "outcome")}[key]
 
     # ------------------------------------------------------------------ the headline measures, once
     @cached_property
     def shares(self) -> dict:
-        """Force-wide share of each measure, or None when the table it rests on is absent.
+        """Force-wide share of each measure as published, or None when the table it rests on is absent.
 
-        Each share is [`Page.share`][foundation_eval.reporting.publication.Page.share]: `k` and `n` as
-        published (rounded), `pct`, `low` and `high` in percent with a Wilson 95% interval, all None when
-        withheld on small groups. The same value is the force average of the measure's funnel plot.
+        Each share is the study's force object (`study.force.engaged`, `.started`, `.reoffended`, the
+        same on every district page) under the page's rule: `k` and `n` as published (rounded), `pct`,
+        `low` and `high` in percent with a Wilson 95% interval, all None when withheld on small groups.
+        The same value is the force average of the measure's funnel plot.
         """
-        out = {}
-        for key, m in self.measures.items():
-            if m.needs in self.absent:
-                out[key] = None
-                continue
-            frame, flag = self._frame(key)
-            out[key] = self.page.share(int(frame[flag].sum()), len(frame))
-        return out
+        f = self.study.force
+        own = {"engagement": f.engaged, "referral": f.started, "reoffending": f.reoffended}
+        return {key: None if m.needs in self.absent else share_of(self.page, own[key])
+                for key, m in self.measures.items()}
 
     # ------------------------------------------------------------------ funnels
-    def _by_district(self, frame: pd.DataFrame, flag: str) -> pd.DataFrame:
-        g = frame.groupby("district_id")[flag].agg(["sum", "size"])
-        d = self.districts.set_index("district_id").join(g).fillna({"sum": 0, "size": 0})
-        d = d[d["size"] > 0]
-        return d.reset_index().rename(columns={"sum": "k", "size": "n"})
-
     @cached_property
     def funnels(self) -> dict[str, FunnelView]:
         """Each measure to its [`FunnelView`][foundation_eval.reporting.overview_report.FunnelView]: the
-        funnel plot of the districts (Spiegelhalter 2005; limits widened for over-dispersion when the test
-        finds it) and its published table."""
+        study's funnel plot of the districts under the disclosure rule, and its published table."""
         return {key: self._funnel(key) for key in MEASURES}
 
     def _funnel(self, key: str) -> FunnelView:
-        m = self.measures[key]
-        if m.needs in self.absent:
-            return FunnelView(m, why=f"Not shown: the extract has no {m.needs} table.")
-        frame, flag = self._frame(key)
-        d = self._by_district(frame, flag)
-        if len(d) < 2 or d.k.sum() == 0 or d.k.sum() == d.n.sum():
-            return FunnelView(m, why="Not shown: too few districts or people with and without the outcome to draw "
-                                     "this funnel plot.")
-        res = funnel_plot(d.name.tolist(), d.k.astype(int), d.n.astype(int), overdispersion="auto", measure=m.did)
-        prot, shown = protect_units(res, self.page.threshold)
-        hidden = prot.suppressed.n.to_numpy(bool)
-        plain = {f"{side} {level_label(lev)}%": f"{_SIDES[side]} the {level_label(lev)}% limit"
-                 for side in _SIDES for lev in res.levels}
-        plain[f"within {level_label(min(res.levels))}%"] = "inside the limits"
-        rows = pd.DataFrame({"unit": d.name.to_numpy(), "go_live": d.go_live.to_numpy(), "n": d.n.to_numpy(int),
-                             "k": d.k.to_numpy(int), "percent": 100 * res.units.value.to_numpy(),
-                             "position": res.units.position.map(plain).to_numpy()})
+        fv = self.study.funnels[key]
+        m = fv.measure
+        if fv.result is None:
+            return FunnelView(m, why=fv.why)
+        res = fv.result
+        hidden, shown = published_funnel(self.page, fv)
+        outer, inner = _lab(max(res.levels)), _lab(min(res.levels))
+        plain = {f"{side} {_lab(lev)}%": f"{_SIDES[side]} the {_lab(lev)}% limit" for side in _SIDES for lev in res.levels}
+        plain[f"within {inner}%"] = "inside the limits"
+        rows = pd.DataFrame({"unit": fv.districts.name.to_numpy(), "go_live": fv.districts.go_live.to_numpy(),
+                             "n": res.units.n.to_numpy(int), "k": res.units.k.to_numpy(int),
+                             "percent": 100 * res.units.value.to_numpy(), "position": res.units.position.map(plain).to_numpy()})
         table = self.page.table(
             f"funnel_{key}", rows, title=f"{m.title}, by district", counts={"n": ["percent"], "k": ["percent"]},
             kinds={"percent": "percent"}, additive=False, hide={c: hidden for c in ("n", "k", "percent", "position")},
             headings={"unit": "District", "go_live": "Went live", "n": "People", "k": "With the outcome",
                       "percent": "Percent", "position": "Against the limits"},
             notes=(f"People: {m.base}. With the outcome: people who {m.did}.",
-                   "Position against the 95% and 99.8% control limits is worked out from the exact counts."))
+                   f"Position against the {inner}% and {outer}% control limits is worked out from the exact counts."))
         # drawn from published values: shown districts at their published (rounded) number of people
         pub_n = table.values.n.to_numpy(float)
         units = res.units[~hidden].assign(n=pub_n[~hidden])
         drawn = replace(shown, units=units.reset_index(drop=True), withheld=tuple(res.units.unit[hidden]))
-        return FunnelView(m, res, drawn, table)
+        return FunnelView(m, res, drawn, fv.limits, table)
 
     def _funnel_sentence(self) -> Text:
         parts, clean, withheld, drawn = [], [], False, 0
@@ -382,10 +387,10 @@ class OverviewReport:
             above, below = view.drawn.outside(side="above"), view.drawn.outside(side="below")
             bits = ([f"{_join(above)} above"] if above else []) + ([f"{_join(below)} below"] if below else [])
             if bits:
-                parts.append(f"{' and '.join(bits)} the {level_label(max(view.drawn.levels))}% limits for people who "
+                parts.append(f"{' and '.join(bits)} the {_lab(max(view.drawn.levels))}% limits for people who "
                              f"{view.measure.did}")
             else:
-                clean.append(view.measure.title.lower())
+                clean.append(view.measure.title[0].lower() + view.measure.title[1:])
         if not drawn:
             return self.page.say("No district could be placed on a funnel plot: the numbers in each district are "
                                  "too small to publish.")
@@ -395,7 +400,7 @@ class OverviewReport:
                 "On the funnel plots {{ every }} lies within the {{ top }}% control limits for {{ which }}, so the "
                 "differences between districts are no larger than chance alone would often produce"
                 "{% if withheld %} (smaller districts are left off to protect small numbers){% endif %}.",
-                every=every, top=level_label(max(DEFAULT_LEVELS)), withheld=withheld,
+                every=every, top=_lab(max(LEVELS)), withheld=withheld,
                 which={3: "all three measures", 2: "both measures"}.get(
                     drawn, f"the one measure with districts shown ({clean[0] if clean else ''})"))
         return self.page.say(
@@ -419,18 +424,31 @@ class OverviewReport:
         """
         return self.page.header(self.subtitle)
 
-    def summary_sentences(self) -> list[Text]:
-        """The executive summary: three to six sentences made from the results.
+    def _share_item(self, key: str) -> Text:
+        """One headline share of the force, worded as every page words it."""
+        m, s = self.measures[key], self.shares[key]
+        if s is None:
+            return self.page.say("{{ what }}: not reported, the extract holds no {{ table }} table.",
+                                 what=m.title, table=m.needs)
+        if s["pct"] is None:
+            return self.page.say("Too few people to publish the share of {{ base }} who {{ did }}.", base=m.base,
+                                 did=m.did)
+        return self.page.say("{{ p | percent }} of {{ base }} {{ did }} (95% interval {{ lo | percent }} to "
+                             "{{ hi | percent }}).", p=s["pct"], lo=s["low"], hi=s["high"], base=m.base, did=m.did)
 
-        The verdict of the pre-specified primary analysis first, then the number listed and the share
-        engaged, the 12-month referral and reoffending shares, what the funnel plots show, and the
-        supporting reoffending design with its Maryland level. A claim is worded only as strongly as its
-        interval allows.
+    def summary_sentences(self) -> list[Text]:
+        """The brief's sentences: the verdict first, then the force's figures, the funnel plots and the
+        supporting reoffending design.
+
+        The verdict of the pre-specified primary analysis with its power statement, the number put on the
+        list and the average list size, the three headline shares (the study's force objects, worded as
+        on every district page), what the funnel plots show, and the supporting reoffending design with
+        its Maryland level. A claim is worded only as strongly as its interval allows.
 
         Returns
         -------
         list of Text
-            At most six sentences.
+            At most seven sentences.
 
         Examples
         --------
@@ -438,54 +456,25 @@ class OverviewReport:
         >>> sentences = OverviewReport(open_snapshot()).summary_sentences()
         >>> print(sentences[0].plain)
         Did it work? Primary analysis: ... The pre-specified primary analysis (DA offences per 100
-        eligible person-months, ...) gives ... (Maryland Scientific Methods Scale level 4); the
-        pilot-versus-rollout report gives the supporting designs.
+        eligible person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). With 80% power
+        it would detect only a change of about ... or more, so an interval that includes no change is not
+        evidence that the programme does nothing.
         >>> print(sentences[1].plain)
-        Between 2019-01 and 2024-12, ... people were put on the programme list across 14 districts; ...
+        Between January 2019 and December 2024, ... people were put on the programme list for the first time
+        across 14 districts; once the programme was live, on average ... were on the list each month.
         """
-        p = self.page
-        s = [self._primary_sentence()]
-        n_listed, d_live = len(self.listed), int(self.listed.district_id.nunique())
-        eng = self.shares["engagement"]
-        s.append(p.say(
-            "Between {{ start }} and {{ end }}, {{ n | count }} were put on the programme list across {{ d | word }} "
-            "{{ d | plural('district') }}{% if eng is none %}; contacts are not recorded in this extract, so "
-            "engagement is not reported.{% elif eng.pct is none %}; too few engaged, or too few did not, to publish "
-            "the share who {{ did }}.{% else %}; {{ eng.pct | percent }} of them {{ did }} (95% interval "
-            "{{ eng.low | percent }} to {{ eng.high | percent }}).{% endif %}",
-            start=self.start, end=self.end, n=n_listed, d=d_live, eng=eng, did=self.measures["engagement"].did))
-        st, re_ = self.shares["referral"], self.shares["reoffending"]
-        if re_["pct"] is None:
-            s.append(p.say("Too few listed people have been followed for a full year to publish referral and "
-                           "reoffending shares."))
-        else:
-            s.append(p.say(
-                "Of the {{ n | count('listed people') }} followed for a full year, {% if st and st.pct is not none %}"
-                "{{ st.pct | percent }} started a referred service within 12 months (95% interval {{ st.low | percent }}"
-                " to {{ st.high | percent }}) and {% endif %}{{ re.pct | percent }} were recorded for a further "
-                "domestic-abuse offence within 12 months (95% interval {{ re.low | percent }} to "
-                "{{ re.high | percent }}){% if st is none %}; referrals are not recorded in this extract{% endif %}.",
-                n=len(self.year), st=st, re=re_))
-        s.append(self._funnel_sentence())
-        s.append(self._reoffending_sentence())
-        return s[:6]
-
-    def _primary_sentence(self) -> Text:
-        """The pre-specified primary analysis first, in the verdict's fixed vocabulary."""
-        from foundation_eval.evaluation.verdict import FINDINGS
-
-        plan = self.programme.evaluation
-        e = self.page.estimate(plan.primary)
-        if not e.available:
-            return self.page.say("<strong>Did it work?</strong> The pre-specified primary analysis ({{ outcome }}) "
-                                 "could not be estimated on this extract: {{ reason }}", outcome=plan.outcome,
-                                 reason=self._why(e))
-        finding = FINDINGS[{-1: 0, 0: 1, 1: 2}[e.direction()]]
-        return self.page.say(
-            "<strong>Did it work? Primary analysis: {{ finding }}.</strong> The pre-specified primary analysis "
-            "({{ outcome }}, {{ window }}) gives {{ e | estimate }}{% if level %} (Maryland Scientific Methods Scale "
-            "level {{ level }}){% endif %}; the pilot-versus-rollout report gives the supporting designs.",
-            finding=finding, outcome=plan.outcome, window=plan.window, e=e, level=e.sms_level)
+        f = self.study.force
+        districts = [a for a in self.study.areas.values() if a.district_id and a.listed]
+        live = f.list_monthly[f.list_monthly.month >= min(d.go_live for d in self.programme.districts)]
+        s = [primary_verdict(self.page, self.study),
+             self.page.say(
+                 "Between {{ start }} and {{ end }}, {{ n | count }} were put on the programme list for the first time "
+                 "across {{ d | word }} {{ d | plural('district') }}{% if avg is not none %}; once the programme was "
+                 "live, on average {{ avg | count }} were on the list each month{% endif %}.",
+                 start=pd.Period(self.start, "M").strftime("%B %Y"), end=pd.Period(self.end, "M").strftime("%B %Y"), n=f.listed, d=len(districts), avg=live.on_list.mean() if len(live) else None),
+             *(self._share_item(k) for k in MEASURES),
+             self._funnel_sentence(), self._reoffending_sentence()]
+        return s[:7]
 
     def _reoffending_sentence(self) -> Text:
         """A supporting reoffending estimand, labelled as such, with a claim only when its interval supports one."""
@@ -504,16 +493,44 @@ class OverviewReport:
             "interval that includes no difference{% endif %}; this may reflect the programme or other changes.",
             e=e, d=d, level=e.sms_level)
 
-    def summary(self) -> Text:
-        """The boxed summary at the top of the page.
+    def brief(self) -> Section:
+        """The one-page brief at the top of the overview: the verdict, the headline figures and what needs
+        attention.
+
+        The verdict of the pre-specified primary analysis with its power statement, the force's headline
+        figures (worded and valued as on every district page), the `brief_quarters` table (this quarter
+        against the one before and the same quarter a year before), what the funnel plots show, the
+        supporting reoffending design, and what needs attention: districts outside the 99.8% control
+        limits of a funnel plot, recent months with far fewer screening records than usual, validation
+        warnings. Short enough for one A4 side.
 
         Returns
         -------
-        Text
-            The sentences of [`summary_sentences`][foundation_eval.reporting.overview_report.OverviewReport.summary_sentences]
-            in one box.
+        Section
+            "Summary", ending in a page break for print.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> brief = OverviewReport(open_snapshot()).brief()
+        >>> brief.heading, [getattr(i, "name", "") for i in brief.items if hasattr(i, "name")]
+        ('Summary', ['brief_quarters'])
         """
-        return self.page.summary(self.summary_sentences())
+        p = self.page
+        t = quarter_table(p, self.study.force, self.study)  # first in the workbook, as on the page
+        s = self.summary_sentences()
+        items = [Text(f"<div class='fe-summary'>{s[0].html()}</div>"), s[1], p.bullets(s[2:5])]
+        if t is not None:
+            items.append(t)
+        items += s[5:]
+        attention = attention_items(p, self.study)
+        items.append(p.heading("Needs attention", level=3))
+        items.append(p.bullets(attention) if attention else p.say(
+            "Nothing: no district shown on the funnel plots lies outside the {{ outer }}% control limits, no recent "
+            "month has far fewer screening records than usual and the extract passed validation without warnings.",
+            outer=_lab(max(self._levels))))
+        items.append(Text("<div class='fe-page-break' style='break-after: page; page-break-after: always'></div>"))
+        return Section("Summary", tuple(items))
 
     def how_to_read(self) -> Section:
         """Plain-English guide to reading a funnel plot (district count from the programme).
@@ -527,18 +544,18 @@ class OverviewReport:
             "How to read a funnel plot": paragraphs and a list.
         """
         p = self.page
-        inner, outer = min(DEFAULT_LEVELS), max(DEFAULT_LEVELS)
+        inner, outer = min(self._levels), max(self._levels)
         n = len(self.programme.districts)
         one_in = round(1 / (1 - inner))
         expected = n * (1 - inner)
         return Section("How to read a funnel plot", (
             p.paragraph("Each dot is a district. Along the bottom is how many people the district's figure is based "
-                        "on; up the side is the percentage. The straight line is the average for the whole force. "
+                        "on; up the side is the percentage; its name is in the column to the right. The straight line is the average for the whole force. "
                         "The curved lines are control limits: they are wide on the left, where small numbers make "
                         "percentages jumpy, and narrow to the right, where larger numbers make them steadier."),
             p.bullets([
                 p.say("A district inside the dashed ({{ inner }}%) lines differs from the force average by no more "
-                      "than chance alone would often produce.", inner=level_label(inner)),
+                      "than chance alone would often produce.", inner=_lab(inner)),
                 p.say("A district between the dashed and solid lines may differ, but about one district in "
                       "{{ one_in }} lands there by chance alone{% if expected >= 0.5 %}, so among the {{ n | word }} "
                       "districts of the programme one is no surprise{% endif %}.",
@@ -546,11 +563,16 @@ class OverviewReport:
                 p.say("A district outside the solid ({{ outer }}%) lines is very unlikely to be there by chance alone "
                       "(about one in {{ rare }} for an average district). It is a prompt to look at how the district "
                       "works or records its data, not proof that it is better or worse.",
-                      outer=level_label(outer), rare=f"{round(1 / (1 - outer)):,}"),
+                      outer=_lab(outer), rare=f"{round(1 / (1 - outer)):,}"),
             ]),
             p.paragraph("Districts are not ranked: a dot further right is a bigger district, not a better one. "
                         "Districts that went live later have had less time, so their figures rest on fewer people."),
         ))
+
+    @property
+    def _levels(self) -> tuple:
+        """The control-limit coverages of the funnel plots."""
+        return next((fv.result.levels for fv in self.study.funnels.values() if fv.result is not None), LEVELS)
 
     def funnel(self, key: str) -> Section:
         """One funnel plot with its explanation and table.
@@ -560,7 +582,8 @@ class OverviewReport:
         24:1185-1202); when the districts vary more than chance predicts, the limits are widened by the
         additive random-effects variance (Spiegelhalter 2005, Quality and Safety in Health Care
         14:347-351). Districts are drawn at their published (rounded) number of people; a district with a
-        group from 1 to threshold - 1 is left off, with the next smallest.
+        group from 1 to threshold - 1 is left off, with the next smallest. The limits and positions are
+        the study's.
 
         Parameters
         ----------
@@ -576,7 +599,7 @@ class OverviewReport:
         Raises
         ------
         KeyError
-            When `key` is not one of [`MEASURES`][foundation_eval.reporting.overview_report.MEASURES].
+            When `key` is not one of [`MEASURES`][foundation_eval.evaluation.areas.MEASURES].
 
         Examples
         --------
@@ -598,22 +621,22 @@ class OverviewReport:
             "{% if share.pct is not none %}Force average {{ share.pct | percent }} (95% interval {{ share.low | percent }}"
             " to {{ share.high | percent }}).{% endif %} "
             "{% if adjusted %}Districts vary more than chance alone would predict (over-dispersion factor "
-            "{{ phi | ratio }}), so the limits are widened to allow for real differences between districts "
-            "(Spiegelhalter's random-effects method); a district outside them stands out even so.{% else %}There is no "
-            "clear sign that districts vary more than chance alone would predict (over-dispersion factor "
-            "{{ phi | ratio }}), so the limits are exact binomial limits.{% endif %}",
+            "{{ phi | ratio }}), so the limits are widened to allow for real differences between districts; a "
+            "district outside them stands out even so.{% else %}There is no clear sign that districts vary more than "
+            "chance alone would predict (over-dispersion factor {{ phi | ratio }}), so the limits are exact "
+            "binomial limits.{% endif %}",
             base=m.base, did=m.did, key=key, share=share, adjusted=res.adjustment == "additive",
             phi=res.dispersion.phi)
         items = [intro]
         if len(drawn.units):
-            ax = drawn.plot(title=f"{m.title}: districts against the force average",
-                            xlabel=f"Number of {m.base}", ylabel=f"Percent who {m.did}")
+            ax = funnel_chart(drawn, view.limits, title=f"{m.title}: districts against the force average",
+                              xlabel=f"Number of {m.base}", ylabel=f"Percent who {m.did}")
             outside = drawn.outside()
             alt = (f"Funnel plot of the percentage of {m.base} who {m.did} in each district against the number of "
                    f"people, around the force average of {fmt.percent(res.target)}, with "
-                   f"{' and '.join(level_label(v) + '%' for v in res.levels)} control limits. "
-                   + (f"Outside the {level_label(max(res.levels))}% limits: {_join(outside)}." if outside
-                      else f"No district shown lies outside the {level_label(max(res.levels))}% limits."))
+                   f"{' and '.join(_lab(v) + '%' for v in res.levels)} control limits. "
+                   + (f"Outside the {_lab(max(res.levels))}% limits: {_join(outside)}." if outside
+                      else f"No district shown lies outside the {_lab(max(res.levels))}% limits."))
             caption = (f"Not shown: {_join(view.withheld)}, to protect small numbers (fewer than {p.threshold} people "
                        "in a group)." if view.withheld else None)
             items.append(p.figure(ax, alt, caption=caption))
@@ -623,81 +646,15 @@ class OverviewReport:
         return Section(m.title, tuple(items))
 
     # ------------------------------------------------------------------ commissioning outcomes
-    def _share_row(self, outcome, measure, k, n, kind) -> dict:
-        k, n = int(k), int(n)
-        # the share and its interval from the published counts (as Rule.share), withheld below by the masks
-        pk, pn = self.page.rule.publish(k), self.page.rule.publish(n)
-        kk, nn = (pk, pn) if pk is not None and pn else (k, n)
-        lo, hi = wilson_interval(kk, nn) if nn else (np.nan, np.nan)
-        return {"outcome": outcome, "measure": measure, "k": k, "n": float(n), "rest": n - k,
-                "percent": 100 * kk / nn if nn else np.nan, "ci_low": 100 * lo, "ci_high": 100 * hi, "kind": kind}
-
-    @cached_property
-    def outcome_rows(self) -> pd.DataFrame:
-        """Shares (and two counts) mapped to the commissioning outcomes, before disclosure control (exact,
-        not for publication)."""
-        o, prog = COMMISSIONING_OUTCOMES, self.programme
-        listed, year, plans, refs = self.listed, self.year, self.plans, self.referrals
-        n = len(listed)
-        rows = [
-            {"outcome": o[0], "measure": f"People meeting all {fmt.number_word(len(prog.criteria))} criteria in "
-             "the period", "k": len(self.persons), "n": np.nan, "rest": np.nan, "percent": np.nan, "ci_low": np.nan,
-             "ci_high": np.nan, "kind": "Direct"},
-            {"outcome": o[0], "measure": "People put on the programme list", "k": n, "n": np.nan, "rest": np.nan,
-             "percent": np.nan, "ci_low": np.nan, "ci_high": np.nan, "kind": "Direct"},
-        ]
-
-        def has(table):
-            return table is None or table not in self.absent
-
-        if prog.has_risk_tool and has("ppit_assessments"):
-            flags = person_engagement(self.ds, self.persons)
-            rows.append(self._share_row(o[0], "Listed people assessed with the risk tool", flags.assessed.sum(), n,
-                                        "Direct"))
-        if has("contacts"):
-            rows.append(self._share_row(o[0], f"Listed people who {self.measures['engagement'].did}",
-                                        self.engaged_in_window.engaged.sum(), n, "Direct"))
-        rows.append(self._share_row(o[1], "Listed people followed for a full year who were recorded for a further "
-                                    "domestic-abuse offence within 12 months", year.outcome.sum(), len(year), "Proxy"))
-        rows.append(self._share_row(o[2], "Listed people followed for a full year with a domestic-abuse offence "
-                                    "against a new victim within 12 months", year.new_victim_12m.sum(), len(year),
-                                    "Proxy"))
-        if has("rmps") and len(plans):
-            rows.append(self._share_row(o[2], "Risk management plans with a victim-safety pillar",
-                                        plans.victim_safety.astype(bool).sum(), len(plans), "Proxy"))
-        health = [x for x in HEALTH_PATHWAYS if x in prog.pathways]
-        if has("referrals") and health:
-            h = refs[refs.pathway.isin(health)]
-            rows.append(self._share_row(o[3], "Listed people referred to a health or drug and alcohol service",
-                                        h.person_id.nunique(), n, "Proxy"))
-            rows.append(self._share_row(o[3], "Listed people who started a health or drug and alcohol service",
-                                        h[h.started.astype(bool)].person_id.nunique(), n, "Proxy"))
-        if has("contacts"):
-            con = self.ds.contacts.merge(listed[["person_id", "index_date"]], on="person_id")
-            joint = con[(con.contact_date >= con.index_date)
-                        & ((con.staff == "joint") | (con.contact_type == "joint_visit"))]
-            rows.append(self._share_row(o[4], "Listed people with a joint police and practitioner visit",
-                                        joint.person_id.nunique(), n, "Process"))
-        if has("rmps"):
-            rows.append(self._share_row(o[4], "Listed people with a risk management plan", plans.person_id.nunique(),
-                                        n, "Process"))
-            if len(plans):
-                allp = plans[[c for c, _ in RMP_PILLARS]].astype(bool).all(axis=1)
-                rows.append(self._share_row(o[4], "Risk management plans covering all four pillars", allp.sum(),
-                                            len(plans), "Process"))
-        if has("referrals"):
-            rows.append(self._share_row(o[4], "Listed people referred to any partner service",
-                                        refs.person_id.nunique(), n, "Process"))
-        return pd.DataFrame(rows)
-
     @cached_property
     def outcomes_table(self) -> Table:
-        """The published `commissioning_outcomes` table: each measure with its kind (direct, proxy or
-        process), count, denominator and Wilson 95% interval."""
-        rows = self.outcome_rows.copy()
-        small = hidden_mask(rows.rest, self.page.threshold)
+        """The published `commissioning_outcomes` table: each measure of the study with its kind (direct,
+        proxy or process), count, denominator and Wilson 95% interval."""
+        rows = self.study.outcomes.copy()
+        rest = rows.n - rows.k
+        small = np.array([self.page.rule.hidden(r) for r in rest])
         rows["measure"] = [f"{m} ({k.lower()} measure)" for m, k in zip(rows.measure, rows.kind, strict=True)]
-        frame = rows.drop(columns=["rest", "kind"])
+        frame = rows.rename(columns={"pct": "percent"})[["outcome", "measure", "k", "n", "percent", "ci_low", "ci_high"]]
         return self.page.table(
             "commissioning_outcomes", frame, title="Measures mapped to the five commissioning outcomes",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,
@@ -712,20 +669,16 @@ class OverviewReport:
 
     @cached_property
     def rates_table(self) -> Table | None:
-        """Domestic-abuse offences per 100 person-years after listing, and their harm per person-year."""
-        r = self.reoffending
-        if not len(r) or r.exposure_years.sum() <= 0:
+        """Domestic-abuse offences per 100 person-years after listing, and their harm per person-year: the
+        study's force figures, the same as every district page's force row."""
+        r = self.study.force.rates
+        if r.rate is None:
             return None
-        years = float(r.exposure_years.sum())
-        offences = int(r.da_count.sum())
-        er = event_rate(r.da_count.to_numpy(), r.exposure_years.to_numpy(), per=100)
-        bh = bootstrap_ratio(r.harm_days.to_numpy(), r.exposure_years.to_numpy(), n_boot=BOOTSTRAP_RESAMPLES, seed=0)
         frame = pd.DataFrame({
-            "measure": ["Domestic-abuse offences per 100 person-years after listing",
+            "measure": ["Further domestic-abuse offences recorded per 100 person-years after listing",
                         "Harm of those offences: Crime Harm Index days per person-year"],
-            "offences": [offences, offences], "years": [years, years],
-            "rate": [er.rate, bh.estimate], "ci_low": [er.ci_low, bh.ci_low],
-            "ci_high": [er.ci_high, bh.ci_high]})
+            "offences": [r.offences, r.offences], "years": [r.person_years, r.person_years],
+            "rate": [r.rate, r.harm], "ci_low": [r.ci_low, r.harm_low], "ci_high": [r.ci_high, r.harm_high]})
         return self.page.table(
             "offence_rates", frame, title="Reduction of repeat abusive behaviour: offences and harm after listing",
             counts={"offences": ["rate", "ci_low", "ci_high"]}, additive=False,
@@ -735,7 +688,7 @@ class OverviewReport:
             notes=("Proxy measures: police-recorded domestic-abuse offences of listed people after their first "
                    "listing, over their follow-up.",
                    f"Offence rate: exact Poisson interval. Harm: bias-corrected bootstrap interval from "
-                   f"{BOOTSTRAP_RESAMPLES:,} resamples of people."))
+                   f"{self.study.harm_draws:,} resamples of people."))
 
     def outcomes(self) -> Section:
         """The measures mapped to the five commissioning outcomes.
@@ -770,22 +723,16 @@ class OverviewReport:
         return Section("Commissioning outcomes", tuple(items))
 
     @cached_property
-    def pillars_table(self) -> Table:
+    def pillars_table(self) -> Table | None:
         """The published `rmp_pillars` table: the share of plans with each pillar and with all four
-        (Wilson 95% intervals)."""
-        plans = self.plans
-        cols = [c for c, _ in RMP_PILLARS]
-        flags = plans[cols].astype(bool) if len(plans) else pd.DataFrame(columns=cols, dtype=bool)
-        rows = []
-        for c, label in RMP_PILLARS + (("all", "All four pillars"),):
-            k = int(flags.all(axis=1).sum()) if c == "all" else int(flags[c].sum())
-            row = self._share_row("", label, k, len(plans), "")
-            rows.append({"pillar": label, "k": row["k"], "n": row["n"], "rest": row["rest"],
-                         "percent": row["percent"], "ci_low": row["ci_low"], "ci_high": row["ci_high"]})
-        frame = pd.DataFrame(rows)
-        small = hidden_mask(frame.rest, self.page.threshold)
+        (Wilson 95% intervals); None when the extract has no plans table."""
+        t = self.study.pillars
+        if t is None:
+            return None
+        frame = t.rename(columns={"pct": "percent"})[["pillar", "k", "n", "percent", "ci_low", "ci_high"]]
+        small = np.array([self.page.rule.hidden(r) for r in t.n - t.k])
         return self.page.table(
-            "rmp_pillars", frame.drop(columns="rest"), title="Risk management plans with each pillar",
+            "rmp_pillars", frame, title="Risk management plans with each pillar",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,
             kinds={"percent": "percent", "ci_low": "percent", "ci_high": "percent"},
             hide={c: small for c in ("k", "percent", "ci_low", "ci_high")},
@@ -811,13 +758,13 @@ class OverviewReport:
         ['Supervision', 'Monitoring and control', 'Interventions and treatment', 'Victim safety', 'All four pillars']
         """
         p = self.page
-        if "rmps" in self.absent:
+        if "rmps" in self.absent or self.study.pillars is None:
             return Section("Risk management plans: the four pillars", (
                 p.paragraph("This extract holds no risk management plans, so the four pillars cannot be shown."),))
         intro = p.paragraph("Each listed person should have a risk management plan resting on four pillars: "
                             "supervision, monitoring and control, interventions and treatment, and victim safety. "
                             "The figure shows the share of plans agreed after listing that include each pillar.")
-        if not len(self.plans):
+        if not int(self.study.pillars.n.iloc[0]):
             return Section("Risk management plans: the four pillars",
                            (intro, p.paragraph("No risk management plans were recorded after listing.")))
         tab = self.pillars_table
@@ -949,7 +896,7 @@ class OverviewReport:
     # ------------------------------------------------------------------ appendix
     def methods(self) -> Section:
         """The "Methods" section: who is counted, each measure's definition, the funnel plots, intervals and
-        small numbers.
+        small numbers, in plain English (the functions behind each figure are in the technical appendix).
 
         Returns
         -------
@@ -957,18 +904,22 @@ class OverviewReport:
             Paragraphs with their citations (Wilson 1927; Spiegelhalter 2005).
         """
         p, prog = self.page, self.programme
-        inner, outer = (level_label(v) for v in (min(DEFAULT_LEVELS), max(DEFAULT_LEVELS)))
+        inner, outer = (_lab(v) for v in (min(self._levels), max(self._levels)))
+        m = self.measures
         return Section("Methods", (
             p.say("Who is counted. People are counted once, from their first listing (the index date), if that fell "
                   "between {{ start }} and {{ end }}; their district is where they were listed. Follow-up ends at exit "
                   "(custody, moving away, death) or the extract date ({{ extract }}).", start=self.start,
                   end=self.end, extract=str(pd.Timestamp(prog.extract_date).date())),
             p.say("Measures. Engagement: a contact recorded as engaged within {{ window }} days of the index date (the "
-                  "programme's engagement window). Referral start and reoffending use listed people followed for a "
-                  "whole year without exit, so that districts that went live later are compared over the same length "
-                  "of time; reoffending is a police-recorded domestic-abuse offence after the index date. A new victim "
-                  "is one not named in any earlier domestic-abuse offence of the same person. Risk management plans "
-                  "count when agreed on or after the index date.", window=self.window),
+                  "programme's engagement window), among all listed people. Referral start: a referred service "
+                  "started within 12 months of the index date, among {{ ref }}. Reoffending: a police-recorded "
+                  "domestic-abuse offence within 12 months of the index date, among {{ reo }}, so that districts "
+                  "that went live later are compared over the same length of time. A new victim is one not named in "
+                  "any earlier domestic-abuse offence of the same person. Risk management plans count when agreed on "
+                  "or after the index date. Each measure has one definition and one value: the force figures here "
+                  "are the ones every district page compares with.", window=self.window, ref=m["referral"].base,
+                  reo=m["reoffending"].base),
             p.say("Funnel plots. Each district's proportion is plotted against its number of people around the "
                   "force-wide proportion, with exact binomial {{ inner }}% and {{ outer }}% control limits computed "
                   "with Spiegelhalter's interpolation for discrete data (Spiegelhalter 2005, Statistics in Medicine "
@@ -977,9 +928,10 @@ class OverviewReport:
                   "Quality and Safety in Health Care 14:347-351). Districts are drawn at their published (rounded) "
                   "number of people.", inner=inner, outer=outer),
             p.say("Intervals. Percentages carry Wilson (1927) score intervals; offence rates carry exact Poisson "
-                        "intervals; harm per person-year carries a bias-corrected bootstrap interval resampling people. "
-                        "Headline estimates are fitted once per render, as described in the pilot-versus-rollout "
-                        "report, with the design named beside each."),
+                  "intervals; harm per person-year carries a bias-corrected bootstrap interval from {{ b }} resamples "
+                  "of people, the same for every area and independent of the order of the records. Headline "
+                  "estimates are fitted once per render, as described in the pilot-versus-rollout report, with the "
+                  "design named beside each.", b=f"{self.study.harm_draws:,}"),
             p.say("Small numbers. A district whose number of people, or of people with or without the outcome, is "
                   "below {{ t }} is left off its funnel plot and table, together with the next smallest district "
                   "so that it cannot be recovered from force totals.", t=p.threshold),
@@ -1005,6 +957,36 @@ class OverviewReport:
         """
         return self.page.provenance()
 
+    def appendix(self) -> Section:
+        """The technical appendix: the library function behind each figure of the page (for analysts).
+
+        Returns
+        -------
+        Section
+            "Technical appendix: how each figure is computed", a list of figures and the functions of
+            `foundation_eval` that compute them.
+        """
+        return Section("Technical appendix: how each figure is computed", (
+            self.page.paragraph("For analysts reproducing this report: every figure comes from the render's "
+                                "snapshot, fitted once before any page is made, and is formatted here without "
+                                "refitting."),
+            self.page.bullets([
+                "The district-and-force study: foundation_eval.evaluation.areas.fit_areas (registered as the "
+                "snapshot's study \"areas\"), reading the reduced tables of foundation_eval.frames.reduce.",
+                "Headline shares: foundation_eval.evaluation.areas.Share (foundation_eval.stats.wilson_interval), "
+                "the study's force objects, the same on every district page.",
+                "Funnel plots: foundation_eval.models.funnel_plot.funnel_plot in the study; districts with small "
+                "numbers withheld by foundation_eval.reporting.disclosure.protect_units.",
+                "Quarter by quarter and what needs attention: foundation_eval.evaluation.areas.fit_areas (the "
+                "area's quarters, the study's attention list).",
+                "Commissioning outcomes and the four pillars: foundation_eval.evaluation.areas.fit_areas (outcomes, "
+                "pillars).",
+                "Offence rates and harm: foundation_eval.evaluation.areas.Rates "
+                "(foundation_eval.models.reoffending.event_rate and bootstrap_ratio).",
+                "Verdict and headline estimates: the registered estimands of foundation_eval.evaluation.registry, "
+                "read from the snapshot with foundation_eval.reporting.publication.Page.estimate; the power "
+                "statement: foundation_eval.evaluation.areas.PrimaryPower."])))
+
     # ------------------------------------------------------------------ the whole page
     def sections(self) -> list:
         """Every item of the page in order (what the notebook shows, cell by cell).
@@ -1012,10 +994,12 @@ class OverviewReport:
         Returns
         -------
         list
-            The header and summary (`Text`), then each `Section`, one funnel plot per measure.
+            The header (`Text`), the brief, then each `Section`, one funnel plot per measure, the
+            technical appendix last.
         """
-        out = [self.header(), self.summary(), self.how_to_read(), *(self.funnel(k) for k in MEASURES),
-               self.outcomes(), self.pillars(), self.estimates(), self.methods(), self.disclosure(), self.provenance()]
+        out = [self.header(), self.brief(), self.how_to_read(), *(self.funnel(k) for k in MEASURES),
+               self.outcomes(), self.pillars(), self.estimates(), self.methods(), self.disclosure(), self.provenance(),
+               self.appendix()]
         return [x for x in out if x is not None]
 
     def html(self) -> str:
