@@ -40,7 +40,9 @@ REDUCED = "reduced"
 ESTIMATES = "estimates.json"
 STUDY_DIR = "studies"
 
-STUDIES: dict[str, str] = {}
+STUDIES: dict[str, str] = {
+    "ppit": "foundation_eval.ppit.study:fit_ppit_study",
+}
 """Study name to the `module:function` that fits it, as `function(snap) -> result` where `snap` is the
 snapshot built so far (dataset with reduced tables, registered estimates). Fitted once per render, in this
 order; a study that does not apply to a programme returns None. Named by dotted path so that this module
