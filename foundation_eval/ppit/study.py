@@ -651,6 +651,10 @@ def fit_ppit_study(snap_or_ds, outcome: str = "any_da", window_months: int = 12,
     ds = getattr(snap_or_ds, "dataset", snap_or_ds)
     prog = ds.programme
     spec = outcome_definition(prog, outcome, float(harm_threshold) if harm_threshold else None, violent_severity)
+    if int(window_months) != window_months or window_months < 1:
+        raise ValueError(f"window_months must be a positive whole number, got {window_months!r}")
+    if min_followup_months not in (None, "") and int(min_followup_months) < 0:
+        raise ValueError(f"min_followup_months must be non-negative, got {min_followup_months!r}")
     if not getattr(prog, "has_risk_tool", False) or len(ds.ppit_assessments) == 0:
         return None
     try:  # small matrices: BLAS threads cost far more than they save, above all on a busy machine
@@ -705,9 +709,12 @@ def _fit(ds, spec: OutcomeDefinition, window_months, min_followup_months, level,
     t = int(prog.disclosure_threshold)
     boot = max(n_boot, 100) if n_boot else 0
     run = _Collect()
-    raw = validation_frame(ds, spec.key, window_months, min_followup_months, spec.harm_threshold,
-                           spec.violent_severity)
-    min_fu = int(raw.attrs["min_followup_months"])
+    raw = run("sample", lambda: validation_frame(ds, spec.key, window_months, min_followup_months,
+                                                 spec.harm_threshold, spec.violent_severity))
+    min_fu = int(window_months if min_followup_months in (None, "") else min_followup_months)
+    if raw is None:  # an extract the sample cannot be built from: every part says why
+        return PpitStudy(spec, int(window_months), min_fu, float(level), n_boot, seed, t,
+                         pd.Timestamp(ds.extract_date), unavailable=run.unavailable)
     frame = _canonical(raw.drop(columns=["person_id", "assessor_id"]),
                        ["index_date", "ppit_total", *items, "prior_da_2y", "rfg_score", "time_days", "event",
                         "window_observed", "outcome", "district_id", "sex", "ethnicity_group", "age_band",

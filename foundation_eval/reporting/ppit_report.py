@@ -244,7 +244,8 @@ class PpitValidityReport:
             "accuracy.", t=self.t, label=self.outcome_phrase),))
 
     def _failed(self, heading: str, part: str) -> Section:
-        reason = self.study.unavailable.get(part, "the statistic could not be estimated")
+        reason = self.study.unavailable.get(part, self.study.unavailable.get("sample", "the statistic could not be "
+                                                                                   "estimated"))
         return Section(heading, (self._say("{{ what }} could not be estimated on these data: {{ reason }}.",
                                            what=_cap(heading.lower()), reason=reason),))
 
