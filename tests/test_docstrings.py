@@ -54,6 +54,7 @@ MODULES = [
     "foundation_eval.ppit.equity",
     "foundation_eval.ppit.incremental",
     "foundation_eval.ppit.validity",
+    "foundation_eval.ppit.study",
     "foundation_eval.data.load",
     "foundation_eval.data.prepare",
     "foundation_eval.data.pseudonym",

@@ -1,9 +1,11 @@
 """PPIT validity report: analysis frames, the RFG baseline, safe bands, the published page (disclosure,
-registered estimates, small force, a programme without a risk tool), recovery of the generator's truth and the
-notebook under papermill."""
+registered estimates read from the study fitted once, variants, small force, a programme without a risk tool),
+recovery of the generator's truth and the notebook under papermill."""
 from __future__ import annotations
 
+import ast
 import html
+import inspect
 import json
 import re
 from pathlib import Path
@@ -20,6 +22,7 @@ from foundation_eval.data.load import Dataset, load_dataset
 from foundation_eval.evaluation.estimates import ppit_auc_12m, ppit_icc2_total
 from foundation_eval.evaluation.snapshot import Snapshot, build_snapshot, write_snapshot
 from foundation_eval.ppit import auc, icc
+from foundation_eval.ppit.study import fit_ppit_study
 from foundation_eval.ppit.validity import (
     double_scored,
     outcome_definition,
@@ -152,6 +155,14 @@ def test_validation_frame_outcomes_hand_checked():
         validation_frame(ds, outcome="murder")
 
 
+def test_study_on_too_few_people_says_why():
+    study = fit_ppit_study(_tiny_dataset(), n_boot=0)
+    assert (study.n_scored, study.n_observed, study.n_events) == (3, 2, 1)
+    assert study.discrimination is None and "fewer than 10 people" in study.unavailable["discrimination"]
+    assert study.icc is None and study.unavailable["icc"] == "fewer than 10 people were scored twice"
+    assert study.kappa is None and study.equity_accuracy.empty
+
+
 def test_outcome_definition_uses_programme_severity():
     prog = load_programme("hiow")
     v = outcome_definition(prog, "violent_da")
@@ -216,9 +227,62 @@ def tenth(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(tenth):
-    rep = PpitValidityReport(tenth[0], n_boot=0)
+    rep = PpitValidityReport(tenth[0])
     rep.rendered = rep.html()
     return rep
+
+
+# ------------------------------------------------------------------------------------------ the report only formats
+FITTING = ("foundation_eval.ppit", "foundation_eval.models", "foundation_eval.frames", "foundation_eval.impact",
+           "foundation_eval.stats", "foundation_eval.data", "scipy", "statsmodels", "lifelines", "sklearn")
+
+
+def test_the_report_imports_no_estimator():
+    import foundation_eval.reporting.ppit_report as module
+
+    tree = ast.parse(inspect.getsource(module))
+    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    bad = [m for m in imported if m.startswith(FITTING)]
+    assert not bad, bad
+
+
+def test_every_section_reads_the_study_fitted_once(tenth, monkeypatch):
+    """After the snapshot is built, every estimator and frame builder raises: the page still renders, and its AUC
+    and ICC are the snapshot's registered values."""
+    import importlib
+    import pkgutil
+
+    import foundation_eval.ppit as ppit_pkg
+
+    snap = tenth[0]
+    assert "ppit" in snap.studies  # fitted by build_snapshot
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a model was fitted while the page was formatted")
+
+    modules = [ppit_pkg] + [importlib.import_module(f"foundation_eval.ppit.{m.name}")
+                            for m in pkgutil.iter_modules(ppit_pkg.__path__)]
+    modules += [importlib.import_module(m) for m in ("foundation_eval.stats", "foundation_eval.frames.cohort",
+                                                     "foundation_eval.frames.outcomes")]
+    patched = 0
+    for mod in modules:
+        for name, obj in list(vars(mod).items()):
+            if callable(obj) and not isinstance(obj, type) and not name.startswith("_") and \
+                    getattr(obj, "__module__", "").startswith(("foundation_eval", "scipy", "statsmodels")):
+                monkeypatch.setattr(mod, name, refuse)
+                patched += 1
+    assert patched > 40
+    rep = PpitValidityReport(snap)
+    page = rep.html()
+    for name in ("ppit_auc_12m", "ppit_icc2_total"):
+        e = snap.estimate(name)
+        spans = re.findall(rf"data-estimand='{name}' data-estimate='([^']*)'", page)
+        assert spans and all(float(v) == pytest.approx(e.estimate, abs=1e-6) for v in spans), name
+    assert rep.study is snap.studies["ppit"]
+    assert rep.study.auc == pytest.approx(snap.estimate("ppit_auc_12m").estimate, abs=1e-12)
+    assert rep.study.icc.loc["ICC2", "icc"] == pytest.approx(snap.estimate("ppit_icc2_total").estimate, abs=1e-12)
+    assert "could not be estimated" not in page and len(rep.page.tables) >= 15
 
 
 def test_page_auc_and_icc_are_the_registered_values(report, tenth):
@@ -245,9 +309,10 @@ def test_page_auc_and_icc_are_the_registered_values(report, tenth):
             assert tab.values.auc.iloc[-1] == pytest.approx(a.estimate)  # everyone
     icc_t = {t.name: t for t in report.page.tables}["icc"].values.set_index("form")
     assert icc_t.loc["ICC2", "icc"] == pytest.approx(i.estimate) and icc_t.loc["ICC2", "low"] == pytest.approx(i.ci_low)
-    # the library gives the same values on the report's own samples
-    b = report.binary
-    lib = auc(b.ppit_total.astype(float), b.outcome)
+    # the library gives the same values on the study's samples
+    b = validation_frame(snap.dataset)
+    b = b[b.window_observed]
+    lib = auc(b.ppit_total.astype(float), b.outcome.astype(int))
     assert lib.estimate == pytest.approx(a.estimate) and lib.ci_low == pytest.approx(a.ci_low)
     long = double_scored(snap.dataset.ppit_assessments)
     row = icc(long, "person_id", "rating", "total").table().loc["ICC2"]
@@ -257,10 +322,10 @@ def test_page_auc_and_icc_are_the_registered_values(report, tenth):
 
 def test_claims_only_when_the_result_supports_them(report):
     summary = _text(report.summary().html())
-    inc = report.incremental_value
+    inc = report.study.incremental_test
     assert ("the PPIT added information" in summary) == (inc.lr_p_value < 0.05)
     assert ("did not detectably add" in summary) == (inc.lr_p_value >= 0.05)
-    better = all(d.ci_low > 0 for d in report.delong.values())
+    better = bool((report.study.discrimination.diff_ci_low.dropna() > 0).all())
     assert ("The PPIT did better than police records alone" in summary) == better
     verdict = _text(report.incremental().html())
     assert ("adds information beyond police records" in verdict) == (inc.lr_p_value < 0.05)
@@ -276,7 +341,7 @@ def test_report_contains_every_section(report, tenth):
                     "Calibration", "Temporal validation", "Thresholds", "Decision curve",
                     "Reliability between assessors", "Agreement on each item", "Agreement on the priority flag",
                     "Internal structure", "One factor or two?", "Equity", "Limitations", "Disclosure control",
-                    "Provenance", "References"):
+                    "Provenance", "References", "Technical appendix"):
         assert f">{heading}<" in page, heading
     assert page.count("data:image/png;base64") >= 5 and page.count('alt="') >= 5
     assert "could not be estimated" not in page
@@ -312,10 +377,26 @@ def test_equity_groups_below_the_threshold_are_withheld(report):
         assert hidden.events.sum() != 1  # never one hidden group alone (secondary suppression)
         shown = groups[~hidden.events.to_numpy()]
         assert (shown.events >= t).all() and (shown.non_events >= t).all()
-    # the exact counts behind a published group are at least the threshold
-    res = report.equity_results["Sex"]
-    if res["auc"] is not None:
-        assert (res["auc"].table()[["n", "events"]] >= t).all().all()
+    # the exact counts behind a published group are at least the threshold, and the labels are in sentence case
+    exact = report.study.equity_accuracy
+    for tab in tables:
+        name = tab.headings["group"]
+        rows = exact[(exact.characteristic == name) & ~exact.everyone].reset_index(drop=True)
+        shown = ~tab.suppressed.events.iloc[:-1].to_numpy()
+        assert (rows.events[shown] >= t).all() and (rows.non_events[shown] >= t).all()
+        assert not any(g[:1].islower() for g in tab.values.group)
+
+
+def test_labels_in_sentence_case_and_code_names_only_in_the_appendix(report):
+    page = _visible(report.rendered)
+    body, appendix = page.split("<h2>Technical appendix</h2>")
+    cells = re.findall(r"<td>([^<]*)</td>", body)
+    assert cells and not [c for c in cells if c[:1].islower()]
+    words = _text(re.sub(r"<style>.*?</style>", "", body, flags=re.S))
+    assert not re.search(r"foundation_eval|\w+_\w+\(|ppit_\w+|\bn_boot\b|workbook_path", words), \
+        re.search(r"foundation_eval|\w+_\w+\(|ppit_\w+|\bn_boot\b|workbook_path", words)
+    assert "foundation_eval.ppit.study.fit_ppit_study" in appendix and "ppit_auc_12m" in appendix
+    assert "nothing is written" not in page
 
 
 def test_workbook_holds_numbers(report, tmp_path):
@@ -334,9 +415,12 @@ def test_workbook_holds_numbers(report, tmp_path):
 @pytest.mark.parametrize("kwargs", [{"outcome": "violent_da"}, {"outcome": "harm_above", "harm_threshold": 500},
                                     {"window_months": 6, "min_followup_months": 0}])
 def test_other_outcomes_are_other_quantities(tenth, kwargs):
-    rep = PpitValidityReport(tenth[0], n_boot=0, **kwargs)
+    with pytest.raises(ValueError, match="is a variant of the registered PPIT study"):
+        PpitValidityReport(tenth[0], **kwargs)  # the report fits nothing: the variant is fitted first
+    study = fit_ppit_study(tenth[0], n_boot=0, **kwargs)
+    rep = PpitValidityReport(tenth[0], study=study, **kwargs)
     page = rep.html()
-    assert not rep.registered
+    assert not rep.registered and not study.registered
     assert "data-estimand='ppit_auc_12m'" not in page  # never under the registered name
     if rep.can_discriminate:
         assert "not the registered headline AUC" in page
@@ -353,7 +437,9 @@ def test_other_outcomes_are_other_quantities(tenth, kwargs):
 
 
 def test_too_few_outcomes_say_why(tenth):
-    rep = PpitValidityReport(tenth[0], outcome="harm_above", harm_threshold=1e6, n_boot=0)
+    study = fit_ppit_study(tenth[0], outcome="harm_above", harm_threshold=1e6, n_boot=0)
+    assert study.discrimination is None and "discrimination" in study.unavailable
+    rep = PpitValidityReport(tenth[0], study=study)
     assert not rep.can_discriminate
     text = _text(rep.html())
     assert "Not published: fewer than 10 people had, or did not have," in text
@@ -366,17 +452,23 @@ def test_programme_without_a_risk_tool(tmp_path_factory):
     folder = synth.write(synth.generate("change-that-lasts", seed=1, scale=0.1), tmp_path_factory.mktemp("ctl"))
     ds = load_dataset(folder, prog)
     snap = Snapshot(ds)
-    rep = PpitValidityReport(snap, n_boot=0)
+    assert snap.study("ppit") is None and fit_ppit_study(ds) is None
+    rep = PpitValidityReport(snap)
     text = _text(rep.html())
     assert "defines no risk tool" in text and "Disclosure control" in text
     assert rep.page.tables == []
 
 
 def test_report_opens_a_written_snapshot(tenth):
-    from foundation_eval.evaluation.snapshot import open_snapshot
+    from foundation_eval.evaluation.snapshot import open_snapshot, release_tables
 
     snap = open_snapshot(tenth[1], "hiow")
-    rep = PpitValidityReport(snap, n_boot=0)
+    release_tables()
+    assert isinstance(snap.studies["ppit"], Path)  # the pickled study, read on first use
+    rep = PpitValidityReport(snap)
+    assert rep.study.table().equals(tenth[0].study("ppit").table())
+    assert "Technical appendix" in rep.html()
+    assert sorted(snap.dataset.tables.loaded) == []  # the page reads no table of the extract
     assert rep.auc_view.estimate == pytest.approx(tenth[0].estimate("ppit_auc_12m").estimate)
     assert "data-estimand='ppit_auc_12m'" in rep.discrimination().html()
 
@@ -392,19 +484,21 @@ def full_force(tmp_path_factory):
 def test_auc_and_icc_intervals_cover_the_generator_truth(full_force):
     ds, truth = full_force
     snap = Snapshot(ds, (ppit_auc_12m(ds), ppit_icc2_total(ds)))
-    rep = PpitValidityReport(snap, n_boot=0)
+    rep = PpitValidityReport(snap)
+    study = rep.study
     a, i = rep.auc_view, rep.icc_view
     assert a.ci_low <= truth["ppit_auc_12m"] <= a.ci_high
     assert i.ci_low <= truth["ppit_icc2_total"] <= i.ci_high
     assert snap.estimate("ppit_auc_12m").n > 700 and snap.estimate("ppit_icc2_total").n > 100
     # published tools' range, and a tool that adds to police records, as the generator was built
     assert 0.6 < a.estimate < 0.8
-    assert rep.delong["rfg_score"].ci_low > 0
-    assert 0.75 < rep.alpha.alpha < 0.9
-    assert rep.omega.omega == pytest.approx(0.83, abs=0.05)
-    assert rep.harrell["ppit_total"].ci_low > 0.6
-    # the page's AUC is the library's on the report's sample
-    assert rep.auc_ppit.estimate == pytest.approx(a.estimate)
+    assert study.discrimination.at["rfg_score", "diff_ci_low"] > 0
+    assert 0.75 < study.alpha.alpha < 0.9
+    assert study.omega.omega == pytest.approx(0.83, abs=0.05)
+    assert study.omega.ci_low < study.omega.omega < study.omega.ci_high  # the bootstrap interval
+    assert study.harrell.at["ppit_total", "ci_low"] > 0.6
+    # the page's AUC is the study's
+    assert study.auc == pytest.approx(a.estimate)
 
 
 # ------------------------------------------------------------------------------------------ notebook
@@ -423,19 +517,23 @@ def test_notebook_is_stored_clean_and_reads_as_an_analysis():
               "min_followup_months = 12", "harm_threshold = 0", 'workbook_path = ""'):
         assert p in src
     assert "snap = open_snapshot(data_dir, programme)" in code[1].source
+    assert "ppit_study(snap, outcome=outcome" in code[2].source and "study=study" in code[3].source
     assert "report.page.write_workbook(workbook_path)" in code[-1].source
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    headings = [m.splitlines()[0] for m in markdown if m.startswith("## ")]
-    assert len(headings) >= 9
+    assert len(markdown) >= 10 and "nothing is written" not in " ".join(markdown)
     for ref in ("DeLong", "Shrout & Fleiss (1979)", "Harrell", "Uno et al. 2007", "Vickers & Elkin 2006", "Cleary 1968",
                 "Cronbach", "Wilson (1927)", "Pepe et al. 2013"):
         assert any(ref in m for m in markdown), ref
-    # short cells that call the library; no statistics and no indexing of sections
+    # short cells that call the library; no statistics, no indexing of sections, and every section shown whole
+    # (published pages are built from what the cells show, so headings come from the report)
     for c in code[2:]:
         assert len([line for line in c.source.splitlines() if line.strip()]) <= 3, c.source
     body = "\n".join(c.source for c in code[1:])
     assert "import numpy" not in body and "foundation_eval.ppit import" not in body
-    assert not re.search(r"sections\(\)\[", body)
+    assert not re.search(r"sections\(\)\[", body) and ".items" not in body
+    for section in ("methods", "discrimination", "time_to_event", "incremental", "calibration", "thresholds",
+                    "reliability", "structure", "equity", "limitations", "disclosure", "provenance", "appendix"):
+        assert f"report.{section}()" in body, section
 
 
 @pytest.mark.slow
@@ -457,5 +555,6 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
                   "equity_accuracy_sex", "equity_tests"):
         assert f"data-table='{table}'" in shown, table
     assert "Summary" in shown and "Provenance" in shown and "data-estimand='ppit_auc_12m'" in shown
+    assert "<h2>Discrimination</h2>" in shown and "<h2>Technical appendix</h2>" in shown
     assert not ID.search(_visible(shown)) and not SMALL_COUNT.search(_text(shown))
     assert book.exists()

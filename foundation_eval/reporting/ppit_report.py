@@ -1,68 +1,64 @@
 """PPIT validity study: what the report shows, published through one page.
 
-[`PpitValidityReport`][foundation_eval.reporting.ppit_report.PpitValidityReport] reads the render's
-snapshot, builds the analysis frames of `foundation_eval.ppit.validity` (re-exported here:
-[`validation_frame`][foundation_eval.reporting.ppit_report.validation_frame],
-[`reliability_frame`][foundation_eval.reporting.ppit_report.reliability_frame],
-[`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition]), calls the statistics
-of [`foundation_eval.ppit`][foundation_eval.ppit] and returns publication items (sections, tables,
-figures, sentences) through a [`Page`][foundation_eval.reporting.publication.Page], for a notebook to
-show one by one:
+[`PpitValidityReport`][foundation_eval.reporting.ppit_report.PpitValidityReport] formats the PPIT
+validity study (`foundation_eval.ppit.study.PpitStudy`), which the render's snapshot fitted once
+(`snap.study("ppit")`), as publication items (sections, tables, figures, sentences) through a
+[`Page`][foundation_eval.reporting.publication.Page], for a notebook to show one by one:
 
 ```python
 report = PpitValidityReport(snap)
 show(report.discrimination())
 ```
 
-Every count goes through the page's disclosure rule (rounded to 5, 1 to 9 withheld by default). With
-the default outcome and window (any DA offence within 12 months of first listing), the AUC of the PPIT
-total is the snapshot's registered `ppit_auc_12m` and the agreement of two assessors is
-`ppit_icc2_total` ([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); other
-outcomes and windows are other quantities and are labelled as such.
+The report fits nothing: every estimate, interval and count comes from the study. Another outcome or
+window is a variant of the study, fitted by the notebook (`foundation_eval.ppit.study.ppit_study`) and
+passed in as `study=`. Every count goes through the page's disclosure rule (rounded to 5, 1 to 9
+withheld by default); where the page pools adjacent scores so that counts are safe
+([`safe_bands`][foundation_eval.reporting.ppit_tables.safe_bands]), it reads the study's statistics of
+exactly those pooled scores. With the default outcome and window (any DA offence within 12 months of
+first listing), the AUC of the PPIT total is the snapshot's registered `ppit_auc_12m` and the
+agreement of two assessors is `ppit_icc2_total`
+([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); other outcomes and windows
+are other quantities and are labelled as such. Code names appear only in the page's technical
+appendix.
 """
 from __future__ import annotations
 
-import functools
-from functools import cached_property
-
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from foundation_eval import ppit as pv
-from foundation_eval.ppit.validity import (
-    DAYS_PER_MONTH,
-    DEFAULT_HARM_THRESHOLD,
-    OUTCOMES,
-    VIOLENT_SEVERITY,
-    band_index,
-    band_means,
-    double_scored,
-    limits_of_agreement,
-    outcome_definition,
-    reliability_frame,
-    rfg_scores,
-    score_risk_model,
-    temporal_validation,
-    validation_frame,
-)
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.disclosure import withheld_rows
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
 from foundation_eval.reporting.ppit_tables import band_labels, safe_bands
-from foundation_eval.reporting.ppit_text import BENCHMARKS, REFERENCES, icc_words
+from foundation_eval.reporting.ppit_text import BENCHMARKS, REFERENCES, TECHNICAL_APPENDIX, icc_words
 from foundation_eval.reporting.publication import Page, Section, Text
 
-__all__ = ["PpitValidityReport", "OUTCOMES", "VIOLENT_SEVERITY", "DEFAULT_HARM_THRESHOLD", "outcome_definition",
-           "rfg_scores", "validation_frame", "reliability_frame", "safe_bands"]
+__all__ = ["PpitValidityReport"]
 
-HORIZONS_MONTHS = (6, 12, 24)
+STUDY = "ppit"
 PREDICTORS = {"ppit_total": "PPIT total", "prior_da_2y": "Prior DA offences (2 years)",
               "rfg_score": "Recency-frequency-gravity score"}
-CHARACTERISTICS = (("Sex", "sex"), ("Ethnic group", "ethnicity_group"), ("Age band", "age_band"),
-                   ("District", "district"))
+CHARACTERISTICS = ("Sex", "Ethnic group", "Age band", "District")
+HORIZONS_MONTHS = (6, 12, 24)
+# the study's registered settings, as the report's arguments give them
+_DEFAULTS = {"outcome": "any_da", "window_months": 12, "min_followup_months": None, "harm_threshold": None,
+             "violent_severity": 4, "level": 0.95, "n_boot": None}
+_FLAG_CELLS = {"both": "Both priority", "neither": "Neither priority", "disagreed": "Assessors disagreed"}
 
 
-def _cap(s: str) -> str:
+def _is_default(key: str, value) -> bool:
+    if key in ("harm_threshold", "min_followup_months", "n_boot") and value in (None, ""):
+        return True
+    if key == "harm_threshold" and value == 0:  # the notebooks' blank
+        return True
+    return value == _DEFAULTS[key]
+
+
+def _cap(s) -> str:
+    """Sentence case: the first letter upper case, the rest as written ("asian" -> "Asian")."""
+    s = str(s)
     return s[:1].upper() + s[1:]
 
 
@@ -73,20 +69,12 @@ def _and(words) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _estimable(what: str):
-    """A section whose statistics the library cannot estimate on these data says why instead of failing."""
-
-    def wrap(method):
-        @functools.wraps(method)
-        def inner(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
-                reason = str(exc).split("\n")[0].rstrip(".")
-                return Section(what, (self.page.say("{{ what }} could not be estimated on these data: {{ reason }}.",
-                                                    what=_cap(what.lower()), reason=reason),))
-        return inner
-    return wrap
+def _legend(ax, **kwargs) -> None:
+    """A boxed legend outside the plotting area, to the right, so that it never hides data."""
+    leg = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=True, fontsize=8,
+                    **kwargs)
+    leg.get_frame().set_edgecolor(GREY)
+    leg.get_frame().set_linewidth(0.8)
 
 
 class PpitValidityReport:
@@ -94,19 +82,19 @@ class PpitValidityReport:
 
     Discrimination (AUC with DeLong intervals, against two police-data baselines), time to the outcome
     (Harrell's C, AUC(t)), incremental value over police data, calibration, thresholds, reliability
-    between assessors, internal structure and equity across protected characteristics. The statistics
-    are computed on first use and kept; each section method returns a
-    [`Section`][foundation_eval.reporting.publication.Section]. A section the data cannot support (too few
-    people with or without the outcome, or a statistic that cannot be estimated) says why in a sentence
-    instead of failing. A programme without a risk tool gets a report saying there is nothing to
-    validate.
+    between assessors, internal structure and equity across protected characteristics, then
+    limitations, disclosure control, provenance and a technical appendix. Each section method returns a
+    [`Section`][foundation_eval.reporting.publication.Section] formatted from the study; a section the
+    data cannot support (too few people with or without the outcome, or a statistic that could not be
+    estimated) says why in a sentence. A programme without a risk tool gets a report saying there is
+    nothing to validate.
 
     Parameters
     ----------
     snap : Snapshot
         The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]).
     outcome : {"any_da", "violent_da", "harm_above"}
-        See [`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition].
+        The outcome of the study to show (`foundation_eval.ppit.validity.outcome_definition`).
     window_months : int
         Outcome window in months after the index date (first listing).
     min_followup_months : int, optional
@@ -115,21 +103,30 @@ class PpitValidityReport:
         Crime Harm Index days for ``outcome="harm_above"`` (default 365; 0 or blank: the default).
     violent_severity : int
         Severity cut for ``outcome="violent_da"``.
-    n_boot : int
-        Bootstrap replicates for the time-dependent AUC and omega (at least 100 are used when positive);
-        0: point estimates only there (much faster).
+    n_boot : int, optional
+        Bootstrap replicates the study used (None: whatever it used).
     level : float
         Confidence level of every interval (0.95 for the registered values).
+    study : PpitStudy, optional
+        The study to show: a variant fitted by `foundation_eval.ppit.study.fit_ppit_study`. Default: the
+        snapshot's study, which holds the registered settings.
+
+    Raises
+    ------
+    ValueError
+        When the settings are not those of the study shown: a variant must be fitted first (the report
+        fits nothing) and passed as `study`.
 
     Attributes
     ----------
+    study : PpitStudy or None
+        What the report shows; None without a risk tool.
     page : Page
         Everything the report publishes; `report.page.write_workbook(path)` writes its tables.
     has_tool : bool
         Whether the programme defines a risk tool and the extract holds assessments of it.
     spec : OutcomeDefinition or None
-        The outcome definition ([`outcome_definition`][foundation_eval.reporting.ppit_report.outcome_definition]);
-        None without a risk tool.
+        The study's outcome; None without a risk tool.
     t : int
         The disclosure threshold.
     tool, priority, max_score : str, int, int
@@ -138,58 +135,79 @@ class PpitValidityReport:
 
     Examples
     --------
-    On the built-in synthetic force, without bootstrap replicates:
+    On the built-in synthetic force:
 
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> report = PpitValidityReport(open_snapshot(), n_boot=0)
-    >>> report.registered, report.outcome_phrase
-    (True, 'a further domestic-abuse offence within 12 months of first listing')
+    >>> snap = open_snapshot()
+    >>> report = PpitValidityReport(snap)
+    >>> report.study is snap.study("ppit"), report.registered, report.outcome_phrase
+    (True, True, 'a further domestic-abuse offence within 12 months of first listing')
     >>> [getattr(part, "heading", "") for part in report.sections()][2:]
     ['Methods', 'Discrimination', 'Time to the outcome', 'Does the PPIT add to police data?', 'Calibration',
      'Thresholds', 'Reliability between assessors', 'Internal structure', 'Equity', 'Limitations',
-     'Disclosure control', 'Provenance']
+     'Disclosure control', 'Provenance', 'Technical appendix']
     >>> [t.name for t in report.page.tables][:3]
     ['discrimination', 'discrimination_sample', 'roc_ppit_total']
+
+    Another outcome is a variant: the report asks for it to be fitted first.
+
+    >>> PpitValidityReport(snap, outcome="violent_da")
+    Traceback (most recent call last):
+        ...
+    ValueError: outcome='violent_da' is a variant of the registered PPIT study: fit it with foundation_eval.ppit.study.fit_ppit_study(snap, outcome='violent_da') and pass it as study=
     """
 
     def __init__(self, snap, outcome: str = "any_da", window_months: int = 12, min_followup_months=None,
-                 harm_threshold=None, violent_severity: int = VIOLENT_SEVERITY, n_boot: int = 200,
-                 level: float = 0.95):
+                 harm_threshold=None, violent_severity: int = 4, n_boot=None, level: float = 0.95, study=None):
         self.snap = snap
         self.ds = snap.dataset
-        prog = self.ds.programme
-        self.outcome = outcome
-        self.window_months = int(window_months)
-        self.min_followup_months = (None if min_followup_months in (None, "") else int(min_followup_months))
-        self.harm_threshold = float(harm_threshold) if harm_threshold else None
-        self.violent_severity = int(violent_severity)
-        self.n_boot = int(n_boot)
-        self.level = float(level)
-        self.has_tool = bool(getattr(prog, "has_risk_tool", False)) and len(self.ds.ppit_assessments) > 0
-        self.spec = (outcome_definition(prog, outcome, self.harm_threshold, self.violent_severity)
-                     if self.has_tool else None)
-        params = {"outcome": outcome, "window_months": self.window_months,
-                  "min_followup_months": self.min_followup_months if self.min_followup_months is not None
-                  else self.window_months, "harm_threshold": self.spec.harm_threshold if self.spec else None,
-                  "n_boot": self.n_boot, "level": self.level}
-        self.has_tool = self.has_tool and self.spec is not None
+        prog = snap.programme
+        asked = {"outcome": outcome, "window_months": window_months, "min_followup_months": min_followup_months,
+                 "harm_threshold": harm_threshold, "violent_severity": violent_severity, "level": level,
+                 "n_boot": n_boot}
+        changed = {k: v for k, v in asked.items() if not _is_default(k, v)}
+        if study is None:
+            study = snap.study(STUDY)
+            if study is not None and not study.matches(**asked):
+                args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+                raise ValueError(f"{args} is a variant of the registered PPIT study: fit it with "
+                                 f"foundation_eval.ppit.study.fit_ppit_study(snap, {args}) and pass it as study=")
+        elif changed and not study.matches(**asked):
+            raise ValueError(f"the study passed was fitted with {study.settings}, not with "
+                             f"{', '.join(f'{k}={v!r}' for k, v in changed.items())}")
+        self.study = study
+        self.has_tool = study is not None
+        self.spec = study.outcome if study is not None else None
+        params = self._parameters(study) if study is not None else {}
         title = f"{prog.ppit_name} validity study" if self.has_tool else "risk-tool validity study"
         self.page = Page(snap, title, kind="Risk-tool validity study", parameters=params)
         self.t = self.page.threshold
+        self.window_months = study.window_months if study is not None else int(window_months)
+        self.level = study.level if study is not None else float(level)
         if self.has_tool:
             self.items = list(prog.ppit_item_ids)
             self.item_labels = {i.id: i.label for i in prog.ppit_items}
             self.priority = int(prog.ppit_threshold)
             self.max_score = int(prog.ppit_max)
             self.tool = prog.ppit_name
+        self._bands = None
+
+    @staticmethod
+    def _parameters(study) -> dict:
+        """The study's settings in words, for the provenance block (the code's names are in the appendix)."""
+        s = study.settings
+        out = {"Outcome": study.outcome.short, "Window": f"{s['window_months']} months",
+               "Minimum follow-up": f"{s['min_followup_months']} months",
+               "Intervals": fmt.percent(s["level"]), "Bootstrap replicates": s["n_boot"], "Seed": s["seed"]}
+        if s["violent_severity"] is not None:
+            out["Lowest severity counted"] = s["violent_severity"]
+        return out
 
     # ================================================================== definitions
     @property
     def registered(self) -> bool:
         """True when the AUC on this page is the registered ``ppit_auc_12m`` (default outcome and window)."""
-        min_fu = self.window_months if self.min_followup_months is None else self.min_followup_months
-        return (self.has_tool and self.spec.key == "any_da" and self.window_months == 12 and min_fu <= 12
-                and abs(self.level - 0.95) < 1e-12)
+        return self.has_tool and self.study.registered
 
     @property
     def outcome_phrase(self) -> str:
@@ -200,16 +218,47 @@ class PpitValidityReport:
     def auc_label(self) -> str:
         """The name of the AUC on this page (the registry's label for the default outcome and window)."""
         if self.registered:
-            from foundation_eval.evaluation.registry import REGISTRY
-
-            return REGISTRY["ppit_auc_12m"].label
+            return self.page.estimate("ppit_auc_12m").label
         return (f"AUC of the PPIT total for {self.spec.short} within {self.window_months} months (an alternative "
                 "outcome definition, not the registered headline AUC)")
+
+    @property
+    def enough(self) -> bool:
+        """Whether at least the threshold of people (and at least 2) had, and did not have, the outcome."""
+        s = self.study
+        return min(s.n_events, s.n_observed - s.n_events) >= max(self.t, 2)
+
+    @property
+    def can_discriminate(self) -> bool:
+        """Whether accuracy for the binary outcome is published: enough people on both sides and the
+        study's AUCs estimated."""
+        return self.has_tool and self.enough and self.study.discrimination is not None
 
     def _no_tool(self, heading: str) -> Section:
         return Section(heading, (self._say(
             "{{ name }} defines no risk tool, or the extract holds no risk-tool assessments, so there is nothing to "
-            "validate.", name=self.ds.programme.name),))
+            "validate.", name=self.snap.programme.name),))
+
+    def _too_few(self, heading: str) -> Section:
+        return Section(heading, (self._say(
+            "Not published: fewer than {{ t }} people had, or did not have, {{ label }}, too few to estimate "
+            "accuracy.", t=self.t, label=self.outcome_phrase),))
+
+    def _failed(self, heading: str, part: str) -> Section:
+        reason = self.study.unavailable.get(part, self.study.unavailable.get("sample", "the statistic could not be "
+                                                                                   "estimated"))
+        return Section(heading, (self._say("{{ what }} could not be estimated on these data: {{ reason }}.",
+                                           what=_cap(heading.lower()), reason=reason),))
+
+    def _blocked(self, heading: str, part: str | None = None) -> Section | None:
+        """The section to show instead when there is no tool, too few outcomes, or the part is missing."""
+        if not self.has_tool:
+            return self._no_tool(heading)
+        if not self.enough:
+            return self._too_few(heading)
+        if part is not None and getattr(self.study, part) is None:
+            return self._failed(heading, part)
+        return None
 
     def _say(self, template: str, **values) -> Text:
         return self.page.say(template, **values)
@@ -222,54 +271,20 @@ class PpitValidityReport:
             return fmt.value(est, unit) if unit in fmt.UNITS else fmt.index(est)
         return f"{fmt.value(est, unit)} ({fmt.interval(lo, hi, unit, self.level)})"
 
-    # ================================================================== frames
-    @cached_property
-    def frame(self) -> pd.DataFrame:
-        """The validation frame ([`validation_frame`][foundation_eval.reporting.ppit_report.validation_frame])."""
-        return validation_frame(self.ds, self.outcome, self.window_months, self.min_followup_months,
-                                self.spec.harm_threshold, self.violent_severity)
-
-    @cached_property
-    def binary(self) -> pd.DataFrame:
-        """People whose whole outcome window is observed, ``outcome`` as int."""
-        b = self.frame[self.frame.window_observed].copy().reset_index(drop=True)
-        b["outcome"] = b.outcome.astype(int)
-        return b
-
+    # ================================================================== the study's numbers
     @property
-    def n_events(self) -> int:
-        """Number of people with the outcome among those whose whole window is observed (exact)."""
-        return int(self.binary.outcome.sum())
-
-    @property
-    def can_discriminate(self) -> bool:
-        """Whether at least the threshold of people (and at least 2) had, and did not have, the outcome."""
-        n, e = len(self.binary), self.n_events
-        return min(e, n - e) >= max(self.t, 2)
-
-    def _y(self) -> np.ndarray:
-        return self.binary.outcome.to_numpy()
-
-    @cached_property
-    def pairs(self) -> pd.DataFrame:
-        """Double-scored people, first and second rating side by side (pairs by two different assessors)."""
-        r = reliability_frame(self.ds)
-        return r[~r.same_assessor].reset_index(drop=True)
-
-    # ================================================================== results (all from foundation_eval.ppit)
-    @cached_property
-    def auc_ppit(self) -> pv.AUCResult:
-        """AUC of the PPIT total on this page's outcome, with its DeLong interval ([`auc`][foundation_eval.ppit.auc])."""
-        return pv.auc(self.binary.ppit_total.astype(float), self._y(), level=self.level)
-
-    @cached_property
     def auc_view(self):
-        """The AUC shown on the page: the registered estimate with the default outcome and window."""
+        """The AUC shown on the page: the registered estimate with the default outcome and window, else None."""
         return self.page.estimate("ppit_auc_12m") if self.registered else None
+
+    @property
+    def icc_view(self):
+        """The registered ICC(2,1) of the total, `ppit_icc2_total`, read from the snapshot."""
+        return self.page.estimate("ppit_icc2_total")
 
     def auc_numbers(self) -> tuple[float, float, float]:
         """The page's AUC and its interval: the snapshot's registered value when the settings are the
-        registered ones, else the AUC computed here.
+        registered ones, else the study's.
 
         Returns
         -------
@@ -279,18 +294,18 @@ class PpitValidityReport:
         Examples
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = PpitValidityReport(open_snapshot(), n_boot=0)
+        >>> report = PpitValidityReport(open_snapshot())
         >>> est, low, high = report.auc_numbers()
         >>> bool(0.5 < low < est < high < 1)
         True
-        >>> est == report.page.estimate("ppit_auc_12m").estimate  # the registered value
+        >>> est == report.page.estimate("ppit_auc_12m").estimate == report.study.auc  # one value
         True
         """
         v = self.auc_view
         if v is not None and v.available:
             return v.estimate, v.ci_low, v.ci_high
-        a = self.auc_ppit
-        return a.estimate, a.ci_low, a.ci_high
+        r = self.study.discrimination.loc["ppit_total"]
+        return float(r.auc), float(r.ci_low), float(r.ci_high)
 
     def auc_text(self):
         """The page's AUC as a sentence shows it.
@@ -306,145 +321,26 @@ class PpitValidityReport:
             return v
         return self._iv(*self.auc_numbers())
 
-    @cached_property
-    def auc_baselines(self) -> dict:
-        """AUC of the two police-data baselines (`prior_da_2y`, `rfg_score`), each an `AUCResult`."""
-        b = self.binary
-        return {k: pv.auc(b[k].astype(float), self._y(), level=self.level) for k in ("prior_da_2y", "rfg_score")}
+    def _auc_markup(self):
+        v = self.auc_text()
+        return Markup(v.html()) if hasattr(v, "html") else v
 
-    @cached_property
-    def delong(self) -> dict:
-        """Paired DeLong comparison of the PPIT total with each baseline
-        ([`delong_test`][foundation_eval.ppit.delong_test]), by baseline column."""
-        b = self.binary
-        return {k: pv.delong_test(b.ppit_total.astype(float), b[k].astype(float), self._y(), level=self.level)
-                for k in ("prior_da_2y", "rfg_score")}
+    def _distribution(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and outcomes rebuilt from the study's exact counts at each score (for the pooling rule)."""
+        d = self.study.score_counts[self.study.score_counts.predictor == col]
+        v = d.value.to_numpy(float)
+        x = np.r_[np.repeat(v, d.events.to_numpy()), np.repeat(v, d.non_events.to_numpy())]
+        y = np.r_[np.ones(int(d.events.sum()), int), np.zeros(int(d.non_events.sum()), int)]
+        return x, y
 
-    @cached_property
-    def harrell(self) -> dict:
-        """Harrell's C of each predictor on everyone, censored at exit or the extract date
-        ([`harrell_c`][foundation_eval.ppit.harrell_c]); empty when everyone or no one had the event."""
-        f = self.frame
-        if f.event.sum() == 0 or f.event.sum() == len(f):
-            return {}
-        return {k: pv.harrell_c(f.time_days.to_numpy(), f.event.to_numpy(), f[k].astype(float).to_numpy(),
-                                level=self.level) for k in PREDICTORS}
-
-    @cached_property
-    def td_auc(self):
-        """Cumulative/dynamic AUC(t) of the PPIT total at 6, 12 and 24 months where enough people are on
-        both sides ([`time_dependent_auc`][foundation_eval.ppit.time_dependent_auc]); None when no horizon is."""
-        f = self.frame
-        t, e = f.time_days.to_numpy(), f.event.to_numpy()
-        ok = [m * DAYS_PER_MONTH for m in HORIZONS_MONTHS
-              if min(int(((t <= m * DAYS_PER_MONTH) & (e == 1)).sum()), int((t > m * DAYS_PER_MONTH).sum())) >= self.t]
-        if not ok:
-            return None
-        return pv.time_dependent_auc(t, e, f.ppit_total.astype(float).to_numpy(), ok, level=self.level,
-                                     n_boot=max(self.n_boot, 100) if self.n_boot else 0, seed=2)
-
-    @cached_property
-    def incremental_value(self) -> pv.IncrementalValue:
-        """Likelihood-ratio test and AUC gain of adding the PPIT total to the two baselines
-        ([`incremental_value`][foundation_eval.ppit.incremental_value])."""
-        b = self.binary
-        return pv.incremental_value(self._y(), b[["prior_da_2y", "rfg_score"]].astype(float),
-                                    b.ppit_total.astype(float).rename("ppit_total"), level=self.level)
-
-    @cached_property
-    def model(self):
-        """Logistic model of the outcome on the PPIT total (`foundation_eval.ppit.validity.score_risk_model`)."""
-        return score_risk_model(self.binary.ppit_total.astype(float), self._y(), self.level)
-
-    @cached_property
+    @property
     def bands(self) -> list[float]:
-        """Safe bands of the PPIT total (priority threshold kept as an edge where possible)."""
-        b = self.binary
-        return safe_bands(b.ppit_total, b.outcome, self.t, force_edge=self.priority)
-
-    @cached_property
-    def icc_result(self):
-        """The six intraclass correlations of the total on the registered sample (double-scored people)."""
-        long = double_scored(self.ds.ppit_assessments)
-        if long.person_id.nunique() < max(self.t, 3):
-            return None
-        return pv.icc(long, target="person_id", rater="rating", score="total", level=self.level)
-
-    @cached_property
-    def icc_view(self):
-        """The registered ICC(2,1) of the total, `ppit_icc2_total`, read from the snapshot."""
-        return self.page.estimate("ppit_icc2_total")
-
-    @cached_property
-    def items_first(self) -> pd.DataFrame:
-        """Item scores of the first rating, one column per item, as floats."""
-        return self.frame[self.items].astype(float).reset_index(drop=True)
-
-    @cached_property
-    def alpha(self):
-        """Cronbach's alpha of the items with its Feldt interval ([`cronbach_alpha`][foundation_eval.ppit.cronbach_alpha])."""
-        return pv.cronbach_alpha(self.items_first, level=self.level)
-
-    @cached_property
-    def omega(self):
-        """McDonald's omega of the items ([`omega`][foundation_eval.ppit.omega]; bootstrap interval when
-        `n_boot` is positive)."""
-        return pv.omega(self.items_first, level=self.level, n_boot=max(self.n_boot, 100) if self.n_boot else 0,
-                        seed=3)
-
-    @cached_property
-    def factors(self):
-        """One-factor against domain-factor models of the items
-        ([`compare_factor_structures`][foundation_eval.ppit.compare_factor_structures]); None when the tool
-        has fewer than two domains or a domain with a single item."""
-        groups: dict = {}
-        for it in self.ds.programme.ppit_items:
-            groups.setdefault(it.domain, []).append(it.id)
-        if len(groups) < 2 or any(len(v) < 2 for v in groups.values()):
-            return None
-        return pv.compare_factor_structures(self.items_first, groups)
-
-    def _group_labels(self, col: str) -> pd.Series:
-        b = self.binary
-        if col == "district":
-            names = {d.id: d.name for d in self.ds.programme.districts}
-            return b.district_id.map(names).fillna(b.district_id).astype(object)
-        return b[col].astype(object).fillna("not recorded").map(lambda s: _cap(str(s)))
-
-    @cached_property
-    def equity_results(self) -> dict:
-        """Per characteristic: AUC, calibration and priority-flag rate by group, and differential prediction.
-
-        Groups with fewer than the threshold of people with or without the outcome (or the flag) are
-        dropped by the library (``small_groups="drop"``) and withheld on the page.
-        """
-        out: dict = {}
-        if not self.can_discriminate:
-            return out
-        b = self.binary
-        y, flags = self._y(), b.ppit_priority.astype(int).to_numpy()
-        x = b.ppit_total.astype(float).to_numpy()
-        for name, col in CHARACTERISTICS:
-            labels = self._group_labels(col)
-            res = {"labels": labels}
-            try:
-                res["auc"] = pv.auc_by_group(x, y, labels, min_count=self.t, small_groups="drop", level=self.level)
-                res["cal"] = pv.calibration_by_group(self.model.predicted, y, labels, min_count=self.t,
-                                                     small_groups="drop", level=self.level)
-            except ValueError:
-                res["auc"] = res["cal"] = None
-            try:
-                res["flag"] = pv.flag_rate_parity(flags, labels, min_count=self.t, small_groups="drop",
-                                                  level=self.level)
-            except ValueError:
-                res["flag"] = None
-            try:
-                res["dp"] = pv.differential_prediction(x, y, labels, min_count=self.t, small_groups="drop",
-                                                       level=self.level)
-            except (ValueError, np.linalg.LinAlgError):
-                res["dp"] = None
-            out[name] = res
-        return out
+        """Lower edges of the pooled bands of the PPIT total whose counts are safe to publish (the priority
+        threshold kept as an edge where possible)."""
+        if self._bands is None:
+            x, y = self._distribution("ppit_total")
+            self._bands = safe_bands(x, y, self.t, force_edge=self.priority)
+        return self._bands
 
     # ================================================================== page items
     def header(self) -> Text:
@@ -474,43 +370,41 @@ class PpitValidityReport:
         """
         if not self.has_tool:
             return self.page.summary([self._no_tool("Summary").items[0]])
-        s = []
-        b = self.binary
-        sh = self.page.share(self.n_events, len(b), self.level)
+        s, st = [], self.study
+        c = st.counts
+        sh = self.page.share(c.with_outcome, c.observed, self.level)
         s.append(self._say(
             "Of {{ n_all | count('listed people') }} scored on the PPIT, {{ n | count }} were followed for the whole "
             "{{ w }} months{% if pct %}, and {{ pct }} of them went on to commit {{ label }} in that time{% endif %}.",
-            n_all=len(self.frame), n=len(b), w=self.window_months, label=self.spec.label,
+            n_all=c.scored, n=c.observed, w=self.window_months, label=self.spec.label,
             pct=fmt.percent(sh["pct"], scale=1) if sh["pct"] is not None else ""))
         if not self.can_discriminate:
-            s.append(self._say("Too few people had, or did not have, the outcome to judge how well the "
-                                         "score predicts it."))
+            s.append(self._say("Too few people had, or did not have, the outcome to judge how well the score "
+                               "predicts it."))
         else:
-            est, lo, hi = self.auc_numbers()
-            s.append(self._auc_sentence(lo, hi))
-            inc = self.incremental_value
-            d_prior, d_rfg = self.delong["prior_da_2y"], self.delong["rfg_score"]
-            better = d_prior.ci_low > 0 and d_rfg.ci_low > 0
-            s.append(self._say(
-                "{{ lead }} (AUC {{ a1 }} for the count of prior DA offences, {{ a2 }} for a recency-frequency-gravity "
-                "score), and the PPIT {{ adds }} information to them (likelihood-ratio p {{ p }}).",
-                lead=("The PPIT did better than police records alone" if better else
-                      "The PPIT did not do detectably better than police records alone"),
-                a1=fmt.index(d_prior.auc_b), a2=fmt.index(d_rfg.auc_b),
-                adds="added" if inc.lr_p_value < 0.05 else "did not detectably add", p=fmt.p_value(inc.lr_p_value)))
+            s.append(self._auc_sentence(*self.auc_numbers()[1:]))
+            d = st.discrimination
+            if st.incremental_test is not None:
+                better = bool((d.loc[list(PREDICTORS)[1:], "diff_ci_low"] > 0).all())
+                p = st.incremental_test.lr_p_value
+                s.append(self._say(
+                    "{{ lead }} (AUC {{ a1 }} for the count of prior DA offences, {{ a2 }} for a recency-frequency-"
+                    "gravity score), and the PPIT {{ adds }} information to them (likelihood-ratio p {{ p }}).",
+                    lead=("The PPIT did better than police records alone" if better else
+                          "The PPIT did not do detectably better than police records alone"),
+                    a1=fmt.index(d.at["prior_da_2y", "auc"]), a2=fmt.index(d.at["rfg_score", "auc"]),
+                    adds="added" if p < 0.05 else "did not detectably add", p=fmt.p_value(p)))
         s.append(self._icc_sentence())
-        eq = self.equity_results
-        tested = [(n, r["auc"].heterogeneity_p_value) for n, r in eq.items()
-                  if r.get("auc") is not None and np.isfinite(r["auc"].heterogeneity_p_value)]
-        if tested:
-            worst = min(tested, key=lambda x: x[1])
-            if worst[1] < 0.05:
+        tests = st.equity_tests.dropna(subset=["auc_q"])
+        if len(tests):
+            worst = tests.loc[tests.auc_q.idxmin()]
+            if worst.auc_q < 0.05:
                 s.append(self._say("Accuracy differed by {{ what }} (test of equal AUCs p {{ p }}); see Equity.",
-                                   what=worst[0].lower(), p=fmt.p_value(worst[1])))
+                                   what=worst.characteristic.lower(), p=fmt.p_value(worst.auc_q)))
             else:
                 s.append(self._say("Accuracy did not differ detectably by {{ what }} (smallest p {{ p }}), though "
                                    "small groups give wide intervals.",
-                                   what=_and(n.lower() for n, _ in tested), p=fmt.p_value(worst[1])))
+                                   what=_and(n.lower() for n in tests.characteristic), p=fmt.p_value(worst.auc_q)))
         return self.page.summary(s[:6])
 
     def _auc_sentence(self, lo, hi) -> Text:
@@ -518,23 +412,15 @@ class PpitValidityReport:
                          "in published studies.",
                          auc=self._auc_markup(), bench=self._compare_benchmarks(lo, hi), name=self.auc_label)
 
-    def _auc_markup(self):
-        from markupsafe import Markup
-
-        v = self.auc_text()
-        return Markup(v.html()) if hasattr(v, "html") else v
-
     def _icc_sentence(self) -> Text:
         v = self.icc_view
         if not v.available:
             return self._say("Agreement between two assessors is not reported: {{ why }}", why=v.reason)
         lo_w, hi_w = icc_words(v.ci_low), icc_words(v.ci_high)
         words = lo_w if lo_w == hi_w else f"{lo_w} to {hi_w}"
-        from markupsafe import Markup
-
         return self._say("Agreement between two assessors scoring the same person was {{ words }}: ICC(2,1) "
                          "{{ icc }} over {{ n | count }} scored twice.", words=words, icc=Markup(v.html()),
-                         n=double_scored(self.ds.ppit_assessments).person_id.nunique())
+                         n=self.study.counts.double_scored)
 
     def _compare_benchmarks(self, lo: float, hi: float) -> str:
         parts = []
@@ -554,11 +440,8 @@ class PpitValidityReport:
         """
         if not self.has_tool:
             return self._no_tool("Methods")
-        prog = self.ds.programme
-        f = self.frame
-        excluded = len(f) - len(self.binary)
-        exited = int((~f.window_observed & f.exit_date.notna() & (f.exit_date < f.window_close)).sum())
-        min_fu = f.attrs.get("min_followup_months", self.window_months)
+        prog = self.snap.programme
+        st, c = self.study, self.study.counts
         items = [
             self._say("People put on the {{ prog }} list at least once and scored on the PPIT. The index date is the "
                       "first day of the month of first listing; the first rating (the one used in practice) is "
@@ -566,10 +449,10 @@ class PpitValidityReport:
                       "left out. Accuracy for the binary outcome uses the {{ n | count }} whose whole {{ w }}-month "
                       "window was observed; {{ x | count }} were left out{% if rest %} ({{ ex | count }} because they "
                       "exited, i.e. custody, moved away or died, before it closed; the rest because the extract ended "
-                      "first){% else %} because they exited (custody, moved away or died) before it closed{% endif %}. Time-to-event measures use everyone, "
-                      "censored at exit or the extract date.",
-                      prog=prog.name, fu=min_fu, extract=str(pd.Timestamp(self.ds.extract_date).date()),
-                      n=len(self.binary), w=self.window_months, x=excluded, ex=exited, rest=excluded > exited),
+                      "first){% else %} because they exited (custody, moved away or died) before it closed{% endif %}. "
+                      "Time-to-event measures use everyone, censored at exit or the extract date.",
+                      prog=prog.name, fu=st.min_followup_months, extract=str(st.extract_date.date()),
+                      n=c.observed, w=self.window_months, x=c.left_out, ex=c.exited, rest=c.left_out > c.exited),
             self._say("Outcome: {{ text }}", text=self._outcome_text()),
             self._say("The {{ name }} (PPIT; Robinson & Clancy 2015) has {{ k }} items scored {{ lo }} to {{ hi }}; "
                       "the total runs from 0 to {{ top }} and {{ thr }} or more marks a priority perpetrator.",
@@ -580,38 +463,33 @@ class PpitValidityReport:
                 "to what police data already say: the number of DA offences in the previous two years, and a "
                 "recency-frequency-gravity (RFG) score in the spirit of the RFG matrices forces use to rank DA "
                 "perpetrators (e.g. Northumbria's MATAC process; Davies & Biddle 2018; Clancy, Robinson & Hanks "
-                "2014). RFG adds points for how recent, how "
-                "frequent and how grave the previous two years' DA offences were (see "
-                "foundation_eval.ppit.validity.rfg_scores)."),
+                "2014). RFG adds points for how recent (up to three), how frequent (up to three) and how grave (up "
+                "to three) the previous two years' DA offences were."),
             self._say("All intervals are {{ lvl }} intervals. Each section names its method and reference. "
                       "Score values and groups are pooled or withheld so that no published count falls between one "
-                      "and {{ t }}.", lvl=fmt.percent(self.level), t=fmt.number_word(self.t - 1)),
+                      "and {{ t }}. Every number comes from one fit of the study on the extract; the technical "
+                      "appendix names the code that computes each section.",
+                      lvl=fmt.percent(self.level), t=fmt.number_word(self.t - 1)),
         ]
         return Section("Methods", tuple(items))
 
     def _outcome_text(self) -> str:
-        prog = self.ds.programme
+        prog = self.snap.programme
         if self.spec.key == "any_da":
             what = "any police-recorded domestic-abuse (DA) offence"
         elif self.spec.key == "violent_da":
             labels = [o.label for o in prog.offence_types if o.id in self.spec.types]
-            what = (f"a DA offence of a type with severity {self.violent_severity} or more on the programme's scale "
-                    f"({', '.join(labels)})")
+            what = (f"a DA offence of a type with severity {self.spec.violent_severity} or more on the programme's "
+                    f"scale ({', '.join(labels)})")
         else:
             what = (f"DA offences whose Cambridge Crime Harm Index weights (days of recommended imprisonment; Sherman, "
                     f"Neyroud & Neyroud 2016) add up to more than {self.spec.harm_threshold:,.0f} days")
         return (f"{what} dated after the index date and within {self.window_months} months of it. Offences are "
                 "counted from police records, so abuse that is not reported is missed.")
 
-    def _too_few(self, heading: str) -> Section:
-        return Section(heading, (self._say(
-            "Not published: fewer than {{ t }} people had, or did not have, {{ label }}, too few to estimate "
-            "accuracy.", t=self.t, label=self.outcome_phrase),))
-
     # ------------------------------------------------------------------ discrimination
     def _threshold_frame(self, col: str, edges, mark=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        b = self.binary
-        tt = pv.threshold_table(b[col].astype(float), self._y(), thresholds=edges, level=self.level).table()
+        tt = self.study.cutoffs_at(col, edges)
         cut = [f"{int(c)} or more" + (" (current priority threshold)" if mark is not None and c == mark else "")
                for c in tt.threshold]
         return pd.DataFrame({"cutoff": cut, "threshold": tt.threshold.astype(float),
@@ -622,9 +500,8 @@ class PpitValidityReport:
 
     def _roc_points(self, col: str) -> pd.DataFrame:
         """ROC points from the published (rounded) counts at safe cut-offs."""
-        b = self.binary
         # the PPIT curve passes through the cut-offs of the threshold table, so the two publish one set of edges
-        edges = self.bands if col == "ppit_total" else safe_bands(b[col], b.outcome, self.t)
+        edges = self.bands if col == "ppit_total" else safe_bands(*self._distribution(col), self.t)
         if not edges:
             return pd.DataFrame(columns=["fpr", "tpr", "cutoff"])
         frame, _ = self._threshold_frame(col, edges)
@@ -649,11 +526,12 @@ class PpitValidityReport:
         Returns
         -------
         Figure
-            The chart; its legend gives each AUC with its interval.
+            The chart; its legend (boxed, beside the plot) gives each AUC with its interval.
         """
-        ax = new_axes(figsize=(5.2, 4.6))
-        aucs = {"ppit_total": self.auc_numbers(), **{k: (r.estimate, r.ci_low, r.ci_high)
-                                                     for k, r in self.auc_baselines.items()}}
+        ax = new_axes(figsize=(5.0, 4.4))
+        d = self.study.discrimination
+        aucs = {"ppit_total": self.auc_numbers(),
+                **{k: tuple(d.loc[k, ["auc", "ci_low", "ci_high"]]) for k in list(PREDICTORS)[1:]}}
         for (col, label), colour in zip(PREDICTORS.items(), PALETTE[:3], strict=True):
             pts = self._roc_points(col)
             if len(pts) < 3:
@@ -666,20 +544,19 @@ class PpitValidityReport:
                 if len(cur):
                     ax.plot(cur.fpr, cur.tpr, marker="D", ms=8, color=PALETTE[3], ls="none",
                             label=f"Priority threshold ({self.priority}+)")
-        ax.plot([0, 1], [0, 1], color=GREY, ls=":", lw=1)
+        ax.plot([0, 1], [0, 1], color=GREY, ls=":", lw=1, label="Chance")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_xlabel("1 - specificity (share without the outcome flagged)")
         ax.set_ylabel("Sensitivity (share with the outcome flagged)")
         ax.set_title("ROC curves")
-        ax.legend(loc="lower right", fontsize=8)
+        _legend(ax)
         return self.page.figure(ax, f"ROC curves of the PPIT total, the count of prior DA offences and the RFG score "
                                     f"for {self.spec.short} within {self.window_months} months, drawn through "
                                     "cut-offs whose published counts are safe; the priority threshold is marked.",
                                 caption="ROC curves through cut-offs that pass disclosure control (adjacent scores "
                                         "pooled, counts rounded).")
 
-    @_estimable("Discrimination")
     def discrimination(self) -> Section:
         """AUC of the PPIT total and of two police-data baselines, paired comparisons, ROC curves.
 
@@ -695,22 +572,21 @@ class PpitValidityReport:
         Examples
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> section = PpitValidityReport(open_snapshot(), n_boot=0).discrimination()
+        >>> section = PpitValidityReport(open_snapshot()).discrimination()
         >>> section.heading, [type(item).__name__ for item in section.items]
         ('Discrimination', ['Text', 'Table', 'Table', 'Figure'])
         """
-        if not self.has_tool:
-            return self._no_tool("Discrimination")
-        if not self.can_discriminate:
-            return self._too_few("Discrimination")
+        blocked = self._blocked("Discrimination", "discrimination")
+        if blocked:
+            return blocked
         est, lo, hi = self.auc_numbers()
-        n, e = len(self.binary), self.n_events
+        c, d = self.study.counts, self.study.discrimination
         rows = [{"predictor": PREDICTORS["ppit_total"], "auc": est, "low": lo, "high": hi, "diff": np.nan,
                  "p": np.nan}]
-        for k in ("prior_da_2y", "rfg_score"):
-            r, d = self.auc_baselines[k], self.delong[k]
-            rows.append({"predictor": PREDICTORS[k], "auc": r.estimate, "low": r.ci_low, "high": r.ci_high,
-                         "diff": d.difference, "p": d.p_value})
+        for k in list(PREDICTORS)[1:]:
+            r = d.loc[k]
+            rows.append({"predictor": PREDICTORS[k], "auc": r.auc, "low": r.ci_low, "high": r.ci_high,
+                         "diff": r.difference, "p": r.p_value})
         tab = self.page.table(
             "discrimination", pd.DataFrame(rows), title=f"Discrimination: {self.outcome_phrase}",
             kinds={"auc": "index", "low": "index", "high": "index", "diff": "decimal2", "p": "p"},
@@ -719,8 +595,9 @@ class PpitValidityReport:
             notes=(f"AUC with the DeLong, DeLong & Clarke-Pearson (1988) interval; differences and p from the paired "
                    f"DeLong test. The PPIT row is {self.auc_label}.",))
         sample = self.page.table(
-            "discrimination_sample", pd.DataFrame({"who": ["With the outcome", "Without the outcome", "Everyone"],
-                                                   "n": [e, n - e, n]}),
+            "discrimination_sample",
+            pd.DataFrame({"who": ["With the outcome", "Without the outcome", "Everyone"],
+                          "n": [c.with_outcome, c.without_outcome, c.observed]}),
             title="People whose whole outcome window was observed", counts=["n"], additive=False,
             headings={"who": "People", "n": "Number"})
         text = self._say(
@@ -732,7 +609,6 @@ class PpitValidityReport:
             cmp=self._compare_benchmarks(lo, hi))
         return Section("Discrimination", (text, tab, sample, self.roc_figure()))
 
-    @_estimable("Time to the outcome")
     def time_to_event(self) -> Section:
         """Harrell's C and cumulative/dynamic AUC(t): accuracy for time to the outcome, using everyone.
 
@@ -745,57 +621,54 @@ class PpitValidityReport:
         Section
             "Time to the outcome": sentences and the `harrell`, `harrell_sample` and `td_auc` tables.
         """
+        heading = "Time to the outcome"
         if not self.has_tool:
-            return self._no_tool("Time to the outcome")
-        items = []
-        if not self.harrell:
-            return Section("Time to the outcome", (self._say(
+            return self._no_tool(heading)
+        st, c = self.study, self.study.counts
+        if c.followup_events == 0 or c.followup_events == c.scored:
+            return Section(heading, (self._say(
                 "No outcome event was observed during follow-up (or everyone had one), so concordance cannot be "
                 "estimated."),))
-        f = self.frame
-        ev = int(f.event.sum())
-        rows = [{"predictor": PREDICTORS[k], "c": r.estimate, "low": r.ci_low, "high": r.ci_high}
-                for k, r in self.harrell.items()]
-        items.append(self._say(
+        if st.harrell is None:
+            return self._failed(heading, "harrell")
+        rows = [{"predictor": PREDICTORS[k], "c": r.c, "low": r.ci_low, "high": r.ci_high}
+                for k, r in st.harrell.iterrows()]
+        items = [self._say(
             "Using everyone's whole follow-up, Harrell's C is the share of usable pairs in which the person with the "
-            "higher score had the outcome sooner (Harrell, Lee & Mark 1996; jackknife interval)."))
-        items.append(self.page.table(
-            "harrell", pd.DataFrame(rows), title="Harrell's C for time to the outcome",
-            kinds={"c": "index", "low": "index", "high": "index"},
-            headings={"predictor": "Predictor", "c": "Harrell's C", "low": "Lower 95%", "high": "Upper 95%"}))
-        items.append(self.page.table(
-            "harrell_sample", pd.DataFrame({"who": ["Outcome observed", "Censored without it"], "n": [ev, len(f) - ev]}),
-            title="People in the time-to-event analysis", counts=["n"], additive=True,
-            headings={"who": "People", "n": "Number"}))
-        try:
-            td, why = self.td_auc, None
-        except ValueError as exc:
-            td, why = None, str(exc).rstrip(".")
-        if why is not None:
-            items.append(self._say("AUC at fixed horizons could not be estimated: {{ why }}.", why=why))
+            "higher score had the outcome sooner (Harrell, Lee & Mark 1996; jackknife interval)."),
+            self.page.table(
+                "harrell", pd.DataFrame(rows), title="Harrell's C for time to the outcome",
+                kinds={"c": "index", "low": "index", "high": "index"},
+                headings={"predictor": "Predictor", "c": "Harrell's C", "low": "Lower 95%", "high": "Upper 95%"}),
+            self.page.table(
+                "harrell_sample", pd.DataFrame({"who": ["Outcome observed", "Censored without it"],
+                                                "n": [c.followup_events, c.followup_censored]}),
+                title="People in the time-to-event analysis", counts=["n"], additive=True,
+                headings={"who": "People", "n": "Number"})]
+        td = st.td_auc
+        if td is None and "td_auc" in st.unavailable and not st.unavailable["td_auc"].startswith("at no horizon"):
+            items.append(self._say("AUC at fixed horizons could not be estimated: {{ why }}.",
+                                   why=st.unavailable["td_auc"]))
         elif td is None:
             items.append(self._say("AUC at fixed horizons is not published: at no horizon of {{ h }} months were at "
                                    "least {{ t }} people with and without the outcome.",
                                    h=_and(str(m) for m in HORIZONS_MONTHS), t=self.t))
         else:
-            tt = td.table()
-            months = [int(round(x / DAYS_PER_MONTH)) for x in tt.time]
-            frame = pd.DataFrame({"months": months, "cases": tt.n_cases.astype(int),
-                                  "controls": tt.n_controls.astype(int), "auc": tt.auc, "low": tt.ci_low,
-                                  "high": tt.ci_high})
+            frame = pd.DataFrame({"months": td.months, "cases": td.cases, "controls": td.controls, "auc": td.auc,
+                                  "low": td.ci_low, "high": td.ci_high})
             hide = withheld_rows(frame, ["cases", "controls"], self.t, additive=False)
+            boot = " bootstrap intervals" if st.n_boot else " no intervals (no bootstrap replicates)"
             items.append(self._say(
                 "Cumulative/dynamic AUC at fixed horizons compares people with the outcome by then with people still "
-                "free of it, weighting for censoring (Uno et al. 2007; bootstrap intervals)."))
+                "free of it, weighting for censoring (Uno et al. 2007;{{ boot }}).", boot=boot))
             items.append(self.page.table(
                 "td_auc", frame, title="AUC at fixed horizons after listing", counts=["cases", "controls"],
                 additive=False, kinds={"months": "whole", "auc": "index", "low": "index", "high": "index"},
                 headings={"months": "Months after listing", "cases": "Outcome by then", "controls": "Still free of it",
                           "auc": "AUC(t)", "low": "Lower 95%", "high": "Upper 95%"},
                 hide={c: hide for c in ("cases", "controls", "auc", "low", "high")}))
-        return Section("Time to the outcome", tuple(items))
+        return Section(heading, tuple(items))
 
-    @_estimable("Does the PPIT add to police data?")
     def incremental(self) -> Section:
         """Does the PPIT add to police data? Likelihood-ratio test of the PPIT over two police-data baselines.
 
@@ -808,28 +681,24 @@ class PpitValidityReport:
             A sentence and the `incremental` table.
         """
         heading = "Does the PPIT add to police data?"
-        if not self.has_tool:
-            return self._no_tool(heading)
-        if not self.can_discriminate:
-            return self._too_few(heading)
-        inc = self.incremental_value
-        t = inc.auc_test
-        coef = inc.added_coefficients.iloc[0]
-        rows = pd.DataFrame([
-            {"model": "Police data: prior DA count and RFG score", "est": inc.auc_base, "low": np.nan, "high": np.nan},
-            {"model": "Police data and PPIT total", "est": inc.auc_full, "low": np.nan, "high": np.nan},
-            {"model": "Difference in AUC (descriptive)", "est": t.difference, "low": t.ci_low, "high": t.ci_high},
-            {"model": "Odds ratio per PPIT point, adjusted", "est": coef.odds_ratio, "low": np.exp(coef.ci_low),
-             "high": np.exp(coef.ci_high)},
-        ])
-        verdict = ("adds information beyond police records" if inc.lr_p_value < 0.05 else
+        blocked = self._blocked(heading, "incremental")
+        if blocked:
+            return blocked
+        inc, test = self.study.incremental, self.study.incremental_test
+        labels = {"auc_base": "Police data: prior DA count and RFG score", "auc_full": "Police data and PPIT total",
+                  "auc_difference": "Difference in AUC (descriptive)",
+                  "odds_ratio": "Odds ratio per PPIT point, adjusted"}
+        rows = pd.DataFrame({"model": [labels[k] for k in inc.index], "est": inc.estimate.to_numpy(),
+                             "low": inc.ci_low.to_numpy(), "high": inc.ci_high.to_numpy()})
+        verdict = ("adds information beyond police records" if test.lr_p_value < 0.05 else
                    "does not detectably add information beyond police records")
         text = self._say(
             "In {{ n | count }}, the PPIT total {{ verdict }}: likelihood-ratio chi-square {{ chi }} on {{ df }} "
-            "{{ df | plural('degree') }} of freedom, p {{ p }} (logistic models with and without the PPIT; the likelihood-ratio test is "
-            "the valid test of added information for nested models, Pepe et al. 2013). AUCs of fitted models are "
-            "in-sample and slightly optimistic for the larger model.",
-            n=inc.n, verdict=verdict, chi=fmt.decimal(inc.lr_statistic), df=inc.lr_df, p=fmt.p_value(inc.lr_p_value))
+            "{{ df | plural('degree') }} of freedom, p {{ p }} (logistic models with and without the PPIT; the "
+            "likelihood-ratio test is the valid test of added information for nested models, Pepe et al. 2013). "
+            "AUCs of fitted models are in-sample and slightly optimistic for the larger model.",
+            n=self.study.counts.observed, verdict=verdict, chi=fmt.decimal(test.lr_statistic), df=int(test.lr_df),
+            p=fmt.p_value(test.lr_p_value))
         tab = self.page.table("incremental", rows, title="Police data with and without the PPIT",
                               kinds={"est": "decimal2", "low": "decimal2", "high": "decimal2"},
                               headings={"model": "Model or measure", "est": "Estimate", "low": "Lower 95%",
@@ -840,15 +709,13 @@ class PpitValidityReport:
 
     # ------------------------------------------------------------------ calibration
     def _calibration_frame(self, edges, labels, with_model: bool) -> pd.DataFrame:
-        b = self.binary
-        ct = pv.calibration_table(b.ppit_total.astype(float), b.outcome, bins=edges, labels=labels,
-                                  level=self.level).table()
-        frame = pd.DataFrame({"band": list(ct.band), "events": ct.events.astype(int).to_numpy(),
-                              "non_events": (ct.n - ct.events).astype(int).to_numpy(),
-                              "observed": ct.observed.to_numpy(), "low": ct.ci_low.to_numpy(),
-                              "high": ct.ci_high.to_numpy(), "mean_score": ct.mean_predicted.to_numpy()})
+        ct = self.study.calibration_at(edges)
+        frame = pd.DataFrame({"band": list(labels), "events": ct.events.to_numpy(),
+                              "non_events": (ct.n - ct.events).to_numpy(), "observed": ct.observed.to_numpy(),
+                              "low": ct.ci_low.to_numpy(), "high": ct.ci_high.to_numpy(),
+                              "mean_score": ct.mean_score.to_numpy()})
         if with_model:
-            frame["model"] = band_means(self.model.predicted, b.ppit_total.astype(float), edges[:-1])
+            frame["model"] = ct.mean_risk.to_numpy()
         return frame
 
     def _publish_calibration(self, name, frame, title, band_heading):
@@ -865,7 +732,6 @@ class PpitValidityReport:
                    "of the outcome on the PPIT total.",) if "model" in frame else
                   ("Observed: share with the outcome, Wilson (1927) interval.",))
 
-    @_estimable("Calibration")
     def calibration(self) -> Section:
         """Observed outcome by score (Wilson intervals), a logistic score-to-risk model, temporal validation.
 
@@ -878,19 +744,17 @@ class PpitValidityReport:
             "Calibration": sentences, the `calibration_by_score` table and figure, and the
             `calibration_by_band` and `temporal_calibration` tables.
         """
-        if not self.has_tool:
-            return self._no_tool("Calibration")
-        if not self.can_discriminate:
-            return self._too_few("Calibration")
-        m = self.model
+        blocked = self._blocked("Calibration", "risk_model")
+        if blocked:
+            return blocked
+        st, m = self.study, self.study.risk_model
         items = [self._say(
             "Each extra PPIT point multiplied the odds of the outcome by {{ orr }} (logistic regression, Cox 1958). "
             "The tables show how often people at each score went on to the outcome, the first with adjacent totals "
             "pooled so that every count is safe to publish.",
             orr=self._iv(m.odds_ratio, m.or_ci_low, m.or_ci_high, "ratio"))]
-        b = self.binary
         if self.bands:
-            top = float(b.ppit_total.max())
+            top = float(st.pooled.upper.max())
             frame = self._calibration_frame([*self.bands, top + 1], band_labels(self.bands, top), True)
             tab = self._publish_calibration("calibration_by_score", frame, "Observed outcome by PPIT total (pooled)",
                                             "PPIT total")
@@ -902,12 +766,11 @@ class PpitValidityReport:
         items.append(self._publish_calibration("calibration_by_band", self._calibration_frame(edges, labels, False),
                                                "Observed outcome by PPIT band", "PPIT band"))
         items.append(self.page.heading("Temporal validation", 3))
-        try:
-            tv = temporal_validation(b.ppit_total.astype(float), b.outcome, b.index_date, self.t, self.level)
-        except ValueError as exc:
-            items.append(self._say("Not estimated: {{ why }}.", why=str(exc)))
+        r = st.temporal
+        if r is None:
+            items.append(self._say("Not estimated: {{ why }}.",
+                                   why=st.unavailable.get("temporal", "the later period could not be checked")))
             return Section("Calibration", tuple(items))
-        r = tv.result
         slope_txt = ("the spread of risk across scores held up" if r.slope_ci_low <= 1 <= r.slope_ci_high else
                      "scores separated risk less than in the earlier period" if r.slope < 1 else
                      "scores separated risk more than in the earlier period")
@@ -918,9 +781,9 @@ class PpitValidityReport:
             "({{ d0 }} to {{ d1 }}) was applied to the {{ b | count }} listed later ({{ v0 }} to {{ v1 }}): {{ lvl }} "
             "and {{ slope }} (calibration-in-the-large and slope, Cox 1958; Van Calster et al. 2016). The later "
             "period also covers districts that joined later, so this checks transport in time and place.",
-            a=tv.n_development, b=tv.n_validation, lvl=level_txt, slope=slope_txt,
-            d0=f"{tv.development_dates[0]:%b %Y}", d1=f"{tv.development_dates[1]:%b %Y}",
-            v0=f"{tv.validation_dates[0]:%b %Y}", v1=f"{tv.validation_dates[1]:%b %Y}"))
+            a=st.counts.development, b=st.counts.validation, lvl=level_txt, slope=slope_txt,
+            d0=f"{r.development_start:%b %Y}", d1=f"{r.development_end:%b %Y}",
+            v0=f"{r.validation_start:%b %Y}", v1=f"{r.validation_end:%b %Y}"))
         rows = pd.DataFrame([
             {"measure": "Calibration-in-the-large (ideal 0)", "est": r.intercept, "low": r.intercept_ci_low,
              "high": r.intercept_ci_high},
@@ -936,29 +799,27 @@ class PpitValidityReport:
     def _calibration_figure(self, tab):
         v = tab.values
         mean_score = v.mean_score.astype(float)
-        ax = new_axes(figsize=(6.4, 4.0))
+        ax = new_axes(figsize=(6.0, 3.8))
         ok = v.observed.notna().to_numpy()
         if ok.any():
             o, lo, hi = (v[c].astype(float).to_numpy()[ok] for c in ("observed", "low", "high"))
             ax.errorbar(mean_score.to_numpy()[ok], 100 * o, yerr=[100 * (o - lo), 100 * (hi - o)], fmt="o",
                         color=PALETTE[0], capsize=3, label="Observed (pooled scores, 95% interval)")
-        grid = np.linspace(0, self.max_score, 101)
-        ax.plot(grid, 100 * self.model.predict(grid), color=PALETTE[1], label="Logistic model")
-        ax.axvline(self.priority - 0.5, color=GREY, ls="--", lw=1)
-        ax.annotate(f"priority ({self.priority}+)", (self.priority - 0.4, 2), color=GREY, fontsize=8)
+        curve = self.study.risk_curve
+        ax.plot(curve.score, 100 * curve.risk, color=PALETTE[1], label="Logistic model")
+        ax.axvline(self.priority - 0.5, color=GREY, ls="--", lw=1, label=f"Priority threshold ({self.priority}+)")
         ax.set_xlim(-0.5, self.max_score + 0.5)
         ax.set_xticks(np.arange(0, self.max_score + 1, 1 if self.max_score <= 12 else 2))
         ax.set_ylim(0, 100)
         ax.set_xlabel("PPIT total score")
         ax.set_ylabel(f"Percent with the outcome within {self.window_months} months")
         ax.set_title("Observed outcome by PPIT total")
-        ax.legend(loc="upper left", fontsize=8)
+        _legend(ax)
         return self.page.figure(ax, f"Percent of people with {self.spec.short} within {self.window_months} months at "
                                     "each pooled PPIT total, with 95% intervals, and the fitted logistic curve.",
                                 caption="Scores with few people are pooled with their neighbours before plotting.")
 
     # ------------------------------------------------------------------ thresholds
-    @_estimable("Thresholds")
     def thresholds(self) -> Section:
         """Sensitivity, specificity and predictive values at each cut-off (Wilson intervals); decision curve.
 
@@ -968,9 +829,10 @@ class PpitValidityReport:
             "Thresholds": the `threshold_current`, `threshold_counts`, `threshold_accuracy` and
             `decision_curve` tables with their sentences and figure.
         """
-        if not self.has_tool:
-            return self._no_tool("Thresholds")
-        if not self.can_discriminate or not self.bands:
+        blocked = self._blocked("Thresholds", "discrimination")
+        if blocked:
+            return blocked
+        if not self.bands:
             return self._too_few("Thresholds")
         frame, tt = self._threshold_frame("ppit_total", self.bands, mark=self.priority)
         hide = withheld_rows(frame, ["tp", "fp", "fn", "tn"], self.t, additive=False)
@@ -1014,20 +876,22 @@ class PpitValidityReport:
             items.append(self._say("The current priority threshold ({{ thr }} or more) falls inside a pooled band, so "
                                    "its counts are not published separately.", thr=self.priority))
         items += [counts, acc, self.page.heading("Decision curve", 3)]
-        idx = band_index(self.binary.ppit_total.astype(float), self.bands)
-        means = band_means(self.model.predicted, self.binary.ppit_total.astype(float), self.bands)
-        dcurve = pv.decision_curve(means[idx], self._y(), thresholds=np.arange(2, 91) / 100)
-        dc = dcurve.table()
-        ax = new_axes(figsize=(6.4, 3.8))
+        dc = self.study.decision_curve_at(self.bands)
+        if dc is None:
+            items.append(self._say("Not shown: the modelled risk does not rise with the score, so no cut-off of the "
+                                   "score acts on it."))
+            return Section("Thresholds", tuple(items))
+        ax = new_axes(figsize=(6.0, 3.8))
         ax.plot(dc.threshold * 100, dc.net_benefit, color=PALETTE[0], label="Act on PPIT-based risk")
         ax.plot(dc.threshold * 100, dc.treat_all, color=PALETTE[1], ls="--", label="Act on everyone")
         ax.plot(dc.threshold * 100, dc.treat_none, color="black", ls=":", label="Act on no one")
-        top = max(dcurve.prevalence, float(dc.net_benefit.max()))
+        prevalence = self.study.n_events / self.study.n_observed
+        top = max(prevalence, float(dc.net_benefit.max()))
         ax.set_ylim(-0.05 * max(top, 0.01), top * 1.15 + 1e-9)
         ax.set_xlabel("Risk at which intensive management is worth it (%)")
         ax.set_ylabel("Net benefit")
         ax.set_title("Decision curve")
-        ax.legend(fontsize=8)
+        _legend(ax)
         fig = self.page.figure(ax, "Decision curve: net benefit of managing people whose PPIT-based risk exceeds each "
                                    "threshold, against managing everyone or no one.",
                                caption="Risks from the logistic model of the outcome on the PPIT total, averaged "
@@ -1049,7 +913,6 @@ class PpitValidityReport:
         return Section("Thresholds", tuple(items))
 
     # ------------------------------------------------------------------ reliability
-    @_estimable("Reliability between assessors")
     def reliability(self) -> Section:
         """Agreement between two assessors scoring the same person.
 
@@ -1067,67 +930,55 @@ class PpitValidityReport:
         heading = "Reliability between assessors"
         if not self.has_tool:
             return self._no_tool(heading)
-        v, res = self.icc_view, self.icc_result
-        if res is None or not v.available:
+        st, v = self.study, self.icc_view
+        if st.icc is None or not v.available:
             return Section(heading, (self._say("Not published: {{ why }}",
                                                why=v.reason if not v.available else
                                                f"fewer than {self.t} people were scored twice."),))
-        it = res.table()
-        rows = pd.DataFrame({"form": it.index, "description": it.description, "icc": it.icc.to_numpy(),
-                             "low": it.ci_low.to_numpy(), "high": it.ci_high.to_numpy()})
+        it = st.icc
+        rows = pd.DataFrame({"form": it.index, "description": [_cap(x) for x in it.description],
+                             "icc": it.icc.to_numpy(), "low": it.ci_low.to_numpy(), "high": it.ci_high.to_numpy()})
         i2 = rows.index[rows.form == "ICC2"]
         rows.loc[i2, ["icc", "low", "high"]] = [v.estimate, v.ci_low, v.ci_high]  # the registered value
-        r = self.pairs
-        items = []
-        from markupsafe import Markup
-
         text = ("{{ n | count }} were scored by two assessors. ICC1 (one-way) is the reliability of a single "
                 "assessment by a randomly chosen assessor; ICC2 adds the systematic difference between first and "
                 "second ratings, ICC3 ignores it (Shrout & Fleiss 1979; McGraw & Wong 1996 intervals). ICC(2,1), the "
                 "registered measure of agreement, was {{ icc }}, {{ words }} on the reading of Koo & Li (2016).")
-        values = dict(n=res.n_targets, icc=Markup(v.html()), words=icc_words(v.estimate))
-        if len(r) >= 2:
-            loa = limits_of_agreement(r.total_first, r.total_second, self.level)
+        values = dict(n=st.counts.double_scored, icc=Markup(v.html()), words=icc_words(v.estimate))
+        loa = st.limits
+        if loa is not None:
             text += (" The second total averaged {{ md }} points against the first (95% limits of agreement {{ lo }} "
                      "to {{ hi }}; Bland & Altman 1986).")
             values.update(md=fmt.decimal(loa.mean_difference, 2, sign=True), lo=fmt.decimal(loa.lower, 1, sign=True),
                           hi=fmt.decimal(loa.upper, 1, sign=True))
-        items.append(self._say(text, **values))
-        items.append(self.page.table(
+        items = [self._say(text, **values), self.page.table(
             "icc", rows, title="Intraclass correlations of the PPIT total",
             kinds={"icc": "index", "low": "index", "high": "index"},
             headings={"form": "Form", "description": "Model", "icc": "ICC", "low": "Lower 95%", "high": "Upper 95%"},
-            notes=("ICC2 is the snapshot's registered value (ppit_icc2_total).",)))
-        if len(r) < max(self.t, 2):
+            notes=("ICC2 is the registered measure of agreement, the value given in the render's published "
+                   "results.",))]
+        if st.kappa is None:
             items.append(self._say("Too few pairs scored by two different assessors to publish item and flag "
-                                             "agreement."))
+                                   "agreement."))
             return Section(heading, tuple(items))
-        scale = list(self.ds.programme.ppit_scale)
-        krows = []
-        for i in self.items:
-            try:
-                k = pv.weighted_kappa(r[f"{i}_first"], r[f"{i}_second"], weights="linear", categories=scale,
-                                      level=self.level)
-                krows.append({"item": self.item_labels[i], "kappa": k.kappa, "low": k.ci_low, "high": k.ci_high})
-            except ValueError:
-                krows.append({"item": self.item_labels[i], "kappa": np.nan, "low": np.nan, "high": np.nan})
+        krows = pd.DataFrame({"item": [self.item_labels[i] for i in st.kappa["item"]], "kappa": st.kappa.kappa,
+                              "low": st.kappa.ci_low, "high": st.kappa.ci_high})
         items.append(self.page.heading("Agreement on each item", 3))
         items.append(self.page.table(
-            "kappa", pd.DataFrame(krows), title="Linearly weighted kappa for each item",
+            "kappa", krows, title="Linearly weighted kappa for each item",
             kinds={"kappa": "index", "low": "index", "high": "index"},
             headings={"item": "Item", "kappa": "Weighted kappa", "low": "Lower 95%", "high": "Upper 95%"},
             notes=("Cohen (1968) weighted kappa with the Fleiss, Cohen & Everitt (1969) standard error; blank: "
                    "not estimable (an item scored the same by everyone).",)))
-        a, b = r.priority_first.astype(int), r.priority_second.astype(int)
-        ag = pv.agreement(a, b, level=self.level)
-        both, neither = int(((a == 1) & (b == 1)).sum()), int(((a == 0) & (b == 0)).sum())
-        cells = pd.DataFrame({"cell": ["Both priority", "Neither priority", "Assessors disagreed"],
-                              "people": [both, neither, len(r) - both - neither]})
+        fa = st.flag_agreement
+        cells = pd.DataFrame({"cell": [_FLAG_CELLS[c] for c in fa.cell], "people": fa.people.to_numpy()})
         ctab = self.page.table("priority_agreement", cells, title="Agreement on the priority flag",
                                counts=["people"], additive=True, headings={"cell": "Priority flag", "people": "People"})
         items += [self.page.heading("Agreement on the priority flag", 3), ctab]
-        sh = self.page.share(both + neither, len(r), self.level)
-        kap = self._iv(ag.kappa.kappa, ag.kappa.ci_low, ag.kappa.ci_high)
+        agreed = int(fa.people[fa.cell.isin(["both", "neither"])].sum())
+        sh = self.page.share(agreed, st.counts.pairs, self.level)
+        fk = st.flag_kappa
+        kap = self._iv(fk.kappa, fk.ci_low, fk.ci_high) if fk is not None else "not available"
         if sh["pct"] is None or ctab.suppressed.to_numpy().any():
             items.append(self._say("Percent agreement is withheld because a count is too small to publish; Cohen's "
                                    "kappa was {{ k }}.", k=kap))
@@ -1139,7 +990,6 @@ class PpitValidityReport:
         return Section(heading, tuple(items))
 
     # ------------------------------------------------------------------ internal structure
-    @_estimable("Internal structure")
     def structure(self) -> Section:
         """Internal structure: item analysis, Cronbach's alpha, McDonald's omega, factor models.
 
@@ -1151,17 +1001,20 @@ class PpitValidityReport:
         Section
             "Internal structure": sentences and the `item_analysis` and `factor_fit` tables.
         """
+        heading = "Internal structure"
         if not self.has_tool:
-            return self._no_tool("Internal structure")
-        x = self.items_first
-        ia = pv.item_analysis(x).table()
-        low = min(self.ds.programme.ppit_scale)
-        n = len(x)
-        domains = {it.id: it.domain for it in self.ds.programme.ppit_items}
+            return self._no_tool(heading)
+        st = self.study
+        for part in ("items", "alpha", "omega"):
+            if getattr(st, part) is None:
+                return self._failed(heading, part)
+        prog = self.snap.programme
+        low = min(prog.ppit_scale)
+        domains = {it.id: it.domain for it in prog.ppit_items}
+        ia = st.items
         frame = pd.DataFrame({
-            "item": [self.item_labels[i] for i in ia.index], "domain": [domains[i] for i in ia.index],
-            "endorsed": np.rint(ia.endorsement.to_numpy() * n).astype(int),
-            "not_endorsed": n - np.rint(ia.endorsement.to_numpy() * n).astype(int),
+            "item": [self.item_labels[i] for i in ia["item"]], "domain": [_cap(domains[i]) for i in ia["item"]],
+            "endorsed": ia.endorsed.to_numpy(), "not_endorsed": ia.not_endorsed.to_numpy(),
             "pct": ia.endorsement.to_numpy(), "r": ia.item_total_r.to_numpy()})
         hide = withheld_rows(frame, ["endorsed", "not_endorsed"], self.t, additive=False)
         tab = self.page.table(
@@ -1172,18 +1025,18 @@ class PpitValidityReport:
             hide={c: hide for c in ("endorsed", "not_endorsed", "pct")},
             notes=("Item-total r: corrected item-total correlation (each item against the sum of the others; below "
                    "0.3 is usually read as weak).",))
-        al, om = self.alpha, self.omega
+        al, om = st.alpha, st.omega
         items = [self._say("Item statistics for the first ratings of {{ n | count }}. Cronbach's (1951) alpha was "
                            "{{ a }} (Feldt 1965 interval) and McDonald's (1999) omega {{ o }}{{ boot }}.{{ hey }}",
-                           n=n, a=self._iv(al.alpha, al.ci_low, al.ci_high),
+                           n=st.counts.scored, a=self._iv(al.alpha, al.ci_low, al.ci_high),
                            o=self._iv(om.omega, om.ci_low, om.ci_high),
-                           boot=" (bootstrap interval)" if self.n_boot else "",
+                           boot=" (bootstrap interval)" if st.n_boot else "",
                            hey=(" Residual variances at their bound (Heywood cases): "
                                 + ", ".join(self.item_labels.get(h, h) for h in om.heywood) + ".") if om.heywood
                            else ""), tab]
-        fc = self.factors
+        fc = st.factors
         if fc is None:
-            return Section("Internal structure", tuple(items))
+            return Section(heading, tuple(items))
         ft = fc.table()
         names = {"one_factor": "One factor",
                  ft.index[1]: f"{fmt.number_word(len(fc.groups))} correlated factors ({', '.join(fc.groups)})"}
@@ -1193,9 +1046,10 @@ class PpitValidityReport:
         better = fc.lr_p_value < 0.05 and ft.bic.iloc[1] < ft.bic.iloc[0]
         items += [self.page.heading("One factor or two?", 3), self._say(
             "Confirmatory factor models fitted by maximum likelihood. The model with {{ groups }} factors {{ verdict }} "
-            "than one general factor (chi-square difference {{ chi }} on {{ df }} {{ df | plural('degree') }} of freedom, p {{ p }}; BIC "
-            "difference {{ bic }}); the factors correlate {{ r }} and their omegas are {{ om }}. Items have few "
-            "categories, so fit indices from Pearson covariances are best read comparatively.",
+            "than one general factor (chi-square difference {{ chi }} on {{ df }} {{ df | plural('degree') }} of "
+            "freedom, p {{ p }}; BIC difference {{ bic }}); the factors correlate {{ r }} and their omegas are "
+            "{{ om }}. Items have few categories, so fit indices from Pearson covariances are best read "
+            "comparatively.",
             groups=" and ".join(fc.groups), verdict="fits better" if better else "does not fit clearly better",
             chi=fmt.decimal(max(fc.lr_statistic, 0)), df=fc.lr_df, p=fmt.p_value(fc.lr_p_value),
             bic=fmt.decimal(ft.bic.iloc[1] - ft.bic.iloc[0], 1, sign=True),
@@ -1209,50 +1063,22 @@ class PpitValidityReport:
                             notes=("CFI: comparative fit index; RMSEA: root mean square error of approximation; SRMR: "
                                    "standardized root mean square residual; BIC: Bayesian information criterion "
                                    "(lower is better).",))]
-        ax = new_axes(figsize=(7.0, 3.8))
+        ax = new_axes(figsize=(6.0, 3.8))
         ld = fc.loadings()
         y = np.arange(len(ld))[::-1]
         ax.plot(ld.iloc[:, 0], y + 0.15, "o", color=PALETTE[0], label="One factor")
         ax.plot(ld.iloc[:, 1:].abs().max(axis=1), y - 0.15, "s", color=PALETTE[1],
-                label=f"Own factor ({' / '.join(fc.groups)})")
+                label=f"Own factor ({' or '.join(fc.groups)})")
         ax.set_yticks(y, [self.item_labels[i] for i in ld.index], fontsize=7)
         ax.set_xlabel("Standardized loading")
         ax.set_xlim(0, 1)
         ax.set_title("Factor loadings")
-        ax.legend(fontsize=8, loc="lower right")
+        _legend(ax)
         items.append(self.page.figure(ax, "Standardized loadings of each PPIT item under the one-factor and the "
                                           "two-factor models."))
-        return Section("Internal structure", tuple(items))
+        return Section(heading, tuple(items))
 
     # ------------------------------------------------------------------ equity
-    def _group_frame(self, name: str, res: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Exact counts and statistics per group (every group, including the ones the library dropped)."""
-        labels = res["labels"].reset_index(drop=True)
-        y = self._y()
-        flags = self.binary.ppit_priority.astype(int).to_numpy()
-        groups = sorted(labels.unique(), key=str)
-        a = res["auc"].table() if res.get("auc") is not None else pd.DataFrame()
-        c = res["cal"].table() if res.get("cal") is not None else pd.DataFrame()
-        fl = res["flag"].table() if res.get("flag") is not None else pd.DataFrame()
-        acc, flag = [], []
-        for g in [*groups, "All"]:
-            m = np.ones(len(labels), bool) if g == "All" else (labels == g).to_numpy()
-            e, k = int(y[m].sum()), int(flags[m].sum())
-            row = {"group": "Everyone" if g == "All" else str(g), "events": e, "non_events": int(m.sum()) - e}
-
-            def pick(t, col, gg=g):
-                return float(t.at[gg, col]) if len(t) and gg in t.index and col in t.columns else np.nan
-
-            auc_g = (pick(a, "auc"), pick(a, "ci_low"), pick(a, "ci_high"))
-            if g == "All":  # everyone: the page's one AUC (the registered value with the default outcome)
-                auc_g = self.auc_numbers()
-            acc.append({**row, "auc": auc_g[0], "low": auc_g[1], "high": auc_g[2], "oe": pick(c, "oe_ratio")})
-            flag.append({"group": row["group"], "flagged": k, "unflagged": int(m.sum()) - k,
-                         "rate": pick(fl, "rate"), "low": pick(fl, "ci_low"), "high": pick(fl, "ci_high"),
-                         "ratio": pick(fl, "ratio_to_rest") if g != "All" else np.nan})
-        return pd.DataFrame(acc), pd.DataFrame(flag)
-
-    @_estimable("Equity")
     def equity(self) -> Section:
         """Equity: AUC, calibration (observed/expected) and priority-flag rate by group.
 
@@ -1275,22 +1101,31 @@ class PpitValidityReport:
             "risk in that group), and the share flagged as a priority (Wilson interval; ratio to everyone else with "
             "the Katz et al. 1978 interval). Groups with fewer than {{ t }} people with or without the outcome or the "
             "flag are withheld, and where one group is withheld the next smallest is withheld too.", t=self.t)
-        if not self.can_discriminate:
-            return Section("Equity", (intro, self._too_few("Equity").items[0]))
-        items = [intro]
-        tests, forest = [], []
-        for name, _ in CHARACTERISTICS:
-            res = self.equity_results.get(name)
+        blocked = self._blocked("Equity", "discrimination")
+        if blocked:
+            return Section("Equity", (intro, blocked.items[0]))
+        st = self.study
+        items, forest = [intro], []
+        everyone_auc = self.auc_numbers()  # the page's one AUC (the registered value with the default outcome)
+        for name in CHARACTERISTICS:
             items.append(self.page.heading(name, 3))
-            if res is None or res.get("auc") is None:
+            a = st.equity_accuracy[st.equity_accuracy.characteristic == name].reset_index(drop=True)
+            p = st.equity_priority[st.equity_priority.characteristic == name].reset_index(drop=True)
+            if a.empty:
                 items.append(self._say("Not shown: fewer than two groups are large enough to compare."))
                 continue
-            acc, flag = self._group_frame(name, res)
-            everyone = (acc.group == "Everyone").to_numpy()
+            everyone = a.everyone.to_numpy(bool)
+            acc = pd.DataFrame({"group": [g if e else _cap(g) for g, e in zip(a.group, everyone, strict=True)],
+                                "events": a.events, "non_events": a.non_events, "auc": a.auc, "low": a.ci_low,
+                                "high": a.ci_high, "oe": a.oe})
+            acc.loc[everyone, ["auc", "low", "high"]] = everyone_auc
+            flag = pd.DataFrame({"group": acc.group, "flagged": p.flagged, "unflagged": p.unflagged, "rate": p.rate,
+                                 "low": p.ci_low, "high": p.ci_high, "ratio": p.ratio})
+            key = name.lower().replace(" ", "_")
             ha = withheld_rows(acc, ["events", "non_events"], self.t, additive=True, exclude=everyone,
                                also=acc.auc.isna().to_numpy() & ~everyone)
             items.append(self.page.table(
-                f"equity_accuracy_{name.lower().replace(' ', '_')}", acc,
+                f"equity_accuracy_{key}", acc,
                 title=f"Accuracy by {name.lower()}", counts=["events", "non_events"], additive=False,
                 kinds={"auc": "index", "low": "index", "high": "index", "oe": "decimal2"},
                 headings={"group": name, "events": "With outcome", "non_events": "Without", "auc": "AUC",
@@ -1299,7 +1134,7 @@ class PpitValidityReport:
             hf = withheld_rows(flag, ["flagged", "unflagged"], self.t, additive=True, exclude=everyone,
                                also=flag.rate.isna().to_numpy() & ~everyone)
             items.append(self.page.table(
-                f"equity_priority_{name.lower().replace(' ', '_')}", flag,
+                f"equity_priority_{key}", flag,
                 title=f"Flagged as a priority by {name.lower()}", counts=["flagged", "unflagged"], additive=False,
                 kinds={"rate": "proportion", "low": "proportion", "high": "proportion", "ratio": "ratio"},
                 headings={"group": name, "flagged": "Priority", "unflagged": "Not priority", "rate": "Share priority",
@@ -1308,34 +1143,33 @@ class PpitValidityReport:
             for i, row in acc.iterrows():
                 if not everyone[i] and not ha[i] and np.isfinite(row.auc):
                     forest.append((name, row.group, row.auc, row.low, row.high))
-            dp = res.get("dp")
-            tests.append({"characteristic": name, "auc_q": res["auc"].heterogeneity_p_value,
-                          "slopes": dp.slope_p_value if dp else np.nan,
-                          "intercepts": dp.intercept_p_value if dp else np.nan})
-        if tests:
+        tests = st.equity_tests
+        if len(tests):
             items += [self.page.heading("Tests", 3), self._say(
                 "Equal AUCs across groups: Cochran's Q. Differential prediction (Cleary 1968): likelihood-ratio tests "
                 "that the score's slope, then (given equal slopes) its intercept, differ by group; a small p means the "
                 "same score carries a different risk in different groups. Several tests are run, so one p below "
                 "the usual five per cent is weak evidence on its own."),
-                self.page.table("equity_tests", pd.DataFrame(tests), title="Tests of equal accuracy by group",
+                self.page.table("equity_tests", tests[["characteristic", "auc_q", "slopes", "intercepts"]],
+                                title="Tests of equal accuracy by group",
                                 kinds={"auc_q": "p", "slopes": "p", "intercepts": "p"},
                                 headings={"characteristic": "Characteristic", "auc_q": "Equal AUC p",
                                           "slopes": "Equal slopes p", "intercepts": "Equal intercepts p"},
                                 notes=("Blank: not estimable with the groups large enough to publish.",))]
         if forest:
-            ax = new_axes(figsize=(6.4, max(2.5, 0.28 * len(forest) + 1)))
+            ax = new_axes(figsize=(6.0, max(2.5, 0.28 * len(forest) + 1)))
             yy = np.arange(len(forest))[::-1]
-            cmap = {n: PALETTE[i % len(PALETTE)] for i, (n, _) in enumerate(CHARACTERISTICS)}
+            cmap = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(CHARACTERISTICS)}
             for k, f in enumerate(forest):
                 ax.errorbar(f[2], yy[k], xerr=[[f[2] - f[3]], [f[4] - f[2]]], fmt="o", color=cmap[f[0]], capsize=2,
                             ms=4)
-            ax.axvline(self.auc_numbers()[0], color=GREY, ls="--", lw=1)
-            ax.axvline(0.5, color=GREY, ls=":", lw=1)
+            ax.axvline(everyone_auc[0], color=GREY, ls="--", lw=1, label="Everyone")
+            ax.axvline(0.5, color=GREY, ls=":", lw=1, label="Chance")
             ax.set_yticks(yy, [f"{f[0]}: {f[1]}" for f in forest], fontsize=7)
             ax.set_xlim(0.3, 1)
-            ax.set_xlabel("AUC (95% interval); dashed line: everyone")
+            ax.set_xlabel("AUC (95% interval)")
             ax.set_title("Discrimination by group")
+            _legend(ax)
             items.append(self.page.figure(ax, "Forest plot of the PPIT AUC within each published group of sex, ethnic "
                                               "group, age band and district, with the overall AUC as a dashed line."))
         return Section("Equity", tuple(items))
@@ -1371,7 +1205,7 @@ class PpitValidityReport:
             "The baselines use police records only; a comparison with other published tools on the same people "
             "would need those tools to be scored too.",
         ]
-        if self.ds.programme.illustrative:
+        if self.snap.programme.illustrative:
             items.append("These results are from synthetic demonstration data generated with known truth: they "
                          "show what the report will contain, not how the PPIT performs in practice.")
         return Section("Limitations", (self.page.bullets(items),))
@@ -1400,11 +1234,39 @@ class PpitValidityReport:
         """
         base = self.page.provenance()
         refs = list(REFERENCES)
-        own = getattr(self.ds.programme, "ppit_reference", "")
+        own = getattr(self.snap.programme, "ppit_reference", "")
         if own and not any(r.startswith(own[:20]) for r in refs):
             refs.append(own)
         return Section(base.heading, (*base.items, self.page.heading("References", 2),
                                       self.page.bullets(sorted(refs))))
+
+    def appendix(self) -> Section:
+        """The "Technical appendix": the code behind each section, for researchers who reproduce the numbers.
+
+        The only place on the page where function and estimand names appear.
+
+        Returns
+        -------
+        Section
+            A sentence and a list: each section and the functions of the library that compute it.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> appendix = PpitValidityReport(open_snapshot()).appendix()
+        >>> appendix.heading, "fit_ppit_study" in appendix.html()
+        ('Technical appendix', True)
+        """
+        intro = self.page.paragraph(
+            "For researchers who reproduce the numbers: the study behind every section is fitted once on the extract, "
+            "when the render's snapshot is built; the list names the functions of the foundation-eval library that "
+            "compute each section and the names under which the headline values are registered.")
+        rows = [f"{section}: {', '.join(names)}" for section, names in TECHNICAL_APPENDIX]
+        if self.has_tool:
+            args = ", ".join(f"{k}={v!r}" for k, v in self.study.settings.items() if v is not None)
+            rows.append(f"Settings of the study on this page: fit_ppit_study(snap, {args})"
+                        + ("" if self.registered else "; a variant, so its AUC is not the registered ppit_auc_12m"))
+        return Section("Technical appendix", (intro, self.page.bullets(rows)))
 
     def sections(self) -> list:
         """Every item in reading order (the notebook shows the same, section by section).
@@ -1416,7 +1278,7 @@ class PpitValidityReport:
         """
         return [self.header(), self.summary(), self.methods(), self.discrimination(), self.time_to_event(),
                 self.incremental(), self.calibration(), self.thresholds(), self.reliability(), self.structure(),
-                self.equity(), self.limitations(), self.disclosure(), self.provenance()]
+                self.equity(), self.limitations(), self.disclosure(), self.provenance(), self.appendix()]
 
     def html(self) -> str:
         """The whole report as HTML.

@@ -2,7 +2,9 @@
 
 Nothing here is computed from data. [`BENCHMARKS`][foundation_eval.reporting.ppit_text.BENCHMARKS] are
 the published areas under the ROC curve that the report sets the PPIT's own AUC beside,
-[`REFERENCES`][foundation_eval.reporting.ppit_text.REFERENCES] is the report's reference list, and
+[`REFERENCES`][foundation_eval.reporting.ppit_text.REFERENCES] is the report's reference list,
+[`TECHNICAL_APPENDIX`][foundation_eval.reporting.ppit_text.TECHNICAL_APPENDIX] names the code behind
+each section (the only place on the page where code names appear), and
 [`icc_words`][foundation_eval.reporting.ppit_text.icc_words] turns an intraclass correlation into the
 words of Koo and Li (2016).
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BENCHMARKS", "REFERENCES", "icc_words"]
+__all__ = ["BENCHMARKS", "REFERENCES", "TECHNICAL_APPENDIX", "icc_words"]
 
 BENCHMARKS = (
     ("ODARA", 0.67, "Ontario Domestic Assault Risk Assessment, mean AUC over validation studies "
@@ -82,6 +84,43 @@ REFERENCES = (
 """The reference list printed at the end of the PPIT validity report, in the order printed: one
 string per work (authors, year, title, journal, volume and pages), covering the methods and the
 benchmarks the report cites."""
+
+
+_P = "foundation_eval.ppit."
+TECHNICAL_APPENDIX = (
+    ("The study", (f"{_P}study.fit_ppit_study, fitted once when the render's snapshot is built (study \"ppit\"); "
+                   f"a variant for another outcome or window is fitted by the notebook with {_P}study.ppit_study",)),
+    ("Sample, outcome and baselines", (f"{_P}validity.validation_frame", f"{_P}validity.outcome_definition",
+                                       f"{_P}validity.rfg_scores")),
+    ("Discrimination", (f"{_P}auc", f"{_P}delong_test", f"{_P}threshold_table (the counts behind the ROC curves)")),
+    ("Time to the outcome", (f"{_P}harrell_c", f"{_P}time_dependent_auc")),
+    ("Does the PPIT add to police data?", (f"{_P}incremental_value",)),
+    ("Calibration", (f"{_P}validity.score_risk_model", f"{_P}study.PpitStudy.calibration_at (pooled scores)",
+                     f"{_P}validity.temporal_validation", f"{_P}calibration_in_the_large_and_slope")),
+    ("Thresholds", (f"{_P}threshold_table", f"{_P}study.PpitStudy.cutoffs_at",
+                    f"{_P}study.PpitStudy.decision_curve_at (net benefit as in {_P}decision_curve)")),
+    ("Reliability between assessors", (f"{_P}validity.double_scored", f"{_P}validity.reliability_frame", f"{_P}icc",
+                                       f"{_P}validity.limits_of_agreement", f"{_P}weighted_kappa", f"{_P}agreement")),
+    ("Internal structure", (f"{_P}item_analysis", f"{_P}cronbach_alpha", f"{_P}omega",
+                            f"{_P}compare_factor_structures")),
+    ("Equity", (f"{_P}auc_by_group", f"{_P}calibration_by_group", f"{_P}flag_rate_parity",
+                f"{_P}differential_prediction")),
+    ("Registered estimates", ("ppit_auc_12m: the AUC of the PPIT total for any DA offence within 12 months "
+                              "(foundation_eval.evaluation.estimates.ppit_auc_12m)",
+                              "ppit_icc2_total: ICC(2,1) of the total (foundation_eval.evaluation.estimates."
+                              "ppit_icc2_total)")),
+    ("Disclosure control", ("foundation_eval.reporting.ppit_tables.safe_bands (pooled scores)",
+                            "foundation_eval.reporting.ppit_tables.withheld_rows",
+                            "foundation_eval.reporting.publication.Page (rounding and suppression)")),
+    ("This page", ("foundation_eval.reporting.ppit_report.PpitValidityReport", "notebooks/ppit_validity.ipynb")),
+)
+"""The code behind each section of the PPIT validity report, printed in its technical appendix.
+
+A tuple of ``(section, names)`` pairs: the section's heading (or what it covers) and the dotted
+names of the functions of the library that compute it, so that a researcher can reproduce every
+number. The body of the page describes each method in words and cites its reference; code names
+appear only here.
+"""
 
 
 def icc_words(v: float) -> str:
