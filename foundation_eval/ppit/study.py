@@ -533,9 +533,9 @@ class PpitStudy:
         -------
         matplotlib.axes.Axes
         """
-        from foundation_eval.ppit._common import get_ax
+        from foundation_eval.plotting import new_axes
 
-        ax = get_ax(ax)
+        ax = new_axes(ax)
         for k in PREDICTORS:
             r = self.roc[self.roc.predictor == k]
             if len(r):
