@@ -89,7 +89,8 @@ def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int
 
     t0 = time.time()
     names = () if scenario == "none" else scenario
-    result = synth.generate("hiow", seed=seed, scale=scale, scenarios=names, truth_replicates=2)
+    # ten replicates of the risk tool's Monte Carlo truth, so the truth's own noise does not eat coverage
+    result = synth.generate("hiow", seed=seed, scale=scale, scenarios=names, truth_replicates=10)
     truth = result.truth["effects"]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
@@ -143,7 +144,9 @@ def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int
                 if len(r) and str(e) in et:
                     r = r.iloc[0]
                     rows.append(_row(f"Event study, quarter {e} after go-live", "staggered", f"event_time_{e}",
-                                     et[str(e)], r.att, r.ci_low, r.ci_high, se=r.se, kind="approximate", **flags))
+                                     et[str(e)], r.att, r.ci_low, r.ci_high, se=r.se, kind="approximate",
+                                     df={"cohorts": max(waves - 1, 1), "waves": max(waves - 1, 1), "clusters": G - 1,
+                                         "normal": np.inf}, **flags))
         # person-level designs identified by the staggered timing
         coh = ev.cohort
         if _ok(coh):
