@@ -80,11 +80,12 @@ def _pilot_truth(truth: dict, prog, which: str) -> float:
     return float(np.average(cells.effect, weights=cells.pm)) if len(cells) and cells.pm.sum() else np.nan
 
 
-def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int = 49) -> list[dict]:
-    """One synthetic force under one scenario: every scored interval, with flags, truths and timings."""
+def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int = 49,
+              only: str = "") -> list[dict]:
+    """One synthetic force under one scenario: every scored interval, with flags, truths and timings
+    (`only="registry"`: the person-level headline estimates alone)."""
     from foundation_eval.data import synth
     from foundation_eval.data.load import load_dataset
-    from foundation_eval.evaluation import estimates as person
     from foundation_eval.evaluation.study import shared_evaluation
 
     t0 = time.time()
@@ -93,6 +94,18 @@ def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int
     result = synth.generate("hiow", seed=seed, scale=scale, scenarios=names, truth_replicates=10)
     truth = result.truth["effects"]
     rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        synth.write(result, d)
+        ds = load_dataset(d)
+        prog = ds.programme
+        if only == "registry":
+            _registry_rows(rows, ds, truth)
+            ds = None
+    if only == "registry":
+        for r in rows:
+            r.update(seed=seed, scenario=scenario, seconds=time.time() - t0)
+        return rows
     with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         synth.write(result, d)
@@ -193,24 +206,38 @@ def replicate(seed: int, scenario: str = "none", scale: float = 1.0, n_perm: int
             else:
                 tn, tv = "reoffending_12m_rd_programme", truth["reoffending_12m_rd_programme"]
             rows.append(_row(f"Naive: {e.name}", "person", tn, tv, e.estimate, e.ci_low, e.ci_high, kind="naive"))
-        # person-level headline estimates of the registry
-        frame = person.analysis_frame(ds)
-        for fn, tn in ((person.engagement_rd_practitioner, "engagement_rd_practitioner"),
-                       (person.referral_start_rd_programme, "referral_start_rd_programme"),
-                       (person.ppit_auc_12m, "ppit_auc_12m"), (person.ppit_icc2_total, "ppit_icc2_total"),
-                       (person.reoffending_12m_rd_listed_vs_prelive, "reoffending_12m_rd_programme"),
-                       (person.reoffending_hr_listed_vs_prelive, "reoffending_hr_programme")):
-            try:
-                est = fn(ds, frame)
-            except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
-                continue
-            kind = "design" if est.name == tn else "approximate"
-            rows.append(_row(est.name, "registry", tn, truth[tn], est.estimate, est.ci_low, est.ci_high, kind=kind,
-                             scale="ratio" if "hr" in tn else "difference"))
+        _registry_rows(rows, ds, truth)
     secs = time.time() - t0
     for r in rows:
         r.update(seed=seed, scenario=scenario, seconds=secs)
     return rows
+
+
+def _registry_rows(rows: list, ds, truth: dict) -> None:
+    """The person-level headline estimates of the registry; the two contrasts of proportions also with the
+    interval for independent people (Newcombe), to show whether clustering by district matters."""
+    import re
+
+    from foundation_eval.evaluation import estimates as person
+
+    frame = person.analysis_frame(ds)
+    for fn, tn in ((person.engagement_rd_practitioner, "engagement_rd_practitioner"),
+                   (person.referral_start_rd_programme, "referral_start_rd_programme"),
+                   (person.ppit_auc_12m, "ppit_auc_12m"), (person.ppit_icc2_total, "ppit_icc2_total"),
+                   (person.reoffending_12m_rd_listed_vs_prelive, "reoffending_12m_rd_programme"),
+                   (person.reoffending_hr_listed_vs_prelive, "reoffending_hr_programme")):
+        try:
+            est = fn(ds, frame)
+        except (ValueError, KeyError, ZeroDivisionError, np.linalg.LinAlgError):
+            continue
+        kind = "design" if est.name == tn else "approximate"
+        rows.append(_row(est.name, "registry", tn, truth[tn], est.estimate, est.ci_low, est.ci_high, kind=kind,
+                         scale="ratio" if "hr" in tn else "difference"))
+        m = next((re.search(r"Newcombe interval for independent people: (\S+) to (\S+);", n) for n in est.notes
+                  if n.startswith("Newcombe")), None)
+        if m:
+            rows.append(_row(f"{est.name} (Newcombe, people independent)", "registry", tn, truth[tn], est.estimate,
+                             float(m.group(1)), float(m.group(2)), kind=kind))
 
 
 def interval(rows: pd.DataFrame, rule: str) -> tuple[pd.Series, pd.Series]:
@@ -271,6 +298,8 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true", help="skip (scenario, seed) pairs already in --out")
     ap.add_argument("--summarise", default=None, help="only print the tables of an existing results file")
     ap.add_argument("--rule", default=None, choices=DF_RULES, help="rebuild staggered intervals under this rule")
+    ap.add_argument("--only", default="", choices=("", "registry"), help="'registry': the person-level headline "
+                    "estimates alone (quick; e.g. a second pass at another truth precision)")
     args = ap.parse_args()
     pd.set_option("display.width", 250)
     pd.set_option("display.max_rows", 500)
@@ -294,7 +323,7 @@ def main() -> None:
             pd.DataFrame(rows).reindex(columns=COLUMNS).to_csv(out, mode="a", header=not out.exists(), index=False)
 
         run_seeds(replicate, seeds, args.jobs, args.dask, args.scheduler, on_result=save, scenario=names,
-                  scale=args.scale, n_perm=args.n_perm)
+                  scale=args.scale, n_perm=args.n_perm, only=args.only)
         print(f"{scenario}: {len(seeds)} forces in {time.time() - t0:.0f} s", flush=True)
     rows = pd.read_csv(out)
     print(summarise(rows, args.rule).round(4).to_string())

@@ -11,7 +11,7 @@ from scipy import stats as _st
 from foundation_eval.checks import check_level
 
 __all__ = ["z_value", "t_value", "wilson_interval", "poisson_rate_interval", "bootstrap_ratio_of_sums",
-           "newcombe_difference"]
+           "newcombe_difference", "cluster_jackknife_difference"]
 
 
 def z_value(level: float) -> float:
@@ -341,3 +341,76 @@ def newcombe_difference(x1, n1, x2, n2, level: float = 0.95) -> tuple[float, flo
     low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return float(d), float(low), float(high)
+
+
+def cluster_jackknife_difference(outcome, group, cluster, level: float = 0.95) -> tuple[float, float, float, float, int]:
+    r"""Difference of two means (or proportions) with a leave-one-cluster-out jackknife-t interval.
+
+    $\hat d = \bar y_1 - \bar y_0$ over the rows with `group` true and false. With clusters $g = 1..G$
+    (districts), $\hat d_{(g)}$ is the difference with cluster $g$ left out and
+
+    $$SE^2 = \frac{G-1}{G} \sum_g (\hat d_{(g)} - \bar d_{(\cdot)})^2,$$
+
+    the delete-one-group jackknife (Efron & Stein 1981, *Ann Stat* 9:586-596; for clustered data,
+    MacKinnon, Nielsen & Webb 2023, *J Econometrics* 232:272-299, the CV3 variance); the interval is
+    $\hat d \pm t_{G-1, 1-\alpha/2} SE$. It allows for outcomes correlated within a cluster (district
+    effects, district-by-period shocks), which an interval for independent people (Newcombe's) does not.
+
+    Parameters
+    ----------
+    outcome : array-like of float
+        The outcome of each row (0/1 for a proportion).
+    group : array-like of bool
+        True for the first group, False for the second.
+    cluster : array-like
+        The cluster of each row.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of (float, float, float, float, int)
+        `(difference, ci_low, ci_high, se, clusters)`; the interval is NaN with fewer than two clusters
+        or when leaving a cluster out empties a group.
+
+    Raises
+    ------
+    ValueError
+        When the arrays differ in length or a group is empty.
+
+    Examples
+    --------
+    Four clusters of one person in each group: the difference is 3/4 - 1/4 = 0.5; leaving out each
+    cluster in turn gives 1/3, 1/3, 1/3 and 1, mean 1/2, so
+    $SE^2 = \frac{3}{4}(3 \cdot \frac{1}{36} + \frac{1}{4}) = 0.25$:
+
+    >>> y = [1, 0, 1, 0, 1, 0, 0, 1]
+    >>> g = [True, False, True, False, True, False, True, False]
+    >>> c = [1, 1, 2, 2, 3, 3, 4, 4]
+    >>> d, lo, hi, se, G = cluster_jackknife_difference(y, g, c)
+    >>> d, round(se, 6), G
+    (0.5, 0.5, 4)
+    >>> round(lo, 4), round(hi, 4)          # 0.5 -/+ t(3, 0.975) x 0.5, t = 3.1824 (Fisher & Yates)
+    (-1.0912, 2.0912)
+    """
+    y = np.asarray(outcome, dtype=float)
+    g = np.asarray(group, dtype=bool)
+    c = np.unique(np.asarray(cluster), return_inverse=True)[1].ravel()
+    if not (len(y) == len(g) == len(c)):
+        raise ValueError("outcome, group and cluster must have the same length")
+    if not g.any() or g.all():
+        raise ValueError("both groups need at least one row")
+    G = int(c.max()) + 1
+    # sums by cluster and group, so each leave-one-out difference is a subtraction
+    s1 = np.bincount(c, y * g, G)
+    n1 = np.bincount(c, g.astype(float), G)
+    s0 = np.bincount(c, y * ~g, G)
+    n0 = np.bincount(c, (~g).astype(float), G)
+    d = s1.sum() / n1.sum() - s0.sum() / n0.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loo = (s1.sum() - s1) / (n1.sum() - n1) - (s0.sum() - s0) / (n0.sum() - n0)
+    if G < 2 or not np.isfinite(loo).all():
+        return float(d), float("nan"), float("nan"), float("nan"), G
+    se = float(np.sqrt((G - 1) / G * np.sum((loo - loo.mean()) ** 2)))
+    crit = t_value(level, G - 1)
+    return float(d), float(d - crit * se), float(d + crit * se), se, G

@@ -130,3 +130,28 @@ def test_a_level_outside_zero_one_is_a_clear_error(bad):
     for f in (z_value, lambda lv: t_value(lv, 5)):
         with pytest.raises(ValueError, match="strictly between 0 and 1"):
             f(bad)
+
+
+def test_cluster_jackknife_difference_by_hand_and_against_independent_rows():
+    """The delete-one-cluster jackknife (Efron & Stein 1981): by hand on four clusters, and with one person per
+    cluster equal to the delete-one jackknife of the difference of means computed by brute force."""
+    import numpy as np
+    import pytest
+
+    from foundation_eval.stats import cluster_jackknife_difference
+
+    d, lo, hi, se, G = cluster_jackknife_difference([1, 0, 1, 0, 1, 0, 0, 1], [1, 0, 1, 0, 1, 0, 1, 0],
+                                                    [1, 1, 2, 2, 3, 3, 4, 4])
+    assert (d, G) == (0.5, 4) and se == pytest.approx(0.5)
+    assert (lo, hi) == pytest.approx((0.5 - 3.182446 * 0.5, 0.5 + 3.182446 * 0.5), abs=1e-6)
+    # one row per cluster: leave-one-out differences by brute force
+    rng = np.random.default_rng(3)
+    y = rng.random(40) < 0.4
+    g = np.arange(40) % 2 == 0
+    loo = [y[np.delete(np.arange(40), i)][g[np.delete(np.arange(40), i)]].mean()
+           - y[np.delete(np.arange(40), i)][~g[np.delete(np.arange(40), i)]].mean() for i in range(40)]
+    loo = np.asarray(loo)
+    expect = np.sqrt(39 / 40 * np.sum((loo - loo.mean()) ** 2))
+    assert cluster_jackknife_difference(y, g, np.arange(40))[3] == pytest.approx(expect)
+    with pytest.raises(ValueError, match="both groups"):
+        cluster_jackknife_difference([1, 0], [True, True], [1, 2])
