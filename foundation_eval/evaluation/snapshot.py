@@ -42,6 +42,7 @@ STUDY_DIR = "studies"
 
 STUDIES: dict[str, str] = {
     "evaluation": "foundation_eval.evaluation.study:fit_evaluation",
+    "quality": "foundation_eval.evaluation.quality:fit_quality",
 }
 """Study name to the `module:function` that fits it, as `function(snap) -> result` where `snap` is the
 snapshot built so far (dataset with reduced tables, registered estimates). Fitted once per render, in this
