@@ -89,6 +89,7 @@ MODULES = [
     "foundation_eval.evaluation.value",
     "foundation_eval.evaluation.threats",
     "foundation_eval.evaluation.matched",
+    "foundation_eval.evaluation.quality",
     "foundation_eval.reporting.publication",
     "foundation_eval.reporting.formats",
     "foundation_eval.reporting.disclosure",

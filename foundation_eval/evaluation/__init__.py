@@ -11,6 +11,8 @@ The top layer of the statistics, above `frames`, `models`, `ppit` and `impact`, 
   say" statements.
 - `value`: value for money under every design.
 - `threats`: threats to validity (lockdowns, spill-overs, multiplicity, regression to the mean).
+- `quality`: the data-quality study of the extract (completeness, records per month, consistency
+  checks, double scoring), fitted once in the snapshot.
 - `snapshot`: what a render fits once and every report notebook opens
   (`open_snapshot(data_dir, programme)`).
 

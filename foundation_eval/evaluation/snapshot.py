@@ -43,6 +43,7 @@ STUDIES: dict[str, str] = {
     "evaluation": "foundation_eval.evaluation.study:fit_evaluation",
     "areas": "foundation_eval.evaluation.areas:areas_study",
     "ppit": "foundation_eval.ppit.study:fit_ppit_study",
+    "quality": "foundation_eval.evaluation.quality:fit_quality",
 }
 """Study name to the `module:function` that fits it, as `function(snap) -> result` where `snap` is the
 snapshot built so far (dataset with reduced tables, registered estimates). Fitted once per render, in this

@@ -1,19 +1,20 @@
 """Content of the data-quality report: completeness, late or missing months, records worth checking,
 validation warnings and the risk-tool double-scoring rate.
 
-The report is about an extract that already passed validation. It takes the render's snapshot (or a
-validated [`Dataset`][foundation_eval.data.load.Dataset], wrapped in a snapshot without estimates: the
-report needs no fitted model). Validation *failures* are not shown here by design: an extract that
-breaks the data contract never becomes a dataset
+The report is about an extract that already passed validation. Validation *failures* are not shown
+here by design: an extract that breaks the data contract never becomes a dataset
 ([`load_dataset`][foundation_eval.data.load.load_dataset] raises a ``ValidationError`` naming file,
 column, rule and example rows, which ``foundation-eval validate`` prints), so no report is built on
 it. What validation *warned* about is listed here.
 
-The module functions compute the exact figures from a dataset (nothing withheld: for analysts with
-access to the extract); [`QualityReport`][foundation_eval.reporting.quality_report.QualityReport]
-publishes them through one [`Page`][foundation_eval.reporting.publication.Page] (``report.page``):
-counts are rounded and 1 to threshold - 1 withheld, shares withheld on small groups, and no identifier
-is ever shown. The notebook ``notebooks/data_quality.ipynb`` shows each section.
+Every figure comes from the data-quality study of the render's snapshot
+([`QualityStudy`][foundation_eval.evaluation.quality.QualityStudy], study ``"quality"``, fitted once
+when the snapshot is built by [`fit_quality`][foundation_eval.evaluation.quality.fit_quality]); this
+module only formats it. [`QualityReport`][foundation_eval.reporting.quality_report.QualityReport]
+publishes it through one [`Page`][foundation_eval.reporting.publication.Page] (``report.page``): counts
+are rounded and 1 to threshold - 1 withheld, every percentage and interval is worked out from the
+published counts, the chart is drawn from the published monthly counts, and no identifier is ever
+shown. The notebook ``notebooks/data_quality.ipynb`` shows each section.
 """
 from __future__ import annotations
 
@@ -21,380 +22,35 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
-from foundation_eval.data.load import Dataset
-from foundation_eval.reporting.disclosure import hidden_mask
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
 from foundation_eval.reporting.publication import Page, Section, Table, Text
-from foundation_eval.schemas import TABLE_ORDER, programme_schemas
-from foundation_eval.stats import wilson_interval
 
-__all__ = ["QualityReport", "SPARSE_RULE", "completeness", "monthly_records", "sparse_months", "consistency_checks",
-           "double_scoring", "DATE_COLUMNS"]
+__all__ = ["QualityReport", "TABLE_LABELS"]
 
-# the date that places each table's records in time
-DATE_COLUMNS = {
-    "screening": "month",
-    "ppit_assessments": "assessment_date",
-    "contacts": "contact_date",
-    "referrals": "referred_date",
-    "offences": "offence_date",
-    "rmps": "rmp_date",
-    "exits": "exit_date",
-}
-"""The date column that places each dated table's records in a calendar month: ``{table: column}``
-(the screening table is already monthly). The districts and people tables are not dated."""
 TABLE_LABELS = {
     "districts": "Districts", "people": "People", "screening": "Monthly screening", "ppit_assessments":
     "PPIT assessments", "contacts": "Contacts", "referrals": "Referrals", "offences": "Offences",
     "rmps": "Risk management plans", "exits": "Exits",
 }
+"""How the page names each table of the extract."""
 
+WHERE_LABELS = {"gap": "Gap", "latest months": "Latest months", "first months": "First months"}
 
-def completeness(ds: Dataset, skip=()) -> pd.DataFrame:
-    r"""Blank values in every column the data contract allows to be blank.
-
-    For each optional column of each table in the extract, $\text{percent\_blank} = 100 \times
-    \text{blank} / \text{records}$. Required columns are left out: validation has already guaranteed
-    they are never blank. The counts are exact (nothing is withheld here).
-
-    Parameters
-    ----------
-    ds : Dataset
-        A validated extract.
-    skip : iterable of str, optional
-        Tables to leave out (the absent optional tables, say).
-
-    Returns
-    -------
-    DataFrame
-        One row per optional column, tables in the contract's order: ``table``, ``column``,
-        ``description`` (the first sentence of the contract's description), ``records`` (rows of the
-        table), ``blank``, ``filled`` and ``percent_blank`` (NaN for an empty table).
-
-    Examples
-    --------
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> ds = open_snapshot().dataset  # the built-in synthetic force
-    >>> c = completeness(ds)
-    >>> list(c.columns)
-    ['table', 'column', 'description', 'records', 'blank', 'filled', 'percent_blank']
-    >>> bool((c.blank + c.filled == c.records).all())
-    True
-    >>> row = c.set_index(["table", "column"]).loc[("referrals", "started_date")]
-    >>> int(row.blank) == int(ds.referrals.started_date.isna().sum())
-    True
-    >>> ("people", "person_id") in set(zip(c.table, c.column))  # required: never blank, not listed
-    False
-    """
-    schemas = programme_schemas(ds.programme)
-    rows = []
-    for name in TABLE_ORDER:
-        frame = ds.tables.get(name)
-        if frame is None or name in skip:
-            continue
-        for f in schemas[name].fields:
-            if f.required or f.name not in frame:
-                continue
-            n = len(frame)
-            blank = int(frame[f.name].isna().sum())
-            rows.append({"table": name, "column": f.name, "description": f.description.split(". ")[0].rstrip("."),
-                         "records": n, "blank": blank, "filled": n - blank,
-                         "percent_blank": 100 * blank / n if n else np.nan})
-    return pd.DataFrame(rows, columns=["table", "column", "description", "records", "blank", "filled",
-                                       "percent_blank"])
-
-
-def monthly_records(ds: Dataset, start=None, end=None, skip=()) -> pd.DataFrame:
-    """Records per calendar month of each dated table over the study period.
-
-    Each record is placed in the month of its table's date column
-    ([`DATE_COLUMNS`][foundation_eval.reporting.quality_report.DATE_COLUMNS]); months without records
-    count 0, and records outside the period are not counted.
-
-    Parameters
-    ----------
-    ds : Dataset
-        A validated extract.
-    start, end : str or Period, optional
-        First and last month (default: the programme's study period, ``study_start`` to ``study_end``).
-    skip : iterable of str, optional
-        Tables to leave out (e.g. absent optional tables).
-
-    Returns
-    -------
-    DataFrame
-        ``table, month, records``: one row per dated table and month, months as monthly ``Period``
-        values, tables in the order of ``DATE_COLUMNS``. Empty (with those columns) when no dated table
-        is left.
-
-    Examples
-    --------
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> ds = open_snapshot().dataset  # the built-in synthetic force
-    >>> m = monthly_records(ds)
-    >>> list(m.table.unique())
-    ['screening', 'ppit_assessments', 'contacts', 'referrals', 'offences', 'rmps', 'exits']
-    >>> scr = m[m.table == "screening"]
-    >>> len(scr) == len(ds.programme.months), int(scr.records.sum()) == len(ds.screening)
-    (True, True)
-    >>> q1 = monthly_records(ds, start="2024-01", end="2024-03", skip=["offences", "exits"])
-    >>> q1.month.astype(str).unique().tolist(), len(q1)
-    (['2024-01', '2024-02', '2024-03'], 15)
-    """
-    prog = ds.programme
-    months = pd.period_range(start or prog.study_start, end or prog.study_end, freq="M")
-    frames = []
-    for name, col in DATE_COLUMNS.items():
-        frame = ds.tables.get(name)
-        if frame is None or name in skip:
-            continue
-        s = frame[col]
-        m = s if isinstance(s.dtype, pd.PeriodDtype) else pd.to_datetime(s).dt.to_period("M")
-        counts = m.value_counts().reindex(months, fill_value=0)
-        frames.append(pd.DataFrame({"table": name, "month": months, "records": counts.to_numpy(int)}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["table", "month", "records"])
-
-
-def sparse_months(records: pd.Series, width: int = 3, ratio: float = 0.5, min_typical: float = 10,
-                  alpha: float = 0.001) -> pd.DataFrame:
-    r"""Months with far fewer records than the months around them (a gap, or records still arriving).
-
-    For each month the *typical* count $m$ is the smaller of the medians of the ``width`` months
-    before and the ``width`` months after (one side only at the ends of the series; a side needs at
-    least two months, or ``width`` if that is smaller). Taking the smaller side means a month is not
-    flagged merely because activity steps up after it (a district going live). A month with count $x$
-    is flagged when
-
-    $$
-    x < \text{ratio} \cdot m, \qquad m \ge \text{min\_typical}, \qquad
-    P(X \le x \mid X \sim \text{Poisson}(m)) < \alpha,
-    $$
-
-    so that a small table's ordinary month-to-month noise is not mistaken for a gap. The report
-    applies it with [`SPARSE_RULE`][foundation_eval.reporting.quality_report.SPARSE_RULE] and the
-    disclosure threshold as ``min_typical``.
-
-    Parameters
-    ----------
-    records : Series
-        Counts indexed by month, in order.
-    width : int, default 3
-        Months on each side that make the typical count.
-    ratio : float, default 0.5
-        A month is flagged only below this share of the typical count.
-    min_typical : float, default 10
-        Smallest typical count at which a month can be flagged (smaller tables are too noisy).
-    alpha : float, default 0.001
-        A month is flagged only when a count this low has a Poisson probability below ``alpha``.
-
-    Returns
-    -------
-    DataFrame
-        ``month, records, typical, where``, one row per flagged month, in order (``where``: "gap"
-        inside the series, "latest months" at its end, "first months" at its start). Empty when no
-        month is flagged.
-
-    Examples
-    --------
-    The example of the package's tests: a table that starts at go-live (months of zeros, then about
-    100 a month) with one month of 12 and a last month of 40. The step up at go-live is not flagged.
-
-    >>> import pandas as pd
-    >>> months = pd.period_range("2022-01", periods=14, freq="M")
-    >>> counts = pd.Series([0, 0, 0, 0, 100, 104, 98, 12, 101, 99, 103, 97, 100, 40], index=months)
-    >>> sparse_months(counts)
-         month  records  typical          where
-    0  2022-08       12    100.0            gap
-    1  2023-02       40    100.0  latest months
-
-    A small table's noise is not a gap (the typical count is below ``min_typical``):
-
-    >>> sparse_months(pd.Series([11, 12, 9, 5, 13, 10, 12], index=months[:7])).empty
-    True
-    """
-    v = records.to_numpy(float)
-    idx = list(records.index)
-    rows = []
-    for i in range(len(v)):
-        before = v[max(0, i - width):i]
-        after = v[i + 1:i + 1 + width]
-        sides = [np.median(x) for x in (before, after) if len(x) >= min(2, width)]
-        if not sides:
-            continue
-        typical = float(min(sides))
-        if typical >= min_typical and v[i] < ratio * typical and _st.poisson.cdf(v[i], typical) < alpha:
-            where = "gap" if len(before) and len(after) else ("latest months" if not len(after) else "first months")
-            rows.append({"month": idx[i], "records": int(v[i]), "typical": typical, "where": where})
-    return pd.DataFrame(rows, columns=["month", "records", "typical", "where"])
-
-
-def _month_start(p: pd.Series) -> pd.Series:
-    return p.dt.start_time
-
-
-def consistency_checks(ds: Dataset) -> pd.DataFrame:
-    """Records the data contract allows but that deserve a second look.
-
-    Thirteen checks (eleven when the extract has no risk management plans): contacts, referrals, PPIT
-    assessments and plans of people never listed; contacts and referrals dated before the person's
-    first listing (the first day of the first listed month); contacts and screening after the person's
-    exit; a first PPIT assessment more than the programme's engagement window after listing, or before
-    it; second PPIT ratings without a first; offences naming a victim without the domestic-abuse flag;
-    plans resting on none of the four pillars. Every check is run, so a row with 0 records means the
-    check found nothing. The counts are exact (nothing is withheld here).
-
-    Parameters
-    ----------
-    ds : Dataset
-        A validated extract.
-
-    Returns
-    -------
-    DataFrame
-        ``check, table, records, people, of_records, comment``: ``records`` counts the records
-        concerned and ``people`` the distinct people they belong to; ``of_records`` is the table's
-        size; ``comment`` says why the check matters.
-
-    Examples
-    --------
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> ds = open_snapshot().dataset  # the built-in synthetic force
-    >>> c = consistency_checks(ds).set_index("check")
-    >>> list(c.columns)
-    ['table', 'records', 'people', 'of_records', 'comment']
-    >>> listed = set(ds.screening[ds.screening.listed.astype(bool)].person_id)
-    >>> never = ~ds.referrals.person_id.isin(listed)
-    >>> row = c.loc["Referrals of people never listed"]
-    >>> (row.records, row.people) == (never.sum(), ds.referrals.person_id[never].nunique())
-    True
-    >>> bool((c.people <= c.records).all() and (c.records <= c.of_records).all())
-    True
-    """
-    prog = ds.programme
-    scr = ds.screening
-    listed_ids = set(scr[scr.listed.astype(bool)].person_id)
-    first_listed = _month_start(scr[scr.listed.astype(bool)].groupby("person_id").month.min())
-    exits = ds.exits.drop_duplicates("person_id").set_index("person_id")
-    window = prog.engagement_window_days
-    rows = []
-
-    def add(check, table, frame, mask, comment):
-        m = np.asarray(mask, dtype=bool)
-        rows.append({"check": check, "table": table, "records": int(m.sum()),
-                     "people": int(frame.person_id[m].nunique()) if "person_id" in frame else 0,
-                     "of_records": len(frame), "comment": comment})
-
-    con, ref, pp, off, rmp = ds.contacts, ds.referrals, ds.ppit_assessments, ds.offences, ds.rmps
-    fl = con.person_id.map(first_listed)
-    add("Contacts with people never listed", "contacts", con, ~con.person_id.isin(listed_ids),
-        "Engagement is only expected after listing; check the person identifiers match the screening table.")
-    add("Contacts dated before the person's first listing", "contacts", con, (con.contact_date < fl).fillna(False),
-        "Contacts before listing are left out of engagement measures.")
-    exit_date = con.person_id.map(exits.exit_date)
-    add("Contacts dated after the person's exit", "contacts", con, (con.contact_date > exit_date).fillna(False),
-        "Possible after release from custody or a return to the area; otherwise a date error.")
-    add("Referrals of people never listed", "referrals", ref, ~ref.person_id.isin(listed_ids),
-        "May be legitimate (referred by another route) but are not programme referrals.")
-    add("Referrals dated before the person's first listing", "referrals", ref,
-        (ref.referred_date < ref.person_id.map(first_listed)).fillna(False),
-        "Left out of referral measures, which count referrals after listing.")
-    add("PPIT assessments of people never listed", "ppit_assessments", pp, ~pp.person_id.isin(listed_ids),
-        "Practitioners score listed people; check identifiers.")
-    first_pp = pp[pp.rating == "first"].sort_values("assessment_date").drop_duplicates("person_id")
-    lag = (first_pp.assessment_date - first_pp.person_id.map(first_listed)).dt.days
-    late = pd.Series(False, index=pp.index)
-    late[first_pp.index[(lag > window).fillna(False).to_numpy()]] = True
-    add(f"First PPIT assessment more than {window} days after listing", "ppit_assessments", pp, late,
-        "A late assessment may not reflect risk at listing.")
-    early = pd.Series(False, index=pp.index)
-    early[first_pp.index[(lag < 0).fillna(False).to_numpy()]] = True
-    add("First PPIT assessment dated before listing", "ppit_assessments", pp, early,
-        "Possible for people assessed while being screened; otherwise a date error.")
-    firsts = set(pp[pp.rating == "first"].person_id)
-    add("Second PPIT ratings without a first rating", "ppit_assessments", pp,
-        (pp.rating == "second") & ~pp.person_id.isin(firsts), "A second rating should double-score a first one.")
-    add("Offences with a victim but no domestic-abuse flag", "offences", off,
-        off.victim_id.notna() & ~off.da_flag.astype(bool),
-        "May be correct (an offence against a non-partner) or a missed DA flag, which would undercount reoffending.")
-    ex = scr.person_id.map(exits.exit_date)
-    add("Screening after the person's exit", "screening", scr, (scr.month.dt.start_time > ex).fillna(False),
-        "Possible after release from custody or a return to the area; follow-up still ends at the first exit.")
-    pillars = ["supervision", "monitoring_control", "interventions_treatment", "victim_safety"]
-    if len(rmp):
-        add("Risk management plans with no pillar", "rmps", rmp, ~rmp[pillars].astype(bool).any(axis=1),
-            "A plan should rest on at least one of the four pillars.")
-        add("Risk management plans of people never listed", "rmps", rmp, ~rmp.person_id.isin(listed_ids),
-            "Plans are only expected for listed people.")
-    return pd.DataFrame(rows, columns=["check", "table", "records", "people", "of_records", "comment"])
-
-
-def double_scoring(ds: Dataset, level: float = 0.95) -> pd.DataFrame:
-    r"""Share of people with a first PPIT rating who were also rated independently a second time.
-
-    People are placed in the year of their first ``first`` rating; a person counts as double scored
-    when any ``second`` rating of them exists. With $k$ double scored of $n$ assessed,
-    $\hat p = k / n$ and the Wilson (1927, *Journal of the American Statistical Association* 22:
-    209-212) score interval is
-
-    $$
-    rac{\hat p + rac{z^2}{2n} \pm z \sqrt{rac{\hat p (1 - \hat p)}{n} + rac{z^2}{4n^2}}}
-         {1 + rac{z^2}{n}},
-    $$
-
-    with $z$ the normal quantile of ``level``. These double-scored people are the sample the
-    reliability estimates of the risk tool rest on. The counts are exact (nothing is withheld here).
-
-    Parameters
-    ----------
-    ds : Dataset
-        A validated extract with PPIT assessments.
-    level : float, default 0.95
-        Confidence level of the intervals.
-
-    Returns
-    -------
-    DataFrame
-        One row per year of the first assessment plus an ``All`` row: ``year`` (text), ``assessed``,
-        ``double_scored``, ``percent``, ``ci_low``, ``ci_high`` (all three in percent).
-
-    Examples
-    --------
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
-    >>> ds = open_snapshot().dataset  # the built-in synthetic force
-    >>> d = double_scoring(ds).set_index("year")
-    >>> list(d.columns)
-    ['assessed', 'double_scored', 'percent', 'ci_low', 'ci_high']
-    >>> years = d.drop(index="All")
-    >>> bool((years[["assessed", "double_scored"]].sum() == d.loc["All", ["assessed", "double_scored"]]).all())
-    True
-    >>> bool(((d.ci_low < d.percent) & (d.percent < d.ci_high)).all())
-    True
-    """
-    pp = ds.ppit_assessments
-    first = pp[pp.rating == "first"].sort_values("assessment_date").drop_duplicates("person_id")
-    second = set(pp[pp.rating == "second"].person_id)
-    f = pd.DataFrame({"year": first.assessment_date.dt.year.astype("Int64").astype(str),
-                      "double": first.person_id.isin(second).to_numpy()})
-    g = f.groupby("year").double.agg(["size", "sum"]).reset_index()
-    g.loc[len(g)] = ["All", int(f.double.size), int(f.double.sum())]
-    g = g.rename(columns={"size": "assessed", "sum": "double_scored"})
-    g["assessed"] = g.assessed.astype(int)
-    g["double_scored"] = g.double_scored.astype(int)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo, hi = wilson_interval(g.double_scored.to_numpy(), g.assessed.to_numpy(), level)
-        g["percent"] = 100 * g.double_scored / g.assessed.replace(0, np.nan)
-    g["ci_low"], g["ci_high"] = 100 * np.asarray(lo), 100 * np.asarray(hi)
-    return g
-
-
-
-
-SPARSE_RULE = {"width": 3, "ratio": 0.5, "alpha": 0.001}
-"""How [`sparse_months`][foundation_eval.reporting.quality_report.sparse_months] is applied on the page
-(with the disclosure threshold as ``min_typical``); the report's methods text is written from these
-values."""
+TECHNICAL_APPENDIX = (
+    ("Every section", "the data-quality study, foundation_eval.evaluation.quality.fit_quality (the study "
+                      "'quality' of foundation_eval.evaluation.snapshot.STUDIES)"),
+    ("What validation said", "foundation_eval.data.load.load_dataset"),
+    ("Completeness", "foundation_eval.evaluation.quality.completeness, against foundation_eval.schemas"),
+    ("Records per month", "foundation_eval.evaluation.quality.monthly_records (dates: DATE_COLUMNS) and "
+                          "foundation_eval.evaluation.quality.sparse_months"),
+    ("Records worth checking", "foundation_eval.evaluation.quality.consistency_checks"),
+    ("Double scoring of the risk tool", "foundation_eval.evaluation.quality.double_scoring; the published "
+                                        "share and interval: foundation_eval.reporting.disclosure.Rule.share"),
+    ("Disclosure control", "foundation_eval.reporting.publication.Page and its audit, "
+                           "foundation_eval.reporting.audit.audit"),
+)
+"""Each section and the code behind it (printed only in the technical appendix)."""
 
 
 def _join(names) -> str:
@@ -408,23 +64,42 @@ def _lower(label: str) -> str:
     return label if first.isupper() else label[:1].lower() + label[1:]
 
 
+def _sentence(text: str) -> str:
+    """Upper-case the first letter (sentence case)."""
+    return text[:1].upper() + text[1:]
+
+
+def _month(m) -> str:
+    """A month in words: `March 2023`."""
+    return pd.Period(m, freq="M").strftime("%B %Y")
+
+
+def _column_label(field: str, description: str) -> str:
+    """What a column holds, in sentence case, with its name in the extract: `Date the person started the
+    service (started_date)`. The description's own aside in brackets is left out."""
+    main = description.split(" (", 1)[0].strip() or field
+    return f"{_sentence(main)} ({field})"
 
 
 class QualityReport:
     """All content of the data-quality report for one validated extract, published through ``self.page``.
 
-    The tables are computed on first use and kept; each section method returns one block of the page,
-    and [`sections`][foundation_eval.reporting.quality_report.QualityReport.sections] returns them all
-    in order. Every count shown is rounded and counts from 1 to threshold - 1 are withheld, by the
-    page's disclosure rule.
+    The report reads the data-quality study of the snapshot
+    ([`QualityStudy`][foundation_eval.evaluation.quality.QualityStudy]) and formats it: each table is
+    published on first use and kept; each section method returns one block of the page, and
+    [`sections`][foundation_eval.reporting.quality_report.QualityReport.sections] returns them all in
+    order. Every count shown is rounded and counts from 1 to threshold - 1 are withheld, by the page's
+    disclosure rule; every share is worked out from the published counts.
 
     Parameters
     ----------
     snap : Snapshot or Dataset
         The render's snapshot ([`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot]), or a
-        validated dataset (wrapped in a snapshot without estimates; nothing here needs a fitted model).
+        validated dataset (wrapped in a snapshot without estimates, whose study is fitted on first use).
     parameters : dict, optional
         Extra parameters for the provenance block (e.g. the data folder's name).
+    study : QualityStudy, optional
+        The study to publish (default: the snapshot's, ``snap.study("quality")``).
 
     Attributes
     ----------
@@ -432,8 +107,8 @@ class QualityReport:
         The snapshot the report reads.
     programme : Programme
         The programme of the extract.
-    ds : Dataset
-        The validated extract.
+    study : QualityStudy
+        The data-quality study: every figure the page shows, exact.
     absent : frozenset of str
         Optional tables the extract does not have; they are left out of every table.
     page : Page
@@ -441,103 +116,105 @@ class QualityReport:
 
     Examples
     --------
-    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> from foundation_eval.data.synth import demo_dataset
     >>> from foundation_eval.reporting.publication import Section
-    >>> report = QualityReport(open_snapshot())
+    >>> report = QualityReport(demo_dataset())   # the built-in synthetic force
     >>> [s.heading for s in report.sections() if isinstance(s, Section)]
     ['What validation said', 'Completeness', 'Records per month', 'Records worth checking',
-     'Double scoring of the risk tool', 'Methods', 'Disclosure control', 'Provenance']
+     'Double scoring of the risk tool', 'Methods', 'Disclosure control', 'Provenance', 'Technical appendix']
     >>> sorted(t.name for t in report.page.tables)
     ['completeness', 'consistency_checks', 'double_scoring', 'monthly_records', 'sparse_months']
     >>> blank = report.completeness_table.values.blank.dropna()  # published: rounded, small ones withheld
     >>> bool(((blank == 0) | (blank >= report.page.threshold)).all())
     True
+    >>> report.page.audit().passed
+    True
     """
 
-    def __init__(self, snap, parameters: dict | None = None):
-        if isinstance(snap, Dataset):
+    def __init__(self, snap, parameters: dict | None = None, study=None):
+        if not hasattr(snap, "dataset"):  # a validated Dataset
             from foundation_eval.evaluation.snapshot import Snapshot
 
             snap = Snapshot(snap)
         prog = snap.programme
         self.snap = snap
         self.programme = prog
-        self.absent = snap.dataset.absent
-        self.ds = snap.dataset
+        self.study = study if study is not None else snap.study("quality")
+        self.absent = self.study.absent
         self.page = Page(snap, "data quality", kind="For analysts",
                          parameters={"programme": prog.id, **(parameters or {})})
 
     @property
     def has_double_scoring(self) -> bool:
         """Whether double scoring can be reported: the programme has a risk tool and the extract its assessments."""
-        return self.programme.has_risk_tool and "ppit_assessments" not in self.absent
+        return self.study.has_double_scoring
 
     # ------------------------------------------------------------------ tables
     @cached_property
     def completeness_table(self) -> Table:
-        """Blank values in each column the data contract allows to be blank, as published
-        ([`completeness`][foundation_eval.reporting.quality_report.completeness])."""
-        c = completeness(self.ds, skip=self.absent)
-        small = hidden_mask(c.filled, self.page.threshold)
-        c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
+        """Blank values in each column the data contract allows to be blank, as published (from the
+        study's `completeness`); the percentage is worked out from the published counts."""
+        c = self.study.completeness
+        frame = pd.DataFrame({
+            "table": c.table.map(TABLE_LABELS).fillna(c.table),
+            "column": [_column_label(f, d) for f, d in zip(c.column, c.description, strict=True)],
+            "records": c.records, "blank": c.blank, "percent_blank": c.percent_blank})
         return self.page.table(
-            "completeness", c.drop(columns="filled"), title="Blank values in columns that may be left blank",
+            "completeness", frame, title="Blank values in columns that may be left blank",
             counts={"records": ["percent_blank"], "blank": ["percent_blank"]}, additive=False,
-            kinds={"percent_blank": "decimal1"}, hide={"blank": small, "percent_blank": small},
-            headings={"table": "Table", "column": "Column", "description": "What it holds", "records": "Records",
+            kinds={"percent_blank": "percent"}, shares={"percent_blank": ("blank", "records")},
+            headings={"table": "Table", "column": "Column (its name in the extract)", "records": "Records",
                       "blank": "Blank", "percent_blank": "Percent blank"},
             notes=("Required columns are left out: validation guarantees they are never blank.",
-                   "Percent blank is worked out from the exact counts, to one decimal place."))
-
-    @cached_property
-    def monthly_frame(self) -> pd.DataFrame:
-        """Records per month in each dated table
-        ([`monthly_records`][foundation_eval.reporting.quality_report.monthly_records]), before
-        disclosure control."""
-        return monthly_records(self.ds, skip=self.absent)
+                   "Percent blank is worked out from the published (rounded) counts."))
 
     @cached_property
     def monthly_table(self) -> Table:
         """Records per month per table (secondary suppression within a table); in the workbook and the figure."""
-        m = self.monthly_frame.copy()
-        m["table"] = m.table.map(TABLE_LABELS).fillna(m.table)
-        m["month"] = m.month.astype(str)
-        return self.page.table("monthly_records", m, title="Records per month in each table", counts=["records"],
+        m = self.study.monthly
+        frame = pd.DataFrame({"table": m.table.map(TABLE_LABELS).fillna(m.table), "month": m.month.astype(str),
+                              "records": m.records})
+        return self.page.table("monthly_records", frame, title="Records per month in each table", counts=["records"],
                                additive_within="table",
                                headings={"table": "Table", "month": "Month", "records": "Records"},
                                notes=("Months are placed by each table's main date (see Methods).",))
 
     @cached_property
     def sparse_table(self) -> Table:
-        """Months with far fewer records than the months around them, as published
-        ([`sparse_months`][foundation_eval.reporting.quality_report.sparse_months] on each table)."""
-        rows = []
-        for name, grp in self.monthly_frame.groupby("table", sort=False):
-            s = sparse_months(grp.set_index("month").records, min_typical=self.page.threshold, **SPARSE_RULE)
-            s.insert(0, "table", TABLE_LABELS.get(name, name))
-            if len(s):
-                rows.append(s)
-        frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-            {"table": pd.Series(dtype=object), "month": pd.Series(dtype=object), "records": pd.Series(dtype=float),
-             "typical": pd.Series(dtype=float), "where": pd.Series(dtype=object)})
-        frame["month"] = frame.month.astype(str)
-        return self.page.table(
-            "sparse_months", frame, title="Months with far fewer records than the months around them",
-            counts=["records", "typical"], additive=False,
-            headings={"table": "Table", "month": "Month", "records": "Records", "typical": "Typical nearby month",
-                      "where": "Where in the series"},
-            notes=("Typical nearby month: the smaller of the medians of the months just before and just after.",))
+        """Months with far fewer records than the months around them, as published (from the study's
+        `sparse`).
+
+        Each month's records are the same count as its cell of
+        [`monthly_table`][foundation_eval.reporting.quality_report.QualityReport.monthly_table]: withheld
+        where that cell is, and linked to it for the audit.
+        """
+        monthly = self.monthly_table
+        s = self.study.sparse
+        frame = pd.DataFrame({"table": s.table.map(TABLE_LABELS).fillna(s.table), "month": s.month.astype(str),
+                              "records": s.records, "where": s["where"].map(WHERE_LABELS).fillna(s["where"])})
+        key = {(t, mo): i for i, (t, mo) in enumerate(zip(monthly.values.table, monthly.values.month, strict=True))}
+        rows = [key[(t, mo)] for t, mo in zip(frame.table, frame.month, strict=True)]
+        hidden = np.array([bool(monthly.suppressed.records.iloc[r]) for r in rows], dtype=bool)
+        t = self.page.table(
+            "sparse_months", frame.reset_index(drop=True), title="Months with far fewer records than the months around them",
+            counts=["records"], additive=False, hide={"records": hidden},
+            headings={"table": "Table", "month": "Month", "records": "Records", "where": "Where in the series"},
+            notes=("Compare each month with the months around it in the chart above (all months are in the "
+                   "workbook).",))
+        for i, r in enumerate(rows):
+            self.page.link(self.page.cell("sparse_months", "records", row=i),
+                           self.page.cell("monthly_records", "records", row=r), "records of one table in one month")
+        return t
 
     @cached_property
     def checks_table(self) -> Table:
-        """Records the data contract allows but that deserve a second look, as published
-        ([`consistency_checks`][foundation_eval.reporting.quality_report.consistency_checks])."""
-        c = consistency_checks(self.ds)
-        c = c[~c.table.isin(self.absent)].reset_index(drop=True)
-        c["table"] = c.table.map(TABLE_LABELS).fillna(c.table)
+        """Records the data contract allows but that deserve a second look, as published (from the study's
+        `checks`)."""
+        c = self.study.checks
+        frame = c.drop(columns="comment").assign(table=c.table.map(TABLE_LABELS).fillna(c.table))
         notes = tuple(f"{ch}: {why}" for ch, why in zip(c.check, c.comment, strict=True))
         return self.page.table(
-            "consistency_checks", c.drop(columns="comment"), title="Records that are allowed but worth checking",
+            "consistency_checks", frame, title="Records that are allowed but worth checking",
             counts=["records", "people", "of_records"], additive=False,
             headings={"check": "Check", "table": "Table", "records": "Records", "people": "People",
                       "of_records": "Records in the table"},
@@ -546,20 +223,22 @@ class QualityReport:
     @cached_property
     def double_table(self) -> Table | None:
         """Share of people assessed with the risk tool who were scored a second time, by year, as
-        published ([`double_scoring`][foundation_eval.reporting.quality_report.double_scoring]); None
-        without double scoring."""
+        published (from the study's `double_scoring`): the share and its Wilson interval are worked out
+        from the published counts. None without double scoring."""
         if not self.has_double_scoring:
             return None
-        d = double_scoring(self.ds)
-        small = hidden_mask(d.assessed - d.double_scored, self.page.threshold)
+        d = self.study.double_scoring
+        frame = d.assign(year=d.year.replace({"All": "All years"}))
         derived = ["percent", "ci_low", "ci_high"]
         return self.page.table(
-            "double_scoring", d, title="Risk-tool double scoring by year of first assessment",
+            "double_scoring", frame, title="Risk-tool double scoring by year of first assessment",
             counts={"assessed": derived, "double_scored": derived}, additive=True,
-            kinds={c: "percent" for c in derived}, hide={c: small for c in ["double_scored", *derived]},
+            total_rows=(d.year == "All").to_numpy(), kinds={c: "percent" for c in derived},
+            shares={"percent": ("double_scored", "assessed", "ci_low", "ci_high")},
             headings={"year": "Year", "assessed": "People assessed", "double_scored": "Also scored a second time",
                       "percent": "Percent", "ci_low": "95% low", "ci_high": "95% high"},
-            notes=("Wilson 95% intervals.",))
+            notes=("The percentage and its Wilson 95% interval are worked out from the published (rounded) "
+                   "counts.",))
 
     # ------------------------------------------------------------------ sections
     def header(self) -> Text:
@@ -571,14 +250,15 @@ class QualityReport:
         """
         prog = self.programme
         return self.page.header(f"Extract of {pd.Timestamp(prog.extract_date).date()}, study period "
-                                f"{prog.study_start} to {prog.study_end}.")
+                                f"{_month(self.study.study_start)} to {_month(self.study.study_end)}.")
 
     def summary_sentences(self) -> list[Text]:
         """The executive summary: three to six sentences made from the published tables.
 
         The extract's size and validation warnings, the most often blank optional column, sparse
         months, the consistency checks that found records and the double-scoring rate, in that
-        order. Counts in them are published counts (rounded; small ones withheld).
+        order. Counts in them are published counts (rounded; small ones withheld), each the same
+        quantity as the table cell it restates; percentages are the tables' published ones.
 
         Returns
         -------
@@ -586,57 +266,59 @@ class QualityReport:
 
         Examples
         --------
-        >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = QualityReport(open_snapshot())
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> report = QualityReport(demo_dataset())
         >>> first = report.summary_sentences()[0].plain
         >>> first.startswith("The extract holds"), "passed every rule of the data contract" in first
         (True, True)
         """
-        p, ds = self.page, self.ds
-        present = [n for n in TABLE_ORDER if n in ds.tables and n not in self.absent]
-        w = len(ds.warnings)
+        p, st = self.page, self.study
+        w = len(st.warnings)
         s = [p.say("The extract holds {{ people | count }} and {{ records | count('records') }} in {{ k | word }} "
                    "tables, and it passed every rule of the data contract {% if w %}with {{ w | word }} "
                    "{{ w | plural('warning') }}, listed below{% else %}with no warnings{% endif %}.",
-                   people=len(ds.people), records=sum(len(ds.tables[n]) for n in present), k=len(present), w=w)]
+                   people=st.people, records=st.records, k=len(st.tables), w=w)]
         c = self.completeness_table.values
         shown = c[c.percent_blank.notna() & c.records.notna()]
         if len(shown):
-            top = shown.sort_values("percent_blank", ascending=False).iloc[0]
+            i = int(shown.percent_blank.astype(float).idxmax())
+            exact = st.completeness.iloc[i]
             s.append(p.say("Of the {{ k | word }} {{ k | plural('column') }} that may be left blank, the most often "
-                           "blank is {{ column }} in {{ table }} ({{ pct | percent }} of {{ n | count('records') }}).",
-                           k=len(c), column=top.column, table=_lower(top.table), pct=top.percent_blank, n=top.records))
+                           "blank is {{ column }} in {{ table }} ({{ pct | percent }} of "
+                           "{{ n | count('records', same_as=ref) }}).", k=len(c), column=_lower(c.column.iloc[i]),
+                           table=_lower(c.table.iloc[i]), pct=c.percent_blank.iloc[i], n=int(exact.records),
+                           ref=p.cell("completeness", "records", row=i)))
         sp = self.sparse_table.values
         if len(sp):
-            where = [f"{_lower(tb)} in {mo}" for tb, mo in zip(sp.table, sp.month, strict=True)]
+            where = [f"{_lower(tb)} in {_month(mo)}" for tb, mo in zip(sp.table, sp.month, strict=True)]
             s.append(p.say("{{ k | word | capitalize }} {{ k | plural('month has', 'months have') }} far fewer records "
                            "than the months around {{ k | plural('it', 'them') }} ({{ shown }}{% if more %} and "
                            "{{ more | word }} more{% endif %}): records may be missing or still arriving.",
                            k=len(where), shown=_join(where[:3]), more=max(0, len(where) - 3)))
         else:
             s.append(p.say("No month has far fewer records than the months around it."))
-        exact = consistency_checks(ds)
-        exact = exact[~exact.table.isin(self.absent)]
-        hits = int((exact.records > 0).sum())
+        hits = st.checks_with_records
         ch = self.checks_table.values
         if hits:
-            known = ch[ch.records.notna() & (ch.records > 0)].sort_values("records", ascending=False)
+            known = ch[ch.records.notna() & (ch.records > 0)]
+            top = int(known.records.astype(float).idxmax()) if len(known) else None
             s.append(p.say("{{ hits | word | capitalize }} of the {{ n | word }} consistency checks found records that "
                            "are allowed but worth checking{% if top %}, the most common being {{ top }} "
-                           "({{ r | count('records') }}){% endif %}.", hits=hits, n=len(ch),
-                           top=_lower(known.iloc[0].check) if len(known) else "",
-                           r=known.iloc[0].records if len(known) else None))
+                           "({{ r | count('records', same_as=ref) }}){% endif %}.", hits=hits, n=len(ch),
+                           top=_lower(ch.check.iloc[top]) if top is not None else "",
+                           r=int(st.checks.records.iloc[top]) if top is not None else None,
+                           ref=p.cell("consistency_checks", "records", row=top) if top is not None else None))
         else:
             s.append(p.say("None of the {{ n | word }} consistency checks found anything to query.", n=len(ch)))
         if self.has_double_scoring:
-            d = double_scoring(ds)
-            a = d[d.year == "All"].iloc[0]
-            sh = p.share(a.double_scored, a.assessed)
-            s.append(p.say("{% if sh.pct is not none %}{{ sh.pct | percent }} of people assessed with the risk tool "
-                           "were scored independently a second time (95% interval {{ sh.low | percent }} to "
-                           "{{ sh.high | percent }}), the sample the reliability estimates rest on.{% else %}Too few "
+            d = self.double_table.values
+            a = d[d.year == "All years"].iloc[0]
+            pct = None if pd.isna(a.percent) else float(a.percent)
+            s.append(p.say("{% if pct is not none %}{{ pct | percent }} of people assessed with the risk tool were "
+                           "scored independently a second time (95% interval {{ low | percent }} to "
+                           "{{ high | percent }}), the sample the reliability estimates rest on.{% else %}Too few "
                            "people were double scored, or too few were not, to publish the double-scoring rate."
-                           "{% endif %}", sh=sh))
+                           "{% endif %}", pct=pct, low=a.ci_low, high=a.ci_high))
         elif self.programme.has_risk_tool:
             s.append(p.say("Risk-tool assessments are not in this extract, so double scoring cannot be checked."))
         return s[:6]
@@ -662,10 +344,10 @@ class QualityReport:
 
         Examples
         --------
-        >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = QualityReport(open_snapshot())
-        >>> report.validation().heading, len(report.ds.warnings)
-        ('What validation said', 0)
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> report = QualityReport(demo_dataset())
+        >>> report.validation().heading, report.study.warnings
+        ('What validation said', ())
         >>> "No warnings" in report.validation().html()
         True
         """
@@ -674,8 +356,8 @@ class QualityReport:
                              "between tables, dates and the programme's rules). A file that breaks a rule stops the "
                              "reports with an error naming the file, column and rows, so everything below passed. "
                              "Validation also notes things that do not stop analysis:")]
-        if self.ds.warnings:
-            items.append(p.bullets([p.say("{{ w }}", w=w) for w in self.ds.warnings]))
+        if self.study.warnings:
+            items.append(p.bullets([p.say("{{ w }}", w=_sentence(w)) for w in self.study.warnings]))
         else:
             items.append(p.paragraph("No warnings: every expected table was present and every column was in the "
                                      "contract."))
@@ -691,10 +373,78 @@ class QualityReport:
         """
         return Section("Completeness", (
             self.page.paragraph("Share of records left blank in each column that the data contract allows to be blank "
-                                "(for example a referral that was never started has no start date). Required columns "
-                                "are never blank: validation checks them. A column that is blank far more often than "
-                                "the programme would suggest may point to a recording gap."),
+                                "(for example a referral that was never started has no start date, and an offence "
+                                "without a personal victim names no victim). Required columns are never blank: "
+                                "validation checks them. A column that is blank far more often than the programme "
+                                "would suggest may point to a recording gap."),
             self.completeness_table))
+
+    def monthly_figure(self):
+        """The chart of records per month: one small line chart per dated table, drawn from the published
+        counts of [`monthly_table`][foundation_eval.reporting.quality_report.QualityReport.monthly_table]
+        (a withheld month is a gap), sparse months marked on the axis, the first go-live dashed, and a
+        boxed legend below the charts.
+
+        Returns
+        -------
+        Figure or None
+            The published figure; None when no table is dated.
+        """
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
+        from matplotlib.lines import Line2D
+        from matplotlib.ticker import MaxNLocator
+
+        m, sp = self.monthly_table.values, self.sparse_table.values
+        tables = list(dict.fromkeys(m.table))
+        if not tables:
+            return None
+        new_axes()  # house style
+        rows = (len(tables) + 1) // 2
+        fig, axes = plt.subplots(rows, 2, figsize=(7.5, 1.9 * rows), sharex=True)
+        axes = np.atleast_1d(axes).ravel()
+        first_live = pd.Period(self.study.first_go_live, freq="M").to_timestamp()
+        for ax, label in zip(axes, tables, strict=False):
+            g = m[m.table == label]
+            x = pd.PeriodIndex(g.month, freq="M").to_timestamp()
+            y = pd.to_numeric(g.records, errors="coerce")
+            ax.plot(x, y, color=PALETTE[0], lw=1.4)
+            alone = y.notna() & y.shift(1).isna() & y.shift(-1).isna()  # a month between gaps draws no line
+            ax.plot(x[alone.to_numpy()], y[alone], ls="none", marker="o", ms=2.5, color=PALETTE[0])
+            if not (y > 0).any():  # every month withheld or empty: say so rather than draw an empty frame
+                ax.set_ylim(0, 2 * self.page.threshold)
+                ax.text(0.5, 0.55, f"Fewer than {self.page.threshold} records in every month\nwith records: "
+                        "not drawn", transform=ax.transAxes, ha="center", va="center", fontsize=8, color=GREY,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 2})
+            flagged = sp[sp.table == label]
+            if len(flagged):
+                # marked on the axis, not at the count, so a withheld count is not drawn
+                fx = pd.PeriodIndex(flagged.month, freq="M").to_timestamp()
+                ax.scatter(fx, np.zeros(len(fx)), color=PALETTE[3], marker="^", zorder=3, s=30, clip_on=False)
+            ax.axvline(first_live, color=GREY, ls="--", lw=0.8)
+            ax.set_title(label, fontsize=9)
+            ax.set_ylim(bottom=0)
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+            ax.tick_params(labelsize=7)
+            ax.xaxis.set_major_locator(mdates.YearLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        for j, ax in enumerate(axes[len(tables):], start=len(tables)):
+            ax.set_visible(False)
+            axes[j - 2].tick_params(labelbottom=True)  # the chart above the empty slot shows the years
+        fig.supylabel("Records per month", fontsize=9)
+        fig.supxlabel("Month", fontsize=9)
+        handles = [Line2D([], [], color=PALETTE[0], lw=1.4, label="Records in the month (gaps: not published)"),
+                   Line2D([], [], color=GREY, ls="--", lw=0.8, label="First go-live")]
+        if len(sp):
+            handles.append(Line2D([], [], color=PALETTE[3], marker="^", ls="none",
+                                  label="Far fewer records than the months around it"))
+        fig.tight_layout()
+        fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=True,
+                   fontsize=8)
+        alt = ("Small line charts of the number of records per month in each dated table over the study period, "
+               "with months that have far fewer records than the months around them marked by red triangles on "
+               "the axis and the first go-live as a dashed line.")
+        return self.page.figure(fig, alt, title="Records per month in each table", data=self.monthly_table)
 
     def monthly(self) -> Section:
         """Records per month per table (published values; withheld months are gaps), with sparse months marked.
@@ -702,52 +452,21 @@ class QualityReport:
         Returns
         -------
         Section
-            "Records per month": a paragraph, a figure of small line charts (one per dated table, sparse
-            months marked on the axis, the first go-live dashed), and the table of sparse months or a
-            sentence saying there are none.
+            "Records per month": a paragraph, the figure of
+            [`monthly_figure`][foundation_eval.reporting.quality_report.QualityReport.monthly_figure], and the
+            table of sparse months or a sentence saying there are none.
         """
-        import matplotlib.dates as mdates
-        import matplotlib.pyplot as plt
-
         p = self.page
-        m, sp = self.monthly_table.values, self.sparse_table.values
-        tables = list(dict.fromkeys(m.table))
         items = [p.say("Each table's records by month. A month with far fewer records than the months around it "
                        "(fewer than {{ ratio | proportion }} of the typical count nearby) may be missing data; low "
                        "counts in the latest months may be records still arriving. Tables about the programme "
                        "(assessments, contacts, plans) start at go-live. Months with fewer than {{ t }} records are "
-                       "left as gaps, and every count is rounded.", ratio=SPARSE_RULE["ratio"], t=p.threshold)]
-        if tables:
-            new_axes()  # house style
-            rows = (len(tables) + 1) // 2
-            fig, axes = plt.subplots(rows, 2, figsize=(7.5, 1.9 * rows), sharex=True)
-            axes = np.atleast_1d(axes).ravel()
-            first_live = min(d.go_live for d in self.programme.districts).to_timestamp()
-            for ax, label in zip(axes, tables, strict=False):
-                g = m[m.table == label]
-                x = pd.PeriodIndex(g.month, freq="M").to_timestamp()
-                ax.plot(x, pd.to_numeric(g.records, errors="coerce"), color=PALETTE[0], lw=1.4)
-                flagged = sp[sp.table == label]
-                if len(flagged):
-                    # marked on the axis, not at the count, so a withheld count is not drawn
-                    fx = pd.PeriodIndex(flagged.month, freq="M").to_timestamp()
-                    ax.scatter(fx, np.zeros(len(fx)), color=PALETTE[3], marker="^", zorder=3, s=30, clip_on=False)
-                ax.axvline(first_live, color=GREY, ls="--", lw=0.8)
-                ax.set_title(label, fontsize=9)
-                ax.set_ylim(bottom=0)
-                ax.tick_params(labelsize=7)
-                ax.xaxis.set_major_locator(mdates.YearLocator())
-                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-            for ax in axes[len(tables):]:
-                ax.set_visible(False)
-            fig.supylabel("Records per month", fontsize=9)
-            fig.supxlabel("Month (dashed line: first go-live)", fontsize=9)
-            fig.tight_layout()
-            alt = ("Small line charts of the number of records per month in each dated table over the study period, "
-                   "with months that have far fewer records than the months around them marked by red triangles on "
-                   "the axis.")
-            items.append(p.figure(fig, alt))
-        items.append(self.sparse_table if len(sp) else
+                       "left as gaps, and every count is rounded.", ratio=self.study.sparse_rule["ratio"],
+                       t=p.threshold)]
+        fig = self.monthly_figure()
+        if fig is not None:
+            items.append(fig)
+        items.append(self.sparse_table if len(self.sparse_table.values) else
                      p.paragraph("No month has far fewer records than the months around it."))
         return Section("Records per month", tuple(items))
 
@@ -777,8 +496,8 @@ class QualityReport:
 
         Examples
         --------
-        >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = QualityReport(open_snapshot())
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> report = QualityReport(demo_dataset())
         >>> section = report.double_scoring()
         >>> section.heading, "data-table='double_scoring'" in section.html()
         ('Double scoring of the risk tool', True)
@@ -798,8 +517,7 @@ class QualityReport:
             self.double_table))
 
     def methods(self) -> Section:
-        """How the figures were made: the months' date columns, the sparse-month rule (from
-        [`SPARSE_RULE`][foundation_eval.reporting.quality_report.SPARSE_RULE]) and the intervals.
+        """How the figures were made: the months' date columns, the sparse-month rule and the intervals.
 
         Returns
         -------
@@ -807,24 +525,23 @@ class QualityReport:
 
         Examples
         --------
-        >>> from foundation_eval.evaluation.snapshot import open_snapshot
-        >>> report = QualityReport(open_snapshot())
-        >>> text = report.methods().html()
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> text = QualityReport(demo_dataset()).methods().html()
         >>> "below 50% of the typical count" in text, "Wilson (1927)" in text
         (True, True)
         """
-        p = self.page
-        placed = ", ".join(f"{_lower(TABLE_LABELS[k])} by {v.replace('_', ' ')}" for k, v in DATE_COLUMNS.items()
-                           if k not in self.absent)
+        p, rule = self.page, self.study.sparse_rule
+        placed = ", ".join(f"{_lower(TABLE_LABELS.get(k, k))} by {v.replace('_', ' ')}"
+                           for k, v in self.study.date_columns.items())
         return Section("Methods", (
             p.say("Completeness covers the columns the data contract marks as optional. Records are placed in months "
                   "by: {{ placed }}. A month is marked when its count is below {{ ratio | proportion }} of the typical "
                   "count nearby, taken as the smaller of the medians of the {{ width | word }} months before and the "
                   "{{ width | word }} months after (one side at the ends of the series), that typical count is at "
                   "least {{ t }}, and a count that low would have a Poisson probability below {{ alpha }} given the "
-                  "typical count. Listing dates are the first day of the first listed month. Intervals are Wilson "
-                  "(1927) score intervals.", placed=placed, ratio=SPARSE_RULE["ratio"], width=SPARSE_RULE["width"],
-                  alpha=SPARSE_RULE["alpha"], t=p.threshold),))
+                  "typical count. Listing dates are the first day of the first listed month. Shares are worked out "
+                  "from the published (rounded) counts, with Wilson (1927) score intervals.", placed=placed,
+                  ratio=rule["ratio"], width=rule["width"], alpha=rule["alpha"], t=rule["min_typical"]),))
 
     def disclosure(self) -> Section:
         """The disclosure-control section: the rule the page applied, in words.
@@ -844,6 +561,35 @@ class QualityReport:
         """
         return self.page.provenance()
 
+    def appendix(self) -> Section:
+        """The "Technical appendix": the code behind each section, for analysts who reproduce the numbers.
+
+        The only place on the page where the library's function names appear.
+
+        Returns
+        -------
+        Section
+            A sentence and a list: each section and the functions that compute it, then the settings of the
+            sparse-month rule.
+
+        Examples
+        --------
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> appendix = QualityReport(demo_dataset()).appendix()
+        >>> appendix.heading, "fit_quality" in appendix.html()
+        ('Technical appendix', True)
+        """
+        p, rule = self.page, self.study.sparse_rule
+        intro = p.paragraph("For analysts who reproduce the numbers: every figure on this page comes from one study of "
+                            "the extract, computed once when the render's snapshot is built; the page only rounds, "
+                            "withholds and formats it. The list names the functions of the foundation-eval library "
+                            "behind each section.")
+        rows = [f"{section}: {code}" for section, code in TECHNICAL_APPENDIX]
+        rows.append(p.say("Sparse months were found with sparse_months(width={{ w }}, ratio={{ r }}, alpha={{ a }}, "
+                          "min_typical={{ t }}), the last being the disclosure threshold.", w=rule["width"],
+                          r=rule["ratio"], a=rule["alpha"], t=rule["min_typical"]))
+        return Section("Technical appendix", (intro, p.bullets(rows)))
+
     # ------------------------------------------------------------------ the whole page
     def sections(self) -> list:
         """Every item of the page in order (what the notebook shows, cell by cell).
@@ -853,10 +599,10 @@ class QualityReport:
         list
             The header and summary ([`Text`][foundation_eval.reporting.publication.Text]), then the
             sections ([`Section`][foundation_eval.reporting.publication.Section]) from validation to
-            provenance.
+            the technical appendix.
         """
         out = [self.header(), self.summary(), self.validation(), self.completeness(), self.monthly(), self.checks(),
-               self.double_scoring(), self.methods(), self.disclosure(), self.provenance()]
+               self.double_scoring(), self.methods(), self.disclosure(), self.provenance(), self.appendix()]
         return [x for x in out if x is not None]
 
     def html(self) -> str:
