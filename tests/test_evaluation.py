@@ -50,8 +50,7 @@ def test_noise_free_panel_recovers_the_average_effect_exactly():
     dyn = res.event_study().set_index("event_time")
     for e in (0, 1, 4):
         assert dyn.loc[e, "att"] == pytest.approx(-1.0 - 0.5 * e, abs=1e-10)
-    # three cohorts contribute treated cells: Student-t on 3 degrees of freedom
-    assert res.df == 3 and "jackknife" in res.interval_method
+    assert res.df == res.n_clusters - 1 and "jackknife" in res.interval_method  # the one rule: clusters - 1
 
 
 def test_constant_effect_has_zero_jackknife_se_and_relative_effect():
@@ -207,7 +206,7 @@ def ev(small_ds):
 
 def test_headline_estimates_cover_the_generator_truth(full):
     """One full-scale force: each headline interval covers its truth (coverage over many forces is measured
-    by benchmarks/coverage_impact.py)."""
+    by benchmarks/coverage.py)."""
     _, truth, ev_full = full
     head = ev_full.headline()
     assert [h["name"] for h in head] == list(E.TRUTH_NAMES)
@@ -253,9 +252,10 @@ def test_every_estimate_states_its_design(ev):
 
 def test_did_components(ev):
     did = ev.did
-    # go-live waves with a cell in the estimand (quarters with at least two districts not yet live)
+    # the one small-sample rule: districts - 1; the estimand keeps three go-live waves (quarters with at least
+    # two districts not yet live)
     cohort = ev.panel.groupby("district_id").first_treated.first()
-    assert did.df == did.cells.unit.map(cohort).nunique() == 3
+    assert did.df == 13 and did.cells.unit.map(cohort).nunique() == 3
     assert did.n_clusters == 14 and did.n_excluded > 0
     assert len(did.jackknife) == 14
     assert any(k == "Randomisation test" for k, _ in did.diagnostics)

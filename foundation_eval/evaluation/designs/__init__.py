@@ -13,26 +13,27 @@ The designs:
     `did_att_da_rate`): DA offences per eligible person-month. The estimate is the imputation
     estimator of Borusyak, Jaravel & Spiess (2024, *Rev Econ Stud* 91:3253-3285): district and quarter
     effects are fitted to the district-quarters before go-live, each live district-quarter's
-    untreated outcome is imputed from them, and the gaps are averaged with equal weight over live
-    district-quarters from go-live until the last district went live. That is the Callaway &
+    untreated outcome is imputed from them (by least squares weighted by eligible person-months), and the
+    gaps are averaged with equal weight over live district-quarters from go-live, in the quarters in which
+    at least `min_comparison_districts` districts were not yet live. That is the Callaway &
     Sant'Anna (2021) "simple" aggregate with not-yet-treated controls, but each district's baseline is
     the mean of *all* its pre-go-live quarters rather than the single quarter before go-live, which
     is what makes it usable with 5 to 25 eligible people a district-month. Callaway & Sant'Anna's
     group-time effects ([`staggered_did`][foundation_eval.impact.staggered_did]) give the event study,
     the pre-trend test and a second estimate of the same quantity.
 
-    *Inference with few districts* (14 in the shipped programme): a leave-one-district-out jackknife
-    standard error with Student-t critical values on as many degrees of freedom as there are go-live
-    cohorts with an estimable effect (4 in the shipped programme: the last of its 5 waves has no
-    comparison left). Treatment timing varies only between cohorts, so the number of cohorts, not of
-    districts, bounds the information about the variance (in the spirit of Donald & Lang 2007, *Rev
-    Econ Stat* 89:221-233, for group-level treatments). Over 1,000 synthetic forces these intervals
-    covered the true effect 96.7% of the time (98.0% in the 400-force run of
-    `benchmarks/coverage_impact.py`); Student-t on G - 1 = 13 df covered 92.9%, the normal interval
-    90.5%, Callaway & Sant'Anna's analytic influence-function interval 82%, and inverting a
-    randomisation test over go-live dates 88%; the restricted wild cluster bootstrap of the equivalent
-    saturated regression covered 94% but with intervals about half as wide again. A randomisation
-    test over go-live dates (Fisher's sharp null of no effect in any district) is reported beside it.
+    *Inference with few districts* (14 in the shipped programme): the one small-sample rule of every
+    design identified by the staggered go-live (the DiDs, the placebo and anticipation checks, the
+    event study, the cohort comparison and the Cox model): a leave-one-district-out jackknife standard
+    error (the Cox model: the district-clustered sandwich times G/(G-1)) with Student-t critical values
+    on G - 1 degrees of freedom, G the number of districts. It was chosen on the synthetic force's
+    `realistic` scenario (district effects and trends, autocorrelated district-by-quarter shocks,
+    effects that build up and differ by wave, people already eligible when the data start), where it
+    kept every one of these 95% intervals within 93-97% coverage, while the go-live-wave rules (3 or 4
+    degrees of freedom) over-covered (up to 100%) and the normal interval under-covered
+    (`benchmarks/coverage.py`; the design x scenario table is in `benchmarks/README.md`). A
+    randomisation test over go-live dates (Fisher's sharp null of no effect in any district) is
+    reported beside it.
 2. **Naive two-way fixed effects** beside it, with the Goodman-Bacon (2021) decomposition.
 3. **Person-level cohort DiD** (`reoffending_12m_rd_programme`): eligible people by the quarter they
     were first eligible, compared within district before and after go-live. People first eligible
@@ -44,9 +45,8 @@ The designs:
     from first eligibility; exposed from the month they were first listed (listing only happens while
     the district is live); baseline hazards stratified by district; calendar-quarter effects. It is
     identified by the same staggered timing as the district comparison and held to the same
-    small-sample standard: Student-t with degrees of freedom tied to the clusters (G - 1, 94.3% coverage
-    over 88 synthetic forces in `benchmarks/coverage_impact.py`; waves - 1 covered 97.7% with half the
-    power).
+    small-sample rule (Student-t on G - 1 degrees of freedom); Maryland level 3, as listing within a live
+    district is selective.
 5. **Interrupted time series** per district and force-wide (segmented regression, seasonality,
     Newey-West errors): SMS 2, no concurrent comparison group.
 6. **Regression discontinuity** at the upper age limit (screens of people meeting every other

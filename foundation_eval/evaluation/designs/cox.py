@@ -188,16 +188,13 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     interval $\exp(\hat\beta \pm t_{df,1-\alpha/2}\, SE)$. Errors are clustered by district with the
     G/(G-1) factor.
 
-    Small-sample inference is held to the standard of the district DiD (every design identified by
-    staggered timing uses Student-t with degrees of freedom tied to the clusters or the go-live waves,
-    the rule chosen by the coverage study of `benchmarks/coverage_impact.py`): `df="clusters"`
-    (default) is G - 1 (13 in the shipped programme), `df="waves"` the number of waves with a
-    comparison (waves - 1, 4), the DiD's rule (Donald & Lang 2007). Over 88 synthetic forces the
-    default covered the true hazard ratio 94.3% of the time (Monte Carlo SE 2.5) and waves - 1 97.7%
-    with intervals 29% wider and half the power; for the DiD's jackknife, G - 1 under-covered
-    (92.9% over 1,000 forces), which is why the two rules differ. Its Maryland level is 3 and does not
-    borrow the district comparison's pre-trend check: exposure is listing, and who is listed within a
-    live district is selected ([`maryland_level`][foundation_eval.impact.maryland.maryland_level]).
+    Small-sample inference follows the one rule of the designs identified by the staggered go-live:
+    `df="clusters"` (default) is Student-t on G - 1 degrees of freedom (13 in the shipped programme),
+    chosen on the synthetic force's `realistic` scenario (`benchmarks/coverage.py`, table in
+    `benchmarks/README.md`); `df="waves"` (go-live waves - 1) is kept for sensitivity. Its Maryland
+    level is 3 and does not borrow the district comparison's pre-trend check: exposure is listing, and
+    who is listed within a live district is selected
+    ([`maryland_level`][foundation_eval.impact.maryland.maryland_level]).
 
     Scored against `reoffending_hr_programme` (the marginal hazard ratio for listed people). The
     Cox model estimates a hazard ratio conditional on the calendar quarter and district; with

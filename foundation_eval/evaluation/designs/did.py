@@ -71,8 +71,9 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
 
     over the live district-periods $\Omega_1$ that can be imputed. The standard error is the
     leave-one-district-out jackknife, $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} - \bar\tau_{(\cdot)})^2$,
-    and the interval uses Student-t with as many degrees of freedom as go-live cohorts with an
-    estimable effect (see the module docstring for the coverage study behind that rule).
+    and the interval uses Student-t on G - 1 degrees of freedom, G the number of districts: the one
+    small-sample rule of the staggered designs (see the package docstring for the coverage study behind
+    it).
 
     `pretrend_p` (the p-value of a pre-trend test;
     [`Evaluation`][foundation_eval.evaluation.designs.Evaluation] passes the randomisation test of the
@@ -131,9 +132,9 @@ def did_imputation(ds: Dataset, outcome: str = "da_rate", *, freq: str = "Q", ex
     >>> ds = open_snapshot().dataset
     >>> res = did_imputation(ds)
     >>> res.truth_name, res.n_clusters, res.df
-    ('did_att_da_rate', 14, 3)
+    ('did_att_da_rate', 14, 13)
     >>> round(res.estimate, 4), round(res.ci_low, 4), round(res.ci_high, 4)
-    (0.0034, -0.0553, 0.062)
+    (0.0034, -0.0364, 0.0432)
     >>> bool(res.ci_low < -0.0168 < res.ci_high)
     True
     >>> res.sms_level, res.level_flags
@@ -343,10 +344,10 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     over the same cells as the headline (periods with at least `min_comparisons` districts not yet
     live; the cohort-size weights of "simple" weight every live district-period equally), with the same
     inference as [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] and the same
-    Maryland level from the same pre-trend check, for a like-for-like comparison of the two estimators: $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} -
-    \bar\tau_{(\cdot)})^2$ over the districts left out one at a time, and Student-t on the number of
-    go-live cohorts minus one (the last cohort has no comparison left). The analytic influence-function
-    interval, too narrow with so few districts, is kept among the diagnostics.
+    Maryland level from the same pre-trend check, for a like-for-like comparison of the two estimators:
+    $SE^2 = \frac{G-1}{G}\sum_g (\hat\tau_{(g)} - \bar\tau_{(\cdot)})^2$ over the districts left out
+    one at a time, and Student-t on districts - 1 (the one small-sample rule). The analytic influence-function interval, too narrow with
+    so few districts, is kept among the diagnostics.
 
     Parameters
     ----------
@@ -379,9 +380,9 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
     >>> from foundation_eval.evaluation.snapshot import open_snapshot
     >>> est = cs_jackknife(did_panel(open_snapshot().dataset))
     >>> est.name, round(est.estimate, 4), round(est.ci_low, 4), round(est.ci_high, 4)
-    ('did_cs_simple_da_rate', 0.0274, -0.0467, 0.1015)
+    ('did_cs_simple_da_rate', 0.0274, -0.0302, 0.0851)
     >>> est.interval_method
-    'leave-one-district-out jackknife SE, Student-t with 4 df'
+    'leave-one-district-out jackknife SE, Student-t with 13 df'
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -406,9 +407,7 @@ def cs_jackknife(panel: pd.DataFrame, outcome: str = "da_rate", control_group: s
             continue
     v = np.asarray(vals)
     se = float(math.sqrt((v.size - 1) / v.size * np.sum((v - v.mean()) ** 2)))
-    # cohorts with a cell in the estimand (the headline's rule)
-    cohorts = int(np.unique(go[(go > 0) & (go <= max_time)]).size)
-    dof = max(cohorts, 1)
+    dof = max(len(vals) - 1, 1)  # the one small-sample rule: districts (jackknife clusters) - 1
     crit = t_value(level, dof)
     per = PERIOD_NAMES[panel.attrs.get("freq", "Q")]
     return EvalEstimate(
@@ -481,7 +480,7 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
     The group-time effects of Callaway & Sant'Anna (2021) averaged by periods since go-live,
     $\theta(e) = \sum_g w_g\, ATT(g, g + e)$ with weights proportional to cohort size, on the balanced
     panel. Each point's standard error is the leave-one-district-out jackknife and its interval uses
-    Student-t on the number of go-live cohorts minus one, as for the headline. Event times before
+    Student-t on districts - 1, as for the headline (the one small-sample rule). Event times before
     `min_event` rest on the last cohorts alone and are dropped. Pre-period effects (`pre`) compare
     consecutive periods before go-live (R `did`'s varying base period): they should scatter around
     zero if trends were parallel.
@@ -521,14 +520,14 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
     >>> es = cs_event_study(did_panel(open_snapshot().dataset), min_event=-4, max_event=3)
     >>> es[["event_time", "att", "ci_low", "ci_high", "n_comparison"]].round(3)
        event_time    att  ci_low  ci_high  n_comparison
-    0          -4  0.004  -0.089    0.098            14
-    1          -3  0.019  -0.056    0.094            14
-    2          -2 -0.025  -0.136    0.087            12
-    3          -1 -0.017  -0.109    0.076            12
-    4           0 -0.003  -0.072    0.067            12
-    5           1  0.033  -0.020    0.086            12
-    6           2 -0.012  -0.102    0.077             8
-    7           3  0.031  -0.051    0.112             8
+    0          -4  0.004  -0.068    0.077            14
+    1          -3  0.019  -0.039    0.077            14
+    2          -2 -0.025  -0.111    0.062            12
+    3          -1 -0.017  -0.089    0.055            12
+    4           0 -0.003  -0.057    0.051            12
+    5           1  0.033  -0.009    0.074            12
+    6           2 -0.012  -0.082    0.058             8
+    7           3  0.031  -0.033    0.094             8
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -550,8 +549,7 @@ def cs_event_study(panel: pd.DataFrame, outcome: str = "da_rate", control_group:
     J = pd.concat(jk, axis=1).reindex(full.index)
     n = J.notna().sum(axis=1)
     se = np.sqrt((n - 1) / n * ((J.sub(J.mean(axis=1), axis=0)) ** 2).sum(axis=1))
-    cohorts = panel.loc[panel.first_treated > 0].groupby("first_treated").size().size
-    crit = t_value(level, max(cohorts - 1, 1))  # the last cohort has no comparison
+    crit = t_value(level, max(int(n.max()) - 1, 1))  # the one small-sample rule: districts - 1
     out = pd.DataFrame({"event_time": full.index, "att": full.att.to_numpy(), "se": se.to_numpy(),
                         "pre": full.pre.to_numpy(), "se_analytic": full.se.to_numpy()})
     out["ci_low"] = out.att - crit * out.se
@@ -638,9 +636,8 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     whose placebo go-live falls after the cut are "not yet live" throughout. The imputation estimator
     of [`did_imputation`][foundation_eval.evaluation.designs.did_imputation] is then run on the placebo
     dates. An effect clearly different from zero would point to differential trends that the DiD would
-    mistake for a programme effect. Only two or three placebo cohorts fit before the first real
-    go-live, so the interval uses the number of placebo-treated districts minus one as degrees of
-    freedom rather than cohorts minus one.
+    mistake for a programme effect. The interval follows the one small-sample rule (jackknife,
+    Student-t on districts - 1).
 
     Parameters
     ----------
@@ -672,9 +669,9 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
     >>> ds = open_snapshot().dataset
     >>> pl = placebo_did(ds)
     >>> pl.name, pl.df, pl.sms_level
-    ('placebo_da_rate_12m', 5, None)
+    ('placebo_da_rate_12m', 13, None)
     >>> round(pl.estimate, 4), round(pl.ci_low, 4), round(pl.ci_high, 4)     # no placebo effect
-    (-0.0171, -0.0876, 0.0533)
+    (-0.0171, -0.0763, 0.042)
     >>> placebo_did(ds, shift_months=60)
     Traceback (most recent call last):
     ...
@@ -690,10 +687,9 @@ def placebo_did(ds: Dataset, shift_months: int = 12, outcome: str = "da_rate", *
         raise ValueError("no placebo go-live falls inside the pre-programme period")
     q.attrs.update(p.attrs)
     per = PERIOD_NAMES[freq]
-    n_tr = int(q.loc[q.first_treated > 0, "district_id"].nunique())
     res = imputation_did(
         q, "district_id", "t", "first_treated", outcome, level=level, name=f"placebo_{outcome}_{shift_months}m",
-        df=max(n_tr - 1, 1), fe_weights="eligible", min_comparisons=ds.programme.evaluation.min_comparison_districts,
+        df="clusters", fe_weights="eligible", min_comparisons=ds.programme.evaluation.min_comparison_districts,
         outcome_label=OUTCOME_LABELS.get(outcome, outcome),
         design=f"placebo staggered DiD: go-live moved {shift_months} months earlier, pre-programme {per}s only",
         estimand="placebo effect (zero if trends were parallel)",

@@ -70,13 +70,13 @@ class PowerAnalysis:
     >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
     >>> pa.table()[["mde", "mde_relative"]].round(2)
         mde  mde_relative
-    0  0.08          1.30
+    0  0.06          0.95
     1  0.13          0.23
     >>> pa.detects_plausible, round(pa.power_at_plausible, 2)
-    (False, 0.07)
+    (False, 0.13)
     >>> print(pa.verdict_caveat())
     This evaluation could not have detected a reduction of 30%, the largest the programme could plausibly
-    achieve: it had a 7% chance of detecting one that size, and only a change of at least 130% would have
+    achieve: it had a 13% chance of detecting one that size, and only a change of at least 95% would have
     been detected 80% of the time.
     >>> pa.plot().get_xlabel()
     'true reduction (%)'
@@ -274,9 +274,9 @@ def power_analysis(did: ImputationResult, cohort_frame_: pd.DataFrame, n_distric
     >>> ds = open_snapshot().dataset
     >>> pa = power_analysis(did_imputation(ds), cohort_frame(ds), n_districts=14, list_size=150)
     >>> pa.did_df, round(pa.did_mde, 3), round(pa.did_mde_relative, 2)
-    (3, 0.077, 1.3)
-    >>> round(float((stats.t.ppf(0.975, 3) + stats.t.ppf(0.8, 3)) * pa.did_se), 3)     # Bloom's formula by hand
-    0.077
+    (13, 0.056, 0.95)
+    >>> round(float((stats.t.ppf(0.975, 13) + stats.t.ppf(0.8, 13)) * pa.did_se), 3)    # Bloom's formula by hand
+    0.056
     >>> round(pa.person_mde.mde, 3), round(pa.p0, 3), pa.n_treat, pa.n_control
     (0.132, 0.568, 814, 333)
     """
