@@ -315,6 +315,9 @@ def test_notebook_executes_under_papermill_and_writes_its_workbook(snap, tmp_pat
     assert not any(o.get("output_type") == "error" for o in outputs)
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "did it reduce domestic abuse?" in shown and "Provenance" in shown
+    # nothing but the report's sections is shown: no echoed value such as the workbook's path
+    assert not [o for o in outputs if o.get("output_type") == "execute_result"]
+    assert "PosixPath" not in str(outputs)
     wb = load_workbook(tmp_path / "e.xlsx")
     assert wb.sheetnames[0] == "Contents" and wb.sheetnames[-1] == "Notes" and len(wb.sheetnames) > 4
 
