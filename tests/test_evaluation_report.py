@@ -51,7 +51,8 @@ def test_page_has_every_section_and_no_identifier_or_small_count(report):
     body = "\n".join(p.html() for p in report.parts)
     for heading in ("Summary", "Headline estimates", "Districts that went live", "People before and after go-live",
                     "Interrupted time series", "Regression discontinuity", "simpler comparisons",
-                    "Sensitivity analyses", "Value for money", "can and cannot detect", "Appendix: methods",
+                    "Sensitivity: how robust is the primary?", "Matched comparison of people", "Value for money",
+                    "can and cannot detect", "Appendix: methods", "Pre-specified analysis plan",
                     "Disclosure control", "Provenance", "What you can say and what you cannot say",
                     "Threats to validity", "Strength of evidence: Maryland level by design",
                     "What each headline result is about"):
@@ -78,8 +79,9 @@ def test_verdict_comes_first_in_the_fixed_vocabulary(report):
     # supporting designs follow, labelled as such, each with its level, and lost significance is said
     text = Text(summary).plain
     for s in v.supporting:
-        label = "Supporting design" if s.role == "supporting" else "Descriptive result, not evidence of effect"
-        assert f"(Maryland level {s.sms_level}" in text and label in text
+        label = "Supporting design" if s.role == "supporting" else "Descriptive result"
+        level = "no Maryland level" if s.sms_level is None else f"(Maryland level {s.sms_level}"
+        assert level in text and label in text
         if s.loses_significance_under:
             assert "loses significance under the report's own sensitivity analyses" in text
     if v.loses_significance_under:
@@ -154,7 +156,7 @@ def test_value_for_money_under_every_design_with_rounded_money(report):
     for c in ("victims_spared", "victims_low", "victims_high"):
         assert all(round_count(x) == x for x in victims[c])
     cells = t["vfm_value"].display()
-    assert all(re.fullmatch(r"-?£[\d,.]+m?", v) for v in cells["Social value"])
+    assert all(re.fullmatch(r"-?£[\d,.]+m?", v) for v in cells["Social value, central unit cost"])
 
 
 def test_placeholder_costs_are_never_printed_as_findings(report):
@@ -313,6 +315,9 @@ def test_notebook_executes_under_papermill_and_writes_its_workbook(snap, tmp_pat
     assert not any(o.get("output_type") == "error" for o in outputs)
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "did it reduce domestic abuse?" in shown and "Provenance" in shown
+    # nothing but the report's sections is shown: no echoed value such as the workbook's path
+    assert not [o for o in outputs if o.get("output_type") == "execute_result"]
+    assert "PosixPath" not in str(outputs)
     wb = load_workbook(tmp_path / "e.xlsx")
     assert wb.sheetnames[0] == "Contents" and wb.sheetnames[-1] == "Notes" and len(wb.sheetnames) > 4
 
@@ -335,3 +340,330 @@ def test_value_for_money_with_real_costs_gives_ratios_and_break_even(report):
     row = va.table().iloc[0]
     assert f"The benefit-cost ratio is {fmt.decimal(row.bcr, 1)}" in text
     assert ("its lower bound is below 1" in text) == bool(row.bcr_low < 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the verdict with its power caveat, the primary's cells, levels and descriptive results
+
+
+def _summary_paragraphs(report) -> list[str]:
+    html = report.summary().html()
+    return [Text(p).plain for p in re.findall(r"<p>.*?</p>", html.split("<ul>", 1)[0])]
+
+
+def test_power_caveat_follows_the_verdict_where_the_primary_cannot_see_a_plausible_effect(report):
+    pw = report.ev.power
+    # the minimum detectable effect is relative to the level without the programme in the primary's own cells
+    assert pw.baseline_rate == pytest.approx(report.ev.did.counterfactual_mean)
+    assert pw.did_mde_relative > pw.plausible_effect == pytest.approx(0.30)  # the default force cannot see 30%
+    first, second = _summary_paragraphs(report)[:2]
+    assert first.startswith("Primary analysis:")
+    assert second.startswith(pw.verdict_caveat()) and "could not have detected a reduction of 30%" in second
+    # said once, the same way, in the power section; its table uses the same level and relative effect
+    power = report.power_section()
+    assert Text(power.items[0].html()).plain == second
+    t = {x.name: x for x in report.page.tables}["power"].display()
+    assert t.iloc[0]["Level without the programme"] == fmt.rate(pw.baseline_rate, False)
+    assert t.iloc[0]["As % of the level"] == f"{pw.did_mde_relative:.0%}"
+    did_text = Text(report.did_section().html()).plain
+    assert f"level without the programme of {fmt.rate(pw.baseline_rate, False)} offences" in did_text
+
+
+def test_no_power_caveat_when_the_primary_could_detect_a_plausible_effect(report):
+    import dataclasses
+
+    ev = copy.copy(report.ev)
+    ev.__dict__["power"] = dataclasses.replace(report.ev.power, plausible_effect=3.0)  # a 300% "reduction"
+    r = EvaluationReport(report.snap, evaluation=ev)
+    assert r.power_caveat() is None
+    paragraphs = _summary_paragraphs(r)
+    assert len(paragraphs) == 1 and "could not have detected" not in Text(r.summary().html()).plain
+    assert "could detect a reduction of 300%" in Text(r.power_section().html()).plain
+
+
+def test_the_primary_states_the_cells_it_covers(report):
+    did = report.ev.did
+    cells = report.cells
+    k = report.ev.plan.min_comparison_districts
+    assert int(cells.in_estimate.sum()) == len(did.cells)
+    assert (cells.in_estimate[cells.not_yet < k] == 0).all()  # no cell from a period with too few comparisons
+    assert (cells.in_estimate <= cells.live).all()
+    inside = cells[cells.in_estimate > 0]
+    words = f"{len(did.cells)} live district-quarters, {inside.period.iloc[0]} to {inside.period.iloc[-1]}"
+    assert words in Text(report.verdict_sentence().html()).plain
+    section = Text(report.did_section().html()).plain
+    assert f"The primary averages the effect over {words}" in section
+    assert f"The other {did.n_excluded} live district-quarters" in section
+    assert list(cells.columns) == ["period", "live", "not_yet", "in_estimate"]
+
+
+def test_descriptive_and_level_one_results_carry_no_effect_phrase(report):
+    from foundation_eval.evaluation.verdict import DESCRIPTIVE
+
+    v = report.ev.verdict
+    descriptive = [s for s in v.supporting if s.role != "supporting"]
+    assert descriptive and all(s.sms_level is None or s.sms_level <= 1 or s.design for s in descriptive)
+    sentences = {Text(t.html()).plain for t in report.supporting()}
+    for s in descriptive:
+        words = next(x for x in sentences if report.design_name(s.name, s.design).lower()[:20] in x.lower())
+        assert words.startswith("Descriptive result") and DESCRIPTIVE in words
+        assert not any(f in words for f in FINDINGS), words
+    lv = {x.name: x for x in report.page.tables}["levels"].values
+    low = lv[lv.sms_level.isna() | (lv.sms_level.astype(float) <= 1)]
+    assert len(low) and (low.finding == DESCRIPTIVE).all()
+    rd = report.rd_section()
+    if report.ev.rd_ppit is not None and not isinstance(report.ev.rd_ppit, str):
+        text = Text(rd.html()).plain
+        assert "No Maryland level: a descriptive result, not evidence about the programme's effect" in text
+        ppit = text.split("Priority threshold:", 1)[1].split("Strength of evidence", 1)[0]
+        assert not any(f in ppit for f in FINDINGS)
+
+
+def test_a_lowered_level_says_which_check_failed_and_why(report):
+    import pandas as pd
+
+    rows = pd.DataFrame({"label": ["Age-limit discontinuity", "Matched comparison of people"],
+                         "level_flags": ["density (McCrary) check at the threshold failed (p = 0.006): level lowered "
+                                         "from 4 to 3", "balance not achieved: level lowered from 3 to 2"]})
+    out = [Text(t.html()).plain for t in report._lowered(rows)]
+    assert out[0].startswith("Age-limit discontinuity: density (McCrary) check") and "sit just on one side" in out[0]
+    assert "still differ on a recorded characteristic" in out[1]
+    lowered = [f for f in report.ev.verdict.table().level_flags if "lowered" in f]
+    body = Text(report.headline().html()).plain
+    assert ("Why a level was lowered" in body) == bool(lowered)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# sensitivity, matched comparison, value for money, the analysis plan
+
+
+def test_sensitivity_section_has_robust_bounds_pretrend_power_anticipation_and_e_values(report):
+    section = report.sensitivity_section()
+    assert section.heading.endswith("Sensitivity: how robust is the primary?")
+    html = section.html()
+    for h in ("If trends were not parallel: robust intervals", "How much the pre-trend check can see",
+              "Anticipation: the quarter before go-live", "Unmeasured differences between people: E-values",
+              "Other reasonable choices"):
+        assert f"<h3>{h}</h3>" in html, h
+    t = {x.name: x for x in report.page.tables}
+    h = report.ev.honest
+    rm = t["honest_rm"].values
+    assert list(rm.lb) == pytest.approx(list(100 * h.relative_magnitudes.lower))
+    assert list(rm["value"]) == pytest.approx(list(h.relative_magnitudes.grid))
+    sd = t["honest_sd"].values
+    assert list(sd.ub) == pytest.approx(list(100 * h.smoothness.upper))
+    text = Text(html).plain
+    assert "breakdown value" in text or "nothing to overturn" in text or "every drift examined" in text
+    assert fmt.decimal(100 * h.pretrend.slope_power_80, 2) in text  # Roth (2022): the slope seen 80% of the time
+    a = report.ev.anticipation
+    an = t["anticipation"].values
+    assert an.estimate.iloc[0] == pytest.approx(100 * a.before.estimate)
+    assert an.estimate.iloc[1] == pytest.approx(100 * a.adjusted.estimate)
+    ev = t["e_values"].values
+    assert list(ev.evalue_point) == pytest.approx(list(report.ev.e_values.evalue_point))
+    assert "Matched comparison of people" in set(ev.label)
+
+
+def test_breakdown_value_in_plain_words():
+    from types import SimpleNamespace as R
+
+    import numpy as np
+
+    r = EvaluationReport.__new__(EvaluationReport)
+    res = R(breakdown=0.5, grid=np.linspace(0, 2, 9), original_lower=0.01, original_upper=0.05)
+    words = r._breakdown_words(res, "relative magnitudes", 1.0, " times the largest drift before")
+    assert "for drifts up to 0.50 times the largest drift before (the breakdown value)" in words
+    res = R(breakdown=float("nan"), grid=np.linspace(0, 2, 9), original_lower=-0.01, original_upper=0.05)
+    assert "nothing to overturn" in r._breakdown_words(res, "smoothness", 100.0)
+    res = R(breakdown=2.0, grid=np.linspace(0, 2, 9), original_lower=0.01, original_upper=0.05)
+    assert "at every drift examined (up to 2.00" in r._breakdown_words(res, "relative magnitudes")
+
+
+def test_matched_comparison_with_effects_balance_and_overlap(report):
+    mc = report.ev.matched
+    section = report.matched_section()
+    assert section.heading.endswith("Matched comparison of people (Justice Data Lab style)")
+    t = {x.name: x for x in report.page.tables}
+    eff = t["matched_effects"]
+    assert list(eff.values.measure.str.split(" ").str[0]) == ["Reoffended", "DA"]  # proportion and frequency
+    bal = t["matched_balance"].values
+    lib = mc.balance()
+    assert list(bal.smd_after) == pytest.approx(list(lib.smd_after))
+    flagged = bal.flag.str.startswith("not balanced")
+    assert list(flagged) == list(lib.smd_after.abs() >= 0.1)
+    ov = t["matched_overlap"]
+    # every count of people through the disclosure rule: rounded to 5, small ones withheld
+    for table in (eff, ov):
+        for c in table.counts:
+            v = table.values[c].dropna()
+            assert (v % 5 == 0).all() and not ((v > 0) & (v < 10)).any(), (table.name, c)
+    text = Text(_visible(section.html())).plain
+    for n in (mc.n_listed, mc.result.n_treated, mc.n_washout_excluded, mc.result.n_off_support):
+        if n % 5:
+            assert f"{n:,} " not in text, n  # never the exact count
+        shown = report.page.count(n).removesuffix(" people")
+        assert re.search(rf"(?<![\d,]){re.escape(shown)} ", text), (n, shown)
+    assert "Listed people with no comparable person (off support)" in set(ov.values.label)
+    assert "Balance: do the matched groups look alike?" in section.html()
+    if (~lib.in_model & ~lib.balanced).any():
+        assert "differences between districts remain in the result" in text
+    assert "Maryland Scientific Methods Scale level" in text
+
+
+def test_matched_comparison_that_fails_balance_is_labelled(report):
+    import dataclasses
+
+    mc = report.ev.matched
+    b = mc.result.balance_table.copy()
+    b["balanced"] = b.smd_after.abs() < 0.1
+    b.loc[b.in_model, ["smd_after", "balanced"]] = [0.0, True]
+    b.loc[0, ["smd_after", "balanced"]] = [0.25, False]  # the first covariate of the model left imbalanced
+    res = dataclasses.replace(mc.result, balance_table=b)
+    label = f"balance not achieved on: {b.covariate[0]}"
+    ev = copy.copy(report.ev)
+    ev.__dict__["matched"] = dataclasses.replace(mc, result=res, label=label)
+    r = EvaluationReport(report.snap, evaluation=ev)
+    text = Text(r.matched_section().html()).plain
+    assert ("Balance was not achieved on Age at the index date (years), so the design's level is lowered by one and "
+            "the result is labelled: balance not achieved on Age at the index date (years).") in text
+    bal = {x.name: x for x in r.page.tables}["matched_balance"].values
+    assert bal.flag.iloc[0] == "not balanced (0.1 or more)"
+
+
+def test_value_for_money_gives_the_unit_cost_range_discounting_and_deflator(report):
+    va = report.ev.value
+    section = report.vfm_section()
+    text = Text(section.html()).plain
+    for x in (va.unit_cost_per_victim, va.unit_cost_low, va.unit_cost_high):
+        assert fmt.money(round_money(x)) in text
+    assert f"discounted at {100 * va.discount_rate:.1f}% a year (HM Treasury Green Book)" in text
+    if va.deflator_illustrative:
+        assert "GDP deflator that is an illustrative approximation to the published series" in text
+    assert f"({fmt.percent(va.estimand_share)})" in text and "not extrapolated to the rest" in text
+    shown = {x.name: x for x in report.page.tables}["vfm_value"].values
+    lib = va.table()
+    assert list(shown.social_value_low_unit_cost) == list(lib.social_value_low_unit_cost)
+    assert list(shown.social_value_high_unit_cost) == list(lib.social_value_high_unit_cost)
+    # the primary's person-months through the disclosure rule, never raw
+    assert report.page.count(va.estimand_person_months, "").strip() in text
+
+
+def test_analysis_plan_with_its_date_and_sha256_is_printed(report):
+    plan = report.ev.plan
+    sha = report.ev.plan_sha256
+    assert sha == plan.plan_sha256() and re.fullmatch(r"[0-9a-f]{64}", sha)
+    body = Text("".join(p.html() for p in report.parts)).plain
+    assert body.count(sha) == 2  # the plan section and provenance
+    import datetime as dt
+
+    d = dt.date.fromisoformat(plan.plan_date)
+    assert f"{d.day} {d.strftime('%B %Y')}" in body
+    assert "before the data were seen" not in body
+    t = {x.name: x for x in report.page.tables}["plan"].values
+    assert "Plan fingerprint (SHA-256)" in set(t["item"]) and sha in set(t["value"])
+    prov = report.provenance().html()
+    assert f"<th scope='row'>Analysis plan SHA-256</th><td>{sha}</td>" in prov
+
+
+def test_page_body_has_no_debris(report):
+    body = re.sub(r"<style>.*?</style>", "", "".join(p.html() for p in report.parts), flags=re.S)
+    text = Text(_visible(body)).plain
+    assert "%%" not in text and "PosixPath" not in text and "object at 0x" not in text
+    assert not re.search(r"\b[A-Z][A-Za-z]+\((name|estimate|result)=", text), "an object repr on the page"
+    assert not re.search(r"\bnan\b|\{\{|\{[a-z_]+\}", text)
+    headings = re.findall(r"<h([1-4])[^>]*>(.*?)</h\1>", body)
+    texts = [h for _, h in headings]
+    assert len(texts) == len(set(texts)), [h for h in texts if texts.count(h) > 1]
+    # code names only in the technical appendix
+    reader = text.split("Appendix: methods (technical)", 1)[0]
+    assert "foundation_eval" not in reader and "report.ev" not in reader
+    assert not re.search(r"\w_\w", reader), re.findall(r".{60}\w_\w.{20}", reader)
+
+
+def test_a_percentage_in_a_statement_is_printed_once(report):
+    from foundation_eval.evaluation.verdict import Statement
+
+    st = Statement("reoffending_hr_programme", "cannot", "ratio_as_percent", "the programme cut reoffending by {pct}%.",
+                   {"pct": 21.6, "level": 3})
+    assert report._statement(st).plain == "You cannot say: the programme cut reoffending by 22%."
+
+
+def test_figures_have_sentence_case_labels_and_boxed_legends_outside_the_data(report):
+    r = EvaluationReport(report.snap, evaluation=report.ev)
+    seen = []
+    original = r.page.figure
+
+    def capture(ax, alt, title=None, caption=None):
+        fig = ax.figure
+        fig.canvas.draw()
+        leg = ax.get_legend()
+        inside = None
+        if leg is not None:
+            inside = bool(leg.get_window_extent().x0 < ax.get_window_extent().x1)
+        seen.append((ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), leg is not None and leg.get_frame_on(), inside,
+                     [t.get_text() for t in leg.get_texts()] if leg is not None else []))
+        return original(ax, alt, title, caption)
+
+    r.page.figure = capture
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r.sections()
+    assert len(seen) >= 6
+    for title, x, y, framed, inside, labels in seen:
+        for label in (title, x, y, *labels):
+            if label and label[0].isalpha():
+                assert label[0].isupper(), (title, label)
+        if labels:
+            assert framed and inside is False, title
+    its = next(s for s in seen if s[0].startswith("Interrupted time series"))
+    assert "Month" not in its[1] and its[1] == "Quarter"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the notebook
+
+
+def test_notebook_shows_sections_and_its_prose_names_no_code():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    last = code[-1].source.strip()
+    assert last.endswith(";") or re.match(r"^\w+ = ", last), "the last cell must not echo a value"
+    shows = "\n".join(c.source for c in code if "show(" in c.source)
+    for method in ("header", "summary", "headline", "statements_section", "did_section", "person_section",
+                   "its_section", "rd_section", "naive_section", "sensitivity_section", "matched_section",
+                   "vfm_section", "power_section", "threats_section", "plan_section", "methods", "disclosure",
+                   "provenance"):
+        assert f"report.{method}()" in shows, method
+    for cell in (c for c in nb.cells if c.cell_type == "markdown"):
+        src = cell.source
+        assert "`" not in src and "report." not in src and "foundation_eval" not in src, src[:80]
+        assert "Change the parameters" not in src
+        assert not re.search(r"^#", src, re.M), "headings come from the report's sections, not markdown"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the realistic scenario
+
+
+@pytest.mark.slow
+def test_the_page_on_a_realistic_force(tmp_path_factory):
+    """Staggered rollout with realistic noise: the restricted primary, its power statement, the sensitivity
+    section and the matched comparison with its balance table are all on the page."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snap = build_snapshot(synth.demo_dataset(scale=0.5, scenarios="realistic"))
+        r = EvaluationReport(snap)
+        parts = r.sections()
+    body = "".join(p.html() for p in parts)
+    text = Text(_visible(body)).plain
+    ev = r.ev
+    assert "Primary analysis:" in text and f"{len(ev.did.cells)} live district-quarters" in text
+    caveat = ev.power.verdict_caveat()
+    if caveat:
+        assert text.count(caveat) == 2  # summary and power section
+    assert "Sensitivity: how robust is the primary?" in text and "Matched comparison of people" in text
+    names = {t.name for t in r.page.tables}
+    assert {"primary_cells", "honest_rm", "anticipation", "e_values", "matched_effects", "matched_balance",
+            "matched_overlap", "plan", "power", "vfm_value"} <= names
+    assert ev.plan_sha256 in text and "%%" not in text and "PosixPath" not in text
+    assert not SMALL_COUNT.search(text)
