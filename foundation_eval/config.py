@@ -303,7 +303,7 @@ class EvaluationPlan:
     primary: str = "did_att_da_rate"
     design: str = "staggered_did"
     outcome: str = "DA offences per 100 eligible person-months"
-    window: str = "from each district's go-live until the last district went live"
+    window: str = "each district's periods from go-live, in periods with at least two districts not yet live"
     harmful: str = "increase"
     min_comparison_districts: int = 2
     price_base: str = ""

@@ -593,7 +593,7 @@ def test_figures_have_sentence_case_labels_and_boxed_legends_outside_the_data(re
     seen = []
     original = r.page.figure
 
-    def capture(ax, alt, title=None, caption=None):
+    def capture(ax, alt, title=None, caption=None, **kw):
         fig = ax.figure
         fig.canvas.draw()
         leg = ax.get_legend()
@@ -602,7 +602,7 @@ def test_figures_have_sentence_case_labels_and_boxed_legends_outside_the_data(re
             inside = bool(leg.get_window_extent().x0 < ax.get_window_extent().x1)
         seen.append((ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), leg is not None and leg.get_frame_on(), inside,
                      [t.get_text() for t in leg.get_texts()] if leg is not None else []))
-        return original(ax, alt, title, caption)
+        return original(ax, alt, title, caption, **kw)
 
     r.page.figure = capture
     with warnings.catch_warnings():

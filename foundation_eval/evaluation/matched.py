@@ -176,9 +176,15 @@ class MatchedComparison:
     district_in_model : bool
         Whether the district was in the propensity model (see the module description).
     label : str or None
-        ``"balance not achieved on: ..."`` when a matched covariate is still imbalanced; None otherwise.
+        ``"balance not achieved on: ..."`` when a characteristic of the balance table (district included,
+        even when it is only shown) still differs by 0.1 standard deviations or more; None otherwise.
     caveats : tuple of str
-        Plain sentences the page prints beside the result.
+        Plain sentences the page prints beside the result (no counts: those are fields, for the page's
+        disclosure rule).
+    n_both_roles : int
+        People in both groups, at different times.
+    imbalanced : tuple of str
+        Characteristics still imbalanced after matching (empty when balanced).
 
     Examples
     --------
@@ -204,6 +210,13 @@ class MatchedComparison:
     district_in_model: bool
     label: str | None
     caveats: tuple = ()
+    n_both_roles: int = 0
+    imbalanced: tuple = ()
+
+    @property
+    def balanced(self) -> bool:
+        """Every characteristic of the balance table within 0.1 standard deviations after matching."""
+        return not self.imbalanced
 
     def table(self) -> pd.DataFrame:
         """Effects on listed people: one-year DA reoffending proportion and frequency.
@@ -326,21 +339,24 @@ def matched_comparison(ds: Dataset, window_months: int = 12, washout_months: int
     model_covs = [*covariates, "district_id"] if in_model else covariates
     res = propensity_match(obs, "listed", model_covs, ["reoffended", "da_count"], k=k, caliper=caliper,
                            exact=list(exact), balance_only=[] if in_model else ["district_id"], level=level)
-    label = f"balance not achieved on: {', '.join(res.imbalanced)}" if res.imbalanced else None
+    # balance is judged on every characteristic the balance table shows, district included where it is only
+    # shown: a comparison across districts that differ is not a balanced one
+    bal = res.balance()
+    off = tuple(dict.fromkeys(c.split("[")[0] for c in bal.loc[~bal.balanced, "covariate"]))
+    label = f"balance not achieved on: {', '.join(off)}" if off else None
     wo = counts["washout"]
     caveats = [wo.note()]
     if district_alone:
         caveats.append("Listing followed the district's go-live alone, so listed people are compared with people in "
                        "districts not yet live: district differences are not removed by the matching.")
     if res.n_off_support:
-        caveats.append(f"{res.n_off_support:,} of {n_l:,} listed people had no comparable person (no one in "
-                       "the same quarter and close enough in propensity score): the effect is about the "
-                       f"{res.n_treated:,} who had.")
+        caveats.append("Some listed people had no comparable person (no one in the same quarter and close enough "
+                       "in propensity score): the effect is about those who had (counts in the overlap table).")
     caveats.append("Matching balances only what was measured: if listing depended on unmeasured risk, the "
                    "estimate is biased.")
     if counts["both_roles"]:
-        caveats.append(f"{counts['both_roles']:,} people are in both groups, at different times (compared before "
-                       "their district went live, listed after).")
+        caveats.append("Some people are in both groups, at different times (compared before their district went "
+                       "live, listed after).")
     return MatchedComparison(
         result=res, window_months=int(window_months), washout_months=int(washout_months),
         population=f"people listed when newly eligible (first eligible {wo.first_new_month.strftime('%B %Y')} "
@@ -351,4 +367,5 @@ def matched_comparison(ds: Dataset, window_months: int = 12, washout_months: int
                    "met every criterion, were not listed, and were screened in a district that did not go live "
                    f"within the following {window_months} months.",
         n_washout_excluded=wo.n_excluded, washout_note=wo.note(), n_listed=n_l, n_comparison=n_c,
-        n_not_observed=n_not_obs, district_in_model=bool(in_model), label=label, caveats=tuple(caveats))
+        n_not_observed=n_not_obs, district_in_model=bool(in_model), label=label, caveats=tuple(caveats),
+        n_both_roles=int(counts["both_roles"]), imbalanced=off)

@@ -1114,15 +1114,6 @@ class EvaluationReport:
         return Section(heading, tuple(items))
 
     # ------------------------------------------------------------------ RD
-    def _rd_binned(self, frame: pd.DataFrame, running: str, width: float) -> pd.DataFrame:
-        """Binned outcome means, shown only where both events and non-events reach the threshold."""
-        b = np.floor(frame[running] / width) * width
-        g = frame.groupby(b).outcome.agg(["size", "sum"]).rename(columns={"size": "n", "sum": "k"})
-        g["mid"] = g.index + width / 2
-        ok = (g.k >= self.page.threshold) & (g.n - g.k >= self.page.threshold)
-        g["mean"] = np.where(ok, g.k / g.n, np.nan)
-        return g.reset_index(drop=True)
-
     def rd_section(self) -> Section | None:
         """Section 4: regression discontinuities at the age limit and the risk-tool threshold.
 
@@ -1191,29 +1182,38 @@ class EvaluationReport:
         return Section(self._heading("rd", "Regression discontinuity"), tuple(items))
 
     def _rd_figure(self, res, window: int):
-        cut = res.cutoff
-        frame = res.data.rename(columns={"running": "age"})
-        g = self._rd_binned(frame, "age", 12.0)
+        """Reoffending by age band either side of the limit (bands a third of the bandwidth wide, within two
+        bandwidths), drawn from the published counts of the `rd_age_bands` table, with the local-linear fit
+        as estimated (the result's `fitted` lines; nothing is refitted here)."""
+        cut, h = res.cutoff, res.bandwidth
+        width = max(round(h / 3), 3)
+        bins = res.binned(width)
+        bins = bins[(bins.lower >= cut - 2 * h) & (bins.lower < cut + 2 * h)].reset_index(drop=True)
+        frame = pd.DataFrame({"band": [f"{lo / 12:.1f} to {(lo + width) / 12:.1f} years" for lo in bins.lower],
+                              "people": bins.n.astype(int), "reoffended": bins.events.astype(int),
+                              "percent": np.nan})
+        t = self.page.table("rd_age_bands", frame, title=f"People screened and reoffending within {window} months "
+                            "by age band near the upper age limit", counts=["people", "reoffended"],
+                            kinds={"percent": "percent"}, additive=False,
+                            headings={"band": "Age band", "people": "People", "reoffended": "Reoffended",
+                                      "percent": "Percent reoffended"},
+                            shares={"percent": ("reoffended", "people")})
+        shown = t.values.percent.notna().to_numpy()
         ax = new_axes(figsize=(7.5, 3.6))
-        ax.scatter(g.mid / 12, 100 * g["mean"], color=GREY, s=18, label="One-year age bands")
-        for i, side in enumerate((frame.age < cut, frame.age >= cut)):
-            xs, ys = frame.age[side].to_numpy(), frame.outcome[side].to_numpy()
-            wts = np.clip(1 - np.abs(xs - cut) / res.bandwidth, 0, None)
-            m = wts > 0
-            if m.sum() > 2:
-                A = np.column_stack([np.ones(m.sum()), xs[m] - cut]) * np.sqrt(wts[m])[:, None]
-                beta = np.linalg.lstsq(A, ys[m] * np.sqrt(wts[m]), rcond=None)[0]
-                grid = np.linspace(xs[m].min(), xs[m].max(), 30)
-                ax.plot(grid / 12, 100 * (beta[0] + beta[1] * (grid - cut)), color=PALETTE[0],
-                        label="Local-linear fit" if i == 0 else None)
+        ax.scatter((bins.mid[shown] / 12).to_numpy(), t.values.percent[shown].to_numpy(dtype=float), color=GREY,
+                   s=18, label=f"Age bands ({width:g} months)")
+        for i, side in enumerate(("left", "right")):
+            f = res.fitted[res.fitted.side == side]
+            if len(f):
+                ax.plot(f.running / 12, 100 * f.fitted, color=PALETTE[0], label="Local-linear fit" if i == 0 else None)
         ax.axvline(cut / 12, color=PALETTE[3], ls="--", lw=1, label="Age limit")
         ax.set_xlabel("Age at screen (years)")
         ax.set_ylabel(f"% reoffending within\n{window} months")
         ax.set_title("Reoffending either side of the age limit")
         _legend(ax)
-        return self.page.figure(ax, f"Scatter of the percentage reoffending within {window} months by year of age at "
-                                    "screen, with local-linear fits either side of the upper age limit; bands with too "
-                                    "few people or events are not shown.")
+        return self.page.figure(ax, f"Scatter of the percentage reoffending within {window} months by age band at "
+                                    "screen, with the local-linear fits either side of the upper age limit within "
+                                    "the bandwidth; bands with too few people or events are not shown.", data=t)
 
     # ------------------------------------------------------------------ naive comparisons
     def naive_section(self) -> Section:
@@ -1693,18 +1693,15 @@ class EvaluationReport:
         return Section(heading, tuple(items))
 
     def _matched_caveats(self, mc) -> list[Text]:
-        """The library's caveats of the matched comparison: those with no number as they are, the one about
-        people in both groups with its count through the disclosure rule (the washout and the people left
-        without a comparison are said above with their counts)."""
+        """The library's caveats of the matched comparison (they carry no counts; the people in both groups
+        are counted through the disclosure rule)."""
         out = []
         for c in mc.caveats:
-            if not re.search(r"\d", c):
+            if c.startswith("Some people are in both groups") and mc.n_both_roles:
+                out.append(self.page.say("{{ n | count }} are in both groups, at different times (compared before "
+                                         "their district went live, listed after).", n=int(mc.n_both_roles)))
+            elif not re.search(r"\d", c):
                 out.append(self.page.paragraph(c))
-                continue
-            m = re.match(r"^([\d,]+) people are in both groups(.*)$", c)
-            if m:
-                out.append(self.page.say("{{ n | count }} are in both groups{{ rest }}", n=int(m.group(1).replace(",", "")),
-                                         rest=m.group(2)))
         return out
 
     # ------------------------------------------------------------------ value for money

@@ -445,7 +445,7 @@ class Evaluation:
                 "(selection on recorded characteristics only).",
                 "Every listed person matched has comparable eligible people not yet listed (overlap)."),
             outcome=f"DA reoffending within {self.window_months} months (risk)",
-            **maryland_fields("matched", balanced=bool(mc.result.balanced)), **display_fields("risk"),
+            **maryland_fields("matched", balanced=bool(mc.balanced)), **display_fields("risk"),
             population=mc.population, window=f"{self.window_months} months from the index date",
             interval_method="Abadie-Imbens (2006) variance for matching with replacement, normal interval",
             notes=tuple(mc.caveats) + ((mc.label,) if mc.label else ()), n=n)
