@@ -207,3 +207,34 @@ def test_no_pdf_breaks_a_table_number_or_a_heading_word(rendered_site):
                 f"{len(pattern.findall(shown))} times")
             checked += 1
     assert checked > 100
+
+
+@needs_browser
+def test_every_table_prints_on_the_page_of_its_caption(rendered_site):
+    """A caption is never left at the foot of a page: the first words of a table's first row are printed
+    after its caption on the caption's page."""
+    import html
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).split())
+
+    tables = 0
+    for pdf in sorted(rendered_site.glob("*.pdf")):
+        printed = [norm(p.extract_text()) for p in PdfReader(pdf).pages]
+        page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+        for caption, body in re.findall(r"<caption>(.*?)</caption>(.*?)</table>", page, re.S):
+            caption = norm(html.unescape(re.sub(r"<[^>]+>", "", caption)))
+            first = re.search(r"<td[^>]*>([^<]+)</td>", body)
+            if first is None:
+                continue
+            # the first words only: the cells of one row are printed side by side, line by line
+            words = re.compile(rf"(?<!\w){re.escape(' '.join(norm(html.unescape(first.group(1))).split()[:3]))}(?!\w)")
+            on = [k for k, text in enumerate(printed) if caption in text]
+            assert on, f"{pdf.name}: caption {caption!r} not printed whole"
+            assert any(words.search(printed[k], printed[k].index(caption)) for k in on), (
+                f"{pdf.name}: {caption!r} is printed on page {on[0] + 1} and its table on the next")
+            tables += 1
+    assert tables > 20

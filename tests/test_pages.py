@@ -136,6 +136,8 @@ def test_the_technical_appendix_runs_from_its_heading_to_the_next_of_its_level()
     ("<p>Refit with fit_ppit_study(snap).</p>", "a function call"),
     ("<p>Call plot() to draw it.</p>", "a function call"),
     ("<table><tr><th>any_da</th></tr></table>", "a code name as a table heading"),
+    ("<table><caption>People Listed By District</caption><tr><th>Went Live Date</th></tr></table>",
+     "a table label in title case"),
     ('<img src="data:image/png;base64,iVBO" alt="Curve drawn by km.plot()">', "a dotted call"),
 ])
 def test_debris_is_found(fragment, what):

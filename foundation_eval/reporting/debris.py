@@ -18,7 +18,9 @@ markup, styles or embedded images) and lists every trace of the notebook it came
   [`TECHNICAL_APPENDIX`][foundation_eval.reporting.export.TECHNICAL_APPENDIX]): ``<code>`` elements,
   backticked names, the package's name, ``report.``-style attribute chains of the notebook, dotted
   calls (``frames.cohort.table_one(``), snake_case calls (``fit_study(``), empty calls (``plot()``)
-  and table headings that are code names (``any_da``).
+  and table headings that are code names (``any_da``);
+- table headings and captions in title case (``People Listed By District``), where labels are in
+  sentence case.
 """
 from __future__ import annotations
 
@@ -164,11 +166,20 @@ def page_debris(page: str) -> list[str]:
             found.append(f"a missing value: {text}")
         if tag == "th" and not appendix and _CODE_HEADING.match(text):
             found.append(f"a code name as a table heading: {text}")
+        if tag in ("th", "caption") and _title_case(text):
+            found.append(f"a table label in title case: {text}")
     found += [f"printed output: a <{tag}> element" for tag, _ in reader.tags if tag == "pre"]
     found += [f"code outside the technical appendix: a <{tag}> element" for tag, appendix in reader.tags
               if tag == "code" and not appendix]
     found += _repeated_headings(reader.headings)
     return list(dict.fromkeys(found))
+
+
+def _title_case(label: str) -> bool:
+    """A label with at least two capitalised words after its first and no lower-case word of three letters
+    or more ("People Listed By District"; acronyms are not counted), where sentence case is wanted."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", label)[1:] if len(w) >= 3 and not w.isupper()]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
 def _repeated_headings(headings: list[tuple[int, str, bool]]) -> list[str]:
