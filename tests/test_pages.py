@@ -187,7 +187,7 @@ def test_notebooks_run_on_a_registered_engine_and_papermill_is_left_as_it_is():
 
     before = PapermillNotebookClient.execute
     name = render._engine()
-    assert name == render.ENGINE and papermill_engines.get_engine(name).__name__ == "LentKernelEngine"
+    assert name == render._ENGINE and papermill_engines.get_engine(name).__name__ == "LentKernelEngine"
     assert PapermillNotebookClient.execute is before
     assert papermill_engines.get_engine(None).__name__ == "NBClientEngine"  # papermill's default is untouched
 

@@ -437,7 +437,7 @@ def _audit_page(path: Path) -> dict | None:
     return audit(path).summary()
 
 
-ENGINE = "foundation-eval"
+_ENGINE = "foundation-eval"
 """The papermill engine the render executes notebooks with (registered on first use)."""
 
 
@@ -472,8 +472,8 @@ def _engine() -> str:
                     client.kc.stop_channels()
                     client.kc = None
 
-    papermill_engines.register(ENGINE, LentKernelEngine)
-    return ENGINE
+    papermill_engines.register(_ENGINE, LentKernelEngine)
+    return _ENGINE
 
 
 def _execute(src: str, executed: str, params: dict, km):
