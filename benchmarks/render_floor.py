@@ -100,7 +100,7 @@ def profile_district(tmp: Path) -> dict:
     matplotlib.use("agg")
     ns: dict = {}
     exec(code[0], ns)  # noqa: S102 - the notebook's parameters cell
-    ns.update(data_dir=str(snap), workbook_path=str(tmp / "w.xlsx"))
+    ns.update(snapshot_dir=str(snap), data_dir=str(snap), workbook_path=str(tmp / "w.xlsx"))  # either name
     setup = "\n".join(line for line in code[1].splitlines() if not line.lstrip().startswith("display("))
     exec(setup, ns)  # noqa: S102 - imports, snapshot, report object
     ns["display"] = lambda *a, **k: None

@@ -167,3 +167,74 @@ def test_render_records_the_formats_it_produced(rendered_site):
     assert set(meta["formats"]["xlsx"]) | set(meta["missing_workbooks"]) == set(meta["reports"])
     for name in meta["formats"]["xlsx"]:
         assert (rendered_site / f"{name}.xlsx").exists()
+
+
+def _visible_text(page: str) -> str:
+    """The text a page prints: no head, styles, scripts, markup or alt text."""
+    import html
+
+    page = re.sub(r"<(head|style|script)[^>]*>.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def _whole(token: str) -> re.Pattern:
+    """``token`` not run into other digits or letters (a number ending "1,44" is not "1,445")."""
+    return re.compile(rf"(?<![\w.,]){re.escape(token)}(?![\w%]|[.,]\d)")
+
+
+@needs_browser
+def test_no_pdf_breaks_a_table_number_or_a_heading_word(rendered_site):
+    """Every number in a table's numeric cells, and every word of its headings, prints whole: the PDF's
+    text holds each as many times as the page's text does (a number broken across two lines, "1,44" then
+    "5", or a word, "Num" then "ber", is missing from it)."""
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    checked = 0
+    for pdf in sorted(rendered_site.glob("*.pdf")):
+        page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+        printed = unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in PdfReader(pdf).pages))
+        shown = _visible_text(page)
+        cells = re.findall(r"""<td class=["'][^"']*\bfe-num\b[^"']*["']>([^<]*)</td>""", page)
+        heads = re.findall(r"<th[^>]*>([^<]*)</th>", page)
+        tokens = {t for c in cells for t in re.findall(r"[-+]?\d[\d,]*(?:\.\d+)?%?", c) if len(t) >= 2}
+        tokens |= {w for h in heads for w in re.findall(r"[A-Za-z]{4,}", h)}
+        for token in sorted(tokens):
+            pattern = _whole(token)
+            assert len(pattern.findall(printed)) >= len(pattern.findall(shown)), (
+                f"{pdf.name}: {token!r} is printed {len(pattern.findall(printed))} times whole, shown "
+                f"{len(pattern.findall(shown))} times")
+            checked += 1
+    assert checked > 100
+
+
+@needs_browser
+def test_every_table_prints_on_the_page_of_its_caption(rendered_site):
+    """A caption is never left at the foot of a page: the first words of a table's first row are printed
+    after its caption on the caption's page."""
+    import html
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).split())
+
+    tables = 0
+    for pdf in sorted(rendered_site.glob("*.pdf")):
+        printed = [norm(p.extract_text()) for p in PdfReader(pdf).pages]
+        page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+        for caption, body in re.findall(r"<caption>(.*?)</caption>(.*?)</table>", page, re.S):
+            caption = norm(html.unescape(re.sub(r"<[^>]+>", "", caption)))
+            first = re.search(r"<td[^>]*>([^<]+)</td>", body)
+            if first is None:
+                continue
+            # the first words only: the cells of one row are printed side by side, line by line
+            words = re.compile(rf"(?<!\w){re.escape(' '.join(norm(html.unescape(first.group(1))).split()[:3]))}(?!\w)")
+            on = [k for k, text in enumerate(printed) if caption in text]
+            assert on, f"{pdf.name}: caption {caption!r} not printed whole"
+            assert any(words.search(printed[k], printed[k].index(caption)) for k in on), (
+                f"{pdf.name}: {caption!r} is printed on page {on[0] + 1} and its table on the next")
+            tables += 1
+    assert tables > 20

@@ -105,6 +105,7 @@ MODULES = [
     "foundation_eval.reporting.quality_report",
     "foundation_eval.reporting.render",
     "foundation_eval.reporting.export",
+    "foundation_eval.reporting.debris",
     "foundation_eval.cli",
 ]
 

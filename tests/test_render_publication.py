@@ -73,6 +73,26 @@ def test_every_published_count_is_rounded_or_withheld(tiny_site, rendered_site):
                 assert v >= 10 and v % 5 == 0, f"{name}: published count {cell}"
 
 
+def test_no_page_carries_notebook_debris(tiny_site, rendered_site):
+    """A page is what its notebook showed: no object's repr, magic, printed missing value, heading printed
+    twice, or code outside the technical appendix (foundation_eval.reporting.debris)."""
+    from foundation_eval.reporting.debris import page_debris
+
+    lines = [f"{name}: {line}" for site in (tiny_site[0], rendered_site)
+             for name, page in _pages(site).items() for line in page_debris(page)]
+    assert not lines, f"{len(lines)} findings:\n" + "\n".join(dict.fromkeys(lines))
+
+
+def test_every_report_page_heads_its_own_sections(rendered_site):
+    # markdown cells never reach a page, so its headings are the report's own sections
+    for name, page in _pages(rendered_site).items():
+        if name == "index":
+            continue
+        heads = [html.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+                 for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page, re.S)]
+        assert {"Summary", "Disclosure control", "Provenance"} <= set(heads) and len(heads) >= 5, (name, heads)
+
+
 def test_every_named_estimate_on_every_page_equals_results_json(rendered_site):
     records = {r["name"]: r for r in json.loads((rendered_site / "results.json").read_text())["estimates"]}
     seen = set()

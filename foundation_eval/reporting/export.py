@@ -1,9 +1,13 @@
-"""Publication formats: self-contained HTML pages, PDF and screenshots through headless Chromium,
-XLSX workbooks of tables.
+"""Publication formats: self-contained HTML pages, and PDF and screenshots through headless Chromium.
 
-A page is the executed notebook's outputs (nbconvert's ``basic`` template: body only, inputs left out)
-inside the package's own page template with one inline stylesheet (``templates/style.css``), so a page
-loads nothing from anywhere else.
+A page is what the executed notebook *showed*: the items it displayed with
+[`show`][foundation_eval.reporting.publication.show] (marked with `PAGE_MIME`), in order, inside the
+package's own page template with one inline stylesheet (``templates/style.css``), so a page loads
+nothing from anywhere else. Markdown cells, code, printed text, warnings and a cell's final value
+never reach a page. Code names belong only in the page's technical appendix (`TECHNICAL_APPENDIX`),
+which the page marks with `APPENDIX_CLASS`. The report's workbook is written by the notebook
+([`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook], through the one
+writer [`workbook.write_workbook`][foundation_eval.reporting.workbook.write_workbook]).
 
 PDFs are optional. Chromium is installed by the project's setup (``make install`` on Debian: the
 ``chromium`` package); set ``FOUNDATION_EVAL_CHROMIUM`` to use another Chromium or Chrome binary, or to
@@ -22,11 +26,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 __all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "screenshots", "dump_dom",
-           "write_workbook", "BrowserError", "stylesheet", "page_html", "notebook_page", "inspect_page", "PageCheck",
-           "NO_BROWSER_HINT", "PRINTABLE_WIDTH_PX"]
+           "BrowserError", "stylesheet", "page_html", "notebook_page", "shown_items", "page_body", "inspect_page",
+           "PageCheck", "PAGE_MIME", "TECHNICAL_APPENDIX", "APPENDIX_CLASS", "NO_BROWSER_HINT",
+           "PRINTABLE_WIDTH_PX"]
 
 TEMPLATES = Path(__file__).with_name("templates")
 NO_BROWSER_HINT = ("PDF copies need headless Chromium or Chrome: install it (Debian/Ubuntu: `apt-get install "
@@ -106,16 +109,136 @@ def page_html(body: str, title: str, lang: str = "en") -> str:
                                                       css=stylesheet(), version=__version__)
 
 
-_EXPORTER = None
+PAGE_MIME = "application/vnd.foundation-eval.page+html"
+"""The MIME type that marks what [`show`][foundation_eval.reporting.publication.show] displays.
+
+A report page is made only of the notebook outputs that carry it: the published items (text, tables,
+figures, sections), in the order shown. Its value is the item's HTML; the same HTML goes under
+``text/html`` so that JupyterLab, which ignores a MIME type it has no renderer for, shows it as before."""
+
+_HTML_OBJECT = "<IPython.core.display.HTML object>"
+# how show marked nothing yet: an IPython HTML object, which the report notebooks display only through
+# show (they may not call display(HTML) themselves); used only by a notebook with no PAGE_MIME output
+
+TECHNICAL_APPENDIX = "Technical appendix"
+"""The heading of a page's technical appendix, the one place where code names and function paths may
+appear (for traceability). A shown item that begins with a heading of this text (any level), and the
+items after it up to the next heading of the same or a higher level, are the appendix; the page wraps
+them in ``<section class="fe-technical-appendix">`` (`APPENDIX_CLASS`), which the stylesheet sets apart
+and [`page_debris`][foundation_eval.reporting.debris.page_debris] exempts from its check for code."""
+
+APPENDIX_CLASS = "fe-technical-appendix"
+"""The class of the ``<section>`` that holds a page's technical appendix (see `TECHNICAL_APPENDIX`)."""
+
+
+def shown_items(nb) -> list[str]:
+    r"""The HTML of every item a notebook published with [`show`][foundation_eval.reporting.publication.show].
+
+    Only display outputs marked with `PAGE_MIME` count; markdown cells, printed or logged text,
+    warnings, the value a cell ends with (``execute_result``), plain ``display`` calls and figures left
+    open by matplotlib are never part of a page. A notebook none of whose outputs carry the mark (one
+    run before `show` marked its outputs) is read by the IPython ``HTML`` objects it displayed, which
+    only `show` makes in a report notebook.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    list of str
+        One HTML fragment per item, in order.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    >>> shown = new_output("display_data", data={PAGE_MIME: "<p>75 people were listed.</p>",
+    ...                                          "text/html": "<p>75 people were listed.</p>"})
+    >>> nb = new_notebook(cells=[
+    ...     new_markdown_cell("## Change the parameters below"),
+    ...     new_code_cell("show(report.summary())", outputs=[shown]),
+    ...     new_code_cell("print('done')", outputs=[new_output("stream", name="stdout", text="done\n")]),
+    ...     new_code_cell("report.page.write_workbook(path)", outputs=[new_output(
+    ...         "execute_result", data={"text/plain": "PosixPath('/tmp/x.xlsx')"}, execution_count=3)])])
+    >>> shown_items(nb)
+    ['<p>75 people were listed.</p>']
+    """
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if o.get("output_type") == "display_data"]
+    if any(PAGE_MIME in o.get("data", {}) for o in outputs):
+        return [_text(o["data"][PAGE_MIME]) for o in outputs if PAGE_MIME in o.get("data", {})]
+    return [_text(o["data"]["text/html"]) for o in outputs
+            if "text/html" in o.get("data", {}) and _text(o["data"].get("text/plain", "")) == _HTML_OBJECT]
+
+
+def _text(value) -> str:
+    """A notebook output's value as one string (nbformat may store it as a list of lines)."""
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+# a page has one stylesheet, the template's: style blocks that items carry (for JupyterLab) are dropped
+_STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
+_LEADING_HEADING = re.compile(r"\s*<h([1-6])\b[^>]*>(.*?)</h\1>", re.S | re.I)
+
+
+def _heading(item: str) -> tuple[int, str] | None:
+    """The level and text of the heading an item begins with, or None."""
+    m = _LEADING_HEADING.match(item)
+    if m is None:
+        return None
+    return int(m.group(1)), html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+
+
+def page_body(items: list[str]) -> str:
+    r"""A page's body from the items a notebook showed: style blocks dropped, the technical appendix marked.
+
+    The appendix (see `TECHNICAL_APPENDIX`) is wrapped in ``<section class="fe-technical-appendix">``.
+
+    Parameters
+    ----------
+    items : list of str
+        HTML fragments, as [`shown_items`][foundation_eval.reporting.export.shown_items] returns them.
+
+    Returns
+    -------
+    str
+        The body's HTML, one item a line.
+
+    Examples
+    --------
+    >>> print(page_body(["<style>p {}</style><h1>Report</h1>", "<h2>Summary</h2><p>Most were seen.</p>",
+    ...                  "<h2>Technical appendix</h2><p>fit_study()</p>", "<p>foundation_eval.stats</p>",
+    ...                  "<h2>Provenance</h2>"]))
+    <h1>Report</h1>
+    <h2>Summary</h2><p>Most were seen.</p>
+    <section class="fe-technical-appendix"><h2>Technical appendix</h2><p>fit_study()</p>
+    <p>foundation_eval.stats</p></section>
+    <h2>Provenance</h2>
+    """
+    out, level = [], None  # level: the appendix heading's level while inside the appendix
+    for item in (_STYLE_BLOCK.sub("", i) for i in items):
+        head = _heading(item)
+        if level is not None and head is not None and head[0] <= level:
+            out[-1] += "</section>"
+            level = None
+        if level is None and head is not None and head[1].lower() == TECHNICAL_APPENDIX.lower():
+            item, level = f'<section class="{APPENDIX_CLASS}">{item}', head[0]
+        out.append(item)
+    if level is not None:
+        out[-1] += "</section>"
+    return "\n".join(out)
 
 
 def notebook_page(nb, title: str) -> str:
-    r"""An executed notebook as a report page: outputs only (no code, no prompts), in the page template.
+    r"""An executed notebook as a report page: what it showed, nothing else, in the page template.
 
-    Uses nbconvert's ``basic`` template, which writes the cells' HTML and nothing else: no require.js,
-    MathJax or JupyterLab stylesheet from a CDN. Code cells without output and warnings the kernel
-    printed (stderr) are left out, and so are ``<style>`` blocks in outputs: every rule a page needs is
-    in ``templates/style.css``, its one stylesheet. The notebook passed in is not changed.
+    The body is [`page_body`][foundation_eval.reporting.export.page_body] of
+    [`shown_items`][foundation_eval.reporting.export.shown_items]: the items
+    [`show`][foundation_eval.reporting.publication.show] displayed, in order. Code, markdown cells,
+    printed text, warnings and a cell's final value never reach the page, and neither do ``<style>``
+    blocks (every rule a page needs is in ``templates/style.css``, its one stylesheet). The notebook
+    passed in is not changed.
 
     Parameters
     ----------
@@ -131,44 +254,26 @@ def notebook_page(nb, title: str) -> str:
 
     Examples
     --------
-    A markdown cell, a cell that printed, one whose only output is a warning and one without output:
-    the page keeps the heading and the printed value, and neither code nor the warning.
+    A markdown heading, an item shown, a warning and a path left as a cell's value: the page keeps
+    only the item.
 
     >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    >>> item = "<h2>Summary</h2><p>75 people were listed.</p>"
     >>> nb = new_notebook(cells=[
-    ...     new_markdown_cell("# Summary"),
-    ...     new_code_cell("print(1 + 1)", outputs=[new_output("stream", name="stdout", text="2\n")]),
-    ...     new_code_cell("import old", outputs=[new_output("stream", name="stderr", text="DeprecationWarning\n")]),
-    ...     new_code_cell("x = 1")])
+    ...     new_markdown_cell("## Summary"),
+    ...     new_code_cell("show(report.summary())", outputs=[
+    ...         new_output("display_data", data={PAGE_MIME: item, "text/html": item}),
+    ...         new_output("stream", name="stderr", text="DeprecationWarning\n")]),
+    ...     new_code_cell("report.page.write_workbook(path)", outputs=[new_output(
+    ...         "execute_result", data={"text/plain": "PosixPath('/tmp/x.xlsx')"}, execution_count=2)])])
     >>> page = notebook_page(nb, "Demo")
-    >>> ">Summary<" in page, "<pre>2\n</pre>" in page
-    (True, True)
-    >>> "print(1 + 1)" in page, "DeprecationWarning" in page
-    (False, False)
+    >>> page.count("<h2>Summary</h2>"), "75 people were listed" in page
+    (1, True)
+    >>> "DeprecationWarning" in page, "PosixPath" in page, "show(" in page
+    (False, False, False)
     """
-    global _EXPORTER
-    if _EXPORTER is None:  # one exporter per process: building its Jinja environment costs more than using it
-        from nbconvert import HTMLExporter
+    return page_html(page_body(shown_items(nb)), title)
 
-        _EXPORTER = HTMLExporter(template_name="basic")
-        _EXPORTER.exclude_input = True
-        _EXPORTER.exclude_input_prompt = True
-        _EXPORTER.exclude_output_prompt = True
-        _EXPORTER.anchor_link_text = ""
-    import copy
-
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:  # warnings a kernel printed are not part of a report
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
-    body, _ = _EXPORTER.from_notebook_node(nb)
-    return page_html(_STYLE_BLOCK.sub("", body), title)
-
-
-# a page has one stylesheet, the template's: style blocks that outputs carry are dropped
-_STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
 
 _FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -818,62 +923,3 @@ def dump_dom(html_path: str | Path) -> tuple[str, str]:
     proc = _run(["--virtual-time-budget=5000", "--enable-logging=stderr", "--v=0", "--dump-dom", html_path.as_uri()])
     console = "\n".join(line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line)
     return proc.stdout, console
-
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def write_workbook(tables: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    r"""One sheet per published table (already disclosure-controlled), with a contents sheet.
-
-    The first sheet, ``Contents``, lists each sheet's name beside its table's full title. Sheet names
-    are the titles made safe for Excel: the characters ``[ ] : * ? / \`` become spaces, the name is cut
-    to 28 characters, and a name already used (ignoring case) gets a number. Tables are written as
-    they are, without an index: this function applies no disclosure control of its own. The report
-    notebooks write their workbooks with
-    [`Page.write_workbook`][foundation_eval.reporting.publication.Page.write_workbook] instead, which
-    takes the page's published tables and keeps their number formats and notes.
-
-    Parameters
-    ----------
-    tables : dict of str to DataFrame
-        ``{title: table}``, in the order of the sheets.
-    path : str or Path
-        The ``.xlsx`` file to write (replaced if it exists).
-
-    Returns
-    -------
-    Path
-        ``path``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import pandas as pd
-    >>> tmp = tempfile.TemporaryDirectory()
-    >>> tables = {"Referrals: by month/year": pd.DataFrame({"month": ["2024-01"], "referrals": [20]}),
-    ...           "Contacts by practitioner and month": pd.DataFrame({"month": ["2024-01"], "contacts": [140]}),
-    ...           "Contacts by practitioner and month, pilot": pd.DataFrame({"month": ["2024-01"], "contacts": [60]})}
-    >>> book = write_workbook(tables, Path(tmp.name) / "tables.xlsx")
-    >>> pd.ExcelFile(book).sheet_names
-    ['Contents', 'Referrals  by month year', 'Contacts by practitioner and', 'Contacts by practitioner 2']
-    >>> pd.read_excel(book, sheet_name="Referrals  by month year").referrals.tolist()
-    [20]
-    >>> tmp.cleanup()
-    """
-    path = Path(path)
-    names, used = {}, set()
-    for title in tables:
-        base = _SHEET_BAD.sub(" ", title)[:28].strip() or "table"
-        name, k = base, 2
-        while name.lower() in used:
-            name, k = f"{base[:25]} {k}", k + 1
-        used.add(name.lower())
-        names[title] = name
-    contents = pd.DataFrame({"sheet": list(names.values()), "table": list(names)})
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        contents.to_excel(xl, sheet_name="Contents", index=False)
-        for title, frame in tables.items():
-            frame.to_excel(xl, sheet_name=names[title], index=False)
-    return path

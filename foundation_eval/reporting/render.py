@@ -13,6 +13,7 @@ workbook), any warning and where the time went.
 from __future__ import annotations
 
 import contextvars
+import functools
 import html
 import json
 import os
@@ -70,8 +71,10 @@ class Job:
     notebook : str
         File name of the notebook in [`notebook_dir`][foundation_eval.reporting.render.notebook_dir].
     parameters : dict
-        Values for the notebook's parameters cell (the render adds ``workbook_path`` and
-        ``results_path`` where the notebook declares them).
+        Values for the notebook's parameters cell: ``snapshot_dir`` (the render's snapshot folder),
+        ``programme`` and the report's own. The render adds ``workbook_path`` and ``results_path``
+        where the notebook declares them, and passes the snapshot as ``data_dir`` to a notebook that
+        declares that older name.
     own_kernel : bool
         Run in a kernel stopped afterwards, and never beside another such job (set by the render for
         the force-wide studies of an extract larger than ``LARGE_EXTRACT_ROWS``).
@@ -81,7 +84,7 @@ class Job:
     Examples
     --------
     >>> job = Job("data-quality", "Data quality", "data_quality.ipynb",
-    ...           {"data_dir": "snapshot", "programme": "hiow"})
+    ...           {"snapshot_dir": "snapshot", "programme": "hiow"})
     >>> (notebook_dir() / job.notebook).exists(), job.force_wide, job.own_kernel
     (True, True, False)
     """
@@ -145,7 +148,7 @@ class RenderSummary:
         return not self.failed
 
 
-def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_reports: bool = True) -> list[Job]:
+def plan(ds: Dataset, snapshot_dir: str, programme: str, districts=None, force_reports: bool = True) -> list[Job]:
     """The reports a render produces: one per district (or the named ones) and, unless ``force_reports``
     is false, the force overview, the data quality report and the risk-tool validity study (only for a
     programme that defines a risk tool and an extract that holds its assessments).
@@ -158,10 +161,10 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
     ----------
     ds : Dataset
         The validated extract (it decides whether the validity study can be made).
-    data_dir : str
-        The folder the notebooks open with
-        [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot] (a render passes its
-        snapshot folder).
+    snapshot_dir : str
+        The render's snapshot folder, which the notebooks open with
+        [`open_snapshot`][foundation_eval.evaluation.snapshot.open_snapshot] (their ``snapshot_dir``
+        parameter).
     programme : str
         Programme id or programme file, passed on to the notebooks.
     districts : list of str, optional
@@ -191,7 +194,7 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
     >>> [j.name for j in plan(ds, "snapshot", "hiow", districts=["Southampton", "POR"], force_reports=False)]
     ['district-sou', 'district-por']
     >>> jobs[0].parameters
-    {'data_dir': 'snapshot', 'programme': 'hiow', 'period_start': '2019-01', 'period_end': '2024-12'}
+    {'snapshot_dir': 'snapshot', 'programme': 'hiow', 'period_start': '2019-01', 'period_end': '2024-12'}
     >>> plan(ds, "snapshot", "hiow", districts=["Atlantis"])
     Traceback (most recent call last):
     ...
@@ -204,7 +207,7 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
             name=f"district-{d.id.lower()}",
             title=f"{d.name}",
             notebook="district_report.ipynb",
-            parameters={"district": d.id, "data_dir": data_dir, "programme": programme,
+            parameters={"district": d.id, "snapshot_dir": snapshot_dir, "programme": programme,
                         "period_start": str(prog.study_start), "period_end": str(prog.study_end)},
         )
         for d in chosen
@@ -212,17 +215,18 @@ def plan(ds: Dataset, data_dir: str, programme: str, districts=None, force_repor
     if not force_reports:
         return jobs
     jobs.insert(0, Job("force-overview", "Force overview for the Police and Crime Commissioner", "force_overview.ipynb",
-                       {"data_dir": data_dir, "programme": programme, "period_start": str(prog.study_start),
+                       {"snapshot_dir": snapshot_dir, "programme": programme, "period_start": str(prog.study_start),
                         "period_end": str(prog.study_end)}))
-    jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb", {"data_dir": data_dir, "programme": programme}))
+    jobs.append(Job("data-quality", "Data quality", "data_quality.ipynb",
+                    {"snapshot_dir": snapshot_dir, "programme": programme}))
     # every programme with staggered go-live dates gets its evaluation (designs it cannot support say why)
     if len({d.go_live for d in prog.districts}) >= 2:
         jobs.insert(1, Job("pilot-vs-rollout", "Did the programme work? Pilot-versus-rollout evaluation",
-                           "pilot_vs_rollout.ipynb", {"data_dir": data_dir, "programme": programme}))
+                           "pilot_vs_rollout.ipynb", {"snapshot_dir": snapshot_dir, "programme": programme}))
     if prog.has_risk_tool and len(ds.ppit_assessments):
         jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
-                        {"data_dir": data_dir, "programme": programme, "outcome": "any_da", "window_months": 12,
-                         "min_followup_months": 12, "harm_threshold": 0}))
+                        {"snapshot_dir": snapshot_dir, "programme": programme, "outcome": "any_da",
+                         "window_months": 12, "min_followup_months": 12, "harm_threshold": 0}))
     return jobs
 
 
@@ -384,12 +388,8 @@ def _run_here(job: Job, retries: int = 1) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"foundation-eval-{job.name}-"))
     executed = tmp / f"{job.name}.ipynb"
     workbook = tmp / f"{job.name}.xlsx"
-    params = dict(job.parameters)
-    declared = _parameter_names(src)
-    if "workbook_path" in declared:
-        params["workbook_path"] = str(workbook)
-    if "results_path" in declared:
-        params["results_path"] = str(tmp / f"{job.name}.results.json")
+    params = _notebook_parameters(job.parameters, _parameter_names(src), workbook,
+                                  tmp / f"{job.name}.results.json")
     timings: dict[str, float] = {}
     try:
         for attempt in range(retries + 1):
@@ -437,30 +437,43 @@ def _audit_page(path: Path) -> dict | None:
     return audit(path).summary()
 
 
-def _close_papermill_clients() -> None:
-    """Make papermill close the kernel client it opens for each notebook on a kernel it was given.
+_ENGINE = "foundation-eval"
+"""The papermill engine the render executes notebooks with (registered on first use)."""
 
-    nbclient closes its client only with a kernel it started itself; on our long-lived kernels each
+
+@functools.cache
+def _engine() -> str:
+    """Register, once, papermill's nbclient engine made to close the kernel client it opens.
+
+    nbclient closes its client only on a kernel it started itself; on a worker's long-lived kernel each
     report would otherwise leave five ZeroMQ sockets and a heartbeat thread open, and a worker fails
-    with "Too many open files" after about two hundred reports (a national render has 300).
+    with "Too many open files" after about two hundred reports (a national render has 300). The engine
+    is registered through papermill's engine registry, its supported extension point.
     """
     from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
 
-    if getattr(PapermillNotebookClient.execute, "_closes_client", False):
-        return
-    run = PapermillNotebookClient.execute
+    class LentKernelEngine(NBClientEngine):
+        """Execute on the kernel manager passed as ``km``, and close the client afterwards."""
 
-    def execute(self, **kwargs):
-        try:
-            return run(self, **kwargs)
-        finally:
-            kc = getattr(self, "kc", None)
-            if kc is not None and not self.owns_km:
-                kc.stop_channels()
-                self.kc = None
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
+                                     **kwargs):
+            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log=logger,
+                                             log_output=log_output, stdout_file=stdout_file,
+                                             stderr_file=stderr_file, startup_timeout=start_timeout,
+                                             timeout=execution_timeout)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None and not client.owns_km:
+                    client.kc.stop_channels()
+                    client.kc = None
 
-    execute._closes_client = True
-    PapermillNotebookClient.execute = execute
+    papermill_engines.register(_ENGINE, LentKernelEngine)
+    return _ENGINE
 
 
 def _execute(src: str, executed: str, params: dict, km):
@@ -468,16 +481,35 @@ def _execute(src: str, executed: str, params: dict, km):
     import papermill as pm
     from jupyter_core import utils
 
-    _close_papermill_clients()
     try:
         # saved once at the end: papermill's default rewrites the whole notebook, figures and all,
         # after every cell
-        return pm.execute_notebook(src, executed, parameters=params, kernel_name=KERNEL, progress_bar=False,
-                                   log_output=False, km=km, request_save_on_cell_execute=False)
+        return pm.execute_notebook(src, executed, parameters=params, engine_name=_engine(), kernel_name=KERNEL,
+                                   progress_bar=False, log_output=False, km=km, request_save_on_cell_execute=False)
     finally:
         loop = utils._loop.get()
         if loop is not None and not loop.is_running() and not loop.is_closed():
             loop.close()
+
+
+def _notebook_parameters(parameters: dict, declared: set[str], workbook: Path, results: Path) -> dict:
+    """A job's parameters as its notebook declares them, with the files the worker gives it.
+
+    The render's snapshot goes to ``snapshot_dir``; a notebook that still calls it ``data_dir`` gets it
+    under that name. ``workbook_path`` and ``results_path`` are given where declared.
+    """
+    params = dict(parameters)
+    snapshot = params.pop("snapshot_dir", None)
+    if snapshot is not None:
+        if "data_dir" in declared:
+            params["data_dir"] = snapshot
+        if "snapshot_dir" in declared or "data_dir" not in declared:
+            params["snapshot_dir"] = snapshot
+    if "workbook_path" in declared:
+        params["workbook_path"] = str(workbook)
+    if "results_path" in declared:
+        params["results_path"] = str(results)
+    return params
 
 
 def _parameter_names(notebook: Path) -> set[str]:
@@ -596,7 +628,9 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     Parameters
     ----------
     data_dir : path, optional
-        Extract folder. Without it the default synthetic force is generated and rendered.
+        Extract folder (the command line's ``--data``). Without it the default synthetic force is
+        generated and rendered. The notebooks never read the extract: they open the render's snapshot
+        (their ``snapshot_dir`` parameter).
     out : path
         Destination folder; replaced as a whole when the render completes.
     programme : str
@@ -626,7 +660,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         Run the report jobs on this Dask distributed scheduler instead of the local process pool. The
         workers need the package installed and must see ``out``'s parent folder at the same path (the
         snapshot the notebooks read is written there), and a programme file at its path if one is given.
-    audit : {"fail", "record", "off"}, default "fail"
+    audit : {"fail", "record", "off"}, default "record"
         The intruder audit of every page ([`audit`][foundation_eval.reporting.audit.audit]), recorded
         in ``render.json``. ``"fail"``: a page whose audit fails is not written (none of its files) and
         is listed among the failed reports with what the audit found; ``"record"``: pages are written
@@ -680,7 +714,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     ['extract']
     >>> tmp.cleanup()
     """
-    from foundation_eval.reporting.export import NO_BROWSER_HINT, BrowserError, PdfPrinter, find_browser
+    from foundation_eval.reporting.export import PdfPrinter
 
     t0 = time.time()
     if audit not in ("fail", "record", "off"):
@@ -688,160 +722,36 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     prog = load_programme(programme)
     if str(programme).endswith(".toml"):  # a programme file: notebooks run elsewhere, so give them its full path
         programme = str(Path(programme).resolve())
-    browser = find_browser()
-    if pdf is True and browser is None:
-        raise BrowserError(f"PDFs were asked for (--pdf) but no browser was found; nothing was written. "
-                           f"{NO_BROWSER_HINT}")
-    warnings_: list[str] = []
-    want_pdf = pdf is not False and browser is not None
-    if browser is None and (pdf is None or screenshots):
-        what = "PDF copies" if pdf is None and not screenshots else (
-            "screenshots" if pdf is not None else "PDF copies and screenshots")
-        warnings_.append(f"no headless Chromium or Chrome was found, so the {what} were not made "
-                         f"(every HTML page, workbook and results.json were). {NO_BROWSER_HINT}")
-        screenshots = False
+    printing = _printing(pdf, screenshots)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    scratch = None
-    scratch_dirs: list[Path] = []
-    printer = None
-    pool = None
-    timings: dict = {}
+    scratch: list[Path] = []  # person-level data and the snapshot: never published, always removed
+    pool = printer = None
     try:
         jobs = max(1, jobs or os.cpu_count() or 1)
         if scheduler is None and jobs > 1:
-            # workers start now and begin importing the stack in their kernels while the snapshot is built;
-            # spawned, not forked: a fork of a process with threads (Dask, polars, a browser session) can
-            # copy a held lock into the child and hang it
-            import multiprocessing as mp
-
-            pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, mp_context=mp.get_context("spawn"))
-            for _ in range(jobs):
-                pool.submit(time.sleep, 0)
-        if data_dir is None:
-            from foundation_eval.data.synth import generate, write
-
-            # person-level synthetic data stay out of the published folder
-            scratch = Path(tempfile.mkdtemp(prefix="foundation-eval-synthetic-"))
-            data_dir = scratch
-            write(generate(prog, seed=seed, **(synth_overrides or {})), data_dir)
-        data_dir = Path(data_dir).resolve()
+            pool = _start_pool(jobs)
         t1 = time.time()
-        # validate and reduce the event tables once; every notebook opens the typed snapshot with its
-        # reduced tables (kept out of the published folder)
-        # force-wide headline models: fitted once here, stored with the snapshot, never refitted by a report
-        snapshot = build_snapshot(load_dataset(data_dir, prog))
-        ds = snapshot.dataset
+        extract, truth = _extract(data_dir, prog, seed, synth_overrides, scratch)
         # on a cluster the workers read the snapshot from a folder they share with this machine
-        snap = Path(tempfile.mkdtemp(prefix=".foundation-eval-snapshot-",
-                                     dir=out.parent if scheduler is not None else None))
-        scratch_dirs.append(snap)
-        write_snapshot(snapshot, snap)
-        # from here on this process reads the snapshot as the reports do: the event tables it no longer
-        # needs leave memory before the reports start
-        large = sum(len(t) for t in ds.tables.values()) > LARGE_EXTRACT_ROWS
-        del ds
-        _give_back_memory()
-        snapshot = open_snapshot(snap, prog)
-        ds = snapshot.dataset
-        timings["snapshot"] = round(time.time() - t1, 2)
-        (work / "executed").mkdir()
-        todo = plan(ds, str(snap), programme, districts, force_reports)
-        if large:  # one force-wide study at a time, each in a kernel of its own
-            todo = [replace(j, own_kernel=True) if j.force_wide else j for j in todo]
-        if audit == "off":
-            todo = [replace(j, audit=False) for j in todo]
-        failed: dict[str, str] = {}
-        produced: dict[str, list[str]] = {}
-        pdf_errors: dict[str, str] = {}
-        timings["reports"] = {}
-        # notebooks run in the pool; this process prints each finished page to PDF through one browser
-        printer = PdfPrinter() if want_pdf else None
-        pdf_seconds = 0.0
-
-        audits: dict[str, dict] = {}
-
-        def finished(result: dict) -> None:
-            nonlocal pdf_seconds
-            name, err = result["name"], result["error"]
-            found = result.get("audit")
-            if found is not None and audit != "off":
-                audits[name] = found
-                if audit == "fail" and not err and not found["passed"]:
-                    first = found["failures"][0]
-                    err = (f"DisclosureAuditError: {found['failed']} published counts can be worked out more "
-                           f"precisely than the rule allows (first: {first['table']}, {first['cell']}: "
-                           f"{first['verdict']}, {first['candidates']} possible values); the page was not written")
-                    result = {**result, "files": {}}
-            for rel, data in result["files"].items():
-                (work / rel).write_bytes(data)
-            timings["reports"][name] = result["timings"]
-            if err:
-                failed[name] = err
-            else:
-                produced[name] = sorted(Path(rel).suffix[1:] for rel in result["files"] if "/" not in rel)
-                if printer is not None:
-                    tp = time.perf_counter()
-                    perr = printer.print(work / f"{name}.html")
-                    pdf_seconds += time.perf_counter() - tp
-                    if perr:
-                        pdf_errors[name] = perr
-                    else:
-                        produced[name] = sorted([*produced[name], "pdf"])
-            if bar:
-                bar.update()
-
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
-        t2 = time.time()
-        for result in _pool_results(todo, min(jobs, len(todo)), scheduler, pool):
-            finished(result)
-        timings["notebooks_and_pdf"] = round(time.time() - t2, 2)
-        timings["pdf"] = round(pdf_seconds, 2)
+        snapshot, folder, large = _prepare_snapshot(extract, prog, out.parent if scheduler is not None else None,
+                                                    scratch)
+        timings = {"snapshot": round(time.time() - t1, 2)}
+        todo = _jobs(snapshot.dataset, folder, programme, districts, force_reports, large, audit)
+        # notebooks run in the workers; this process prints each finished page through one browser
+        printer = PdfPrinter() if printing.pdf else None
+        reports = _Reports(work, audit, printer)
+        _run_reports(reports, todo, jobs, scheduler, pool, progress)
         if pool is not None:
             pool.shutdown()
             pool = None
         if printer is not None:
             printer.close()
-        if bar:
-            bar.close()
-        if pdf_errors:
-            if pdf is True:
-                first = next(iter(pdf_errors.items()))
-                raise BrowserError(f"PDFs were asked for (--pdf) but {len(pdf_errors)} could not be printed "
-                                   f"({first[0]}: {first[1][-300:]}); nothing was written")
-            warnings_.append(f"{len(pdf_errors)} PDF copies could not be printed ({next(iter(pdf_errors.values()))[-200:]}); "
-                             f"the HTML pages, workbooks and results.json were written. {NO_BROWSER_HINT}")
-        (work / "index.html").write_text(_index(prog, todo, failed, ds, work), encoding="utf-8")
-        if screenshots:
-            from foundation_eval.reporting.export import screenshots as take
-
-            (work / "screenshots").mkdir()
-            take([(work / f"{page}.html", work / "screenshots" / f"{page}.png")
-                  for page in ["index", *(j.name for j in todo if j.name not in failed)]])
-        # one value per estimand, from the snapshot every report read
-        results = snapshot.results()
-        (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        if scratch is not None:
-            shutil.copy(data_dir / "truth.json", work / "truth.json")
-        ok_names = [j.name for j in todo if j.name not in failed]
-        formats = {fmt: [n for n in ok_names if fmt in produced.get(n, [])] for fmt in ("html", "pdf", "xlsx")}
-        timings["total"] = round(time.time() - t0, 2)
-        (work / "render.json").write_text(json.dumps({
-            "programme": prog.id, "data_sha256": ds.data_hash, "version": __version__,
-            "reports": [j.name for j in todo], "failed": sorted(failed),
-            "formats": formats,
-            "pdf": ("printed" if want_pdf and not pdf_errors else "not requested" if pdf is False
-                    else "no browser" if browser is None else "failed"),
-            "missing_workbooks": [n for n in ok_names if "xlsx" not in produced.get(n, [])],
-            "analysis_plan": results["analysis_plan"],
-            "audit": {"mode": audit, "passed": all(a["passed"] for a in audits.values()), "pages": audits},
-            "warnings": warnings_, "timings": timings,
-        }, indent=2, sort_keys=True) + "\n")
+        printing.after(reports.pdf_errors)
+        results = _write_site(work, prog, snapshot, todo, reports, printing.screenshots, truth)
+        timings.update(reports.timings, total=round(time.time() - t0, 2))
+        _write_record(work, prog, snapshot.dataset, todo, reports, printing, audit, results, timings)
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
@@ -853,8 +763,234 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             pool.shutdown(wait=False, cancel_futures=True)
         if printer is not None:
             printer.close()
-        for d in [scratch, *scratch_dirs]:
-            if d is not None:
-                shutil.rmtree(d, ignore_errors=True)
-    ok = tuple(j.name for j in todo if j.name not in failed)
-    return RenderSummary(out, ok, failed, time.time() - t0, tuple(warnings_), formats)
+        for d in scratch:
+            shutil.rmtree(d, ignore_errors=True)
+    return RenderSummary(out, tuple(reports.succeeded(todo)), reports.failed, time.time() - t0,
+                         tuple(printing.warnings), reports.formats(todo))
+
+
+@dataclass
+class _Printing:
+    """What a render prints with the browser (PDF copies, screenshots), and the warnings that come of it."""
+
+    asked: bool | None  # render's ``pdf``: None print when possible, True required, False none
+    browser: str | None
+    pdf: bool
+    screenshots: bool
+    warnings: list[str] = field(default_factory=list)
+    failed: bool = False
+
+    @property
+    def state(self) -> str:
+        """``render.json``'s word for the PDF copies."""
+        if self.pdf and not self.failed:
+            return "printed"
+        return "not requested" if self.asked is False else "no browser" if self.browser is None else "failed"
+
+    def after(self, pdf_errors: dict[str, str]) -> None:
+        """Record the pages that could not be printed: an error when PDFs were required, else one warning."""
+        from foundation_eval.reporting.export import NO_BROWSER_HINT, BrowserError
+
+        if not pdf_errors:
+            return
+        self.failed = True
+        name, err = next(iter(pdf_errors.items()))
+        if self.asked is True:
+            raise BrowserError(f"PDFs were asked for (--pdf) but {len(pdf_errors)} could not be printed "
+                               f"({name}: {err[-300:]}); nothing was written")
+        self.warnings.append(f"{len(pdf_errors)} PDF copies could not be printed ({err[-200:]}); the HTML pages, "
+                             f"workbooks and results.json were written. {NO_BROWSER_HINT}")
+
+
+def _printing(pdf: bool | None, screenshots: bool) -> _Printing:
+    """Find the browser and decide what is printed; refuse at once when required PDFs cannot be made."""
+    from foundation_eval.reporting.export import NO_BROWSER_HINT, BrowserError, find_browser
+
+    browser = find_browser()
+    if pdf is True and browser is None:
+        raise BrowserError(f"PDFs were asked for (--pdf) but no browser was found; nothing was written. "
+                           f"{NO_BROWSER_HINT}")
+    printing = _Printing(pdf, browser, pdf is not False and browser is not None, screenshots)
+    if browser is None and (pdf is None or screenshots):
+        what = "PDF copies" if pdf is None and not screenshots else (
+            "screenshots" if pdf is not None else "PDF copies and screenshots")
+        printing.warnings.append(f"no headless Chromium or Chrome was found, so the {what} were not made "
+                                 f"(every HTML page, workbook and results.json were). {NO_BROWSER_HINT}")
+        printing.screenshots = False
+    return printing
+
+
+def _start_pool(jobs: int) -> ProcessPoolExecutor:
+    """The pool of report workers, each starting its kernel at once.
+
+    The workers begin importing the stack in their kernels while the snapshot is built. Spawned, not
+    forked: a fork of a process with threads (Dask, polars, a browser session) can copy a held lock
+    into the child and hang it.
+    """
+    import multiprocessing as mp
+
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker, mp_context=mp.get_context("spawn"))
+    for _ in range(jobs):
+        pool.submit(time.sleep, 0)
+    return pool
+
+
+def _extract(data_dir, prog: Programme, seed: int, synth_overrides: dict | None,
+             scratch: list[Path]) -> tuple[Path, Path | None]:
+    """The extract folder to render, and the synthetic force's ``truth.json`` when the render made one.
+
+    Without ``data_dir`` the synthetic force is written to a scratch folder: person-level data,
+    synthetic or not, stay out of the published folder.
+    """
+    if data_dir is not None:
+        return Path(data_dir).resolve(), None
+    from foundation_eval.data.synth import generate, write
+
+    folder = Path(tempfile.mkdtemp(prefix="foundation-eval-synthetic-"))
+    scratch.append(folder)
+    write(generate(prog, seed=seed, **(synth_overrides or {})), folder)
+    return folder, folder / "truth.json"
+
+
+def _prepare_snapshot(extract: Path, prog: Programme, shared: Path | None, scratch: list[Path]):
+    """Validate and reduce the extract and fit the force-wide headline models, once, into a snapshot folder.
+
+    Returns the snapshot as the notebooks open it, its folder (made in ``shared`` when given, else in
+    the system's temporary folder), and whether the extract is large (`LARGE_EXTRACT_ROWS`). The
+    snapshot is read back from its folder, so that this process does not hold the event tables while
+    the reports run.
+    """
+    snapshot = build_snapshot(load_dataset(extract, prog))
+    folder = Path(tempfile.mkdtemp(prefix=".foundation-eval-snapshot-", dir=shared))
+    scratch.append(folder)
+    write_snapshot(snapshot, folder)
+    large = sum(len(t) for t in snapshot.dataset.tables.values()) > LARGE_EXTRACT_ROWS
+    del snapshot
+    _give_back_memory()
+    return open_snapshot(folder, prog), folder, large
+
+
+def _jobs(ds: Dataset, folder: Path, programme: str, districts, force_reports: bool, large: bool,
+          audit: str) -> list[Job]:
+    """The render's plan, with each job's kernel and audit settings."""
+    todo = plan(ds, str(folder), programme, districts, force_reports)
+    if large:  # one force-wide study at a time, each in a kernel of its own
+        todo = [replace(j, own_kernel=True) if j.force_wide else j for j in todo]
+    if audit == "off":
+        todo = [replace(j, audit=False) for j in todo]
+    return todo
+
+
+@dataclass
+class _Reports:
+    """The reports as they come back from the workers: their files written into ``work``, pages printed."""
+
+    work: Path
+    audit: str
+    printer: object | None
+    failed: dict[str, str] = field(default_factory=dict)
+    produced: dict[str, list[str]] = field(default_factory=dict)  # report name: its formats
+    pdf_errors: dict[str, str] = field(default_factory=dict)
+    audits: dict[str, dict] = field(default_factory=dict)
+    report_timings: dict[str, dict] = field(default_factory=dict)  # report name: where its time went
+    pdf_seconds: float = 0.0
+    seconds: float = 0.0  # running the notebooks and printing, from the first job to the last result
+
+    @property
+    def timings(self) -> dict:
+        """The reports' part of ``render.json``'s timings."""
+        return {"reports": self.report_timings, "notebooks_and_pdf": round(self.seconds, 2),
+                "pdf": round(self.pdf_seconds, 2)}
+
+    def add(self, result: dict) -> None:
+        """Take one worker's result: write its files, or record its failure (a failed audit included)."""
+        name, err = result["name"], result["error"]
+        found = result.get("audit")
+        if found is not None and self.audit != "off":
+            self.audits[name] = found
+            if self.audit == "fail" and not err and not found["passed"]:
+                first = found["failures"][0]
+                err = (f"DisclosureAuditError: {found['failed']} published counts can be worked out more "
+                       f"precisely than the rule allows (first: {first['table']}, {first['cell']}: "
+                       f"{first['verdict']}, {first['candidates']} possible values); the page was not written")
+                result = {**result, "files": {}}
+        for rel, data in result["files"].items():
+            (self.work / rel).write_bytes(data)
+        self.report_timings[name] = result["timings"]
+        if err:
+            self.failed[name] = err
+            return
+        self.produced[name] = sorted(Path(rel).suffix[1:] for rel in result["files"] if "/" not in rel)
+        if self.printer is not None:
+            tp = time.perf_counter()
+            perr = self.printer.print(self.work / f"{name}.html")
+            self.pdf_seconds += time.perf_counter() - tp
+            if perr:
+                self.pdf_errors[name] = perr
+            else:
+                self.produced[name] = sorted([*self.produced[name], "pdf"])
+
+    def succeeded(self, todo: list[Job]) -> list[str]:
+        """Names of the reports produced, in plan order."""
+        return [j.name for j in todo if j.name not in self.failed]
+
+    def formats(self, todo: list[Job]) -> dict[str, list[str]]:
+        """``{"html": [...], "pdf": [...], "xlsx": [...]}``: the reports produced in each format."""
+        ok = self.succeeded(todo)
+        return {fmt: [n for n in ok if fmt in self.produced.get(n, [])] for fmt in ("html", "pdf", "xlsx")}
+
+
+def _run_reports(reports: _Reports, todo: list[Job], jobs: int, scheduler, pool, progress: bool) -> None:
+    """Run every job (in the pool, on the cluster or here) and hand each result to ``reports`` as it ends."""
+    (reports.work / "executed").mkdir()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
+    t = time.time()
+    try:
+        for result in _pool_results(todo, min(jobs, len(todo)), scheduler, pool):
+            reports.add(result)
+            if bar:
+                bar.update()
+    finally:
+        if bar:
+            bar.close()
+    reports.seconds = time.time() - t
+
+
+def _write_site(work: Path, prog: Programme, snapshot, todo: list[Job], reports: _Reports, screenshots: bool,
+                truth: Path | None) -> dict:
+    """Write what goes beside the reports: ``index.html``, screenshots, ``results.json`` and ``truth.json``.
+
+    Returns the results (one value per estimand, from the snapshot every report read).
+    """
+    (work / "index.html").write_text(_index(prog, todo, reports.failed, snapshot.dataset, work), encoding="utf-8")
+    if screenshots:
+        from foundation_eval.reporting.export import screenshots as take
+
+        (work / "screenshots").mkdir()
+        take([(work / f"{page}.html", work / "screenshots" / f"{page}.png")
+              for page in ["index", *reports.succeeded(todo)]])
+    results = snapshot.results()
+    (work / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if truth is not None:
+        shutil.copy(truth, work / "truth.json")
+    return results
+
+
+def _write_record(work: Path, prog: Programme, ds: Dataset, todo: list[Job], reports: _Reports,
+                  printing: _Printing, audit: str, results: dict, timings: dict) -> None:
+    """Write ``render.json``: the formats made, failures, warnings, the audit of every page and timings."""
+    formats = reports.formats(todo)
+    (work / "render.json").write_text(json.dumps({
+        "programme": prog.id, "data_sha256": ds.data_hash, "version": __version__,
+        "reports": [j.name for j in todo], "failed": sorted(reports.failed),
+        "formats": formats, "pdf": printing.state,
+        "missing_workbooks": [n for n in reports.succeeded(todo) if n not in formats["xlsx"]],
+        "analysis_plan": results["analysis_plan"],
+        "audit": {"mode": audit, "passed": all(a["passed"] for a in reports.audits.values()),
+                  "pages": reports.audits},
+        "warnings": printing.warnings, "timings": timings,
+    }, indent=2, sort_keys=True) + "\n")
