@@ -60,10 +60,9 @@ def test_a_page_is_only_what_the_notebook_showed_in_order():
     assert page_debris(page) == []
 
 
-def test_show_s_html_objects_make_the_page_until_show_marks_its_outputs():
+def test_html_displayed_without_the_mark_never_reaches_the_page():
     nb = _debris_notebook(*(_html_object(i) for i in ITEMS))
-    assert shown_items(nb) == ITEMS
-    # once one output carries the mark, only marked outputs count
+    assert shown_items(nb) == []
     nb.cells[2].outputs = [_shown(ITEMS[0])]
     assert shown_items(nb) == ITEMS[:1]
 
@@ -87,16 +86,12 @@ DEBRIS = "print('printed')\nfrom pathlib import Path\nPath('/tmp/x.xlsx')"
 
 
 def test_the_page_is_built_from_what_show_displayed_in_a_real_kernel(tmp_path):
-    nb = _run(tmp_path, "today", SECTION + "show(section, None)", DEBRIS)
+    # show marks its outputs with PAGE_MIME (text/html beside it for JupyterLab): only they count, an HTML
+    # object displayed otherwise, printed text and a cell's last value do not
+    other = "from IPython.display import HTML, display\ndisplay(HTML('<p>not shown</p>'))"
+    nb = _run(tmp_path, "today", SECTION + "show(section, None)\n" + other, DEBRIS)
     assert shown_items(nb) == ["<h2>Engagement</h2><p>Most people were visited.</p>"]
     assert page_debris(notebook_page(nb, "Demo")) == []
-    # show marking its outputs with PAGE_MIME (a raw mime bundle, text/html beside it for JupyterLab):
-    # only the marked outputs count, an HTML object displayed otherwise does not
-    marked = ("from IPython.display import HTML, display\n"
-              f"display({{{PAGE_MIME!r}: section.html(), 'text/html': section.html()}}, raw=True)\n"
-              "display(HTML('<p>not shown</p>'))")
-    nb = _run(tmp_path, "marked", SECTION + marked, DEBRIS)
-    assert shown_items(nb) == ["<h2>Engagement</h2><p>Most people were visited.</p>"]
 
 
 def test_the_technical_appendix_runs_from_its_heading_to_the_next_of_its_level():

@@ -2033,7 +2033,7 @@ class EvaluationReport:
         Returns
         -------
         Section
-            "Appendix: methods (technical)", a list.
+            "Technical appendix: methods", a list.
         """
         ev = self.ev
         per = self.period
@@ -2099,7 +2099,7 @@ class EvaluationReport:
             "design and its checks to level (foundation_eval.impact.maryland): "
             + "; ".join(f"level {k}, {w}" for k, w in SMS_LEVELS.items()) + ".",
         ]
-        return Section("Appendix: methods (technical)", (self.page.bullets(items),))
+        return Section("Technical appendix: methods", (self.page.bullets(items),))
 
     def disclosure(self) -> Section:
         """The "Disclosure control" section: the rule applied, in plain English.

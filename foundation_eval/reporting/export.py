@@ -26,6 +26,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundation_eval.reporting.publication import PAGE_MIME
+
 __all__ = ["find_browser", "html_to_pdf", "html_to_pdfs", "PdfPrinter", "screenshot", "screenshots", "dump_dom",
            "BrowserError", "stylesheet", "page_html", "notebook_page", "shown_items", "page_body", "inspect_page",
            "PageCheck", "PAGE_MIME", "TECHNICAL_APPENDIX", "APPENDIX_CLASS", "NO_BROWSER_HINT",
@@ -109,17 +111,6 @@ def page_html(body: str, title: str, lang: str = "en") -> str:
                                                       css=stylesheet(), version=__version__)
 
 
-PAGE_MIME = "application/vnd.foundation-eval.page+html"
-"""The MIME type that marks what [`show`][foundation_eval.reporting.publication.show] displays.
-
-A report page is made only of the notebook outputs that carry it: the published items (text, tables,
-figures, sections), in the order shown. Its value is the item's HTML; the same HTML goes under
-``text/html`` so that JupyterLab, which ignores a MIME type it has no renderer for, shows it as before."""
-
-_HTML_OBJECT = "<IPython.core.display.HTML object>"
-# how show marked nothing yet: an IPython HTML object, which the report notebooks display only through
-# show (they may not call display(HTML) themselves); used only by a notebook with no PAGE_MIME output
-
 TECHNICAL_APPENDIX = "Technical appendix"
 """The heading of a page's technical appendix, the one place where code names and function paths may
 appear (for traceability). A shown item that begins with a heading of this text (any level), and the
@@ -166,10 +157,7 @@ def shown_items(nb) -> list[str]:
     """
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                if o.get("output_type") == "display_data"]
-    if any(PAGE_MIME in o.get("data", {}) for o in outputs):
-        return [_text(o["data"][PAGE_MIME]) for o in outputs if PAGE_MIME in o.get("data", {})]
-    return [_text(o["data"]["text/html"]) for o in outputs
-            if "text/html" in o.get("data", {}) and _text(o["data"].get("text/plain", "")) == _HTML_OBJECT]
+    return [_text(o["data"][PAGE_MIME]) for o in outputs if PAGE_MIME in o.get("data", {})]
 
 
 def _text(value) -> str:

@@ -65,7 +65,7 @@ from foundation_eval.reporting.disclosure import (
 )
 from foundation_eval.stats import wilson_interval
 
-__all__ = ["Rule", "Table", "Figure", "Text", "Section", "EstimateView", "CellRef", "Page", "facts_path", "show",
+__all__ = ["PAGE_MIME", "Rule", "Table", "Figure", "Text", "Section", "EstimateView", "CellRef", "Page", "facts_path", "show",
            "stylesheet"]
 
 
@@ -1569,11 +1569,21 @@ def facts_path(workbook) -> Path:
     return p.with_name(p.stem + ".facts.json")
 
 
+PAGE_MIME = "application/vnd.foundation-eval.page+html"
+"""The MIME type that marks what [`show`][foundation_eval.reporting.publication.show] displays.
+
+A report page is made only of the notebook outputs that carry it: the published items (text, tables,
+figures, sections), in the order shown. Its value is the item's HTML; the same HTML goes under
+``text/html`` so that JupyterLab, which ignores a MIME type it has no renderer for, shows it as before."""
+
+
 def show(*items) -> None:
     """Display published items in a notebook (tables, figures, sentences, sections).
 
-    Each item is shown as HTML through IPython; None items are skipped (so a sentence the results do
-    not support can be passed as None); a string is shown as HTML as it is.
+    Each item is shown as HTML through IPython, marked with `PAGE_MIME` so that the rendered page is
+    made of exactly what was shown (never markdown cells, printed text or a cell's last value); None
+    items are skipped (so a sentence the results do not support can be passed as None); a string is
+    shown as HTML as it is.
 
     Parameters
     ----------
@@ -1582,14 +1592,15 @@ def show(*items) -> None:
 
     Examples
     --------
-    Outside a notebook IPython prints only the kind of object displayed, once per item shown:
+    Outside a notebook IPython prints the data displayed, once per item shown:
 
     >>> show(Text("<p>Most people were visited.</p>"), None)
-    <IPython.core.display.HTML object>
+    {'application/vnd.foundation-eval.page+html': '<p>Most people were visited.</p>', 'text/html': '<p>Most people were visited.</p>'}
     """
-    from IPython.display import HTML, display
+    from IPython.display import display
 
     for item in items:
         if item is None:
             continue
-        display(HTML(item.html() if isinstance(item, _Item) else str(item)))
+        markup = item.html() if isinstance(item, _Item) else str(item)
+        display({PAGE_MIME: markup, "text/html": markup}, raw=True)
