@@ -103,3 +103,38 @@ def test_the_check_sees_an_upward_import():
     graph = {"foundation_eval.frames.cohort": {"foundation_eval.reporting.render"},
              "foundation_eval.reporting.render": {"foundation_eval.frames.cohort"}}
     assert _upward(graph) == [("foundation_eval.frames.cohort", "foundation_eval.reporting.render")]
+
+
+# the publication layer formats results; it fits nothing. Intervals of shares and rates worked out from
+# *published* counts are disclosure (reporting/disclosure.py, publication.py, audit.py), not analysis.
+FITTING = ("foundation_eval.models", "foundation_eval.ppit", "foundation_eval.frames", "foundation_eval.impact",
+           "foundation_eval.stats")
+ALLOWED = {
+    "foundation_eval.impact": {"DESIGN_LEVELS", "SMS_LEVELS"},          # the Maryland table, words only
+    "foundation_eval.impact.maryland": {"DESIGN_LEVELS", "SMS_LEVELS"},
+}
+DISCLOSURE = {"disclosure", "publication", "audit"}  # may compute intervals of published counts
+MODEL_LIBRARIES = ("scipy", "statsmodels", "lifelines", "sklearn")
+
+
+def _named_imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            yield node.module, {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, set()
+
+
+def test_no_model_is_fitted_in_the_publication_layer():
+    found = []
+    for path in sorted((PKG / "reporting").glob("*.py")):
+        for module, names in _named_imports(path):
+            root = module.split(".")[0]
+            if path.stem in DISCLOSURE and (module == "foundation_eval.stats" or root == "scipy"):
+                continue
+            if root in MODEL_LIBRARIES:
+                found.append(f"{path.name}: import {module}")
+            elif module.startswith(FITTING) and not (module in ALLOWED and names <= ALLOWED[module]):
+                found.append(f"{path.name}: from {module} import {', '.join(sorted(names))}")
+    assert not found, "analysis in the publication layer (fit it in a study of the snapshot):\n" + "\n".join(found)
