@@ -211,6 +211,10 @@ class EvalEstimate(ImpactEstimate):
         check).
     design_key : str
         Key of the design in [`DESIGN_LEVELS`][foundation_eval.impact.maryland.DESIGN_LEVELS].
+    measured_coverage : float or None
+        For an interval known to cover less than its nominal level: the share of simulated forces in which
+        it covered the truth (`benchmarks/coverage.py`, scenario `realistic`); reports print it beside the
+        interval, never the interval as plain 95%. None when the interval holds its level.
 
     Examples
     --------
@@ -238,6 +242,7 @@ class EvalEstimate(ImpactEstimate):
     display_unit: str = ""
     level_flags: tuple = ()
     design_key: str = ""
+    measured_coverage: float | None = None
 
     @property
     def estimable(self) -> bool:

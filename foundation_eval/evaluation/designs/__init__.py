@@ -94,7 +94,7 @@ from foundation_eval.evaluation.designs.did import (
     did_twfe,
     placebo_did,
 )
-from foundation_eval.evaluation.designs.evaluation import HEADLINE_ATTRS, Evaluation
+from foundation_eval.evaluation.designs.evaluation import HEADLINE_ATTRS, MEASURED_COVERAGE, Evaluation
 from foundation_eval.evaluation.designs.its import its_all_districts, its_district, its_force, its_series
 from foundation_eval.evaluation.designs.naive import naive_comparisons
 from foundation_eval.evaluation.designs.power import PowerAnalysis, power_analysis
@@ -146,6 +146,7 @@ __all__ = [
     "power_analysis",
     "PowerAnalysis",
     "Evaluation",
+    "MEASURED_COVERAGE",
     "TRUTH_NAMES",
     "HEADLINE",
     "HEADLINE_ATTRS",
