@@ -442,6 +442,8 @@ def test_other_outcomes_are_other_quantities(tenth, kwargs):
         assert "Not published: fewer than 10 people had, or did not have," in _text(page)
     assert "data-estimand='ppit_icc2_total'" in page  # agreement does not depend on the outcome
     assert not ID.search(_visible(page)) and not SMALL_COUNT.search(_text(page))
+    audit = rep.page.audit()
+    assert audit.passed, audit.failures[["table", "cell", "verdict"]].to_string()
     for tab in rep.page.tables:
         for c in tab.counts:
             v = pd.to_numeric(tab.values[c], errors="coerce").dropna()
@@ -565,8 +567,8 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
     assert not any(o.get("output_type") == "error" for o in outputs)
     assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # no warnings
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    for table in ("discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc", "item_analysis",
-                  "equity_accuracy_sex", "equity_tests"):
+    for table in ("sample", "discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc",
+                  "item_analysis", "equity_accuracy_age_band", "equity_tests"):
         assert f"data-table='{table}'" in shown, table
     assert "Summary" in shown and "Provenance" in shown and "data-estimand='ppit_auc_12m'" in shown
     assert "<h2>Discrimination</h2>" in shown and "<h2>Technical appendix</h2>" in shown

@@ -167,7 +167,9 @@ class PpitValidityReport:
      'Thresholds', 'Reliability between assessors', 'Internal structure', 'Equity', 'Limitations',
      'Disclosure control', 'Provenance', 'Technical appendix']
     >>> [t.name for t in report.page.tables][:3]
-    ['discrimination', 'discrimination_sample', 'roc_ppit_total']
+    ['sample', 'discrimination', 'calibration_by_score']
+    >>> report.page.audit().passed          # the intruder audit of everything the page published
+    True
 
     Another outcome is a variant: the report asks for it to be fitted first.
 
@@ -1178,12 +1180,12 @@ class PpitValidityReport:
                                        "worked out from the published counts at that cut-off.", data=counts)
         sel = nb[np.isin(np.round(nb.threshold * 100).astype(int), [10, 20, 30, 40, 50, 60])]
         dtab = self.page.table(
-            "decision_curve", pd.DataFrame({"pt": [fmt.percent(p) for p in sel.threshold],
+            "decision_curve", pd.DataFrame({"pt": np.round(100 * sel.threshold.to_numpy()),
                                             "nb": sel.net_benefit.to_numpy(), "all": sel.treat_all.to_numpy(),
                                             "avoided": sel.avoided.to_numpy()}),
             title="Net benefit at selected threshold risks",
-            kinds={"nb": "decimal2", "all": "decimal2", "avoided": "whole"},
-            headings={"pt": "Threshold risk", "nb": "Net benefit, PPIT", "all": "Net benefit, everyone",
+            kinds={"pt": "whole", "nb": "decimal2", "all": "decimal2", "avoided": "whole"},
+            headings={"pt": "Threshold risk (%)", "nb": "Net benefit, PPIT", "all": "Net benefit, everyone",
                       "avoided": "Interventions avoided per 100"},
             notes=("Net benefit per person (Vickers & Elkin 2006), worked out from the published counts of the table of "
                    "cut-offs.",))
