@@ -18,25 +18,27 @@ withheld by default); where the page pools adjacent scores so that counts are sa
 priority threshold kept as edges where possible), it reads the study's counts of exactly those pooled
 scores.
 
-**What the page publishes, and what it works out from it.** Counts are published once where they
-are first needed and tied to every other place that counts the same people
-([`Page.link`][foundation_eval.reporting.publication.Page.link], and `same_as` for sentences), so the
-page's audit ([`Page.audit`][foundation_eval.reporting.publication.Page.audit]) sees every way of
-setting one table against another: the people in the study (one table: scored, observed, with and
-without the outcome, left out), the counts at each cut-off of the score (which are sums of the pooled
-bands of the calibration tables), the groups of the equity tables (which add up to everyone), the pairs
-of assessors. Every percentage, its Wilson interval, the ROC and decision curves and the ratio of
-flag rates are worked out from those published counts (declared as shares of the table that holds
-them, or computed from its published values), so they say nothing the counts do not. Model estimates
-(AUCs, C, ICCs, kappas, calibration intercepts and slopes, odds ratios, observed/expected ratios,
-factor loadings) are not counts and are printed as estimated. Nothing is printed from exact counts:
-the study's own percentages, intervals, mean scores and mean modelled risks within a pooled band (which
-would describe the scores the band pools) are not shown. With the default outcome and window (any DA offence within 12 months of
-first listing), the AUC of the PPIT total is the snapshot's registered `ppit_auc_12m` and the
-agreement of two assessors is `ppit_icc2_total`
-([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); other outcomes and windows
-are other quantities and are labelled as such. Code names appear only in the page's technical
-appendix.
+**What the page publishes, and what it works out from it.** Each count is published once, where it is
+first needed, and tied to every other place that counts the same people
+([`Page.link`][foundation_eval.reporting.publication.Page.link], and `same_as` for the counts sentences
+state), so that the page's audit ([`Page.audit`][foundation_eval.reporting.publication.Page.audit]) sees
+every way of setting one table against another: the people in the study (one table: scored, observed,
+with and without the outcome, left out), the counts of the pooled score bands (which the tool's own bands
+add up), the groups of the equity tables (which add up to everyone, and to the pooled bands from the
+priority threshold up), the pairs of assessors. Groups are withheld whole, with more groups while the
+withheld ones together hold a small count
+([`withheld_groups`][foundation_eval.reporting.ppit_tables.withheld_groups]). The counts at each cut-off of
+the score are not rounded on their own: they are sums of the published counts of the pooled bands (counts
+at every cut-off rounded separately beside the counts of every band would let a reader chain their
+differences and pin counts down). Every percentage, its Wilson interval, the ROC and decision curves and
+the ratio of flag rates are worked out from published counts (declared as shares of the table that holds
+them, or computed from the published values), so they say nothing the counts do not. Model estimates
+(AUCs, C, ICCs, kappas, calibration intercepts and slopes, odds ratios, observed/expected ratios, factor
+loadings, the fitted risk curve) are not counts and are printed as estimated. Nothing is printed from
+exact counts: the study's own percentages and intervals, and the mean scores and mean modelled risks
+within a pooled band (which would describe the scores a band pools), are not shown; which cut-off the
+decision curve acts on at each threshold risk follows the band's mean modelled risk, which places it
+only to within a percentage point of risk.
 """
 from __future__ import annotations
 
@@ -429,8 +431,8 @@ class PpitValidityReport:
             hide[[at["with"], at["without"]]] = True
         tab = self.page.table("sample", frame, title="People in the study", counts=["n"], additive=False,
                               headings={"who": "People", "n": "Number"}, hide={"n": hide},
-                              notes=("Listed and scored on the PPIT is the sum of the observed and the left-out "
-                                     "rows; observed is the sum of those with and without the outcome.",))
+                              notes=("Before rounding, the people listed and scored are those observed and those "
+                                     "left out, and those observed are those with and without the outcome.",))
         ref = {k: self._ref("sample", "n", i) for k, i in at.items()}
         self.page.link([ref[at_k] for at_k in keys if at_k not in ("scored", "with", "without")], ref["scored"],
                        "people scored: observed or left out")
