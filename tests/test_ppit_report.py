@@ -192,15 +192,22 @@ def test_safe_bands_pool_small_scores():
     assert safe_bands(x, y, 10) == [0.0, 1.0, 3.0]
     # forcing an edge at 2 is impossible on the upper side? 2-4 = (28, 15) safe, below 0-1 = (5, 50) unsafe -> ignored
     assert safe_bands(x, y, 10, force_edge=2) == [0.0, 1.0, 3.0]
+    # edges at 1 and 3 can both be kept; 1, 2 and 3 cannot (2 alone holds 5 and 5), so the last named goes
+    assert safe_bands(x, y, 10, force_edge=[3, 1]) == [0.0, 1.0, 3.0]
+    assert safe_bands(x, y, 10, force_edge=[1, 3, 2]) == [0.0, 1.0, 3.0]
     rng = np.random.default_rng(5)
+    kept = 0
     for _ in range(20):
         xs = rng.integers(0, 21, 300)
         ys = (rng.random(300) < 0.1 + 0.03 * xs).astype(int)
-        edges = safe_bands(xs, ys, 10, force_edge=12)
-        band = np.searchsorted(edges, xs, side="right") - 1
-        for b in range(len(edges)):
-            e, n = ys[band == b].sum(), (band == b).sum() - ys[band == b].sum()
-            assert (e == 0 or e >= 10) and (n == 0 or n >= 10)
+        for force in (12, [12, 6, 16]):
+            edges = safe_bands(xs, ys, 10, force_edge=force)
+            band = np.searchsorted(edges, xs, side="right") - 1
+            for b in range(len(edges)):
+                e, n = ys[band == b].sum(), (band == b).sum() - ys[band == b].sum()
+                assert (e == 0 or e >= 10) and (n == 0 or n >= 10)
+        kept += {12.0, 6.0, 16.0} <= set(edges)
+    assert kept >= 10  # the tool's edges survive on most draws
 
 
 def test_withheld_rows_secondary_suppression():
@@ -247,13 +254,15 @@ def test_the_report_imports_no_estimator():
     assert not bad, bad
 
 
+ESTIMATORS = ("foundation_eval.ppit", "foundation_eval.models", "foundation_eval.impact", "foundation_eval.frames")
+
+
 def test_every_section_reads_the_study_fitted_once(tenth, monkeypatch):
     """After the snapshot is built, every estimator and frame builder raises: the page still renders, and its AUC
-    and ICC are the snapshot's registered values."""
+    and ICC are the snapshot's registered values. The publication layer's own Wilson interval of a published share
+    (disclosure, not model fitting) is left alone."""
     import importlib
     import pkgutil
-
-    import foundation_eval.ppit as ppit_pkg
 
     snap = tenth[0]
     assert "ppit" in snap.studies  # fitted by build_snapshot
@@ -261,18 +270,23 @@ def test_every_section_reads_the_study_fitted_once(tenth, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was fitted while the page was formatted")
 
-    modules = [ppit_pkg] + [importlib.import_module(f"foundation_eval.ppit.{m.name}")
-                            for m in pkgutil.iter_modules(ppit_pkg.__path__)]
-    modules += [importlib.import_module(m) for m in ("foundation_eval.stats", "foundation_eval.frames.cohort",
-                                                     "foundation_eval.frames.outcomes")]
+    modules = []
+    for name in ESTIMATORS:
+        pkg = importlib.import_module(name)
+        modules += [pkg] + [importlib.import_module(f"{name}.{m.name}") for m in pkgutil.iter_modules(pkg.__path__)]
     patched = 0
     for mod in modules:
         for name, obj in list(vars(mod).items()):
+            # the fitting functions these packages define, and the scipy/statsmodels routines they call
             if callable(obj) and not isinstance(obj, type) and not name.startswith("_") and \
-                    getattr(obj, "__module__", "").startswith(("foundation_eval", "scipy", "statsmodels")):
+                    getattr(obj, "__module__", "").startswith((*ESTIMATORS, "scipy", "statsmodels", "lifelines")):
                 monkeypatch.setattr(mod, name, refuse)
                 patched += 1
-    assert patched > 40
+    assert patched > 100
+    from foundation_eval import ppit
+
+    with pytest.raises(AssertionError, match="a model was fitted"):  # the patches bite
+        ppit.auc([1.0, 2.0], [0, 1])
     rep = PpitValidityReport(snap)
     page = rep.html()
     for name in ("ppit_auc_12m", "ppit_icc2_total"):
@@ -283,6 +297,7 @@ def test_every_section_reads_the_study_fitted_once(tenth, monkeypatch):
     assert rep.study.auc == pytest.approx(snap.estimate("ppit_auc_12m").estimate, abs=1e-12)
     assert rep.study.icc.loc["ICC2", "icc"] == pytest.approx(snap.estimate("ppit_icc2_total").estimate, abs=1e-12)
     assert "could not be estimated" not in page and len(rep.page.tables) >= 15
+    assert rep.page.audit().passed  # the audit, too, needs nothing but what the page published
 
 
 def test_page_auc_and_icc_are_the_registered_values(report, tenth):
@@ -370,21 +385,20 @@ def test_equity_groups_below_the_threshold_are_withheld(report):
     t = report.page.threshold
     tables = [x for x in report.page.tables if x.name.startswith("equity_accuracy_")]
     assert tables
-    for tab in tables:
-        groups = tab.values.iloc[:-1]  # the last row is everyone
-        hidden = tab.suppressed.iloc[:-1]
-        assert (hidden.events == hidden.auc).all()  # a withheld group's AUC is withheld with its counts
-        assert hidden.events.sum() != 1  # never one hidden group alone (secondary suppression)
-        shown = groups[~hidden.events.to_numpy()]
-        assert (shown.events >= t).all() and (shown.non_events >= t).all()
-    # the exact counts behind a published group are at least the threshold, and the labels are in sentence case
     exact = report.study.equity_accuracy
     for tab in tables:
-        name = tab.headings["group"]
-        rows = exact[(exact.characteristic == name) & ~exact.everyone].reset_index(drop=True)
-        shown = ~tab.suppressed.events.iloc[:-1].to_numpy()
+        hidden = tab.suppressed.iloc[:-1]  # the last row is everyone
+        assert (hidden.events == hidden.auc).all() and (hidden.people == hidden.events).all()  # a whole row goes
+        assert hidden.events.sum() != 1  # never one hidden group alone (secondary suppression)
+        # the exact counts behind a published group are at least the threshold on both sides
+        rows = exact[(exact.characteristic == tab.headings["group"]) & ~exact.everyone].reset_index(drop=True)
+        shown = ~hidden.events.to_numpy()
         assert (rows.events[shown] >= t).all() and (rows.non_events[shown] >= t).all()
-        assert not any(g[:1].islower() for g in tab.values.group)
+        assert not any(g[:1].islower() for g in tab.values.group)  # labels in sentence case
+        flags = {x.name: x for x in report.page.tables}.get(tab.name.replace("accuracy", "priority"))
+        if flags is not None:  # one pattern of withheld groups in both tables of a characteristic
+            assert (flags.suppressed.people.to_numpy() == tab.suppressed.people.to_numpy()).all()
+            assert flags.values.people.equals(tab.values.people)
 
 
 def test_labels_in_sentence_case_and_code_names_only_in_the_appendix(report):
@@ -428,6 +442,8 @@ def test_other_outcomes_are_other_quantities(tenth, kwargs):
         assert "Not published: fewer than 10 people had, or did not have," in _text(page)
     assert "data-estimand='ppit_icc2_total'" in page  # agreement does not depend on the outcome
     assert not ID.search(_visible(page)) and not SMALL_COUNT.search(_text(page))
+    audit = rep.page.audit()
+    assert audit.passed, audit.failures[["table", "cell", "verdict"]].to_string()
     for tab in rep.page.tables:
         for c in tab.counts:
             v = pd.to_numeric(tab.values[c], errors="coerce").dropna()
@@ -475,9 +491,9 @@ def test_report_opens_a_written_snapshot(tenth):
 
 # ------------------------------------------------------------------------------------------ recovery of the truth
 @pytest.fixture(scope="module")
-def full_force(tmp_path_factory):
-    """The default synthetic force at full scale (seed 20210101), as the notebook's demo uses."""
-    folder = synth.write(synth.generate("hiow", seed=20210101), tmp_path_factory.mktemp("ppit-full"))
+def full_force():
+    """The default synthetic force at full scale (seed 20210101), as the notebook's demo uses (cached on disk)."""
+    folder = synth.demo_folder()
     return load_dataset(folder), json.loads((folder / "truth.json").read_text())["effects"]
 
 
@@ -551,8 +567,8 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
     assert not any(o.get("output_type") == "error" for o in outputs)
     assert not [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]  # no warnings
     shown = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    for table in ("discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc", "item_analysis",
-                  "equity_accuracy_sex", "equity_tests"):
+    for table in ("sample", "discrimination", "td_auc", "calibration_by_band", "threshold_counts", "icc",
+                  "item_analysis", "equity_accuracy_age_band", "equity_tests"):
         assert f"data-table='{table}'" in shown, table
     assert "Summary" in shown and "Provenance" in shown and "data-estimand='ppit_auc_12m'" in shown
     assert "<h2>Discrimination</h2>" in shown and "<h2>Technical appendix</h2>" in shown

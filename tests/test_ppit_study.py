@@ -90,6 +90,12 @@ def test_pooled_lookups_equal_refitting_on_the_pools(small, binary):
     for col in ("threshold", "net_benefit", "treat_all", "treat_none", "interventions_avoided_per_100"):
         np.testing.assert_allclose(dc[col].to_numpy(float), ref[col].to_numpy(float), rtol=1e-9, atol=1e-12,
                                    err_msg=col)
+    # the cut-off flagged at each threshold risk is a band edge, and the net benefit is that of flagging from it
+    assert set(dc.cutoff[np.isfinite(dc.cutoff)]) <= set(map(float, edges))
+    at = study.cutoffs_at("ppit_total", dc.cutoff[np.isfinite(dc.cutoff)]).set_index("threshold")
+    for r in dc[np.isfinite(dc.cutoff)].itertuples():
+        odds = r.threshold / (1 - r.threshold)
+        assert r.net_benefit == pytest.approx((at.tp[r.cutoff] - at.fp[r.cutoff] * odds) / x.size, abs=1e-12)
     with pytest.raises(ValueError, match="outside the edges"):
         study.calibration_at([2, 10])
 

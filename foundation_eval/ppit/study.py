@@ -445,8 +445,10 @@ class PpitStudy:
         DataFrame or None
             `threshold, net_benefit, treat_all, treat_none, interventions_avoided_per_100` at each of
             `DECISION_THRESHOLDS`, as [`decision_curve`][foundation_eval.ppit.decision_curve] gives
-            them; None when the band risks do not rise with the score (then no cut-off of the score
-            matches acting on the risk).
+            them, and `cutoff`: the band edge from which everyone is flagged at that threshold risk
+            (infinite: no one), so that a report can work the net benefit out again from the counts it
+            publishes at that cut-off; None when the band risks do not rise with the score (then no
+            cut-off of the score matches acting on the risk).
 
         Examples
         --------
@@ -470,8 +472,8 @@ class PpitStudy:
             cut = e[flagged[0]] if flagged.size else np.inf
             cuts = d.cutoff.to_numpy()
             row = d.iloc[int(np.searchsorted(cuts, cut, side="left"))] if np.isfinite(cut) else d.iloc[-1]
-            out.append(row)
-        dc = pd.DataFrame(out)[["threshold", "net_benefit", "treat_all", "interventions_avoided_per_100"]]
+            out.append({**row.to_dict(), "cutoff": float(cut)})
+        dc = pd.DataFrame(out)[["threshold", "net_benefit", "treat_all", "interventions_avoided_per_100", "cutoff"]]
         dc.insert(3, "treat_none", 0.0)
         return dc.reset_index(drop=True)
 

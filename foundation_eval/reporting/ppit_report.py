@@ -14,13 +14,31 @@ The report fits nothing: every estimate, interval and count comes from the study
 window is a variant of the study, fitted by the notebook (`foundation_eval.ppit.study.ppit_study`) and
 passed in as `study=`. Every count goes through the page's disclosure rule (rounded to 5, 1 to 9
 withheld by default); where the page pools adjacent scores so that counts are safe
-([`safe_bands`][foundation_eval.reporting.ppit_tables.safe_bands]), it reads the study's statistics of
-exactly those pooled scores. With the default outcome and window (any DA offence within 12 months of
-first listing), the AUC of the PPIT total is the snapshot's registered `ppit_auc_12m` and the
-agreement of two assessors is `ppit_icc2_total`
-([`Page.estimate`][foundation_eval.reporting.publication.Page.estimate]); other outcomes and windows
-are other quantities and are labelled as such. Code names appear only in the page's technical
-appendix.
+([`safe_bands`][foundation_eval.reporting.ppit_tables.safe_bands], with the tool's own risk bands and
+priority threshold kept as edges where possible), it reads the study's counts of exactly those pooled
+scores.
+
+**What the page publishes, and what it works out from it.** Each count is published once, where it is
+first needed, and tied to every other place that counts the same people
+([`Page.link`][foundation_eval.reporting.publication.Page.link], and `same_as` for the counts sentences
+state), so that the page's audit ([`Page.audit`][foundation_eval.reporting.publication.Page.audit]) sees
+every way of setting one table against another: the people in the study (one table: scored, observed,
+with and without the outcome, left out), the counts of the pooled score bands (which the tool's own bands
+add up), the groups of the equity tables (which add up to everyone, and to the pooled bands from the
+priority threshold up), the pairs of assessors. Groups are withheld whole, with more groups while the
+withheld ones together hold a small count
+([`withheld_groups`][foundation_eval.reporting.ppit_tables.withheld_groups]). The counts at each cut-off of
+the score are not rounded on their own: they are sums of the published counts of the pooled bands (counts
+at every cut-off rounded separately beside the counts of every band would let a reader chain their
+differences and pin counts down). Every percentage, its Wilson interval, the ROC and decision curves and
+the ratio of flag rates are worked out from published counts (declared as shares of the table that holds
+them, or computed from the published values), so they say nothing the counts do not. Model estimates
+(AUCs, C, ICCs, kappas, calibration intercepts and slopes, odds ratios, observed/expected ratios, factor
+loadings, the fitted risk curve) are not counts and are printed as estimated. Nothing is printed from
+exact counts: the study's own percentages and intervals, and the mean scores and mean modelled risks
+within a pooled band (which would describe the scores a band pools), are not shown; which cut-off the
+decision curve acts on at each threshold risk follows the band's mean modelled risk, which places it
+only to within a percentage point of risk.
 """
 from __future__ import annotations
 
@@ -29,9 +47,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import withheld_rows
+from foundation_eval.reporting.disclosure import hidden_mask, withheld_rows
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
-from foundation_eval.reporting.ppit_tables import band_labels, safe_bands
+from foundation_eval.reporting.ppit_tables import band_labels, safe_bands, withheld_groups
 from foundation_eval.reporting.ppit_text import BENCHMARKS, REFERENCES, TECHNICAL_APPENDIX, icc_words
 from foundation_eval.reporting.publication import Page, Section, Text
 
@@ -46,6 +64,10 @@ HORIZONS_MONTHS = (6, 12, 24)
 _DEFAULTS = {"outcome": "any_da", "window_months": 12, "min_followup_months": None, "harm_threshold": None,
              "violent_severity": 4, "level": 0.95, "n_boot": None}
 _FLAG_CELLS = {"both": "Both priority", "neither": "Neither priority", "disagreed": "Assessors disagreed"}
+# the predictors in the middle of a sentence
+_NAMED = {"ppit_total": "the PPIT total", "prior_da_2y": "the count of prior DA offences",
+          "rfg_score": "the recency-frequency-gravity score"}
+_BAND_NAMES = ("low", "moderate", "priority", "high priority")
 
 
 def _is_default(key: str, value) -> bool:
@@ -147,7 +169,9 @@ class PpitValidityReport:
      'Thresholds', 'Reliability between assessors', 'Internal structure', 'Equity', 'Limitations',
      'Disclosure control', 'Provenance', 'Technical appendix']
     >>> [t.name for t in report.page.tables][:3]
-    ['discrimination', 'discrimination_sample', 'roc_ppit_total']
+    ['sample', 'discrimination', 'calibration_by_score']
+    >>> report.page.audit().passed          # the intruder audit of everything the page published
+    True
 
     Another outcome is a variant: the report asks for it to be fitted first.
 
@@ -191,6 +215,7 @@ class PpitValidityReport:
             self.max_score = int(prog.ppit_max)
             self.tool = prog.ppit_name
         self._bands = None
+        self._memo: dict = {}  # tables other sections tie their counts to, published once
 
     @staticmethod
     def _parameters(study) -> dict:
@@ -334,13 +359,110 @@ class PpitValidityReport:
         return x, y
 
     @property
+    def fixed_edges(self) -> list[int]:
+        """Edges of the tool's own risk bands (low, moderate, priority, high priority), the last one above the
+        highest total."""
+        half, top = self.priority // 2, (self.priority + self.max_score + 1) // 2
+        return [0, half, self.priority, top, self.max_score + 1]
+
+    @property
     def bands(self) -> list[float]:
-        """Lower edges of the pooled bands of the PPIT total whose counts are safe to publish (the priority
-        threshold kept as an edge where possible)."""
+        """Lower edges of the pooled bands of the PPIT total whose counts are safe to publish: the priority
+        threshold and then the edges of the tool's own risk bands kept as edges where possible, so that
+        the tables of cut-offs and of the tool's bands hold sums of whole pooled bands."""
         if self._bands is None:
             x, y = self._distribution("ppit_total")
-            self._bands = safe_bands(x, y, self.t, force_edge=self.priority)
+            half, prio, top = self.fixed_edges[1:4]
+            self._bands = safe_bands(x, y, self.t, force_edge=[prio, half, top])
         return self._bands
+
+    # ================================================================== counts that several parts share
+    def _ref(self, table: str, column: str, row: int):
+        return self.page.cell(table, column, row=int(row))
+
+    def _shown(self, table: str, column: str, row: int) -> bool:
+        """Whether a cell of a published table is shown (not withheld)."""
+        t = next(x for x in self.page.tables if x.name == table)
+        return not bool(t.suppressed[column].iloc[int(row)])
+
+    def _stated(self, n, table: str, column: str, row: int, noun: str = "people") -> str | None:
+        """A count for a sentence, tied to the table cell holding it (the audit takes them as one quantity);
+        None when that cell is withheld although the count is not small: the sentence then says it without
+        the number."""
+        t = next((x for x in self.page.tables if x.name == table), None)
+        if t is not None and not self._shown(table, column, row) and not self.page.rule.hidden(n):
+            return None
+        return self.page.count(n, noun, same_as=self._ref(table, column, row))
+
+    def _sample(self):
+        """The table of the people in the study (published once; the methods show it): scored, whose whole
+        window was observed (with and without the outcome) and left out.
+
+        Returns
+        -------
+        Table
+            `sample`; its rows by key in `self._memo["sample_rows"]`.
+        """
+        if "sample" in self._memo:
+            return self._memo["sample"]
+        c, rule = self.study.counts, self.page.rule
+        ended = int(c.left_out - c.exited)
+        rows = [("scored", "Listed and scored on the PPIT", c.scored),
+                ("observed", "Whole outcome window observed", c.observed),
+                ("with", "Observed, with the outcome", c.with_outcome),
+                ("without", "Observed, without the outcome", c.without_outcome)]
+        if ended == 0 or c.exited == 0:
+            if c.left_out:
+                rows.append(("exited", "Left out: exited before the window closed", c.exited) if ended == 0 else
+                            ("ended", "Left out: the extract ended first", ended))
+        elif rule.hidden(c.exited) or rule.hidden(ended):  # one row, so that neither small part is shown
+            rows.append(("left_out", "Left out: exited, or the extract ended first", c.left_out))
+        else:
+            rows += [("exited", "Left out: exited before the window closed", c.exited),
+                     ("ended", "Left out: the extract ended first", ended)]
+        keys = [k for k, _, _ in rows]
+        frame = pd.DataFrame({"who": [w for _, w, _ in rows], "n": [int(n) for _, _, n in rows]})
+        hide = hidden_mask(frame.n, self.t)
+        at = {k: i for i, k in enumerate(keys)}
+        parts = [at[k] for k in keys if k not in ("scored", "with", "without")]
+        if hide[parts].sum() == 1:  # the total would give the one hidden part back: withhold the total
+            hide[at["scored"]] = True
+        if hide[at["with"]] or hide[at["without"]]:
+            hide[[at["with"], at["without"]]] = True
+        tab = self.page.table("sample", frame, title="People in the study", counts=["n"], additive=False,
+                              headings={"who": "People", "n": "Number"}, hide={"n": hide},
+                              notes=("Before rounding, the people listed and scored are those observed and those "
+                                     "left out, and those observed are those with and without the outcome.",))
+        ref = {k: self._ref("sample", "n", i) for k, i in at.items()}
+        self.page.link([ref[at_k] for at_k in keys if at_k not in ("scored", "with", "without")], ref["scored"],
+                       "people scored: observed or left out")
+        self.page.link([ref["with"], ref["without"]], ref["observed"], "people observed: with or without the outcome")
+        self._memo["sample"], self._memo["sample_rows"] = tab, at
+        return tab
+
+    def _sample_ref(self, key: str):
+        """The cell of the sample table counting `key` (`scored`, `observed`, `with`, `without`)."""
+        self._sample()
+        return self._ref("sample", "n", self._memo["sample_rows"][key])
+
+    def _sample_count(self, key: str, noun: str = "people") -> str | None:
+        """A sentence's count of the sample table's `key`, tied to its cell (None when withheld)."""
+        self._sample()
+        c = self.study.counts
+        n = {"scored": c.scored, "observed": c.observed, "with": c.with_outcome, "without": c.without_outcome}[key]
+        return self._stated(n, "sample", "n", self._memo["sample_rows"][key], noun)
+
+    def _pairs(self):
+        """The table of people scored twice (published once): scored twice, and by two different assessors."""
+        if "reliability_sample" in self._memo:
+            return self._memo["reliability_sample"]
+        st = self.study
+        frame = pd.DataFrame({"who": ["Scored twice (first and second rating)", "Scored by two different assessors"],
+                              "n": [st.n_double_scored, st.n_pairs]})
+        tab = self.page.table("reliability_sample", frame, title="People scored by two assessors", counts=["n"],
+                              additive=False, nested=True, headings={"who": "People", "n": "Number"})
+        self._memo["reliability_sample"] = tab
+        return tab
 
     # ================================================================== page items
     def header(self) -> Text:
@@ -361,7 +483,8 @@ class PpitValidityReport:
 
         How many were followed and how many had the outcome, the AUC against published benchmarks, whether
         the PPIT did better than and added to police data, agreement between assessors, and whether
-        accuracy differed between groups.
+        accuracy differed between groups. Counts are those of the table of people in the study (published
+        here, shown under Methods), and the share with the outcome is worked out from its published counts.
 
         Returns
         -------
@@ -372,11 +495,14 @@ class PpitValidityReport:
             return self.page.summary([self._no_tool("Summary").items[0]])
         s, st = [], self.study
         c = st.counts
-        sh = self.page.share(c.with_outcome, c.observed, self.level)
+        self._sample()
+        sh = self.page.share(c.with_outcome, c.observed, self.level)  # from the published counts
+        n_all, n = self._sample_count("scored", "listed people"), self._sample_count("observed")
         s.append(self._say(
-            "Of {{ n_all | count('listed people') }} scored on the PPIT, {{ n | count }} were followed for the whole "
-            "{{ w }} months{% if pct %}, and {{ pct }} of them went on to commit {{ label }} in that time{% endif %}.",
-            n_all=c.scored, n=c.observed, w=self.window_months, label=self.spec.label,
+            "Of {% if n_all %}{{ n_all }}{% else %}the listed people{% endif %} scored on the PPIT, "
+            "{% if n %}{{ n }}{% else %}those who{% endif %} were followed for the whole {{ w }} months"
+            "{% if pct %}, and {{ pct }} of them went on to commit {{ label }} in that time{% endif %}.",
+            n_all=n_all, n=n, w=self.window_months, label=self.spec.label,
             pct=fmt.percent(sh["pct"], scale=1) if sh["pct"] is not None else ""))
         if not self.can_discriminate:
             s.append(self._say("Too few people had, or did not have, the outcome to judge how well the score "
@@ -419,8 +545,8 @@ class PpitValidityReport:
         lo_w, hi_w = icc_words(v.ci_low), icc_words(v.ci_high)
         words = lo_w if lo_w == hi_w else f"{lo_w} to {hi_w}"
         return self._say("Agreement between two assessors scoring the same person was {{ words }}: ICC(2,1) "
-                         "{{ icc }} over {{ n | count }} scored twice.", words=words, icc=Markup(v.html()),
-                         n=self.study.counts.double_scored)
+                         "{{ icc }} over {{ n }} scored twice.", words=words, icc=Markup(v.html()),
+                         n=self._stated(self.study.n_double_scored, "reliability_sample", "n", 0))
 
     def _compare_benchmarks(self, lo: float, hi: float) -> str:
         parts = []
@@ -436,23 +562,24 @@ class PpitValidityReport:
         Returns
         -------
         Section
-            Sentences with their citations.
+            Sentences with their citations and the `sample` table of the people in the study.
         """
         if not self.has_tool:
             return self._no_tool("Methods")
         prog = self.snap.programme
         st, c = self.study, self.study.counts
+        sample = self._sample()
         items = [
             self._say("People put on the {{ prog }} list at least once and scored on the PPIT. The index date is the "
                       "first day of the month of first listing; the first rating (the one used in practice) is "
                       "analysed. People listed less than {{ fu }} months before the extract date ({{ extract }}) are "
-                      "left out. Accuracy for the binary outcome uses the {{ n | count }} whose whole {{ w }}-month "
-                      "window was observed; {{ x | count }} were left out{% if rest %} ({{ ex | count }} because they "
-                      "exited, i.e. custody, moved away or died, before it closed; the rest because the extract ended "
-                      "first){% else %} because they exited (custody, moved away or died) before it closed{% endif %}. "
-                      "Time-to-event measures use everyone, censored at exit or the extract date.",
+                      "left out. Accuracy for the binary outcome uses {% if n %}the {{ n }}{% else %}those{% endif %} "
+                      "whose whole {{ w }}-month window was observed; the others were left out because they exited "
+                      "(custody, moved away or died) before it closed{% if rest %}, or because the extract ended "
+                      "first{% endif %}. Time-to-event measures use everyone, censored at exit or the extract date.",
                       prog=prog.name, fu=st.min_followup_months, extract=str(st.extract_date.date()),
-                      n=c.observed, w=self.window_months, x=c.left_out, ex=c.exited, rest=c.left_out > c.exited),
+                      n=self._sample_count("observed"), w=self.window_months, rest=c.left_out > c.exited),
+            sample,
             self._say("Outcome: {{ text }}", text=self._outcome_text()),
             self._say("The {{ name }} (PPIT; Robinson & Clancy 2015) has {{ k }} items scored {{ lo }} to {{ hi }}; "
                       "the total runs from 0 to {{ top }} and {{ thr }} or more marks a priority perpetrator.",
@@ -467,8 +594,9 @@ class PpitValidityReport:
                 "to three) the previous two years' DA offences were."),
             self._say("All intervals are {{ lvl }} intervals. Each section names its method and reference. "
                       "Score values and groups are pooled or withheld so that no published count falls between one "
-                      "and {{ t }}. Every number comes from one fit of the study on the extract; the technical "
-                      "appendix names the code that computes each section.",
+                      "and {{ t }}; percentages and their intervals are worked out from the published counts. Every "
+                      "number comes from one fit of the study on the extract; the technical appendix names the code "
+                      "that computes each section.",
                       lvl=fmt.percent(self.level), t=fmt.number_word(self.t - 1)),
         ]
         return Section("Methods", tuple(items))
@@ -488,40 +616,127 @@ class PpitValidityReport:
                 "counted from police records, so abuse that is not reported is missed.")
 
     # ------------------------------------------------------------------ discrimination
-    def _threshold_frame(self, col: str, edges, mark=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        tt = self.study.cutoffs_at(col, edges)
-        cut = [f"{int(c)} or more" + (" (current priority threshold)" if mark is not None and c == mark else "")
-               for c in tt.threshold]
-        return pd.DataFrame({"cutoff": cut, "threshold": tt.threshold.astype(float),
-                             "flagged": tt.flagged.astype(int), "tp": tt.tp.astype(int), "fp": tt.fp.astype(int),
-                             "fn": tt.fn.astype(int), "tn": tt.tn.astype(int),
-                             "share": tt.share_flagged, "sens": tt.sensitivity, "spec": tt.specificity,
-                             "ppv": tt.ppv, "npv": tt.npv, "_tt": range(len(tt))}), tt
+    def _band_counts(self, edges) -> pd.DataFrame:
+        """Exact people with and without the outcome in bands of the PPIT total (`edges[i] <= total <
+        edges[i + 1]`), from the study's counts at each score."""
+        d = self.study.score_counts[self.study.score_counts.predictor == "ppit_total"]
+        band = np.searchsorted(np.asarray(edges, float), d.value.to_numpy(float), side="right") - 1
+        g = d.assign(band=band).groupby("band")[["events", "non_events"]].sum()
+        return g.reindex(range(len(edges) - 1), fill_value=0).astype(int)
 
-    def _roc_points(self, col: str) -> pd.DataFrame:
-        """ROC points from the published (rounded) counts at safe cut-offs."""
-        # the PPIT curve passes through the cut-offs of the threshold table, so the two publish one set of edges
-        edges = self.bands if col == "ppit_total" else safe_bands(*self._distribution(col), self.t)
+    def _pooled(self):
+        """Observed outcome in the pooled bands of the PPIT total (published once; the calibration section
+        shows it): the one publication of the counts by score, from which the counts at each cut-off are
+        worked out.
+
+        Returns
+        -------
+        Table or None
+            `calibration_by_score`; None without a safe pooling.
+        """
+        if "calibration_by_score" not in self._memo:
+            tab = None
+            if self.bands:
+                top = float(self.study.score_counts.query("predictor == 'ppit_total'").value.max())
+                tab = self._publish_calibration("calibration_by_score", [*self.bands, top + 1],
+                                                band_labels(self.bands, top),
+                                                "Observed outcome by PPIT total (pooled)", "PPIT total")
+            self._memo["calibration_by_score"] = tab
+        return self._memo["calibration_by_score"]
+
+    def _cutoffs(self):
+        """People flagged at each cut-off of the PPIT total, and the accuracy of the flag, worked out from the
+        published counts of the pooled bands (published once: the ROC curve, the thresholds section and the
+        decision curve read it).
+
+        Cut-offs are the lower edges of the pooled bands (`bands`), flagging everyone with a total at least
+        the cut-off; the first flags everyone. Each count is the sum of the published counts of the pooled
+        bands above (flagged) or below (not flagged) the cut-off, not a count rounded on its own: counts at
+        every cut-off rounded separately beside the counts of every band would let a reader chain their
+        differences and pin counts down. Sensitivity, specificity, predictive values and the share flagged
+        are worked out from those sums.
+
+        Returns
+        -------
+        Table or None
+            `threshold_counts`; None without a safe pooling. Its row of each cut-off is in
+            `self._memo["cutoff_rows"]`.
+        """
+        if "threshold_counts" in self._memo:
+            return self._memo["threshold_counts"]
+        pooled = self._pooled()
+        if pooled is None:
+            return None
+        v = pooled.values.iloc[:-1]
+        e, ne = v.events.to_numpy(float), v.non_events.to_numpy(float)  # published; missing where withheld
+        above_e, above_ne = np.cumsum(e[::-1])[::-1], np.cumsum(ne[::-1])[::-1]
+        total_e, total_ne = above_e[0], above_ne[0]
+        # the first edge flags everyone: its row says nothing, so the table starts at the second
+        frame = pd.DataFrame({
+            "cutoff": [f"{c:g} or more" + (" (current priority threshold)" if c == self.priority else "")
+                       for c in self.bands],
+            "flagged": above_e + above_ne, "tp": above_e, "fp": above_ne, "fn": total_e - above_e,
+            "tn": total_ne - above_ne}).iloc[1:].reset_index(drop=True)
+
+        def share(k, n):
+            s = [self.page.share(a, b) if np.isfinite(a) and np.isfinite(b) and b > 0 else {"pct": None}
+                 for a, b in zip(k, n, strict=True)]
+            return [np.nan if x["pct"] is None else x["pct"] / 100 for x in s]
+
+        frame["share"] = share(frame.flagged, frame.flagged + frame.fn + frame.tn)
+        frame["sens"] = share(frame.tp, frame.tp + frame.fn)
+        frame["spec"] = share(frame.tn, frame.tn + frame.fp)
+        frame["ppv"] = share(frame.tp, frame.tp + frame.fp)
+        frame["npv"] = share(frame.tn, frame.tn + frame.fn)
+        tab = self.page.table(
+            "threshold_counts", frame, title="People flagged, and accuracy, at each cut-off of the PPIT total",
+            kinds={**{c: "whole" for c in ("flagged", "tp", "fp", "fn", "tn")},
+                   **{c: "proportion" for c in ("share", "sens", "spec", "ppv", "npv")}},
+            headings={"cutoff": "Flag at score", "flagged": "Flagged", "tp": "Flagged, outcome",
+                      "fp": "Flagged, no outcome", "fn": "Not flagged, outcome", "tn": "Not flagged, no outcome",
+                      "share": "Share flagged", "sens": "Sensitivity", "spec": "Specificity", "ppv": "PPV",
+                      "npv": "NPV"},
+            notes=("Cut-offs are the edges of the pooled score bands. Each number of people is the sum of the "
+                   "published counts of the pooled bands above or below the cut-off (Observed outcome by PPIT "
+                   "total), and each share is worked out from those sums. PPV and NPV: positive and negative "
+                   "predictive values; they depend on how common the outcome is.",))
+        self._memo["threshold_counts"] = tab
+        self._memo["cutoff_rows"] = {float(c): i for i, c in enumerate(self.bands[1:])}
+        self._memo["band_totals"] = (total_e, total_ne)
+        return tab
+
+    def _roc_table(self, col: str):
+        """Counts behind the ROC curve of a police-data baseline, at the edges of its own pooled bands, with
+        the sensitivity and the share without the outcome flagged worked out from them."""
+        edges = safe_bands(*self._distribution(col), self.t)
         if not edges:
-            return pd.DataFrame(columns=["fpr", "tpr", "cutoff"])
-        frame, _ = self._threshold_frame(col, edges)
-        hide = withheld_rows(frame, ["tp", "fp", "fn", "tn"], self.t, additive=False)
-        tab = self.page.table(f"roc_{col}", frame[["threshold", "tp", "fp", "fn", "tn"]],
-                              title=f"Counts behind the ROC curve of the {PREDICTORS[col]}",
-                              counts=["tp", "fp", "fn", "tn"], additive=False, kinds={"threshold": "whole"},
-                              headings={"threshold": "Flag at score", "tp": "Flagged, outcome",
-                                        "fp": "Flagged, no outcome", "fn": "Not flagged, outcome",
-                                        "tn": "Not flagged, no outcome"},
-                              hide={c: hide for c in ("tp", "fp", "fn", "tn")},
-                              notes=("Cut-offs are edges of pooled score bands.",))
-        v = tab.values.dropna(subset=["tp", "fp", "fn", "tn"])
-        pts = pd.DataFrame({"fpr": v.fp / (v.fp + v.tn), "tpr": v.tp / (v.tp + v.fn), "cutoff": v.threshold})
-        return pd.concat([pd.DataFrame({"fpr": [0.0], "tpr": [0.0], "cutoff": [np.inf]}), pts.iloc[::-1],
-                          pd.DataFrame({"fpr": [1.0], "tpr": [1.0], "cutoff": [-np.inf]})], ignore_index=True)
+            return None
+        tt = self.study.cutoffs_at(col, edges)
+        frame = pd.DataFrame({"threshold": tt.threshold.astype(float), "tp": tt.tp.astype(int),
+                              "fp": tt.fp.astype(int), "tpr": np.nan, "fpr": np.nan})
+        # the first row flags everyone; each later count is a sum of whole safe bands, as is what it leaves out
+        hide = withheld_rows(frame, ["tp", "fp"], self.t, additive=False)
+        name = f"roc_{col}"
+        tab = self.page.table(
+            name, frame, title=f"Counts behind the ROC curve of {_NAMED[col]}", counts=["tp", "fp"],
+            additive=False, kinds={"threshold": "whole", "tpr": "proportion", "fpr": "proportion"},
+            headings={"threshold": "Flag at score", "tp": "Flagged, outcome", "fp": "Flagged, no outcome",
+                      "tpr": "Sensitivity", "fpr": "1 - specificity"},
+            hide={c: hide for c in ("tp", "fp", "tpr", "fpr")},
+            shares={"tpr": ("tp", "first"), "fpr": ("fp", "first")},
+            notes=("Cut-offs are edges of pooled score bands; the first flags everyone. Shares are worked out from "
+                   "the published counts.",))
+        self.page.link(self._ref(name, "tp", 0), self._sample_ref("with"), "people with the outcome")
+        self.page.link(self._ref(name, "fp", 0), self._sample_ref("without"), "people without the outcome")
+        return tab
 
     def roc_figure(self):
         """ROC curves of the PPIT total and the two baselines, through cut-offs whose published counts are
         safe, with the priority threshold marked.
+
+        Each point is a sensitivity and a specificity worked out from published counts: the PPIT's from the
+        table of cut-offs (`threshold_counts`), each baseline's from its own (`roc_prior_da_2y`,
+        `roc_rfg_score`, in the workbook).
 
         Returns
         -------
@@ -532,15 +747,29 @@ class PpitValidityReport:
         d = self.study.discrimination
         aucs = {"ppit_total": self.auc_numbers(),
                 **{k: tuple(d.loc[k, ["auc", "ci_low", "ci_high"]]) for k in list(PREDICTORS)[1:]}}
+        drawn = []
         for (col, label), colour in zip(PREDICTORS.items(), PALETTE[:3], strict=True):
-            pts = self._roc_points(col)
-            if len(pts) < 3:
-                continue
+            if col == "ppit_total":
+                tab = self._cutoffs()
+                if tab is None:
+                    continue
+                v = tab.values.assign(threshold=list(self._memo["cutoff_rows"]))
+                v = v.assign(tpr=v.sens, fpr=1 - v.spec)
+            else:
+                tab = self._roc_table(col)
+                if tab is None:
+                    continue
+                v = tab.values
+            v = v.dropna(subset=["tpr", "fpr"])
+            pts = pd.concat([pd.DataFrame({"fpr": [0.0], "tpr": [0.0], "threshold": [np.inf]}),
+                             v[["fpr", "tpr", "threshold"]].iloc[::-1],
+                             pd.DataFrame({"fpr": [1.0], "tpr": [1.0], "threshold": [-np.inf]})], ignore_index=True)
+            drawn.append(tab)
             e, lo, hi = aucs[col]
             ax.plot(pts.fpr, pts.tpr, marker="o", ms=3.5, color=colour,
                     label=f"{label}: AUC {fmt.index(e)} ({fmt.index(lo)} to {fmt.index(hi)})")
             if col == "ppit_total":
-                cur = pts[pts.cutoff == self.priority]
+                cur = pts[pts.threshold == self.priority]
                 if len(cur):
                     ax.plot(cur.fpr, cur.tpr, marker="D", ms=8, color=PALETTE[3], ls="none",
                             label=f"Priority threshold ({self.priority}+)")
@@ -555,7 +784,7 @@ class PpitValidityReport:
                                     f"for {self.spec.short} within {self.window_months} months, drawn through "
                                     "cut-offs whose published counts are safe; the priority threshold is marked.",
                                 caption="ROC curves through cut-offs that pass disclosure control (adjacent scores "
-                                        "pooled, counts rounded).")
+                                        "pooled), from the published counts.", data=drawn)
 
     def discrimination(self) -> Section:
         """AUC of the PPIT total and of two police-data baselines, paired comparisons, ROC curves.
@@ -566,21 +795,21 @@ class PpitValidityReport:
         Returns
         -------
         Section
-            "Discrimination": a sentence, the `discrimination` and `discrimination_sample` tables and the
-            ROC figure; a sentence instead when too few people had, or did not have, the outcome.
+            "Discrimination": a sentence, the `discrimination` table and the ROC figure; a sentence instead
+            when too few people had, or did not have, the outcome.
 
         Examples
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
         >>> section = PpitValidityReport(open_snapshot()).discrimination()
         >>> section.heading, [type(item).__name__ for item in section.items]
-        ('Discrimination', ['Text', 'Table', 'Table', 'Figure'])
+        ('Discrimination', ['Text', 'Table', 'Figure'])
         """
         blocked = self._blocked("Discrimination", "discrimination")
         if blocked:
             return blocked
         est, lo, hi = self.auc_numbers()
-        c, d = self.study.counts, self.study.discrimination
+        d = self.study.discrimination
         rows = [{"predictor": PREDICTORS["ppit_total"], "auc": est, "low": lo, "high": hi, "diff": np.nan,
                  "p": np.nan}]
         for k in list(PREDICTORS)[1:]:
@@ -594,12 +823,6 @@ class PpitValidityReport:
                       "diff": "PPIT minus this", "p": "p (paired DeLong)"},
             notes=(f"AUC with the DeLong, DeLong & Clarke-Pearson (1988) interval; differences and p from the paired "
                    f"DeLong test. The PPIT row is {self.auc_label}.",))
-        sample = self.page.table(
-            "discrimination_sample",
-            pd.DataFrame({"who": ["With the outcome", "Without the outcome", "Everyone"],
-                          "n": [c.with_outcome, c.without_outcome, c.observed]}),
-            title="People whose whole outcome window was observed", counts=["n"], additive=False,
-            headings={"who": "People", "n": "Number"})
         text = self._say(
             "The PPIT total reached an AUC of {{ auc }}. An AUC of 0.5 is chance and 1 is perfect: it is the "
             "probability that a person who went on to commit {{ label }} scored higher than one who did not. "
@@ -607,7 +830,7 @@ class PpitValidityReport:
             auc=self._auc_markup(), label=self.spec.label,
             bench="; ".join(f"{nm} {fmt.index(v)}" for nm, v, _ in BENCHMARKS),
             cmp=self._compare_benchmarks(lo, hi))
-        return Section("Discrimination", (text, tab, sample, self.roc_figure()))
+        return Section("Discrimination", (text, tab, self.roc_figure()))
 
     def time_to_event(self) -> Section:
         """Harrell's C and cumulative/dynamic AUC(t): accuracy for time to the outcome, using everyone.
@@ -645,6 +868,8 @@ class PpitValidityReport:
                                                 "n": [c.followup_events, c.followup_censored]}),
                 title="People in the time-to-event analysis", counts=["n"], additive=True,
                 headings={"who": "People", "n": "Number"})]
+        self.page.link([self._ref("harrell_sample", "n", 0), self._ref("harrell_sample", "n", 1)],
+                       self._sample_ref("scored"), "everyone scored: with the outcome event or censored")
         td = st.td_auc
         if td is None and "td_auc" in st.unavailable and not st.unavailable["td_auc"].startswith("at no horizon"):
             items.append(self._say("AUC at fixed horizons could not be estimated: {{ why }}.",
@@ -693,11 +918,12 @@ class PpitValidityReport:
         verdict = ("adds information beyond police records" if test.lr_p_value < 0.05 else
                    "does not detectably add information beyond police records")
         text = self._say(
-            "In {{ n | count }}, the PPIT total {{ verdict }}: likelihood-ratio chi-square {{ chi }} on {{ df }} "
+            "In {% if n %}{{ n }}{% else %}the people observed{% endif %}, the PPIT total {{ verdict }}: "
+            "likelihood-ratio chi-square {{ chi }} on {{ df }} "
             "{{ df | plural('degree') }} of freedom, p {{ p }} (logistic models with and without the PPIT; the "
             "likelihood-ratio test is the valid test of added information for nested models, Pepe et al. 2013). "
             "AUCs of fitted models are in-sample and slightly optimistic for the larger model.",
-            n=self.study.counts.observed, verdict=verdict, chi=fmt.decimal(test.lr_statistic), df=int(test.lr_df),
+            n=self._sample_count("observed"), verdict=verdict, chi=fmt.decimal(test.lr_statistic), df=int(test.lr_df),
             p=fmt.p_value(test.lr_p_value))
         tab = self.page.table("incremental", rows, title="Police data with and without the PPIT",
                               kinds={"est": "decimal2", "low": "decimal2", "high": "decimal2"},
@@ -708,41 +934,66 @@ class PpitValidityReport:
         return Section(heading, (text, tab))
 
     # ------------------------------------------------------------------ calibration
-    def _calibration_frame(self, edges, labels, with_model: bool) -> pd.DataFrame:
-        ct = self.study.calibration_at(edges)
-        frame = pd.DataFrame({"band": list(labels), "events": ct.events.to_numpy(),
-                              "non_events": (ct.n - ct.events).to_numpy(), "observed": ct.observed.to_numpy(),
-                              "low": ct.ci_low.to_numpy(), "high": ct.ci_high.to_numpy(),
-                              "mean_score": ct.mean_score.to_numpy()})
-        if with_model:
-            frame["model"] = ct.mean_risk.to_numpy()
-        return frame
-
-    def _publish_calibration(self, name, frame, title, band_heading):
-        hide = withheld_rows(frame, ["events", "non_events"], self.t, additive=True)
-        derived = [c for c in ("observed", "low", "high", "mean_score", "model") if c in frame]
-        return self.page.table(
+    def _publish_calibration(self, name: str, edges, labels, title: str, band_heading: str):
+        """Observed outcome in bands of the PPIT total (with a last row for everyone), the share and its Wilson
+        interval worked out from the published counts of the row; the rows are tied to the people with and
+        without the outcome in the sample table."""
+        ct = self._band_counts(edges)
+        frame = pd.DataFrame({"band": [*labels, "All scores"],
+                              "events": [*ct.events, int(ct.events.sum())],
+                              "non_events": [*ct.non_events, int(ct.non_events.sum())],
+                              "observed": np.nan, "low": np.nan, "high": np.nan})
+        total = np.r_[np.zeros(len(ct), bool), True]
+        hide = withheld_groups(frame, ["events", "non_events"], self.t, exclude=total)
+        tab = self.page.table(
             name, frame, title=title, counts=["events", "non_events"], additive=False,
-            kinds={"observed": "proportion", "low": "proportion", "high": "proportion", "mean_score": "decimal1",
-                   "model": "proportion"},
+            kinds={"observed": "proportion", "low": "proportion", "high": "proportion"},
             headings={"band": band_heading, "events": "With outcome", "non_events": "Without", "observed": "Observed",
-                      "low": "Lower 95%", "high": "Upper 95%", "mean_score": "Mean score", "model": "Model"},
-            hide={c: hide for c in ["events", "non_events", *derived]},
-            notes=("Observed: share with the outcome, Wilson (1927) interval. Model: mean risk from the logistic model "
-                   "of the outcome on the PPIT total.",) if "model" in frame else
-                  ("Observed: share with the outcome, Wilson (1927) interval.",))
+                      "low": "Lower 95%", "high": "Upper 95%"},
+            hide={c: hide for c in ("events", "non_events", "observed", "low", "high")},
+            shares={"observed": ("events", ("events", "non_events"), "low", "high")},
+            notes=("Observed: share with the outcome, with the Wilson (1927) interval, worked out from the "
+                   "published counts of the row.",))
+        last = len(frame) - 1
+        for col, key in (("events", "with"), ("non_events", "without")):
+            self.page.link([self._ref(name, col, i) for i in range(last)], self._ref(name, col, last),
+                           f"{band_heading}: the bands add up")
+            self.page.link(self._ref(name, col, last), self._sample_ref(key), "people with and without the outcome")
+        return tab
+
+    def _tool_bands(self) -> tuple[list[float], list[str]]:
+        """Edges and labels of the tool's own risk bands as published: two bands are shown as one where the
+        pooled bands could not keep the edge between them (so that every band is a sum of pooled bands)."""
+        edges, top = self.fixed_edges, self.max_score
+        kept = [edges[0]]
+        names = [[_BAND_NAMES[0]]]
+        lo_x = min(self.bands) if self.bands else -np.inf
+        hi_x = float(self.study.score_counts.query("predictor == 'ppit_total'").value.max())
+        for e, name in zip(edges[1:-1], _BAND_NAMES[1:], strict=True):
+            # an edge outside the observed totals splits nothing; any other must be an edge of the pooled bands
+            if not self.bands or e <= lo_x or e > hi_x or float(e) in self.bands:
+                kept.append(e)
+                names.append([name])
+            else:
+                names[-1].append(name)
+        bounds = [*kept, top + 1]
+        labels = [f"{lo} to {hi - 1} ({' or '.join(nm)})" for lo, hi, nm in zip(bounds[:-1], bounds[1:], names,
+                                                                                 strict=True)]
+        return [float(b) for b in bounds], labels
 
     def calibration(self) -> Section:
         """Observed outcome by score (Wilson intervals), a logistic score-to-risk model, temporal validation.
 
-        Adjacent totals are pooled so that every count may be published; the model fitted to people
-        listed first is checked on people listed later (calibration-in-the-large and slope).
+        Adjacent totals are pooled so that every count may be published, and the tool's own bands are
+        sums of those pools; observed shares and their intervals are worked out from the published counts.
+        The model fitted to people listed first is checked on people listed later
+        (calibration-in-the-large and slope).
 
         Returns
         -------
         Section
             "Calibration": sentences, the `calibration_by_score` table and figure, and the
-            `calibration_by_band` and `temporal_calibration` tables.
+            `calibration_by_band`, `temporal_sample` and `temporal_calibration` tables.
         """
         blocked = self._blocked("Calibration", "risk_model")
         if blocked:
@@ -751,20 +1002,21 @@ class PpitValidityReport:
         items = [self._say(
             "Each extra PPIT point multiplied the odds of the outcome by {{ orr }} (logistic regression, Cox 1958). "
             "The tables show how often people at each score went on to the outcome, the first with adjacent totals "
-            "pooled so that every count is safe to publish.",
+            "pooled so that every count is safe to publish, the second in the tool's own bands.",
             orr=self._iv(m.odds_ratio, m.or_ci_low, m.or_ci_high, "ratio"))]
-        if self.bands:
-            top = float(st.pooled.upper.max())
-            frame = self._calibration_frame([*self.bands, top + 1], band_labels(self.bands, top), True)
-            tab = self._publish_calibration("calibration_by_score", frame, "Observed outcome by PPIT total (pooled)",
-                                            "PPIT total")
-            items += [tab, self._calibration_figure(tab)]
-        half, top = self.priority // 2, (self.priority + self.max_score + 1) // 2
-        edges = [0, half, self.priority, top, self.max_score + 1]
-        labels = [f"0 to {half - 1} (low)", f"{half} to {self.priority - 1} (moderate)",
-                  f"{self.priority} to {top - 1} (priority)", f"{top} to {self.max_score} (high priority)"]
-        items.append(self._publish_calibration("calibration_by_band", self._calibration_frame(edges, labels, False),
-                                               "Observed outcome by PPIT band", "PPIT band"))
+        pooled = self._pooled()
+        if pooled is not None:
+            top = float(st.score_counts.query("predictor == 'ppit_total'").value.max())
+            items += [pooled, self._calibration_figure(pooled, top)]
+        edges, labels = self._tool_bands()
+        if len(labels) > 1:
+            items.append(self._publish_calibration("calibration_by_band", edges, labels,
+                                                   "Observed outcome by PPIT band", "PPIT band"))
+            if pooled is not None:
+                self._link_bands(edges)
+        else:
+            items.append(self._say("The tool's own bands are not shown: too few people with or without the outcome "
+                                   "in them to publish them apart."))
         items.append(self.page.heading("Temporal validation", 3))
         r = st.temporal
         if r is None:
@@ -776,14 +1028,27 @@ class PpitValidityReport:
                      "scores separated risk more than in the earlier period")
         level_txt = ("the overall level of risk was about right" if r.intercept_ci_low <= 0 <= r.intercept_ci_high
                      else "risk was under-predicted" if r.intercept > 0 else "risk was over-predicted")
+        periods = pd.DataFrame({"period": [f"Listed first ({r.development_start:%b %Y} to {r.development_end:%b %Y})",
+                                           f"Listed later ({r.validation_start:%b %Y} to {r.validation_end:%b %Y})"],
+                                "n": [st.counts.development, st.counts.validation]})
+        hide = withheld_groups(periods, ["n"], self.t)
+        ptab = self.page.table("temporal_sample", periods, title="People in each period of the temporal validation",
+                               counts=["n"], additive=False, hide={"n": hide},
+                               headings={"period": "Period", "n": "People"})
+        self.page.link([self._ref("temporal_sample", "n", 0), self._ref("temporal_sample", "n", 1)],
+                       self._sample_ref("observed"), "people observed: listed first or later")
+        a = self._stated(st.counts.development, "temporal_sample", "n", 0)
+        b = self._stated(st.counts.validation, "temporal_sample", "n", 1)
         items.append(self._say(
-            "A logistic model of the outcome on the PPIT total fitted to the {{ a | count }} listed first "
-            "({{ d0 }} to {{ d1 }}) was applied to the {{ b | count }} listed later ({{ v0 }} to {{ v1 }}): {{ lvl }} "
-            "and {{ slope }} (calibration-in-the-large and slope, Cox 1958; Van Calster et al. 2016). The later "
-            "period also covers districts that joined later, so this checks transport in time and place.",
-            a=st.counts.development, b=st.counts.validation, lvl=level_txt, slope=slope_txt,
+            "A logistic model of the outcome on the PPIT total fitted to {% if a %}the {{ a }}{% else %}the people"
+            "{% endif %} listed first ({{ d0 }} to {{ d1 }}) was applied to {% if b %}the {{ b }}{% else %}the people"
+            "{% endif %} listed later ({{ v0 }} to {{ v1 }}): {{ lvl }} and {{ slope }} (calibration-in-the-large and "
+            "slope, Cox 1958; Van Calster et al. 2016). The later period also covers districts that joined later, so "
+            "this checks transport in time and place.",
+            a=a, b=b, lvl=level_txt, slope=slope_txt,
             d0=f"{r.development_start:%b %Y}", d1=f"{r.development_end:%b %Y}",
             v0=f"{r.validation_start:%b %Y}", v1=f"{r.validation_end:%b %Y}"))
+        items.append(ptab)
         rows = pd.DataFrame([
             {"measure": "Calibration-in-the-large (ideal 0)", "est": r.intercept, "low": r.intercept_ci_low,
              "high": r.intercept_ci_high},
@@ -796,14 +1061,27 @@ class PpitValidityReport:
                                                "high": "Upper 95%"}))
         return Section("Calibration", tuple(items))
 
-    def _calibration_figure(self, tab):
-        v = tab.values
-        mean_score = v.mean_score.astype(float)
+    def _link_bands(self, tool_edges) -> None:
+        """Tell the audit that each of the tool's bands is a sum of whole pooled bands."""
+        lower = [float(e) for e in self.bands]
+        for j, (lo, hi) in enumerate(zip(tool_edges[:-1], tool_edges[1:], strict=True)):
+            inside = [i for i, e in enumerate(lower) if lo <= e < hi]
+            for col in ("events", "non_events"):
+                self.page.link([self._ref("calibration_by_score", col, i) for i in inside],
+                               self._ref("calibration_by_band", col, j), "a band of the tool is a sum of pooled bands")
+
+    def _calibration_figure(self, tab, top: float):
+        """Observed shares of the pooled bands (from the published table), at the middle of each band with its
+        range, and the fitted logistic curve (a model estimate)."""
+        v = tab.values.iloc[:-1]
+        upper = [*[b - 1 for b in self.bands[1:]], top]
+        mid = (np.asarray(self.bands, float) + np.asarray(upper, float)) / 2
+        half = (np.asarray(upper, float) - np.asarray(self.bands, float)) / 2
         ax = new_axes(figsize=(6.0, 3.8))
         ok = v.observed.notna().to_numpy()
         if ok.any():
             o, lo, hi = (v[c].astype(float).to_numpy()[ok] for c in ("observed", "low", "high"))
-            ax.errorbar(mean_score.to_numpy()[ok], 100 * o, yerr=[100 * (o - lo), 100 * (hi - o)], fmt="o",
+            ax.errorbar(mid[ok], 100 * o, xerr=half[ok], yerr=[100 * (o - lo), 100 * (hi - o)], fmt="o",
                         color=PALETTE[0], capsize=3, label="Observed (pooled scores, 95% interval)")
         curve = self.study.risk_curve
         ax.plot(curve.score, 100 * curve.risk, color=PALETTE[1], label="Logistic model")
@@ -815,78 +1093,83 @@ class PpitValidityReport:
         ax.set_ylabel(f"Percent with the outcome within {self.window_months} months")
         ax.set_title("Observed outcome by PPIT total")
         _legend(ax)
-        return self.page.figure(ax, f"Percent of people with {self.spec.short} within {self.window_months} months at "
-                                    "each pooled PPIT total, with 95% intervals, and the fitted logistic curve.",
-                                caption="Scores with few people are pooled with their neighbours before plotting.")
+        return self.page.figure(ax, f"Percent of people with {self.spec.short} within {self.window_months} months in "
+                                    "each pooled band of the PPIT total, with 95% intervals, and the fitted logistic "
+                                    "curve.",
+                                caption="Scores with few people are pooled with their neighbours; each point is "
+                                        "drawn at the middle of its band, from the published counts.", data=tab)
 
     # ------------------------------------------------------------------ thresholds
+    def _at_cutoff(self, cutoff: float) -> dict | None:
+        """The published counts of the row of a cut-off in the table of cut-offs (None: no such row, or
+        withheld)."""
+        tab = self._cutoffs()
+        if tab is None:
+            return None
+        if float(cutoff) <= self.bands[0]:  # everyone flagged
+            w, nw = self._memo["band_totals"]
+            return {"flagged": w + nw, "tp": w, "fp": nw, "fn": 0.0, "tn": 0.0}
+        rows = self._memo["cutoff_rows"]
+        if float(cutoff) not in rows:
+            return None
+        v = tab.values.iloc[rows[float(cutoff)]]
+        if any(pd.isna(v[c]) for c in ("flagged", "tp", "fp", "fn", "tn")):
+            return None
+        return {c: float(v[c]) for c in ("flagged", "tp", "fp", "fn", "tn")}
+
     def thresholds(self) -> Section:
         """Sensitivity, specificity and predictive values at each cut-off (Wilson intervals); decision curve.
+
+        Every share, interval and net benefit is worked out from the counts the table of cut-offs
+        publishes.
 
         Returns
         -------
         Section
-            "Thresholds": the `threshold_current`, `threshold_counts`, `threshold_accuracy` and
-            `decision_curve` tables with their sentences and figure.
+            "Thresholds": the `threshold_counts` and `decision_curve` tables with their sentences and
+            figure.
         """
         blocked = self._blocked("Thresholds", "discrimination")
         if blocked:
             return blocked
-        if not self.bands:
+        counts = self._cutoffs()
+        if counts is None:
             return self._too_few("Thresholds")
-        frame, tt = self._threshold_frame("ppit_total", self.bands, mark=self.priority)
-        hide = withheld_rows(frame, ["tp", "fp", "fn", "tn"], self.t, additive=False)
-        counts = self.page.table(
-            "threshold_counts", frame[["cutoff", "flagged", "tp", "fp", "fn", "tn"]],
-            title="People flagged at each cut-off of the PPIT total", counts=["flagged", "tp", "fp", "fn", "tn"],
-            additive=False, headings={"cutoff": "Flag at score", "flagged": "Flagged", "tp": "Flagged, outcome",
-                                      "fp": "Flagged, no outcome", "fn": "Not flagged, outcome",
-                                      "tn": "Not flagged, no outcome"},
-            hide={c: hide for c in ("flagged", "tp", "fp", "fn", "tn")},
-            notes=("Cut-offs are the edges of pooled score bands, so every count is safe to publish.",))
-        acc = self.page.table(
-            "threshold_accuracy", frame[["cutoff", "share", "sens", "spec", "ppv", "npv"]],
-            title="Accuracy at each cut-off of the PPIT total",
-            kinds={c: "proportion" for c in ("share", "sens", "spec", "ppv", "npv")},
-            headings={"cutoff": "Flag at score", "share": "Share flagged", "sens": "Sensitivity",
-                      "spec": "Specificity", "ppv": "PPV", "npv": "NPV"},
-            hide={c: hide for c in ("share", "sens", "spec", "ppv", "npv")},
-            notes=("PPV and NPV: positive and negative predictive values; they depend on how common the outcome is.",))
         items = []
-        cur = frame.index[frame.threshold == self.priority]
-        if len(cur) and not hide[cur[0]]:
-            i = int(frame._tt[cur[0]])
-            rows = pd.DataFrame([
-                {"measure": label, "est": tt[c].iloc[i], "low": tt[f"{c}_ci_low"].iloc[i],
-                 "high": tt[f"{c}_ci_high"].iloc[i]}
-                for label, c in (("Share flagged", "share_flagged"), ("Sensitivity", "sensitivity"),
-                                 ("Specificity", "specificity"), ("Positive predictive value", "ppv"),
-                                 ("Negative predictive value", "npv"))])
+        cur, everyone = self._at_cutoff(self.priority), self._at_cutoff(self.bands[0])
+        if cur is not None and everyone is not None and self.priority > self.bands[0]:
+            share = self.page.share(cur["flagged"], everyone["flagged"], self.level)
+            sens = self.page.share(cur["tp"], cur["tp"] + cur["fn"], self.level)
+            spec = self.page.share(cur["tn"], cur["tn"] + cur["fp"], self.level)
+            ppv = self.page.share(cur["tp"], cur["tp"] + cur["fp"], self.level)
+
+            def pct(s):
+                if s["pct"] is None:
+                    return "a share not published"
+                return f"{fmt.percent(s['pct'], 1)} ({fmt.percent(s['low'], 1)} to {fmt.percent(s['high'], 1)})"
+
             items.append(self._say(
                 "At the current priority threshold ({{ thr }} or more), {{ share }} of people were flagged; the flag "
-                "caught {{ sens }} of those who went on to {{ what }} (sensitivity), and {{ ppv }} of those flagged "
-                "did so (positive predictive value). Intervals are Wilson (1927) intervals.",
-                thr=self.priority, share=fmt.percent(rows.est[0]), sens=fmt.percent(rows.est[1]),
-                ppv=fmt.percent(rows.est[3]), what=self.spec.short))
-            items.append(self.page.table(
-                "threshold_current", rows, title=f"Accuracy at the current priority threshold ({self.priority}+)",
-                kinds={"est": "proportion", "low": "proportion", "high": "proportion"},
-                headings={"measure": "Measure", "est": "Estimate", "low": "Lower 95%", "high": "Upper 95%"}))
+                "caught {{ sens }} of those who went on to {{ what }} (sensitivity), left {{ spec }} of the others "
+                "unflagged (specificity), and {{ ppv }} of those flagged did so (positive predictive value). "
+                "Shares and their 95% Wilson (1927) intervals are worked out from the published counts in the table.",
+                thr=self.priority, share=pct(share), sens=pct(sens), spec=pct(spec), ppv=pct(ppv),
+                what=self.spec.short))
         else:
             items.append(self._say("The current priority threshold ({{ thr }} or more) falls inside a pooled band, so "
                                    "its counts are not published separately.", thr=self.priority))
-        items += [counts, acc, self.page.heading("Decision curve", 3)]
+        items += [counts, self.page.heading("Decision curve", 3)]
         dc = self.study.decision_curve_at(self.bands)
-        if dc is None:
+        nb = self._net_benefit(dc) if dc is not None else None
+        if nb is None:
             items.append(self._say("Not shown: the modelled risk does not rise with the score, so no cut-off of the "
                                    "score acts on it."))
             return Section("Thresholds", tuple(items))
         ax = new_axes(figsize=(6.0, 3.8))
-        ax.plot(dc.threshold * 100, dc.net_benefit, color=PALETTE[0], label="Act on PPIT-based risk")
-        ax.plot(dc.threshold * 100, dc.treat_all, color=PALETTE[1], ls="--", label="Act on everyone")
-        ax.plot(dc.threshold * 100, dc.treat_none, color="black", ls=":", label="Act on no one")
-        prevalence = self.study.n_events / self.study.n_observed
-        top = max(prevalence, float(dc.net_benefit.max()))
+        ax.plot(nb.threshold * 100, nb.net_benefit, color=PALETTE[0], label="Act on PPIT-based risk")
+        ax.plot(nb.threshold * 100, nb.treat_all, color=PALETTE[1], ls="--", label="Act on everyone")
+        ax.plot(nb.threshold * 100, np.zeros(len(nb)), color="black", ls=":", label="Act on no one")
+        top = max(everyone["tp"] / everyone["flagged"], float(nb.net_benefit.max()))
         ax.set_ylim(-0.05 * max(top, 0.01), top * 1.15 + 1e-9)
         ax.set_xlabel("Risk at which intensive management is worth it (%)")
         ax.set_ylabel("Net benefit")
@@ -894,23 +1177,44 @@ class PpitValidityReport:
         _legend(ax)
         fig = self.page.figure(ax, "Decision curve: net benefit of managing people whose PPIT-based risk exceeds each "
                                    "threshold, against managing everyone or no one.",
-                               caption="Risks from the logistic model of the outcome on the PPIT total, averaged "
-                                       "within pooled score bands.")
-        sel = dc[np.isin(np.round(dc.threshold * 100).astype(int), [10, 20, 30, 40, 50, 60])]
+                               caption="Who is flagged at each threshold risk follows the logistic model of the "
+                                       "outcome on the PPIT total, averaged within pooled score bands; net benefit is "
+                                       "worked out from the published counts at that cut-off.", data=counts)
+        sel = nb[np.isin(np.round(nb.threshold * 100).astype(int), [10, 20, 30, 40, 50, 60])]
         dtab = self.page.table(
-            "decision_curve", pd.DataFrame({"pt": sel.threshold.to_numpy(), "nb": sel.net_benefit.to_numpy(),
-                                            "all": sel.treat_all.to_numpy(),
-                                            "avoided": sel.interventions_avoided_per_100.to_numpy()}),
+            "decision_curve", pd.DataFrame({"pt": np.round(100 * sel.threshold.to_numpy()),
+                                            "nb": sel.net_benefit.to_numpy(), "all": sel.treat_all.to_numpy(),
+                                            "avoided": sel.avoided.to_numpy()}),
             title="Net benefit at selected threshold risks",
-            kinds={"pt": "proportion", "nb": "decimal2", "all": "decimal2", "avoided": "whole"},
-            headings={"pt": "Threshold risk", "nb": "Net benefit, PPIT", "all": "Net benefit, everyone",
+            kinds={"pt": "whole", "nb": "decimal2", "all": "decimal2", "avoided": "whole"},
+            headings={"pt": "Threshold risk (%)", "nb": "Net benefit, PPIT", "all": "Net benefit, everyone",
                       "avoided": "Interventions avoided per 100"},
-            notes=("Net benefit per person (Vickers & Elkin 2006).",))
+            notes=("Net benefit per person (Vickers & Elkin 2006), worked out from the published counts of the table of "
+                   "cut-offs.",))
         items += [self._say(
             "Net benefit counts true positives minus false positives weighted by how much one is willing to trade "
             "(Vickers & Elkin 2006). Where the PPIT line is above both reference lines, acting on the score does more "
             "good than acting on everyone or no one."), fig, dtab]
         return Section("Thresholds", tuple(items))
+
+    def _net_benefit(self, dc: pd.DataFrame) -> pd.DataFrame | None:
+        """Net benefit at each threshold risk from the published counts at the cut-off the study flags from
+        (Vickers & Elkin 2006): $(TP - FP\\,p_t/(1-p_t))/n$, against acting on everyone; None when a count
+        it needs is withheld."""
+        everyone = self._at_cutoff(self.bands[0])
+        if everyone is None:
+            return None
+        n, w, nw = everyone["flagged"], everyone["tp"], everyone["fp"]
+        rows = []
+        for r in dc.itertuples(index=False):
+            at = {"tp": 0.0, "fp": 0.0} if not np.isfinite(r.cutoff) else self._at_cutoff(r.cutoff)
+            if at is None:
+                return None
+            odds = r.threshold / (1 - r.threshold)
+            net, all_ = (at["tp"] - at["fp"] * odds) / n, (w - nw * odds) / n
+            rows.append({"threshold": r.threshold, "net_benefit": net, "treat_all": all_,
+                         "avoided": 100 * (net - all_) / odds})
+        return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ reliability
     def reliability(self) -> Section:
@@ -919,13 +1223,14 @@ class PpitValidityReport:
         Intraclass correlations of the total (Shrout and Fleiss 1979, Psychological Bulletin 86:420-428;
         intervals of McGraw and Wong 1996, Psychological Methods 1:30-46), ICC(2,1) being the registered
         `ppit_icc2_total`; Bland-Altman limits of agreement; linearly weighted kappa of each item (Cohen
-        1968); and agreement on the priority flag with Cohen's kappa, on double-scored people.
+        1968); and agreement on the priority flag with Cohen's kappa, on double-scored people. The share
+        who agreed on the flag, and its interval, are worked out from the published counts.
 
         Returns
         -------
         Section
-            "Reliability between assessors": sentences and the `icc`, `kappa` and `priority_agreement`
-            tables.
+            "Reliability between assessors": sentences and the `reliability_sample`, `icc`, `kappa` and
+            `priority_agreement` tables.
         """
         heading = "Reliability between assessors"
         if not self.has_tool:
@@ -940,18 +1245,21 @@ class PpitValidityReport:
                              "icc": it.icc.to_numpy(), "low": it.ci_low.to_numpy(), "high": it.ci_high.to_numpy()})
         i2 = rows.index[rows.form == "ICC2"]
         rows.loc[i2, ["icc", "low", "high"]] = [v.estimate, v.ci_low, v.ci_high]  # the registered value
-        text = ("{{ n | count }} were scored by two assessors. ICC1 (one-way) is the reliability of a single "
-                "assessment by a randomly chosen assessor; ICC2 adds the systematic difference between first and "
-                "second ratings, ICC3 ignores it (Shrout & Fleiss 1979; McGraw & Wong 1996 intervals). ICC(2,1), the "
-                "registered measure of agreement, was {{ icc }}, {{ words }} on the reading of Koo & Li (2016).")
-        values = dict(n=st.counts.double_scored, icc=Markup(v.html()), words=icc_words(v.estimate))
+        pairs = self._pairs()
+        text = ("{% if n %}{{ n }}{% else %}Some people{% endif %} were scored by two assessors. ICC1 (one-way) is "
+                "the reliability of a single assessment by a randomly chosen assessor; ICC2 adds the systematic "
+                "difference between first and second ratings, ICC3 ignores it (Shrout & Fleiss 1979; McGraw & Wong "
+                "1996 intervals). ICC(2,1), the registered measure of agreement, was {{ icc }}, {{ words }} on the "
+                "reading of Koo & Li (2016).")
+        values = dict(n=self._stated(st.n_double_scored, "reliability_sample", "n", 0), icc=Markup(v.html()),
+                      words=icc_words(v.estimate))
         loa = st.limits
         if loa is not None:
             text += (" The second total averaged {{ md }} points against the first (95% limits of agreement {{ lo }} "
                      "to {{ hi }}; Bland & Altman 1986).")
             values.update(md=fmt.decimal(loa.mean_difference, 2, sign=True), lo=fmt.decimal(loa.lower, 1, sign=True),
                           hi=fmt.decimal(loa.upper, 1, sign=True))
-        items = [self._say(text, **values), self.page.table(
+        items = [self._say(text, **values), pairs, self.page.table(
             "icc", rows, title="Intraclass correlations of the PPIT total",
             kinds={"icc": "index", "low": "index", "high": "index"},
             headings={"form": "Form", "description": "Model", "icc": "ICC", "low": "Lower 95%", "high": "Upper 95%"},
@@ -970,23 +1278,36 @@ class PpitValidityReport:
             headings={"item": "Item", "kappa": "Weighted kappa", "low": "Lower 95%", "high": "Upper 95%"},
             notes=("Cohen (1968) weighted kappa with the Fleiss, Cohen & Everitt (1969) standard error; blank: "
                    "not estimable (an item scored the same by everyone).",)))
-        fa = st.flag_agreement
-        cells = pd.DataFrame({"cell": [_FLAG_CELLS[c] for c in fa.cell], "people": fa.people.to_numpy()})
+        fa = st.flag_agreement.set_index("cell").people
+        cells = pd.DataFrame({"cell": ["All pairs", *[_FLAG_CELLS[c] for c in ("both", "neither", "disagreed")]],
+                              "people": [int(fa.sum()), *[int(fa[c]) for c in ("both", "neither", "disagreed")]],
+                              "share": np.nan, "low": np.nan, "high": np.nan})
+        total = np.array([True, False, False, False])
+        hide = withheld_groups(cells, ["people"], self.t, exclude=total)
         ctab = self.page.table("priority_agreement", cells, title="Agreement on the priority flag",
-                               counts=["people"], additive=True, headings={"cell": "Priority flag", "people": "People"})
+                               counts=["people"], additive=False,
+                               kinds={"share": "proportion", "low": "proportion", "high": "proportion"},
+                               headings={"cell": "Priority flag", "people": "Pairs", "share": "Share of pairs",
+                                         "low": "Lower 95%", "high": "Upper 95%"},
+                               hide={c: hide for c in ("people", "share", "low", "high")},
+                               shares={"share": ("people", "first", "low", "high")},
+                               notes=("Shares of all pairs scored by two different assessors, with Wilson (1927) "
+                                      "intervals, worked out from the published counts.",))
+        ref = [self._ref("priority_agreement", "people", i) for i in range(4)]
+        self.page.link(ref[1:], ref[0], "pairs: agreed or not")
+        self.page.link(ref[0], self._ref("reliability_sample", "n", 1), "pairs scored by two different assessors")
         items += [self.page.heading("Agreement on the priority flag", 3), ctab]
-        agreed = int(fa.people[fa.cell.isin(["both", "neither"])].sum())
-        sh = self.page.share(agreed, st.counts.pairs, self.level)
         fk = st.flag_kappa
         kap = self._iv(fk.kappa, fk.ci_low, fk.ci_high) if fk is not None else "not available"
-        if sh["pct"] is None or ctab.suppressed.to_numpy().any():
+        d = ctab.values.iloc[3]
+        if pd.isna(d.share) or pd.isna(d.low) or pd.isna(d.high):
             items.append(self._say("Percent agreement is withheld because a count is too small to publish; Cohen's "
                                    "kappa was {{ k }}.", k=kap))
-        else:
-            items.append(self._say("The two assessors agreed on the priority flag for {{ p }} of people (Wilson "
-                                   "interval {{ lo }} to {{ hi }}); Cohen's kappa {{ k }}.",
-                                   p=fmt.percent(sh["pct"], 1), lo=fmt.percent(sh["low"], 1),
-                                   hi=fmt.percent(sh["high"], 1), k=kap))
+        else:  # those who agreed are the pairs that did not disagree: the complement of a published share
+            items.append(self._say("The two assessors agreed on the priority flag for {{ p }} of pairs (Wilson "
+                                   "interval {{ lo }} to {{ hi }}, from the published counts); Cohen's kappa {{ k }}.",
+                                   p=fmt.percent(1 - d.share), lo=fmt.percent(1 - d.high), hi=fmt.percent(1 - d.low),
+                                   k=kap))
         return Section(heading, tuple(items))
 
     # ------------------------------------------------------------------ internal structure
@@ -1014,21 +1335,28 @@ class PpitValidityReport:
         ia = st.items
         frame = pd.DataFrame({
             "item": [self.item_labels[i] for i in ia["item"]], "domain": [_cap(domains[i]) for i in ia["item"]],
-            "endorsed": ia.endorsed.to_numpy(), "not_endorsed": ia.not_endorsed.to_numpy(),
-            "pct": ia.endorsement.to_numpy(), "r": ia.item_total_r.to_numpy()})
-        hide = withheld_rows(frame, ["endorsed", "not_endorsed"], self.t, additive=False)
+            "n": ia.n.to_numpy(int), "endorsed": ia.endorsed.to_numpy(int), "pct": np.nan,
+            "r": ia.item_total_r.to_numpy()})
+        # an item is withheld when few people scored it above, or at, the lowest value
+        hide = withheld_rows(ia, ["endorsed", "not_endorsed"], self.t, additive=False)
+        self._sample()
+        scored = self._memo["sample_rows"]["scored"]
+        everyone = np.full(len(frame), not self._shown("sample", "n", scored))
         tab = self.page.table(
-            "item_analysis", frame, title="PPIT items on the first rating", counts=["endorsed", "not_endorsed"],
+            "item_analysis", frame, title="PPIT items on the first rating", counts=["n", "endorsed"],
             additive=False, kinds={"pct": "proportion", "r": "decimal2"},
-            headings={"item": "Item", "domain": "Domain", "endorsed": f"Scored above {low}",
-                      "not_endorsed": f"Scored {low}", "pct": f"Share above {low}", "r": "Item-total r"},
-            hide={c: hide for c in ("endorsed", "not_endorsed", "pct")},
-            notes=("Item-total r: corrected item-total correlation (each item against the sum of the others; below "
-                   "0.3 is usually read as weak).",))
+            headings={"item": "Item", "domain": "Domain", "n": "People scored", "endorsed": f"Scored above {low}",
+                      "pct": f"Share above {low}", "r": "Item-total r"},
+            hide={"n": everyone, "endorsed": hide, "pct": hide | everyone}, shares={"pct": ("endorsed", "n")},
+            notes=(f"Share above {low}: worked out from the published counts. Item-total r: corrected item-total "
+                   "correlation (each item against the sum of the others; below 0.3 is usually read as weak).",))
+        for i in range(len(frame)):
+            self.page.link(self._ref("item_analysis", "n", i), self._sample_ref("scored"), "everyone scored")
         al, om = st.alpha, st.omega
-        items = [self._say("Item statistics for the first ratings of {{ n | count }}. Cronbach's (1951) alpha was "
-                           "{{ a }} (Feldt 1965 interval) and McDonald's (1999) omega {{ o }}{{ boot }}.{{ hey }}",
-                           n=st.counts.scored, a=self._iv(al.alpha, al.ci_low, al.ci_high),
+        items = [self._say("Item statistics for the first ratings of {% if n %}{{ n }}{% else %}everyone scored"
+                           "{% endif %}. Cronbach's (1951) alpha was {{ a }} (Feldt 1965 interval) and McDonald's "
+                           "(1999) omega {{ o }}{{ boot }}.{{ hey }}",
+                           n=self._sample_count("scored"), a=self._iv(al.alpha, al.ci_low, al.ci_high),
                            o=self._iv(om.omega, om.ci_low, om.ci_high),
                            boot=" (bootstrap interval)" if st.n_boot else "",
                            hey=(" Residual variances at their bound (Heywood cases): "
@@ -1063,19 +1391,28 @@ class PpitValidityReport:
                             notes=("CFI: comparative fit index; RMSEA: root mean square error of approximation; SRMR: "
                                    "standardized root mean square residual; BIC: Bayesian information criterion "
                                    "(lower is better).",))]
-        ax = new_axes(figsize=(6.0, 3.8))
         ld = fc.loadings()
-        y = np.arange(len(ld))[::-1]
-        ax.plot(ld.iloc[:, 0], y + 0.15, "o", color=PALETTE[0], label="One factor")
-        ax.plot(ld.iloc[:, 1:].abs().max(axis=1), y - 0.15, "s", color=PALETTE[1],
-                label=f"Own factor ({' or '.join(fc.groups)})")
-        ax.set_yticks(y, [self.item_labels[i] for i in ld.index], fontsize=7)
+        own = f"Own factor ({' or '.join(fc.groups)})"
+        ltab = self.page.table(
+            "factor_loadings", pd.DataFrame({"item": [self.item_labels[i] for i in ld.index],
+                                             "one": ld.iloc[:, 0].to_numpy(),
+                                             "own": ld.iloc[:, 1:].abs().max(axis=1).to_numpy()}),
+            title="Standardized loadings of the PPIT items", kinds={"one": "decimal2", "own": "decimal2"},
+            headings={"item": "Item", "one": "One factor", "own": own},
+            notes=("Own factor: the item's loading on the factor of its domain in the model with one factor per "
+                   "domain.",))
+        lv = ltab.values
+        ax = new_axes(figsize=(6.0, 3.8))
+        y = np.arange(len(lv))[::-1]
+        ax.plot(lv.one, y + 0.15, "o", color=PALETTE[0], label="One factor")
+        ax.plot(lv.own, y - 0.15, "s", color=PALETTE[1], label=own)
+        ax.set_yticks(y, list(lv["item"]), fontsize=7)
         ax.set_xlabel("Standardized loading")
         ax.set_xlim(0, 1)
         ax.set_title("Factor loadings")
         _legend(ax)
-        items.append(self.page.figure(ax, "Standardized loadings of each PPIT item under the one-factor and the "
-                                          "two-factor models."))
+        items += [self.page.figure(ax, "Standardized loadings of each PPIT item under the one-factor and the "
+                                       "two-factor models.", data=ltab), ltab]
         return Section(heading, tuple(items))
 
     # ------------------------------------------------------------------ equity
@@ -1084,7 +1421,10 @@ class PpitValidityReport:
 
         By sex, ethnic group, age band and district, with Cochran's Q test of equal AUCs and Cleary's
         (1968, Journal of Educational Measurement 5:115-124) test of differential prediction. Groups
-        with fewer than the threshold of people with or without the outcome or the flag are withheld.
+        with fewer than the threshold of people with or without the outcome or the flag are withheld, with
+        the next smallest group where one alone would be; the share flagged, its interval and its ratio to
+        everyone else are worked out from the published counts. The flag tables are left out when the
+        priority threshold falls inside a pooled band (their counts would split it).
 
         Returns
         -------
@@ -1098,14 +1438,21 @@ class PpitValidityReport:
             "Does the score work equally well, and flag people at similar rates, across groups? For each "
             "characteristic: the AUC within each group (DeLong interval), observed against expected outcomes from "
             "the single logistic model of the outcome on the PPIT total (O/E above 1 means the score under-states "
-            "risk in that group), and the share flagged as a priority (Wilson interval; ratio to everyone else with "
-            "the Katz et al. 1978 interval). Groups with fewer than {{ t }} people with or without the outcome or the "
-            "flag are withheld, and where one group is withheld the next smallest is withheld too.", t=self.t)
+            "risk in that group), and the share flagged as a priority (Wilson interval) with its ratio to everyone "
+            "else's, worked out from the published counts. Groups with fewer than {{ t }} people with or without the "
+            "outcome or the flag are withheld, and where one group is withheld the next smallest is withheld too.",
+            t=self.t)
         blocked = self._blocked("Equity", "discrimination")
         if blocked:
             return Section("Equity", (intro, blocked.items[0]))
-        st = self.study
-        items, forest = [intro], []
+        st, rule = self.study, self.page.rule
+        # the flag counts of everyone are a count at the priority threshold: publish them only where the table
+        # of cut-offs publishes that cut-off, or where no cut-off is published at all
+        flags = not self.bands or self._at_cutoff(self.priority) is not None
+        items, forest, drawn = [intro], [], []
+        if not flags:
+            items.append(self._say("Flag rates by group are not published: the priority threshold ({{ thr }} or more) "
+                                   "falls inside a pooled score band.", thr=self.priority))
         everyone_auc = self.auc_numbers()  # the page's one AUC (the registered value with the default outcome)
         for name in CHARACTERISTICS:
             items.append(self.page.heading(name, 3))
@@ -1115,34 +1462,69 @@ class PpitValidityReport:
                 items.append(self._say("Not shown: fewer than two groups are large enough to compare."))
                 continue
             everyone = a.everyone.to_numpy(bool)
-            acc = pd.DataFrame({"group": [g if e else _cap(g) for g, e in zip(a.group, everyone, strict=True)],
-                                "events": a.events, "non_events": a.non_events, "auc": a.auc, "low": a.ci_low,
-                                "high": a.ci_high, "oe": a.oe})
+            last = int(np.flatnonzero(everyone)[0])
+            groups = [g if e else _cap(g) for g, e in zip(a.group, everyone, strict=True)]
+            people = (a.events + a.non_events).to_numpy(int)
+            exact = pd.DataFrame({"events": a.events.to_numpy(int), "non_events": a.non_events.to_numpy(int),
+                                  "flagged": p.flagged.to_numpy(int), "unflagged": p.unflagged.to_numpy(int)})
+            missing = a.auc.isna().to_numpy() | (p.rate.isna().to_numpy() if flags else False)
+            hide = withheld_groups(exact, list(exact.columns) if flags else ["events", "non_events"], self.t,
+                                   exclude=everyone, also=missing & ~everyone)
+            if hide[~everyone].all():
+                items.append(self._say("Not shown: no group is large enough to publish apart from the rest."))
+                continue
+            acc = pd.DataFrame({"group": groups, "people": people, "events": exact.events, "auc": a.auc,
+                                "low": a.ci_low, "high": a.ci_high, "oe": a.oe})
             acc.loc[everyone, ["auc", "low", "high"]] = everyone_auc
-            flag = pd.DataFrame({"group": acc.group, "flagged": p.flagged, "unflagged": p.unflagged, "rate": p.rate,
-                                 "low": p.ci_low, "high": p.ci_high, "ratio": p.ratio})
             key = name.lower().replace(" ", "_")
-            ha = withheld_rows(acc, ["events", "non_events"], self.t, additive=True, exclude=everyone,
-                               also=acc.auc.isna().to_numpy() & ~everyone)
-            items.append(self.page.table(
-                f"equity_accuracy_{key}", acc,
-                title=f"Accuracy by {name.lower()}", counts=["events", "non_events"], additive=False,
+            an = f"equity_accuracy_{key}"
+            tab = self.page.table(
+                an, acc, title=f"Accuracy by {name.lower()}", counts=["people", "events"], additive=False,
                 kinds={"auc": "index", "low": "index", "high": "index", "oe": "decimal2"},
-                headings={"group": name, "events": "With outcome", "non_events": "Without", "auc": "AUC",
+                headings={"group": name, "people": "People", "events": "With outcome", "auc": "AUC",
                           "low": "Lower 95%", "high": "Upper 95%", "oe": "Observed / expected"},
-                hide={c: ha for c in ("events", "non_events", "auc", "low", "high", "oe")}))
-            hf = withheld_rows(flag, ["flagged", "unflagged"], self.t, additive=True, exclude=everyone,
-                               also=flag.rate.isna().to_numpy() & ~everyone)
-            items.append(self.page.table(
-                f"equity_priority_{key}", flag,
-                title=f"Flagged as a priority by {name.lower()}", counts=["flagged", "unflagged"], additive=False,
-                kinds={"rate": "proportion", "low": "proportion", "high": "proportion", "ratio": "ratio"},
-                headings={"group": name, "flagged": "Priority", "unflagged": "Not priority", "rate": "Share priority",
-                          "low": "Lower 95%", "high": "Upper 95%", "ratio": "Ratio to the rest"},
-                hide={c: hf for c in ("flagged", "unflagged", "rate", "low", "high", "ratio")}))
-            for i, row in acc.iterrows():
-                if not everyone[i] and not ha[i] and np.isfinite(row.auc):
-                    forest.append((name, row.group, row.auc, row.low, row.high))
+                hide={c: hide for c in ("people", "events", "auc", "low", "high", "oe")})
+            items.append(tab)
+            drawn.append(tab)
+            rows = [i for i in range(len(acc)) if i != last]
+            for col, key_ in (("people", "observed"), ("events", "with")):
+                self.page.link([self._ref(an, col, i) for i in rows], self._ref(an, col, last),
+                               f"{name.lower()}: the groups add up")
+                self.page.link(self._ref(an, col, last), self._sample_ref(key_), "everyone observed")
+            if flags:
+                pub = [rule.publish(v) if not h else None for v, h in zip(people, hide, strict=True)]
+                pf = [rule.publish(v) if not h else None for v, h in zip(exact.flagged, hide, strict=True)]
+                ratio = [np.nan] * len(acc)
+                for i in rows:  # the share flagged over everyone else's, from the published counts
+                    if pub[i] and pf[i] is not None and pub[last] - pub[i] > 0 and pf[last] - pf[i] > 0:
+                        ratio[i] = (pf[i] / pub[i]) / ((pf[last] - pf[i]) / (pub[last] - pub[i]))
+                flag = pd.DataFrame({"group": groups, "people": people, "flagged": exact.flagged, "rate": np.nan,
+                                     "low": np.nan, "high": np.nan, "ratio": ratio})
+                fn = f"equity_priority_{key}"
+                items.append(self.page.table(
+                    fn, flag, title=f"Flagged as a priority by {name.lower()}", counts=["people", "flagged"],
+                    additive=False, kinds={"rate": "proportion", "low": "proportion", "high": "proportion",
+                                           "ratio": "ratio"},
+                    headings={"group": name, "people": "People", "flagged": "Priority", "rate": "Share priority",
+                              "low": "Lower 95%", "high": "Upper 95%", "ratio": "Ratio to the rest"},
+                    hide={c: hide for c in ("people", "flagged", "rate", "low", "high", "ratio")},
+                    shares={"rate": ("flagged", "people", "low", "high")},
+                    notes=("Share priority, its Wilson (1927) interval and the ratio of the share to that of everyone "
+                           "else are worked out from the published counts.",)))
+                for i in range(len(acc)):
+                    self.page.link(self._ref(fn, "people", i), self._ref(an, "people", i), "the same group")
+                self.page.link([self._ref(fn, "flagged", i) for i in rows], self._ref(fn, "flagged", last),
+                               f"{name.lower()}: the groups add up")
+                if self.bands:
+                    above = [i for i, e in enumerate(self.bands) if e >= self.priority]
+                    self.page.link(self._ref(fn, "flagged", last),
+                                   [self._ref("calibration_by_score", c, b) for b in above
+                                    for c in ("events", "non_events")],
+                                   "everyone flagged: the pooled bands from the priority threshold up")
+            v = tab.values
+            for i in rows:
+                if not hide[i] and np.isfinite(v.auc.iloc[i]):
+                    forest.append((name, v.group.iloc[i], v.auc.iloc[i], v.low.iloc[i], v.high.iloc[i]))
         tests = st.equity_tests
         if len(tests):
             items += [self.page.heading("Tests", 3), self._say(
@@ -1171,7 +1553,8 @@ class PpitValidityReport:
             ax.set_title("Discrimination by group")
             _legend(ax)
             items.append(self.page.figure(ax, "Forest plot of the PPIT AUC within each published group of sex, ethnic "
-                                              "group, age band and district, with the overall AUC as a dashed line."))
+                                              "group, age band and district, with the overall AUC as a dashed line.",
+                                          data=drawn))
         return Section("Equity", tuple(items))
 
     # ------------------------------------------------------------------ closing sections
@@ -1219,8 +1602,11 @@ class PpitValidityReport:
             The rule and one sentence on this report's pooling.
         """
         extra = self._say("Score values with few people are pooled with their neighbours (tables, ROC curves, "
-                          "calibration and decision curves), and groups with fewer than {{ t }} people with or without "
-                          "the outcome or the priority flag are withheld.", t=self.t)
+                          "calibration and decision curves), keeping the tool's own bands and its priority threshold as "
+                          "edges where the counts allow, so that every count by score is a sum of whole pooled bands. "
+                          "Groups with fewer than {{ t }} people with or without the outcome or the priority flag are "
+                          "withheld. Percentages, their intervals, the ROC and decision curves and the ratios of flag "
+                          "rates are worked out from the published counts.", t=self.t)
         base = self.page.disclosure()
         return Section(base.heading, (*base.items, extra))
 

@@ -56,8 +56,6 @@ REFERENCES = (
     "reliability research. Journal of Chiropractic Medicine 15: 155-163.",
     "Harrell, F. E., Lee, K. L. and Mark, D. B. (1996). Multivariable prognostic models. Statistics in Medicine 15: "
     "361-387.",
-    "Katz, D., Baptista, J., Azen, S. P. and Pike, M. C. (1978). Obtaining confidence intervals for the risk ratio "
-    "in cohort studies. Biometrics 34: 469-474.",
     "McDonald, R. P. (1999). Test Theory: A Unified Treatment. Erlbaum.",
     "McGraw, K. O. and Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients. "
     "Psychological Methods 1: 30-46.",
@@ -92,26 +90,33 @@ TECHNICAL_APPENDIX = (
                    f"a variant for another outcome or window is fitted by the notebook with {_P}study.ppit_study",)),
     ("Sample, outcome and baselines", (f"{_P}validity.validation_frame", f"{_P}validity.outcome_definition",
                                        f"{_P}validity.rfg_scores")),
-    ("Discrimination", (f"{_P}auc", f"{_P}delong_test", f"{_P}threshold_table (the counts behind the ROC curves)")),
+    ("Discrimination", (f"{_P}auc", f"{_P}delong_test",
+                        f"{_P}study.PpitStudy.cutoffs_at (the counts behind the ROC curves; sensitivity and "
+                        "specificity are worked out from the published counts)")),
     ("Time to the outcome", (f"{_P}harrell_c", f"{_P}time_dependent_auc")),
     ("Does the PPIT add to police data?", (f"{_P}incremental_value",)),
-    ("Calibration", (f"{_P}validity.score_risk_model", f"{_P}study.PpitStudy.calibration_at (pooled scores)",
+    ("Calibration", (f"{_P}validity.score_risk_model", f"{_P}study.PpitStudy.calibration_at (counts of the pooled "
+                     "scores; observed shares from the published counts)",
                      f"{_P}validity.temporal_validation", f"{_P}calibration_in_the_large_and_slope")),
-    ("Thresholds", (f"{_P}threshold_table", f"{_P}study.PpitStudy.cutoffs_at",
-                    f"{_P}study.PpitStudy.decision_curve_at (net benefit as in {_P}decision_curve)")),
+    ("Thresholds", (f"{_P}study.PpitStudy.cutoffs_at (counts at each cut-off; accuracy from the published counts, "
+                    "foundation_eval.reporting.publication.Page.table shares)",
+                    f"{_P}study.PpitStudy.decision_curve_at (the cut-off flagged at each threshold risk; net benefit "
+                    f"as in {_P}decision_curve, from the published counts)")),
     ("Reliability between assessors", (f"{_P}validity.double_scored", f"{_P}validity.reliability_frame", f"{_P}icc",
                                        f"{_P}validity.limits_of_agreement", f"{_P}weighted_kappa", f"{_P}agreement")),
     ("Internal structure", (f"{_P}item_analysis", f"{_P}cronbach_alpha", f"{_P}omega",
                             f"{_P}compare_factor_structures")),
-    ("Equity", (f"{_P}auc_by_group", f"{_P}calibration_by_group", f"{_P}flag_rate_parity",
-                f"{_P}differential_prediction")),
+    ("Equity", (f"{_P}auc_by_group", f"{_P}calibration_by_group", f"{_P}differential_prediction",
+                "flag rates, their intervals and ratios from the published counts")),
     ("Registered estimates", ("ppit_auc_12m: the AUC of the PPIT total for any DA offence within 12 months "
                               "(foundation_eval.evaluation.estimates.ppit_auc_12m)",
                               "ppit_icc2_total: ICC(2,1) of the total (foundation_eval.evaluation.estimates."
                               "ppit_icc2_total)")),
-    ("Disclosure control", ("foundation_eval.reporting.ppit_tables.safe_bands (pooled scores)",
-                            "foundation_eval.reporting.ppit_tables.withheld_rows",
-                            "foundation_eval.reporting.publication.Page (rounding and suppression)")),
+    ("Disclosure control", ("foundation_eval.reporting.ppit_tables.safe_bands (pooled scores, the tool's bands "
+                            "and priority threshold kept as edges)",
+                            "foundation_eval.reporting.disclosure.withheld_rows",
+                            "foundation_eval.reporting.publication.Page (rounding, suppression, shares from published "
+                            "counts, the links between tables and the intruder audit, Page.audit)")),
     ("This page", ("foundation_eval.reporting.ppit_report.PpitValidityReport", "notebooks/ppit_validity.ipynb")),
 )
 """The code behind each section of the PPIT validity report, printed in its technical appendix.
