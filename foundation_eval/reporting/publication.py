@@ -678,7 +678,11 @@ class Page:
         qid = self.ledger.sentence(n, words)
         if qid is not None and same_as is not None:
             self._same.append((qid, same_as))
-            self._check_same()
+            try:
+                self._check_same()
+            except ValueError:
+                self._same.pop()  # a refused sentence is not published: later items are not refused for it
+                raise
         return words
 
     def share(self, k, n, level: float = 0.95) -> dict:
@@ -1117,9 +1121,10 @@ class Page:
                 for c, key in zip(ci, ("low", "high"), strict=False):
                     out[c][i] = s[key] * scale / 100
             for c, v in out.items():
-                gone = np.array([x is None for x in v])
-                supp[c] = supp[c].to_numpy() | gone
+                gone = np.array([x is None for x in v]) | supp[c].to_numpy(dtype=bool)  # withheld stays empty
+                supp[c] = gone
                 values[c] = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy()
+                values.loc[gone, c] = np.nan
 
     def _rates(self, name, exact, values, supp, rates) -> None:
         """Rates and their exact Poisson intervals from the published count and exposure (`rates`)."""
@@ -1148,9 +1153,10 @@ class Page:
             values[exposure] = pd.to_numeric(pd.Series(pub_e, dtype=object), errors="coerce").where(
                 ~supp[exposure].to_numpy()).to_numpy()
             for c, v in out.items():
-                gone = np.array([x is None for x in v])
-                supp[c] = supp[c].to_numpy() | gone
+                gone = np.array([x is None for x in v]) | supp[c].to_numpy(dtype=bool)  # withheld stays empty
+                supp[c] = gone
                 values[c] = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy()
+                values.loc[gone, c] = np.nan
 
     # ---------------------------------------------------------------- links and the audit
     def cell(self, table: str, column: str, row: int | None = None, **where) -> CellRef:
