@@ -282,6 +282,25 @@ def summarise(rows: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
     return out
 
 
+def markdown(rows: pd.DataFrame, rule: str | None = None, registry: pd.DataFrame | None = None) -> str:
+    """The design x scenario table of `summarise` as Markdown: coverage with its Monte Carlo SE, mean width,
+    bias, rejection of no effect and flag rate, one row per design and scenario; with `registry`, the
+    person-level headline estimates come from that (second, more precise) pass instead."""
+    if registry is not None:
+        rows = pd.concat([rows[rows.group != "registry"], registry], ignore_index=True)
+    t = summarise(rows, rule).reset_index()
+    order = {s: i for i, s in enumerate(SCENARIO_SETS)}
+    t["o"] = t.scenario.map(lambda x: order.get(x, 99))
+    t = t.sort_values(["name", "o"], kind="stable")
+    lines = ["| design | kind | scenario | forces | coverage (MC SE) | mean width | bias | rejects no effect | "
+             "flagged by its checks |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in t.itertuples():
+        flag = "" if pd.isna(r.flag_rate) else f"{r.flag_rate:.1f}%"
+        lines.append(f"| {r.name} | {r.kind} | {r.scenario} | {r.n} | {r.coverage:.1f}% ({r.mc_se:.1f}) | "
+                     f"{r.mean_width:.4f} | {r.bias:+.4f} | {r.rejects_no_effect:.1f}% | {flag} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenarios", default="none,realistic",
@@ -297,6 +316,9 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/coverage_results.csv")
     ap.add_argument("--resume", action="store_true", help="skip (scenario, seed) pairs already in --out")
     ap.add_argument("--summarise", default=None, help="only print the tables of an existing results file")
+    ap.add_argument("--registry", default=None, help="with --summarise: a registry-only pass to use for the "
+                    "person-level headline estimates")
+    ap.add_argument("--markdown", action="store_true", help="with --summarise: print the table as Markdown")
     ap.add_argument("--rule", default=None, choices=DF_RULES, help="rebuild staggered intervals under this rule")
     ap.add_argument("--only", default="", choices=("", "registry"), help="'registry': the person-level headline "
                     "estimates alone (quick; e.g. a second pass at another truth precision)")
@@ -305,7 +327,13 @@ def main() -> None:
     pd.set_option("display.max_rows", 500)
     if args.summarise:
         rows = pd.read_csv(args.summarise)
-        print(summarise(rows, args.rule).round(4).to_string())
+        reg = pd.read_csv(args.registry) if args.registry else None
+        if args.markdown:
+            print(markdown(rows, args.rule, reg))
+        else:
+            if reg is not None:
+                rows = pd.concat([rows[rows.group != "registry"], reg], ignore_index=True)
+            print(summarise(rows, args.rule).round(4).to_string())
         return
     sets = SCENARIO_SETS if args.scenarios == "all" else tuple(args.scenarios.split(","))
     out = Path(args.out)
