@@ -403,6 +403,8 @@ def test_curves_are_drawn_in_gated_steps_and_the_legend_is_boxed_outside(tiny):
     assert drawn.time.tolist() == [2.0, 4.0]  # 6 + 7 events, then 9 + 8
     assert drawn.events.tolist() == [15.0, 15.0] and drawn.at_risk.tolist() == [60.0, 45.0]  # rounded to 5
     assert drawn.estimate.iloc[0] == pytest.approx(15 / 60)
+    # each step's value at its last event time, from the published counts, joined by straight lines
+    assert list(ax.lines[0].get_xdata()) == [0.0, 2.0, 4.0]
     assert list(ax.lines[0].get_ydata()) == pytest.approx([0.0, 25.0, 100 * (1 - (45 / 60) * (30 / 45))])
     legend = ax.get_legend()
     assert legend.get_frame_on() and legend.get_bbox_to_anchor().y0 < ax.get_window_extent().y0

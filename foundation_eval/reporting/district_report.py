@@ -380,7 +380,9 @@ def km_chart(page: Page, curves, xlabel: str, ylabel: str, xlim: float, title: s
     times are merged into grouped steps of at least the threshold of events among at least the threshold
     of people at risk (with at least the threshold left without the event), each drawn from the published
     (rounded) counts of its step, and the curve stops at the first step that fails. No single person, and
-    no group smaller than the threshold, shows as a step. Pass the returned steps to
+    no group smaller than the threshold, shows as a step. Each step's value is marked at its last event
+    time and the marks are joined by straight lines (the path within a step is not published), with the
+    95% band joined the same way. Pass the returned steps to
     [`Page.figure`][foundation_eval.reporting.publication.Page.figure] (`data=`) so that the page's audit
     sees what the chart publishes.
 
@@ -393,7 +395,7 @@ def km_chart(page: Page, curves, xlabel: str, ylabel: str, xlim: float, title: s
     xlabel, ylabel, title : str
         Axis labels and title.
     xlim : float
-        Right end of the time axis.
+        Right end of the time axis at most (the axis ends a little after the last step or the mark).
     mark : float, optional
         A time marked with a dashed line (e.g. the engagement window).
 
@@ -425,15 +427,22 @@ def km_chart(page: Page, curves, xlabel: str, ylabel: str, xlim: float, title: s
         if not steps.drawn:
             continue
         ax = new_axes() if ax is None else ax
-        steps.plot(ax, color=colour)
+        # each grouped step's value at its last event time, joined by straight lines: within a group the
+        # path is not published, and a flat line ending in a jump would read as a sudden rise
+        g = steps.table
+        x = np.concatenate([[0.0], g.time.to_numpy(float)])
+        y, lo, hi = (100 * np.concatenate([[0.0], g[c].to_numpy(float)]) for c in ("estimate", "low", "high"))
+        ax.plot(x, y, color=colour, marker="o", markersize=3 if len(g) <= 30 else 0, lw=1.6, label=label)
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.15, linewidth=0)
         drawn.append(steps)
     if ax is None:
         return None, []
     if mark is not None:
         ax.axvline(mark, color=GREY, ls="--", lw=1)
+    last = max(float(s.table.time.max()) for s in drawn)  # no empty stretch after the curves and the mark
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_xlim(0, xlim)
+    ax.set_xlim(0, min(float(xlim), 1.08 * max(last, float(mark or 0))))
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     _legend_outside(ax)
@@ -1140,14 +1149,15 @@ class DistrictReport:
             items.append(self.page.figure(
                 ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by days since first "
                     f"listing, by team at listing, in {self.name}, with 95% intervals; the dashed line marks day "
-                    f"{self.window}. {self._curve_words()}", data=steps))
+                    f"{self.window}. {self._curve_words()}", caption=self._curve_words(), data=steps))
         return Section("Engagement", tuple(items))
 
     def _curve_words(self) -> str:
-        """How a gated curve is drawn, in the words of a figure's alt text."""
+        """How a gated curve is drawn, in the words of a figure's alt text and caption."""
         t = self.threshold
-        return (f"Each curve is drawn in steps of at least {t} events among at least {t} people, from the published "
-                f"counts, and stops where a step would rest on fewer.")
+        return (f"Each point is a step of at least {t} events among at least {t} people, worked out from the published "
+                "counts; points are joined by straight lines, and a curve ends where the next step would rest on "
+                "fewer.")
 
     def _practitioner_text(self) -> Text:
         c = self.practitioner_comparison
@@ -1272,7 +1282,7 @@ class DistrictReport:
                 ax, f"Kaplan-Meier curves of the cumulative percentage of listed people recorded for a further "
                     f"domestic-abuse offence by months since first listing, {self.name}"
                     + (" against the whole force" if self.district_id else "")
-                    + f", with 95% intervals. {self._curve_words()}", data=steps))
+                    + f", with 95% intervals. {self._curve_words()}", caption=self._curve_words(), data=steps))
         rows = [("This area" if self.district_id else "Whole force", a.rates)]
         if self.district_id:  # the force's row is the study's force object, the same on every page
             rows.append(("Whole force", self.force.rates))
