@@ -720,8 +720,9 @@ class DistrictReport:
 
     def _links(self, page: Page, specs: dict) -> None:
         """Tell the audit which published counts are the same people: the funnel's assessed people are Table
-        1's priority and not-priority rows, and the bands at or above the threshold are its priority row
-        (each linked only where the exact counts agree, so that the audit never rests on a false link)."""
+        1's priority and not-priority rows and all the risk-tool bands, and the bands at or above the
+        threshold are Table 1's priority row (each linked only where the exact counts agree, so that the
+        audit never rests on a false link)."""
         if "ppit_bands" not in specs:
             return
         one, bands, funnel = specs["who_was_listed"], specs["ppit_bands"], specs["funnel"]
@@ -739,6 +740,9 @@ class DistrictReport:
             page.link(page.cell("funnel", "n", int(stage[0])),
                       [page.cell("who_was_listed", "n", pri), page.cell("who_was_listed", "n", nopri)],
                       "people assessed with the risk tool")
+        if len(stage) and bands.n.sum() == funnel.n.iloc[int(stage[0])]:
+            page.link([page.cell("ppit_bands", "n", i) for i in range(len(bands))],
+                      page.cell("funnel", "n", int(stage[0])), "people assessed with the risk tool, by band")
 
     @staticmethod
     def _hide(name: str, frame: pd.DataFrame, extra: np.ndarray) -> dict:
@@ -966,7 +970,7 @@ class DistrictReport:
             "{% if force and force.pct is not none %}, against {{ force.pct | percent }} ({{ force.low | percent }} "
             "to {{ force.high | percent }}) across the force{% endif %}.",
             short=short, Where=self.where[0].upper() + self.where[1:], p=h["pct"], lo=h["low"], hi=h["high"],
-            n=h["n"], what=what, of=of, force=f)
+            n=here.n, what=what, of=of, force=f)
 
     def list_size(self) -> Section:
         """The "List size" section: people meeting the criteria and on the list each month (or quarter).
