@@ -4,8 +4,11 @@
 (`snap.study("areas")`, fitted once for every district and the force before any page is made) and
 publishes what one district's report shows through `report.page` (a
 [`Page`][foundation_eval.reporting.publication.Page]): counts rounded and small ones withheld by one
-rule, numbers formatted by one set of rules, sentences from templates, and a claim printed only where
-its result supports it. Nothing is fitted here: every number is the study's, and the force-wide figures
+rule, shares and rates worked out from the published counts, curves drawn only in steps that pass the
+chart gate, every chart told to the page with the data it draws, numbers formatted by one set of rules,
+sentences from templates, and a claim printed only where its result supports it. Table 1, the risk-tool
+bands and the funnel count the same people and are protected together, so that the page passes the
+intruder audit ([`audit`][foundation_eval.reporting.audit]). Nothing is fitted here: every number is the study's, and the force-wide figures
 a district is compared with are the same objects the force overview publishes. Each method returns
 publication items (a [`Section`][foundation_eval.reporting.publication.Section],
 [`Text`][foundation_eval.reporting.publication.Text] or
@@ -766,7 +769,9 @@ class DistrictReport:
         self._links(scratch, {name: frame for name, frame, _ in specs})
         facts = scratch.facts()
         audited = [k for k, q in facts.quantities.items() if q["audit"] is not None]
-        result = audit(facts)
+        result = audit(facts)  # one row per audited count, in the order of the facts
+        if len(result.cells) != len(audited):
+            raise RuntimeError("the audit's rows no longer follow its facts: linked suppression cannot map them")
         bad = result.cells.verdict.isin(["narrow", "exact", "infeasible"]).to_numpy()
         out = []
         for k in (k for k, b in zip(audited, bad, strict=True) if b):
@@ -1412,7 +1417,9 @@ class DistrictReport:
                 "(foundation_eval.evaluation.registry), read from the snapshot.",
                 "Verdict: the registered primary estimand of the programme file, read from the snapshot; its "
                 "power statement: foundation_eval.evaluation.areas.PrimaryPower.",
-                "Disclosure: foundation_eval.reporting.publication.Page."])))
+                "Disclosure: foundation_eval.reporting.publication.Page (shares and rates worked out from the "
+                "published counts); curves: foundation_eval.reporting.disclosure.curve_steps; counts withheld to "
+                "protect the linked tables: DistrictReport.linked_withheld, by foundation_eval.reporting.audit."])))
 
     def sections(self) -> list:
         """Every part of the report in reading order.

@@ -14,8 +14,10 @@ force) and the registered estimates
 force figures are the same objects every district page compares with, so the overview, the district
 pages and `results.json` give one value. Everything is published through one
 [`Page`][foundation_eval.reporting.publication.Page] (`report.page`): tables and counts pass its
-disclosure rule (counts rounded, 1 to threshold - 1 withheld) and sentences are Jinja2 templates whose
-numbers go through its filters. The notebook `notebooks/force_overview.ipynb` shows each section in
+disclosure rule (counts rounded, 1 to threshold - 1 withheld), shares and rates are worked out from the
+published counts, every chart is drawn from a published table and told to the page as its data, and
+sentences are Jinja2 templates whose numbers go through its filters, so that the page passes the
+intruder audit ([`audit`][foundation_eval.reporting.audit]). The notebook `notebooks/force_overview.ipynb` shows each section in
 turn, the brief first.
 """
 from __future__ import annotations
@@ -73,11 +75,12 @@ class FunnelView:
     result : FunnelPlotResult or None
         The study's result on exact counts (not for publication).
     drawn : FunnelPlotResult or None
-        The districts that may be drawn, at their published (rounded) numbers of people.
+        The districts that may be drawn, at their published (rounded) numbers of people and the shares
+        worked out from their published counts, with the published force average as its `target`.
     limits : DataFrame or None
         The study's control limits over a grid of numbers of people.
     table : Table or None
-        The published table of the plot.
+        The published table of the plot (what the figure draws, passed to the page as its data).
     why : str
         Why there is no plot (empty when there is one).
 
@@ -590,9 +593,10 @@ class OverviewReport:
         exact binomial 95% and 99.8% control limits (Spiegelhalter 2005, Statistics in Medicine
         24:1185-1202); when the districts vary more than chance predicts, the limits are widened by the
         additive random-effects variance (Spiegelhalter 2005, Quality and Safety in Health Care
-        14:347-351). Districts are drawn at their published (rounded) number of people; a district with a
-        group from 1 to threshold - 1 is left off, with the next smallest. The limits and positions are
-        the study's.
+        14:347-351). Districts are drawn from the published table: at their published (rounded) number of
+        people and the share the page worked out from their published counts, around the published force
+        average; a district with a group from 1 to threshold - 1 is left off, with the next smallest. The
+        limits and positions are the study's.
 
         Parameters
         ----------
@@ -972,12 +976,15 @@ class OverviewReport:
                   "24:1185-1202). Over-dispersion is estimated from Winsorised z-scores; when the chi-square test "
                   "finds it, the limits are widened with the additive random-effects variance (Spiegelhalter 2005, "
                   "Quality and Safety in Health Care 14:347-351). Districts are drawn at their published (rounded) "
-                  "number of people.", inner=inner, outer=outer),
-            p.say("Intervals. Percentages carry Wilson (1927) score intervals; offence rates carry exact Poisson "
-                  "intervals; harm per person-year carries a bias-corrected bootstrap interval from {{ b }} resamples "
+                  "number of people and the share worked out from their published counts; the limits are the "
+                  "study's, around the force-wide proportion.", inner=inner, outer=outer),
+            p.say("Intervals. Percentages, with their Wilson (1927) score intervals, are worked out from the published "
+                  "counts; offence rates, with exact Poisson intervals, from the published offences and person-years "
+                  "(to the nearest {{ e }}); harm per person-year carries a bias-corrected bootstrap interval from {{ b }} "
+                  "resamples "
                   "of people, the same for every area and independent of the order of the records. Headline "
                   "estimates are fitted once per render, as described in the pilot-versus-rollout report, with the "
-                  "design named beside each.", b=f"{self.study.harm_draws:,}"),
+                  "design named beside each.", b=f"{self.study.harm_draws:,}", e=f"{p.rule.exposure_base:g}"),
             p.say("Small numbers. A district whose number of people, or of people with or without the outcome, is "
                   "below {{ t }} is left off its funnel plot and table, together with the next smallest district "
                   "so that it cannot be recovered from force totals.", t=p.threshold),
@@ -1022,7 +1029,8 @@ class OverviewReport:
                 "Headline shares: foundation_eval.evaluation.areas.Share (foundation_eval.stats.wilson_interval), "
                 "the study's force objects, the same on every district page.",
                 "Funnel plots: foundation_eval.models.funnel_plot.funnel_plot in the study; districts with small "
-                "numbers withheld by foundation_eval.reporting.disclosure.protect_units.",
+                "numbers withheld by foundation_eval.reporting.disclosure.protect_units; shares and rates worked "
+                "out from the published counts by foundation_eval.reporting.publication.Page.",
                 "Quarter by quarter and what needs attention: foundation_eval.evaluation.areas.fit_areas (the "
                 "area's quarters, the study's attention list).",
                 "Commissioning outcomes and the four pillars: foundation_eval.evaluation.areas.fit_areas (outcomes, "
