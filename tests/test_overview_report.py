@@ -250,6 +250,21 @@ def test_commissioning_outcomes_are_all_mapped(overview, small_ds, snap):
     assert (row.k, row.n) == (w.person_id.isin(nv.person_id).sum(), len(w))
 
 
+def test_commissioning_counts_are_stated_once_and_every_share_has_its_denominator(overview):
+    """The plain counts (people meeting the criteria, people listed) are a sentence; every row of the table is a
+    share whose percentage is the published number over the published denominator."""
+    f = overview.study.force
+    said = overview.outcomes().items[1].plain
+    page = overview.page
+    assert f"{page.count(f.eligible)} met all" in said and f"{page.count(f.listed)} were put on the programme list" in said
+    t = overview.outcomes_table
+    assert t.values.n.notna().all()
+    shown = t.values[~t.suppressed.percent]
+    assert shown.percent.tolist() == pytest.approx((100 * shown.k / shown.n).tolist())
+    assert overview.harm_table.name == "offence_harm" and len(overview.rates_table.values) == 1
+    assert any("harm per person-year" in u for u in page.facts().unaudited)
+
+
 def test_rmp_pillars_match_the_plans(overview, small_ds, snap):
     listed = _listed(snap)
     rmp = small_ds.rmps.merge(listed[["person_id", "index_date"]], on="person_id")
