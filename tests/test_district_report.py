@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,8 +112,12 @@ def test_funnel_and_who_was_listed_publish_the_library_counts_rounded(pages):
         ds = rep.snap.dataset
         lib = funnel(ds, select(person_frame(ds), rep.district_id, rep.start, rep.end)).table()
         shown = rep.funnel_table.values.n.tolist()
-        for exact, pub, hidden in zip(lib.n, shown, rep.funnel_table.suppressed.n, strict=True):
-            assert (np.isnan(pub) and hidden) if 0 < exact < rep.threshold else pub == rep.page.rule.publish(exact)
+        linked = rep.linked_withheld["funnel"]  # withheld to protect Table 1's withheld counts
+        for exact, pub, hidden, extra in zip(lib.n, shown, rep.funnel_table.suppressed.n, linked, strict=True):
+            if 0 < exact < rep.threshold or extra:
+                assert np.isnan(pub) and hidden
+            else:
+                assert pub == rep.page.rule.publish(exact)
         # a share is withheld where the people not reaching the stage number 1 to 9 (Listed 76, Assessed 71)
         for exact, pct in zip(lib.n, rep.funnel_table.values.percent, strict=True):
             if 0 < lib.n.iloc[0] - exact < rep.threshold:
@@ -129,8 +134,13 @@ def test_brief_names_its_figures(pages):
         assert "on the list each month" in text or "No one" in text or "put on the programme list" in text
         quarters = next(i for i in brief.items if getattr(i, "name", "") == "brief_quarters")
         assert list(quarters.display().columns) == ["Quarter", "People on the list", "Listed for the first time",
-                                                    f"Engaged within {rep.window} days (%)",
+                                                    f"Of them, {rep.window} days passed",
+                                                    f"Engaged within {rep.window} days", "Percent engaged",
                                                     "Started a referred service"]
+        # the percentage is the published engaged over the published people whose window had passed
+        v = quarters.values
+        for _, r in v[v.engaged_pct.notna()].iterrows():
+            assert r.engaged_pct == pytest.approx(100 * r.engaged / r.followed)
         this = rep.study.quarters[0]
         assert quarters.values.quarter.iloc[0] == f"{this.year} Q{this.quarter} (this quarter)"
         # the period's sentence counts new listings, and the average is of people on the list each month
@@ -169,7 +179,9 @@ def test_engagement_has_one_value_in_summary_and_section(pages):
             assert wording not in summary
             continue
         published += 1
-        assert share["pct"] == pytest.approx(100 * k / len(f))
+        # worked out from the published counts (30 of 76 is published as 30 of 75 and reads 40%, not 39.5%)
+        rule = rep.page.rule
+        assert share["pct"] == pytest.approx(100 * rule.publish(k) / rule.publish(len(f)))
         phrase = f"{fmt.percent(share['pct'], scale=1)} {wording} (95% interval {fmt.percent(share['low'], scale=1)}"
         assert phrase in summary and phrase in section, (key, summary, section)
     assert published >= 1
@@ -187,10 +199,11 @@ def test_referral_starts_have_one_value_in_summary_and_section(pages):
         k = refs[ok].person_id.nunique()
         share = rep.started["here"]
         assert (share.k, share.n) == (k, len(base))
-        if rep.page.share(share.k, share.n)["pct"] is None:
+        pub = rep.page.share(share.k, share.n)
+        if pub["pct"] is None:
             continue
         published += 1
-        phrase = (f"{fmt.percent(share.pct, scale=1)} of listed people whose first 12 months had ended by the extract "
+        phrase = (f"{fmt.percent(pub['pct'], scale=1)} of listed people whose first 12 months had ended by the extract "
                   "date started a referred service within 12 months of listing")
         assert phrase in plain(rep.brief()) and phrase in plain(rep.referrals())
     # the tiny second programme lists too few people anywhere to publish this share
@@ -204,26 +217,34 @@ def test_force_figures_are_the_overviews_on_every_page(tiny, pages):
     ov = OverviewReport(snap)
     ov_text = plain(ov.brief())
     started = ov.study.force.started
+    force = ov.page.share(started.k, started.n)
     for key, (rep, _) in pages.items():
         assert rep.study is ov.study and rep.force.started is started and rep.force.rates is ov.study.force.rates
         here = rep.area.started
-        if key is None or None in (rep.page.share(started.k, started.n)["pct"], rep.page.share(here.k, here.n)["pct"]):
+        if key is None or None in (force["pct"], rep.page.share(here.k, here.n)["pct"]):
             continue
-        force_words = f"against {fmt.percent(started.pct, scale=1)} ({fmt.percent(started.low, scale=1)} to " \
-                      f"{fmt.percent(started.high, scale=1)}) across the force"
-        assert f"{fmt.percent(started.pct, scale=1)} of listed people whose first 12 months" in ov_text
+        force_words = f"against {fmt.percent(force['pct'], scale=1)} ({fmt.percent(force['low'], scale=1)} to " \
+                      f"{fmt.percent(force['high'], scale=1)}) across the force"
+        assert f"{fmt.percent(force['pct'], scale=1)} of listed people whose first 12 months" in ov_text
         assert force_words in plain(rep.referrals())
-    harm = ov.rates_table.values.iloc[1]
+    harm = ov.harm_table.values.iloc[0]
+    rate = ov.rates_table.display().iloc[0]
     for key, (rep, _) in pages.items():
         t = next(t for t in rep.page.tables if t.name == "reoffending_harm").values.set_index("group")
         row = t.loc["Whole force"] if key else t.iloc[0]
-        assert (row.harm, row.harm_low, row.harm_high) == (harm.rate, harm.ci_low, harm.ci_high)
+        assert (row.harm, row.harm_low, row.harm_high) == (harm.harm, harm.ci_low, harm.ci_high)
         # and reads the same: "101.2 (86.8 to 118.0)" on every page
         shown = next(t for t in rep.page.tables if t.name == "reoffending_harm").display().set_index("Area")
         shown = shown.loc["Whole force"] if key else shown.iloc[0]
-        ov_shown = ov.rates_table.display().iloc[1]
+        ov_shown = ov.harm_table.display().iloc[0]
         assert (shown["Harm per person-year (Crime Harm Index days)"], shown["95% interval from"],
-                shown["95% interval to"]) == (ov_shown["Rate"], ov_shown["95% low"], ov_shown["95% high"])
+                shown["95% interval to"]) == (ov_shown["Harm per person-year"], ov_shown["95% low"],
+                                              ov_shown["95% high"])
+        # the force's offence rate, worked out from the same published offences and person-years
+        rates = next(t for t in rep.page.tables if t.name == "reoffending_rates").display().set_index("Area")
+        rates = rates.loc["Whole force"] if key else rates.iloc[0]
+        assert (rates["Offences per 100 person-years"], rates["95% interval from"], rates["95% interval to"]) == \
+            (rate["Rate"], rate["95% low"], rate["95% high"])
 
 
 def test_force_wide_estimate_is_the_snapshot_value(pages):
@@ -257,7 +278,10 @@ def test_practitioner_claim_only_where_the_comparison_exists_and_supports_it(pag
             n1 = int((f.team == "with practitioners").sum())
             x0 = int(within[f.team == "police alone"].sum())
             n0 = int((f.team == "police alone").sum())
-            assert (c["difference"], c["low"], c["high"]) == pytest.approx(newcombe_difference(x1, n1, x0, n0))
+            # Newcombe's interval of the published counts (Newcombe 1998, method 10), never of the exact ones
+            pub = rep.page.rule.publish
+            assert (c["difference"], c["low"], c["high"]) == pytest.approx(
+                newcombe_difference(pub(x1), pub(n1), pub(x0), pub(n0)))
         if key and rep.practitioners_from <= rep.go_live:  # no listing before practitioners joined
             without_police_alone += 1
             assert not supported and "no police-alone group" in text, key
@@ -366,16 +390,41 @@ def test_labels_are_in_sentence_case_and_code_names_stay_in_the_appendix(pages):
         assert "committed a further" not in plain(page)
 
 
-def test_curves_stop_at_the_threshold_and_the_legend_is_boxed_outside(tiny):
+def test_curves_are_drawn_in_gated_steps_and_the_legend_is_boxed_outside(tiny):
+    """A curve steps only by groups of at least 10 events among at least 10 people, each step from the published
+    counts; a group that never gathers 10 events is not drawn at all."""
     _, _, snap = tiny
     page = Page(snap, "Test")
-    t = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0], "at_risk": [40, 20, 12, 9], "events": [5, 3, 2, 1],
-                      "estimate": [0.1, 0.2, 0.3, 0.4], "ci_low": [0.0, 0.1, 0.2, 0.2], "ci_high": [0.2, 0.3, 0.4, 0.6]})
-    ax = km_chart(page, [("Police alone", t), ("Too few", t.assign(at_risk=5))], "Days", "Percent", 10, "Title")
-    assert len(ax.lines) == 1 and list(ax.lines[0].get_xdata()) == [0.0, 1.0, 2.0, 3.0]
+    t = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0, 5.0], "at_risk": [60, 54, 47, 38, 30], "events": [6, 7, 9, 8, 1]})
+    few = pd.DataFrame({"time": [22.0, 30.0], "at_risk": [10, 9], "events": [1, 1]})  # one person on day 22
+    ax, steps = km_chart(page, [("Police alone", few), ("With practitioners", t)], "Days", "Percent", 10, "Title")
+    assert [s.label for s in steps] == ["With practitioners"] and len(ax.lines) == 1
+    drawn = steps[0].table
+    assert drawn.time.tolist() == [2.0, 4.0]  # 6 + 7 events, then 9 + 8
+    assert drawn.events.tolist() == [15.0, 15.0] and drawn.at_risk.tolist() == [60.0, 45.0]  # rounded to 5
+    assert drawn.estimate.iloc[0] == pytest.approx(15 / 60)
+    # each step's value at its last event time, from the published counts, joined by straight lines
+    assert list(ax.lines[0].get_xdata()) == [0.0, 2.0, 4.0]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([0.0, 25.0, 100 * (1 - (45 / 60) * (30 / 45))])
     legend = ax.get_legend()
     assert legend.get_frame_on() and legend.get_bbox_to_anchor().y0 < ax.get_window_extent().y0
-    assert [x.get_text() for x in legend.get_texts()] == ["Police alone"]
+    assert [x.get_text() for x in legend.get_texts()] == ["With practitioners"]
+    assert km_chart(page, [("Police alone", few)], "Days", "Percent", 10, "Title") == (None, [])
+
+
+def test_every_curve_on_every_page_is_gated(pages):
+    for key, (rep, _) in pages.items():
+        curves = [(team, c) for team, c in rep.area.engagement_curves.items()] + [
+            ("here", rep.area.reoffending_curve), ("force", rep.force.reoffending_curve)]
+        for label, c in curves:
+            ax, steps = km_chart(rep.page, [(label, c)], "x", "y", 10, "t")
+            if ax is not None:
+                plt.close(ax.figure)
+            for s in steps:
+                assert s.gated and (s.table.events >= rep.threshold).all() and (s.table.at_risk >= rep.threshold).all()
+                assert (s.table.at_risk - s.table.events >= rep.threshold).all(), (key, label)
+        facts = rep.page.facts()
+        assert not [u for u in facts.unaudited if u.startswith("figure without its data")], key
 
 
 # ------------------------------------------------------------------------------------------ notebook

@@ -101,16 +101,20 @@ def test_engagement_has_one_definition_on_the_page(overview, snap):
     f = first_engagement_frame(ds, _listed(snap))
     window = snap.programme.engagement_window_days
     k, n = int(((f.event == 1) & (f.days <= window)).sum()), len(f)
-    lo, hi = wilson_interval(k, n)
-    pct, interval = fmt.percent(k / n), f"(95% interval {fmt.percent(lo)} to {fmt.percent(hi)})"
+    pk, pn = overview.page.rule.publish(k), overview.page.rule.publish(n)  # shares from the published counts
+    lo, hi = wilson_interval(pk, pn)
+    pct, interval = fmt.percent(pk / pn), f"(95% interval {fmt.percent(lo)} to {fmt.percent(hi)})"
     words = f"engaged within {window} days of listing"
     summary = overview.summary_sentences()[2].plain
     assert f"{pct} of listed people {words} {interval}" in summary
     section = _text(overview.funnel("engagement").html())
     assert f"who {words}" in section and f"Force average {pct} {interval}" in section
     row = overview.outcomes_table.values.set_index("measure").loc[f"Listed people who {words} (direct measure)"]
-    assert row.percent == pytest.approx(100 * k / n)
-    assert row.k == overview.page.rule.publish(k) and row.n == overview.page.rule.publish(n)
+    assert row.percent == pytest.approx(100 * pk / pn)
+    assert (row.ci_low, row.ci_high) == pytest.approx((100 * lo, 100 * hi))
+    assert row.k == pk and row.n == pn
+    # and the funnel plot's force average is the same published share
+    assert overview.funnels["engagement"].drawn.target == pytest.approx(pk / pn)
 
 
 def test_headline_estimates_are_the_snapshots_values(overview, snap):
@@ -189,12 +193,14 @@ def test_funnel_tables_and_plots_withhold_the_same_districts(overview):
         assert len(hidden) != 1  # a single withheld district could be recovered from the force total
         for _, row in t[t.n.notna()].iterrows():
             assert row.k == rule.publish(raw.at[row.unit, "k"]) and row.n == rule.publish(raw.at[row.unit, "n"])
-            assert row.percent == pytest.approx(100 * raw.at[row.unit, "k"] / raw.at[row.unit, "n"])
-        # drawn from published values: districts at their published number of people
+            if pd.notna(row.percent):  # worked out from the published counts
+                assert row.percent == pytest.approx(100 * row.k / row.n)
+        # drawn from the published table: districts at their published number of people and share
         drawn = view.drawn.units.set_index("unit")
         assert set(drawn.index) == set(t.unit[t.n.notna()])
         for unit in drawn.index:
             assert drawn.at[unit, "n"] == t.set_index("unit").at[unit, "n"]
+            assert 100 * drawn.at[unit, "value"] == pytest.approx(t.set_index("unit").at[unit, "percent"], nan_ok=True)
         # the force average is the pooled share over every district, withheld or not
         assert view.result.target == pytest.approx(raw.k.sum() / raw.n.sum())
 
@@ -229,8 +235,13 @@ def test_commissioning_outcomes_are_all_mapped(overview, small_ds, snap):
     from foundation_eval.models.reoffending import event_rate
 
     r = reoffending_frame(small_ds, listed)
-    er = event_rate(r.da_count.to_numpy(), r.exposure_years.to_numpy(), per=100)
-    assert overview.rates_table.values.rate.iloc[0] == pytest.approx(er.rate)
+    rule = overview.page.rule
+    # the published offences over the published person-years (to the nearest 10), per 100 (Garwood 1936 interval)
+    k, years = int(r.da_count.sum()), float(r.exposure_years.sum())
+    er = event_rate(rule.publish(k), rule.exposure(years), per=100)
+    t = overview.rates_table.values.iloc[0]
+    assert (t.offences, t.years) == (rule.publish(k), rule.exposure(years))
+    assert (t.rate, t.ci_low, t.ci_high) == pytest.approx((er.rate, er.ci_low, er.ci_high))
     w = fixed_window(r, 12, small_ds.extract_date).frame
     off = offence_frame(small_ds, listed)
     close = w.set_index("person_id").index_date + pd.DateOffset(months=12)
@@ -239,14 +250,30 @@ def test_commissioning_outcomes_are_all_mapped(overview, small_ds, snap):
     assert (row.k, row.n) == (w.person_id.isin(nv.person_id).sum(), len(w))
 
 
+def test_commissioning_counts_are_stated_once_and_every_share_has_its_denominator(overview):
+    """The plain counts (people meeting the criteria, people listed) are a sentence; every row of the table is a
+    share whose percentage is the published number over the published denominator."""
+    f = overview.study.force
+    said = overview.outcomes().items[1].plain
+    page = overview.page
+    assert f"{page.count(f.eligible)} met all" in said and f"{page.count(f.listed)} were put on the programme list" in said
+    t = overview.outcomes_table
+    assert t.values.n.notna().all()
+    shown = t.values[~t.suppressed.percent]
+    assert shown.percent.tolist() == pytest.approx((100 * shown.k / shown.n).tolist())
+    assert overview.harm_table.name == "offence_harm" and len(overview.rates_table.values) == 1
+    assert any("harm per person-year" in u for u in page.facts().unaudited)
+
+
 def test_rmp_pillars_match_the_plans(overview, small_ds, snap):
     listed = _listed(snap)
     rmp = small_ds.rmps.merge(listed[["person_id", "index_date"]], on="person_id")
     plans = rmp[rmp.rmp_date >= rmp.index_date]
     t = overview.pillars_table.values.set_index("pillar")
+    rule = overview.page.rule
     for col, label in (("supervision", "Supervision"), ("victim_safety", "Victim safety")):
-        k, n = int(plans[col].astype(bool).sum()), len(plans)
-        lo, hi = wilson_interval(k, n)
+        k, n = rule.publish(int(plans[col].astype(bool).sum())), rule.publish(len(plans))
+        lo, hi = wilson_interval(k, n)  # from the published counts
         if pd.notna(t.at[label, "percent"]):
             assert t.at[label, "percent"] == pytest.approx(100 * k / n)
             assert t.at[label, "ci_low"] == pytest.approx(100 * lo) and t.at[label, "ci_high"] == pytest.approx(100 * hi)

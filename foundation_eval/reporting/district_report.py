@@ -4,8 +4,11 @@
 (`snap.study("areas")`, fitted once for every district and the force before any page is made) and
 publishes what one district's report shows through `report.page` (a
 [`Page`][foundation_eval.reporting.publication.Page]): counts rounded and small ones withheld by one
-rule, numbers formatted by one set of rules, sentences from templates, and a claim printed only where
-its result supports it. Nothing is fitted here: every number is the study's, and the force-wide figures
+rule, shares and rates worked out from the published counts, curves drawn only in steps that pass the
+chart gate, every chart told to the page with the data it draws, numbers formatted by one set of rules,
+sentences from templates, and a claim printed only where its result supports it. Table 1, the risk-tool
+bands and the funnel count the same people and are protected together, so that the page passes the
+intruder audit ([`audit`][foundation_eval.reporting.audit]). Nothing is fitted here: every number is the study's, and the force-wide figures
 a district is compared with are the same objects the force overview publishes. Each method returns
 publication items (a [`Section`][foundation_eval.reporting.publication.Section],
 [`Text`][foundation_eval.reporting.publication.Text] or
@@ -26,11 +29,12 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.reporting import formats as fmt
-from foundation_eval.reporting.disclosure import protect_units
+from foundation_eval.reporting.disclosure import curve_steps, protect_units
 from foundation_eval.reporting.figures import GREY, PALETTE, funnel_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
 
-__all__ = ["DistrictReport", "sentence_case", "PATHWAY_LABELS"]
+__all__ = ["DistrictReport", "sentence_case", "PATHWAY_LABELS", "HARM_UNAUDITED", "share_of", "difference_of",
+           "km_chart"]
 
 STUDY = "areas"
 """The snapshot's study every district page formats."""
@@ -45,6 +49,9 @@ PATHWAY_LABELS = {
 }
 """The seven reducing-reoffending pathways as a page names them."""
 _PCT = ("percent", "ci_low", "ci_high")
+HARM_UNAUDITED = ("{table}: harm per person-year and its bootstrap interval (Crime Harm Index days over person-time, "
+                  "not a count of people; withheld for fewer than the threshold of people) are not modelled by the audit")
+"""What the audit is told of a harm column: published, not a count or a share, so not audited."""
 _SIDE_WORDS = {"above": "above", "below": "below"}
 
 
@@ -80,12 +87,6 @@ def _month(p) -> str:
     return p.strftime("%B %Y") if p.freqstr.startswith("M") else f"{p.year} Q{p.quarter}"
 
 
-def _whole(values) -> pd.Series:
-    """Percentages stored at the precision the page shows (whole percent), so that a workbook cell
-    cannot give back the exact counts behind a rounded count."""
-    return pd.to_numeric(pd.Series(values), errors="coerce").round(0)
-
-
 def _legend_outside(ax, ncol: int = 2) -> None:
     """A boxed legend below the plotting area, clear of the data."""
     handles, labels = ax.get_legend_handles_labels()
@@ -95,33 +96,83 @@ def _legend_outside(ax, ncol: int = 2) -> None:
 
 
 def share_of(page: Page, s) -> dict:
-    """A study share as the page may publish it (counts rounded, withheld on small groups).
+    """A study share as the page publishes it: worked out from the published (rounded) counts.
+
+    The share is the published numerator over the published denominator and its interval Wilson's
+    from the same two numbers ([`Rule.share`][foundation_eval.reporting.disclosure.Rule.share]), so a
+    percentage in a sentence says nothing finer than the counts the page publishes; withheld when the
+    people with or without the outcome number 1 to threshold - 1.
 
     Parameters
     ----------
     page : Page
         The publishing page.
     s : Share
-        A [`Share`][foundation_eval.evaluation.areas.Share] of the study.
+        A [`Share`][foundation_eval.evaluation.areas.Share] of the study (exact counts).
 
     Returns
     -------
     dict
-        [`Page.share`][foundation_eval.reporting.publication.Page.share] of its counts.
+        [`Page.share`][foundation_eval.reporting.publication.Page.share] of its counts: `k`, `n`, `pct`,
+        `low`, `high`.
 
     Examples
     --------
+    30 of 76 is published as 30 of 75, so the share reads 40%, not 39.5%:
+
     >>> from types import SimpleNamespace
     >>> from foundation_eval.config import load_programme
     >>> from foundation_eval.evaluation.areas import Share
     >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
-    >>> share_of(page, Share.of(30, 76))["n"], share_of(page, Share.of(3, 76))["pct"] is None
-    (75, True)
+    >>> s = share_of(page, Share.of(30, 76))
+    >>> s["n"], s["pct"], share_of(page, Share.of(3, 76))["pct"] is None
+    (75, 40.0, True)
     """
-    pub = page.share(s.k, s.n)
-    if pub["pct"] is not None and s.pct is not None:  # the study's interval, published where the rule allows
-        pub = {**pub, "pct": s.pct, "low": s.low, "high": s.high}
-    return pub
+    return page.share(s.k, s.n)
+
+
+def difference_of(a: dict, b: dict) -> dict | None:
+    r"""The difference of two published shares with Newcombe's hybrid score interval, from published counts.
+
+    With the shares $p_a, p_b$ and their Wilson limits $(l_a, u_a)$, $(l_b, u_b)$, all worked out from
+    the published counts ([`share_of`][foundation_eval.reporting.district_report.share_of]),
+    $d = p_a - p_b$ and the interval is
+    $\left(d - \sqrt{(p_a - l_a)^2 + (u_b - p_b)^2},\; d + \sqrt{(u_a - p_a)^2 + (p_b - l_b)^2}
+ight)$
+    (Newcombe 1998, *Statistics in Medicine* 17:873-890, method 10), so the difference, like the shares,
+    says nothing finer than the published counts.
+
+    Parameters
+    ----------
+    a, b : dict
+        Published shares (`pct`, `low`, `high` in percent), as from
+        [`Page.share`][foundation_eval.reporting.publication.Page.share].
+
+    Returns
+    -------
+    dict or None
+        `{"difference", "low", "high"}` as proportions (0.10 is ten points); None when either share is
+        withheld.
+
+    Examples
+    --------
+    Newcombe (1998, Table II, example a): 56/70 against 48/80 gives 0.0524 to 0.3339 (with exact
+    counts, threshold 1, base 1):
+
+    >>> from foundation_eval.reporting.disclosure import Rule
+    >>> d = difference_of(Rule(1, 1).share(56, 70), Rule(1, 1).share(48, 80))
+    >>> round(d["difference"], 2), round(d["low"], 4), round(d["high"], 4)
+    (0.2, 0.0524, 0.3339)
+    >>> difference_of(Rule().share(3, 70), Rule().share(48, 80)) is None
+    True
+    """
+    if a is None or b is None or a.get("pct") is None or b.get("pct") is None:
+        return None
+    pa, la, ua = (a[k] / 100 for k in ("pct", "low", "high"))
+    pb, lb, ub = (b[k] / 100 for k in ("pct", "low", "high"))
+    d = pa - pb
+    return {"difference": d, "low": d - float(np.hypot(pa - la, ub - pb)),
+            "high": d + float(np.hypot(ua - pa, pb - lb))}
 
 
 def primary_verdict(page: Page, study) -> Text:
@@ -284,10 +335,11 @@ def quarter_table(page: Page, area, study, name: str = "brief_quarters"):
     Returns
     -------
     Table or None
-        Columns `quarter, on_list, new_listings, engaged, started`: people on the list, listed for the
-        first time, the percentage of those listed for the first time engaged within the window (people
-        whose window had passed by the extract date) and people who started a referred service; None
-        when the period holds no complete quarter.
+        Columns `quarter, on_list, new_listings, followed, engaged, engaged_pct, started`: people on the
+        list, listed for the first time, of those the people whose window had passed by the extract date,
+        of them the people engaged within the window and their percentage (worked out by the page from
+        the published counts), and people who started a referred service; None when the period holds no
+        complete quarter.
 
     Examples
     --------
@@ -296,88 +348,109 @@ def quarter_table(page: Page, area, study, name: str = "brief_quarters"):
     >>> study = snap.study("areas")
     >>> t = quarter_table(Page(snap, "Force"), study.force, study)
     >>> list(t.display().columns)
-    ['Quarter', 'People on the list', 'Listed for the first time', 'Engaged within 90 days (%)', 'Started a referred service']
+    ['Quarter', 'People on the list', 'Listed for the first time', 'Of them, 90 days passed', 'Engaged within 90 days', 'Percent engaged', 'Started a referred service']
     """
     q = area.quarters
     if not len(q):
         return None
     words = ("this quarter", "the quarter before", "a year before")
-    rows, hide = [], []
+    rows = []
     for quarter, word in zip(study.quarters, words, strict=True):
         if quarter is None:
             continue
         f = q[q.quarter == quarter].set_index("measure")
-        sh = page.share(int(f.at["engaged", "k"]), int(f.at["engaged", "n"]))
         rows.append({"quarter": f"{_month(quarter)} ({word})", "on_list": int(f.at["on_list", "k"]),
-                     "new_listings": int(f.at["new_listings", "k"]), "engaged": sh["pct"],
-                     "started": int(f.at["started", "k"])})
-        hide.append(sh["pct"] is None)
-    frame = pd.DataFrame(rows)
-    frame["engaged"] = _whole(frame.engaged)
+                     "new_listings": int(f.at["new_listings", "k"]), "followed": int(f.at["engaged", "n"]),
+                     "engaged": int(f.at["engaged", "k"]), "engaged_pct": np.nan, "started": int(f.at["started", "k"])})
+    w = study.window
     return page.table(
-        name, frame, title=f"Quarter by quarter: {area.name}", counts=["on_list", "new_listings", "started"],
-        additive=False, kinds={"engaged": "percent"}, hide={"engaged": hide},
+        name, pd.DataFrame(rows), title=f"Quarter by quarter: {area.name}",
+        counts={"on_list": [], "new_listings": [], "followed": ["engaged_pct"], "engaged": ["engaged_pct"],
+                "started": []},
+        additive=False, kinds={"engaged_pct": "percent"}, shares={"engaged_pct": ("engaged", "followed")},
         headings={"quarter": "Quarter", "on_list": "People on the list", "new_listings": "Listed for the first time",
-                  "engaged": f"Engaged within {study.window} days (%)", "started": "Started a referred service"},
-        notes=(f"People on the list: each person once in the quarter. Engaged within {study.window} days: of the "
-               f"people listed for the first time in the quarter whose {study.window} days had passed by the extract "
-               "date. Started a referred service: listed people who started one in the quarter.",))
+                  "followed": f"Of them, {w} days passed", "engaged": f"Engaged within {w} days",
+                  "engaged_pct": "Percent engaged", "started": "Started a referred service"},
+        notes=(f"People on the list: each person once in the quarter. Of them, {w} days passed: people listed for "
+               f"the first time in the quarter whose {w} days had passed by the extract date; engaged within {w} days "
+               "and the percentage are of them. Started a referred service: listed people who started one in the "
+               "quarter.",))
 
 
 def km_chart(page: Page, curves, xlabel: str, ylabel: str, xlim: float, title: str, mark: float | None = None):
-    """Kaplan-Meier cumulative incidence with 95% bands, drawn from the study's exact tables, each curve
-    stopped where fewer than the threshold remain at risk.
+    """Kaplan-Meier cumulative incidence with 95% bands, drawn only from steps that pass the chart gate.
+
+    Each curve goes through [`curve_steps`][foundation_eval.reporting.disclosure.curve_steps]: event
+    times are merged into grouped steps of at least the threshold of events among at least the threshold
+    of people at risk (with at least the threshold left without the event), each drawn from the published
+    (rounded) counts of its step, and the curve stops at the first step that fails. No single person, and
+    no group smaller than the threshold, shows as a step. Each step's value is marked at its last event
+    time and the marks are joined by straight lines (the path within a step is not published), with the
+    95% band joined the same way. Pass the returned steps to
+    [`Page.figure`][foundation_eval.reporting.publication.Page.figure] (`data=`) so that the page's audit
+    sees what the chart publishes.
 
     Parameters
     ----------
     page : Page
-        The publishing page (its threshold).
+        The publishing page (its rule).
     curves : list of (str, DataFrame)
-        Legend label and a Kaplan-Meier table (`time, at_risk, events, estimate, ci_low, ci_high`).
+        Legend label and a Kaplan-Meier table (`time, at_risk, events`, as the study's).
     xlabel, ylabel, title : str
         Axis labels and title.
     xlim : float
-        Right end of the time axis.
+        Right end of the time axis at most (the axis ends a little after the last step or the mark).
     mark : float, optional
         A time marked with a dashed line (e.g. the engagement window).
 
     Returns
     -------
-    Axes or None
-        None when no curve has enough people.
+    tuple
+        `(ax, steps)`: the Axes (None when no curve has a step that may be drawn) and the
+        [`CurveSteps`][foundation_eval.reporting.disclosure.CurveSteps] drawn.
 
     Examples
     --------
+    Nineteen people engaging one at a time draw nothing; sixty draw two grouped steps:
+
     >>> from types import SimpleNamespace
     >>> from foundation_eval.config import load_programme
     >>> page = Page(SimpleNamespace(programme=load_programme("hiow")), "Southampton")
-    >>> t = pd.DataFrame({"time": [1.0, 2.0, 3.0], "at_risk": [40, 30, 5], "events": [10, 5, 2],
-    ...                   "estimate": [0.25, 0.375, 0.5], "ci_low": [0.1, 0.2, 0.3], "ci_high": [0.4, 0.5, 0.7]})
-    >>> ax = km_chart(page, [("Police alone", t)], "Days", "Percent", 5, "Engaged")
-    >>> len(ax.lines[0].get_xdata())          # the third time, with 5 at risk, is not drawn
-    3
+    >>> few = pd.DataFrame({"time": range(1, 7), "at_risk": range(19, 13, -1), "events": [1] * 6})
+    >>> many = pd.DataFrame({"time": [3, 8, 15, 40], "at_risk": [60, 52, 41, 30], "events": [6, 7, 4, 11]})
+    >>> ax, steps = km_chart(page, [("Police alone", few), ("With practitioners", many)], "Days", "Percent", 60,
+    ...                      "Engaged")
+    >>> [s.label for s in steps], steps[0].table.time.tolist()
+    (['With practitioners'], [8.0, 40.0])
+    >>> km_chart(page, [("Police alone", few)], "Days", "Percent", 60, "Engaged")[0] is None
+    True
     """
-    ax = None
+    ax, drawn = None, []
     for (label, t), colour in zip(curves, PALETTE, strict=False):
-        t = t[t.at_risk >= page.threshold]  # the gate on a curve: no step resting on fewer than the threshold
-        if not len(t):
+        steps = curve_steps(t, page.rule, label=label)
+        if not steps.drawn:
             continue
         ax = new_axes() if ax is None else ax
-        x = np.concatenate([[0.0], t.time.to_numpy(float)])
-        ax.step(x, 100 * np.concatenate([[0.0], t.estimate]), where="post", color=colour, label=label)
-        ax.fill_between(x, 100 * np.concatenate([[0.0], t.ci_low]), 100 * np.concatenate([[0.0], t.ci_high]),
-                        step="post", color=colour, alpha=0.15, linewidth=0)
+        # each grouped step's value at its last event time, joined by straight lines: within a group the
+        # path is not published, and a flat line ending in a jump would read as a sudden rise
+        g = steps.table
+        x = np.concatenate([[0.0], g.time.to_numpy(float)])
+        y, lo, hi = (100 * np.concatenate([[0.0], g[c].to_numpy(float)]) for c in ("estimate", "low", "high"))
+        ax.plot(x, y, color=colour, marker="o", markersize=3 if len(g) <= 30 else 0, lw=1.6, label=label)
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.15, linewidth=0)
+        drawn.append(steps)
     if ax is None:
-        return None
+        return None, []
     if mark is not None:
         ax.axvline(mark, color=GREY, ls="--", lw=1)
+    last = max(float(s.table.time.max()) for s in drawn)  # no empty stretch after the curves and the mark
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_xlim(0, xlim)
+    ax.set_xlim(0, min(float(xlim), 1.08 * max(last, float(mark or 0))))
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     _legend_outside(ax)
-    return ax
+    return ax, drawn
 
 
 class DistrictReport:
@@ -523,9 +596,11 @@ class DistrictReport:
         A dict with keys `exists`, `groups` (team to its published share), `people` (team to its exact
         number of listed people, not for publication), `difference`, `low`, `high` and `estimate`. In a
         district, `exists` is true only when both teams listed people there and both shares may be
-        published; the difference (with practitioners minus police alone, as a proportion) is the study's,
-        with Newcombe's (1998) hybrid score interval. For the whole force the difference is the registered
-        estimand `engagement_rd_practitioner` read from the snapshot (`estimate`, an
+        published; the difference (with practitioners minus police alone, as a proportion) and its
+        Newcombe (1998) hybrid score interval are worked out from the published shares
+        ([`difference_of`][foundation_eval.reporting.district_report.difference_of]), so they say nothing
+        finer than the published counts. For the whole force the difference is the registered estimand
+        `engagement_rd_practitioner` read from the snapshot (`estimate`, an
         [`EstimateView`][foundation_eval.reporting.publication.EstimateView]), so the force page and
         `results.json` give one value.
         """
@@ -537,9 +612,10 @@ class DistrictReport:
             e = self.page.estimate("engagement_rd_practitioner")
             return {**out, "exists": e.available, "difference": e.estimate, "low": e.ci_low, "high": e.ci_high,
                     "estimate": e}
-        exists = d.difference is not None and all(g["pct"] is not None for g in groups.values())
-        return {**out, "exists": exists, "difference": d.difference if exists else None,
-                "low": d.low if exists else None, "high": d.high if exists else None}
+        diff = difference_of(groups["with practitioners"], groups["police alone"]) if d.n1 and d.n0 else None
+        if diff is None:
+            return {**out, "exists": False, "difference": None, "low": None, "high": None}
+        return {**out, "exists": True, **diff}
 
     def practitioner_claim(self) -> Text | None:
         """The claim that people listed after practitioners joined engaged more (or less) often.
@@ -609,57 +685,195 @@ class DistrictReport:
                       else ".") + " Listed for the first time: people put on the list for the first time.",))
         return t, per, frame.reset_index(drop=True)
 
+    # Table 1, the risk-tool bands and the funnel count the same people: they are published together
     @cached_property
-    def table_one(self):
-        """The published `who_was_listed` table: characteristics of listed people at first listing, with
-        whole-number percentages of all listed people."""
-        t = self.area.table_one.copy()
-        t["percent"] = _whole(t.percent)
-        t["characteristic"] = t.characteristic.str.replace("2 years", "two years")
-        t["category"] = t.category.map(sentence_case)
-        return self.page.table(
-            "who_was_listed", t, title=f"Characteristics of listed people at their first listing: {self.name}",
+    def _linked_specs(self) -> list:
+        """Table 1, the risk-tool bands (with a risk tool) and the funnel as the page publishes them: a list of
+        `(name, exact frame, keyword arguments of Page.table)`."""
+        prog = self.snap.programme
+        one = self.area.table_one.copy()
+        one["characteristic"] = one.characteristic.str.replace("2 years", "two years")
+        one["category"] = one.category.map(sentence_case)
+        specs = [("who_was_listed", one, dict(
+            title=f"Characteristics of listed people at their first listing: {self.name}",
             counts={"n": ["percent"]}, additive_within="characteristic", kinds={"percent": "percent"},
+            shares={"percent": ("n", "total")},
             headings={"characteristic": "Characteristic", "category": "Group", "n": "People",
                       "percent": "Percent of listed people"},
-            notes=("Percentages are of all listed people in the area and period.",))
-
-    @cached_property
-    def ppit(self):
-        """The published `ppit_bands` table: listed people by band of the risk-tool total (first rating)."""
-        prog = self.snap.programme
-        t = self.area.ppit_bands.copy()
-        t["priority"] = np.where(t.priority, "Yes", "No")
-        return self.page.table(
-            "ppit_bands", t, title=f"Listed people by {prog.ppit_name} total score (first rating): {self.name}",
-            counts=["n"], headings={"band": "Score band", "n": "People", "priority": "Priority band"},
-            notes=(f"Scores of {prog.ppit_threshold} or more mark a priority perpetrator.",))
-
-    @cached_property
-    def funnel_table(self):
-        """The engagement funnel of this area's listed people, through the page.
-
-        Stages are nested (a person counts at a stage only if they reached every stage above it); a
-        share is withheld when the people reaching, or not reaching, the stage number 1 to threshold - 1.
-        """
-        t = self.area.funnel.copy()
-        n_listed = int(t.n.iloc[0]) if len(t) else 0
-        prev = t.n.shift(1)
-        hide = {c: [n_listed > 0 and self.page.share(k, n_listed)["pct"] is None for k in t.n] for c in _PCT}
-        hide["percent_of_previous"] = [pd.notna(p) and p > 0 and self.page.share(k, int(p))["pct"] is None
-                                       for k, p in zip(t.n, prev, strict=True)]
-        for c in (*_PCT, "percent_of_previous"):
-            t[c] = _whole(t[c])
-        t["label"] = [lab if i < 2 else f"... and {lab[0].lower()}{lab[1:]}" for i, lab in enumerate(t.label)]
-        return self.page.table(
-            "funnel", t.drop(columns="stage"), title=f"From listing to completed service: {self.name}",
-            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, hide=hide,
+            notes=("Percentages are of all listed people in the area and period.",)))]
+        if prog.has_risk_tool and self.area.ppit_bands is not None:
+            bands = self.area.ppit_bands.copy()
+            bands["priority"] = np.where(bands.priority, "Yes", "No")
+            specs.append(("ppit_bands", bands, dict(
+                title=f"Listed people by {prog.ppit_name} total score (first rating): {self.name}",
+                counts=["n"], headings={"band": "Score band", "n": "People", "priority": "Priority band"},
+                notes=(f"Scores of {prog.ppit_threshold} or more mark a priority perpetrator.",))))
+        f = self.area.funnel.drop(columns="stage")
+        f["label"] = [lab if i < 2 else f"... and {lab[0].lower()}{lab[1:]}" for i, lab in enumerate(f.label)]
+        specs.append(("funnel", f, dict(
+            title=f"From listing to completed service: {self.name}",
+            counts={"n": ["percent", "ci_low", "ci_high", "percent_of_previous"]}, additive=False, nested=True,
+            shares={"percent": ("n", "first", "ci_low", "ci_high"), "percent_of_previous": ("n", "previous")},
             kinds={c: "percent" for c in (*_PCT, "percent_of_previous")},
             headings={"label": "Stage (each counts people who also reached every stage above it)",
                       "n": "People", "percent": "Percent of listed people", "ci_low": "95% interval from",
                       "ci_high": "95% interval to", "percent_of_previous": "Percent of the stage above"},
             notes=("Records on or after the first listing, at any time up to the extract date. Wilson 95% intervals.",
-                   "A share is not published when fewer than the threshold reached, or did not reach, the stage."))
+                   "A share is not published when fewer than the threshold reached, or did not reach, the stage."))))
+        return specs
+
+    def _links(self, page: Page, specs: dict) -> None:
+        """Tell the audit which published counts are the same people: the funnel's assessed people are Table
+        1's priority and not-priority rows and all the risk-tool bands, and the bands at or above the
+        threshold are Table 1's priority row (each linked only where the exact counts agree, so that the
+        audit never rests on a false link)."""
+        if "ppit_bands" not in specs:
+            return
+        one, bands, funnel = specs["who_was_listed"], specs["ppit_bands"], specs["funnel"]
+        rows = {c: np.flatnonzero(((one.characteristic == "PPIT assessment") & (one.category == c)).to_numpy())
+                for c in ("Priority", "Not priority")}
+        stage = np.flatnonzero((self.area.funnel.stage == "assessed").to_numpy())
+        if not all(len(r) == 1 for r in rows.values()):
+            return
+        pri, nopri = (int(rows[c][0]) for c in ("Priority", "Not priority"))
+        top = np.flatnonzero((bands.priority == "Yes").to_numpy())
+        if len(top) and bands.n.iloc[top].sum() == one.n.iloc[pri]:
+            page.link([page.cell("ppit_bands", "n", int(r)) for r in top], page.cell("who_was_listed", "n", pri),
+                      "people assessed as a priority")
+        if len(stage) and funnel.n.iloc[int(stage[0])] == one.n.iloc[pri] + one.n.iloc[nopri]:
+            page.link(page.cell("funnel", "n", int(stage[0])),
+                      [page.cell("who_was_listed", "n", pri), page.cell("who_was_listed", "n", nopri)],
+                      "people assessed with the risk tool")
+        if len(stage) and bands.n.sum() == funnel.n.iloc[int(stage[0])]:
+            page.link([page.cell("ppit_bands", "n", i) for i in range(len(bands))],
+                      page.cell("funnel", "n", int(stage[0])), "people assessed with the risk tool, by band")
+
+    @staticmethod
+    def _hide(name: str, frame: pd.DataFrame, extra: np.ndarray) -> dict:
+        """The `hide` of a linked table: the extra withheld counts, and in the funnel the share of the stage
+        below each (a share of the stage above would give the withheld count's published value back)."""
+        m = np.asarray(extra, bool)
+        if name == "who_was_listed":
+            return {"n": m, "percent": m}
+        if name == "funnel":  # the first stage (all listed) is never withheld here: Table 1's totals give it
+            below = np.concatenate([[False], m[:-1]])
+            return {"n": m, "percent": m, "ci_low": m, "ci_high": m, "percent_of_previous": m | below}
+        return {"n": m}
+
+    def _trial(self, specs: list, extra: dict):
+        """Publish the linked tables on a scratch page and audit them: the failing cells (table name, row)."""
+        from foundation_eval.reporting.audit import audit
+
+        scratch = Page(self.snap, self.name)
+        for name, frame, kw in specs:
+            scratch.table(name, frame, hide=self._hide(name, frame, extra[name]), **kw)
+        self._links(scratch, {name: frame for name, frame, _ in specs})
+        facts = scratch.facts()
+        audited = [k for k, q in facts.quantities.items() if q["audit"] is not None]
+        result = audit(facts)  # one row per audited count, in the order of the facts
+        if len(result.cells) != len(audited):
+            raise RuntimeError("the audit's rows no longer follow its facts: linked suppression cannot map them")
+        bad = result.cells.verdict.isin(["narrow", "exact", "infeasible"]).to_numpy()
+        out = []
+        for k in (k for k, b in zip(audited, bad, strict=True) if b):
+            parts = k.split(":")
+            if parts[0] == "t" and parts[2].isdigit():
+                out.append((parts[1], int(parts[2])))
+        return out
+
+    @cached_property
+    def linked_withheld(self) -> dict:
+        """Counts of Table 1, the risk-tool bands and the funnel withheld beyond each table's own suppression.
+
+        The three tables count the same people (the funnel's "Listed" is Table 1's total; its "Assessed" is
+        Table 1's priority and not-priority rows; the bands at or above the threshold are the priority row).
+        Published together, rounded counts can narrow a withheld one: "Listed" less "Assessed" gives the
+        people not assessed to within the rounding, and a characteristic's total less its one published
+        group gives the sum of its withheld groups. So the three are published first on a scratch page and
+        audited together ([`audit`][foundation_eval.reporting.audit.audit]); while a withheld count is
+        narrowed, one more count is withheld, the smallest of its own characteristic (or table) that clears
+        it, else the smallest linked count that does.
+
+        Returns
+        -------
+        dict
+            Table name to a boolean array over its rows: counts withheld to protect a linked table.
+        """
+        specs = self._linked_specs
+        frames = {name: frame for name, frame, _ in specs}
+        extra = {name: np.zeros(len(frame), bool) for name, frame, _ in specs}
+        for _ in range(sum(len(f) for f in frames.values())):
+            failing = self._trial(specs, extra)
+            if not failing:
+                break
+            name, row = failing[0]
+            own = self._candidates(frames, extra, name, row, same_group_only=True)
+            chosen = None
+            for cand in self._candidates(frames, extra, name, row):
+                trial = {k: v.copy() for k, v in extra.items()}
+                trial[cand[0]][cand[1]] = True
+                if (name, row) not in self._trial(specs, trial):
+                    chosen = [cand]
+                    break
+            # nothing alone clears it: withhold the rest of its group, else every candidate
+            for tab, i in chosen or own or self._candidates(frames, extra, name, row):
+                extra[tab][i] = True
+        return extra
+
+    def _candidates(self, frames: dict, extra: dict, name: str, row: int, same_group_only: bool = False) -> list:
+        """Published counts that could be withheld to protect a narrowed count, nearest first: its own
+        characteristic (or table), smallest first, then the other linked tables, smallest first."""
+        rule = self.page.rule
+
+        def published(tab):
+            f = frames[tab]
+            return [i for i in range(len(f)) if not extra[tab][i] and not rule.hidden(f.n.iloc[i])
+                    and f.n.iloc[i] > 0]
+
+        f = frames[name]
+        own = [i for i in published(name) if (name, i) != ("funnel", 0)]
+        if name == "who_was_listed":
+            own = [i for i in own if f.characteristic.iloc[i] == f.characteristic.iloc[row]]
+        out = [(name, i) for i in sorted(own, key=lambda i: f.n.iloc[i])]
+        if same_group_only:
+            return out
+        others = [(tab, i) for tab in frames if tab != name for i in published(tab) if (tab, i) != ("funnel", 0)]
+        return out + sorted(others, key=lambda c: frames[c[0]].n.iloc[c[1]])
+
+    def _publish_linked(self, name: str):
+        """Publish one of the linked tables with its extra withheld counts (the links are told to the page
+        once: they resolve when both tables are published)."""
+        _, frame, kw = next(s for s in self._linked_specs if s[0] == name)
+        t = self.page.table(name, frame, hide=self._hide(name, frame, self.linked_withheld[name]), **kw)
+        if not getattr(self, "_linked_told", False):
+            self._links(self.page, {n: f for n, f, _ in self._linked_specs})
+            self._linked_told = True
+        return t
+
+    @cached_property
+    def table_one(self):
+        """The published `who_was_listed` table: characteristics of listed people at first listing, with the
+        percentage of all listed people worked out by the page from the published counts (each
+        characteristic's published counts over their published total), and the counts withheld to protect
+        the linked tables ([`linked_withheld`][foundation_eval.reporting.district_report.DistrictReport.linked_withheld])."""
+        return self._publish_linked("who_was_listed")
+
+    @cached_property
+    def ppit(self):
+        """The published `ppit_bands` table: listed people by band of the risk-tool total (first rating)."""
+        return self._publish_linked("ppit_bands")
+
+    @cached_property
+    def funnel_table(self):
+        """The engagement funnel of this area's listed people, through the page.
+
+        Stages are nested (a person counts at a stage only if they reached every stage above it), and the
+        page knows it (`nested`). Each share, of listed people with its Wilson interval and of the stage
+        above, is worked out by the page from the published counts, and withheld when the people reaching,
+        or not reaching, the stage number 1 to threshold - 1. Where the programme has a risk tool, the
+        stage "Assessed" is linked to Table 1's assessed people (priority and not), the same people.
+        """
+        return self._publish_linked("funnel")
 
     # ------------------------------------------------------------------ page parts
     def header(self) -> Text:
@@ -762,7 +976,7 @@ class DistrictReport:
             "{% if force and force.pct is not none %}, against {{ force.pct | percent }} ({{ force.low | percent }} "
             "to {{ force.high | percent }}) across the force{% endif %}.",
             short=short, Where=self.where[0].upper() + self.where[1:], p=h["pct"], lo=h["low"], hi=h["high"],
-            n=h["n"], what=what, of=of, force=f)
+            n=here.n, what=what, of=of, force=f)
 
     def list_size(self) -> Section:
         """The "List size" section: people meeting the criteria and on the list each month (or quarter).
@@ -804,7 +1018,7 @@ class DistrictReport:
         _legend_outside(ax, ncol=3)
         fig = self.page.figure(ax, f"Line chart of the number of people meeting all {n_crit} criteria and the number "
                                    f"on the list each {per} in {self.name}, {_month(self.start)} to {_month(self.end)}, "
-                                   "as published (rounded; withheld counts left as gaps).")
+                                   "as published (rounded; withheld counts left as gaps).", data=t)
         return Section("List size", (text, fig))
 
     def who_was_listed(self) -> Section:
@@ -827,11 +1041,21 @@ class DistrictReport:
     def risk_assessment(self) -> Section | None:
         """The "Risk assessment" section: risk-tool scores of listed people.
 
+        The sentence states the number assessed as a priority only where Table 1 publishes that count
+        (it is the same cell to the audit); where the table withholds it, the sentence gives no number.
+
         Returns
         -------
         Section or None
             A sentence with the number assessed as a priority, the bar chart of score bands (left out when
             every band is withheld) and the `ppit_bands` table; None for a programme without a risk tool.
+
+        Examples
+        --------
+        >>> from foundation_eval.evaluation.snapshot import open_snapshot
+        >>> section = DistrictReport(open_snapshot(), "SOU").risk_assessment()
+        >>> section.heading, [type(item).__name__ for item in section.items]
+        ('Risk assessment', ['Text', 'Figure', 'Table'])
         """
         prog = self.snap.programme
         if not prog.has_risk_tool:
@@ -844,12 +1068,19 @@ class DistrictReport:
             ax.set_ylabel("People")
             fig = self.page.figure(ax, f"Bar chart of the number of listed people in bands of {prog.ppit_name} total "
                                        f"from 0 to {prog.ppit_max}, as published; totals at or above "
-                                       f"{prog.ppit_threshold} mark a priority perpetrator.")
+                                       f"{prog.ppit_threshold} mark a priority perpetrator.", data=t)
+        one = self.table_one
+        row = np.flatnonzero(((one.values.characteristic == "PPIT assessment")
+                              & (one.values.category == "Priority")).to_numpy())
+        ref = self.page.cell("who_was_listed", "n", int(row[0])) if len(row) else None
+        withheld = ref is not None and bool(one.suppressed.n.iloc[int(row[0])])  # no row: nobody was assessed
         text = self.page.say(
             "Practitioners score listed people on the {{ tool }} ({{ items | word }} items, total 0 to {{ top }}; "
-            "{{ thr }} or more marks a priority perpetrator). Of the people listed {{ where }}, {{ k | count }} were "
-            "assessed as a priority.", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max,
-            thr=prog.ppit_threshold, k=self.area.ppit_priority, where=self.where)
+            "{{ thr }} or more marks a priority perpetrator). {% if withheld %}The number of people listed {{ where }} "
+            "who were assessed as a priority is not published, to protect small numbers in the table of who was "
+            "listed.{% else %}Of the people listed {{ where }}, {{ k | count(same_as=ref) }} were assessed as a "
+            "priority.{% endif %}", tool=prog.ppit_name, items=len(prog.ppit_items), top=prog.ppit_max,
+            thr=prog.ppit_threshold, k=self.area.ppit_priority, where=self.where, withheld=withheld, ref=ref)
         return Section("Risk assessment", tuple(i for i in (text, fig, t) if i is not None))
 
     def funnel(self) -> Section:
@@ -876,7 +1107,7 @@ class DistrictReport:
         t = self.funnel_table
         ax = funnel_plot(t.values, title=f"From listing to completed service: {self.name}")
         fig = self.page.figure(ax, "Bar chart of the percentage of listed people reaching each stage, from assessment "
-                                   "or contact to a completed service, with 95% intervals, as published.")
+                                   "or contact to a completed service, with 95% intervals, as published.", data=t)
         text = self.page.paragraph(
             "People who reached each stage after their first listing. The stages are nested: a person counts as "
             "engaged here only if also contacted (and assessed, where the programme has a risk tool), at any time "
@@ -892,7 +1123,8 @@ class DistrictReport:
         teams (see
         [`practitioner_comparison`][foundation_eval.reporting.district_report.DistrictReport.practitioner_comparison]),
         the registered force-wide estimate where it exists, and Kaplan-Meier curves of time to first
-        engagement by team, stopped where fewer than the threshold remain at risk.
+        engagement by team, drawn in grouped steps that pass the chart gate
+        ([`km_chart`][foundation_eval.reporting.district_report.km_chart]).
 
         Returns
         -------
@@ -901,22 +1133,13 @@ class DistrictReport:
         """
         m = self.study.measures["engagement"]
         items = [self._share_sentence(self.area.engaged, m.did, self.force.engaged)]
-        rows = []
-        for _, r in self.area.teams.iterrows():
-            sh = self.page.share(int(r.engaged), int(r.people))
-            ok = sh["pct"] is not None
-            rows.append({"team": sentence_case(r.team), "people": int(r.people), "engaged": int(r.engaged),
-                         "percent": r.pct if ok else None, "ci_low": r.ci_low if ok else None,
-                         "ci_high": r.ci_high if ok else None})
-        if rows:
-            frame = pd.DataFrame(rows)
-            hide = {c: frame.percent.isna().tolist() for c in _PCT}
-            for c in _PCT:
-                frame[c] = _whole(frame[c])
+        if len(self.area.teams):
+            frame = self.area.teams.assign(team=self.area.teams.team.map(sentence_case))
+            frame = frame[["team", "people", "engaged", "pct", "ci_low", "ci_high"]].rename(columns={"pct": "percent"})
             items.append(self.page.table(
                 "engagement_by_team", frame, title=f"Listed people engaged within {self.window} days of listing, by "
-                f"team at listing: {self.name}", counts={"people": list(_PCT), "engaged": list(_PCT)}, hide=hide,
-                kinds={c: "percent" for c in _PCT},
+                f"team at listing: {self.name}", counts={"people": list(_PCT), "engaged": list(_PCT)},
+                kinds={c: "percent" for c in _PCT}, shares={"percent": ("engaged", "people", "ci_low", "ci_high")},
                 headings={"team": "Team when the person was listed", "people": "People listed",
                           "engaged": f"Engaged within {self.window} days", "percent": "Percent engaged",
                           "ci_low": "95% interval from", "ci_high": "95% interval to"},
@@ -930,14 +1153,21 @@ class DistrictReport:
                 "(practitioners on the team against police alone) is {{ e | estimate }}; it is the figure every "
                 "report and the results file give.", e=e))
         curves = [(sentence_case(team), t) for team, t in self.area.engagement_curves.items()]
-        ax = km_chart(self.page, curves, "Days since first listing", "Percent engaged", self.window * 2,
-                      f"Time to first engagement by team at listing: {self.name}", mark=self.window)
+        ax, steps = km_chart(self.page, curves, "Days since first listing", "Percent engaged", self.window * 2,
+                             f"Time to first engagement by team at listing: {self.name}", mark=self.window)
         if ax is not None:
             items.append(self.page.figure(
                 ax, f"Kaplan-Meier curves of the cumulative percentage of listed people engaged by days since first "
                     f"listing, by team at listing, in {self.name}, with 95% intervals; the dashed line marks day "
-                    f"{self.window}; curves stop where fewer than {self.threshold} people remain."))
+                    f"{self.window}. {self._curve_words()}", caption=self._curve_words(), data=steps))
         return Section("Engagement", tuple(items))
+
+    def _curve_words(self) -> str:
+        """How a gated curve is drawn, in the words of a figure's alt text and caption."""
+        t = self.threshold
+        return (f"Each point is a step of at least {t} events among at least {t} people, worked out from the published "
+                "counts; points are joined by straight lines, and a curve ends where the next step would rest on "
+                "fewer.")
 
     def _practitioner_text(self) -> Text:
         c = self.practitioner_comparison
@@ -975,19 +1205,14 @@ class DistrictReport:
         printed page)."""
         st = st.copy()
         st[by] = st[by].map(sentence_case)
-        hide = {}
-        for (k, n), cols in ((("started", "referred"), ("start_pct", "start_low", "start_high")),
-                             (("completed", "started"), ("complete_pct",))):
-            mask = [b > 0 and self.page.share(int(a), int(b))["pct"] is None for a, b in zip(st[k], st[n], strict=True)]
-            for c in cols:
-                hide[c] = mask
-                st[c] = _whole(st[c]).to_numpy()
         st = st[[by, "referred", "started", "completed", "start_pct", "start_low", "start_high", "complete_pct"]]
         return self.page.table(
-            name, st, title=title, hide=hide,
+            name, st, title=title,
             counts={"referred": ["start_pct", "start_low", "start_high"],
                     "started": ["start_pct", "start_low", "start_high", "complete_pct"],
                     "completed": ["complete_pct"]},
+            shares={"start_pct": ("started", "referred", "start_low", "start_high"),
+                    "complete_pct": ("completed", "started")},
             kinds={c: "percent" for c in ("start_pct", "start_low", "start_high", "complete_pct")},
             headings={by: heading, "referred": "Referrals", "started": "Started", "completed": "Completed",
                       "start_pct": "Percent started", "start_low": "95% interval from", "start_high": "95% interval to",
@@ -1059,14 +1284,15 @@ class DistrictReport:
         curves = [(self.name, a.reoffending_curve)]
         if self.district_id:
             curves.append(("Whole force", self.force.reoffending_curve))
-        ax = km_chart(self.page, curves, "Months since first listing", "Percent recorded for a further DA offence",
-                      36, f"Time to first further domestic-abuse offence: {self.name}")
+        ax, steps = km_chart(self.page, curves, "Months since first listing",
+                             "Percent recorded for a further DA offence", 36,
+                             f"Time to first further domestic-abuse offence: {self.name}")
         if ax is not None:
             items.append(self.page.figure(
                 ax, f"Kaplan-Meier curves of the cumulative percentage of listed people recorded for a further "
                     f"domestic-abuse offence by months since first listing, {self.name}"
                     + (" against the whole force" if self.district_id else "")
-                    + f", with 95% intervals; curves stop where fewer than {self.threshold} people remain at risk."))
+                    + f", with 95% intervals. {self._curve_words()}", caption=self._curve_words(), data=steps))
         rows = [("This area" if self.district_id else "Whole force", a.rates)]
         if self.district_id:  # the force's row is the study's force object, the same on every page
             rows.append(("Whole force", self.force.rates))
@@ -1080,18 +1306,19 @@ class DistrictReport:
             "reoffending_rates", frame[["group", "people", "offences", "person_years", "rate", "ci_low", "ci_high"]],
             title=f"Further domestic-abuse offences recorded for listed people per 100 person-years of follow-up: "
                   f"{self.name}",
-            counts={"people": ["person_years", "rate", "ci_low", "ci_high"],
-                    "offences": ["person_years", "rate", "ci_low", "ci_high"]}, additive=False,
-            hide={c: small for c in ("rate", "ci_low", "ci_high")},
+            counts={"people": ["person_years", "rate", "ci_low", "ci_high"], "offences": ["rate", "ci_low", "ci_high"]},
+            additive=False, rates={"rate": ("offences", "person_years", 100, "ci_low", "ci_high")},
             kinds={"person_years": "whole", "rate": "decimal1", "ci_low": "decimal1", "ci_high": "decimal1"},
             headings={**area, "offences": "Further DA offences", "person_years": "Person-years of follow-up",
                       "rate": "Offences per 100 person-years", "ci_low": "95% interval from",
                       "ci_high": "95% interval to"},
-            notes=("Follow-up runs from the first listing to exit or the extract date. Exact Poisson intervals.",)))
+            notes=(f"Follow-up runs from the first listing to exit or the extract date. Person-years are published to "
+                   f"the nearest {self.page.rule.exposure_base:g}; the rate and its exact Poisson interval are worked "
+                   "out from the published offences and person-years.",)))
         items.append(self.page.table(
             "reoffending_harm", frame[["group", "people", "harm", "harm_low", "harm_high", "new_victim", "escalated"]],
             title=f"Harm of further domestic-abuse offences, new victims and escalation: {self.name}",
-            counts={"people": ["harm", "harm_low", "harm_high"], "new_victim": [], "escalated": []}, additive=False,
+            counts={"people": [], "new_victim": [], "escalated": []}, additive=False,
             hide={c: small for c in ("harm", "harm_low", "harm_high")},
             kinds={"harm": "decimal1", "harm_low": "decimal1", "harm_high": "decimal1"},  # as on the overview
             headings={**area, "harm": "Harm per person-year (Crime Harm Index days)", "harm_low": "95% interval from",
@@ -1099,6 +1326,8 @@ class DistrictReport:
                       "escalated": "People whose worst offence after listing was more harmful than before"},
             notes=(f"Harm per person-year carries a bias-corrected bootstrap interval resampling people "
                    f"({self.study.harm_draws:,} draws).",)))
+        self.page.ledger.unaudited(HARM_UNAUDITED.format(table=f"Harm of further domestic-abuse offences, new victims "
+                                                               f"and escalation: {self.name}"))
         items.append(self.page.paragraph(
             "These figures describe listed people; they are not a comparison with people who were not listed, so "
             "they do not show what the programme caused. The evaluation report estimates that."))
@@ -1128,11 +1357,14 @@ class DistrictReport:
                 "section and on the force overview, and the force-wide figures are the same values on every page.",
                 w=self.window, ref=m["referral"].base, reo=m["reoffending"].base),
             self.page.say(
-                "Percentages carry Wilson (1927) score intervals and differences of two percentages Newcombe's "
-                "(1998) interval. Offence rates carry exact Poisson intervals; harm per person-year carries a "
-                "bias-corrected bootstrap interval from {{ b }} resamples of people, the same for every area and "
-                "independent of the order of the records. Time to engagement and to a further offence are "
-                "Kaplan-Meier estimates, each curve stopped where fewer than {{ t }} people remain.",
+                "Percentages, with their Wilson (1927) score intervals, and differences of two percentages, with "
+                "Newcombe's (1998) interval, are worked out from the published counts; offence rates per 100 "
+                "person-years, with exact Poisson intervals, from the published offences and person-years. Harm per "
+                "person-year carries a bias-corrected bootstrap interval from {{ b }} resamples of people, the same "
+                "for every area and independent of the order of the records. Time to engagement and to a further "
+                "offence are Kaplan-Meier estimates, drawn in grouped steps of at least {{ t }} events among at least "
+                "{{ t }} people, each step's value worked out from its published counts; a curve stops where a step "
+                "would rest on fewer.",
                 b=f"{self.study.harm_draws:,}", t=self.threshold)))
 
     def disclosure(self) -> Section:
@@ -1186,7 +1418,9 @@ class DistrictReport:
                 "(foundation_eval.evaluation.registry), read from the snapshot.",
                 "Verdict: the registered primary estimand of the programme file, read from the snapshot; its "
                 "power statement: foundation_eval.evaluation.areas.PrimaryPower.",
-                "Disclosure: foundation_eval.reporting.publication.Page."])))
+                "Disclosure: foundation_eval.reporting.publication.Page (shares and rates worked out from the "
+                "published counts); curves: foundation_eval.reporting.disclosure.curve_steps; counts withheld to "
+                "protect the linked tables: DistrictReport.linked_withheld, by foundation_eval.reporting.audit."])))
 
     def sections(self) -> list:
         """Every part of the report in reading order.

@@ -14,8 +14,10 @@ force) and the registered estimates
 force figures are the same objects every district page compares with, so the overview, the district
 pages and `results.json` give one value. Everything is published through one
 [`Page`][foundation_eval.reporting.publication.Page] (`report.page`): tables and counts pass its
-disclosure rule (counts rounded, 1 to threshold - 1 withheld) and sentences are Jinja2 templates whose
-numbers go through its filters. The notebook `notebooks/force_overview.ipynb` shows each section in
+disclosure rule (counts rounded, 1 to threshold - 1 withheld), shares and rates are worked out from the
+published counts, every chart is drawn from a published table and told to the page as its data, and
+sentences are Jinja2 templates whose numbers go through its filters, so that the page passes the
+intruder audit ([`audit`][foundation_eval.reporting.audit]). The notebook `notebooks/force_overview.ipynb` shows each section in
 turn, the brief first.
 """
 from __future__ import annotations
@@ -32,6 +34,7 @@ from foundation_eval.evaluation.registry import REGISTRY, estimands_for
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.disclosure import SUPPRESSED
 from foundation_eval.reporting.district_report import (
+    HARM_UNAUDITED,
     attention_items,
     primary_verdict,
     published_funnel,
@@ -72,11 +75,12 @@ class FunnelView:
     result : FunnelPlotResult or None
         The study's result on exact counts (not for publication).
     drawn : FunnelPlotResult or None
-        The districts that may be drawn, at their published (rounded) numbers of people.
+        The districts that may be drawn, at their published (rounded) numbers of people and the shares
+        worked out from their published counts, with the published force average as its `target`.
     limits : DataFrame or None
         The study's control limits over a grid of numbers of people.
     table : Table or None
-        The published table of the plot.
+        The published table of the plot (what the figure draws, passed to the page as its data).
     why : str
         Why there is no plot (empty when there is one).
 
@@ -362,19 +366,27 @@ class OverviewReport:
         plain = {f"{side} {_lab(lev)}%": f"{_SIDES[side]} the {_lab(lev)}% limit" for side in _SIDES for lev in res.levels}
         plain[f"within {inner}%"] = "inside the limits"
         rows = pd.DataFrame({"unit": fv.districts.name.to_numpy(), "go_live": fv.districts.go_live.to_numpy(),
-                             "n": res.units.n.to_numpy(int), "k": res.units.k.to_numpy(int),
-                             "percent": 100 * res.units.value.to_numpy(), "position": res.units.position.map(plain).to_numpy()})
+                             "n": res.units.n.to_numpy(int), "k": res.units.k.to_numpy(int), "percent": np.nan,
+                             "position": res.units.position.map(plain).to_numpy()})
         table = self.page.table(
             f"funnel_{key}", rows, title=f"{m.title}, by district", counts={"n": ["percent"], "k": ["percent"]},
-            kinds={"percent": "percent"}, additive=False, hide={c: hidden for c in ("n", "k", "percent", "position")},
+            kinds={"percent": "percent"}, additive=False, shares={"percent": ("k", "n")},
+            hide={c: hidden for c in ("n", "k", "percent", "position")},
             headings={"unit": "District", "go_live": "Went live", "n": "People", "k": "With the outcome",
                       "percent": "Percent", "position": "Against the limits"},
-            notes=(f"People: {m.base}. With the outcome: people who {m.did}.",
+            notes=(f"People: {m.base}. With the outcome: people who {m.did}. Percentages are worked out from the "
+                   "published counts.",
                    f"Position against the {inner}% and {outer}% control limits is worked out from the exact counts."))
-        # drawn from published values: shown districts at their published (rounded) number of people
-        pub_n = table.values.n.to_numpy(float)
-        units = res.units[~hidden].assign(n=pub_n[~hidden])
-        drawn = replace(shown, units=units.reset_index(drop=True), withheld=tuple(res.units.unit[hidden]))
+        # drawn from the published table: each district shown at its published number of people and share
+        pub = table.values
+        units = res.units[~hidden].assign(n=pub.n.to_numpy(float)[~hidden],
+                                          value=pub.percent.to_numpy(float)[~hidden] / 100)
+        force = self.shares[key]
+        if force is None or force["pct"] is None:  # the force average itself may not be published: no plot
+            units = units.iloc[:0]
+        target = force["pct"] / 100 if force is not None and force["pct"] is not None else res.target
+        drawn = replace(shown, units=units.reset_index(drop=True), withheld=tuple(res.units.unit[hidden]),
+                        target=target)
         return FunnelView(m, res, drawn, fv.limits, table)
 
     def _funnel_sentence(self) -> Text:
@@ -581,9 +593,10 @@ class OverviewReport:
         exact binomial 95% and 99.8% control limits (Spiegelhalter 2005, Statistics in Medicine
         24:1185-1202); when the districts vary more than chance predicts, the limits are widened by the
         additive random-effects variance (Spiegelhalter 2005, Quality and Safety in Health Care
-        14:347-351). Districts are drawn at their published (rounded) number of people; a district with a
-        group from 1 to threshold - 1 is left off, with the next smallest. The limits and positions are
-        the study's.
+        14:347-351). Districts are drawn from the published table: at their published (rounded) number of
+        people and the share the page worked out from their published counts, around the published force
+        average; a district with a group from 1 to threshold - 1 is left off, with the next smallest. The
+        limits and positions are the study's.
 
         Parameters
         ----------
@@ -633,13 +646,13 @@ class OverviewReport:
                               xlabel=f"Number of {m.base}", ylabel=f"Percent who {m.did}")
             outside = drawn.outside()
             alt = (f"Funnel plot of the percentage of {m.base} who {m.did} in each district against the number of "
-                   f"people, around the force average of {fmt.percent(res.target)}, with "
+                   f"people, around the force average of {fmt.percent(drawn.target)}, with "
                    f"{' and '.join(_lab(v) + '%' for v in res.levels)} control limits. "
                    + (f"Outside the {_lab(max(res.levels))}% limits: {_join(outside)}." if outside
                       else f"No district shown lies outside the {_lab(max(res.levels))}% limits."))
             caption = (f"Not shown: {_join(view.withheld)}, to protect small numbers (fewer than {p.threshold} people "
                        "in a group)." if view.withheld else None)
-            items.append(p.figure(ax, alt, caption=caption))
+            items.append(p.figure(ax, alt, caption=caption, data=view.table))
         else:
             items.append(p.paragraph("Every district is withheld to protect small numbers, so no plot is drawn."))
         items.append(view.table)
@@ -648,47 +661,75 @@ class OverviewReport:
     # ------------------------------------------------------------------ commissioning outcomes
     @cached_property
     def outcomes_table(self) -> Table:
-        """The published `commissioning_outcomes` table: each measure of the study with its kind (direct,
-        proxy or process), count, denominator and Wilson 95% interval."""
-        rows = self.study.outcomes.copy()
+        """The published `commissioning_outcomes` table: each share the study maps to a commissioning outcome,
+        with its kind (direct, proxy or process), count and denominator, the percentage and its Wilson 95%
+        interval worked out by the page from the published counts. The study's plain counts (people meeting
+        the criteria, people listed) are stated in the section's first sentence instead."""
+        rows = self.study.outcomes
+        rows = rows[rows.n.notna()].copy()
         rest = rows.n - rows.k
         small = np.array([self.page.rule.hidden(r) for r in rest])
         rows["measure"] = [f"{m} ({k.lower()} measure)" for m, k in zip(rows.measure, rows.kind, strict=True)]
         frame = rows.rename(columns={"pct": "percent"})[["outcome", "measure", "k", "n", "percent", "ci_low", "ci_high"]]
         return self.page.table(
-            "commissioning_outcomes", frame, title="Measures mapped to the five commissioning outcomes",
+            "commissioning_outcomes", frame.reset_index(drop=True),
+            title="Measures mapped to the five commissioning outcomes",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,
             kinds={"percent": "percent", "ci_low": "percent", "ci_high": "percent"},
+            shares={"percent": ("k", "n", "ci_low", "ci_high")},
             hide={c: small for c in ("k", "percent", "ci_low", "ci_high")},
             headings={"outcome": "Commissioning outcome", "measure": "Measure", "k": "Number", "n": "Out of",
                       "percent": "Percent", "ci_low": "95% low", "ci_high": "95% high"},
             notes=("Direct measure: counts what the programme did. Proxy measure: police records show offences that "
                    "were reported and recorded, and a plan or referral shows what was put in place, not how victims "
                    "or perpetrators fared. Process measure: how the programme works.",
-                   "Out of: people, or plans where the measure says so. Percentages carry Wilson 95% intervals."))
+                   "Out of: people, or plans where the measure says so. Percentages and their Wilson 95% intervals "
+                   "are worked out from the published counts; where fewer than the threshold lack the outcome, the "
+                   "number with it is withheld too."))
 
     @cached_property
     def rates_table(self) -> Table | None:
-        """Domestic-abuse offences per 100 person-years after listing, and their harm per person-year: the
-        study's force figures, the same as every district page's force row."""
+        """The published `offence_rates` table: domestic-abuse offences per 100 person-years after listing,
+        the rate and its exact Poisson interval worked out by the page from the published offences and
+        person-years (the study's force figures, the same as every district page's force row)."""
         r = self.study.force.rates
         if r.rate is None:
             return None
         frame = pd.DataFrame({
-            "measure": ["Further domestic-abuse offences recorded per 100 person-years after listing",
-                        "Harm of those offences: Crime Harm Index days per person-year"],
-            "offences": [r.offences, r.offences], "years": [r.person_years, r.person_years],
-            "rate": [r.rate, r.harm], "ci_low": [r.ci_low, r.harm_low], "ci_high": [r.ci_high, r.harm_high]})
+            "measure": ["Further domestic-abuse offences recorded per 100 person-years after listing"],
+            "offences": [r.offences], "years": [r.person_years], "rate": [r.rate], "ci_low": [r.ci_low],
+            "ci_high": [r.ci_high]})
         return self.page.table(
-            "offence_rates", frame, title="Reduction of repeat abusive behaviour: offences and harm after listing",
+            "offence_rates", frame, title="Reduction of repeat abusive behaviour: offences after listing",
             counts={"offences": ["rate", "ci_low", "ci_high"]}, additive=False,
+            rates={"rate": ("offences", "years", 100, "ci_low", "ci_high")},
             kinds={"years": "whole", "rate": "decimal1", "ci_low": "decimal1", "ci_high": "decimal1"},
             headings={"measure": "Measure", "offences": "Offences", "years": "Person-years", "rate": "Rate",
                       "ci_low": "95% low", "ci_high": "95% high"},
-            notes=("Proxy measures: police-recorded domestic-abuse offences of listed people after their first "
+            notes=("Proxy measure: police-recorded domestic-abuse offences of listed people after their first "
                    "listing, over their follow-up.",
-                   f"Offence rate: exact Poisson interval. Harm: bias-corrected bootstrap interval from "
-                   f"{self.study.harm_draws:,} resamples of people."))
+                   f"Person-years are published to the nearest {self.page.rule.exposure_base:g}; the rate and its exact "
+                   "Poisson interval are worked out from the published offences and person-years."))
+
+    @cached_property
+    def harm_table(self) -> Table | None:
+        """The published `offence_harm` table: Crime Harm Index days of those offences per person-year, with
+        the study's bias-corrected bootstrap interval (the same values as every district page's force row).
+        Harm is not a count of people, so the audit does not model it: the page says so in its audit record."""
+        r = self.study.force.rates
+        if r.harm is None:
+            return None
+        frame = pd.DataFrame({"measure": ["Harm of those offences: Crime Harm Index days per person-year"],
+                              "harm": [r.harm], "ci_low": [r.harm_low], "ci_high": [r.harm_high]})
+        t = self.page.table(
+            "offence_harm", frame, title="Reduction of repeat abusive behaviour: harm after listing",
+            kinds={"harm": "decimal1", "ci_low": "decimal1", "ci_high": "decimal1"},
+            headings={"measure": "Measure", "harm": "Harm per person-year", "ci_low": "95% low",
+                      "ci_high": "95% high"},
+            notes=(f"Proxy measure. Bias-corrected bootstrap interval from {self.study.harm_draws:,} resamples of "
+                   "people.",))
+        self.page.ledger.unaudited(HARM_UNAUDITED.format(table=t.title))
+        return t
 
     def outcomes(self) -> Section:
         """The measures mapped to the five commissioning outcomes.
@@ -696,27 +737,34 @@ class OverviewReport:
         Returns
         -------
         Section
-            "Commissioning outcomes": an introduction, the `commissioning_outcomes` table, the
-            `offence_rates` table (offences per 100 person-years with exact Poisson intervals, harm per
-            person-year with a bootstrap interval) and a sentence naming any absent input table.
+            "Commissioning outcomes": an introduction, a sentence with the people meeting the criteria and
+            listed, the `commissioning_outcomes` table, the `offence_rates` table (offences per 100
+            person-years with exact Poisson intervals from the published offences and person-years), the
+            `offence_harm` table (harm per person-year with a bootstrap interval) and a sentence naming any
+            absent input table.
 
         Examples
         --------
         >>> from foundation_eval.evaluation.snapshot import open_snapshot
         >>> section = OverviewReport(open_snapshot()).outcomes()
         >>> [item.name for item in section.items if hasattr(item, "name")]
-        ['commissioning_outcomes', 'offence_rates']
-        >>> list(section.items[1].values.outcome.unique()) == list(COMMISSIONING_OUTCOMES)
+        ['commissioning_outcomes', 'offence_rates', 'offence_harm']
+        >>> list(section.items[2].values.outcome.unique()) == list(COMMISSIONING_OUTCOMES)
         True
         """
         p = self.page
         left = sorted(self.absent)
+        f = self.study.force
         items = [p.paragraph("The programme is commissioned against five outcomes: "
                              + "; ".join(o.lower() for o in COMMISSIONING_OUTCOMES) + ". The table maps each to the "
                              "measures the data support. Several are proxies: the measure says which."),
+                 p.say("Identification and intervention, counted directly: {{ a | count }} met all {{ k | word }} "
+                       "criteria in the period and {{ b | count }} were put on the programme list.", a=f.eligible,
+                       k=len(self.programme.criteria), b=f.listed),
                  self.outcomes_table]
-        if self.rates_table is not None:
-            items.append(self.rates_table)
+        for t in (self.rates_table, self.harm_table):
+            if t is not None:
+                items.append(t)
         if left:
             items.append(p.say("Not in this extract, so their measures are left out: {{ names }}.",
                                names=_join([x.replace("_", " ") for x in left])))
@@ -735,10 +783,12 @@ class OverviewReport:
             "rmp_pillars", frame, title="Risk management plans with each pillar",
             counts={"k": ["percent", "ci_low", "ci_high"], "n": ["percent", "ci_low", "ci_high"]}, additive=False,
             kinds={"percent": "percent", "ci_low": "percent", "ci_high": "percent"},
+            shares={"percent": ("k", "n", "ci_low", "ci_high")},
             hide={c: small for c in ("k", "percent", "ci_low", "ci_high")},
             headings={"pillar": "Pillar", "k": "Plans with it", "n": "Plans", "percent": "Percent",
                       "ci_low": "95% low", "ci_high": "95% high"},
-            notes=("Plans agreed on or after the person's first listing. Wilson 95% intervals.",))
+            notes=("Plans agreed on or after the person's first listing. Percentages and their Wilson 95% intervals "
+                   "are worked out from the published counts.",))
 
     def pillars(self) -> Section:
         """Share of risk management plans with each of the four pillars.
@@ -788,7 +838,7 @@ class OverviewReport:
         alt = ("Bar chart of the percentage of risk management plans that include each of the four pillars "
                "(supervision, monitoring and control, interventions and treatment, victim safety) and all four "
                "together, with 95% intervals.")
-        return Section("Risk management plans: the four pillars", (intro, p.figure(ax, alt), tab))
+        return Section("Risk management plans: the four pillars", (intro, p.figure(ax, alt, data=tab), tab))
 
     # ------------------------------------------------------------------ headline estimates (the snapshot's)
     def _why(self, view) -> str:
@@ -926,12 +976,15 @@ class OverviewReport:
                   "24:1185-1202). Over-dispersion is estimated from Winsorised z-scores; when the chi-square test "
                   "finds it, the limits are widened with the additive random-effects variance (Spiegelhalter 2005, "
                   "Quality and Safety in Health Care 14:347-351). Districts are drawn at their published (rounded) "
-                  "number of people.", inner=inner, outer=outer),
-            p.say("Intervals. Percentages carry Wilson (1927) score intervals; offence rates carry exact Poisson "
-                  "intervals; harm per person-year carries a bias-corrected bootstrap interval from {{ b }} resamples "
+                  "number of people and the share worked out from their published counts; the limits are the "
+                  "study's, around the force-wide proportion.", inner=inner, outer=outer),
+            p.say("Intervals. Percentages, with their Wilson (1927) score intervals, are worked out from the published "
+                  "counts; offence rates, with exact Poisson intervals, from the published offences and person-years "
+                  "(to the nearest {{ e }}); harm per person-year carries a bias-corrected bootstrap interval from {{ b }} "
+                  "resamples "
                   "of people, the same for every area and independent of the order of the records. Headline "
                   "estimates are fitted once per render, as described in the pilot-versus-rollout report, with the "
-                  "design named beside each.", b=f"{self.study.harm_draws:,}"),
+                  "design named beside each.", b=f"{self.study.harm_draws:,}", e=f"{p.rule.exposure_base:g}"),
             p.say("Small numbers. A district whose number of people, or of people with or without the outcome, is "
                   "below {{ t }} is left off its funnel plot and table, together with the next smallest district "
                   "so that it cannot be recovered from force totals.", t=p.threshold),
@@ -976,7 +1029,8 @@ class OverviewReport:
                 "Headline shares: foundation_eval.evaluation.areas.Share (foundation_eval.stats.wilson_interval), "
                 "the study's force objects, the same on every district page.",
                 "Funnel plots: foundation_eval.models.funnel_plot.funnel_plot in the study; districts with small "
-                "numbers withheld by foundation_eval.reporting.disclosure.protect_units.",
+                "numbers withheld by foundation_eval.reporting.disclosure.protect_units; shares and rates worked "
+                "out from the published counts by foundation_eval.reporting.publication.Page.",
                 "Quarter by quarter and what needs attention: foundation_eval.evaluation.areas.fit_areas (the "
                 "area's quarters, the study's attention list).",
                 "Commissioning outcomes and the four pillars: foundation_eval.evaluation.areas.fit_areas (outcomes, "
