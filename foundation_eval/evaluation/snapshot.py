@@ -177,8 +177,9 @@ class Snapshot:
         -------
         dict
             `{"analysis_plan": {..., "sha256"}, "estimates": [record, ...]}`, each record
-            [`Estimate.record`][foundation_eval.evaluation.estimates.Estimate.record] plus `primary`,
-            `primary_analysis` and `truth_name`.
+            [`Estimate.record`][foundation_eval.evaluation.estimates.Estimate.record] without its notes
+            (they hold exact counts for analysts), `n` rounded by the disclosure rule (None when withheld),
+            plus `primary`, `primary_analysis` and `truth_name`.
 
         Examples
         --------
@@ -189,14 +190,23 @@ class Snapshot:
         >>> [r["name"] for r in records if r["primary_analysis"]]
         ['did_att_da_rate']
         >>> sorted(records[0])
-        ['ci_high', 'ci_low', 'comparison', 'design', 'estimate', 'n', 'name', 'notes', 'primary', 'primary_analysis', 'sms_level', 'truth_name']
+        ['ci_high', 'ci_low', 'comparison', 'design', 'estimate', 'n', 'name', 'primary', 'primary_analysis', 'sms_level', 'truth_name']
+        >>> all(r["n"] is None or r["n"] % 5 == 0 for r in records)     # counts rounded as on every page
+        True
         >>> res["analysis_plan"]["plan_date"], len(res["analysis_plan"]["sha256"])
         ('2020-12-01', 64)
         """
         plan = self.programme.evaluation
+        prog = self.programme
+        base, threshold = prog.disclosure_rounding, prog.disclosure_threshold
+
+        def published(n):  # results.json is published: n under the disclosure rule, no notes with counts
+            n = int(n or 0)
+            return None if 0 < n < threshold else int(base * ((2 * n + base) // (2 * base)))  # halves up
+
         return {"analysis_plan": {**plan.plan_record(), "sha256": plan.plan_sha256()},
-                "estimates": [{**e.record(), "primary": REGISTRY[e.name].primary,
-                               "primary_analysis": e.name == plan.primary,
+                "estimates": [{**{k: v for k, v in e.record().items() if k != "notes"}, "n": published(e.n),
+                               "primary": REGISTRY[e.name].primary, "primary_analysis": e.name == plan.primary,
                                "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
