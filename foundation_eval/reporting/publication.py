@@ -1091,19 +1091,28 @@ class Page:
                 if c not in exact.columns:
                     raise KeyError(f"table {name!r}: share column {c!r} is not in the table")
             out = {c: [None] * len(exact) for c in (col, *ci)}
+            blank = np.zeros(len(exact), dtype=bool)  # no denominator (the first stage): empty, not withheld
             for i in range(len(exact)):
                 k = exact[num].iloc[i]
                 rows = group_of.get(i, np.arange(len(exact)))
                 pos = list(rows).index(i) if i in list(rows) else 0
                 if den == "total":
                     n = pd.to_numeric(exact[num].iloc[rows], errors="coerce").sum()
+                    den_hidden = False
                 elif den == "first":
                     n = exact[num].iloc[rows[0]]
+                    den_hidden = bool(supp[num].iloc[rows[0]])
                 elif den == "previous":
                     n = exact[num].iloc[rows[pos - 1]] if pos > 0 else None
+                    den_hidden = pos > 0 and bool(supp[num].iloc[rows[pos - 1]])
                 else:
                     n = pd.to_numeric(exact[dens].iloc[i], errors="coerce").sum(min_count=len(dens))
-                if _isnan(k) or n is None or _isnan(n) or bool(supp[num].iloc[i]):
+                    den_hidden = any(bool(supp[c].iloc[i]) for c in dens if c != num)
+                if n is None or _isnan(n):
+                    blank[i] = True
+                    continue
+                # a share over a withheld denominator would give that denominator back
+                if _isnan(k) or bool(supp[num].iloc[i]) or den_hidden:
                     continue
                 s = self.rule.share(int(k), int(n))
                 if s["pct"] is None:
@@ -1121,10 +1130,10 @@ class Page:
                 for c, key in zip(ci, ("low", "high"), strict=False):
                     out[c][i] = s[key] * scale / 100
             for c, v in out.items():
-                gone = np.array([x is None for x in v]) | supp[c].to_numpy(dtype=bool)  # withheld stays empty
+                gone = (np.array([x is None for x in v]) & ~blank) | supp[c].to_numpy(dtype=bool)
                 supp[c] = gone
                 values[c] = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy()
-                values.loc[gone, c] = np.nan
+                values.loc[gone | blank, c] = np.nan
 
     def _rates(self, name, exact, values, supp, rates) -> None:
         """Rates and their exact Poisson intervals from the published count and exposure (`rates`)."""
