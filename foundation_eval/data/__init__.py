@@ -10,7 +10,8 @@ The data layer sits above `config` and `schemas` and below the analysis frames:
   a mapping file, replacing identifiers by keyed pseudonyms.
 - [`pseudonym`][foundation_eval.data.pseudonym]: the keyed pseudonyms (HMAC-SHA256) and their key.
 - [`synth`][foundation_eval.data.synth]: a synthetic force with known true effects, the demo and the
-  yardstick of every estimator.
+  yardstick of every estimator; its named scenarios are in [`scenarios`][foundation_eval.data.scenarios]
+  and the computation of its true values in [`truth`][foundation_eval.data.truth].
 
 This package re-exports the names of `load`.
 

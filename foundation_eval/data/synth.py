@@ -57,95 +57,40 @@ turning one on leaves the draws of the others unchanged:
   force, so the other draws of the main stream change with it.
 
 ``realistic`` is district-effects + district-shocks + dynamic-effects + left-truncation.
+
+The scenarios' names, parameters, expansion and the terms above are in
+[`scenarios`][foundation_eval.data.scenarios], the computation of the true values from both worlds in
+[`truth`][foundation_eval.data.truth]; this module re-exports
+[`SCENARIOS`][foundation_eval.data.scenarios.SCENARIOS] and
+[`expand_scenarios`][foundation_eval.data.scenarios.expand_scenarios].
 """
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
+from foundation_eval.data.scenarios import (
+    _INTENSITY,
+    _SCENARIO_PARAMETERS,
+    _STREAM,
+    SCENARIOS,
+    _ScenarioTerms,
+    expand_scenarios,
+)
+from foundation_eval.data.truth import _Truth
 
 __all__ = ["SCENARIOS", "SynthParams", "SyntheticProgramme", "expand_scenarios", "generate", "write"]
 
 TABLES = ("districts", "people", "screening", "ppit_assessments", "contacts", "referrals", "offences", "rmps", "exits")
 
-#: Named scenarios of the generator: name -> what it changes (``realistic`` is a bundle of four).
-SCENARIOS = {
-    "district-effects": "district random intercepts and linear trends in DA offending; district shifts in "
-                        "engagement and referral take-up",
-    "district-shocks": "district-by-quarter shocks, autocorrelated within a district, in DA offending, engagement "
-                       "and referral take-up",
-    "dynamic-effects": "the programme's effect builds up over the quarters after go-live and differs by go-live wave",
-    "anticipation": "DA offending of eligible people changes in the quarter before their district goes live",
-    "detection-bias": "more DA offences recorded (not committed) while a person is listed",
-    "trend-violation": "a differential linear trend in DA offending in the pilot districts, before and after go-live",
-    "left-truncation": "people already eligible and screened before the study starts, as in a real extract",
-    "realistic": "district-effects + district-shocks + dynamic-effects + left-truncation",
-}
-_BUNDLES = {"realistic": ("district-effects", "district-shocks", "dynamic-effects", "left-truncation")}
-# the parameters of each scenario (recorded in truth.json's "scenario" when the scenario is on)
-_SCENARIO_PARAMETERS = {
-    "district-effects": ("district_intercept_sd", "district_trend_sd", "district_logit_sd"),
-    "district-shocks": ("shock_sd", "shock_rho", "shock_logit_sd"),
-    "dynamic-effects": ("dynamic_first_share", "dynamic_ramp_quarters", "dynamic_wave_multipliers"),
-    "anticipation": ("anticipation_effect",),
-    "detection-bias": ("detection_extra",),
-    "trend-violation": ("trend_violation_per_quarter",),
-    "left-truncation": ("burn_in_months",),
-}
-_SCENARIO_FIELDS = {"scenarios", *(k for ks in _SCENARIO_PARAMETERS.values() for k in ks)}
-# each scenario's own random stream: np.random.default_rng([seed, key]); 110 serves offences that only a
-# scenario's intensities produce
-_STREAM = {"district-effects": 101, "district-shocks": 102, "detection-bias": 105, "moved-offences": 110}
-# scenarios that change the offence intensities (so the outcome offences move)
-_INTENSITY = {"district-effects", "district-shocks", "dynamic-effects", "anticipation", "trend-violation"}
+# the generator's code: a change to any of these files makes new demo data
+_GENERATOR_FILES = ("synth.py", "scenarios.py", "truth.py")
 _OFFENCE_COLUMNS = ["offence_id", "person_id", "offence_date", "offence_type", "da_flag", "victim_id", "chi_days"]
-
-
-def expand_scenarios(names) -> tuple[str, ...]:
-    """Scenario names checked, bundles (``realistic``) expanded, in the order of ``SCENARIOS``.
-
-    Parameters
-    ----------
-    names : str or sequence of str
-        Names, or one string of comma-separated names; empty for none.
-
-    Returns
-    -------
-    tuple of str
-        The distinct scenarios, without bundles.
-
-    Raises
-    ------
-    ValueError
-        When a name is not a scenario, listing the known ones.
-
-    Examples
-    --------
-    >>> expand_scenarios("realistic")
-    ('district-effects', 'district-shocks', 'dynamic-effects', 'left-truncation')
-    >>> expand_scenarios(["detection-bias", "district-effects"])
-    ('district-effects', 'detection-bias')
-    >>> expand_scenarios("district-effect")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown scenario 'district-effect'; known scenarios: district-effects, district-shocks, dynamic-effects, anticipation, detection-bias, trend-violation, left-truncation, realistic
-    """
-    if isinstance(names, str):
-        names = names.split(",")
-    wanted = set()
-    for raw in names or ():
-        name = str(raw).strip()
-        if not name:
-            continue
-        if name not in SCENARIOS:
-            raise ValueError(f"unknown scenario {name!r}; known scenarios: {', '.join(SCENARIOS)}")
-        wanted.update(_BUNDLES.get(name, (name,)))
-    return tuple(s for s in SCENARIOS if s in wanted)
 
 
 @dataclass(frozen=True)
@@ -400,7 +345,8 @@ class SyntheticProgramme:
     truth : dict
         ``effects`` (the true value of every estimand, keyed by the estimate names of the evaluation
         registry), ``definitions`` (what each one means), ``event_time_effects`` (the staggered
-        difference-in-differences truth by quarters since go-live), ``counts`` (people, eligible,
+        difference-in-differences truth by quarters since go-live), ``cell_effects`` (the effect and
+        eligible person-months of every live district-quarter), ``counts`` (people, eligible,
         listed), ``parameters`` (of the plain model), ``scenario`` (``names`` and ``parameters`` of the
         scenarios switched on), ``programme`` and ``seed``.
     latent : dict
@@ -417,7 +363,8 @@ class SyntheticProgramme:
     >>> force.programme.id, force.seed, force.params.scale
     ('hiow', 1, 0.02)
     >>> sorted(force.truth)
-    ['counts', 'definitions', 'effects', 'event_time_effects', 'parameters', 'programme', 'scenario', 'seed']
+    ['cell_effects', 'counts', 'definitions', 'effects', 'event_time_effects', 'parameters', 'programme',
+     'scenario', 'seed']
     >>> force.truth["counts"]["people"] == len(force.tables["people"])
     True
     >>> force.latent["committed_offences"].equals(force.tables["offences"])  # no detection-bias
@@ -531,7 +478,7 @@ def generate(programme: Programme | str = DEFAULT_PROGRAMME, seed: int = 2021010
     return _Generator(prog, p, rng, seed).run()
 
 
-class _Generator:
+class _Generator(_ScenarioTerms, _Truth):
     def __init__(self, prog: Programme, p: SynthParams, rng: np.random.Generator, seed: int):
         self.prog, self.p, self.rng, self.seed = prog, p, rng, seed
         self.months = prog.months
@@ -585,77 +532,6 @@ class _Generator:
         self.wave = np.array([waves.index(g) for g in starts])
         self.pilot = np.array([d.pilot for d in prog.districts], dtype=bool)
         self.scenario_terms()
-
-    # ---------------------------------------------------------------- scenario terms
-    def scenario_terms(self):
-        """District-by-month log-intensity terms and district-by-quarter logit shifts of the scenarios."""
-        p, B, M = self.p, self.B, self.M
-        D = len(self.district_ids)
-        mm = np.arange(-B, M)
-        # shocks are drawn for every quarter from the longest burn-in on, so left-truncation leaves them alone
-        self.q_min = int((self.months[0] - int(p.burn_in_months)).asfreq("Q").ordinal - self.months[0].asfreq("Q").ordinal)
-        Q = int(self.q_ext[-1]) - self.q_min + 1
-        self.dlog = np.zeros((D, B + M))
-        self.eng_shift = np.zeros((D, Q))
-        self.ref_shift = np.zeros((D, Q))
-        eff = np.zeros((4, D))
-        shocks = np.zeros((3, D, Q))
-        if "district-effects" in self.sc:
-            rng = np.random.default_rng([self.seed, _STREAM["district-effects"]])
-            sd = (p.district_intercept_sd, p.district_trend_sd, p.district_logit_sd, p.district_logit_sd)
-            eff = np.vstack([rng.normal(0, s, D) for s in sd])
-            # centred so that exp(u) has mean 1 and the trend is about the study's middle month
-            self.dlog += (eff[0] - p.district_intercept_sd**2 / 2)[:, None] + eff[1][:, None] * (mm - (M - 1) / 2) / 12
-            self.eng_shift += eff[2][:, None]
-            self.ref_shift += eff[3][:, None]
-        if "district-shocks" in self.sc:
-            rng = np.random.default_rng([self.seed, _STREAM["district-shocks"]])
-            rho = p.shock_rho
-            for k, sd in enumerate((p.shock_sd, p.shock_logit_sd, p.shock_logit_sd)):
-                eps = rng.normal(0, sd, (D, Q))
-                eta = shocks[k]
-                eta[:, 0] = eps[:, 0]
-                for q in range(1, Q):  # AR(1) with stationary SD sd
-                    eta[:, q] = rho * eta[:, q - 1] + np.sqrt(1 - rho**2) * eps[:, q]
-            self.dlog += shocks[0][:, self.q_ext - self.q_min] - p.shock_sd**2 / 2
-            self.eng_shift += shocks[1]
-            self.ref_shift += shocks[2]
-        if "trend-violation" in self.sc:
-            pil = self.pilot
-            self.dlog[pil] += p.trend_violation_per_quarter * (mm[None, :] - self.go_m_true[pil][:, None]) / 3
-        self.intensity_terms = bool(self.sc & {"district-effects", "district-shocks", "trend-violation"})
-        self.logit_terms = bool(self.sc & {"district-effects", "district-shocks"})
-        self.district_effects = pd.DataFrame({"district_id": self.district_ids, "intercept": eff[0],
-                                              "trend_per_year": eff[1], "engagement_logit": eff[2],
-                                              "referral_logit": eff[3]})
-        quarters = [str(self.months[0].asfreq("Q") + int(q)) for q in range(self.q_min, self.q_min + Q)]
-        self.district_shocks = pd.DataFrame({
-            "district_id": np.repeat(self.district_ids, Q), "quarter": np.tile(quarters, D),
-            "shock": shocks[0].ravel(), "engagement_shock": shocks[1].ravel(), "referral_shock": shocks[2].ravel()})
-
-    def _logit_shift(self, table: np.ndarray, d: np.ndarray, m: np.ndarray) -> np.ndarray:
-        """District-quarter logit shift for districts ``d`` in study months ``m``."""
-        return table[d, self.q_ext[m + self.B] - self.q_min]
-
-    def _dynamic_hr(self) -> np.ndarray:
-        """District-by-month hazard ratio of the programme under dynamic-effects (ramp by wave)."""
-        p = self.p
-        k = self.q_ext[None, :] - self.go_q_true[:, None]  # quarters since the district's go-live quarter
-        K = p.dynamic_ramp_quarters
-        ramp = np.clip(k / K, 0, 1) if K > 0 else np.ones(k.shape)
-        r = p.dynamic_first_share + (1 - p.dynamic_first_share) * ramp
-        mult = np.asarray(p.dynamic_wave_multipliers)
-        omega = mult[np.minimum(self.wave, mult.size - 1)]
-        return np.exp(np.log(p.true_hr_programme) * omega[:, None] * r)
-
-    def _anticipation(self) -> np.ndarray:
-        """Person-by-month multiplier of the programme world's intensity under anticipation."""
-        out = np.ones((self.n, self.B + self.M))
-        s = self.scr[self.scr.eligible]
-        i, m, d = s.i.to_numpy(), s.m.to_numpy(), s.district.to_numpy()
-        before = self.q_ext[m + self.B] == self.go_q_true[d] - 1
-        out[i[before], m[before] + self.B] = 1 + self.p.anticipation_effect
-        return out
 
     # ---------------------------------------------------------------- people and screening
     def people(self):
@@ -1191,158 +1067,6 @@ class _Generator:
             "victim_safety": rng.random(W.size) < 0.85,
         })
 
-    # ---------------------------------------------------------------- truth
-    def truth(self) -> dict:
-        p = self.p
-        L = self.L
-        lm = self.list_m[L]
-        M = self.M
-        # marginal hazard ratio among listed people: Cox on both potential worlds (common random numbers)
-        cens = np.minimum(self.exit_mf[L], M)
-        # only events after listing count
-        t1_after = self._first_after(self.t1[L], lm)
-        t0_after = self._first_after(self.t0[L], lm)
-        ev1, ev0 = t1_after < cens, t0_after < cens
-        dur1 = np.where(ev1, t1_after, cens) - lm
-        dur0 = np.where(ev0, t0_after, cens) - lm
-        hr_marginal = _cox_binary(np.concatenate([dur0, dur1]), np.concatenate([ev0, ev1]),
-                                  np.r_[np.zeros(L.size), np.ones(L.size)])
-        # 12-month risk difference among listed people whose whole window is observed
-        full = (lm + 12 <= M) & (self.exit_mf[L] >= lm + 12)
-        cum1 = np.cumsum(self.lam_full1[L, self.B:], axis=1)
-        cum0 = np.cumsum(self.lam_full0[L, self.B:], axis=1)
-        end = np.minimum(lm + 11, M - 1)
-        before = np.where(lm > 0, lm - 1, 0)
-
-        def _window(cum):
-            c_end = cum[np.arange(L.size), end]
-            c_beg = np.where(lm > 0, cum[np.arange(L.size), before], 0.0)
-            return c_end - c_beg
-
-        d1, d0 = _window(cum1), _window(cum0)
-        rd12 = float(np.mean((np.exp(-d0) - np.exp(-d1))[full])) if full.any() else float("nan")
-        risk1 = 1 - np.exp(-d1)
-        # risk tool: population AUC of the first-rating total for 12-month reoffending, and ICC(2,1)
-        auc, icc = self._ppit_truth(risk1, lm + 12 <= M) if self.prog.has_risk_tool else (np.nan, np.nan)
-        did_att, did_att_pm, by_event, cell_effects = self._did_truth()
-        eff = {
-            "reoffending_hr_programme": round(hr_marginal, 6),
-            "reoffending_hr_programme_conditional": p.true_hr_programme,
-            "reoffending_12m_rd_programme": round(rd12, 6),
-            "engagement_rd_practitioner": round(float(np.mean(self.p_eng1 - self.p_eng0)), 6),
-            "referral_start_rd_programme": round(self.truth_referral_rd, 6),
-            "ppit_auc_12m": round(auc, 6),
-            "ppit_icc2_total": round(icc, 6),
-            "did_att_da_rate": round(did_att, 6),
-            "did_att_da_rate_pm": round(did_att_pm, 6),
-            # engagement and referral take-up carry no effect of their own here: the programme's effect is
-            # on listing, so any association of these exposures with reoffending is confounding by risk
-            "reoffending_hr_engaged": 1.0,
-            "reoffending_hr_referral_started": 1.0,
-        }
-        k = self.prog.evaluation.min_comparison_districts
-        cells = (f"district-quarters from the go-live quarter on, in quarters in which at least {k} "
-                 f"district{'s are' if k != 1 else ' is'} not yet live (the cells a staggered "
-                 "difference-in-differences with not-yet-treated controls can estimate)")
-        cell = ("a cell's effect is the difference (programme world minus none) in DA offences committed in the "
-                "months people were eligible, per eligible person-month")
-        conditional = "Hazard ratio given latent risk, the generator's input."
-        if "dynamic-effects" in self.sc:
-            conditional = ("Hazard ratio given latent risk at the full effect of a wave whose multiplier is 1 (under "
-                           "dynamic-effects the log hazard ratio ramps up after go-live and differs by wave).")
-        out = {
-            "programme": self.prog.id,
-            "seed": self.seed,
-            "effects": eff,
-            "event_time_effects": by_event,
-            "cell_effects": cell_effects,
-            "scenario": {"names": list(p.scenarios), "parameters": p.scenario_parameters()},
-            "definitions": {
-                "reoffending_hr_programme": "Marginal hazard ratio of first DA reoffence after first listing, programme vs no programme, among listed people (Cox fit to both potential worlds simulated with common random numbers; censored at exit and the extract date).",
-                "reoffending_hr_programme_conditional": conditional,
-                "reoffending_12m_rd_programme": "Expected risk difference (programme minus no programme) of any DA reoffence within 12 months of first listing, among listed people whose 12 months are fully observed.",
-                "engagement_rd_practitioner": "Expected difference in probability of engaging within the engagement window, practitioners on the team vs police alone, averaged over listed people.",
-                "referral_start_rd_programme": "Expected difference in probability of starting any referral within 12 months of first listing, programme vs no programme, averaged over listed people whose 12 months lie inside the study.",
-                "ppit_auc_12m": "Population AUC of the first-rating PPIT total for DA reoffending within 12 months of listing (Monte Carlo over listed people whose 12 months lie inside the study).",
-                "ppit_icc2_total": "Population ICC(2,1) of the PPIT total between two assessors (Monte Carlo).",
-                "did_att_da_rate": f"Average effect of the programme on DA offences per eligible person-month in {cells}, equally weighted across district-quarters; {cell}: the simple aggregation on the quarterly district panel.",
-                "did_att_da_rate_pm": f"The cells of did_att_da_rate weighted by their eligible person-months instead of equally: the programme's effect on DA offences per eligible person-month over all eligible person-months of {cells}.",
-                "event_time_effects": f"did_att_da_rate by quarters since the district's go-live quarter (key 0 is the go-live quarter): the equally weighted mean of the effects of its cells among {cells}.",
-                "cell_effects": "Every live district-quarter (restricted or not): [district_id, quarter, effect per eligible person-month, eligible person-months], the effect as for did_att_da_rate, so any other average of cells (a pilot-only series, a later window) can be scored.",
-                "reoffending_hr_engaged": "Hazard ratio of DA reoffending for engaging vs not: 1 by construction (engagement has no effect of its own; associations are confounding).",
-                "reoffending_hr_referral_started": "Hazard ratio of DA reoffending for starting a referred service vs not: 1 by construction.",
-            },
-            "counts": {
-                "people": int(self.n),
-                "eligible_people": int((self.elig_m >= 0).sum()),
-                "listed_people": int(L.size),
-            },
-            "parameters": {k: v for k, v in asdict(p).items() if k not in _SCENARIO_FIELDS},
-        }
-        if not self.prog.has_risk_tool:  # no risk tool, no risk-tool estimands
-            for name in ("ppit_auc_12m", "ppit_icc2_total"):
-                del out["effects"][name], out["definitions"][name]
-        return out
-
-    def _did_truth(self) -> tuple[float, float, dict, list]:
-        """Programme effect on the district-quarter DA rate among eligible people, from both worlds.
-
-        Cells are district x calendar quarter, as in ``district_period_panel(ds, "Q")``: the effect in a
-        cell is the difference (programme world minus none) in DA offences committed in the months
-        people were eligible, per eligible person-month. The cells are the district-quarters from the
-        go-live quarter on, in quarters in which at least ``min_comparison_districts`` districts are not
-        yet live. Returns their equally weighted mean, their mean weighted by eligible person-months,
-        the equally weighted mean by quarters since go-live, and every live cell's effect and
-        person-months (restricted or not).
-        """
-        s = self.scr[self.scr.eligible]
-        i, m = s.i.to_numpy(), s.m.to_numpy()
-        e1 = (np.floor(self.t1[i]) == m[:, None]).sum(axis=1)
-        e0 = (np.floor(self.t0[i]) == m[:, None]).sum(axis=1)
-        q0 = self.months[0].asfreq("Q").ordinal
-        qidx = np.array([p.asfreq("Q").ordinal - q0 for p in self.months])
-        cells = pd.DataFrame({"d": s.district.to_numpy(), "q": qidx[m], "diff": e1 - e0})
-        g = cells.groupby(["d", "q"])["diff"].agg(["mean", "sum", "size"]).reset_index()
-        goq = np.where(self.go_live < self.M, qidx[np.minimum(self.go_live, self.M - 1)], qidx[-1] + 1)
-        gq, gd = g.q.to_numpy(), g.d.to_numpy()
-        not_live = (goq[None, :] > gq[:, None]).sum(axis=1)  # districts not yet live in each cell's quarter
-        live = gq >= goq[gd]
-        ids = self.prog.district_ids
-        quarters = [str(self.months[0].asfreq("Q") + int(q)) for q in gq]
-        cell_effects = [[ids[int(d)], quarters[k], round(float(g["mean"].iloc[k]), 6), int(g["size"].iloc[k])]
-                        for k, d in enumerate(gd) if live[k]]
-        post = live & (not_live >= self.prog.evaluation.min_comparison_districts)
-        if not post.any():
-            return float("nan"), float("nan"), {}, cell_effects
-        att = float(g["mean"][post].mean())
-        att_pm = float(g["sum"][post].sum() / g["size"][post].sum())
-        by_event = g[post].groupby(gq[post] - goq[gd[post]])["mean"].mean()
-        return att, att_pm, {str(int(e)): round(float(v), 6) for e, v in by_event.items()}, cell_effects
-
-    @staticmethod
-    def _first_after(times: np.ndarray, start: np.ndarray) -> np.ndarray:
-        t = np.where(times >= start[:, None], times, np.inf)
-        return t.min(axis=1)
-
-    def _ppit_truth(self, risk1: np.ndarray, inside: np.ndarray) -> tuple[float, float]:
-        # a separate stream so the truth does not change the data; the AUC is over listed people whose
-        # 12 months lie inside the study, the population a 12-month validation can observe
-        rng = np.random.default_rng([self.seed, 7])
-        p = self.p
-        R = p.truth_replicates
-        z = np.tile(self.z[self.L][inside], R)
-        r = np.tile(risk1[inside], R)
-        J = self.n_items
-        stable = rng.normal(0, 0.8, (z.size, J))
-        len1 = rng.normal(0, p.rater_leniency_sd, z.size)
-        len2 = rng.normal(0, p.rater_leniency_sd, z.size)
-        t1 = self._ppit_items(z, stable, len1, rng).sum(axis=1)
-        t2 = self._ppit_items(z, stable, len2, rng).sum(axis=1)
-        y = rng.random(z.size) < r
-        auc = _auc(t1, y)
-        icc = float(np.cov(t1, t2)[0, 1] / np.var(np.r_[t1, t2], ddof=1))
-        return auc, icc
-
     # ---------------------------------------------------------------- assembly
     def run(self) -> SyntheticProgramme:
         self.people()
@@ -1463,37 +1187,6 @@ class _Generator:
             tables[col.table] = frame.assign(**{col.name: values})
 
 
-def _auc(score: np.ndarray, y: np.ndarray) -> float:
-    """Mann-Whitney AUC with ties counted one half."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(score)
-    n1 = y.sum()
-    n0 = y.size - n1
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def _cox_binary(duration: np.ndarray, event: np.ndarray, x: np.ndarray) -> float:
-    """Hazard ratio for a single binary covariate (Breslow partial likelihood, Newton steps)."""
-    order = np.argsort(-duration, kind="stable")
-    d, e, xx = duration[order], event[order].astype(bool), x[order]
-    # the risk set of a tied time is the whole tie group: take sums at the group's last position
-    last = np.searchsorted(-d, -d, side="right") - 1
-    beta = 0.0
-    for _ in range(50):
-        w = np.exp(beta * xx)
-        s0 = np.cumsum(w)[last]
-        s1 = np.cumsum(w * xx)[last]
-        mean = s1 / s0
-        grad = np.sum(e * (xx - mean))
-        info = np.sum(e * (mean - mean**2))
-        step = grad / info
-        beta += step
-        if abs(step) < 1e-10:
-            break
-    return float(np.exp(beta))
-
-
 def _fmt(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for c in out.columns:
@@ -1560,7 +1253,8 @@ def demo_folder(programme: str = DEFAULT_PROGRAMME, seed: int = 20210101, scenar
 
     # the generator's code and the programme file are part of the key: a changed generator never reuses old data
     prog = load_programme(programme)
-    source = [Path(__file__).read_bytes().hex(), Path(prog.source).read_bytes().hex()]
+    source = [Path(__file__).with_name(f).read_bytes().hex() for f in _GENERATOR_FILES]
+    source.append(Path(prog.source).read_bytes().hex())
     key = hashlib.sha256(json.dumps([programme, seed, sorted(overrides.items()), source],
                                     default=str).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"foundation-eval-demo-{key}"
