@@ -459,7 +459,7 @@ def test_notebook_runs_under_papermill_on_the_small_force(tiny, tmp_path):
     district = snap.programme.districts[-1].name
     book = tmp_path / "district.xlsx"
     out = pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
-                              parameters={"data_dir": str(snap_dir), "programme": pid, "district": district,
+                              parameters={"snapshot_dir": str(snap_dir), "programme": pid, "district": district,
                                           "workbook_path": str(book)})
     html = "".join(o.get("data", {}).get("text/html", "") for c in out.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))

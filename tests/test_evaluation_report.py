@@ -290,7 +290,7 @@ def test_notebook_reads_as_an_analysis():
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     params = pm.inspect_notebook(str(NOTEBOOK))
-    assert {"data_dir", "programme", "exclude_lockdown", "window_months", "unit_cost_per_victim",
+    assert {"snapshot_dir", "programme", "exclude_lockdown", "window_months", "unit_cost_per_victim",
             "workbook_path"} <= set(params)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
@@ -308,7 +308,7 @@ def test_notebook_executes_under_papermill_and_writes_its_workbook(snap, tmp_pat
     folder = write_snapshot(snap, tmp_path / "snap")
     out = tmp_path / "pilot_vs_rollout.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                        parameters={"data_dir": str(folder), "programme": "hiow",
+                        parameters={"snapshot_dir": str(folder), "programme": "hiow",
                                     "workbook_path": str(tmp_path / "e.xlsx")})
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]

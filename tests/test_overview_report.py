@@ -359,7 +359,7 @@ def test_force_overview_notebook_executes(small_dir, tmp_path):
     out = tmp_path / "force_overview.ipynb"
     workbook = tmp_path / "overview.xlsx"
     nb = pm.execute_notebook(str(notebook_dir() / "force_overview.ipynb"), str(out),
-                             parameters={"data_dir": str(small_dir), "programme": "hiow", "period_start": "",
+                             parameters={"snapshot_dir": str(small_dir), "programme": "hiow", "period_start": "",
                                          "period_end": "", "workbook_path": str(workbook)},
                              kernel_name="python3", progress_bar=False)
     html_out = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))

@@ -166,11 +166,9 @@ def test_the_snapshot_goes_to_the_name_the_notebook_declares():
     new = _notebook_parameters(job, {"snapshot_dir", "programme", "district", "workbook_path"}, book, results)
     assert new == {"snapshot_dir": "/tmp/snap", "programme": "hiow", "district": "SOU",
                    "workbook_path": "/w/r.xlsx"}
-    old = _notebook_parameters(job, {"data_dir", "programme", "district", "results_path"}, book, results)
-    assert old == {"data_dir": "/tmp/snap", "programme": "hiow", "district": "SOU",
-                   "results_path": "/w/r.results.json"}
-    both = _notebook_parameters(job, {"data_dir", "snapshot_dir", "programme", "district"}, book, results)
-    assert both["data_dir"] == both["snapshot_dir"] == "/tmp/snap"
+    # data_dir means an extract, to the command line and render() only: a notebook never gets one
+    other = _notebook_parameters(job, {"snapshot_dir", "programme", "district", "results_path"}, book, results)
+    assert "data_dir" not in other and other["results_path"] == "/w/r.results.json"
     assert job == {"snapshot_dir": "/tmp/snap", "programme": "hiow", "district": "SOU"}  # not changed
 
 

@@ -559,7 +559,7 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
     out = tmp_path / "ppit.ipynb"
     book = tmp_path / "ppit.xlsx"
     pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
-                        parameters={"data_dir": str(tenth[1]), "programme": "hiow", "outcome": "any_da",
+                        parameters={"snapshot_dir": str(tenth[1]), "programme": "hiow", "outcome": "any_da",
                                     "window_months": 12, "min_followup_months": 12, "harm_threshold": 0,
                                     "workbook_path": str(book)})
     nb = nbformat.read(out, as_version=4)

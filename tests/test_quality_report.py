@@ -346,7 +346,7 @@ def test_data_quality_notebook_executes(small_dir, tmp_path):
 
     out = tmp_path / "data_quality.ipynb"
     nb = pm.execute_notebook(str(notebook_dir() / "data_quality.ipynb"), str(out),
-                             parameters={"data_dir": str(small_dir), "programme": "hiow",
+                             parameters={"snapshot_dir": str(small_dir), "programme": "hiow",
                                          "workbook_path": str(tmp_path / "quality.xlsx")},
                              kernel_name="python3", progress_bar=False)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]

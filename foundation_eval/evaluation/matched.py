@@ -53,6 +53,7 @@ best: a matched comparison group with prior offending controlled.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,10 @@ __all__ = ["DEFAULT_COVARIATES", "MatchedComparison", "matched_frame", "matched_
 DEFAULT_COVARIATES = ("age_at_index", "prior_da_2y", "months_since_first_eligible")
 """Covariates of the propensity model, all known at the index date."""
 
+# the characteristics of the balance table in words, for the label a page prints
+_CHARACTERISTICS = {"district_id": "district", "age_at_index": "age", "prior_da_2y": "DA offences in the previous two years",
+                    "months_since_first_eligible": "months since first eligible", "ethnicity_group": "ethnic group",
+                    "index_quarter": "calendar quarter"}
 _LABELS = {"reoffended": "DA reoffending within the window (proportion)",
            "da_count": "DA offences within the window per person (frequency)"}
 
@@ -320,7 +325,7 @@ def matched_comparison(ds: Dataset, window_months: int = 12, washout_months: int
     >>> mc.n_washout_excluded, mc.n_listed, mc.n_comparison
     (920, 867, 75)
     >>> mc.result.n_treated, mc.result.n_off_support, mc.district_in_model, mc.label
-    (89, 778, False, None)
+    (89, 778, False, 'balance not achieved on: district')
     >>> row = mc.table().iloc[0]
     >>> round(float(row.estimate), 3), round(float(row.ci_low), 3), round(float(row.ci_high), 3)
     (0.012, -0.187, 0.211)
@@ -342,7 +347,8 @@ def matched_comparison(ds: Dataset, window_months: int = 12, washout_months: int
     # balance is judged on every characteristic the balance table shows, district included where it is only
     # shown: a comparison across districts that differ is not a balanced one
     bal = res.balance()
-    off = tuple(dict.fromkeys(c.split("[")[0] for c in bal.loc[~bal.balanced, "covariate"]))
+    off = tuple(dict.fromkeys(_CHARACTERISTICS.get(k, k.replace("_", " ")) for k in (
+        re.split(r"[=\[]", c)[0] for c in bal.loc[~bal.balanced, "covariate"])))
     label = f"balance not achieved on: {', '.join(off)}" if off else None
     wo = counts["washout"]
     caveats = [wo.note()]

@@ -73,8 +73,7 @@ class Job:
     parameters : dict
         Values for the notebook's parameters cell: ``snapshot_dir`` (the render's snapshot folder),
         ``programme`` and the report's own. The render adds ``workbook_path`` and ``results_path``
-        where the notebook declares them, and passes the snapshot as ``data_dir`` to a notebook that
-        declares that older name.
+        where the notebook declares them.
     own_kernel : bool
         Run in a kernel stopped afterwards, and never beside another such job (set by the render for
         the force-wide studies of an extract larger than ``LARGE_EXTRACT_ROWS``).
@@ -495,16 +494,10 @@ def _execute(src: str, executed: str, params: dict, km):
 def _notebook_parameters(parameters: dict, declared: set[str], workbook: Path, results: Path) -> dict:
     """A job's parameters as its notebook declares them, with the files the worker gives it.
 
-    The render's snapshot goes to ``snapshot_dir``; a notebook that still calls it ``data_dir`` gets it
-    under that name. ``workbook_path`` and ``results_path`` are given where declared.
+    The render's snapshot goes to ``snapshot_dir`` (``data_dir`` means an extract, and only to the
+    command line and `render`). ``workbook_path`` and ``results_path`` are given where declared.
     """
     params = dict(parameters)
-    snapshot = params.pop("snapshot_dir", None)
-    if snapshot is not None:
-        if "data_dir" in declared:
-            params["data_dir"] = snapshot
-        if "snapshot_dir" in declared or "data_dir" not in declared:
-            params["snapshot_dir"] = snapshot
     if "workbook_path" in declared:
         params["workbook_path"] = str(workbook)
     if "results_path" in declared:
