@@ -23,7 +23,6 @@ from foundation_eval.evaluation import areas
 from foundation_eval.evaluation.areas import (
     FORCE,
     Difference,
-    PrimaryPower,
     Rates,
     Share,
     _km,
@@ -96,13 +95,6 @@ def test_kaplan_meier_table_is_cumulative_incidence():
     assert km.at_risk.iloc[0] == 21 and (km.ci_low <= km.estimate).all() and (km.estimate <= km.ci_high).all()
 
 
-def test_primary_power_is_blooms_minimum_detectable_effect():
-    # Bloom (1995): 2.80 standard errors at 80% power, two-sided 5%
-    p = PrimaryPower.of("did_att_da_rate", -0.0196, 0.0196)
-    assert round(p.multiplier, 2) == 2.8 and p.mde == pytest.approx(p.multiplier * 0.01, rel=1e-3)
-
-
-# ------------------------------------------------------------------------------------------ registered once
 def test_registered_and_fitted_once_per_snapshot(snap, study, monkeypatch):
     assert STUDIES["areas"] == "foundation_eval.evaluation.areas:areas_study"
     assert snap.study("areas") is study and set(study.areas) == {FORCE, *(d.id for d in snap.programme.districts)}
@@ -213,9 +205,6 @@ def test_force_figures_match_the_registered_estimates(snap, study):
     x1, n1 = map(int, re.search(r"reoffended within 12 months: (\d+)/(\d+) listed",
                                 notes["reoffending_12m_rd_listed_vs_prelive"]).groups())
     assert (f.reoffended.k, f.reoffended.n) == (x1, n1)
-    primary = snap.estimate(snap.programme.evaluation.primary)
-    assert study.primary_power.name == primary.name
-    assert study.primary_power.mde == pytest.approx(2.8016 * (primary.ci_high - primary.ci_low) / (2 * 1.95996), rel=1e-3)
 
 
 def test_brief_quarters_and_attention(study, snap):

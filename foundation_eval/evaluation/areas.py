@@ -38,14 +38,12 @@ caused.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from foundation_eval.frames.cohort import ppit_bands, table_one
-from foundation_eval.impact.power import mde_multiplier
 from foundation_eval.models.engagement import funnel_stages
 from foundation_eval.models.funnel_plot import FunnelPlotResult, funnel_plot
 from foundation_eval.models.referrals import referral_frame, stage_table
@@ -54,7 +52,7 @@ from foundation_eval.stats import newcombe_difference, wilson_interval
 
 __all__ = ["STUDY", "FORCE", "TEAMS", "MEASURES", "OUTCOME_MONTHS", "HARM_DRAWS", "HARM_SEED",
            "COMMISSIONING_OUTCOMES", "RMP_PILLARS", "HEALTH_PATHWAYS", "Share", "Difference", "Rates", "Window",
-           "Measure", "DistrictFunnel", "Attention", "PrimaryPower", "Area", "AreasStudy", "fit_areas",
+           "Measure", "DistrictFunnel", "Attention", "Area", "AreasStudy", "fit_areas",
            "areas_study", "study_for_period"]
 
 STUDY = "areas"
@@ -417,62 +415,6 @@ class Attention:
 
 
 @dataclass(frozen=True)
-class PrimaryPower:
-    r"""How large a change the pre-specified primary analysis could detect.
-
-    The minimum detectable effect at 80% power with a two-sided 5% test (Bloom 1995, *Evaluation Review*
-    19:547-556): $MDE = (z_{0.975} + z_{0.8})\,SE$, the standard error read from the registered primary
-    estimate's 95% interval, $SE = (high - low) / (2 z_{0.975})$ (a normal approximation).
-
-    Attributes
-    ----------
-    name : str
-        The registered primary estimand.
-    mde : float
-        The minimum detectable effect, on the estimate's own scale.
-    multiplier : float
-        Bloom's multiplier (2.80).
-    power, alpha : float
-        0.8 and 0.05.
-
-    Examples
-    --------
-    >>> p = PrimaryPower.of("did_att_da_rate", -0.05, 0.03)
-    >>> round(p.multiplier, 2), round(p.mde, 4)
-    (2.8, 0.0572)
-    """
-
-    name: str
-    mde: float
-    multiplier: float
-    power: float = 0.8
-    alpha: float = 0.05
-
-    @classmethod
-    def of(cls, name: str, ci_low: float, ci_high: float, level: float = 0.95) -> PrimaryPower:
-        """From a registered estimate's interval.
-
-        Parameters
-        ----------
-        name : str
-            The estimand.
-        ci_low, ci_high : float
-            Its interval.
-        level : float
-            The interval's confidence level.
-
-        Returns
-        -------
-        PrimaryPower
-        """
-        from scipy.stats import norm
-
-        m = mde_multiplier(0.05, 0.8)
-        se = (float(ci_high) - float(ci_low)) / (2 * float(norm.ppf(0.5 + level / 2)))
-        return cls(name, m * se, m)
-
-
-@dataclass(frozen=True)
 class Area:
     """Every figure of one area's page (a district, or the whole force), exact and unpublished.
 
@@ -612,8 +554,6 @@ class AreasStudy:
         the same quarter a year before (None where outside the period).
     attention : tuple of Attention
         Districts outside the 99.8% control limits and recent months with far fewer screening records.
-    primary_power : PrimaryPower or None
-        What the pre-specified primary analysis could detect (None when it was not estimated).
     warnings : int
         Validation warnings of the extract, absent optional tables left out.
     harm_draws, harm_seed : int
@@ -646,7 +586,6 @@ class AreasStudy:
     pillars: pd.DataFrame | None = field(repr=False)
     quarters: tuple = ()
     attention: tuple = ()
-    primary_power: PrimaryPower | None = None
     warnings: int = 0
     harm_draws: int = HARM_DRAWS
     harm_seed: int = HARM_SEED
@@ -775,7 +714,7 @@ def _flag_months(counts: np.ndarray, months: pd.PeriodIndex, recent: int, min_ty
     return out
 
 
-def fit_areas(ds, start=None, end=None, *, estimates=(), level: float = 0.95, harm_draws: int = HARM_DRAWS,
+def fit_areas(ds, start=None, end=None, *, level: float = 0.95, harm_draws: int = HARM_DRAWS,
               seed: int = HARM_SEED) -> AreasStudy:
     """Fit the district-and-force study on a dataset's reduced tables, every district in one pass.
 
@@ -791,8 +730,6 @@ def fit_areas(ds, start=None, end=None, *, estimates=(), level: float = 0.95, ha
         ([`with_reduced`][foundation_eval.frames.reduce.with_reduced]; a snapshot's dataset does).
     start, end : str or Period, optional
         First and last month (YYYY-MM) of first listings; default the programme's study period.
-    estimates : sequence of Estimate
-        The registered estimates (a snapshot's `estimates`), for the primary analysis's power statement.
     level : float
         Confidence level of every interval.
     harm_draws : int
@@ -1046,12 +983,9 @@ def fit_areas(ds, start=None, end=None, *, estimates=(), level: float = 0.95, ha
         pillars = pillars.assign(pct=[s.pct for s in shares], ci_low=[s.low for s in shares],
                                  ci_high=[s.high for s in shares])
 
-    primary = next((e for e in estimates if e.name == prog.evaluation.primary), None)
-    power = (PrimaryPower.of(primary.name, primary.ci_low, primary.ci_high)
-             if primary is not None and math.isfinite(primary.ci_low) and math.isfinite(primary.ci_high) else None)
     warnings = sum("optional table" not in w for w in getattr(ds, "warnings", ()))
     return AreasStudy(prog.id, start, end, extract, window, areas, measures, funnels, outcomes, pillars, brief_q,
-                      tuple(attention), power, int(warnings), int(harm_draws), int(seed))
+                      tuple(attention), int(warnings), int(harm_draws), int(seed))
 
 
 def _outcome_rows(prog, absent, P, L, refs, plans, window) -> pd.DataFrame:
@@ -1124,12 +1058,12 @@ def areas_study(snap) -> AreasStudy:
     >>> from foundation_eval.data.synth import demo_dataset
     >>> from foundation_eval.evaluation.snapshot import Snapshot
     >>> study = areas_study(Snapshot(demo_dataset(seed=1, scale=0.1)))
-    >>> study.primary_power is None, str(study.start), str(study.end)
-    (True, '2019-01', '2024-12')
+    >>> str(study.start), str(study.end)
+    ('2019-01', '2024-12')
     """
     from foundation_eval.frames.reduce import with_reduced
 
-    return fit_areas(with_reduced(snap.dataset), estimates=snap.estimates)
+    return fit_areas(with_reduced(snap.dataset))
 
 
 def study_for_period(snap, start=None, end=None) -> AreasStudy:
@@ -1163,4 +1097,4 @@ def study_for_period(snap, start=None, end=None) -> AreasStudy:
     e = pd.Period(end or prog.study_end, "M")
     if s == pd.Period(prog.study_start, "M") and e == pd.Period(prog.study_end, "M"):
         return snap.study(STUDY)
-    return fit_areas(snap.dataset, s, e, estimates=snap.estimates)
+    return fit_areas(snap.dataset, s, e)

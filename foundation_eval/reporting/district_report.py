@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.disclosure import curve_steps, protect_units
 from foundation_eval.reporting.figures import GREY, PALETTE, funnel_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
@@ -137,8 +136,7 @@ def difference_of(a: dict, b: dict) -> dict | None:
     With the shares $p_a, p_b$ and their Wilson limits $(l_a, u_a)$, $(l_b, u_b)$, all worked out from
     the published counts ([`share_of`][foundation_eval.reporting.district_report.share_of]),
     $d = p_a - p_b$ and the interval is
-    $\left(d - \sqrt{(p_a - l_a)^2 + (u_b - p_b)^2},\; d + \sqrt{(u_a - p_a)^2 + (p_b - l_b)^2}
-ight)$
+    $\left(d - \sqrt{(p_a - l_a)^2 + (u_b - p_b)^2},\; d + \sqrt{(u_a - p_a)^2 + (p_b - l_b)^2}\right)$
     (Newcombe 1998, *Statistics in Medicine* 17:873-890, method 10), so the difference, like the shares,
     says nothing finer than the published counts.
 
@@ -178,10 +176,11 @@ ight)$
 def primary_verdict(page: Page, study) -> Text:
     """The pre-specified primary analysis's verdict with its power statement (one sentence pair).
 
-    The verdict is read the way the force overview reads it: the registered primary estimate's interval
-    against no effect, in the verdict's fixed vocabulary
-    ([`FINDINGS`][foundation_eval.evaluation.verdict.FINDINGS]); the power statement is the study's
-    minimum detectable effect ([`PrimaryPower`][foundation_eval.evaluation.areas.PrimaryPower]).
+    The verdict is the registered primary estimate's interval against no effect, in the verdict's fixed
+    vocabulary ([`FINDINGS`][foundation_eval.evaluation.verdict.FINDINGS]); the power statement is the
+    evaluation's own, word for word
+    ([`PowerAnalysis.verdict_caveat`][foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat]),
+    so this page, the force overview and the evaluation page say the same.
 
     Parameters
     ----------
@@ -201,9 +200,8 @@ def primary_verdict(page: Page, study) -> Text:
     >>> snap = open_snapshot()
     >>> print(primary_verdict(Page(snap, "Southampton"), snap.study("areas")).plain)
     Did it work? Primary analysis: ... The pre-specified primary analysis (DA offences per 100 eligible
-    person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). With 80% power it would
-    detect only a change of about ... or more, so an interval that includes no change is not evidence that
-    the programme does nothing.
+    person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). This evaluation could not
+    have detected a reduction of 30%, ...
     """
     from foundation_eval.evaluation.verdict import FINDINGS
 
@@ -215,17 +213,14 @@ def primary_verdict(page: Page, study) -> Text:
                         "be estimated on this extract: {{ reason }}", outcome=plan.outcome,
                         reason=reason if reason.endswith(".") else reason + ".")
     finding = FINDINGS[{-1: 0, 0: 1, 1: 2}[e.direction()]]
-    power = study.primary_power if study.primary_power is not None and study.primary_power.name == e.name else None
-    mde = None
-    if power is not None and e.unit in ("rate", "points"):
-        mde = (fmt.rate(power.mde, sign=False) if e.unit == "rate" else fmt.points(power.mde, sign=False)) + \
-            " " + fmt.UNITS[e.unit]
+    ev = page.snap.study("evaluation") if hasattr(page.snap, "study") else None
+    power = getattr(ev, "power", None)
+    caveat = power.verdict_caveat() if getattr(power, "estimable", True) and hasattr(power, "verdict_caveat") else ""
     return page.say(
         "<strong>Did it work? Primary analysis: {{ finding }}.</strong> The pre-specified primary analysis "
         "({{ outcome }}, {{ window }}) gives {{ e | estimate }}{% if level %} (Maryland Scientific Methods Scale "
-        "level {{ level }}){% endif %}.{% if mde %} With 80% power it would detect only a change of about {{ mde }} "
-        "or more, so an interval that includes no change is not evidence that the programme does nothing.{% endif %}",
-        finding=finding, outcome=plan.outcome, window=plan.window, e=e, level=e.sms_level, mde=mde)
+        "level {{ level }}){% endif %}.{% if caveat %} {{ caveat }}{% endif %}",
+        finding=finding, outcome=plan.outcome, window=plan.window, e=e, level=e.sms_level, caveat=caveat)
 
 
 def published_funnel(page: Page, fv):
@@ -1417,7 +1412,7 @@ class DistrictReport:
                 "Force-wide difference between teams: the registered estimand engagement_rd_practitioner "
                 "(foundation_eval.evaluation.registry), read from the snapshot.",
                 "Verdict: the registered primary estimand of the programme file, read from the snapshot; its "
-                "power statement: foundation_eval.evaluation.areas.PrimaryPower.",
+                "power statement: foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat.",
                 "Disclosure: foundation_eval.reporting.publication.Page (shares and rates worked out from the "
                 "published counts); curves: foundation_eval.reporting.disclosure.curve_steps; counts withheld to "
                 "protect the linked tables: DistrictReport.linked_withheld, by foundation_eval.reporting.audit."])))

@@ -468,9 +468,8 @@ class OverviewReport:
         >>> sentences = OverviewReport(open_snapshot()).summary_sentences()
         >>> print(sentences[0].plain)
         Did it work? Primary analysis: ... The pre-specified primary analysis (DA offences per 100
-        eligible person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). With 80% power
-        it would detect only a change of about ... or more, so an interval that includes no change is not
-        evidence that the programme does nothing.
+        eligible person-months, ...) gives ... (Maryland Scientific Methods Scale level 4). This evaluation
+        could not have detected a reduction of 30%, ...
         >>> print(sentences[1].plain)
         Between January 2019 and December 2024, ... people were put on the programme list for the first time
         across 14 districts; once the programme was live, on average ... were on the list each month.
@@ -1039,7 +1038,7 @@ class OverviewReport:
                 "(foundation_eval.models.reoffending.event_rate and bootstrap_ratio).",
                 "Verdict and headline estimates: the registered estimands of foundation_eval.evaluation.registry, "
                 "read from the snapshot with foundation_eval.reporting.publication.Page.estimate; the power "
-                "statement: foundation_eval.evaluation.areas.PrimaryPower."])))
+                "statement: foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat."])))
 
     # ------------------------------------------------------------------ the whole page
     def sections(self) -> list:
