@@ -667,3 +667,17 @@ def test_the_page_on_a_realistic_force(tmp_path_factory):
             "matched_overlap", "plan", "power", "vfm_value"} <= names
     assert ev.plan_sha256 in text and "%%" not in text and "PosixPath" not in text
     assert not SMALL_COUNT.search(text)
+
+
+def test_intervals_that_under_cover_carry_their_measured_coverage(report):
+    """The interrupted time series and the matched comparison do not hold 95%: the page prints each one's
+    measured coverage beside it (benchmarks/coverage.py, realistic scenario), never a plain 95% interval."""
+    from foundation_eval.evaluation.designs import MEASURED_COVERAGE
+
+    its = Text(report.its_section().html()).plain
+    assert f"{100 * MEASURED_COVERAGE['its_pilot']:.0f}% of simulated forces" in its
+    assert f"{100 * MEASURED_COVERAGE['its_force']:.0f}% of simulated forces" in its
+    assert "nominal 95% interval" in its and "(95% interval" not in its
+    matched = Text(report.matched_section().html()).plain
+    if report.ev.matched_estimate.estimable if hasattr(report.ev.matched_estimate, "estimable") else True:
+        assert f"{100 * MEASURED_COVERAGE['matched']:.0f}% of simulated forces" in matched

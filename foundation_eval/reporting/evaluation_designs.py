@@ -364,10 +364,15 @@ class DesignSections:
         _, p = pil
         res_f, f = frc
         items.append(page.say(
-            "Pilot districts together: the level changed by {{ p.estimate | rate }} at go-live (95% interval "
-            "{{ p.ci_low | rate }} to {{ p.ci_high | rate }}). Whole force, interrupted at the first go-live: "
-            "{{ f.estimate | rate }} ({{ f.ci_low | rate }} to {{ f.ci_high | rate }}), with the later districts' "
-            "go-lives showing up in the change of slope.", p=p, f=f))
+            "Pilot districts together: the level changed by {{ p.estimate | rate }} at go-live (nominal 95% interval "
+            "{{ p.ci_low | rate }} to {{ p.ci_high | rate }}{% if p.measured_coverage %}, which covered the true "
+            "change in {{ '%.0f' % (100 * p.measured_coverage) }}% of simulated forces{% endif %}). Whole force, "
+            "interrupted at the first go-live: {{ f.estimate | rate }} ({{ f.ci_low | rate }} to "
+            "{{ f.ci_high | rate }}{% if f.measured_coverage %}; covered the truth in "
+            "{{ '%.0f' % (100 * f.measured_coverage) }}% of simulated forces{% endif %}), with the later districts' "
+            "go-lives showing up in the change of slope.{% if p.measured_coverage %} These intervals are narrower "
+            "than they should be: a single series does not model the district-by-quarter shocks and the build-up of "
+            "the effect, so read them as nominal, not as 95%.{% endif %}", p=p, f=f))
         try:
             items.append(self.its_figure())
         except _ERRORS as exc:
@@ -382,9 +387,11 @@ class DesignSections:
                                           "person-months)",
                                     kinds={"estimate": "rate", "ci_low": "rate", "ci_high": "rate"},
                                     headings={"district": "District", "go_live": "Go-live", "estimate": "Level change",
-                                              "ci_low": "95% low", "ci_high": "95% high", "note": "Note"},
+                                              "ci_low": "Nominal 95% low", "ci_high": "Nominal 95% high",
+                                              "note": "Note"},
                                     notes=("District series are short and noisy: single districts' intervals are wide "
-                                           "and some will exclude zero by chance.",)))
+                                           "and some will exclude zero by chance; like the series above, their "
+                                           "nominal 95% intervals cover the truth less often than 95%.",)))
         items.append(self._design_box(f))
         return Section(heading, tuple(items))
 

@@ -455,10 +455,13 @@ class RobustnessSections:
         if est is not None:
             items.append(page.say(
                 "On the share reoffending, listed people differ from their matched comparison by {{ e | points }} "
-                "percentage points (95% interval {{ lo | points }} to {{ hi | points }}): {{ finding }}. This "
-                "comparison is shown beside the primary, not instead of it; its E-value is in section {{ s }}.",
+                "percentage points (nominal 95% interval {{ lo | points }} to {{ hi | points }}{% if cov %}, which "
+                "covered the truth in {{ cov }}% of simulated forces, as its estimand, the listed people with a "
+                "comparable person, differs from everyone listed{% endif %}): {{ finding }}. This comparison is shown "
+                "beside the primary, not instead of it; its E-value is in section {{ s }}.",
                 e=est.estimate, lo=est.ci_low, hi=est.ci_high, s=self._numbers["sensitivity"],
-                finding=_finding_words(est)))
+                finding=_finding_words(est),
+                cov=None if est.measured_coverage is None else f"{100 * est.measured_coverage:.0f}"))
         # balance
         b = mc.balance().copy()
         thr = float(getattr(res, "threshold", 0.1))
