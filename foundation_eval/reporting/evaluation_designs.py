@@ -22,7 +22,6 @@ from foundation_eval.evaluation.verdict import DESCRIPTIVE
 from foundation_eval.plotting import GREY, PALETTE, new_axes
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting._evaluation_common import _ERRORS, _cap, _legend
-from foundation_eval.reporting.disclosure import protect
 from foundation_eval.reporting.publication import Section
 
 __all__ = ["DesignSections"]
@@ -317,14 +316,22 @@ class DesignSections:
         """
         (res, _), why = self._get("its_force")
         raw = self.ev.its_quarterly
-        # quarterly rates, shown only where both the offences and the person-months behind them may be published
-        s = protect(raw[["eligible", "da_events", "da_rate"]], {"eligible": ["da_rate"], "da_events": ["da_rate"]},
-                    self.page.threshold, additive=False).table
+        # quarterly rates from the published offences and person-months (the `its_quarterly` table), so a rate
+        # times its published person-months gives back only the published count
+        frame = pd.DataFrame({"quarter": raw.period.astype(str), "da_events": raw.da_events.astype(int),
+                              "eligible": raw.eligible.astype(float), "rate": np.nan})
+        t = self.page.table("its_quarterly", frame, title="DA offences and eligible person-months by quarter, whole "
+                            "force", counts=["da_events"], kinds={"eligible": "whole", "rate": "decimal2"},
+                            additive=False, headings={"quarter": "Quarter", "da_events": "DA offences",
+                                                      "eligible": "Eligible person-months",
+                                                      "rate": "Per 100 person-months"},
+                            rates={"rate": ("da_events", "eligible", 100)})
         ax = new_axes(figsize=(7.5, 3.6))
         f = res.series()
         x = f.time
         xq = raw.period.dt.start_time + pd.Timedelta(days=45)
-        shown = s.da_rate.notna().to_numpy()
+        shown = t.values.rate.notna().to_numpy()
+        s = t.values.assign(da_rate=t.values.rate / 100)
         ax.scatter(xq[shown], 100 * s.da_rate[shown], s=16, color=GREY, label="Observed, quarterly")
         post = f.post.to_numpy(dtype=bool)
         ax.plot(x[~post], 100 * f.fitted[~post], color=PALETTE[0], label="Fitted")
@@ -335,9 +342,10 @@ class DesignSections:
         ax.set_xlabel("Quarter")
         ax.set_title("Interrupted time series, whole force")
         _legend(ax)
-        alt = ("Line chart of DA offences per 100 eligible person-months across the force, quarter by quarter, with "
-               "the fitted segmented regression and, from the first go-live, the trend expected without the programme.")
-        return self.page.figure(ax, alt)
+        alt = ("Line chart of DA offences per 100 eligible person-months across the force, quarter by quarter (from "
+               "the published counts), with the fitted segmented regression and, from the first go-live, the trend "
+               "expected without the programme.")
+        return self.page.figure(ax, alt, data=t)
 
     def its_section(self) -> Section:
         """Section 3: interrupted time series (segmented regression with Fourier seasonality and Newey-West
