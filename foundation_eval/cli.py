@@ -85,9 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="run the report jobs on this Dask distributed scheduler (e.g. tcp://10.0.0.5:8786; "
                         "needs the dask extra, and workers that see the data and the output's parent folder)")
     r.add_argument("--screenshots", action="store_true", help="save a PNG of each page in OUT/screenshots for review")
-    r.add_argument("--audit", choices=("fail", "record", "off"), default="record",
-                   help="the disclosure audit of every page, recorded in render.json: 'fail' leaves out "
-                        "a page whose audit fails, 'record' (default) writes it anyway, 'off' skips the audit")
+    r.add_argument("--audit", choices=("fail", "record", "off"), default="fail",
+                   help="the disclosure audit of every page, recorded in render.json: 'fail' (default) leaves out "
+                        "a page whose audit fails, 'record' writes it anyway, 'off' skips the audit")
 
     d = sub.add_parser("dictionary", help="print the data dictionary (Markdown) generated from the schemas")
     d.add_argument("--out", default=None, help="write to this file instead of standard output")

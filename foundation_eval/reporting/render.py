@@ -603,7 +603,7 @@ def _one_study_at_a_time(pool, order: list[Job], slots: int):
 def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo", programme: str = DEFAULT_PROGRAMME,
            jobs: int | None = None, seed: int = 20210101, districts=None, progress: bool = True,
            synth_overrides: dict | None = None, pdf: bool | None = None, force_reports: bool = True,
-           screenshots: bool = False, scheduler=None, audit: str = "record") -> RenderSummary:
+           screenshots: bool = False, scheduler=None, audit: str = "fail") -> RenderSummary:
     """Render every report: an HTML page, a PDF copy and an XLSX workbook each, and ``results.json``.
 
     The extract is validated and reduced, and the headline models fitted, once, into a snapshot
