@@ -459,3 +459,27 @@ def test_render_reads_the_audit_of_a_page(tmp_path):
     out = page.write_workbook(tmp_path / "district-x.xlsx")
     assert _audit_page(facts_path(out))["passed"] is True
     assert _audit_page(tmp_path / "missing.facts.json") is None
+
+
+def test_a_secondary_cell_known_to_be_zero_is_not_a_failure():
+    """A cell withheld to protect its neighbour but published as zero elsewhere holds no one; the small count
+    beside it keeps its own verdict."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from foundation_eval.config import load_programme
+    from foundation_eval.reporting.publication import Page
+
+    page = Page(SimpleNamespace(programme=load_programme("hiow")), "Test")
+    one = page.table("one", pd.DataFrame({"group": ["PPIT", "PPIT"], "category": ["priority", "not priority"],
+                                          "n": [0, 4]}), title="One", counts=["n"], additive_within="group")
+    assert one.suppressed.n.all()  # the zero is withheld beside the small count (secondary suppression)
+    page.table("two", pd.DataFrame({"band": ["12-15", "16-20"], "n": [0, 0]}), title="Two", counts=["n"])
+    page.link(page.cell("one", "n", category="priority"), [page.cell("two", "n", band="12-15"),
+                                                           page.cell("two", "n", band="16-20")])
+    res = page.audit()
+    t = res.table()
+    assert "zero" in set(t.verdict) and res.passed
+    small = t[t.cell.str.contains("not priority")]
+    assert small.verdict.iloc[0] == "pass" and small.candidates.iloc[0] >= 5

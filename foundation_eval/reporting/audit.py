@@ -46,7 +46,9 @@ count are the integers in its interval. With rounding base $b$ and threshold $t$
   be pinned down: one candidate is `exact`, a failure, since its exact value undoes the rounding that
   protects every hidden count near it; fewer than $b$ candidates is `narrowed`, reported but not a
   failure. A sentence or a second table may publish a secondary cell rounded: what matters is that the
-  small counts it protects keep their protection level.
+  small counts it protects keep their protection level. A secondary cell that can be worked out to be
+  zero (verdict `zero`) is not a failure: it holds no one, and the small counts beside it are audited
+  on their own.
 
 Examples
 --------
@@ -637,6 +639,8 @@ def audit(facts, *, integer: bool = True, protection: int | None = None) -> Audi
                     cand = hi_i - lo_i + 1 if math.isfinite(hi_i) else math.inf
                     verdict = _verdict(cand, need, qk["audit"], facts.base)
             lo, hi = float(lo_i), float(hi_i)
+            if verdict == "exact" and hi_i == 0 and (qk.get("lo") or 0) == 0:
+                verdict = "zero"  # a cell withheld beside others, known to hold no one: nobody to protect
         rows.append({"page": facts.page, "table": qk.get("table", ""), "cell": qk.get("cell", "") or k,
                      "status": qk["audit"], "published": qk.get("published"), "low": lo, "high": hi,
                      "candidates": cand, "required": need, "verdict": verdict})
