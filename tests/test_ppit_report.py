@@ -529,7 +529,7 @@ def test_notebook_is_stored_clean_and_reads_as_an_analysis():
     for c in code:
         assert c.outputs == [] and c.execution_count is None
     src = nb.cells[0].source
-    for p in ('data_dir = ""', 'programme = "hiow"', 'outcome = "any_da"', "window_months = 12",
+    for p in ('snapshot_dir = ""', 'programme = "hiow"', 'outcome = "any_da"', "window_months = 12",
               "min_followup_months = 12", "harm_threshold = 0", 'workbook_path = ""'):
         assert p in src
     assert "snap = open_snapshot(data_dir, programme)" in code[1].source

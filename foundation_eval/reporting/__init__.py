@@ -15,7 +15,9 @@ fits a model of its own (the headline estimates come from the snapshot, so every
 | `figures` | a matplotlib figure as a self-contained `<figure>` with alt text |
 | `district_report`, `overview_report`, `evaluation_report`, `ppit_report`, `quality_report` | the content of each report, built on one `Page` |
 | `evaluation_designs`, `evaluation_robustness`, `evaluation_appraisal` | the sections of the pilot-versus-rollout report by concept (the designs; robustness and the matched comparison; value for money, power and threats), which `EvaluationReport` is built on |
+| `ppit_prediction`, `ppit_measurement` | the sections of the risk-tool validity report by concept (how well it predicts; how it measures), which `PpitValidityReport` is built on |
 | `ppit_tables`, `ppit_text` | safe score bands and fixed text of the risk-tool validity report |
+| `debris` | the check that a page carries no notebook debris (object reprs, code names outside the technical appendix, headings printed twice) |
 | `render`, `export` | batch rendering of the notebooks; HTML pages, PDFs and workbooks |
 
 Disclosure control follows the Government Statistical Service guidance (GSS/GSR, *Disclosure control
