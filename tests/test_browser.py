@@ -22,7 +22,8 @@ needs_browser = pytest.mark.skipif(find_browser() is None and os.environ.get("CI
 def test_report_loads_in_chromium_with_figures_and_no_code(rendered_site):
     dom, console = dump_dom(rendered_site / "district-sou.html")
     imgs = re.findall(r"<img [^>]*>", dom)
-    assert len(imgs) >= 5
+    # every figure the page carries loads (a chart disclosure withholds is not on the page at all)
+    assert len(imgs) == (rendered_site / "district-sou.html").read_text().count("<img ") >= 4
     assert all('alt="' in i and 'alt=""' not in i for i in imgs)
     assert "Uncaught" not in console
     assert "Traceback" not in dom and "jp-RenderedText" not in dom.split("<body", 1)[1] or "stderr" not in dom
@@ -65,7 +66,9 @@ def test_pdf_is_a4_with_the_report_text_and_figures(rendered_site):
     assert float(box.width) == pytest.approx(595.3, abs=1) and float(box.height) == pytest.approx(841.9, abs=1)
     text = "".join(p.extract_text() for p in reader.pages)
     assert "Summary" in text and "Provenance" in text
-    assert sum(len(p.images) for p in reader.pages) >= 5  # the figures were loaded before printing
+    # the figures were loaded before printing
+    n_figures = (rendered_site / "district-sou.html").read_text().count("<img ")
+    assert sum(len(p.images) for p in reader.pages) >= n_figures >= 4
 
 
 @needs_browser

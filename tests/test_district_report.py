@@ -77,7 +77,7 @@ def test_every_district_page_renders_and_states_no_small_count(pages):
         text = plain(page)
         for heading in ("Summary", "List size", "Who was listed", "Engagement funnel", "Engagement", "Referrals",
                         "Reoffending", "Methods", "Disclosure control", "Provenance",
-                        "Technical appendix: how each figure is computed"):
+                        "Technical appendix"):
             assert f">{heading}</h2>" in page, (key, heading)
         assert page.index(">Summary</h2>") < page.index(">List size</h2>")  # the brief comes first
         assert ("Risk assessment</h2>" in page) == rep.snap.programme.has_risk_tool
@@ -434,7 +434,7 @@ def test_notebook_reads_as_an_analysis():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(c["execution_count"] is None and c["outputs"] == [] for c in code)
     assert "parameters" in code[0]["metadata"]["tags"] and "workbook_path" in "".join(code[0]["source"])
-    assert "open_snapshot(data_dir, programme)" in "".join(code[1]["source"])
+    assert "open_snapshot(snapshot_dir, programme)" in "".join(code[1]["source"])
     assert "study_for_period(snap, period_start, period_end)" in "".join(code[2]["source"])
     assert "show(report.header(), report.brief())" in "".join(code[4]["source"])  # the brief first
     assert "report.page.write_workbook(workbook_path)" in "".join(code[-1]["source"])

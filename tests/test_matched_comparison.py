@@ -72,7 +72,9 @@ def test_matched_comparison_on_the_synthetic_force(ds):
     assert set(b[~b.in_model].covariate) == {f"district_id={d.id}" for d in ds.programme.districts}
     model = b[b.in_model]
     assert model.smd_after.abs().max() < model.smd_before.abs().max()   # matching improves balance
-    assert r.balanced and mc.label is None
+    # the modelled characteristics balance; district, only shown, does not, and the label says so
+    assert r.balanced and not mc.balanced and mc.imbalanced == ("district",)
+    assert mc.label == "balance not achieved on: district"
     # matched pairs share the calendar quarter of their index dates
     obs = matched_frame(ds)[0].query("observed").reset_index(drop=True)
     m = r.matches
@@ -90,7 +92,8 @@ def test_label_when_balance_fails(ds):
     # without the caliper, listed people the model says no one resembles are matched anyway, and balance fails
     mc = matched_comparison(ds, caliper=None)
     assert not mc.result.balanced
-    assert mc.label == "balance not achieved on: age_at_index, prior_da_2y, months_since_first_eligible"
+    assert mc.label == ("balance not achieved on: age, DA offences in the previous two years, "
+                        "months since first eligible, district")
     assert mc.result.n_off_support == mc.n_listed - mc.result.n_treated > 0   # quarters with no comparison
     assert np.isfinite(mc.table().estimate).all()
     with pytest.raises(ValueError, match="no listed people with a fully observed 12-month window"):

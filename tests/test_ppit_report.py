@@ -532,7 +532,7 @@ def test_notebook_is_stored_clean_and_reads_as_an_analysis():
     for p in ('snapshot_dir = ""', 'programme = "hiow"', 'outcome = "any_da"', "window_months = 12",
               "min_followup_months = 12", "harm_threshold = 0", 'workbook_path = ""'):
         assert p in src
-    assert "snap = open_snapshot(data_dir, programme)" in code[1].source
+    assert "snap = open_snapshot(snapshot_dir, programme)" in code[1].source
     assert "ppit_study(snap, outcome=outcome" in code[2].source and "study=study" in code[3].source
     assert "report.page.write_workbook(workbook_path)" in code[-1].source
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]

@@ -14,7 +14,7 @@ The top layer of the statistics, above `frames`, `models`, `ppit` and `impact`, 
 - `quality`: the data-quality study of the extract (completeness, records per month, consistency
   checks, double scoring), fitted once in the snapshot.
 - `snapshot`: what a render fits once and every report notebook opens
-  (`open_snapshot(data_dir, programme)`).
+  (`open_snapshot(snapshot_dir, programme)`).
 
 Import from the modules themselves; this package re-exports nothing.
 """

@@ -21,7 +21,7 @@ __all__ = ["assign_bands", "person_frame", "monthly_list_size", "table_one", "pp
 AGE_BANDS = [(0, 17, "under 18"), (18, 21, "18-21"), (22, 25, "22-25"), (26, 30, "26-30"), (31, 200, "31 and over")]
 # for a programme without an age band (eligibility at any adult age)
 AGE_BANDS_OPEN = [(0, 17, "under 18"), (18, 24, "18-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 200, "45 and over")]
-PRIOR_BANDS = [(0, 0, "none"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
+PRIOR_BANDS = [(0, 0, "0"), (1, 1, "1"), (2, 3, "2-3"), (4, 10**6, "4 or more")]
 
 
 def assign_bands(values: pd.Series, bands) -> pd.Series:

@@ -363,7 +363,7 @@ class RDResult(ImpactEstimate):
         Examples
         --------
         >>> r = RDResult(name="rd", estimate=0.0, se=1.0, ci_low=-1.0, ci_high=1.0, level=0.95, p_value=1.0,
-        ...              design="", estimand="", comparison="", assumptions=(), cutoff=2.0,
+        ...              design="", estimand="", comparison="", assumptions=(), sms_level=3, cutoff=2.0,
         ...              data=pd.DataFrame({"running": [0.5, 1.5, 1.7, 2.0, 2.5], "outcome": [1, 0, 1, 1, 0]}))
         >>> r.binned(1.0)[["side", "lower", "n", "events"]].values.tolist()
         [['left', 0.0, 1, 1], ['left', 1.0, 2, 1], ['right', 2.0, 2, 1]]

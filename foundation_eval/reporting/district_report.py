@@ -512,7 +512,7 @@ class DistrictReport:
     >>> [getattr(part, "heading", "") for part in report.sections()]
     ['', 'Summary', 'List size', 'Who was listed', 'Risk assessment', 'Engagement funnel', 'Engagement',
      'Referrals', 'Reoffending', 'Methods', 'Disclosure control', 'Provenance',
-     'Technical appendix: how each figure is computed']
+     'Technical appendix']
     >>> [t.name for t in report.page.tables][:4]
     ['brief_quarters', 'list_size', 'who_was_listed', 'ppit_bands']
 
@@ -523,7 +523,7 @@ class DistrictReport:
     def __init__(self, snap, district: str | None = None, start: str | None = None, end: str | None = None,
                  study=None):
         if isinstance(snap, Dataset):
-            raise TypeError("DistrictReport takes a render snapshot: open_snapshot(data_dir, programme) or "
+            raise TypeError("DistrictReport takes a render snapshot: open_snapshot(snapshot_dir, programme) or "
                             "build_snapshot(dataset) from foundation_eval.evaluation.snapshot")
         self.snap = snap
         prog = snap.programme
@@ -1388,10 +1388,10 @@ class DistrictReport:
         Returns
         -------
         Section
-            "Technical appendix: how each figure is computed", a list of figures and the functions of
+            "Technical appendix", a list of figures and the functions of
             `foundation_eval` that compute them.
         """
-        return Section("Technical appendix: how each figure is computed", (
+        return Section("Technical appendix", (
             self.page.paragraph("For analysts reproducing this report: every figure comes from one study of the "
                                 "render, fitted once for every district and the force before any page is made, and "
                                 "formatted here without refitting."),

@@ -790,7 +790,7 @@ class EvaluationReport(DesignSections, RobustnessSections, AppraisalSections):
         Returns
         -------
         Section
-            "Technical appendix: methods", a list.
+            "Technical appendix", a list.
         """
         ev = self.ev
         per = self.period
@@ -856,7 +856,7 @@ class EvaluationReport(DesignSections, RobustnessSections, AppraisalSections):
             "design and its checks to level (foundation_eval.impact.maryland): "
             + "; ".join(f"level {k}, {w}" for k, w in SMS_LEVELS.items()) + ".",
         ]
-        return Section("Technical appendix: methods", (self.page.bullets(items),))
+        return Section("Technical appendix", (self.page.bullets(items),))
 
     def disclosure(self) -> Section:
         """The "Disclosure control" section: the rule applied, in plain English.

@@ -308,7 +308,7 @@ class OverviewReport:
      'Started a referred service within 12 months of listing',
      'Further domestic-abuse offence within 12 months of listing', 'Commissioning outcomes',
      'Risk management plans: the four pillars', 'Headline estimates', 'Methods', 'Disclosure control',
-     'Provenance', 'Technical appendix: how each figure is computed']
+     'Provenance', 'Technical appendix']
     >>> [t.name for t in report.page.tables][:4]
     ['brief_quarters', 'funnel_engagement', 'funnel_referral', 'funnel_reoffending']
     """
@@ -1015,10 +1015,10 @@ class OverviewReport:
         Returns
         -------
         Section
-            "Technical appendix: how each figure is computed", a list of figures and the functions of
+            "Technical appendix", a list of figures and the functions of
             `foundation_eval` that compute them.
         """
-        return Section("Technical appendix: how each figure is computed", (
+        return Section("Technical appendix", (
             self.page.paragraph("For analysts reproducing this report: every figure comes from the render's "
                                 "snapshot, fitted once before any page is made, and is formatted here without "
                                 "refitting."),

@@ -35,7 +35,7 @@ rounding). Rounding to base 5 is deterministic (to the nearest multiple, halves 
 In a notebook:
 
 ```python
-page = Page(open_snapshot(data_dir, programme), "Southampton", kind="District report")
+page = Page(open_snapshot(snapshot_dir, programme), "Southampton", kind="District report")
 show(page.header())
 show(page.table("funnel", frame, title="Referral funnel", counts={"n": ["percent"]},
                 kinds={"percent": "percent"}))
