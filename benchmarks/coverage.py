@@ -282,12 +282,20 @@ def summarise(rows: pd.DataFrame, rule: str | None = None) -> pd.DataFrame:
     return out
 
 
+def with_registry(rows: pd.DataFrame, registry: pd.DataFrame | None) -> pd.DataFrame:
+    """The results with the person-level headline estimates of each scenario the registry pass covers
+    replaced by that pass's (scenarios it did not cover keep the main run's)."""
+    if registry is None:
+        return rows
+    covered = rows.scenario.isin(set(registry.scenario)) & (rows.group == "registry")
+    return pd.concat([rows[~covered], registry], ignore_index=True)
+
+
 def markdown(rows: pd.DataFrame, rule: str | None = None, registry: pd.DataFrame | None = None) -> str:
     """The design x scenario table of `summarise` as Markdown: coverage with its Monte Carlo SE, mean width,
     bias, rejection of no effect and flag rate, one row per design and scenario; with `registry`, the
     person-level headline estimates come from that (second, more precise) pass instead."""
-    if registry is not None:
-        rows = pd.concat([rows[rows.group != "registry"], registry], ignore_index=True)
+    rows = with_registry(rows, registry)
     t = summarise(rows, rule).reset_index()
     order = {s: i for i, s in enumerate(SCENARIO_SETS)}
     t["o"] = t.scenario.map(lambda x: order.get(x, 99))
@@ -331,9 +339,7 @@ def main() -> None:
         if args.markdown:
             print(markdown(rows, args.rule, reg))
         else:
-            if reg is not None:
-                rows = pd.concat([rows[rows.group != "registry"], reg], ignore_index=True)
-            print(summarise(rows, args.rule).round(4).to_string())
+            print(summarise(with_registry(rows, reg), args.rule).round(4).to_string())
         return
     sets = SCENARIO_SETS if args.scenarios == "all" else tuple(args.scenarios.split(","))
     out = Path(args.out)

@@ -69,3 +69,9 @@ def test_coverage_benchmark_smoke_over_two_scenarios(tmp_path):
     assert {"coverage", "mc_se", "mean_width", "bias", "flag_rate"} <= set(table.columns)
     md = study.markdown(frame, "clusters")
     assert md.startswith("| design | kind | scenario |") and "trend-violation" in md
+    # a registry pass replaces the person-level estimates of the scenarios it covers, and only those
+    reg = frame[(frame.group == "registry") & (frame.scenario == "none")].assign(estimate=0.123)
+    merged = study.with_registry(frame, reg)
+    assert len(merged) == len(frame)
+    assert (merged[(merged.group == "registry") & (merged.scenario == "none")].estimate == 0.123).all()
+    assert merged[(merged.group == "registry") & (merged.scenario == "trend-violation")].estimate.ne(0.123).all()
