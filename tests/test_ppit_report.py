@@ -578,8 +578,9 @@ def test_notebook_executes_under_papermill(tenth, tmp_path):
 
 def test_the_icc_interval_carries_its_measured_coverage(report):
     # its nominal 95% interval covered 91.2% of simulated forces (benchmarks/README.md): said beside it
-    from foundation_eval.reporting.ppit_text import ICC2_MEASURED_COVERAGE
+    from foundation_eval.ppit.reliability import ICC2_MEASURED_COVERAGE
 
     text = report.reliability().html()
     assert ICC2_MEASURED_COVERAGE == pytest.approx(0.912)
+    assert report.study.icc_measured_coverage == ICC2_MEASURED_COVERAGE
     assert "covered the true ICC(2,1) in 91% of them" in text

@@ -47,7 +47,7 @@ from foundation_eval.ppit.equity import (
     flag_rate_parity,
 )
 from foundation_eval.ppit.incremental import incremental_value
-from foundation_eval.ppit.reliability import agreement, icc, weighted_kappa
+from foundation_eval.ppit.reliability import ICC2_MEASURED_COVERAGE, agreement, icc, weighted_kappa
 from foundation_eval.ppit.structure import compare_factor_structures, cronbach_alpha, item_analysis, omega
 from foundation_eval.ppit.thresholds import threshold_table
 from foundation_eval.ppit.time_to_event import harrell_c, time_dependent_auc
@@ -168,6 +168,9 @@ class PpitStudy:
     icc : DataFrame or None
         The six intraclass correlations of the total (`ICC1` ... `ICC3k`): `description, icc, ci_low,
         ci_high`.
+    icc_measured_coverage : float or None
+        Coverage of the 95% interval of ICC(2,1) measured over synthetic forces
+        (`foundation_eval.ppit.reliability.ICC2_MEASURED_COVERAGE`); None when not fitted at the 95% level.
     n_pairs : int
         Double-scored people whose two ratings are by different assessors.
     limits : LimitsOfAgreement or None
@@ -241,6 +244,7 @@ class PpitStudy:
     temporal: pd.Series | None = None
     n_double_scored: int = 0
     icc: pd.DataFrame | None = None
+    icc_measured_coverage: float | None = None
     n_pairs: int = 0
     limits: object | None = None
     kappa: pd.DataFrame | None = None
@@ -901,6 +905,8 @@ def _reliability(ds, items, scale, t, level, run) -> dict:
             return it[["description", "icc", "ci_low", "ci_high"]].rename_axis("form")
 
         out["icc"] = run("icc", fit_icc)
+        if out["icc"] is not None and level == 0.95:
+            out["icc_measured_coverage"] = ICC2_MEASURED_COVERAGE
     r = reliability_frame(ds)
     r = r[~r.same_assessor].drop(columns=["person_id", "assessor_first", "assessor_second"])
     r = _canonical(r, ["total_first", "total_second", *[f"{i}_{s}" for i in items for s in ("first", "second")],

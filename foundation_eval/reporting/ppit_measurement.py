@@ -24,7 +24,7 @@ from foundation_eval.reporting._ppit_common import CHARACTERISTICS, _cap, _legen
 from foundation_eval.reporting.disclosure import withheld_rows
 from foundation_eval.reporting.figures import GREY, PALETTE, new_axes
 from foundation_eval.reporting.ppit_tables import withheld_groups
-from foundation_eval.reporting.ppit_text import ICC2_MEASURED_COVERAGE, icc_words
+from foundation_eval.reporting.ppit_text import icc_words
 from foundation_eval.reporting.publication import Section
 
 __all__ = ["MeasurementSections"]
@@ -94,10 +94,11 @@ class MeasurementSections:
                 "the reliability of a single assessment by a randomly chosen assessor; ICC2 adds the systematic "
                 "difference between first and second ratings, ICC3 ignores it (Shrout & Fleiss 1979; McGraw & Wong "
                 "1996 intervals). ICC(2,1), the registered measure of agreement, was {{ icc }}, {{ words }} on the "
-                "reading of Koo & Li (2016). Over simulated forces this interval covered the true ICC(2,1) in "
-                "{{ coverage }}% of them, a little short of 95%.")
-        values = dict(coverage=f"{100 * ICC2_MEASURED_COVERAGE:.0f}", n=self._stated(st.n_double_scored, "reliability_sample", "n", 0), icc=Markup(v.html()),
-                      words=icc_words(v.estimate))
+                "reading of Koo & Li (2016).{% if coverage %} Over simulated forces this interval covered the "
+                "true ICC(2,1) in {{ coverage }}% of them, a little short of 95%.{% endif %}")
+        cov = st.icc_measured_coverage
+        values = dict(n=self._stated(st.n_double_scored, "reliability_sample", "n", 0), icc=Markup(v.html()),
+                      words=icc_words(v.estimate), coverage=None if cov is None else f"{100 * cov:.0f}")
         loa = st.limits
         if loa is not None:
             text += (" The second total averaged {{ md }} points against the first (95% limits of agreement {{ lo }} "

@@ -12,13 +12,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["BENCHMARKS", "ICC2_MEASURED_COVERAGE", "REFERENCES", "TECHNICAL_APPENDIX", "icc_words"]
-
-ICC2_MEASURED_COVERAGE = 0.912
-"""Coverage of the nominal 95% interval of ICC(2,1) (McGraw & Wong 1996) of the PPIT total, measured over
-250 synthetic forces of the `realistic` scenario against truths from 10 replicate worlds
-(`benchmarks/coverage.py`, table in `benchmarks/README.md`; 92.0% without the scenario): a point or two
-short of 95%, so the page prints it beside the interval."""
+__all__ = ["BENCHMARKS", "REFERENCES", "TECHNICAL_APPENDIX", "icc_words"]
 
 BENCHMARKS = (
     ("ODARA", 0.67, "Ontario Domestic Assault Risk Assessment, mean AUC over validation studies "
