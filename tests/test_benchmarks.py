@@ -40,6 +40,8 @@ def test_national_render_runs_at_small_scale(tmp_path):
     assert set(r["per_report"]) == set(r["reports"])
     assert all(v["seconds"] > 0 and v["slowest_cells"] for v in r["per_report"].values())
     assert 0 < r["peak_gib"]["preparation"] < 8 and 0 < r["peak_gib"]["reports"] < 8
+    # the disclosure audit of each page is timed on its own (at national scale it dominates a district page)
+    assert set(r["timings"]) == set(r["reports"]) and all(t["audit"] >= 0 for t in r["timings"].values())
     results = json.loads((tmp_path / "site" / "results.json").read_text())
     assert results["estimates"]
     national.report_render(r)  # the printed summary works on what was measured

@@ -71,6 +71,7 @@ True
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -460,6 +461,29 @@ def _bounds(q: dict) -> tuple[float, float | None]:
     return (q["lo"], q["hi"])
 
 
+_SOLVED: dict = {}
+_SOLVED_MAX = 200_000
+
+
+def _solved(key, solve):
+    """``solve()``, remembered under ``key`` for the rest of the process (forgotten when the store is full)."""
+    if key not in _SOLVED:
+        if len(_SOLVED) >= _SOLVED_MAX:
+            _SOLVED.clear()
+        _SOLVED[key] = solve()
+    return _SOLVED[key]
+
+
+def _sparse(rows: list[dict], n: int):
+    """Rows given as {column: coefficient} as a CSR matrix of n columns."""
+    from scipy.sparse import csr_array
+
+    cols = [c for r in rows for c in r]
+    vals = [v for r in rows for v in r.values()]
+    ptr = np.cumsum([0, *(len(r) for r in rows)])
+    return csr_array((np.array(vals, float), np.array(cols, np.int64), ptr), shape=(len(rows), n))
+
+
 class _Component:
     """The linear programme of one connected component of the constraint graph."""
 
@@ -467,14 +491,13 @@ class _Component:
         self.ids = ids
         self.index = {k: i for i, k in enumerate(ids)}
         n = len(ids)
+        # sparse rows: a relation names a few unknowns of a component that may hold thousands
         ub_rows, ub_b, eq_rows, eq_b = [], [], [], []
         self.ratio = False
         for r in relations:
-            row = np.zeros(n)
-            for k, c in r["terms"].items():
-                row[self.index[k]] = c
-                if abs(c) not in (0.0, 1.0):
-                    self.ratio = True
+            row = {self.index[k]: c for k, c in r["terms"].items()}
+            if any(abs(c) not in (0.0, 1.0) for c in row.values()):
+                self.ratio = True
             lo, hi = r["lo"], r["hi"]
             if lo is not None and hi is not None and abs(hi - lo) <= 1e-12:
                 eq_rows.append(row)
@@ -484,17 +507,29 @@ class _Component:
                 ub_rows.append(row)
                 ub_b.append(hi)
             if lo is not None:
-                ub_rows.append(-row)
+                ub_rows.append({i: -c for i, c in row.items()})
                 ub_b.append(-lo)
-        self.A_ub = np.array(ub_rows) if ub_rows else None
+        self.A_ub = _sparse(ub_rows, n) if ub_rows else None
         self.b_ub = np.array(ub_b) if ub_b else None
-        self.A_eq = np.array(eq_rows) if eq_rows else None
+        self.A_eq = _sparse(eq_rows, n) if eq_rows else None
         self.b_eq = np.array(eq_b) if eq_b else None
         self.bounds = [_bounds(quantities[k]) for k in ids]
         self.integer = np.array([1 if quantities[k]["kind"] == "count" else 0 for k in ids])
+        # the programme itself, without labels: the same component on another page (the force's curve drawn
+        # on every district page) is the same programme, solved once per process
+        self.key = hashlib.sha256(json.dumps(
+            [ids, self.bounds, self.integer.tolist(), [sorted(r.items()) for r in ub_rows], ub_b,
+             [sorted(r.items()) for r in eq_rows], eq_b]).encode()).hexdigest()
 
     def lp(self, j: int, sense: int) -> float | None:
         """min (sense 1) or max (sense -1) of unknown j; None when infeasible; +-inf when unbounded."""
+        return _solved((self.key, "lp", j, sense), lambda: self._lp(j, sense))
+
+    def milp(self, j: int, sense: int) -> float | None:
+        """As `lp`, with integer counts."""
+        return _solved((self.key, "milp", j, sense), lambda: self._milp(j, sense))
+
+    def _lp(self, j: int, sense: int) -> float | None:
         from scipy.optimize import linprog
 
         c = np.zeros(len(self.ids))
@@ -509,7 +544,7 @@ class _Component:
             raise RuntimeError(f"the audit's linear programme failed: {res.message}")
         return float(res.x[j])
 
-    def milp(self, j: int, sense: int) -> float | None:
+    def _milp(self, j: int, sense: int) -> float | None:
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         c = np.zeros(len(self.ids))
@@ -1040,8 +1075,7 @@ class Ledger:
         self._exact[size] = float(steps.size if steps.size is not None else ex.at_risk.max() if len(ex) else 0)
         if self._exact[size] >= self.rule.threshold:
             b.linkable.add(size)
-        prev_n = prev_d = None
-        cum_terms: dict[str, float] = {}
+        prev_n = prev_d = prev_cum = None
         est = t.estimate.to_numpy(float)
         for j in range(len(t)):
             n_id, d_id = f"{key}:{j}:n", f"{key}:{j}:d"
@@ -1069,12 +1103,14 @@ class Ledger:
             else:
                 b.rel.append({"terms": {n_id: 1.0, prev_d: 1.0, prev_n: -1.0}, "lo": None, "hi": 0.0,
                               "source": f"{figure}: people at risk"})
-            prev_n, prev_d = n_id, d_id
-            cum_terms[d_id] = 1.0
             cum = f"{key}:{j}:cum"
             b.q[cum] = _quantity("count", 0, None, None, False, None, figure, f"{where}, events so far", "chart")
-            self._exact[cum] = float(sum(self._exact[k] for k in cum_terms))
-            b.rel.append({"terms": {**cum_terms, cum: -1.0}, "lo": 0.0, "hi": 0.0, "source": f"{figure}: events"})
+            # events so far = those of the step before plus this step's: the same constraint as the sum of all
+            # steps' events, with three terms instead of j + 2 (a national force's curve has thousands of steps)
+            terms = {d_id: 1.0, cum: -1.0} if prev_cum is None else {prev_cum: 1.0, d_id: 1.0, cum: -1.0}
+            self._exact[cum] = self._exact[d_id] + (self._exact[prev_cum] if prev_cum is not None else 0.0)
+            b.rel.append({"terms": terms, "lo": 0.0, "hi": 0.0, "source": f"{figure}: events"})
+            prev_n, prev_d, prev_cum = n_id, d_id, cum
         for what, target in (links or {}).items():
             if what == "size":
                 self._links.append(((size,), (target,), f"{figure}: size"))

@@ -412,8 +412,10 @@ def _run_here(job: Job, retries: int = 1) -> dict:
         if workbook.exists():
             files[f"{job.name}.xlsx"] = workbook.read_bytes()
         timings["export"] = round(time.perf_counter() - t2, 3)
-        return {"name": job.name, "error": None, "files": files, "timings": timings,
-                "audit": _audit_page(facts_path(workbook)) if job.audit else None}
+        t3 = time.perf_counter()
+        checked = _audit_page(facts_path(workbook)) if job.audit else None
+        timings["audit"] = round(time.perf_counter() - t3, 3)
+        return {"name": job.name, "error": None, "files": files, "timings": timings, "audit": checked}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if job.own_kernel:
