@@ -111,16 +111,22 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
     kept = pd.PeriodIndex([m for m in months if m not in drop], freq="M")
     if not len(kept):
         raise ValueError("every study month is excluded")
-    el = _eligible_months(ds)
-    el = el[el.month.isin(kept)].copy()
-    el["period"] = el.month.dt.asfreq(freq) if freq == "Q" else el.month
     per_of = pd.Series(kept.asfreq(freq) if freq == "Q" else kept, index=kept)
     periods = pd.PeriodIndex(pd.unique(per_of.to_numpy()), freq=freq)
-    g = el.groupby(["district_id", "period"]).agg(
-        eligible=("person_id", "size"), people=("person_id", "nunique"), listed=("listed", "sum"),
-        da_events=("da_events", "sum"), engaged=("engaged", "sum"), referral_starts=("referral_starts", "sum"))
-    full = pd.MultiIndex.from_product([list(prog.district_ids), periods], names=["district_id", "period"])
-    g = g.reindex(full, fill_value=0).reset_index()
+
+    def counts():
+        el = _eligible_months(ds)
+        el = el[el.month.isin(kept)].copy()
+        el["period"] = el.month.dt.asfreq(freq) if freq == "Q" else el.month
+        c = el.groupby(["district_id", "period"]).agg(
+            eligible=("person_id", "size"), people=("person_id", "nunique"), listed=("listed", "sum"),
+            da_events=("da_events", "sum"), engaged=("engaged", "sum"), referral_starts=("referral_starts", "sum"))
+        full = pd.MultiIndex.from_product([list(prog.district_ids), periods], names=["district_id", "period"])
+        return c.reindex(full, fill_value=0).reset_index()
+
+    # the person-months are aggregated once per dataset and setting: designs fitted district by
+    # district (an interrupted time series for each) then read the small table
+    g = ds.derived(("district period counts", freq, tuple(kept.astype(str))), counts).copy()
     pos = {p: i + 1 for i, p in enumerate(periods)}
     g["t"] = g.period.map(pos).astype(int)
     n_months = per_of.groupby(per_of.to_numpy()).size()

@@ -164,32 +164,43 @@ class ImputationResult(EvalEstimate):
 
 def _fe_solve(y, u, t, w, nu: int, nt: int, X=None):
     """Weighted least squares of ``y`` on unit and period dummies and covariates ``X`` (n x p, or None):
-    returns ``(a, b, beta)``.
+    returns ``(a, b, beta)``, whose fitted values ``a[u] + b[t] + X beta`` are the least-squares ones.
 
-    The normal equations are built from group sums, so the cost is ``O(n p + (nu + nt + p)^3)`` rather
-    than that of a dense n x (nu + nt + p) design (half a million people and 300 districts at national
-    scale). The one-dimensional indeterminacy (a constant moved between a and b) is resolved by the
-    minimum-norm solution, which leaves every fitted ``a[u] + b[t] + X beta`` of a connected design
-    unchanged.
+    The normal equations are built from group sums, so the cost is ``O(n p + (nu + nt + p)^3)`` at most
+    rather than that of a dense n x (nu + nt + p) design (half a million people and 300 districts at
+    national scale). The unit block is diagonal and is eliminated first (its Schur complement leaves a
+    system of ``nt + p`` unknowns), which is what makes the jackknife and randomisation refits cheap with
+    300 districts. The one-dimensional indeterminacy (a constant moved between a and b) leaves every
+    fitted value of a connected design unchanged; any other rank deficiency (a disconnected design, a
+    unit or period whose rows all have zero weight, covariates collinear with the effects) is solved on
+    the full system by its minimum-norm solution instead.
     """
     p = 0 if X is None else X.shape[1]
     k = nu + nt
-    A = np.zeros((k + p, k + p))
-    A[np.arange(nu), np.arange(nu)] = np.bincount(u, w, nu)
-    A[nu + np.arange(nt), nu + np.arange(nt)] = np.bincount(t, w, nt)
+    du, dt = np.bincount(u, w, nu), np.bincount(t, w, nt)
     C = np.bincount(u * nt + t, w, nu * nt).reshape(nu, nt)
-    A[:nu, nu:k] = C
-    A[nu:k, :nu] = C.T
-    rhs = np.r_[np.bincount(u, w * y, nu), np.bincount(t, w * y, nt), np.zeros(p)]
+    ru, rt = np.bincount(u, w * y, nu), np.bincount(t, w * y, nt)
     if p:
         wx = X * w[:, None]
         ux = np.column_stack([np.bincount(u, wx[:, j], nu) for j in range(p)])
         tx = np.column_stack([np.bincount(t, wx[:, j], nt) for j in range(p)])
-        A[:nu, k:], A[nu:k, k:] = ux, tx
-        A[k:, :nu], A[k:, nu:k] = ux.T, tx.T
-        A[k:, k:] = X.T @ wx
-        rhs[k:] = wx.T @ y
-    sol = np.linalg.lstsq(A, rhs, rcond=None)[0]
+        xx, rx = X.T @ wx, wx.T @ y
+    B = np.hstack([C, ux]) if p else C                          # unit rows against periods and covariates
+    E = np.diag(np.r_[dt, np.zeros(p)])
+    if p:
+        E[:nt, nt:], E[nt:, :nt], E[nt:, nt:] = tx, tx.T, xx
+    r2 = np.r_[rt, rx] if p else rt
+    used_u, used_t = np.bincount(u, minlength=nu) > 0, np.bincount(t, minlength=nt) > 0
+    if np.array_equal(used_u, du > 0) and np.array_equal(used_t, dt > 0):
+        inv = np.divide(1.0, du, out=np.zeros(nu), where=du > 0)
+        S = E - B.T @ (B * inv[:, None])
+        sol, _, rank, _ = np.linalg.lstsq(S, r2 - B.T @ (ru * inv), rcond=None)
+        if rank == int(used_t.sum()) + p - 1:                   # connected: only the constant is free
+            return inv * (ru - B @ sol), sol[:nt], sol[nt:]
+    A = np.zeros((k + p, k + p))
+    A[np.arange(nu), np.arange(nu)] = du
+    A[:nu, nu:], A[nu:, :nu], A[nu:, nu:] = B, B.T, E
+    sol = np.linalg.lstsq(A, np.r_[ru, r2], rcond=None)[0]
     return sol[:nu], sol[nu:k], sol[k:]
 
 

@@ -613,12 +613,15 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     notes: list[str] = []
     is_t = tt == 1
     if exact:
-        key = frame[exact].astype(str).agg("|".join, axis=1).to_numpy()
-        shared = np.isin(key, key[is_t]) & np.isin(key, key[~is_t])
+        # one label per combination of values, not per row (a row-wise join is slow on millions of rows)
+        group = frame.groupby(exact, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+        first = np.unique(group, return_index=True)[1]
+        labels = frame.iloc[first][exact].astype(str).agg("|".join, axis=1).to_numpy()
+        shared = np.isin(group, group[is_t]) & np.isin(group, group[~is_t])
         if not shared.any():
             raise ValueError(f"no value of {exact} has both treated and control rows: nothing can be matched")
     else:
-        key, shared = np.zeros(len(frame), dtype=object), np.ones(len(frame), dtype=bool)
+        shared = np.ones(len(frame), dtype=bool)
     if propensity is None:
         # fitted where matching can happen: rows sharing their exact-matching values with the other group
         ps = np.full(len(frame), np.nan)
@@ -643,14 +646,14 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     width = None if caliper is None else caliper * pooled_sd
     unit = float(np.std(score[shared], ddof=1)) if shared.sum() > 1 else 0.0
     if exact:
-        kt, kc = key[is_t], key[~is_t]
+        gt, gc = group[is_t], group[~is_t]
         parts = []
-        for v in np.unique(kt):
-            it, ic = np.flatnonzero(kt == v), np.flatnonzero(kc == v)
+        for v in sorted(np.unique(gt), key=lambda g: labels[g]):  # strata in the order of their labels
+            it, ic = np.flatnonzero(gt == v), np.flatnonzero(gc == v)
             if ic.size:
                 a, b, ww = _match(st[it], sc[ic], int(k), width, ties, tie_tolerance, unit)
                 parts.append((it[a], ic[b], ww))
-        n_no_stratum = int(np.isin(kt, kc, invert=True).sum())
+        n_no_stratum = int(np.isin(gt, gc, invert=True).sum())
         parts = parts or [(np.array([], int), np.array([], int), np.array([]))]
         ti, ci, w = (np.concatenate(x) for x in zip(*parts, strict=True))
     else:

@@ -515,10 +515,11 @@ class _Component:
         self.b_eq = np.array(eq_b) if eq_b else None
         self.bounds = [_bounds(quantities[k]) for k in ids]
         self.integer = np.array([1 if quantities[k]["kind"] == "count" else 0 for k in ids])
-        # the programme itself, without labels: the same component on another page (the force's curve drawn
-        # on every district page) is the same programme, solved once per process
+        # the programme itself, by position and without labels: the same component on another page (the
+        # force's curve drawn on every district page, under another chart number) is the same programme,
+        # solved once per process
         self.key = hashlib.sha256(json.dumps(
-            [ids, self.bounds, self.integer.tolist(), [sorted(r.items()) for r in ub_rows], ub_b,
+            [n, self.bounds, self.integer.tolist(), [sorted(r.items()) for r in ub_rows], ub_b,
              [sorted(r.items()) for r in eq_rows], eq_b]).encode()).hexdigest()
 
     def lp(self, j: int, sense: int) -> float | None:

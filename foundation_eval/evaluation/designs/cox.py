@@ -263,7 +263,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     G = int(f.district_id.nunique())
     if G < 2:
         raise ValueError("need at least two districts")
-    waves = len({d.go_live for d in ds.programme.districts if d.id in set(f.district_id)})
+    present = set(pd.unique(f.district_id))
+    waves = len({d.go_live for d in ds.programme.districts if d.id in present})
     dof = {"waves": max(waves - 1, 1), "clusters": G - 1}.get(df, df) if isinstance(df, str) else int(df)
     if isinstance(dof, str):
         raise ValueError("df must be 'waves', 'clusters' or an integer")
