@@ -483,3 +483,49 @@ def test_a_secondary_cell_known_to_be_zero_is_not_a_failure():
     assert "zero" in set(t.verdict) and res.passed
     small = t[t.cell.str.contains("not priority")]
     assert small.verdict.iloc[0] == "pass" and small.candidates.iloc[0] >= 5
+
+
+def test_the_same_programme_under_other_labels_is_solved_once(monkeypatch):
+    """The force's curve drawn on every district page is the same programme under another chart number: the
+    second page reuses the first's solutions, and its verdicts are the same, under its own labels."""
+    import foundation_eval.reporting.audit as A
+
+    def geurts(prefix):
+        f = Facts("Area", threshold=1, base=1)
+        for cell in ("x11", "x12", "x21", "x22"):
+            f.count(prefix + cell, audit="withheld", cell=prefix + cell)
+        f.relate({prefix + "x11": 1, prefix + "x12": 1}, 7, 7)
+        f.relate({prefix + "x21": 1, prefix + "x22": 1}, 3, 3)
+        f.relate({prefix + "x11": 1, prefix + "x21": 1}, 6, 6)
+        f.relate({prefix + "x12": 1, prefix + "x22": 1}, 4, 4)
+        return f
+
+    A._SOLVED.clear()
+    first = audit(geurts("c:8:")).table()
+    solved = []
+    monkeypatch.setattr(A._Component, "_lp", lambda self, j, sense: solved.append(j))
+    monkeypatch.setattr(A._Component, "_milp", lambda self, j, sense: solved.append(j))
+    second = audit(geurts("c:10:")).table()
+    assert solved == []
+    assert second.cell.str.startswith("c:10:").all()
+    assert second.drop(columns="cell").equals(first.drop(columns="cell"))
+
+
+def test_warm_started_solves_match_cold_ones():
+    """Each component's linear programmes are re-solved on one model from the last basis; every bound is
+    the one a fresh solve of the same programme gives (a chain of rounded steps, as a gated curve draws)."""
+    import foundation_eval.reporting.audit as A
+
+    pytest.importorskip("highspy")
+    f = Facts("Curve", threshold=10, base=5)
+    for j, (n, d) in enumerate([(375, 20), (360, 20), (340, 20), (325, 20)]):
+        f.count(f"n{j}", lo=n - 2, hi=n + 2, audit="rounded", cell=f"n{j}")
+        f.count(f"d{j}", lo=d - 2, hi=d + 2, audit="rounded", cell=f"d{j}")
+        if j:
+            f.relate({f"n{j}": 1, f"d{j - 1}": 1, f"n{j - 1}": -1}, hi=0)
+    ids = sorted(f.quantities)
+    comp = A._Component(ids, f.quantities, f.relations)
+    for j in range(len(ids)):
+        for sense in (1, -1):
+            assert comp._lp(j, sense) == pytest.approx(comp._lp_cold(j, sense), abs=1e-7)
+    assert comp._model is not None

@@ -515,6 +515,7 @@ class _Component:
         self.b_eq = np.array(eq_b) if eq_b else None
         self.bounds = [_bounds(quantities[k]) for k in ids]
         self.integer = np.array([1 if quantities[k]["kind"] == "count" else 0 for k in ids])
+        self._model, self._cost = None, None  # the HiGHS model, built on the first linear programme
         # the programme itself, by position and without labels: the same component on another page (the
         # force's curve drawn on every district page, under another chart number) is the same programme,
         # solved once per process
@@ -531,6 +532,64 @@ class _Component:
         return _solved((self.key, "milp", j, sense), lambda: self._milp(j, sense))
 
     def _lp(self, j: int, sense: int) -> float | None:
+        # one HiGHS model per component, re-solved from the last optimal basis for each objective: a count of
+        # a force-wide curve on a national page (3,000 unknowns) then costs a few pivots, not a cold solve
+        h = self._highs()
+        if h is not None:
+            import highspy
+
+            if self._cost is not None:
+                h.changeColCost(self._cost, 0.0)
+            h.changeColCost(j, float(sense))
+            self._cost = j
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                return float(h.getSolution().col_value[j])
+            if status == highspy.HighsModelStatus.kInfeasible:
+                return None
+            if status == highspy.HighsModelStatus.kUnbounded:
+                return -math.inf * sense
+            self._model = None  # anything else: solve this one cold, and the next ones on a new model
+        return self._lp_cold(j, sense)
+
+    def _highs(self):
+        if self._model is None:
+            self._cost = None
+            try:
+                import highspy
+            except ImportError:  # the cold path below gives the same values, more slowly
+                return None
+            from scipy.sparse import vstack
+
+            n, inf = len(self.ids), highspy.kHighsInf
+            mats, lower, upper = [], [], []
+            if self.A_ub is not None:
+                mats.append(self.A_ub)
+                lower.append(np.full(len(self.b_ub), -inf))
+                upper.append(self.b_ub)
+            if self.A_eq is not None:
+                mats.append(self.A_eq)
+                lower.append(self.b_eq)
+                upper.append(self.b_eq)
+            lp = highspy.HighsLp()
+            lp.num_col_ = n
+            lp.col_cost_ = np.zeros(n)
+            lp.col_lower_ = np.array([b[0] for b in self.bounds], float)
+            lp.col_upper_ = np.array([inf if b[1] is None else b[1] for b in self.bounds], float)
+            if mats:
+                m = vstack(mats).tocsc()
+                lp.num_row_ = m.shape[0]
+                lp.row_lower_, lp.row_upper_ = np.concatenate(lower), np.concatenate(upper)
+                lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+                lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+            h.passModel(lp)
+            self._model = h
+        return self._model
+
+    def _lp_cold(self, j: int, sense: int) -> float | None:
         from scipy.optimize import linprog
 
         c = np.zeros(len(self.ids))
