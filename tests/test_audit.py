@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from foundation_eval.models.reoffending import kaplan_meier
-from foundation_eval.reporting.audit import Facts, audit, read_facts
+from foundation_eval.reporting.audit import Facts, Ledger, audit, read_facts
 from foundation_eval.reporting.disclosure import (
     Rule,
     chart_counts,
@@ -184,6 +184,29 @@ def test_gated_steps_hold_enough_people_and_come_from_published_counts():
     truth = 1 - np.exp(-pub.time / 100)
     assert np.max(np.abs(pub.estimate - truth)) < 0.08
     assert ((pub.low <= truth + 0.02) & (truth - 0.02 <= pub.high)).mean() > 0.9
+
+
+def test_gated_steps_with_few_censored_between_them_do_not_pin_each_other():
+    """With no one censored between steps, rounded steps such as 375 at risk and 20 events, then 360 at
+    risk, leave no room for n' <= n - d except at the ends of their intervals, and a chain of them gives
+    every count away (the 300-district force: 'exact' steps on 11 district pages). The gate merges such a
+    step into the next, and an intruder holding the curve learns nothing finer than each rounded count."""
+    rule = Rule(10, 5)
+    chain = pd.DataFrame({"time": [1, 2, 3, 4, 5], "at_risk": [377, 359, 341, 323, 305], "events": [18] * 5})
+    steps = curve_steps(chain, rule)
+    assert steps.exact.events.tolist() == [36, 36, 18] and steps.exact.at_risk.tolist() == [377, 341, 305]
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        n = int(rng.integers(60, 600))
+        time = rng.integers(1, 40, n).astype(float)
+        censor = np.where(rng.random(n) < rng.uniform(0, 0.3), rng.integers(1, 40, n), 99).astype(float)
+        km = kaplan_meier(np.minimum(time, censor), (time <= censor).astype(int)).table()
+        ledger = Ledger(rule, "Curve")
+        ledger.curve(curve_steps(km, rule), "figure")
+        res = audit(ledger.facts())
+        t = res.table()
+        allowed = [rule.interval(v)[1] - rule.interval(v)[0] + 1 for v in t.published]
+        assert res.passed and (t.candidates == allowed).all(), (trial, t[t.candidates != allowed])
 
 
 def test_curve_gate_refuses_bad_tables():

@@ -583,7 +583,8 @@ class _Component:
                 lp.row_lower_, lp.row_upper_ = np.concatenate(lower), np.concatenate(upper)
                 lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
                 lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
-            h = highspy.Highs()
+            # the solver without the Python callbacks, whose set-up prints HiGHS's banner before any option
+            h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
             h.setOptionValue("output_flag", False)
             h.passModel(lp)
             self._model = h

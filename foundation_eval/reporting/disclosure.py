@@ -981,6 +981,21 @@ def _km_input(table: pd.DataFrame) -> pd.DataFrame:
     return t[t.events > 0].reset_index(drop=True)
 
 
+def _pinned(rule: Rule, n: float, d: float, n_next: float) -> bool:
+    """Whether a step's rounded people at risk $n$ and events $d$, beside the next step's $n'$, narrow them.
+
+    An intruder knows $n' \\le n - d$ (people at risk only fall, by the events and the censored) and that
+    each count lies in the interval its published value allows
+    ([`Rule.interval`][foundation_eval.reporting.disclosure.Rule.interval]). Every value of the three
+    intervals stays possible, along a whole chain of steps, exactly when
+    $\\min(n_{lo} - d_{lo} - n'_{lo},\\ n_{hi} - d_{lo} - n'_{hi},\\ n_{hi} - d_{hi} - n'_{lo}) \\ge 0$ for
+    each pair of steps (each end is reached with the other counts at the ends that favour it). Below
+    that, steps with few censored between them pin one another's counts.
+    """
+    (n_lo, n_hi), (d_lo, d_hi), (m_lo, m_hi) = (rule.interval(rule.publish(x)) for x in (n, d, n_next))
+    return min(n_lo - d_lo - m_lo, n_hi - d_lo - m_hi, n_hi - d_hi - m_lo) < 0
+
+
 def curve_steps(table: pd.DataFrame, rule: Rule, level: float = 0.95, label: str = "") -> CurveSteps:
     """The steps of a cumulative-incidence curve that may be drawn (the chart gate).
 
@@ -1034,7 +1049,7 @@ def curve_steps(table: pd.DataFrame, rule: Rule, level: float = 0.95, label: str
     """
     t = int(rule.threshold)
     ev = _km_input(table)
-    rows, exact = [], []
+    exact = []
     start_n, d = None, 0.0
     for r in ev.itertuples(index=False):
         if start_n is None:
@@ -1047,9 +1062,18 @@ def curve_steps(table: pd.DataFrame, rule: Rule, level: float = 0.95, label: str
         pn, pd_ = rule.publish(start_n), rule.publish(d)
         if pn is None or pd_ is None or pn - pd_ <= 0:
             break
-        rows.append((r.time, pn, pd_))
-        exact.append((r.time, start_n, d))
+        if exact and _pinned(rule, exact[-1][1], exact[-1][2], start_n):
+            # the rounded steps would leave too little room for the people censored between them: the
+            # intruder's chain n' <= n - d would push each count to the end of its interval
+            prev_t, prev_n, prev_d = exact[-1]
+            merged = prev_d + d
+            if prev_n - merged < t or rule.publish(prev_n) - rule.publish(merged) <= 0:
+                break
+            exact[-1] = (r.time, prev_n, merged)
+        else:
+            exact.append((r.time, start_n, d))
         start_n, d = None, 0.0
+    rows = [(time_, rule.publish(n_), rule.publish(d_)) for time_, n_, d_ in exact]
     time, n, k = (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [])
     steps = _steps_frame(time, n, k, level)
     ex = pd.DataFrame(exact, columns=["time", "at_risk", "events"])
