@@ -552,3 +552,21 @@ def test_warm_started_solves_match_cold_ones():
         for sense in (1, -1):
             assert comp._lp(j, sense) == pytest.approx(comp._lp_cold(j, sense), abs=1e-7)
     assert comp._model is not None
+
+
+def test_a_curve_step_is_not_linked_to_a_count_that_merely_equals_it():
+    """A step of the force's curve drawn on a district page may equal a district count by chance (here the
+    district curve's 470 people): the two are not equated, which would join the whole force curve to the
+    page, while a group's size is still linked to the one table count of the same value."""
+    rule = Rule(10, 5)
+    ledger = Ledger(rule, "District")
+    exact = pd.DataFrame({"stage": ["Listed", "Referred"], "n": [470, 120]})
+    shown = pd.DataFrame({"stage": ["Listed", "Referred"], "n": [470.0, 120.0]})
+    hidden = pd.DataFrame({"stage": [False, False], "n": [False, False]})
+    ledger.table("funnel", exact, shown, hidden, counts=["n"], nested=True)
+    force = pd.DataFrame({"time": [1, 2, 3], "at_risk": [5000, 470, 440], "events": [20, 20, 20]})
+    ledger.curve(curve_steps(force, rule, label="force"), "Force curve")
+    district = pd.DataFrame({"time": [1, 2], "at_risk": [470, 300], "events": [30, 30]})
+    ledger.curve(curve_steps(district, rule, label="district"), "District curve")
+    same = [r for r in ledger.facts().relations if r["source"] == "same value"]
+    assert {k for r in same for k in r["terms"]} == {"c:2:size", "t:funnel:0:n"}

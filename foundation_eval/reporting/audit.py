@@ -757,6 +757,7 @@ class _Bundle:
         self.rel: list[dict] = []
         self.unaudited: list[str] = []
         self.linkable: set[str] = set()
+        self.steps: set[str] = set()  # a curve's steps: linked only as its figure says, never by value
 
 
 class Ledger:
@@ -782,7 +783,11 @@ class Ledger:
     count the page publishes with the same exact value (at least the threshold), when exactly one does:
     the intruder is assumed to know which published count each equals. That only adds true constraints
     (a stronger intruder); a value shared by several published counts is left unlinked rather than
-    equating counts that merely coincide. A sentence's count is linked to a table's cell only where the
+    equating counts that merely coincide. A curve's steps (people at risk, events, events so far) are
+    linked only as its figure says (its group's size, the events by a time the page also counts): at a
+    force of 300 districts a step of the force-wide curve drawn on a district page often equals some
+    district count by chance, which equated unrelated quantities and joined the whole curve to the
+    page's tables. A sentence's count is linked to a table's cell only where the
     page is told they are the same quantity (`same_as` of
     [`Page.count`][foundation_eval.reporting.publication.Page.count]; other cells through
     [`Page.link`][foundation_eval.reporting.publication.Page.link]): sentences restate many counts, and a
@@ -1165,6 +1170,7 @@ class Ledger:
                 b.rel.append({"terms": {n_id: 1.0, prev_d: 1.0, prev_n: -1.0}, "lo": None, "hi": 0.0,
                               "source": f"{figure}: people at risk"})
             cum = f"{key}:{j}:cum"
+            b.steps |= {n_id, d_id, cum}
             b.q[cum] = _quantity("count", 0, None, None, False, None, figure, f"{where}, events so far", "chart")
             # events so far = those of the step before plus this step's: the same constraint as the sum of all
             # steps' events, with three terms instead of j + 2 (a national force's curve has thousands of steps)
@@ -1247,7 +1253,9 @@ class Ledger:
         """
         f = Facts(self.page, self.rule.threshold, self.rule.base)
         linkable: set[str] = set()
+        steps: set[str] = set()
         for part in self._bundles.values():
+            steps |= part.steps
             f.quantities.update(part.q)
             f.relations.extend(part.rel)
             f.unaudited.extend(part.unaudited)
@@ -1263,7 +1271,8 @@ class Ledger:
         by_value: dict[float, list[str]] = defaultdict(list)
         for k, q in f.quantities.items():
             v = self._exact.get(k)
-            if q["kind"] == "count" and v is not None and v >= self.rule.threshold and float(v).is_integer():
+            if (q["kind"] == "count" and v is not None and v >= self.rule.threshold and float(v).is_integer()
+                    and k not in steps):
                 if q["published"] is not None or k in linkable:
                     by_value[v].append(k)
         for _, ks in sorted(by_value.items()):

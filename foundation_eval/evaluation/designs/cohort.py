@@ -89,8 +89,8 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     f["group"] = np.where(after, "after go-live", np.where(before, "before go-live", "straddles go-live"))
     f.loc[wash.frame.left_truncated.to_numpy(), "group"] = "already eligible at the data start"
     q0 = prog.study_start.asfreq("Q").ordinal
-    f["index_q"] = [p.asfreq("Q").ordinal - q0 + 1 for p in f.first_eligible]
-    f["go_q"] = [p.asfreq("Q").ordinal - q0 + 1 for p in f.go_live]
+    f["index_q"] = pd.PeriodIndex(f.first_eligible, freq="M").asfreq("Q").asi8 - q0 + 1
+    f["go_q"] = pd.PeriodIndex(f.go_live, freq="M").asfreq("Q").asi8 - q0 + 1
     f["treated"] = f.group.eq("after go-live").to_numpy()
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)

@@ -209,7 +209,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         [`cox_frame`][foundation_eval.evaluation.designs.cox_frame]).
     frame : DataFrame, optional
         A [`cox_frame`][foundation_eval.evaluation.designs.cox_frame] already built (with the same
-        `exposure`), collapsed or not; by default the collapsed one is built, which gives the same fit.
+        `exposure`), collapsed or not; by default the collapsed one, which gives the same fit, built once
+        per dataset and exposure (the lockdown variant reuses the headline's).
     exclude_lockdown : bool
         Leave person-months in lockdown months out.
     level : float
@@ -243,7 +244,9 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
-    f = cox_frame(ds, exposure, collapse=True) if frame is None else frame
+    if frame is None:  # one frame per exposure for the headline and its lockdown variant (read only)
+        frame = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True))
+    f = frame
     if exclude_lockdown:
         f = f[f.lockdown == 0]
     collapsed = "n" in f.columns
