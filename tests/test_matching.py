@@ -284,3 +284,24 @@ def test_complete_separation_is_reported_not_hidden():
         propensity_match(df, "t", ["x", "z"], ["y"])
     w = odds_weighting(df, "t", ["x", "z"], ["y"])
     assert any("separation" in n for n in w.notes) and w.effective_controls < 2
+
+
+def test_tied_scores_give_the_same_pairs_whatever_the_block_of_candidates(monkeypatch):
+    # discrete covariates tie many controls to each treated row; the candidates are examined in blocks
+    # to bound memory at national scale, which must not change a single pair or weight
+    from foundation_eval.models import matching
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    df = pd.DataFrame({"age": rng.integers(18, 30, n), "area": rng.choice(list("abcdef"), n),
+                       "q": rng.choice(["q1", "q2"], n)})
+    df["t"] = (rng.random(n) < expit((df.age - 24) / 4)).astype(int)
+    df["y"] = 0.1 * df.age + 0.5 * df.t + rng.normal(size=n)
+    args = dict(k=1, exact=["q"])
+    whole = matching.propensity_match(df, "t", ["age", "area"], ["y"], **args)
+    assert len(whole.matches) > 3 * whole.n_treated             # ties really are kept
+    monkeypatch.setattr(matching, "_BLOCK", 7)
+    blocks = matching.propensity_match(df, "t", ["age", "area"], ["y"], **args)
+    pd.testing.assert_frame_equal(blocks.matches, whole.matches)
+    pd.testing.assert_frame_equal(blocks.effects, whole.effects)
+    pd.testing.assert_frame_equal(blocks.balance_table, whole.balance_table)

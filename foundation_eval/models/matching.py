@@ -65,6 +65,7 @@ __all__ = ["MatchResult", "propensity_match", "WeightingResult", "odds_weighting
 
 _SCALES = ("logit", "ps")
 _EPS = 1e-12
+_BLOCK = 2_000_000  # candidate pairs examined at once when ties are kept
 _CERTAIN = 15.0  # |logit| beyond which the model predicts treatment with certainty (p within 3e-7 of 0 or 1)
 
 
@@ -84,21 +85,26 @@ def _expand(frame: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
     """Covariates as numeric columns: numbers as they are, booleans as 0/1, categories as one 0/1 column
     per level (``name=level``). Also returns the columns that are the first level of a category (left out
     of the propensity model as its reference)."""
-    cols, reference = {}, []
+    names, fills, reference = [], [], []
     for c in covariates:
         s = frame[c]
-        if pd.api.types.is_bool_dtype(s):
-            cols[c] = s.astype(float).to_numpy()
-        elif pd.api.types.is_numeric_dtype(s):
-            cols[c] = s.astype(float).to_numpy()
+        if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+            names.append(c)
+            fills.append((s, None))
         else:
             levels = sorted(pd.unique(s.dropna()), key=str)
+            codes = pd.Categorical(s, categories=levels).codes  # -1 where missing, as `s == level` is False
             for j, lev in enumerate(levels):
-                name = f"{c}={lev}"
-                cols[name] = (s == lev).astype(float).to_numpy()
+                names.append(f"{c}={lev}")
+                fills.append((codes, j))
                 if j == 0:
-                    reference.append(name)
-    return pd.DataFrame(cols, index=frame.index), reference
+                    reference.append(f"{c}={lev}")
+    # one float block filled column by column: a district per column at national scale is 300 columns of
+    # half a million rows, and a dict of columns would be copied once more into the block
+    out = np.empty((len(frame), len(names)), order="F")
+    for j, (x, level) in enumerate(fills):
+        out[:, j] = x.astype(float).to_numpy() if level is None else (x == level)
+    return pd.DataFrame(out, index=frame.index, columns=names, copy=False), reference
 
 
 def _check(frame: pd.DataFrame, treatment: str, covariates, outcomes) -> np.ndarray:
@@ -133,7 +139,7 @@ def _independent_columns(X: np.ndarray) -> list[int]:
 
     if X.shape[1] == 0:
         return []
-    _, r, piv = qr(X, mode="economic", pivoting=True)
+    r, piv = qr(X, mode="r", pivoting=True)  # R alone: Q would be as large as X
     d = np.abs(np.diag(r))
     rank = int((d > d[0] * 1e-10).sum()) if d.size else 0
     return sorted(piv[:rank].tolist())
@@ -466,13 +472,25 @@ def _match(st: np.ndarray, sc: np.ndarray, k: int, width: float | None, ties: bo
         slack = 1e-12 * (1 + np.abs(st))
         lo = np.searchsorted(scs, st - radius - slack, side="left")
         hi = np.searchsorted(scs, st + radius + slack, side="right")
-        # slack must not pull in anything truly outside the radius
+        # candidates in blocks of treated rows: with tied scores each treated row can have thousands, and
+        # the temporaries of one pass over all of them were several times the pairs kept
         n = hi - lo
-        ti = np.repeat(np.arange(st.size), n)
-        starts = np.repeat(lo - np.cumsum(n) + n, n)
-        ci = order[np.arange(n.sum()) + starts]
-        keep = np.abs(sc[ci] - st[ti]) <= radius[ti] + slack[ti]
-        ti, ci = ti[keep], ci[keep]
+        ends = np.cumsum(n)
+        tis, cis = [], []
+        a = 0
+        while a < st.size:
+            b = max(a + 1, int(np.searchsorted(ends, (ends[a - 1] if a else 0) + _BLOCK, side="right")))
+            nb = n[a:b]
+            tb = np.repeat(np.arange(a, b), nb)
+            cb = order[np.repeat(lo[a:b] - np.cumsum(nb) + nb, nb) + np.arange(nb.sum())]
+            # slack must not pull in anything truly outside the radius
+            keep = np.abs(sc[cb] - st[tb]) <= radius[tb] + slack[tb]
+            tis.append(tb[keep])
+            cis.append(cb[keep])
+            a = b
+        ti = np.concatenate(tis) if tis else np.array([], dtype=np.intp)
+        ci = np.concatenate(cis) if cis else np.array([], dtype=np.intp)
+        del tis, cis
     else:
         rank = np.argsort(d, axis=1, kind="stable")[:, :kk]
         dd = np.take_along_axis(d, rank, axis=1)
@@ -625,7 +643,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     if propensity is None:
         # fitted where matching can happen: rows sharing their exact-matching values with the other group
         ps = np.full(len(frame), np.nan)
-        ps[shared], _, fit_notes = _fit_propensity(design[shared], reference, tt[shared])
+        ps[shared], _, fit_notes = _fit_propensity(design if shared.all() else design[shared], reference, tt[shared])
         notes += fit_notes
         how_ps = "logistic regression on the covariates" + (
             f", fitted to the rows whose {', '.join(exact)} the other group shares" if not shared.all() else "")
@@ -659,7 +677,8 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     else:
         n_no_stratum = 0
         ti, ci, w = _match(st, sc, int(k), width, ties, tie_tolerance, unit)
-    matched_t = np.unique(ti)
+    m_t = np.bincount(ti, minlength=st.size)
+    matched_t = np.flatnonzero(m_t)  # np.unique(ti) without sorting a copy of every pair
     n1 = matched_t.size
     if n1 == 0:
         raise ValueError("no treated row has a control within the caliper: the groups do not overlap")
@@ -682,6 +701,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
         "mean_treated_after": after.mean_treated, "mean_control_after": after.mean_control,
         "smd_after": after.smd, "variance_ratio_after": after.variance_ratio})
     bal["balanced"] = bal.smd_after.abs() < threshold
+    del shown, design, extra, before, after, wt_all
     # effects
     rows = []
     for name in outcomes:
@@ -723,7 +743,8 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
            ("controls used", float(used.sum())), ("effective number of controls", ess)]
     overlap = pd.DataFrame(ov, columns=["measure", "value"])
     idx = frame.index
-    matches = pd.DataFrame({"treated": idx[t_pos[ti]], "control": idx[c_pos[ci]], "weight": w})
+    # not copied nor consolidated: the pairs can number tens of millions at national scale
+    matches = pd.DataFrame({"treated": idx.take(t_pos[ti]), "control": idx.take(c_pos[ci]), "weight": w}, copy=False)
     variance = ("Abadie-Imbens (2006) for matching with replacement, propensity score treated as known; "
                 + ("conditional variance assumed constant" if sigma_neighbours == 0 else
                    f"conditional variance from each control and its {sigma_neighbours} nearest fellow controls"))
