@@ -677,8 +677,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     else:
         n_no_stratum = 0
         ti, ci, w = _match(st, sc, int(k), width, ties, tie_tolerance, unit)
-    m_t = np.bincount(ti, minlength=st.size)
-    matched_t = np.flatnonzero(m_t)  # np.unique(ti) without sorting a copy of every pair
+    matched_t = np.flatnonzero(np.bincount(ti, minlength=st.size))  # np.unique(ti) without sorting every pair
     n1 = matched_t.size
     if n1 == 0:
         raise ValueError("no treated row has a control within the caliper: the groups do not overlap")

@@ -244,9 +244,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
-    if frame is None:  # one frame per exposure for the headline and its lockdown variant (read only)
-        frame = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True))
-    f = frame
+    # one frame per exposure for the headline and its lockdown variant (read only)
+    f = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True)) if frame is None else frame
     if exclude_lockdown:
         f = f[f.lockdown == 0]
     collapsed = "n" in f.columns
