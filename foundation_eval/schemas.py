@@ -6,6 +6,7 @@ This module reads them and writes the human data dictionary (``data_schemas/READ
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +87,25 @@ class Field:
     maximum: float | None = None
     pattern: str | None = None
     role: str | None = None  # "x-role": criterion, risk_tool_item or pathway (replaced per programme)
+
+    @property
+    def pseudonym_letter(self) -> str | None:
+        """The pseudonym letter of an identifier column (``P`` for ``^P([0-9A-F]{8}|...)$``), or None.
+
+        A column is a pseudonymous identifier when its pattern is one capital letter followed by
+        hexadecimal digits (``P`` person, ``V`` victim, ``O`` offence, ...).
+
+        Examples
+        --------
+        >>> people = load_schemas()["people"]
+        >>> people.field("person_id").pseudonym_letter, people.field("sex").pseudonym_letter
+        ('P', None)
+        """
+        m = _PSEUDONYM.match(self.pattern or "")
+        return m.group(1) if m else None
+
+
+_PSEUDONYM = re.compile(r"^\^([A-Z])\(\[0-9A-F\]")
 
 
 @dataclass(frozen=True)

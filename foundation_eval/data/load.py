@@ -29,7 +29,7 @@ import polars as pl
 from foundation_eval.config import AGE_CRITERION, DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.schemas import TABLE_ORDER, TableSchema, programme_schemas
 
-__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "validate_folder", "write_tables"]
+__all__ = ["Dataset", "Failure", "ValidationError", "load_dataset", "read_frame", "validate_folder", "write_tables"]
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 MAX_EXAMPLES = 5
@@ -156,7 +156,9 @@ class Dataset:
 
     Made by [`load_dataset`][foundation_eval.data.load.load_dataset]; every later layer (frames, models,
     the evaluation snapshot) reads from it. A table is also an attribute: ``ds.people`` is
-    ``ds.tables["people"]``. Text columns are ``object`` (``None`` when blank), whole numbers ``Int64``,
+    ``ds.tables["people"]``. Text columns are ``object`` (``None`` when blank), except the pseudonymous
+    identifiers other than ``person_id`` (offences, victims, contacts...), which are Arrow strings
+    (``string[pyarrow]``, NA when blank) to hold millions of them compactly; whole numbers ``Int64``,
     true/false ``boolean``, dates ``datetime64[ns]`` and year-months ``period[M]``.
 
     Attributes
@@ -252,6 +254,15 @@ class Dataset:
 # dtypes of an absent optional table's empty columns, as loaded tables carry them
 _EMPTY_DTYPES = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int64", "number": "float",
                  "yearmonth": "period[M]"}
+# pseudonymous identifiers other than the person's: each value is held once, compactly (an offence
+# identifier as a Python str object takes about 70 bytes, as an Arrow string 17)
+IDENTIFIER_DTYPE = pd.StringDtype("pyarrow")
+
+
+def _empty_dtype(f):
+    if f.pseudonym_letter not in (None, "P"):
+        return IDENTIFIER_DTYPE
+    return _EMPTY_DTYPES.get(f.type, object)
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -463,7 +474,9 @@ def _parse_columns(t: _Table, schema: TableSchema, failures: list[Failure], warn
             continue
         col = t.frame[f.name].rename(raw_names[f.name])
         native = None if _is_text(col) or f.enum is not None or f.pattern is not None else _native(col, f.type)
-        if native is None:
+        if native is None and col.dtype == pl.String and not _untidy(col):
+            s = col  # clean text already: the raw column itself, not a copy of millions of values
+        elif native is None:
             # text (CSV, Excel, or a typed column written out)
             s = (col if col.dtype == pl.String else _as_text(col) if not _is_text(col) else col.cast(pl.String))
             s = s.str.strip_chars()
@@ -543,6 +556,11 @@ _POLARS = {"string": pl.String, "integer": pl.Int64, "number": pl.Float64, "bool
            "date": pl.Datetime("ns"), "yearmonth": pl.Int64}
 
 
+def _untidy(s: pl.Series) -> bool:
+    """Whether a text column has a blank value or spaces around one (which the checks strip or blank out)."""
+    return bool(s.str.contains(r"^\s|\s$").any()) or bool((s == "").any())
+
+
 def _null_where(s: pl.Series, mask: pl.Series) -> pl.Series:
     """``s`` with the values where ``mask`` is true set missing (a new series; ``s`` is untouched)."""
     return pl.select(pl.when(mask.fill_null(False)).then(pl.lit(None, s.dtype)).otherwise(s)).to_series().rename(s.name)
@@ -589,7 +607,8 @@ def _check_foreign_keys(tables, raw, schemas, failures):
             child = tables[name].select(list(cols))
             parent = tables[ref].select(list(refcols))
             if len(cols) == 1:
-                found = child.to_series().is_in(parent.to_series().drop_nulls().unique().implode())
+                # repeated keys do not change membership: no pass to make them unique
+                found = child.to_series().is_in(parent.to_series().drop_nulls().implode())
             else:
                 key = parent.unique().rename(dict(zip(refcols, cols, strict=True))).with_columns(_found=pl.lit(True))
                 found = child.join(key, on=list(cols), how="left", maintain_order="left").get_column("_found")
@@ -750,15 +769,19 @@ _NAT = np.iinfo(np.int64).min
 
 
 def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], shared: dict | None = None) -> pd.DataFrame:
-    """The typed table in the dtypes the library uses: object text (None when blank), Int64, float64,
-    boolean, datetime64[ns] and period[M]; a column absent from the file is an object column of NA.
+    """The typed table in the dtypes the library uses: object text (None when blank), Arrow strings for
+    the pseudonymous identifiers other than the person's (NA when blank), Int64, float64, boolean,
+    datetime64[ns] and period[M]; a column absent from the file is a column of NA.
 
     ``shared`` maps a column name to (text, objects): the values of that column already converted (the
     people table's person identifiers), whose str objects this table's column then reuses.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     kinds = {f.name: f.type for f in schema.fields}
+    # pseudonyms other than the person's: compact Arrow strings (the person's is shared by every table)
+    arrow = {f.name for f in schema.fields if f.pseudonym_letter not in (None, "P")}
     unique = {f.name for f in schema.fields if f.unique} | set(schema.primary_key[:1] if len(schema.primary_key) == 1 else ())
     out = {}
     n = frame.height
@@ -766,7 +789,9 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
         s = frame.get_column(name)
         kind = kinds[name]
         if name in absent:
-            out[name] = pd.Series([pd.NA] * n, dtype=object)
+            out[name] = pd.Series([pd.NA] * n, dtype=IDENTIFIER_DTYPE if name in arrow else object)
+        elif name in arrow:
+            out[name] = pd.Series(pd.arrays.ArrowStringArray(s.rechunk().to_arrow().cast(pa.large_string())))
         elif kind == "string" and name in unique and not (shared and name in shared):
             out[name] = pd.Series(s.to_numpy(), dtype=object)
         elif kind == "string":
@@ -863,6 +888,33 @@ def write_tables(ds: Dataset, folder: str | Path) -> Path:
     return folder
 
 
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """A Parquet file written from the library's frames, read back in the same dtypes.
+
+    Arrow-string identifiers (`IDENTIFIER_DTYPE`) come back as Arrow strings, not as pandas' default
+    Python-object strings.
+
+    Parameters
+    ----------
+    path : str or Path
+        The Parquet file.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "ids.parquet"
+    >>> pd.DataFrame({"offence_id": pd.array(["O0000000A1", None], dtype=IDENTIFIER_DTYPE)}).to_parquet(path)
+    >>> read_frame(path).offence_id.dtype == IDENTIFIER_DTYPE
+    True
+    """
+    with pd.option_context("mode.string_storage", "pyarrow"):
+        return pd.read_parquet(path)
+
+
 class _SnapshotTables(Mapping):
     """The tables of a snapshot folder, each read from its Parquet file the first time it is asked for.
 
@@ -880,7 +932,7 @@ class _SnapshotTables(Mapping):
         if name not in self._names:
             raise KeyError(name)
         if name not in self._cache:
-            self._cache[name] = pd.read_parquet(self._folder / f"{name}.parquet")
+            self._cache[name] = read_frame(self._folder / f"{name}.parquet")
         return self._cache[name]
 
     def __iter__(self):
@@ -1004,8 +1056,7 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
             else:
                 warnings.append(f"optional table {name} is absent: its sections are left out")
                 # empty, but typed as the schema says, so that every analysis runs without the table
-                tables[name] = pd.DataFrame({f.name: pd.Series(dtype=_EMPTY_DTYPES.get(f.type, object))
-                                             for f in schema.fields})
+                tables[name] = pd.DataFrame({f.name: pd.Series(dtype=_empty_dtype(f)) for f in schema.fields})
             continue
         if name == "ppit_assessments" and not prog.has_risk_tool:
             failures.append(Failure(found[0].name, "", f"the programme {prog.id!r} defines no risk tool: remove this "

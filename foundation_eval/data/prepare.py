@@ -72,7 +72,6 @@ ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 EXCEL = "excel"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's 1900 date system (serial 61 = 1900-03-01)
 _NUMBER_RE = r"^\d+(\.\d+)?$"
-_ID_PATTERN = re.compile(r"^\^([A-Z])\(\[0-9A-F\]")
 _TRUE = {"true", "True", "TRUE", "1"}
 _FALSE = {"false", "False", "FALSE", "0"}
 _SPEC_KEYS = {"column", "recode", "lookup", "field", "formats", "derive", "value"}
@@ -108,8 +107,7 @@ def identifier_letter(f: Field) -> str | None:
     >>> [identifier_letter(offences.field(c)) for c in ("offence_id", "person_id", "victim_id", "offence_type")]
     ['O', 'P', 'V', None]
     """
-    m = _ID_PATTERN.match(f.pattern or "")
-    return m.group(1) if m else None
+    return f.pseudonym_letter
 
 
 class PrepareError(ValidationError):

@@ -42,7 +42,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
-from foundation_eval.data.load import Dataset
+from foundation_eval.data.load import Dataset, read_frame
 
 __all__ = ["with_reduced", "Reduced", "reduce_dataset", "PERSON_FRAME_COLUMNS", "REOFFENDING_COLUMNS",
            "STAGE_COLUMNS"]
@@ -221,7 +221,7 @@ class Reduced:
         Reduced
         """
         folder = Path(folder)
-        tables = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _TABLES if (folder / f"{n}.parquet").exists()}
+        tables = {n: read_frame(folder / f"{n}.parquet") for n in _TABLES if (folder / f"{n}.parquet").exists()}
         persons = tables["persons"]
         # Parquet gives None for a missing text value; the pandas frames hold NaN there
         persons["exit_reason"] = persons.exit_reason.astype(object).where(persons.exit_reason.notna(), np.nan)
