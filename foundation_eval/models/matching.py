@@ -276,6 +276,38 @@ def _balance_rows(design: pd.DataFrame, is_t: np.ndarray, w: np.ndarray, sd: str
     return pd.DataFrame(rows)
 
 
+def _joined(parts: list[list], j: int) -> np.ndarray:
+    """The ``j``-th array of every stratum's pairs joined into one, each stratum's dropped once copied
+    (holding two copies of all the pairs at once was the matching's peak memory)."""
+    out = np.concatenate([p[j] for p in parts])
+    for p in parts:
+        p[j] = None
+    return out
+
+
+def _balance_table(design: pd.DataFrame, extra: pd.DataFrame, is_t: np.ndarray, w: np.ndarray, sd: str,
+                   threshold: float) -> pd.DataFrame:
+    """The balance table: each covariate of the model, then each shown only, before and after weighting.
+
+    Column by column: the two designs are never copied into one frame (at national scale each holds
+    hundreds of 0/1 columns for hundreds of thousands of rows).
+    """
+    shown = [design, extra]
+    before = pd.concat([_balance_rows(d, is_t, np.ones(len(w)), sd) for d in shown], ignore_index=True)
+    denominators = np.split(before.denominator.to_numpy(), [design.shape[1]])
+    after = pd.concat([_balance_rows(d, is_t, w, sd, denominators=den)
+                       for d, den in zip(shown, denominators, strict=True)], ignore_index=True)
+    bal = pd.DataFrame({
+        "covariate": before.covariate, "binary": before.binary,
+        "in_model": [True] * design.shape[1] + [False] * extra.shape[1],
+        "mean_treated_before": before.mean_treated, "mean_control_before": before.mean_control,
+        "smd_before": before.smd, "variance_ratio_before": before.variance_ratio,
+        "mean_treated_after": after.mean_treated, "mean_control_after": after.mean_control,
+        "smd_after": after.smd, "variance_ratio_after": after.variance_ratio})
+    bal["balanced"] = bal.smd_after.abs() < threshold
+    return bal
+
+
 # ---------------------------------------------------------------------------------------------- results
 class _Adjusted:
     """Methods shared by the matching and weighting results (fields `effects`, `balance_table`,
@@ -670,10 +702,12 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
             it, ic = np.flatnonzero(gt == v), np.flatnonzero(gc == v)
             if ic.size:
                 a, b, ww = _match(st[it], sc[ic], int(k), width, ties, tie_tolerance, unit)
-                parts.append((it[a], ic[b], ww))
+                # 32-bit row numbers: the pairs can number tens of millions at national scale
+                parts.append([it[a].astype(np.int32), ic[b].astype(np.int32), ww])
         n_no_stratum = int(np.isin(gt, gc, invert=True).sum())
-        parts = parts or [(np.array([], int), np.array([], int), np.array([]))]
-        ti, ci, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+        parts = parts or [[np.array([], np.int32), np.array([], np.int32), np.array([])]]
+        ti, ci, w = (_joined(parts, j) for j in range(3))
+        del parts
     else:
         n_no_stratum = 0
         ti, ci, w = _match(st, sc, int(k), width, ties, tie_tolerance, unit)
@@ -689,18 +723,8 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     wt_all = np.zeros(len(frame))
     wt_all[t_pos[matched_t]] = 1.0
     wt_all[c_pos] = K
-    shown = pd.concat([design, extra], axis=1)
-    before = _balance_rows(shown, is_t, np.ones(len(frame)), sd)
-    after = _balance_rows(shown, is_t, wt_all, sd, denominators=before.denominator.to_numpy())
-    bal = pd.DataFrame({
-        "covariate": before.covariate, "binary": before.binary,
-        "in_model": [c in design.columns for c in shown.columns],
-        "mean_treated_before": before.mean_treated, "mean_control_before": before.mean_control,
-        "smd_before": before.smd, "variance_ratio_before": before.variance_ratio,
-        "mean_treated_after": after.mean_treated, "mean_control_after": after.mean_control,
-        "smd_after": after.smd, "variance_ratio_after": after.variance_ratio})
-    bal["balanced"] = bal.smd_after.abs() < threshold
-    del shown, design, extra, before, after, wt_all
+    bal = _balance_table(design, extra, is_t, wt_all, sd, threshold)
+    del design, extra, wt_all
     # effects
     rows = []
     for name in outcomes:
@@ -924,17 +948,7 @@ def odds_weighting(frame: pd.DataFrame, treatment: str, covariates, outcomes=(),
     is_t = tt == 1
     ps = np.clip(ps, _EPS, 1 - _EPS)
     w = np.where(is_t, 1.0, ps / (1 - ps))
-    shown = pd.concat([design, extra], axis=1)
-    before = _balance_rows(shown, is_t, np.ones(len(frame)), sd)
-    after = _balance_rows(shown, is_t, w, sd, denominators=before.denominator.to_numpy())
-    bal = pd.DataFrame({
-        "covariate": before.covariate, "binary": before.binary,
-        "in_model": [c in design.columns for c in shown.columns],
-        "mean_treated_before": before.mean_treated, "mean_control_before": before.mean_control,
-        "smd_before": before.smd, "variance_ratio_before": before.variance_ratio,
-        "mean_treated_after": after.mean_treated, "mean_control_after": after.mean_control,
-        "smd_after": after.smd, "variance_ratio_after": after.variance_ratio})
-    bal["balanced"] = bal.smd_after.abs() < threshold
+    bal = _balance_table(design, extra, is_t, w, sd, threshold)
     rows = []
     for name in outcomes:
         y = frame[name].astype(float).to_numpy()
