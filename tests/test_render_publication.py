@@ -160,12 +160,80 @@ def test_force_wide_studies_run_one_at_a_time_longest_first(monkeypatch):
                                                        ("pilot-vs-rollout", "pilot_vs_rollout.ipynb"))]
     pages = [render.Job(f"district-{i}", str(i), "district_report.ipynb", {}) for i in range(12)]
     with ThreadPoolExecutor(3) as pool:
-        done = [r["name"] for r in render._one_study_at_a_time(pool, studies + pages, 3)]
+        done = [r["name"] for r in render._scheduled(pool, studies + pages, 3)]
     assert sorted(done) == sorted(j.name for j in studies + pages)
     assert peak[0] == 1
     assert started[0] == "pilot-vs-rollout"
     order = [n for n in started if not n.startswith("district-")]
     assert order == ["pilot-vs-rollout", "force-overview", "data-quality"]
+
+
+def test_district_pages_run_while_the_studies_are_fitted_and_force_wide_reports_after(monkeypatch):
+    # the studies are fitted in the render's process on one core: the pages take the other workers,
+    # and no force-wide report (it reads the studies) starts before they are written
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from foundation_eval.reporting import render
+
+    lock, running, seen = threading.Lock(), [], []
+
+    class Fitting:
+        def __init__(self):
+            self.finished = threading.Event()
+
+        def done(self):
+            return self.finished.is_set()
+
+        def wait(self):
+            self.finished.wait()
+
+    studies = Fitting()
+
+    def fake(job):
+        with lock:
+            running.append(job)
+            seen.append((job.name, studies.done(), len(running)))
+        time.sleep(0.01)
+        with lock:
+            running.remove(job)
+        return {"name": job.name}
+
+    monkeypatch.setattr(render, "_run_job", fake)
+    force = [render.Job(n, n, nb, {}) for n, nb in (("force-overview", "force_overview.ipynb"),
+                                                    ("pilot-vs-rollout", "pilot_vs_rollout.ipynb"))]
+    pages = [render.Job(f"district-{i}", str(i), "district_report.ipynb", {}) for i in range(30)]
+    threading.Timer(0.1, studies.finished.set).start()
+    with ThreadPoolExecutor(3) as pool:
+        done = [r["name"] for r in render._scheduled(pool, force + pages, 3, studies)]
+    assert sorted(done) == sorted(j.name for j in force + pages)
+    before = [(n, k) for n, ready, k in seen if not ready]
+    assert before and all(n.startswith("district-") for n, _ in before)  # pages only, while fitting
+    assert max(k for _, k in before) <= 2  # on all workers but one
+    after = [n for n, ready, _ in seen if ready]
+    assert after[:2] == ["pilot-vs-rollout", "force-overview"]  # then the force-wide reports, longest first
+
+
+def test_the_render_stops_when_fitting_the_studies_fails(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+    from foundation_eval.reporting import render
+
+    class Failed:
+        def done(self):
+            return True
+
+        def wait(self):
+            raise RuntimeError("the evaluation study could not be fitted")
+
+    monkeypatch.setattr(render, "_run_job", lambda job: {"name": job.name})
+    jobs = [render.Job("force-overview", "o", "force_overview.ipynb", {}),
+            render.Job("district-1", "1", "district_report.ipynb", {})]
+    with ThreadPoolExecutor(2) as pool, pytest.raises(RuntimeError, match="could not be fitted"):
+        list(render._scheduled(pool, jobs, 2, Failed()))
 
 
 def test_a_worker_kernel_runs_report_after_report_without_leaking_sockets(tmp_path):

@@ -38,7 +38,7 @@ caused.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,7 @@ from foundation_eval.models.referrals import referral_frame, stage_table
 from foundation_eval.models.reoffending import bootstrap_ratio, event_rate, kaplan_meier
 from foundation_eval.stats import newcombe_difference, wilson_interval
 
-__all__ = ["STUDY", "FORCE", "TEAMS", "MEASURES", "OUTCOME_MONTHS", "HARM_DRAWS", "HARM_SEED",
+__all__ = ["STUDY", "FORCE", "primary_caveat", "TEAMS", "MEASURES", "OUTCOME_MONTHS", "HARM_DRAWS", "HARM_SEED",
            "COMMISSIONING_OUTCOMES", "RMP_PILLARS", "HEALTH_PATHWAYS", "Share", "Difference", "Rates", "Window",
            "Measure", "DistrictFunnel", "Attention", "Area", "AreasStudy", "fit_areas",
            "areas_study", "study_for_period"]
@@ -558,6 +558,12 @@ class AreasStudy:
         Validation warnings of the extract, absent optional tables left out.
     harm_draws, harm_seed : int
         The harm bootstrap's draws and seed.
+    primary_caveat : str
+        What the evaluation's pre-specified primary analysis could not have detected, word for word as the
+        evaluation says it
+        ([`PowerAnalysis.verdict_caveat`][foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat]);
+        "" when it could detect a plausible effect or was not estimated. Carried here so that the district
+        pages, which read only this study, can start before the evaluation's other designs are fitted.
 
     Examples
     --------
@@ -589,6 +595,7 @@ class AreasStudy:
     warnings: int = 0
     harm_draws: int = HARM_DRAWS
     harm_seed: int = HARM_SEED
+    primary_caveat: str = ""
 
     @property
     def force(self) -> Area:
@@ -1063,7 +1070,38 @@ def areas_study(snap) -> AreasStudy:
     """
     from foundation_eval.frames.reduce import with_reduced
 
-    return fit_areas(with_reduced(snap.dataset))
+    return replace(fit_areas(with_reduced(snap.dataset)), primary_caveat=primary_caveat(snap.dataset))
+
+
+def primary_caveat(ds) -> str:
+    """The evaluation's statement of what its primary analysis could not detect ("" when none applies).
+
+    Read from the dataset's shared evaluation (`foundation_eval.evaluation.study.shared_evaluation`),
+    whose primary the headline estimands have already fitted: only the power analysis is computed here.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated extract.
+
+    Returns
+    -------
+    str
+        [`PowerAnalysis.verdict_caveat`][foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat],
+        or "" when the power analysis is not estimable.
+
+    Examples
+    --------
+    >>> from foundation_eval.evaluation.snapshot import open_snapshot
+    >>> snap = open_snapshot()
+    >>> primary_caveat(snap.dataset) == snap.study("evaluation").power.verdict_caveat() != ""
+    True
+    """
+    from foundation_eval.evaluation.study import shared_evaluation
+
+    power = shared_evaluation(ds).power
+    ok = getattr(power, "estimable", True) and hasattr(power, "verdict_caveat")
+    return power.verdict_caveat() if ok else ""
 
 
 def study_for_period(snap, start=None, end=None) -> AreasStudy:
@@ -1097,4 +1135,4 @@ def study_for_period(snap, start=None, end=None) -> AreasStudy:
     e = pd.Period(end or prog.study_end, "M")
     if s == pd.Period(prog.study_start, "M") and e == pd.Period(prog.study_end, "M"):
         return snap.study(STUDY)
-    return fit_areas(snap.dataset, s, e)
+    return replace(fit_areas(snap.dataset, s, e), primary_caveat=snap.study(STUDY).primary_caveat)

@@ -33,7 +33,8 @@ from foundation_eval.evaluation.estimates import Estimate
 from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
 from foundation_eval.frames.reduce import Reduced, with_reduced
 
-__all__ = ["STUDIES", "Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot"]
+__all__ = ["STUDIES", "Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot",
+           "write_study"]
 
 REDUCED = "reduced"
 ESTIMATES = "estimates.json"
@@ -72,6 +73,10 @@ class Snapshot:
     studies : dict
         Study name ([`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]) to its fitted result, or
         to the path of its pickle in a written snapshot (read on first use).
+    folder : Path or None
+        The folder a written snapshot was read from (None when built in memory): a study written there
+        after the snapshot was opened ([`write_study`][foundation_eval.evaluation.snapshot.write_study])
+        is read from it rather than fitted again.
 
     Examples
     --------
@@ -86,6 +91,7 @@ class Snapshot:
     estimates: tuple[Estimate, ...] = ()
     unavailable: dict = field(default_factory=dict)
     studies: dict = field(default_factory=dict, repr=False, compare=False)
+    folder: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def programme(self) -> Programme:
@@ -155,8 +161,12 @@ class Snapshot:
         """
         if name not in STUDIES:
             raise KeyError(f"{name!r} is not a study; known: {', '.join(STUDIES) or 'none'}")
-        if name not in self.studies:  # an older snapshot, or one built without this study: fit it now
-            self.studies[name] = _fitter(name)(self)
+        if name not in self.studies:
+            written = None if self.folder is None else self.folder / STUDY_DIR / f"{name}.pkl"
+            if written is not None and written.exists():  # written by the render after this snapshot was opened
+                self.studies[name] = written
+            else:  # an older snapshot, or one built without this study: fit it now
+                self.studies[name] = _fitter(name)(self)
         value = self.studies[name]
         if isinstance(value, Path):
             with value.open("rb") as fh:
@@ -210,13 +220,13 @@ class Snapshot:
                                "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
-def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
-    """Reduce the extract and fit every registered estimand once.
+def build_snapshot(ds: Dataset, level: float = 0.95, studies=None) -> Snapshot:
+    """Reduce the extract and fit every registered estimand and study once.
 
     Adds the columnar reduced tables to the dataset (`foundation_eval.frames.reduce.with_reduced`)
     and fits the estimands with
-    [`fit_estimands`][foundation_eval.evaluation.registry.fit_estimands]. Estimands the data cannot
-    support are listed in `unavailable` with a reason instead of raising.
+    [`fit_estimands`][foundation_eval.evaluation.registry.fit_estimands], then the studies.
+    Estimands the data cannot support are listed in `unavailable` with a reason instead of raising.
 
     Parameters
     ----------
@@ -224,6 +234,10 @@ def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
         A validated extract ([`Dataset`][foundation_eval.data.load.Dataset]).
     level : float
         Confidence level of every interval (0.95 for 95%).
+    studies : iterable of str, optional
+        The studies to fit now, fitted in [`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]'
+        order (default all of them). A render fits first the one the district pages read, and the
+        others while those pages run ([`write_study`][foundation_eval.evaluation.snapshot.write_study]).
 
     Returns
     -------
@@ -236,12 +250,19 @@ def build_snapshot(ds: Dataset, level: float = 0.95) -> Snapshot:
     >>> snap = build_snapshot(demo_dataset(seed=1, scale=0.1))   # a small synthetic force
     >>> snap.dataset.reduced is not None, len(snap.estimates), snap.unavailable
     (True, 9, {})
+    >>> sorted(build_snapshot(snap.dataset, studies=["areas"]).studies)
+    ['areas']
     """
+    wanted = set(STUDIES if studies is None else studies)
+    unknown = wanted - set(STUDIES)
+    if unknown:
+        raise KeyError(f"{sorted(unknown)} are not studies; known: {', '.join(STUDIES)}")
     ds = with_reduced(ds)
     est, why = fit_estimands(ds, level)
     snap = Snapshot(ds, tuple(est), why)
     for name in STUDIES:
-        snap.studies[name] = _fitter(name)(snap)
+        if name in wanted:
+            snap.studies[name] = _fitter(name)(snap)
     return snap
 
 
@@ -283,9 +304,53 @@ def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
                                                 "unavailable": snap.unavailable}, sort_keys=True), encoding="utf-8")
     (folder / STUDY_DIR).mkdir(exist_ok=True)
     for name in STUDIES:
-        with (folder / STUDY_DIR / f"{name}.pkl").open("wb") as fh:
-            pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if name in snap.studies:
+            write_study(snap, name, folder)
     return folder
+
+
+def write_study(snap: Snapshot, name: str, folder: str | Path) -> Path:
+    """Fit one study if it is not yet fitted, and add it to a written snapshot folder.
+
+    The pickle is written under a temporary name and renamed into place, so a report that opens the
+    folder meanwhile sees the study whole or not at all.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The snapshot (built in this process).
+    name : str
+        A study name ([`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]).
+    folder : str or Path
+        A folder written by [`write_snapshot`][foundation_eval.evaluation.snapshot.write_snapshot].
+
+    Returns
+    -------
+    Path
+        The study's pickle.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> snap = build_snapshot(demo_dataset(seed=1, scale=0.1), studies=["areas"])
+    >>> folder = write_snapshot(snap, tempfile.mkdtemp())
+    >>> opened = open_snapshot(folder, "hiow")
+    >>> sorted(opened.studies)
+    ['areas']
+    >>> write_study(snap, "quality", folder).name
+    'quality.pkl'
+    >>> opened.study("quality") is not None, sorted(opened.studies)   # read, not fitted again
+    (True, ['areas', 'quality'])
+    """
+    folder = Path(folder) / STUDY_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.pkl"
+    part = folder / f".{name}.pkl.partial"
+    with part.open("wb") as fh:
+        pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    part.replace(path)
+    return path
 
 
 def _read(folder: Path, prog: Programme) -> Snapshot:
@@ -297,7 +362,7 @@ def _read(folder: Path, prog: Programme) -> Snapshot:
     data = json.loads((folder / ESTIMATES).read_text(encoding="utf-8")) if (folder / ESTIMATES).exists() else {}
     est = tuple(Estimate(**{**e, "notes": tuple(e["notes"])}) for e in data.get("estimates", []))
     studies = {p.stem: p for p in sorted((folder / STUDY_DIR).glob("*.pkl"))} if (folder / STUDY_DIR).is_dir() else {}
-    return Snapshot(ds, est, dict(data.get("unavailable", {})), studies)
+    return Snapshot(ds, est, dict(data.get("unavailable", {})), studies, folder)
 
 
 _DEMO: dict = {}

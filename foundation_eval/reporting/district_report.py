@@ -180,7 +180,8 @@ def primary_verdict(page: Page, study) -> Text:
     vocabulary ([`FINDINGS`][foundation_eval.evaluation.verdict.FINDINGS]); the power statement is the
     evaluation's own, word for word
     ([`PowerAnalysis.verdict_caveat`][foundation_eval.evaluation.designs.PowerAnalysis.verdict_caveat]),
-    so this page, the force overview and the evaluation page say the same.
+    carried by the study (`primary_caveat`), so this page, the force overview and the evaluation page say
+    the same.
 
     Parameters
     ----------
@@ -213,9 +214,7 @@ def primary_verdict(page: Page, study) -> Text:
                         "be estimated on this extract: {{ reason }}", outcome=plan.outcome,
                         reason=reason if reason.endswith(".") else reason + ".")
     finding = FINDINGS[{-1: 0, 0: 1, 1: 2}[e.direction()]]
-    ev = page.snap.study("evaluation") if hasattr(page.snap, "study") else None
-    power = getattr(ev, "power", None)
-    caveat = power.verdict_caveat() if getattr(power, "estimable", True) and hasattr(power, "verdict_caveat") else ""
+    caveat = study.primary_caveat
     return page.say(
         "<strong>Did it work? Primary analysis: {{ finding }}.</strong> The pre-specified primary analysis "
         "({{ outcome }}, {{ window }}) gives {{ e | estimate }}{% if level %} (Maryland Scientific Methods Scale "

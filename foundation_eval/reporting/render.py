@@ -30,7 +30,13 @@ from pathlib import Path
 from foundation_eval import __version__
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.data.load import Dataset, load_dataset
-from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_snapshot
+from foundation_eval.evaluation.snapshot import (
+    STUDIES,
+    build_snapshot,
+    open_snapshot,
+    write_snapshot,
+    write_study,
+)
 from foundation_eval.reporting.publication import Rule, facts_path
 from foundation_eval.schemas import resource_dir
 
@@ -537,10 +543,18 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
     return page_html(body, f"{prog.name} reports")
 
 
-def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None):
-    """Yield each job's result as it finishes: in the process pool, or on a Dask distributed cluster."""
+def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None, studies=None):
+    """Yield each job's result as it finishes: in the process pool, or on a Dask distributed cluster.
+
+    With ``studies`` (a [`_Studies`][foundation_eval.reporting.render._Studies] being fitted in this
+    process) the district pages start at once on all but one worker, and the force-wide reports only
+    when the studies are written; otherwise every study is already in the snapshot.
+    """
     # force-wide studies take about twice a district report: start them first so none is the tail
     order = sorted(todo, key=lambda j: j.notebook == "district_report.ipynb")
+    if scheduler is not None or jobs == 1:
+        if studies is not None:
+            studies.wait()
     if scheduler is not None:
         try:
             from distributed import Client
@@ -565,38 +579,48 @@ def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None):
         finally:
             stop_kernels()
         return
-    if any(j.own_kernel for j in order):
-        yield from _one_study_at_a_time(pool, order, jobs)
+    if studies is None and not any(j.own_kernel for j in order):
+        futures = [pool.submit(_run_job, j) for j in order]
+        for fut in as_completed(futures):
+            yield fut.result()
         return
-    futures = [pool.submit(_run_job, j) for j in order]
-    for fut in as_completed(futures):
-        yield fut.result()
+    yield from _scheduled(pool, order, jobs, studies)
 
 
-def _one_study_at_a_time(pool, order: list[Job], slots: int):
-    """Run ``order`` in the pool with at most one force-wide study at a time, studies first.
+def _scheduled(pool, order: list[Job], slots: int, studies=None):
+    """Run ``order`` in the pool: district pages while the studies are fitted, then the force-wide reports.
 
-    A force-wide study may hold the event tables of a national extract in memory; two at once would
-    double that peak. District pages fill the other workers meanwhile.
+    While ``studies`` are being fitted in this process (one core), the district pages run on
+    ``slots - 1`` workers and no force-wide report starts (it reads the studies). With kernels of their
+    own (a large extract), at most one force-wide report runs at a time, longest first: it may hold the
+    event tables of a national extract, and two at once would double that peak. District pages fill the
+    other workers meanwhile.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    # the longest studies first, so that they overlap the district pages
     longest = ("pilot_vs_rollout.ipynb", "ppit_validity.ipynb", "force_overview.ipynb")
-    studies = sorted((j for j in order if j.force_wide),
-                     key=lambda j: longest.index(j.notebook) if j.notebook in longest else len(longest))
+    force = sorted((j for j in order if j.force_wide),
+                   key=lambda j: longest.index(j.notebook) if j.notebook in longest else len(longest))
     pages = [j for j in order if not j.force_wide]
+    one_at_a_time = any(j.own_kernel for j in order)
     running: dict = {}
-    while studies or pages or running:
-        while len(running) < slots:
-            if studies and not any(j.force_wide for j in running.values()):
-                job = studies.pop(0)
+    while force or pages or running:
+        fitting = studies is not None and not studies.done()
+        if studies is not None and not fitting:
+            studies.wait()  # written, or raises what stopped the fitting
+        while len(running) < (max(1, slots - 1) if fitting else slots):
+            if force and not fitting and not (one_at_a_time and any(j.force_wide for j in running.values())):
+                job = force.pop(0)
             elif pages:
                 job = pages.pop(0)
             else:
                 break
             running[pool.submit(_run_job, job)] = job
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        if fitting and not running:
+            studies.wait()  # nothing else to run: the force-wide reports wait for the studies
+            continue
+        # while the studies are fitted, look again every half second for the moment they are written
+        done, _ = wait(running, timeout=0.5 if fitting else None, return_when=FIRST_COMPLETED)
         for fut in done:
             running.pop(fut)
             yield fut.result()
@@ -610,7 +634,10 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
 
     The extract is validated and reduced, and the headline models fitted, once, into a snapshot
     ([`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]) that every notebook opens;
-    the reports of [`plan`][foundation_eval.reporting.render.plan] then run in parallel. A report that
+    the reports of [`plan`][foundation_eval.reporting.render.plan] then run in parallel. In the local
+    process pool the district pages start as soon as the study they read is written, while this process
+    fits the other studies on the core they leave free; the force-wide reports start when those are
+    written (on a cluster, or with one job, every study is fitted first). A report that
     fails is listed and never stops the others. Everything is built in a hidden temporary folder beside
     ``out`` and moved into place only when complete, so an interrupted or refused render leaves
     ``out`` as it was. The finished folder holds, per report, ``<name>.html`` (and ``.pdf``, ``.xlsx``
@@ -730,14 +757,18 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         t1 = time.time()
         extract, truth = _extract(data_dir, prog, seed, synth_overrides, scratch)
         # on a cluster the workers read the snapshot from a folder they share with this machine
-        snapshot, folder, large = _prepare_snapshot(extract, prog, out.parent if scheduler is not None else None,
-                                                    scratch)
+        snapshot, folder, large, studies = _prepare_snapshot(
+            extract, prog, out.parent if scheduler is not None else None, scratch)
         timings = {"snapshot": round(time.time() - t1, 2)}
         todo = _jobs(snapshot.dataset, folder, programme, districts, force_reports, large, audit)
+        if pool is not None:  # the district pages start now, the force-wide reports when the studies are written
+            studies.start()
         # notebooks run in the workers; this process prints each finished page through one browser
         printer = PdfPrinter() if printing.pdf else None
         reports = _Reports(work, audit, printer)
-        _run_reports(reports, todo, jobs, scheduler, pool, progress)
+        _run_reports(reports, todo, jobs, scheduler, pool, progress, studies)
+        studies.wait()
+        timings["studies"] = round(studies.seconds, 2)
         if pool is not None:
             pool.shutdown()
             pool = None
@@ -847,22 +878,80 @@ def _extract(data_dir, prog: Programme, seed: int, synth_overrides: dict | None,
     return folder, folder / "truth.json"
 
 
+# what the district pages read; the other studies are fitted while the first district pages run
+PAGE_STUDIES = ("areas",)
+
+
 def _prepare_snapshot(extract: Path, prog: Programme, shared: Path | None, scratch: list[Path]):
-    """Validate and reduce the extract and fit the force-wide headline models, once, into a snapshot folder.
+    """Validate and reduce the extract and fit the headline estimates and the district pages' study,
+    once, into a snapshot folder.
 
     Returns the snapshot as the notebooks open it, its folder (made in ``shared`` when given, else in
-    the system's temporary folder), and whether the extract is large (`LARGE_EXTRACT_ROWS`). The
-    snapshot is read back from its folder, so that this process does not hold the event tables while
-    the reports run.
+    the system's temporary folder), whether the extract is large (`LARGE_EXTRACT_ROWS`) and the
+    [`_Studies`][foundation_eval.reporting.render._Studies] still to fit into the folder (they hold
+    the built snapshot until they are written). The snapshot is read back from its folder, so that
+    this process does not hold the event tables while the reports run.
     """
-    snapshot = build_snapshot(load_dataset(extract, prog))
+    built = build_snapshot(load_dataset(extract, prog), studies=PAGE_STUDIES)
     folder = Path(tempfile.mkdtemp(prefix=".foundation-eval-snapshot-", dir=shared))
     scratch.append(folder)
-    write_snapshot(snapshot, folder)
-    large = sum(len(t) for t in snapshot.dataset.tables.values()) > LARGE_EXTRACT_ROWS
-    del snapshot
-    _give_back_memory()
-    return open_snapshot(folder, prog), folder, large
+    write_snapshot(built, folder)
+    _give_back_memory()  # the estimands' temporaries, before the district pages' kernels start beside it
+    large = sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
+    return open_snapshot(folder, prog), folder, large, _Studies(built, folder)
+
+
+class _Studies:
+    """The snapshot's remaining studies, fitted and written into its folder, here or in a thread.
+
+    The force-wide reports read them; the district pages do not, so in a process pool they run while
+    the studies are fitted (`start`), on the core the fitting leaves free. `wait` returns when every
+    study is written and raises what stopped the fitting. The built snapshot, with the event tables,
+    is dropped as soon as the last study is written.
+    """
+
+    def __init__(self, built, folder: Path):
+        self._built, self.folder = built, folder
+        self._finished = threading.Event()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self.seconds = 0.0
+
+    def _fit(self, threads: int | None = None) -> None:
+        from threadpoolctl import threadpool_limits
+
+        t = time.perf_counter()
+        try:
+            # beside a worker, more linear-algebra threads than the one core left would spin against it
+            with threadpool_limits(limits=threads):
+                for name in STUDIES:
+                    if name not in PAGE_STUDIES:
+                        write_study(self._built, name, self.folder)
+                        _give_back_memory()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that waits
+            self._error = exc
+        finally:
+            self._built = None
+            _give_back_memory()
+            self.seconds = time.perf_counter() - t
+            self._finished.set()
+
+    def start(self) -> None:
+        """Fit the studies in a thread of this process (daemon: an interrupted render does not wait for it)."""
+        self._thread = threading.Thread(target=self._fit, args=(1,), name="foundation-eval-studies", daemon=True)
+        self._thread.start()
+
+    def done(self) -> bool:
+        """Whether the fitting has ended (written, or failed)."""
+        return self._finished.is_set()
+
+    def wait(self) -> None:
+        """Fit the studies here if no thread does, or wait for the thread; raise what stopped it."""
+        if self._thread is None and not self._finished.is_set():
+            self._fit()
+        self._finished.wait()
+        if self._error is not None:
+            raise self._error
 
 
 def _jobs(ds: Dataset, folder: Path, programme: str, districts, force_reports: bool, large: bool,
@@ -935,7 +1024,8 @@ class _Reports:
         return {fmt: [n for n in ok if fmt in self.produced.get(n, [])] for fmt in ("html", "pdf", "xlsx")}
 
 
-def _run_reports(reports: _Reports, todo: list[Job], jobs: int, scheduler, pool, progress: bool) -> None:
+def _run_reports(reports: _Reports, todo: list[Job], jobs: int, scheduler, pool, progress: bool,
+                 studies=None) -> None:
     """Run every job (in the pool, on the cluster or here) and hand each result to ``reports`` as it ends."""
     (reports.work / "executed").mkdir()
     bar = None
@@ -945,7 +1035,7 @@ def _run_reports(reports: _Reports, todo: list[Job], jobs: int, scheduler, pool,
         bar = tqdm(total=len(todo), desc="Rendering reports", unit="report")
     t = time.time()
     try:
-        for result in _pool_results(todo, min(jobs, len(todo)), scheduler, pool):
+        for result in _pool_results(todo, min(jobs, len(todo)), scheduler, pool, studies):
             reports.add(result)
             if bar:
                 bar.update()
