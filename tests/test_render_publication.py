@@ -215,6 +215,48 @@ def test_district_pages_run_while_the_studies_are_fitted_and_force_wide_reports_
     assert after[:2] == ["pilot-vs-rollout", "force-overview"]  # then the force-wide reports, longest first
 
 
+def test_the_last_worker_starts_only_when_the_studies_are_written(monkeypatch):
+    # a worker's kernel keeps the reduced tables once it has run a page: while the studies are fitted,
+    # only the workers that run pages exist
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from foundation_eval.reporting import render
+
+    started, lock, where = [], threading.Lock(), []
+    monkeypatch.setattr(render, "_start_pool", lambda n: started.append(n) or ThreadPoolExecutor(n))
+
+    class Fitting:
+        finished = threading.Event()
+
+        def done(self):
+            return self.finished.is_set()
+
+        def wait(self):
+            self.finished.wait()
+
+    studies = Fitting()
+
+    def fake(job):
+        with lock:
+            where.append((job.name, len(started)))
+        time.sleep(0.005)
+        return {"name": job.name}
+
+    monkeypatch.setattr(render, "_run_job", fake)
+    workers = render._Workers(3)
+    assert started == [2]
+    pages = [render.Job(f"district-{i}", str(i), "district_report.ipynb", {}) for i in range(40)]
+    threading.Timer(0.05, studies.finished.set).start()
+    try:
+        done = [r["name"] for r in render._scheduled(workers, pages, 3, studies)]
+    finally:
+        workers.shutdown()
+    assert sorted(done) == sorted(j.name for j in pages) and started == [2, 1]
+    assert where[0][1] == 1 and where[-1][1] == 2  # pages began on the first workers, ended on all
+
+
 def test_the_render_stops_when_fitting_the_studies_fails(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 

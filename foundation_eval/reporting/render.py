@@ -579,6 +579,8 @@ def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None, 
         finally:
             stop_kernels()
         return
+    if studies is None and hasattr(pool, "grow"):
+        pool.grow()  # nothing is being fitted: every worker at once
     if studies is None and not any(j.own_kernel for j in order):
         futures = [pool.submit(_run_job, j) for j in order]
         for fut in as_completed(futures):
@@ -608,6 +610,8 @@ def _scheduled(pool, order: list[Job], slots: int, studies=None):
         fitting = studies is not None and not studies.done()
         if studies is not None and not fitting:
             studies.wait()  # written, or raises what stopped the fitting
+            if hasattr(pool, "grow"):
+                pool.grow()
         while len(running) < (max(1, slots - 1) if fitting else slots):
             if force and not fitting and not (one_at_a_time and any(j.force_wide for j in running.values())):
                 job = force.pop(0)
@@ -753,7 +757,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     try:
         jobs = max(1, jobs or os.cpu_count() or 1)
         if scheduler is None and jobs > 1:
-            pool = _start_pool(jobs)
+            pool = _Workers(jobs)
         t1 = time.time()
         extract, truth = _extract(data_dir, prog, seed, synth_overrides, scratch)
         # on a cluster the workers read the snapshot from a folder they share with this machine
@@ -844,6 +848,46 @@ def _printing(pdf: bool | None, screenshots: bool) -> _Printing:
                                  f"(every HTML page, workbook and results.json were). {NO_BROWSER_HINT}")
         printing.screenshots = False
     return printing
+
+
+class _Workers:
+    """The render's report workers: all but one started at once, the last when the studies are written.
+
+    While this process fits the studies, the district pages run on ``jobs - 1`` workers; a worker's
+    kernel keeps the reduced tables once it has run a page (about 0.9 GiB at 2 million people), so a
+    worker left idle until then holds none of that beside the studies' peak. `submit` gives a job to
+    the pool with the most free room; the interface is the part of an executor the render uses.
+    """
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pools = [(_start_pool(max(1, jobs - 1)), max(1, jobs - 1))]
+        self._running = [0]
+        self._lock = threading.Lock()
+
+    def grow(self) -> None:
+        """Start the last worker (once): the studies are written, every core is free for pages."""
+        with self._lock:
+            if len(self._pools) == 1 and self.jobs > 1:
+                self._pools.append((_start_pool(1), 1))
+                self._running.append(0)
+
+    def submit(self, fn, *args):
+        with self._lock:
+            i = min(range(len(self._pools)), key=lambda k: self._running[k] / self._pools[k][1])
+            self._running[i] += 1
+            pool = self._pools[i][0]
+        fut = pool.submit(fn, *args)
+        fut.add_done_callback(lambda _, i=i: self._finished(i))
+        return fut
+
+    def _finished(self, i: int) -> None:
+        with self._lock:
+            self._running[i] -= 1
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        for pool, _ in self._pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _start_pool(jobs: int) -> ProcessPoolExecutor:
