@@ -168,6 +168,21 @@ def test_force_wide_studies_run_one_at_a_time_longest_first(monkeypatch):
     assert order == ["pilot-vs-rollout", "force-overview", "data-quality"]
 
 
+class _Fitting:
+    """The render's studies as the scheduler sees them: being fitted until `finished` is set."""
+
+    def __init__(self):
+        import threading
+
+        self.finished = threading.Event()
+
+    def done(self):
+        return self.finished.is_set()
+
+    def wait(self):
+        self.finished.wait()
+
+
 def test_district_pages_run_while_the_studies_are_fitted_and_force_wide_reports_after(monkeypatch):
     # the studies are fitted in the render's process on one core: the pages take the other workers,
     # and no force-wide report (it reads the studies) starts before they are written
@@ -179,17 +194,7 @@ def test_district_pages_run_while_the_studies_are_fitted_and_force_wide_reports_
 
     lock, running, seen = threading.Lock(), [], []
 
-    class Fitting:
-        def __init__(self):
-            self.finished = threading.Event()
-
-        def done(self):
-            return self.finished.is_set()
-
-        def wait(self):
-            self.finished.wait()
-
-    studies = Fitting()
+    studies = _Fitting()
 
     def fake(job):
         with lock:
@@ -227,16 +232,7 @@ def test_the_last_worker_starts_only_when_the_studies_are_written(monkeypatch):
     started, lock, where = [], threading.Lock(), []
     monkeypatch.setattr(render, "_start_pool", lambda n: started.append(n) or ThreadPoolExecutor(n))
 
-    class Fitting:
-        finished = threading.Event()
-
-        def done(self):
-            return self.finished.is_set()
-
-        def wait(self):
-            self.finished.wait()
-
-    studies = Fitting()
+    studies = _Fitting()
 
     def fake(job):
         with lock:

@@ -259,10 +259,13 @@ _EMPTY_DTYPES = {"date": "datetime64[ns]", "boolean": "boolean", "integer": "Int
 IDENTIFIER_DTYPE = pd.StringDtype("pyarrow")
 
 
+def _arrow_identifier(f) -> bool:
+    """A pseudonym other than the person's (which every table shares as one str object per person)."""
+    return f.pseudonym_letter not in (None, "P")
+
+
 def _empty_dtype(f):
-    if f.pseudonym_letter not in (None, "P"):
-        return IDENTIFIER_DTYPE
-    return _EMPTY_DTYPES.get(f.type, object)
+    return IDENTIFIER_DTYPE if _arrow_identifier(f) else _EMPTY_DTYPES.get(f.type, object)
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -780,8 +783,7 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
     import pyarrow.compute as pc
 
     kinds = {f.name: f.type for f in schema.fields}
-    # pseudonyms other than the person's: compact Arrow strings (the person's is shared by every table)
-    arrow = {f.name for f in schema.fields if f.pseudonym_letter not in (None, "P")}
+    arrow = {f.name for f in schema.fields if _arrow_identifier(f)}
     unique = {f.name for f in schema.fields if f.unique} | set(schema.primary_key[:1] if len(schema.primary_key) == 1 else ())
     out = {}
     n = frame.height

@@ -162,8 +162,8 @@ class Snapshot:
         if name not in STUDIES:
             raise KeyError(f"{name!r} is not a study; known: {', '.join(STUDIES) or 'none'}")
         if name not in self.studies:
-            written = None if self.folder is None else self.folder / STUDY_DIR / f"{name}.pkl"
-            if written is not None and written.exists():  # written by the render after this snapshot was opened
+            written = self.folder / STUDY_DIR / f"{name}.pkl" if self.folder is not None else None
+            if written and written.exists():  # written by the render after this snapshot was opened
                 self.studies[name] = written
             else:  # an older snapshot, or one built without this study: fit it now
                 self.studies[name] = _fitter(name)(self)

@@ -23,7 +23,7 @@ import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -552,9 +552,8 @@ def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None, 
     """
     # force-wide studies take about twice a district report: start them first so none is the tail
     order = sorted(todo, key=lambda j: j.notebook == "district_report.ipynb")
-    if scheduler is not None or jobs == 1:
-        if studies is not None:
-            studies.wait()
+    if (scheduler is not None or jobs == 1) and studies is not None:
+        studies.wait()
     if scheduler is not None:
         try:
             from distributed import Client
@@ -579,13 +578,6 @@ def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None, 
         finally:
             stop_kernels()
         return
-    if studies is None and hasattr(pool, "grow"):
-        pool.grow()  # nothing is being fitted: every worker at once
-    if studies is None and not any(j.own_kernel for j in order):
-        futures = [pool.submit(_run_job, j) for j in order]
-        for fut in as_completed(futures):
-            yield fut.result()
-        return
     yield from _scheduled(pool, order, jobs, studies)
 
 
@@ -608,10 +600,11 @@ def _scheduled(pool, order: list[Job], slots: int, studies=None):
     running: dict = {}
     while force or pages or running:
         fitting = studies is not None and not studies.done()
-        if studies is not None and not fitting:
-            studies.wait()  # written, or raises what stopped the fitting
+        if not fitting:
+            if studies is not None:
+                studies.wait()  # written, or raises what stopped the fitting
             if hasattr(pool, "grow"):
-                pool.grow()
+                pool.grow()  # every core is free for pages now
         while len(running) < (max(1, slots - 1) if fitting else slots):
             if force and not fitting and not (one_at_a_time and any(j.force_wide for j in running.values())):
                 job = force.pop(0)
