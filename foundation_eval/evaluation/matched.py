@@ -117,7 +117,7 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     listed = el[el.listed.astype(bool)].drop_duplicates("person_id").assign(listed=1)
     go = pd.Series({d.id: d.go_live.ordinal for d in ds.programme.districts})
     unl = el[~el.listed.astype(bool)]
-    month_ord = np.array([m.ordinal for m in unl.month])
+    month_ord = pd.PeriodIndex(unl.month, freq="M").asi8
     go_ord = unl.district_id.map(go).to_numpy(dtype=float)
     qualifies = go_ord >= month_ord + int(window_months)  # not live at any point of the window
     comp = unl[qualifies].drop_duplicates("person_id").assign(listed=0)
@@ -126,10 +126,11 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     f = f.merge(new[["person_id", "first_eligible"]], on="person_id", how="left")
     f["index_date"] = f.index_month.dt.start_time
     f["index_quarter"] = f.index_month.dt.asfreq("Q").astype(str)
-    f["months_since_first_eligible"] = [(m - e).n for m, e in zip(f.index_month, f.first_eligible, strict=True)]
+    f["months_since_first_eligible"] = (pd.PeriodIndex(f.index_month, freq="M").asi8
+                                        - pd.PeriodIndex(f.first_eligible, freq="M").asi8)
     ppl = ds.people.set_index("person_id")
     birth = f.person_id.map(ppl.birth_ym)
-    f["age_at_index"] = [(m.ordinal - b.ordinal) / 12 for m, b in zip(f.index_month, birth, strict=True)]
+    f["age_at_index"] = (pd.PeriodIndex(f.index_month, freq="M").asi8 - pd.PeriodIndex(birth, freq="M").asi8) / 12
     f["sex"] = f.person_id.map(ppl.sex).astype(str)
     f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group).astype(str)
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))

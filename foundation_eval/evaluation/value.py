@@ -245,7 +245,7 @@ def discount_factors(months, base, rate: float) -> np.ndarray:
     >>> discount_factors(m, pd.Period("2021-01", "M"), 0.035).round(4).tolist()
     [1.0, 1.0, 0.9662, 0.9335]
     """
-    ordinal = np.asarray([p.ordinal for p in months], dtype=np.int64)
+    ordinal = pd.PeriodIndex(months).asi8
     years = np.maximum((ordinal - base.ordinal) // 12, 0)
     return (1.0 + float(rate)) ** (-years.astype(float))
 

@@ -184,7 +184,7 @@ def lookback_washout(frame: pd.DataFrame, data_start, washout_months: int = 24,
         raise ValueError(f"column {month_col!r} has missing months (rows {rows})")
     start = pd.Period(data_start, "M")
     out = frame.copy()
-    out["months_from_start"] = [(m - start).n for m in pd.PeriodIndex(months, freq="M")]
+    out["months_from_start"] = pd.PeriodIndex(months, freq="M").asi8 - start.ordinal
     out["left_truncated"] = out.months_from_start < int(washout_months)
     n_ex = int(out.left_truncated.sum())
     return Washout(out, start, int(washout_months), n_ex, int(len(out) - n_ex))

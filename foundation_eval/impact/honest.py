@@ -47,11 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as _sp
 from scipy import stats as _st
 from scipy.optimize import brentq, linprog, minimize
 from scipy.special import ndtr, ndtri
 
+from foundation_eval._highs import highs_model
 from foundation_eval.impact._rrng import r_rmvnorm
 
 __all__ = [
@@ -447,12 +447,91 @@ def _dual_vertices(w: np.ndarray) -> np.ndarray | None:
     return np.unique(np.round(verts, 14), axis=0)
 
 
-def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarray | None = None):
+class _DualProgram:
+    """max lambda'y over {lambda >= 0 : W' lambda = e_1}, the dual of the eta program, for one W and many y.
+
+    The optimal vertices met so far are kept with their bases: a y whose best known vertex gives a
+    feasible primal point (eta, xi) = W_S^{-1} y_S is solved by weak duality without a linear
+    program; the others are solved by one HiGHS model, re-solved from its last optimal basis, and
+    add their vertex. A test inversion asks this of thousands of y that share a handful of vertices.
+    """
+
+    def __init__(self, w: np.ndarray):
+        m, k1 = w.shape
+        e1 = np.zeros(k1)
+        e1[0] = 1.0
+        self._w = w
+        self._model = highs_model(w.T, e1, e1, np.zeros(m), np.full(m, np.inf))
+        self._cols = np.arange(m, dtype=np.int32)
+        self._vertices = np.zeros((0, m))
+        self._bases: list[tuple[np.ndarray, np.ndarray]] = []  # (basic rows S, inverse of W_S)
+
+    def _highs(self, y: np.ndarray):
+        import highspy
+
+        h = self._model
+        h.changeColsCost(self._cols.size, self._cols, -y)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return math.nan, None
+        lam = np.asarray(h.getSolution().col_value)
+        basic = np.flatnonzero(np.asarray(h.getBasis().col_status) == highspy.HighsBasisStatus.kBasic)
+        if basic.size == self._w.shape[1]:
+            ws = self._w[basic]
+            if np.linalg.cond(ws) < 1e10:
+                self._vertices = np.vstack([self._vertices, lam])
+                self._bases.append((basic, np.linalg.inv(ws)))
+        return float(lam @ y), lam
+
+    def _known(self, y: np.ndarray, eta: np.ndarray, lam: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Fill the rows whose best known vertex is optimal; return the rows left."""
+        if not self._bases or rows.size == 0:
+            return rows
+        yr = y[rows]
+        vals = yr @ self._vertices.T
+        best = np.argmax(vals, axis=1)
+        solved = np.zeros(rows.size, dtype=bool)
+        for j in np.unique(best):
+            at = np.flatnonzero(best == j)
+            basic, inv = self._bases[j]
+            primal = yr[at][:, basic] @ inv.T  # (eta, xi) with the basic moments binding
+            slack = yr[at] - primal @ self._w.T  # y - eta sd - X xi, <= 0 when feasible
+            tol = 1e-9 * (1.0 + np.abs(yr[at]).max(axis=1))
+            ok = np.all(slack <= tol[:, None], axis=1)
+            solved[at[ok]] = True
+        done = rows[solved]
+        eta[done] = vals[solved, best[solved]]
+        lam[done] = self._vertices[best[solved]]
+        return rows[~solved]
+
+    def batch(self, y: np.ndarray):
+        """eta and lambda for each row of `y` (nan where the set is empty, so eta is unbounded)."""
+        y = np.asarray(y, dtype=float)
+        eta = np.full(y.shape[0], np.nan)
+        lam = np.full(y.shape, np.nan)
+        left = self._known(y, eta, lam, np.arange(y.shape[0]))
+        while left.size:
+            # a few programs, then the rest checked against the vertices they found
+            for i in left[:8]:
+                value, lam_i = self._highs(y[i])
+                if lam_i is not None:
+                    eta[i], lam[i] = value, lam_i
+            left = self._known(y, eta, lam, left[8:])
+        return eta, lam
+
+    def solve(self, y: np.ndarray):
+        """The maximum and a maximising vertex lambda; (nan, None) when the set is empty."""
+        eta, lam = self.batch(np.asarray(y, dtype=float)[None, :])
+        return (float(eta[0]), lam[0]) if np.isfinite(eta[0]) else (math.nan, None)
+
+
+def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarray | None = None,
+               program: _DualProgram | None = None):
     """eta = min_{eta, xi} eta s.t. y - X xi <= eta sd, for each row of `y`; with the duals lambda.
 
-    By the dual, eta = max lambda' y over the vertices of {lambda >= 0 : sd' lambda = 1, X' lambda = 0}
-    when they are given; otherwise the rows, independent linear programs, are solved together as one
-    block-diagonal program (HiGHS).
+    By the dual, eta = max lambda' y over {lambda >= 0 : sd' lambda = 1, X' lambda = 0}: over its
+    vertices when they are given, otherwise by the dual program (`program`, made here if not given),
+    row by row; nan where eta is unbounded.
     """
     n, mrows = y.shape
     k = x.shape[1]
@@ -468,30 +547,15 @@ def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarra
         lam = np.zeros_like(y)
         lam[np.arange(n), idx] = 1.0 / sd[idx]
         return z[np.arange(n), idx], lam
-    block = _sp.csr_matrix(np.column_stack([-sd, -x]))
-    a_ub = _sp.kron(_sp.identity(n, format="csr"), block, format="csr")
-    c = np.tile(np.r_[1.0, np.zeros(k)], n)
-    res = linprog(c, A_ub=a_ub, b_ub=-y.ravel(), bounds=(None, None), method="highs")
-    if res.status == 0:
-        eta = res.x[:: k + 1].copy()
-        lam = -res.ineqlin.marginals.reshape(n, mrows)
-        return eta, lam
-    eta = np.full(n, np.nan)
-    lam = np.full((n, mrows), np.nan)
-    for i in range(n):  # one by one, to keep the rows that do solve
-        r = linprog(np.r_[1.0, np.zeros(k)], A_ub=np.column_stack([-sd, -x]), b_ub=-y[i],
-                    bounds=(None, None), method="highs")
-        if r.status == 0:
-            eta[i] = r.x[0]
-            lam[i] = -r.ineqlin.marginals
-    return eta, lam
+    program = _DualProgram(np.column_stack([sd, x])) if program is None else program
+    return program.batch(y)
 
 
-def _lf_critical_value(x, sigma_y, kappa, sims, seed, vertices=None) -> float:
+def _lf_critical_value(x, sigma_y, kappa, sims, seed, vertices=None, program=None) -> float:
     """Least favourable critical value: the 1 - kappa quantile of eta when every moment has mean 0."""
     sd = np.sqrt(np.diag(sigma_y))
     xi = r_rmvnorm(sims, sigma_y, seed)
-    eta, _ = _eta_batch(xi, sd, x, vertices)
+    eta, _ = _eta_batch(xi, sd, x, vertices, program)
     return float(np.nanquantile(eta, 1 - kappa))
 
 
@@ -501,22 +565,12 @@ def _truncnorm_quantile(p: float, lo: float, hi: float) -> float:
     return float(_st.truncnorm.ppf(p, lo, hi))
 
 
-def _dual_value(c, s_t, bvec, w):
-    """max_{lambda >= 0} (s_T + b c)' lambda s.t. W' lambda = e_1 (the dual LP at eta = c)."""
-    e1 = np.zeros(w.shape[1])
-    e1[0] = 1.0
-    res = linprog(-(s_t + bvec * c), A_eq=w.T, b_eq=e1, bounds=(0, None), method="highs")
-    if res.status != 0:
-        return np.nan, None
-    return -res.fun, res.x
-
-
-def _vlo_vup_dual(eta, s_t, bvec, sigma_b, w):
+def _vlo_vup_dual(eta, s_t, bvec, sigma_b, program: _DualProgram):
     """Truncation points of eta given the dual vertex, by the bisection of ARP (2023), Appendix."""
     tol = 1e-6
 
     def is_solution(c):
-        val, lam = _dual_value(c, s_t, bvec, w)
+        val, lam = program.solve(s_t + bvec * c)  # the dual LP at eta = c
         return (not np.isnan(val)) and abs(c - val) <= tol, lam
 
     ok, _ = is_solution(eta)
@@ -554,7 +608,7 @@ def _vlo_vup_dual(eta, s_t, bvec, sigma_b, w):
     return search(low0, eta), search(high0, eta)
 
 
-def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices=None) -> bool:
+def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices=None, program=None) -> bool:
     """Second stage of the conditional-least-favourable hybrid test (ARP 2023, section 5)."""
     if np.isnan(eta):
         return False
@@ -595,7 +649,8 @@ def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices=N
             vlo = float(np.max(av[below] / (1 - bv[below]))) if below.any() else -math.inf
             vup = float(np.min(av[above] / (1 - bv[above]))) if above.any() else math.inf
         else:
-            vlo, vup = _vlo_vup_dual(eta, s_t, bvec, sig, np.column_stack([sd, x]))
+            program = _DualProgram(np.column_stack([sd, x])) if program is None else program
+            vlo, vup = _vlo_vup_dual(eta, s_t, bvec, sig, program)
     zlo, zup, stat = vlo / sig, min(vup, lf_cv) / sig, eta / sig
     if not zlo <= stat <= zup:
         return False
@@ -615,16 +670,18 @@ class _RMPiece:
         self.sigma_y = a @ s @ a.T
         self.sd = np.sqrt(np.diag(self.sigma_y))
         self.alpha, self.kappa = alpha, kappa
-        self.vertices = _dual_vertices(np.column_stack([self.sd, self.x]))
-        self.lf_cv = _lf_critical_value(self.x, self.sigma_y, kappa, sims, seed, self.vertices)
+        w = np.column_stack([self.sd, self.x])
+        self.vertices = _dual_vertices(w)
+        self.program = _DualProgram(w) if self.vertices is None else None
+        self.lf_cv = _lf_critical_value(self.x, self.sigma_y, kappa, sims, seed, self.vertices, self.program)
 
     def accepts(self, thetas: np.ndarray) -> np.ndarray:
         y = self.y0[None, :] - np.outer(thetas, self.a1)
-        eta, lam = _eta_batch(y, self.sd, self.x, self.vertices)
+        eta, lam = _eta_batch(y, self.sd, self.x, self.vertices, self.program)
         out = eta <= self.lf_cv  # the first stage rejects the rest
         for i in np.flatnonzero(out):
             out[i] = not _hybrid_rejects(y[i], eta[i], lam[i], self.sd, self.x, self.sigma_y, self.alpha,
-                                         self.kappa, self.lf_cv, self.vertices)
+                                         self.kappa, self.lf_cv, self.vertices, self.program)
         return out
 
 

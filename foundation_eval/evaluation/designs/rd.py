@@ -15,6 +15,7 @@ from foundation_eval.evaluation.designs._common import (
     go_live_months,
     maryland_fields,
     months_between,
+    period_ordinal,
 )
 from foundation_eval.frames.outcomes import da_offences
 from foundation_eval.impact import (
@@ -106,8 +107,9 @@ def rd_age_frame(ds: Dataset, window_months: int = 12, span_years: int = 6) -> p
     ok = np.ones(len(scr), dtype=bool)
     for c in other:
         ok &= scr[c].astype(bool).to_numpy()
-    go = go_live_months(ds)
-    live = scr.month.to_numpy() >= scr.district_id.map(go).to_numpy()
+    # month ordinals: comparing Period objects row by row takes seconds on a national extract
+    go = go_live_months(ds).map(lambda p: p.ordinal)
+    live = period_ordinal(scr.month) >= scr.district_id.map(go).to_numpy(dtype=np.int64)
     s = scr[ok & live].sort_values(["person_id", "month"]).drop_duplicates("person_id")
     birth = ds.people.set_index("person_id").birth_ym
     f = s[["person_id", "district_id", "month", "listed"]].copy()
