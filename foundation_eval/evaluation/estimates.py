@@ -152,7 +152,8 @@ def analysis_frame(ds: Dataset) -> pd.DataFrame:
     p["pre_live_12m"] = (~p.listed) & (window_end <= p.district_id.map(go))
     # months since the person first appeared on the screen: risk is highest just after an incident
     first_screen = ds.screening.groupby("person_id").month.min()
-    since = [(i.ordinal - f.ordinal) for i, f in zip(p.index_month, p.person_id.map(first_screen), strict=True)]
+    since = (pd.PeriodIndex(p.index_month, freq="M").asi8
+             - pd.PeriodIndex(p.person_id.map(first_screen), freq="M").asi8)
     p["log_months_on_screen"] = np.log1p(np.asarray(since, dtype=float))
     return p
 

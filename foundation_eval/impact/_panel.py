@@ -121,13 +121,14 @@ def prepare_panel(
     graw = unit_constant(df, unit, first_treated, "first_treated").reindex(wide.index)
     g = np.full(len(units), NEVER, dtype=np.int64)
     late, early = [], []
-    for i, v in enumerate(graw.to_numpy()):
-        if _is_never(v):
-            continue
-        pos = times.get_indexer([v])[0]
-        if pos >= 0:
-            g[i] = pos
-        elif v > times.max():
+    gvals = graw.to_numpy()
+    treated = np.flatnonzero([not _is_never(v) for v in gvals])
+    # one lookup for every unit: a leave-one-out loop prepares hundreds of panels
+    found = times.get_indexer(pd.Index(gvals[treated])) if treated.size else treated
+    g[treated[found >= 0]] = found[found >= 0]
+    for i in treated[found < 0]:
+        v = gvals[i]
+        if v > times.max():
             late.append(units[i])
         elif v < times.min():
             g[i] = -1
