@@ -11,7 +11,7 @@ PKG = Path(__file__).resolve().parent.parent / "foundation_eval"
 
 # rank of each top-level module or subpackage; equal ranks may import each other (no cycles)
 LAYERS = {
-    "__init__": 0, "config": 0, "schemas": 0, "checks": 0, "results": 0, "stats": 0, "plotting": 0,
+    "__init__": 0, "_highs": 0, "config": 0, "schemas": 0, "checks": 0, "results": 0, "stats": 0, "plotting": 0,
     "data": 1,
     "frames": 2,
     "models": 3, "ppit": 3, "impact": 3,

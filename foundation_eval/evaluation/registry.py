@@ -143,8 +143,8 @@ def estimands_for(programme) -> list[Estimand]:
 _ERRORS = (ValueError, KeyError, ZeroDivisionError, IndexError, np.linalg.LinAlgError)
 
 
-def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, str]]:
-    """Fit every registered estimand once.
+def fit_estimands(ds, level: float = 0.95, names=None) -> tuple[list[Estimate], dict[str, str]]:
+    """Fit every registered estimand (or those named) once.
 
     The person-level estimands come from [`estimates`][foundation_eval.evaluation.estimates] (sharing
     one analysis frame), the staggered designs from `foundation_eval.evaluation.designs.Evaluation`.
@@ -157,6 +157,8 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
         A validated extract ([`Dataset`][foundation_eval.data.load.Dataset]).
     level : float
         Confidence level of every interval (0.95 for 95%).
+    names : iterable of str, optional
+        Fit only these of the programme's estimands (default all of them).
 
     Returns
     -------
@@ -180,6 +182,8 @@ def fit_estimands(ds, level: float = 0.95) -> tuple[list[Estimate], dict[str, st
     from foundation_eval.evaluation.study import shared_evaluation
 
     wanted = estimands_for(ds.programme)
+    if names is not None:
+        wanted = [e for e in wanted if e.name in set(names)]
     out: list[Estimate] = []
     why: dict[str, str] = {}
     frame = None

@@ -30,11 +30,11 @@ from pathlib import Path
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
 from foundation_eval.data.load import SNAPSHOT, Dataset, load_dataset, write_tables
 from foundation_eval.evaluation.estimates import Estimate
-from foundation_eval.evaluation.registry import REGISTRY, fit_estimands
+from foundation_eval.evaluation.registry import REGISTRY, estimands_for, fit_estimands
 from foundation_eval.frames.reduce import Reduced, with_reduced
 
-__all__ = ["STUDIES", "Snapshot", "build_snapshot", "open_snapshot", "release_tables", "write_snapshot",
-           "write_study"]
+__all__ = ["STUDIES", "Snapshot", "build_snapshot", "complete_estimands", "open_snapshot", "release_tables",
+           "write_estimates", "write_snapshot", "write_study"]
 
 REDUCED = "reduced"
 ESTIMATES = "estimates.json"
@@ -73,6 +73,10 @@ class Snapshot:
     studies : dict
         Study name ([`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]) to its fitted result, or
         to the path of its pickle in a written snapshot (read on first use).
+    pending : tuple of str
+        Registered estimands not fitted yet (a render fits first what the district pages read, the
+        rest beside them: [`complete_estimands`][foundation_eval.evaluation.snapshot.complete_estimands]);
+        asking for one raises rather than report it as unavailable.
     folder : Path or None
         The folder a written snapshot was read from (None when built in memory): a study written there
         after the snapshot was opened ([`write_study`][foundation_eval.evaluation.snapshot.write_study])
@@ -91,6 +95,7 @@ class Snapshot:
     estimates: tuple[Estimate, ...] = ()
     unavailable: dict = field(default_factory=dict)
     studies: dict = field(default_factory=dict, repr=False, compare=False)
+    pending: tuple[str, ...] = ()
     folder: Path | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -130,6 +135,8 @@ class Snapshot:
         """
         if name not in REGISTRY:
             raise KeyError(f"{name!r} is not a registered estimand")
+        if name in self.pending:
+            raise RuntimeError(f"{name!r} is not fitted yet in this snapshot (complete_estimands fits it)")
         return next((e for e in self.estimates if e.name == name), None)
 
     def study(self, name: str):
@@ -206,6 +213,8 @@ class Snapshot:
         >>> res["analysis_plan"]["plan_date"], len(res["analysis_plan"]["sha256"])
         ('2020-12-01', 64)
         """
+        if self.pending:
+            raise RuntimeError(f"estimands {list(self.pending)} are not fitted yet (complete_estimands fits them)")
         plan = self.programme.evaluation
         prog = self.programme
         base, threshold = prog.disclosure_rounding, prog.disclosure_threshold
@@ -220,7 +229,7 @@ class Snapshot:
                                "truth_name": REGISTRY[e.name].truth} for e in self.estimates]}
 
 
-def build_snapshot(ds: Dataset, level: float = 0.95, studies=None) -> Snapshot:
+def build_snapshot(ds: Dataset, level: float = 0.95, studies=None, estimands=None) -> Snapshot:
     """Reduce the extract and fit every registered estimand and study once.
 
     Adds the columnar reduced tables to the dataset (`foundation_eval.frames.reduce.with_reduced`)
@@ -238,6 +247,9 @@ def build_snapshot(ds: Dataset, level: float = 0.95, studies=None) -> Snapshot:
         The studies to fit now, fitted in [`STUDIES`][foundation_eval.evaluation.snapshot.STUDIES]'
         order (default all of them). A render fits first the one the district pages read, and the
         others while those pages run ([`write_study`][foundation_eval.evaluation.snapshot.write_study]).
+    estimands : iterable of str, optional
+        The registered estimands to fit now (default all of them); the others are left `pending` for
+        [`complete_estimands`][foundation_eval.evaluation.snapshot.complete_estimands].
 
     Returns
     -------
@@ -258,12 +270,91 @@ def build_snapshot(ds: Dataset, level: float = 0.95, studies=None) -> Snapshot:
     if unknown:
         raise KeyError(f"{sorted(unknown)} are not studies; known: {', '.join(STUDIES)}")
     ds = with_reduced(ds)
-    est, why = fit_estimands(ds, level)
-    snap = Snapshot(ds, tuple(est), why)
+    names = [e.name for e in estimands_for(ds.programme)]
+    now = names if estimands is None else [n for n in names if n in set(estimands)]
+    est, why = fit_estimands(ds, level, now)
+    snap = Snapshot(ds, tuple(est), why, pending=tuple(n for n in names if n not in now))
     for name in STUDIES:
         if name in wanted:
             snap.studies[name] = _fitter(name)(snap)
     return snap
+
+
+def complete_estimands(snap: Snapshot, level: float = 0.95) -> Snapshot:
+    """The snapshot with its pending estimands fitted (the same snapshot when none is pending).
+
+    Parameters
+    ----------
+    snap : Snapshot
+        A snapshot built with only some estimands
+        ([`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]`(..., estimands=)`).
+    level : float
+        Confidence level of every interval, as when it was built.
+
+    Returns
+    -------
+    Snapshot
+        Every estimate in registry order, nothing pending; it shares the studies fitted so far.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> part = build_snapshot(demo_dataset(seed=1, scale=0.1), studies=[], estimands=["did_att_da_rate"])
+    >>> [e.name for e in part.estimates], len(part.pending)
+    (['did_att_da_rate'], 8)
+    >>> part.estimate("ppit_auc_12m")
+    Traceback (most recent call last):
+        ...
+    RuntimeError: 'ppit_auc_12m' is not fitted yet in this snapshot (complete_estimands fits it)
+    >>> whole = complete_estimands(part)
+    >>> whole.pending, whole.estimates == build_snapshot(part.dataset, studies=[]).estimates
+    ((), True)
+    """
+    if not snap.pending:
+        return snap
+    from dataclasses import replace
+
+    est, why = fit_estimands(snap.dataset, level, snap.pending)
+    fitted = {e.name: e for e in (*snap.estimates, *est)}
+    order = [e.name for e in estimands_for(snap.programme)]
+    return replace(snap, estimates=tuple(fitted[n] for n in order if n in fitted),
+                   unavailable={**snap.unavailable, **why}, pending=())
+
+
+def write_estimates(snap: Snapshot, folder: str | Path) -> Path:
+    """Write the snapshot's estimates (and the names still pending) into a snapshot folder, atomically.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The snapshot.
+    folder : str or Path
+        A snapshot folder ([`write_snapshot`][foundation_eval.evaluation.snapshot.write_snapshot]).
+
+    Returns
+    -------
+    Path
+        `estimates.json`; a report that opens the folder meanwhile reads the old file or the new one whole.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> part = build_snapshot(demo_dataset(seed=1, scale=0.1), studies=[], estimands=["did_att_da_rate"])
+    >>> folder = write_snapshot(part, tempfile.mkdtemp())
+    >>> len(open_snapshot(folder, "hiow").pending)
+    8
+    >>> _ = write_estimates(complete_estimands(part), folder)
+    >>> opened = open_snapshot(folder, "hiow")       # read again: the file changed
+    >>> opened.pending, len(opened.estimates)
+    ((), 9)
+    """
+    path = Path(folder) / ESTIMATES
+    part = path.with_name(f".{ESTIMATES}.partial")
+    part.write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates], "unavailable": snap.unavailable,
+                                "pending": list(snap.pending)}, sort_keys=True), encoding="utf-8")
+    part.replace(path)
+    return path
 
 
 def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
@@ -300,8 +391,7 @@ def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
     folder = write_tables(snap.dataset, folder)
     if snap.dataset.reduced is not None:
         snap.dataset.reduced.write(folder / REDUCED)
-    (folder / ESTIMATES).write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates],
-                                                "unavailable": snap.unavailable}, sort_keys=True), encoding="utf-8")
+    write_estimates(snap, folder)
     (folder / STUDY_DIR).mkdir(exist_ok=True)
     for name in STUDIES:
         if name in snap.studies:
@@ -362,7 +452,7 @@ def _read(folder: Path, prog: Programme) -> Snapshot:
     data = json.loads((folder / ESTIMATES).read_text(encoding="utf-8")) if (folder / ESTIMATES).exists() else {}
     est = tuple(Estimate(**{**e, "notes": tuple(e["notes"])}) for e in data.get("estimates", []))
     studies = {p.stem: p for p in sorted((folder / STUDY_DIR).glob("*.pkl"))} if (folder / STUDY_DIR).is_dir() else {}
-    return Snapshot(ds, est, dict(data.get("unavailable", {})), studies, folder)
+    return Snapshot(ds, est, dict(data.get("unavailable", {})), studies, tuple(data.get("pending", ())), folder)
 
 
 _DEMO: dict = {}

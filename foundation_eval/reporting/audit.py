@@ -557,36 +557,26 @@ class _Component:
         if self._model is None:
             self._cost = None
             try:
-                import highspy
+                import highspy  # noqa: F401 - only whether it is installed
             except ImportError:  # the cold path below gives the same values, more slowly
                 return None
             from scipy.sparse import vstack
 
-            n, inf = len(self.ids), highspy.kHighsInf
+            from foundation_eval._highs import highs_model
+
+            n = len(self.ids)
             mats, lower, upper = [], [], []
             if self.A_ub is not None:
                 mats.append(self.A_ub)
-                lower.append(np.full(len(self.b_ub), -inf))
+                lower.append(np.full(len(self.b_ub), -np.inf))
                 upper.append(self.b_ub)
             if self.A_eq is not None:
                 mats.append(self.A_eq)
                 lower.append(self.b_eq)
                 upper.append(self.b_eq)
-            lp = highspy.HighsLp()
-            lp.num_col_ = n
-            lp.col_cost_ = np.zeros(n)
-            lp.col_lower_ = np.array([b[0] for b in self.bounds], float)
-            lp.col_upper_ = np.array([inf if b[1] is None else b[1] for b in self.bounds], float)
-            if mats:
-                m = vstack(mats).tocsc()
-                lp.num_row_ = m.shape[0]
-                lp.row_lower_, lp.row_upper_ = np.concatenate(lower), np.concatenate(upper)
-                lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-                lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
-            # the solver without the Python callbacks, whose set-up prints HiGHS's banner before any option
-            h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
-            h.setOptionValue("output_flag", False)
-            h.passModel(lp)
+            a = vstack(mats) if mats else np.zeros((0, n))
+            h = highs_model(a, np.concatenate(lower) if mats else [], np.concatenate(upper) if mats else [],
+                            [b[0] for b in self.bounds], [np.inf if b[1] is None else b[1] for b in self.bounds])
             self._model = h
         return self._model
 

@@ -32,7 +32,7 @@ from foundation_eval.reporting.disclosure import curve_steps, protect_units
 from foundation_eval.reporting.figures import GREY, PALETTE, funnel_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
 
-__all__ = ["DistrictReport", "sentence_case", "PATHWAY_LABELS", "HARM_UNAUDITED", "share_of", "difference_of",
+__all__ = ["DistrictReport", "estimands_read", "sentence_case", "PATHWAY_LABELS", "HARM_UNAUDITED", "share_of", "difference_of",
            "km_chart"]
 
 STUDY = "areas"
@@ -52,6 +52,31 @@ HARM_UNAUDITED = ("{table}: harm per person-year and its bootstrap interval (Cri
                   "not a count of people; withheld for fewer than the threshold of people) are not modelled by the audit")
 """What the audit is told of a harm column: published, not a count or a share, so not audited."""
 _SIDE_WORDS = {"above": "above", "below": "below"}
+
+
+def estimands_read(programme) -> tuple[str, ...]:
+    """The registered estimands a district page reads: the primary analysis and engagement's comparison.
+
+    A render fits these before the district pages start and the others beside them; a page asking for
+    another would raise (its snapshot lists it as pending).
+
+    Parameters
+    ----------
+    programme : Programme
+        The programme ([`Programme`][foundation_eval.config.Programme]); its `evaluation.primary`.
+
+    Returns
+    -------
+    tuple of str
+        Registered estimand names.
+
+    Examples
+    --------
+    >>> from foundation_eval.config import load_programme
+    >>> estimands_read(load_programme("hiow"))
+    ('did_att_da_rate', 'engagement_rd_practitioner')
+    """
+    return (programme.evaluation.primary, "engagement_rd_practitioner")
 
 
 def sentence_case(text) -> str:

@@ -33,7 +33,9 @@ from foundation_eval.data.load import Dataset, load_dataset
 from foundation_eval.evaluation.snapshot import (
     STUDIES,
     build_snapshot,
+    complete_estimands,
     open_snapshot,
+    write_estimates,
     write_snapshot,
     write_study,
 )
@@ -765,6 +767,7 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
         reports = _Reports(work, audit, printer)
         _run_reports(reports, todo, jobs, scheduler, pool, progress, studies)
         studies.wait()
+        snapshot = open_snapshot(folder, prog)  # with every estimate, now written
         timings["studies"] = round(studies.seconds, 2)
         if pool is not None:
             pool.shutdown()
@@ -920,8 +923,8 @@ PAGE_STUDIES = ("areas",)
 
 
 def _prepare_snapshot(extract: Path, prog: Programme, shared: Path | None, scratch: list[Path]):
-    """Validate and reduce the extract and fit the headline estimates and the district pages' study,
-    once, into a snapshot folder.
+    """Validate and reduce the extract and fit the estimates and the study the district pages read,
+    once, into a snapshot folder (the other estimates are fitted with the other studies).
 
     Returns the snapshot as the notebooks open it, its folder (made in ``shared`` when given, else in
     the system's temporary folder), whether the extract is large (`LARGE_EXTRACT_ROWS`) and the
@@ -929,7 +932,9 @@ def _prepare_snapshot(extract: Path, prog: Programme, shared: Path | None, scrat
     the built snapshot until they are written). The snapshot is read back from its folder, so that
     this process does not hold the event tables while the reports run.
     """
-    built = build_snapshot(load_dataset(extract, prog), studies=PAGE_STUDIES)
+    from foundation_eval.reporting.district_report import estimands_read
+
+    built = build_snapshot(load_dataset(extract, prog), studies=PAGE_STUDIES, estimands=estimands_read(prog))
     folder = Path(tempfile.mkdtemp(prefix=".foundation-eval-snapshot-", dir=shared))
     scratch.append(folder)
     write_snapshot(built, folder)
@@ -939,7 +944,7 @@ def _prepare_snapshot(extract: Path, prog: Programme, shared: Path | None, scrat
 
 
 class _Studies:
-    """The snapshot's remaining studies, fitted and written into its folder, here or in a thread.
+    """The snapshot's remaining estimates and studies, fitted and written into its folder, here or in a thread.
 
     The force-wide reports read them; the district pages do not, so in a process pool they run while
     the studies are fitted (`start`), on the core the fitting leaves free. `wait` returns when every
@@ -961,6 +966,8 @@ class _Studies:
         try:
             # beside a worker, more linear-algebra threads than the one core left would spin against it
             with threadpool_limits(limits=threads):
+                self._built = complete_estimands(self._built)  # the ones the district pages do not read
+                write_estimates(self._built, self.folder)
                 for name in STUDIES:
                     if name not in PAGE_STUDIES:
                         write_study(self._built, name, self.folder)
