@@ -353,11 +353,11 @@ def report_render(r: dict) -> None:
     if prep is None:
         print(f"| preparation (did not finish) | {wall:.1f} | {r['peak_gib']['preparation']:.2f} |")
     else:
-        print(f"| preparation: load and validate, reduce, headline models, the district pages' study, snapshot | "
+        print(f"| preparation: load and validate, reduce, the estimates and study the district pages read, snapshot | "
               f"{prep:.1f} | {r['peak_gib']['preparation']:.2f} |")
         print(f"| reports ({len(done)} pages written) | {wall - prep:.1f} | {r['peak_gib']['reports']:.2f} |")
         if r.get("studies_seconds") is not None:
-            print(f"| of which: the other studies, fitted in the render's process while the district pages ran | "
+            print(f"| of which: the other estimates and studies, fitted in the render's process while the district pages ran | "
                   f"{r['studies_seconds']:.1f} | |")
     peak = max(r["peak_gib"].values())
     print(f"| **whole render** | **{wall:.1f}** | **{peak:.2f}** |")

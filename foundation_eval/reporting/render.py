@@ -634,9 +634,10 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     The extract is validated and reduced, and the headline models fitted, once, into a snapshot
     ([`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]) that every notebook opens;
     the reports of [`plan`][foundation_eval.reporting.render.plan] then run in parallel. In the local
-    process pool the district pages start as soon as the study they read is written, while this process
-    fits the other studies on the core they leave free; the force-wide reports start when those are
-    written (on a cluster, or with one job, every study is fitted first). A report that
+    process pool the district pages start as soon as the estimates and the study they read are written,
+    while this process fits the other estimates and studies on the core they leave free; the force-wide
+    reports start when those are written (on a cluster, or with one job, everything is fitted first). A
+    report that
     fails is listed and never stops the others. Everything is built in a hidden temporary folder beside
     ``out`` and moved into place only when complete, so an interrupted or refused render leaves
     ``out`` as it was. The finished folder holds, per report, ``<name>.html`` (and ``.pdf``, ``.xlsx``
