@@ -126,11 +126,10 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     f = f.merge(new[["person_id", "first_eligible"]], on="person_id", how="left")
     f["index_date"] = f.index_month.dt.start_time
     f["index_quarter"] = f.index_month.dt.asfreq("Q").astype(str)
-    f["months_since_first_eligible"] = (pd.PeriodIndex(f.index_month, freq="M").asi8
-                                        - pd.PeriodIndex(f.first_eligible, freq="M").asi8)
+    index_ord = pd.PeriodIndex(f.index_month, freq="M").asi8
+    f["months_since_first_eligible"] = index_ord - pd.PeriodIndex(f.first_eligible, freq="M").asi8
     ppl = ds.people.set_index("person_id")
-    birth = f.person_id.map(ppl.birth_ym)
-    f["age_at_index"] = (pd.PeriodIndex(f.index_month, freq="M").asi8 - pd.PeriodIndex(birth, freq="M").asi8) / 12
+    f["age_at_index"] = (index_ord - pd.PeriodIndex(f.person_id.map(ppl.birth_ym), freq="M").asi8) / 12
     f["sex"] = f.person_id.map(ppl.sex).astype(str)
     f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group).astype(str)
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))

@@ -183,7 +183,8 @@ def fit_estimands(ds, level: float = 0.95, names=None) -> tuple[list[Estimate], 
 
     wanted = estimands_for(ds.programme)
     if names is not None:
-        wanted = [e for e in wanted if e.name in set(names)]
+        names = set(names)
+        wanted = [e for e in wanted if e.name in names]
     out: list[Estimate] = []
     why: dict[str, str] = {}
     frame = None

@@ -271,7 +271,8 @@ def build_snapshot(ds: Dataset, level: float = 0.95, studies=None, estimands=Non
         raise KeyError(f"{sorted(unknown)} are not studies; known: {', '.join(STUDIES)}")
     ds = with_reduced(ds)
     names = [e.name for e in estimands_for(ds.programme)]
-    now = names if estimands is None else [n for n in names if n in set(estimands)]
+    chosen = set(names if estimands is None else estimands)
+    now = [n for n in names if n in chosen]
     est, why = fit_estimands(ds, level, now)
     snap = Snapshot(ds, tuple(est), why, pending=tuple(n for n in names if n not in now))
     for name in STUDIES:
@@ -349,12 +350,9 @@ def write_estimates(snap: Snapshot, folder: str | Path) -> Path:
     >>> opened.pending, len(opened.estimates)
     ((), 9)
     """
-    path = Path(folder) / ESTIMATES
-    part = path.with_name(f".{ESTIMATES}.partial")
-    part.write_text(json.dumps({"estimates": [asdict(e) for e in snap.estimates], "unavailable": snap.unavailable,
-                                "pending": list(snap.pending)}, sort_keys=True), encoding="utf-8")
-    part.replace(path)
-    return path
+    return _write_whole(Path(folder) / ESTIMATES, json.dumps(
+        {"estimates": [asdict(e) for e in snap.estimates], "unavailable": snap.unavailable,
+         "pending": list(snap.pending)}, sort_keys=True).encode("utf-8"))
 
 
 def write_snapshot(snap: Snapshot, folder: str | Path) -> Path:
@@ -435,10 +433,13 @@ def write_study(snap: Snapshot, name: str, folder: str | Path) -> Path:
     """
     folder = Path(folder) / STUDY_DIR
     folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.pkl"
-    part = folder / f".{name}.pkl.partial"
-    with part.open("wb") as fh:
-        pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return _write_whole(folder / f"{name}.pkl", pickle.dumps(snap.study(name), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_whole(path: Path, data: bytes) -> Path:
+    """Write under a temporary name and rename into place: a reader sees the old file or the new one whole."""
+    part = path.with_name(f".{path.name}.partial")
+    part.write_bytes(data)
     part.replace(path)
     return path
 

@@ -525,15 +525,15 @@ class _DualProgram:
         return (float(eta[0]), lam[0]) if np.isfinite(eta[0]) else (math.nan, None)
 
 
-def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarray | None = None,
-               program: _DualProgram | None = None):
+def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarray | None,
+               program: _DualProgram | None):
     """eta = min_{eta, xi} eta s.t. y - X xi <= eta sd, for each row of `y`; with the duals lambda.
 
     By the dual, eta = max lambda' y over {lambda >= 0 : sd' lambda = 1, X' lambda = 0}: over its
-    vertices when they are given, otherwise by the dual program (`program`, made here if not given),
-    row by row; nan where eta is unbounded.
+    vertices when they are given, otherwise by `program` (the dual program of sd and X), row by row;
+    nan where eta is unbounded.
     """
-    n, mrows = y.shape
+    n = y.shape[0]
     k = x.shape[1]
     if vertices is not None:
         if vertices.shape[0] == 0:
@@ -547,11 +547,10 @@ def _eta_batch(y: np.ndarray, sd: np.ndarray, x: np.ndarray, vertices: np.ndarra
         lam = np.zeros_like(y)
         lam[np.arange(n), idx] = 1.0 / sd[idx]
         return z[np.arange(n), idx], lam
-    program = _DualProgram(np.column_stack([sd, x])) if program is None else program
     return program.batch(y)
 
 
-def _lf_critical_value(x, sigma_y, kappa, sims, seed, vertices=None, program=None) -> float:
+def _lf_critical_value(x, sigma_y, kappa, sims, seed, vertices, program) -> float:
     """Least favourable critical value: the 1 - kappa quantile of eta when every moment has mean 0."""
     sd = np.sqrt(np.diag(sigma_y))
     xi = r_rmvnorm(sims, sigma_y, seed)
@@ -608,7 +607,7 @@ def _vlo_vup_dual(eta, s_t, bvec, sigma_b, program: _DualProgram):
     return search(low0, eta), search(high0, eta)
 
 
-def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices=None, program=None) -> bool:
+def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices, program) -> bool:
     """Second stage of the conditional-least-favourable hybrid test (ARP 2023, section 5)."""
     if np.isnan(eta):
         return False
@@ -649,7 +648,6 @@ def _hybrid_rejects(y, eta, lam, sd, x, sigma_y, alpha, kappa, lf_cv, vertices=N
             vlo = float(np.max(av[below] / (1 - bv[below]))) if below.any() else -math.inf
             vup = float(np.min(av[above] / (1 - bv[above]))) if above.any() else math.inf
         else:
-            program = _DualProgram(np.column_stack([sd, x])) if program is None else program
             vlo, vup = _vlo_vup_dual(eta, s_t, bvec, sig, program)
     zlo, zup, stat = vlo / sig, min(vup, lf_cv) / sig, eta / sig
     if not zlo <= stat <= zup:

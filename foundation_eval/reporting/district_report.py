@@ -32,8 +32,8 @@ from foundation_eval.reporting.disclosure import curve_steps, protect_units
 from foundation_eval.reporting.figures import GREY, PALETTE, funnel_plot, new_axes, ppit_histogram
 from foundation_eval.reporting.publication import Page, Section, Text
 
-__all__ = ["DistrictReport", "estimands_read", "sentence_case", "PATHWAY_LABELS", "HARM_UNAUDITED", "share_of", "difference_of",
-           "km_chart"]
+__all__ = ["DistrictReport", "estimands_read", "sentence_case", "PATHWAY_LABELS", "HARM_UNAUDITED", "share_of",
+           "difference_of", "km_chart"]
 
 STUDY = "areas"
 """The snapshot's study every district page formats."""
