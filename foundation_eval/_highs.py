@@ -12,7 +12,7 @@ import scipy.sparse as sp
 __all__ = ["highs_model"]
 
 
-def highs_model(a, row_lower, row_upper, col_lower, col_upper):
+def highs_model(a, row_lower, row_upper, col_lower, col_upper, integer=None):
     """A quiet HiGHS model of ``row_lower <= A x <= row_upper``, ``col_lower <= x <= col_upper``, costs zero.
 
     Parameters
@@ -21,6 +21,8 @@ def highs_model(a, row_lower, row_upper, col_lower, col_upper):
         Constraint matrix, one row per constraint (may have no rows).
     row_lower, row_upper, col_lower, col_upper : array-like
         Bounds; ``numpy.inf`` for none.
+    integer : array-like of bool, optional
+        Columns that must take whole values (a mixed-integer program); none by default.
 
     Returns
     -------
@@ -51,6 +53,9 @@ def highs_model(a, row_lower, row_upper, col_lower, col_upper):
         lp.row_upper_ = np.minimum(np.asarray(row_upper, float), inf)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = m.indptr, m.indices, m.data
+    if integer is not None and np.any(integer):
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(bool(k))] for k in integer]
     # the solver without the Python callbacks, whose set-up prints HiGHS's banner before any option
     h = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
     h.setOptionValue("output_flag", False)

@@ -461,6 +461,33 @@ def _bounds(q: dict) -> tuple[float, float | None]:
     return (q["lo"], q["hi"])
 
 
+class _Columns:
+    """A table's columns as lists, each made once: the audit reads a table cell by cell, and a cell read
+    through pandas costs as much as a column converted whole."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame = frame
+        self.columns = list(frame.columns)
+        self._raw: dict = {}
+        self._num: dict = {}
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def raw(self, c) -> list:
+        """The column's values as published (pandas' `tolist`)."""
+        if c not in self._raw:
+            self._raw[c] = self._frame[c].tolist()
+        return self._raw[c]
+
+    def num(self, c) -> list:
+        """The column as numbers: what is not a number is NaN."""
+        if c not in self._num:
+            v = pd.to_numeric(self._frame[c], errors="coerce").tolist()
+            self._num[c] = [np.nan if x is None or x is pd.NA or x != x else x for x in v]
+        return self._num[c]
+
+
 _SOLVED: dict = {}
 _SOLVED_MAX = 200_000
 
@@ -516,6 +543,7 @@ class _Component:
         self.bounds = [_bounds(quantities[k]) for k in ids]
         self.integer = np.array([1 if quantities[k]["kind"] == "count" else 0 for k in ids])
         self._model, self._cost = None, None  # the HiGHS model, built on the first linear programme
+        self._mip, self._mip_cost = None, None  # and with the counts integer, on the first integer one
         # the programme itself, by position and without labels: the same component on another page (the
         # force's curve drawn on every district page, under another chart number) is the same programme,
         # solved once per process
@@ -553,32 +581,43 @@ class _Component:
             self._model = None  # anything else: solve this one cold, and the next ones on a new model
         return self._lp_cold(j, sense)
 
-    def _highs(self):
+    def _highs(self, integer: bool = False):
+        if integer:
+            if self._mip is None:
+                self._mip_cost = None
+                self._mip = self._new_highs(self.integer)
+            return self._mip
         if self._model is None:
             self._cost = None
-            try:
-                import highspy  # noqa: F401 - only whether it is installed
-            except ImportError:  # the cold path below gives the same values, more slowly
-                return None
-            from scipy.sparse import vstack
-
-            from foundation_eval._highs import highs_model
-
-            n = len(self.ids)
-            mats, lower, upper = [], [], []
-            if self.A_ub is not None:
-                mats.append(self.A_ub)
-                lower.append(np.full(len(self.b_ub), -np.inf))
-                upper.append(self.b_ub)
-            if self.A_eq is not None:
-                mats.append(self.A_eq)
-                lower.append(self.b_eq)
-                upper.append(self.b_eq)
-            a = vstack(mats) if mats else np.zeros((0, n))
-            h = highs_model(a, np.concatenate(lower) if mats else [], np.concatenate(upper) if mats else [],
-                            [b[0] for b in self.bounds], [np.inf if b[1] is None else b[1] for b in self.bounds])
-            self._model = h
+            self._model = self._new_highs(None)
         return self._model
+
+    def _new_highs(self, integer):
+        try:
+            import highspy  # noqa: F401 - only whether it is installed
+        except ImportError:  # the cold paths give the same values, more slowly
+            return None
+        from scipy.sparse import vstack
+
+        from foundation_eval._highs import highs_model
+
+        n = len(self.ids)
+        mats, lower, upper = [], [], []
+        if self.A_ub is not None:
+            mats.append(self.A_ub)
+            lower.append(np.full(len(self.b_ub), -np.inf))
+            upper.append(self.b_ub)
+        if self.A_eq is not None:
+            mats.append(self.A_eq)
+            lower.append(self.b_eq)
+            upper.append(self.b_eq)
+        a = vstack(mats) if mats else np.zeros((0, n))
+        h = highs_model(a, np.concatenate(lower) if mats else [], np.concatenate(upper) if mats else [],
+                        [b[0] for b in self.bounds], [np.inf if b[1] is None else b[1] for b in self.bounds],
+                        integer=integer)
+        if integer is not None:
+            h.setOptionValue("time_limit", 20.0)  # as the cold path's
+        return h
 
     def _lp_cold(self, j: int, sense: int) -> float | None:
         from scipy.optimize import linprog
@@ -596,6 +635,28 @@ class _Component:
         return float(res.x[j])
 
     def _milp(self, j: int, sense: int) -> float | None:
+        # as `_lp`, on a second model with the counts integer: HiGHS's branch and bound starts afresh for
+        # each objective, but the model (and scipy's checks of it) is made once per component
+        h = self._highs(integer=True)
+        if h is not None:
+            import highspy
+
+            if self._mip_cost is not None:
+                h.changeColCost(self._mip_cost, 0.0)
+            h.changeColCost(j, float(sense))
+            self._mip_cost = j
+            h.run()
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                return float(h.getSolution().col_value[j])
+            if status == highspy.HighsModelStatus.kInfeasible:
+                return None
+            if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                return -math.inf * sense
+            self._mip = None
+        return self._milp_cold(j, sense)
+
+    def _milp_cold(self, j: int, sense: int) -> float | None:
         from scipy.optimize import Bounds, LinearConstraint, milp
 
         c = np.zeros(len(self.ids))
@@ -866,21 +927,19 @@ class Ledger:
         """
         b = _Bundle()
         kinds, headings = dict(kinds or {}), dict(headings or {})
-        ex = exact.reset_index(drop=True)
-        val = values.reset_index(drop=True)
-        sup = suppressed.reset_index(drop=True)
+        ex, val, sup = _Columns(exact), _Columns(values), _Columns(suppressed)
         counts = [c for c in counts if c in ex.columns]
         text = [c for c in val.columns if c not in counts and kinds.get(c, "text") == "text"]
-        labels = [" / ".join(str(val[c].iloc[i]) for c in text)[:80] or f"row {i + 1}" for i in range(len(val))]
+        labels = [" / ".join(str(val.raw(c)[i]) for c in text)[:80] or f"row {i + 1}" for i in range(len(val))]
         shown = title or name
         ids: dict[tuple[int, str], str] = {}
         for c in counts:
             for i in range(len(val)):
-                v = pd.to_numeric(pd.Series([ex[c].iloc[i]]), errors="coerce").iloc[0]
+                v = ex.num(c)[i]
                 if pd.isna(v):
                     continue
-                withheld = bool(sup[c].iloc[i])
-                pub = val[c].iloc[i]
+                withheld = bool(sup.raw(c)[i])
+                pub = val.raw(c)[i]
                 if not withheld and _isnan(pub):
                     continue
                 qid = f"t:{name}:{i}:{c}"
@@ -911,7 +970,7 @@ class Ledger:
         self._derived(b, name, shown, ex, val, sup, counts, derived or {}, kinds, headings, groups, ids, set(gated))
         self._bundles[f"table:{name}"] = b
 
-    def _derived(self, b, name, shown, ex, val, sup, counts, derived, kinds, headings, groups, ids, gated):
+    def _derived(self, b, name, shown, ex: _Columns, val: _Columns, sup: _Columns, counts, derived, kinds, headings, groups, ids, gated):
         owners: dict[str, list[str]] = defaultdict(list)
         for c, ds in derived.items():
             for d in ds:
@@ -935,12 +994,12 @@ class Ledger:
             scales = _SCALES.get(kind, _OTHER_SCALES)
             bad = 0
             for i in range(len(val)):
-                if bool(sup[d].iloc[i]):
+                if bool(sup.raw(d)[i]):
                     continue
-                p = pd.to_numeric(pd.Series([val[d].iloc[i]]), errors="coerce").iloc[0]
+                p = val.num(d)[i]
                 if pd.isna(p):
                     continue
-                own = pd.to_numeric(pd.Series([ex[d].iloc[i]]), errors="coerce").iloc[0] if d in ex else np.nan
+                own = ex.num(d)[i] if d in ex.columns else np.nan
                 if pd.notna(own) and self.rule.exposure(own) == float(p):
                     continue  # person-time published to the rule's base: the denominator of a rate
                 cands = self._candidates(b, name, i, owners[d] or list(counts), counts, amounts, d, ex, val, kinds,
@@ -990,8 +1049,8 @@ class Ledger:
             for a in amounts:
                 if a == d:
                     continue
-                e = pd.to_numeric(pd.Series([ex[a].iloc[i]]), errors="coerce").iloc[0]
-                pv = pd.to_numeric(pd.Series([val[a].iloc[i]]), errors="coerce").iloc[0]
+                e = ex.num(a)[i]
+                pv = val.num(a)[i]
                 if pd.notna(e) and pd.notna(pv) and e > 0:
                     out.append((nq, ("amount", a, float(pv)), self._exact[nq], float(e), pub(nq),
                                 _published_amount(float(pv), kinds.get(a, "decimal2"))))
@@ -1133,18 +1192,21 @@ class Ledger:
             b.linkable.add(size)
         prev_n = prev_d = prev_cum = None
         est = t.estimate.to_numpy(float)
+        # each column read whole: a national force's curve has thousands of steps
+        time_, risk, events = t.time.tolist(), t.at_risk.to_numpy(float), t.events.to_numpy(float)
+        ex_risk, ex_events = ex.at_risk.to_numpy(float), ex.events.to_numpy(float)
         for j in range(len(t)):
             n_id, d_id = f"{key}:{j}:n", f"{key}:{j}:d"
-            where = f"{steps.label}: step {j + 1} (time {t.time.iloc[j]:g})"
+            where = f"{steps.label}: step {j + 1} (time {time_[j]:g})"
             if steps.gated:
-                self._count(b, n_id, float(ex.at_risk.iloc[j]), float(t.at_risk.iloc[j]), False, figure,
+                self._count(b, n_id, float(ex_risk[j]), float(risk[j]), False, figure,
                             f"{where}, people at risk", "chart")
-                self._count(b, d_id, float(ex.events.iloc[j]), float(t.events.iloc[j]), False, figure,
+                self._count(b, d_id, float(ex_events[j]), float(events[j]), False, figure,
                             f"{where}, events", "chart")
             else:
                 b.q[n_id] = _quantity("count", 1, None, None, False, None, figure, f"{where}, people at risk", "chart")
                 b.q[d_id] = _quantity("count", 1, None, None, False, None, figure, f"{where}, events", "chart")
-                self._exact[n_id], self._exact[d_id] = float(ex.at_risk.iloc[j]), float(ex.events.iloc[j])
+                self._exact[n_id], self._exact[d_id] = float(ex_risk[j]), float(ex_events[j])
                 eps = float(steps.precision)
                 s0 = 1.0 - (est[j - 1] if j else 0.0)
                 s1 = 1.0 - est[j]
