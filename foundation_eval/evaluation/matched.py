@@ -60,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.frames.outcomes import da_offences, da_offences_of
 from foundation_eval.frames.washout import eligibility_washout
 from foundation_eval.models.matching import MatchResult, propensity_match
 
@@ -135,14 +136,14 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     exit_date = f.person_id.map(ds.exits.set_index("person_id").exit_date)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    off = ds.offences
-    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]]
-    f["row"] = np.arange(len(f))
-    m = da.merge(f[["row", "person_id", "index_date", "close_date"]], on="person_id")
-    prior = m[(m.offence_date < m.index_date) & (m.offence_date >= m.index_date - pd.DateOffset(years=2))]
-    after = m[(m.offence_date > m.index_date) & (m.offence_date <= m.close_date)]
-    f["prior_da_2y"] = np.bincount(prior.row, minlength=len(f)).astype(int)
-    f["da_count"] = np.bincount(after.row, minlength=len(f)).astype(int)
+    who, row = da_offences_of(ds, f.person_id)
+    when = da_offences(ds).offence_date.to_numpy()[row]
+    index_date = f.index_date.to_numpy()[who]
+    since = (f.index_date - pd.DateOffset(years=2)).to_numpy()[who]
+    prior = (when < index_date) & (when >= since)
+    after = (when > index_date) & (when <= f.close_date.to_numpy()[who])
+    f["prior_da_2y"] = np.bincount(who[prior], minlength=len(f)).astype(int)
+    f["da_count"] = np.bincount(who[after], minlength=len(f)).astype(int)
     f["reoffended"] = (f.da_count > 0).astype(int)
     cols = ["person_id", "listed", "index_month", "index_date", "index_quarter", "district_id", "first_eligible",
             "months_since_first_eligible", "age_at_index", "sex", "ethnicity_group", "prior_da_2y", "close_date",

@@ -386,12 +386,13 @@ def regression_to_mean(ds, months: int = 6) -> dict:
     el = el[el.month + months <= first_go][["person_id", "month"]]
     if not len(el):
         return {"before": float("nan"), "after": float("nan"), "months": months}
-    off = ds.offences
-    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]].merge(el, on="person_id")
-    start = da.month.dt.start_time
-    before = (da.offence_date < start) & (da.offence_date >= start - pd.DateOffset(months=months))
-    after = (da.offence_date >= start + pd.DateOffset(months=1)) & (
-        da.offence_date < start + pd.DateOffset(months=months + 1))
+    from foundation_eval.frames.outcomes import da_offences, da_offences_of
+
+    who, row = da_offences_of(ds, el.person_id)
+    when = pd.Series(da_offences(ds).offence_date.to_numpy()[row])
+    start = pd.Series(el.month.dt.start_time.to_numpy()[who])
+    before = (when < start) & (when >= start - pd.DateOffset(months=months))
+    after = (when >= start + pd.DateOffset(months=1)) & (when < start + pd.DateOffset(months=months + 1))
     pm = len(el) * months
     return {"before": 100 * float(before.sum()) / pm, "after": 100 * float(after.sum()) / pm, "months": months}
 

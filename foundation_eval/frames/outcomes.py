@@ -12,7 +12,7 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["da_offences", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
+__all__ = ["da_offences", "da_offences_of", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -41,6 +41,53 @@ def da_offences(ds: Dataset) -> pd.DataFrame:
     """
     off = ds.offences
     return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
+
+
+def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray]:
+    """Every DA offence of each person named, as pairs of positions: a join without merging tables.
+
+    A national extract has millions of offences, and merging them with a frame of people on their
+    identifiers costs seconds each time. Here the offences' people are looked up once per dataset
+    (their rows in the `people` table) and each frame is joined to them by those whole numbers.
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+    person_id : array-like
+        Identifiers, one a row of the caller's frame (a person may appear on several rows).
+
+    Returns
+    -------
+    who : numpy.ndarray of int
+        For each pair, the position in ``person_id``.
+    row : numpy.ndarray of int
+        The offence's row in [`da_offences`][foundation_eval.frames.outcomes.da_offences]``(ds)``.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> da = da_offences(ds)
+    >>> someone = da.person_id.iloc[0]
+    >>> who, row = da_offences_of(ds, [someone, "nobody", someone])
+    >>> sorted(set(who.tolist())), len(row) == 2 * int((da.person_id == someone).sum())
+    ([0, 2], True)
+    """
+    people = ds.derived("people index", lambda: pd.Index(ds.people.person_id))
+    offender = ds.derived("DA offences' people", lambda: people.get_indexer(da_offences(ds).person_id))
+    mine = people.get_indexer(pd.Index(person_id))
+    ok = np.flatnonzero(mine >= 0)
+    # the caller's rows of each person, grouped: a person's rows are windows[start[p]:start[p] + count[p]]
+    order = ok[np.argsort(mine[ok], kind="stable")]
+    count = np.bincount(mine[ok], minlength=len(people))
+    start = np.cumsum(count) - count
+    row = np.flatnonzero(offender >= 0)
+    k = count[offender[row]]
+    row = np.repeat(row, k)
+    step = np.arange(row.size) - np.repeat(np.cumsum(k) - k, k)
+    who = order[start[offender[row]] + step]
+    return who, row
 
 
 def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:

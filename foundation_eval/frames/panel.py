@@ -124,39 +124,47 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
         full = pd.MultiIndex.from_product([list(prog.district_ids), periods], names=["district_id", "period"])
         return c.reindex(full, fill_value=0).reset_index()
 
-    # the person-months are aggregated once per dataset and setting: designs fitted district by
-    # district (an interrupted time series for each) then read the small table
-    g = ds.derived(("district period counts", freq, tuple(kept.astype(str))), counts).copy()
-    pos = {p: i + 1 for i, p in enumerate(periods)}
-    g["t"] = g.period.map(pos).astype(int)
-    n_months = per_of.groupby(per_of.to_numpy()).size()
-    g["n_months"] = g.period.map(n_months).astype(int)
-    first = {}
-    for d in prog.districts:
-        go = d.go_live
-        if freq == "Q" and go.month % 3 != 1:
-            warnings.warn(f"{d.id} goes live in {go}, inside a quarter: that quarter counts as treated although "
-                          "it includes months before go-live", stacklevel=2)
-        if go > months[-1]:
-            first[d.id] = 0
-            continue
-        later = kept[kept >= go]
-        if not len(later):
-            first[d.id] = 0
-            continue
-        p = later[0].asfreq(freq) if freq == "Q" else later[0]
-        first[d.id] = pos[p]
-    g["first_treated"] = g.district_id.map(first).astype(int)
-    g["live"] = (g.first_treated > 0) & (g.t >= g.first_treated)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for num, rate in (("da_events", "da_rate"), ("engaged", "engaged_rate"), ("referral_starts", "referral_rate")):
-            g[rate] = np.where(g.eligible > 0, g[num] / g.eligible, np.nan)
-    for c in ("eligible", "people", "listed", "da_events", "engaged", "referral_starts"):
-        g[c] = g[c].astype(int)
-    g["month"] = g.period
-    cols = ["district_id", "period", "month", "t", "first_treated", "live", "n_months", "eligible", "people", "listed",
-            "da_events", "da_rate", "engaged", "engaged_rate", "referral_starts", "referral_rate"]
-    return g[cols]
+    # the person-months are aggregated, and the panel made from them, once per dataset and setting:
+    # designs fitted district by district (an interrupted time series for each) then copy the small table
+    key = (freq, tuple(kept.astype(str)))
+
+    def panel():
+        g = ds.derived(("district period counts", *key), counts).copy()
+        pos = {p: i + 1 for i, p in enumerate(periods)}
+        g["t"] = g.period.map(pos).astype(int)
+        n_months = per_of.groupby(per_of.to_numpy()).size()
+        g["n_months"] = g.period.map(n_months).astype(int)
+        first = {}
+        for d in prog.districts:
+            go = d.go_live
+            if go > months[-1]:
+                first[d.id] = 0
+                continue
+            later = kept[kept >= go]
+            if not len(later):
+                first[d.id] = 0
+                continue
+            p = later[0].asfreq(freq) if freq == "Q" else later[0]
+            first[d.id] = pos[p]
+        g["first_treated"] = g.district_id.map(first).astype(int)
+        g["live"] = (g.first_treated > 0) & (g.t >= g.first_treated)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for num, rate in (("da_events", "da_rate"), ("engaged", "engaged_rate"),
+                              ("referral_starts", "referral_rate")):
+                g[rate] = np.where(g.eligible > 0, g[num] / g.eligible, np.nan)
+        for c in ("eligible", "people", "listed", "da_events", "engaged", "referral_starts"):
+            g[c] = g[c].astype(int)
+        g["month"] = g.period
+        cols = ["district_id", "period", "month", "t", "first_treated", "live", "n_months", "eligible", "people",
+                "listed", "da_events", "da_rate", "engaged", "engaged_rate", "referral_starts", "referral_rate"]
+        return g[cols]
+
+    if freq == "Q":
+        for d in prog.districts:
+            if d.go_live.month % 3 != 1:
+                warnings.warn(f"{d.id} goes live in {d.go_live}, inside a quarter: that quarter counts as treated "
+                              "although it includes months before go-live", stacklevel=2)
+    return ds.derived(("district period panel", *key), panel).copy()
 
 
 def district_month_panel(ds: Dataset) -> pd.DataFrame:

@@ -30,6 +30,7 @@ __all__ = [
     "calibration_by_group",
     "differential_prediction",
     "flag_rate_parity",
+    "group_masks",
 ]
 
 OTHER = "Other"
@@ -69,6 +70,30 @@ def _small_group_rule(groups: pd.Series, y: np.ndarray, min_count: int, small_gr
             pooled = []
             labels[labels == other_label] = None
     return labels, sorted(pooled), sorted(dropped)
+
+
+def group_masks(labels: pd.Series) -> dict:
+    """Each label's rows as a boolean array, from one pass over the labels (missing labels have none).
+
+    A characteristic with many groups (300 districts) would otherwise compare every row with every label.
+
+    Parameters
+    ----------
+    labels : Series
+        One group label a row; missing where the row is in no group.
+
+    Returns
+    -------
+    dict
+        Each label present to a boolean array over the rows, in order of first appearance.
+
+    Examples
+    --------
+    >>> {k: v.tolist() for k, v in group_masks(pd.Series(["a", None, "b", "a"])).items()}
+    {'a': [True, False, False, True], 'b': [False, False, True, False]}
+    """
+    codes, uniques = pd.factorize(pd.Series(labels, dtype=object))
+    return {u: codes == i for i, u in enumerate(uniques)}
 
 
 def _forest(ax, table, col, lo, hi, ref, xlabel):
@@ -203,8 +228,9 @@ def auc_by_group(
     check_level(level)
     labels, pooled, dropped = _small_group_rule(g, y, min_count, small_groups)
     rows = {}
+    masks = group_masks(labels)
     for name in sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v)):
-        m = (labels == name).to_numpy()
+        m = masks[name]
         r = _auc(x[m], y[m], level=level, method=method)
         rows[name] = {"n": r.n, "events": r.n_events, "auc": r.estimate, "se": r.se,
                       "ci_low": r.ci_low, "ci_high": r.ci_high}
@@ -355,8 +381,9 @@ def calibration_by_group(
     labels, pooled, dropped = _small_group_rule(g, y, min_count, small_groups)
     rows = {}
     names = sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v))
+    masks = group_masks(labels)
     for name in [*names, "All"]:
-        m = np.ones(y.size, bool) if name == "All" else (labels == name).to_numpy()
+        m = np.ones(y.size, bool) if name == "All" else masks[name]
         events, n, expected = int(y[m].sum()), int(m.sum()), float(p[m].sum())
         lo, hi = wilson_interval(events, n, level)
         oe, oe_lo, oe_hi = poisson_rate_interval(events, expected, level)
@@ -733,8 +760,9 @@ def flag_rate_parity(
     overall = f.mean()
     rows = {}
     names = sorted(labels.dropna().unique(), key=lambda v: (v == OTHER, v))
+    masks = group_masks(labels)
     for name in [*names, "All"]:
-        m = np.ones(f.size, bool) if name == "All" else (labels == name).to_numpy()
+        m = np.ones(f.size, bool) if name == "All" else masks[name]
         a, n1 = int(f[m].sum()), int(m.sum())
         lo, hi = wilson_interval(a, n1, level)
         rate = a / n1

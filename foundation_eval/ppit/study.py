@@ -45,6 +45,7 @@ from foundation_eval.ppit.equity import (
     calibration_by_group,
     differential_prediction,
     flag_rate_parity,
+    group_masks,
 )
 from foundation_eval.ppit.incremental import incremental_value
 from foundation_eval.ppit.reliability import ICC2_MEASURED_COVERAGE, agreement, icc, weighted_kappa
@@ -995,8 +996,9 @@ def _equity(b, y, model, prog, t, level, disc, run) -> dict:
         def pick(tab, column, g):
             return float(tab.at[g, column]) if len(tab) and g in tab.index and column in tab.columns else np.nan
 
+        masks = group_masks(labels)
         for g in [*sorted(labels.unique(), key=str), "All"]:
-            m = np.ones(len(labels), bool) if g == "All" else (labels == g).to_numpy()
+            m = np.ones(len(labels), bool) if g == "All" else masks[g]
             ev, k = int(y[m].sum()), int(flags[m].sum())
             group = "Everyone" if g == "All" else str(g)
             est = everyone_auc if g == "All" else [pick(a, "auc", g), pick(a, "ci_low", g), pick(a, "ci_high", g)]

@@ -14,7 +14,7 @@ from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import display_fields, maryland_fields, period_ordinal
-from foundation_eval.frames.outcomes import da_offences
+from foundation_eval.frames.outcomes import da_offences, da_offences_of
 from foundation_eval.frames.washout import first_eligible
 from foundation_eval.impact import (
     EvalEstimate,
@@ -88,10 +88,11 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     extract = pd.Timestamp(ds.extract_date)
     exit_date = f.person_id.map(ex)
     f["end_date"] = exit_date.where(exit_date.notna() & (exit_date < extract), extract)
-    da = da_offences(ds).merge(f[["person_id", "index_date", "end_date"]], on="person_id")
-    da = da[(da.offence_date > da.index_date) & (da.offence_date <= da.end_date)]
-    first = da.groupby("person_id").offence_date.min()
-    f["event_date"] = f.person_id.map(first)
+    who, row = da_offences_of(ds, f.person_id)
+    when = da_offences(ds).offence_date.to_numpy()[row]
+    inside = (when > f.index_date.to_numpy()[who]) & (when <= f.end_date.to_numpy()[who])
+    first = pd.Series(when[inside]).groupby(who[inside]).min()
+    f["event_date"] = first.reindex(np.arange(len(f))).to_numpy()
     f["stop_date"] = f.event_date.fillna(f.end_date)
     on = None
     if exposure == "on_list":
@@ -131,20 +132,32 @@ def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.Dat
     listed = f.first_listed
     listed_from = np.where(listed.isna(), np.iinfo(np.int64).max,
                            listed.array.asi8 if len(f) else np.zeros(0, np.int64))
+    if on is None:
+        exposed = (month >= listed_from[idx]).astype(int)
+    else:
+        # the person-months on the list, looked up by (person's row, month) in a table of flags: the
+        # screening's key is (person, month), so each person-month is on the list at most once
+        who = pd.Index(f.person_id).get_indexer(on.person_id)
+        m_on = period_ordinal(on.month)
+        ok = who >= 0
+        span = np.r_[month, m_on[ok]]
+        lo = int(span.min()) if span.size else 0
+        width = int(span.max()) - lo + 1 if span.size else 1
+        flags = np.zeros(len(f) * width, dtype=bool)
+        flags[who[ok] * width + (m_on[ok] - lo)] = True
+        exposed = flags[idx * width + (month - lo)].astype(int)
     rep = pd.DataFrame({
         "person_id": f.person_id.to_numpy()[idx], "district_id": f.district_id.to_numpy()[idx],
         "month": pd.PeriodIndex.from_ordinals(month, freq="M"),
-        "start": start, "stop": stop, "event": event,
-        "exposed": (month >= listed_from[idx]).astype(int),
+        "start": start, "stop": stop, "event": event, "exposed": exposed,
     })
     rep = rep[stop > start].reset_index(drop=True)
-    if on is not None:
-        rep = rep.drop(columns="exposed").merge(on, on=["person_id", "month"], how="left")
-        rep["exposed"] = rep.exposed.fillna(0).astype(int)
     q = rep.month.array.asi8
-    rep["cal_q"] = pd.Series(1970 + q // 12).astype(str).to_numpy() + "Q" + pd.Series(q % 12 // 3 + 1).astype(
-        str).to_numpy()
-    rep["lockdown"] = np.isin(q, list(lockdown)).astype(int)
+    # labels made once per distinct month, not once per person-month (20 million at national scale)
+    months, at = np.unique(q, return_inverse=True)
+    labels = np.array([f"{1970 + m // 12}Q{m % 12 // 3 + 1}" for m in months.tolist()], dtype=object)
+    rep["cal_q"] = labels[at.reshape(-1)]
+    rep["lockdown"] = np.isin(months, list(lockdown)).astype(int)[at.reshape(-1)]
     cols = ["person_id", "district_id", "month", "start", "stop", "event", "exposed", "cal_q", "lockdown"]
     return rep[cols]
 
@@ -152,7 +165,6 @@ def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.Dat
 def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows of `_cox_rows` with the event-free ones merged by district, month, interval and exposure
     (column ``n``: how many person-months each row stands for; events stay one row each)."""
-    keys = ["district_id", "month", "start", "stop", "exposed", "cal_q", "lockdown"]
     pid = rows.person_id.to_numpy()
     first = np.r_[True, pid[1:] != pid[:-1]]  # rows come person by person, in month order
     outside = rows.lockdown.to_numpy() == 0
@@ -161,8 +173,25 @@ def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
     first_outside[np.flatnonzero(outside)] = np.r_[True, open_pid[1:] != open_pid[:-1]]
     rows = rows.assign(n=1, people=first.astype(int), people_outside_lockdown=first_outside.astype(int))
     events = rows[rows.event == 1]
-    grouped = (rows[rows.event == 0].groupby(keys, sort=True, observed=True)
-               [["n", "people", "people_outside_lockdown"]].sum().reset_index())
+    free = rows[rows.event == 0]
+    # grouped on whole numbers (district code, month ordinal): the calendar quarter and lockdown flag follow
+    # from the month, and the districts' codes keep their names' order
+    code, names = pd.factorize(free.district_id, sort=True)
+    ints = pd.DataFrame({"d": code, "m": free.month.array.asi8, "start": free.start.to_numpy(),
+                         "stop": free.stop.to_numpy(), "exposed": free.exposed.to_numpy(),
+                         "n": 1, "people": free.people.to_numpy(),
+                         "people_outside_lockdown": free.people_outside_lockdown.to_numpy()})
+    sums = ints.groupby(["d", "m", "start", "stop", "exposed"], sort=True).sum().reset_index()
+    month_of = free.drop_duplicates("month")
+    month_of = month_of.set_index(month_of.month.array.asi8)
+    grouped = pd.DataFrame({
+        "district_id": names.to_numpy()[sums.d.to_numpy()],
+        "month": pd.PeriodIndex.from_ordinals(sums.m.to_numpy(), freq="M"),
+        "start": sums.start.to_numpy(), "stop": sums.stop.to_numpy(), "exposed": sums.exposed.to_numpy(),
+        "cal_q": month_of.cal_q.reindex(sums.m.to_numpy()).to_numpy(),
+        "lockdown": month_of.lockdown.reindex(sums.m.to_numpy()).to_numpy(),
+        "n": sums.n.to_numpy(), "people": sums.people.to_numpy(),
+        "people_outside_lockdown": sums.people_outside_lockdown.to_numpy()})
     grouped["person_id"] = "rows:" + grouped.district_id.astype(str) + ":" + pd.Series(
         np.arange(len(grouped))).astype(str).to_numpy()
     grouped["event"] = 0

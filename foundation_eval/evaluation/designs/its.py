@@ -70,11 +70,22 @@ def its_series(ds: Dataset, districts=None, freq: str = "M") -> pd.DataFrame:
     if districts is not None:
         ids = [ds.programme.district(d).id for d in ([districts] if isinstance(districts, str) else districts)]
         p = p[p.district_id.isin(ids)]
-    s = p.groupby("period").agg(eligible=("eligible", "sum"), da_events=("da_events", "sum"),
-                                live_share=("live", "mean")).reset_index()
+    return _rates(p.groupby("period").agg(eligible=("eligible", "sum"), da_events=("da_events", "sum"),
+                                          live_share=("live", "mean")).reset_index())
+
+
+def _rates(s: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         s["da_rate"] = np.where(s.eligible > 0, s.da_events / s.eligible, np.nan)
     return s
+
+
+def _district_series(ds: Dataset, freq: str) -> dict[str, pd.DataFrame]:
+    """`its_series` of each district on its own, from one panel (a national force has 300 districts)."""
+    p = district_period_panel(ds, freq)[["district_id", "period", "eligible", "da_events", "live"]]
+    p = p.assign(live_share=p.live.astype(float)).drop(columns="live")
+    return {d: _rates(g.drop(columns="district_id").reset_index(drop=True))
+            for d, g in p.groupby("district_id", sort=False)}
 
 
 def _its(series: pd.DataFrame, intervention, freq: str, name: str, where: str, level: float = 0.95):
@@ -146,7 +157,10 @@ def its_district(ds: Dataset, district: str, freq: str = "Q", level: float = 0.9
     (8, 16)
     """
     d = ds.programme.district(district)
-    s = its_series(ds, d.id, freq)
+    return _its_district(its_series(ds, d.id, freq), d, freq, level)
+
+
+def _its_district(s: pd.DataFrame, d, freq: str, level: float):
     if s.da_rate.isna().any():
         raise ValueError(f"{d.name}: some {PERIOD_NAMES[freq]}s have nobody eligible; use quarterly periods")
     go = d.go_live.asfreq("Q") if freq == "Q" else d.go_live
@@ -254,9 +268,10 @@ def its_all_districts(ds: Dataset, freq: str = "Q", level: float = 0.95) -> pd.D
     (14, 0)
     """
     rows = []
+    series = _district_series(ds, freq)
     for d in ds.programme.districts:
         try:
-            res, est = its_district(ds, d.id, freq, level)
+            res, est = _its_district(series[d.id], d, freq, level)
             rows.append({"district": d.name, "go_live": str(d.go_live), "estimate": est.estimate,
                          "ci_low": est.ci_low, "ci_high": est.ci_high, "slope_change": res.slope_change, "note": ""})
         except ValueError as exc:

@@ -17,7 +17,7 @@ from foundation_eval.evaluation.designs._common import (
     months_between,
     period_ordinal,
 )
-from foundation_eval.frames.outcomes import da_offences
+from foundation_eval.frames.outcomes import da_offences, da_offences_of
 from foundation_eval.impact import (
     EvalEstimate,
     density_test,
@@ -53,9 +53,12 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    da = da_offences(ds).merge(f[["person_id", "index_date", "close_date"]], on="person_id")
-    hit = da[(da.offence_date > da.index_date) & (da.offence_date <= da.close_date)].person_id.unique()
-    f["outcome"] = f.person_id.isin(hit).astype(int)
+    who, row = da_offences_of(ds, f.person_id)
+    when = da_offences(ds).offence_date.to_numpy()[row]
+    inside = (when > f.index_date.to_numpy()[who]) & (when <= f.close_date.to_numpy()[who])
+    outcome = np.zeros(len(f), dtype=int)
+    outcome[who[inside]] = 1
+    f["outcome"] = outcome
     return f
 
 
