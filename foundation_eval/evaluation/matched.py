@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.frames.outcomes import da_offences, da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.frames.washout import eligibility_washout
 from foundation_eval.models.matching import MatchResult, propensity_match
 
@@ -136,8 +136,7 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     exit_date = f.person_id.map(ds.exits.set_index("person_id").exit_date)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    who, row = da_offences_of(ds, f.person_id)
-    when = da_offences(ds).offence_date.to_numpy()[row]
+    who, when, _ = da_offences_of(ds, f.person_id)
     index_date = f.index_date.to_numpy()[who]
     since = (f.index_date - pd.DateOffset(years=2)).to_numpy()[who]
     prior = (when < index_date) & (when >= since)

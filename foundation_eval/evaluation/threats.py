@@ -386,10 +386,10 @@ def regression_to_mean(ds, months: int = 6) -> dict:
     el = el[el.month + months <= first_go][["person_id", "month"]]
     if not len(el):
         return {"before": float("nan"), "after": float("nan"), "months": months}
-    from foundation_eval.frames.outcomes import da_offences, da_offences_of
+    from foundation_eval.frames.outcomes import da_offences_of
 
-    who, row = da_offences_of(ds, el.person_id)
-    when = pd.Series(da_offences(ds).offence_date.to_numpy()[row])
+    who, when, _ = da_offences_of(ds, el.person_id)
+    when = pd.Series(when)
     start = pd.Series(el.month.dt.start_time.to_numpy()[who])
     before = (when < start) & (when >= start - pd.DateOffset(months=months))
     after = (when >= start + pd.DateOffset(months=1)) & (when < start + pd.DateOffset(months=months + 1))

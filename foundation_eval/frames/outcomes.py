@@ -12,7 +12,7 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["da_offences", "da_offences_of", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
+__all__ = ["da_offences", "da_offences_of", "da_offence_arrays", "people_index", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -43,12 +43,69 @@ def da_offences(ds: Dataset) -> pd.DataFrame:
     return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
 
 
-def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray]:
-    """Every DA offence of each person named, as pairs of positions: a join without merging tables.
+def people_index(ds: Dataset) -> pd.Index:
+    """The `people` table's identifiers as an index, made once per dataset: a row's position in it is a
+    whole number that stands for the person in joins (the identifiers are unique, the table's key).
 
-    A national extract has millions of offences, and merging them with a frame of people on their
-    identifiers costs seconds each time. Here the offences' people are looked up once per dataset
-    (their rows in the `people` table) and each frame is joined to them by those whole numbers.
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+
+    Returns
+    -------
+    pandas.Index
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> people_index(ds).get_indexer([ds.people.person_id.iloc[2], "nobody"]).tolist()
+    [2, -1]
+    """
+    return ds.derived("people index", lambda: pd.Index(ds.people.person_id))
+
+
+def da_offence_arrays(ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The DA offences as arrays, made once per dataset (treat as read-only).
+
+    Parameters
+    ----------
+    ds : Dataset
+        A validated extract.
+
+    Returns
+    -------
+    person : numpy.ndarray of int
+        Each offence's person as their row in `people` ([`people_index`][foundation_eval.frames.outcomes.people_index]).
+    offence_date : numpy.ndarray of datetime64
+        Its date.
+    chi_days : numpy.ndarray of float
+        Its Crime Harm Index days.
+
+    Examples
+    --------
+    >>> from foundation_eval.data.synth import demo_dataset
+    >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
+    >>> person, when, harm = da_offence_arrays(ds)
+    >>> len(person) == len(da_offences(ds)), bool((person >= 0).all())
+    (True, True)
+    """
+    def arrays():
+        da = da_offences(ds)
+        return (people_index(ds).get_indexer(da.person_id), da.offence_date.to_numpy(),
+                da.chi_days.to_numpy(dtype=float))
+
+    return ds.derived("DA offences by person", arrays)
+
+
+def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every DA offence of each person named, as arrays: a join without merging tables.
+
+    A national extract has millions of offences, and filtering them and merging them with a frame of
+    people on their identifiers costs seconds each time. Here the DA offences' people, dates and harm
+    are read once per dataset (the people as their rows in the `people` table), and each frame is
+    joined to them by those whole numbers.
 
     Parameters
     ----------
@@ -60,9 +117,11 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     who : numpy.ndarray of int
-        For each pair, the position in ``person_id``.
-    row : numpy.ndarray of int
-        The offence's row in [`da_offences`][foundation_eval.frames.outcomes.da_offences]``(ds)``.
+        For each (row, offence) pair, the row's position in ``person_id``.
+    offence_date : numpy.ndarray of datetime64
+        The offence's date.
+    chi_days : numpy.ndarray of float
+        Its Crime Harm Index days.
 
     Examples
     --------
@@ -70,15 +129,16 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray]:
     >>> ds = demo_dataset(seed=1, scale=0.1)          # a small synthetic force (cached after the first call)
     >>> da = da_offences(ds)
     >>> someone = da.person_id.iloc[0]
-    >>> who, row = da_offences_of(ds, [someone, "nobody", someone])
-    >>> sorted(set(who.tolist())), len(row) == 2 * int((da.person_id == someone).sum())
+    >>> who, when, harm = da_offences_of(ds, [someone, "nobody", someone])
+    >>> sorted(set(who.tolist())), len(when) == 2 * int((da.person_id == someone).sum())
     ([0, 2], True)
     """
-    people = ds.derived("people index", lambda: pd.Index(ds.people.person_id))
-    offender = ds.derived("DA offences' people", lambda: people.get_indexer(da_offences(ds).person_id))
+    people = people_index(ds)
+
+    offender, dates, harm = da_offence_arrays(ds)
     mine = people.get_indexer(pd.Index(person_id))
     ok = np.flatnonzero(mine >= 0)
-    # the caller's rows of each person, grouped: a person's rows are windows[start[p]:start[p] + count[p]]
+    # the caller's rows of each person, grouped: a person's rows are order[start[p]:start[p] + count[p]]
     order = ok[np.argsort(mine[ok], kind="stable")]
     count = np.bincount(mine[ok], minlength=len(people))
     start = np.cumsum(count) - count
@@ -87,7 +147,7 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray]:
     row = np.repeat(row, k)
     step = np.arange(row.size) - np.repeat(np.cumsum(k) - k, k)
     who = order[start[offender[row]] + step]
-    return who, row
+    return who, dates[row], harm[row]
 
 
 def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:

@@ -130,11 +130,14 @@ def write_workbook(tables, path, notes=()) -> Path:
         ws.append([str(t.headings.get(c, c)) for c in cols])
         for cell in ws[3]:
             cell.font = Font(bold=True)
+        # each column read once: a table's cells read through pandas one by one cost more than writing them
+        values = {c: t.values[c].tolist() for c in cols}
+        hidden = {c: t.suppressed[c].tolist() for c in cols}
         for i in range(len(t.values)):
             row = []
             for c in cols:
-                v = t.values[c].iloc[i]
-                if bool(t.suppressed[c].iloc[i]):
+                v = values[c][i]
+                if bool(hidden[c][i]):
                     row.append(SUPPRESSED)
                 elif v is None or (not isinstance(v, str) and pd.isna(v)):
                     row.append(None)

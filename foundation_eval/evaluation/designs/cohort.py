@@ -18,7 +18,7 @@ from foundation_eval.evaluation.designs._common import (
     months_between,
     period_ordinal,
 )
-from foundation_eval.frames.outcomes import da_offences, da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.frames.washout import first_eligible, lookback_washout
 from foundation_eval.impact import (
     ImputationResult,
@@ -98,12 +98,9 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     f["observed"] = (f.close_date <= extract) & (exit_date.isna() | (exit_date >= f.close_date))
     if exclude_lockdown:
         f["observed"] &= ~f.first_eligible.isin(list(prog.lockdown_months))
-    da = da_offences(ds)
-    who, row = da_offences_of(ds, f.person_id)
-    when = da.offence_date.to_numpy()[row]
+    who, when, harm = da_offences_of(ds, f.person_id)
     inside = (when > f.index_date.to_numpy()[who]) & (when <= f.close_date.to_numpy()[who])
-    who, row = who[inside], row[inside]
-    harm = da.chi_days.to_numpy(dtype=float)[row]
+    who, harm = who[inside], harm[inside]
     f["da_count"] = np.bincount(who, minlength=len(f)).astype(int)
     f["harm_days"] = np.bincount(who, np.where(np.isnan(harm), 0.0, harm), minlength=len(f))
     f["outcome"] = (f.da_count > 0).astype(int)

@@ -14,7 +14,7 @@ from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import display_fields, maryland_fields, period_ordinal
-from foundation_eval.frames.outcomes import da_offences, da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.frames.washout import first_eligible
 from foundation_eval.impact import (
     EvalEstimate,
@@ -88,8 +88,7 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     extract = pd.Timestamp(ds.extract_date)
     exit_date = f.person_id.map(ex)
     f["end_date"] = exit_date.where(exit_date.notna() & (exit_date < extract), extract)
-    who, row = da_offences_of(ds, f.person_id)
-    when = da_offences(ds).offence_date.to_numpy()[row]
+    who, when, _ = da_offences_of(ds, f.person_id)
     inside = (when > f.index_date.to_numpy()[who]) & (when <= f.end_date.to_numpy()[who])
     first = pd.Series(when[inside]).groupby(who[inside]).min()
     f["event_date"] = first.reindex(np.arange(len(f))).to_numpy()

@@ -17,7 +17,7 @@ from foundation_eval.evaluation.designs._common import (
     months_between,
     period_ordinal,
 )
-from foundation_eval.frames.outcomes import da_offences, da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.impact import (
     EvalEstimate,
     density_test,
@@ -53,8 +53,7 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    who, row = da_offences_of(ds, f.person_id)
-    when = da_offences(ds).offence_date.to_numpy()[row]
+    who, when, _ = da_offences_of(ds, f.person_id)
     inside = (when > f.index_date.to_numpy()[who]) & (when <= f.close_date.to_numpy()[who])
     outcome = np.zeros(len(f), dtype=int)
     outcome[who[inside]] = 1
