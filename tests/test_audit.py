@@ -535,8 +535,9 @@ def test_the_same_programme_under_other_labels_is_solved_once(monkeypatch):
 
 
 def test_warm_started_solves_match_cold_ones():
-    """Each component's linear programmes are re-solved on one model from the last basis; every bound is
-    the one a fresh solve of the same programme gives (a chain of rounded steps, as a gated curve draws)."""
+    """Each component's linear and integer programmes are re-solved on one model each (the linear ones from
+    the last basis); every bound is the one a fresh solve of the same programme gives (a chain of rounded
+    steps, as a gated curve draws)."""
     import foundation_eval.reporting.audit as A
 
     pytest.importorskip("highspy")
@@ -551,7 +552,8 @@ def test_warm_started_solves_match_cold_ones():
     for j in range(len(ids)):
         for sense in (1, -1):
             assert comp._lp(j, sense) == pytest.approx(comp._lp_cold(j, sense), abs=1e-7)
-    assert comp._model is not None
+            assert comp._milp(j, sense) == pytest.approx(comp._milp_cold(j, sense), abs=1e-7)
+    assert comp._models[False][0] is not None and comp._models[True][0] is not None
 
 
 def test_a_curve_step_is_not_linked_to_a_count_that_merely_equals_it():

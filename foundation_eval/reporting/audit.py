@@ -489,6 +489,7 @@ class _Columns:
 
 
 _SOLVED: dict = {}
+_COLD = object()  # a warm solve that leaves the answer to the cold path
 _SOLVED_MAX = 200_000
 
 
@@ -542,8 +543,7 @@ class _Component:
         self.b_eq = np.array(eq_b) if eq_b else None
         self.bounds = [_bounds(quantities[k]) for k in ids]
         self.integer = np.array([1 if quantities[k]["kind"] == "count" else 0 for k in ids])
-        self._model, self._cost = None, None  # the HiGHS model, built on the first linear programme
-        self._mip, self._mip_cost = None, None  # and with the counts integer, on the first integer one
+        self._models: dict = {}  # integer or not -> [HiGHS model, unknown last costed], made when first needed
         # the programme itself, by position and without labels: the same component on another page (the
         # force's curve drawn on every district page, under another chart number) is the same programme,
         # solved once per process
@@ -560,37 +560,41 @@ class _Component:
         return _solved((self.key, "milp", j, sense), lambda: self._milp(j, sense))
 
     def _lp(self, j: int, sense: int) -> float | None:
-        # one HiGHS model per component, re-solved from the last optimal basis for each objective: a count of
-        # a force-wide curve on a national page (3,000 unknowns) then costs a few pivots, not a cold solve
-        h = self._highs()
-        if h is not None:
-            import highspy
+        value = self._warm(False, j, sense)
+        return self._lp_cold(j, sense) if value is _COLD else value
 
-            if self._cost is not None:
-                h.changeColCost(self._cost, 0.0)
-            h.changeColCost(j, float(sense))
-            self._cost = j
-            h.run()
-            status = h.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                return float(h.getSolution().col_value[j])
-            if status == highspy.HighsModelStatus.kInfeasible:
-                return None
-            if status == highspy.HighsModelStatus.kUnbounded:
-                return -math.inf * sense
-            self._model = None  # anything else: solve this one cold, and the next ones on a new model
-        return self._lp_cold(j, sense)
+    def _warm(self, integer: bool, j: int, sense: int):
+        """min (sense 1) or max (sense -1) of unknown j on the component's HiGHS model (a second one with the
+        counts integer), or `_COLD` when highspy is missing or the solve ends otherwise than optimal,
+        infeasible or unbounded.
 
-    def _highs(self, integer: bool = False):
-        if integer:
-            if self._mip is None:
-                self._mip_cost = None
-                self._mip = self._new_highs(self.integer)
-            return self._mip
-        if self._model is None:
-            self._cost = None
-            self._model = self._new_highs(None)
-        return self._model
+        One model per component is re-solved for each objective: as a linear programme from its last
+        optimal basis (a count of a force-wide curve on a national page, 3,000 unknowns, then costs a few
+        pivots, not a cold solve); as an integer programme HiGHS's branch and bound starts afresh, but the
+        model, and scipy's checks of it, are made once.
+        """
+        model = self._models.get(integer)
+        if model is None:
+            model = self._models[integer] = [self._new_highs(self.integer if integer else None), None]
+        h, last = model
+        if h is None:
+            return _COLD
+        import highspy
+
+        if last is not None:
+            h.changeColCost(last, 0.0)
+        h.changeColCost(j, float(sense))
+        model[1] = j
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            return float(h.getSolution().col_value[j])
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status == highspy.HighsModelStatus.kUnbounded:
+            return -math.inf * sense
+        del self._models[integer]  # anything else: this one cold, and the next ones on a new model
+        return _COLD
 
     def _new_highs(self, integer):
         try:
@@ -635,26 +639,8 @@ class _Component:
         return float(res.x[j])
 
     def _milp(self, j: int, sense: int) -> float | None:
-        # as `_lp`, on a second model with the counts integer: HiGHS's branch and bound starts afresh for
-        # each objective, but the model (and scipy's checks of it) is made once per component
-        h = self._highs(integer=True)
-        if h is not None:
-            import highspy
-
-            if self._mip_cost is not None:
-                h.changeColCost(self._mip_cost, 0.0)
-            h.changeColCost(j, float(sense))
-            self._mip_cost = j
-            h.run()
-            status = h.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                return float(h.getSolution().col_value[j])
-            if status == highspy.HighsModelStatus.kInfeasible:
-                return None
-            if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-                return -math.inf * sense
-            self._mip = None
-        return self._milp_cold(j, sense)
+        value = self._warm(True, j, sense)
+        return self._milp_cold(j, sense) if value is _COLD else value
 
     def _milp_cold(self, j: int, sense: int) -> float | None:
         from scipy.optimize import Bounds, LinearConstraint, milp
