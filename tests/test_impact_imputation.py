@@ -90,3 +90,29 @@ def test_fixed_effects_solved_by_elimination_match_the_dense_least_squares(p):
     a2, b2, _ = _fe_solve(y2, u2, t2, np.ones(4), 2, 4)
     np.testing.assert_allclose(a2[u2] + b2[t2], y2, atol=1e-12)
     np.testing.assert_allclose(a2, [1 / 3, 5 / 3], atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_jackknife_on_merged_rows_equals_the_row_by_row_one(monkeypatch, weighted):
+    """A person-level frame (many people a district and index period) is refitted in each replicate as
+    merged cells: every leave-one-cluster-out estimate, and so the SE and event study, are those of the rows."""
+    import foundation_eval.impact.imputation as imp
+
+    rng = np.random.default_rng(3)
+    people = []
+    for k, (unit, g) in enumerate(zip("abcdef", [3, 3, 5, 5, 7, 0], strict=True)):
+        for t in range(1, 7):
+            for _ in range(int(rng.integers(3, 9))):
+                effect = 0.5 if g and t >= g else 0.0
+                people.append((unit, t, g, float(rng.random() < 0.3 + 0.02 * k + effect / 5),
+                               float(rng.integers(1, 4)), float(t in (2, 3))))
+    df = pd.DataFrame(people, columns=["unit", "t", "g", "y", "w", "lockdown"])
+    kw = dict(fe_weights="w", att_weights="w", covariates=["lockdown"]) if weighted else {}
+    merged = imputation_did(df, "unit", "t", "g", "y", **kw)
+    assert merged.n == len(df)
+    monkeypatch.setattr(imp, "_merged", lambda u, t, tr, cl, e, ok, X, y, w, v: imp._Rows(u, t, tr, cl, e, ok, X, y,
+                                                                                             w, y, v))
+    rows = imputation_did(df, "unit", "t", "g", "y", **kw)
+    assert merged.jackknife.estimate.to_numpy() == pytest.approx(rows.jackknife.estimate.to_numpy(), rel=1e-12)
+    assert merged.se == pytest.approx(rows.se, rel=1e-12)
+    assert merged.dynamic.se.to_numpy() == pytest.approx(rows.dynamic.se.to_numpy(), rel=1e-12, nan_ok=True)
