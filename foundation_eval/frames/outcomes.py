@@ -12,7 +12,8 @@ import pandas as pd
 
 from foundation_eval.data.load import Dataset
 
-__all__ = ["da_offences", "da_offences_of", "da_offence_arrays", "people_index", "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
+__all__ = ["da_offences", "da_offences_of", "da_offence_arrays", "people_index", "person_month_counts",
+           "offence_frame", "reoffending_frame", "fixed_window", "WindowFrame", "person_month_panel"]
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -99,8 +100,9 @@ def da_offence_arrays(ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ds.derived("DA offences by person", arrays)
 
 
-def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every DA offence of each person named, as arrays: a join without merging tables.
+def da_offences_of(ds: Dataset, person_id, after=None, until=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every DA offence of each person named, or only those in each row's window, as arrays: a join
+    without merging tables.
 
     A national extract has millions of offences, and filtering them and merging them with a frame of
     people on their identifiers costs seconds each time. Here the DA offences' people, dates and harm
@@ -113,6 +115,9 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray, np.n
         A validated extract.
     person_id : array-like
         Identifiers, one a row of the caller's frame (a person may appear on several rows).
+    after, until : array-like of datetime, optional
+        One a row: keep only offences strictly after ``after`` and on or before ``until`` (both given,
+        or neither).
 
     Returns
     -------
@@ -132,9 +137,12 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray, np.n
     >>> who, when, harm = da_offences_of(ds, [someone, "nobody", someone])
     >>> sorted(set(who.tolist())), len(when) == 2 * int((da.person_id == someone).sum())
     ([0, 2], True)
+    >>> first = when.min()
+    >>> who, when, _ = da_offences_of(ds, [someone], [first - pd.Timedelta(days=1)], [first])
+    >>> who.tolist(), bool((when == first).all())      # the window (day before, first offence]
+    ([0], True)
     """
     people = people_index(ds)
-
     offender, dates, harm = da_offence_arrays(ds)
     mine = people.get_indexer(pd.Index(person_id))
     ok = np.flatnonzero(mine >= 0)
@@ -147,7 +155,48 @@ def da_offences_of(ds: Dataset, person_id) -> tuple[np.ndarray, np.ndarray, np.n
     row = np.repeat(row, k)
     step = np.arange(row.size) - np.repeat(np.cumsum(k) - k, k)
     who = order[start[offender[row]] + step]
-    return who, dates[row], harm[row]
+    when = dates[row]
+    if after is not None:
+        lo, hi = (np.asarray(pd.to_datetime(x), dtype="datetime64[ns]") for x in (after, until))
+        inside = (when > lo[who]) & (when <= hi[who])
+        who, row, when = who[inside], row[inside], when[inside]
+    return who, when, harm[row]
+
+
+def person_month_counts(person, month, of_person, of_month) -> np.ndarray:
+    """How many of the pairs ``(of_person, of_month)`` fall in each person-month ``(person, month)``.
+
+    Both sides are whole numbers (a person's row in some table, a month's ordinal): the pairs are sorted
+    once and each person-month looked up, instead of merging tables on identifiers and Periods. Pairs
+    whose person is negative (not found) are left out.
+
+    Parameters
+    ----------
+    person, month : array-like of int
+        The person-months to count into.
+    of_person, of_month : array-like of int
+        The pairs to count.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One count a person-month.
+
+    Examples
+    --------
+    >>> person_month_counts([0, 0, 1], [600, 601, 600], [0, 0, 1, -1], [600, 600, 601, 600]).tolist()
+    [2, 0, 0]
+    """
+    person, month = np.asarray(person, np.int64), np.asarray(month, np.int64)
+    keep = np.asarray(of_person) >= 0
+    of_person, of_month = np.asarray(of_person, np.int64)[keep], np.asarray(of_month, np.int64)[keep]
+    if not of_person.size or not person.size:
+        return np.zeros(person.size, dtype=np.int64)
+    lo = min(int(month.min()), int(of_month.min()))
+    span = max(int(month.max()), int(of_month.max())) - lo + 1
+    theirs = np.sort(of_person * span + (of_month - lo))
+    mine = person * span + (month - lo)
+    return np.searchsorted(theirs, mine, side="right") - np.searchsorted(theirs, mine, side="left")
 
 
 def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:

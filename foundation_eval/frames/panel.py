@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.frames.outcomes import da_offence_arrays, people_index
+from foundation_eval.frames.outcomes import da_offence_arrays, people_index, person_month_counts
 
 __all__ = ["district_month_panel", "district_period_panel"]
 
@@ -44,19 +44,21 @@ def _build_eligible_months(ds: Dataset) -> pd.DataFrame:
     # events per person-month counted on whole-number keys (the person's row in `people`, the month's
     # ordinal) rather than merged on identifiers and Periods: millions of rows at national scale
     people = people_index(ds)
-    key = _PersonMonths(people.get_indexer(el.person_id), el.month.array.asi8)
+    who, month = people.get_indexer(el.person_id), el.month.array.asi8
     offender, dates, _ = da_offence_arrays(ds)
-    el = el.assign(da_events=key.count(offender, _month_ordinals(dates)).astype(float))
+    el = el.assign(da_events=person_month_counts(who, month, offender, _month_ordinals(dates)).astype(float))
     con = ds.contacts
     if len(con):
         eng = con[con.outcome == "engaged"]
-        el["engaged"] = key.count(people.get_indexer(eng.person_id), _month_ordinals(eng.contact_date))
+        el["engaged"] = person_month_counts(who, month, people.get_indexer(eng.person_id),
+                                            _month_ordinals(eng.contact_date))
     else:
         el["engaged"] = 0
     ref = ds.referrals
     if len(ref):
         st = ref[ref.started_date.notna()]
-        el["referral_starts"] = key.count(people.get_indexer(st.person_id), _month_ordinals(st.started_date))
+        el["referral_starts"] = person_month_counts(who, month, people.get_indexer(st.person_id),
+                                                    _month_ordinals(st.started_date))
     else:
         el["referral_starts"] = 0
     el["engaged"] = (el.engaged > 0).astype(int)
@@ -68,25 +70,6 @@ def _build_eligible_months(ds: Dataset) -> pd.DataFrame:
 def _month_ordinals(dates) -> np.ndarray:
     """Months since 1970-01 of datetimes (as `Period` ordinals of their months)."""
     return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-
-
-class _PersonMonths:
-    """Person-months as sortable whole numbers, to count other rows falling in each."""
-
-    def __init__(self, person: np.ndarray, month: np.ndarray):
-        self.person, self.month = np.asarray(person, np.int64), np.asarray(month, np.int64)
-
-    def count(self, person: np.ndarray, month: np.ndarray) -> np.ndarray:
-        """How many of the (person, month) pairs given fall in each person-month (-1: no such person)."""
-        keep = np.asarray(person) >= 0
-        person, month = np.asarray(person, np.int64)[keep], np.asarray(month, np.int64)[keep]
-        if not person.size or not self.person.size:
-            return np.zeros(self.person.size, dtype=np.int64)
-        lo = min(int(self.month.min()), int(month.min()))
-        span = max(int(self.month.max()), int(month.max())) - lo + 1
-        theirs = np.sort(person * span + (month - lo))
-        mine = self.person * span + (self.month - lo)
-        return np.searchsorted(theirs, mine, side="right") - np.searchsorted(theirs, mine, side="left")
 
 
 def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd.DataFrame:
@@ -152,7 +135,7 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
     key = (freq, tuple(kept.astype(str)))
 
     def panel():
-        g = ds.derived(("district period counts", *key), counts).copy()
+        g = counts()
         pos = {p: i + 1 for i, p in enumerate(periods)}
         g["t"] = g.period.map(pos).astype(int)
         n_months = per_of.groupby(per_of.to_numpy()).size()

@@ -956,7 +956,8 @@ class Ledger:
         self._derived(b, name, shown, ex, val, sup, counts, derived or {}, kinds, headings, groups, ids, set(gated))
         self._bundles[f"table:{name}"] = b
 
-    def _derived(self, b, name, shown, ex: _Columns, val: _Columns, sup: _Columns, counts, derived, kinds, headings, groups, ids, gated):
+    def _derived(self, b, name, shown, ex: _Columns, val: _Columns, sup: _Columns, counts, derived, kinds, headings,
+                 groups, ids, gated):
         owners: dict[str, list[str]] = defaultdict(list)
         for c, ds in derived.items():
             for d in ds:

@@ -98,9 +98,7 @@ def cohort_frame(ds: Dataset, window_months: int = 12, exclude_lockdown: bool = 
     f["observed"] = (f.close_date <= extract) & (exit_date.isna() | (exit_date >= f.close_date))
     if exclude_lockdown:
         f["observed"] &= ~f.first_eligible.isin(list(prog.lockdown_months))
-    who, when, harm = da_offences_of(ds, f.person_id)
-    inside = (when > f.index_date.to_numpy()[who]) & (when <= f.close_date.to_numpy()[who])
-    who, harm = who[inside], harm[inside]
+    who, _, harm = da_offences_of(ds, f.person_id, f.index_date, f.close_date)
     f["da_count"] = np.bincount(who, minlength=len(f)).astype(int)
     f["harm_days"] = np.bincount(who, np.where(np.isnan(harm), 0.0, harm), minlength=len(f))
     f["outcome"] = (f.da_count > 0).astype(int)

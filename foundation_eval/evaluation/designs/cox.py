@@ -14,7 +14,7 @@ from scipy import stats as _st
 
 from foundation_eval.data.load import Dataset
 from foundation_eval.evaluation.designs._common import display_fields, maryland_fields, period_ordinal
-from foundation_eval.frames.outcomes import da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of, person_month_counts
 from foundation_eval.frames.washout import first_eligible
 from foundation_eval.impact import (
     EvalEstimate,
@@ -88,9 +88,8 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     extract = pd.Timestamp(ds.extract_date)
     exit_date = f.person_id.map(ex)
     f["end_date"] = exit_date.where(exit_date.notna() & (exit_date < extract), extract)
-    who, when, _ = da_offences_of(ds, f.person_id)
-    inside = (when > f.index_date.to_numpy()[who]) & (when <= f.end_date.to_numpy()[who])
-    first = pd.Series(when[inside]).groupby(who[inside]).min()
+    who, when, _ = da_offences_of(ds, f.person_id, f.index_date, f.end_date)
+    first = pd.Series(when).groupby(who).min()
     f["event_date"] = first.reindex(np.arange(len(f))).to_numpy()
     f["stop_date"] = f.event_date.fillna(f.end_date)
     on = None
@@ -134,17 +133,10 @@ def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.Dat
     if on is None:
         exposed = (month >= listed_from[idx]).astype(int)
     else:
-        # the person-months on the list, looked up by (person's row, month) in a table of flags: the
-        # screening's key is (person, month), so each person-month is on the list at most once
-        who = pd.Index(f.person_id).get_indexer(on.person_id)
-        m_on = period_ordinal(on.month)
-        ok = who >= 0
-        span = np.r_[month, m_on[ok]]
-        lo = int(span.min()) if span.size else 0
-        width = int(span.max()) - lo + 1 if span.size else 1
-        flags = np.zeros(len(f) * width, dtype=bool)
-        flags[who[ok] * width + (m_on[ok] - lo)] = True
-        exposed = flags[idx * width + (month - lo)].astype(int)
+        # the person-months on the list, by (person's row, month) rather than merged on identifiers
+        listed_months = person_month_counts(idx, month, pd.Index(f.person_id).get_indexer(on.person_id),
+                                            period_ordinal(on.month))
+        exposed = (listed_months > 0).astype(int)
     rep = pd.DataFrame({
         "person_id": f.person_id.to_numpy()[idx], "district_id": f.district_id.to_numpy()[idx],
         "month": pd.PeriodIndex.from_ordinals(month, freq="M"),

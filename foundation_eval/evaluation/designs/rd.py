@@ -53,10 +53,9 @@ def _window_outcome(ds: Dataset, frame: pd.DataFrame, window_months: int) -> pd.
     ex = ds.exits.set_index("person_id").exit_date
     exit_date = f.person_id.map(ex)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))
-    who, when, _ = da_offences_of(ds, f.person_id)
-    inside = (when > f.index_date.to_numpy()[who]) & (when <= f.close_date.to_numpy()[who])
+    who, _, _ = da_offences_of(ds, f.person_id, f.index_date, f.close_date)
     outcome = np.zeros(len(f), dtype=int)
-    outcome[who[inside]] = 1
+    outcome[who] = 1
     f["outcome"] = outcome
     return f
 
