@@ -609,6 +609,28 @@ def test_time_varying_collapsed_rows_give_the_uncollapsed_fit(rossi):
         ro.cox_time_varying(short.assign(n=0.5), "id", "start", "stop", "ev", covs, counts="n")
 
 
+def test_cox_products_over_blocks_of_rows_give_the_whole_fit(rossi, monkeypatch):
+    # a national panel is fitted a block of rows at a time; blocks of 37 rows (event rows on both
+    # sides of every boundary) give the fit, both kinds of error and the PH test of one block
+    from foundation_eval.models.reoffending import coxph
+
+    long = split_at(rossi, [10, 20, 30, 40]).assign(grp=lambda d: d.id % 7,
+                                                     w=lambda d: 0.5 + (d.id % 5) / 4)
+    fits = {}
+    for block in (1 << 16, 37):
+        monkeypatch.setattr(coxph, "_BLOCK", block)
+        fits[block] = [ro.cox_time_varying(long, "id", "start", "stop", "ev", [c for c in ROSSI_COVS if c != "race"],
+                                           cluster="grp", strata="race"),
+                       ro.cox(rossi.assign(w=lambda d: 0.5 + (d.id % 5) / 4), "week", "arrest", ROSSI_COVS,
+                              weights="w")]
+    assert len(long) > 20 * 37
+    for whole, blocked in zip(fits[1 << 16], fits[37], strict=True):
+        np.testing.assert_allclose(blocked.coef, whole.coef, rtol=1e-10)
+        np.testing.assert_allclose(blocked.se, whole.se, rtol=1e-10)
+        np.testing.assert_allclose(blocked.model_se, whole.model_se, rtol=1e-10)
+        np.testing.assert_allclose(blocked.ph_test("km").statistic, whole.ph_test("km").statistic, rtol=1e-10)
+
+
 def test_time_varying_recovers_engagement_effect_and_warns():
     # engagement starts at an independent random time; afterwards the hazard is multiplied by 0.7
     rng = np.random.default_rng(21)

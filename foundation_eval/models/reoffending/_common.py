@@ -68,24 +68,28 @@ def design_matrix(frame: pd.DataFrame, covariates) -> tuple[np.ndarray, list[str
         raise ValueError("covariates must name at least one column")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates has duplicates: {covariates}")
-    cols, names, terms = [], [], {}
+    # columns filled into one array (not stacked from a list): one copy of the design at a time
+    parts, names, terms = [], [], {}
     for c in covariates:
         s = frame[c]
+        terms[c] = []
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-            cols.append(s.to_numpy(dtype=float))
-            terms[c] = [len(names)]
+            parts.append((s, None))
+            terms[c].append(len(names))
             names.append(c)
         else:
             cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
             levels = list(cat.cat.categories)
             if len(levels) < 2:
                 raise ValueError(f"covariate {c!r} has a single level {levels}; drop it")
-            terms[c] = []
-            for lev in levels[1:]:
-                cols.append((cat == lev).to_numpy(dtype=float))
+            codes = cat.cat.codes.to_numpy()
+            for k, lev in enumerate(levels[1:], start=1):
+                parts.append((codes, k))
                 terms[c].append(len(names))
                 names.append(f"{c}[{lev}]")
-    X = np.column_stack(cols)
+    X = np.empty((len(frame), len(names)))
+    for j, (values, level) in enumerate(parts):
+        X[:, j] = values.to_numpy(dtype=float) if level is None else (values == level)
     const = np.ptp(X, axis=0) == 0
     if const.any():
         raise ValueError(f"covariate column(s) {[names[i] for i in np.flatnonzero(const)]} are constant")

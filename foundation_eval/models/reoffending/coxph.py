@@ -44,6 +44,11 @@ CONFOUNDING_WARNING = (
 """Plain-English caution carried by Cox results for self-selected exposures (engagement, referral)."""
 
 
+# rows per block of the products over rows: temporaries of a national panel (a million rows by
+# thirty covariates) stay a few megabytes instead of a copy of the design each
+_BLOCK = 1 << 16
+
+
 class _CoxEngine:
     """Efron partial likelihood for (start, stop] data, vectorised over rows.
 
@@ -54,10 +59,15 @@ class _CoxEngine:
     over the row's block. Efron's correction for d_j tied events uses, for k = 0..d_j-1,
     S0_jk = S0_j - (k/d_j) D0_j (D = the sums over the tied events) with weight meanwt_j = sum(w)/d_j,
     as in R ``survival`` (Therneau & Grambsch 2000, sec. 3.3).
+
+    ``X`` is centred in place unless ``copy`` (centring changes nothing but rounding); products over
+    rows are taken `_BLOCK` rows at a time.
     """
 
-    def __init__(self, start, stop, event, X, weights, strata):
-        self.X = X - np.average(X, axis=0, weights=weights)  # centring changes nothing but rounding
+    def __init__(self, start, stop, event, X, weights, strata, copy: bool = True):
+        X = np.array(X, dtype=float, copy=True) if copy else np.asarray(X, dtype=float)
+        X -= (weights @ X) / weights.sum()  # the weighted mean, without np.average's n x p product
+        self.X = X
         self.w = weights
         self.event = event.astype(bool)
         n, p = X.shape
@@ -66,9 +76,11 @@ class _CoxEngine:
         ev_times, offsets = [], [0]
         a = np.empty(n, dtype=np.int64)
         b = np.empty(n, dtype=np.int64)
+        by_stratum = np.argsort(codes, kind="stable")
+        ends = np.cumsum(np.bincount(codes, minlength=len(self.strata_levels)))
         for s in range(len(self.strata_levels)):
-            sel = codes == s
-            ts = np.unique(stop[sel & self.event])
+            sel = by_stratum[(ends[s - 1] if s else 0):ends[s]]
+            ts = np.unique(stop[sel[self.event[sel]]])
             a[sel] = offsets[-1] + np.searchsorted(ts, start[sel], side="right")
             b[sel] = offsets[-1] + np.searchsorted(ts, stop[sel], side="right")
             ev_times.append(ts)
@@ -89,31 +101,53 @@ class _CoxEngine:
         first = np.concatenate([[0], np.cumsum(d_int)[:-1]])
         self.frac = (np.arange(self.jj.size) - first[self.jj]) / self.d[self.jj]
         self.mw = self.meanwt[self.jj]
-        self.wx_dead = weights[self.dead, None] * self.X[self.dead]
+        self.X_dead = X[self.dead]
+        self.w_dead = weights[self.dead]
+        # the risk-set differences as one sparse (m + 1) x n matrix: +1 at (a_i, i), -1 at (b_i, i)
+        rows = np.concatenate([a, b])
+        order = np.argsort(rows, kind="stable")
+        self._edge_col = np.concatenate([np.arange(n), np.arange(n)])[order]
+        self._edge_sign = np.where(order < n, 1.0, -1.0).astype(np.float32)
+        self._edge_ptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.m + 1))])
+
+    def _blocks(self):
+        for lo in range(0, self.n, _BLOCK):
+            yield slice(lo, min(lo + _BLOCK, self.n))
 
     # -- helpers ---------------------------------------------------------------------------------
     def _block_sum(self, v: np.ndarray) -> np.ndarray:
-        """sum over rows at risk at each event time of v (n,) or (n, q) -> (m,) or (m, q)."""
-        if v.ndim == 1:
-            diff = np.bincount(self.a, v, self.m + 1) - np.bincount(self.b, v, self.m + 1)
-            return np.cumsum(diff)[: self.m]
-        return np.column_stack([self._block_sum(v[:, k]) for k in range(v.shape[1])])
+        """sum over rows at risk at each event time of v (n,) -> (m,)."""
+        diff = np.bincount(self.a, v, self.m + 1) - np.bincount(self.b, v, self.m + 1)
+        return np.cumsum(diff)[: self.m]
 
-    def _interval_total(self, c: np.ndarray) -> np.ndarray:
-        """for each row, sum of c_j over the event times at which it is at risk."""
-        cc = np.concatenate([[0.0], np.cumsum(c, axis=0)]) if c.ndim == 1 else \
-            np.vstack([np.zeros((1, c.shape[1])), np.cumsum(c, axis=0)])
-        return cc[self.b] - cc[self.a]
+    def _weighted_block_sum(self, r: np.ndarray) -> np.ndarray:
+        """sum over rows at risk at each event time of r_i * X_i -> (m, p), without an n x p temporary."""
+        from scipy import sparse
+
+        edges = sparse.csr_matrix((self._edge_sign * r[self._edge_col], self._edge_col, self._edge_ptr),
+                                  shape=(self.m + 1, self.n))
+        return np.cumsum(edges @ self.X, axis=0)[: self.m]
+
+    @staticmethod
+    def _running(c: np.ndarray) -> np.ndarray:
+        """0 then the running sums of c over event times: the sum over [a, b) is cc[b] - cc[a]."""
+        return np.concatenate([np.zeros((1, *c.shape[1:])), np.cumsum(c, axis=0)])
+
+    def _interval_total(self, c: np.ndarray, rows=slice(None), running: bool = False) -> np.ndarray:
+        """for each row (of ``rows``), sum of c_j over the event times at which it is at risk
+        (``c`` already `_running` when ``running``)."""
+        cc = c if running else self._running(c)
+        return cc[self.b[rows]] - cc[self.a[rows]]
 
     def _pieces(self, beta):
         eta = self.X @ beta
         shift = eta.max()
         r = self.w * np.exp(eta - shift)
         S0 = self._block_sum(r)
-        S1 = self._block_sum(r[:, None] * self.X)
+        S1 = self._weighted_block_sum(r)
         r_dead = r[self.dead]
         D0 = np.bincount(self.jd, r_dead, self.m)
-        D1 = np.column_stack([np.bincount(self.jd, r_dead * self.X[self.dead, k], self.m) for k in range(self.p)])
+        D1 = np.column_stack([np.bincount(self.jd, r_dead * self.X_dead[:, k], self.m) for k in range(self.p)])
         S0k = S0[self.jj] - self.frac * D0[self.jj]
         xbar = (S1[self.jj] - self.frac[:, None] * D1[self.jj]) / S0k[:, None]
         return eta, shift, r, S0k, xbar
@@ -129,16 +163,18 @@ class _CoxEngine:
         A = np.bincount(self.jj, h, self.m) * cj
         B = np.bincount(self.jj, h * self.frac, self.m) * cj
         wr = r * self._interval_total(A)
-        info = (self.X * wr[:, None]).T @ self.X
-        Xd = self.X[self.dead]
-        info -= (Xd * (r[self.dead] * B[self.jd])[:, None]).T @ Xd
+        info = np.zeros((self.p, self.p))
+        for rows in self._blocks():
+            Xb = self.X[rows]
+            info += (Xb * wr[rows, None]).T @ Xb
+        info -= (self.X_dead * (r[self.dead] * B[self.jd])[:, None]).T @ self.X_dead
         info -= (xbar * (self.mw * cj[self.jj])[:, None]).T @ xbar
         return info
 
     def score_info(self, beta):
         eta, shift, r, S0k, xbar = self._pieces(beta)
         ll = float(self.w[self.dead] @ (eta[self.dead] - shift) - self.mw @ np.log(S0k))
-        score = self.wx_dead.sum(axis=0) - (self.mw[:, None] * xbar).sum(axis=0)
+        score = self.w_dead @ self.X_dead - (self.mw[:, None] * xbar).sum(axis=0)
         return ll, score, self._info(r, S0k, xbar)
 
     def fit(self, max_iter: int = 50, tol: float = 1e-10):
@@ -172,9 +208,10 @@ class _CoxEngine:
                           "events perfectly); estimates and SEs are unreliable", RuntimeWarning, stacklevel=3)
         return beta, ll, ll0, info, converged, n_iter
 
-    def score_residuals(self, beta) -> np.ndarray:
+    def score_residual_blocks(self, beta):
         """Efron score residuals per row (R ``residuals(fit, "score")``; Therneau & Grambsch 2000,
-        sec. 4.6); w_i * resid_i sums to the score, which is 0 at the MLE."""
+        sec. 4.6), `_BLOCK` rows at a time: yields (rows, residuals of those rows); w_i * resid_i
+        sums to the score, which is 0 at the MLE."""
         eta, shift, r, S0k, xbar = self._pieces(beta)
         r = np.exp(eta - shift)  # R's coxscore2 / agscore use exp(eta) here; case weights enter via w * resid
         h = self.mw / S0k
@@ -183,20 +220,47 @@ class _CoxEngine:
         Bf = np.bincount(self.jj, h * self.frac, self.m)
         GB = np.column_stack([np.bincount(self.jj, h * self.frac * xbar[:, k], self.m) for k in range(self.p)])
         xbb = np.column_stack([np.bincount(self.jj, xbar[:, k], self.m) for k in range(self.p)]) / self.d[:, None]
-        CH = self._interval_total(H)
-        CG = self._interval_total(G)
-        CH[self.dead] -= Bf[self.jd]
-        CG[self.dead] -= GB[self.jd]
-        resid = -r[:, None] * (self.X * CH[:, None] - CG)
-        resid[self.dead] += self.X[self.dead] - xbb[self.jd]
-        return resid
+        H, G = self._running(H), self._running(G)
+        for rows in self._blocks():
+            CH = self._interval_total(H, rows, running=True)
+            CG = self._interval_total(G, rows, running=True)
+            lo, hi = np.searchsorted(self.dead, [rows.start, rows.stop])
+            dead, jd = self.dead[lo:hi] - rows.start, self.jd[lo:hi]
+            CH[dead] -= Bf[jd]
+            CG[dead] -= GB[jd]
+            resid = -r[rows, None] * (self.X[rows] * CH[:, None] - CG)
+            resid[dead] += self.X_dead[lo:hi] - xbb[jd]
+            yield rows, resid
+
+    def score_residuals(self, beta) -> np.ndarray:
+        """Efron score residuals per row, as one n x p array (see `score_residual_blocks`)."""
+        return np.vstack([resid for _, resid in self.score_residual_blocks(beta)])
+
+    def score_meat(self, beta, weights, counts, cluster_codes=None, n_clusters=0) -> np.ndarray:
+        """sum_c U_c U_c' of the weighted score residuals, U_c summed over cluster c's rows (a collapsed
+        row's copies share its cluster), or each copy its own cluster without ``cluster_codes``."""
+        from scipy import sparse
+
+        if cluster_codes is None:
+            meat = np.zeros((self.p, self.p))
+            for rows, resid in self.score_residual_blocks(beta):
+                resid *= weights[rows, None]
+                meat += (resid * counts[rows, None]).T @ resid
+            return meat
+        U = np.zeros((n_clusters, self.p))
+        wc = weights * counts
+        for rows, resid in self.score_residual_blocks(beta):
+            k = rows.stop - rows.start
+            member = sparse.csr_matrix((wc[rows], (cluster_codes[rows], np.arange(k))), shape=(n_clusters, k))
+            U += member @ resid
+        return U.T @ U
 
     def zph(self, beta, gtime: np.ndarray, terms: dict[str, list[int]]):
         """Score test for adding x * g(t) for each term, and for all at once (R ``cox.zph``,
         survival >= 3.0; Grambsch & Therneau 1994)."""
         eta, shift, r, S0k, xbar = self._pieces(beta)
         g = np.bincount(self.jd, gtime[self.dead], self.m) / self.d  # g is constant within an event time
-        per_time = np.column_stack([np.bincount(self.jd, self.wx_dead[:, k], self.m) -
+        per_time = np.column_stack([np.bincount(self.jd, self.w_dead * self.X_dead[:, k], self.m) -
                                     np.bincount(self.jj, self.mw * xbar[:, k], self.m) for k in range(self.p)])
         u2 = g @ per_time
         i11 = self._info(r, S0k, xbar)
@@ -438,21 +502,19 @@ def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, leve
     w = np.ones(n) if weights is None else weights
     c = np.ones(n) if counts is None else counts
     s = np.zeros(n, dtype=np.int64) if strata is None else strata
-    eng = _CoxEngine(start, stop, event, X, w * c, s)
+    eng = _CoxEngine(start, stop, event, X, w * c, s, copy=False)  # X is this fit's own: centred in place
     beta, ll, ll0, info, converged, it = eng.fit()
     model_cov = np.linalg.inv(info)
     robust = cluster is not None or weights is not None
     n_clusters = None
     if robust:
-        resid = eng.score_residuals(beta) * w[:, None]
         if cluster is not None:
             codes, uniq = pd.factorize(cluster)
             n_clusters = len(uniq)
-            U = np.zeros((n_clusters, eng.p))
-            np.add.at(U, codes, resid * c[:, None])  # a collapsed row's copies share its cluster
+            meat = eng.score_meat(beta, w, c, codes, n_clusters)
         else:
-            U = resid * np.sqrt(c)[:, None]  # each copy is its own cluster
-        cov = model_cov @ (U.T @ U) @ model_cov
+            meat = eng.score_meat(beta, w, c)
+        cov = model_cov @ meat @ model_cov
     else:
         cov = model_cov
     se = np.sqrt(np.diag(cov))
@@ -460,7 +522,7 @@ def _fit_cox(start, stop, event, X, names, terms, weights, strata, cluster, leve
     conc = float("nan")
     if concordance_data is not None:
         dur, ev = concordance_data
-        conc = _harrell_c(dur, ev, X @ beta, strata)
+        conc = _harrell_c(dur, ev, eng.X @ beta, strata)  # ranks: the centring shifts every risk alike
     ph = {"start": start, "stop": stop, "event": event, "terms": terms, "counts": counts}
     set_readonly(beta, se, cov, model_se)
     return dict(covariates=tuple(names), coef=beta, se=se, cov=cov, model_se=model_se, level=level,
@@ -622,8 +684,9 @@ def cox_time_varying(long_frame: pd.DataFrame, id: str, start: str, stop: str, e
                          f"and stop {t1[i]}")
     e = as_events(long_frame[event].to_numpy(), t1.size, f"column {event!r}")
     ids = long_frame[id].to_numpy()
-    order = np.lexsort((t0, ids))
-    same = ids[order][1:] == ids[order][:-1]
+    person = pd.factorize(ids)[0]  # whole numbers sort far faster than identifiers
+    order = np.lexsort((t0, person))
+    same = person[order][1:] == person[order][:-1]
     overlap = same & (t0[order][1:] < t1[order][:-1])
     if overlap.any():
         i = order[1:][overlap][0]
