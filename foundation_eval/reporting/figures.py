@@ -25,6 +25,23 @@ from foundation_eval.plotting import (
 __all__ = ["PALETTE", "GREY", "style", "new_axes", "to_html", "list_size_plot", "funnel_plot", "ppit_histogram"]
 
 
+_DPI = 110
+
+
+def _content_box(fig, dpi: float):
+    """The figure's content box in inches, padded as ``bbox_inches="tight"`` pads it.
+
+    The same box as matplotlib's "tight" crop, measured without the whole undrawn pass of the figure
+    that "tight" makes first (a third of a page's figure time); the PNG is byte for byte the same.
+    """
+    from matplotlib import rcParams
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig.set_dpi(dpi)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    return fig.get_tightbbox(renderer).padded(rcParams["savefig.pad_inches"])
+
+
 def to_html(fig_or_ax, alt: str, caption: str | None = None) -> str:
     """A self-contained `<figure>` with the PNG embedded and alt text; closes the figure.
 
@@ -62,7 +79,7 @@ def to_html(fig_or_ax, alt: str, caption: str | None = None) -> str:
     """
     fig = fig_or_ax.figure if hasattr(fig_or_ax, "figure") and not isinstance(fig_or_ax, plt.Figure) else fig_or_ax
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", dpi=110, metadata={"Software": None})
+    fig.savefig(buf, format="png", bbox_inches=_content_box(fig, _DPI), dpi=_DPI, metadata={"Software": None})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode()
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""

@@ -265,7 +265,9 @@ _fe_snap.release_tables()  # event tables a force-wide report read; the reduced 
 del _fe_ns, _fe_hidden, _fe_k, _fe_plt, _fe_snap
 """
 
-# one kernel per worker thread, kept for the worker's life: {thread id: (kernel manager, its working folder)}
+# one kernel per worker thread, kept for the worker's life, with one client whose channels stay open:
+# {thread id: (kernel manager, its client, its working folder)}. A new client per report would wait
+# about 0.2 s for its first kernel_info's IOPub messages, lost while its subscription connects.
 _KERNELS: dict[int, tuple] = {}
 _EXECUTE_LOCK = threading.Lock()
 
@@ -278,9 +280,9 @@ def _kernel(fresh: bool = False):
 
     key = threading.get_ident()
     if key in _KERNELS:
-        km, cwd = _KERNELS[key]
+        km, kc, cwd = _KERNELS[key]
         if not fresh and km.is_alive():
-            return km
+            return km, kc
         _stop(key)
     cwd = tempfile.mkdtemp(prefix="foundation-eval-kernel-")
     km = KernelManager(kernel_name=KERNEL)
@@ -291,10 +293,14 @@ def _kernel(fresh: bool = False):
     try:
         kc.wait_for_ready(timeout=60)
         kc.execute(_WARM, silent=True, store_history=False)  # not awaited: the first report queues behind it
-    finally:
+    except BaseException:
         kc.stop_channels()
-    _KERNELS[key] = (km, cwd)
-    return km
+        km.shutdown_kernel(now=True)
+        shutil.rmtree(cwd, ignore_errors=True)
+        raise
+    kc.allow_stdin = False
+    _KERNELS[key] = (km, kc, cwd)
+    return km, kc
 
 
 # rows of an extract's tables above which the force-wide studies run one at a time, each in a kernel
@@ -329,8 +335,9 @@ def _kernel_env() -> dict:
 
 
 def _stop(key: int) -> None:
-    km, cwd = _KERNELS.pop(key)
+    km, kc, cwd = _KERNELS.pop(key)
     try:
+        kc.stop_channels()
         km.shutdown_kernel(now=True)
     except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
         pass
@@ -363,13 +370,8 @@ def _start_worker() -> None:
         pass
 
 
-def _clear(km) -> None:
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.execute_interactive(_RESET, silent=True, store_history=False, timeout=120)
-    finally:
-        kc.stop_channels()
+def _clear(kc) -> None:
+    kc.execute_interactive(_RESET, silent=True, store_history=False, timeout=120)
 
 
 def _run_job(job: Job, retries: int = 1) -> dict:
@@ -402,10 +404,10 @@ def _run_here(job: Job, retries: int = 1) -> dict:
         for attempt in range(retries + 1):
             t0 = time.perf_counter()
             try:
-                km = _kernel(fresh=attempt > 0)
-                _clear(km)
+                km, kc = _kernel(fresh=attempt > 0)
+                _clear(kc)
                 t1 = time.perf_counter()
-                nb = _execute(str(src), str(executed), params, km)
+                nb = _execute(str(src), str(executed), params, km, kc)
                 timings.update(kernel=round(t1 - t0, 3), execute=round(time.perf_counter() - t1, 3))
                 break
             except Exception as exc:  # noqa: BLE001 - any failure is reported per report
@@ -452,40 +454,41 @@ _ENGINE = "foundation-eval"
 
 @functools.cache
 def _engine() -> str:
-    """Register, once, papermill's nbclient engine made to close the kernel client it opens.
+    """Register, once, papermill's nbclient engine that runs on a worker's own kernel and client.
 
-    nbclient closes its client only on a kernel it started itself; on a worker's long-lived kernel each
-    report would otherwise leave five ZeroMQ sockets and a heartbeat thread open, and a worker fails
-    with "Too many open files" after about two hundred reports (a national render has 300). The engine
-    is registered through papermill's engine registry, its supported extension point.
+    nbclient opens a client of its own on a kernel it did not start and never closes it: on a worker's
+    long-lived kernel each report would leave five ZeroMQ sockets and a heartbeat thread open (a worker
+    failed with "Too many open files" after about two hundred reports; a national render has 300),
+    and each new client waits for its IOPub subscription. The engine executes with the worker's
+    client, kept open for the kernel's life. It is registered through papermill's engine registry,
+    its supported extension point.
     """
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
 
     class LentKernelEngine(NBClientEngine):
-        """Execute on the kernel manager passed as ``km``, and close the client afterwards."""
+        """Execute on the kernel manager and client passed as ``km`` and ``kc``, leaving both running."""
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
-                                     **kwargs):
+                                     kc=None, **kwargs):
             client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log=logger,
                                              log_output=log_output, stdout_file=stdout_file,
                                              stderr_file=stderr_file, startup_timeout=start_timeout,
                                              timeout=execution_timeout)
+            client.kc = kc  # nbclient starts no client of its own when it is given one
             try:
                 return client.execute()
             finally:
-                if client.kc is not None and not client.owns_km:
-                    client.kc.stop_channels()
-                    client.kc = None
+                client.kc = None
 
     papermill_engines.register(_ENGINE, LentKernelEngine)
     return _ENGINE
 
 
-def _execute(src: str, executed: str, params: dict, km):
+def _execute(src: str, executed: str, params: dict, km, kc):
     """papermill in this thread's own event loop, closed afterwards."""
     import papermill as pm
     from jupyter_core import utils
@@ -494,7 +497,8 @@ def _execute(src: str, executed: str, params: dict, km):
         # saved once at the end: papermill's default rewrites the whole notebook, figures and all,
         # after every cell
         return pm.execute_notebook(src, executed, parameters=params, engine_name=_engine(), kernel_name=KERNEL,
-                                   progress_bar=False, log_output=False, km=km, request_save_on_cell_execute=False)
+                                   progress_bar=False, log_output=False, km=km, kc=kc,
+                                   request_save_on_cell_execute=False)
     finally:
         loop = utils._loop.get()
         if loop is not None and not loop.is_running() and not loop.is_closed():
