@@ -344,3 +344,16 @@ def test_bad_sigma_is_named(medicaid):
         original_ci(b, s[:6, :6], 5, 2)
     with pytest.raises(ValueError, match="m must be non-negative"):
         fixed_length_ci(b, s, 5, 2, m=-1.0)
+
+
+def test_truncated_normal_quantile_is_scipys():
+    # the hybrid test's critical value, taken in logs instead of through scipy.stats.truncnorm
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    lo = np.concatenate([rng.normal(0, 4, 400), [35.0, -40.0, 0.0, -np.inf, 5.0, -1e-9]])
+    hi = np.concatenate([lo[:400] + np.abs(rng.normal(0, 3, 400)) + 1e-6, [40.0, -35.0, np.inf, -5.0, np.inf, 1e-9]])
+    for p in (0.001, 0.05, 0.5, 0.9, 0.95, 0.999):
+        ours = np.array([honest_module._truncnorm_quantile(p, a, b) for a, b in zip(lo, hi, strict=True)])
+        np.testing.assert_allclose(ours, stats.truncnorm.ppf(p, lo, hi), rtol=1e-12, atol=1e-12)
+    assert honest_module._truncnorm_quantile(0.3, 1.0, 1.0) == 1.0  # an empty interval gives its end

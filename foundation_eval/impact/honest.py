@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 from scipy.optimize import brentq, linprog, minimize
-from scipy.special import ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
 
 from foundation_eval._highs import highs_model
 from foundation_eval.impact._rrng import r_rmvnorm
@@ -559,9 +559,22 @@ def _lf_critical_value(x, sigma_y, kappa, sims, seed, vertices, program) -> floa
 
 
 def _truncnorm_quantile(p: float, lo: float, hi: float) -> float:
+    """The p-quantile of the standard normal truncated to [lo, hi].
+
+    Phi^-1(Phi(lo) + p (Phi(hi) - Phi(lo))) taken in logs (``log_ndtr``, ``ndtri_exp``), reflected
+    for a lower bound above 0 so that no probability is near 1: ``scipy.stats.truncnorm.ppf``'s value
+    to 1e-13 without its per-call cost (a national evaluation asks for 13,408 of them).
+    """
     if not lo < hi:
         return lo
-    return float(_st.truncnorm.ppf(p, lo, hi))
+    if lo > 0:
+        return -_truncnorm_quantile(1 - p, -hi, -lo)
+    if p <= 0:
+        return lo
+    if p >= 1:
+        return hi
+    log_p = np.logaddexp(log_ndtr(lo) + math.log1p(-p), log_ndtr(hi) + math.log(p))
+    return float(min(max(ndtri_exp(log_p), lo), hi))
 
 
 def _vlo_vup_dual(eta, s_t, bvec, sigma_b, program: _DualProgram):
