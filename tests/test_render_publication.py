@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -294,3 +295,51 @@ def test_a_worker_kernel_runs_report_after_report_without_leaking_sockets(tmp_pa
     finally:
         render.stop_kernels()
     assert counts[-1] == counts[0], counts
+
+
+def test_studies_fitted_apart_are_those_fitted_in_the_render(tmp_path):
+    # the local pool's studies are fitted in a spawned process that validates and reduces the extract
+    # itself: the estimates and every study it writes are the ones the render's own process would write
+    import pickle
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "data"))
+    import demo_results
+
+    from foundation_eval.config import load_programme
+    from foundation_eval.data.synth import generate, write
+    from foundation_eval.reporting import render
+
+    prog = load_programme("hiow")
+    extract = tmp_path / "extract"
+    write(generate(prog, seed=5, scale=0.1), extract)
+    folders = {}
+    for how in ("here", "apart"):
+        folder = folders[how] = tmp_path / how
+        folder.mkdir()
+        apart = render._StudiesApart(extract, "hiow", folder) if how == "apart" else None
+        _, _, built = render._prepare_snapshot(extract, prog, folder, keep=apart is None)
+        studies = apart or render._Studies(built, folder)
+        if apart:
+            apart.snapshot_written()
+        studies.wait()
+        assert studies.done() and studies.seconds > 0
+    assert (folders["here"] / "estimates.json").read_text() == (folders["apart"] / "estimates.json").read_text()
+    names = sorted(p.name for p in (folders["here"] / "studies").glob("*.pkl"))
+    assert names == sorted(p.name for p in (folders["apart"] / "studies").glob("*.pkl")) and len(names) == 4
+    for name in names:
+        here, apart = ({k: v for k, v in demo_results.flatten(
+            pickle.loads((folders[how] / "studies" / name).read_bytes())).items()} for how in ("here", "apart"))
+        assert len(here) > 100 and here == apart, name
+
+
+def test_studies_fitted_apart_report_what_stopped_them(tmp_path):
+    from foundation_eval.reporting import render
+
+    (tmp_path / "extract").mkdir()
+    studies = render._StudiesApart(tmp_path / "extract", "hiow", tmp_path)
+    studies.snapshot_written()
+    with pytest.raises(RuntimeError, match="(?s)could not be fitted: .*ValidationError.*districts.csv"):
+        studies.wait()
+    assert studies.done()
+    studies.stop()  # ended already: nothing to stop
