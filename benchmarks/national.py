@@ -26,8 +26,8 @@ kernels: proportional set sizes summed, so that pages the forked workers share c
 half second) against the goals (<= 300 s and <= 4 GiB
 on 2 cores; the evaluation page <= 60 s) as ratios, stage by stage: the preparation (load and validate,
 reduce, fit the headline models and the study the district pages read, write the snapshot) and the
-reports (the other studies are fitted in the render's process while the first district pages run), with each report's
-own duration and its slowest cells read from papermill's records in the executed notebooks, and the
+reports (the other estimates and studies are fitted from the start in a process of their own, beside the
+preparation and then the first district pages), with each report's own duration and its slowest cells read from papermill's records in the executed notebooks, and the
 disclosure audit's seconds per page from ``render.json`` when the render finished. ``--render-districts N`` renders only the
 first N district pages (a reduced smoke run), ``--jobs`` sets the render's parallel reports.
 """
@@ -357,8 +357,8 @@ def report_render(r: dict) -> None:
               f"{prep:.1f} | {r['peak_gib']['preparation']:.2f} |")
         print(f"| reports ({len(done)} pages written) | {wall - prep:.1f} | {r['peak_gib']['reports']:.2f} |")
         if r.get("studies_seconds") is not None:
-            print(f"| of which: the other estimates and studies, fitted in the render's process while the district pages ran | "
-                  f"{r['studies_seconds']:.1f} | |")
+            print(f"| beside both: the other estimates and studies, fitted from the start in a process of their own "
+                  f"(it validates and reduces the extract too) | {r['studies_seconds']:.1f} | |")
     peak = max(r["peak_gib"].values())
     print(f"| **whole render** | **{wall:.1f}** | **{peak:.2f}** |")
     print(f"\nrender {wall:.0f} s against the goal {GOAL_RENDER_SECONDS:.0f} s: ratio {wall / GOAL_RENDER_SECONDS:.2f}; "

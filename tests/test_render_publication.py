@@ -318,7 +318,7 @@ def test_studies_fitted_apart_are_those_fitted_in_the_render(tmp_path):
         folder = folders[how] = tmp_path / how
         folder.mkdir()
         apart = render._StudiesApart(extract, "hiow", folder) if how == "apart" else None
-        _, _, built = render._prepare_snapshot(extract, prog, folder, keep=apart is None)
+        built, _ = render._prepare_snapshot(extract, prog, folder)
         studies = apart or render._Studies(built, folder)
         if apart:
             apart.snapshot_written()

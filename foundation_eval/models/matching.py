@@ -435,7 +435,7 @@ class MatchResult(_Adjusted):
         The propensity score of every row (index of the input frame).
     matches : DataFrame
         ``treated, control, weight``: index labels of each matched pair and the control's share of its
-        treated row's matched set.
+        treated row's matched set (labels of a default 0..n-1 index are held as 32-bit integers).
 
     Examples
     --------
@@ -777,8 +777,13 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
            ("controls used", float(used.sum())), ("effective number of controls", ess)]
     overlap = pd.DataFrame(ov, columns=["measure", "value"])
     idx = frame.index
-    # not copied nor consolidated: the pairs can number tens of millions at national scale
-    matches = pd.DataFrame({"treated": idx.take(t_pos[ti]), "control": idx.take(c_pos[ci]), "weight": w}, copy=False)
+    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and len(idx) < 2**31:
+        # row labels that are row numbers, held in 32 bits: the pairs can number tens of millions
+        treated, control = t_pos.astype(np.int32)[ti], c_pos.astype(np.int32)[ci]
+    else:
+        treated, control = idx.take(t_pos[ti]), idx.take(c_pos[ci])
+    # not copied nor consolidated
+    matches = pd.DataFrame({"treated": treated, "control": control, "weight": w}, copy=False)
     variance = ("Abadie-Imbens (2006) for matching with replacement, propensity score treated as known; "
                 + ("conditional variance assumed constant" if sigma_neighbours == 0 else
                    f"conditional variance from each control and its {sigma_neighbours} nearest fellow controls"))

@@ -768,14 +768,15 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
             # the other estimates and studies: fitted from the start in a process of their own, on the core
             # the preparation leaves idle; the district pages start when the preparation is written
             studies = _StudiesApart(extract, programme, folder)
-        snapshot, large, built = _prepare_snapshot(extract, prog, folder, keep=pool is None)
+        built, large = _prepare_snapshot(extract, prog, folder)
         if pool is not None:
             studies.snapshot_written()
         else:
             studies = _Studies(built, folder)
-        del built
+        todo = _jobs(built.dataset, folder, programme, districts, force_reports, large, audit)
+        del built  # with a pool, this process holds no table while the reports run
+        _give_back_memory()  # before the district pages' kernels start beside it
         timings = {"snapshot": round(time.time() - t1, 2)}
-        todo = _jobs(snapshot.dataset, folder, programme, districts, force_reports, large, audit)
         # notebooks run in the workers; this process prints each finished page through one browser
         printer = PdfPrinter() if printing.pdf else None
         reports = _Reports(work, audit, printer)
@@ -938,24 +939,18 @@ def _extract(data_dir, prog: Programme, seed: int, synth_overrides: dict | None,
 PAGE_STUDIES = ("areas",)
 
 
-def _prepare_snapshot(extract: Path, prog: Programme, folder: Path, keep: bool):
+def _prepare_snapshot(extract: Path, prog: Programme, folder: Path):
     """Validate and reduce the extract and fit the estimates and the study the district pages read,
     once, into the snapshot folder (the other estimates are fitted with the other studies).
 
-    Returns the snapshot as the notebooks open it, whether the extract is large (`LARGE_EXTRACT_ROWS`)
-    and, when ``keep``, the built snapshot (with the event tables) for the other studies to be fitted
-    from in this process (else None). The snapshot is read back from its folder, so that this process
-    does not hold the event tables while the reports run.
+    Returns the built snapshot (with the event tables) and whether the extract is large
+    (`LARGE_EXTRACT_ROWS`).
     """
     from foundation_eval.reporting.district_report import estimands_read
 
     built = build_snapshot(load_dataset(extract, prog), studies=PAGE_STUDIES, estimands=estimands_read(prog))
     write_snapshot(built, folder)
-    large = sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
-    if not keep:
-        built = None
-    _give_back_memory()  # the estimands' temporaries, before the district pages' kernels start beside it
-    return open_snapshot(folder, prog), large, built
+    return built, sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
 
 
 def _fit_apart(extract: str, programme: str, folder: str, written, conn) -> None:
