@@ -284,3 +284,16 @@ def test_analysis_plan_fingerprint_changes_with_the_plan(tmp_path):
     f.write_text(text.replace('plan_date = "2020-12-01"', 'plan_date = "1 December"'))
     with pytest.raises(ConfigError, match=r"\[evaluation\]\.plan_date"):
         load_programme(str(f))
+
+
+def test_a_programme_file_is_read_again_only_when_it_changes(tmp_path):
+    import os
+
+    path = tmp_path / "p.toml"
+    path.write_text((PROGRAMME_DIR / "hiow.toml").read_text())
+    first = load_programme(path)
+    assert load_programme(str(path)) is first  # the same file, unchanged: read once
+    path.write_text((PROGRAMME_DIR / "hiow.toml").read_text().replace('\nthreshold = 10', '\nthreshold = 11'))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    second = load_programme(path)
+    assert second is not first and (first.disclosure_threshold, second.disclosure_threshold) == (10, 11)

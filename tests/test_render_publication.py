@@ -156,9 +156,9 @@ def test_force_wide_studies_run_one_at_a_time_longest_first(monkeypatch):
         return {"name": job.name}
 
     monkeypatch.setattr(render, "_run_job", fake)
-    studies = [render.Job(n, n, nb, {}, own_kernel=True) for n, nb in (("force-overview", "force_overview.ipynb"),
-                                                       ("data-quality", "data_quality.ipynb"),
-                                                       ("pilot-vs-rollout", "pilot_vs_rollout.ipynb"))]
+    studies = [render.Job(n, n, nb, {}, own_kernel=nb in render.OWN_KERNEL)
+               for n, nb in (("force-overview", "force_overview.ipynb"), ("data-quality", "data_quality.ipynb"),
+                             ("pilot-vs-rollout", "pilot_vs_rollout.ipynb"))]
     pages = [render.Job(f"district-{i}", str(i), "district_report.ipynb", {}) for i in range(12)]
     with ThreadPoolExecutor(3) as pool:
         done = [r["name"] for r in render._scheduled(pool, studies + pages, 3)]

@@ -83,8 +83,8 @@ class Job:
         ``programme`` and the report's own. The render adds ``workbook_path`` and ``results_path``
         where the notebook declares them.
     own_kernel : bool
-        Run in a kernel stopped afterwards, and never beside another such job (set by the render for
-        the force-wide studies of an extract larger than ``LARGE_EXTRACT_ROWS``).
+        Run in a kernel stopped afterwards, and never beside another force-wide job (set by the render
+        for the evaluation of an extract larger than ``LARGE_EXTRACT_ROWS``).
     audit : bool
         Audit the page the notebook writes ([`audit`][foundation_eval.reporting.audit.audit]).
 
@@ -303,10 +303,13 @@ def _kernel(fresh: bool = False):
     return km, kc
 
 
-# rows of an extract's tables above which the force-wide studies run one at a time, each in a kernel
-# stopped afterwards (their event tables would otherwise sit in every worker's memory); a national
-# extract has about 12.6 million, the built-in synthetic force about 110,000
+# rows of an extract's tables above which the force-wide reports run one at a time, and the evaluation
+# in a kernel stopped afterwards: the study it reads holds the matched comparison's pairs (about 0.4 GiB
+# at 2 million people), which would otherwise stay in a worker's memory; the other force-wide reports
+# read the reduced tables and small studies (the overview also the risk-tool assessments, released after
+# it). A national extract has about 12.6 million rows, the built-in synthetic force about 110,000
 LARGE_EXTRACT_ROWS = 2_000_000
+OWN_KERNEL = ("pilot_vs_rollout.ipynb",)
 
 # the render runs one report per core: a kernel whose linear algebra also spread over every core would
 # oversubscribe them (numpy's threaded BLAS spins while it waits, many times slower on a busy machine)
@@ -429,8 +432,8 @@ def _run_here(job: Job, retries: int = 1) -> dict:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if job.own_kernel:
-            # a force-wide study of a large extract may have read the event tables: a new kernel for the
-            # next report returns that memory to the system (a process that freed it keeps most of it)
+            # the evaluation of a large extract read a large study: a new kernel for the next report
+            # returns that memory to the system (a process that freed it keeps most of it)
             key = threading.get_ident()
             if key in _KERNELS:
                 _stop(key)
@@ -591,10 +594,10 @@ def _scheduled(pool, order: list[Job], slots: int, studies=None):
     """Run ``order`` in the pool: district pages while the studies are fitted, then the force-wide reports.
 
     While ``studies`` are being fitted (in a process of their own, on one core), the district pages run on
-    ``slots - 1`` workers and no force-wide report starts (it reads the studies). With kernels of their
-    own (a large extract), at most one force-wide report runs at a time, longest first: it may hold the
-    event tables of a national extract, and two at once would double that peak. District pages fill the
-    other workers meanwhile.
+    ``slots - 1`` workers and no force-wide report starts (it reads the studies). When one has a kernel
+    of its own (a large extract), at most one force-wide report runs at a time, longest first: each
+    reads studies and tables of a national extract, and two at once would add their peaks. District
+    pages fill the other workers meanwhile.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -1103,8 +1106,8 @@ def _jobs(ds: Dataset, folder: Path, programme: str, districts, force_reports: b
           audit: str) -> list[Job]:
     """The render's plan, with each job's kernel and audit settings."""
     todo = plan(ds, str(folder), programme, districts, force_reports)
-    if large:  # one force-wide study at a time, each in a kernel of its own
-        todo = [replace(j, own_kernel=True) if j.force_wide else j for j in todo]
+    if large:  # one force-wide report at a time, the evaluation in a kernel of its own
+        todo = [replace(j, own_kernel=True) if j.notebook in OWN_KERNEL else j for j in todo]
     if audit == "off":
         todo = [replace(j, audit=False) for j in todo]
     return todo
