@@ -659,7 +659,8 @@ def test_time_varying_recovers_engagement_effect_and_warns():
 
 def test_time_varying_validation():
     ok = pd.DataFrame({"id": [1, 1, 2], "start": [0, 5, 0], "stop": [5, 9, 4], "e": [0, 1, 1], "x": [0, 1, 1]})
-    ro.cox_time_varying(ok, "id", "start", "stop", "e", ["x"])
+    with pytest.warns(RuntimeWarning, match="did not converge"):  # x = 1 at every event: separation
+        ro.cox_time_varying(ok, "id", "start", "stop", "e", ["x"])
     with pytest.raises(ValueError, match="overlap"):
         ro.cox_time_varying(ok.assign(start=[0, 4, 0]), "id", "start", "stop", "e", ["x"])
     with pytest.raises(ValueError, match="start < stop"):
@@ -841,3 +842,46 @@ def test_bootstrap_bca_covers_known_mean():
         res = ro.bootstrap_mean(x, n_boot=1000, seed=i)
         covered += res.ci_low <= truth <= res.ci_high
     assert 0.88 <= covered / reps <= 0.99
+
+
+def test_cox_collinear_covariates_raise_and_a_separating_covariate_is_not_converged_whatever_the_threads():
+    # collinear at beta = 0: singular, said at once; a covariate that separates the events runs to
+    # infinity, and the fit says it did not converge however many linear-algebra threads invert the
+    # information (a separated fit used to be "converged" on one thread and singular on two)
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame({"t": rng.integers(1, 24, n).astype(float), "x": rng.normal(size=n),
+                       "g": rng.integers(0, 2, n)})
+    df["e"] = ((df.g == 1) & (rng.random(n) < 0.6)).astype(int)  # no event at all when g == 0
+    df["x2"] = 2 * df.x
+    with pytest.raises(ValueError, match="singular"):
+        ro.cox(df, "t", "e", ["x", "x2"])
+    fits = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads), pytest.warns(RuntimeWarning, match="did not converge"):
+            fits.append(ro.cox(df, "t", "e", ["x", "g"]))
+    assert [f.converged for f in fits] == [False, False]
+    healthy = ro.cox(df.assign(e=(rng.random(n) < 0.4).astype(int)), "t", "e", ["x", "g"])
+    assert healthy.converged
+
+
+def test_cox_sensitivity_variants_of_a_small_force_are_the_same_on_one_thread_and_two():
+    # the small synthetic force's lockdown-free Cox variant separates; its verdict must not depend on BLAS
+    import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    from foundation_eval.data.synth import demo_dataset
+    from foundation_eval.evaluation.study import shared_evaluation
+
+    tables = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = dataclasses.replace(demo_dataset(seed=5, scale=0.1), _derived={})  # nothing fitted yet
+            tables.append(shared_evaluation(ds, n_perm=19).sensitivity)
+    cox_rows = [t[t.analysis.str.startswith("Cox")].reset_index(drop=True) for t in tables]
+    assert len(cox_rows[0]) >= 3
+    pd.testing.assert_frame_equal(cox_rows[0], cox_rows[1])

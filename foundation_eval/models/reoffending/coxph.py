@@ -44,6 +44,22 @@ CONFOUNDING_WARNING = (
 """Plain-English caution carried by Cox results for self-selected exposures (engagement, referral)."""
 
 
+# R survival's coxph.control(toler.chol): pivots below this share of their diagonal count as zero
+_TOLER = float(np.finfo(float).eps ** 0.75)
+
+
+def _degenerate(info: np.ndarray, diag0: np.ndarray) -> bool:
+    """Whether the information is singular in practice: not finite, a coefficient's information below
+    `_TOLER` of its value at beta = 0 (or not positive), or the information scaled to unit diagonal with
+    an eigenvalue below `_TOLER` (collinear covariates). Well-posed fits are many orders of magnitude
+    away from these bounds, so rounding never decides them."""
+    d = np.diag(info)
+    if not np.all(np.isfinite(info)) or np.any(d <= _TOLER * np.maximum(diag0, 0)) or np.any(d <= 0):
+        return True
+    s = np.sqrt(d)
+    return bool(np.linalg.eigvalsh(info / np.outer(s, s))[0] < _TOLER)
+
+
 # rows per block of the products over rows: temporaries of a national panel (a million rows by
 # thirty covariates) stay a few megabytes instead of a copy of the design each
 _BLOCK = 1 << 16
@@ -178,9 +194,20 @@ class _CoxEngine:
         return ll, score, self._info(r, S0k, xbar)
 
     def fit(self, max_iter: int = 50, tol: float = 1e-10):
+        """Newton-Raphson with step halving from beta = 0.
+
+        Collinear covariates (the information at zero singular to R's ``toler.chol``) raise. A fit whose
+        information about some coefficient collapses on the way (separation: the coefficient runs to
+        infinity) stops and is reported as not converged, whether or not the solver could still
+        invert the matrix, so the verdict does not depend on the machine's rounding.
+        """
         beta = np.zeros(self.p)
         ll, score, info = self.score_info(beta)
         ll0 = ll
+        diag0 = np.diag(info).copy()
+        if _degenerate(info, diag0):
+            raise ValueError("the information matrix is singular: covariates are collinear or a "
+                             "covariate does not vary within the event risk sets")
         converged = False
         n_iter = 0
         while n_iter < max_iter:
@@ -188,8 +215,7 @@ class _CoxEngine:
             try:
                 step = np.linalg.solve(info, score)
             except np.linalg.LinAlgError:
-                raise ValueError("the information matrix is singular: covariates are collinear or a "
-                                 "covariate does not vary within the event risk sets") from None
+                break
             new = beta + step
             ll_new, score_new, info_new = self.score_info(new)
             halvings = 0
@@ -200,6 +226,8 @@ class _CoxEngine:
                 halvings += 1
             done = abs(ll_new - ll) <= tol * (abs(ll) + 1) and np.max(np.abs(step)) < 1e-6
             beta, ll, score, info = new, ll_new, score_new, info_new
+            if _degenerate(info, diag0):
+                break
             if done:
                 converged = True
                 break
