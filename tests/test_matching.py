@@ -286,22 +286,34 @@ def test_complete_separation_is_reported_not_hidden():
     assert any("separation" in n for n in w.notes) and w.effective_controls < 2
 
 
-def test_tied_scores_give_the_same_pairs_whatever_the_block_of_candidates(monkeypatch):
-    # discrete covariates tie many controls to each treated row; the candidates are examined in blocks
-    # to bound memory at national scale, which must not change a single pair or weight
-    from foundation_eval.models import matching
-
+def test_tied_scores_held_as_runs_give_every_pair_and_the_effects_of_the_pairs_written_out():
+    # discrete covariates tie many controls to each treated row; the matching holds each treated row's
+    # controls as a run of the controls in score order, which must be the pairs of R Matching's tie rule
+    # and give the effects and weights that summing over every pair gives
     rng = np.random.default_rng(7)
     n = 3000
     df = pd.DataFrame({"age": rng.integers(18, 30, n), "area": rng.choice(list("abcdef"), n),
                        "q": rng.choice(["q1", "q2"], n)})
     df["t"] = (rng.random(n) < expit((df.age - 24) / 4)).astype(int)
     df["y"] = 0.1 * df.age + 0.5 * df.t + rng.normal(size=n)
-    args = dict(k=1, exact=["q"])
-    whole = matching.propensity_match(df, "t", ["age", "area"], ["y"], **args)
-    assert len(whole.matches) > 3 * whole.n_treated             # ties really are kept
-    monkeypatch.setattr(matching, "_BLOCK", 7)
-    blocks = matching.propensity_match(df, "t", ["age", "area"], ["y"], **args)
-    pd.testing.assert_frame_equal(blocks.matches, whole.matches)
-    pd.testing.assert_frame_equal(blocks.effects, whole.effects)
-    pd.testing.assert_frame_equal(blocks.balance_table, whole.balance_table)
+    df["count"] = rng.poisson(2.0, n)
+    res = propensity_match(df, "t", ["age", "area"], ["y", "count"], k=1, exact=["q"], caliper=None)
+    m = res.matches
+    assert len(m) > 3 * res.n_treated                           # ties really are kept
+    lg = np.log(res.propensity / (1 - res.propensity)).to_numpy()
+    unit = lg.std(ddof=1)
+    for t in m.treated.unique()[:60]:
+        pool = np.flatnonzero((df.t == 0).to_numpy() & (df.q == df.q[t]).to_numpy())
+        d = np.abs(lg[pool] - lg[t])
+        radius = unit * np.sqrt((d.min() / unit) ** 2 + 1e-5)
+        assert sorted(m.control[m.treated == t]) == sorted(pool[d <= radius])
+    assert np.allclose(m.groupby("treated").weight.sum(), 1.0)
+    for outcome in ("y", "count"):
+        y = df[outcome].to_numpy(dtype=float)
+        cf = (m.weight * y[m.control]).groupby(m.treated.to_numpy()).sum()
+        est = np.mean(y[cf.index] - cf.to_numpy())
+        assert res.effects.set_index("outcome").estimate[outcome] == pytest.approx(est, rel=1e-12, abs=1e-12)
+    K = m.groupby("control").weight.sum()
+    w = res.weights
+    assert np.allclose(w[K.index], K.to_numpy(), rtol=1e-12, atol=0)
+    assert (w[m.treated.unique()] == 1).all() and int((w > 0).sum()) == m.treated.nunique() + len(K)

@@ -433,7 +433,12 @@ def write_study(snap: Snapshot, name: str, folder: str | Path) -> Path:
     """
     folder = Path(folder) / STUDY_DIR
     folder.mkdir(exist_ok=True)
-    return _write_whole(folder / f"{name}.pkl", pickle.dumps(snap.study(name), protocol=pickle.HIGHEST_PROTOCOL))
+    path = folder / f"{name}.pkl"
+    part = path.with_name(f".{path.name}.partial")
+    with part.open("wb") as fh:  # pickled into the file: a national evaluation's bytes are not held twice
+        pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    part.replace(path)
+    return path
 
 
 def _write_whole(path: Path, data: bytes) -> Path:

@@ -380,19 +380,20 @@ def regression_to_mean(ds, months: int = 6) -> dict:
     >>> round(r["before"], 1), round(r["after"], 1), r["months"]
     (17.9, 8.3, 6)
     """
-    scr = ds.screening
-    el = scr[scr.eligible.astype(bool)].sort_values(["person_id", "month"]).drop_duplicates("person_id")
+    from foundation_eval.frames.outcomes import da_offences_of
+    from foundation_eval.frames.washout import first_eligible
+
     first_go = min(d.go_live for d in ds.programme.districts)
-    el = el[el.month + months <= first_go][["person_id", "month"]]
+    el = first_eligible(ds)[["person_id", "first_eligible"]]
+    el = el[el.first_eligible + months <= first_go]
     if not len(el):
         return {"before": float("nan"), "after": float("nan"), "months": months}
-    from foundation_eval.frames.outcomes import da_offences_of
-
     who, when, _ = da_offences_of(ds, el.person_id)
-    when = pd.Series(when)
-    start = pd.Series(el.month.dt.start_time.to_numpy()[who])
-    before = (when < start) & (when >= start - pd.DateOffset(months=months))
-    after = (when >= start + pd.DateOffset(months=1)) & (when < start + pd.DateOffset(months=months + 1))
+    # the windows start and end on the first of a month: compared as month numbers (months since 1970-01)
+    start = el.first_eligible.array.asi8[who]
+    month = np.asarray(when, dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    before = (month < start) & (month >= start - months)
+    after = (month >= start + 1) & (month <= start + months)
     pm = len(el) * months
     return {"before": 100 * float(before.sum()) / pm, "after": 100 * float(after.sum()) / pm, "months": months}
 

@@ -61,11 +61,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-__all__ = ["MatchResult", "propensity_match", "WeightingResult", "odds_weighting", "standardised_differences"]
+__all__ = ["MatchResult", "MatchedPairs", "propensity_match", "WeightingResult", "odds_weighting", "standardised_differences"]
 
 _SCALES = ("logit", "ps")
 _EPS = 1e-12
-_BLOCK = 2_000_000  # candidate pairs examined at once when ties are kept
 _CERTAIN = 15.0  # |logit| beyond which the model predicts treatment with certainty (p within 3e-7 of 0 or 1)
 
 
@@ -276,15 +275,6 @@ def _balance_rows(design: pd.DataFrame, is_t: np.ndarray, w: np.ndarray, sd: str
     return pd.DataFrame(rows)
 
 
-def _joined(parts: list[list], j: int) -> np.ndarray:
-    """The ``j``-th array of every stratum's pairs joined into one, each stratum's dropped once copied
-    (holding two copies of all the pairs at once was the matching's peak memory)."""
-    out = np.concatenate([p[j] for p in parts])
-    for p in parts:
-        p[j] = None
-    return out
-
-
 def _balance_table(design: pd.DataFrame, extra: pd.DataFrame, is_t: np.ndarray, w: np.ndarray, sd: str,
                    threshold: float) -> pd.DataFrame:
     """The balance table: each covariate of the model, then each shown only, before and after weighting.
@@ -433,9 +423,9 @@ class MatchResult(_Adjusted):
         Anything the reader must know (separation, collinear covariates left out).
     propensity : Series
         The propensity score of every row (index of the input frame).
-    matches : DataFrame
-        ``treated, control, weight``: index labels of each matched pair and the control's share of its
-        treated row's matched set (labels of a default 0..n-1 index are held as 32-bit integers).
+    pairs : MatchedPairs
+        The matched pairs as runs of controls, one a matched treated row (see `matches` for one row a
+        pair).
 
     Examples
     --------
@@ -468,24 +458,33 @@ class MatchResult(_Adjusted):
     variance: str
     notes: tuple = ()
     propensity: pd.Series = field(default=None, repr=False, compare=False)
-    matches: pd.DataFrame = field(default=None, repr=False, compare=False)
+    pairs: MatchedPairs = field(default=None, repr=False, compare=False)
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        """``treated, control, weight``: index labels of each matched pair and the control's share of its
+        treated row's matched set (labels of a default 0..n-1 index as 32-bit integers), stratum by
+        stratum, each treated row's controls in score order. Written out on each call: with tied
+        scores a national force has tens of millions of pairs."""
+        return self.pairs.frame()
 
     @property
     def weights(self) -> pd.Series:
         """Matching weight of every row: 1 for a matched treated row, $K_j$ for a control, 0 if unused."""
-        w = pd.Series(0.0, index=self.propensity.index)
-        w.loc[pd.unique(self.matches.treated)] = 1.0
-        kc = self.matches.groupby("control", sort=False).weight.sum()
-        w.loc[kc.index] = kc.to_numpy()
-        return w
+        K, _ = self.pairs.control_weights(len(self.propensity))
+        K[self.pairs.treated] = 1.0
+        return pd.Series(K, index=self.propensity.index)
 
 
 # ---------------------------------------------------------------------------------------------- matching
 def _match(st: np.ndarray, sc: np.ndarray, k: int, width: float | None, ties: bool, tol: float, unit: float):
     """Nearest-neighbour matching with replacement on a 1-D score.
 
-    Returns (treated position, control position, weight) arrays for every matched pair; treated rows with
-    no control inside `width` have no pairs."""
+    Returns ``(treated, start, stop, controls)``: treated position ``treated[i]`` is matched to the control
+    positions ``controls[start[i]:stop[i]]``, each with weight ``1 / (stop[i] - start[i])``; treated rows
+    with no control inside `width` have no range. With ties kept, a treated row's matched set is every
+    control within a distance of its score, a run of the controls in score order, so ``controls`` is that
+    order and the pairs (tens of millions at national scale, where scores tie) are never written out."""
     nc = sc.size
     order = np.argsort(sc, kind="stable")
     scs = sc[order]
@@ -504,35 +503,145 @@ def _match(st: np.ndarray, sc: np.ndarray, k: int, width: float | None, ties: bo
         slack = 1e-12 * (1 + np.abs(st))
         lo = np.searchsorted(scs, st - radius - slack, side="left")
         hi = np.searchsorted(scs, st + radius + slack, side="right")
-        # candidates in blocks of treated rows: with tied scores each treated row can have thousands, and
-        # the temporaries of one pass over all of them were several times the pairs kept
-        n = hi - lo
-        ends = np.cumsum(n)
-        tis, cis = [], []
-        a = 0
-        while a < st.size:
-            b = max(a + 1, int(np.searchsorted(ends, (ends[a - 1] if a else 0) + _BLOCK, side="right")))
-            nb = n[a:b]
-            tb = np.repeat(np.arange(a, b), nb)
-            cb = order[np.repeat(lo[a:b] - np.cumsum(nb) + nb, nb) + np.arange(nb.sum())]
-            # slack must not pull in anything truly outside the radius
-            keep = np.abs(sc[cb] - st[tb]) <= radius[tb] + slack[tb]
-            tis.append(tb[keep])
-            cis.append(cb[keep])
-            a = b
-        ti = np.concatenate(tis) if tis else np.array([], dtype=np.intp)
-        ci = np.concatenate(cis) if cis else np.array([], dtype=np.intp)
-        del tis, cis
-    else:
-        rank = np.argsort(d, axis=1, kind="stable")[:, :kk]
-        dd = np.take_along_axis(d, rank, axis=1)
-        cand = np.take_along_axis(idx, rank, axis=1)
-        ok = np.isfinite(dd) & ((dd <= width) if width is not None else True)
-        ti = np.repeat(np.arange(st.size), kk).reshape(-1, kk)[ok]
-        ci = order[cand[ok]]
+        # slack must not pull in anything truly outside the radius; |score - st| is unimodal along the
+        # sorted scores, so what fails the test lies at either end of the run
+        reach = radius + slack
+        while True:
+            inside = lo < hi
+            cut_lo = inside & (np.abs(scs[np.minimum(lo, nc - 1)] - st) > reach)
+            lo = lo + cut_lo
+            inside = lo < hi
+            cut_hi = inside & (np.abs(scs[np.maximum(hi - 1, 0)] - st) > reach)
+            hi = hi - cut_hi
+            if not (cut_lo.any() or cut_hi.any()):
+                break
+        t = np.flatnonzero(hi > lo)
+        return t, lo[t], hi[t], order
+    rank = np.argsort(d, axis=1, kind="stable")[:, :kk]
+    dd = np.take_along_axis(d, rank, axis=1)
+    cand = np.take_along_axis(idx, rank, axis=1)
+    ok = np.isfinite(dd) & ((dd <= width) if width is not None else True)
+    ti = np.repeat(np.arange(st.size), kk).reshape(-1, kk)[ok]
+    ci = order[cand[ok]]
     m = np.bincount(ti, minlength=st.size)
-    w = 1.0 / m[ti]
-    return ti, ci, w
+    t = np.flatnonzero(m)
+    stop = np.cumsum(m[t])
+    return t, stop - m[t], stop, ci
+
+
+@dataclass(frozen=True)
+class MatchedPairs:
+    """The matched pairs of a matching, held as runs: treated row ``treated[i]`` is matched to the control
+    rows ``controls[start[i]:stop[i]]``, each with weight ``1 / (stop[i] - start[i])``.
+
+    Row positions (0-based) in the matched frame; `frame` gives the pairs one a row, by index label.
+
+    Attributes
+    ----------
+    treated : numpy.ndarray of int
+        Row position of each matched treated row, in the order of the pairs.
+    start, stop : numpy.ndarray of int
+        Its run of `controls`.
+    controls : numpy.ndarray of int
+        Row positions of controls; runs of different treated rows may overlap.
+    labels : pandas.Index or None
+        The frame's index, or None when it is the row numbers 0..n-1.
+
+    Examples
+    --------
+    Treated row 0 matched to controls 5 and 7 (tied), treated row 1 to control 7 alone:
+
+    >>> import numpy as np
+    >>> p = MatchedPairs(np.array([0, 1]), np.array([0, 1]), np.array([2, 2]), np.array([5, 7]))
+    >>> p.frame().to_dict("list")
+    {'treated': [0, 0, 1], 'control': [5, 7, 7], 'weight': [0.5, 0.5, 1.0]}
+    >>> [k.tolist() for k in p.control_weights(8)][0][5:]
+    [0.5, 0.0, 1.5]
+    """
+
+    treated: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    controls: np.ndarray
+    labels: pd.Index | None = None
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Controls matched to each treated row."""
+        return self.stop - self.start
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every pair written out.
+
+        Returns
+        -------
+        treated, control : numpy.ndarray of int
+            Row positions of each pair's treated row and control.
+        weight : numpy.ndarray of float
+            The control's share of its treated row's matched set.
+        """
+        m = self.sizes
+        total = int(m.sum())
+        at = np.arange(total) - np.repeat(np.cumsum(m) - m, m) + np.repeat(self.start, m)
+        return np.repeat(self.treated, m), self.controls[at], np.repeat(1.0 / m, m)
+
+    def frame(self) -> pd.DataFrame:
+        """The pairs one a row, by index label.
+
+        Returns
+        -------
+        DataFrame
+            ``treated, control, weight`` (labels as 32-bit integers when they are the row numbers).
+        """
+        ti, ci, w = self.positions()
+        if self.labels is None:
+            treated, control = ti.astype(np.int32), ci.astype(np.int32)
+        else:
+            treated, control = self.labels.take(ti), self.labels.take(ci)
+        return pd.DataFrame({"treated": treated, "control": control, "weight": w}, copy=False)
+
+    def control_weights(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each control's total weight $K_j = \\sum_i w_{ij}$ and $\\sum_i w_{ij}^2$, from the runs' ends
+        (a difference array over `controls`) rather than the pairs.
+
+        Parameters
+        ----------
+        n : int
+            Number of row positions.
+
+        Returns
+        -------
+        K, KK : numpy.ndarray of float
+            One value a row position; exactly 0 for rows never matched as a control.
+        """
+        m = self.sizes
+        size = self.controls.size + 1
+        out = []
+        for w in (1.0 / m, 1.0 / m ** 2):
+            at = np.cumsum(np.bincount(self.start, weights=w, minlength=size)
+                           - np.bincount(self.stop, weights=w, minlength=size))[:-1]
+            out.append(at)
+        covered = np.cumsum(np.bincount(self.start, minlength=size) - np.bincount(self.stop, minlength=size))[:-1] > 0
+        return tuple(np.bincount(self.controls[covered], weights=a[covered], minlength=n) for a in out)
+
+    def mean_of_controls(self, y: np.ndarray) -> np.ndarray:
+        """Each matched treated row's mean of ``y`` over its controls, from running sums over `controls`
+        (exact for whole numbers; other values are centred first).
+
+        Parameters
+        ----------
+        y : numpy.ndarray
+            One value a row position.
+
+        Returns
+        -------
+        numpy.ndarray of float
+            One value a run, in the order of `treated`.
+        """
+        v = y[self.controls]
+        centre = 0.0 if np.array_equal(v, np.round(v)) else float(v.mean())  # whole numbers sum exactly
+        run = np.r_[0.0, np.cumsum(v - centre)]
+        return centre + (run[self.stop] - run[self.start]) / self.sizes
 
 
 def _sigma2(score_c: np.ndarray, yc: np.ndarray, used: np.ndarray, J: int, tol: float, unit: float) -> np.ndarray:
@@ -708,27 +817,30 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     unit = float(np.std(score[shared], ddof=1)) if shared.sum() > 1 else 0.0
     if exact:
         gt, gc = group[is_t], group[~is_t]
-        parts = []
+        parts, base = [], 0
         for v in sorted(np.unique(gt), key=lambda g: labels[g]):  # strata in the order of their labels
             it, ic = np.flatnonzero(gt == v), np.flatnonzero(gc == v)
             if ic.size:
-                a, b, ww = _match(st[it], sc[ic], int(k), width, ties, tie_tolerance, unit)
-                # 32-bit row numbers: the pairs can number tens of millions at national scale
-                parts.append([it[a].astype(np.int32), ic[b].astype(np.int32), ww])
+                a, lo, hi, cs = _match(st[it], sc[ic], int(k), width, ties, tie_tolerance, unit)
+                parts.append((it[a], lo + base, hi + base, ic[cs]))
+                base += cs.size
         n_no_stratum = int(np.isin(gt, gc, invert=True).sum())
-        parts = parts or [[np.array([], np.int32), np.array([], np.int32), np.array([])]]
-        ti, ci, w = (_joined(parts, j) for j in range(3))
+        runs = [np.concatenate([p[j] for p in parts]) if parts else np.array([], np.intp) for j in range(4)]
         del parts
     else:
         n_no_stratum = 0
-        ti, ci, w = _match(st, sc, int(k), width, ties, tie_tolerance, unit)
-    matched_t = np.flatnonzero(np.bincount(ti, minlength=st.size))  # np.unique(ti) without sorting every pair
-    n1 = matched_t.size
+        runs = list(_match(st, sc, int(k), width, ties, tie_tolerance, unit))
+    idx = frame.index
+    # positions among the treated and the controls until the effects are computed
+    local = MatchedPairs(*runs)
+    n1 = local.treated.size
     if n1 == 0:
         raise ValueError("no treated row has a control within the caliper: the groups do not overlap")
+    # the treated in row order: the effects' sums run in the same order however the strata were met
+    by_row = np.argsort(local.treated, kind="stable")
+    matched_t = local.treated[by_row]
     t_pos, c_pos = np.flatnonzero(is_t), np.flatnonzero(~is_t)
-    K = np.bincount(ci, weights=w, minlength=sc.size)
-    KK = np.bincount(ci, weights=w ** 2, minlength=sc.size)
+    K, KK = local.control_weights(sc.size)
     used = K > 0
     # balance: treated that were matched (weight 1), controls with their matching weights
     wt_all = np.zeros(len(frame))
@@ -741,13 +853,15 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     for name in outcomes:
         y = frame[name].astype(float).to_numpy()
         yt, yc = y[is_t], y[~is_t]
-        cf = np.bincount(ti, weights=w * yc[ci], minlength=st.size)[matched_t]
+        cf = local.mean_of_controls(yc)[by_row]
         tau_i = yt[matched_t] - cf
         est = float(tau_i.mean())
         if sigma_neighbours == 0:
             # R Matching's Var.calc = 0: half the weighted mean squared pair difference about the estimate
+            ti, ci, w = local.positions()
             pair = yt[ti] - yc[ci] - est
             s2 = np.full(sc.size, 0.5 * float(np.sum(w * pair ** 2) / np.sum(w)))
+            del ti, ci, w, pair
         else:
             s2 = _sigma2(sc, yc, used, int(sigma_neighbours), tie_tolerance, unit)
         var = (float(np.sum((tau_i - est) ** 2)) + float(np.nansum(s2[used] * (K[used] ** 2 - KK[used])))) / n1 ** 2
@@ -776,14 +890,9 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
            ("caliper on the matching scale", float("nan") if width is None else width),
            ("controls used", float(used.sum())), ("effective number of controls", ess)]
     overlap = pd.DataFrame(ov, columns=["measure", "value"])
-    idx = frame.index
-    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and len(idx) < 2**31:
-        # row labels that are row numbers, held in 32 bits: the pairs can number tens of millions
-        treated, control = t_pos.astype(np.int32)[ti], c_pos.astype(np.int32)[ci]
-    else:
-        treated, control = idx.take(t_pos[ti]), idx.take(c_pos[ci])
-    # not copied nor consolidated
-    matches = pd.DataFrame({"treated": treated, "control": control, "weight": w}, copy=False)
+    rows_n = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and len(idx) < 2**31
+    pairs = MatchedPairs(t_pos[local.treated], local.start, local.stop, c_pos[local.controls],
+                         None if rows_n else idx)
     variance = ("Abadie-Imbens (2006) for matching with replacement, propensity score treated as known; "
                 + ("conditional variance assumed constant" if sigma_neighbours == 0 else
                    f"conditional variance from each control and its {sigma_neighbours} nearest fellow controls"))
@@ -793,7 +902,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
         n_controls_total=int(sc.size), n_off_support=n_off, n_matched_controls=int(used.sum()),
         effective_controls=ess, k=int(k), caliper=caliper, caliper_width=width, scale=scale, sd=sd,
         threshold=float(threshold), level=float(level), variance=variance, notes=tuple([method_note, *notes]),
-        propensity=pd.Series(ps, index=idx, name="propensity"), matches=matches)
+        propensity=pd.Series(ps, index=idx, name="propensity"), pairs=pairs)
 
 
 # ---------------------------------------------------------------------------------------------- weighting

@@ -990,6 +990,7 @@ def _fit_apart(extract: str, programme: str, folder: str, written, conn) -> None
                 if name not in PAGE_STUDIES:
                     # written: the next study reads it back if it asks, its frames need not stay beside its own
                     built.studies[name] = write_study(built, name, folder)
+                    built.dataset.forget_derived()
                     _give_back_memory()
         conn.send(("done", time.perf_counter() - t))
     except BaseException as exc:  # noqa: BLE001 - reported to the render, which raises it
@@ -1091,6 +1092,7 @@ class _Studies:
                 for name in STUDIES:
                     if name not in PAGE_STUDIES:
                         self._built.studies[name] = write_study(self._built, name, self.folder)
+                        self._built.dataset.forget_derived()
                         _give_back_memory()
         finally:
             self._built = None

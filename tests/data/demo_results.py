@@ -61,6 +61,9 @@ def flatten(obj, path: str = "", out: dict | None = None, depth: int = 0) -> dic
     elif isinstance(obj, np.ndarray):
         for i, v in enumerate(obj.ravel().tolist()):
             flatten(v, f"{path}/{i}", out, depth + 1)
+    elif type(obj).__name__ == "MatchedPairs":
+        # a matching's pairs, held as runs of controls: compared as the pairs written out (`matches`)
+        flatten(obj.frame(), f"{path.rsplit('/', 1)[0]}/matches", out, depth + 1)
     elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         for f in dataclasses.fields(obj):
             flatten(getattr(obj, f.name), f"{path}/{f.name}", out, depth + 1)
