@@ -772,11 +772,15 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
 
 
 # ------------------------------------------------------------------------------------------ to pandas
-def _reuse(values: pl.Series, text: pl.Series, objects: np.ndarray) -> np.ndarray:
-    """``values`` as str objects, taking those equal to an element of ``text`` from ``objects`` (the same
-    values, already Python str) so that one identifier is held once however many tables name it."""
+def _known(text: pl.Series) -> pl.DataFrame:
+    """``text`` as a lookup for `_reuse`: each value once (its first position), built once for every table."""
     known = pl.DataFrame({"k": text, "i": pl.int_range(len(text), eager=True, dtype=pl.Int64)})
-    known = known.unique(subset="k", keep="first")
+    return known.unique(subset="k", keep="first")
+
+
+def _reuse(values: pl.Series, known: pl.DataFrame, objects: np.ndarray) -> np.ndarray:
+    """``values`` as str objects, taking those found in ``known`` (`_known`) from ``objects`` (the same
+    values, already Python str) so that one identifier is held once however many tables name it."""
     pos = values.rename("k").to_frame().join(known, on="k", how="left", maintain_order="left").get_column("i")
     found = pos.is_not_null().to_numpy()
     words = np.empty(len(values), dtype=object)
@@ -794,8 +798,9 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
     the pseudonymous identifiers other than the person's (NA when blank), Int64, float64, boolean,
     datetime64[ns] and period[M]; a column absent from the file is a column of NA.
 
-    ``shared`` maps a column name to (text, objects): the values of that column already converted (the
-    people table's person identifiers), whose str objects this table's column then reuses. The columns
+    ``shared`` maps a column name to (lookup, objects): the values of that column already converted (the
+    people table's person identifiers, as `_known` and as str objects), whose str objects this table's
+    column then reuses. The columns
     are taken out of ``frame`` as they are converted: it is empty afterwards.
     """
     import pyarrow as pa
@@ -1106,7 +1111,7 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
         ids = frame.get_column("person_id") if name == "people" else None
         tables[name] = _to_pandas(frame, schemas[name], absent_columns[name], shared)  # empties the frame
         if name == "people":  # every event table names people: hold each identifier once
-            shared = {"person_id": (ids, tables[name]["person_id"].to_numpy())}
+            shared = {"person_id": (_known(ids), tables[name]["person_id"].to_numpy())}
         del frame, ids
     del shared
     tables = {name: tables[name] for name in TABLE_ORDER if name in tables}
