@@ -821,14 +821,14 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
             out[name] = pd.Series(pd.arrays.ArrowStringArray(s.rechunk().to_arrow().cast(pa.large_string())))
         elif kind == "string" and name in unique and not (shared and name in shared):
             out[name] = pd.Series(s.to_numpy(), dtype=object)
+        elif shared and name in shared:
+            # every row looked up among the people's identifiers at once: cheaper than encoding the
+            # column first (a million distinct identifiers at national scale) and looking those up
+            out[name] = pd.Series(_reuse(s, *shared[name]), dtype=object)
         elif kind == "string":
-            # repeated values share one str object (district, type and person codes repeat a great deal)
+            # repeated values share one str object (district and type codes repeat a great deal)
             enc = pc.dictionary_encode(s.rechunk().to_arrow())
-            if shared and name in shared:
-                words = _reuse(pl.Series("k", enc.dictionary), *shared[name])
-            else:
-                words = enc.dictionary.to_numpy(zero_copy_only=False)
-            words = np.append(words, None)
+            words = np.append(enc.dictionary.to_numpy(zero_copy_only=False), None)
             codes = pc.fill_null(enc.indices, len(enc.dictionary)).to_numpy(zero_copy_only=False)
             out[name] = pd.Series(words[codes], dtype=object)
         elif kind == "integer":
