@@ -800,8 +800,8 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
 
     ``shared`` maps a column name to (lookup, objects): the values of that column already converted (the
     people table's person identifiers, as `_known` and as str objects), whose str objects this table's
-    column then reuses. The columns
-    are taken out of ``frame`` as they are converted: it is empty afterwards.
+    column then reuses. The columns are taken out of ``frame`` as they are converted: it is empty
+    afterwards.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -819,12 +819,12 @@ def _to_pandas(frame: pl.DataFrame, schema: TableSchema, absent: set[str], share
             out[name] = pd.Series([pd.NA] * n, dtype=IDENTIFIER_DTYPE if name in arrow else object)
         elif name in arrow:
             out[name] = pd.Series(pd.arrays.ArrowStringArray(s.rechunk().to_arrow().cast(pa.large_string())))
-        elif kind == "string" and name in unique and not (shared and name in shared):
-            out[name] = pd.Series(s.to_numpy(), dtype=object)
         elif shared and name in shared:
             # every row looked up among the people's identifiers at once: cheaper than encoding the
             # column first (a million distinct identifiers at national scale) and looking those up
             out[name] = pd.Series(_reuse(s, *shared[name]), dtype=object)
+        elif kind == "string" and name in unique:
+            out[name] = pd.Series(s.to_numpy(), dtype=object)
         elif kind == "string":
             # repeated values share one str object (district and type codes repeat a great deal)
             enc = pc.dictionary_encode(s.rechunk().to_arrow())

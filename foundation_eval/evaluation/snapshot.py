@@ -433,18 +433,20 @@ def write_study(snap: Snapshot, name: str, folder: str | Path) -> Path:
     """
     folder = Path(folder) / STUDY_DIR
     folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.pkl"
-    part = path.with_name(f".{path.name}.partial")
-    with part.open("wb") as fh:  # pickled into the file: a national evaluation's bytes are not held twice
-        pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    part.replace(path)
-    return path
+    # pickled into the file: a national evaluation's bytes are not held twice
+    return _write_whole(folder / f"{name}.pkl",
+                        lambda fh: pickle.dump(snap.study(name), fh, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _write_whole(path: Path, data: bytes) -> Path:
-    """Write under a temporary name and rename into place: a reader sees the old file or the new one whole."""
+def _write_whole(path: Path, data) -> Path:
+    """Write ``data`` (bytes, or a function that writes to an open binary file) under a temporary name and
+    rename into place: a reader sees the old file or the new one whole."""
     part = path.with_name(f".{path.name}.partial")
-    part.write_bytes(data)
+    with part.open("wb") as fh:
+        if callable(data):
+            data(fh)
+        else:
+            fh.write(data)
     part.replace(path)
     return path
 

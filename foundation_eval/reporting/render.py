@@ -956,6 +956,16 @@ def _prepare_snapshot(extract: Path, prog: Programme, folder: Path):
     return built, sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
 
 
+def _write_other_studies(built, folder) -> None:
+    """Fit and write the studies the district pages do not read, one at a time: each is written before the
+    next is fitted (the next reads it back if it asks), and the frames derived for it are then dropped."""
+    for name in STUDIES:
+        if name not in PAGE_STUDIES:
+            built.studies[name] = write_study(built, name, folder)
+            built.dataset.forget_derived()
+            _give_back_memory()
+
+
 def _fit_apart(extract: str, programme: str, folder: str, written, conn) -> None:
     """The studies' process: validate and reduce the extract, fit the estimates and studies the district
     pages do not read, and write them into the snapshot folder once the preparation has written it
@@ -986,12 +996,7 @@ def _fit_apart(extract: str, programme: str, folder: str, written, conn) -> None
             built = replace(built, estimates=tuple(fitted[e.name] for e in estimands_for(prog) if e.name in fitted),
                             unavailable={**built.unavailable, **page.unavailable}, pending=())
             write_estimates(built, folder)
-            for name in STUDIES:
-                if name not in PAGE_STUDIES:
-                    # written: the next study reads it back if it asks, its frames need not stay beside its own
-                    built.studies[name] = write_study(built, name, folder)
-                    built.dataset.forget_derived()
-                    _give_back_memory()
+            _write_other_studies(built, folder)
         conn.send(("done", time.perf_counter() - t))
     except BaseException as exc:  # noqa: BLE001 - reported to the render, which raises it
         conn.send(("error", "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]))
@@ -1089,11 +1094,7 @@ class _Studies:
             with threadpool_limits(limits=1):
                 self._built = complete_estimands(self._built)  # the ones the district pages do not read
                 write_estimates(self._built, self.folder)
-                for name in STUDIES:
-                    if name not in PAGE_STUDIES:
-                        self._built.studies[name] = write_study(self._built, name, self.folder)
-                        self._built.dataset.forget_derived()
-                        _give_back_memory()
+                _write_other_studies(self._built, self.folder)
         finally:
             self._built = None
             _give_back_memory()
