@@ -25,9 +25,9 @@ wall time and the peak memory of its whole process tree (the render, its worker 
 kernels: proportional set sizes summed, so that pages the forked workers share count once, sampled every
 half second) against the goals (<= 300 s and <= 4 GiB
 on 2 cores; the evaluation page <= 60 s) as ratios, stage by stage: the preparation (load and validate,
-reduce, fit the headline models and the study the district pages read, write the snapshot) and the
-reports (the other estimates and studies are fitted from the start in a process of their own, beside the
-preparation and then the first district pages), with each report's own duration and its slowest cells read from papermill's records in the executed notebooks, and the
+reduce, fit the headline models and the study the district pages read, write the snapshot: all in the
+render's builder process, the render's own process holding no table) and the reports (the builder then
+fits the other estimates and studies beside the first district pages), with each report's own duration and its slowest cells read from papermill's records in the executed notebooks, and the
 disclosure audit's seconds per page from ``render.json`` when the render finished. ``--render-districts N`` renders only the
 first N district pages (a reduced smoke run), ``--jobs`` sets the render's parallel reports.
 """
@@ -357,8 +357,8 @@ def report_render(r: dict) -> None:
               f"{prep:.1f} | {r['peak_gib']['preparation']:.2f} |")
         print(f"| reports ({len(done)} pages written) | {wall - prep:.1f} | {r['peak_gib']['reports']:.2f} |")
         if r.get("studies_seconds") is not None:
-            print(f"| beside both: the other estimates and studies, fitted from the start in a process of their own "
-                  f"(it validates and reduces the extract too) | {r['studies_seconds']:.1f} | |")
+            print(f"| the builder's process from the start: the preparation, then the other estimates and studies "
+                  f"beside the first district pages | {r['studies_seconds']:.1f} | |")
     peak = max(r["peak_gib"].values())
     print(f"| **whole render** | **{wall:.1f}** | **{peak:.2f}** |")
     print(f"\nrender {wall:.0f} s against the goal {GOAL_RENDER_SECONDS:.0f} s: ratio {wall / GOAL_RENDER_SECONDS:.2f}; "

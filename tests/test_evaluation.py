@@ -317,6 +317,26 @@ def test_value_for_money_counts_only_the_estimand_cells(ev, small_ds):
     assert other.cost_total == 2e6 and 0 < other.primary.cost < 2e6
 
 
+def test_victims_per_offence_is_the_merge_definition(small_ds):
+    # distinct victims per DA offence among offences in a month their person was screened eligible in one
+    # of the district-months: joined on whole numbers, equal to merging the tables as the definition says
+    from foundation_eval.evaluation.value import _victims_per_offence
+
+    scr, off = small_ds.screening, small_ds.offences
+    rng = np.random.default_rng(3)
+    months = scr.month.drop_duplicates().to_numpy()
+    for n in (5, 40, 400):
+        cells = pd.DataFrame({"district_id": rng.choice(scr.district_id.unique(), n), "month": rng.choice(months, n)})
+        el = scr[scr.eligible.astype(bool)].merge(cells.drop_duplicates(), on=["district_id", "month"])
+        da = off[off.da_flag.astype(bool)].assign(month=lambda d: d.offence_date.dt.to_period("M"))
+        hit = da.merge(el[["person_id", "month"]].drop_duplicates(), on=["person_id", "month"])
+        assert len(hit) > 0
+        want = (hit.victim_id.dropna().nunique() + int(hit.victim_id.isna().sum())) / len(hit)
+        assert _victims_per_offence(small_ds, cells) == pytest.approx(want, rel=1e-12)
+    nowhere = pd.DataFrame({"district_id": ["no such district"], "month": [months[0]]})
+    assert math.isnan(_victims_per_offence(small_ds, nowhere))
+
+
 def test_green_book_discount_factors():
     # HM Treasury Green Book annex A6 table: 3.5% gives 0.9662 in year 1, 0.9335 in year 2, 0.7089 in year 10
     from foundation_eval.evaluation.value import discount_factors

@@ -297,17 +297,20 @@ def test_a_worker_kernel_runs_report_after_report_without_leaking_sockets(tmp_pa
     assert counts[-1] == counts[0], counts
 
 
-def test_studies_fitted_apart_are_those_fitted_in_the_render(tmp_path):
-    # the local pool's studies are fitted in a spawned process that validates and reduces the extract
-    # itself: the estimates and every study it writes are the ones the render's own process would write
+def test_snapshot_built_apart_is_the_one_built_in_the_render(tmp_path):
+    # with a local pool the snapshot is built in a spawned process (the render's own never holds the
+    # extract): what it writes, the pages' part and then every estimate and study, is what the render's
+    # own process writes
     import pickle
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent / "data"))
     import demo_results
+    import pandas as pd
 
     from foundation_eval.config import load_programme
     from foundation_eval.data.synth import generate, write
+    from foundation_eval.evaluation.snapshot import open_snapshot
     from foundation_eval.reporting import render
 
     prog = load_programme("hiow")
@@ -317,14 +320,21 @@ def test_studies_fitted_apart_are_those_fitted_in_the_render(tmp_path):
     for how in ("here", "apart"):
         folder = folders[how] = tmp_path / how
         folder.mkdir()
-        apart = render._StudiesApart(extract, "hiow", folder) if how == "apart" else None
-        built, _ = render._prepare_snapshot(extract, prog, folder)
-        studies = apart or render._Studies(built, folder)
-        if apart:
-            apart.snapshot_written()
+        if how == "apart":
+            studies = render._Builder(extract, "hiow", folder)
+            assert studies.written() is False  # a small extract
+            pages = open_snapshot(folder, prog)  # what the district pages read, before the rest is fitted
+            assert pages.dataset.reduced is not None and "areas" in pages.studies
+        else:
+            built, large = render._prepare_snapshot(extract, prog, folder)
+            assert large is False
+            studies = render._Studies(built, folder)
         studies.wait()
         assert studies.done() and studies.seconds > 0
     assert (folders["here"] / "estimates.json").read_text() == (folders["apart"] / "estimates.json").read_text()
+    for name in ("persons", "district_month", "cohort_month"):
+        here, apart = (pd.read_parquet(folders[how] / "reduced" / f"{name}.parquet") for how in ("here", "apart"))
+        pd.testing.assert_frame_equal(here, apart)
     names = sorted(p.name for p in (folders["here"] / "studies").glob("*.pkl"))
     assert names == sorted(p.name for p in (folders["apart"] / "studies").glob("*.pkl")) and len(names) == 4
     for name in names:
@@ -333,13 +343,22 @@ def test_studies_fitted_apart_are_those_fitted_in_the_render(tmp_path):
         assert len(here) > 100 and here == apart, name
 
 
-def test_studies_fitted_apart_report_what_stopped_them(tmp_path):
+def test_snapshot_built_apart_reports_what_stopped_it(tmp_path):
+    from foundation_eval.data.load import ValidationError
     from foundation_eval.reporting import render
 
+    # a broken extract: the render sees the validation error itself, with its failures
     (tmp_path / "extract").mkdir()
-    studies = render._StudiesApart(tmp_path / "extract", "hiow", tmp_path)
-    studies.snapshot_written()
+    builder = render._Builder(tmp_path / "extract", "hiow", tmp_path / "snapshot")
+    with pytest.raises(ValidationError, match="districts.csv") as err:
+        builder.written()
+    assert err.value.failures and builder.done()
     with pytest.raises(RuntimeError, match="(?s)could not be fitted: .*ValidationError.*districts.csv"):
-        studies.wait()
-    assert studies.done()
-    studies.stop()  # ended already: nothing to stop
+        builder.wait()
+    builder.stop()  # ended already: nothing to stop
+
+    # a builder that ends without a word (killed) is reported, not waited for
+    builder = render._Builder(tmp_path / "extract", "hiow", tmp_path / "snapshot")
+    builder.stop()
+    with pytest.raises(RuntimeError, match="could not be prepared: the builder's process ended with exit code"):
+        builder.written()

@@ -121,6 +121,10 @@ class ValidationError(Exception):
         self.failures = list(failures)
         super().__init__(self.report())
 
+    def __reduce__(self):
+        # rebuilt from its parts when it crosses a process boundary (a render's builder process)
+        return type(self), (self.folder, self.failures)
+
     def report(self) -> str:
         """The failures as text for a person: a heading line, then one item per broken rule.
 

@@ -533,18 +533,32 @@ def _cell_months(panel_q: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
-    """Distinct victims per DA offence among offences in eligible months of the given district-months."""
+    """Distinct victims per DA offence among offences in eligible months of the given district-months.
+
+    An offence counts when its person was screened eligible, in one of the district-months, in the
+    month of the offence. Joined on whole numbers (people's rows, district codes, month ordinals), not
+    by merging the screening and offence tables: at national scale the merges held a gigabyte.
+    """
+    from foundation_eval.evaluation.designs._common import period_ordinal
+    from foundation_eval.frames.outcomes import da_offence_arrays, people_index, person_month_counts
+
     scr = ds.screening
-    el = scr[scr.eligible.astype(bool)][["person_id", "month", "district_id"]]
-    el = el.merge(cell_months[["district_id", "month"]].drop_duplicates(), on=["district_id", "month"])
-    off = ds.offences
-    off = off[off.da_flag.astype(bool)][["person_id", "offence_date", "victim_id"]].copy()
-    off["month"] = off.offence_date.dt.to_period("M")
-    hit = off.merge(el[["person_id", "month"]].drop_duplicates(), on=["person_id", "month"])
-    if not len(hit):
+    cells = cell_months[["district_id", "month"]].drop_duplicates()
+    districts = pd.Index(cells.district_id.unique())
+    month = period_ordinal(scr.month)
+    district = districts.get_indexer(scr.district_id)
+    in_cell = person_month_counts(district, month, districts.get_indexer(cells.district_id),
+                                  period_ordinal(cells.month)) > 0
+    keep = np.flatnonzero(scr.eligible.astype(bool).to_numpy() & in_cell & (district >= 0))
+    person = people_index(ds).get_indexer(scr.person_id.to_numpy()[keep])
+    offender, dates, _ = da_offence_arrays(ds)
+    # a datetime64 month is the months since 1970-01, as a monthly Period's ordinal
+    hit = person_month_counts(offender, dates.astype("datetime64[M]").astype(np.int64), person, month[keep]) > 0
+    if not hit.any():
         return float("nan")
-    victims = hit.victim_id.dropna()
-    return float((victims.nunique() + int(hit.victim_id.isna().sum())) / len(hit))
+    off = ds.offences
+    victims = off.victim_id[off.da_flag.astype(bool).to_numpy()][hit]
+    return float((victims.nunique(dropna=True) + int(victims.isna().sum())) / int(hit.sum()))
 
 
 def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, costs: Costs | None = None,

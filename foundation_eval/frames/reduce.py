@@ -229,6 +229,9 @@ class Reduced:
         for c in refs.columns:
             if refs[c].dtype == object:
                 refs[c] = refs[c].where(refs[c].notna(), np.nan)
+        # Arrow's allocator keeps the pages it read into for reuse: every report kernel reads these
+        # tables, and at national scale each would hold about 0.13 GiB more for the rest of its life
+        pa.default_memory_pool().release_unused()
         return cls(**tables)
 
 

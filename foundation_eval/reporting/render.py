@@ -555,8 +555,8 @@ def _index(prog: Programme, jobs: list[Job], failed: dict, ds: Dataset, work: Pa
 def _pool_results(todo: list[Job], jobs: int, scheduler: str | None, pool=None, studies=None):
     """Yield each job's result as it finishes: in the process pool, or on a Dask distributed cluster.
 
-    With ``studies`` (a [`_StudiesApart`][foundation_eval.reporting.render._StudiesApart] being fitted
-    in a process of its own) the district pages start at once on all but one worker, and the force-wide reports only
+    With ``studies`` (a [`_Builder`][foundation_eval.reporting.render._Builder] fitting them in a
+    process of its own) the district pages start at once on all but one worker, and the force-wide reports only
     when the studies are written; otherwise every study is already in the snapshot.
     """
     # force-wide studies take about twice a district report: start them first so none is the tail
@@ -641,10 +641,10 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
     The extract is validated and reduced, and the headline models fitted, once, into a snapshot
     ([`build_snapshot`][foundation_eval.evaluation.snapshot.build_snapshot]) that every notebook opens;
     the reports of [`plan`][foundation_eval.reporting.render.plan] then run in parallel. In the local
-    process pool a second process fits the other estimates and studies from the start, on the core the
-    preparation leaves idle (it validates and reduces the extract itself); the district pages start as
-    soon as the estimates and the study they read are written, and the force-wide reports when the
-    others are (on a cluster, or with one job, everything is fitted first). A report that fails is
+    process pool the snapshot is built in a process of its own (the render's process never holds the
+    extract): the district pages start as soon as the estimates and the study they read are written,
+    the builder then fits the other estimates and studies beside them, and the force-wide reports start
+    when those are written (on a cluster, or with one job, everything is fitted first). A report that fails is
     listed and never stops the others. Everything is built in a hidden temporary folder beside ``out``
     and moved into place only when complete, so an interrupted or refused render leaves ``out`` as it
     was. The finished folder holds, per report, ``<name>.html`` (and ``.pdf``, ``.xlsx`` when made), the
@@ -768,17 +768,17 @@ def render(data_dir: str | Path | None = None, out: str | Path = "reports/demo",
                                        dir=out.parent if scheduler is not None else None))
         scratch.append(folder)
         if pool is not None:
-            # the other estimates and studies: fitted from the start in a process of their own, on the core
-            # the preparation leaves idle; the district pages start when the preparation is written
-            studies = _StudiesApart(extract, programme, folder)
-        built, large = _prepare_snapshot(extract, prog, folder)
-        if pool is not None:
-            studies.snapshot_written()
+            # one process of its own validates and reduces the extract and writes what the district pages
+            # read, then fits the other estimates and studies while they run: this one never holds the extract
+            studies = _Builder(extract, programme, folder)
+            large = studies.written()
+            todo = _jobs(load_dataset(folder, prog), folder, programme, districts, force_reports, large, audit)
         else:
+            built, large = _prepare_snapshot(extract, prog, folder)
             studies = _Studies(built, folder)
-        todo = _jobs(built.dataset, folder, programme, districts, force_reports, large, audit)
-        del built  # with a pool, this process holds no table while the reports run
-        _give_back_memory()  # before the district pages' kernels start beside it
+            todo = _jobs(built.dataset, folder, programme, districts, force_reports, large, audit)
+            del built  # the studies hold it until they are written
+            _give_back_memory()
         timings = {"snapshot": round(time.time() - t1, 2)}
         # notebooks run in the workers; this process prints each finished page through one browser
         printer = PdfPrinter() if printing.pdf else None
@@ -869,9 +869,9 @@ def _printing(pdf: bool | None, screenshots: bool) -> _Printing:
 class _Workers:
     """The render's report workers: all but one started at once, the last when the studies are written.
 
-    While the studies' process fits them, the district pages run on ``jobs - 1`` workers; a worker's
-    kernel keeps the reduced tables once it has run a page (about 0.9 GiB at 2 million people), so a
-    worker left idle until then holds none of that beside the studies' peak. `submit` gives a job to
+    While the builder's process fits them, the district pages run on ``jobs - 1`` workers; a worker's
+    kernel keeps the reduced tables once it has run a page (about 0.6 GiB at 2 million people), so a
+    worker left idle until then holds none of that beside the builder's peak. `submit` gives a job to
     the pool with the most free room; the interface is the part of an executor the render uses.
     """
 
@@ -966,79 +966,83 @@ def _write_other_studies(built, folder) -> None:
             _give_back_memory()
 
 
-def _fit_apart(extract: str, programme: str, folder: str, written, conn) -> None:
-    """The studies' process: validate and reduce the extract, fit the estimates and studies the district
-    pages do not read, and write them into the snapshot folder once the preparation has written it
-    (``written`` set), with the preparation's estimates beside them. Sends ``("done", seconds)`` or
-    ``("error", the exception's text)`` through ``conn``.
+def _build_apart(extract: str, programme: str, folder: str, conn) -> None:
+    """The builder's process: validate and reduce the extract, write the snapshot the district pages
+    read (`_prepare_snapshot`), then fit and write every other estimate and study into it.
+
+    Sends through ``conn`` ``("written", large)`` once the district pages can start, then ``("done",
+    seconds)``; or ``("error", exc)`` with what stopped it (the exception itself when it can be sent,
+    else its text).
     """
-    from dataclasses import replace
-
-    from threadpoolctl import threadpool_limits
-
-    from foundation_eval.evaluation.registry import estimands_for
-    from foundation_eval.reporting.district_report import estimands_read
-
     t = time.perf_counter()
     try:
-        # one core is this process's: more linear-algebra threads would spin against the pages
-        with threadpool_limits(limits=1):
-            prog = load_programme(programme)
-            read = set(estimands_read(prog))
-            built = build_snapshot(load_dataset(extract, prog), studies=(),
-                                   estimands=[e.name for e in estimands_for(prog) if e.name not in read])
-            _give_back_memory()
-            if not written.wait(timeout=24 * 3600):
-                raise RuntimeError("the snapshot was never written")
-            # the estimates the district pages read, as the preparation wrote them (not fitted twice)
-            page = open_snapshot(folder, prog)
-            fitted = {e.name: e for e in (*built.estimates, *page.estimates)}
-            built = replace(built, estimates=tuple(fitted[e.name] for e in estimands_for(prog) if e.name in fitted),
-                            unavailable={**built.unavailable, **page.unavailable}, pending=())
-            write_estimates(built, folder)
-            _write_other_studies(built, folder)
+        prog = load_programme(programme)
+        built, large = _prepare_snapshot(Path(extract), prog, Path(folder))
+        conn.send(("written", large))
+        _Studies(built, Path(folder)).wait()
         conn.send(("done", time.perf_counter() - t))
     except BaseException as exc:  # noqa: BLE001 - reported to the render, which raises it
-        conn.send(("error", "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]))
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled goes as its text
+            conn.send(("error", "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]))
     finally:
         conn.close()
 
 
-class _StudiesApart:
-    """The snapshot's other estimates and studies, fitted from the start of the render in a process of
-    their own (spawned: it validates and reduces the extract itself, on the core the preparation leaves
-    idle), and written into the snapshot folder once the preparation has written it.
+class _Builder:
+    """The snapshot built in a process of its own: the preparation the district pages wait for, then
+    the other estimates and studies, while the pages run.
 
-    The interface is that of [`_Studies`][foundation_eval.reporting.render._Studies]: `done`, `wait`
-    (raises what stopped the fitting) and ``seconds``; `stop` ends the process if it still runs.
+    The render's own process never holds the extract: one process validates and reduces it, once.
+    `written` waits for the pages' part of the snapshot (and raises what stopped it, a
+    [`ValidationError`][foundation_eval.data.load.ValidationError] as it was raised); the rest has the
+    interface of [`_Studies`][foundation_eval.reporting.render._Studies]: `done`, `wait` (raises what
+    stopped the fitting), ``seconds``, and `stop` ends the process if it still runs.
     """
 
     def __init__(self, extract: Path, programme: str, folder: Path):
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")  # not forked: a fork of a process with threads can inherit a held lock
-        self._written = ctx.Event()
         self._conn, child = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_fit_apart, args=(str(extract), programme, str(folder), self._written,
-                                                             child), name="foundation-eval-studies", daemon=True)
+        self._process = ctx.Process(target=_build_apart, args=(str(extract), programme, str(folder), child),
+                                    name="foundation-eval-builder", daemon=True)
         self._process.start()
         child.close()
+        self._large = None
         self._message = None
         self.seconds = 0.0
 
-    def snapshot_written(self) -> None:
-        """The preparation's snapshot is in its folder: the studies may write theirs beside it."""
-        self._written.set()
-
-    def start(self) -> None:
-        """Nothing to do: the process runs from the start."""
-
-    def _receive(self) -> None:
-        if self._message is None and self._conn.poll():
+    def _receive(self, timeout: float = 0.0) -> None:
+        while self._message is None and self._conn.poll(timeout):
             try:
-                self._message = self._conn.recv()
+                kind, value = self._conn.recv()
             except EOFError:  # ended without a word (killed)
-                self._message = ("error", f"the studies' process ended with exit code {self._process.exitcode}")
+                self._message = ("error", f"the builder's process ended with exit code {self._process.exitcode}")
+                return
+            if kind == "written":
+                self._large = value
+            else:
+                self._message = (kind, value)
+            timeout = 0.0
+
+    def _ended(self) -> tuple:
+        self._receive()
+        self._process.join()
+        return self._message or ("error", f"the builder's process ended with exit code {self._process.exitcode}")
+
+    def written(self) -> bool:
+        """Wait for the part of the snapshot the district pages read; return whether the extract is large
+        (`LARGE_EXTRACT_ROWS`). Raises what stopped the builder before it was written."""
+        while self._large is None and self._message is None and self._process.is_alive():
+            self._receive(1.0)
+        if self._large is None:
+            kind, value = self._ended()
+            if isinstance(value, BaseException):
+                raise value
+            raise RuntimeError(f"the snapshot could not be prepared: {value}")
+        return self._large
 
     def done(self) -> bool:
         """Whether the fitting has ended (written, or failed)."""
@@ -1046,15 +1050,14 @@ class _StudiesApart:
         return self._message is not None or not self._process.is_alive()
 
     def wait(self) -> None:
-        """Wait for the studies to be written; raise what stopped them."""
+        """Wait for the estimates and studies to be written; raise what stopped them."""
         while self._message is None and self._process.is_alive():
-            self._conn.poll(1.0)
-            self._receive()
-        self._receive()
-        self._process.join()
-        kind, value = self._message or ("error", f"the studies' process ended with exit code {self._process.exitcode}")
+            self._receive(1.0)
+        kind, value = self._ended()
         if kind == "error":
-            raise RuntimeError(f"the estimates and studies could not be fitted: {value}")
+            text = value if isinstance(value, str) else "".join(
+                traceback.format_exception_only(type(value), value)).strip()[-2000:]
+            raise RuntimeError(f"the estimates and studies could not be fitted: {text}")
         self.seconds = value
 
     def stop(self) -> None:
@@ -1068,7 +1071,7 @@ class _Studies:
     """The snapshot's remaining estimates and studies, fitted and written into its folder in this process.
 
     Used with one job or on a cluster, where everything is fitted before the reports run (`wait`); the
-    local process pool uses [`_StudiesApart`][foundation_eval.reporting.render._StudiesApart]. The built
+    local process pool uses [`_Builder`][foundation_eval.reporting.render._Builder]. The built
     snapshot, with the event tables, is dropped as soon as the last study is written.
     """
 
@@ -1089,7 +1092,7 @@ class _Studies:
             return
         t = time.perf_counter()
         try:
-            # one linear-algebra thread, as in the studies' process: the same sums in the same order, so
+            # one linear-algebra thread, in the builder's process too: the same sums in the same order, so
             # a fit at the edge of singularity ends alike however the render runs
             with threadpool_limits(limits=1):
                 self._built = complete_estimands(self._built)  # the ones the district pages do not read
