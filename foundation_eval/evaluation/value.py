@@ -540,7 +540,12 @@ def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
     by merging the screening and offence tables: at national scale the merges held a gigabyte.
     """
     from foundation_eval.evaluation.designs._common import period_ordinal
-    from foundation_eval.frames.outcomes import da_offence_arrays, people_index, person_month_counts
+    from foundation_eval.frames.outcomes import (
+        da_offence_arrays,
+        da_offences,
+        people_index,
+        person_month_counts,
+    )
 
     scr = ds.screening
     cells = cell_months[["district_id", "month"]].drop_duplicates()
@@ -556,8 +561,8 @@ def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
     hit = person_month_counts(offender, dates.astype("datetime64[M]").astype(np.int64), person, month[keep]) > 0
     if not hit.any():
         return float("nan")
-    off = ds.offences
-    victims = off.victim_id[off.da_flag.astype(bool).to_numpy()][hit]
+    # the arrays' rows are da_offences': the offences flagged DA, in the table's order
+    victims = ds.offences.victim_id.loc[da_offences(ds).index][hit]
     return float((victims.nunique(dropna=True) + int(victims.isna().sum())) / int(hit.sum()))
 
 

@@ -416,7 +416,7 @@ def _run_here(job: Job, retries: int = 1) -> dict:
             except Exception as exc:  # noqa: BLE001 - any failure is reported per report
                 # a kernel that failed to start or died is worth one more try in a new one; a cell error is not
                 if "PapermillExecutionError" in type(exc).__name__ or attempt == retries:
-                    err = "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
+                    err = _error_text(exc)
                     return {"name": job.name, "error": err, "files": {}, "timings": timings}
                 time.sleep(1.0 + attempt)
         t2 = time.perf_counter()
@@ -956,14 +956,9 @@ def _prepare_snapshot(extract: Path, prog: Programme, folder: Path):
     return built, sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
 
 
-def _write_other_studies(built, folder) -> None:
-    """Fit and write the studies the district pages do not read, one at a time: each is written before the
-    next is fitted (the next reads it back if it asks), and the frames derived for it are then dropped."""
-    for name in STUDIES:
-        if name not in PAGE_STUDIES:
-            built.studies[name] = write_study(built, name, folder)
-            built.dataset.forget_derived()
-            _give_back_memory()
+def _error_text(exc: BaseException) -> str:
+    """An exception as the one line a person reads (its type and message, at most 2,000 characters)."""
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]
 
 
 def _build_apart(extract: str, programme: str, folder: str, conn) -> None:
@@ -985,7 +980,7 @@ def _build_apart(extract: str, programme: str, folder: str, conn) -> None:
         try:
             conn.send(("error", exc))
         except Exception:  # noqa: BLE001 - an exception that cannot be pickled goes as its text
-            conn.send(("error", "".join(traceback.format_exception_only(type(exc), exc)).strip()[-2000:]))
+            conn.send(("error", _error_text(exc)))
     finally:
         conn.close()
 
@@ -1038,7 +1033,7 @@ class _Builder:
         while self._large is None and self._message is None and self._process.is_alive():
             self._receive(1.0)
         if self._large is None:
-            kind, value = self._ended()
+            _, value = self._ended()
             if isinstance(value, BaseException):
                 raise value
             raise RuntimeError(f"the snapshot could not be prepared: {value}")
@@ -1055,8 +1050,7 @@ class _Builder:
             self._receive(1.0)
         kind, value = self._ended()
         if kind == "error":
-            text = value if isinstance(value, str) else "".join(
-                traceback.format_exception_only(type(value), value)).strip()[-2000:]
+            text = value if isinstance(value, str) else _error_text(value)
             raise RuntimeError(f"the estimates and studies could not be fitted: {text}")
         self.seconds = value
 
@@ -1097,7 +1091,13 @@ class _Studies:
             with threadpool_limits(limits=1):
                 self._built = complete_estimands(self._built)  # the ones the district pages do not read
                 write_estimates(self._built, self.folder)
-                _write_other_studies(self._built, self.folder)
+                for name in STUDIES:
+                    if name not in PAGE_STUDIES:
+                        # written before the next is fitted (it reads it back if it asks); the frames
+                        # derived for this one are then dropped
+                        self._built.studies[name] = write_study(self._built, name, self.folder)
+                        self._built.dataset.forget_derived()
+                        _give_back_memory()
         finally:
             self._built = None
             _give_back_memory()
