@@ -256,6 +256,30 @@ class Dataset:
         """
         self._derived.clear()
 
+    def n_rows(self, name: str) -> int:
+        """The number of rows of a table, read from its Parquet file's footer when it is a snapshot's table
+        not loaded yet (a render plans its reports from it without holding the table).
+
+        Parameters
+        ----------
+        name : str
+            A table of the data contract (e.g. ``"ppit_assessments"``).
+
+        Returns
+        -------
+        int
+            Its rows.
+
+        Examples
+        --------
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> ds = demo_dataset(seed=1, scale=0.1)
+        >>> ds.n_rows("districts") == len(ds.districts)
+        True
+        """
+        rows = getattr(self.tables, "rows", None)
+        return rows(name) if rows is not None else len(self.tables[name])
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = object.__getattribute__(self, "tables")
         if name in tables:
@@ -1002,6 +1026,16 @@ class _SnapshotTables(Mapping):
 
     def __repr__(self) -> str:
         return f"<snapshot tables {', '.join(self._names)} in {self._folder} (read on first use: {sorted(self._cache)})>"
+
+    def rows(self, name: str) -> int:
+        """Rows of a table: its length once read, before that its Parquet file's footer (the table unread)."""
+        if name not in self._names:
+            raise KeyError(name)
+        if name in self._cache:
+            return len(self._cache[name])
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self._folder / f"{name}.parquet").metadata.num_rows
 
     @property
     def loaded(self) -> frozenset:

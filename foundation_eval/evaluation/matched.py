@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
-from foundation_eval.frames.outcomes import da_offences_of
+from foundation_eval.frames.outcomes import da_offences_of, people_index
 from foundation_eval.frames.washout import eligibility_washout
 from foundation_eval.models.matching import MatchResult, propensity_match
 
@@ -129,10 +129,15 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     f["index_quarter"] = f.index_month.dt.asfreq("Q").astype(str)
     index_ord = pd.PeriodIndex(f.index_month, freq="M").asi8
     f["months_since_first_eligible"] = index_ord - pd.PeriodIndex(f.first_eligible, freq="M").asi8
-    ppl = ds.people.set_index("person_id")
-    f["age_at_index"] = (index_ord - pd.PeriodIndex(f.person_id.map(ppl.birth_ym), freq="M").asi8) / 12
-    f["sex"] = f.person_id.map(ppl.sex).astype(str)
-    f["ethnicity_group"] = f.person_id.map(ppl.ethnicity_group).astype(str)
+    # the people's rows found in the dataset's index of them, not in a re-indexed copy of the people table
+    pos = people_index(ds).get_indexer(f.person_id)
+    ppl = ds.people
+    if (pos < 0).any():  # not in a validated extract; kept missing as a lookup by identifier leaves it
+        ppl = pd.concat([ppl, ppl.iloc[:0].reindex([len(ppl)])], ignore_index=True)
+        pos = np.where(pos < 0, len(ppl) - 1, pos)
+    f["age_at_index"] = (index_ord - ppl.birth_ym.array.asi8[pos]) / 12
+    f["sex"] = pd.Series(ppl.sex.to_numpy()[pos], index=f.index).astype(str)
+    f["ethnicity_group"] = pd.Series(ppl.ethnicity_group.to_numpy()[pos], index=f.index).astype(str)
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     exit_date = f.person_id.map(ds.exits.set_index("person_id").exit_date)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))

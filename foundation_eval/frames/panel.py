@@ -33,37 +33,34 @@ _COLUMNS = ["district_id", "month", "t", "first_treated", "live", "eligible", "l
 
 
 def _eligible_months(ds: Dataset) -> pd.DataFrame:
-    """Eligible person-months with DA events, engagement and referral starts in the month (computed once
-    per dataset for its several panels; treat as read-only)."""
+    """Eligible person-months in whole numbers, computed once per dataset for its several panels (treat
+    as read-only): ``person`` (the row in `people`), ``month`` (the month's ordinal), ``district``
+    (categorical), ``listed``, ``da_events``, ``engaged`` and ``referral_starts`` (0/1) in the month."""
     return ds.derived("eligible person-months", lambda: _build_eligible_months(ds))
 
 
 def _build_eligible_months(ds: Dataset) -> pd.DataFrame:
     scr = ds.screening
-    el = scr[scr.eligible.astype(bool)][["person_id", "month", "district_id", "listed"]].reset_index(drop=True)
+    keep = scr.eligible.astype(bool).to_numpy()
     # events per person-month counted on whole-number keys (the person's row in `people`, the month's
-    # ordinal) rather than merged on identifiers and Periods: millions of rows at national scale
+    # ordinal), and held as them: millions of rows at national scale, about 20 bytes each
     people = people_index(ds)
-    who, month = people.get_indexer(el.person_id), el.month.array.asi8
+    who = people.get_indexer(scr.person_id.to_numpy()[keep])
+    month = scr.month.array.asi8[keep]
     offender, dates, _ = da_offence_arrays(ds)
-    el = el.assign(da_events=person_month_counts(who, month, offender, _month_ordinals(dates)).astype(float))
-    con = ds.contacts
-    if len(con):
-        eng = con[con.outcome == "engaged"]
-        el["engaged"] = person_month_counts(who, month, people.get_indexer(eng.person_id),
-                                            _month_ordinals(eng.contact_date))
-    else:
-        el["engaged"] = 0
-    ref = ds.referrals
-    if len(ref):
-        st = ref[ref.started_date.notna()]
-        el["referral_starts"] = person_month_counts(who, month, people.get_indexer(st.person_id),
-                                                    _month_ordinals(st.started_date))
-    else:
-        el["referral_starts"] = 0
-    el["engaged"] = (el.engaged > 0).astype(int)
-    el["referral_starts"] = (el.referral_starts > 0).astype(int)
-    el["listed"] = el.listed.astype(bool).astype(int)
+    el = pd.DataFrame({
+        "person": who.astype(np.int32), "month": month.astype(np.int32),
+        "district": pd.Categorical(scr.district_id.to_numpy()[keep]),
+        "listed": scr.listed.to_numpy()[keep].astype(bool).astype(np.int8),
+        "da_events": person_month_counts(who, month, offender, _month_ordinals(dates)).astype(np.int32)})
+    for col, table, rows, date in (("engaged", ds.contacts, lambda t: t.outcome == "engaged", "contact_date"),
+                                   ("referral_starts", ds.referrals, lambda t: t.started_date.notna(), "started_date")):
+        if len(table):
+            hit = table[rows(table)]
+            n = person_month_counts(who, month, people.get_indexer(hit.person_id), _month_ordinals(hit[date]))
+            el[col] = (n > 0).astype(np.int8)
+        else:
+            el[col] = np.int8(0)
     return el
 
 
@@ -122,11 +119,17 @@ def district_period_panel(ds: Dataset, freq: str = "M", exclude_months=()) -> pd
 
     def counts():
         el = _eligible_months(ds)
-        el = el[el.month.isin(kept)].copy()
-        el["period"] = el.month.dt.asfreq(freq) if freq == "Q" else el.month
-        c = el.groupby(["district_id", "period"]).agg(
-            eligible=("person_id", "size"), people=("person_id", "nunique"), listed=("listed", "sum"),
+        el = el[np.isin(el.month.to_numpy(), kept.asi8)]
+        # a quarter's ordinal is its months' ordinals floor-divided by 3 (pandas counts both from 1970)
+        period = el.month.to_numpy() // 3 if freq == "Q" else el.month.to_numpy()
+        c = el.assign(period=period).groupby(["district", "period"], observed=True).agg(
+            eligible=("person", "size"), people=("person", "nunique"), listed=("listed", "sum"),
             da_events=("da_events", "sum"), engaged=("engaged", "sum"), referral_starts=("referral_starts", "sum"))
+        c = c.astype(np.int64)
+        c.index = pd.MultiIndex.from_arrays(
+            [c.index.get_level_values(0).astype(object),
+             pd.PeriodIndex.from_ordinals(c.index.get_level_values(1).to_numpy(), freq=freq)],
+            names=["district_id", "period"])
         full = pd.MultiIndex.from_product([list(prog.district_ids), periods], names=["district_id", "period"])
         return c.reindex(full, fill_value=0).reset_index()
 

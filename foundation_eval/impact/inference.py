@@ -318,6 +318,10 @@ class WildBootstrapResult:
         return pd.DataFrame([{k: getattr(self, k) for k in self.__dataclass_fields__}])
 
 
+# observations x draws that `wild_cluster_bootstrap` multiplies at once (32 MB an array)
+_BOOT_CELLS = 4_000_000
+
+
 def wild_cluster_bootstrap(
     y: np.ndarray,
     X: np.ndarray,
@@ -432,15 +436,21 @@ def wild_cluster_bootstrap(
     else:
         u0, rx = y.copy(), xj.copy()
     rng = np.random.default_rng(seed)
-    v = bootstrap_weights(weights, (n_cl, n_boot), rng)[codes]  # N x B
+    v = bootstrap_weights(weights, (n_cl, n_boot), rng)  # clusters x B
+    # the draws taken a block of columns at a time: each N x B product is as large as the panel times the
+    # draws (7,200 district-quarters x 9,999 draws is over half a gigabyte), and every column is its own sum
+    step = max(1, min(n_boot, _BOOT_CELLS // max(n, 1)))
 
     def resid_parts(u):
-        a = u[:, None] * v
-        if reproject is not None:
-            a = reproject(a)
-        ca = c @ a  # b* - b0 contribution
-        e = a - X @ (xtx_inv @ (X.T @ a))
-        return ca, group_sum(codes, c[:, None] * e, n_cl)
+        ca, S = np.empty(n_boot), np.empty((n_cl, n_boot))
+        for lo in range(0, n_boot, step):
+            a = u[:, None] * v[codes, lo:lo + step]
+            if reproject is not None:
+                a = reproject(a)
+            ca[lo:lo + step] = c @ a  # b* - b0 contribution
+            e = a - X @ (xtx_inv @ (X.T @ a))
+            S[:, lo:lo + step] = group_sum(codes, c[:, None] * e, n_cl)
+        return ca, S
 
     cA, SA = resid_parts(u0)
     cB, SB = resid_parts(rx)

@@ -80,10 +80,28 @@ def _is_binary(x: np.ndarray) -> bool:
     return bool(v.size) and bool(np.isin(v, (0.0, 1.0)).all())
 
 
-def _expand(frame: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
+class _Columns:
+    """Expanded covariates whose columns are made one at a time when read (`_expand` with ``lazy``): the
+    balance table reads the covariates it only shows column by column, and a district per column at
+    national scale would be 300 columns of 175,000 rows held at once."""
+
+    def __init__(self, n: int, names: list[str], fills: list):
+        self.columns, self._fills, self.shape = names, fills, (n, len(names))
+
+    def items(self):
+        for name, (x, level) in zip(self.columns, self._fills, strict=True):
+            yield name, _filled(x, level)
+
+
+def _filled(x, level) -> np.ndarray:
+    """One expanded column: a number or boolean as float, or 0/1 for one level of category codes."""
+    return x.astype(float).to_numpy() if level is None else (x == level).astype(float)
+
+
+def _expand(frame: pd.DataFrame, covariates, lazy: bool = False) -> tuple[pd.DataFrame | _Columns, list[str]]:
     """Covariates as numeric columns: numbers as they are, booleans as 0/1, categories as one 0/1 column
     per level (``name=level``). Also returns the columns that are the first level of a category (left out
-    of the propensity model as its reference)."""
+    of the propensity model as its reference). With ``lazy``, the columns are made when read (`_Columns`)."""
     names, fills, reference = [], [], []
     for c in covariates:
         s = frame[c]
@@ -98,11 +116,13 @@ def _expand(frame: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
                 fills.append((codes, j))
                 if j == 0:
                     reference.append(f"{c}={lev}")
+    if lazy:
+        return _Columns(len(frame), names, fills), reference
     # one float block filled column by column: a district per column at national scale is 300 columns of
     # half a million rows, and a dict of columns would be copied once more into the block
     out = np.empty((len(frame), len(names)), order="F")
     for j, (x, level) in enumerate(fills):
-        out[:, j] = x.astype(float).to_numpy() if level is None else (x == level)
+        out[:, j] = _filled(x, level)
     return pd.DataFrame(out, index=frame.index, columns=names, copy=False), reference
 
 
@@ -144,23 +164,38 @@ def _independent_columns(X: np.ndarray) -> list[int]:
     return sorted(piv[:rank].tolist())
 
 
-def _fit_propensity(design: pd.DataFrame, reference: list[str], t: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                                         list[str]]:
+def _fit_propensity(design: pd.DataFrame, reference: list[str], t: np.ndarray, rows: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Logistic regression of treatment on the covariates (intercept, each category's first level left out,
-    constant and collinear columns dropped). Returns the fitted scores, the model matrix and notes."""
+    constant and collinear columns dropped), on the ``rows`` of ``design`` (a mask; default all). Returns
+    the fitted scores, the model matrix and notes."""
     import statsmodels.api as sm
 
     notes = []
-    X = design.drop(columns=reference)
-    X = X.loc[:, X.std(ddof=0) > 0]
-    Xc = np.column_stack([np.ones(len(X)), X.to_numpy()])
+    # the model matrix filled column by column from the design: no copy of the design (or of its rows) is
+    # made on the way, each being as large as the model matrix (300 district columns at national scale)
+    values = design.to_numpy()
+    skip = set(reference)
+    cols = []
+    for j, name in enumerate(design.columns):
+        if name in skip:
+            continue
+        x = values[:, j] if rows is None else values[rows, j]
+        if x.size and x.min() != x.max():  # constant columns carry nothing beside the intercept
+            cols.append(j)
+    Xc = np.empty((len(t), len(cols) + 1))
+    Xc[:, 0] = 1.0
+    for i, j in enumerate(cols, start=1):
+        Xc[:, i] = values[:, j] if rows is None else values[rows, j]
+    del values
     keep = _independent_columns(Xc)
     if 0 not in keep:
         keep = [0, *keep]
-    dropped = [X.columns[j - 1] for j in range(1, Xc.shape[1]) if j not in keep]
+    dropped = [design.columns[cols[j - 1]] for j in range(1, Xc.shape[1]) if j not in keep]
     if dropped:
         notes.append(f"left out of the propensity model as collinear with other covariates: {', '.join(dropped)}")
-    Xk = Xc[:, keep]
+    Xk = Xc if len(keep) == Xc.shape[1] else Xc[:, keep]
+    del Xc
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -256,8 +291,8 @@ def _balance_rows(design: pd.DataFrame, is_t: np.ndarray, w: np.ndarray, sd: str
     """Weighted means, SMDs and variance ratios; `denominators` (from the unweighted groups) default to
     those of `design` itself."""
     rows = []
-    for j, c in enumerate(design.columns):
-        x = design[c].to_numpy()
+    for j, (c, x) in enumerate(design.items()):
+        x = np.asarray(x)
         binary = _is_binary(x)
         xt, xc = x[is_t], x[~is_t]
         if denominators is None:
@@ -779,7 +814,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     z = _z(level)
     tt = _check(frame, treatment, [*covariates, *balance_only, *exact], outcomes)
     design, reference = _expand(frame, covariates)
-    extra, _ = _expand(frame, [c for c in balance_only if c not in covariates])
+    extra, _ = _expand(frame, [c for c in balance_only if c not in covariates], lazy=True)
     notes: list[str] = []
     is_t = tt == 1
     if exact:
@@ -795,7 +830,7 @@ def propensity_match(frame: pd.DataFrame, treatment: str, covariates, outcomes=(
     if propensity is None:
         # fitted where matching can happen: rows sharing their exact-matching values with the other group
         ps = np.full(len(frame), np.nan)
-        ps[shared], _, fit_notes = _fit_propensity(design if shared.all() else design[shared], reference, tt[shared])
+        ps[shared], _, fit_notes = _fit_propensity(design, reference, tt[shared], None if shared.all() else shared)
         notes += fit_notes
         how_ps = "logistic regression on the covariates" + (
             f", fitted to the rows whose {', '.join(exact)} the other group shares" if not shared.all() else "")
@@ -1057,7 +1092,7 @@ def odds_weighting(frame: pd.DataFrame, treatment: str, covariates, outcomes=(),
     z = _z(level)
     tt = _check(frame, treatment, [*covariates, *balance_only], outcomes)
     design, reference = _expand(frame, covariates)
-    extra, _ = _expand(frame, [c for c in balance_only if c not in covariates])
+    extra, _ = _expand(frame, [c for c in balance_only if c not in covariates], lazy=True)
     notes: list[str] = []
     X = None
     if propensity is None:

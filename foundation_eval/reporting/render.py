@@ -230,7 +230,7 @@ def plan(ds: Dataset, snapshot_dir: str, programme: str, districts=None, force_r
     if len({d.go_live for d in prog.districts}) >= 2:
         jobs.insert(1, Job("pilot-vs-rollout", "Did the programme work? Pilot-versus-rollout evaluation",
                            "pilot_vs_rollout.ipynb", {"snapshot_dir": snapshot_dir, "programme": programme}))
-    if prog.has_risk_tool and len(ds.ppit_assessments):
+    if prog.has_risk_tool and ds.n_rows("ppit_assessments"):
         jobs.append(Job("ppit-validity", "PPIT validity study", "ppit_validity.ipynb",
                         {"snapshot_dir": snapshot_dir, "programme": programme, "outcome": "any_da",
                          "window_months": 12, "min_followup_months": 12, "harm_threshold": 0}))

@@ -99,14 +99,27 @@ def cox_frame(ds: Dataset, exposure: str = "ever_listed", collapse: bool = False
     lockdown = {pd.Period(m, "M").ordinal for m in ds.programme.lockdown_months}
     if not collapse:
         return _cox_rows(f, on, lockdown)
-    blocks, per_block = [], 2_000_000
     months = (period_ordinal(f.stop_date.dt.to_period("M")) - period_ordinal(f.first_eligible) + 1).clip(1)
     sizes = pd.Series(months).groupby(f.district_id.to_numpy()).sum()
-    block = (sizes.cumsum() // per_block).rename("block")
+    block = (sizes.cumsum() // _BLOCK_PERSON_MONTHS).rename("block")
+    merged, events = [], []
     for _, districts in block.groupby(block):
-        rows = _cox_rows(f[f.district_id.isin(districts.index)], on, lockdown)
-        blocks.append(_collapse_cox_rows(rows))
-    return pd.concat(blocks, ignore_index=True)
+        m, e = _collapse_cox_rows(_cox_rows(f[f.district_id.isin(districts.index)], on, lockdown))
+        merged.append(m)
+        events.append(e)
+    # the same rows in the same order whatever the blocks: the merged rows by district (blocks are runs of
+    # districts in order) and numbered after, then the events in the people's order
+    merged = pd.concat(merged, ignore_index=True)
+    merged["person_id"] = "rows:" + merged.district_id.astype(str) + ":" + pd.Series(
+        np.arange(len(merged))).astype(str).to_numpy()
+    events = pd.concat(events, ignore_index=True)
+    events = events.iloc[np.argsort(pd.Index(f.person_id).get_indexer(events.person_id), kind="stable")]
+    return pd.concat([merged, events], ignore_index=True)
+
+
+# person-months expanded at a time when collapsing: each block's rows take about 0.2 kB apiece before
+# they are merged, so this bounds the frame's transient (benchmarks/README.md)
+_BLOCK_PERSON_MONTHS = 500_000
 
 
 def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.DataFrame:
@@ -153,9 +166,9 @@ def _cox_rows(f: pd.DataFrame, on: pd.DataFrame | None, lockdown: set) -> pd.Dat
     return rep[cols]
 
 
-def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
+def _collapse_cox_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows of `_cox_rows` with the event-free ones merged by district, month, interval and exposure
-    (column ``n``: how many person-months each row stands for; events stay one row each)."""
+    (column ``n``: how many person-months each row stands for), and the events, one row each."""
     pid = rows.person_id.to_numpy()
     first = np.r_[True, pid[1:] != pid[:-1]]  # rows come person by person, in month order
     outside = rows.lockdown.to_numpy() == 0
@@ -183,12 +196,11 @@ def _collapse_cox_rows(rows: pd.DataFrame) -> pd.DataFrame:
         "lockdown": month_of.lockdown.reindex(sums.m.to_numpy()).to_numpy(),
         "n": sums.n.to_numpy(), "people": sums.people.to_numpy(),
         "people_outside_lockdown": sums.people_outside_lockdown.to_numpy()})
-    grouped["person_id"] = "rows:" + grouped.district_id.astype(str) + ":" + pd.Series(
-        np.arange(len(grouped))).astype(str).to_numpy()
+    grouped["person_id"] = ""  # named once every block is merged (`cox_frame`)
     grouped["event"] = 0
     cols = ["person_id", "district_id", "month", "start", "stop", "event", "exposed", "cal_q", "lockdown", "n",
             "people", "people_outside_lockdown"]
-    return pd.concat([grouped[cols], events[cols]], ignore_index=True)
+    return grouped[cols], events[cols]
 
 
 def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.DataFrame | None = None,
@@ -264,8 +276,12 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
-    # one frame per exposure for the headline and its lockdown variant (read only)
-    f = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True)) if frame is None else frame
+    if frame is not None:
+        f = frame
+    elif exposure == "ever_listed":  # kept for the headline and its lockdown variant (read only)
+        f = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True))
+    else:  # fitted once (a sensitivity analysis): not kept beside the headline's
+        f = cox_frame(ds, exposure, collapse=True)
     if exclude_lockdown:
         f = f[f.lockdown == 0]
     collapsed = "n" in f.columns

@@ -24,6 +24,7 @@ from foundation_eval.evaluation.designs._common import (
 )
 from foundation_eval.evaluation.designs.cohort import cohort_did, cohort_frame
 from foundation_eval.evaluation.designs.cox import (
+    cox_frame,
     cox_implied_risk_difference,
     cox_listed_live,
     listed_window_risk,
@@ -338,11 +339,17 @@ class Evaluation:
                                                                frame=self.cohorts, level=self.level))
 
     @cached_property
+    def _cox_frame(self) -> pd.DataFrame:
+        # the headline's person-months, kept until its lockdown variant is fitted (`_sensitivity` drops it)
+        return cox_frame(self.ds, "ever_listed", collapse=True)
+
+    @cached_property
     def cox(self) -> EvalEstimate:
         """Cox model, time-varying exposure, stratified by district (`reoffending_hr_programme`); t on
         G - 1 df (coverage checked by simulation); Maryland level read with the district pre-trend check."""
         return _safe("reoffending_hr_programme", "Cox model with time-varying exposure", "cox_staggered",
-                     lambda: cox_listed_live(self.ds, exclude_lockdown=self.exclude_lockdown, level=self.level))
+                     lambda: cox_listed_live(self.ds, frame=self._cox_frame, exclude_lockdown=self.exclude_lockdown,
+                                             level=self.level))
 
     @cached_property
     def cox_risk_difference(self) -> EvalEstimate:
@@ -548,13 +555,16 @@ class Evaluation:
         g3 = "Hazard ratio of first DA reoffence (people)"
         add(g3, "Cox, listed from first listing on" + (", lockdown months excluded" if self.exclude_lockdown else ""),
             self.cox, n=getattr(self.cox, "n", None))
+        # the headline's lockdown variant first, so that its person-months are let go before the on-list
+        # exposure's are built (at national scale each is about a third of a gigabyte)
+        lockdown = fit(lambda: cox_listed_live(ds, frame=self._cox_frame, exclude_lockdown=not self.exclude_lockdown,
+                                               level=lv), "cox_lockdown", "Cox", "cox_staggered")
+        self.__dict__.pop("_cox_frame", None)
         r = fit(lambda: cox_listed_live(ds, exposure="on_list", exclude_lockdown=self.exclude_lockdown, level=lv),
               "cox_on_list", "Cox", "cox_staggered")
         add(g3, "Cox, exposed only while on the list", r, n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
-        r = fit(lambda: cox_listed_live(ds, exclude_lockdown=not self.exclude_lockdown, level=lv),
-              "cox_lockdown", "Cox", "cox_staggered")
-        add(g3, "Cox, lockdown months " + ("included" if self.exclude_lockdown else "excluded"), r,
-            n=getattr(r, "n", None), variant_of="reoffending_hr_programme")
+        add(g3, "Cox, lockdown months " + ("included" if self.exclude_lockdown else "excluded"), lockdown,
+            n=getattr(lockdown, "n", None), variant_of="reoffending_hr_programme")
         out = pd.DataFrame(rows)
         cols = ["group", "analysis", "estimate", "ci_low", "ci_high", "sms_level", "n", "note"]
         out = out.reindex(columns=cols)
