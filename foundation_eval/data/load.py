@@ -819,9 +819,15 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
             frame = T(name)
             if frame is None or not frame.height or not died.height:
                 continue
-            dd = _lookup(frame["person_id"], died, "person_id", "exit_date")
+            # only the rows of people who died are looked up (a few among millions of offences)
+            rows = frame["person_id"].is_in(died["person_id"].implode()).arg_true()
+            if not len(rows):
+                continue
+            dd = _lookup(frame["person_id"].gather(rows), died, "person_id", "exit_date")
             for c in cols:
-                _fail(failures, raw[name], c, "dated after the person's death", frame[c] > dd)
+                late = pl.Series(np.zeros(frame.height, dtype=bool))
+                late[rows] = (frame[c].gather(rows) > dd).fill_null(False)
+                _fail(failures, raw[name], c, "dated after the person's death", late)
 
 
 # ------------------------------------------------------------------------------------------ to pandas
