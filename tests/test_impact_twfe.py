@@ -195,8 +195,8 @@ def test_wild_cluster_bootstrap_matches_direct_implementation():
 
 
 def test_wild_cluster_bootstrap_in_blocks_of_draws_is_the_same(monkeypatch):
-    """The draws multiplied a block of columns at a time (a national panel times 9,999 draws would be
-    half a gigabyte at once) give the same p-value and interval as all at once."""
+    """The draws multiplied a block of columns at a time (a national panel times the draws is a tenth of
+    a gigabyte an array) give the same p-value and interval as all at once."""
     import foundation_eval.impact.inference as inference
 
     rng = np.random.default_rng(8)
