@@ -664,7 +664,9 @@ def _duplicated(s: pl.Series) -> pl.Series:
 
 def _lookup(keys: pl.Series, table: pl.DataFrame, key: str, value: str) -> pl.Series:
     """``value`` of the first row of ``table`` with each key (missing when there is none), in the order of ``keys``."""
-    first = table.select(key, value).unique(subset=key, keep="first")
+    first = table.select(key, value)
+    if not first.get_column(key).is_unique().all():  # a valid table has each key once: no copy made then
+        first = first.unique(subset=key, keep="first")
     return (keys.rename(key).to_frame().join(first, on=key, how="left", maintain_order="left", nulls_equal=False)
             .get_column(value))
 
