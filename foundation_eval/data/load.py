@@ -662,11 +662,16 @@ def _duplicated(s: pl.Series) -> pl.Series:
     return pl.zeros(len(s), dtype=pl.Boolean, eager=True).scatter(candidates.arg_true(), exact)
 
 
-def _lookup(keys: pl.Series, table: pl.DataFrame, key: str, value: str) -> pl.Series:
-    """``value`` of the first row of ``table`` with each key (missing when there is none), in the order of ``keys``."""
+def _first_rows(table: pl.DataFrame, key: str, value: str) -> pl.DataFrame:
+    """``key`` and ``value`` of the first row of ``table`` with each key, for `_lookup`. A valid table has
+    each key once: no copy is made then (at national scale 2 million people's identifiers)."""
     first = table.select(key, value)
-    if not first.get_column(key).is_unique().all():  # a valid table has each key once: no copy made then
-        first = first.unique(subset=key, keep="first")
+    return first if first.get_column(key).is_unique().all() else first.unique(subset=key, keep="first")
+
+
+def _lookup(keys: pl.Series, first: pl.DataFrame, key: str, value: str) -> pl.Series:
+    """``value`` of ``first`` (one row per key, `_first_rows`) for each key (missing when there is none), in
+    the order of ``keys``."""
     return (keys.rename(key).to_frame().join(first, on=key, how="left", maintain_order="left", nulls_equal=False)
             .get_column(value))
 
@@ -725,6 +730,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
                                             f"{did} has {here} here but {getattr(d, col)} in the programme "
                                             f"definition {Path(prog.source).name}", 1, (t.row(i),)))
     people, scr = T("people"), T("screening")
+    births = _first_rows(people, "person_id", "birth_ym") if people is not None else None  # for two rules
     if scr is not None:
         t = raw["screening"]
         month = scr["month"]
@@ -748,7 +754,7 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
         m = listed & ~live_mask & known_d
         _fail(failures, t, "listed", "listed before the district went live", m, show=False)
         if people is not None and prog.has_age_criterion and AGE_CRITERION in scr.columns:
-            b = _lookup(scr["person_id"], people, "person_id", "birth_ym")
+            b = _lookup(scr["person_id"], births, "person_id", "birth_ym")
             ok = (b.is_not_null() & has_month).fill_null(False)
             age = (month - b) // 12
             in_band = ((age >= prog.age_min) & (age <= prog.age_max)).fill_null(False)
@@ -805,16 +811,16 @@ def _programme_rules(tables, raw, prog: Programme, extract: pd.Timestamp, schema
     ex = T("exits")
     if ex is not None and people is not None and ex.height:
         t = raw["exits"]
-        birth = _month_start(_lookup(ex["person_id"], people, "person_id", "birth_ym"))
+        birth = _month_start(_lookup(ex["person_id"], births, "person_id", "birth_ym"))
         _fail(failures, t, "exit_date", "exit is before birth", ex["exit_date"] < birth)
         if scr is not None:
             # only the people who left: the whole table grouped by person is a national extract's peak
             first = (scr.select("person_id", "month").filter(pl.col("person_id").is_in(ex["person_id"].implode()))
                      .group_by("person_id").agg(pl.col("month").min()))
-            f = _month_start(_lookup(ex["person_id"], first, "person_id", "month"))
+            f = _month_start(_lookup(ex["person_id"], first, "person_id", "month"))  # grouped: a row a person
             _fail(failures, t, "exit_date", "exit is before the person's first screen (negative follow-up)",
                   ex["exit_date"] < f)
-        died = ex.filter(pl.col("exit_reason") == "died")
+        died = _first_rows(ex.filter(pl.col("exit_reason") == "died"), "person_id", "exit_date")
         for name, cols in (("contacts", ["contact_date"]), ("offences", ["offence_date"]),
                            ("ppit_assessments", ["assessment_date"]), ("rmps", ["rmp_date"]),
                            ("referrals", ["referred_date", "accepted_date", "started_date", "completed_date"])):

@@ -130,14 +130,15 @@ def matched_frame(ds: Dataset, window_months: int = 12, washout_months: int = 24
     index_ord = pd.PeriodIndex(f.index_month, freq="M").asi8
     f["months_since_first_eligible"] = index_ord - pd.PeriodIndex(f.first_eligible, freq="M").asi8
     # the people's rows found in the dataset's index of them, not in a re-indexed copy of the people table
+    # (a person not in it, as only an unvalidated extract has, comes out missing)
     pos = people_index(ds).get_indexer(f.person_id)
-    ppl = ds.people
-    if (pos < 0).any():  # not in a validated extract; kept missing as a lookup by identifier leaves it
-        ppl = pd.concat([ppl, ppl.iloc[:0].reindex([len(ppl)])], ignore_index=True)
-        pos = np.where(pos < 0, len(ppl) - 1, pos)
-    f["age_at_index"] = (index_ord - ppl.birth_ym.array.asi8[pos]) / 12
-    f["sex"] = pd.Series(ppl.sex.to_numpy()[pos], index=f.index).astype(str)
-    f["ethnicity_group"] = pd.Series(ppl.ethnicity_group.to_numpy()[pos], index=f.index).astype(str)
+
+    def of_people(col: str):
+        return ds.people[col].array.take(pos, allow_fill=True)
+
+    f["age_at_index"] = (index_ord - of_people("birth_ym").asi8) / 12
+    f["sex"] = pd.Series(of_people("sex"), index=f.index).astype(str)
+    f["ethnicity_group"] = pd.Series(of_people("ethnicity_group"), index=f.index).astype(str)
     f["close_date"] = f.index_date + pd.DateOffset(months=int(window_months))
     exit_date = f.person_id.map(ds.exits.set_index("person_id").exit_date)
     f["observed"] = (f.close_date <= pd.Timestamp(ds.extract_date)) & (exit_date.isna() | (exit_date >= f.close_date))

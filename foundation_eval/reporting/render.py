@@ -1028,7 +1028,7 @@ class _Builder:
             try:
                 kind, value = self._conn.recv()
             except EOFError:  # ended without a word (killed)
-                self._message = ("error", f"the builder's process ended with exit code {self._process.exitcode}")
+                self._message = self._silent_end()
                 return
             if kind == "written":
                 self._large = value
@@ -1039,7 +1039,10 @@ class _Builder:
     def _ended(self) -> tuple:
         self._receive()
         self._process.join()
-        return self._message or ("error", f"the builder's process ended with exit code {self._process.exitcode}")
+        return self._message or self._silent_end()
+
+    def _silent_end(self) -> tuple:
+        return "error", f"the builder's process ended with exit code {self._process.exitcode}"
 
     def written(self) -> bool:
         """Wait for the part of the snapshot the district pages read; return whether the extract is large

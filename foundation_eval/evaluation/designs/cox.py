@@ -241,8 +241,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
         [`cox_frame`][foundation_eval.evaluation.designs.cox_frame]).
     frame : DataFrame, optional
         A [`cox_frame`][foundation_eval.evaluation.designs.cox_frame] already built (with the same
-        `exposure`), collapsed or not; by default the collapsed one, which gives the same fit, built once
-        per dataset and exposure (the lockdown variant reuses the headline's).
+        `exposure`), collapsed or not; by default the collapsed one, which gives the same fit, built here
+        (the evaluation builds the headline's once for it and its lockdown variant).
     exclude_lockdown : bool
         Leave person-months in lockdown months out.
     level : float
@@ -276,12 +276,8 @@ def cox_listed_live(ds: Dataset, *, exposure: str = "ever_listed", frame: pd.Dat
     """
     from foundation_eval.models.reoffending import cox_time_varying
 
-    if frame is not None:
-        f = frame
-    elif exposure == "ever_listed":  # kept for the headline and its lockdown variant (read only)
-        f = ds.derived(("cox frame", exposure), lambda: cox_frame(ds, exposure, collapse=True))
-    else:  # fitted once (a sensitivity analysis): not kept beside the headline's
-        f = cox_frame(ds, exposure, collapse=True)
+    # a caller fitting several variants of one frame builds it once and passes it (read only)
+    f = cox_frame(ds, exposure, collapse=True) if frame is None else frame
     if exclude_lockdown:
         f = f[f.lockdown == 0]
     collapsed = "n" in f.columns
