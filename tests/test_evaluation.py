@@ -366,6 +366,27 @@ def test_rd_designs(ev):
     assert res.cutoff == 12 and min(res.n_mass_points_left, res.n_mass_points_right) >= 5
 
 
+def test_rd_interval_reaching_past_a_possible_risk_difference_is_cut_to_it(ev, monkeypatch):
+    # a small force has few people near the cut-off: an interval of -191 to +147 points is cut to -100 to
+    # +100 (every true value it held is kept, so its coverage is the same), and the page says so
+    from dataclasses import replace
+
+    from foundation_eval.evaluation.designs import rd as rd_module
+    from foundation_eval.reporting.evaluation_designs import _cut
+
+    fitted = rd_module.regression_discontinuity
+    monkeypatch.setattr(rd_module, "regression_discontinuity",
+                        lambda *a, **k: replace(fitted(*a, **k), ci_low=-1.91, ci_high=0.465))
+    _, _, est = rd_module.rd_age(ev.ds)
+    assert (est.ci_low, est.ci_high) == (-1.0, 0.465)
+    assert any("cut to it" in n for n in est.notes) and _cut(est).startswith(", cut to the possible range")
+    monkeypatch.setattr(rd_module, "regression_discontinuity",
+                        lambda *a, **k: replace(fitted(*a, **k), ci_low=-0.32, ci_high=0.38))
+    _, _, inside = rd_module.rd_age(ev.ds)  # an interval inside the range is left as it is, and said plainly
+    assert (inside.ci_low, inside.ci_high) == (-0.32, 0.38) and _cut(inside) == ""
+    assert not any("cut to it" in n for n in inside.notes)
+
+
 def test_naive_comparisons_show_their_bias(full):
     """At full scale, engaged vs not engaged (true effect of engaging: zero) looks strongly protective, while
     the designs' intervals cover the truth."""

@@ -351,6 +351,21 @@ def _summary_paragraphs(report) -> list[str]:
     return [Text(p).plain for p in re.findall(r"<p>.*?</p>", html.split("<ul>", 1)[0])]
 
 
+def test_power_caveat_never_asks_for_more_than_a_complete_stop(report):
+    # a small force's smallest detectable change can pass 100% of the level: no rate falls that far, so the
+    # caveat says that even a complete stop would likely go unseen instead of printing "at least 812%"
+    from dataclasses import replace
+
+    pw = report.ev.power
+    small = replace(pw, did_mde=8.12 * pw.baseline_rate)
+    text = small.verdict_caveat()
+    assert "812%" not in text and "%" not in text.split("detecting one that size")[1].split("less than")[0]
+    assert text.endswith("even a complete stop to DA offending among eligible people would have been detected "
+                         "less than 80% of the time.")
+    assert "only a change of at least 95% would have been detected 80% of the time." in \
+        replace(pw, did_mde=0.95 * pw.baseline_rate).verdict_caveat()
+
+
 def test_power_caveat_follows_the_verdict_where_the_primary_cannot_see_a_plausible_effect(report):
     pw = report.ev.power
     # the minimum detectable effect is relative to the level without the programme in the primary's own cells

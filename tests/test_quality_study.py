@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from foundation_eval.config import load_programme
-from foundation_eval.data.load import load_dataset
+from foundation_eval.data.load import Dataset, load_dataset
 from foundation_eval.evaluation.quality import (
     SPARSE_RULE,
     QualityStudy,
@@ -73,7 +73,8 @@ def test_completeness_by_hand():
     prog = load_programme("hiow")
     ref = pd.DataFrame({"referral_id": ["R1", "R2", "R3"], "accepted_date": [D("2022-01-05"), pd.NaT, pd.NaT],
                         "started_date": [pd.NaT] * 3})
-    c = completeness(SimpleNamespace(programme=prog, tables={"referrals": ref})).set_index("column")
+    c = completeness(Dataset(programme=prog, tables={"referrals": ref}, source="tiny", data_hash="0" * 64))
+    c = c.set_index("column")
     assert c.index.tolist() == ["accepted_date", "started_date"]  # optional columns present; the id is required
     assert c.loc["accepted_date", ["records", "blank", "filled"]].tolist() == [3, 2, 1]
     assert c.loc["accepted_date", "percent_blank"] == pytest.approx(200 / 3)
@@ -102,8 +103,9 @@ def _tiny_extract():
                              "da_flag": [True, False, False]})
     rmps = pd.DataFrame({"person_id": ["A", "C"], "supervision": [False, True], "monitoring_control": [False, False],
                          "interventions_treatment": [False, False], "victim_safety": [False, False]})
-    return SimpleNamespace(programme=prog, screening=screening, exits=exits, contacts=contacts, referrals=referrals,
-                           ppit_assessments=ppit, offences=offences, rmps=rmps)
+    tables = {"screening": screening, "exits": exits, "contacts": contacts, "referrals": referrals,
+              "ppit_assessments": ppit, "offences": offences, "rmps": rmps}
+    return Dataset(programme=prog, tables=tables, source="tiny", data_hash="0" * 64)
 
 
 def test_consistency_checks_find_each_planted_case():

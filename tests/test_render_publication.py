@@ -297,10 +297,11 @@ def test_a_worker_kernel_runs_report_after_report_without_leaking_sockets(tmp_pa
     assert counts[-1] == counts[0], counts
 
 
-def test_snapshot_built_apart_is_the_one_built_in_the_render(tmp_path):
+def test_snapshot_built_apart_is_the_one_built_in_the_render(tmp_path, monkeypatch):
     # with a local pool the snapshot is built in a spawned process (the render's own never holds the
     # extract): what it writes, the pages' part and then every estimate and study, is what the render's
-    # own process writes
+    # own process writes; and both, which let the offences go once the snapshot is written and read them
+    # back in part, write what a snapshot built and fitted wholly in memory holds
     import pickle
     import sys
 
@@ -309,13 +310,20 @@ def test_snapshot_built_apart_is_the_one_built_in_the_render(tmp_path):
     import pandas as pd
 
     from foundation_eval.config import load_programme
+    from foundation_eval.data import load as load_module
+    from foundation_eval.data.load import load_dataset
     from foundation_eval.data.synth import generate, write
-    from foundation_eval.evaluation.snapshot import open_snapshot
+    from foundation_eval.evaluation.snapshot import build_snapshot, open_snapshot, write_estimates
     from foundation_eval.reporting import render
 
     prog = load_programme("hiow")
     extract = tmp_path / "extract"
     write(generate(prog, seed=5, scale=0.1), extract)
+    # every read of the offences table in this process once it is let go: never the whole table
+    reads = []
+    real = load_module.read_frame
+    monkeypatch.setattr(load_module, "read_frame", lambda path, columns=None, filters=None: (
+        reads.append((Path(path).name, columns, filters)), real(path, columns, filters))[1])
     folders = {}
     for how in ("here", "apart"):
         folder = folders[how] = tmp_path / how
@@ -327,20 +335,27 @@ def test_snapshot_built_apart_is_the_one_built_in_the_render(tmp_path):
             assert pages.dataset.reduced is not None and "areas" in pages.studies
         else:
             built, large = render._prepare_snapshot(extract, prog, folder)
-            assert large is False
+            assert large is False and "offences" not in built.dataset.tables.loaded
             studies = render._Studies(built, folder)
         studies.wait()
         assert studies.done() and studies.seconds > 0
+    offences = [(columns, filters) for name, columns, filters in reads if name == "offences.parquet"]
+    assert len(offences) >= 4 and all(c is not None or f is not None for c, f in offences), offences
+    monkeypatch.undo()
     assert (folders["here"] / "estimates.json").read_text() == (folders["apart"] / "estimates.json").read_text()
     for name in ("persons", "district_month", "cohort_month"):
         here, apart = (pd.read_parquet(folders[how] / "reduced" / f"{name}.parquet") for how in ("here", "apart"))
         pd.testing.assert_frame_equal(here, apart)
     names = sorted(p.name for p in (folders["here"] / "studies").glob("*.pkl"))
     assert names == sorted(p.name for p in (folders["apart"] / "studies").glob("*.pkl")) and len(names) == 4
+    memory = build_snapshot(load_dataset(extract, prog))
+    write_estimates(memory, tmp_path)
+    assert (tmp_path / "estimates.json").read_text() == (folders["here"] / "estimates.json").read_text()
     for name in names:
         here, apart = ({k: v for k, v in demo_results.flatten(
             pickle.loads((folders[how] / "studies" / name).read_bytes())).items()} for how in ("here", "apart"))
         assert len(here) > 100 and here == apart, name
+        assert here == demo_results.flatten(memory.study(name.removesuffix(".pkl"))), name
 
 
 def test_snapshot_built_apart_reports_what_stopped_it(tmp_path):

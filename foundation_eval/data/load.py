@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -255,6 +254,109 @@ class Dataset:
         False
         """
         self._derived.clear()
+
+    def read(self, name: str, columns=None, where=None) -> pd.DataFrame:
+        """Some columns of a table, for some of its rows, without loading the whole table when it is not
+        held (a snapshot folder's, or one let go with `spill`): then only those columns and rows are
+        read from its Parquet file.
+
+        Parameters
+        ----------
+        name : str
+            A table of the data contract (e.g. ``"offences"``).
+        columns : list of str, optional
+            The columns wanted (default all), in this order.
+        where : dict, optional
+            ``{column: value}``: only rows where the column equals the value, or is one of its values
+            when it is a list or array (e.g. ``{"da_flag": True}``, ``{"person_id": ids}``).
+
+        Returns
+        -------
+        DataFrame
+            The rows in the table's order, numbered from 0, in the table's dtypes.
+
+        Examples
+        --------
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> ds = demo_dataset(seed=1, scale=0.1)
+        >>> da = ds.read("offences", ["person_id", "offence_date"], where={"da_flag": True})
+        >>> list(da.columns), len(da) == int(ds.offences.da_flag.sum())
+        (['person_id', 'offence_date'], True)
+        >>> someone = da.person_id.iloc[0]
+        >>> bool((ds.read("offences", where={"person_id": [someone]}).person_id == someone).all())
+        True
+        """
+        read = getattr(self.tables, "read", None)
+        return read(name, columns, where) if read is not None else _select(self.tables[name], columns, where)
+
+    def column_names(self, name: str) -> list[str]:
+        """A table's columns, without reading the table when it is not held (see `read`).
+
+        Parameters
+        ----------
+        name : str
+            A table of the data contract.
+
+        Returns
+        -------
+        list of str
+            Its columns, in order.
+
+        Examples
+        --------
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> ds = demo_dataset(seed=1, scale=0.1)
+        >>> ds.column_names("exits") == list(ds.exits.columns)
+        True
+        """
+        columns = getattr(self.tables, "columns", None)
+        return columns(name) if columns is not None else list(self.tables[name].columns)
+
+    def spill(self, folder: str | Path, names) -> None:
+        """Let go of some tables held in memory, once they are written to a snapshot folder: each is
+        read back from there when asked for, whole (``ds.offences``) or in part (`read`).
+
+        A process that goes on fitting after writing the snapshot (a render's builder) holds the largest
+        event table only while a study reads it. `forget_tables` lets it go again.
+
+        Parameters
+        ----------
+        folder : str or Path
+            The folder [`write_tables`][foundation_eval.data.load.write_tables] wrote this dataset to.
+        names : iterable of str
+            The tables to let go.
+
+        Raises
+        ------
+        FileNotFoundError
+            When the folder holds no Parquet file of one of them.
+        TypeError
+            When the tables are not a loaded dataset's (a mapping made by hand).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from foundation_eval.data.synth import demo_dataset
+        >>> ds = demo_dataset(seed=1, scale=0.1)
+        >>> before = ds.offences.copy()
+        >>> folder = write_tables(ds, tempfile.mkdtemp())
+        >>> ds.spill(folder, ["offences"])
+        >>> "offences" in ds.tables.loaded, ds.offences.equals(before)   # read back when asked for
+        (False, True)
+        >>> ds.forget_tables()
+        >>> "offences" in ds.tables.loaded, "people" in ds.tables.loaded
+        (False, True)
+        """
+        if not isinstance(self.tables, _Tables):
+            raise TypeError("only a loaded dataset's tables can be let go and read back")
+        self.tables.spill(Path(folder), names)
+
+    def forget_tables(self) -> None:
+        """Drop the tables held that can be read back from a snapshot folder (all of a snapshot's; those
+        let go with `spill`); tables only held in memory stay."""
+        forget = getattr(self.tables, "forget", None)
+        if forget is not None:
+            forget()
 
     def n_rows(self, name: str) -> int:
         """The number of rows of a table, read from its Parquet file's footer when it is a snapshot's table
@@ -974,15 +1076,17 @@ def write_tables(ds: Dataset, folder: str | Path) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in ds.tables.items():
-        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    written = getattr(ds.tables, "written_in", lambda name, folder: False)
+    for name in ds.tables:
+        if not written(name, folder):  # a table let go to this folder is there already
+            ds.tables[name].to_parquet(folder / f"{name}.parquet", index=False)
     meta = {"data_hash": ds.data_hash, "source": Path(ds.source).name, "warnings": list(ds.warnings),
             "programme": ds.programme.source, "tables": sorted(ds.tables)}
     (folder / SNAPSHOT).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     return folder
 
 
-def read_frame(path: str | Path) -> pd.DataFrame:
+def read_frame(path: str | Path, columns=None, filters=None) -> pd.DataFrame:
     """A Parquet file written from the library's frames, read back in the same dtypes.
 
     Arrow-string identifiers (`IDENTIFIER_DTYPE`) come back as Arrow strings, not as pandas' default
@@ -992,10 +1096,16 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     ----------
     path : str or Path
         The Parquet file.
+    columns : list of str, optional
+        Only these columns (default all).
+    filters : list of tuple, optional
+        Only the rows these pyarrow filters keep (``[("da_flag", "==", True)]``), chosen as the file is
+        read.
 
     Returns
     -------
     DataFrame
+        Rows in the file's order, numbered from 0.
 
     Examples
     --------
@@ -1006,27 +1116,35 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     True
     """
     with pd.option_context("mode.string_storage", "pyarrow"):
-        return pd.read_parquet(path)
+        return pd.read_parquet(path, columns=columns, filters=filters)
 
 
-class _SnapshotTables(Mapping):
-    """The tables of a snapshot folder, each read from its Parquet file the first time it is asked for.
+class _Tables(Mapping):
+    """A dataset's tables: held in memory, or read from a snapshot folder's Parquet files when first asked
+    for.
 
-    A report that reads only the reduced tables then never loads the event tables: at national scale
-    they hold millions of rows, and every report notebook opens the snapshot. Read-only, like the
-    mapping of a freshly validated dataset.
+    A loaded extract holds every table; a snapshot folder's tables are read on first use, so a report
+    that reads only the reduced tables never loads the event tables (at national scale they hold
+    millions of rows, and every report notebook opens the snapshot). Once an extract's tables are
+    written to a snapshot folder, `spill` lets some of them go: they are read back from there when
+    asked for, whole or in part (`read`). Read-only, like a mapping of frames.
     """
 
-    def __init__(self, folder: Path, names: list[str]):
-        self._folder = Path(folder)
+    def __init__(self, names, folder: Path | None = None, frames: dict | None = None):
         self._names = tuple(names)
-        self._cache: dict[str, pd.DataFrame] = {}
+        self._folder = None if folder is None else Path(folder)
+        self._cache: dict[str, pd.DataFrame] = dict(frames or {})
+        # the tables that can be read back from the folder, and so let go
+        self._on_disk = frozenset(self._names) if folder is not None else frozenset()
+
+    def _path(self, name: str) -> Path:
+        return self._folder / f"{name}.parquet"
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self._names:
             raise KeyError(name)
         if name not in self._cache:
-            self._cache[name] = read_frame(self._folder / f"{name}.parquet")
+            self._cache[name] = read_frame(self._path(name))
         return self._cache[name]
 
     def __iter__(self):
@@ -1039,33 +1157,93 @@ class _SnapshotTables(Mapping):
         return name in self._names
 
     def __repr__(self) -> str:
-        return f"<snapshot tables {', '.join(self._names)} in {self._folder} (read on first use: {sorted(self._cache)})>"
+        where = f" in {self._folder}" if self._folder is not None else ""
+        return f"<tables {', '.join(self._names)}{where} (in memory: {sorted(self._cache)})>"
 
     def rows(self, name: str) -> int:
-        """Rows of a table: its length once read, before that its Parquet file's footer (the table unread)."""
+        """Rows of a table: its length when held, else its Parquet file's footer (the table unread)."""
         if name not in self._names:
             raise KeyError(name)
         if name in self._cache:
             return len(self._cache[name])
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(self._folder / f"{name}.parquet").metadata.num_rows
+        return pq.ParquetFile(self._path(name)).metadata.num_rows
+
+    def read(self, name: str, columns=None, where=None) -> pd.DataFrame:
+        """Some columns and rows of a table; from its Parquet file, with the rows chosen as it is read,
+        when the table is not held."""
+        if name not in self._names:
+            raise KeyError(name)
+        if name in self._cache:
+            return _select(self._cache[name], columns, where)
+        filters = [(col, "in", list(pd.unique(np.asarray(v, dtype=object)))) if _is_many(v) else (col, "==", v)
+                   for col, v in (where or {}).items()]
+        return read_frame(self._path(name), columns=None if columns is None else list(columns),
+                          filters=filters or None)
+
+    def columns(self, name: str) -> list[str]:
+        """A table's columns: the frame's when held, else its Parquet file's schema (the table unread)."""
+        if name not in self._names:
+            raise KeyError(name)
+        if name in self._cache:
+            return list(self._cache[name].columns)
+        import pyarrow.parquet as pq
+
+        return [c for c in pq.read_schema(self._path(name)).names if not c.startswith("__index_level_")]
+
+    def written_in(self, name: str, folder) -> bool:
+        """Whether the table is read back from this folder's Parquet file (so is written there)."""
+        return (name in self._on_disk and self._folder is not None
+                and self._folder.resolve() == Path(folder).resolve())
 
     @property
     def loaded(self) -> frozenset:
-        """Names of the tables read so far."""
+        """Names of the tables held in memory."""
         return frozenset(self._cache)
 
     def forget(self) -> None:
-        """Drop the tables read so far (they are read again if asked for), freeing their memory."""
-        self._cache.clear()
+        """Drop the tables held that can be read back from the folder, freeing their memory."""
+        for name in self._on_disk:
+            self._cache.pop(name, None)
+
+    def spill(self, folder: Path, names) -> None:
+        """Let go of the tables named, to be read back from ``folder``, where they were written."""
+        folder, names = Path(folder), tuple(names)
+        missing = [n for n in names if n not in self._names or not (folder / f"{n}.parquet").is_file()]
+        if missing:
+            raise FileNotFoundError(f"{folder} holds no Parquet file of the tables {missing}")
+        if self._folder is not None and self._folder != folder:
+            raise ValueError(f"these tables are read back from {self._folder}, not {folder}")
+        self._folder = folder
+        self._on_disk = self._on_disk | frozenset(names)
+        for name in names:
+            self._cache.pop(name, None)
+
+
+def _is_many(value) -> bool:
+    return not isinstance(value, (str, bytes)) and np.ndim(value) > 0
+
+
+def _select(frame: pd.DataFrame, columns=None, where=None) -> pd.DataFrame:
+    """``frame``'s rows where each column of ``where`` equals its value (or is one of its values, a
+    list), and the columns named, renumbered from 0 in the table's order."""
+    keep = None
+    for col, v in (where or {}).items():
+        hit = frame[col].isin(pd.unique(np.asarray(v, dtype=object))) if _is_many(v) else frame[col] == v
+        hit = np.asarray(hit.fillna(False) if hasattr(hit, "fillna") else hit, dtype=bool)
+        keep = hit if keep is None else keep & hit
+    out = frame if columns is None else frame[list(columns)]
+    if keep is not None:
+        out = out[keep]
+    return out.reset_index(drop=True)
 
 
 def _read_snapshot(folder: Path, prog: Programme) -> Dataset:
     import json
 
     meta = json.loads((folder / SNAPSHOT).read_text(encoding="utf-8"))
-    tables = _SnapshotTables(folder, list(meta["tables"]))
+    tables = _Tables(list(meta["tables"]), folder=folder)
     return Dataset(programme=prog, tables=tables, source=meta["source"],
                    data_hash=meta["data_hash"], warnings=tuple(meta["warnings"]))
 
@@ -1194,7 +1372,7 @@ def load_dataset(folder: str | Path, programme: Programme | str = DEFAULT_PROGRA
     tables = {name: tables[name] for name in TABLE_ORDER if name in tables}
     return Dataset(
         programme=prog,
-        tables=MappingProxyType(tables),
+        tables=_Tables(list(tables), frames=tables),
         source=str(folder),
         data_hash=_hash_files(used),
         warnings=tuple(warnings),

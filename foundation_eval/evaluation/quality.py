@@ -98,13 +98,14 @@ def completeness(ds, skip=()) -> pd.DataFrame:
     schemas = programme_schemas(ds.programme)
     rows = []
     for name in TABLE_ORDER:
-        frame = ds.tables.get(name)
-        if frame is None or name in skip:
+        if name not in ds.tables or name in skip:
             continue
-        for f in schemas[name].fields:
-            if f.required or f.name not in frame:
-                continue
-            n = len(frame)
+        have = set(ds.column_names(name))
+        optional = [f for f in schemas[name].fields if not f.required and f.name in have]
+        # only the optional columns: a table held on disk is not read whole
+        frame = ds.read(name, [f.name for f in optional])
+        n = ds.n_rows(name)
+        for f in optional:
             blank = int(frame[f.name].isna().sum())
             rows.append({"table": name, "column": f.name, "description": f.description.split(". ")[0].rstrip("."),
                          "records": n, "blank": blank, "filled": n - blank,
@@ -153,10 +154,9 @@ def monthly_records(ds, start=None, end=None, skip=()) -> pd.DataFrame:
     months = pd.period_range(start or prog.study_start, end or prog.study_end, freq="M")
     frames = []
     for name, col in DATE_COLUMNS.items():
-        frame = ds.tables.get(name)
-        if frame is None or name in skip:
+        if name not in ds.tables or name in skip:
             continue
-        s = frame[col]
+        s = ds.read(name, [col])[col]
         m = s if isinstance(s.dtype, pd.PeriodDtype) else pd.to_datetime(s).dt.to_period("M")
         counts = m.value_counts().reindex(months, fill_value=0)
         frames.append(pd.DataFrame({"table": name, "month": months, "records": counts.to_numpy(int)}))
@@ -289,7 +289,8 @@ def consistency_checks(ds) -> pd.DataFrame:
                      "people": int(frame.person_id[m].nunique()) if "person_id" in frame else 0,
                      "of_records": len(frame), "comment": comment})
 
-    con, ref, pp, off, rmp = ds.contacts, ds.referrals, ds.ppit_assessments, ds.offences, ds.rmps
+    con, ref, pp, rmp = ds.contacts, ds.referrals, ds.ppit_assessments, ds.rmps
+    off = ds.read("offences", ["person_id", "victim_id", "da_flag"])
     fl = con.person_id.map(first_listed)
     add("Contacts with people never listed", "contacts", con, ~con.person_id.isin(listed_ids),
         "Engagement is only expected after listing; check the person identifiers match the screening table.")
@@ -582,7 +583,7 @@ def fit_quality(snap, level: float = 0.95) -> QualityStudy:
     prog = ds.programme
     absent = frozenset(ds.absent)
     present = [n for n in TABLE_ORDER if n in ds.tables and n not in absent]
-    tables = pd.DataFrame({"table": present, "records": [int(len(ds.tables[n])) for n in present]})
+    tables = pd.DataFrame({"table": present, "records": [ds.n_rows(n) for n in present]})
     rule = {**SPARSE_RULE, "min_typical": int(prog.disclosure_threshold)}
     monthly = monthly_records(ds, skip=absent)
     parts = []

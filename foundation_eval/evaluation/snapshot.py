@@ -543,9 +543,7 @@ def release_tables() -> None:
     ([], True)
     """
     for snap in _OPENED.values():
-        forget = getattr(snap.dataset.tables, "forget", None)
-        if forget is not None:
-            forget()
+        snap.dataset.forget_tables()
 
 
 def _demo_snapshot(programme: str, prog: Programme) -> Snapshot:

@@ -542,7 +542,6 @@ def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
     from foundation_eval.evaluation.designs._common import period_ordinal
     from foundation_eval.frames.outcomes import (
         da_offence_arrays,
-        da_offences,
         people_index,
         person_month_counts,
     )
@@ -562,7 +561,7 @@ def _victims_per_offence(ds: Dataset, cell_months: pd.DataFrame) -> float:
     if not hit.any():
         return float("nan")
     # the arrays' rows are da_offences': the offences flagged DA, in the table's order
-    victims = ds.offences.victim_id.loc[da_offences(ds).index][hit]
+    victims = ds.read("offences", ["victim_id"], where={"da_flag": True}).victim_id[hit]
     return float((victims.nunique(dropna=True) + int(victims.isna().sum())) / int(hit.sum()))
 
 

@@ -107,8 +107,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     extract = pd.Timestamp(ds.extract_date)
     f["end_date"] = f.exit_date.where(f.exit_date.notna() & (f.exit_date < extract), extract)
     f["followup_days"] = (f.end_date - f.index_date).dt.days
-    off = ds.offences
-    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]]
+    da = ds.read("offences", ["person_id", "offence_date"], where={"da_flag": True})
     m = da.merge(f[["person_id", "index_date"]], on="person_id")
     before = m[(m.offence_date < m.index_date) & (m.offence_date >= m.index_date - pd.DateOffset(years=2))]
     f["prior_da_2y"] = f.person_id.map(before.groupby("person_id").size()).fillna(0).astype(int)

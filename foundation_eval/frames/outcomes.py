@@ -30,7 +30,7 @@ def da_offences(ds: Dataset) -> pd.DataFrame:
     -------
     DataFrame
         ``person_id, offence_date, chi_days`` (Cambridge Crime Harm Index days) of the offences flagged
-        as domestic abuse, in the extract's order.
+        as domestic abuse, in the extract's order (numbered from 0).
 
     Examples
     --------
@@ -40,8 +40,7 @@ def da_offences(ds: Dataset) -> pd.DataFrame:
     >>> list(da.columns), len(da) == int(ds.offences.da_flag.astype(bool).sum())
     (['person_id', 'offence_date', 'chi_days'], True)
     """
-    off = ds.offences
-    return off[off.da_flag.astype(bool)][["person_id", "offence_date", "chi_days"]]
+    return ds.read("offences", ["person_id", "offence_date", "chi_days"], where={"da_flag": True})
 
 
 def people_index(ds: Dataset) -> pd.Index:
@@ -227,7 +226,8 @@ def offence_frame(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
     >>> bool((offences[offences.observed].days_from_index > 0).all())
     True
     """
-    off = ds.offences.merge(persons[["person_id", "index_date", "end_date", "district_id", "listed"]], on="person_id")
+    off = ds.read("offences", where={"person_id": persons.person_id.to_numpy()})
+    off = off.merge(persons[["person_id", "index_date", "end_date", "district_id", "listed"]], on="person_id")
     off = off.sort_values(["person_id", "offence_date", "offence_id"]).reset_index(drop=True)
     off["days_from_index"] = (off.offence_date - off.index_date).dt.days
     off["after_index"] = off.offence_date > off.index_date
@@ -449,8 +449,7 @@ def person_month_panel(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
         ("referral_completed_by", first_date(ref, "completed_date") if len(ref) else None),
     ):
         rep[name] = False if d is None else ((d >= rep.index_date) & (d < me)).fillna(False).values
-    off = ds.offences
-    da = off[off.da_flag.astype(bool)][["person_id", "offence_date"]]
+    da = ds.read("offences", ["person_id", "offence_date"], where={"da_flag": True})
     da = da.merge(p[["person_id", "index_date", "end_date"]], on="person_id")
     da = da[(da.offence_date > da.index_date) & (da.offence_date <= da.end_date)]
     da["month"] = da.offence_date.dt.to_period("M")

@@ -330,7 +330,9 @@ def reduce_dataset(ds: Dataset) -> Reduced:
                        pl.col("index_date").dt.offset_by("12mo").alias("close_12m")))
     f = f.collect()
 
-    off = _pl(ds.offences, ["person_id", "offence_date", "da_flag", "chi_days", "victim_id"]).filter(pl.col("da_flag"))
+    # the DA offences only, chosen as they are read when the table is on disk
+    cols = ["person_id", "offence_date", "da_flag", "chi_days", "victim_id"]
+    off = _pl(ds.read("offences", cols, where={"da_flag": True}), cols)
     da = off.lazy().join(f.lazy().select("person_id", "index_date", "end_date"), on="person_id", how="inner")
     prior = (da.filter((pl.col("offence_date") < pl.col("index_date"))
                        & (pl.col("offence_date") >= pl.col("index_date").dt.offset_by("-2y")))

@@ -27,6 +27,13 @@ from foundation_eval.reporting.publication import Section
 __all__ = ["DesignSections"]
 
 
+def _cut(est) -> str:
+    """What follows a risk difference's interval when it was cut to the possible range
+    ([`rd_age`][foundation_eval.evaluation.designs.rd_age])."""
+    return (", cut to the possible range of -100 to +100 points: the comparison can say little"
+            if est.ci_low <= -1 or est.ci_high >= 1 else "")
+
+
 class DesignSections:
     """Sections 1 to 5 of [`EvaluationReport`][foundation_eval.reporting.evaluation_report.EvaluationReport]:
     each design's results, in words, tables and charts.
@@ -434,9 +441,9 @@ class DesignSections:
                     "criterion. Comparing people whose first screen in a live district came just before and just "
                     "after their {{ birthday }} birthday estimates the effect of being listed for people at the "
                     "limit: {{ est.estimate | points }} percentage points in {{ w }}-month reoffending (95% interval "
-                    "{{ est.ci_low | points }} to {{ est.ci_high | points }}). Few people are screened near the limit, "
-                    "so the interval is wide.", amax=prog.age_max, birthday=fmt.ordinal(prog.age_max + 1), est=est,
-                    w=ev.window_months))
+                    "{{ est.ci_low | points }} to {{ est.ci_high | points }}{{ cut }}). Few people are screened near "
+                    "the limit, so the interval is wide.", amax=prog.age_max, birthday=fmt.ordinal(prog.age_max + 1),
+                    est=est, w=ev.window_months, cut=_cut(est)))
                 lowered = any("lowered" in f for f in est.level_flags)
                 items.append(page.say(
                     "Density check: {{ s }}{% if failed %} A jump in the number of people either side of the limit "
@@ -462,11 +469,11 @@ class DesignSections:
                     "priority perpetrators. Comparing people just either side describes what the priority flag goes "
                     "with, not the programme: everyone compared was on it. The difference was "
                     "{{ est.estimate | points }} percentage points in {{ w }}-month reoffending (95% interval "
-                    "{{ est.ci_low | points }} to {{ est.ci_high | points }}): {{ descriptive }}. {{ dens }}"
+                    "{{ est.ci_low | points }} to {{ est.ci_high | points }}{{ cut }}): {{ descriptive }}. {{ dens }}"
                     "{% if discrete %} The score takes few values, so the comparison reaches several points either "
                     "side of the threshold.{% endif %}",
                     t=prog.ppit_threshold, tool=prog.ppit_name, est=est, w=ev.window_months,
-                    dens=dens.summary_sentence(), discrete=discrete, descriptive=DESCRIPTIVE))
+                    dens=dens.summary_sentence(), discrete=discrete, descriptive=DESCRIPTIVE, cut=_cut(est)))
                 items.extend(self._synthetic("priority flag"))
                 items.append(self._design_box(est))
         return Section(self._heading("rd", "Regression discontinuity"), tuple(items))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from foundation_eval import __version__
 from foundation_eval.config import DEFAULT_PROGRAMME, Programme, load_programme
-from foundation_eval.data.load import Dataset, load_dataset
+from foundation_eval.data.load import Dataset, load_dataset, write_tables
 from foundation_eval.evaluation.snapshot import (
     STUDIES,
     build_snapshot,
@@ -954,20 +954,28 @@ def _extract(data_dir, prog: Programme, seed: int, synth_overrides: dict | None,
 
 # what the district pages read; the other studies are fitted while the first district pages run
 PAGE_STUDIES = ("areas",)
+# the extract's largest table (offences: half of it in memory, at any scale), written to the snapshot
+# first and read back from there in part (its DA offences, some people's) by what is fitted from it
+SPILLED = ("offences",)
 
 
 def _prepare_snapshot(extract: Path, prog: Programme, folder: Path):
     """Validate and reduce the extract and fit the estimates and the study the district pages read,
     once, into the snapshot folder (the other estimates are fitted with the other studies).
 
-    Returns the built snapshot (with the event tables) and whether the extract is large
-    (`LARGE_EXTRACT_ROWS`).
+    Returns the built snapshot (with the event tables, but for those `SPILLED`, read back from the folder
+    when asked for) and whether the extract is large (`LARGE_EXTRACT_ROWS`).
     """
     from foundation_eval.reporting.district_report import estimands_read
 
-    built = build_snapshot(load_dataset(extract, prog), studies=PAGE_STUDIES, estimands=estimands_read(prog))
-    write_snapshot(built, folder)
-    return built, sum(len(t) for t in built.dataset.tables.values()) > LARGE_EXTRACT_ROWS
+    ds = load_dataset(extract, prog)
+    # the largest table written first and let go: the reduction and every estimate and study read the
+    # few columns, or the few people's rows, they need from its Parquet file
+    write_tables(ds, folder)
+    ds.spill(folder, SPILLED)
+    built = build_snapshot(ds, studies=PAGE_STUDIES, estimands=estimands_read(prog))
+    write_snapshot(built, folder)  # the other tables, the reduced ones and the estimates
+    return built, sum(built.dataset.n_rows(n) for n in built.dataset.tables) > LARGE_EXTRACT_ROWS
 
 
 def _error_text(exc: BaseException) -> str:
@@ -1114,6 +1122,7 @@ class _Studies:
                         # derived for this one are then dropped
                         self._built.studies[name] = write_study(self._built, name, self.folder)
                         self._built.dataset.forget_derived()
+                        self._built.dataset.forget_tables()  # a spilled table one read back whole
                         _give_back_memory()
         finally:
             self._built = None

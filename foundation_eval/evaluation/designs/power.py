@@ -128,10 +128,14 @@ class PowerAnalysis:
         """
         if self.detects_plausible:
             return ""
+        # a rate cannot fall by more than all of it: past 100% the smallest detectable change says "none"
+        smallest = (f"only a change of at least {self.did_mde_relative:.0%} would have been detected "
+                    f"{self.power:.0%} of the time" if self.did_mde_relative < 1 else
+                    f"even a complete stop to DA offending among eligible people would have been detected less "
+                    f"than {self.power:.0%} of the time")
         return (f"This evaluation could not have detected a reduction of {self.plausible_effect:.0%}, the largest "
                 f"the programme could plausibly achieve: it had a {self.power_at_plausible:.0%} chance of "
-                f"detecting one that size, and only a change of at least {self.did_mde_relative:.0%} would have been "
-                f"detected {self.power:.0%} of the time.")
+                f"detecting one that size, and {smallest}.")
 
     @property
     def person_mde_relative(self) -> float:

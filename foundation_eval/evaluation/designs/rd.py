@@ -137,11 +137,17 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
                                                f"{min_mass_points} score values on a side; widened to {h:g} points"),)
     dens = density_test(frame[running].to_numpy(dtype=float), density_cut, bin_width=bin_width)
     notes = tuple(str(w.message) for w in caught)
+    # a difference of two risks lies between -1 and 1: an interval reaching past that (a small force's
+    # few people near the cut-off) is cut to it, which keeps every true value it held
+    lo, hi = max(res.ci_low, -1.0), min(res.ci_high, 1.0)
+    if (lo, hi) != (res.ci_low, res.ci_high):
+        notes += (f"The {level:.0%} interval reached beyond the possible range of a difference in risk (-100 to "
+                  "+100 percentage points) and is cut to it: the comparison can say little.",)
     diag = (("Bandwidth", f"{res.bandwidth:.1f} either side; {res.n_eff_left} and {res.n_eff_right} observations "
              "inside it"),
             ("Density (McCrary)", dens.summary_sentence()),) + tuple(extra_diag)
     est = EvalEstimate(
-        name=name, estimate=res.estimate_bc, se=res.se_robust, ci_low=res.ci_low, ci_high=res.ci_high, level=level,
+        name=name, estimate=res.estimate_bc, se=res.se_robust, ci_low=lo, ci_high=hi, level=level,
         p_value=res.p_value, design="regression discontinuity (sharp, local linear, robust bias-corrected)",
         estimand=estimand, comparison=comparison, assumptions=res.assumptions,
         **maryland_fields(design_key, density_p=dens.p_value), **display_fields("risk"), population=population,
