@@ -372,6 +372,7 @@ def test_rd_interval_reaching_past_a_possible_risk_difference_is_cut_to_it(ev, m
     from dataclasses import replace
 
     from foundation_eval.evaluation.designs import rd as rd_module
+    from foundation_eval.evaluation.verdict import statements
     from foundation_eval.reporting.evaluation_designs import _cut
 
     fitted = rd_module.regression_discontinuity
@@ -380,6 +381,17 @@ def test_rd_interval_reaching_past_a_possible_risk_difference_is_cut_to_it(ev, m
     _, _, est = rd_module.rd_age(ev.ds)
     assert (est.ci_low, est.ci_high) == (-1.0, 0.465)
     assert any("cut to it" in n for n in est.notes) and _cut(est).startswith(", cut to the possible range")
+    can, cannot = statements("rd_age_12m", est, window_months=12, age_limit=30)
+    assert can.text().endswith("by -100 to 46 points.")  # one end cut: the other still says something
+    monkeypatch.setattr(rd_module, "regression_discontinuity",
+                        lambda *a, **k: replace(fitted(*a, **k), ci_low=-1.91, ci_high=1.465))
+    _, _, whole = rd_module.rd_age(ev.ds)  # every possible difference: nothing to say about its size
+    assert (whole.ci_low, whole.ci_high) == (-1.0, 1.0) and _cut(whole).endswith("the comparison cannot tell")
+    can, cannot = statements("rd_age_12m", whole, window_months=12, age_limit=30)
+    assert can.text() == ("You can say: too few people are screened near the age limit to tell whether being "
+                          "listed changed their reoffending within 12 months: the interval covers every possible "
+                          "difference.")
+    assert cannot.text() == "You cannot say: being listed made no difference at the age limit."
     monkeypatch.setattr(rd_module, "regression_discontinuity",
                         lambda *a, **k: replace(fitted(*a, **k), ci_low=-0.32, ci_high=0.38))
     _, _, inside = rd_module.rd_age(ev.ds)  # an interval inside the range is left as it is, and said plainly

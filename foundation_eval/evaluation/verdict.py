@@ -531,6 +531,16 @@ def statements(name: str, est, *, window_months: int = 12, age_limit: int | None
             "points different from those who did not; people choose to engage, so this is a correlation.",
             low=lo, high=hi)
         add("cannot", "engaging_works", "engaging with the programme reduced reoffending.")
+    elif key in ("rd", "rd_risk_flag") and est.ci_low <= -1 and est.ci_high >= 1:
+        # an interval cut to the whole range of a risk difference (rd_age): nothing to say about its size
+        who = ("listed people score near the priority threshold to tell whether being flagged a priority "
+               "perpetrator" if key == "rd_risk_flag" else "people are screened near the age limit to tell whether "
+               "being listed")
+        add("can", "uninformative", "too few {who} changed their reoffending within {window} months: the interval "
+            "covers every possible difference.", who=who, window=window_months)
+        add("cannot", "flag_as_programme" if key == "rd_risk_flag" else "no_effect",
+            "this is the effect of the programme: everyone compared was on it." if key == "rd_risk_flag" else
+            "being listed made no difference at the age limit.")
     elif key == "rd_risk_flag":
         add("can", "flag_effect", "for listed people scoring at the priority threshold, being flagged a priority "
             "perpetrator changed reoffending within {window} months by {low} to {high} points.", low=lo, high=hi,

@@ -30,6 +30,8 @@ __all__ = ["DesignSections"]
 def _cut(est) -> str:
     """What follows a risk difference's interval when it was cut to the possible range
     ([`rd_age`][foundation_eval.evaluation.designs.rd_age])."""
+    if est.ci_low <= -1 and est.ci_high >= 1:
+        return ", every possible difference: the comparison cannot tell"
     return (", cut to the possible range of -100 to +100 points: the comparison can say little"
             if est.ci_low <= -1 or est.ci_high >= 1 else "")
 
