@@ -467,3 +467,17 @@ def test_funnel_labels_never_overprint_and_the_legend_is_boxed_outside():
     assert all(b.x0 > ax.get_window_extent().x1 for b in boxes)  # names beside the plot, clear of the dots
     pos = _spread(np.array([0.5, 0.5, 0.5]), 0.1)
     assert np.allclose(np.sort(pos), [0.4, 0.5, 0.6])
+
+
+def test_force_wide_pages_read_no_table_of_a_written_snapshot(tiny, tmp_path):
+    # the overview and the evaluation read the reduced tables and the studies fitted for them: a report
+    # kernel never holds the extract's event tables (at national scale millions of rows)
+    from foundation_eval.evaluation.snapshot import open_snapshot, release_tables, write_snapshot
+    from foundation_eval.reporting.evaluation_report import EvaluationReport
+
+    folder = write_snapshot(tiny, tmp_path / "snapshot")
+    for page in (OverviewReport, EvaluationReport):
+        snap = open_snapshot(folder, "hiow")
+        release_tables()
+        body = "".join(part.html() for part in page(snap).sections())
+        assert len(body) > 10_000 and sorted(snap.dataset.tables.loaded) == [], page.__name__

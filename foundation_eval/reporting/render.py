@@ -320,8 +320,8 @@ def _kernel(fresh: bool = False):
 # rows of an extract's tables above which the force-wide reports run one at a time, and the evaluation
 # in a kernel stopped afterwards: the study it reads holds the matched comparison's pairs (about 0.4 GiB
 # at 2 million people), which would otherwise stay in a worker's memory; the other force-wide reports
-# read the reduced tables and small studies (the overview also the risk-tool assessments, released after
-# it). A national extract has about 12.6 million rows, the built-in synthetic force about 110,000
+# read the reduced tables and small studies, no event table. A national extract has about 12.6 million
+# rows, the built-in synthetic force about 110,000
 LARGE_EXTRACT_ROWS = 2_000_000
 OWN_KERNEL = ("pilot_vs_rollout.ipynb",)
 
