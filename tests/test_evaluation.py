@@ -399,6 +399,21 @@ def test_rd_interval_reaching_past_a_possible_risk_difference_is_cut_to_it(ev, m
     assert not any("cut to it" in n for n in inside.notes)
 
 
+def test_cohort_comparison_interval_is_cut_to_a_possible_risk_difference(ev, monkeypatch):
+    # the second programme's small force gave -169.4 to +60.3 points: cut to -100, and noted
+    from dataclasses import replace
+
+    from foundation_eval.evaluation.designs import cohort as cohort_module
+
+    fitted = cohort_module.imputation_did
+    monkeypatch.setattr(cohort_module, "imputation_did",
+                        lambda *a, **k: replace(fitted(*a, **k), ci_low=-1.694, ci_high=0.603))
+    res = cohort_module.cohort_did(ev.ds)
+    assert (res.ci_low, res.ci_high) == (-1.0, 0.603) and any("cut to it" in n for n in res.notes)
+    counts = cohort_module.cohort_did(ev.ds, outcome="da_count")  # a count is not bounded: left as fitted
+    assert (counts.ci_low, counts.ci_high) == (-1.694, 0.603)
+
+
 def test_naive_comparisons_show_their_bias(full):
     """At full scale, engaged vs not engaged (true effect of engaging: zero) looks strongly protective, while
     the designs' intervals cover the truth."""

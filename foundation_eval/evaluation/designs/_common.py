@@ -147,6 +147,39 @@ def maryland_fields(design_key: str, **diag) -> dict:
     return {"sms_level": m.level, "level_flags": m.flags, "design_key": design_key}
 
 
+def risk_interval(low: float, high: float, level: float) -> tuple[float, float, tuple[str, ...]]:
+    """A difference in risk's interval cut to the range it can take, -1 to 1, and the note saying so.
+
+    An effect on a risk lies between -1 and 1 whatever the design; an interval reaching past that (a small
+    force's few people) is cut to it. The cut interval holds every possible value the uncut one held, so
+    it covers the truth exactly as often.
+
+    Parameters
+    ----------
+    low, high : float
+        The interval as fitted.
+    level : float
+        Its confidence level (0.95), for the note.
+
+    Returns
+    -------
+    tuple
+        ``(low, high, notes)``: the cut interval, and one note when it was cut (none otherwise).
+
+    Examples
+    --------
+    >>> risk_interval(-1.694, 0.603, 0.95)
+    (-1.0, 0.603, ('The 95% interval reached beyond the possible range of a difference in risk (-100 to +100 percentage points) and is cut to it: the comparison can say little.',))
+    >>> risk_interval(-0.2, 0.1, 0.95)
+    (-0.2, 0.1, ())
+    """
+    lo, hi = max(float(low), -1.0), min(float(high), 1.0)
+    if (lo, hi) == (float(low), float(high)):
+        return lo, hi, ()
+    return lo, hi, (f"The {level:.0%} interval reached beyond the possible range of a difference in risk (-100 to "
+                    "+100 percentage points) and is cut to it: the comparison can say little.",)
+
+
 def display_fields(kind: str) -> dict:
     k, u = DISPLAY_UNITS[kind]
     return {"display_scale": k, "display_unit": u}

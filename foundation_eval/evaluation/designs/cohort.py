@@ -17,6 +17,7 @@ from foundation_eval.evaluation.designs._common import (
     maryland_fields,
     months_between,
     period_ordinal,
+    risk_interval,
 )
 from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.frames.washout import first_eligible, lookback_washout
@@ -225,6 +226,9 @@ def cohort_did(ds: Dataset, window_months: int = 12, *, adjust: bool = False, fr
         truth_name="reoffending_12m_rd_programme" if (window_months == 12 and outcome == "outcome"
                                                       and not adjust) else None,
     )
+    if outcome == "outcome":  # a risk: few people can give an interval past what a risk can change by
+        lo, hi, cut = risk_interval(res.ci_low, res.ci_high, level)
+        res = replace(res, ci_low=lo, ci_high=hi, notes=tuple(res.notes) + cut)
     return replace(res, **maryland_fields("cohort_before_after"), **(display_fields("risk") if outcome == "outcome" else {}),
                    population="people first eligible once their district was live (all listed at once)",
                    window=f"{window_months} months from first eligibility",

@@ -16,6 +16,7 @@ from foundation_eval.evaluation.designs._common import (
     maryland_fields,
     months_between,
     period_ordinal,
+    risk_interval,
 )
 from foundation_eval.frames.outcomes import da_offences_of
 from foundation_eval.impact import (
@@ -136,13 +137,8 @@ def _rd(frame, running, cutoff, side, name, estimand, comparison, extra_diag, de
             extra_diag = tuple(extra_diag) + (("Discrete score", f"the data-driven bandwidth held fewer than "
                                                f"{min_mass_points} score values on a side; widened to {h:g} points"),)
     dens = density_test(frame[running].to_numpy(dtype=float), density_cut, bin_width=bin_width)
-    notes = tuple(str(w.message) for w in caught)
-    # a difference of two risks lies between -1 and 1: an interval reaching past that (a small force's
-    # few people near the cut-off) is cut to it, which keeps every true value it held
-    lo, hi = max(res.ci_low, -1.0), min(res.ci_high, 1.0)
-    if (lo, hi) != (res.ci_low, res.ci_high):
-        notes += (f"The {level:.0%} interval reached beyond the possible range of a difference in risk (-100 to "
-                  "+100 percentage points) and is cut to it: the comparison can say little.",)
+    lo, hi, cut = risk_interval(res.ci_low, res.ci_high, level)  # few people near the cut-off
+    notes = tuple(str(w.message) for w in caught) + cut
     diag = (("Bandwidth", f"{res.bandwidth:.1f} either side; {res.n_eff_left} and {res.n_eff_right} observations "
              "inside it"),
             ("Density (McCrary)", dens.summary_sentence()),) + tuple(extra_diag)
