@@ -159,6 +159,25 @@ def test_value_for_money_under_every_design_with_rounded_money(report):
     assert all(re.fullmatch(r"-?£[\d,.]+m?", v) for v in cells["Social value, central unit cost"])
 
 
+def test_value_says_why_victims_per_offence_are_missing(snap, report, monkeypatch):
+    # a small force may record no DA offence in the primary's person-months: the page says so rather
+    # than "Victims per offence () come from ..."
+    from dataclasses import replace
+
+    assert "Victims per offence (" in Text("".join(_visible(p.html()) for p in report.parts)).plain
+    ev = report.ev
+    nan3 = (float("nan"),) * 3
+    designs = tuple(replace(d, victims_spared=nan3, social_value=nan3, benefit_cost_ratio=nan3)
+                    if d.role == "primary" else d for d in ev.value.designs)
+    monkeypatch.setitem(ev.__dict__, "value", replace(ev.value, victims_per_offence=float("nan"), designs=designs))
+    section = EvaluationReport(snap, evaluation=ev).vfm_section()
+    text = " ".join(Text(item.html()).plain for item in section.items if hasattr(item, "plain"))
+    assert "No DA offence was recorded in those person-months" in text and "()" not in text
+    summary = EvaluationReport(snap, evaluation=ev).value_sentence().plain
+    assert summary.startswith("Value for money under the primary analysis cannot be measured on these data: no DA "
+                              "offence was recorded") and "interval" not in summary
+
+
 def test_placeholder_costs_are_never_printed_as_findings(report):
     va = report.ev.value
     assert va.cost_placeholder  # the synthetic programme's costs are placeholders

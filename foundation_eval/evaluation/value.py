@@ -680,7 +680,10 @@ def value_analysis(ds: Dataset, results: dict, *, primary: str, power=None, cost
             cost = float((per_dm.reindex(idx).fillna(0.0).to_numpy() * dfc).sum())
             basis = (f"effect per eligible person-month over the {len(primary_per_person_month.cells)} live "
                      f"district-quarters of the estimate ({est_pm:,.0f} of {live_pm:,.0f} eligible person-months in "
-                     f"live districts), times {vpo:.2f} victims per DA offence among those person-months' offences")
+                     f"live districts), times " + (
+                         f"{vpo:.2f} victims per DA offence among those person-months' offences" if np.isfinite(vpo)
+                         else "victims per DA offence, which cannot be measured: no DA offence was recorded in "
+                              "those person-months"))
         else:
             dfl = discount_factors(listed.index_date.dt.to_period("M"), base, rate) if len(listed) else np.ones(1)
             benefit_df = float(np.mean(dfl))

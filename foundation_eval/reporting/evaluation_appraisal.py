@@ -122,10 +122,13 @@ class AppraisalSections:
                 "The primary's value is counted only over the district-{{ per }}s its estimate covers: "
                 "{{ est | count('') | trim }} of {{ live | count('eligible person-months') }} in live "
                 "districts ({{ share | proportion }}), times the effect per eligible person-month in those "
-                "district-{{ per }}s, not extrapolated to the rest. Victims per offence ({{ vpo }}) come from the DA "
-                "offences of the same person-months{% if not va.cost_placeholder %}, and the programme's cost is that "
-                "of the same district-months{% endif %}.", per=self.period, est=va.estimand_person_months,
-                live=va.live_person_months, share=va.estimand_share, vpo=fmt.decimal(va.victims_per_offence, 2), va=va))
+                "district-{{ per }}s, not extrapolated to the rest. {% if vpo %}Victims per offence ({{ vpo }}) come "
+                "from the DA offences of the same person-months{% else %}No DA offence was recorded in those "
+                "person-months, so victims per offence, and the victims the primary spared, cannot be measured{% endif %}"
+                "{% if not va.cost_placeholder %}, and the programme's cost is that of the same district-months"
+                "{% endif %}.", per=self.period, est=va.estimand_person_months, live=va.live_person_months,
+                share=va.estimand_share, va=va,
+                vpo=fmt.decimal(va.victims_per_offence, 2) if np.isfinite(va.victims_per_offence) else ""))
         t = va.table()
         t["label"] = [self.design_name(n, d) + (" (primary)" if r == "primary" else "")
                       for n, d, r in zip(t.name, t.design, t.role, strict=True)]

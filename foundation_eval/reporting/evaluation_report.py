@@ -515,6 +515,11 @@ class EvaluationReport(DesignSections, RobustnessSections, AppraisalSections):
             return None
         t = va.table()
         r = t[t.role == "primary"].iloc[0]
+        if not np.isfinite(r.victims_spared):
+            return self.page.say(
+                "Value for money under the primary analysis cannot be measured on these data{% if no_offence %}: no DA "
+                "offence was recorded in the person-months its estimate covers, so there are no victims per offence "
+                "to count victims spared with{% endif %}.", no_offence=not np.isfinite(va.victims_per_offence))
         return self.page.say(
             "Value for money under the primary analysis: victims spared {{ v }} (95% interval {{ lo }} to "
             "{{ hi }}{% if neg %}; a negative number means more victims, not fewer{% endif %}), a social value of "
