@@ -21,6 +21,7 @@ from foundation_eval.evaluation.designs._common import (
     did_panel,
     display_fields,
     maryland_fields,
+    risk_interval,
 )
 from foundation_eval.evaluation.designs.cohort import cohort_did, cohort_frame
 from foundation_eval.evaluation.designs.cox import (
@@ -459,9 +460,10 @@ class Evaluation:
             return mc
         row = mc.table().set_index("outcome").loc["reoffended"]
         n = int(row.n_treated)
+        lo, hi, cut = risk_interval(row.ci_low, row.ci_high, self.level)  # a normal interval of a risk difference
         return EvalEstimate(
             name=f"reoffending_{self.window_months}m_rd_matched", estimate=float(row.estimate), se=float(row.se),
-            ci_low=float(row.ci_low), ci_high=float(row.ci_high), level=self.level, p_value=float("nan"),
+            ci_low=lo, ci_high=hi, level=self.level, p_value=float("nan"),
             design="propensity-score matched comparison (Justice Data Lab style)",
             estimand=f"difference in the share with a further DA offence within {self.window_months} months, among "
                      "listed people with a matched comparison",
@@ -473,7 +475,7 @@ class Evaluation:
             **maryland_fields("matched", balanced=bool(mc.balanced)), **display_fields("risk"),
             population=mc.population, window=f"{self.window_months} months from the index date",
             interval_method="Abadie-Imbens (2006) variance for matching with replacement, normal interval",
-            notes=tuple(mc.caveats) + ((mc.label,) if mc.label else ()), n=n,
+            notes=tuple(mc.caveats) + ((mc.label,) if mc.label else ()) + cut, n=n,
             measured_coverage=MEASURED_COVERAGE["matched"])
 
     # ---------------------------------------------------------------- sensitivity, VfM, power
