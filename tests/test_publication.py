@@ -121,3 +121,12 @@ def test_two_columns_may_not_share_a_heading():
     with pytest.raises(ValueError, match="share the heading 'People'"):
         _page().table("t", pd.DataFrame({"a": [10], "b": [20]}), title="T", counts=["a", "b"],
                       headings={"a": "People", "b": "People"})
+
+
+def test_an_interval_cut_to_the_possible_risk_difference_says_so():
+    from foundation_eval.reporting.publication import EstimateView
+
+    cut = EstimateView("reoffending_12m_rd_programme", "Cohorts", "points", -0.545, -1.0, 0.603)
+    assert cut.text == "-54.5 percentage points (95% interval -100.0 to +60.3, cut to the possible range)"
+    inside = EstimateView("reoffending_12m_rd_programme", "Cohorts", "points", -0.113, -0.225, -0.001)
+    assert inside.text.endswith("to -0.1)") and "cut" not in inside.text

@@ -450,11 +450,13 @@ class EstimateView(_Item):
 
     @property
     def text(self) -> str:
-        """`0.78 (95% interval 0.63 to 0.97)`, with the unit's words where it has them."""
+        """`0.78 (95% interval 0.63 to 0.97)`, with the unit's words where it has them; a difference in
+        risk's interval cut to its possible range (-100 to +100 points) says so."""
         if not self.available:
             return "not available"
         words = fmt.UNITS.get(self.unit, "")
-        return f"{self.value}{' ' + words if words else ''} ({self.interval})"
+        cut = self.unit == "points" and (self.ci_low <= -1 or self.ci_high >= 1)
+        return f"{self.value}{' ' + words if words else ''} ({self.interval}{', cut to the possible range' if cut else ''})"
 
     def excludes_no_effect(self) -> bool:
         """Whether the interval excludes no effect (0 for differences, 1 for ratios).
