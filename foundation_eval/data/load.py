@@ -212,6 +212,10 @@ class Dataset:
     reduced: object | None = field(default=None, repr=False, compare=False)
     _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self):
+        if not isinstance(self.tables, _Tables):  # frames made by hand: held, like a loaded extract's
+            object.__setattr__(self, "tables", _Tables(list(self.tables), frames=dict(self.tables)))
+
     def derived(self, key, build):
         """A value computed from these tables, built the first time it is asked for and then reused.
 
@@ -286,8 +290,7 @@ class Dataset:
         >>> bool((ds.read("offences", where={"person_id": [someone]}).person_id == someone).all())
         True
         """
-        read = getattr(self.tables, "read", None)
-        return read(name, columns, where) if read is not None else _select(self.tables[name], columns, where)
+        return self.tables.read(name, columns, where)
 
     def column_names(self, name: str) -> list[str]:
         """A table's columns, without reading the table when it is not held (see `read`).
@@ -309,8 +312,7 @@ class Dataset:
         >>> ds.column_names("exits") == list(ds.exits.columns)
         True
         """
-        columns = getattr(self.tables, "columns", None)
-        return columns(name) if columns is not None else list(self.tables[name].columns)
+        return self.tables.columns(name)
 
     def spill(self, folder: str | Path, names) -> None:
         """Let go of some tables held in memory, once they are written to a snapshot folder: each is
@@ -330,8 +332,6 @@ class Dataset:
         ------
         FileNotFoundError
             When the folder holds no Parquet file of one of them.
-        TypeError
-            When the tables are not a loaded dataset's (a mapping made by hand).
 
         Examples
         --------
@@ -347,16 +347,12 @@ class Dataset:
         >>> "offences" in ds.tables.loaded, "people" in ds.tables.loaded
         (False, True)
         """
-        if not isinstance(self.tables, _Tables):
-            raise TypeError("only a loaded dataset's tables can be let go and read back")
         self.tables.spill(Path(folder), names)
 
     def forget_tables(self) -> None:
         """Drop the tables held that can be read back from a snapshot folder (all of a snapshot's; those
         let go with `spill`); tables only held in memory stay."""
-        forget = getattr(self.tables, "forget", None)
-        if forget is not None:
-            forget()
+        self.tables.forget()
 
     def n_rows(self, name: str) -> int:
         """The number of rows of a table, read from its Parquet file's footer when it is a snapshot's table
@@ -379,8 +375,7 @@ class Dataset:
         >>> ds.n_rows("districts") == len(ds.districts)
         True
         """
-        rows = getattr(self.tables, "rows", None)
-        return rows(name) if rows is not None else len(self.tables[name])
+        return self.tables.rows(name)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = object.__getattribute__(self, "tables")
@@ -1076,9 +1071,8 @@ def write_tables(ds: Dataset, folder: str | Path) -> Path:
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = getattr(ds.tables, "written_in", lambda name, folder: False)
     for name in ds.tables:
-        if not written(name, folder):  # a table let go to this folder is there already
+        if not ds.tables.written_in(name, folder):  # a table let go to this folder is there already
             ds.tables[name].to_parquet(folder / f"{name}.parquet", index=False)
     meta = {"data_hash": ds.data_hash, "source": Path(ds.source).name, "warnings": list(ds.warnings),
             "programme": ds.programme.source, "tables": sorted(ds.tables)}
@@ -1160,12 +1154,16 @@ class _Tables(Mapping):
         where = f" in {self._folder}" if self._folder is not None else ""
         return f"<tables {', '.join(self._names)}{where} (in memory: {sorted(self._cache)})>"
 
-    def rows(self, name: str) -> int:
-        """Rows of a table: its length when held, else its Parquet file's footer (the table unread)."""
+    def _held(self, name: str) -> pd.DataFrame | None:
+        """The table when it is in memory, else None (KeyError for a name that is no table)."""
         if name not in self._names:
             raise KeyError(name)
-        if name in self._cache:
-            return len(self._cache[name])
+        return self._cache.get(name)
+
+    def rows(self, name: str) -> int:
+        """Rows of a table: its length when held, else its Parquet file's footer (the table unread)."""
+        if (held := self._held(name)) is not None:
+            return len(held)
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(self._path(name)).metadata.num_rows
@@ -1173,10 +1171,8 @@ class _Tables(Mapping):
     def read(self, name: str, columns=None, where=None) -> pd.DataFrame:
         """Some columns and rows of a table; from its Parquet file, with the rows chosen as it is read,
         when the table is not held."""
-        if name not in self._names:
-            raise KeyError(name)
-        if name in self._cache:
-            return _select(self._cache[name], columns, where)
+        if (held := self._held(name)) is not None:
+            return _select(held, columns, where)
         filters = [(col, "in", list(pd.unique(np.asarray(v, dtype=object)))) if _is_many(v) else (col, "==", v)
                    for col, v in (where or {}).items()]
         return read_frame(self._path(name), columns=None if columns is None else list(columns),
@@ -1184,18 +1180,18 @@ class _Tables(Mapping):
 
     def columns(self, name: str) -> list[str]:
         """A table's columns: the frame's when held, else its Parquet file's schema (the table unread)."""
-        if name not in self._names:
-            raise KeyError(name)
-        if name in self._cache:
-            return list(self._cache[name].columns)
+        if (held := self._held(name)) is not None:
+            return list(held.columns)
         import pyarrow.parquet as pq
 
         return [c for c in pq.read_schema(self._path(name)).names if not c.startswith("__index_level_")]
 
+    def _is_folder(self, folder) -> bool:
+        return self._folder is not None and self._folder.resolve() == Path(folder).resolve()
+
     def written_in(self, name: str, folder) -> bool:
         """Whether the table is read back from this folder's Parquet file (so is written there)."""
-        return (name in self._on_disk and self._folder is not None
-                and self._folder.resolve() == Path(folder).resolve())
+        return name in self._on_disk and self._is_folder(folder)
 
     @property
     def loaded(self) -> frozenset:
@@ -1213,7 +1209,7 @@ class _Tables(Mapping):
         missing = [n for n in names if n not in self._names or not (folder / f"{n}.parquet").is_file()]
         if missing:
             raise FileNotFoundError(f"{folder} holds no Parquet file of the tables {missing}")
-        if self._folder is not None and self._folder != folder:
+        if self._folder is not None and not self._is_folder(folder):
             raise ValueError(f"these tables are read back from {self._folder}, not {folder}")
         self._folder = folder
         self._on_disk = self._on_disk | frozenset(names)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 __all__ = ["FINDINGS", "NOT_ESTIMABLE", "DESCRIPTIVE", "finding", "loses_significance", "SupportingResult", "Verdict", "verdict",
-           "Statement", "statements", "ordinal"]
+           "Statement", "statements", "ordinal", "risk_difference_ends"]
 
 #: The fixed vocabulary of a finding.
 FINDINGS = ("evidence of a reduction", "no clear evidence either way", "evidence of an increase")
@@ -429,6 +429,30 @@ _MAGNITUDE = {
 }
 
 
+def risk_difference_ends(low: float, high: float) -> int:
+    """How many ends of an interval of a difference in risk lie at the range it can take, -1 or 1.
+
+    An interval reaching past that range is cut to it where its design is fitted; a page then says so (one
+    end: the interval was cut; both: it covers every possible difference and says nothing of the size).
+
+    Parameters
+    ----------
+    low, high : float
+        The interval, as shares (-0.2 for 20 points lower).
+
+    Returns
+    -------
+    int
+        0, 1 or 2.
+
+    Examples
+    --------
+    >>> risk_difference_ends(-1.0, 0.6), risk_difference_ends(-1.0, 1.0), risk_difference_ends(-0.2, 0.1)
+    (1, 2, 0)
+    """
+    return int(low <= -1) + int(high >= 1)
+
+
 def statements(name: str, est, *, window_months: int = 12, age_limit: int | None = None) -> tuple[Statement, ...]:
     """"You can say / you cannot say" statements for one headline result (none for a not-estimable one).
 
@@ -531,7 +555,7 @@ def statements(name: str, est, *, window_months: int = 12, age_limit: int | None
             "points different from those who did not; people choose to engage, so this is a correlation.",
             low=lo, high=hi)
         add("cannot", "engaging_works", "engaging with the programme reduced reoffending.")
-    elif key in ("rd", "rd_risk_flag") and est.ci_low <= -1 and est.ci_high >= 1:
+    elif key in ("rd", "rd_risk_flag") and risk_difference_ends(est.ci_low, est.ci_high) == 2:
         # an interval cut to the whole range of a risk difference (rd_age): nothing to say about its size
         who = ("listed people score near the priority threshold to tell whether being flagged a priority "
                "perpetrator" if key == "rd_risk_flag" else "people are screened near the age limit to tell whether "

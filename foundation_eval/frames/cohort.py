@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.data.load import Dataset
+from foundation_eval.frames.outcomes import da_offences
 
 __all__ = ["assign_bands", "person_frame", "monthly_list_size", "table_one", "ppit_distribution", "ppit_bands", "select"]
 
@@ -107,8 +108,7 @@ def person_frame(ds: Dataset) -> pd.DataFrame:
     extract = pd.Timestamp(ds.extract_date)
     f["end_date"] = f.exit_date.where(f.exit_date.notna() & (f.exit_date < extract), extract)
     f["followup_days"] = (f.end_date - f.index_date).dt.days
-    da = ds.read("offences", ["person_id", "offence_date"], where={"da_flag": True})
-    m = da.merge(f[["person_id", "index_date"]], on="person_id")
+    m = da_offences(ds)[["person_id", "offence_date"]].merge(f[["person_id", "index_date"]], on="person_id")
     before = m[(m.offence_date < m.index_date) & (m.offence_date >= m.index_date - pd.DateOffset(years=2))]
     f["prior_da_2y"] = f.person_id.map(before.groupby("person_id").size()).fillna(0).astype(int)
     f["prior_da_band"] = assign_bands(f.prior_da_2y, PRIOR_BANDS)

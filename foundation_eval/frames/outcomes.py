@@ -449,8 +449,8 @@ def person_month_panel(ds: Dataset, persons: pd.DataFrame) -> pd.DataFrame:
         ("referral_completed_by", first_date(ref, "completed_date") if len(ref) else None),
     ):
         rep[name] = False if d is None else ((d >= rep.index_date) & (d < me)).fillna(False).values
-    da = ds.read("offences", ["person_id", "offence_date"], where={"da_flag": True})
-    da = da.merge(p[["person_id", "index_date", "end_date"]], on="person_id")
+    da = da_offences(ds)[["person_id", "offence_date"]].merge(p[["person_id", "index_date", "end_date"]],
+                                                              on="person_id")
     da = da[(da.offence_date > da.index_date) & (da.offence_date <= da.end_date)]
     da["month"] = da.offence_date.dt.to_period("M")
     counts = da.groupby(["person_id", "month"]).size().rename("da_events")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from foundation_eval.evaluation.verdict import DESCRIPTIVE
+from foundation_eval.evaluation.verdict import DESCRIPTIVE, risk_difference_ends
 from foundation_eval.plotting import GREY, PALETTE, new_axes
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting._evaluation_common import _ERRORS, _cap, _legend
@@ -30,10 +30,8 @@ __all__ = ["DesignSections"]
 def _cut(est) -> str:
     """What follows a risk difference's interval when it was cut to the possible range
     ([`rd_age`][foundation_eval.evaluation.designs.rd_age])."""
-    if est.ci_low <= -1 and est.ci_high >= 1:
-        return ", every possible difference: the comparison cannot tell"
-    return (", cut to the possible range of -100 to +100 points: the comparison can say little"
-            if est.ci_low <= -1 or est.ci_high >= 1 else "")
+    return ("", ", cut to the possible range of -100 to +100 points: the comparison can say little",
+            ", every possible difference: the comparison cannot tell")[risk_difference_ends(est.ci_low, est.ci_high)]
 
 
 class DesignSections:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval import __version__
+from foundation_eval.evaluation.verdict import risk_difference_ends
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting.audit import Facts, Ledger, audit
 from foundation_eval.reporting.disclosure import (
@@ -455,7 +456,7 @@ class EstimateView(_Item):
         if not self.available:
             return "not available"
         words = fmt.UNITS.get(self.unit, "")
-        cut = self.unit == "points" and (self.ci_low <= -1 or self.ci_high >= 1)
+        cut = self.unit == "points" and risk_difference_ends(self.ci_low, self.ci_high) > 0
         return f"{self.value}{' ' + words if words else ''} ({self.interval}{', cut to the possible range' if cut else ''})"
 
     def excludes_no_effect(self) -> bool:
