@@ -130,3 +130,12 @@ def test_an_interval_cut_to_the_possible_risk_difference_says_so():
     assert cut.text == "-54.5 percentage points (95% interval -100.0 to +60.3, cut to the possible range)"
     inside = EstimateView("reoffending_12m_rd_programme", "Cohorts", "points", -0.113, -0.225, -0.001)
     assert inside.text.endswith("to -0.1)") and "cut" not in inside.text
+
+    # the evaluation page's summary line of a supporting result says it the same way
+    from types import SimpleNamespace
+
+    from foundation_eval.reporting.evaluation_report import EvaluationReport
+
+    line = EvaluationReport._display(None, SimpleNamespace(unit="percentage points", estimate=-54.5, ci_low=-100.0,
+                                                           ci_high=60.3))
+    assert line == "-54.5 percentage points (95% interval -100.0 to +60.3, cut to the possible range)"

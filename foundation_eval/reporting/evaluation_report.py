@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from foundation_eval.evaluation.study import EvaluationResults, evaluation_study
-from foundation_eval.evaluation.verdict import DESCRIPTIVE, NOT_ESTIMABLE
+from foundation_eval.evaluation.verdict import DESCRIPTIVE, NOT_ESTIMABLE, risk_difference_ends
 from foundation_eval.impact import DESIGN_LEVELS, SMS_LEVELS
 from foundation_eval.reporting import formats as fmt
 from foundation_eval.reporting._evaluation_common import _ERRORS, _cap, _esc, _lower, _no_code
@@ -470,8 +470,9 @@ class EvaluationReport(DesignSections, RobustnessSections, AppraisalSections):
         """A supporting result's value and interval in its display unit, through the number formats."""
         if s.unit == "hazard ratio":
             return f"{fmt.ratio(s.estimate)} (95% interval {fmt.ratio(s.ci_low)} to {fmt.ratio(s.ci_high)})"
+        cut = s.unit == "percentage points" and risk_difference_ends(s.ci_low / 100, s.ci_high / 100) > 0
         return (f"{fmt.signed(s.estimate, 1)} {s.unit} (95% interval {fmt.signed(s.ci_low, 1)} to "
-                f"{fmt.signed(s.ci_high, 1)})")
+                f"{fmt.signed(s.ci_high, 1)}{', cut to the possible range' if cut else ''})")
 
     def supporting(self) -> list[Text]:
         """Supporting designs from the library's verdict, labelled as such.
